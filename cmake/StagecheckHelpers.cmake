@@ -1,0 +1,35 @@
+# Adds every direct or second-level subfolder of the current folder that has a
+# CMakeLists.txt, so that a new adapter, plugin or test folder needs no edit of
+# a central list (and parallel work does not collide on one file).
+function(stagecheck_add_subdirs)
+  file(GLOB _lists RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}
+       ${CMAKE_CURRENT_SOURCE_DIR}/*/CMakeLists.txt ${CMAKE_CURRENT_SOURCE_DIR}/*/*/CMakeLists.txt)
+  list(SORT _lists)
+  foreach(_list IN LISTS _lists)
+    get_filename_component(_dir ${_list} DIRECTORY)
+    # A folder whose parent has its own CMakeLists.txt is added by that parent.
+    get_filename_component(_parent ${_dir} DIRECTORY)
+    if(_parent AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_parent}/CMakeLists.txt)
+      continue()
+    endif()
+    add_subdirectory(${_dir})
+  endforeach()
+endfunction()
+
+# stagecheck_test(NAME <target> AREA <core|sqlite|...> SOURCES ... LIBS ... [LABELS ...])
+# Builds a GoogleTest binary and registers each test as "<area>.<Suite>.<Test>".
+include(GoogleTest)
+function(stagecheck_test)
+  cmake_parse_arguments(T "" "NAME;AREA;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  # LABELS unit marks fast, self-contained tests: the asan preset runs those.
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${T_NAME}
+    TEST_PREFIX "${T_AREA}."
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_AREA};${T_LABELS}"
+      ENVIRONMENT "STAGECHECK_BUILD_DIR=${CMAKE_BINARY_DIR};STAGECHECK_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/domain/check_status.h"
+#include "core/ids.h"
+
+namespace stagecheck {
+
+// Why a check was sent.
+enum class SendTrigger { kManual, kAutoSend, kAdHoc };
+std::string_view TriggerName(SendTrigger trigger);
+std::optional<SendTrigger> ParseTrigger(std::string_view name);
+
+// One recorded status change.
+struct StatusTransition {
+  CheckStatus from = CheckStatus::kQueued;
+  CheckStatus to = CheckStatus::kQueued;
+  absl::Time at;
+  std::string source;  // "send", "webhook:<delivery id>", "refresh", "reconcile", ...
+  std::string reason;  // error reason when `to` is error
+  friend bool operator==(const StatusTransition&, const StatusTransition&) = default;
+};
+
+// The result of one check type of a case (e.g. ADVERSE_MEDIA_1 → CLEAR).
+struct CheckResult {
+  std::string check_type;
+  std::string status;
+  std::optional<std::string> result;  // CLEAR, REVIEW, NOT_CLEAR
+  std::optional<absl::Time> completed;
+  friend bool operator==(const CheckResult&, const CheckResult&) = default;
+};
+
+// One Certn order for one application (or ad hoc for a candidate).
+struct BackgroundCheck {
+  TeamId team;
+  CheckId id;
+  CandidateId candidate;
+  std::optional<ApplicationId> application;  // empty for ad-hoc checks
+  std::optional<ActivityId> activity;
+  std::string package_id;
+  std::string package_name;
+  SendTrigger trigger = SendTrigger::kManual;
+  UserId requested_by;
+  CheckStatus status = CheckStatus::kQueued;
+  std::string error_reason;
+  std::optional<std::string> certn_case_id;
+  std::optional<std::string> certn_short_id;
+  std::string certn_overall_status;
+  std::optional<std::string> results_url;
+  std::optional<std::string> report_file_id;  // Certn's id of the generated PDF
+  std::optional<FileId> report_saved_as;      // our candidate file, once downloaded
+  std::vector<CheckResult> results;
+  absl::Time created_at;
+  std::optional<absl::Time> ordered_at;
+  std::optional<absl::Time> completed_at;
+  absl::Time updated_at;  // last change of any kind (reconciliation looks at it)
+  std::vector<StatusTransition> history;
+
+  // Applies the status machine; records the transition when it applies.
+  TransitionOutcome Transition(CheckStatus to, absl::Time at, std::string source,
+                               std::string reason = {});
+};
+
+}  // namespace stagecheck

@@ -1,0 +1,52 @@
+// The normalized background-check status and its forward-only machine.
+// One vocabulary inside; the Gem, Lever and Kula labels are views of it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stagecheck {
+
+enum class CheckStatus {
+  kQueued,      // decided to send; Certn has not answered the order yet
+  kInvited,     // Certn ordered the case and emailed the candidate
+  kInProgress,  // the candidate started
+  kPartial,     // some checks complete, others not
+  kComplete,
+  kError,       // terminal for this order (reason says why)
+  kCancelled,   // terminal for this order
+};
+
+std::string_view StatusName(CheckStatus status);
+std::optional<CheckStatus> ParseStatus(std::string_view name);
+
+// error, cancelled and complete end an order: no later event changes it, and a
+// recruiter may send a new check.
+bool IsTerminal(CheckStatus status);
+// A check that still counts as "the" check of its application.
+inline bool IsActive(CheckStatus status) { return !IsTerminal(status); }
+
+enum class TransitionOutcome {
+  kApplied,
+  kDuplicate,      // same status again: no-op
+  kStale,          // a status earlier in the order: a late event, no-op
+  kAfterTerminal,  // the order already ended: no-op
+};
+
+std::string_view OutcomeName(TransitionOutcome outcome);
+
+// The rule itself: what happens when a check in `from` learns about `to`.
+TransitionOutcome Decide(CheckStatus from, CheckStatus to);
+
+// The views of PRODUCT.md's status table.
+struct StatusLabels {
+  std::string_view gem;
+  std::string_view lever_tag;
+  std::string_view kula;
+};
+// `error_reason` picks the Lever tag for a missing email.
+StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {});
+inline constexpr std::string_view kLeverTagPrefix = "CERTN - ";
+
+}  // namespace stagecheck

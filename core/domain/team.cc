@@ -1,0 +1,21 @@
+#include "core/domain/team.h"
+
+namespace stagecheck {
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kRecruiter:
+      return "recruiter";
+  }
+  return "recruiter";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "recruiter") return Role::kRecruiter;
+  return std::nullopt;
+}
+
+}  // namespace stagecheck

@@ -1,0 +1,172 @@
+// The Store port: a unit of work over every aggregate. One request's writes go
+// through one UnitOfWork inside Store::Transact, so they commit or roll back
+// together. Every method takes the TeamId first and only ever sees that
+// team's rows; the few global lookups (token hash, Certn case id, Certn team
+// id) say so in their names and return the owning team.
+//
+// Errors: NotFound for a missing row, AlreadyExists for a uniqueness
+// violation, Aborted for an optimistic-lock conflict, Unavailable when the
+// database cannot be reached (the caller may retry; HTTP 503).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/domain/background_check.h"
+#include "core/domain/candidate.h"
+#include "core/domain/delivery.h"
+#include "core/domain/integration.h"
+#include "core/domain/job.h"
+#include "core/domain/team.h"
+
+namespace stagecheck {
+
+// Keyset pagination: items after `after` (an opaque cursor from the previous page).
+struct PageRequest {
+  int limit = 50;
+  std::string after;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next;  // empty on the last page
+};
+
+class UnitOfWork {
+ public:
+  virtual ~UnitOfWork() = default;
+
+  // Teams, users and tokens.
+  virtual absl::Status InsertTeam(const Team& team) = 0;
+  virtual absl::StatusOr<Team> GetTeam(const TeamId& team) = 0;
+  virtual absl::Status UpdateTeam(const Team& team) = 0;
+  virtual absl::Status InsertUser(const User& user) = 0;
+  virtual absl::Status InsertToken(const ApiToken& token) = 0;
+  // Global: the token hash is the only key a caller brings.
+  virtual absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) = 0;
+
+  // Certn integration.
+  virtual absl::Status UpsertIntegration(const CertnIntegration& integration) = 0;
+  virtual absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) = 0;
+  // Global: maps a Certn-Team-ID header to the one team that claimed it.
+  virtual absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) = 0;
+
+  // Jobs and their interview plans.
+  virtual absl::Status InsertJob(const Job& job) = 0;
+  virtual absl::StatusOr<Job> GetJob(const TeamId& team, const JobId& job) = 0;
+  virtual absl::Status UpdateJob(const Job& job) = 0;
+  virtual absl::StatusOr<Page<Job>> ListJobs(const TeamId& team, const PageRequest& page) = 0;
+  virtual absl::StatusOr<InterviewPlan> GetPlan(const TeamId& team, const JobId& job) = 0;
+  // Saves the whole plan; Aborted when plan.version() is not the stored one.
+  // On success the stored (and plan's) version is incremented.
+  virtual absl::Status SavePlan(InterviewPlan& plan) = 0;
+
+  // Candidates and their files.
+  virtual absl::Status InsertCandidate(const Candidate& candidate) = 0;
+  virtual absl::StatusOr<Candidate> GetCandidate(const TeamId& team, const CandidateId& id) = 0;
+  virtual absl::Status UpdateCandidate(const Candidate& candidate) = 0;
+  virtual absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team,
+                                                         const PageRequest& page) = 0;
+  virtual absl::Status InsertFile(const CandidateFile& file, const std::string& content) = 0;
+  virtual absl::StatusOr<std::vector<CandidateFile>> ListFiles(const TeamId& team,
+                                                               const CandidateId& candidate) = 0;
+  virtual absl::StatusOr<CandidateFile> GetFile(const TeamId& team, const FileId& id) = 0;
+  virtual absl::StatusOr<std::string> GetFileContent(const TeamId& team, const FileId& id) = 0;
+
+  // Applications.
+  virtual absl::Status InsertApplication(const Application& application) = 0;
+  virtual absl::StatusOr<Application> GetApplication(const TeamId& team,
+                                                     const ApplicationId& id) = 0;
+  virtual absl::Status UpdateApplication(const Application& application) = 0;
+  virtual absl::StatusOr<Page<Application>> ListApplications(const TeamId& team,
+                                                             std::optional<JobId> job,
+                                                             std::optional<CandidateId> candidate,
+                                                             const PageRequest& page) = 0;
+
+  // Background checks (with their history and per-check results).
+  // AlreadyExists when the application already has an active check: the
+  // database enforces one active check per application.
+  virtual absl::Status InsertCheck(const BackgroundCheck& check) = 0;
+  virtual absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) = 0;
+  virtual absl::Status UpdateCheck(const BackgroundCheck& check) = 0;
+  virtual absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck(
+      const TeamId& team, const ApplicationId& application) = 0;
+  virtual absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication(
+      const TeamId& team, const ApplicationId& application) = 0;
+  virtual absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
+      const TeamId& team, const CandidateId& candidate) = 0;
+  // Global: which team and check a Certn case belongs to.
+  virtual absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) = 0;
+  // Open checks with a Certn case whose last update is older than `before`.
+  virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
+                                                                       int limit) = 0;
+
+  // Activity feed: newest first.
+  virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;
+  virtual absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team,
+                                                   const CandidateId& candidate,
+                                                   const PageRequest& page) = 0;
+
+  // Idempotency keys.
+  virtual absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(
+      const TeamId& team, const std::string& key) = 0;
+  // AlreadyExists when the key was stored meanwhile.
+  virtual absl::Status PutIdempotency(const IdempotencyRecord& record) = 0;
+
+  // Webhook deliveries. AlreadyExists when (team, delivery_id) is known.
+  virtual absl::Status InsertDelivery(const WebhookDelivery& delivery) = 0;
+  virtual absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(
+      std::optional<TeamId> team, int limit) = 0;
+  virtual absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team,
+                                                      const std::string& delivery_id) = 0;
+  virtual absl::Status UpdateDeliveryVerdict(const TeamId& team, const std::string& delivery_id,
+                                             DeliveryVerdict verdict,
+                                             const std::optional<CheckId>& check) = 0;
+  // Orphans of a team waiting for a case to appear.
+  virtual absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
+                                                                   const std::string& case_id) = 0;
+
+  // Durable work. EnqueueWork is a no-op (OK) when a pending item with the
+  // same dedupe key exists.
+  virtual absl::Status EnqueueWork(const WorkItem& item) = 0;
+  // Leases up to `limit` due items to `owner` until `lease_until`; an item
+  // whose lease expired (its worker died) is due again.
+  virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
+                                                          absl::Time lease_until, int limit) = 0;
+  virtual absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) = 0;
+  // Releases the lease and schedules the next attempt.
+  virtual absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
+                                 const std::string& error) = 0;
+  virtual absl::Status FailWork(const TeamId& team, const WorkItemId& id,
+                                const std::string& error) = 0;
+  virtual absl::StatusOr<int64_t> CountWork(const std::string& state) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in one transaction: commits when it returns OK, rolls back
+  // otherwise (and returns its status). Serialization conflicts are retried
+  // by the store a bounded number of times, so `work` may run more than once
+  // and must have no side effects outside the unit of work.
+  virtual absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
+  // The same, for many independent pieces of work in one transaction (group
+  // commit): each runs inside its own savepoint, so one failing piece rolls
+  // back only itself. Returns one status per piece; all are durable once this
+  // returns, or every one carries the commit's error.
+  virtual std::vector<absl::Status> TransactBatch(
+      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;
+  // Cheap liveness check of the database (for /readyz).
+  virtual absl::Status Ping() = 0;
+  virtual std::string_view backend() const = 0;  // "sqlite" or "postgres"
+};
+
+}  // namespace stagecheck

@@ -1,0 +1,76 @@
+#include "core/domain/candidate.h"
+#include "core/domain/integration.h"
+#include "core/domain/settings.h"
+#include "core/domain/team.h"
+#include "gtest/gtest.h"
+
+namespace stagecheck {
+namespace {
+
+TEST(CandidateTags, MatchCaseInsensitivelyAndTrimmed) {
+  Candidate c;
+  c.AddTag("  Premium Package ");
+  c.AddTag("premium package");
+  ASSERT_EQ(c.tags.size(), 1u);
+  EXPECT_EQ(c.tags[0], "Premium Package");
+  EXPECT_TRUE(c.HasTag("PREMIUM PACKAGE"));
+  c.AddTag("   ");
+  EXPECT_EQ(c.tags.size(), 1u);
+}
+
+TEST(CandidateTags, StatusTagsAreReplacedByPrefix) {
+  Candidate c;
+  c.AddTag("CERTN - Pending");
+  c.AddTag("Keep me");
+  c.RemoveTagsWithPrefix("CERTN - ");
+  c.AddTag("CERTN - Analyzing");
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"Keep me", "CERTN - Analyzing"}));
+}
+
+TEST(Email, AcceptsPlainAddressesAndRefusesOthers) {
+  EXPECT_TRUE(ValidateEmail("ada@example.com").ok());
+  for (const char* bad : {"", "ada", "@example.com", "ada@", "ada@example", "a b@example.com",
+                          "ada@@example.com", "ada@example.com."}) {
+    EXPECT_FALSE(ValidateEmail(bad).ok()) << bad;
+  }
+}
+
+TEST(ApplicationStatus, RoundTrip) {
+  for (auto s : {ApplicationStatus::kActive, ApplicationStatus::kRejected, ApplicationStatus::kHired}) {
+    EXPECT_EQ(ParseApplicationStatus(ApplicationStatusName(s)), s);
+  }
+  EXPECT_EQ(ParseApplicationStatus("archived"), std::nullopt);
+}
+
+TEST(Regions, RoundTripAndRejectUnknown) {
+  for (auto r : {CertnRegion::kNorthAmerica, CertnRegion::kUkEmea, CertnRegion::kApac,
+                 CertnRegion::kSandbox}) {
+    EXPECT_EQ(ParseRegion(RegionName(r)), r);
+  }
+  EXPECT_EQ(ParseRegion("mars"), std::nullopt);
+}
+
+TEST(Masking, ShowsAtMostTheLastFour) {
+  EXPECT_EQ(MaskSecret("abcd"), "\u2022\u2022\u2022\u2022abcd");
+  EXPECT_EQ(MaskSecret("secretabcd"), "\u2022\u2022\u2022\u2022abcd");
+}
+
+TEST(Roles, RoundTrip) {
+  EXPECT_EQ(ParseRole("admin"), Role::kAdmin);
+  EXPECT_EQ(ParseRole("recruiter"), Role::kRecruiter);
+  EXPECT_EQ(ParseRole("root"), std::nullopt);
+  EXPECT_EQ(RoleName(Role::kAdmin), "admin");
+}
+
+TEST(Settings, TypedAccessRefusesWrongTypes) {
+  ActivitySettings s;
+  s.Set("package_id", std::string("p"));
+  s.Set("auto_send", true);
+  EXPECT_EQ(s.GetString("package_id"), "p");
+  EXPECT_EQ(s.GetBool("auto_send"), true);
+  EXPECT_EQ(s.GetBool("package_id"), std::nullopt);
+  EXPECT_EQ(s.GetString("missing"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace stagecheck
