@@ -1,0 +1,25 @@
+// Hashing and randomness the core and plugins need (webhook signatures, token
+// hashes). Implemented with OpenSSL in adapters/crypto.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace stagecheck {
+
+class Crypto {
+ public:
+  virtual ~Crypto() = default;
+  // Raw 32-byte digests.
+  virtual std::string HmacSha256(std::string_view key, std::string_view message) const = 0;
+  virtual std::string Sha256(std::string_view data) const = 0;
+  virtual std::string RandomBytes(size_t n) const = 0;
+};
+
+// Compares in time that depends only on the lengths, not on where the first
+// difference is.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+std::string HexEncode(std::string_view bytes);
+
+}  // namespace stagecheck
