@@ -1,0 +1,298 @@
+#include "core/services/applications.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/services/plans.h"
+#include "core/strings.h"
+
+namespace stagecheck {
+namespace {
+constexpr size_t kMaxNameLength = 100;
+
+absl::Status ValidateName(const std::string& name, std::string_view field) {
+  if (absl::StripAsciiWhitespace(name).empty() || name.size() > kMaxNameLength) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_name",
+                 absl::StrCat(std::string(field), " must be 1 to 100 characters"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Actor(const Principal& who) { return "user:" + who.user.value(); }
+}  // namespace
+
+absl::Status ValidateCandidateFields(const std::string& first, const std::string& last,
+                                     const std::optional<std::string>& email,
+                                     const std::optional<std::string>& phone) {
+  if (auto s = ValidateName(first, "first_name"); !s.ok()) return s;
+  if (auto s = ValidateName(last, "last_name"); !s.ok()) return s;
+  if (email.has_value()) {
+    if (auto s = ValidateEmail(*email); !s.ok()) {
+      return Error(absl::StatusCode::kInvalidArgument, "invalid_email", ToStd(s.message()));
+    }
+  }
+  if (phone.has_value() && (phone->empty() || phone->size() > 40)) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_phone",
+                 "phone must be 1 to 40 characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
+    const Principal& who, const NewCandidate& c, const std::optional<IdempotencyKey>& key) {
+  if (auto s = ValidateCandidateFields(c.first_name, c.last_name, c.email, c.phone); !s.ok()) return s;
+  if (auto s = ValidateTags(c.tags); !s.ok()) return s;
+  Created<CandidateId> created;
+  absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
+    auto earlier = LookupIdempotency(uow, who.team, key);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      created = {CandidateId(**earlier), true};
+      return absl::OkStatus();
+    }
+    absl::Time now = deps_.clock.Now();
+    Candidate row{who.team, CandidateId(deps_.ids.NewId()), c.first_name, c.last_name, c.email,
+                  c.phone, {}, now, now};
+    for (const std::string& tag : c.tags) row.AddTag(tag);
+    if (auto s = uow.InsertCandidate(row); !s.ok()) return s;
+    created = {row.id, false};
+    return RememberIdempotency(uow, who.team, key, 201, row.id.value(), now);
+  });
+  if (!status.ok()) return status;
+  return created;
+}
+
+absl::StatusOr<Candidate> Applications::GetCandidate(const Principal& who, const CandidateId& id) {
+  return InTransaction<Candidate>(deps_.store,
+                                  [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, id); });
+}
+
+absl::StatusOr<Page<Candidate>> Applications::ListCandidates(const Principal& who,
+                                                             const PageRequest& page) {
+  return InTransaction<Page<Candidate>>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.ListCandidates(who.team, page); });
+}
+
+absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
+                                                        const CandidateId& id,
+                                                        const CandidateChanges& changes) {
+  if (changes.tags) {
+    if (auto s = ValidateTags(*changes.tags); !s.ok()) return s;
+  }
+  return InTransaction<Candidate>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Candidate> {
+    absl::StatusOr<Candidate> c = uow.GetCandidate(who.team, id);
+    if (!c.ok()) return c.status();
+    if (changes.first_name) c->first_name = *changes.first_name;
+    if (changes.last_name) c->last_name = *changes.last_name;
+    if (changes.email) c->email = *changes.email;
+    if (changes.phone) c->phone = *changes.phone;
+    if (changes.tags) {
+      c->tags.clear();
+      for (const std::string& tag : *changes.tags) c->AddTag(tag);
+    }
+    if (auto s = ValidateCandidateFields(c->first_name, c->last_name, c->email, c->phone); !s.ok()) {
+      return s;
+    }
+    c->updated_at = deps_.clock.Now();
+    if (auto s = uow.UpdateCandidate(*c); !s.ok()) return s;
+    return c;
+  });
+}
+
+absl::StatusOr<std::vector<CandidateFile>> Applications::ListFiles(const Principal& who,
+                                                                   const CandidateId& id) {
+  return InTransaction<std::vector<CandidateFile>>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<std::vector<CandidateFile>> {
+        if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
+        return uow.ListFiles(who.team, id);
+      });
+}
+
+absl::StatusOr<std::pair<CandidateFile, std::string>> Applications::GetFile(
+    const Principal& who, const CandidateId& candidate, const FileId& file) {
+  using Result = std::pair<CandidateFile, std::string>;
+  return InTransaction<Result>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Result> {
+    absl::StatusOr<CandidateFile> meta = uow.GetFile(who.team, file);
+    if (!meta.ok()) return meta.status();
+    if (meta->candidate != candidate) return absl::NotFoundError("file not found");
+    absl::StatusOr<std::string> content = uow.GetFileContent(who.team, file);
+    if (!content.ok()) return content.status();
+    return Result{*std::move(meta), *std::move(content)};
+  });
+}
+
+absl::StatusOr<Page<FeedEvent>> Applications::Feed(const Principal& who, const CandidateId& id,
+                                                   const PageRequest& page) {
+  return InTransaction<Page<FeedEvent>>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<FeedEvent>> {
+        if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
+        return uow.ListFeed(who.team, id, page);
+      });
+}
+
+absl::StatusOr<std::vector<BackgroundCheck>> Applications::AdHocChecks(const Principal& who,
+                                                                       const CandidateId& id) {
+  return InTransaction<std::vector<BackgroundCheck>>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<std::vector<BackgroundCheck>> {
+        if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
+        auto checks = uow.ListChecksForCandidate(who.team, id);
+        if (!checks.ok()) return checks.status();
+        std::erase_if(*checks, [](const BackgroundCheck& c) { return c.application.has_value(); });
+        return checks;
+      });
+}
+
+absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
+    const Principal& who, const CandidateId& candidate_id, const JobId& job_id,
+    const std::optional<IdempotencyKey>& key) {
+  Created<ApplicationId> created;
+  absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
+    auto earlier = LookupIdempotency(uow, who.team, key);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      created = {ApplicationId(**earlier), true};
+      return absl::OkStatus();
+    }
+    absl::StatusOr<Candidate> candidate = uow.GetCandidate(who.team, candidate_id);
+    if (!candidate.ok()) return candidate.status();
+    absl::StatusOr<Job> job = uow.GetJob(who.team, job_id);
+    if (!job.ok()) return job.status();
+    auto existing = uow.ListApplications(who.team, job_id, candidate_id, PageRequest{1, ""});
+    if (!existing.ok()) return existing.status();
+    if (!existing->items.empty()) {
+      return Error(absl::StatusCode::kAlreadyExists, "application_exists",
+                   "this candidate already has an application for this job");
+    }
+    absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, job_id);
+    if (!plan.ok()) return plan.status();
+    absl::Time now = deps_.clock.Now();
+    Application app{who.team, ApplicationId(deps_.ids.NewId()), candidate_id, job_id,
+                    std::nullopt, ApplicationStatus::kActive, now, now};
+    if (!plan->stages().empty()) app.stage = plan->stages().front().id;
+    if (auto s = uow.InsertApplication(app); !s.ok()) return s;
+    if (!job->tags.empty()) {
+      for (const std::string& tag : job->tags) candidate->AddTag(tag);
+      candidate->updated_at = now;
+      if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
+    }
+    FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), candidate_id, app.id, std::nullopt,
+                    now, "application_created", Actor(who),
+                    absl::StrCat("Applied to ", job->title)};
+    if (auto s = uow.AppendFeedEvent(event); !s.ok()) return s;
+    created = {app.id, false};
+    return RememberIdempotency(uow, who.team, key, 201, app.id.value(), now);
+  });
+  if (!status.ok()) return status;
+  return created;
+}
+
+absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const ApplicationId& id) {
+  return InTransaction<ApplicationTab>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<ApplicationTab> {
+        ApplicationTab tab;
+        absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
+        if (!app.ok()) return app.status();
+        tab.application = *std::move(app);
+        absl::StatusOr<Candidate> candidate = uow.GetCandidate(who.team, tab.application.candidate);
+        if (!candidate.ok()) return candidate.status();
+        tab.candidate = *std::move(candidate);
+        absl::StatusOr<Job> job = uow.GetJob(who.team, tab.application.job);
+        if (!job.ok()) return job.status();
+        tab.job = *std::move(job);
+        absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, tab.application.job);
+        if (!plan.ok()) return plan.status();
+        auto checks = uow.ListChecksForApplication(who.team, id);
+        if (!checks.ok()) return checks.status();
+        std::sort(checks->begin(), checks->end(), [](const auto& a, const auto& b) {
+          return a.created_at > b.created_at;
+        });
+        std::vector<bool> placed(checks->size(), false);
+        for (const Stage& stage : plan->stages()) {
+          StageView sv{stage, tab.application.stage == stage.id, {}};
+          for (const Activity& activity : stage.activities) {
+            ActivityView av{activity, {}};
+            for (size_t i = 0; i < checks->size(); ++i) {
+              if ((*checks)[i].activity == activity.id) {
+                av.checks.push_back((*checks)[i]);
+                placed[i] = true;
+              }
+            }
+            sv.activities.push_back(std::move(av));
+          }
+          tab.stages.push_back(std::move(sv));
+        }
+        for (size_t i = 0; i < checks->size(); ++i) {
+          if (!placed[i]) tab.other_checks.push_back((*checks)[i]);
+        }
+        return tab;
+      });
+}
+
+absl::StatusOr<Page<Application>> Applications::ListApplications(
+    const Principal& who, std::optional<JobId> job, std::optional<CandidateId> candidate,
+    const PageRequest& page) {
+  return InTransaction<Page<Application>>(deps_.store, [&](UnitOfWork& uow) {
+    return uow.ListApplications(who.team, job, candidate, page);
+  });
+}
+
+absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const ApplicationId& id,
+                                               const StageId& stage_id) {
+  std::optional<Stage> entered;
+  absl::StatusOr<Application> moved = InTransaction<Application>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
+        absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
+        if (!app.ok()) return app.status();
+        if (app->status != ApplicationStatus::kActive) {
+          return Error(absl::StatusCode::kFailedPrecondition, "application_not_active",
+                       "only an active application can move between stages");
+        }
+        absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, app->job);
+        if (!plan.ok()) return plan.status();
+        const Stage* stage = plan->FindStage(stage_id);
+        if (stage == nullptr) {
+          return Error(absl::StatusCode::kNotFound, "stage_not_found",
+                       "no such stage in this job's interview plan");
+        }
+        entered.reset();
+        if (app->stage == stage_id) return app;  // already there: nothing fires again
+        entered = *stage;
+        absl::Time now = deps_.clock.Now();
+        app->stage = stage_id;
+        app->updated_at = now;
+        if (auto s = uow.UpdateApplication(*app); !s.ok()) return s;
+        FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), app->candidate, app->id,
+                        std::nullopt, now, "stage_changed", Actor(who),
+                        absl::StrCat("Moved to stage ", stage->name)};
+        if (auto s = uow.AppendFeedEvent(event); !s.ok()) return s;
+        return app;
+      });
+  if (!moved.ok()) return moved.status();
+  MoveOutcome outcome{*moved, {}};
+  if (!entered.has_value()) return outcome;
+  // After the commit: hooks may call out (Certn auto-send goes through its own
+  // transaction and outbox).
+  for (const Activity& activity : entered->activities) {
+    const ActivityKind* kind = deps_.kinds.Find(activity.kind);
+    if (kind == nullptr) continue;
+    StageEntry entry{who, moved->id, moved->candidate, moved->job, entered->id, activity};
+    outcome.hooks.emplace_back(activity.id, kind->OnStageEntered(entry));
+  }
+  return outcome;
+}
+
+absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const ApplicationId& id,
+                                                    ApplicationStatus status) {
+  return InTransaction<Application>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
+    absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
+    if (!app.ok()) return app.status();
+    app->status = status;
+    app->updated_at = deps_.clock.Now();
+    if (auto s = uow.UpdateApplication(*app); !s.ok()) return s;
+    return app;
+  });
+}
+
+}  // namespace stagecheck

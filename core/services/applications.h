@@ -1,0 +1,100 @@
+// Candidates and applications: the recruiter's use cases, including the
+// "application tab" read and stage moves (which fire the activity kinds'
+// on-entry hooks, e.g. Certn auto-send).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/services/deps.h"
+
+namespace stagecheck {
+
+struct NewCandidate {
+  std::string first_name;
+  std::string last_name;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+  std::vector<std::string> tags;
+};
+
+struct CandidateChanges {
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
+  std::optional<std::optional<std::string>> email;
+  std::optional<std::optional<std::string>> phone;
+  std::optional<std::vector<std::string>> tags;  // replaces the tags
+};
+
+struct ActivityView {
+  Activity activity;
+  std::vector<BackgroundCheck> checks;  // checks sent for this activity, newest first
+};
+
+struct StageView {
+  Stage stage;
+  bool current = false;
+  std::vector<ActivityView> activities;
+};
+
+// Everything the application tab shows.
+struct ApplicationTab {
+  Application application;
+  Candidate candidate;
+  Job job;
+  std::vector<StageView> stages;
+  std::vector<BackgroundCheck> other_checks;  // checks not tied to an activity of the plan
+};
+
+struct MoveOutcome {
+  Application application;
+  // What each on-entry hook of the new stage said (e.g. auto-send refused: no email).
+  std::vector<std::pair<ActivityId, absl::Status>> hooks;
+};
+
+class Applications {
+ public:
+  explicit Applications(const Deps& deps) : deps_(deps) {}
+
+  absl::StatusOr<Created<CandidateId>> CreateCandidate(const Principal& who, const NewCandidate& c,
+                                                       const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<Candidate> GetCandidate(const Principal& who, const CandidateId& id);
+  absl::StatusOr<Page<Candidate>> ListCandidates(const Principal& who, const PageRequest& page);
+  absl::StatusOr<Candidate> UpdateCandidate(const Principal& who, const CandidateId& id,
+                                            const CandidateChanges& changes);
+  absl::StatusOr<std::vector<CandidateFile>> ListFiles(const Principal& who, const CandidateId& id);
+  absl::StatusOr<std::pair<CandidateFile, std::string>> GetFile(const Principal& who,
+                                                                const CandidateId& candidate,
+                                                                const FileId& file);
+  absl::StatusOr<Page<FeedEvent>> Feed(const Principal& who, const CandidateId& id,
+                                       const PageRequest& page);
+  // Checks sent from the candidate profile (Kula's ad-hoc activities).
+  absl::StatusOr<std::vector<BackgroundCheck>> AdHocChecks(const Principal& who,
+                                                           const CandidateId& id);
+
+  // Starts at the plan's first stage; the job's posting tags go onto the candidate.
+  absl::StatusOr<Created<ApplicationId>> CreateApplication(const Principal& who,
+                                                           const CandidateId& candidate,
+                                                           const JobId& job,
+                                                           const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<ApplicationTab> ReadTab(const Principal& who, const ApplicationId& id);
+  absl::StatusOr<Page<Application>> ListApplications(const Principal& who,
+                                                     std::optional<JobId> job,
+                                                     std::optional<CandidateId> candidate,
+                                                     const PageRequest& page);
+  absl::StatusOr<MoveOutcome> Move(const Principal& who, const ApplicationId& id,
+                                   const StageId& stage);
+  absl::StatusOr<Application> SetStatus(const Principal& who, const ApplicationId& id,
+                                        ApplicationStatus status);
+
+ private:
+  Deps deps_;
+};
+
+absl::Status ValidateCandidateFields(const std::string& first, const std::string& last,
+                                     const std::optional<std::string>& email,
+                                     const std::optional<std::string>& phone);
+
+}  // namespace stagecheck

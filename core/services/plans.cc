@@ -1,0 +1,201 @@
+#include "core/services/plans.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
+namespace stagecheck {
+namespace {
+constexpr size_t kMaxTitleLength = 200;
+constexpr size_t kMaxTags = 50;
+constexpr size_t kMaxTagLength = 100;
+
+absl::Status ValidateTitle(const std::string& title) {
+  if (absl::StripAsciiWhitespace(title).empty() || title.size() > kMaxTitleLength) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_title",
+                 "title must be 1 to 200 characters");
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status RequireAdmin(const Principal& who) {
+  if (who.role != Role::kAdmin) {
+    return Error(absl::StatusCode::kPermissionDenied, "admin_only", "only an admin may do this");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTags(const std::vector<std::string>& tags) {
+  if (tags.size() > kMaxTags) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_tags", "at most 50 tags");
+  }
+  for (const std::string& tag : tags) {
+    if (absl::StripAsciiWhitespace(tag).empty() || tag.size() > kMaxTagLength) {
+      return Error(absl::StatusCode::kInvalidArgument, "invalid_tags",
+                   "each tag must be 1 to 100 characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Created<JobId>> Plans::CreateJob(const Principal& who, const NewJob& job,
+                                                const std::optional<IdempotencyKey>& key) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  if (auto s = ValidateTitle(job.title); !s.ok()) return s;
+  if (auto s = ValidateTags(job.tags); !s.ok()) return s;
+  Created<JobId> created;
+  absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
+    auto earlier = LookupIdempotency(uow, who.team, key);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      created = {JobId(**earlier), true};
+      return absl::OkStatus();
+    }
+    absl::Time now = deps_.clock.Now();
+    Job row{who.team, JobId(deps_.ids.NewId()), job.title, job.default_package_id, job.tags, now};
+    if (auto s = uow.InsertJob(row); !s.ok()) return s;
+    InterviewPlan plan(who.team, row.id, {}, 0);
+    if (auto s = uow.SavePlan(plan); !s.ok()) return s;
+    created = {row.id, false};
+    return RememberIdempotency(uow, who.team, key, 201, row.id.value(), now);
+  });
+  if (!status.ok()) return status;
+  return created;
+}
+
+absl::StatusOr<Job> Plans::GetJob(const Principal& who, const JobId& id) {
+  return InTransaction<Job>(deps_.store, [&](UnitOfWork& uow) { return uow.GetJob(who.team, id); });
+}
+
+absl::StatusOr<Page<Job>> Plans::ListJobs(const Principal& who, const PageRequest& page) {
+  return InTransaction<Page<Job>>(deps_.store,
+                                  [&](UnitOfWork& uow) { return uow.ListJobs(who.team, page); });
+}
+
+absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
+                                     const JobChanges& changes) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  if (changes.title) {
+    if (auto s = ValidateTitle(*changes.title); !s.ok()) return s;
+  }
+  if (changes.tags) {
+    if (auto s = ValidateTags(*changes.tags); !s.ok()) return s;
+  }
+  return InTransaction<Job>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Job> {
+    absl::StatusOr<Job> job = uow.GetJob(who.team, id);
+    if (!job.ok()) return job.status();
+    if (changes.title) job->title = *changes.title;
+    if (changes.default_package_id) job->default_package_id = *changes.default_package_id;
+    if (changes.tags) job->tags = *changes.tags;
+    if (auto s = uow.UpdateJob(*job); !s.ok()) return s;
+    return job;
+  });
+}
+
+absl::StatusOr<InterviewPlan> Plans::GetPlan(const Principal& who, const JobId& job) {
+  return InTransaction<InterviewPlan>(deps_.store,
+                                      [&](UnitOfWork& uow) { return uow.GetPlan(who.team, job); });
+}
+
+absl::StatusOr<InterviewPlan> Plans::EditPlan(
+    const Principal& who, const JobId& job,
+    const std::function<absl::Status(InterviewPlan&)>& edit) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  return InTransaction<InterviewPlan>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InterviewPlan> {
+        absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, job);
+        if (!plan.ok()) return plan.status();
+        if (auto s = edit(*plan); !s.ok()) return s;
+        if (auto s = uow.SavePlan(*plan); !s.ok()) return s;
+        return plan;
+      });
+}
+
+absl::StatusOr<InterviewPlan> Plans::AddStage(const Principal& who, const JobId& job,
+                                              std::string name, std::optional<size_t> position,
+                                              StageId* created) {
+  StageId id(deps_.ids.NewId());
+  auto plan = EditPlan(who, job, [&](InterviewPlan& plan) {
+    return plan.AddStage(id, name, position).status();
+  });
+  if (plan.ok() && created != nullptr) *created = id;
+  return plan;
+}
+
+absl::StatusOr<InterviewPlan> Plans::UpdateStage(const Principal& who, const JobId& job,
+                                                 const StageId& stage,
+                                                 const StageChanges& changes) {
+  return EditPlan(who, job, [&](InterviewPlan& plan) -> absl::Status {
+    if (changes.name) {
+      if (auto s = plan.RenameStage(stage, *changes.name); !s.ok()) return s;
+    }
+    if (changes.position) return plan.MoveStage(stage, *changes.position);
+    return plan.FindStage(stage) ? absl::OkStatus() : absl::NotFoundError("stage not found");
+  });
+}
+
+absl::StatusOr<InterviewPlan> Plans::RemoveStage(const Principal& who, const JobId& job,
+                                                 const StageId& stage) {
+  return EditPlan(who, job, [&](InterviewPlan& plan) { return plan.RemoveStage(stage); });
+}
+
+absl::StatusOr<InterviewPlan> Plans::AddActivity(const Principal& who, const JobId& job,
+                                                 const StageId& stage, const std::string& kind,
+                                                 const ActivitySettings& settings,
+                                                 ActivityId* created) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  const ActivityKind* k = deps_.kinds.Find(kind);
+  if (k == nullptr) {
+    return Error(absl::StatusCode::kInvalidArgument, "unknown_activity_kind",
+                 absl::StrCat("unknown activity kind '", kind, "'"));
+  }
+  absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
+  if (!valid.ok()) return valid.status();
+  // Outside the transaction: may call Certn.
+  if (auto s = k->CheckAdmissible(who.team, *valid); !s.ok()) return s;
+  ActivityId id(deps_.ids.NewId());
+  auto plan = EditPlan(who, job, [&](InterviewPlan& plan) {
+    return plan.AddActivity(stage, id, kind, *valid, deps_.kinds).status();
+  });
+  if (plan.ok() && created != nullptr) *created = id;
+  return plan;
+}
+
+absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const JobId& job,
+                                                    const StageId& stage,
+                                                    const ActivityId& activity,
+                                                    const ActivitySettings& settings) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  absl::StatusOr<InterviewPlan> current = GetPlan(who, job);
+  if (!current.ok()) return current.status();
+  const Activity* existing = current->FindActivity(activity);
+  if (existing == nullptr) return absl::NotFoundError("activity not found");
+  const ActivityKind* k = deps_.kinds.Find(existing->kind);
+  if (k == nullptr) return absl::InvalidArgumentError("unknown activity kind");
+  absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
+  if (!valid.ok()) return valid.status();
+  if (auto s = k->CheckAdmissible(who.team, *valid); !s.ok()) return s;
+  return EditPlan(who, job, [&](InterviewPlan& plan) {
+    return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds);
+  });
+}
+
+absl::StatusOr<InterviewPlan> Plans::RemoveActivity(const Principal& who, const JobId& job,
+                                                    const StageId& stage,
+                                                    const ActivityId& activity) {
+  return EditPlan(who, job, [&](InterviewPlan& plan) { return plan.RemoveActivity(stage, activity); });
+}
+
+absl::StatusOr<std::vector<OfferedKind>> Plans::OfferedKinds(const Principal& who) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  std::vector<OfferedKind> out;
+  for (const ActivityKind* kind : deps_.kinds.All()) {
+    absl::StatusOr<bool> offered = kind->IsOffered(who.team);
+    if (!offered.ok()) return offered.status();
+    if (*offered) out.push_back({std::string(kind->name()), std::string(kind->display_name())});
+  }
+  return out;
+}
+
+}  // namespace stagecheck
