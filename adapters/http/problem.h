@@ -1,0 +1,37 @@
+// The one place where absl canonical codes become HTTP statuses, and where
+// RFC 9457 `application/problem+json` bodies are built. Every route and the
+// server itself answer errors through these functions so that clients see one
+// stable shape: {type, title, status, detail, code}.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "adapters/http/http.h"
+
+namespace stagecheck::http {
+
+inline constexpr char kProblemContentType[] = "application/problem+json";
+inline constexpr char kJsonContentType[] = "application/json";
+// `type` is this prefix followed by the stable error code.
+inline constexpr char kProblemTypeBase[] = "https://stagecheck.dev/errors/";
+
+// InvalidArgument→400, Unauthenticated→401, PermissionDenied→403, NotFound→404,
+// AlreadyExists/Aborted→409, FailedPrecondition→422, ResourceExhausted→429,
+// Unavailable→503, DeadlineExceeded→504, anything else→500.
+int HttpStatusFor(absl::StatusCode code);
+
+// "Not Found", "Unprocessable Content", ...; "Error" for unknown statuses.
+std::string_view ReasonPhrase(int http_status);
+
+// The problem body for an explicit status, stable code and human detail.
+std::string ProblemBody(int http_status, std::string_view code, std::string_view detail);
+
+// A problem response for a failed status. The code comes from
+// stagecheck::ErrorCode(status). Statuses that map to 500 (and OK, which is a
+// caller bug) get a generic detail: internal messages never reach clients.
+Response ProblemResponse(const absl::Status& status);
+Response ProblemResponse(int http_status, std::string_view code, std::string_view detail);
+
+}  // namespace stagecheck::http

@@ -1,0 +1,141 @@
+#include "adapters/http/router.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/http/problem.h"
+#include "adapters/http/url.h"
+
+namespace stagecheck::http {
+
+struct Router::Route {
+  struct Segment {
+    std::string text;  // literal text, or the parameter name
+    bool is_param = false;
+  };
+  std::string method;
+  std::string pattern;
+  std::vector<Segment> segments;
+  Handler handler;
+};
+
+struct Router::Table {
+  std::vector<Route> routes;
+};
+
+namespace {
+
+// Splits "/a/b/c" into {"a","b","c"}; "/" is no segments.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (path.empty()) return parts;
+  while (true) {
+    size_t slash = path.find('/');
+    parts.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+// The raw (still percent-encoded) path: decoding before splitting would turn
+// an encoded "%2F" inside an id into a segment boundary.
+std::string_view RawPath(const Request& request) {
+  if (request.target.empty()) return request.path;
+  std::string_view target(request.target);
+  return target.substr(0, target.find('?'));
+}
+
+}  // namespace
+
+Router::Router() : table_(std::make_shared<Table>()) {}
+
+absl::Status Router::Add(std::string method, std::string_view pattern_view, Handler handler) {
+  const std::string pattern(pattern_view);
+  if (pattern.empty() || pattern.front() != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("route pattern must start with '/': ", pattern));
+  }
+  Route route;
+  route.method = std::move(method);
+  route.pattern = pattern;
+  route.handler = std::move(handler);
+  for (std::string_view part : SplitPath(pattern)) {
+    Route::Segment segment;
+    if (!part.empty() && part.front() == '{') {
+      if (part.size() < 3 || part.back() != '}') {
+        return absl::InvalidArgumentError(absl::StrCat("malformed parameter in ", pattern));
+      }
+      segment.text = std::string(part.substr(1, part.size() - 2));
+      segment.is_param = true;
+    } else {
+      if (part.find_first_of("{}") != std::string_view::npos) {
+        return absl::InvalidArgumentError(absl::StrCat("malformed segment in ", pattern));
+      }
+      segment.text = std::string(part);
+    }
+    route.segments.push_back(std::move(segment));
+  }
+  for (const Route& existing : table_->routes) {
+    if (existing.method == route.method && existing.pattern == route.pattern) {
+      return absl::AlreadyExistsError(absl::StrCat("duplicate route ", route.method, " ", pattern));
+    }
+  }
+  table_->routes.push_back(std::move(route));
+  return absl::OkStatus();
+}
+
+void Router::operator()(Request request, Respond respond) const {
+  std::vector<std::string_view> parts = SplitPath(RawPath(request));
+  const Route* best = nullptr;
+  size_t best_literals = 0;
+  std::vector<std::string> allowed;
+  for (const Route& route : table_->routes) {
+    if (route.segments.size() != parts.size()) continue;
+    bool matches = true;
+    size_t literals = 0;
+    for (size_t i = 0; i < parts.size() && matches; ++i) {
+      const Route::Segment& segment = route.segments[i];
+      if (segment.is_param) {
+        matches = !parts[i].empty();
+      } else {
+        matches = segment.text == parts[i];
+        ++literals;
+      }
+    }
+    if (!matches) continue;
+    if (route.method != request.method) {
+      allowed.push_back(route.method);
+      continue;
+    }
+    // "/jobs/new" beats "/jobs/{id}" whatever the registration order.
+    if (best == nullptr || literals > best_literals) {
+      best = &route;
+      best_literals = literals;
+    }
+  }
+  if (best == nullptr) {
+    if (allowed.empty()) {
+      respond(ProblemResponse(404, "route_not_found", "No resource at this path."));
+      return;
+    }
+    Response response = ProblemResponse(405, "method_not_allowed", "Method not allowed for this path.");
+    response.SetHeader("Allow", absl::StrJoin(allowed, ", "));
+    respond(std::move(response));
+    return;
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!best->segments[i].is_param) continue;
+    std::optional<std::string> value = PercentDecode(parts[i]);
+    if (!value.has_value()) {
+      respond(ProblemResponse(400, "invalid_path", "Malformed percent-encoding in the path."));
+      return;
+    }
+    request.path_params[best->segments[i].text] = std::move(*value);
+  }
+  best->handler(std::move(request), std::move(respond));
+}
+
+}  // namespace stagecheck::http
