@@ -1,0 +1,95 @@
+// Every assumption the Certn adapter makes about Certn lives here (CERTN.md
+// marks most of them [guess]): hosts per region, paths, header names, the
+// tenant-only check types, paging, timeouts and the client-side rate limit.
+// Nothing else in adapters/certn hard-codes a URL, a path or a header name.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/domain/integration.h"
+
+namespace stagecheck::certn {
+
+struct CertnPaths {
+  std::string groups = "/api/public/groups/";
+  std::string packages = "/api/public/packages/";
+  std::string order_package = "/api/public/cases/order-package/";
+  // "{id}" is replaced by the (percent-encoded) case or report-file id.
+  std::string case_detail = "/api/public/cases/{id}/";
+  std::string cancel_case = "/api/public/cases/{id}/cancel/";
+  std::string generate_report = "/api/public/cases/{id}/generate-report/";
+  std::string report_file = "/api/public/cases/report-files/{id}/";
+};
+
+struct CertnHeaders {
+  std::string authorization = "Authorization";
+  std::string authorization_scheme = "Api-Key";  // "Authorization: Api-Key <key>"
+  std::string idempotency_key = "Idempotency-Key";
+  std::string retry_after = "Retry-After";
+};
+
+struct RateLimitConfig {
+  int burst = 120;                       // tokens in a full bucket
+  absl::Duration window = absl::Minutes(1);  // a full bucket refills over this window
+  // How long a call may wait for a token before it fails with ResourceExhausted.
+  absl::Duration max_wait = absl::Seconds(5);
+};
+
+struct RetryConfig {
+  int max_attempts = 3;  // including the first
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(5);
+  // A Retry-After longer than this is not waited for: the call fails with
+  // ResourceExhausted instead of blocking a worker for minutes.
+  absl::Duration max_retry_after = absl::Seconds(30);
+};
+
+struct CertnClientConfig {
+  // Default host table [guess except sandbox]. A value may contain "{region}",
+  // replaced by the region's name (north_america, uk_emea, apac, sandbox).
+  std::map<CertnRegion, std::string> base_urls = {
+      {CertnRegion::kNorthAmerica, "https://api.certn.co"},
+      {CertnRegion::kUkEmea, "https://api.uk.certn.co"},
+      {CertnRegion::kApac, "https://api.au.certn.co"},
+      {CertnRegion::kSandbox, "https://api.sandbox.certn.co"},
+  };
+  // When set, used for every region (STAGECHECK_CERTN_BASE_URL, --certn-base-url).
+  std::optional<std::string> base_url_override;
+
+  CertnPaths paths;
+  CertnHeaders headers;
+  // Tenant-screening check types: never offered; a package made only of them is hidden.
+  std::vector<std::string> tenant_only_check_types = {"QUESTIONNAIRE_1", "INCOME_VERIFICATION_1",
+                                                      "RENTAL_HISTORY_1"};
+  int page_size = 50;      // asked for on every list call
+  int max_page_size = 100;  // Certn's documented maximum [guess]
+  int max_pages = 100;      // a safety stop against a server that never ends a list
+
+  // Connect and per-read inactivity timeout, and the cap on a whole call.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration total_timeout = absl::Seconds(30);
+
+  RateLimitConfig rate_limit;
+  RetryConfig retry;
+  // Error detail / code by which a Certn host says the key belongs to another
+  // region (the fake Certn answers 401 {"detail": ..., "code": "wrong_region"}).
+  std::string wrong_region_code = "wrong_region";
+
+  // The base URL for a region after the override and "{region}" substitution.
+  std::string BaseUrlFor(CertnRegion region) const;
+  // Applies STAGECHECK_CERTN_BASE_URL when it is set and not empty.
+  CertnClientConfig& ApplyEnvironment();
+};
+
+inline constexpr std::string_view kBaseUrlEnv = "STAGECHECK_CERTN_BASE_URL";
+
+// Replaces "{id}" in a path template with the percent-encoded id.
+std::string ExpandPath(std::string_view path_template, std::string_view id);
+std::string PercentEncode(std::string_view s);
+
+}  // namespace stagecheck::certn

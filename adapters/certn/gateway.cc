@@ -1,0 +1,327 @@
+#include "adapters/certn/gateway.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/certn/parsers.h"
+#include "core/errors.h"
+#include "core/strings.h"
+
+namespace stagecheck::certn {
+namespace {
+
+bool IsTransientHttp(int status) { return status == 408 || status == 429 || status >= 500; }
+bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+std::string Truncate(std::string_view s, size_t n = 200) {
+  return std::string(s.substr(0, std::min(n, s.size())));
+}
+
+// Retry-After in seconds (the HTTP-date form is not used by Certn [guess]).
+std::optional<absl::Duration> RetryAfter(const HttpReply& reply, std::string_view header) {
+  auto value = reply.Header(header);
+  if (!value.has_value()) return std::nullopt;
+  double seconds = 0;
+  if (!absl::SimpleAtod(*value, &seconds) || seconds < 0) return std::nullopt;
+  return absl::Seconds(seconds);
+}
+
+absl::Status Malformed(std::string_view operation, const absl::Status& parse_error,
+                       std::string_view api_key) {
+  return absl::DataLossError(Redact(absl::StrCat("malformed Certn response to ", ToAbsl(operation),
+                                                 ": ", parse_error.message()),
+                                    api_key));
+}
+
+// Prefixes the operation and removes the key from the message, keeping the
+// payloads (the stable error code) of `status`.
+absl::Status WithContext(std::string_view operation, const absl::Status& status,
+                         std::string_view api_key) {
+  absl::Status out(status.code(),
+                   Redact(absl::StrCat("Certn ", ToAbsl(operation), ": ", status.message()), api_key));
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
+
+}  // namespace
+
+std::string Redact(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  size_t at = 0;
+  while ((at = text.find(secret, at)) != std::string::npos) {
+    text.replace(at, secret.size(), "[redacted]");
+    at += 10;
+  }
+  return text;
+}
+
+CertnHttpGateway::CertnHttpGateway(CertnClientConfig config, Logger* logger,
+                                   std::unique_ptr<Transport> transport)
+    : config_(std::move(config)),
+      logger_(logger),
+      transport_(transport ? std::move(transport) : MakeCpprestTransport()),
+      limiter_(config_.rate_limit),
+      rng_(std::random_device{}()) {}
+
+absl::Duration CertnHttpGateway::Backoff(int attempt) {
+  absl::Duration base = config_.retry.initial_backoff * (1 << std::min(attempt - 1, 16));
+  base = std::min(base, config_.retry.max_backoff);
+  std::lock_guard<std::mutex> lock(rng_mu_);
+  // "Equal jitter": half fixed, half random, so retries of many callers spread out.
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  return base * jitter(rng_);
+}
+
+void CertnHttpGateway::LogCall(const Call& call, int attempt, std::string_view outcome,
+                               absl::Duration took) const {
+  if (logger_ == nullptr) return;
+  const std::string attempt_text = absl::StrCat(attempt);
+  const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(took));
+  logger_->Log(LogLevel::kInfo, "certn.call",
+               {{"operation", call.operation},
+                {"method", call.method},
+                {"path", call.path},
+                {"attempt", attempt_text},
+                {"outcome", outcome},
+                {"duration_ms", ms}});
+}
+
+absl::StatusOr<HttpReply> CertnHttpGateway::Attempt(const CertnCredentials& creds, const Call& call,
+                                                    int attempt) {
+  HttpCall http;
+  http.method = call.method;
+  http.url = config_.BaseUrlFor(creds.region) + call.path;
+  http.headers.emplace_back(config_.headers.authorization,
+                            absl::StrCat(config_.headers.authorization_scheme, " ", creds.api_key));
+  http.headers.emplace_back("Accept", "application/json, application/pdf");
+  if (!call.idempotency_key.empty()) {
+    http.headers.emplace_back(config_.headers.idempotency_key, call.idempotency_key);
+  }
+  http.body = call.body;
+  http.content_type = "application/json";
+  http.connect_timeout = config_.connect_timeout;
+  http.total_timeout = config_.total_timeout;
+  http.max_response_bytes = call.max_response_bytes;
+
+  const absl::Time start = absl::Now();
+  auto reply = transport_->Send(http);
+  LogCall(call, attempt, reply.ok() ? absl::StrCat(reply->status) : ErrorCode(reply.status()),
+          absl::Now() - start);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(), Redact(std::string(reply.status().message()), creds.api_key));
+  }
+  return reply;
+}
+
+absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& creds, const Call& call) {
+  const int max_attempts = call.retryable ? std::max(1, config_.retry.max_attempts) : 1;
+  for (int attempt = 1;; ++attempt) {
+    absl::Status token = limiter_.Acquire(creds.api_key);
+    if (!token.ok()) return WithContext(call.operation, token, creds.api_key);
+
+    auto reply = Attempt(creds, call, attempt);
+    const bool last = attempt >= max_attempts;
+    if (!reply.ok()) {
+      // Only a failure to connect is retried; a timeout may have reached Certn
+      // and already cost the caller the whole budget.
+      if (reply.status().code() == absl::StatusCode::kUnavailable && !last) {
+        absl::SleepFor(Backoff(attempt));
+        continue;
+      }
+      return WithContext(call.operation, reply.status(), creds.api_key);
+    }
+    if (IsSuccess(reply->status)) return reply;
+    if (!IsTransientHttp(reply->status) || last) {
+      return WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
+    }
+    absl::Duration wait = Backoff(attempt);
+    if (reply->status == 429) {
+      auto retry_after = RetryAfter(*reply, config_.headers.retry_after);
+      if (retry_after.has_value()) {
+        if (*retry_after > config_.retry.max_retry_after) {
+          return WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
+        }
+        wait = *retry_after;
+        // Every call with this key waits too, not only this one.
+        limiter_.PauseUntil(creds.api_key, absl::Now() + wait);
+      }
+    }
+    absl::SleepFor(wait);
+  }
+}
+
+absl::Status CertnHttpGateway::ErrorFromReply(const Call& call, const HttpReply& reply) const {
+  (void)call;
+  ErrorBody body = ParseErrorBody(reply.body);
+  std::string detail = Truncate(body.detail);
+  switch (reply.status) {
+    case 400: {
+      std::vector<std::string> fields;
+      for (const auto& [field, messages] : body.field_errors) {
+        fields.push_back(absl::StrCat(field, ": ", absl::StrJoin(messages, " ")));
+      }
+      return Error(absl::StatusCode::kInvalidArgument, "certn_rejected",
+                   Truncate(absl::StrCat("Certn rejected the request: ",
+                                         fields.empty() ? detail : absl::StrJoin(fields, "; ")),
+                            500));
+    }
+    case 401:
+      if (body.code == config_.wrong_region_code) {
+        return Error(absl::StatusCode::kUnauthenticated, "wrong_region",
+                     "the API key belongs to another Certn region");
+      }
+      return Error(absl::StatusCode::kUnauthenticated, "invalid_key", "Certn rejected the API key");
+    case 403:
+      return absl::PermissionDeniedError(absl::StrCat("Certn refused: ", detail));
+    case 404:
+      return absl::NotFoundError("Certn does not know this object");
+    case 409:
+      return absl::AlreadyExistsError(absl::StrCat("Certn conflict: ", detail));
+    case 429:
+      return absl::ResourceExhaustedError("Certn's rate limit is exhausted; retry later");
+    default:
+      break;
+  }
+  if (IsTransientHttp(reply.status)) {
+    return absl::UnavailableError(absl::StrCat("Certn answered HTTP ", reply.status));
+  }
+  return absl::InternalError(absl::StrCat("Certn answered unexpected HTTP ", reply.status));
+}
+
+absl::StatusOr<CertnCase> CertnHttpGateway::ParseCaseReply(const CertnCredentials& creds,
+                                                           const Call& call,
+                                                           const HttpReply& reply) const {
+  auto parsed = ParseCase(reply.body);
+  if (!parsed.ok()) {
+    return Malformed(call.operation, parsed.status(), creds.api_key);
+  }
+  return parsed;
+}
+
+absl::StatusOr<CertnVerification> CertnHttpGateway::Verify(const CertnCredentials& creds) {
+  Call call{.operation = "verify", .method = "GET", .path = config_.paths.groups + "?page=1"};
+  auto reply = Execute(creds, call);
+  CertnVerification out;
+  if (!reply.ok()) {
+    const std::string code = ErrorCode(reply.status());
+    if (code == "wrong_region") {
+      out.status = ConnectionStatus::kWrongRegion;
+      out.reason = "the API key belongs to another Certn region";
+    } else if (reply.status().code() == absl::StatusCode::kUnauthenticated) {
+      out.status = ConnectionStatus::kInvalidKey;
+      out.reason = "Certn rejected the API key";
+    } else if (reply.status().code() == absl::StatusCode::kUnavailable ||
+               reply.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      out.status = ConnectionStatus::kUnreachable;
+      out.reason = std::string(reply.status().message());
+    } else {
+      return reply.status();
+    }
+    return out;
+  }
+  auto groups = ParseGroupsPage(reply->body);
+  if (!groups.ok()) return Malformed(call.operation, groups.status(), creds.api_key);
+  out.status = ConnectionStatus::kConnected;
+  if (groups->results.empty()) {
+    out.reason = "the Certn account has no groups";
+  } else {
+    out.certn_team_id = groups->results.front().team_id;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(const CertnCredentials& creds) {
+  const std::set<std::string> tenant_only(config_.tenant_only_check_types.begin(),
+                                          config_.tenant_only_check_types.end());
+  const int page_size = std::clamp(config_.page_size, 1, std::max(1, config_.max_page_size));
+  std::vector<CertnPackage> out;
+  int64_t page = 1;
+  for (int fetched = 0;; ++fetched) {
+    if (fetched >= config_.max_pages) {
+      return absl::DataLossError(absl::StrCat("Certn's package list did not end after ", fetched, " pages"));
+    }
+    Call call{.operation = "list_packages",
+              .method = "GET",
+              .path = absl::StrCat(config_.paths.packages, "?page=", page, "&page_size=", page_size)};
+    auto reply = Execute(creds, call);
+    if (!reply.ok()) return reply.status();
+    auto parsed = ParsePackagesPage(reply->body);
+    if (!parsed.ok()) return Malformed(call.operation, parsed.status(), creds.api_key);
+    for (CertnPackage& package : parsed->results) {
+      std::erase_if(package.check_types, [&](const std::string& t) { return tenant_only.count(t) > 0; });
+      if (!package.check_types.empty()) out.push_back(std::move(package));
+    }
+    const auto& next = parsed->pagination.next_page;
+    if (!next.has_value()) return out;
+    if (*next <= page) {
+      return absl::DataLossError("Certn's package list pointed back to an earlier page");
+    }
+    page = *next;
+  }
+}
+
+absl::StatusOr<CertnCase> CertnHttpGateway::OrderPackage(const CertnCredentials& creds,
+                                                         const CertnOrder& order) {
+  if (order.package_id.empty()) return absl::InvalidArgumentError("order: package_id is required");
+  if (order.email.empty()) return absl::InvalidArgumentError("order: email is required");
+  // Without an idempotency reference a retry could order a second case, so
+  // such an order gets exactly one attempt.
+  Call call{.operation = "order_package",
+            .method = "POST",
+            .path = config_.paths.order_package,
+            .body = SerializeOrderPackage(order),
+            .idempotency_key = order.reference,
+            .retryable = !order.reference.empty()};
+  auto reply = Execute(creds, call);
+  if (!reply.ok()) return reply.status();
+  return ParseCaseReply(creds, call, *reply);
+}
+
+absl::StatusOr<CertnCase> CertnHttpGateway::GetCase(const CertnCredentials& creds,
+                                                    const std::string& case_id) {
+  if (case_id.empty()) return absl::InvalidArgumentError("get_case: case id is required");
+  Call call{.operation = "get_case", .method = "GET", .path = ExpandPath(config_.paths.case_detail, case_id)};
+  auto reply = Execute(creds, call);
+  if (!reply.ok()) return reply.status();
+  return ParseCaseReply(creds, call, *reply);
+}
+
+absl::StatusOr<CertnCase> CertnHttpGateway::CancelCase(const CertnCredentials& creds,
+                                                       const std::string& case_id) {
+  if (case_id.empty()) return absl::InvalidArgumentError("cancel_case: case id is required");
+  // Cancelling twice ends in the same state, so retrying is safe.
+  Call call{.operation = "cancel_case", .method = "POST", .path = ExpandPath(config_.paths.cancel_case, case_id)};
+  auto reply = Execute(creds, call);
+  if (!reply.ok()) return reply.status();
+  return ParseCaseReply(creds, call, *reply);
+}
+
+absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds, const std::string& case_id) {
+  if (case_id.empty()) return absl::InvalidArgumentError("generate_report: case id is required");
+  Call call{.operation = "generate_report",
+            .method = "POST",
+            .path = ExpandPath(config_.paths.generate_report, case_id)};
+  auto reply = Execute(creds, call);
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredentials& creds,
+                                                             const std::string& report_file_id,
+                                                             int64_t max_bytes) {
+  if (report_file_id.empty()) return absl::InvalidArgumentError("download_report: report file id is required");
+  Call call{.operation = "download_report",
+            .method = "GET",
+            .path = ExpandPath(config_.paths.report_file, report_file_id),
+            .max_response_bytes = std::max<int64_t>(0, max_bytes)};
+  auto reply = Execute(creds, call);
+  if (!reply.ok()) return reply.status();
+  if (reply->body.rfind("%PDF-", 0) != 0) {
+    return absl::DataLossError("Certn's report file is not a PDF");
+  }
+  return std::move(reply->body);
+}
+
+}  // namespace stagecheck::certn

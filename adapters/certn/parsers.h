@@ -1,0 +1,58 @@
+// JSON text from Certn -> validated core structs (RapidJSON; no HTTP here, so
+// the fuzz target and unit tests need no cpprestsdk). A missing or wrongly
+// typed field is an InvalidArgument naming the field ("checks[1].status");
+// unknown extra fields are ignored. The gateway reports these as DataLoss.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/ports/certn_gateway.h"
+
+namespace stagecheck::certn {
+
+struct Pagination {
+  int64_t result_count = 0;
+  int64_t page_count = 0;
+  int64_t page_size = 0;
+  int64_t current_page = 1;
+  std::optional<int64_t> next_page;  // null on the last page
+};
+
+template <typename T>
+struct Page {
+  Pagination pagination;
+  std::vector<T> results;
+};
+
+struct CertnGroup {
+  std::string id;
+  std::string name;
+  std::string team_id;  // the Certn team (account) the key answers for
+};
+
+// The body of an error answer: {"detail": ..., "code": ...} or field errors
+// {"<field>": ["<message>", ...]}. Best effort: never fails.
+struct ErrorBody {
+  std::string detail;
+  std::string code;
+  std::vector<std::pair<std::string, std::vector<std::string>>> field_errors;
+};
+
+absl::StatusOr<Page<CertnGroup>> ParseGroupsPage(std::string_view json);
+absl::StatusOr<Page<CertnPackage>> ParsePackagesPage(std::string_view json);
+// Also fills status / error_reason through the status table.
+absl::StatusOr<CertnCase> ParseCase(std::string_view json);
+ErrorBody ParseErrorBody(std::string_view json);
+// ISO 8601 / RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed).
+absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
+
+// The order-package request body (CERTN.md section 4).
+std::string SerializeOrderPackage(const CertnOrder& order);
+
+}  // namespace stagecheck::certn

@@ -1,0 +1,67 @@
+#include "adapters/certn/rate_limiter.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "core/strings.h"
+
+namespace stagecheck::certn {
+namespace {
+uint64_t KeyOf(std::string_view api_key) { return absl::HashOf(ToAbsl(api_key)); }
+}  // namespace
+
+RateLimiter::RateLimiter(RateLimitConfig config, NowFn now, SleepFn sleep)
+    : config_(config), now_(std::move(now)), sleep_(std::move(sleep)) {
+  config_.burst = std::max(config_.burst, 1);
+  if (config_.window <= absl::ZeroDuration()) config_.window = absl::Minutes(1);
+}
+
+absl::Duration RateLimiter::TryTake(uint64_t key, absl::Time now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = buckets_.try_emplace(key);
+  Bucket& b = it->second;
+  if (inserted) {
+    b.tokens = config_.burst;
+    b.updated = now;
+  }
+  if (now < b.paused_until) return b.paused_until - now;
+  const double per_second = config_.burst / absl::ToDoubleSeconds(config_.window);
+  b.tokens = std::min<double>(config_.burst, b.tokens + absl::ToDoubleSeconds(now - b.updated) * per_second);
+  b.updated = now;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds((1.0 - b.tokens) / per_second);
+}
+
+absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline) {
+  const uint64_t key = KeyOf(api_key);
+  const absl::Time start = now_();
+  const absl::Time give_up = std::min(deadline, start + config_.max_wait);
+  for (;;) {
+    const absl::Time now = now_();
+    absl::Duration wait = TryTake(key, now);
+    if (wait == absl::ZeroDuration()) return absl::OkStatus();
+    if (now + wait > give_up) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("Certn client rate limit exhausted (", config_.burst, " per ",
+                       absl::FormatDuration(config_.window), "); next token in ",
+                       absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1)))));
+    }
+    sleep_(wait);
+  }
+}
+
+void RateLimiter::PauseUntil(std::string_view api_key, absl::Time until) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = buckets_.try_emplace(KeyOf(api_key));
+  if (inserted) {
+    it->second.tokens = config_.burst;
+    it->second.updated = now_();
+  }
+  it->second.paused_until = std::max(it->second.paused_until, until);
+}
+
+}  // namespace stagecheck::certn

@@ -1,0 +1,72 @@
+#include "adapters/certn/status_map.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/strings.h"
+
+namespace stagecheck::certn {
+namespace {
+
+struct Row {
+  std::string_view overall_status;
+  CheckStatus status;
+  std::string_view error_reason;
+};
+
+// Certn's order of precedence (CERTN.md section 1).
+constexpr std::array<Row, 14> kTable = {{
+    {"DRAFT", CheckStatus::kInvited, ""},
+    {"CASE_ORDERED", CheckStatus::kInvited, ""},
+    {"INVITE_UNDELIVERABLE", CheckStatus::kError, "invite_undeliverable"},
+    {"APPLICANT_EXPIRED", CheckStatus::kError, "applicant_expired"},
+    {"APPLICANT_INVITED", CheckStatus::kInvited, ""},
+    {"APPLICANT_OPENED", CheckStatus::kInvited, ""},
+    {"APPLICANT_STARTED", CheckStatus::kInProgress, ""},
+    {"APPLICANT_SUBMITTED", CheckStatus::kInProgress, ""},
+    {"IN_DISPUTE", CheckStatus::kInProgress, ""},
+    {"IN_PROGRESS", CheckStatus::kInProgress, ""},
+    {"APPLICANT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
+    {"CLIENT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
+    {"CANCELLED", CheckStatus::kCancelled, ""},
+    {"COMPLETE", CheckStatus::kComplete, ""},
+}};
+
+bool SomeButNotAllComplete(const std::vector<CertnCheckResult>& checks) {
+  int counted = 0;
+  int complete = 0;
+  for (const auto& check : checks) {
+    if (check.status == "SUPERSEDED" || check.status == "CANCELLED") continue;
+    ++counted;
+    if (check.status == "COMPLETE") ++complete;
+  }
+  return complete > 0 && complete < counted;
+}
+
+}  // namespace
+
+absl::StatusOr<NormalizedStatus> NormalizeCaseStatus(std::string_view overall_status,
+                                                     const std::vector<CertnCheckResult>& checks) {
+  for (const Row& row : kTable) {
+    if (row.overall_status != overall_status) continue;
+    NormalizedStatus out{row.status, std::string(row.error_reason)};
+    if (out.status == CheckStatus::kInProgress && SomeButNotAllComplete(checks)) {
+      out.status = CheckStatus::kPartial;
+    }
+    return out;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("field 'overall_status': unknown value '", ToAbsl(overall_status.substr(0, 64)), "'"));
+}
+
+const std::vector<std::string_view>& KnownOverallStatuses() {
+  static const auto* const kNames = [] {
+    auto* names = new std::vector<std::string_view>;
+    for (const Row& row : kTable) names->push_back(row.overall_status);
+    return names;
+  }();
+  return *kNames;
+}
+
+}  // namespace stagecheck::certn

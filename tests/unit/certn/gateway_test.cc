@@ -1,0 +1,190 @@
+// The gateway's policy (retries, error mapping, idempotency, redaction) with a
+// scripted transport; the real-HTTP behaviour is in tests/integration/certn.
+#include "adapters/certn/gateway.h"
+
+#include <deque>
+#include <mutex>
+
+#include "fixture_files.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace stagecheck::certn {
+namespace {
+
+using ::stagecheck::certn::testing::ReadFixture;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kKey[] = "sk_live_SECRET_0123456789";
+
+class ScriptedTransport final : public Transport {
+ public:
+  struct Shared {
+    std::mutex mu;
+    std::deque<absl::StatusOr<HttpReply>> replies;
+    std::vector<HttpCall> calls;
+  };
+  explicit ScriptedTransport(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  absl::StatusOr<HttpReply> Send(const HttpCall& call) override {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->calls.push_back(call);
+    if (shared_->replies.empty()) return absl::InternalError("script ran out");
+    auto next = shared_->replies.front();
+    shared_->replies.pop_front();
+    return next;
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+HttpReply Reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return HttpReply{status, std::move(headers), std::move(body)};
+}
+
+class GatewayPolicyTest : public ::testing::Test {
+ protected:
+  GatewayPolicyTest() {
+    CertnClientConfig config;
+    config.base_url_override = "http://certn.test";
+    config.retry.initial_backoff = absl::Milliseconds(1);
+    config.retry.max_backoff = absl::Milliseconds(2);
+    config.retry.max_attempts = 3;
+    gateway_ = std::make_unique<CertnHttpGateway>(config, nullptr,
+                                                  std::make_unique<ScriptedTransport>(shared_));
+  }
+  void Script(absl::StatusOr<HttpReply> reply) { shared_->replies.push_back(std::move(reply)); }
+  size_t Calls() const { return shared_->calls.size(); }
+
+  CertnCredentials creds_{kKey, CertnRegion::kNorthAmerica};
+  std::shared_ptr<ScriptedTransport::Shared> shared_ = std::make_shared<ScriptedTransport::Shared>();
+  std::unique_ptr<CertnHttpGateway> gateway_;
+};
+
+TEST_F(GatewayPolicyTest, SendsTheContractHeaders) {
+  Script(Reply(201, ReadFixture("case_extra_fields.json")));
+  CertnOrder order{.package_id = "pkg", .email = "a@b.c", .first_name = "A", .last_name = "B", .reference = "ref-9"};
+  ASSERT_TRUE(gateway_->OrderPackage(creds_, order).ok());
+  ASSERT_EQ(Calls(), 1u);
+  const HttpCall& call = shared_->calls[0];
+  EXPECT_EQ(call.method, "POST");
+  EXPECT_EQ(call.url, "http://certn.test/api/public/cases/order-package/");
+  EXPECT_THAT(call.headers, ::testing::Contains(std::make_pair(std::string("Authorization"),
+                                                               std::string("Api-Key ") + kKey)));
+  EXPECT_THAT(call.headers, ::testing::Contains(std::make_pair(std::string("Idempotency-Key"), std::string("ref-9"))));
+}
+
+TEST_F(GatewayPolicyTest, RetriesTransientFaultsThenSucceeds) {
+  Script(absl::UnavailableError("connection refused"));
+  Script(Reply(503, "{}"));
+  Script(Reply(200, ReadFixture("case_complete.json")));
+  auto got = gateway_->GetCase(creds_, "abc");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(Calls(), 3u);
+}
+
+TEST_F(GatewayPolicyTest, GivesUpAfterMaxAttemptsAsUnavailable) {
+  for (int i = 0; i < 3; ++i) Script(Reply(502, "bad gateway"));
+  auto got = gateway_->GetCase(creds_, "abc");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Calls(), 3u);
+}
+
+TEST_F(GatewayPolicyTest, OrderWithoutReferenceIsNeverRetried) {
+  Script(Reply(503, "{}"));
+  Script(Reply(201, ReadFixture("case_complete.json")));
+  CertnOrder order{.package_id = "pkg", .email = "a@b.c", .first_name = "A", .last_name = "B", .reference = ""};
+  auto got = gateway_->OrderPackage(creds_, order);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Calls(), 1u);
+}
+
+TEST_F(GatewayPolicyTest, TimeoutIsNotRetried) {
+  Script(absl::DeadlineExceededError("timed out"));
+  auto got = gateway_->GetCase(creds_, "abc");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Calls(), 1u);
+}
+
+TEST_F(GatewayPolicyTest, NonTransientErrorsAreMappedNotRetried) {
+  struct Row {
+    int http;
+    std::string body;
+    absl::StatusCode code;
+  };
+  const std::vector<Row> rows = {
+      {400, R"({"email_address": ["This field is required."]})", absl::StatusCode::kInvalidArgument},
+      {401, R"({"detail": "Invalid API key."})", absl::StatusCode::kUnauthenticated},
+      {403, R"({"detail": "nope"})", absl::StatusCode::kPermissionDenied},
+      {404, R"({"detail": "Not found."})", absl::StatusCode::kNotFound},
+      {418, "", absl::StatusCode::kInternal},
+  };
+  for (const Row& row : rows) {
+    shared_->calls.clear();
+    Script(Reply(row.http, row.body));
+    auto got = gateway_->GetCase(creds_, "abc");
+    EXPECT_EQ(got.status().code(), row.code) << row.http;
+    EXPECT_EQ(Calls(), 1u) << row.http;
+  }
+}
+
+TEST_F(GatewayPolicyTest, FieldErrorsAreInTheMessage) {
+  Script(Reply(400, R"({"email_address": ["This field is required."]})"));
+  CertnOrder order{.package_id = "pkg", .email = "x@y.z", .first_name = "A", .last_name = "B", .reference = "r"};
+  auto got = gateway_->OrderPackage(creds_, order);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(got.status().message(), HasSubstr("email_address: This field is required."));
+}
+
+TEST_F(GatewayPolicyTest, MalformedBodyIsDataLoss) {
+  Script(Reply(200, "{\"id\": 1"));
+  EXPECT_EQ(gateway_->GetCase(creds_, "abc").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(GatewayPolicyTest, KeyEchoedByCertnNeverReachesTheMessage) {
+  Script(Reply(400, std::string(R"({"detail": "bad key )") + kKey + R"("})"));
+  Script(absl::UnavailableError(std::string("refused for ") + kKey));
+  Script(absl::UnavailableError(std::string("refused for ") + kKey));
+  Script(absl::UnavailableError(std::string("refused for ") + kKey));
+  auto first = gateway_->GetCase(creds_, "abc");
+  auto second = gateway_->GetCase(creds_, "abc");
+  EXPECT_THAT(std::string(first.status().message()), Not(HasSubstr(kKey)));
+  EXPECT_THAT(std::string(second.status().message()), Not(HasSubstr(kKey)));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(GatewayPolicyTest, VerifyOutcomes) {
+  Script(Reply(200, ReadFixture("groups.json")));
+  Script(Reply(401, R"({"detail": "Invalid API key."})"));
+  Script(Reply(401, R"({"detail": "API key belongs to another region.", "code": "wrong_region"})"));
+  for (int i = 0; i < 3; ++i) Script(absl::UnavailableError("refused"));
+  auto connected = gateway_->Verify(creds_);
+  ASSERT_TRUE(connected.ok());
+  EXPECT_EQ(connected->status, ConnectionStatus::kConnected);
+  EXPECT_EQ(connected->certn_team_id, "certn-team-42");
+  EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kInvalidKey);
+  EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kWrongRegion);
+  EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kUnreachable);
+}
+
+TEST_F(GatewayPolicyTest, ListPackagesFollowsPagesAndFilters) {
+  Script(Reply(200, ReadFixture("packages_page1.json")));
+  Script(Reply(200, ReadFixture("packages_page2_url_next.json")));
+  auto got = gateway_->ListPackages(creds_);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].id, "pkg-standard");
+  EXPECT_EQ((*got)[1].id, "pkg-mixed");
+  EXPECT_THAT((*got)[1].check_types, ::testing::ElementsAre("IDENTITY_VERIFICATION_1"));
+  EXPECT_EQ((*got)[2].id, "17");
+  EXPECT_THAT(shared_->calls[1].url, HasSubstr("page=2"));
+}
+
+TEST_F(GatewayPolicyTest, DownloadMustBeAPdf) {
+  Script(Reply(200, "<html>not a pdf</html>"));
+  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace stagecheck::certn
