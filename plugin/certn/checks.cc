@@ -1,0 +1,641 @@
+#include "plugin/certn/checks.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/strings.h"
+
+namespace stagecheck::certn_plugin {
+namespace {
+
+std::string Actor(const Principal& who) { return "user:" + who.user.value(); }
+
+absl::Status NoEmail() {
+  return Error(absl::StatusCode::kFailedPrecondition, "no_email",
+               "This candidate has no email address, so Certn cannot invite them.");
+}
+
+}  // namespace
+
+bool IsTransient(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Everything a send has decided before it writes.
+struct Checks::SendPlan {
+  TeamId team;
+  CandidateId candidate;
+  std::optional<ApplicationId> application;
+  std::optional<ActivityId> activity;
+  std::string package_id;
+  std::string package_name;
+  SendTrigger trigger = SendTrigger::kManual;
+  bool has_email = false;
+};
+
+struct Checks::Loaded {
+  BackgroundCheck check;
+  CertnIntegration integration;
+  Candidate candidate;
+};
+
+absl::StatusOr<std::string> Checks::ResolvePackage(
+    const TeamId& team, const Candidate& candidate,
+    const std::optional<std::string>& explicit_package,
+    const std::optional<std::string>& activity_package, const Job* job, const Team& team_row) {
+  if (explicit_package) return *explicit_package;
+  // Lever: a candidate tag equal to a package name overrides the defaults.
+  bool has_plain_tags = std::any_of(candidate.tags.begin(), candidate.tags.end(), [](const std::string& t) {
+    return t.rfind(kLeverTagPrefix, 0) != 0;
+  });
+  if (has_plain_tags) {
+    absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(team);
+    if (!packages.ok()) return packages.status();
+    std::vector<const CertnPackage*> matches;
+    for (const CertnPackage& p : *packages) {
+      if (candidate.HasTag(p.name)) matches.push_back(&p);
+    }
+    if (matches.size() > 1) {
+      return Error(absl::StatusCode::kFailedPrecondition, "ambiguous_package_tag",
+                   absl::StrCat("The candidate's tags name ", matches.size(),
+                                " Certn packages; keep only one package tag."));
+    }
+    if (matches.size() == 1) return matches[0]->id;
+  }
+  if (activity_package) return *activity_package;
+  if (job != nullptr && job->default_package_id) return *job->default_package_id;
+  if (team_row.default_package_id) return *team_row.default_package_id;
+  return Error(absl::StatusCode::kFailedPrecondition, "no_package",
+               "No Certn package was chosen and there is no default package.");
+}
+
+absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
+                                              const ApplicationId& application_id,
+                                              const SendRequest& request,
+                                              const std::optional<IdempotencyKey>& key) {
+  SendPlan plan;
+  plan.team = who.team;
+  plan.application = application_id;
+  plan.trigger = SendTrigger::kManual;
+  // Read what the decision needs.
+  struct Facts {
+    Application app;
+    Candidate candidate;
+    Job job;
+    InterviewPlan plan;
+    Team team;
+    CertnIntegration integration;
+  };
+  absl::StatusOr<Facts> facts = InTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+    Facts f;
+    auto app = uow.GetApplication(who.team, application_id);
+    if (!app.ok()) return app.status();
+    f.app = *std::move(app);
+    auto candidate = uow.GetCandidate(who.team, f.app.candidate);
+    if (!candidate.ok()) return candidate.status();
+    f.candidate = *std::move(candidate);
+    auto job = uow.GetJob(who.team, f.app.job);
+    if (!job.ok()) return job.status();
+    f.job = *std::move(job);
+    auto p = uow.GetPlan(who.team, f.app.job);
+    if (!p.ok()) return p.status();
+    f.plan = *std::move(p);
+    auto team = uow.GetTeam(who.team);
+    if (!team.ok()) return team.status();
+    f.team = *std::move(team);
+    auto integration = uow.GetIntegration(who.team);
+    if (integration.status().code() == absl::StatusCode::kNotFound) {
+      return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+                   "Certn is not connected for this team.");
+    }
+    if (!integration.ok()) return integration.status();
+    f.integration = *std::move(integration);
+    return f;
+  });
+  if (!facts.ok()) return facts.status();
+  if (facts->integration.status != ConnectionStatus::kConnected) {
+    return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+                 "Certn is not connected for this team.");
+  }
+  if (facts->app.status != ApplicationStatus::kActive) {
+    return Error(absl::StatusCode::kFailedPrecondition, "application_not_active",
+                 "Checks can only be sent for an active application.");
+  }
+  std::optional<std::string> activity_package;
+  if (request.activity) {
+    const Activity* activity = facts->plan.FindActivity(*request.activity);
+    if (activity == nullptr) {
+      return Error(absl::StatusCode::kNotFound, "activity_not_found",
+                   "No such activity in this job's interview plan.");
+    }
+    if (activity->kind != kKindName) {
+      return Error(absl::StatusCode::kFailedPrecondition, "not_a_certn_activity",
+                   "That activity is not a Certn background check.");
+    }
+    activity_package = activity->settings.GetString("package_id");
+    plan.activity = request.activity;
+  }
+  plan.candidate = facts->candidate.id;
+  plan.has_email = facts->candidate.email.has_value();
+  if (!plan.has_email) {
+    if (auto s = RecordNoEmail(who, plan, /*as_check=*/false); !s.ok()) return s;
+    return NoEmail();
+  }
+  absl::StatusOr<std::string> package = ResolvePackage(who.team, facts->candidate, request.package_id,
+                                                       activity_package, &facts->job, facts->team);
+  if (!package.ok()) return package.status();
+  plan.package_id = *package;
+  if (request.package_id) {
+    // An explicit choice must be one of the team's HR packages.
+    absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(who.team);
+    if (!packages.ok()) return packages.status();
+    auto it = std::find_if(packages->begin(), packages->end(),
+                           [&](const CertnPackage& p) { return p.id == plan.package_id; });
+    if (it == packages->end()) {
+      return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
+                   "That package is not one of this team's Certn packages.");
+    }
+    plan.package_name = it->name;
+  }
+  return QueueCheck(who, std::move(plan), key);
+}
+
+absl::StatusOr<Created<CheckId>> Checks::SendAdHoc(const Principal& who,
+                                                   const CandidateId& candidate_id,
+                                                   const std::string& package_id,
+                                                   const std::optional<IdempotencyKey>& key) {
+  absl::StatusOr<Candidate> candidate = InTransaction<Candidate>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, candidate_id); });
+  if (!candidate.ok()) return candidate.status();
+  absl::StatusOr<bool> connected = integrations_.IsConnected(who.team);
+  if (!connected.ok()) return connected.status();
+  if (!*connected) {
+    return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+                 "Certn is not connected for this team.");
+  }
+  SendPlan plan;
+  plan.team = who.team;
+  plan.candidate = candidate_id;
+  plan.trigger = SendTrigger::kAdHoc;
+  plan.has_email = candidate->email.has_value();
+  if (!plan.has_email) {
+    if (auto s = RecordNoEmail(who, plan, false); !s.ok()) return s;
+    return NoEmail();
+  }
+  absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(who.team);
+  if (!packages.ok()) return packages.status();
+  auto it = std::find_if(packages->begin(), packages->end(),
+                         [&](const CertnPackage& p) { return p.id == package_id; });
+  if (it == packages->end()) {
+    return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
+                 "That package is not one of this team's Certn packages.");
+  }
+  plan.package_id = package_id;
+  plan.package_name = it->name;
+  return QueueCheck(who, std::move(plan), key);
+}
+
+absl::Status Checks::AutoSend(const StageEntry& entry) {
+  SendPlan plan;
+  plan.team = entry.actor.team;
+  plan.application = entry.application;
+  plan.activity = entry.activity.id;
+  plan.candidate = entry.candidate;
+  plan.trigger = SendTrigger::kAutoSend;
+  struct Facts {
+    Candidate candidate;
+    Job job;
+    Team team;
+    std::optional<BackgroundCheck> active;
+  };
+  absl::StatusOr<Facts> facts = InTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+    Facts f;
+    auto c = uow.GetCandidate(plan.team, entry.candidate);
+    if (!c.ok()) return c.status();
+    f.candidate = *std::move(c);
+    auto j = uow.GetJob(plan.team, entry.job);
+    if (!j.ok()) return j.status();
+    f.job = *std::move(j);
+    auto t = uow.GetTeam(plan.team);
+    if (!t.ok()) return t.status();
+    f.team = *std::move(t);
+    auto active = uow.FindActiveCheck(plan.team, entry.application);
+    if (!active.ok()) return active.status();
+    f.active = *std::move(active);
+    return f;
+  });
+  if (!facts.ok()) return facts.status();
+  // Moving out and back in never sends a second check while one is active.
+  if (facts->active.has_value()) return absl::OkStatus();
+  plan.has_email = facts->candidate.email.has_value();
+  if (!plan.has_email) {
+    if (auto s = RecordNoEmail(entry.actor, plan, /*as_check=*/true); !s.ok()) return s;
+    return NoEmail();
+  }
+  absl::StatusOr<std::string> package =
+      ResolvePackage(plan.team, facts->candidate, std::nullopt,
+                     entry.activity.settings.GetString("package_id"), &facts->job, facts->team);
+  if (!package.ok()) {
+    // Visible to the recruiter in the feed, not only in the move's answer.
+    absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) {
+      return uow.AppendFeedEvent(FeedEvent{plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate,
+                                           plan.application, std::nullopt, deps_.clock.Now(), "error",
+                                           "system",
+                                           absl::StrCat("Auto-send failed: ", package.status().message())});
+    });
+    if (!recorded.ok()) return recorded;
+    return package.status();
+  }
+  plan.package_id = *package;
+  absl::StatusOr<Created<CheckId>> queued = QueueCheck(entry.actor, std::move(plan), std::nullopt);
+  if (queued.status().code() == absl::StatusCode::kAlreadyExists) return absl::OkStatus();
+  return queued.status();
+}
+
+absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check) {
+  absl::Time now = deps_.clock.Now();
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    std::optional<CheckId> check_id;
+    absl::StatusOr<Candidate> candidate = uow.GetCandidate(plan.team, plan.candidate);
+    if (!candidate.ok()) return candidate.status();
+    if (as_check) {
+      // Lever: the auto-send leaves a check in error so the tab and the tag show why.
+      BackgroundCheck check;
+      check.team = plan.team;
+      check.id = CheckId(deps_.ids.NewId());
+      check.candidate = plan.candidate;
+      check.application = plan.application;
+      check.activity = plan.activity;
+      check.trigger = plan.trigger;
+      check.requested_by = who.user;
+      check.created_at = now;
+      check.updated_at = now;
+      check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
+      if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+      check_id = check.id;
+      SetStatusTag(*candidate, check);
+      candidate->updated_at = now;
+      if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
+    }
+    return uow.AppendFeedEvent(FeedEvent{
+        plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application, check_id, now,
+        "error", plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
+        absl::StrCat("Background check not sent (", ToAbsl(TriggerName(plan.trigger)),
+                     "): the candidate has no email address.")});
+  });
+}
+
+absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPlan plan,
+                                                    const std::optional<IdempotencyKey>& key) {
+  Created<CheckId> created;
+  absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
+    auto earlier = LookupIdempotency(uow, plan.team, key);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      created = {CheckId(**earlier), true};
+      return absl::OkStatus();
+    }
+    if (plan.application) {
+      auto active = uow.FindActiveCheck(plan.team, *plan.application);
+      if (!active.ok()) return active.status();
+      if (active->has_value()) {
+        return Error(absl::StatusCode::kAlreadyExists, "check_already_active",
+                     absl::StrCat("This application already has an active background check (",
+                                  (*active)->id.value(), ")."));
+      }
+    }
+    absl::StatusOr<Candidate> candidate = uow.GetCandidate(plan.team, plan.candidate);
+    if (!candidate.ok()) return candidate.status();
+    absl::Time now = deps_.clock.Now();
+    BackgroundCheck check;
+    check.team = plan.team;
+    check.id = CheckId(deps_.ids.NewId());
+    check.candidate = plan.candidate;
+    check.application = plan.application;
+    check.activity = plan.activity;
+    check.package_id = plan.package_id;
+    check.package_name = plan.package_name;
+    check.trigger = plan.trigger;
+    check.requested_by = who.user;
+    check.status = CheckStatus::kQueued;
+    check.created_at = now;
+    check.updated_at = now;
+    if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+    if (auto s = EnqueueWork(uow, plan.team, kWorkOrder, check.id, now); !s.ok()) return s;
+    SetStatusTag(*candidate, check);
+    candidate->updated_at = now;
+    if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
+    std::string why = plan.trigger == SendTrigger::kManual     ? "sent manually"
+                      : plan.trigger == SendTrigger::kAutoSend ? "sent automatically on stage entry"
+                                                               : "sent ad hoc from the profile";
+    std::string package = plan.package_name.empty() ? plan.package_id : plan.package_name;
+    if (auto s = Feed(uow, check, "check_sent",
+                      plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
+                      absl::StrCat("Background check (package ", package, ") ", why, " by user ",
+                                   who.user.value(), ".")); !s.ok()) {
+      return s;
+    }
+    created = {check.id, false};
+    return RememberIdempotency(uow, plan.team, key, 202, check.id.value(), now);
+  });
+  if (!status.ok()) return status;
+  if (!created.replayed) Notify();
+  return created;
+}
+
+absl::StatusOr<BackgroundCheck> Checks::Get(const Principal& who, const CheckId& id) {
+  return InTransaction<BackgroundCheck>(deps_.store,
+                                        [&](UnitOfWork& uow) { return uow.GetCheck(who.team, id); });
+}
+
+absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id) {
+  return InTransaction<Loaded>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Loaded> {
+    Loaded l;
+    auto check = uow.GetCheck(team, id);
+    if (!check.ok()) return check.status();
+    l.check = *std::move(check);
+    auto integration = uow.GetIntegration(team);
+    if (!integration.ok()) return integration.status();
+    l.integration = *std::move(integration);
+    auto candidate = uow.GetCandidate(team, l.check.candidate);
+    if (!candidate.ok()) return candidate.status();
+    l.candidate = *std::move(candidate);
+    return l;
+  });
+}
+
+absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const CheckId& id) {
+  absl::StatusOr<Loaded> loaded = Load(who.team, id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->check.certn_case_id) {
+    return Error(absl::StatusCode::kFailedPrecondition, "not_ordered_yet",
+                 "Certn has not confirmed this order yet; try again shortly.");
+  }
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
+  if (!certn_case.ok()) return certn_case.status();
+  return InTransaction<BackgroundCheck>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
+    auto check = uow.GetCheck(who.team, id);
+    if (!check.ok()) return check.status();
+    auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value());
+    if (!applied.ok()) return applied.status();
+    return check;
+  });
+}
+
+absl::StatusOr<InlineReport> Checks::Report(const Principal& who, const CheckId& id) {
+  return InTransaction<InlineReport>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InlineReport> {
+    auto check = uow.GetCheck(who.team, id);
+    if (!check.ok()) return check.status();
+    if (check->status != CheckStatus::kComplete) {
+      return Error(absl::StatusCode::kFailedPrecondition, "report_not_ready",
+                   "The report is available once the check is complete.");
+    }
+    auto candidate = uow.GetCandidate(who.team, check->candidate);
+    if (!candidate.ok()) return candidate.status();
+    return InlineReport{*std::move(check), *std::move(candidate)};
+  });
+}
+
+void Checks::SetStatusTag(Candidate& candidate, const BackgroundCheck& check) {
+  candidate.RemoveTagsWithPrefix(kLeverTagPrefix);
+  candidate.tags.emplace_back(LabelsFor(check.status, check.error_reason).lever_tag);
+}
+
+absl::Status Checks::Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,
+                          std::string actor, std::string message) {
+  return uow.AppendFeedEvent(FeedEvent{check.team, FeedEventId(deps_.ids.NewId()), check.candidate,
+                                       check.application, check.id, deps_.clock.Now(),
+                                       std::move(type), std::move(actor), std::move(message)});
+}
+
+absl::Status Checks::EnqueueWork(UnitOfWork& uow, const TeamId& team, std::string_view kind,
+                                 const CheckId& check, absl::Time run_at) {
+  WorkItem item;
+  item.team = team;
+  item.id = WorkItemId(deps_.ids.NewId());
+  item.kind = std::string(kind);
+  item.subject = check.value();
+  item.dedupe_key = absl::StrCat(ToAbsl(kind), ":", check.value());
+  item.run_at = run_at;
+  return uow.EnqueueWork(item);
+}
+
+std::string Checks::ResultsUrl(const BackgroundCheck& check, const CertnCase& certn_case) const {
+  if (certn_case.report_url) return *certn_case.report_url;
+  std::string base = integrations_.config().public_base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return absl::StrCat(base, "/api/v1/background-checks/", check.id.value(), "/report");
+}
+
+absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundCheck& check,
+                                                    const CertnCase& certn_case,
+                                                    const std::string& source) {
+  absl::Time now = deps_.clock.Now();
+  CheckStatus before = check.status;
+  if (!check.certn_case_id) {
+    check.certn_case_id = certn_case.id;
+    check.ordered_at = now;
+  }
+  check.certn_short_id = certn_case.short_id;
+  check.certn_overall_status = certn_case.overall_status;
+  check.results_url = ResultsUrl(check, certn_case);
+  if (certn_case.report_file_id) check.report_file_id = certn_case.report_file_id;
+  check.results.clear();
+  for (const CertnCheckResult& r : certn_case.checks) {
+    check.results.push_back(CheckResult{r.check_type, r.status, r.result, r.completed});
+  }
+  TransitionOutcome outcome = check.Transition(certn_case.status, now, source, certn_case.error_reason);
+  check.updated_at = now;
+  if (outcome == TransitionOutcome::kApplied) {
+    if (certn_case.status == CheckStatus::kComplete && certn_case.completed) {
+      check.completed_at = certn_case.completed;
+    }
+    absl::StatusOr<Candidate> candidate = uow.GetCandidate(check.team, check.candidate);
+    if (!candidate.ok()) return candidate.status();
+    SetStatusTag(*candidate, check);
+    candidate->updated_at = now;
+    if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
+    StatusLabels labels = LabelsFor(check.status, check.error_reason);
+    std::string type = check.status == CheckStatus::kInProgress ? "candidate_started"
+                       : check.status == CheckStatus::kError     ? "error"
+                                                                 : "status_changed";
+    std::string message = absl::StrCat("Certn status: ", ToAbsl(labels.gem), " (was ",
+                                       ToAbsl(LabelsFor(before).gem), ")");
+    if (check.status == CheckStatus::kError) absl::StrAppend(&message, ", reason ", check.error_reason);
+    if (auto s = Feed(uow, check, type, "certn", message + "."); !s.ok()) return s;
+  }
+  if (check.status == CheckStatus::kComplete && !check.report_saved_as) {
+    std::string_view next = check.report_file_id ? kWorkDownloadReport : kWorkGenerateReport;
+    if (auto s = EnqueueWork(uow, check.team, next, check.id, now); !s.ok()) return s;
+  }
+  if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
+  return outcome;
+}
+
+absl::Status Checks::RunWork(const WorkItem& item) {
+  if (item.kind == kWorkOrder) return RunOrder(item);
+  if (item.kind == kWorkFetchCase) return RunFetch(item);
+  if (item.kind == kWorkGenerateReport) return RunGenerateReport(item);
+  if (item.kind == kWorkDownloadReport) return RunDownload(item);
+  return Error(absl::StatusCode::kInvalidArgument, "unknown_work", "unknown work kind " + item.kind);
+}
+
+absl::Status Checks::RunOrder(const WorkItem& item) {
+  CheckId id(item.subject);
+  absl::StatusOr<Loaded> loaded = Load(item.team, id);
+  if (!loaded.ok()) return loaded.status();
+  if (loaded->check.status != CheckStatus::kQueued) return absl::OkStatus();  // done before a crash
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
+  if (!creds.ok()) return creds.status();
+  CertnOrder order{loaded->check.package_id, loaded->candidate.email.value_or(""),
+                   loaded->candidate.first_name, loaded->candidate.last_name,
+                   // Our idempotency reference: a retried order never makes a second case.
+                   loaded->check.id.value()};
+  absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(*creds, order);
+  if (!certn_case.ok() && IsTransient(certn_case.status())) return certn_case.status();
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, id);
+    if (!check.ok()) return check.status();
+    if (!certn_case.ok()) {
+      // Permanent: Certn refused the order. The check ends with the reason.
+      std::string reason = ErrorCode(certn_case.status());
+      check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", reason);
+      if (auto s = Feed(uow, *check, "error", "certn",
+                        absl::StrCat("Certn refused the order: ", certn_case.status().message()));
+          !s.ok()) {
+        return s;
+      }
+      return uow.UpdateCheck(*check);
+    }
+    auto applied = ApplyCase(uow, *check, *certn_case, "order");
+    if (!applied.ok()) return applied.status();
+    // Deliveries that raced our own order's commit are adopted now.
+    auto orphans = uow.ListOrphans(item.team, certn_case->id);
+    if (!orphans.ok()) return orphans.status();
+    for (const WebhookDelivery& orphan : *orphans) {
+      if (auto s = uow.UpdateDeliveryVerdict(item.team, orphan.delivery_id, DeliveryVerdict::kApplied,
+                                             check->id);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (!orphans->empty()) {
+      // The orphans may describe a newer state than the order's answer.
+      return EnqueueWork(uow, item.team, kWorkFetchCase, check->id, deps_.clock.Now());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Checks::RunFetch(const WorkItem& item) {
+  CheckId id(item.subject);
+  absl::StatusOr<Loaded> loaded = Load(item.team, id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->check.certn_case_id) return absl::OkStatus();  // the order will apply the case
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
+  if (!certn_case.ok()) return certn_case.status();
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, id);
+    if (!check.ok()) return check.status();
+    return ApplyCase(uow, *check, *certn_case, "fetch").status();
+  });
+}
+
+absl::Status Checks::RunGenerateReport(const WorkItem& item) {
+  absl::StatusOr<Loaded> loaded = Load(item.team, CheckId(item.subject));
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->check.certn_case_id || loaded->check.report_file_id) return absl::OkStatus();
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
+  if (!creds.ok()) return creds.status();
+  // Certn answers later with CASE_REPORT_READY; the webhook fetches the case.
+  return gateway_.GenerateReport(*creds, *loaded->check.certn_case_id);
+}
+
+absl::Status Checks::RunDownload(const WorkItem& item) {
+  CheckId id(item.subject);
+  absl::StatusOr<Loaded> loaded = Load(item.team, id);
+  if (!loaded.ok()) return loaded.status();
+  const BackgroundCheck& check = loaded->check;
+  if (check.report_saved_as || !check.report_file_id) return absl::OkStatus();
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<std::string> pdf = gateway_.DownloadReport(
+      *creds, *check.report_file_id, integrations_.config().max_report_bytes);
+  if (!pdf.ok()) return pdf.status();
+  if (pdf->rfind("%PDF-", 0) != 0) {
+    return Error(absl::StatusCode::kDataLoss, "report_not_pdf", "Certn's report file is not a PDF");
+  }
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> fresh = uow.GetCheck(item.team, id);
+    if (!fresh.ok()) return fresh.status();
+    if (fresh->report_saved_as) return absl::OkStatus();
+    absl::Time now = deps_.clock.Now();
+    CandidateFile file;
+    file.team = item.team;
+    file.id = FileId(deps_.ids.NewId());
+    file.candidate = fresh->candidate;
+    file.name = absl::StrCat("Certn_Report_", fresh->certn_short_id.value_or(fresh->certn_case_id.value_or("")), ".pdf");
+    file.content_type = "application/pdf";
+    file.size = static_cast<int64_t>(pdf->size());
+    file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
+    file.created_at = now;
+    if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
+    fresh->report_saved_as = file.id;
+    fresh->updated_at = now;
+    if (auto s = uow.UpdateCheck(*fresh); !s.ok()) return s;
+    return Feed(uow, *fresh, "report_saved", "system",
+                absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
+  });
+}
+
+void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
+  absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, CheckId(item.subject));
+    if (!check.ok()) return check.status();
+    std::string what = item.kind == kWorkOrder ? "order" : item.kind == kWorkFetchCase ? "status update" : "report";
+    if (item.kind == kWorkOrder) {
+      check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", ErrorCode(error));
+      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+    } else if (item.kind == kWorkDownloadReport || item.kind == kWorkGenerateReport) {
+      check->error_reason = "report_failed: " + ErrorCode(error);
+      check->updated_at = deps_.clock.Now();
+      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+    }
+    return Feed(uow, *check, "error", "system",
+                absl::StrCat("Certn ", what, " failed: ", error.message()));
+  });
+  if (!recorded.ok()) {
+    deps_.log.Log(LogLevel::kError, "work.failure_not_recorded", {{"error", ToStd(recorded.message())}});
+  }
+}
+
+absl::StatusOr<int> Checks::Reconcile() {
+  absl::Time now = deps_.clock.Now();
+  const PluginConfig& config = integrations_.config();
+  absl::StatusOr<int> queued = InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
+    auto quiet = uow.ListQuietChecks(now - config.reconcile_after, config.reconcile_batch);
+    if (!quiet.ok()) return quiet.status();
+    for (const BackgroundCheck& check : *quiet) {
+      if (auto s = EnqueueWork(uow, check.team, kWorkFetchCase, check.id, now); !s.ok()) return s;
+    }
+    return static_cast<int>(quiet->size());
+  });
+  if (queued.ok() && *queued > 0) Notify();
+  return queued;
+}
+
+}  // namespace stagecheck::certn_plugin

@@ -1,0 +1,116 @@
+// The life of a Certn background check: send (manual, auto-send, ad hoc),
+// apply what Certn says about the case, refresh, inline report. Every Certn
+// call that creates something goes through the durable outbox (WorkItem), so
+// a crash between deciding and Certn answering neither loses nor duplicates
+// an order.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/ports/certn_gateway.h"
+#include "core/services/deps.h"
+#include "plugin/certn/integrations.h"
+
+namespace stagecheck::certn_plugin {
+
+inline constexpr std::string_view kWorkOrder = "certn.order";
+inline constexpr std::string_view kWorkFetchCase = "certn.fetch_case";
+inline constexpr std::string_view kWorkGenerateReport = "certn.generate_report";
+inline constexpr std::string_view kWorkDownloadReport = "certn.download_report";
+
+struct SendRequest {
+  std::optional<ActivityId> activity;      // a Certn activity of the job's plan
+  std::optional<std::string> package_id;   // the recruiter's explicit choice
+};
+
+struct InlineReport {
+  BackgroundCheck check;
+  Candidate candidate;
+};
+
+class Checks {
+ public:
+  Checks(const Deps& deps, CertnGateway& gateway, Integrations& integrations)
+      : deps_(deps), gateway_(gateway), integrations_(integrations) {}
+
+  // Called after a check is queued so the worker wakes up at once.
+  void set_work_notifier(std::function<void()> notify) { notify_ = std::move(notify); }
+
+  // Send from the application tab. 202 semantics: the check is queued and
+  // ordered from Certn by the worker.
+  absl::StatusOr<Created<CheckId>> Send(const Principal& who, const ApplicationId& application,
+                                        const SendRequest& request,
+                                        const std::optional<IdempotencyKey>& key);
+  // Send from the candidate profile, without an interview-plan stage (Kula).
+  absl::StatusOr<Created<CheckId>> SendAdHoc(const Principal& who, const CandidateId& candidate,
+                                             const std::string& package_id,
+                                             const std::optional<IdempotencyKey>& key);
+  // The auto-send hook: an application entered a stage whose Certn activity
+  // has auto_send. No email → a check in error (no_email), tagged and in the feed.
+  absl::Status AutoSend(const StageEntry& entry);
+
+  absl::StatusOr<BackgroundCheck> Get(const Principal& who, const CheckId& id);
+  // Pulls the case from Certn now and applies it.
+  absl::StatusOr<BackgroundCheck> Refresh(const Principal& who, const CheckId& id);
+  // FailedPrecondition report_not_ready until the check is complete.
+  absl::StatusOr<InlineReport> Report(const Principal& who, const CheckId& id);
+
+  // Applies a fetched case to the check inside the caller's transaction:
+  // status machine, per-check results, results URL, Lever status tag, feed,
+  // follow-up work (report). Returns the status machine's outcome.
+  absl::StatusOr<TransitionOutcome> ApplyCase(UnitOfWork& uow, BackgroundCheck& check,
+                                              const CertnCase& certn_case,
+                                              const std::string& source);
+
+  // Durable work handlers, run by the worker.
+  absl::Status RunWork(const WorkItem& item);
+  // A work item gave up (permanent fault or attempts exhausted): an order
+  // puts its check in error so the failure is visible, not silent.
+  void WorkFailed(const WorkItem& item, const absl::Status& error);
+  // Enqueues a case fetch for open checks quiet for too long (lost webhooks).
+  absl::StatusOr<int> Reconcile();
+
+  Integrations& integrations() { return integrations_; }
+  void NotifyWork() { Notify(); }
+  const Deps& deps() const { return deps_; }
+
+ private:
+  struct SendPlan;
+  absl::StatusOr<Created<CheckId>> QueueCheck(const Principal& who, SendPlan plan,
+                                              const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<std::string> ResolvePackage(const TeamId& team, const Candidate& candidate,
+                                             const std::optional<std::string>& explicit_package,
+                                             const std::optional<std::string>& activity_package,
+                                             const Job* job, const Team& team_row);
+  absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check);
+  absl::Status RunOrder(const WorkItem& item);
+  absl::Status RunFetch(const WorkItem& item);
+  absl::Status RunGenerateReport(const WorkItem& item);
+  absl::Status RunDownload(const WorkItem& item);
+  // Loads check + credentials for a work item.
+  struct Loaded;
+  absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
+  void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
+  absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,
+                    std::string actor, std::string message);
+  absl::Status EnqueueWork(UnitOfWork& uow, const TeamId& team, std::string_view kind,
+                           const CheckId& check, absl::Time run_at);
+  std::string ResultsUrl(const BackgroundCheck& check, const CertnCase& certn_case) const;
+  void Notify() {
+    if (notify_) notify_();
+  }
+
+  Deps deps_;
+  CertnGateway& gateway_;
+  Integrations& integrations_;
+  std::function<void()> notify_;
+};
+
+// Transient faults are retried; anything else ends the order with a reason.
+bool IsTransient(const absl::Status& status);
+
+}  // namespace stagecheck::certn_plugin

@@ -1,0 +1,34 @@
+// Settings of the Certn plugin. Every timing and limit lives here so that an
+// operator (and a test) can change it in one place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace stagecheck::certn_plugin {
+
+inline constexpr std::string_view kKindName = "certn_background_check";
+inline constexpr std::string_view kWebhookPath = "/certn/certnWebhookHandler";
+
+struct PluginConfig {
+  // Base URL under which this deployment is reachable; the webhook URL shown
+  // to admins is this + kWebhookPath.
+  std::string public_base_url = "http://localhost:8080";
+  absl::Duration secret_rotation_grace = absl::Hours(24);
+  absl::Duration package_cache_ttl = absl::Seconds(60);
+  absl::Duration signature_tolerance = absl::Minutes(5);
+  int64_t max_webhook_body_bytes = 256 * 1024;
+  int64_t max_report_bytes = 20 * 1024 * 1024;
+  // Reconciliation: checks quiet for this long are pulled from Certn.
+  absl::Duration reconcile_after = absl::Hours(6);
+  int reconcile_batch = 50;
+  // Durable work: lease per attempt, backoff between attempts.
+  absl::Duration work_lease = absl::Minutes(2);
+  absl::Duration retry_initial_backoff = absl::Seconds(2);
+  absl::Duration retry_max_backoff = absl::Minutes(10);
+  int max_attempts = 8;
+};
+
+}  // namespace stagecheck::certn_plugin

@@ -1,0 +1,250 @@
+#include "plugin/certn/integrations.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/services/plans.h"
+#include "core/strings.h"
+
+namespace stagecheck::certn_plugin {
+namespace {
+
+bool PrintableWithoutSpaces(std::string_view s) {
+  for (char c : s) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+absl::Status NotConnected() {
+  return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+               "Certn is not connected for this team");
+}
+
+}  // namespace
+
+absl::Status ValidateApiKey(std::string_view key) {
+  if (key.size() < 8 || key.size() > 512 || !PrintableWithoutSpaces(key)) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_api_key_format",
+                 "api_key must be 8 to 512 printable characters without spaces");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWebhookSecret(std::string_view secret) {
+  if (secret.size() < 16 || secret.size() > 512 || !PrintableWithoutSpaces(secret)) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_webhook_secret",
+                 "webhook_secret must be 16 to 512 printable characters without spaces");
+  }
+  return absl::OkStatus();
+}
+
+std::string Integrations::WebhookUrl() const {
+  std::string base = config_.public_base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return absl::StrCat(base, ToAbsl(kWebhookPath));
+}
+
+IntegrationView Integrations::ToView(const CertnIntegration& in) const {
+  IntegrationView view;
+  view.region = in.region;
+  view.status = in.status;
+  view.status_reason = in.status_reason;
+  view.masked_api_key = MaskSecret(in.api_key_last4);
+  view.webhook_url = WebhookUrl();
+  view.certn_team_id = in.certn_team_id;
+  view.verified_at = in.verified_at;
+  view.last_delivery_at = in.last_delivery_at;
+  if (in.previous_secret_valid_until && *in.previous_secret_valid_until > deps_.clock.Now()) {
+    view.previous_secret_valid_until = in.previous_secret_valid_until;
+  }
+  return view;
+}
+
+absl::StatusOr<CertnCredentials> Integrations::Credentials(const CertnIntegration& integration) {
+  absl::StatusOr<std::string> key = cipher_.Decrypt(integration.api_key_encrypted);
+  if (!key.ok()) {
+    return Error(absl::StatusCode::kInternal, "secret_unreadable",
+                 "the stored Certn API key cannot be decrypted (was the encryption key changed?)");
+  }
+  return CertnCredentials{*std::move(key), integration.region};
+}
+
+absl::StatusOr<std::vector<std::string>> Integrations::WebhookSecrets(
+    const CertnIntegration& integration, absl::Time now) {
+  std::vector<std::string> secrets;
+  absl::StatusOr<std::string> current = cipher_.Decrypt(integration.webhook_secret_encrypted);
+  if (!current.ok()) {
+    return Error(absl::StatusCode::kInternal, "secret_unreadable",
+                 "the stored webhook secret cannot be decrypted");
+  }
+  secrets.push_back(*std::move(current));
+  if (integration.previous_webhook_secret_encrypted && integration.previous_secret_valid_until &&
+      now < *integration.previous_secret_valid_until) {
+    absl::StatusOr<std::string> previous =
+        cipher_.Decrypt(*integration.previous_webhook_secret_encrypted);
+    if (previous.ok()) secrets.push_back(*std::move(previous));
+  }
+  return secrets;
+}
+
+absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
+                                                      const ConnectRequest& request) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  if (request.api_key) {
+    if (auto s = ValidateApiKey(*request.api_key); !s.ok()) return s;
+  }
+  if (request.webhook_secret) {
+    if (auto s = ValidateWebhookSecret(*request.webhook_secret); !s.ok()) return s;
+  }
+  absl::StatusOr<CertnIntegration> existing = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+  if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  CertnIntegration integration;
+  if (existing.ok()) {
+    integration = *existing;
+  } else {
+    if (!request.api_key || !request.region || !request.webhook_secret) {
+      return Error(absl::StatusCode::kInvalidArgument, "missing_field",
+                   "api_key, region and webhook_secret are required to connect Certn");
+    }
+    integration.team = who.team;
+  }
+  if (request.api_key) {
+    absl::StatusOr<std::string> encrypted = cipher_.Encrypt(*request.api_key);
+    if (!encrypted.ok()) return encrypted.status();
+    integration.api_key_encrypted = *encrypted;
+    integration.api_key_last4 = request.api_key->substr(request.api_key->size() - 4);
+    integration.certn_team_id.reset();
+  }
+  if (request.region) integration.region = *request.region;
+  if (request.webhook_secret) {
+    absl::StatusOr<std::string> encrypted = cipher_.Encrypt(*request.webhook_secret);
+    if (!encrypted.ok()) return encrypted.status();
+    integration.webhook_secret_encrypted = *encrypted;
+    integration.previous_webhook_secret_encrypted.reset();
+    integration.previous_secret_valid_until.reset();
+  }
+  ForgetPackages(who.team);
+  return VerifyAndStore(who.team, std::move(integration));
+}
+
+absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
+                                                             CertnIntegration integration) {
+  absl::StatusOr<CertnCredentials> creds = Credentials(integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnVerification> verified = gateway_.Verify(*creds);
+  absl::Time now = deps_.clock.Now();
+  if (verified.ok()) {
+    integration.status = verified->status;
+    integration.status_reason = verified->reason;
+    if (verified->status == ConnectionStatus::kConnected) {
+      integration.certn_team_id = verified->certn_team_id;
+      integration.verified_at = now;
+    }
+  } else {
+    integration.status = ConnectionStatus::kUnreachable;
+    integration.status_reason = std::string(verified.status().message());
+  }
+  integration.updated_at = now;
+  absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    if (integration.certn_team_id) {
+      absl::StatusOr<TeamId> owner = uow.FindTeamByCertnTeamId(*integration.certn_team_id);
+      if (owner.ok() && *owner != team) {
+        return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
+                     "this Certn account is already connected to another team");
+      }
+    }
+    return uow.UpsertIntegration(integration);
+  });
+  if (stored.code() == absl::StatusCode::kAlreadyExists && ErrorCode(stored) != "certn_team_claimed") {
+    return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
+                 "this Certn account is already connected to another team");
+  }
+  if (!stored.ok()) return stored;
+  deps_.log.Log(LogLevel::kInfo, "certn.integration.verified",
+                {{"team", team.value()}, {"status", ConnectionStatusName(integration.status)}});
+  return ToView(integration);
+}
+
+absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (!integration.ok()) return integration.status();
+  return ToView(*integration);
+}
+
+absl::StatusOr<IntegrationView> Integrations::Verify(const Principal& who) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (!integration.ok()) return integration.status();
+  ForgetPackages(who.team);
+  return VerifyAndStore(who.team, *std::move(integration));
+}
+
+absl::StatusOr<IntegrationView> Integrations::RotateWebhookSecret(const Principal& who,
+                                                                  const std::string& new_secret) {
+  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  if (auto s = ValidateWebhookSecret(new_secret); !s.ok()) return s;
+  absl::StatusOr<std::string> encrypted = cipher_.Encrypt(new_secret);
+  if (!encrypted.ok()) return encrypted.status();
+  absl::Time now = deps_.clock.Now();
+  absl::StatusOr<CertnIntegration> rotated = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<CertnIntegration> {
+        absl::StatusOr<CertnIntegration> in = uow.GetIntegration(who.team);
+        if (in.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+        if (!in.ok()) return in.status();
+        in->previous_webhook_secret_encrypted = in->webhook_secret_encrypted;
+        in->previous_secret_valid_until = now + config_.secret_rotation_grace;
+        in->webhook_secret_encrypted = *encrypted;
+        in->updated_at = now;
+        if (auto s = uow.UpsertIntegration(*in); !s.ok()) return s;
+        return in;
+      });
+  if (!rotated.ok()) return rotated.status();
+  deps_.log.Log(LogLevel::kInfo, "certn.webhook_secret.rotated", {{"team", who.team.value()}});
+  return ToView(*rotated);
+}
+
+absl::StatusOr<bool> Integrations::IsConnected(const TeamId& team) {
+  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
+  if (integration.status().code() == absl::StatusCode::kNotFound) return false;
+  if (!integration.ok()) return integration.status();
+  return integration->status == ConnectionStatus::kConnected;
+}
+
+void Integrations::ForgetPackages(const TeamId& team) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  package_cache_.erase(team);
+}
+
+absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& team) {
+  absl::Time now = deps_.clock.Now();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = package_cache_.find(team);
+    if (it != package_cache_.end() && now - it->second.fetched_at < config_.package_cache_ttl) {
+      return it->second.packages;
+    }
+  }
+  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
+  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (!integration.ok()) return integration.status();
+  if (integration->status != ConnectionStatus::kConnected) return NotConnected();
+  absl::StatusOr<CertnCredentials> creds = Credentials(*integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<std::vector<CertnPackage>> packages = gateway_.ListPackages(*creds);
+  if (!packages.ok()) return packages.status();
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  package_cache_[team] = CachedPackages{now, *packages};
+  return packages;
+}
+
+}  // namespace stagecheck::certn_plugin

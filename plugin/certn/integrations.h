@@ -1,0 +1,84 @@
+// Connecting a team's Certn account: encrypted credentials, key verification,
+// webhook secret rotation, and the (briefly cached) package list.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/ports/certn_gateway.h"
+#include "core/ports/cipher.h"
+#include "core/services/deps.h"
+#include "plugin/certn/config.h"
+
+namespace stagecheck::certn_plugin {
+
+struct ConnectRequest {
+  std::optional<std::string> api_key;         // required on first connect
+  std::optional<CertnRegion> region;          // required on first connect
+  std::optional<std::string> webhook_secret;  // required on first connect
+};
+
+// What an admin sees: never a clear secret.
+struct IntegrationView {
+  CertnRegion region = CertnRegion::kNorthAmerica;
+  ConnectionStatus status = ConnectionStatus::kUnverified;
+  std::string status_reason;
+  std::string masked_api_key;
+  std::string webhook_url;
+  std::optional<std::string> certn_team_id;
+  std::optional<absl::Time> verified_at;
+  std::optional<absl::Time> last_delivery_at;
+  std::optional<absl::Time> previous_secret_valid_until;
+};
+
+class Integrations {
+ public:
+  Integrations(const Deps& deps, CertnGateway& gateway, Cipher& cipher, PluginConfig config)
+      : deps_(deps), gateway_(gateway), cipher_(cipher), config_(std::move(config)) {}
+
+  // Stores the (encrypted) credentials and verifies the key right away; a
+  // region change re-verifies with the stored key.
+  absl::StatusOr<IntegrationView> Connect(const Principal& who, const ConnectRequest& request);
+  absl::StatusOr<IntegrationView> Get(const Principal& who);
+  absl::StatusOr<IntegrationView> Verify(const Principal& who);
+  // The new secret takes over; the previous one stays valid for the grace period.
+  absl::StatusOr<IntegrationView> RotateWebhookSecret(const Principal& who,
+                                                      const std::string& new_secret);
+  // HR packages of the team's account, cached for config.package_cache_ttl.
+  absl::StatusOr<std::vector<CertnPackage>> Packages(const TeamId& team);
+  absl::StatusOr<bool> IsConnected(const TeamId& team);
+
+  // For the plugin's own use (send, webhook, worker).
+  absl::StatusOr<CertnCredentials> Credentials(const CertnIntegration& integration);
+  // The secrets that may sign a delivery now: current, and previous within grace.
+  absl::StatusOr<std::vector<std::string>> WebhookSecrets(const CertnIntegration& integration,
+                                                          absl::Time now);
+  std::string WebhookUrl() const;
+  const PluginConfig& config() const { return config_; }
+
+ private:
+  IntegrationView ToView(const CertnIntegration& integration) const;
+  absl::StatusOr<IntegrationView> VerifyAndStore(const TeamId& team, CertnIntegration integration);
+  void ForgetPackages(const TeamId& team);
+
+  Deps deps_;
+  CertnGateway& gateway_;
+  Cipher& cipher_;
+  PluginConfig config_;
+
+  struct CachedPackages {
+    absl::Time fetched_at;
+    std::vector<CertnPackage> packages;
+  };
+  std::mutex cache_mu_;
+  std::map<TeamId, CachedPackages> package_cache_;
+};
+
+absl::Status ValidateApiKey(std::string_view key);
+absl::Status ValidateWebhookSecret(std::string_view secret);
+
+}  // namespace stagecheck::certn_plugin

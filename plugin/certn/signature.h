@@ -1,0 +1,45 @@
+// Verification of Certn's two webhook signature schemes (CERTN.md 1 and 2):
+//   X-Signature: hex(HMAC-SHA256(secret, body))
+//   Certn-Signature: t=<unix>,v1=<hex(HMAC-SHA256(secret, t + "." + body))>[,v1=...]
+// Comparison is constant-time; several secrets may be valid during rotation.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/ports/crypto.h"
+
+namespace stagecheck::certn_plugin {
+
+enum class SignatureScheme { kXSignature, kCertnSignature };
+
+struct ParsedCertnSignature {
+  int64_t timestamp = 0;
+  std::vector<std::string> v1;  // every v1 value, other schemes ignored
+};
+
+// InvalidArgument (naming what is wrong, never echoing values) when malformed.
+absl::StatusOr<ParsedCertnSignature> ParseCertnSignature(std::string_view header);
+
+struct SignatureCheck {
+  SignatureScheme scheme = SignatureScheme::kXSignature;
+  std::string header_value;  // the X-Signature or Certn-Signature header
+};
+
+// OK when any of `secrets` signed `body`; Unauthenticated otherwise (stale
+// timestamp, no match, malformed header), with a message safe to log.
+absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
+                             std::string_view body, const std::vector<std::string>& secrets,
+                             absl::Time now, absl::Duration tolerance);
+
+// What the fake Certn and the tests use to sign.
+std::string SignXSignature(const Crypto& crypto, std::string_view secret, std::string_view body);
+std::string SignCertnSignature(const Crypto& crypto, std::string_view secret, int64_t timestamp,
+                               std::string_view body);
+
+}  // namespace stagecheck::certn_plugin

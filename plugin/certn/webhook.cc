@@ -1,0 +1,228 @@
+#include "plugin/certn/webhook.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/strings.h"
+#include "rapidjson/document.h"
+
+namespace stagecheck::certn_plugin {
+namespace {
+
+WebhookAnswer Answer(int status, std::string code, std::string detail) {
+  return WebhookAnswer{status, std::move(code), std::move(detail)};
+}
+
+absl::StatusOr<std::string> RequiredString(const rapidjson::Value& obj, const char* field) {
+  auto it = obj.FindMember(field);
+  if (it == obj.MemberEnd()) return absl::InvalidArgumentError(absl::StrCat("event has no '", field, "'"));
+  if (!it->value.IsString()) {
+    return absl::InvalidArgumentError(absl::StrCat("event field '", field, "' is not a string"));
+  }
+  std::string value(it->value.GetString(), it->value.GetStringLength());
+  if (value.empty() || value.size() > 200) {
+    return absl::InvalidArgumentError(absl::StrCat("event field '", field, "' is empty or too long"));
+  }
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
+  if (doc.HasParseError()) return absl::InvalidArgumentError("body is not JSON");
+  if (!doc.IsObject()) return absl::InvalidArgumentError("body is not a JSON object");
+  WebhookEvent event;
+  for (auto [field, target] : {std::pair{"id", &event.id}, std::pair{"event_type", &event.event_type},
+                               std::pair{"object_id", &event.object_id},
+                               std::pair{"object_type", &event.object_type}}) {
+    absl::StatusOr<std::string> value = RequiredString(doc, field);
+    if (!value.ok()) return value.status();
+    *target = *std::move(value);
+  }
+  return event;
+}
+
+bool IsKnownEvent(const WebhookEvent& event) {
+  if (event.object_type != "CASE") return false;
+  return event.event_type == "CASE_STATUS_CHANGED" || event.event_type == "CHECK_STATUS_CHANGED" ||
+         event.event_type == "CASE_REPORT_READY" ||
+         event.event_type == "CASE_INPUT_CLAIMS_AUTOMATICALLY_GENERATED";
+}
+
+void WebhookReceiver::Count(std::string_view verdict) {
+  checks_.deps().metrics.Increment("stagecheck_webhook_deliveries_total",
+                                   absl::StrCat("verdict=\"", ToAbsl(verdict), "\""));
+}
+
+void WebhookReceiver::Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done) {
+  const Deps& deps = checks_.deps();
+  const PluginConfig& config = checks_.integrations().config();
+  auto refuse = [&](int status, std::string code, std::string detail) {
+    Count(code);
+    deps.log.Log(LogLevel::kWarning, "webhook.refused", {{"code", code}, {"detail", detail}});
+    done(Answer(status, std::move(code), std::move(detail)));
+  };
+  if (static_cast<int64_t>(request.body.size()) > config.max_webhook_body_bytes) {
+    return refuse(413, "payload_too_large", "webhook body is larger than 256 KiB");
+  }
+  if (!request.certn_signature && !request.x_signature) {
+    return refuse(401, "missing_signature", "no X-Signature or Certn-Signature header");
+  }
+  absl::StatusOr<WebhookEvent> event = ParseWebhookEvent(request.body);
+  if (!event.ok()) {
+    // Not JSON at all is a 400; a JSON object without the event fields is
+    // still verified first so that an unsigned sender learns nothing.
+    if (event.status().message() == "body is not JSON" ||
+        event.status().message() == "body is not a JSON object") {
+      return refuse(400, "invalid_json", std::string(event.status().message()));
+    }
+  }
+  absl::Time now = deps.clock.Now();
+
+  // 1. Find the team: from Certn-Team-ID, else from the case the event names.
+  std::optional<TeamId> team;
+  std::optional<BackgroundCheck> check;
+  absl::Status looked_up = deps.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    if (request.certn_team_id) {
+      absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
+      if (t.ok()) team = *t;
+      else if (t.status().code() != absl::StatusCode::kNotFound) return t.status();
+    }
+    if (event.ok()) {
+      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByCaseId(event->object_id);
+      if (c.ok()) {
+        if (!team) team = c->team;
+        // A case of another team is never touched through this team's delivery.
+        if (c->team == *team) check = *std::move(c);
+      } else if (c.status().code() != absl::StatusCode::kNotFound) {
+        return c.status();
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!looked_up.ok()) {
+    return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
+  }
+  if (!team) {
+    if (request.certn_team_id) return refuse(401, "unknown_team", "no team is connected to this Certn team");
+    if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
+    // X-Signature only and a case we have not recorded yet: it may be racing
+    // our own order's commit. Keep it (unverified, never applied) and let
+    // Certn retry; by then the case is known.
+    WebhookDelivery unverified;
+    unverified.delivery_id = event.ok() ? event->id : HexEncode(deps.crypto.Sha256(request.body));
+    unverified.received_at = now;
+    unverified.scheme = "x-signature";
+    if (event.ok()) {
+      unverified.event_type = event->event_type;
+      unverified.object_type = event->object_type;
+      unverified.object_id = event->object_id;
+    }
+    unverified.body = request.body;
+    unverified.verdict = DeliveryVerdict::kUnverified;
+    committer_.Submit(
+        [unverified](UnitOfWork& uow) {
+          absl::Status s = uow.InsertDelivery(unverified);
+          return s.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : s;
+        },
+        [this, done](absl::Status) {
+          Count("unverified");
+          done(Answer(503, "case_not_known_yet", "the case is not known yet; retry later"));
+        });
+    return;
+  }
+
+  // 2. Verify with that team's secret(s).
+  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+      deps.store, [&](UnitOfWork& uow) { return uow.GetIntegration(*team); });
+  if (!integration.ok()) {
+    if (integration.status().code() == absl::StatusCode::kNotFound) {
+      return refuse(401, "unknown_team", "the team has no Certn integration");
+    }
+    return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
+  }
+  absl::StatusOr<std::vector<std::string>> secrets = checks_.integrations().WebhookSecrets(*integration, now);
+  if (!secrets.ok()) return refuse(500, "secret_unreadable", "the team's webhook secret cannot be read");
+  SignatureCheck signature = request.certn_signature
+                                 ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
+                                 : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
+  absl::Status verified =
+      VerifySignature(deps.crypto, signature, request.body, *secrets, now, config.signature_tolerance);
+  if (!verified.ok()) return refuse(401, ErrorCode(verified), std::string(verified.message()));
+  if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
+
+  // 3. Record and apply in one transaction (group commit).
+  WebhookDelivery delivery;
+  delivery.team = *team;
+  delivery.delivery_id = event->id;
+  delivery.received_at = now;
+  delivery.scheme = request.certn_signature ? "certn-signature" : "x-signature";
+  delivery.event_type = event->event_type;
+  delivery.object_type = event->object_type;
+  delivery.object_id = event->object_id;
+  delivery.body = std::move(request.body);
+  if (!IsKnownEvent(*event)) {
+    delivery.verdict = DeliveryVerdict::kIgnored;
+  } else if (check) {
+    delivery.verdict = DeliveryVerdict::kApplied;
+    delivery.check = check->id;
+  } else {
+    delivery.verdict = DeliveryVerdict::kOrphan;
+  }
+  // Writing last_delivery_at on every delivery would serialise bursts on one
+  // row; once a minute is enough to tell an admin that deliveries arrive.
+  bool touch = !integration->last_delivery_at || now - *integration->last_delivery_at > absl::Minutes(1);
+  Commit(std::move(delivery), std::move(check), touch, std::move(done));
+}
+
+void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
+                             bool touch_integration, std::function<void(WebhookAnswer)> done) {
+  const Deps& deps = checks_.deps();
+  absl::Time started = deps.clock.Now();
+  auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
+  auto work = [this, delivery, check, touch_integration, verdict](UnitOfWork& uow) -> absl::Status {
+    const Deps& deps = checks_.deps();
+    absl::Status inserted = uow.InsertDelivery(delivery);
+    if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+      *verdict = DeliveryVerdict::kDuplicate;
+      return absl::OkStatus();
+    }
+    if (!inserted.ok()) return inserted;
+    if (delivery.verdict == DeliveryVerdict::kApplied) {
+      WorkItem item;
+      item.team = *delivery.team;
+      item.id = WorkItemId(deps.ids.NewId());
+      item.kind = std::string(kWorkFetchCase);
+      item.subject = check->id.value();
+      item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
+      item.run_at = delivery.received_at;
+      // A pending fetch for the same check already covers this event.
+      if (auto s = uow.EnqueueWork(item); !s.ok()) return s;
+    }
+    if (touch_integration) {
+      absl::StatusOr<CertnIntegration> in = uow.GetIntegration(*delivery.team);
+      if (!in.ok()) return in.status();
+      in->last_delivery_at = delivery.received_at;
+      if (auto s = uow.UpsertIntegration(*in); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+  committer_.Submit(std::move(work), [this, verdict, started, done](absl::Status status) {
+    const Deps& deps = checks_.deps();
+    deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
+                         absl::ToDoubleSeconds(deps.clock.Now() - started));
+    if (!status.ok()) {
+      Count("store_unavailable");
+      deps.log.Log(LogLevel::kError, "webhook.store_failed", {{"error", ToStd(status.message())}});
+      done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
+      return;
+    }
+    std::string_view name = VerdictName(*verdict);
+    Count(name);
+    if (*verdict == DeliveryVerdict::kApplied) checks_.NotifyWork();
+    done(Answer(200, std::string(name), "recorded"));
+  });
+}
+
+}  // namespace stagecheck::certn_plugin
