@@ -1,0 +1,32 @@
+// Every difference between the SQL dialects lives here; the unit of work
+// writes portable SQL with `?` placeholders and asks the dialect for the rest.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace stagecheck::store {
+
+struct Dialect {
+  std::string_view name;  // "sqlite" or "postgres"
+  // PostgreSQL numbers its placeholders ($1, $2, ...); SQLite takes `?`.
+  bool numbered_placeholders = false;
+  // Appended to the SELECT that picks work items to lease.
+  std::string_view claim_lock_suffix;
+  // PostgreSQL aborts the whole transaction on a failed statement, so a
+  // statement that may fail with a constraint error runs in a savepoint.
+  bool error_aborts_transaction = false;
+  // Taken inside the migration transaction so that replicas starting together
+  // do not migrate twice (empty: BEGIN IMMEDIATE already serialises).
+  std::string_view migration_lock;
+  // Counts the tables named `schema_migrations` (0 or 1).
+  std::string_view ledger_exists;
+
+  // Rewrites `?` placeholders for this dialect (quoted text is left alone).
+  std::string Sql(std::string_view portable) const;
+};
+
+const Dialect& SqliteDialect();
+const Dialect& PostgresDialect();
+
+}  // namespace stagecheck::store

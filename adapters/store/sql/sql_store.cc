@@ -1,0 +1,112 @@
+#include "adapters/store/sql/sql_store.h"
+
+#include <random>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "adapters/store/sql/unit_of_work.h"
+
+namespace stagecheck::store {
+
+SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts)
+    : pool_(std::move(pool)), dialect_(dialect), max_attempts_(max_attempts < 1 ? 1 : max_attempts) {}
+
+absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction() {
+  for (int tries = 0;; ++tries) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    absl::Status s = (*lease)->Begin();
+    if (s.ok()) return lease;
+    // A stale pooled session (server restarted): the pool drops it, and all
+    // idle ones, when the lease returns; one fresh attempt is safe.
+    if (lease->fresh() || !(*lease)->broken() || tries > 0) return s;
+  }
+}
+
+absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& work) {
+  absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction();
+  if (!lease.ok()) return lease.status();
+  SqlUnitOfWork uow(**lease, dialect_);
+  absl::Status s = work(uow);
+  if (!s.ok()) {
+    (*lease)->Rollback().IgnoreError();
+    return s;
+  }
+  return (*lease)->Commit();
+}
+
+absl::Status SqlStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
+  absl::Status s;
+  for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
+    s = RunOnce(work);
+    if (!IsRetryable(s)) return s;
+    if (attempt < max_attempts_) Backoff(attempt);
+  }
+  return s;
+}
+
+std::vector<absl::Status> SqlStore::RunBatchOnce(
+    const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, absl::Status& commit) {
+  std::vector<absl::Status> out(pieces.size());
+  absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction();
+  if (!lease.ok()) {
+    commit = lease.status();
+    return out;
+  }
+  Connection& conn = **lease;
+  SqlUnitOfWork uow(conn, dialect_);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const std::string savepoint = "piece_" + std::to_string(i);
+    if (absl::Status s = conn.Savepoint(savepoint); !s.ok()) {
+      // The session itself failed: nothing after this can commit.
+      conn.Rollback().IgnoreError();
+      commit = s;
+      return out;
+    }
+    out[i] = pieces[i](uow);
+    absl::Status end = out[i].ok() ? absl::OkStatus() : conn.RollbackToSavepoint(savepoint);
+    if (end.ok()) end = conn.ReleaseSavepoint(savepoint);
+    if (!end.ok()) {
+      conn.Rollback().IgnoreError();
+      commit = end;
+      return out;
+    }
+  }
+  commit = conn.Commit();
+  return out;
+}
+
+std::vector<absl::Status> SqlStore::TransactBatch(
+    const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) {
+  if (pieces.empty()) return {};
+  absl::Status commit;
+  std::vector<absl::Status> out;
+  for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
+    out = RunBatchOnce(pieces, commit);
+    if (!IsRetryable(commit)) break;
+    if (attempt < max_attempts_) Backoff(attempt);
+  }
+  // Nothing is durable unless the commit is: every piece then carries its error.
+  if (!commit.ok()) out.assign(pieces.size(), commit);
+  return out;
+}
+
+absl::Status SqlStore::Ping() {
+  for (int tries = 0;; ++tries) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    absl::Status s = (*lease)->Query("SELECT 1", {}).status();
+    // A stale pooled session is dropped with its lease; ask a fresh one
+    // before reporting the database down.
+    if (s.ok() || lease->fresh() || !(*lease)->broken() || tries > 0) return s;
+  }
+}
+
+void SqlStore::Backoff(int attempt) const {
+  // Jitter keeps two deadlocked transactions from colliding again in step.
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  std::uniform_int_distribution<int> jitter(1, 5 * attempt);
+  absl::SleepFor(absl::Milliseconds(jitter(rng)));
+}
+
+}  // namespace stagecheck::store

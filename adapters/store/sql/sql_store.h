@@ -1,0 +1,39 @@
+// Store on any SQL back-end: transactions, savepoint batches and bounded
+// retries of serialization failures, over a ConnectionPool and a Dialect.
+#pragma once
+
+#include <memory>
+
+#include "adapters/store/sql/dialect.h"
+#include "adapters/store/sql/pool.h"
+#include "core/ports/store.h"
+
+namespace stagecheck::store {
+
+class SqlStore final : public Store {
+ public:
+  // `max_attempts` bounds how often a transaction that hit a serialization
+  // failure or deadlock is run.
+  SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts);
+
+  absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
+  std::vector<absl::Status> TransactBatch(
+      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) override;
+  absl::Status Ping() override;
+  std::string_view backend() const override { return dialect_.name; }
+
+ private:
+  // A connection with an open transaction. A pooled connection that turns
+  // out dead at BEGIN is replaced once: nothing ran on it yet.
+  absl::StatusOr<ConnectionPool::Lease> BeginTransaction();
+  absl::Status RunOnce(const std::function<absl::Status(UnitOfWork&)>& work);
+  std::vector<absl::Status> RunBatchOnce(
+      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, absl::Status& commit);
+  void Backoff(int attempt) const;
+
+  std::unique_ptr<ConnectionPool> pool_;
+  const Dialect& dialect_;
+  const int max_attempts_;
+};
+
+}  // namespace stagecheck::store

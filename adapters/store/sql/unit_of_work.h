@@ -1,0 +1,92 @@
+// UnitOfWork written once over the driver interface; the dialect supplies
+// the few differences. One instance lives for one transaction.
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+
+#include "adapters/store/sql/dialect.h"
+#include "adapters/store/sql/driver.h"
+#include "core/ports/store.h"
+
+namespace stagecheck::store {
+
+class SqlUnitOfWork final : public UnitOfWork {
+ public:
+  SqlUnitOfWork(Connection& conn, const Dialect& dialect) : conn_(conn), dialect_(dialect) {}
+
+  absl::Status InsertTeam(const Team& team) override;
+  absl::StatusOr<Team> GetTeam(const TeamId& team) override;
+  absl::Status UpdateTeam(const Team& team) override;
+  absl::Status InsertUser(const User& user) override;
+  absl::Status InsertToken(const ApiToken& token) override;
+  absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) override;
+  absl::Status UpsertIntegration(const CertnIntegration& integration) override;
+  absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
+  absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
+  absl::Status InsertJob(const Job& job) override;
+  absl::StatusOr<Job> GetJob(const TeamId& team, const JobId& job) override;
+  absl::Status UpdateJob(const Job& job) override;
+  absl::StatusOr<Page<Job>> ListJobs(const TeamId& team, const PageRequest& page) override;
+  absl::StatusOr<InterviewPlan> GetPlan(const TeamId& team, const JobId& job) override;
+  absl::Status SavePlan(InterviewPlan& plan) override;
+  absl::Status InsertCandidate(const Candidate& candidate) override;
+  absl::StatusOr<Candidate> GetCandidate(const TeamId& team, const CandidateId& id) override;
+  absl::Status UpdateCandidate(const Candidate& candidate) override;
+  absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team, const PageRequest& page) override;
+  absl::Status InsertFile(const CandidateFile& file, const std::string& content) override;
+  absl::StatusOr<std::vector<CandidateFile>> ListFiles(const TeamId& team, const CandidateId& candidate) override;
+  absl::StatusOr<CandidateFile> GetFile(const TeamId& team, const FileId& id) override;
+  absl::StatusOr<std::string> GetFileContent(const TeamId& team, const FileId& id) override;
+  absl::Status InsertApplication(const Application& application) override;
+  absl::StatusOr<Application> GetApplication(const TeamId& team, const ApplicationId& id) override;
+  absl::Status UpdateApplication(const Application& application) override;
+  absl::StatusOr<Page<Application>> ListApplications(const TeamId& team, std::optional<JobId> job, std::optional<CandidateId> candidate, const PageRequest& page) override;
+  absl::Status InsertCheck(const BackgroundCheck& check) override;
+  absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) override;
+  absl::Status UpdateCheck(const BackgroundCheck& check) override;
+  absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck( const TeamId& team, const ApplicationId& application) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication( const TeamId& team, const ApplicationId& application) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate( const TeamId& team, const CandidateId& candidate) override;
+  absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before, int limit) override;
+  absl::Status AppendFeedEvent(const FeedEvent& event) override;
+  absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate, const PageRequest& page) override;
+  absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency( const TeamId& team, const std::string& key) override;
+  absl::Status PutIdempotency(const IdempotencyRecord& record) override;
+  absl::Status InsertDelivery(const WebhookDelivery& delivery) override;
+  absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries( std::optional<TeamId> team, int limit) override;
+  absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team, const std::string& delivery_id) override;
+  absl::Status UpdateDeliveryVerdict(const TeamId& team, const std::string& delivery_id, DeliveryVerdict verdict, const std::optional<CheckId>& check) override;
+  absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team, const std::string& case_id) override;
+  absl::Status EnqueueWork(const WorkItem& item) override;
+  absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner, absl::Time lease_until, int limit) override;
+  absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;
+  absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at, const std::string& error) override;
+  absl::Status FailWork(const TeamId& team, const WorkItemId& id, const std::string& error) override;
+  absl::StatusOr<int64_t> CountWork(const std::string& state) override;
+ private:
+  using Params = std::initializer_list<Value>;
+
+  absl::StatusOr<int64_t> Exec(std::string_view sql, Params params);
+  absl::StatusOr<std::vector<Row>> Query(std::string_view sql, Params params);
+  absl::StatusOr<std::vector<Row>> Query(std::string_view sql, std::span<const Value> params);
+  // For a statement that may break a constraint: on PostgreSQL it runs in a
+  // savepoint so that the caller can go on after the error, as on SQLite.
+  absl::StatusOr<int64_t> ExecGuarded(std::string_view sql, Params params);
+  // An `INSERT ... ON CONFLICT DO NOTHING`: no row inserted means a unique
+  // key was taken, reported as AlreadyExists without aborting the transaction.
+  absl::Status Insert(std::string_view sql, Params params, std::string_view what);
+  // An UPDATE of one row by key: NotFound when no row matched.
+  absl::Status UpdateOne(std::string_view sql, Params params, std::string_view what,
+                         bool guarded = false);
+  absl::StatusOr<std::vector<BackgroundCheck>> QueryChecks(std::string_view where,
+                                                           std::span<const Value> params);
+  absl::StatusOr<std::vector<WebhookDelivery>> QueryDeliveries(std::string_view where,
+                                                               std::span<const Value> params);
+
+  Connection& conn_;
+  const Dialect& dialect_;
+};
+
+}  // namespace stagecheck::store
