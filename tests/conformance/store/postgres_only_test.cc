@@ -1,0 +1,112 @@
+// PostgreSQL behaviour with no SQLite counterpart: the server going away and
+// coming back, and deadlocks retried inside Transact.
+#include <latch>
+#include <thread>
+
+#include "adapters/store/open_store.h"
+#include "gtest/gtest.h"
+#include "tests/support/pg/pg_test_support.h"
+
+namespace stagecheck {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+absl::Status InsertTeam(Store& store, const std::string& id) {
+  return store.Transact([&](UnitOfWork& u) {
+    return u.InsertTeam(Team{TeamId(id), "Team " + id, std::nullopt, kT0});
+  });
+}
+
+class PostgresServerLoss : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<pgtest::PrivateServer>> server = pgtest::PrivateServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    StoreOptions options;
+    options.pool_size = 3;
+    options.connect_timeout = absl::Seconds(2);
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(server_->url(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  std::unique_ptr<pgtest::PrivateServer> server_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(PostgresServerLoss, ARestartCostsNoRequest) {
+  // Fill the pool with idle sessions that the restart will break.
+  ASSERT_TRUE(InsertTeam(*store_, "before").ok());
+  ASSERT_TRUE(store_->Ping().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  // The stale session fails at BEGIN, before any work ran, so the store
+  // replaces it and the call succeeds.
+  absl::Status s = InsertTeam(*store_, "after");
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(store_->Ping().ok());
+  EXPECT_TRUE(store_->Transact([](UnitOfWork& u) {
+                      return u.GetTeam(TeamId("before")).status();
+                    }).ok());
+}
+
+TEST_F(PostgresServerLoss, ADownServerIsUnavailableThenRecovers) {
+  ASSERT_TRUE(InsertTeam(*store_, "t1").ok());
+  ASSERT_TRUE(server_->Halt().ok());
+  absl::Status s = InsertTeam(*store_, "t2");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  absl::Status ping = store_->Ping();
+  EXPECT_EQ(ping.code(), absl::StatusCode::kUnavailable) << ping;
+  ASSERT_TRUE(server_->Resume().ok());
+  s = InsertTeam(*store_, "t2");
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(store_->Ping().ok());
+}
+
+TEST_F(PostgresServerLoss, AnUnreachableServerIsUnavailableAtOpen) {
+  ASSERT_TRUE(server_->Halt().ok());
+  StoreOptions options;
+  options.connect_timeout = absl::Seconds(2);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(server_->url(), options);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable) << store.status();
+}
+
+TEST(PostgresUrl, AMalformedUrlIsInvalidArgument) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore("postgresql://host:notaport:x/db?bogus=1", {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+}
+
+TEST(PostgresDeadlock, IsRetriedInsideTransact) {
+  absl::StatusOr<pgtest::ScratchDatabase> db = pgtest::ScratchDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db->url(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(InsertTeam(**store, "a").ok());
+  ASSERT_TRUE(InsertTeam(**store, "b").ok());
+  // Each transaction locks one team, waits until the other has locked the
+  // other team, then wants that one too: PostgreSQL breaks the deadlock by
+  // failing one, which Transact runs again (the latch is open by then).
+  std::latch both_locked(2);
+  std::atomic<int> runs{0};
+  auto rename = [&](const std::string& first, const std::string& second) {
+    return (*store)->Transact([&](UnitOfWork& u) -> absl::Status {
+      ++runs;
+      if (auto s = u.UpdateTeam(Team{TeamId(first), "x", std::nullopt, kT0}); !s.ok()) return s;
+      both_locked.count_down();
+      both_locked.wait();
+      return u.UpdateTeam(Team{TeamId(second), "y", std::nullopt, kT0});
+    });
+  };
+  absl::Status ab, ba;
+  std::thread t1([&] { ab = rename("a", "b"); });
+  std::thread t2([&] { ba = rename("b", "a"); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(ab.ok()) << ab;
+  EXPECT_TRUE(ba.ok()) << ba;
+  EXPECT_GE(runs.load(), 3);  // one of them ran twice
+}
+
+}  // namespace
+}  // namespace stagecheck

@@ -1,0 +1,1174 @@
+// One conformance suite for every Store back-end. The same source is built
+// once per back-end (STAGECHECK_STORE_BACKEND = "sqlite" or "postgres"), so
+// both promise exactly the same behaviour. Each test gets a fresh database.
+#include <algorithm>
+#include <latch>
+#include <set>
+#include <thread>
+
+#include "adapters/store/open_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/store/test_store.h"
+
+#ifndef STAGECHECK_STORE_BACKEND
+#error "define STAGECHECK_STORE_BACKEND as \"sqlite\" or \"postgres\""
+#endif
+
+namespace stagecheck {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr std::string_view kBackend = STAGECHECK_STORE_BACKEND;
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+absl::Time At(int seconds) { return kT0 + absl::Seconds(seconds); }
+
+#define ASSERT_OK(expr)                          \
+  do {                                           \
+    const absl::Status _st = (expr);             \
+    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st; \
+  } while (0)
+#define EXPECT_OK(expr)                          \
+  do {                                           \
+    const absl::Status _st = (expr);             \
+    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st; \
+  } while (0)
+
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& v) {
+  return v.status();
+}
+absl::Status StatusOf(const absl::Status& s) { return s; }
+
+#define EXPECT_CODE(expr, code_) EXPECT_EQ(StatusOf(expr).code(), absl::StatusCode::code_) << StatusOf(expr)
+
+Team MakeTeam(const std::string& id) {
+  return Team{.id = TeamId(id), .name = "Team " + id, .default_package_id = std::nullopt,
+              .created_at = kT0};
+}
+
+Candidate MakeCandidate(const std::string& team, const std::string& id, int at = 0) {
+  Candidate c;
+  c.team = TeamId(team);
+  c.id = CandidateId(id);
+  c.first_name = "Ada";
+  c.last_name = "Lovelace";
+  c.email = id + "@example.com";
+  c.tags = {"engineering", "CERTN - Pending"};
+  c.created_at = At(at);
+  c.updated_at = At(at);
+  return c;
+}
+
+Job MakeJob(const std::string& team, const std::string& id, int at = 0) {
+  return Job{.team = TeamId(team), .id = JobId(id), .title = "Engineer " + id,
+             .default_package_id = "pkg-1", .tags = {"Premium Package"}, .created_at = At(at)};
+}
+
+Application MakeApplication(const std::string& team, const std::string& id,
+                            const std::string& candidate, const std::string& job, int at = 0) {
+  Application a;
+  a.team = TeamId(team);
+  a.id = ApplicationId(id);
+  a.candidate = CandidateId(candidate);
+  a.job = JobId(job);
+  a.stage = StageId("stage-1");
+  a.created_at = At(at);
+  a.updated_at = At(at);
+  return a;
+}
+
+BackgroundCheck MakeCheck(const std::string& team, const std::string& id,
+                          const std::string& candidate, std::optional<std::string> application,
+                          CheckStatus status = CheckStatus::kQueued, int at = 0) {
+  BackgroundCheck k;
+  k.team = TeamId(team);
+  k.id = CheckId(id);
+  k.candidate = CandidateId(candidate);
+  if (application) k.application = ApplicationId(*application);
+  k.activity = ActivityId("act-1");
+  k.package_id = "pkg-1";
+  k.package_name = "Basic";
+  k.trigger = SendTrigger::kAutoSend;
+  k.requested_by = UserId("user-1");
+  k.status = status;
+  k.created_at = At(at);
+  k.updated_at = At(at);
+  return k;
+}
+
+WorkItem MakeWork(const std::string& team, const std::string& id,
+                  std::optional<std::string> dedupe = std::nullopt, int run_at = 0) {
+  WorkItem w;
+  w.team = TeamId(team);
+  w.id = WorkItemId(id);
+  w.kind = "certn.order";
+  w.subject = "check-" + id;
+  w.payload = std::string("{\"x\":1}\0binary", 14);
+  w.dedupe_key = std::move(dedupe);
+  w.run_at = At(run_at);
+  return w;
+}
+
+class StoreConformance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<storetest::TestDatabase>> db =
+        storetest::TestDatabase::Create(kBackend);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    absl::StatusOr<std::unique_ptr<Store>> store = db_->Open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  absl::Status Tx(const std::function<absl::Status(UnitOfWork&)>& work) {
+    return store_->Transact(work);
+  }
+
+  // A team with one candidate, one job and one application, for tests that
+  // need a parent row.
+  void SeedTeam(const std::string& team) {
+    ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      if (absl::Status s = u.InsertTeam(MakeTeam(team)); !s.ok()) return s;
+      if (absl::Status s = u.InsertCandidate(MakeCandidate(team, team + "-cand")); !s.ok()) return s;
+      if (absl::Status s = u.InsertJob(MakeJob(team, team + "-job")); !s.ok()) return s;
+      return u.InsertApplication(
+          MakeApplication(team, team + "-app", team + "-cand", team + "-job"));
+    }));
+  }
+
+  std::unique_ptr<storetest::TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
+// ---- Basics ---------------------------------------------------------------
+
+TEST_F(StoreConformance, ReportsItsBackendAndPings) {
+  EXPECT_EQ(store_->backend(), kBackend);
+  EXPECT_OK(store_->Ping());
+}
+
+TEST_F(StoreConformance, TeamsRoundTripAndReportMissingAndDuplicate) {
+  Team t = MakeTeam("t1");
+  t.default_package_id = "pkg-9";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertTeam(t); }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertTeam(t); }), kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Team> got = u.GetTeam(TeamId("t1"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->name, "Team t1");
+    EXPECT_EQ(got->default_package_id, "pkg-9");
+    EXPECT_EQ(got->created_at, kT0);
+    got->name = "Renamed";
+    got->default_package_id.reset();
+    return u.UpdateTeam(*got);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Team> got = u.GetTeam(TeamId("t1"));
+    EXPECT_TRUE(got.ok());
+    if (got.ok()) {
+      EXPECT_EQ(got->name, "Renamed");
+      EXPECT_EQ(got->default_package_id, std::nullopt);
+    }
+    EXPECT_CODE(u.GetTeam(TeamId("nope")), kNotFound);
+    EXPECT_CODE(u.UpdateTeam(MakeTeam("nope")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, TokensFindTheirPrincipalGlobally) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertUser(User{TeamId("t1"), UserId("u1"), "Ada", Role::kAdmin, kT0}); !s.ok())
+      return s;
+    return u.InsertToken(ApiToken{TeamId("t1"), UserId("u1"), Role::kAdmin, "hash-1", kT0});
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Principal> p = u.FindPrincipalByTokenHash("hash-1");
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (p.ok()) {
+      EXPECT_EQ(p->team, TeamId("t1"));
+      EXPECT_EQ(p->user, UserId("u1"));
+      EXPECT_EQ(p->role, Role::kAdmin);
+    }
+    EXPECT_CODE(u.FindPrincipalByTokenHash("hash-2"), kNotFound);
+    EXPECT_CODE(u.InsertUser(User{TeamId("t1"), UserId("u1"), "Again", Role::kAdmin, kT0}),
+                kAlreadyExists);
+    return absl::OkStatus();
+  }));
+  // The hash is unique across teams.
+  SeedTeam("t2");
+  EXPECT_CODE(Tx([&](UnitOfWork& u) -> absl::Status {
+                if (auto s = u.InsertUser(User{TeamId("t2"), UserId("u2"), "Bob",
+                                               Role::kRecruiter, kT0});
+                    !s.ok())
+                  return s;
+                return u.InsertToken(
+                    ApiToken{TeamId("t2"), UserId("u2"), Role::kRecruiter, "hash-1", kT0});
+              }),
+              kAlreadyExists);
+}
+
+TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  CertnIntegration i;
+  i.team = TeamId("t1");
+  i.region = CertnRegion::kUkEmea;
+  i.api_key_encrypted = std::string("\x00\xff\x10secret", 9);
+  i.api_key_last4 = "abcd";
+  i.webhook_secret_encrypted = std::string("\x01\x00\x02", 3);
+  i.status = ConnectionStatus::kUnverified;
+  i.updated_at = At(1);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  i.status = ConnectionStatus::kConnected;
+  i.status_reason = "ok";
+  i.certn_team_id = "certn-team-1";
+  i.verified_at = At(2);
+  i.previous_webhook_secret_encrypted = std::string("\x00old", 4);
+  i.previous_secret_valid_until = At(3);
+  i.last_delivery_at = At(4);
+  i.updated_at = At(5);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->region, CertnRegion::kUkEmea);
+    EXPECT_EQ(got->api_key_encrypted, i.api_key_encrypted);
+    EXPECT_EQ(got->webhook_secret_encrypted, i.webhook_secret_encrypted);
+    EXPECT_EQ(got->previous_webhook_secret_encrypted, i.previous_webhook_secret_encrypted);
+    EXPECT_EQ(got->previous_secret_valid_until, At(3));
+    EXPECT_EQ(got->status, ConnectionStatus::kConnected);
+    EXPECT_EQ(got->status_reason, "ok");
+    EXPECT_EQ(got->certn_team_id, "certn-team-1");
+    EXPECT_EQ(got->verified_at, At(2));
+    EXPECT_EQ(got->last_delivery_at, At(4));
+    EXPECT_EQ(got->updated_at, At(5));
+    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_CODE(u.FindTeamByCertnTeamId("other"), kNotFound);
+    EXPECT_CODE(u.GetIntegration(TeamId("t2")), kNotFound);
+    return absl::OkStatus();
+  }));
+
+  // A second team cannot claim the same Certn team, and the transaction can
+  // carry on after the refusal.
+  CertnIntegration other = i;
+  other.team = TeamId("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.UpsertIntegration(other), kAlreadyExists);
+    other.certn_team_id = "certn-team-2";
+    return u.UpsertIntegration(other);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-2").value_or(TeamId()), TeamId("t2"));
+    return absl::OkStatus();
+  }));
+}
+
+// ---- Jobs and plans -------------------------------------------------------
+
+TEST_F(StoreConformance, JobsRoundTripAndStartWithAnEmptyPlan) {
+  SeedTeam("t1");
+  Job j = MakeJob("t1", "j2", 5);
+  j.default_package_id.reset();
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertJob(j); }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertJob(j); }), kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Job> got = u.GetJob(TeamId("t1"), JobId("j2"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->title, "Engineer j2");
+    EXPECT_EQ(got->default_package_id, std::nullopt);
+    EXPECT_THAT(got->tags, ElementsAre("Premium Package"));
+    EXPECT_EQ(got->created_at, At(5));
+    got->title = "Staff";
+    got->tags = {"a", "b \"quoted\""};
+    return u.UpdateJob(*got);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Job> got = u.GetJob(TeamId("t1"), JobId("j2"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->title, "Staff");
+    EXPECT_THAT(got->tags, ElementsAre("a", "b \"quoted\""));
+    absl::StatusOr<InterviewPlan> plan = u.GetPlan(TeamId("t1"), JobId("j2"));
+    if (!plan.ok()) return plan.status();
+    EXPECT_THAT(plan->stages(), IsEmpty());
+    EXPECT_EQ(plan->version(), 0);
+    EXPECT_CODE(u.GetJob(TeamId("t1"), JobId("nope")), kNotFound);
+    EXPECT_CODE(u.GetPlan(TeamId("t1"), JobId("nope")), kNotFound);
+    EXPECT_CODE(u.UpdateJob(MakeJob("t1", "nope")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+InterviewPlan SamplePlan(const std::string& team, const std::string& job, int64_t version) {
+  ActivitySettings settings;
+  settings.Set("package_id", std::string("pkg-7"));
+  settings.Set("auto_send", true);
+  settings.Set("delay_minutes", int64_t{-42});
+  std::vector<Stage> stages = {
+      Stage{StageId("s1"), "Screen", {Activity{ActivityId("a1"), "certn", settings}}},
+      Stage{StageId("s2"), "Onsite \"final\"", {}},
+  };
+  return InterviewPlan(TeamId(team), JobId(job), std::move(stages), version);
+}
+
+TEST_F(StoreConformance, SavePlanUsesOptimisticLocking) {
+  SeedTeam("t1");
+  InterviewPlan mine = SamplePlan("t1", "t1-job", 0);
+  InterviewPlan theirs = SamplePlan("t1", "t1-job", 0);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.SavePlan(mine); }));
+  EXPECT_EQ(mine.version(), 1);
+  // A save based on the old version loses, and changes nothing.
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.SavePlan(theirs); }), kAborted);
+  EXPECT_EQ(theirs.version(), 0);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    // Editing the job does not touch its plan.
+    absl::StatusOr<Job> job = u.GetJob(TeamId("t1"), JobId("t1-job"));
+    if (!job.ok()) return job.status();
+    job->title = "Changed";
+    if (absl::Status s = u.UpdateJob(*job); !s.ok()) return s;
+    absl::StatusOr<InterviewPlan> got = u.GetPlan(TeamId("t1"), JobId("t1-job"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->version(), 1);
+    EXPECT_EQ(got->stages(), mine.stages());
+    return absl::OkStatus();
+  }));
+  InterviewPlan missing = SamplePlan("t1", "nope", 0);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.SavePlan(missing); }), kNotFound);
+}
+
+// ---- Candidates and files -------------------------------------------------
+
+TEST_F(StoreConformance, CandidatesRoundTripWithOptionalFields) {
+  SeedTeam("t1");
+  Candidate c = MakeCandidate("t1", "c2", 3);
+  c.email.reset();
+  c.phone = "+1 555 0100";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCandidate(c); }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertCandidate(c); }), kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Candidate> got = u.GetCandidate(TeamId("t1"), CandidateId("c2"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->email, std::nullopt);
+    EXPECT_EQ(got->phone, "+1 555 0100");
+    EXPECT_EQ(got->tags, c.tags);
+    got->email = "new@example.com";
+    got->tags.clear();
+    got->updated_at = At(9);
+    return u.UpdateCandidate(*got);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Candidate> got = u.GetCandidate(TeamId("t1"), CandidateId("c2"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->email, "new@example.com");
+    EXPECT_THAT(got->tags, IsEmpty());
+    EXPECT_EQ(got->created_at, At(3));
+    EXPECT_EQ(got->updated_at, At(9));
+    EXPECT_CODE(u.UpdateCandidate(MakeCandidate("t1", "nope")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, FilesKeepEveryByte) {
+  SeedTeam("t1");
+  std::string content;
+  for (int i = 0; i < 256; ++i) content += static_cast<char>(i);
+  CandidateFile f{TeamId("t1"), FileId("f1"), CandidateId("t1-cand"), "report.pdf",
+                  "application/pdf", static_cast<int64_t>(content.size()), "ab12", At(1)};
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertFile(f, content); }));
+  CandidateFile empty = f;
+  empty.id = FileId("f0");
+  empty.size = 0;
+  empty.created_at = At(0);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertFile(empty, ""); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::string> bytes = u.GetFileContent(TeamId("t1"), FileId("f1"));
+    if (!bytes.ok()) return bytes.status();
+    EXPECT_EQ(*bytes, content);
+    EXPECT_EQ(u.GetFileContent(TeamId("t1"), FileId("f0")).value_or("x"), "");
+    absl::StatusOr<CandidateFile> meta = u.GetFile(TeamId("t1"), FileId("f1"));
+    if (!meta.ok()) return meta.status();
+    EXPECT_EQ(meta->name, "report.pdf");
+    EXPECT_EQ(meta->size, 256);
+    EXPECT_EQ(meta->sha256_hex, "ab12");
+    absl::StatusOr<std::vector<CandidateFile>> list =
+        u.ListFiles(TeamId("t1"), CandidateId("t1-cand"));
+    if (!list.ok()) return list.status();
+    EXPECT_EQ(list->size(), 2u);
+    if (list->size() == 2u) {
+      EXPECT_EQ((*list)[0].id, FileId("f0"));
+      EXPECT_EQ((*list)[1].id, FileId("f1"));
+    }
+    EXPECT_CODE(u.GetFile(TeamId("t1"), FileId("nope")), kNotFound);
+    EXPECT_CODE(u.GetFileContent(TeamId("t1"), FileId("nope")), kNotFound);
+    return absl::OkStatus();
+  }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertFile(f, content); }), kAlreadyExists);
+  // A file must belong to a known candidate of the same team.
+  CandidateFile orphan = f;
+  orphan.id = FileId("f2");
+  orphan.candidate = CandidateId("ghost");
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertFile(orphan, "x"); }), kFailedPrecondition);
+}
+
+// ---- Applications ---------------------------------------------------------
+
+TEST_F(StoreConformance, ApplicationsRoundTripAndFilter) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertCandidate(MakeCandidate("t1", "c2")); !s.ok()) return s;
+    if (auto s = u.InsertJob(MakeJob("t1", "j2")); !s.ok()) return s;
+    if (auto s = u.InsertApplication(MakeApplication("t1", "a2", "c2", "t1-job", 2)); !s.ok())
+      return s;
+    return u.InsertApplication(MakeApplication("t1", "a3", "c2", "j2", 3));
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Application> a = u.GetApplication(TeamId("t1"), ApplicationId("a2"));
+    if (!a.ok()) return a.status();
+    EXPECT_EQ(a->stage, StageId("stage-1"));
+    a->stage.reset();
+    a->status = ApplicationStatus::kHired;
+    a->updated_at = At(8);
+    return u.UpdateApplication(*a);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Application> a = u.GetApplication(TeamId("t1"), ApplicationId("a2"));
+    if (!a.ok()) return a.status();
+    EXPECT_EQ(a->stage, std::nullopt);
+    EXPECT_EQ(a->status, ApplicationStatus::kHired);
+    EXPECT_EQ(a->updated_at, At(8));
+    auto ids = [](const Page<Application>& p) {
+      std::vector<std::string> out;
+      for (const Application& x : p.items) out.push_back(x.id.value());
+      return out;
+    };
+    auto all = u.ListApplications(TeamId("t1"), std::nullopt, std::nullopt, {});
+    auto by_job = u.ListApplications(TeamId("t1"), JobId("t1-job"), std::nullopt, {});
+    auto by_cand = u.ListApplications(TeamId("t1"), std::nullopt, CandidateId("c2"), {});
+    auto both = u.ListApplications(TeamId("t1"), JobId("j2"), CandidateId("c2"), {});
+    if (!all.ok() || !by_job.ok() || !by_cand.ok() || !both.ok()) {
+      return absl::InternalError("list failed");
+    }
+    EXPECT_THAT(ids(*all), ElementsAre("a3", "a2", "t1-app"));
+    EXPECT_THAT(ids(*by_job), ElementsAre("a2", "t1-app"));
+    EXPECT_THAT(ids(*by_cand), ElementsAre("a3", "a2"));
+    EXPECT_THAT(ids(*both), ElementsAre("a3"));
+    EXPECT_CODE(u.GetApplication(TeamId("t1"), ApplicationId("nope")), kNotFound);
+    EXPECT_CODE(u.UpdateApplication(MakeApplication("t1", "nope", "c2", "j2")), kNotFound);
+    return absl::OkStatus();
+  }));
+  // Parents must exist.
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return u.InsertApplication(MakeApplication("t1", "a9", "ghost", "t1-job"));
+              }),
+              kFailedPrecondition);
+}
+
+// ---- Background checks ----------------------------------------------------
+
+TEST_F(StoreConformance, ChecksRoundTripEveryField) {
+  SeedTeam("t1");
+  BackgroundCheck k = MakeCheck("t1", "k1", "t1-cand", "t1-app", CheckStatus::kQueued, 1);
+  ASSERT_TRUE(k.Transition(CheckStatus::kInvited, At(2), "send") == TransitionOutcome::kApplied);
+  k.certn_case_id = "case-1";
+  k.certn_short_id = "SHORT";
+  k.certn_overall_status = "PENDING";
+  k.results_url = "https://certn.example/r/1";
+  k.report_file_id = "rep-1";
+  k.report_saved_as = FileId("f1");
+  k.results = {CheckResult{"ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", At(3)},
+               CheckResult{"CRIMINAL_1", "PENDING", std::nullopt, std::nullopt}};
+  k.ordered_at = At(2);
+  k.error_reason = "";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(k); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> got = u.GetCheck(TeamId("t1"), CheckId("k1"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->application, ApplicationId("t1-app"));
+    EXPECT_EQ(got->activity, ActivityId("act-1"));
+    EXPECT_EQ(got->trigger, SendTrigger::kAutoSend);
+    EXPECT_EQ(got->requested_by, UserId("user-1"));
+    EXPECT_EQ(got->status, CheckStatus::kInvited);
+    EXPECT_EQ(got->certn_case_id, "case-1");
+    EXPECT_EQ(got->certn_short_id, "SHORT");
+    EXPECT_EQ(got->certn_overall_status, "PENDING");
+    EXPECT_EQ(got->results_url, "https://certn.example/r/1");
+    EXPECT_EQ(got->report_file_id, "rep-1");
+    EXPECT_EQ(got->report_saved_as, FileId("f1"));
+    EXPECT_EQ(got->results, k.results);
+    EXPECT_EQ(got->history, k.history);
+    EXPECT_EQ(got->ordered_at, At(2));
+    EXPECT_EQ(got->completed_at, std::nullopt);
+    got->Transition(CheckStatus::kError, At(4), "webhook:d1", "no_email");
+    got->error_reason = "no_email";
+    got->completed_at = At(4);
+    got->updated_at = At(4);
+    return u.UpdateCheck(*got);
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> got = u.GetCheck(TeamId("t1"), CheckId("k1"));
+    if (!got.ok()) return got.status();
+    EXPECT_EQ(got->status, CheckStatus::kError);
+    EXPECT_EQ(got->error_reason, "no_email");
+    EXPECT_EQ(got->history.size(), 2u);
+    EXPECT_EQ(got->completed_at, At(4));
+    absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByCaseId("case-1");
+    EXPECT_TRUE(by_case.ok() && by_case->id == CheckId("k1"));
+    EXPECT_CODE(u.FindCheckByCaseId("case-x"), kNotFound);
+    EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("nope")), kNotFound);
+    EXPECT_CODE(u.UpdateCheck(MakeCheck("t1", "nope", "t1-cand", std::nullopt)), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, OneActiveCheckPerApplicationIsEnforcedByTheDatabase) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return u.InsertCheck(MakeCheck("t1", "k2", "t1-cand", "t1-app", CheckStatus::kInvited));
+              }),
+              kAlreadyExists);
+  // Terminal checks do not count; ad-hoc checks (no application) never clash.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertCheck(MakeCheck("t1", "k3", "t1-cand", "t1-app", CheckStatus::kError));
+        !s.ok())
+      return s;
+    if (auto s = u.InsertCheck(MakeCheck("t1", "k4", "t1-cand", std::nullopt)); !s.ok()) return s;
+    return u.InsertCheck(MakeCheck("t1", "k5", "t1-cand", std::nullopt));
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::optional<BackgroundCheck>> active =
+        u.FindActiveCheck(TeamId("t1"), ApplicationId("t1-app"));
+    if (!active.ok()) return active.status();
+    EXPECT_TRUE(active->has_value() && (*active)->id == CheckId("k1"));
+    // Re-opening the terminal one would make two active: refused, and the
+    // transaction goes on.
+    absl::StatusOr<BackgroundCheck> k3 = u.GetCheck(TeamId("t1"), CheckId("k3"));
+    if (!k3.ok()) return k3.status();
+    k3->status = CheckStatus::kInvited;
+    EXPECT_CODE(u.UpdateCheck(*k3), kAlreadyExists);
+    // Completing k1 frees the application for a new check.
+    absl::StatusOr<BackgroundCheck> k1 = u.GetCheck(TeamId("t1"), CheckId("k1"));
+    if (!k1.ok()) return k1.status();
+    k1->status = CheckStatus::kComplete;
+    if (auto s = u.UpdateCheck(*k1); !s.ok()) return s;
+    return u.InsertCheck(MakeCheck("t1", "k6", "t1-cand", "t1-app", CheckStatus::kQueued, 6));
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::optional<BackgroundCheck>> active =
+        u.FindActiveCheck(TeamId("t1"), ApplicationId("t1-app"));
+    if (!active.ok()) return active.status();
+    EXPECT_TRUE(active->has_value() && (*active)->id == CheckId("k6"));
+    auto for_app = u.ListChecksForApplication(TeamId("t1"), ApplicationId("t1-app"));
+    auto for_cand = u.ListChecksForCandidate(TeamId("t1"), CandidateId("t1-cand"));
+    if (!for_app.ok() || !for_cand.ok()) return absl::InternalError("list failed");
+    EXPECT_EQ(for_app->size(), 3u);
+    EXPECT_EQ(for_cand->size(), 5u);
+    if (!for_app->empty()) {
+      EXPECT_EQ(for_app->front().id, CheckId("k6"));  // newest first
+    }
+    absl::StatusOr<std::optional<BackgroundCheck>> none =
+        u.FindActiveCheck(TeamId("t1"), ApplicationId("other"));
+    EXPECT_TRUE(none.ok() && !none->has_value());
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  BackgroundCheck a = MakeCheck("t1", "k1", "t1-cand", std::nullopt);
+  a.certn_case_id = "case-1";
+  BackgroundCheck b = MakeCheck("t2", "k1", "t2-cand", std::nullopt);
+  b.certn_case_id = "case-1";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(a); }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }), kAlreadyExists);
+  b.certn_case_id = "case-2";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }));
+  b.certn_case_id = "case-1";
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.UpdateCheck(b); }), kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> found = u.FindCheckByCaseId("case-2");
+    EXPECT_TRUE(found.ok() && found->team == TeamId("t2"));
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, QuietChecksAreOpenCasesNotUpdatedSince) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  auto check = [](std::string team, std::string id, std::optional<std::string> case_id,
+                  CheckStatus status, int updated) {
+    BackgroundCheck k = MakeCheck(team, id, team + "-cand", std::nullopt, status);
+    k.certn_case_id = std::move(case_id);
+    k.updated_at = At(updated);
+    return k;
+  };
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const BackgroundCheck& k :
+         {check("t1", "old", "c-old", CheckStatus::kInvited, 10),
+          check("t2", "older", "c-older", CheckStatus::kInProgress, 5),
+          check("t1", "fresh", "c-fresh", CheckStatus::kInvited, 100),
+          check("t1", "done", "c-done", CheckStatus::kComplete, 1),
+          check("t1", "nocase", std::nullopt, CheckStatus::kQueued, 1)}) {
+      if (auto s = u.InsertCheck(k); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::vector<BackgroundCheck>> quiet = u.ListQuietChecks(At(50), 10);
+    if (!quiet.ok()) return quiet.status();
+    std::vector<std::string> ids;
+    for (const auto& k : *quiet) ids.push_back(k.id.value());
+    EXPECT_THAT(ids, ElementsAre("older", "old"));
+    absl::StatusOr<std::vector<BackgroundCheck>> one = u.ListQuietChecks(At(50), 1);
+    EXPECT_TRUE(one.ok() && one->size() == 1u);
+    return absl::OkStatus();
+  }));
+}
+
+// ---- Feed and pagination --------------------------------------------------
+
+TEST_F(StoreConformance, FeedIsNewestFirstWithKeysetPages) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (int i = 0; i < 7; ++i) {
+      FeedEvent e;
+      e.team = TeamId("t1");
+      e.id = FeedEventId("e" + std::to_string(i));
+      e.candidate = CandidateId("t1-cand");
+      if (i % 2 == 0) e.check = CheckId("k1");
+      e.application = ApplicationId("t1-app");
+      // Two events share each second: the id breaks the tie.
+      e.at = At(i / 2);
+      e.type = "status_changed";
+      e.actor = "system";
+      e.message = "event " + std::to_string(i);
+      if (auto s = u.AppendFeedEvent(e); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  std::vector<std::string> seen;
+  std::vector<size_t> sizes;
+  PageRequest req{.limit = 3, .after = ""};
+  for (int pages = 0; pages < 10; ++pages) {
+    absl::StatusOr<Page<FeedEvent>> page;
+    ASSERT_OK(Tx([&](UnitOfWork& u) {
+      page = u.ListFeed(TeamId("t1"), CandidateId("t1-cand"), req);
+      return page.status();
+    }));
+    sizes.push_back(page->items.size());
+    for (const FeedEvent& e : page->items) seen.push_back(e.id.value());
+    if (page->next.empty()) break;
+    req.after = page->next;
+  }
+  EXPECT_THAT(sizes, ElementsAre(3, 3, 1));
+  EXPECT_THAT(seen, ElementsAre("e6", "e5", "e4", "e3", "e2", "e1", "e0"));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<Page<FeedEvent>> page =
+        u.ListFeed(TeamId("t1"), CandidateId("t1-cand"), PageRequest{.limit = 1, .after = ""});
+    if (!page.ok()) return page.status();
+    EXPECT_EQ(page->items.at(0).check, CheckId("k1"));
+    EXPECT_EQ(page->items.at(0).message, "event 6");
+    EXPECT_CODE(u.ListFeed(TeamId("t1"), CandidateId("t1-cand"),
+                           PageRequest{.limit = 3, .after = "not a cursor!"}),
+                kInvalidArgument);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, ListsPageThroughJobsAndCandidatesNewestFirst) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (int i = 1; i <= 5; ++i) {
+      if (auto s = u.InsertJob(MakeJob("t1", "j" + std::to_string(i), i)); !s.ok()) return s;
+      if (auto s = u.InsertCandidate(MakeCandidate("t1", "c" + std::to_string(i), i)); !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
+  }));
+  std::vector<std::string> jobs, candidates;
+  PageRequest jreq{.limit = 2, .after = ""}, creq{.limit = 4, .after = ""};
+  for (int pages = 0; pages < 10; ++pages) {
+    absl::StatusOr<Page<Job>> jp;
+    ASSERT_OK(Tx([&](UnitOfWork& u) {
+      jp = u.ListJobs(TeamId("t1"), jreq);
+      return jp.status();
+    }));
+    for (const Job& j : jp->items) jobs.push_back(j.id.value());
+    if (jp->next.empty()) break;
+    jreq.after = jp->next;
+  }
+  for (int pages = 0; pages < 10; ++pages) {
+    absl::StatusOr<Page<Candidate>> cp;
+    ASSERT_OK(Tx([&](UnitOfWork& u) {
+      cp = u.ListCandidates(TeamId("t1"), creq);
+      return cp.status();
+    }));
+    for (const Candidate& c : cp->items) candidates.push_back(c.id.value());
+    if (cp->next.empty()) break;
+    creq.after = cp->next;
+  }
+  EXPECT_THAT(jobs, ElementsAre("j5", "j4", "j3", "j2", "j1", "t1-job"));
+  EXPECT_THAT(candidates, ElementsAre("c5", "c4", "c3", "c2", "c1", "t1-cand"));
+}
+
+// ---- Idempotency and deliveries --------------------------------------------
+
+TEST_F(StoreConformance, IdempotencyKeysAreUniquePerTeam) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  IdempotencyRecord r{TeamId("t1"), "key-1", "POST /x abc", 201, "{\"id\":\"1\"}", At(1)};
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::optional<IdempotencyRecord>> none = u.GetIdempotency(TeamId("t1"), "key-1");
+    EXPECT_TRUE(none.ok() && !none->has_value());
+    return u.PutIdempotency(r);
+  }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.PutIdempotency(r); }), kAlreadyExists);
+  IdempotencyRecord other = r;
+  other.team = TeamId("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.PutIdempotency(other); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::optional<IdempotencyRecord>> got = u.GetIdempotency(TeamId("t1"), "key-1");
+    if (!got.ok()) return got.status();
+    EXPECT_TRUE(got->has_value());
+    if (got->has_value()) {
+      EXPECT_EQ((*got)->request_fingerprint, "POST /x abc");
+      EXPECT_EQ((*got)->status_code, 201);
+      EXPECT_EQ((*got)->response_body, "{\"id\":\"1\"}");
+      EXPECT_EQ((*got)->created_at, At(1));
+    }
+    return absl::OkStatus();
+  }));
+}
+
+WebhookDelivery MakeDelivery(std::optional<std::string> team, const std::string& id, int at,
+                             DeliveryVerdict verdict = DeliveryVerdict::kApplied,
+                             const std::string& case_id = "case-1") {
+  WebhookDelivery d;
+  if (team) d.team = TeamId(*team);
+  d.delivery_id = id;
+  d.received_at = At(at);
+  d.scheme = "certn-signature";
+  d.event_type = "CASE_STATUS_CHANGED";
+  d.object_type = "CASE";
+  d.object_id = case_id;
+  d.body = std::string("{\"id\":\"") + id + "\"}";
+  d.verdict = verdict;
+  return d;
+}
+
+TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const WebhookDelivery& d :
+         {MakeDelivery("t1", "d1", 1), MakeDelivery("t1", "d2", 2, DeliveryVerdict::kOrphan),
+          MakeDelivery("t1", "d3", 3, DeliveryVerdict::kOrphan, "case-2"),
+          MakeDelivery("t2", "d1", 4),  // the same Certn id for another team
+          MakeDelivery(std::nullopt, "dx", 5, DeliveryVerdict::kUnverified),
+          MakeDelivery(std::nullopt, "dx", 6, DeliveryVerdict::kUnverified)}) {
+      if (auto s = u.InsertDelivery(d); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "d1", 9)); }),
+              kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    auto ids = [](const absl::StatusOr<std::vector<WebhookDelivery>>& list) {
+      std::vector<std::string> out;
+      if (list.ok()) {
+        for (const auto& d : *list) {
+          out.push_back((d.team ? d.team->value() : std::string("-")) + "/" + d.delivery_id);
+        }
+      }
+      return out;
+    };
+    EXPECT_THAT(ids(u.ListDeliveries(TeamId("t1"), 10)), ElementsAre("t1/d3", "t1/d2", "t1/d1"));
+    EXPECT_THAT(ids(u.ListDeliveries(std::nullopt, 3)), ElementsAre("-/dx", "-/dx", "t2/d1"));
+    EXPECT_THAT(ids(u.ListOrphans(TeamId("t1"), "case-1")), ElementsAre("t1/d2"));
+    EXPECT_THAT(ids(u.ListOrphans(TeamId("t2"), "case-1")), IsEmpty());
+    if (auto s = u.UpdateDeliveryVerdict(TeamId("t1"), "d2", DeliveryVerdict::kApplied,
+                                         CheckId("k1"));
+        !s.ok())
+      return s;
+    EXPECT_THAT(ids(u.ListOrphans(TeamId("t1"), "case-1")), IsEmpty());
+    absl::StatusOr<WebhookDelivery> d2 = u.GetDelivery(TeamId("t1"), "d2");
+    if (!d2.ok()) return d2.status();
+    EXPECT_EQ(d2->verdict, DeliveryVerdict::kApplied);
+    EXPECT_EQ(d2->check, CheckId("k1"));
+    EXPECT_EQ(d2->body, "{\"id\":\"d2\"}");
+    EXPECT_EQ(d2->scheme, "certn-signature");
+    EXPECT_EQ(d2->received_at, At(2));
+    EXPECT_CODE(u.GetDelivery(TeamId("t1"), "nope"), kNotFound);
+    EXPECT_CODE(u.UpdateDeliveryVerdict(TeamId("t2"), "d2", DeliveryVerdict::kApplied,
+                                        std::nullopt),
+                kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+// ---- Durable work ---------------------------------------------------------
+
+TEST_F(StoreConformance, EnqueueIsANoOpForAPendingDedupeKey) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w1", "order:k1")); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w2", "order:k1")); }));
+  // Reusing an id is an error, not a dedupe.
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w1", "other")); }),
+              kAlreadyExists);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_EQ(u.CountWork("pending").value_or(-1), 1);
+    // Once done, the key may be used again.
+    if (auto s = u.CompleteWork(TeamId("t1"), WorkItemId("w1")); !s.ok()) return s;
+    if (auto s = u.EnqueueWork(MakeWork("t1", "w3", "order:k1")); !s.ok()) return s;
+    EXPECT_EQ(u.CountWork("pending").value_or(-1), 1);
+    EXPECT_EQ(u.CountWork("done").value_or(-1), 1);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const WorkItem& w : {MakeWork("t1", "w1", std::nullopt, 0), MakeWork("t2", "w2", std::nullopt, 1),
+                              MakeWork("t1", "later", std::nullopt, 100)}) {
+      if (auto s = u.EnqueueWork(w); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  auto claim = [&](absl::Time now, const std::string& owner, absl::Time until, int limit) {
+    absl::StatusOr<std::vector<WorkItem>> items;
+    EXPECT_OK(Tx([&](UnitOfWork& u) {
+      items = u.ClaimWork(now, owner, until, limit);
+      return items.status();
+    }));
+    std::vector<std::string> ids;
+    if (items.ok()) {
+      for (const WorkItem& w : *items) ids.push_back(w.id.value() + "#" + std::to_string(w.attempts));
+    }
+    return ids;
+  };
+  EXPECT_THAT(claim(At(10), "a", At(40), 1), ElementsAre("w1#1"));
+  EXPECT_THAT(claim(At(10), "b", At(40), 10), ElementsAre("w2#1"));
+  // Leased items are not due again until their lease runs out.
+  EXPECT_THAT(claim(At(20), "c", At(60), 10), IsEmpty());
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.CompleteWork(TeamId("t1"), WorkItemId("w1")); }));
+  // b died: at 40 its lease expired and w2 is claimable again.
+  EXPECT_THAT(claim(At(40), "c", At(70), 10), ElementsAre("w2#2"));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return u.RetryWork(TeamId("t2"), WorkItemId("w2"), At(90), "certn 503");
+  }));
+  EXPECT_THAT(claim(At(80), "d", At(85), 10), IsEmpty());
+  EXPECT_THAT(claim(At(100), "d", At(130), 10), ElementsAre("w2#3", "later#1"));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.FailWork(TeamId("t2"), WorkItemId("w2"), "gave up"); !s.ok()) return s;
+    if (auto s = u.CompleteWork(TeamId("t1"), WorkItemId("later")); !s.ok()) return s;
+    EXPECT_EQ(u.CountWork("failed").value_or(-1), 1);
+    EXPECT_EQ(u.CountWork("done").value_or(-1), 2);
+    EXPECT_EQ(u.CountWork("pending").value_or(-1), 0);
+    EXPECT_CODE(u.CompleteWork(TeamId("t1"), WorkItemId("nope")), kNotFound);
+    EXPECT_CODE(u.RetryWork(TeamId("t2"), WorkItemId("w2"), At(1), "not pending"), kNotFound);
+    EXPECT_CODE(u.FailWork(TeamId("t1"), WorkItemId("w2"), "wrong team"), kNotFound);
+    return absl::OkStatus();
+  }));
+  // A retried item keeps its payload and records the last error.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.EnqueueWork(MakeWork("t1", "w9", "k9", 0)); !s.ok()) return s;
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return u.RetryWork(TeamId("t1"), WorkItemId("w9"), At(200), "timeout");
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(300), "e", At(400), 1);
+    if (!items.ok()) return items.status();
+    EXPECT_EQ(items->size(), 1u);
+    if (!items->empty()) {
+      const WorkItem& w = items->front();
+      EXPECT_EQ(w.id, WorkItemId("w9"));
+      EXPECT_EQ(w.payload, MakeWork("t1", "w9").payload);
+      EXPECT_EQ(w.last_error, "timeout");
+      EXPECT_EQ(w.dedupe_key, "k9");
+      EXPECT_EQ(w.kind, "certn.order");
+      EXPECT_EQ(w.state, "pending");
+      EXPECT_EQ(w.run_at, At(200));
+    }
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, ConcurrentClaimersGetDisjointItems) {
+  SeedTeam("t1");
+  constexpr int kItems = 40;
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (int i = 0; i < kItems; ++i) {
+      if (auto s = u.EnqueueWork(MakeWork("t1", "w" + std::to_string(i))); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  // Two replicas: two stores on the same database.
+  absl::StatusOr<std::unique_ptr<Store>> second = db_->Open();
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::vector<std::string> got[2];
+  std::latch start(2);
+  auto worker = [&](Store* store, std::vector<std::string>* out, std::string owner) {
+    start.arrive_and_wait();
+    for (;;) {
+      absl::StatusOr<std::vector<WorkItem>> items;
+      absl::Status s = store->Transact([&](UnitOfWork& u) {
+        items = u.ClaimWork(At(10), owner, At(1000), 3);
+        return items.status();
+      });
+      if (!s.ok() || items->empty()) {
+        EXPECT_OK(s);
+        return;
+      }
+      for (const WorkItem& w : *items) out->push_back(w.id.value());
+    }
+  };
+  std::thread a(worker, store_.get(), &got[0], "a");
+  std::thread b(worker, second->get(), &got[1], "b");
+  a.join();
+  b.join();
+  std::set<std::string> all(got[0].begin(), got[0].end());
+  for (const std::string& id : got[1]) {
+    EXPECT_TRUE(all.insert(id).second) << id << " was claimed twice";
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kItems));
+}
+
+// ---- Transactions ---------------------------------------------------------
+
+TEST_F(StoreConformance, FailedWorkRollsBackEverything) {
+  absl::Status s = Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto st = u.InsertTeam(MakeTeam("t1")); !st.ok()) return st;
+    if (auto st = u.InsertCandidate(MakeCandidate("t1", "c1")); !st.ok()) return st;
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_CODE(s, kFailedPrecondition);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.GetTeam(TeamId("t1")), kNotFound);
+    EXPECT_CODE(u.GetCandidate(TeamId("t1"), CandidateId("c1")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, ConstraintViolationLeavesNothingHalfWritten) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
+  // A request that writes a candidate, then trips the one-active rule and
+  // gives up: the candidate must not be there.
+  absl::Status s = Tx([&](UnitOfWork& u) -> absl::Status {
+    if (auto st = u.InsertCandidate(MakeCandidate("t1", "c2")); !st.ok()) return st;
+    return u.InsertCheck(MakeCheck("t1", "k2", "t1-cand", "t1-app"));
+  });
+  EXPECT_CODE(s, kAlreadyExists);
+  // A request that handles the refusal and goes on commits its other writes.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.GetCandidate(TeamId("t1"), CandidateId("c2")), kNotFound);
+    EXPECT_CODE(u.InsertCheck(MakeCheck("t1", "k2", "t1-cand", "t1-app")), kAlreadyExists);
+    EXPECT_CODE(u.InsertTeam(MakeTeam("t1")), kAlreadyExists);
+    return u.InsertCandidate(MakeCandidate("t1", "c3"));
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_TRUE(u.GetCandidate(TeamId("t1"), CandidateId("c3")).ok());
+    EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("k2")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, BatchPiecesFailAlone) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "dup", 0)); }));
+  std::vector<std::function<absl::Status(UnitOfWork&)>> pieces;
+  pieces.push_back([](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "d1", 1)); });
+  // Writes, then fails on a duplicate: its first write must vanish too.
+  pieces.push_back([](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertDelivery(MakeDelivery("t1", "d2", 2)); !s.ok()) return s;
+    return u.InsertDelivery(MakeDelivery("t1", "dup", 3));
+  });
+  // Fails on its own terms after writing.
+  pieces.push_back([](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertDelivery(MakeDelivery("t1", "d3", 3)); !s.ok()) return s;
+    return absl::InvalidArgumentError("bad piece");
+  });
+  pieces.push_back([](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "d4", 4)); });
+  std::vector<absl::Status> out = store_->TransactBatch(pieces);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_OK(out[0]);
+  EXPECT_CODE(out[1], kAlreadyExists);
+  EXPECT_CODE(out[2], kInvalidArgument);
+  EXPECT_OK(out[3]);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_TRUE(u.GetDelivery(TeamId("t1"), "d1").ok());
+    EXPECT_CODE(u.GetDelivery(TeamId("t1"), "d2"), kNotFound);
+    EXPECT_CODE(u.GetDelivery(TeamId("t1"), "d3"), kNotFound);
+    EXPECT_TRUE(u.GetDelivery(TeamId("t1"), "d4").ok());
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(store_->TransactBatch({}), IsEmpty());
+}
+
+TEST_F(StoreConformance, ConcurrentPlanSavesLetExactlyOneWin) {
+  SeedTeam("t1");
+  absl::StatusOr<std::unique_ptr<Store>> second = db_->Open();
+  ASSERT_TRUE(second.ok()) << second.status();
+  constexpr int kWriters = 4;
+  std::latch start(kWriters);
+  std::vector<absl::Status> results(kWriters);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      InterviewPlan plan = SamplePlan("t1", "t1-job", 0);
+      start.arrive_and_wait();
+      Store* store = i % 2 == 0 ? store_.get() : second->get();
+      results[i] = store->Transact([&](UnitOfWork& u) { return u.SavePlan(plan); });
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int ok = 0;
+  for (const absl::Status& s : results) {
+    if (s.ok()) {
+      ++ok;
+    } else {
+      EXPECT_CODE(s, kAborted);
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_EQ(u.GetPlan(TeamId("t1"), JobId("t1-job")).value().version(), 1);
+    return absl::OkStatus();
+  }));
+}
+
+// ---- Tenant isolation -----------------------------------------------------
+
+TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
+  SeedTeam("A");
+  SeedTeam("B");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    CertnIntegration i;
+    i.team = TeamId("A");
+    i.api_key_encrypted = "k";
+    i.webhook_secret_encrypted = "w";
+    if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+    if (auto s = u.InsertFile(CandidateFile{TeamId("A"), FileId("f"), CandidateId("A-cand"), "n",
+                                            "text/plain", 1, "h", kT0},
+                              "x");
+        !s.ok())
+      return s;
+    BackgroundCheck k = MakeCheck("A", "k", "A-cand", "A-app");
+    k.certn_case_id = "case-A";
+    if (auto s = u.InsertCheck(k); !s.ok()) return s;
+    FeedEvent e{TeamId("A"), FeedEventId("e"), CandidateId("A-cand"), std::nullopt, std::nullopt,
+                kT0, "t", "system", "m"};
+    if (auto s = u.AppendFeedEvent(e); !s.ok()) return s;
+    if (auto s = u.PutIdempotency({TeamId("A"), "key", "fp", 200, "b", kT0}); !s.ok()) return s;
+    if (auto s = u.InsertDelivery(MakeDelivery("A", "d", 0, DeliveryVerdict::kOrphan)); !s.ok())
+      return s;
+    return u.EnqueueWork(MakeWork("A", "w", "dk"));
+  }));
+  // B asks for A's ids: every getter says NotFound, every list is empty of
+  // A's rows, every update touches nothing.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    const TeamId b("B");
+    EXPECT_CODE(u.GetJob(b, JobId("A-job")), kNotFound);
+    EXPECT_CODE(u.GetPlan(b, JobId("A-job")), kNotFound);
+    EXPECT_CODE(u.GetCandidate(b, CandidateId("A-cand")), kNotFound);
+    EXPECT_CODE(u.GetApplication(b, ApplicationId("A-app")), kNotFound);
+    EXPECT_CODE(u.GetCheck(b, CheckId("k")), kNotFound);
+    EXPECT_CODE(u.GetFile(b, FileId("f")), kNotFound);
+    EXPECT_CODE(u.GetFileContent(b, FileId("f")), kNotFound);
+    EXPECT_CODE(u.GetIntegration(b), kNotFound);
+    EXPECT_CODE(u.GetDelivery(b, "d"), kNotFound);
+    EXPECT_TRUE(u.GetIdempotency(b, "key").value_or(IdempotencyRecord{}).has_value() == false);
+    EXPECT_TRUE(u.FindActiveCheck(b, ApplicationId("A-app")).value().has_value() == false);
+    EXPECT_THAT(u.ListFiles(b, CandidateId("A-cand")).value(), IsEmpty());
+    EXPECT_THAT(u.ListChecksForApplication(b, ApplicationId("A-app")).value(), IsEmpty());
+    EXPECT_THAT(u.ListChecksForCandidate(b, CandidateId("A-cand")).value(), IsEmpty());
+    EXPECT_THAT(u.ListFeed(b, CandidateId("A-cand"), {}).value().items, IsEmpty());
+    EXPECT_THAT(u.ListOrphans(b, "case-1").value(), IsEmpty());
+    EXPECT_EQ(u.ListDeliveries(b, 10).value().size(), 0u);
+    absl::StatusOr<Page<Job>> jobs = u.ListJobs(b, {});
+    absl::StatusOr<Page<Candidate>> candidates = u.ListCandidates(b, {});
+    absl::StatusOr<Page<Application>> apps =
+        u.ListApplications(b, std::nullopt, std::nullopt, {});
+    if (!jobs.ok() || !candidates.ok() || !apps.ok()) return absl::InternalError("list failed");
+    EXPECT_EQ(jobs->items.size(), 1u);
+    EXPECT_EQ(candidates->items.size(), 1u);
+    EXPECT_EQ(apps->items.size(), 1u);
+    for (const Job& j : jobs->items) EXPECT_EQ(j.team, b);
+    for (const Candidate& c : candidates->items) EXPECT_EQ(c.team, b);
+    for (const Application& a : apps->items) EXPECT_EQ(a.team, b);
+    EXPECT_THAT(u.ListApplications(b, JobId("A-job"), std::nullopt, {}).value().items, IsEmpty());
+    EXPECT_THAT(u.ListApplications(b, std::nullopt, CandidateId("A-cand"), {}).value().items,
+                IsEmpty());
+    // Writes addressed with B's team and A's ids change nothing of A's.
+    Candidate c = MakeCandidate("B", "A-cand");
+    EXPECT_CODE(u.UpdateCandidate(c), kNotFound);
+    EXPECT_CODE(u.UpdateJob(MakeJob("B", "A-job")), kNotFound);
+    EXPECT_CODE(u.UpdateApplication(MakeApplication("B", "A-app", "A-cand", "A-job")), kNotFound);
+    EXPECT_CODE(u.UpdateCheck(MakeCheck("B", "k", "A-cand", std::nullopt)), kNotFound);
+    EXPECT_CODE(u.UpdateDeliveryVerdict(b, "d", DeliveryVerdict::kApplied, std::nullopt),
+                kNotFound);
+    EXPECT_CODE(u.CompleteWork(b, WorkItemId("w")), kNotFound);
+    EXPECT_CODE(u.RetryWork(b, WorkItemId("w"), kT0, "x"), kNotFound);
+    EXPECT_CODE(u.FailWork(b, WorkItemId("w"), "x"), kNotFound);
+    InterviewPlan plan = SamplePlan("B", "A-job", 0);
+    EXPECT_CODE(u.SavePlan(plan), kNotFound);
+    // B may use the same natural keys for its own rows.
+    EXPECT_OK(u.PutIdempotency({b, "key", "fp", 200, "b", kT0}));
+    EXPECT_OK(u.InsertDelivery(MakeDelivery("B", "d", 0)));
+    EXPECT_OK(u.EnqueueWork(MakeWork("B", "w", "dk")));
+    return absl::OkStatus();
+  }));
+  // A's rows are intact.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_EQ(u.GetCandidate(TeamId("A"), CandidateId("A-cand")).value().first_name, "Ada");
+    EXPECT_EQ(u.GetDelivery(TeamId("A"), "d").value().verdict, DeliveryVerdict::kOrphan);
+    EXPECT_EQ(u.CountWork("pending").value(), 2);
+    return absl::OkStatus();
+  }));
+}
+
+// ---- Migrations -----------------------------------------------------------
+
+TEST_F(StoreConformance, MigrationsAreIdempotentOnReopen) {
+  SeedTeam("t1");
+  store_.reset();
+  absl::StatusOr<MigrateResult> again = Migrate(db_->db(), {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->backend, kBackend);
+  EXPECT_EQ(again->from_version, again->to_version);
+  EXPECT_GE(again->to_version, 1);
+  StoreOptions no_migrate;
+  no_migrate.migrate = false;
+  absl::StatusOr<std::unique_ptr<Store>> reopened = db_->Open(no_migrate);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_OK((*reopened)->Transact([](UnitOfWork& u) { return u.GetTeam(TeamId("t1")).status(); }));
+}
+
+TEST(StoreMigrations, AFreshDatabaseIsRefusedWithoutMigrating) {
+  absl::StatusOr<std::unique_ptr<storetest::TestDatabase>> db =
+      storetest::TestDatabase::Create(kBackend);
+  ASSERT_TRUE(db.ok()) << db.status();
+  StoreOptions no_migrate;
+  no_migrate.migrate = false;
+  EXPECT_CODE((*db)->Open(no_migrate), kFailedPrecondition);
+  absl::StatusOr<MigrateResult> first = Migrate((*db)->db(), {});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->from_version, 0);
+  EXPECT_GE(first->to_version, 1);
+  EXPECT_TRUE((*db)->Open(no_migrate).ok());
+}
+
+}  // namespace
+}  // namespace stagecheck
