@@ -33,7 +33,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -159,6 +158,25 @@ struct Server::Impl : ServerState {
 
 namespace {
 
+// A parked coroutine's completion handler, type-erased: Asio 1.74 has no
+// channel, and a timer used as an event costs a timer-queue lock and a
+// timerfd syscall per request.
+class Resumer {
+ public:
+  virtual ~Resumer() = default;
+  virtual void Resume() = 0;
+};
+
+template <typename CompletionHandler>
+class ResumerImpl final : public Resumer {
+ public:
+  explicit ResumerImpl(CompletionHandler handler) : handler_(std::move(handler)) {}
+  void Resume() override { std::move(handler_)(); }
+
+ private:
+  CompletionHandler handler_;
+};
+
 // The response slot of one request. `respond` copies share it; whichever
 // copy fires first wins, and if every copy is dropped unanswered the client
 // still gets a 500 instead of a hung connection.
@@ -180,7 +198,7 @@ class Pending {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(ServerState* impl, tcp::socket socket)
-      : impl_(impl), stream_(std::move(socket)), wakeup_(stream_.get_executor()) {}
+      : impl_(impl), stream_(std::move(socket)) {}
 
   static asio::awaitable<void> Run(std::shared_ptr<Session> self) {
     self->impl_->Register(self.get(), self);
@@ -199,8 +217,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // On the strand: a response arrived from a worker.
   void OnResponse(Response response) {
     response_ = std::move(response);
-    wakeup_.cancel();
+    if (parked_) {
+      // Resumes the coroutine right here: we already run on its strand.
+      std::unique_ptr<Resumer> parked = std::move(parked_);
+      parked->Resume();
+    }
   }
+
+  // After the io threads are gone: a coroutine still parked (its handler
+  // never answered within the grace period) is released so that the
+  // session -> handler -> frame -> session cycle does not leak.
+  void DropParked() { parked_.reset(); }
 
   // On the strand: the server stops. Idle connections close now, busy ones
   // after their response.
@@ -219,7 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ServerState* impl_;
   beast::tcp_stream stream_;
-  asio::steady_timer wakeup_;  // parked on while a worker runs the handler
+  std::unique_ptr<Resumer> parked_;  // set while a worker runs the handler
   beast::flat_buffer buffer_;
   std::optional<Response> response_;
   std::string remote_address_;
@@ -298,9 +325,14 @@ asio::awaitable<void> Session::Serve() {
     });
     pending.reset();  // the worker's copies now decide when it is answered
 
-    while (!response_.has_value()) {
-      wakeup_.expires_at(asio::steady_timer::time_point::max());
-      co_await wakeup_.async_wait(redirect_error(use_awaitable, ec));
+    if (!response_.has_value()) {
+      // Checked and parked within one strand turn, so OnResponse cannot slip
+      // in between.
+      co_await asio::async_initiate<decltype(use_awaitable), void()>(
+          [this](auto handler) {
+            parked_ = std::make_unique<ResumerImpl<decltype(handler)>>(std::move(handler));
+          },
+          use_awaitable);
     }
     bool ok = co_await WriteResponse(std::move(*response_), version, keep_alive, request_id);
     response_.reset();
@@ -447,6 +479,10 @@ void Server::Stop() {
   for (std::thread& thread : impl_->io_threads) thread.join();
   impl_->io_threads.clear();
   impl_->workers->join();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& [raw, weak] : impl_->sessions) {
+    if (std::shared_ptr<Session> session = weak.lock()) session->DropParked();
+  }
 }
 
 }  // namespace stagecheck::http
