@@ -22,9 +22,12 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// The path CMake built the binary at (compiled in), unless
+// STAGECHECK_FAKE_CERTN_BINARY names another one.
 std::string DefaultBinary() {
-  const char* build = std::getenv("STAGECHECK_BUILD_DIR");
-  return std::string(build != nullptr ? build : ".") + "/fixtures/fake_certn/fake-certn";
+  const char* override_path = std::getenv("STAGECHECK_FAKE_CERTN_BINARY");
+  if (override_path != nullptr && *override_path != '\0') return override_path;
+  return STAGECHECK_FAKE_CERTN_BINARY;
 }
 
 // Reads stdout until the {"port":N} line or the deadline.

@@ -23,7 +23,7 @@
 namespace stagecheck::fake_certn {
 
 struct FakeCertnStartOptions {
-  // Default: $STAGECHECK_BUILD_DIR/fixtures/fake_certn/fake-certn.
+  // Default: $STAGECHECK_FAKE_CERTN_BINARY, else the fake-certn this build made.
   std::string binary;
   bool demo = false;
   // Tiny by default so retry tests finish fast; Certn's real ones are seconds.

@@ -8,9 +8,12 @@
 
 namespace stagecheck::certn::testing {
 
+// STAGECHECK_CERTN_FIXTURES_DIR is compiled in (tests/unit/certn/CMakeLists.txt),
+// so the tests find the fixtures however they are started.
 inline std::string FixturePath(const std::string& name) {
   const char* root = std::getenv("STAGECHECK_SOURCE_DIR");
-  return std::string(root != nullptr ? root : ".") + "/fixtures/certn/" + name;
+  if (root != nullptr) return std::string(root) + "/fixtures/certn/" + name;
+  return std::string(STAGECHECK_CERTN_FIXTURES_DIR) + "/" + name;
 }
 
 inline std::string ReadFixture(const std::string& name) {

@@ -27,6 +27,7 @@ std::string Serialize(const rapidjson::Document& doc) {
 std::string Without(const std::string& fixture, const std::string& field, bool in_check) {
   rapidjson::Document doc;
   doc.Parse(ReadFixture(fixture).c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("checks")) return "fixture missing";
   rapidjson::Value& target = in_check ? doc["checks"][0] : static_cast<rapidjson::Value&>(doc);
   target.RemoveMember(field.c_str());
   return Serialize(doc);
