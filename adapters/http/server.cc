@@ -11,6 +11,7 @@
 
 #include <utility>  // g++ 12 needs it before <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -208,6 +209,12 @@ class Session : public std::enable_shared_from_this<Session> {
       // A connection-level failure (allocation, broken invariant) closes
       // this connection only.
     }
+    if (self->linger_) {
+      try {
+        co_await self->Linger();
+      } catch (const std::exception&) {
+      }
+    }
     beast::error_code ignored;
     self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     self->stream_.close();
@@ -239,6 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   asio::awaitable<void> Serve();
+  asio::awaitable<void> Linger();
   asio::awaitable<bool> WriteResponse(Response response, unsigned version, bool keep_alive,
                                       const std::string& request_id);
   asio::awaitable<bool> WriteError(int status, std::string_view code, std::string_view detail);
@@ -251,6 +259,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Response> response_;
   std::string remote_address_;
   bool reading_ = false;
+  bool linger_ = false;  // an error answer was sent while the peer may still be sending
 };
 
 void Pending::Deliver(Response response) {
@@ -382,9 +391,33 @@ asio::awaitable<bool> Session::WriteResponse(Response response, unsigned version
   co_return !ec && message.keep_alive();
 }
 
+// Closing a socket with unread input makes the kernel send RST, which can
+// destroy our error answer before the client reads it (typical for a 413 sent
+// while the body is still arriving). So: half-close, then discard input for a
+// short while, like nginx's lingering close.
+asio::awaitable<void> Session::Linger() {
+  constexpr auto kLingerTime = std::chrono::seconds(2);
+  constexpr size_t kLingerBytes = 4 << 20;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  stream_.expires_after(kLingerTime);
+  std::array<char, 16384> scratch;
+  size_t discarded = 0;
+  while (discarded < kLingerBytes && !impl_->stopping.load()) {
+    reading_ = true;  // so that Stop() may cut it short
+    size_t n = co_await stream_.async_read_some(asio::buffer(scratch),
+                                                redirect_error(use_awaitable, ec));
+    reading_ = false;
+    if (ec) break;
+    discarded += n;
+  }
+}
+
 asio::awaitable<bool> Session::WriteError(int status, std::string_view code,
                                           std::string_view detail) {
   // The request is unusable, so so is the rest of the stream: answer and close.
+  linger_ = true;
   co_return co_await WriteResponse(ProblemResponse(status, code, detail), 11, false,
                                    NewRequestId());
 }

@@ -105,6 +105,18 @@ TEST_F(ServerTest, RejectsOversizedBodiesWith413WithoutCallingTheHandler) {
   EXPECT_EQ(calls.load(), 0);
 }
 
+TEST_F(ServerTest, TheClientCanRead413EvenWhileStillSendingAHugeBody) {
+  StartServer(Echo());
+  TestClient client(server_->port());
+  // The server answers after the headers; the client keeps sending 2 MB.
+  // Without a lingering close the unread input would turn into a RST.
+  client.Send(Post("/big", std::string(2 << 20, 'x')));
+  auto response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(client.WaitForClose());
+}
+
 TEST_F(ServerTest, RejectsOversizedChunkedBodiesWith413) {
   std::atomic<int> calls{0};
   StartServer([&](Request, Respond respond) {
