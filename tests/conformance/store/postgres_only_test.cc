@@ -90,11 +90,14 @@ TEST(PostgresDeadlock, IsRetriedInsideTransact) {
   std::latch both_locked(2);
   std::atomic<int> runs{0};
   auto rename = [&](const std::string& first, const std::string& second) {
+    bool arrived = false;  // a rerun must not count the latch down twice
     return (*store)->Transact([&](UnitOfWork& u) -> absl::Status {
       ++runs;
       if (auto s = u.UpdateTeam(Team{TeamId(first), "x", std::nullopt, kT0}); !s.ok()) return s;
-      both_locked.count_down();
-      both_locked.wait();
+      if (!arrived) {
+        arrived = true;
+        both_locked.arrive_and_wait();
+      }
       return u.UpdateTeam(Team{TeamId(second), "y", std::nullopt, kT0});
     });
   };
