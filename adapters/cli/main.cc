@@ -1,0 +1,332 @@
+// stagecheck: the service and its operator commands.
+//
+//   stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL]
+//                    [--public-url URL] [--key-file PATH] [--io-threads N]
+//                    [--http-workers N] [--job-workers N] [--log-level LEVEL]
+//   stagecheck migrate --db PATH|URL
+//   stagecheck team create NAME --db PATH|URL
+//   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
+//   stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]
+//   stagecheck deliveries replay --db PATH|URL --team ID --delivery ID
+//
+// Bad flags exit 2 with a message; runtime failures exit 1.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <pthread.h>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/cli/app.h"
+#include "adapters/cli/flags.h"
+#include "adapters/http/api/render.h"
+#include "adapters/http/api/routes.h"
+#include "adapters/http/json_writer.h"
+#include "adapters/http/problem.h"
+#include "core/errors.h"
+#include "core/strings.h"
+
+namespace stagecheck::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL] [--public-url URL]\n"
+    "                   [--key-file PATH] [--io-threads N] [--http-workers N] [--job-workers N]\n"
+    "                   [--log-level debug|info|warning|error]\n"
+    "  stagecheck migrate --db PATH|URL\n"
+    "  stagecheck team create NAME --db PATH|URL\n"
+    "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
+    "  stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]\n"
+    "  stagecheck deliveries replay --db PATH|URL --team ID --delivery ID\n";
+
+int UsageError(absl::string_view problem) {
+  std::cerr << "stagecheck: " << problem << "\n" << kUsage;
+  return 2;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "stagecheck: " << status.message() << "\n";
+  return 1;
+}
+
+void PrintJson(http::JsonWriter& w) { std::cout << w.Take() << std::endl; }
+
+absl::StatusOr<std::string> RequiredFlag(const ParsedArgs& args, const std::string& name) {
+  std::optional<std::string> v = args.Get(name);
+  if (!v || v->empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " is required"));
+  return *v;
+}
+
+// Runs `fn` with a Runtime for operator commands (no HTTP, no workers).
+template <typename F>
+int WithRuntime(const std::string& db, bool need_cipher, F fn) {
+  RuntimeOptions options;
+  options.db = db;
+  options.need_cipher = need_cipher;
+  options.worker_threads = 0;
+  options.log_level = LogLevel::kWarning;
+  absl::StatusOr<std::unique_ptr<Runtime>> rt = Runtime::Open(options);
+  if (!rt.ok()) return Fail(rt.status());
+  return fn(**rt);
+}
+
+int Migrate(const std::vector<std::string>& argv) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs(argv, {"db"}, {});
+  if (!args.ok()) return UsageError(args.status().message());
+  if (!args->positional.empty()) return UsageError("migrate takes no arguments");
+  absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
+  if (!db.ok()) return UsageError(db.status().message());
+  absl::StatusOr<MigrateResult> result = stagecheck::Migrate(*db, StoreOptions{});
+  if (!result.ok()) return Fail(result.status());
+  http::JsonWriter w;
+  w.StartObject().Field("backend", result->backend).Field("from_version", result->from_version);
+  w.Field("to_version", result->to_version).EndObject();
+  PrintJson(w);
+  return 0;
+}
+
+int TeamCreate(const std::vector<std::string>& argv) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs(argv, {"db"}, {});
+  if (!args.ok()) return UsageError(args.status().message());
+  if (args->positional.size() != 1) return UsageError("team create needs exactly one NAME");
+  absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
+  if (!db.ok()) return UsageError(db.status().message());
+  return WithRuntime(*db, false, [&](Runtime& rt) {
+    absl::StatusOr<IssuedToken> issued = rt.accounts().CreateTeam(args->positional[0]);
+    if (!issued.ok()) return Fail(issued.status());
+    http::JsonWriter w;
+    w.StartObject().Field("team_id", issued->team.value()).Field("user_id", issued->user.value());
+    w.Field("role", "admin").Field("token", issued->token).EndObject();
+    PrintJson(w);
+    return 0;
+  });
+}
+
+int TokenCreate(const std::vector<std::string>& argv) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs(argv, {"db", "team", "role", "name"}, {});
+  if (!args.ok()) return UsageError(args.status().message());
+  if (!args->positional.empty()) return UsageError("token create takes no arguments");
+  absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
+  if (!db.ok()) return UsageError(db.status().message());
+  absl::StatusOr<std::string> team = RequiredFlag(*args, "team");
+  if (!team.ok()) return UsageError(team.status().message());
+  absl::StatusOr<std::string> role_name = RequiredFlag(*args, "role");
+  if (!role_name.ok()) return UsageError(role_name.status().message());
+  std::optional<Role> role = ParseRole(*role_name);
+  if (!role) return UsageError("--role must be admin or recruiter");
+  return WithRuntime(*db, false, [&](Runtime& rt) {
+    absl::StatusOr<IssuedToken> issued =
+        rt.accounts().CreateToken(TeamId(*team), *role, args->Get("name").value_or(""));
+    if (!issued.ok()) {
+      if (issued.status().code() == absl::StatusCode::kNotFound) {
+        return Fail(absl::NotFoundError("no team with that id"));
+      }
+      return Fail(issued.status());
+    }
+    http::JsonWriter w;
+    w.StartObject().Field("team_id", issued->team.value()).Field("user_id", issued->user.value());
+    w.Field("role", RoleName(issued->role)).Field("token", issued->token).EndObject();
+    PrintJson(w);
+    return 0;
+  });
+}
+
+int Deliveries(const std::vector<std::string>& argv) {
+  if (argv.empty()) return UsageError("deliveries needs 'list' or 'replay'");
+  std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  absl::StatusOr<ParsedArgs> args = ParseArgs(rest, {"db", "team", "limit", "delivery"}, {});
+  if (!args.ok()) return UsageError(args.status().message());
+  absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
+  if (!db.ok()) return UsageError(db.status().message());
+  if (argv[0] == "list") {
+    int limit = 50;
+    if (auto l = args->Get("limit")) {
+      absl::StatusOr<int> parsed = ParsePositiveInt("limit", *l, 1000);
+      if (!parsed.ok()) return UsageError(parsed.status().message());
+      limit = *parsed;
+    }
+    std::optional<TeamId> team;
+    if (auto t = args->Get("team")) team = TeamId(*t);
+    return WithRuntime(*db, false, [&](Runtime& rt) {
+      auto list = InTransaction<std::vector<WebhookDelivery>>(
+          rt.store(), [&](UnitOfWork& uow) { return uow.ListDeliveries(team, limit); });
+      if (!list.ok()) return Fail(list.status());
+      for (const WebhookDelivery& d : *list) {
+        http::JsonWriter w;
+        w.StartObject().Field("delivery_id", d.delivery_id).Field("team_id", d.team ? d.team->value() : "");
+        w.Field("received_at", http::Rfc3339(d.received_at)).Field("verdict", VerdictName(d.verdict));
+        w.Field("event_type", d.event_type).Field("object_id", d.object_id).Field("scheme", d.scheme);
+        w.EndObject();
+        PrintJson(w);
+      }
+      return 0;
+    });
+  }
+  if (argv[0] == "replay") {
+    absl::StatusOr<std::string> team = RequiredFlag(*args, "team");
+    if (!team.ok()) return UsageError(team.status().message());
+    absl::StatusOr<std::string> delivery = RequiredFlag(*args, "delivery");
+    if (!delivery.ok()) return UsageError(delivery.status().message());
+    return WithRuntime(*db, false, [&](Runtime& rt) {
+      // Replaying a thin event means fetching its case again: a durable job
+      // that the running service's worker picks up.
+      absl::Status s = rt.store().Transact([&](UnitOfWork& uow) -> absl::Status {
+        absl::StatusOr<WebhookDelivery> d = uow.GetDelivery(TeamId(*team), *delivery);
+        if (!d.ok()) return d.status();
+        absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(d->object_id);
+        if (!check.ok() || check->team != TeamId(*team)) {
+          return Error(absl::StatusCode::kFailedPrecondition, "case_not_known",
+                       "the delivery's case is not known to this team yet; nothing to replay");
+        }
+        WorkItem item;
+        item.team = check->team;
+        item.id = WorkItemId(rt.deps().ids.NewId());
+        item.kind = std::string(certn_plugin::kWorkFetchCase);
+        item.subject = check->id.value();
+        item.dedupe_key = absl::StrCat(ToAbsl(certn_plugin::kWorkFetchCase), ":", check->id.value());
+        item.run_at = rt.deps().clock.Now();
+        if (auto st = uow.EnqueueWork(item); !st.ok()) return st;
+        return uow.UpdateDeliveryVerdict(check->team, d->delivery_id, DeliveryVerdict::kApplied, check->id);
+      });
+      if (!s.ok()) return Fail(s);
+      http::JsonWriter w;
+      w.StartObject().Field("replayed", *delivery).EndObject();
+      PrintJson(w);
+      return 0;
+    });
+  }
+  return UsageError("deliveries needs 'list' or 'replay'");
+}
+
+// Logs every request (never its headers or body) and counts it.
+http::Handler Observed(http::Handler inner, Runtime& rt) {
+  return [inner = std::move(inner), &rt](http::Request request, http::Respond respond) {
+    absl::Time started = absl::Now();
+    std::string method = request.method;
+    std::string path = request.path;
+    std::string request_id = request.request_id;
+    inner(std::move(request), [respond = std::move(respond), &rt, started, method, path,
+                               request_id](http::Response response) {
+      double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+      std::string status = std::to_string(response.status);
+      rt.metrics().Increment("stagecheck_http_requests_total",
+                             absl::StrCat("method=\"", method, "\",status=\"", status, "\""));
+      rt.metrics().Observe("stagecheck_http_request_seconds", "", seconds);
+      rt.logger().Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kInfo, "http.request",
+                      {{"method", method}, {"path", path}, {"status", status},
+                       {"ms", std::to_string(static_cast<int64_t>(seconds * 1000))},
+                       {"request_id", request_id}});
+      respond(std::move(response));
+    });
+  };
+}
+
+int WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+absl::StatusOr<LogLevel> ParseLogLevel(const std::string& name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return absl::InvalidArgumentError("--log-level must be debug, info, warning or error");
+}
+
+int Serve(const std::vector<std::string>& argv) {
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(argv, {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
+                       "http-workers", "job-workers", "log-level"},
+                {});
+  if (!args.ok()) return UsageError(args.status().message());
+  if (!args->positional.empty()) return UsageError("serve takes no arguments");
+  absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
+  if (!db.ok()) return UsageError(db.status().message());
+  absl::StatusOr<HostPort> listen = ParseHostPort(args->Get("listen").value_or("127.0.0.1:8080"));
+  if (!listen.ok()) return UsageError(listen.status().message());
+  RuntimeOptions options;
+  options.db = *db;
+  options.key_file = args->Get("key-file").value_or("");
+  options.certn_base_url = args->Get("certn-base-url");
+  options.plugin.public_base_url =
+      args->Get("public-url").value_or(absl::StrCat("http://", listen->host, ":", listen->port));
+  http::ServerOptions server_options;
+  server_options.host = listen->host;
+  server_options.port = listen->port;
+  for (auto [flag, target, max] : {std::tuple{"io-threads", &server_options.io_threads, 64},
+                                   std::tuple{"http-workers", &server_options.worker_threads, 256},
+                                   std::tuple{"job-workers", &options.worker_threads, 64}}) {
+    if (auto v = args->Get(flag)) {
+      absl::StatusOr<int> n = ParsePositiveInt(flag, *v, max);
+      if (!n.ok()) return UsageError(n.status().message());
+      *target = *n;
+    }
+  }
+  if (auto level = args->Get("log-level")) {
+    absl::StatusOr<LogLevel> parsed = ParseLogLevel(*level);
+    if (!parsed.ok()) return UsageError(parsed.status().message());
+    options.log_level = *parsed;
+  }
+
+  // Signals are taken by sigwait below, not by whichever thread they hit.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  absl::StatusOr<std::unique_ptr<Runtime>> opened = Runtime::Open(options);
+  if (!opened.ok()) return Fail(opened.status());
+  Runtime& rt = **opened;
+  std::atomic<bool> ready{false};
+  http::ApiContext ctx{rt.accounts(), rt.plans(), rt.applications(), rt.integrations(), rt.checks(),
+                       rt.webhook(), rt.store(), rt.crypto(), rt.logger(), rt.metrics(),
+                       [&rt] { return rt.metrics().Render(); }, [&ready] { return ready.load(); }};
+  http::Router router;
+  for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
+    if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
+  }
+  http::Server server(server_options, Observed(router, rt));
+  if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
+  rt.worker().Start();
+  ready = true;
+  std::cout << "{\"port\":" << server.port() << "}" << std::endl;
+  rt.logger().Log(LogLevel::kInfo, "server.started",
+                  {{"port", std::to_string(server.port())}, {"store", rt.store().backend()}});
+  int sig = WaitForSignal();
+  ready = false;
+  rt.logger().Log(LogLevel::kInfo, "server.stopping", {{"signal", std::to_string(sig)}});
+  server.Stop();
+  rt.worker().Stop();
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return UsageError("no command given");
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "serve") return Serve(rest);
+  if (command == "migrate") return Migrate(rest);
+  if (command == "deliveries") return Deliveries(rest);
+  if ((command == "team" || command == "token") && !rest.empty() && rest[0] == "create") {
+    std::vector<std::string> tail(rest.begin() + 1, rest.end());
+    return command == "team" ? TeamCreate(tail) : TokenCreate(tail);
+  }
+  if (command == "--help" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  return UsageError("unknown command '" + command + "'");
+}
+
+}  // namespace
+}  // namespace stagecheck::cli
+
+int main(int argc, char** argv) { return stagecheck::cli::Main(argc, argv); }

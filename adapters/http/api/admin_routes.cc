@@ -1,0 +1,242 @@
+// Admin routes: Certn integration, team defaults, jobs and interview plans.
+#include "absl/strings/str_cat.h"
+#include "adapters/http/api/render.h"
+#include "adapters/http/api/route_support.h"
+#include "core/errors.h"
+
+namespace stagecheck::http {
+namespace {
+
+Response IntegrationResponse(const absl::StatusOr<certn_plugin::IntegrationView>& view) {
+  if (!view.ok()) return ErrorResponse(view.status());
+  return JsonOf(200, *view, WriteIntegration);
+}
+
+Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
+  if (!plan.ok()) return ErrorResponse(plan.status());
+  return JsonOf(status, *plan, WritePlan);
+}
+
+absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
+  auto& in = ctx.integrations;
+  absl::Status s = router.Add("PUT", "/api/v1/integrations/certn", AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ConnectCertn");
+    if (!body.ok()) return ErrorResponse(body.status());
+    certn_plugin::ConnectRequest request;
+    request.api_key = body->String("api_key");
+    request.webhook_secret = body->String("webhook_secret");
+    if (std::optional<std::string> region = body->String("region")) request.region = ParseRegion(*region);
+    if (body->String("environment") == "sandbox") {
+      if (request.region && *request.region != CertnRegion::kSandbox) {
+        return ErrorResponse(Error(absl::StatusCode::kInvalidArgument, "invalid_body",
+                                   "environment 'sandbox' goes with region 'sandbox' (or no region)"));
+      }
+      request.region = CertnRegion::kSandbox;
+    }
+    return IntegrationResponse(in.Connect(who, request));
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/integrations/certn", AdminOnly(ctx, [&in](const Request&, const Principal& who) {
+    return IntegrationResponse(in.Get(who));
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", "/api/v1/integrations/certn/verify", AdminOnly(ctx, [&in](const Request&, const Principal& who) {
+    return IntegrationResponse(in.Verify(who));
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", "/api/v1/integrations/certn/webhook-secret/rotate",
+                 AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "RotateWebhookSecret");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   return IntegrationResponse(in.RotateWebhookSecret(who, *body->String("webhook_secret")));
+                 }));
+  if (!s.ok()) return s;
+  return router.Add("GET", "/api/v1/integrations/certn/packages", Authed(ctx, [&in](const Request&, const Principal& who) {
+    absl::StatusOr<std::vector<CertnPackage>> packages = in.Packages(who.team);
+    if (!packages.ok()) return ErrorResponse(packages.status());
+    JsonWriter w;
+    w.StartObject().Key("items").StartArray();
+    for (const CertnPackage& p : *packages) WritePackage(w, p);
+    w.EndArray().EndObject();
+    return Response::Json(200, w.Take());
+  }));
+}
+
+absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
+  auto write_team = [](JsonWriter& w, const Team& t) {
+    w.StartObject().Field("id", t.id.value()).Field("name", t.name).Key("default_package_id");
+    if (t.default_package_id) w.String(*t.default_package_id);
+    else w.Null();
+    w.EndObject();
+  };
+  absl::Status s = router.Add("GET", "/api/v1/me", Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
+    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+    if (!team.ok()) return ErrorResponse(team.status());
+    JsonWriter w;
+    w.StartObject().Field("user_id", who.user.value()).Field("role", RoleName(who.role)).Key("team");
+    write_team(w, *team);
+    w.EndObject();
+    return Response::Json(200, w.Take());
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/team", Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
+    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+    if (!team.ok()) return ErrorResponse(team.status());
+    return JsonOf(200, *team, write_team);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("PATCH", "/api/v1/team", AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
+    if (!body.ok()) return ErrorResponse(body.status());
+    if (body->Has("default_package_id")) {
+      if (absl::Status st = ctx.accounts.SetTeamDefaultPackage(who.team, body->String("default_package_id"));
+          !st.ok()) {
+        return ErrorResponse(st);
+      }
+    }
+    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+    if (!team.ok()) return ErrorResponse(team.status());
+    return JsonOf(200, *team, write_team);
+  }));
+  if (!s.ok()) return s;
+  return router.Add("GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
+    absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);
+    if (!kinds.ok()) return ErrorResponse(kinds.status());
+    JsonWriter w;
+    w.StartObject().Key("items").StartArray();
+    for (const OfferedKind& k : *kinds) {
+      w.StartObject().Field("name", k.name).Field("display_name", k.display_name).EndObject();
+    }
+    w.EndArray().EndObject();
+    return Response::Json(200, w.Take());
+  }));
+}
+
+absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
+  Plans& plans = ctx.plans;
+  const Crypto& crypto = ctx.crypto;
+  absl::Status s = router.Add("POST", "/api/v1/jobs", AdminOnly(ctx, [&plans, &crypto](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateJob");
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto key = IdempotencyKeyOf(r, crypto);
+    if (!key.ok()) return ErrorResponse(key.status());
+    NewJob job{*body->String("title"), body->String("default_package_id"),
+               body->Strings("tags").value_or(std::vector<std::string>{})};
+    absl::StatusOr<Created<JobId>> created = plans.CreateJob(who, job, *key);
+    if (!created.ok()) return ErrorResponse(created.status());
+    absl::StatusOr<Job> row = plans.GetJob(who, created->id);
+    if (!row.ok()) return ErrorResponse(row.status());
+    Response resp = JsonOf(201, *row, WriteJob);
+    resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
+    if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+    return resp;
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/jobs", Authed(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<PageRequest> page = PageOf(r);
+    if (!page.ok()) return ErrorResponse(page.status());
+    absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
+    if (!jobs.ok()) return ErrorResponse(jobs.status());
+    return PageOf(*jobs, WriteJob);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/jobs/{job_id}", Authed(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
+    if (!job.ok()) return ErrorResponse(job.status());
+    return JsonOf(200, *job, WriteJob);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("PATCH", "/api/v1/jobs/{job_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateJob");
+    if (!body.ok()) return ErrorResponse(body.status());
+    JobChanges changes;
+    changes.title = body->String("title");
+    if (body->Has("default_package_id")) changes.default_package_id = body->String("default_package_id");
+    changes.tags = body->Strings("tags");
+    absl::StatusOr<Job> job = plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
+    if (!job.ok()) return ErrorResponse(job.status());
+    return JsonOf(200, *job, WriteJob);
+  }));
+  if (!s.ok()) return s;
+  return absl::OkStatus();
+}
+
+absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
+  Plans& plans = ctx.plans;
+  const std::string base = "/api/v1/jobs/{job_id}/interview-plan";
+  absl::Status s = router.Add("GET", base, Authed(ctx, [&plans](const Request& r, const Principal& who) {
+    return PlanResponse(200, plans.GetPlan(who, JobId(Param(r, "job_id"))));
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", base + "/stages", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddStage");
+    if (!body.ok()) return ErrorResponse(body.status());
+    std::optional<size_t> position;
+    if (std::optional<int64_t> p = body->Int("position")) position = static_cast<size_t>(*p);
+    StageId created;
+    absl::StatusOr<InterviewPlan> plan =
+        plans.AddStage(who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
+    if (!plan.ok()) return ErrorResponse(plan.status());
+    return JsonOf(201, *plan->FindStage(created), WriteStage);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("PATCH", base + "/stages/{stage_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateStage");
+    if (!body.ok()) return ErrorResponse(body.status());
+    StageChanges changes;
+    changes.name = body->String("name");
+    if (std::optional<int64_t> p = body->Int("position")) changes.position = static_cast<size_t>(*p);
+    return PlanResponse(200, plans.UpdateStage(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), changes));
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("DELETE", base + "/stages/{stage_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<InterviewPlan> plan = plans.RemoveStage(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")));
+    if (!plan.ok()) return ErrorResponse(plan.status());
+    return Response{204, {}, ""};
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", base + "/stages/{stage_id}/activities", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddActivity");
+    if (!body.ok()) return ErrorResponse(body.status());
+    absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
+    if (!settings.ok()) return ErrorResponse(settings.status());
+    ActivityId created;
+    absl::StatusOr<InterviewPlan> plan = plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
+                                                           *body->String("kind"), *settings, &created);
+    if (!plan.ok()) return ErrorResponse(plan.status());
+    return JsonOf(201, *plan->FindActivity(created), WriteActivity);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
+                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateActivity");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
+                   if (!settings.ok()) return ErrorResponse(settings.status());
+                   ActivityId id(Param(r, "activity_id"));
+                   absl::StatusOr<InterviewPlan> plan = plans.UpdateActivity(
+                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id, *settings);
+                   if (!plan.ok()) return ErrorResponse(plan.status());
+                   return JsonOf(200, *plan->FindActivity(id), WriteActivity);
+                 }));
+  if (!s.ok()) return s;
+  return router.Add("DELETE", base + "/stages/{stage_id}/activities/{activity_id}",
+                    AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+                      absl::StatusOr<InterviewPlan> plan =
+                          plans.RemoveActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
+                                               ActivityId(Param(r, "activity_id")));
+                      if (!plan.ok()) return ErrorResponse(plan.status());
+                      return Response{204, {}, ""};
+                    }));
+}
+
+}  // namespace
+
+absl::Status AddAdminRoutes(Router& router, ApiContext& ctx) {
+  for (auto add : {AddIntegrationRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
+    if (absl::Status s = add(router, ctx); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace stagecheck::http

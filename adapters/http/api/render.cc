@@ -1,0 +1,291 @@
+#include "adapters/http/api/render.h"
+
+#include <cctype>
+
+#include "absl/time/time.h"
+#include "core/strings.h"
+
+namespace stagecheck::http {
+namespace {
+
+void OptionalString(JsonWriter& w, std::string_view key, const std::optional<std::string>& value) {
+  w.Key(key);
+  if (value) w.String(*value);
+  else w.Null();
+}
+
+void OptionalTime(JsonWriter& w, std::string_view key, const std::optional<absl::Time>& value) {
+  w.Key(key);
+  if (value) w.String(Rfc3339(*value));
+  else w.Null();
+}
+
+void Strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+  w.Key(key).StartArray();
+  for (const std::string& v : values) w.String(v);
+  w.EndArray();
+}
+
+void WriteLabels(JsonWriter& w, CheckStatus status, std::string_view reason) {
+  StatusLabels labels = LabelsFor(status, reason);
+  w.Key("labels").StartObject();
+  w.Field("gem", labels.gem).Field("lever_tag", labels.lever_tag).Field("kula", labels.kula);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+std::string CheckTypeLabel(std::string_view type) {
+  size_t last = type.rfind('_');
+  if (last != std::string_view::npos && last + 1 < type.size()) {
+    bool digits = true;
+    for (char c : type.substr(last + 1)) digits &= std::isdigit(static_cast<unsigned char>(c)) != 0;
+    if (digits) type = type.substr(0, last);
+  }
+  std::string out;
+  bool start = true;
+  for (char c : type) {
+    if (c == '_') {
+      out.push_back(' ');
+      start = true;
+      continue;
+    }
+    unsigned char u = static_cast<unsigned char>(c);
+    out.push_back(static_cast<char>(start ? std::toupper(u) : std::tolower(u)));
+    start = false;
+  }
+  return out;
+}
+
+void WriteJob(JsonWriter& w, const Job& job) {
+  w.StartObject();
+  w.Field("id", job.id.value()).Field("title", job.title);
+  OptionalString(w, "default_package_id", job.default_package_id);
+  Strings(w, "tags", job.tags);
+  w.Field("created_at", Rfc3339(job.created_at));
+  w.EndObject();
+}
+
+void WriteActivity(JsonWriter& w, const Activity& activity) {
+  w.StartObject();
+  w.Field("id", activity.id.value()).Field("kind", activity.kind);
+  w.Key("settings").StartObject();
+  for (const auto& [key, value] : activity.settings.values()) {
+    w.Key(key);
+    if (const bool* b = std::get_if<bool>(&value)) w.Bool(*b);
+    else if (const int64_t* i = std::get_if<int64_t>(&value)) w.Int(*i);
+    else w.String(std::get<std::string>(value));
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteStage(JsonWriter& w, const Stage& stage) {
+  w.StartObject();
+  w.Field("id", stage.id.value()).Field("name", stage.name);
+  w.Key("activities").StartArray();
+  for (const Activity& a : stage.activities) WriteActivity(w, a);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WritePlan(JsonWriter& w, const InterviewPlan& plan) {
+  w.StartObject();
+  w.Field("job_id", plan.job().value()).Field("version", plan.version());
+  w.Key("stages").StartArray();
+  for (const Stage& s : plan.stages()) WriteStage(w, s);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteCandidate(JsonWriter& w, const Candidate& c) {
+  w.StartObject();
+  w.Field("id", c.id.value()).Field("first_name", c.first_name).Field("last_name", c.last_name);
+  OptionalString(w, "email", c.email);
+  OptionalString(w, "phone", c.phone);
+  Strings(w, "tags", c.tags);
+  w.Field("created_at", Rfc3339(c.created_at)).Field("updated_at", Rfc3339(c.updated_at));
+  w.EndObject();
+}
+
+void WriteFile(JsonWriter& w, const CandidateFile& f) {
+  w.StartObject();
+  w.Field("id", f.id.value()).Field("name", f.name).Field("content_type", f.content_type);
+  w.Field("size", f.size).Field("sha256", f.sha256_hex).Field("created_at", Rfc3339(f.created_at));
+  w.Field("download_url", "/api/v1/candidates/" + f.candidate.value() + "/files/" + f.id.value());
+  w.EndObject();
+}
+
+void WriteApplication(JsonWriter& w, const Application& a) {
+  w.StartObject();
+  w.Field("id", a.id.value()).Field("candidate_id", a.candidate.value()).Field("job_id", a.job.value());
+  w.Key("stage_id");
+  if (a.stage) w.String(a.stage->value());
+  else w.Null();
+  w.Field("status", ApplicationStatusName(a.status));
+  w.Field("created_at", Rfc3339(a.created_at)).Field("updated_at", Rfc3339(a.updated_at));
+  w.EndObject();
+}
+
+void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
+  w.StartObject();
+  w.Field("id", c.id.value()).Field("candidate_id", c.candidate.value());
+  w.Key("application_id");
+  if (c.application) w.String(c.application->value());
+  else w.Null();
+  w.Key("activity_id");
+  if (c.activity) w.String(c.activity->value());
+  else w.Null();
+  w.Field("package_id", c.package_id).Field("package_name", c.package_name);
+  w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
+  w.Field("status", StatusName(c.status));
+  WriteLabels(w, c.status, c.error_reason);
+  w.Key("error_reason");
+  if (c.error_reason.empty()) w.Null();
+  else w.String(c.error_reason);
+  OptionalString(w, "certn_case_id", c.certn_case_id);
+  OptionalString(w, "certn_short_id", c.certn_short_id);
+  w.Field("certn_status", c.certn_overall_status);
+  OptionalString(w, "results_url", c.results_url);
+  w.Key("report_file_id");
+  if (c.report_saved_as) w.String(c.report_saved_as->value());
+  else w.Null();
+  w.Key("results").StartArray();
+  for (const CheckResult& r : c.results) {
+    w.StartObject();
+    w.Field("check_type", r.check_type).Field("label", CheckTypeLabel(r.check_type)).Field("status", r.status);
+    OptionalString(w, "result", r.result);
+    OptionalTime(w, "completed_at", r.completed);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("history").StartArray();
+  for (const StatusTransition& t : c.history) {
+    w.StartObject();
+    w.Field("from", StatusName(t.from)).Field("to", StatusName(t.to)).Field("at", Rfc3339(t.at));
+    w.Field("source", t.source);
+    if (!t.reason.empty()) w.Field("reason", t.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("created_at", Rfc3339(c.created_at));
+  OptionalTime(w, "ordered_at", c.ordered_at);
+  OptionalTime(w, "completed_at", c.completed_at);
+  w.Field("updated_at", Rfc3339(c.updated_at));
+  w.EndObject();
+}
+
+void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab) {
+  const Application& a = tab.application;
+  w.StartObject();
+  w.Field("id", a.id.value()).Field("status", ApplicationStatusName(a.status));
+  w.Key("stage_id");
+  if (a.stage) w.String(a.stage->value());
+  else w.Null();
+  w.Key("candidate");
+  WriteCandidate(w, tab.candidate);
+  w.Key("job");
+  WriteJob(w, tab.job);
+  w.Key("stages").StartArray();
+  for (const StageView& sv : tab.stages) {
+    w.StartObject();
+    w.Field("id", sv.stage.id.value()).Field("name", sv.stage.name).Field("current", sv.current);
+    w.Key("activities").StartArray();
+    for (const ActivityView& av : sv.activities) {
+      w.StartObject();
+      w.Field("id", av.activity.id.value()).Field("kind", av.activity.kind);
+      w.Key("activity");
+      WriteActivity(w, av.activity);
+      w.Key("background_check");
+      if (av.checks.empty()) w.Null();
+      else WriteCheck(w, av.checks.front());
+      w.Key("earlier_checks").StartArray();
+      for (size_t i = 1; i < av.checks.size(); ++i) WriteCheck(w, av.checks[i]);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("other_checks").StartArray();
+  for (const BackgroundCheck& c : tab.other_checks) WriteCheck(w, c);
+  w.EndArray();
+  w.Field("created_at", Rfc3339(a.created_at)).Field("updated_at", Rfc3339(a.updated_at));
+  w.EndObject();
+}
+
+void WriteFeedEvent(JsonWriter& w, const FeedEvent& e) {
+  w.StartObject();
+  w.Field("id", e.id.value()).Field("type", e.type).Field("actor", e.actor).Field("message", e.message);
+  w.Field("at", Rfc3339(e.at));
+  w.Key("application_id");
+  if (e.application) w.String(e.application->value());
+  else w.Null();
+  w.Key("check_id");
+  if (e.check) w.String(e.check->value());
+  else w.Null();
+  w.EndObject();
+}
+
+void WriteIntegration(JsonWriter& w, const certn_plugin::IntegrationView& v) {
+  w.StartObject();
+  w.Field("status", ConnectionStatusName(v.status));
+  w.Field("connected", v.status == ConnectionStatus::kConnected);
+  w.Field("status_reason", v.status_reason);
+  w.Field("region", RegionName(v.region));
+  w.Field("api_key", v.masked_api_key);
+  w.Field("webhook_url", v.webhook_url);
+  OptionalString(w, "certn_team_id", v.certn_team_id);
+  OptionalTime(w, "verified_at", v.verified_at);
+  OptionalTime(w, "last_delivery_at", v.last_delivery_at);
+  OptionalTime(w, "previous_secret_valid_until", v.previous_secret_valid_until);
+  w.EndObject();
+}
+
+void WritePackage(JsonWriter& w, const CertnPackage& p) {
+  w.StartObject();
+  w.Field("id", p.id).Field("name", p.name);
+  w.Key("check_types").StartArray();
+  for (const std::string& t : p.check_types) w.String(t);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
+  const BackgroundCheck& c = r.check;
+  w.StartObject();
+  w.Field("check_id", c.id.value());
+  w.Key("candidate").StartObject();
+  w.Field("first_name", r.candidate.first_name).Field("last_name", r.candidate.last_name);
+  OptionalString(w, "email", r.candidate.email);
+  OptionalString(w, "phone", r.candidate.phone);
+  w.EndObject();
+  OptionalString(w, "case_id", c.certn_short_id);
+  OptionalString(w, "certn_case_id", c.certn_case_id);
+  w.Field("package_id", c.package_id).Field("package_name", c.package_name);
+  OptionalTime(w, "date_ordered", c.ordered_at);
+  OptionalTime(w, "date_completed", c.completed_at);
+  w.Field("status", StatusName(c.status));
+  OptionalString(w, "results_url", c.results_url);
+  w.Key("report_file_id");
+  if (c.report_saved_as) w.String(c.report_saved_as->value());
+  else w.Null();
+  w.Key("checks").StartArray();
+  for (const CheckResult& res : c.results) {
+    w.StartObject();
+    w.Field("check_type", res.check_type).Field("label", CheckTypeLabel(res.check_type));
+    w.Field("status", res.status);
+    OptionalString(w, "result", res.result);
+    OptionalTime(w, "completed_at", res.completed);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace stagecheck::http

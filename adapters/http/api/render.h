@@ -1,0 +1,34 @@
+// Domain objects → JSON response bodies. One function per resource, so every
+// route shows a resource the same way (and the OpenAPI schemas match one place).
+#pragma once
+
+#include <string>
+
+#include "adapters/http/json_writer.h"
+#include "core/services/applications.h"
+#include "core/services/plans.h"
+#include "plugin/certn/checks.h"
+#include "plugin/certn/integrations.h"
+
+namespace stagecheck::http {
+
+std::string Rfc3339(absl::Time t);
+
+void WriteJob(JsonWriter& w, const Job& job);
+void WritePlan(JsonWriter& w, const InterviewPlan& plan);
+void WriteStage(JsonWriter& w, const Stage& stage);
+void WriteActivity(JsonWriter& w, const Activity& activity);
+void WriteCandidate(JsonWriter& w, const Candidate& candidate);
+void WriteFile(JsonWriter& w, const CandidateFile& file);
+void WriteApplication(JsonWriter& w, const Application& application);
+void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
+void WriteCheck(JsonWriter& w, const BackgroundCheck& check);
+void WriteFeedEvent(JsonWriter& w, const FeedEvent& event);
+void WriteIntegration(JsonWriter& w, const certn_plugin::IntegrationView& view);
+void WritePackage(JsonWriter& w, const CertnPackage& package);
+void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& report);
+
+// "ADVERSE_MEDIA_1" → "Adverse Media".
+std::string CheckTypeLabel(std::string_view check_type);
+
+}  // namespace stagecheck::http

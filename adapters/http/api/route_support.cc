@@ -1,0 +1,87 @@
+#include "adapters/http/api/route_support.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/http/url.h"
+#include "core/errors.h"
+#include "core/strings.h"
+
+namespace stagecheck::http {
+
+Response ErrorResponse(const absl::Status& status) {
+  std::string code = ErrorCode(status);
+  if (code == "unsupported_media_type") return ProblemResponse(415, code, ToStd(status.message()));
+  return ProblemResponse(status);
+}
+
+namespace {
+
+absl::StatusOr<Principal> Authenticate(ApiContext& ctx, const Request& request) {
+  std::optional<std::string_view> header = request.Header("authorization");
+  if (!header) {
+    return Error(absl::StatusCode::kUnauthenticated, "missing_token",
+                 "send an API token as 'Authorization: Bearer <token>'");
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header->size() <= kBearer.size() || !EqualsIgnoreCase(header->substr(0, kBearer.size()), kBearer)) {
+    return Error(absl::StatusCode::kUnauthenticated, "invalid_token",
+                 "the Authorization header must be 'Bearer <token>'");
+  }
+  return ctx.accounts.Authenticate(header->substr(kBearer.size()));
+}
+
+Handler Wrap(ApiContext& ctx, AuthedFn fn, bool admin_only) {
+  return [&ctx, fn = std::move(fn), admin_only](Request request, Respond respond) {
+    absl::StatusOr<Principal> who = Authenticate(ctx, request);
+    if (!who.ok()) {
+      Response r = ErrorResponse(who.status());
+      r.SetHeader("WWW-Authenticate", "Bearer");
+      respond(std::move(r));
+      return;
+    }
+    if (admin_only && who->role != Role::kAdmin) {
+      respond(ProblemResponse(403, "admin_only", "only an admin of the team may do this"));
+      return;
+    }
+    respond(fn(request, *who));
+  };
+}
+
+}  // namespace
+
+Handler Authed(ApiContext& ctx, AuthedFn fn) { return Wrap(ctx, std::move(fn), false); }
+Handler AdminOnly(ApiContext& ctx, AuthedFn fn) { return Wrap(ctx, std::move(fn), true); }
+
+absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& request,
+                                                               const Crypto& crypto) {
+  std::optional<std::string_view> key = request.Header("idempotency-key");
+  if (!key) return std::optional<IdempotencyKey>();
+  bool printable = !key->empty() && key->size() <= 255;
+  for (char c : *key) printable &= c > ' ' && c <= '~';
+  if (!printable) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_idempotency_key",
+                 "Idempotency-Key must be 1 to 255 printable characters without spaces");
+  }
+  std::string fingerprint = HexEncode(crypto.Sha256(absl::StrCat(request.method, " ", request.path, "\n", request.body)));
+  return std::optional<IdempotencyKey>(IdempotencyKey{std::string(*key), std::move(fingerprint)});
+}
+
+absl::StatusOr<PageRequest> PageOf(const Request& request) {
+  PageRequest page;
+  if (std::optional<std::string> limit = request.QueryParam("limit")) {
+    int value = 0;
+    if (!absl::SimpleAtoi(*limit, &value) || value < 1 || value > 100) {
+      return Error(absl::StatusCode::kInvalidArgument, "invalid_limit", "limit must be 1 to 100");
+    }
+    page.limit = value;
+  }
+  if (std::optional<std::string> after = request.QueryParam("after")) {
+    if (after->size() > 200) {
+      return Error(absl::StatusCode::kInvalidArgument, "invalid_cursor", "after is not a valid cursor");
+    }
+    page.after = *after;
+  }
+  return page;
+}
+
+}  // namespace stagecheck::http

@@ -1,0 +1,56 @@
+// Small pieces every route uses: authentication, role checks, idempotency
+// keys, pagination, JSON answers.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "adapters/http/api/json_body.h"
+#include "adapters/http/api/routes.h"
+#include "adapters/http/json_writer.h"
+#include "adapters/http/problem.h"
+
+namespace stagecheck::http {
+
+using AuthedFn = std::function<Response(const Request&, const Principal&)>;
+
+// Authenticates the bearer token, then runs `fn` (which may block: routes run
+// on worker threads). Use-case errors become problem responses.
+Handler Authed(ApiContext& ctx, AuthedFn fn);
+// The same, for admin-only routes: a recruiter gets 403.
+Handler AdminOnly(ApiContext& ctx, AuthedFn fn);
+
+// Idempotency-Key header with a fingerprint of method, path and body; an
+// invalid key is an error.
+absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& request,
+                                                               const Crypto& crypto);
+absl::StatusOr<PageRequest> PageOf(const Request& request);
+
+// Renders `value` with `write` as a JSON response.
+template <typename T, typename W>
+Response JsonOf(int status, const T& value, W write) {
+  JsonWriter w;
+  write(w, value);
+  return Response::Json(status, w.Take());
+}
+
+template <typename T, typename W>
+Response PageOf(const Page<T>& page, W write) {
+  JsonWriter w;
+  w.StartObject().Key("items").StartArray();
+  for (const T& item : page.items) write(w, item);
+  w.EndArray().Key("next");
+  if (page.next.empty()) w.Null();
+  else w.String(page.next);
+  w.EndObject();
+  return Response::Json(200, w.Take());
+}
+
+// A path parameter (always present once the router matched).
+inline std::string Param(const Request& r, const char* name) {
+  auto it = r.path_params.find(name);
+  return it == r.path_params.end() ? std::string() : it->second;
+}
+
+}  // namespace stagecheck::http

@@ -1,0 +1,79 @@
+// Request schemas, shared with docs/openapi.yaml (tests/contract checks that
+// the two agree). Keep to: type, properties, required, enum, minLength,
+// maxLength, pattern, minimum, maximum, items, maxItems, additionalProperties.
+#include "adapters/http/api/json_body.h"
+
+namespace stagecheck::http {
+
+const std::vector<std::pair<std::string, std::string>>& RequestSchemas() {
+  static const auto* schemas = new std::vector<std::pair<std::string, std::string>>{
+      {"ConnectCertn", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "api_key":{"type":"string","minLength":8,"maxLength":512},
+          "region":{"type":"string","enum":["north_america","uk_emea","apac","sandbox"]},
+          "environment":{"type":"string","enum":["production","sandbox"]},
+          "webhook_secret":{"type":"string","minLength":16,"maxLength":512}}})"},
+      {"RotateWebhookSecret", R"({"type":"object","additionalProperties":false,
+        "required":["webhook_secret"],
+        "properties":{"webhook_secret":{"type":"string","minLength":16,"maxLength":512}}})"},
+      {"TeamSettings", R"({"type":"object","additionalProperties":false,
+        "properties":{"default_package_id":{"type":["string","null"],"minLength":1,"maxLength":200}}})"},
+      {"CreateJob", R"({"type":"object","additionalProperties":false,"required":["title"],
+        "properties":{
+          "title":{"type":"string","minLength":1,"maxLength":200},
+          "default_package_id":{"type":["string","null"],"minLength":1,"maxLength":200},
+          "tags":{"type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":100}}}})"},
+      {"UpdateJob", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "title":{"type":"string","minLength":1,"maxLength":200},
+          "default_package_id":{"type":["string","null"],"minLength":1,"maxLength":200},
+          "tags":{"type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":100}}}})"},
+      {"AddStage", R"({"type":"object","additionalProperties":false,"required":["name"],
+        "properties":{
+          "name":{"type":"string","minLength":1,"maxLength":200},
+          "position":{"type":"integer","minimum":0,"maximum":1000}}})"},
+      {"UpdateStage", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "name":{"type":"string","minLength":1,"maxLength":200},
+          "position":{"type":"integer","minimum":0,"maximum":1000}}})"},
+      {"AddActivity", R"({"type":"object","additionalProperties":false,"required":["kind"],
+        "properties":{
+          "kind":{"type":"string","minLength":1,"maxLength":100},
+          "settings":{"type":"object"}}})"},
+      {"UpdateActivity", R"({"type":"object","additionalProperties":false,"required":["settings"],
+        "properties":{"settings":{"type":"object"}}})"},
+      {"CreateCandidate", R"({"type":"object","additionalProperties":false,
+        "required":["first_name","last_name"],
+        "properties":{
+          "first_name":{"type":"string","minLength":1,"maxLength":100},
+          "last_name":{"type":"string","minLength":1,"maxLength":100},
+          "email":{"type":["string","null"],"maxLength":254},
+          "phone":{"type":["string","null"],"maxLength":40},
+          "tags":{"type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":100}}}})"},
+      {"UpdateCandidate", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "first_name":{"type":"string","minLength":1,"maxLength":100},
+          "last_name":{"type":"string","minLength":1,"maxLength":100},
+          "email":{"type":["string","null"],"maxLength":254},
+          "phone":{"type":["string","null"],"maxLength":40},
+          "tags":{"type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":100}}}})"},
+      {"CreateApplication", R"({"type":"object","additionalProperties":false,
+        "required":["candidate_id","job_id"],
+        "properties":{
+          "candidate_id":{"type":"string","minLength":1,"maxLength":100},
+          "job_id":{"type":"string","minLength":1,"maxLength":100}}})"},
+      {"MoveApplication", R"({"type":"object","additionalProperties":false,"required":["stage_id"],
+        "properties":{"stage_id":{"type":"string","minLength":1,"maxLength":100}}})"},
+      {"SetApplicationStatus", R"({"type":"object","additionalProperties":false,"required":["status"],
+        "properties":{"status":{"type":"string","enum":["active","rejected","hired"]}}})"},
+      {"SendCheck", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "activity_id":{"type":"string","minLength":1,"maxLength":100},
+          "package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+      {"AdHocCheck", R"({"type":"object","additionalProperties":false,"required":["package_id"],
+        "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+  };
+  return *schemas;
+}
+
+}  // namespace stagecheck::http
