@@ -1,0 +1,195 @@
+// SQLite specifics: where the file may live, how it is configured, and that
+// one store is safe from many threads.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "adapters/store/open_store.h"
+#include "adapters/store/sqlite/sqlite_store.h"
+#include "gtest/gtest.h"
+#include "tests/support/store/faulty_store.h"
+#include "tests/support/store/test_store.h"
+
+namespace stagecheck {
+namespace {
+
+namespace fs = std::filesystem;
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<storetest::TestDatabase>> db =
+        storetest::TestDatabase::Create("sqlite");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+  }
+
+  // Reads one value with the plain sqlite3 API, outside the store.
+  std::string Pragma(const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db_->db().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return out;
+  }
+
+  std::unique_ptr<storetest::TestDatabase> db_;
+};
+
+TEST_F(SqliteStoreTest, AMissingDirectoryIsInvalidArgumentAndCreatesNothing) {
+  const fs::path missing = fs::path(db_->dir()) / "no" / "such" / "dir";
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore((missing / "x.db").string(), {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+  EXPECT_NE(store.status().message().find("does not exist"), absl::string_view::npos);
+  EXPECT_FALSE(fs::exists(fs::path(db_->dir()) / "no"));
+  EXPECT_TRUE(fs::is_empty(db_->dir()));
+}
+
+TEST_F(SqliteStoreTest, AFileInPlaceOfTheDirectoryIsInvalidArgument) {
+  const fs::path file = fs::path(db_->dir()) / "plain-file";
+  std::ofstream(file) << "x";
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore((file / "x.db").string(), {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+  EXPECT_EQ(fs::file_size(file), 1u);
+}
+
+TEST_F(SqliteStoreTest, ADirectoryAsTheDatabaseIsInvalidArgument) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->dir(), {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+}
+
+TEST_F(SqliteStoreTest, AnEmptyPathOrMemoryIsInvalidArgument) {
+  EXPECT_EQ(OpenStore("", {}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore(":memory:", {}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, AForeignFileIsRefusedAndKept) {
+  { std::ofstream(db_->db()) << std::string(4096, 'z'); }
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  EXPECT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  ASSERT_TRUE(fs::exists(db_->db()));  // never delete what we did not create
+  EXPECT_EQ(fs::file_size(db_->db()), 4096u);
+}
+
+TEST_F(SqliteStoreTest, OpensInWalWithTheSchemaLedger) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(Pragma("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(Pragma("SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(store::SqliteMigrations().size()));
+  // Re-opening applies nothing twice.
+  store->reset();
+  absl::StatusOr<std::unique_ptr<Store>> again = OpenStore(db_->db(), {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Pragma("SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(store::SqliteMigrations().size()));
+  EXPECT_EQ(Pragma("SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(store::SqliteMigrations().back().version));
+}
+
+TEST_F(SqliteStoreTest, ADatabaseFromANewerBinaryIsRefused) {
+  ASSERT_TRUE(OpenStore(db_->db(), {}).ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_->db().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "INSERT INTO schema_migrations (version, name, applied_at) "
+                         "VALUES (999, 'from the future', 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+}
+
+TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::Status s = (*store)->Transact([](UnitOfWork& u) {
+    return u.InsertUser(User{TeamId("ghost"), UserId("u"), "n", Role::kAdmin, kT0});
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+}
+
+TEST_F(SqliteStoreTest, ManyThreadsShareOneStore) {
+  StoreOptions options;
+  options.pool_size = 3;
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Transact([](UnitOfWork& u) {
+                        return u.InsertTeam(Team{TeamId("t"), "t", std::nullopt, kT0});
+                      }).ok());
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Candidate c;
+        c.team = TeamId("t");
+        c.id = CandidateId("c" + std::to_string(t) + "-" + std::to_string(i));
+        c.created_at = kT0 + absl::Seconds(i);
+        absl::Status s = (*store)->Transact([&](UnitOfWork& u) -> absl::Status {
+          if (auto st = u.InsertCandidate(c); !st.ok()) return st;
+          return u.GetCandidate(c.team, c.id).status();
+        });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  int seen = 0;
+  PageRequest page{.limit = 500, .after = ""};
+  ASSERT_TRUE((*store)->Transact([&](UnitOfWork& u) -> absl::Status {
+                        absl::StatusOr<Page<Candidate>> all = u.ListCandidates(TeamId("t"), page);
+                        if (!all.ok()) return all.status();
+                        seen = static_cast<int>(all->items.size());
+                        return absl::OkStatus();
+                      }).ok());
+  EXPECT_EQ(seen, kThreads * kPerThread);
+}
+
+TEST_F(SqliteStoreTest, FaultyStoreInjectsUnavailableAndCounts) {
+  absl::StatusOr<std::unique_ptr<Store>> real = OpenStore(db_->db(), {});
+  ASSERT_TRUE(real.ok()) << real.status();
+  storetest::FaultyStore store(**real);
+  auto insert = [&](const std::string& id) {
+    return store.Transact(
+        [&](UnitOfWork& u) { return u.InsertTeam(Team{TeamId(id), id, std::nullopt, kT0}); });
+  };
+  EXPECT_TRUE(insert("a").ok());
+  store.FailNext(1);
+  EXPECT_EQ(insert("b").code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(insert("b").ok());
+  store.SetDown(true);
+  EXPECT_EQ(insert("c").code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store.Ping().code(), absl::StatusCode::kUnavailable);
+  std::vector<absl::Status> batch =
+      store.TransactBatch({[](UnitOfWork&) { return absl::OkStatus(); },
+                           [](UnitOfWork&) { return absl::OkStatus(); }});
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[1].code(), absl::StatusCode::kUnavailable);
+  store.SetDown(false);
+  EXPECT_TRUE(store.Ping().ok());
+  EXPECT_EQ(store.transact_calls(), 4);
+  EXPECT_EQ(store.batch_calls(), 1);
+  EXPECT_EQ(store.failed_calls(), 3);
+  EXPECT_EQ(store.backend(), "sqlite");
+  // Nothing of the refused work reached the database.
+  EXPECT_EQ((*real)->Transact([](UnitOfWork& u) { return u.GetTeam(TeamId("c")).status(); }).code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace stagecheck
