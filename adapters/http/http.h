@@ -60,6 +60,12 @@ struct ServerOptions {
   int read_timeout_seconds = 30;
 };
 
+// HTTP/1.1 server (Beast, in server.cc). Limits: headers over 16 KiB get 431,
+// bodies over max_body_bytes get 413 (neither reaches the handler), malformed
+// requests get 400; every response carries X-Request-Id. read_timeout_seconds
+// bounds reading one request and also the keep-alive idle time.
+// A handler must answer before the Server is destroyed, and must not call
+// Stop() itself (Stop joins the worker threads).
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
