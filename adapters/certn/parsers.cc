@@ -1,6 +1,7 @@
 #include "adapters/certn/parsers.h"
 
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -274,7 +275,9 @@ ErrorBody ParseErrorBody(std::string_view json) {
   ErrorBody out;
   auto doc = ParseDocument(json);
   if (!doc.ok() || !doc->IsObject()) return out;
-  for (const auto& member : doc->GetObject()) {
+  // Const iteration: RapidJSON 1.1's mutable member iterators are ambiguous
+  // under C++20's rewritten comparisons (clang -Wambiguous-reversed-operator).
+  for (const auto& member : std::as_const(*doc).GetObject()) {
     std::string name = StringOf(member.name);
     const Value& v = member.value;
     if (name == "detail" && v.IsString()) {

@@ -1,0 +1,30 @@
+// libFuzzer target for the Certn response parsers: any byte string must give
+// a value or an error, never a crash, a hang or undefined behaviour; and a
+// parsed case must be consistent with the status table.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "adapters/certn/parsers.h"
+#include "adapters/certn/status_map.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  using namespace stagecheck;         // NOLINT: a fuzz entry point, kept short
+  using namespace stagecheck::certn;  // NOLINT
+
+  auto parsed = ParseCase(text);
+  if (parsed.ok()) {
+    // The table's own rule: an error status always carries its reason.
+    const bool is_error = parsed->status == CheckStatus::kError;
+    if (is_error == parsed->error_reason.empty()) std::abort();
+    auto again = NormalizeCaseStatus(parsed->overall_status, parsed->checks);
+    if (!again.ok() || again->status != parsed->status) std::abort();
+  }
+  (void)ParsePackagesPage(text);
+  (void)ParseGroupsPage(text);
+  (void)ParseErrorBody(text);
+  (void)ParseTimestamp(text);
+  return 0;
+}
