@@ -18,7 +18,9 @@ struct SqliteOptions {
   bool migrate = true;  // false: refuse a database that is not migrated yet
 };
 
-// Opens (creating when needed) the database at `path`. A missing or
+// Opens (creating when needed) the database at `path`. Every transaction is
+// BEGIN IMMEDIATE and the store's threads queue on one writer lock, so a
+// Transact must not call Transact (it would wait for itself). A missing or
 // unwritable directory is InvalidArgument and leaves no file behind.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                        const SqliteOptions& options);
