@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/cli/app.h"
 #include "adapters/cli/flags.h"
+#include "adapters/console/console.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
@@ -292,6 +293,7 @@ int Serve(const std::vector<std::string>& argv) {
   for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
   }
+  if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
   http::Server server(server_options, Observed(router, rt));
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
   rt.worker().Start();

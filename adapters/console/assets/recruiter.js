@@ -1,0 +1,479 @@
+// Recruiter views: candidates, applications, the application tab, sending
+// background checks, reports, files and the activity feed.
+import * as api from './api.js';
+import { h, field, select, messageBox, busy, time, formatTime, openDialog, notice } from './dom.js';
+
+const POLL_MS = 2000;
+const ACTIVE = new Set(['invited', 'in_progress', 'partial']);
+
+// "Show more" paging over an API list ({items, next}).
+export function pager(list, fetchPage, renderItem, emptyText) {
+  let next = null;
+  let loaded = 0;
+  const button = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
+  const box = messageBox();
+  async function load() {
+    box.clear();
+    try {
+      const page = await fetchPage(next);
+      for (const item of page.items) list.append(renderItem(item));
+      loaded += page.items.length;
+      next = page.next;
+      button.hidden = !next;
+      if (!loaded) list.append(h('li', { class: 'muted empty' }, emptyText));
+    } catch (e) { box.error(e.message); }
+  }
+  button.addEventListener('click', () => busy(button, load));
+  return {
+    el: h('div', { class: 'pager' }, box.el, button),
+    load,
+    async reset() { next = null; loaded = 0; list.replaceChildren(); await load(); },
+  };
+}
+
+const fullName = (c) => `${c.first_name} ${c.last_name}`;
+const splitTags = (text) => text.split(',').map((t) => t.trim()).filter(Boolean);
+
+// ---- candidates ------------------------------------------------------------
+
+function candidateFields(c = {}) {
+  return {
+    first: h('input', { type: 'text', name: 'first_name', required: true, maxlength: 100, value: c.first_name || '', autocomplete: 'off' }),
+    last: h('input', { type: 'text', name: 'last_name', required: true, maxlength: 100, value: c.last_name || '', autocomplete: 'off' }),
+    email: h('input', { type: 'email', name: 'email', maxlength: 254, value: c.email || '', autocomplete: 'off' }),
+    phone: h('input', { type: 'tel', name: 'phone', maxlength: 40, value: c.phone || '', autocomplete: 'off' }),
+    tags: h('input', { type: 'text', name: 'tags', value: (c.tags || []).join(', '), autocomplete: 'off' }),
+  };
+}
+
+function candidateFieldList(f) {
+  return [
+    h('div', { class: 'grid2' }, field('First name', f.first), field('Last name', f.last)),
+    h('div', { class: 'grid2' }, field('Email', f.email, 'Certn invites the candidate at this address.'), field('Phone', f.phone)),
+    field('Tags', f.tags, 'Separate tags with commas. A tag equal to a package name picks that package on auto-send.'),
+  ];
+}
+
+export async function candidatesView(root) {
+  const f = candidateFields();
+  const box = messageBox();
+  const create = h('button', { type: 'submit' }, 'Create candidate');
+  const form = h('form', { class: 'card', 'aria-labelledby': 'new-candidate-title' },
+    h('h2', { id: 'new-candidate-title' }, 'New candidate'), candidateFieldList(f), box.el,
+    h('div', { class: 'actions' }, create));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    box.clear();
+    const body = { first_name: f.first.value.trim(), last_name: f.last.value.trim(), tags: splitTags(f.tags.value) };
+    if (f.email.value.trim()) body.email = f.email.value.trim();
+    if (f.phone.value.trim()) body.phone = f.phone.value.trim();
+    await busy(create, async () => {
+      try {
+        const c = await api.post('/candidates', body, { idempotent: true });
+        location.hash = `#/candidates/${api.seg(c.id)}`;
+      } catch (e) { box.error(e.message); }
+    });
+  });
+  const list = h('ul', { class: 'list', id: 'candidate-list', 'aria-label': 'Candidates' });
+  const more = pager(list, (after) => api.page('/candidates', after), (c) =>
+    h('li', {}, h('a', { href: `#/candidates/${api.seg(c.id)}` }, fullName(c)),
+      h('span', { class: 'muted' }, c.email ? ` · ${c.email}` : ' · no email'),
+      c.tags.length ? h('span', { class: 'tags' }, c.tags.map((t) => h('span', { class: 'tag' }, t))) : null),
+  'No candidates yet.');
+  root.replaceChildren(h('h1', {}, 'Candidates'), form,
+    h('section', { class: 'card', 'aria-labelledby': 'candidates-title' },
+      h('h2', { id: 'candidates-title' }, 'All candidates'), list, more.el));
+  await more.load();
+}
+
+async function allJobs() {
+  const jobs = [];
+  let after = null;
+  do {
+    const page = await api.page('/jobs', after, 100);
+    jobs.push(...page.items);
+    after = page.next;
+  } while (after && jobs.length < 1000);
+  return jobs;
+}
+
+function packageSelect(items, selected, name = 'package_id') {
+  return select([['', 'Choose a package'], ...items.map((p) => [p.id, p.name])], selected || '', { name });
+}
+
+export async function candidateView(root, ctx, candidateId) {
+  const base = `/candidates/${api.seg(candidateId)}`;
+  const [candidate, jobs] = await Promise.all([api.get(base), allJobs()]);
+  if (!ctx.alive()) return;
+  const jobTitle = (id) => (jobs.find((j) => j.id === id) || { title: 'Unknown job' }).title;
+  const heading = h('h1', {}, fullName(candidate));
+
+  // Details.
+  const f = candidateFields(candidate);
+  const detailBox = messageBox();
+  const save = h('button', { type: 'submit' }, 'Save candidate');
+  const details = h('form', { class: 'card', 'aria-labelledby': 'details-title' },
+    h('h2', { id: 'details-title' }, 'Details'), candidateFieldList(f), detailBox.el, h('div', { class: 'actions' }, save));
+  details.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    detailBox.clear();
+    await busy(save, async () => {
+      try {
+        const c = await api.patch(base, {
+          first_name: f.first.value.trim(), last_name: f.last.value.trim(),
+          email: f.email.value.trim() || null, phone: f.phone.value.trim() || null, tags: splitTags(f.tags.value),
+        });
+        heading.textContent = fullName(c);
+        f.tags.value = c.tags.join(', ');
+        detailBox.ok('The candidate was saved.');
+        feed.reset();
+      } catch (e) { detailBox.error(e.message); }
+    });
+  });
+
+  // Applications.
+  const appList = h('ul', { class: 'list', id: 'candidate-applications', 'aria-label': 'Applications' });
+  const apps = pager(appList, (after) => api.page(`/applications?candidate_id=${encodeURIComponent(candidateId)}`, after),
+    (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, jobTitle(a.job_id)),
+      h('span', { class: 'muted' }, ` · ${a.status}`)), 'No applications yet.');
+  const appBox = messageBox();
+  const jobSelect = select([['', 'Choose a job'], ...jobs.map((j) => [j.id, j.title])], '', { name: 'job_id' });
+  const apply = h('button', { type: 'submit' }, 'Create application');
+  const applyForm = h('form', { class: 'inline-form', 'aria-label': 'New application' }, field('Job', jobSelect), apply);
+  applyForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    appBox.clear();
+    if (!jobSelect.value) { appBox.error('Choose a job.'); jobSelect.focus(); return; }
+    await busy(apply, async () => {
+      try {
+        const tab = await api.post('/applications', { candidate_id: candidateId, job_id: jobSelect.value }, { idempotent: true });
+        location.hash = `#/applications/${api.seg(tab.id)}`;
+      } catch (e) { appBox.error(e.message); }
+    });
+  });
+
+  // Ad-hoc checks (Kula): no interview-plan stage needed.
+  const adhocBox = messageBox();
+  const adhocList = h('ul', { class: 'list', id: 'adhoc-checks', 'aria-label': 'Ad-hoc background checks' });
+  const adhocPackage = h('select', { name: 'adhoc_package' }, h('option', { value: '' }, 'Loading packages…'));
+  const adhocSend = h('button', { type: 'submit' }, 'Send background check');
+  const adhocForm = h('form', { class: 'inline-form', 'aria-label': 'Ad-hoc background check' }, field('Package', adhocPackage), adhocSend);
+  async function loadAdhoc() {
+    try {
+      const checks = await api.get(`${base}/background-checks`);
+      adhocList.replaceChildren(...(checks.items.length ? checks.items.map((c) => h('li', {}, checkSummary(c, candidateId)))
+        : [h('li', { class: 'muted' }, 'No ad-hoc checks.')]));
+    } catch (e) { adhocBox.error(e.message); }
+  }
+  api.packages().then((items) => {
+    adhocPackage.replaceChildren(...packageSelect(items, ctx.me.team && ctx.me.team.default_package_id).children);
+  }).catch((e) => { adhocPackage.replaceChildren(h('option', { value: '' }, 'No packages')); adhocBox.error(e.message); });
+  adhocForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    adhocBox.clear();
+    if (!adhocPackage.value) { adhocBox.error('Choose a package.'); adhocPackage.focus(); return; }
+    await busy(adhocSend, async () => {
+      try {
+        await api.post(`${base}/background-checks`, { package_id: adhocPackage.value }, { idempotent: true });
+        adhocBox.ok('The background check was sent. Certn emails the candidate.');
+        await loadAdhoc();
+        feed.reset();
+      } catch (e) { adhocBox.error(e.message); }
+    });
+  });
+
+  // Files and feed.
+  const filesList = h('ul', { class: 'list', id: 'candidate-files', 'aria-label': 'Files' });
+  const filesBox = messageBox();
+  async function loadFiles() {
+    try {
+      const files = await api.get(`${base}/files`);
+      filesList.replaceChildren(...(files.items.length ? files.items.map((file) => {
+        const dl = h('button', { type: 'button', class: 'secondary small' }, 'Download');
+        dl.setAttribute('aria-label', `Download ${file.name}`);
+        dl.addEventListener('click', () => busy(dl, async () => {
+          try { await api.download(`${base}/files/${api.seg(file.id)}`, file.name); } catch (e) { filesBox.error(e.message); }
+        }));
+        return h('li', {}, h('span', {}, file.name), h('span', { class: 'muted' }, ` · ${Math.ceil(file.size / 1024)} KB · ${formatTime(file.created_at)} `), dl);
+      }) : [h('li', { class: 'muted' }, 'No files yet. Reports are saved here when Certn completes a check.')]));
+    } catch (e) { filesBox.error(e.message); }
+  }
+  const feedList = h('ol', { class: 'feed', id: 'activity-feed', 'aria-label': 'Activity feed' });
+  const feed = pager(feedList, (after) => api.page(`${base}/activity`, after, 20), feedItem, 'No activity yet.');
+
+  root.replaceChildren(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/candidates' }, '← All candidates')), heading,
+    h('div', { class: 'columns' },
+      h('div', {}, details,
+        h('section', { class: 'card', 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Applications'),
+          appList, apps.el, applyForm, appBox.el),
+        h('section', { class: 'card', 'aria-labelledby': 'adhoc-title' }, h('h2', { id: 'adhoc-title' }, 'Ad-hoc background check'),
+          h('p', {}, 'Send a check without an interview-plan stage.'), adhocForm, adhocBox.el, adhocList)),
+      h('div', {},
+        h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, 'Files'), filesList, filesBox.el),
+        h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el))));
+  await Promise.all([apps.load(), loadAdhoc(), loadFiles(), feed.load()]);
+}
+
+function feedItem(e) {
+  return h('li', { class: `feed-item ${e.type}` }, h('p', {}, e.message),
+    h('p', { class: 'muted' }, time(e.at), ` · ${e.actor}`));
+}
+
+// ---- applications ----------------------------------------------------------
+
+export async function applicationsView(root, ctx) {
+  const jobs = await allJobs();
+  if (!ctx.alive()) return;
+  const names = new Map();
+  const candidateName = async (id) => {
+    if (!names.has(id)) names.set(id, api.get(`/candidates/${api.seg(id)}`).then(fullName).catch(() => 'Unknown candidate'));
+    return names.get(id);
+  };
+  const jobFilter = select([['', 'All jobs'], ...jobs.map((j) => [j.id, j.title])], '', { name: 'job_filter' });
+  const list = h('ul', { class: 'list', id: 'application-list', 'aria-label': 'Applications' });
+  const more = pager(list, async (after) => {
+    const path = jobFilter.value ? `/applications?job_id=${encodeURIComponent(jobFilter.value)}` : '/applications';
+    const page = await api.page(path, after);
+    await Promise.all(page.items.map(async (a) => { a.name = await candidateName(a.candidate_id); }));
+    return page;
+  }, (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, `${a.name} — ${(jobs.find((j) => j.id === a.job_id) || {}).title || 'Unknown job'}`),
+    h('span', { class: 'muted' }, ` · ${a.status}`)), 'No applications yet. Create one from a candidate\'s profile.');
+  jobFilter.addEventListener('change', () => more.reset());
+  root.replaceChildren(h('h1', {}, 'Applications'),
+    h('section', { class: 'card' }, field('Job', jobFilter), list, more.el));
+  await more.load();
+}
+
+function statusBadge(check) {
+  return h('span', { class: `badge status-${check.status}`, dataset: { status: check.status } }, check.labels.gem);
+}
+
+// Status, labels, history, results link and PDF of one check.
+function checkSummary(check, candidateId, { onReport } = {}) {
+  const parts = [
+    h('div', { class: 'check-head' }, statusBadge(check),
+      h('span', {}, ` ${check.package_name || check.package_id}`),
+      check.error_reason ? h('span', { class: 'muted' }, ` · ${api.sentenceFor(0, check.error_reason)}`) : null),
+    h('p', { class: 'labels' }, `Lever tag: ${check.labels.lever_tag} · Kula: ${check.labels.kula}`),
+  ];
+  const links = [];
+  if (check.results_url) {
+    links.push(h('a', { href: check.results_url, target: '_blank', rel: 'noopener noreferrer', class: 'results-link' }, 'Open results in Certn'));
+  }
+  if (onReport && check.certn_case_id) {
+    const view = h('button', { type: 'button', class: 'secondary small', id: `report-${check.id}` }, 'View report');
+    view.addEventListener('click', () => onReport(check, view));
+    links.push(view);
+  }
+  if (check.report_file_id) {
+    const dl = h('button', { type: 'button', class: 'secondary small', id: `pdf-${check.id}` }, 'Download PDF');
+    dl.addEventListener('click', () => busy(dl, async () => {
+      try {
+        await api.download(`/candidates/${api.seg(candidateId)}/files/${api.seg(check.report_file_id)}`, 'Certn_Report.pdf');
+      } catch (e) { notice(e.message); }
+    }));
+    links.push(dl);
+  }
+  if (links.length) parts.push(h('div', { class: 'row' }, links));
+  parts.push(h('details', { class: 'history' }, h('summary', {}, `Status history (${check.history.length})`),
+    h('ol', {}, check.history.map((t) => h('li', {}, time(t.at), ` ${t.from} → ${t.to}`,
+      h('span', { class: 'muted' }, ` (${t.source}${t.reason ? `: ${t.reason}` : ''})`))))));
+  return h('div', { class: 'check', dataset: { checkId: check.id, status: check.status } }, parts);
+}
+
+function reportPanel(report) {
+  return [
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Candidate'), h('dd', {}, `${report.candidate.first_name} ${report.candidate.last_name}`),
+      h('dt', {}, 'Case ID'), h('dd', {}, report.case_id || '—'),
+      h('dt', {}, 'Package'), h('dd', {}, report.package_name || report.package_id),
+      h('dt', {}, 'Ordered'), h('dd', {}, time(report.date_ordered)),
+      h('dt', {}, 'Completed'), h('dd', {}, time(report.date_completed))),
+    h('table', {}, h('caption', {}, 'Result per check'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Check'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Result'))),
+      h('tbody', {}, report.checks.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.status), h('td', {}, c.result || '—'))))),
+  ];
+}
+
+export async function applicationView(root, ctx, applicationId) {
+  const path = `/applications/${api.seg(applicationId)}`;
+  let tab = await api.get(path);
+  if (!ctx.alive()) return;
+  let signature = '';
+  let timer = null;
+
+  const heading = h('h1', {});
+  const meta = h('p', { class: 'meta' });
+  const tabBox = messageBox();
+  const stagesEl = h('ol', { class: 'stages', id: 'application-stages', 'aria-label': 'Stages of the interview plan' });
+  const otherEl = h('div', { id: 'other-checks' });
+  const reportEl = h('section', { class: 'card', id: 'report', 'aria-labelledby': 'report-title', hidden: true });
+  const moveSelect = h('select', { name: 'stage_id' });
+  const move = h('button', { type: 'submit' }, 'Move application');
+  const moveForm = h('form', { class: 'inline-form', 'aria-label': 'Move the application' }, field('Move to stage', moveSelect), move);
+  const sendTop = h('button', { type: 'button' }, 'Send background check');
+  const feedList = h('ol', { class: 'feed', id: 'activity-feed', 'aria-label': 'Activity feed' });
+  let feed = null;
+
+  const allChecks = () => [
+    ...tab.stages.flatMap((s) => s.activities.flatMap((a) => [a.background_check, ...a.earlier_checks].filter(Boolean))),
+    ...tab.other_checks];
+  const certnActivities = () => tab.stages.flatMap((s) => s.activities.filter((a) => a.kind === 'certn_background_check').map((a) => ({ stage: s, a })));
+
+  async function showReport(check, opener) {
+    reportEl.hidden = false;
+    reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: 'muted' }, 'Loading…'));
+    try {
+      const report = await api.get(`/background-checks/${api.seg(check.id)}/report`);
+      reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, `Report — case ${report.case_id || ''}`), ...reportPanel(report));
+    } catch (e) {
+      reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: 'message error', role: 'alert' }, e.message));
+    }
+    reportEl.querySelector('h2').focus();
+    void opener;
+  }
+
+  function sendDialog(preferred, opener) {
+    const choices = certnActivities();
+    const current = choices.find((c) => c.stage.current);
+    let chosen = preferred || current || choices[0] || null;
+    const box = messageBox();
+    const activitySelect = choices.length > 1
+      ? select(choices.map((c) => [c.a.id, `${c.stage.name}: Certn background check`]), chosen && chosen.a.id, { name: 'activity_id' })
+      : null;
+    const pkg = h('select', { name: 'package_id' }, h('option', { value: '' }, 'Loading packages…'));
+    const send = h('button', { type: 'button' }, 'Send');
+    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const stagePackage = () => (chosen && chosen.a.activity.settings.package_id)
+      || tab.job.default_package_id || (ctx.me.team && ctx.me.team.default_package_id) || '';
+    let items = [];
+    const fill = () => {
+      pkg.replaceChildren(h('option', { value: '' }, 'Choose a package'),
+        ...items.map((p) => h('option', { value: p.id, selected: p.id === stagePackage() }, p.name)));
+    };
+    if (activitySelect) {
+      activitySelect.addEventListener('change', () => {
+        chosen = choices.find((c) => c.a.id === activitySelect.value);
+        fill();
+      });
+    }
+    const dialog = openDialog({
+      title: 'Send background check',
+      body: [h('p', {}, `Certn emails ${fullName(tab.candidate)}${tab.candidate.email ? ` at ${tab.candidate.email}` : ''} an invitation.`),
+        activitySelect ? field('Activity', activitySelect) : null,
+        field('Package', pkg, 'Preselected from the stage; change it for this candidate if needed.'), box.el],
+      actions: [cancel, send],
+      onClose: () => opener && opener.isConnected && opener.focus(),
+    });
+    cancel.addEventListener('click', () => dialog.close());
+    api.packages().then((list) => { items = list; fill(); pkg.focus(); }).catch((e) => box.error(e.message));
+    send.addEventListener('click', () => busy(send, async () => {
+      box.clear();
+      if (!pkg.value) { box.error('Choose a package.'); pkg.focus(); return; }
+      const body = { package_id: pkg.value };
+      if (chosen) body.activity_id = chosen.a.id;
+      try {
+        await api.post(`${path}/background-checks`, body, { idempotent: true });
+        dialog.close();
+        notice('The background check was sent. Certn emails the candidate.');
+        await refresh();
+      } catch (e) { box.error(e.message); }
+    }));
+  }
+
+  function render() {
+    heading.textContent = `${fullName(tab.candidate)} — ${tab.job.title}`;
+    const currentStage = tab.stages.find((s) => s.current);
+    meta.replaceChildren(
+      h('a', { href: `#/candidates/${api.seg(tab.candidate.id)}` }, 'Candidate profile'),
+      ` · Application ${tab.status} · Current stage: ${currentStage ? currentStage.name : 'none'}`,
+      tab.candidate.email ? ` · ${tab.candidate.email}` : ' · no email address');
+    const focusedId = document.activeElement && document.activeElement.id;
+    moveSelect.replaceChildren(...tab.stages.map((s) => h('option', { value: s.id, selected: s.current }, s.name)));
+    stagesEl.replaceChildren(...tab.stages.map((s) => h('li', { class: `stage card${s.current ? ' current' : ''}`, dataset: { stageId: s.id } },
+      h('h3', {}, s.name, s.current ? h('span', { class: 'badge current-badge' }, 'Current stage') : null),
+      s.activities.length ? h('ul', { class: 'activities' }, s.activities.map((a) => {
+        if (a.kind !== 'certn_background_check') {
+          return h('li', { class: 'activity' }, a.kind.replace(/_/g, ' '));
+        }
+        const check = a.background_check;
+        const button = h('button', { type: 'button', class: 'small', id: `send-${a.id}` }, 'Send background check');
+        button.setAttribute('aria-label', `Send background check (${s.name})`);
+        button.addEventListener('click', () => sendDialog({ stage: s, a }, button));
+        return h('li', { class: 'activity certn', dataset: { activityId: a.id } },
+          h('h4', {}, 'Certn background check'),
+          check ? checkSummary(check, tab.candidate.id, { onReport: showReport }) : h('p', { class: 'muted' }, 'Not sent yet.'),
+          (!check || !ACTIVE.has(check.status)) ? h('div', { class: 'actions' }, button) : null,
+          a.earlier_checks.length ? h('details', {}, h('summary', {}, `Earlier checks (${a.earlier_checks.length})`),
+            a.earlier_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport }))) : null);
+      })) : h('p', { class: 'muted' }, 'No activities.'))));
+    otherEl.replaceChildren(...(tab.other_checks.length ? [h('h2', {}, 'Other background checks'),
+      ...tab.other_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport }))] : []));
+    if (focusedId) {
+      const again = document.getElementById(focusedId);
+      if (again && again !== document.activeElement) again.focus();
+    }
+  }
+
+  // Polls while a check is open (or its report is still on the way), so
+  // status changes appear without a reload.
+  function needsPolling() {
+    return allChecks().some((c) => ACTIVE.has(c.status) || (c.status === 'complete' && !c.report_file_id));
+  }
+  function schedule() {
+    clearTimeout(timer);
+    if (ctx.alive() && needsPolling()) timer = setTimeout(poll, POLL_MS);
+  }
+  async function refresh() {
+    try {
+      const fresh = await api.get(path);
+      if (!ctx.alive()) return;
+      tab = fresh;
+      const sig = JSON.stringify(tab);
+      if (sig !== signature) {
+        signature = sig;
+        render();
+        if (feed) feed.reset();
+      }
+      tabBox.clear();
+    } catch (e) {
+      if (ctx.alive()) tabBox.error(e.message);
+    }
+    schedule();
+  }
+  function poll() { refresh(); }
+  ctx.onCleanup(() => clearTimeout(timer));
+
+  moveForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    tabBox.clear();
+    await busy(move, async () => {
+      try {
+        const result = await api.post(`${path}/move`, { stage_id: moveSelect.value });
+        tab = result.application;
+        signature = JSON.stringify(tab);
+        render();
+        feed.reset();
+        const failed = result.triggered.filter((t) => !t.ok);
+        if (failed.length) tabBox.error(`Moved, but the automatic background check was not sent: ${api.sentenceFor(0, failed[0].code, failed[0].detail)}`);
+        else if (result.triggered.length) tabBox.ok('Moved. A background check was sent automatically.');
+        else tabBox.ok('The application was moved.');
+        schedule();
+      } catch (e) { tabBox.error(e.message); }
+    });
+  });
+  sendTop.addEventListener('click', () => sendDialog(null, sendTop));
+
+  feed = pager(feedList, (after) => api.page(`/candidates/${api.seg(tab.candidate.id)}/activity`, after, 10), feedItem, 'No activity yet.');
+  signature = JSON.stringify(tab);
+  render();
+  root.replaceChildren(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
+    h('div', { class: 'card toolbar' }, moveForm, h('div', { class: 'actions' }, sendTop)), tabBox.el,
+    h('div', { class: 'columns' },
+      h('div', {}, h('h2', {}, 'Interview plan'), stagesEl, otherEl, reportEl),
+      h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));
+  await feed.load();
+  schedule();
+}

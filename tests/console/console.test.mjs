@@ -1,0 +1,301 @@
+// Browser tests of the web console against a real `stagecheck serve` and a
+// real fake Certn. One scenario per ctest test (console.<scenario>).
+import { readFileSync } from 'node:fs';
+import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow } from './harness.mjs';
+
+// Waits until `locator` shows `text` (substring), polling the DOM.
+async function waitText(locator, text) {
+  await locator.filter({ hasText: text }).first().waitFor();
+}
+
+async function admin(env) {
+  const page = await env.newPage();
+  // Before anything is connected the integration answers 422 certn_not_connected.
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);
+  await env.signIn(page, 'admin');
+  await page.waitForURL(/#\/admin\/certn$/);
+  await waitText(page.locator('#certn-status'), 'Not connected yet');
+
+  // A wrong key is stored but not connected, with the reason in words.
+  await page.getByLabel('Certn API key').fill('wrong-certn-key-0000');
+  await page.getByLabel('Region').selectOption('north_america');
+  await page.getByLabel('Webhook secret').fill('demo-webhook-secret');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await waitText(page.locator('#certn-status'), 'Not connected: Certn did not accept this API key.');
+
+  // The right key connects; Verify says so again.
+  await page.getByLabel('Certn API key').fill('demo-certn-api-key');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('#certn-status'), 'Connected');
+  await page.getByRole('button', { name: 'Verify API key' }).click();
+  await waitText(page.getByRole('alert'), 'Verified: Certn accepted the API key.');
+  assert(await page.locator('#masked-key').textContent() === '••••-key', 'the API key is shown masked');
+  const webhookUrl = await page.getByLabel('Webhook URL').inputValue();
+  assert(webhookUrl === env.webhookUrl, `webhook URL ${webhookUrl} != ${env.webhookUrl}`);
+  await page.getByRole('button', { name: 'Copy webhook URL' }).click();
+  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  assert(await page.evaluate(() => navigator.clipboard.readText()) === env.webhookUrl, 'the webhook URL was copied');
+  await waitText(page.locator('#last-delivery'), 'No deliveries yet');
+
+  // Team default package: the dropdown is filled live from Certn (HR checks only).
+  const teamPackages = await page.getByLabel('Default package').locator('option').allTextContents();
+  assert(teamPackages.includes('Basic criminal record') && !teamPackages.includes('Tenant screening'),
+    `team packages: ${teamPackages}`);
+  await page.getByLabel('Default package').selectOption('pkg-standard');
+  await page.getByRole('button', { name: 'Save default package' }).click();
+  await waitText(page.getByRole('alert'), 'The team default package was saved.');
+  assert((await env.api('admin', 'GET', '/team')).default_package_id === 'pkg-standard', 'team default saved');
+  await env.screenshot(page, 'admin-certn-settings');
+
+  // Rotating the webhook secret keeps the old one for a grace period.
+  await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
+  await page.getByRole('dialog').getByLabel('New webhook secret').fill('demo-webhook-secret-rotated');
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+  await waitText(page.getByRole('alert'), 'The webhook secret was rotated.');
+  await waitText(page.locator('.hint'), 'The previous secret stays valid until');
+
+  // Jobs and the interview plan.
+  await page.getByRole('link', { name: 'Jobs & interview plans' }).click();
+  await page.getByLabel('Job title').fill('Backend Engineer');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await page.getByRole('heading', { name: 'Backend Engineer', level: 1 }).waitFor();
+  for (const name of ['Applied', 'Background check', 'Offer', 'Temp']) {
+    await page.getByLabel('New stage name').fill(name);
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    const count = ['Applied', 'Background check', 'Offer', 'Temp'].indexOf(name) + 1;
+    await page.waitForFunction((n) => document.querySelectorAll('#plan-stages input[name="stage_name"]').length === n
+      && !document.querySelector('form[aria-label="Add a stage"] button').disabled, count);
+  }
+  const stageNames = async () => page.locator('#plan-stages input[name="stage_name"]').evaluateAll((els) => els.map((e) => e.value));
+  // Rename, reorder (keyboard), remove.
+  await page.getByLabel('Stage 4 name').fill('Onsite');
+  await page.getByRole('button', { name: 'Rename stage Temp' }).click();
+  await page.getByRole('button', { name: 'Move Onsite up' }).waitFor();
+  await page.getByRole('button', { name: 'Move Onsite up' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#plan-stages input[name="stage_name"]')].map((e) => e.value).join() === 'Applied,Background check,Onsite,Offer');
+  await page.getByRole('button', { name: 'Remove stage Offer' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#plan-stages input[name="stage_name"]').length === 3);
+  assert((await stageNames()).join() === 'Applied,Background check,Onsite', `stages: ${await stageNames()}`);
+
+  // Add activity → Certn background check → package dropdown from Certn → auto-send.
+  await page.getByRole('button', { name: 'Add activity to Background check' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Activity').selectOption('certn_background_check');
+  await dialog.getByLabel('Package').locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  const offered = await dialog.getByLabel('Package').locator('option').allTextContents();
+  assert(!offered.includes('Tenant screening'), `tenant-only package offered: ${offered}`);
+  await dialog.getByLabel('Package').selectOption('pkg-basic');
+  await dialog.getByLabel('Auto-send when an application enters this stage').check();
+  await dialog.getByRole('button', { name: 'Add activity' }).click();
+  await waitText(page.locator('#plan-stages .activity'), 'Package: Basic criminal record');
+  const plan = async () => (await env.api('admin', 'GET', `/jobs/${(await env.api('admin', 'GET', '/jobs')).items[0].id}/interview-plan`));
+  let activity = (await plan()).stages[1].activities[0];
+  assert(activity.kind === 'certn_background_check' && activity.settings.package_id === 'pkg-basic' && activity.settings.auto_send === true,
+    `activity: ${JSON.stringify(activity)}`);
+  // The auto-send toggle on the plan.
+  const toggle = page.getByLabel('Send automatically when an application enters this stage');
+  await toggle.uncheck();
+  await page.waitForFunction(() => !document.querySelector('.auto-send').disabled);
+  activity = (await plan()).stages[1].activities[0];
+  assert(activity.settings.auto_send === false, 'auto-send turned off');
+
+  // Job default package.
+  await page.getByLabel('Job default package').selectOption('pkg-professional');
+  await page.getByRole('button', { name: 'Save job' }).click();
+  await waitText(page.getByRole('alert'), 'The job was saved.');
+  await env.screenshot(page, 'admin-interview-plan');
+
+  // Phone width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'interview plan at phone width');
+  await env.screenshot(page, 'admin-interview-plan-phone');
+  checkNoConsoleErrors(page);
+}
+
+async function recruiter(env) {
+  await env.connectCertn();
+  const { job } = await env.jobWithPlan('Data Analyst', ['Applied', 'Background check', 'Offer'],
+    { 'Background check': { package_id: 'pkg-standard', auto_send: false } });
+  const page = await env.newPage();
+  page.allowHttpError(/\/report$/, 409);  // the report before completion
+  await env.signIn(page, 'recruiter');
+  await page.waitForURL(/#\/candidates$/);
+  assert(await page.getByRole('link', { name: 'Certn settings' }).count() === 0, 'recruiters see no admin settings');
+
+  // Create a candidate (with tags and email), then an application.
+  await page.getByLabel('First name').fill('Ada');
+  await page.getByLabel('Last name').fill('Lovelace');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByLabel('Tags').fill('engineering, referral');
+  await page.getByRole('button', { name: 'Create candidate' }).click();
+  await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
+  await page.getByLabel('Job').selectOption(job.id);
+  await page.getByRole('button', { name: 'Create application' }).click();
+  await page.getByRole('heading', { name: 'Ada Lovelace — Data Analyst' }).waitFor();
+  await page.evaluate(() => { window.__sameDocument = true; });
+
+  // Every stage is shown; send from the Background check stage's activity.
+  const stages = await page.locator('#application-stages > li h3').allTextContents();
+  assert(stages.length === 3 && stages[0].startsWith('Applied'), `stages: ${stages}`);
+  await page.getByRole('button', { name: 'Send background check (Background check)' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Send background check' });
+  await dialog.getByLabel('Package').locator('option[value="pkg-standard"]').waitFor({ state: 'attached' });
+  assert(await dialog.getByLabel('Package').inputValue() === 'pkg-standard', 'the stage package is preselected');
+  await dialog.getByLabel('Package').selectOption('pkg-basic');  // changeable
+  await dialog.getByLabel('Package').selectOption('pkg-standard');
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  const check = page.locator('#application-stages .check').first();
+  await waitText(check.locator('.badge'), 'Pending');
+  await waitText(check.locator('.labels'), 'Lever tag: CERTN - Pending');
+  await waitText(check.locator('.labels'), 'Kula: Invitation completed');
+
+  // The report is not ready before completion: said in words.
+  await check.getByRole('button', { name: 'View report' }).click();
+  await waitText(page.locator('#report'), 'The report is not ready yet.');
+
+  // Certn advances the case and calls the signed webhook; the tab follows
+  // without a reload.
+  const cases = (await env.control('GET', '/_control/cases')).cases;
+  const certnCase = cases.find((c) => c.email_address === 'ada@example.com');
+  assert(certnCase, 'the fake Certn received the order');
+  await env.control('POST', `/_control/cases/${certnCase.id}/advance`, { status: 'IN_PROGRESS' });
+  await waitText(check.locator('.badge'), /Partial|In progress/);
+  await env.control('POST', `/_control/cases/${certnCase.id}/advance`, { status: 'COMPLETE' });
+  await waitText(check.locator('.badge'), 'Complete');
+  await check.getByRole('link', { name: 'Open results in Certn' }).waitFor();
+  await waitText(check.locator('.labels'), 'Lever tag: CERTN - Complete');
+  await waitText(check.locator('.labels'), 'Kula: Eligible');
+  assert(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
+  const deliveries = await env.control('GET', '/_control/deliveries');
+  assert(JSON.stringify(deliveries).includes('CASE_STATUS_CHANGED'), 'webhooks were delivered');
+
+  // History, inline report, and the PDF (byte-identical to what Certn serves).
+  await check.locator('summary').click();
+  await waitText(check.locator('.history li'), /→ complete/);
+  const download = check.getByRole('button', { name: 'Download PDF' });
+  await download.waitFor();
+  await check.getByRole('button', { name: 'View report' }).click();
+  await waitText(page.locator('#report table'), 'Criminal Record');
+  await waitText(page.locator('#report'), certnCase.short_id);
+  const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  const downloaded = readFileSync(await file.path());
+  const finished = (await env.control('GET', '/_control/cases')).cases.find((c) => c.id === certnCase.id);
+  const fromCertn = Buffer.from(await (await fetch(`${env.certnUrl}/api/public/cases/report-files/${finished.report_file_id}/`,
+    { headers: { Authorization: 'Api-Key demo-certn-api-key' } })).arrayBuffer());
+  assert(fromCertn.length > 100 && fromCertn.subarray(0, 5).toString() === '%PDF-', 'the fake served a PDF');
+  assert(Buffer.compare(downloaded, fromCertn) === 0, `the downloaded PDF (${downloaded.length} bytes) differs from Certn's (${fromCertn.length})`);
+  assert(file.suggestedFilename() === `Certn_Report_${certnCase.short_id}.pdf`, `file name ${file.suggestedFilename()}`);
+  await waitText(page.locator('#activity-feed'), 'omplete');
+  const shot = await env.screenshot(page, 'recruiter-application-tab');
+  env.publishDocsImage(shot);
+
+  // The candidate profile: files, feed, ad-hoc send.
+  await page.getByRole('link', { name: 'Candidate profile' }).click();
+  await waitText(page.locator('#candidate-files'), `Certn_Report_${certnCase.short_id}.pdf`);
+  await page.locator('#activity-feed li').first().waitFor();
+  await page.getByLabel('Package').selectOption('pkg-basic');
+  await page.getByRole('button', { name: 'Send background check' }).click();
+  await waitText(page.getByRole('alert'), 'The background check was sent.');
+  await waitText(page.locator('#adhoc-checks .badge'), 'Pending');
+  await env.screenshot(page, 'recruiter-candidate-profile');
+
+  // Lists paginate.
+  for (let i = 0; i < 21; i += 1) {
+    await env.api('recruiter', 'POST', '/candidates', { first_name: `Extra${i}`, last_name: 'Person' });
+  }
+  await page.getByRole('link', { name: 'Candidates', exact: true }).click();
+  await page.locator('#candidate-list li').nth(19).waitFor();
+  assert(await page.locator('#candidate-list li').count() === 20, 'the first page has 20 candidates');
+  await page.getByRole('button', { name: 'Show more' }).click();
+  await page.locator('#candidate-list li').nth(21).waitFor();
+  assert(await page.getByRole('button', { name: 'Show more' }).isHidden(), 'the last page hides Show more');
+  await env.screenshot(page, 'recruiter-candidates');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goBack();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Ada Lovelace — Data Analyst' }).waitFor();
+  await checkNoHorizontalOverflow(page, 'application tab at phone width');
+  await env.screenshot(page, 'recruiter-application-tab-phone');
+  checkNoConsoleErrors(page);
+}
+
+async function errorsAndRoles(env) {
+  await env.connectCertn();
+  const { job } = await env.jobWithPlan('Support Lead', ['Applied', 'Screening'],
+    { Screening: { package_id: 'pkg-basic', auto_send: true } });
+  const page = await env.newPage();
+  page.allowHttpError(/\/background-checks$/, 422);  // the no-email send
+  await env.signIn(page, 'recruiter');
+
+  // A recruiter cannot reach admin settings, not even by typing the address.
+  assert(await page.getByRole('link', { name: 'Certn settings' }).count() === 0, 'no admin link for recruiters');
+  await page.goto(`${env.baseUrl}/#/admin/certn`);
+  await waitText(page.getByRole('alert'), 'only available to team admins');
+  assert(await page.getByLabel('Certn API key').count() === 0, 'the admin form is not shown');
+  await page.goto(`${env.baseUrl}/#/admin/jobs`);
+  await waitText(page.getByRole('alert'), 'only available to team admins');
+  await env.screenshot(page, 'recruiter-admin-denied');
+
+  // No email: the send fails with a sentence, never raw JSON.
+  await page.getByRole('link', { name: 'Candidates', exact: true }).click();
+  await page.getByLabel('First name').fill('Grace');
+  await page.getByLabel('Last name').fill('Hopper');
+  await page.getByRole('button', { name: 'Create candidate' }).click();
+  await page.getByRole('heading', { name: 'Grace Hopper', level: 1 }).waitFor();
+  await page.getByLabel('Job').selectOption(job.id);
+  await page.getByRole('button', { name: 'Create application' }).click();
+  await page.getByRole('heading', { name: 'Grace Hopper — Support Lead' }).waitFor();
+  await page.getByRole('button', { name: 'Send background check (Screening)' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Send background check' });
+  await dialog.getByLabel('Package').locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  const error = dialog.getByRole('alert');
+  await waitText(error, 'This candidate has no email address.');
+  const text = await error.textContent();
+  assert(!text.includes('{') && !text.includes('no_email') && !text.includes('problem'), `error text: ${text}`);
+  await env.screenshot(page, 'recruiter-no-email-error');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  // Auto-send on stage move: without an email it records the error…
+  await page.getByLabel('Move to stage').selectOption({ label: 'Screening' });
+  await page.getByRole('button', { name: 'Move application' }).click();
+  const screening = page.locator('#application-stages > li', { hasText: 'Screening' });
+  await waitText(screening.locator('h3'), 'Current stage');
+  await waitText(screening.locator('.badge[data-status]'), 'Error');
+  await waitText(screening.locator('.labels'), 'CERTN - Error (No Email)');
+  // …and once the candidate has an email, moving in again sends it.
+  await page.getByRole('link', { name: 'Candidate profile' }).click();
+  await page.getByLabel('Email').fill('grace@example.com');
+  await page.getByRole('button', { name: 'Save candidate' }).click();
+  await waitText(page.getByRole('alert'), 'The candidate was saved.');
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Grace Hopper — Support Lead' }).waitFor();
+  await page.getByLabel('Move to stage').selectOption({ label: 'Applied' });
+  await page.getByRole('button', { name: 'Move application' }).click();
+  await waitText(page.getByRole('alert'), 'The application was moved.');
+  await page.getByLabel('Move to stage').selectOption({ label: 'Screening' });
+  await page.getByRole('button', { name: 'Move application' }).click();
+  await waitText(page.getByRole('alert'), 'A background check was sent automatically.');
+  await waitText(screening.locator('.check').first().locator('.badge'), 'Pending');
+  const cases = (await env.control('GET', '/_control/cases')).cases;
+  assert(cases.some((c) => c.email_address === 'grace@example.com' && c.package_id === 'pkg-basic'), 'Certn got the auto-sent order');
+  await env.screenshot(page, 'recruiter-auto-send');
+
+  // Keyboard: the skip link is the first stop and the focus is visible.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Grace Hopper — Support Lead' }).waitFor();
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => ({
+    text: document.activeElement.textContent,
+    visible: document.activeElement.matches(':focus-visible'),
+    outline: getComputedStyle(document.activeElement).outlineStyle,
+  }));
+  assert(focused.text === 'Skip to content' && focused.visible && focused.outline !== 'none', `first tab stop: ${JSON.stringify(focused)}`);
+  checkNoConsoleErrors(page);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles });
