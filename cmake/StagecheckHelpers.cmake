@@ -12,6 +12,12 @@ function(stagecheck_add_subdirs)
     if(_parent AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_parent}/CMakeLists.txt)
       continue()
     endif()
+    # A developer may build a subset of the test folders (regex), e.g. while
+    # another folder is half-written: -DSTAGECHECK_TEST_DIRS="unit/.*".
+    if(STAGECHECK_TEST_DIRS AND CMAKE_CURRENT_SOURCE_DIR STREQUAL "${CMAKE_SOURCE_DIR}/tests"
+       AND NOT _dir MATCHES "^(${STAGECHECK_TEST_DIRS})$")
+      continue()
+    endif()
     add_subdirectory(${_dir})
   endforeach()
 endfunction()
@@ -27,9 +33,13 @@ function(stagecheck_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
+  target_compile_definitions(${T_NAME} PRIVATE
+    STAGECHECK_BUILD_DIR="${CMAKE_BINARY_DIR}" STAGECHECK_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  # gtest_discover_tests splits list-valued PROPERTIES, so labels go on the
+  # directory (one area per test folder) and each property stays single-valued.
+  set_property(DIRECTORY APPEND PROPERTY LABELS ${T_AREA} ${T_LABELS})
   gtest_discover_tests(${T_NAME}
     TEST_PREFIX "${T_AREA}."
     DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_AREA};${T_LABELS}"
-      ENVIRONMENT "STAGECHECK_BUILD_DIR=${CMAKE_BINARY_DIR};STAGECHECK_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    PROPERTIES TIMEOUT ${T_TIMEOUT} ENVIRONMENT "STAGECHECK_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endfunction()

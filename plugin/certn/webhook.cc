@@ -88,6 +88,8 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
       if (t.ok()) team = *t;
       else if (t.status().code() != absl::StatusCode::kNotFound) return t.status();
+      // A named team that nobody claimed is never guessed from the case.
+      if (!team) return absl::OkStatus();
     }
     if (event.ok()) {
       absl::StatusOr<BackgroundCheck> c = uow.FindCheckByCaseId(event->object_id);

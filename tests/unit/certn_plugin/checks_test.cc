@@ -1,0 +1,371 @@
+#include "absl/strings/match.h"
+#include "core/errors.h"
+#include "tests/unit/certn_plugin/plugin_harness.h"
+
+namespace stagecheck::plugintest {
+namespace {
+
+using certn_plugin::SendRequest;
+
+class ChecksTest : public PluginHarness {
+ protected:
+  void SetUpApplication(bool auto_send = false, std::optional<std::string> email = "ada@example.com",
+                        std::vector<std::string> tags = {}) {
+    admin_ = NewTeam();
+    recruiter_ = Recruiter(admin_);
+    job_ = NewJob(admin_, auto_send);
+    candidate_ = NewCandidate(recruiter_, email, tags);
+    app_ = NewApplication(recruiter_, candidate_, job_);
+    // Later events sort after the set-up's in the newest-first feed.
+    clock_.Advance(absl::Seconds(1));
+  }
+  absl::StatusOr<Created<CheckId>> SendNow(std::optional<std::string> package = std::nullopt,
+                                           std::optional<IdempotencyKey> key = std::nullopt) {
+    return checks_->Send(recruiter_, app_, SendRequest{CertnActivity(admin_, job_), package}, key);
+  }
+  std::vector<std::string> CertnTags() {
+    auto c = applications_->GetCandidate(recruiter_, candidate_);
+    EXPECT_TRUE(c.ok());
+    std::vector<std::string> out;
+    for (const auto& t : c->tags) {
+      if (absl::StartsWith(t, "CERTN - ")) out.push_back(t);
+    }
+    return out;
+  }
+  void MoveTo(const std::string& stage) {
+    auto moved = applications_->Move(recruiter_, app_, StageNamed(admin_, job_, stage));
+    ASSERT_TRUE(moved.ok()) << moved.status();
+  }
+
+  Principal admin_, recruiter_;
+  JobId job_;
+  CandidateId candidate_;
+  ApplicationId app_;
+};
+
+TEST_F(ChecksTest, SendQueuesTheCheckAndTheWorkerOrdersItOnce) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(created, SendNow());
+  EXPECT_EQ(Check(recruiter_, created.id).status, CheckStatus::kQueued);
+  EXPECT_EQ(gateway_.calls("order"), 0);
+  Drain();
+  ASSERT_EQ(gateway_.orders().size(), 1u);
+  EXPECT_EQ(gateway_.orders()[0].email, "ada@example.com");
+  EXPECT_EQ(gateway_.orders()[0].package_id, "pkg-basic");
+  EXPECT_EQ(gateway_.orders()[0].reference, created.id.value());
+  BackgroundCheck check = Check(recruiter_, created.id);
+  EXPECT_EQ(check.status, CheckStatus::kInvited);
+  EXPECT_EQ(check.certn_case_id, gateway_.last_case_id());
+  ASSERT_TRUE(check.results_url.has_value());
+  EXPECT_EQ(*check.results_url, "https://stagecheck.example/api/v1/background-checks/" + created.id.value() + "/report");
+  EXPECT_EQ(Drain(), 0);
+  EXPECT_EQ(gateway_.calls("order"), 1);
+}
+
+TEST_F(ChecksTest, SecondSendWhileActiveIsAConflict) {
+  SetUpApplication();
+  ASSERT_OK(SendNow());
+  auto second = SendNow();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorCode(second.status()), "check_already_active");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+}
+
+TEST_F(ChecksTest, IdempotencyKeyReplaysTheSameCheck) {
+  SetUpApplication();
+  IdempotencyKey key{"key-1", "fp-1"};
+  ASSERT_OK_AND_ASSIGN(first, SendNow(std::nullopt, key));
+  ASSERT_OK_AND_ASSIGN(again, SendNow(std::nullopt, key));
+  EXPECT_EQ(first.id, again.id);
+  EXPECT_FALSE(first.replayed);
+  EXPECT_TRUE(again.replayed);
+  auto reused = SendNow(std::nullopt, IdempotencyKey{"key-1", "another-request"});
+  EXPECT_EQ(ErrorCode(reused.status()), "idempotency_key_reused");
+}
+
+TEST_F(ChecksTest, NewCheckAllowedAfterTheOldOneEnded) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(first, SendNow());
+  Drain();
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kCancelled, "CANCELLED");
+  ASSERT_OK(checks_->Refresh(recruiter_, first.id));
+  EXPECT_EQ(Check(recruiter_, first.id).status, CheckStatus::kCancelled);
+  ASSERT_OK(SendNow());
+}
+
+TEST_F(ChecksTest, NoEmailManualSendIs422AndRecordedInTheFeed) {
+  SetUpApplication(false, std::nullopt);
+  auto sent = SendNow();
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorCode(sent.status()), "no_email");
+  EXPECT_EQ(sent.status().message(), "This candidate has no email address, so Certn cannot invite them.");
+  auto feed = FeedOf(recruiter_, candidate_);
+  ASSERT_FALSE(feed.empty());
+  EXPECT_EQ(feed.front().type, "error");
+  EXPECT_EQ(CountRows("background_checks"), 0);
+  EXPECT_EQ(Drain(), 0);
+}
+
+TEST_F(ChecksTest, ExplicitPackageMustBeOneOfTheTeams) {
+  SetUpApplication();
+  auto sent = SendNow("pkg-unknown");
+  EXPECT_EQ(ErrorCode(sent.status()), "unknown_package");
+  ASSERT_OK_AND_ASSIGN(ok, SendNow("pkg-premium"));
+  EXPECT_EQ(Check(recruiter_, ok.id).package_id, "pkg-premium");
+  EXPECT_EQ(Check(recruiter_, ok.id).package_name, "Premium Package");
+}
+
+TEST_F(ChecksTest, SendRequiresAConnectedIntegration) {
+  SetUpApplication();
+  gateway_.expected_key = "rotated-elsewhere";
+  ASSERT_OK(integrations_->Verify(admin_));  // now invalid_key
+  EXPECT_EQ(ErrorCode(SendNow().status()), "certn_not_connected");
+}
+
+TEST_F(ChecksTest, InactiveApplicationCannotSend) {
+  SetUpApplication();
+  ASSERT_OK(applications_->SetStatus(recruiter_, app_, ApplicationStatus::kRejected));
+  EXPECT_EQ(ErrorCode(SendNow().status()), "application_not_active");
+}
+
+TEST_F(ChecksTest, OtherTeamsApplicationIsNotFound) {
+  SetUpApplication();
+  Principal stranger = NewTeam("certn-team-2");
+  auto sent = checks_->Send(stranger, app_, SendRequest{}, std::nullopt);
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(checks_->Get(stranger, CheckId("x")).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ChecksTest, AutoSendOnEntryOnceWhileActive) {
+  SetUpApplication(/*auto_send=*/true);
+  MoveTo("Background");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  MoveTo("Screen");
+  MoveTo("Background");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  auto feed = FeedOf(recruiter_, candidate_);
+  EXPECT_TRUE(std::any_of(feed.begin(), feed.end(), [](const FeedEvent& e) {
+    return e.type == "check_sent" && absl::StrContains(e.message, "automatically");
+  }));
+}
+
+TEST_F(ChecksTest, NoAutoSendWithoutTheFlag) {
+  SetUpApplication(/*auto_send=*/false);
+  MoveTo("Background");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 0);
+}
+
+TEST_F(ChecksTest, AutoSendWithoutEmailLeavesAnErrorCheckThenRetriesAfterTheEmailIsAdded) {
+  SetUpApplication(/*auto_send=*/true, std::nullopt);
+  MoveTo("Background");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 0);
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Error (No Email)"});
+  auto tab = applications_->ReadTab(recruiter_, app_);
+  ASSERT_TRUE(tab.ok());
+  const auto& checks = tab->stages[1].activities[0].checks;
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].status, CheckStatus::kError);
+  EXPECT_EQ(checks[0].error_reason, "no_email");
+  CandidateChanges add_email;
+  add_email.email = std::optional<std::string>("ada@example.com");
+  ASSERT_OK(applications_->UpdateCandidate(recruiter_, candidate_, add_email));
+  MoveTo("Screen");
+  MoveTo("Background");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Pending"});
+}
+
+TEST_F(ChecksTest, CandidateTagNamingAPackageOverridesTheDefaults) {
+  SetUpApplication(/*auto_send=*/true, "ada@example.com", {"  premium PACKAGE "});
+  MoveTo("Background");
+  Drain();
+  ASSERT_EQ(gateway_.orders().size(), 1u);
+  EXPECT_EQ(gateway_.orders()[0].package_id, "pkg-premium");
+}
+
+TEST_F(ChecksTest, AmbiguousPackageTagIsAnErrorNotAGuess) {
+  SetUpApplication(/*auto_send=*/true, "ada@example.com", {"Basic", "Premium Package"});
+  auto moved = applications_->Move(recruiter_, app_, StageNamed(admin_, job_, "Background"));
+  ASSERT_TRUE(moved.ok());
+  ASSERT_EQ(moved->hooks.size(), 1u);
+  EXPECT_EQ(ErrorCode(moved->hooks[0].second), "ambiguous_package_tag");
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 0);
+}
+
+TEST_F(ChecksTest, PackageFallsBackFromActivityToJobToTeam) {
+  SetUpApplication();
+  // Ad-hoc-free path through ResolvePackage: no tag, no explicit package.
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  EXPECT_EQ(Check(recruiter_, sent.id).package_id, "pkg-basic");  // the activity's
+}
+
+TEST_F(ChecksTest, StatusTagFollowsTheCheckOneAtATime) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  std::string case_id = gateway_.last_case_id();
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Pending"});
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Analyzing"});
+  gateway_.SetStatus(case_id, CheckStatus::kPartial, "IN_PROGRESS");
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Partial"});
+  gateway_.SetStatus(case_id, CheckStatus::kComplete, "COMPLETE",
+                     {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", absl::FromUnixSeconds(1'800'000'400)}});
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Complete"});
+  auto feed = FeedOf(recruiter_, candidate_);
+  EXPECT_TRUE(std::any_of(feed.begin(), feed.end(), [](const FeedEvent& e) { return e.type == "candidate_started"; }));
+}
+
+TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  std::string case_id = gateway_.last_case_id();
+  EXPECT_EQ(ErrorCode(checks_->Report(recruiter_, sent.id).status()), "report_not_ready");
+  gateway_.SetStatus(case_id, CheckStatus::kComplete, "COMPLETE",
+                     {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", std::nullopt}});
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  Drain();
+  auto files = applications_->ListFiles(recruiter_, candidate_);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  BackgroundCheck check = Check(recruiter_, sent.id);
+  EXPECT_EQ((*files)[0].name, "Certn_Report_" + *check.certn_short_id + ".pdf");
+  EXPECT_EQ((*files)[0].content_type, "application/pdf");
+  auto file = applications_->GetFile(recruiter_, candidate_, (*files)[0].id);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->second, ScriptedGateway::PdfFor(case_id));
+  EXPECT_EQ(check.report_saved_as, (*files)[0].id);
+  ASSERT_OK_AND_ASSIGN(report, checks_->Report(recruiter_, sent.id));
+  EXPECT_EQ(report.check.results.size(), 1u);
+  EXPECT_EQ(report.candidate.first_name, "Ada");
+  // Downloading again (a duplicate event) keeps one file.
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  Drain();
+  EXPECT_EQ(applications_->ListFiles(recruiter_, candidate_)->size(), 1u);
+}
+
+TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
+  SetUpApplication();
+  gateway_.FailNext("order", absl::UnavailableError("Certn 503"), 2);
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kQueued);
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Minutes(1));
+    Drain();
+  }
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInvited);
+  EXPECT_EQ(gateway_.calls("order"), 3);
+  EXPECT_EQ(gateway_.orders().size(), 1u);
+}
+
+TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
+  SetUpApplication();
+  gateway_.FailNext("order", Error(absl::StatusCode::kInvalidArgument, "certn_rejected", "email: invalid"));
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  clock_.Advance(absl::Seconds(1));
+  Drain();
+  BackgroundCheck check = Check(recruiter_, sent.id);
+  EXPECT_EQ(check.status, CheckStatus::kError);
+  EXPECT_EQ(check.error_reason, "certn_rejected");
+  auto feed = FeedOf(recruiter_, candidate_);
+  EXPECT_EQ(feed.front().type, "error");
+}
+
+TEST_F(ChecksTest, ReconcileFetchesQuietChecks) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ASSERT_OK_AND_ASSIGN(none, checks_->Reconcile());
+  EXPECT_EQ(none, 0);
+  clock_.Advance(integrations_->config().reconcile_after + absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(queued, checks_->Reconcile());
+  EXPECT_EQ(queued, 1);
+  Drain();
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+}
+
+TEST_F(ChecksTest, AdHocSendIsListedUnderTheCandidate) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  Drain();
+  auto adhoc = applications_->AdHocChecks(recruiter_, candidate_);
+  ASSERT_TRUE(adhoc.ok());
+  ASSERT_EQ(adhoc->size(), 1u);
+  EXPECT_EQ((*adhoc)[0].id, sent.id);
+  EXPECT_EQ((*adhoc)[0].trigger, SendTrigger::kAdHoc);
+  EXPECT_EQ((*adhoc)[0].status, CheckStatus::kInvited);
+  EXPECT_EQ(ErrorCode(checks_->SendAdHoc(recruiter_, candidate_, "nope", std::nullopt).status()), "unknown_package");
+}
+
+TEST_F(ChecksTest, CertnKindOfferedOnlyWhileConnected) {
+  SetUpApplication();
+  auto kinds = plans_->OfferedKinds(admin_);
+  ASSERT_TRUE(kinds.ok());
+  EXPECT_EQ(kinds->size(), 3u);
+  gateway_.expected_key = "someone-else";
+  ASSERT_OK(integrations_->Verify(admin_));
+  kinds = plans_->OfferedKinds(admin_);
+  EXPECT_EQ(kinds->size(), 2u);
+  ActivitySettings settings;
+  settings.Set("package_id", std::string("pkg-basic"));
+  auto added = plans_->AddActivity(admin_, job_, StageNamed(admin_, job_, "Screen"), "certn_background_check", settings);
+  EXPECT_EQ(ErrorCode(added.status()), "certn_not_connected");
+}
+
+TEST_F(ChecksTest, CertnActivityRefusesBadSettings) {
+  SetUpApplication();
+  StageId screen = StageNamed(admin_, job_, "Screen");
+  ActivitySettings unknown_package;
+  unknown_package.Set("package_id", std::string("pkg-nope"));
+  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", unknown_package).status()),
+            "unknown_package");
+  ActivitySettings extra;
+  extra.Set("package_id", std::string("pkg-basic"));
+  extra.Set("colour", std::string("red"));
+  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", extra).status()),
+            "invalid_settings");
+  ActivitySettings wrong_type;
+  wrong_type.Set("package_id", std::string("pkg-basic"));
+  wrong_type.Set("auto_send", std::string("yes"));
+  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", wrong_type).status()),
+            "invalid_settings");
+  EXPECT_EQ(ErrorCode(plans_->AddActivity(recruiter_, job_, screen, "interview", {}).status()), "admin_only");
+}
+
+TEST_F(ChecksTest, ConnectStoresSecretsEncryptedAndMasked) {
+  SetUpApplication();
+  auto view = integrations_->Get(admin_);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->masked_api_key, "\u2022\u2022\u2022\u2022am-1");
+  auto stored = InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->api_key_encrypted.find("key-for"), std::string::npos);
+  EXPECT_EQ(stored->webhook_secret_encrypted.find(kSecret), std::string::npos);
+  EXPECT_EQ(integrations_->Get(recruiter_).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ChecksTest, TwoTeamsCannotClaimOneCertnTeam) {
+  SetUpApplication();
+  auto issued = accounts_->CreateTeam("Copycat");
+  ASSERT_TRUE(issued.ok());
+  Principal copycat{issued->team, issued->user, Role::kAdmin};
+  // The same key answers for the same Certn team.
+  auto view = integrations_->Connect(copycat, {"key-for-certn-team-1", CertnRegion::kSandbox, kSecret});
+  EXPECT_EQ(ErrorCode(view.status()), "certn_team_claimed");
+}
+
+}  // namespace
+}  // namespace stagecheck::plugintest

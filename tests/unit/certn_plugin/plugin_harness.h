@@ -1,0 +1,150 @@
+// An in-process Certn plugin over a real SQLite store, with a scripted
+// in-memory Certn gateway and a hand-driven clock: fast, deterministic tests
+// of send, auto-send, apply, webhook and report rules.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "adapters/crypto/aes_gcm_cipher.h"
+#include "adapters/crypto/openssl_crypto.h"
+#include "core/services/accounts.h"
+#include "core/services/applications.h"
+#include "core/services/group_commit.h"
+#include "core/services/plans.h"
+#include "gtest/gtest.h"
+#include "plugin/certn/checks.h"
+#include "plugin/certn/kind.h"
+#include "plugin/certn/webhook.h"
+#include "plugin/certn/worker.h"
+#include "tests/support/store/faulty_store.h"
+#include "tests/support/store/test_store.h"
+
+namespace stagecheck::plugintest {
+
+class ManualClock final : public Clock {
+ public:
+  absl::Time Now() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ += d;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+};
+
+// Scripted Certn: cases live in memory; faults can be queued per operation.
+class ScriptedGateway final : public CertnGateway {
+ public:
+  absl::StatusOr<CertnVerification> Verify(const CertnCredentials& creds) override;
+  absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;
+  absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds, const CertnOrder& order) override;
+  absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::StatusOr<CertnCase> CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
+                                             const std::string& report_file_id,
+                                             int64_t max_bytes) override;
+
+  // Moves a case to a new state (as Certn would before a webhook).
+  void SetStatus(const std::string& case_id, CheckStatus status, std::string overall,
+                 std::vector<CertnCheckResult> checks = {});
+  void FailNext(std::string operation, absl::Status status, int times = 1);
+  int calls(const std::string& operation) const;
+  std::vector<CertnOrder> orders() const;
+  std::string last_case_id() const;
+  static std::string PdfFor(const std::string& case_id);
+
+  std::vector<CertnPackage> packages = {
+      {"pkg-basic", "Basic", {"CRIMINAL_RECORD_1"}},
+      {"pkg-premium", "Premium Package", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}},
+  };
+  std::string expected_key = "certn-key-0001";
+
+ private:
+  absl::Status Enter(const std::string& operation, const CertnCredentials& creds);
+
+  mutable std::mutex mu_;
+  std::map<std::string, int> calls_;
+  std::map<std::string, std::vector<absl::Status>> faults_;
+  std::map<std::string, CertnCase> cases_;
+  std::map<std::string, std::string> case_by_reference_;
+  std::vector<CertnOrder> orders_;
+  std::string last_case_id_;
+};
+
+class PluginHarness : public testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A team with a connected Certn integration; returns its admin.
+  Principal NewTeam(const std::string& certn_team_id = "certn-team-1");
+  Principal Recruiter(const Principal& admin);
+  // A job with stages "Screen" and "Background" (a Certn activity with pkg-basic).
+  JobId NewJob(const Principal& admin, bool auto_send = false);
+  CandidateId NewCandidate(const Principal& who, std::optional<std::string> email = "ada@example.com",
+                           std::vector<std::string> tags = {});
+  ApplicationId NewApplication(const Principal& who, const CandidateId& c, const JobId& j);
+  ActivityId CertnActivity(const Principal& who, const JobId& job);
+  StageId StageNamed(const Principal& who, const JobId& job, const std::string& name);
+  // Runs due work until nothing is due; returns how many items ran.
+  int Drain();
+  BackgroundCheck Check(const Principal& who, const CheckId& id);
+  std::vector<FeedEvent> FeedOf(const Principal& who, const CandidateId& c);
+  // Sends a webhook through the receiver and waits for its answer.
+  certn_plugin::WebhookAnswer Deliver(certn_plugin::WebhookRequest request);
+  certn_plugin::WebhookRequest SignedEvent(const std::string& delivery_id, const std::string& case_id,
+                                           const std::string& event_type = "CASE_STATUS_CHANGED",
+                                           bool with_team_header = false);
+  int64_t CountRows(const std::string& sql_table);
+
+  const std::string kSecret = "whsec_test_secret_0001";
+  std::unique_ptr<storetest::TestDatabase> db_;
+  std::unique_ptr<Store> real_store_;
+  std::unique_ptr<storetest::FaultyStore> store_;
+  crypto::OpenSslCrypto crypto_;
+  crypto::UuidGenerator ids_;
+  ManualClock clock_;
+  NullLogger log_;
+  NullMetrics metrics_;
+  std::unique_ptr<Cipher> cipher_;
+  ActivityKindRegistry kinds_;
+  std::unique_ptr<Deps> deps_;
+  ScriptedGateway gateway_;
+  std::unique_ptr<certn_plugin::Integrations> integrations_;
+  std::unique_ptr<certn_plugin::Checks> checks_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<certn_plugin::WebhookReceiver> webhook_;
+  std::unique_ptr<certn_plugin::Worker> worker_;
+  std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<Plans> plans_;
+  std::unique_ptr<Applications> applications_;
+  std::map<std::string, std::string> certn_team_of_;  // team id → certn team id
+};
+
+inline absl::Status StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+#define ASSERT_OK(expr)                          \
+  do {                                           \
+    absl::Status status_ = StatusOf(expr);       \
+    ASSERT_TRUE(status_.ok()) << status_;        \
+  } while (0)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                 \
+  auto lhs##_or = (expr);                               \
+  ASSERT_TRUE(lhs##_or.ok()) << lhs##_or.status();      \
+  auto lhs = *std::move(lhs##_or)
+
+}  // namespace stagecheck::plugintest

@@ -1,0 +1,300 @@
+#include <algorithm>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/certn/signature.h"
+#include "tests/unit/certn_plugin/plugin_harness.h"
+
+namespace stagecheck::plugintest {
+namespace {
+
+using certn_plugin::WebhookAnswer;
+using certn_plugin::WebhookRequest;
+
+class WebhookReceiverTest : public PluginHarness {
+ protected:
+  // A team with a sent, ordered check; returns the check and its case id.
+  void SetUpOrderedCheck() {
+    admin_ = NewTeam();
+    JobId job = NewJob(admin_);
+    candidate_ = NewCandidate(admin_);
+    app_ = NewApplication(admin_, candidate_, job);
+    certn_plugin::SendRequest send{CertnActivity(admin_, job), std::nullopt};
+    auto created = checks_->Send(admin_, app_, send, std::nullopt);
+    ASSERT_TRUE(created.ok()) << created.status();
+    check_ = created->id;
+    Drain();
+    case_id_ = gateway_.last_case_id();
+    ASSERT_FALSE(case_id_.empty());
+  }
+  int64_t Deliveries(const std::string& verdict) {
+    auto list = InTransaction<std::vector<WebhookDelivery>>(
+        *store_, [&](UnitOfWork& uow) { return uow.ListDeliveries(std::nullopt, 1000); });
+    EXPECT_TRUE(list.ok());
+    return std::count_if(list->begin(), list->end(),
+                         [&](const WebhookDelivery& d) { return VerdictName(d.verdict) == verdict; });
+  }
+
+  Principal admin_;
+  CandidateId candidate_;
+  ApplicationId app_;
+  CheckId check_;
+  std::string case_id_;
+};
+
+TEST_F(WebhookReceiverTest, SignedDeliveryIsRecordedAndTheCaseFetched) {
+  SetUpOrderedCheck();
+  gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  WebhookAnswer answer = Deliver(SignedEvent("d-1", case_id_));
+  EXPECT_EQ(answer.http_status, 200);
+  EXPECT_EQ(answer.code, "applied");
+  int fetches_before = gateway_.calls("get_case");
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
+  auto integration = InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+  ASSERT_TRUE(integration.ok());
+  EXPECT_EQ(integration->last_delivery_at, clock_.Now());
+}
+
+TEST_F(WebhookReceiverTest, CertnSignatureWithTeamHeaderIsAccepted) {
+  SetUpOrderedCheck();
+  WebhookAnswer answer = Deliver(SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true));
+  EXPECT_EQ(answer.http_status, 200) << answer.detail;
+  EXPECT_EQ(answer.code, "applied");
+}
+
+TEST_F(WebhookReceiverTest, BadSignatureIs401AndChangesNothing) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_);
+  r.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_wrong_secret_000", r.body);
+  int64_t deliveries = CountRows("webhook_deliveries");
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.http_status, 401);
+  EXPECT_EQ(answer.code, "bad_signature");
+  EXPECT_EQ(answer.detail.find(kSecret), std::string::npos);
+  EXPECT_EQ(CountRows("webhook_deliveries"), deliveries);
+  EXPECT_EQ(Drain(), 0);
+}
+
+TEST_F(WebhookReceiverTest, MissingSignatureIs401) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_);
+  r.x_signature.reset();
+  EXPECT_EQ(Deliver(r).http_status, 401);
+}
+
+TEST_F(WebhookReceiverTest, StaleCertnSignatureIs401) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true);
+  clock_.Advance(absl::Minutes(6));
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.http_status, 401);
+  EXPECT_EQ(answer.code, "stale_signature");
+}
+
+TEST_F(WebhookReceiverTest, UnknownCertnTeamIs401) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true);
+  r.certn_team_id = "certn-team-nobody";
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.http_status, 401);
+  EXPECT_EQ(answer.code, "unknown_team");
+}
+
+TEST_F(WebhookReceiverTest, OversizedBodyIs413) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_);
+  r.body.append(256 * 1024, ' ');
+  EXPECT_EQ(Deliver(r).http_status, 413);
+}
+
+TEST_F(WebhookReceiverTest, NotJsonIs400) {
+  SetUpOrderedCheck();
+  WebhookRequest r;
+  r.body = "not json at all";
+  r.x_signature = certn_plugin::SignXSignature(crypto_, kSecret, r.body);
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.http_status, 400);
+  EXPECT_EQ(answer.code, "invalid_json");
+}
+
+TEST_F(WebhookReceiverTest, JsonWithoutEventFieldsIs400) {
+  SetUpOrderedCheck();
+  WebhookRequest r;
+  r.body = R"({"id":"d-1"})";
+  r.x_signature = certn_plugin::SignXSignature(crypto_, kSecret, r.body);
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.http_status, 400);
+  EXPECT_EQ(answer.code, "invalid_event");
+}
+
+TEST_F(WebhookReceiverTest, UnknownEventTypeIsStoredAsIgnored) {
+  SetUpOrderedCheck();
+  WebhookAnswer answer = Deliver(SignedEvent("d-1", case_id_, "SOMETHING_NEW"));
+  EXPECT_EQ(answer.http_status, 200);
+  EXPECT_EQ(answer.code, "ignored");
+  EXPECT_EQ(Deliveries("ignored"), 1);
+  EXPECT_EQ(Drain(), 0);
+}
+
+TEST_F(WebhookReceiverTest, SameDeliveryTwiceIsADuplicate) {
+  SetUpOrderedCheck();
+  EXPECT_EQ(Deliver(SignedEvent("d-1", case_id_)).code, "applied");
+  EXPECT_EQ(Deliver(SignedEvent("d-1", case_id_)).code, "duplicate");
+  EXPECT_EQ(Deliveries("applied"), 1);
+}
+
+TEST_F(WebhookReceiverTest, DuplicateStormIsAppliedOnce) {
+  SetUpOrderedCheck();
+  gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  int fetches_before = gateway_.calls("get_case");
+  std::vector<std::future<WebhookAnswer>> answers;
+  for (int i = 0; i < 100; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] { return Deliver(SignedEvent("storm", case_id_)); }));
+  }
+  int applied = 0, duplicate = 0;
+  for (auto& f : answers) {
+    WebhookAnswer a = f.get();
+    EXPECT_EQ(a.http_status, 200);
+    applied += a.code == "applied";
+    duplicate += a.code == "duplicate";
+  }
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(duplicate, 99);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
+  BackgroundCheck check = Check(admin_, check_);
+  EXPECT_EQ(check.status, CheckStatus::kInProgress);
+  EXPECT_EQ(check.history.size(), 2u);  // invited, in_progress: once each
+}
+
+TEST_F(WebhookReceiverTest, ShuffledDeliveriesEndWhereTheInOrderSequenceEnds) {
+  SetUpOrderedCheck();
+  // Certn's state moves forward; deliveries (and so fetches) arrive shuffled.
+  std::vector<std::pair<CheckStatus, std::string>> states = {
+      {CheckStatus::kInProgress, "APPLICANT_STARTED"},
+      {CheckStatus::kPartial, "IN_PROGRESS"},
+      {CheckStatus::kComplete, "COMPLETE"}};
+  std::vector<int> order = {2, 0, 1};
+  for (int i : order) {
+    gateway_.SetStatus(case_id_, states[i].first, states[i].second);
+    Deliver(SignedEvent("d-" + std::to_string(i), case_id_));
+    Drain();
+    // Then Certn's view goes "back" (a late replica read): must not move us back.
+    gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+    Deliver(SignedEvent("late-" + std::to_string(i), case_id_));
+    Drain();
+  }
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kComplete);
+}
+
+TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
+  admin_ = NewTeam();
+  JobId job = NewJob(admin_);
+  candidate_ = NewCandidate(admin_);
+  app_ = NewApplication(admin_, candidate_, job);
+  auto created = checks_->Send(admin_, app_, {CertnActivity(admin_, job), std::nullopt}, std::nullopt);
+  ASSERT_TRUE(created.ok());
+  // The order is queued, not yet run: Certn's webhook for the case races it.
+  std::string future_case = "case-1-" + created->id.value().substr(0, 8);
+  WebhookAnswer answer = Deliver(SignedEvent("early", future_case, "CASE_STATUS_CHANGED", true));
+  EXPECT_EQ(answer.http_status, 200);
+  EXPECT_EQ(answer.code, "orphan");
+  Drain();  // runs the order, which adopts the orphan
+  EXPECT_EQ(gateway_.last_case_id(), future_case);
+  EXPECT_EQ(Deliveries("orphan"), 0);
+  EXPECT_EQ(Deliveries("applied"), 1);
+  EXPECT_EQ(Check(admin_, created->id).certn_case_id, future_case);
+}
+
+TEST_F(WebhookReceiverTest, UnknownCaseWithoutTeamHeaderIs503AndKeptUnverified) {
+  SetUpOrderedCheck();
+  WebhookAnswer answer = Deliver(SignedEvent("d-x", "case-nobody-knows"));
+  EXPECT_EQ(answer.http_status, 503);
+  EXPECT_EQ(answer.code, "case_not_known_yet");
+  EXPECT_EQ(Deliveries("unverified"), 1);
+  EXPECT_EQ(Drain(), 0);
+}
+
+TEST_F(WebhookReceiverTest, StoreDownIs503AndARetryLaterSucceeds) {
+  SetUpOrderedCheck();
+  store_->SetDown(true);
+  WebhookAnswer down = Deliver(SignedEvent("d-1", case_id_));
+  EXPECT_EQ(down.http_status, 503);
+  store_->SetDown(false);
+  EXPECT_EQ(Deliveries("applied"), 0);
+  WebhookAnswer retried = Deliver(SignedEvent("d-1", case_id_));
+  EXPECT_EQ(retried.http_status, 200);
+  EXPECT_EQ(retried.code, "applied");
+}
+
+TEST_F(WebhookReceiverTest, LookupFailureIs503AndNothingIsWritten) {
+  SetUpOrderedCheck();
+  WebhookRequest r = SignedEvent("d-1", case_id_);
+  int64_t before = CountRows("webhook_deliveries");
+  int64_t work_before = CountRows("work_items");
+  store_->FailNext(1);  // the first transaction: the team/case lookup
+  EXPECT_EQ(Deliver(r).http_status, 503);
+  EXPECT_EQ(CountRows("webhook_deliveries"), before);
+  EXPECT_EQ(CountRows("work_items"), work_before);
+}
+
+TEST_F(WebhookReceiverTest, RotatedSecretValidDuringGraceOnly) {
+  SetUpOrderedCheck();
+  ASSERT_OK(integrations_->RotateWebhookSecret(admin_, "whsec_rotated_secret_02"));
+  // Old secret: still valid inside the grace period.
+  EXPECT_EQ(Deliver(SignedEvent("old-1", case_id_)).http_status, 200);
+  WebhookRequest fresh = SignedEvent("new-1", case_id_);
+  fresh.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_rotated_secret_02", fresh.body);
+  EXPECT_EQ(Deliver(fresh).http_status, 200);
+  clock_.Advance(integrations_->config().secret_rotation_grace + absl::Seconds(1));
+  WebhookAnswer late = Deliver(SignedEvent("old-2", case_id_));
+  EXPECT_EQ(late.http_status, 401);
+  EXPECT_EQ(late.code, "bad_signature");
+  WebhookRequest fresh2 = SignedEvent("new-2", case_id_);
+  fresh2.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_rotated_secret_02", fresh2.body);
+  EXPECT_EQ(Deliver(fresh2).http_status, 200);
+}
+
+TEST_F(WebhookReceiverTest, OneTeamsSecretNeverSpeaksForAnother) {
+  SetUpOrderedCheck();
+  Principal other = NewTeam("certn-team-2");
+  (void)other;
+  // Team 2's Certn-Team-ID with a body naming team 1's case, signed with the
+  // shared test secret: verified as team 2, and team 1's check is untouched.
+  WebhookRequest r = SignedEvent("cross", case_id_, "CASE_STATUS_CHANGED", true);
+  r.certn_team_id = certn_team_of_[other.team.value()];
+  WebhookAnswer answer = Deliver(r);
+  EXPECT_EQ(answer.code, "orphan");
+  Drain();
+  EXPECT_EQ(Check(admin_, check_).history.size(), 1u);
+}
+
+TEST(WebhookEventParse, ReadsTheThinEvent) {
+  auto e = certn_plugin::ParseWebhookEvent(
+      R"({"id":"a","event_type":"CASE_REPORT_READY","object_id":"c","object_type":"CASE","extra":1})");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->event_type, "CASE_REPORT_READY");
+  EXPECT_TRUE(certn_plugin::IsKnownEvent(*e));
+}
+
+TEST(WebhookEventParse, RefusesMissingAndWrongTypedFields) {
+  for (const char* body : {R"({})", R"({"id":1,"event_type":"X","object_id":"c","object_type":"CASE"})",
+                           R"({"id":"a","event_type":"X","object_type":"CASE"})", R"([])", R"("str")",
+                           R"({"id":"","event_type":"X","object_id":"c","object_type":"CASE"})"}) {
+    EXPECT_FALSE(certn_plugin::ParseWebhookEvent(body).ok()) << body;
+  }
+}
+
+TEST(WebhookEventParse, UnknownObjectTypeIsNotKnown) {
+  auto e = certn_plugin::ParseWebhookEvent(
+      R"({"id":"a","event_type":"CASE_STATUS_CHANGED","object_id":"c","object_type":"APPLICATION"})");
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(certn_plugin::IsKnownEvent(*e));
+}
+
+}  // namespace
+}  // namespace stagecheck::plugintest
