@@ -1,5 +1,6 @@
 #include "adapters/http/router.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -107,7 +108,9 @@ void Router::operator()(Request request, Respond respond) const {
     }
     if (!matches) continue;
     if (route.method != request.method) {
-      allowed.push_back(route.method);
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+        allowed.push_back(route.method);
+      }
       continue;
     }
     // "/jobs/new" beats "/jobs/{id}" whatever the registration order.

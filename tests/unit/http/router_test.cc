@@ -79,6 +79,16 @@ TEST(Router, AnswersWrongMethodsWith405AndAllow) {
   EXPECT_TRUE(has_allow);
 }
 
+TEST(Router, ListsEachAllowedMethodOnce) {
+  Router router;
+  ASSERT_TRUE(router.Add("GET", "/jobs/{id}", Named("by-id")).ok());
+  ASSERT_TRUE(router.Add("GET", "/jobs/archived", Named("archived")).ok());
+  Response r = Call(router, Make("DELETE", "/jobs/archived"));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.back().first, "Allow");
+  EXPECT_EQ(r.headers.back().second, "GET");
+}
+
 TEST(Router, PrefersLiteralSegmentsOverParameters) {
   Router router;
   ASSERT_TRUE(router.Add("GET", "/jobs/{id}", Named("by-id")).ok());
