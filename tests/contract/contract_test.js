@@ -178,8 +178,11 @@ function probeBodies(schema) {
 function registeredRoutes() {
   const routes = [];
   const webhookPath = /kWebhookPath\s*=\s*"([^"]+)"/.exec(fs.readFileSync(path.join(SRC, 'plugin/certn/config.h'), 'utf8'))[1];
-  for (const file of fs.readdirSync(ROUTES_DIR).filter((f) => f.endsWith('_routes.cc'))) {
-    const text = fs.readFileSync(path.join(ROUTES_DIR, file), 'utf8');
+  const files = fs.readdirSync(ROUTES_DIR).filter((f) => f.endsWith('_routes.cc')).map((f) => path.join(ROUTES_DIR, f));
+  const consoleSrc = path.join(SRC, 'adapters/console/console.cc');
+  if (fs.existsSync(consoleSrc)) files.push(consoleSrc);
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
     const base = /const std::string base\s*=\s*"([^"]+)"/.exec(text);
     const re = /router\.Add\(\s*"(\w+)"\s*,\s*([^,]+?)\s*,/g;
     let m;
@@ -718,6 +721,17 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const echo = await call('verifyCertnWebhook', { query: { challenge: 'abc123' }, expect: 200 });
     assert.equal(echo.text, 'abc123');
     await call('verifyCertnWebhook', { expect: [400, 'missing_challenge'] });
+  });
+
+  await step('the web console', async () => {
+    const page = await call('consoleIndex', { expect: 200 });
+    assert.match(page.text, /<html/i);
+    const etag = page.headers.get('etag');
+    assert.ok(etag, 'the console page has an ETag');
+    await call('consoleIndex', { headers: { 'If-None-Match': etag }, expect: 304 });
+    const js = await call('consoleAsset', { params: { asset: 'app.js' }, expect: 200 });
+    assert.equal(js.mediaType, 'text/javascript');
+    await call('consoleAsset', { params: { asset: 'no-such-file.js' }, expect: [404, 'not_found'] });
   });
 
   await step('admin rotates the webhook secret', async () => {
