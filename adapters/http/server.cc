@@ -96,6 +96,16 @@ std::string NewRequestId() {
   return id;
 }
 
+bool IsSafeHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return value.find_first_of("\r\n", 0, 3) == std::string_view::npos;  // CR, LF or NUL
+}
+
 std::string_view Sv(boost::beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
 std::string Lowercase(std::string_view s) {
@@ -378,7 +388,9 @@ asio::awaitable<bool> Session::WriteResponse(Response response, unsigned version
                      ? static_cast<unsigned>(response.status)
                      : 500u);
   for (auto& [name, value] : response.headers) {
-    message.set(name, value);
+    // Beast 1.74 does not validate fields: a CR/LF from a handler would split
+    // the response.
+    if (IsSafeHeader(name, value)) message.set(name, value);
   }
   message.set("X-Request-Id", request_id);
   message.body() = std::move(response.body);

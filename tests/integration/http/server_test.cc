@@ -2,6 +2,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -384,6 +385,51 @@ TEST_F(ServerTest, RejectsAnUnresolvableHost) {
   options.host = "no such host.invalid";
   Server server(options, Echo());
   EXPECT_EQ(server.Start().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ServerTest, DropsHandlerHeadersThatWouldSplitTheResponse) {
+  StartServer([](Request, Respond respond) {
+    Response response = Response::Text(200, "ok");
+    response.SetHeader("X-Good", "fine");
+    response.SetHeader("X-Evil", "a\r\nSet-Cookie: stolen=1");
+    response.SetHeader("Bad Name", "v");
+    respond(std::move(response));
+  });
+  TestClient client(server_->port());
+  auto response = client.RoundTrip(Get("/"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->Header("x-good"), "fine");
+  EXPECT_FALSE(response->Header("x-evil").has_value());
+  EXPECT_FALSE(response->Header("set-cookie").has_value());
+  EXPECT_EQ(response->body, "ok");
+}
+
+TEST_F(ServerTest, SurvivesRandomGarbageAndKeepsServing) {
+  StartServer(Echo());
+  std::mt19937 rng(12345);  // fixed seed: reproducible inputs
+  const std::vector<std::string> seeds = {
+      Get("/x"), Post("/y", "{}"), "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "GET / HTTP/9.9\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n"};
+  for (int i = 0; i < 200; ++i) {
+    std::string input = seeds[i % seeds.size()];
+    for (int flips = rng() % 4; flips > 0 && !input.empty(); --flips) {
+      input[rng() % input.size()] = static_cast<char>(rng() % 256);
+    }
+    TestClient client(server_->port(), /*timeout_seconds=*/5);
+    ASSERT_TRUE(client.Send(input));
+    ::shutdown(client.fd(), SHUT_WR);
+    auto response = client.Read();
+    if (response.has_value()) {
+      EXPECT_TRUE(response->status == 200 || response->status == 400 || response->status == 404 ||
+                  response->status == 413 || response->status == 431)
+          << response->status;
+    }
+  }
+  TestClient client(server_->port());
+  auto response = client.RoundTrip(Get("/still-alive"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "GET /still-alive");
 }
 
 TEST_F(ServerTest, HttpOneZeroClosesAfterTheResponse) {
