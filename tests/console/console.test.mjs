@@ -17,20 +17,20 @@ async function admin(env) {
   await waitText(page.locator('#certn-status'), 'Not connected yet');
 
   // A wrong key is stored but not connected, with the reason in words.
-  await page.getByLabel('Certn API key').fill('wrong-certn-key-0000');
-  await page.getByLabel('Region').selectOption('north_america');
-  await page.getByLabel('Webhook secret').fill('demo-webhook-secret');
+  await page.getByLabel('Certn API key', { exact: true }).fill('wrong-certn-key-0000');
+  await page.getByLabel('Region', { exact: true }).selectOption('north_america');
+  await page.getByLabel('Webhook secret', { exact: true }).fill('demo-webhook-secret');
   await page.getByRole('button', { name: 'Connect' }).click();
   await waitText(page.locator('#certn-status'), 'Not connected: Certn did not accept this API key.');
 
   // The right key connects; Verify says so again.
-  await page.getByLabel('Certn API key').fill('demo-certn-api-key');
+  await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-key');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await waitText(page.locator('#certn-status'), 'Connected');
   await page.getByRole('button', { name: 'Verify API key' }).click();
   await waitText(page.getByRole('alert'), 'Verified: Certn accepted the API key.');
   assert(await page.locator('#masked-key').textContent() === '••••-key', 'the API key is shown masked');
-  const webhookUrl = await page.getByLabel('Webhook URL').inputValue();
+  const webhookUrl = await page.getByLabel('Webhook URL', { exact: true }).inputValue();
   assert(webhookUrl === env.webhookUrl, `webhook URL ${webhookUrl} != ${env.webhookUrl}`);
   await page.getByRole('button', { name: 'Copy webhook URL' }).click();
   await page.getByRole('button', { name: 'Copied' }).waitFor();
@@ -38,10 +38,10 @@ async function admin(env) {
   await waitText(page.locator('#last-delivery'), 'No deliveries yet');
 
   // Team default package: the dropdown is filled live from Certn (HR checks only).
-  const teamPackages = await page.getByLabel('Default package').locator('option').allTextContents();
+  const teamPackages = await page.getByLabel('Default package', { exact: true }).locator('option').allTextContents();
   assert(teamPackages.includes('Basic criminal record') && !teamPackages.includes('Tenant screening'),
     `team packages: ${teamPackages}`);
-  await page.getByLabel('Default package').selectOption('pkg-standard');
+  await page.getByLabel('Default package', { exact: true }).selectOption('pkg-standard');
   await page.getByRole('button', { name: 'Save default package' }).click();
   await waitText(page.getByRole('alert'), 'The team default package was saved.');
   assert((await env.api('admin', 'GET', '/team')).default_package_id === 'pkg-standard', 'team default saved');
@@ -49,18 +49,18 @@ async function admin(env) {
 
   // Rotating the webhook secret keeps the old one for a grace period.
   await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
-  await page.getByRole('dialog').getByLabel('New webhook secret').fill('demo-webhook-secret-rotated');
+  await page.getByRole('dialog').getByLabel('New webhook secret', { exact: true }).fill('demo-webhook-secret-rotated');
   await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
   await waitText(page.getByRole('alert'), 'The webhook secret was rotated.');
   await waitText(page.locator('.hint'), 'The previous secret stays valid until');
 
   // Jobs and the interview plan.
   await page.getByRole('link', { name: 'Jobs & interview plans' }).click();
-  await page.getByLabel('Job title').fill('Backend Engineer');
+  await page.getByLabel('Job title', { exact: true }).fill('Backend Engineer');
   await page.getByRole('button', { name: 'Create job' }).click();
   await page.getByRole('heading', { name: 'Backend Engineer', level: 1 }).waitFor();
   for (const name of ['Applied', 'Background check', 'Offer', 'Temp']) {
-    await page.getByLabel('New stage name').fill(name);
+    await page.getByLabel('New stage name', { exact: true }).fill(name);
     await page.getByRole('button', { name: 'Add stage' }).click();
     const count = ['Applied', 'Background check', 'Offer', 'Temp'].indexOf(name) + 1;
     await page.waitForFunction((n) => document.querySelectorAll('#plan-stages input[name="stage_name"]').length === n
@@ -68,7 +68,7 @@ async function admin(env) {
   }
   const stageNames = async () => page.locator('#plan-stages input[name="stage_name"]').evaluateAll((els) => els.map((e) => e.value));
   // Rename, reorder (keyboard), remove.
-  await page.getByLabel('Stage 4 name').fill('Onsite');
+  await page.getByLabel('Stage 4 name', { exact: true }).fill('Onsite');
   await page.getByRole('button', { name: 'Rename stage Temp' }).click();
   await page.getByRole('button', { name: 'Move Onsite up' }).waitFor();
   await page.getByRole('button', { name: 'Move Onsite up' }).focus();
@@ -82,12 +82,12 @@ async function admin(env) {
   // Add activity → Certn background check → package dropdown from Certn → auto-send.
   await page.getByRole('button', { name: 'Add activity to Background check' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Activity').selectOption('certn_background_check');
-  await dialog.getByLabel('Package').locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
-  const offered = await dialog.getByLabel('Package').locator('option').allTextContents();
+  await dialog.getByLabel('Activity', { exact: true }).selectOption('certn_background_check');
+  await dialog.getByLabel('Package', { exact: true }).locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  const offered = await dialog.getByLabel('Package', { exact: true }).locator('option').allTextContents();
   assert(!offered.includes('Tenant screening'), `tenant-only package offered: ${offered}`);
-  await dialog.getByLabel('Package').selectOption('pkg-basic');
-  await dialog.getByLabel('Auto-send when an application enters this stage').check();
+  await dialog.getByLabel('Package', { exact: true }).selectOption('pkg-basic');
+  await dialog.getByLabel('Auto-send when an application enters this stage', { exact: true }).check();
   await dialog.getByRole('button', { name: 'Add activity' }).click();
   await waitText(page.locator('#plan-stages .activity'), 'Package: Basic criminal record');
   const plan = async () => (await env.api('admin', 'GET', `/jobs/${(await env.api('admin', 'GET', '/jobs')).items[0].id}/interview-plan`));
@@ -95,14 +95,14 @@ async function admin(env) {
   assert(activity.kind === 'certn_background_check' && activity.settings.package_id === 'pkg-basic' && activity.settings.auto_send === true,
     `activity: ${JSON.stringify(activity)}`);
   // The auto-send toggle on the plan.
-  const toggle = page.getByLabel('Send automatically when an application enters this stage');
+  const toggle = page.getByLabel('Send automatically when an application enters this stage', { exact: true });
   await toggle.uncheck();
   await page.waitForFunction(() => !document.querySelector('.auto-send').disabled);
   activity = (await plan()).stages[1].activities[0];
   assert(activity.settings.auto_send === false, 'auto-send turned off');
 
   // Job default package.
-  await page.getByLabel('Job default package').selectOption('pkg-professional');
+  await page.getByLabel('Job default package', { exact: true }).selectOption('pkg-professional');
   await page.getByRole('button', { name: 'Save job' }).click();
   await waitText(page.getByRole('alert'), 'The job was saved.');
   await env.screenshot(page, 'admin-interview-plan');
@@ -125,13 +125,13 @@ async function recruiter(env) {
   assert(await page.getByRole('link', { name: 'Certn settings' }).count() === 0, 'recruiters see no admin settings');
 
   // Create a candidate (with tags and email), then an application.
-  await page.getByLabel('First name').fill('Ada');
-  await page.getByLabel('Last name').fill('Lovelace');
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Tags').fill('engineering, referral');
+  await page.getByLabel('First name', { exact: true }).fill('Ada');
+  await page.getByLabel('Last name', { exact: true }).fill('Lovelace');
+  await page.getByLabel('Email', { exact: true }).fill('ada@example.com');
+  await page.getByLabel('Tags', { exact: true }).fill('engineering, referral');
   await page.getByRole('button', { name: 'Create candidate' }).click();
   await page.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
-  await page.getByLabel('Job').selectOption(job.id);
+  await page.getByLabel('Job', { exact: true }).selectOption(job.id);
   await page.getByRole('button', { name: 'Create application' }).click();
   await page.getByRole('heading', { name: 'Ada Lovelace — Data Analyst' }).waitFor();
   await page.evaluate(() => { window.__sameDocument = true; });
@@ -141,10 +141,10 @@ async function recruiter(env) {
   assert(stages.length === 3 && stages[0].startsWith('Applied'), `stages: ${stages}`);
   await page.getByRole('button', { name: 'Send background check (Background check)' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send background check' });
-  await dialog.getByLabel('Package').locator('option[value="pkg-standard"]').waitFor({ state: 'attached' });
-  assert(await dialog.getByLabel('Package').inputValue() === 'pkg-standard', 'the stage package is preselected');
-  await dialog.getByLabel('Package').selectOption('pkg-basic');  // changeable
-  await dialog.getByLabel('Package').selectOption('pkg-standard');
+  await dialog.getByLabel('Package', { exact: true }).locator('option[value="pkg-standard"]').waitFor({ state: 'attached' });
+  assert(await dialog.getByLabel('Package', { exact: true }).inputValue() === 'pkg-standard', 'the stage package is preselected');
+  await dialog.getByLabel('Package', { exact: true }).selectOption('pkg-basic');  // changeable
+  await dialog.getByLabel('Package', { exact: true }).selectOption('pkg-standard');
   await dialog.getByRole('button', { name: 'Send' }).click();
   const check = page.locator('#application-stages .check').first();
   await waitText(check.locator('.badge'), 'Pending');
@@ -187,7 +187,7 @@ async function recruiter(env) {
   assert(fromCertn.length > 100 && fromCertn.subarray(0, 5).toString() === '%PDF-', 'the fake served a PDF');
   assert(Buffer.compare(downloaded, fromCertn) === 0, `the downloaded PDF (${downloaded.length} bytes) differs from Certn's (${fromCertn.length})`);
   assert(file.suggestedFilename() === `Certn_Report_${certnCase.short_id}.pdf`, `file name ${file.suggestedFilename()}`);
-  await waitText(page.locator('#activity-feed'), 'omplete');
+  await waitText(page.locator('#activity-feed'), 'Certn status: Complete');
   const shot = await env.screenshot(page, 'recruiter-application-tab');
   env.publishDocsImage(shot);
 
@@ -195,7 +195,7 @@ async function recruiter(env) {
   await page.getByRole('link', { name: 'Candidate profile' }).click();
   await waitText(page.locator('#candidate-files'), `Certn_Report_${certnCase.short_id}.pdf`);
   await page.locator('#activity-feed li').first().waitFor();
-  await page.getByLabel('Package').selectOption('pkg-basic');
+  await page.getByLabel('Package', { exact: true }).selectOption('pkg-basic');
   await page.getByRole('button', { name: 'Send background check' }).click();
   await waitText(page.getByRole('alert'), 'The background check was sent.');
   await waitText(page.locator('#adhoc-checks .badge'), 'Pending');
@@ -234,23 +234,23 @@ async function errorsAndRoles(env) {
   assert(await page.getByRole('link', { name: 'Certn settings' }).count() === 0, 'no admin link for recruiters');
   await page.goto(`${env.baseUrl}/#/admin/certn`);
   await waitText(page.getByRole('alert'), 'only available to team admins');
-  assert(await page.getByLabel('Certn API key').count() === 0, 'the admin form is not shown');
+  assert(await page.getByLabel('Certn API key', { exact: true }).count() === 0, 'the admin form is not shown');
   await page.goto(`${env.baseUrl}/#/admin/jobs`);
   await waitText(page.getByRole('alert'), 'only available to team admins');
   await env.screenshot(page, 'recruiter-admin-denied');
 
   // No email: the send fails with a sentence, never raw JSON.
   await page.getByRole('link', { name: 'Candidates', exact: true }).click();
-  await page.getByLabel('First name').fill('Grace');
-  await page.getByLabel('Last name').fill('Hopper');
+  await page.getByLabel('First name', { exact: true }).fill('Grace');
+  await page.getByLabel('Last name', { exact: true }).fill('Hopper');
   await page.getByRole('button', { name: 'Create candidate' }).click();
   await page.getByRole('heading', { name: 'Grace Hopper', level: 1 }).waitFor();
-  await page.getByLabel('Job').selectOption(job.id);
+  await page.getByLabel('Job', { exact: true }).selectOption(job.id);
   await page.getByRole('button', { name: 'Create application' }).click();
   await page.getByRole('heading', { name: 'Grace Hopper — Support Lead' }).waitFor();
   await page.getByRole('button', { name: 'Send background check (Screening)' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send background check' });
-  await dialog.getByLabel('Package').locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  await dialog.getByLabel('Package', { exact: true }).locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
   await dialog.getByRole('button', { name: 'Send' }).click();
   const error = dialog.getByRole('alert');
   await waitText(error, 'This candidate has no email address.');
@@ -261,7 +261,7 @@ async function errorsAndRoles(env) {
   await dialog.waitFor({ state: 'detached' });
 
   // Auto-send on stage move: without an email it records the error…
-  await page.getByLabel('Move to stage').selectOption({ label: 'Screening' });
+  await page.getByLabel('Move to stage', { exact: true }).selectOption({ label: 'Screening' });
   await page.getByRole('button', { name: 'Move application' }).click();
   const screening = page.locator('#application-stages > li', { hasText: 'Screening' });
   await waitText(screening.locator('h3'), 'Current stage');
@@ -269,15 +269,15 @@ async function errorsAndRoles(env) {
   await waitText(screening.locator('.labels'), 'CERTN - Error (No Email)');
   // …and once the candidate has an email, moving in again sends it.
   await page.getByRole('link', { name: 'Candidate profile' }).click();
-  await page.getByLabel('Email').fill('grace@example.com');
+  await page.getByLabel('Email', { exact: true }).fill('grace@example.com');
   await page.getByRole('button', { name: 'Save candidate' }).click();
   await waitText(page.getByRole('alert'), 'The candidate was saved.');
   await page.goBack();
   await page.getByRole('heading', { name: 'Grace Hopper — Support Lead' }).waitFor();
-  await page.getByLabel('Move to stage').selectOption({ label: 'Applied' });
+  await page.getByLabel('Move to stage', { exact: true }).selectOption({ label: 'Applied' });
   await page.getByRole('button', { name: 'Move application' }).click();
   await waitText(page.getByRole('alert'), 'The application was moved.');
-  await page.getByLabel('Move to stage').selectOption({ label: 'Screening' });
+  await page.getByLabel('Move to stage', { exact: true }).selectOption({ label: 'Screening' });
   await page.getByRole('button', { name: 'Move application' }).click();
   await waitText(page.getByRole('alert'), 'A background check was sent automatically.');
   await waitText(screening.locator('.check').first().locator('.badge'), 'Pending');

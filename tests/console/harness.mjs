@@ -2,10 +2,11 @@
 // real `stagecheck serve`, bootstraps a team with admin and recruiter tokens,
 // and drives Debian's Chromium through playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const STAGECHECK = process.env.STAGECHECK_BIN;
@@ -49,6 +50,17 @@ function startServer(name, bin, args, env) {
   });
 }
 
+// A free loopback port. `serve --listen 127.0.0.1:0` would advertise port 0
+// in the webhook URL (the public URL is derived from --listen before binding),
+// so the test picks the port itself.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
 function cli(args, env) {
   return JSON.parse(execFileSync(STAGECHECK, args, { env: { ...process.env, ...env }, encoding: 'utf8' }).trim().split('\n').pop());
 }
@@ -66,16 +78,19 @@ export class Env {
     const team = cli(['team', 'create', 'Acme Talent', '--db', db], env);
     this.adminToken = team.token;
     this.recruiterToken = cli(['token', 'create', '--db', db, '--team', team.team_id, '--role', 'recruiter', '--name', 'Rita'], env).token;
+    const port = await freePort();
     this.server = await startServer('stagecheck', STAGECHECK,
-      ['serve', '--db', db, '--listen', '127.0.0.1:0', '--certn-base-url', this.certnUrl, '--log-level', 'warning'], env);
+      ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--public-url', `http://127.0.0.1:${port}`,
+        '--certn-base-url', this.certnUrl, '--log-level', 'warning'], env);
     this.baseUrl = `http://127.0.0.1:${this.server.port}`;
     this.webhookUrl = `${this.baseUrl}/certn/certnWebhookHandler`;
     await this.control('POST', '/_control/accounts', { ...DEMO_ACCOUNT, webhook_url: this.webhookUrl });
+    // chromium.launch() gives every run a fresh, throwaway user-data dir.
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${path.join(this.dir, 'chromium')}`],
+        '--disable-sync', '--no-first-run', '--disable-quic'],
     });
     return this;
   }
@@ -165,7 +180,7 @@ export class Env {
 
   async signIn(page, role) {
     await page.goto(`${this.baseUrl}/`);
-    await page.getByLabel('API token').fill(role === 'admin' ? this.adminToken : this.recruiterToken);
+    await page.getByLabel('API token', { exact: true }).fill(role === 'admin' ? this.adminToken : this.recruiterToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#who-label').filter({ hasText: role === 'admin' ? 'Admin' : 'Recruiter' }).waitFor();
     const url = page.url();
@@ -209,6 +224,10 @@ export async function run(scenarios) {
   }
   const env = new Env();
   const started = Date.now();
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  for (const f of readdirSync(OUTPUT_DIR)) {
+    if (f.startsWith(`FAILED-${name}-`)) rmSync(path.join(OUTPUT_DIR, f));
+  }
   let code = 0;
   try {
     await env.start();

@@ -4,7 +4,7 @@ import * as api from './api.js';
 import { h, field, select, messageBox, busy, time, formatTime, openDialog, notice } from './dom.js';
 
 const POLL_MS = 2000;
-const ACTIVE = new Set(['invited', 'in_progress', 'partial']);
+const ACTIVE = new Set(['queued', 'invited', 'in_progress', 'partial']);
 
 // "Show more" paging over an API list ({items, next}).
 export function pager(list, fetchPage, renderItem, emptyText) {
@@ -158,12 +158,23 @@ export async function candidateView(root, ctx, candidateId) {
   const adhocPackage = h('select', { name: 'adhoc_package' }, h('option', { value: '' }, 'Loading packages…'));
   const adhocSend = h('button', { type: 'submit' }, 'Send background check');
   const adhocForm = h('form', { class: 'inline-form', 'aria-label': 'Ad-hoc background check' }, field('Package', adhocPackage), adhocSend);
+  let adhocTimer = null;
+  let adhocSignature = '';
+  ctx.onCleanup(() => clearTimeout(adhocTimer));
+  // Polls while an ad-hoc check is open, like the application tab.
   async function loadAdhoc() {
+    clearTimeout(adhocTimer);
     try {
       const checks = await api.get(`${base}/background-checks`);
-      adhocList.replaceChildren(...(checks.items.length ? checks.items.map((c) => h('li', {}, checkSummary(c, candidateId)))
-        : [h('li', { class: 'muted' }, 'No ad-hoc checks.')]));
-    } catch (e) { adhocBox.error(e.message); }
+      if (!ctx.alive()) return;
+      const sig = JSON.stringify(checks.items);
+      if (sig !== adhocSignature) {
+        adhocSignature = sig;
+        adhocList.replaceChildren(...(checks.items.length ? checks.items.map((c) => h('li', {}, checkSummary(c, candidateId)))
+          : [h('li', { class: 'muted' }, 'No ad-hoc checks.')]));
+      }
+      if (checks.items.some((c) => ACTIVE.has(c.status))) adhocTimer = setTimeout(loadAdhoc, POLL_MS);
+    } catch (e) { if (ctx.alive()) adhocBox.error(e.message); }
   }
   api.packages().then((items) => {
     adhocPackage.replaceChildren(...packageSelect(items, ctx.me.team && ctx.me.team.default_package_id).children);
@@ -250,7 +261,7 @@ function statusBadge(check) {
 }
 
 // Status, labels, history, results link and PDF of one check.
-function checkSummary(check, candidateId, { onReport } = {}) {
+function checkSummary(check, candidateId, { onReport, onRefresh } = {}) {
   const parts = [
     h('div', { class: 'check-head' }, statusBadge(check),
       h('span', {}, ` ${check.package_name || check.package_id}`),
@@ -265,6 +276,17 @@ function checkSummary(check, candidateId, { onReport } = {}) {
     const view = h('button', { type: 'button', class: 'secondary small', id: `report-${check.id}` }, 'View report');
     view.addEventListener('click', () => onReport(check, view));
     links.push(view);
+  }
+  if (onReport && ACTIVE.has(check.status) && check.certn_case_id) {
+    const pull = h('button', { type: 'button', class: 'secondary small', id: `refresh-${check.id}` }, 'Refresh status');
+    pull.addEventListener('click', () => busy(pull, async () => {
+      try {
+        await api.post(`/background-checks/${api.seg(check.id)}/refresh`);
+        notice('The status was refreshed from Certn.');
+        if (onRefresh) await onRefresh();
+      } catch (e) { notice(e.message); }
+    }));
+    links.push(pull);
   }
   if (check.report_file_id) {
     const dl = h('button', { type: 'button', class: 'secondary small', id: `pdf-${check.id}` }, 'Download PDF');
@@ -403,13 +425,13 @@ export async function applicationView(root, ctx, applicationId) {
         button.addEventListener('click', () => sendDialog({ stage: s, a }, button));
         return h('li', { class: 'activity certn', dataset: { activityId: a.id } },
           h('h4', {}, 'Certn background check'),
-          check ? checkSummary(check, tab.candidate.id, { onReport: showReport }) : h('p', { class: 'muted' }, 'Not sent yet.'),
+          check ? checkSummary(check, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }) : h('p', { class: 'muted' }, 'Not sent yet.'),
           (!check || !ACTIVE.has(check.status)) ? h('div', { class: 'actions' }, button) : null,
           a.earlier_checks.length ? h('details', {}, h('summary', {}, `Earlier checks (${a.earlier_checks.length})`),
-            a.earlier_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport }))) : null);
+            a.earlier_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }))) : null);
       })) : h('p', { class: 'muted' }, 'No activities.'))));
     otherEl.replaceChildren(...(tab.other_checks.length ? [h('h2', {}, 'Other background checks'),
-      ...tab.other_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport }))] : []));
+      ...tab.other_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }))] : []));
     if (focusedId) {
       const again = document.getElementById(focusedId);
       if (again && again !== document.activeElement) again.focus();
