@@ -45,11 +45,45 @@ void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view
 
 }  // namespace
 
-void FileSink::Write(std::string_view line) {
+FileSink::FileSink(std::FILE* file) : file_(file) {
+  flusher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
+      FlushLocked();
+    }
+  });
+}
+
+FileSink::~FileSink() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  flusher_.join();
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), file_);
-  std::fputc('\n', file_);
+  FlushLocked();
+}
+
+void FileSink::Write(std::string_view line) {
+  constexpr size_t kBatchBytes = 32 * 1024;
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.append(line);
+  pending_.push_back('\n');
+  if (pending_.size() >= kBatchBytes) FlushLocked();
+}
+
+void FileSink::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  FlushLocked();
+}
+
+void FileSink::FlushLocked() {
+  if (pending_.empty()) return;
+  std::fwrite(pending_.data(), 1, pending_.size(), file_);
   std::fflush(file_);
+  pending_.clear();
 }
 
 void OstreamSink::Write(std::string_view line) {

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -92,6 +93,29 @@ TEST(JsonLogger, WritesToAnOstreamFromManyThreads) {
     ++count;
   }
   EXPECT_EQ(count, 400);
+}
+
+TEST(FileSink, DeliversEveryLineByFlushAndOnDestruction) {
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  {
+    auto sink = std::make_shared<FileSink>(file);
+    JsonLogger logger(sink);
+    logger.Log(LogLevel::kInfo, "one", {});
+    sink->Flush();
+    EXPECT_GT(std::ftell(file), 0);
+    for (int i = 0; i < 2000; ++i) logger.Log(LogLevel::kInfo, "many", {{"i", "x"}});
+  }
+  std::rewind(file);
+  int lines = 0;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof(buffer), file) != nullptr) {
+    rapidjson::Document doc;
+    EXPECT_FALSE(doc.Parse(buffer).HasParseError()) << buffer;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2001);
+  std::fclose(file);
 }
 
 TEST(SecretNames, AreRecognised) {
