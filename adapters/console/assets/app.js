@@ -88,6 +88,7 @@ function forbiddenView() {
 
 async function route() {
   if (cleanup) { cleanup(); cleanup = null; }
+  document.getElementById('notice').hidden = true;
   const mine = ++generation;
   if (!api.token()) { signInView(); return; }
   if (!me) {

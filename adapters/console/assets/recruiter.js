@@ -335,6 +335,20 @@ export async function applicationView(root, ctx, applicationId) {
   const move = h('button', { type: 'submit' }, 'Move application');
   const moveForm = h('form', { class: 'inline-form', 'aria-label': 'Move the application' }, field('Move to stage', moveSelect), move);
   const sendTop = h('button', { type: 'button' }, 'Send background check');
+  const statusSelect = select([['active', 'Active'], ['rejected', 'Rejected'], ['hired', 'Hired']], tab.status, { name: 'application_status' });
+  const setStatus = h('button', { type: 'submit', class: 'secondary' }, 'Update status');
+  const statusForm = h('form', { class: 'inline-form', 'aria-label': 'Application status' }, field('Application status', statusSelect), setStatus);
+  statusForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    tabBox.clear();
+    await busy(setStatus, async () => {
+      try {
+        await api.post(`${path}/status`, { status: statusSelect.value });
+        tabBox.ok(`The application is now ${statusSelect.value}.`);
+        await refresh();
+      } catch (e) { tabBox.error(e.message); }
+    });
+  });
   const feedList = h('ol', { class: 'feed', id: 'activity-feed', 'aria-label': 'Activity feed' });
   let feed = null;
 
@@ -413,6 +427,7 @@ export async function applicationView(root, ctx, applicationId) {
       tab.candidate.email ? ` · ${tab.candidate.email}` : ' · no email address');
     const focusedId = document.activeElement && document.activeElement.id;
     moveSelect.replaceChildren(...tab.stages.map((s) => h('option', { value: s.id, selected: s.current }, s.name)));
+    statusSelect.value = tab.status;
     stagesEl.replaceChildren(...tab.stages.map((s) => h('li', { class: `stage card${s.current ? ' current' : ''}`, dataset: { stageId: s.id } },
       h('h3', {}, s.name, s.current ? h('span', { class: 'badge current-badge' }, 'Current stage') : null),
       s.activities.length ? h('ul', { class: 'activities' }, s.activities.map((a) => {
@@ -492,7 +507,7 @@ export async function applicationView(root, ctx, applicationId) {
   render();
   root.replaceChildren(
     h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
-    h('div', { class: 'card toolbar' }, moveForm, h('div', { class: 'actions' }, sendTop)), tabBox.el,
+    h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop)), tabBox.el,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', {}, 'Interview plan'), stagesEl, otherEl, reportEl),
       h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));
