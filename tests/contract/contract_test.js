@@ -679,6 +679,33 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     assert.equal(view.background_check.status, 'complete');
   });
 
+  await step('auto-send on stage entry (Lever): no email leaves an error check, adding one and moving again retries', async () => {
+    const st = await call('addStage', { token: A, params: { job_id: s.job }, body: { name: 'Auto check' }, expect: 201 });
+    const act = await call('addActivity', {
+      token: A, params: { job_id: s.job, stage_id: st.json.id },
+      body: { kind: 'certn_background_check', settings: { package_id: 'pkg-basic', auto_send: true } }, expect: 201,
+    });
+    assert.equal(act.json.settings.auto_send, true);
+    const m1 = await call('moveApplication', { token: R, params: { application_id: s.applicationNoEmail }, body: { stage_id: st.json.id }, expect: 200 });
+    assert.deepEqual(m1.json.triggered.map((x) => [x.activity_id, x.ok, x.code]), [[act.json.id, false, 'no_email']]);
+    const view1 = m1.json.application.stages.find((x) => x.id === st.json.id).activities[0];
+    assert.equal(view1.background_check.status, 'error');
+    assert.equal(view1.background_check.error_reason, 'no_email');
+    assert.equal(view1.background_check.labels.lever_tag, 'CERTN - Error (No Email)');
+    assert.equal(view1.background_check.history.at(-1).reason, 'no_email');
+    assert.ok(m1.json.application.candidate.tags.includes('CERTN - Error (No Email)'));
+    await call('updateCandidate', { token: R, params: { candidate_id: s.candidateNoEmail }, body: { email: 'no.email+later@example.com' }, expect: 200 });
+    await call('moveApplication', { token: R, params: { application_id: s.applicationNoEmail }, body: { stage_id: s.stageScreen }, expect: 200 });
+    const m2 = await call('moveApplication', { token: R, params: { application_id: s.applicationNoEmail }, body: { stage_id: st.json.id }, expect: 200 });
+    assert.deepEqual(m2.json.triggered.map((x) => [x.activity_id, x.ok]), [[act.json.id, true]]);
+    const view2 = m2.json.application.stages.find((x) => x.id === st.json.id).activities[0];
+    assert.equal(view2.background_check.trigger, 'auto_send');
+    assert.equal(view2.background_check.package_id, 'pkg-basic');
+    assert.notEqual(view2.background_check.status, 'error');
+    assert.equal(view2.earlier_checks.length, 1);
+    assert.equal(view2.earlier_checks[0].error_reason, 'no_email');
+  });
+
   await step('activity feed, paginated newest first', async () => {
     const p1 = await call('listCandidateActivity', { token: R, params: { candidate_id: s.candidate }, query: { limit: '1' }, expect: 200 });
     assert.equal(p1.json.items.length, 1);
@@ -692,7 +719,8 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
   });
 
   await step('ad-hoc checks from the profile, and application status', async () => {
-    await call('sendAdHocCheck', { token: R, params: { candidate_id: s.candidateNoEmail }, body: { package_id: 'pkg-basic' }, expect: [422, 'no_email'] });
+    const noEmail = await call('createCandidate', { token: R, body: { first_name: 'Still', last_name: 'No Email' }, expect: 201 });
+    await call('sendAdHocCheck', { token: R, params: { candidate_id: noEmail.json.id }, body: { package_id: 'pkg-basic' }, expect: [422, 'no_email'] });
     await call('sendAdHocCheck', { token: R, params: { candidate_id: s.candidate }, body: { package_id: 'pkg-tenant' }, expect: [400, 'unknown_package'] });
     await call('sendAdHocCheck', { token: R, params: { candidate_id: s.candidate }, body: {}, expect: [400, 'invalid_body'] });
     const adhoc = await call('sendAdHocCheck', { token: R, params: { candidate_id: s.candidate }, headers: { 'Idempotency-Key': `adhoc-${crypto.randomUUID()}` }, body: { package_id: 'pkg-basic' }, expect: 202 });
