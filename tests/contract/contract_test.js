@@ -304,7 +304,7 @@ async function call(operationId, { token, params = {}, query, body, rawBody, con
     payload = JSON.stringify(body);
     h['Content-Type'] = contentType || 'application/json';
   }
-  const res = await fetch(BASE + url, { method: entry.method, headers: h, body: payload, redirect: 'manual' });
+  const res = await fetch(BASE + url, { method: entry.method, headers: h, body: payload, redirect: 'manual', signal: AbortSignal.timeout(20000) });
   const bytes = Buffer.from(await res.arrayBuffer());
   const mediaType = mediaTypeOf(res.headers.get('content-type'));
   const text = bytes.toString('utf8');
@@ -435,7 +435,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
 
   // The demo account's webhooks go to this server.
   const control = async (method, p, body) => {
-    const res = await fetch(FAKE + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(FAKE + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(20000) });
     const text = await res.text();
     assert.ok(res.status < 300, `fake-certn ${method} ${p} -> ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
