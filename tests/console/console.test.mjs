@@ -168,8 +168,9 @@ async function recruiter(env) {
   await waitText(check.locator('.labels'), 'Lever tag: CERTN - Complete');
   await waitText(check.locator('.labels'), 'Kula: Eligible');
   assert(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
-  const deliveries = await env.control('GET', '/_control/deliveries');
-  assert(JSON.stringify(deliveries).includes('CASE_STATUS_CHANGED'), 'webhooks were delivered');
+  const { deliveries } = await env.control('GET', '/_control/deliveries');
+  const accepted = deliveries.filter((d) => d.object_id === certnCase.id && d.signed_correctly && d.status >= 200 && d.status < 300);
+  assert(accepted.some((d) => d.event_type === 'CASE_STATUS_CHANGED'), `signed webhooks were accepted: ${JSON.stringify(deliveries)}`);
 
   // History, inline report, and the PDF (byte-identical to what Certn serves).
   await check.locator('summary').click();

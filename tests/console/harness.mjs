@@ -37,7 +37,7 @@ function startServer(name, bin, args, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const stderr = [];
-    child.stderr.on('data', (d) => { stderr.push(d); if (stderr.length > 200) stderr.shift(); });
+    child.stderr.on('data', (d) => { stderr.push(d); if (stderr.length > 2000) stderr.shift(); });
     const lines = readline.createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error(`${name} did not start in time: ${Buffer.concat(stderr)}`)), 20000);
     lines.once('line', (line) => {
@@ -81,7 +81,7 @@ export class Env {
     const port = await freePort();
     this.server = await startServer('stagecheck', STAGECHECK,
       ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--public-url', `http://127.0.0.1:${port}`,
-        '--certn-base-url', this.certnUrl, '--log-level', 'warning'], env);
+        '--certn-base-url', this.certnUrl, '--log-level', 'info'], env);
     this.baseUrl = `http://127.0.0.1:${this.server.port}`;
     this.webhookUrl = `${this.baseUrl}/certn/certnWebhookHandler`;
     await this.control('POST', '/_control/accounts', { ...DEMO_ACCOUNT, webhook_url: this.webhookUrl });
@@ -232,6 +232,10 @@ export async function run(scenarios) {
   try {
     await env.start();
     await scenario(env);
+    // The API token never reaches the service's log (it only ever travels in a header).
+    const log = Buffer.concat(env.server.stderr).toString();
+    assert(log.includes('http.request'), 'the service logged its requests');
+    assert(!log.includes(env.adminToken) && !log.includes(env.recruiterToken), 'an API token appeared in the service log');
     console.log(`console.${name}: passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } catch (e) {
     console.error(`console.${name}: FAILED: ${e.stack || e}`);
