@@ -132,18 +132,28 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
                  "Checks can only be sent for an active application.");
   }
   std::optional<std::string> activity_package;
-  if (request.activity) {
-    const Activity* activity = facts->plan.FindActivity(*request.activity);
-    if (activity == nullptr) {
+  std::optional<ActivityId> activity = request.activity;
+  if (!activity) {
+    // No activity named: the plan's Certn activity (the first, if several),
+    // so a send from any stage still preselects the plan's package.
+    for (const Stage& stage : facts->plan.stages()) {
+      for (const Activity& a : stage.activities) {
+        if (!activity && a.kind == kKindName) activity = a.id;
+      }
+    }
+  }
+  if (activity) {
+    const Activity* found = facts->plan.FindActivity(*activity);
+    if (found == nullptr) {
       return Error(absl::StatusCode::kNotFound, "activity_not_found",
                    "No such activity in this job's interview plan.");
     }
-    if (activity->kind != kKindName) {
+    if (found->kind != kKindName) {
       return Error(absl::StatusCode::kFailedPrecondition, "not_a_certn_activity",
                    "That activity is not a Certn background check.");
     }
-    activity_package = activity->settings.GetString("package_id");
-    plan.activity = request.activity;
+    activity_package = found->settings.GetString("package_id");
+    plan.activity = activity;
   }
   plan.candidate = facts->candidate.id;
   plan.has_email = facts->candidate.email.has_value();
@@ -217,6 +227,7 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
     Job job;
     Team team;
     std::optional<BackgroundCheck> active;
+    bool completed = false;
   };
   absl::StatusOr<Facts> facts = InTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
     Facts f;
@@ -232,11 +243,18 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
     auto active = uow.FindActiveCheck(plan.team, entry.application);
     if (!active.ok()) return active.status();
     f.active = *std::move(active);
+    auto all = uow.ListChecksForApplication(plan.team, entry.application);
+    if (!all.ok()) return all.status();
+    f.completed = std::any_of(all->begin(), all->end(),
+                              [](const BackgroundCheck& c) { return c.status == CheckStatus::kComplete; });
     return f;
   });
   if (!facts.ok()) return facts.status();
   // Moving out and back in never sends a second check while one is active.
   if (facts->active.has_value()) return absl::OkStatus();
+  // Nor after a check completed: auto-send runs a check once. Errors and
+  // cancellations do not count (adding a missing email and moving again retries).
+  if (facts->completed) return absl::OkStatus();
   plan.has_email = facts->candidate.email.has_value();
   if (!plan.has_email) {
     if (auto s = RecordNoEmail(entry.actor, plan, /*as_check=*/true); !s.ok()) return s;

@@ -1,0 +1,39 @@
+// Shared steps of the end-to-end tests: a real `stagecheck serve` process, a
+// real fake-certn process, and the Gem flow's building blocks over HTTP.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/support/service/certn_setup.h"
+#include "tests/support/service/service_process.h"
+
+namespace stagecheck::e2e {
+
+using testing::HttpResponse;
+using testing::ServiceProcess;
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // Admin: a job with stages Screen and Background; Background holds a Certn
+  // activity on `package` (auto_send as given). Returns the job id.
+  std::string CreateJobWithCertnStage(const std::string& package, bool auto_send = false);
+  std::string StageId(const std::string& job, const std::string& name);
+  std::string ActivityId(const std::string& job);
+  std::string CreateCandidate(const std::string& body);
+  std::string CreateApplication(const std::string& candidate, const std::string& job);
+  // Polls GET /background-checks/{id} until `pointer` equals `value`.
+  HttpResponse WaitForCheck(const std::string& check, const std::string& pointer, const std::string& value,
+                            absl::Duration timeout = absl::Seconds(20));
+  // Moves the fake's case forward until COMPLETE.
+  void AdvanceToComplete(const std::string& case_id);
+
+  std::unique_ptr<fake_certn::FakeCertnProcess> fake_;
+  std::unique_ptr<ServiceProcess> svc_;
+  testing::TeamTokens team_;
+  testing::CertnAccount certn_;
+};
+
+}  // namespace stagecheck::e2e
