@@ -102,6 +102,7 @@ function packageSelect(items, selected, name = 'package_id') {
 }
 
 export async function candidateView(root, ctx, candidateId) {
+  currentUserId = ctx.me.user_id;
   const base = `/candidates/${api.seg(candidateId)}`;
   const [candidate, jobs] = await Promise.all([api.get(base), allJobs()]);
   if (!ctx.alive()) return;
@@ -226,9 +227,19 @@ export async function candidateView(root, ctx, candidateId) {
   await Promise.all([apps.load(), loadAdhoc(), loadFiles(), feed.load()]);
 }
 
+let currentUserId = null;
+
+function actorName(actor) {
+  if (actor === 'system') return 'Stagecheck';
+  if (actor === 'certn') return 'Certn';
+  if (currentUserId && actor === `user:${currentUserId}`) return 'You';
+  if (actor.startsWith('user:')) return 'A teammate';
+  return actor;
+}
+
 function feedItem(e) {
   return h('li', { class: `feed-item ${e.type}` }, h('p', {}, e.message),
-    h('p', { class: 'muted' }, time(e.at), ` · ${e.actor}`));
+    h('p', { class: 'muted' }, time(e.at), ` · ${actorName(e.actor)}`));
 }
 
 // ---- applications ----------------------------------------------------------
@@ -319,6 +330,7 @@ function reportPanel(report) {
 }
 
 export async function applicationView(root, ctx, applicationId) {
+  currentUserId = ctx.me.user_id;
   const path = `/applications/${api.seg(applicationId)}`;
   let tab = await api.get(path);
   if (!ctx.alive()) return;
