@@ -1,7 +1,7 @@
 // Browser tests of the web console against a real `stagecheck serve` and a
 // real fake Certn. One scenario per ctest test (console.<scenario>).
 import { readFileSync } from 'node:fs';
-import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow } from './harness.mjs';
+import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow, checkLabels } from './harness.mjs';
 
 // Waits until `locator` shows `text` (substring), polling the DOM.
 async function waitText(locator, text) {
@@ -45,6 +45,7 @@ async function admin(env) {
   await page.getByRole('button', { name: 'Save default package' }).click();
   await waitText(page.getByRole('alert'), 'The team default package was saved.');
   assert((await env.api('admin', 'GET', '/team')).default_package_id === 'pkg-standard', 'team default saved');
+  await checkLabels(page, 'Certn settings');
   await env.screenshot(page, 'admin-certn-settings');
 
   // Rotating the webhook secret keeps the old one for a grace period.
@@ -105,6 +106,7 @@ async function admin(env) {
   await page.getByLabel('Job default package', { exact: true }).selectOption('pkg-professional');
   await page.getByRole('button', { name: 'Save job' }).click();
   await waitText(page.getByRole('alert'), 'The job was saved.');
+  await checkLabels(page, 'interview plan');
   await env.screenshot(page, 'admin-interview-plan');
 
   // Phone width.
@@ -189,6 +191,7 @@ async function recruiter(env) {
   assert(Buffer.compare(downloaded, fromCertn) === 0, `the downloaded PDF (${downloaded.length} bytes) differs from Certn's (${fromCertn.length})`);
   assert(file.suggestedFilename() === `Certn_Report_${certnCase.short_id}.pdf`, `file name ${file.suggestedFilename()}`);
   await waitText(page.locator('#activity-feed'), 'Certn status: Complete');
+  await checkLabels(page, 'application tab');
   const shot = await env.screenshot(page, 'recruiter-application-tab');
   env.publishDocsImage(shot);
 
@@ -200,6 +203,7 @@ async function recruiter(env) {
   await page.getByRole('button', { name: 'Send background check' }).click();
   await waitText(page.getByRole('alert'), 'The background check was sent.');
   await waitText(page.locator('#adhoc-checks .badge'), 'Pending');
+  await checkLabels(page, 'candidate profile');
   await env.screenshot(page, 'recruiter-candidate-profile');
 
   // Lists paginate.
@@ -257,6 +261,7 @@ async function errorsAndRoles(env) {
   await waitText(error, 'This candidate has no email address.');
   const text = await error.textContent();
   assert(!text.includes('{') && !text.includes('no_email') && !text.includes('problem'), `error text: ${text}`);
+  await checkLabels(page, 'send dialog');
   await env.screenshot(page, 'recruiter-no-email-error');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });

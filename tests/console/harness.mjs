@@ -208,6 +208,22 @@ export function checkNoConsoleErrors(page) {
   assert(page.consoleErrors.length === 0, `browser console errors:\n  ${page.consoleErrors.join('\n  ')}`);
 }
 
+// Every form control has a label and every button a name.
+export async function checkLabels(page, what) {
+  const unlabelled = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) bad.push(el.outerHTML.slice(0, 80));
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      if (!(el.textContent.trim() || el.getAttribute('aria-label'))) bad.push(el.outerHTML.slice(0, 80));
+    }
+    return bad;
+  });
+  assert(unlabelled.length === 0, `${what}: controls without a label: ${unlabelled.join(' | ')}`);
+}
+
 // The page must fit the viewport (no sideways scrolling at phone width).
 export async function checkNoHorizontalOverflow(page, what) {
   const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
