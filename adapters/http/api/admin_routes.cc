@@ -136,7 +136,7 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
     absl::StatusOr<PageRequest> page = PageOf(r);
     if (!page.ok()) return ErrorResponse(page.status());
     absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
-    if (!jobs.ok()) return ErrorResponse(jobs.status());
+    if (!jobs.ok()) return ListError(jobs.status());
     return PageOf(*jobs, WriteJob);
   }));
   if (!s.ok()) return s;

@@ -73,7 +73,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
     absl::StatusOr<PageRequest> page = PageOf(r);
     if (!page.ok()) return ErrorResponse(page.status());
     absl::StatusOr<Page<Candidate>> list = apps.ListCandidates(who, *page);
-    if (!list.ok()) return ErrorResponse(list.status());
+    if (!list.ok()) return ListError(list.status());
     return PageOf(*list, WriteCandidate);
   }));
   if (!s.ok()) return s;
@@ -121,7 +121,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
     absl::StatusOr<PageRequest> page = PageOf(r);
     if (!page.ok()) return ErrorResponse(page.status());
     auto feed = apps.Feed(who, CandidateId(Param(r, "candidate_id")), *page);
-    if (!feed.ok()) return ErrorResponse(feed.status());
+    if (!feed.ok()) return ListError(feed.status());
     return PageOf(*feed, WriteFeedEvent);
   }));
   if (!s.ok()) return s;
@@ -170,7 +170,7 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
     if (auto j = r.QueryParam("job_id")) job = JobId(*j);
     if (auto c = r.QueryParam("candidate_id")) candidate = CandidateId(*c);
     auto list = apps.ListApplications(who, job, candidate, *page);
-    if (!list.ok()) return ErrorResponse(list.status());
+    if (!list.ok()) return ListError(list.status());
     return PageOf(*list, WriteApplication);
   }));
   if (!s.ok()) return s;

@@ -66,6 +66,13 @@ absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& re
   return std::optional<IdempotencyKey>(IdempotencyKey{std::string(*key), std::move(fingerprint)});
 }
 
+Response ListError(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kInvalidArgument && ErrorCode(status) == "invalid_argument") {
+    return ProblemResponse(400, "invalid_cursor", "after is not a valid cursor");
+  }
+  return ErrorResponse(status);
+}
+
 absl::StatusOr<PageRequest> PageOf(const Request& request) {
   PageRequest page;
   if (std::optional<std::string> limit = request.QueryParam("limit")) {

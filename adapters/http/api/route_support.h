@@ -26,6 +26,10 @@ Handler AdminOnly(ApiContext& ctx, AuthedFn fn);
 absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& request,
                                                                const Crypto& crypto);
 absl::StatusOr<PageRequest> PageOf(const Request& request);
+// The error of a paginated list. PageOf has checked the limit, so a bare
+// InvalidArgument from the store can only be an undecodable `after` cursor:
+// it answers 400 invalid_cursor like a cursor PageOf refused itself.
+Response ListError(const absl::Status& status);
 
 // Renders `value` with `write` as a JSON response.
 template <typename T, typename W>
