@@ -19,6 +19,7 @@
 #include "adapters/cli/app.h"
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
+#include "adapters/http/access_log.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
@@ -199,29 +200,6 @@ int Deliveries(const std::vector<std::string>& argv) {
   return UsageError("deliveries needs 'list' or 'replay'");
 }
 
-// Logs every request (never its headers or body) and counts it.
-http::Handler Observed(http::Handler inner, Runtime& rt) {
-  return [inner = std::move(inner), &rt](http::Request request, http::Respond respond) {
-    absl::Time started = absl::Now();
-    std::string method = request.method;
-    std::string path = request.path;
-    std::string request_id = request.request_id;
-    inner(std::move(request), [respond = std::move(respond), &rt, started, method, path,
-                               request_id](http::Response response) {
-      double seconds = absl::ToDoubleSeconds(absl::Now() - started);
-      std::string status = std::to_string(response.status);
-      rt.metrics().Increment("stagecheck_http_requests_total",
-                             absl::StrCat("method=\"", method, "\",status=\"", status, "\""));
-      rt.metrics().Observe("stagecheck_http_request_seconds", "", seconds);
-      rt.logger().Log(response.status >= 500 ? LogLevel::kWarning : LogLevel::kInfo, "http.request",
-                      {{"method", method}, {"path", path}, {"status", status},
-                       {"ms", std::to_string(static_cast<int64_t>(seconds * 1000))},
-                       {"request_id", request_id}});
-      respond(std::move(response));
-    });
-  };
-}
-
 int WaitForSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -255,8 +233,8 @@ int Serve(const std::vector<std::string>& argv) {
   options.db = *db;
   options.key_file = args->Get("key-file").value_or("");
   options.certn_base_url = args->Get("certn-base-url");
-  options.plugin.public_base_url =
-      args->Get("public-url").value_or(absl::StrCat("http://", listen->host, ":", listen->port));
+  std::optional<std::string> public_url = args->Get("public-url");
+  if (public_url) options.plugin.public_base_url = *public_url;
   http::ServerOptions server_options;
   server_options.host = listen->host;
   server_options.port = listen->port;
@@ -294,8 +272,12 @@ int Serve(const std::vector<std::string>& argv) {
     if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
-  http::Server server(server_options, Observed(router, rt));
+  http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()));
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
+  if (!public_url) {
+    // Only now is an ephemeral port (--listen HOST:0) known.
+    rt.integrations().set_public_base_url(absl::StrCat("http://", listen->host, ":", server.port()));
+  }
   rt.worker().Start();
   ready = true;
   std::cout << "{\"port\":" << server.port() << "}" << std::endl;

@@ -359,8 +359,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     std::string package = plan.package_name.empty() ? plan.package_id : plan.package_name;
     if (auto s = Feed(uow, check, "check_sent",
                       plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
-                      absl::StrCat("Background check (package ", package, ") ", why, " by user ",
-                                   who.user.value(), ".")); !s.ok()) {
+                      absl::StrCat("Background check (package ", package, ") ", why, ".")); !s.ok()) {
       return s;
     }
     created = {check.id, false};
@@ -402,7 +401,7 @@ absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const Chec
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
-  if (!certn_case.ok()) return certn_case.status();
+  if (!certn_case.ok()) return FromCertn(certn_case.status());
   return InTransaction<BackgroundCheck>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
     auto check = uow.GetCheck(who.team, id);
     if (!check.ok()) return check.status();

@@ -22,6 +22,22 @@ absl::Status NotConnected() {
 
 }  // namespace
 
+absl::Status FromCertn(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return Error(absl::StatusCode::kFailedPrecondition, ErrorCode(status) == "wrong_region" ? "wrong_region" : "invalid_key",
+                   "Certn refused this team's API key; an admin should reconnect Certn.");
+    case absl::StatusCode::kNotFound:
+      return Error(absl::StatusCode::kFailedPrecondition, "certn_case_not_found",
+                   "Certn no longer knows this case.");
+    case absl::StatusCode::kInvalidArgument:
+      return Error(absl::StatusCode::kFailedPrecondition, "certn_rejected", ToStd(status.message()));
+    default:
+      return status;
+  }
+}
+
 absl::Status ValidateApiKey(std::string_view key) {
   if (key.size() < 8 || key.size() > 512 || !PrintableWithoutSpaces(key)) {
     return Error(absl::StatusCode::kInvalidArgument, "invalid_api_key_format",
@@ -241,7 +257,7 @@ absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& t
   absl::StatusOr<CertnCredentials> creds = Credentials(*integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<std::vector<CertnPackage>> packages = gateway_.ListPackages(*creds);
-  if (!packages.ok()) return packages.status();
+  if (!packages.ok()) return FromCertn(packages.status());
   std::lock_guard<std::mutex> lock(cache_mu_);
   package_cache_[team] = CachedPackages{now, *packages};
   return packages;

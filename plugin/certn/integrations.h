@@ -59,6 +59,9 @@ class Integrations {
                                                           absl::Time now);
   std::string WebhookUrl() const;
   const PluginConfig& config() const { return config_; }
+  // Set once at start-up, before requests are served (the listening port may
+  // only be known after binding).
+  void set_public_base_url(std::string url) { config_.public_base_url = std::move(url); }
 
  private:
   IntegrationView ToView(const CertnIntegration& integration) const;
@@ -79,6 +82,12 @@ class Integrations {
 };
 
 absl::Status ValidateApiKey(std::string_view key);
+// Certn's answer to a call made for a user's request, in the user's terms:
+// Certn refusing the team's stored key is not the caller's 401 but a 422
+// (code invalid_key / wrong_region: reconnect Certn); a case Certn no longer
+// knows is 422 certn_case_not_found; Certn's field errors are 422
+// certn_rejected. Transient faults (503, 504, 429) keep their meaning.
+absl::Status FromCertn(const absl::Status& status);
 absl::Status ValidateWebhookSecret(std::string_view secret);
 
 }  // namespace stagecheck::certn_plugin

@@ -7,6 +7,8 @@ namespace {
 
 using certn_plugin::SendRequest;
 
+std::string FromCertnCode(const absl::Status& s) { return ErrorCode(certn_plugin::FromCertn(s)); }
+
 class ChecksTest : public PluginHarness {
  protected:
   void SetUpApplication(bool auto_send = false, std::optional<std::string> email = "ada@example.com",
@@ -365,6 +367,23 @@ TEST_F(ChecksTest, TwoTeamsCannotClaimOneCertnTeam) {
   // The same key answers for the same Certn team.
   auto view = integrations_->Connect(copycat, {"key-for-certn-team-1", CertnRegion::kSandbox, kSecret});
   EXPECT_EQ(ErrorCode(view.status()), "certn_team_claimed");
+}
+
+}  // namespace
+}  // namespace stagecheck::plugintest
+
+namespace stagecheck::plugintest {
+namespace {
+
+TEST_F(ChecksTest, CertnRefusingTheStoredKeyIsNotTheCallers401) {
+  SetUpApplication();
+  gateway_.expected_key = "revoked-at-certn";
+  clock_.Advance(integrations_->config().package_cache_ttl + absl::Seconds(1));
+  auto packages = integrations_->Packages(admin_.team);
+  EXPECT_EQ(packages.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorCode(packages.status()), "invalid_key");
+  EXPECT_EQ(FromCertnCode(absl::NotFoundError("Not found.")), "certn_case_not_found");
+  EXPECT_EQ(FromCertnCode(absl::UnavailableError("down")), "unavailable");
 }
 
 }  // namespace
