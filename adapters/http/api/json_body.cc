@@ -1,5 +1,6 @@
 #include "adapters/http/api/json_body.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -58,6 +59,28 @@ bool IsJsonContentType(std::string_view value) {
   return EqualsIgnoreCase(media, "application/json");
 }
 
+// Request bodies are never this deep; deeper ones are refused before the
+// (recursive) schema validator walks them.
+constexpr int kMaxJsonDepth = 32;
+
+// The deepest nesting of arrays and objects in `text` (strings skipped).
+int JsonDepth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
 // "/settings/package_id" from a JSON pointer, or "body" for the root.
 std::string FieldName(const rapidjson::StringBuffer& pointer) {
   std::string p(pointer.GetString(), pointer.GetSize());
@@ -86,9 +109,14 @@ absl::StatusOr<JsonBody> JsonBody::Parse(const Request& request, std::string_vie
   JsonBody body;
   body.doc_ = std::make_shared<Doc>();
   std::string_view text = request.body.empty() ? std::string_view("{}") : std::string_view(request.body);
-  body.doc_->doc.Parse(text.data(), text.size());
+  // Iterative: a recursive parse of 1 MiB of '[' overflows the stack.
+  body.doc_->doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (body.doc_->doc.HasParseError()) {
     return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "the request body is not valid JSON");
+  }
+  if (JsonDepth(text) > kMaxJsonDepth) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_body",
+                 absl::StrCat("the request body nests deeper than ", kMaxJsonDepth, " levels"));
   }
   const CompiledSchema* schema = FindSchema(schema_name);
   if (schema == nullptr) return absl::InternalError("unknown request schema");
