@@ -104,6 +104,31 @@ TEST_F(BadBodyTest, BodiesOverOneMebibyteAre413) {
   EXPECT_EQ(Snapshot(w), before);
 }
 
+// Regression: a recursive JSON parse of deeply nested input overflowed the
+// stack and killed the service (SIGSEGV) for any authenticated caller.
+TEST_F(BadBodyTest, DeeplyNestedBodiesAreRefusedAndTheServiceSurvives) {
+  World w = NewWorld();
+  const std::string before = StableSnapshot(w);
+  std::string balanced = std::string(300000, '[') + std::string(300000, ']');
+  std::string objects;
+  for (int i = 0; i < 40; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(40, '}');
+  for (const Endpoint& e : BodyEndpoints(w)) {
+    SCOPED_TRACE(e.name());
+    const std::string token = e.admin_only ? w.team.admin_token : w.team.recruiter_token;
+    EXPECT_PROBLEM(svc().Request(e.method, e.path, std::string(500000, '['), {}, token), 400, "invalid_json");
+    EXPECT_PROBLEM(svc().Request(e.method, e.path, balanced, {}, token), 400, "invalid_body");
+    EXPECT_PROBLEM(svc().Request(e.method, e.path, objects, {}, token), 400, "invalid_body");
+  }
+  // Nested settings objects pass the schema's "type":"object"; still refused.
+  std::string settings = R"({"kind":"interview","settings":)" + objects + "}";
+  EXPECT_PROBLEM(svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities", settings,
+                            w.team.admin_token),
+                 400, "invalid_body");
+  EXPECT_EQ(svc().Get("/healthz").status, 200);
+  EXPECT_EQ(Snapshot(w), before);
+}
+
 TEST_F(BadBodyTest, SemanticallyInvalidValuesAreRefused) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
   const std::string before = StableSnapshot(w);
