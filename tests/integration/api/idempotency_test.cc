@@ -128,3 +128,33 @@ TEST_F(IdempotencyTest, FailedRequestsDoNotBurnTheKey) {
 
 }  // namespace
 }  // namespace stagecheck::api_test
+
+namespace stagecheck::api_test {
+namespace {
+
+// Restarts the suite's service: its own suite so no other test sees it.
+class IdempotencyRestartTest : public ApiTest {};
+
+TEST_F(IdempotencyRestartTest, KeysSurviveARestartAndACrash) {
+  TeamTokens team = NewTeam();
+  const Headers key = {{"Idempotency-Key", "durable-" + stagecheck::testing::RandomHex(4)}};
+  HttpResponse first = svc().Post("/api/v1/jobs", R"({"title":"Durable"})", team.admin_token, key);
+  ASSERT_EQ(first.status, 201) << Describe(first);
+  // A 201 means it is on disk: even SIGKILL right after keeps it.
+  svc().Kill();
+  EXPECT_EQ(CountRows("jobs", team.team_id), 1);
+  EXPECT_EQ(CountRows("idempotency_keys", team.team_id), 1);
+  ASSERT_TRUE(svc().Restart().ok());
+  HttpResponse again = svc().Post("/api/v1/jobs", R"({"title":"Durable"})", team.admin_token, key);
+  EXPECT_EQ(again.status, 201) << Describe(again);
+  EXPECT_EQ(again.String("/id"), first.String("/id"));
+  EXPECT_EQ(again.Header("idempotent-replayed"), "true");
+  EXPECT_PROBLEM(svc().Post("/api/v1/jobs", R"({"title":"Other"})", team.admin_token, key), 422,
+                 "idempotency_key_reused");
+  ASSERT_TRUE(svc().Stop().ok());
+  EXPECT_EQ(CountRows("jobs", team.team_id), 1);
+  ASSERT_TRUE(svc().Restart().ok());
+}
+
+}  // namespace
+}  // namespace stagecheck::api_test
