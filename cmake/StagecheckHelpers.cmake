@@ -38,6 +38,11 @@ function(stagecheck_test)
   # gtest_discover_tests splits list-valued PROPERTIES, so labels go on the
   # directory (one area per test folder) and each property stays single-valued.
   set_property(DIRECTORY APPEND PROPERTY LABELS ${T_AREA} ${T_LABELS})
+  get_directory_property(_dir_labels LABELS)
+  if("unit" IN_LIST T_LABELS OR "unit" IN_LIST _dir_labels)
+    # The asan preset builds only these (target `unit_tests`).
+    set_property(GLOBAL APPEND PROPERTY STAGECHECK_UNIT_TEST_TARGETS ${T_NAME})
+  endif()
   gtest_discover_tests(${T_NAME}
     TEST_PREFIX "${T_AREA}."
     DISCOVERY_TIMEOUT 60

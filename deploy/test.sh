@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test through ctest:
-# first the unit tests under ASan+UBSan, then the whole suite (unit,
-# conformance on SQLite and PostgreSQL, integration, e2e, console, bench
-# smoke) on the default preset. Tests that need PostgreSQL start their own
-# throwaway server (tests/support/pg), so nothing needs to run beforehand.
+#   1. the unit tests under ASan+UBSan (preset asan, target unit_tests),
+#   2. the libFuzzer targets for a bounded number of runs (preset fuzz, clang-14),
+#   3. the whole suite on the default preset: unit, conformance on SQLite and on a
+#      throwaway PostgreSQL the tests start themselves, integration, e2e, the
+#      browser tests of the console, the contract test and the bench smoke runs.
+# Arguments are passed to the last ctest (e.g. -R webhook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 
-jobs=2
 echo "== asan: unit tests"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs"
-ctest --test-dir build/asan -L unit --output-on-failure -j"$jobs"
+cmake --build --preset asan --target unit_tests
+ctest --test-dir build/asan -L unit --output-on-failure -j2
+
+echo "== fuzz: bounded libFuzzer runs (clang-14, ASan+UBSan)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target certn_parsers_fuzz webhook_fuzz
+ctest --test-dir build/fuzz -L fuzz --output-on-failure -j2
 
 echo "== default: every test"
 cmake --preset default >/dev/null
-cmake --build --preset default -j"$jobs"
-ctest --test-dir build/default --output-on-failure -j"$jobs" "$@"
+cmake --build --preset default
+ctest --test-dir build/default --output-on-failure -j2 "$@"
