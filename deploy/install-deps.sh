@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build ccache pkg-config git curl ca-certificates procps
+  g++ cmake ninja-build ccache pkg-config git curl ca-certificates procps jq
   # libraries
   libcpprest-dev libboost-dev libboost-system-dev rapidjson-dev libssl-dev openssl
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev
