@@ -92,6 +92,16 @@ int Worker::RunDue(int limit) {
   return static_cast<int>(claimed->size());
 }
 
+void Worker::ReportQueue() {
+  const Deps& deps = checks_.deps();
+  for (const char* state : {"pending", "failed"}) {
+    absl::StatusOr<int64_t> n = InTransaction<int64_t>(deps.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
+    if (n.ok()) {
+      deps.metrics.Set("stagecheck_work_items", absl::StrCat("state=\"", state, "\""), static_cast<double>(*n));
+    }
+  }
+}
+
 void Worker::Loop() {
   for (;;) {
     {
@@ -107,7 +117,10 @@ void Worker::Loop() {
         reconcile = true;
       }
     }
-    if (reconcile) (void)checks_.Reconcile();
+    if (reconcile) {
+      (void)checks_.Reconcile();
+      ReportQueue();
+    }
     if (RunDue() > 0) continue;
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, absl::ToChronoNanoseconds(poll_interval_), [&] { return stopping_ || wakeups_ > 0; });

@@ -33,6 +33,8 @@ class Worker {
 
  private:
   void Loop();
+  // Gauges of durable work by state (pending, failed) for /metrics.
+  void ReportQueue();
   absl::Duration Backoff(int attempts);
 
   Checks& checks_;
