@@ -36,6 +36,9 @@ TEST_F(E2eTest, CandidateTagNamingAPackageOverridesTheActivityPackage) {
   HttpResponse invited = WaitForCheck(check, "/status", "invited");
   EXPECT_EQ(invited.String("/package_id"), "pkg-standard");
   EXPECT_EQ(invited.String("/trigger"), "auto_send");
+  // The job's posting tag ("Remote") went onto the candidate with the application.
+  HttpResponse c = svc_->Get("/api/v1/candidates/" + candidate, team_.recruiter_token);
+  EXPECT_TRUE(absl::StrContains(c.body, "\"Remote\"")) << c.body;
 }
 
 TEST_F(E2eTest, NoEmailAutoSendIsAnErrorUntilTheEmailIsAddedAndTheMoveRepeated) {
