@@ -14,7 +14,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -246,36 +245,20 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
   auto fake = fake_certn::FakeCertnProcess::Start(fake_options);
   if (!fake.ok()) return fake.status();
   cluster->fake_ = *std::move(fake);
-  // All replicas at once, as an orchestrator would: they migrate the fresh
-  // database concurrently (serialised by the advisory lock).
+  // One after the other from this thread: the harness kills a child when the
+  // thread that spawned it exits (PR_SET_PDEATHSIG), so no helper threads.
   const std::string key = testing::RandomHex(32);
-  const size_t n = static_cast<size_t>(cluster->options_.replicas);
-  std::vector<std::unique_ptr<ServiceProcess>> started(n);
-  std::vector<absl::Status> errors(n);
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      testing::ServiceOptions options;
-      options.certn_base_url = cluster->fake_->base_url();
-      options.db = cluster->options_.db_url;
-      options.encryption_key = key;
-      options.extra_args = cluster->options_.replica_args;
-      auto svc = ServiceProcess::Start(options);
-      if (svc.ok()) {
-        started[i] = *std::move(svc);
-      } else {
-        errors[i] = svc.status();
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
   std::vector<uint16_t> ports;
-  for (size_t i = 0; i < n; ++i) {
-    if (!errors[i].ok()) {
-      return absl::Status(errors[i].code(), absl::StrCat("replica ", i, ": ", errors[i].message()));
-    }
-    ports.push_back(started[i]->port());
-    cluster->replicas_.push_back(std::move(started[i]));
+  for (int i = 0; i < cluster->options_.replicas; ++i) {
+    testing::ServiceOptions options;
+    options.certn_base_url = cluster->fake_->base_url();
+    options.db = cluster->options_.db_url;
+    options.encryption_key = key;
+    options.extra_args = cluster->options_.replica_args;
+    auto svc = ServiceProcess::Start(options);
+    if (!svc.ok()) return absl::Status(svc.status().code(), absl::StrCat("replica ", i, ": ", svc.status().message()));
+    ports.push_back((*svc)->port());
+    cluster->replicas_.push_back(*std::move(svc));
   }
   auto nginx = NginxProcess::Start(ports);
   if (!nginx.ok()) return nginx.status();
