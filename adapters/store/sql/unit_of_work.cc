@@ -940,19 +940,28 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListOrphans(
 // ---- Durable work ---------------------------------------------------------
 
 absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
-  absl::Status s = Insert(
-      absl::StrCat("INSERT INTO work_items (", ToAbsl(kWorkCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      {P(w.team), P(w.id), P(w.kind), P(w.subject), Bytes(w.payload), P(w.dedupe_key),
-       P(w.run_at), P(w.attempts), P(w.last_error), P(w.state)},
-      "work item");
-  if (s.code() != absl::StatusCode::kAlreadyExists || !w.dedupe_key.has_value()) return s;
   // A pending twin is the documented no-op; a reused id is still an error.
-  absl::StatusOr<std::vector<Row>> twin = Query(
-      "SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
-      {P(w.team), P(*w.dedupe_key)});
-  if (!twin.ok()) return twin.status();
-  return twin->empty() ? s : absl::OkStatus();
+  // Under READ COMMITTED (PostgreSQL, several replicas) the twin that made
+  // the INSERT conflict may be completed by another replica before the
+  // look-up below runs: the look-up then finds no pending twin, and the
+  // INSERT is simply tried again (it now succeeds, or meets a newer twin).
+  constexpr int kTries = 3;
+  absl::Status s;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    s = Insert(absl::StrCat("INSERT INTO work_items (", ToAbsl(kWorkCols),
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+               {P(w.team), P(w.id), P(w.kind), P(w.subject), Bytes(w.payload), P(w.dedupe_key),
+                P(w.run_at), P(w.attempts), P(w.last_error), P(w.state)},
+               "work item");
+    if (s.code() != absl::StatusCode::kAlreadyExists || !w.dedupe_key.has_value()) return s;
+    absl::StatusOr<std::vector<Row>> twin = Query(
+        "SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
+        {P(w.team), P(*w.dedupe_key)});
+    if (!twin.ok()) return twin.status();
+    if (!twin->empty()) return absl::OkStatus();
+  }
+  // Still no pending twin after every try: the conflict is the work id.
+  return s;
 }
 
 absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
