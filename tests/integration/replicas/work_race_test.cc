@@ -1,8 +1,10 @@
-// Durable work on one PostgreSQL shared by two replicas: enqueueing a job
-// whose pending twin another replica is completing at that moment must never
-// fail (it used to fail with "work item already exists", which turned a
-// webhook delivery into a spurious 503 under load).
+// The store under several replicas on one PostgreSQL, below the HTTP layer:
+// - enqueueing a job whose pending twin another replica is completing at that
+//   moment never fails (it used to fail with "work item already exists",
+//   which turned a webhook delivery into a spurious 503 under load);
+// - replicas starting together migrate a fresh database exactly once.
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +13,7 @@
 #include "core/ports/store.h"
 #include "core/services/deps.h"
 #include "gtest/gtest.h"
+#include "tests/integration/replicas/cluster.h"
 #include "tests/support/pg/pg_test_support.h"
 
 namespace stagecheck {
@@ -74,6 +77,41 @@ TEST(ReplicaWorkRaceTest, EnqueueWhileAnotherReplicaCompletesTheTwinNeverFails) 
   twin.run_at = absl::Now();
   EXPECT_EQ(a.Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(twin); }).code(),
             absl::StatusCode::kAlreadyExists);
+}
+
+TEST(ReplicaStartupTest, ConcurrentMigrationsApplyEachVersionOnce) {
+  auto db = pgtest::ScratchDatabase::Create();
+  ASSERT_TRUE(db.ok()) << "the `postgres` ctest fixture must be running: " << db.status();
+  // Four `stagecheck migrate` at once on a fresh database, as replicas (or
+  // orchestrator jobs) starting together would.
+  constexpr int kProcesses = 4;
+  std::vector<std::string> outputs(kProcesses);
+  std::vector<int> exits(kProcesses, -1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string command =
+          absl::StrCat("'", STAGECHECK_STAGECHECK_BINARY, "' migrate --db '", db->url(), "' 2>&1");
+      FILE* pipe = ::popen(command.c_str(), "r");
+      if (pipe == nullptr) return;
+      char buffer[512];
+      while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) outputs[i].append(buffer, n);
+      exits[i] = ::pclose(pipe);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int from_zero = 0;
+  for (int i = 0; i < kProcesses; ++i) {
+    EXPECT_EQ(exits[i], 0) << outputs[i];
+    if (outputs[i].find(R"("from_version":0,)") != std::string::npos) ++from_zero;
+  }
+  // The advisory lock lets exactly one of them apply the migrations.
+  EXPECT_EQ(from_zero, 1) << outputs[0] << outputs[1] << outputs[2] << outputs[3];
+  auto rows = replicas_test::QueryInt(db->url(), "SELECT COUNT(*) FROM schema_migrations");
+  auto versions = replicas_test::QueryInt(db->url(), "SELECT COUNT(DISTINCT version) FROM schema_migrations");
+  ASSERT_TRUE(rows.ok() && versions.ok());
+  EXPECT_GE(*rows, 1);
+  EXPECT_EQ(*rows, *versions);
 }
 
 }  // namespace
