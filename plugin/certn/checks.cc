@@ -167,15 +167,9 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
   plan.package_id = *package;
   if (request.package_id) {
     // An explicit choice must be one of the team's HR packages.
-    absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(who.team);
-    if (!packages.ok()) return packages.status();
-    auto it = std::find_if(packages->begin(), packages->end(),
-                           [&](const CertnPackage& p) { return p.id == plan.package_id; });
-    if (it == packages->end()) {
-      return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
-                   "That package is not one of this team's Certn packages.");
-    }
-    plan.package_name = it->name;
+    absl::StatusOr<CertnPackage> package = integrations_.FindPackage(who.team, plan.package_id);
+    if (!package.ok()) return package.status();
+    plan.package_name = package->name;
   }
   return QueueCheck(who, std::move(plan), key);
 }
@@ -202,16 +196,10 @@ absl::StatusOr<Created<CheckId>> Checks::SendAdHoc(const Principal& who,
     if (auto s = RecordNoEmail(who, plan, false); !s.ok()) return s;
     return NoEmail();
   }
-  absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(who.team);
-  if (!packages.ok()) return packages.status();
-  auto it = std::find_if(packages->begin(), packages->end(),
-                         [&](const CertnPackage& p) { return p.id == package_id; });
-  if (it == packages->end()) {
-    return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
-                 "That package is not one of this team's Certn packages.");
-  }
+  absl::StatusOr<CertnPackage> package = integrations_.FindPackage(who.team, package_id);
+  if (!package.ok()) return package.status();
   plan.package_id = package_id;
-  plan.package_name = it->name;
+  plan.package_name = package->name;
   return QueueCheck(who, std::move(plan), key);
 }
 
@@ -280,6 +268,23 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
   return queued.status();
 }
 
+BackgroundCheck Checks::NewCheck(const Principal& who, const SendPlan& plan, absl::Time now) {
+  BackgroundCheck check;
+  check.team = plan.team;
+  check.id = CheckId(deps_.ids.NewId());
+  check.candidate = plan.candidate;
+  check.application = plan.application;
+  check.activity = plan.activity;
+  check.package_id = plan.package_id;
+  check.package_name = plan.package_name;
+  check.trigger = plan.trigger;
+  check.requested_by = who.user;
+  check.status = CheckStatus::kQueued;
+  check.created_at = now;
+  check.updated_at = now;
+  return check;
+}
+
 absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check) {
   absl::Time now = deps_.clock.Now();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
@@ -288,16 +293,7 @@ absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan, b
     if (!candidate.ok()) return candidate.status();
     if (as_check) {
       // Lever: the auto-send leaves a check in error so the tab and the tag show why.
-      BackgroundCheck check;
-      check.team = plan.team;
-      check.id = CheckId(deps_.ids.NewId());
-      check.candidate = plan.candidate;
-      check.application = plan.application;
-      check.activity = plan.activity;
-      check.trigger = plan.trigger;
-      check.requested_by = who.user;
-      check.created_at = now;
-      check.updated_at = now;
+      BackgroundCheck check = NewCheck(who, plan, now);
       check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
       if (auto s = uow.InsertCheck(check); !s.ok()) return s;
       check_id = check.id;
@@ -335,19 +331,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     absl::StatusOr<Candidate> candidate = uow.GetCandidate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
     absl::Time now = deps_.clock.Now();
-    BackgroundCheck check;
-    check.team = plan.team;
-    check.id = CheckId(deps_.ids.NewId());
-    check.candidate = plan.candidate;
-    check.application = plan.application;
-    check.activity = plan.activity;
-    check.package_id = plan.package_id;
-    check.package_name = plan.package_name;
-    check.trigger = plan.trigger;
-    check.requested_by = who.user;
-    check.status = CheckStatus::kQueued;
-    check.created_at = now;
-    check.updated_at = now;
+    BackgroundCheck check = NewCheck(who, plan, now);
     if (auto s = uow.InsertCheck(check); !s.ok()) return s;
     if (auto s = EnqueueWork(uow, plan.team, kWorkOrder, check.id, now); !s.ok()) return s;
     SetStatusTag(*candidate, check);

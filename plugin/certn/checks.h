@@ -86,6 +86,8 @@ class Checks {
                                              const std::optional<std::string>& explicit_package,
                                              const std::optional<std::string>& activity_package,
                                              const Job* job, const Team& team_row);
+  // A fresh check (status queued) for what the send decided.
+  BackgroundCheck NewCheck(const Principal& who, const SendPlan& plan, absl::Time now);
   absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check);
   absl::Status RunOrder(const WorkItem& item);
   absl::Status RunFetch(const WorkItem& item);

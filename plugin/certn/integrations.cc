@@ -227,6 +227,17 @@ absl::StatusOr<IntegrationView> Integrations::RotateWebhookSecret(const Principa
   return ToView(*rotated);
 }
 
+absl::StatusOr<CertnPackage> Integrations::FindPackage(const TeamId& team,
+                                                       const std::string& package_id) {
+  absl::StatusOr<std::vector<CertnPackage>> packages = Packages(team);
+  if (!packages.ok()) return packages.status();
+  for (const CertnPackage& p : *packages) {
+    if (p.id == package_id) return p;
+  }
+  return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
+               "That package is not one of this team's Certn packages.");
+}
+
 absl::StatusOr<bool> Integrations::IsConnected(const TeamId& team) {
   absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });

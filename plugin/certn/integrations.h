@@ -50,6 +50,8 @@ class Integrations {
                                                       const std::string& new_secret);
   // HR packages of the team's account, cached for config.package_cache_ttl.
   absl::StatusOr<std::vector<CertnPackage>> Packages(const TeamId& team);
+  // One of the team's HR packages by id; InvalidArgument unknown_package otherwise.
+  absl::StatusOr<CertnPackage> FindPackage(const TeamId& team, const std::string& package_id);
   absl::StatusOr<bool> IsConnected(const TeamId& team);
 
   // For the plugin's own use (send, webhook, worker).

@@ -40,15 +40,7 @@ absl::Status CertnActivityKind::CheckAdmissible(const TeamId& team,
     return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
                  "Connect Certn before adding a Certn background check.");
   }
-  absl::StatusOr<std::vector<CertnPackage>> packages = checks_.integrations().Packages(team);
-  if (!packages.ok()) return packages.status();
-  std::string wanted = *settings.GetString("package_id");
-  if (std::none_of(packages->begin(), packages->end(),
-                   [&](const CertnPackage& p) { return p.id == wanted; })) {
-    return Error(absl::StatusCode::kInvalidArgument, "unknown_package",
-                 "That package is not one of this team's Certn packages.");
-  }
-  return absl::OkStatus();
+  return checks_.integrations().FindPackage(team, *settings.GetString("package_id")).status();
 }
 
 absl::Status CertnActivityKind::OnStageEntered(const StageEntry& entry) const {
