@@ -1,0 +1,966 @@
+// stagecheck-bench: the benchmark suite (issue 10). Starts what it needs on
+// loopback (fake Certn, stagecheck serve on SQLite and on PostgreSQL, nginx as
+// the static-200 reference), drives it with wrk (tests/bench/walk.lua walking
+// pre-generated requests) and prints ONE table of figures and ratios.
+//
+//   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--work-dir DIR] [--out FILE]
+//     parts: webhook, cpu, apptab, burst (default: all)
+//
+// Benchmarks report; the exit code is non-zero only when the harness itself
+// failed (a process did not start, counts do not add up), never on a number.
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "adapters/crypto/openssl_crypto.h"
+#include "plugin/certn/signature.h"
+#include "tests/bench/webhook_body.h"
+#include "tests/support/service/certn_setup.h"
+#include "tests/support/service/service_process.h"
+
+namespace stagecheck::bench {
+namespace {
+
+using fake_certn::FakeCertnProcess;
+using testing::CertnAccount;
+using testing::HttpResponse;
+using testing::ServiceOptions;
+using testing::ServiceProcess;
+using testing::TeamTokens;
+
+// ---- settings ---------------------------------------------------------------
+
+struct Sizes {
+  std::string name;
+  int teams;
+  double warm_s, max_s, half_s;
+  int cpu_n;
+  int64_t apptab_small, apptab_large;
+  double read_s;
+  int burst_sends;
+  int latency_sends;
+  int certn_limit_per_minute;
+};
+
+const Sizes kFull{"full", 50, 2, 10, 8, 2000, 10000, 1000000, 8, 1000, 30, 120};
+const Sizes kQuick{"quick", 20, 1, 5, 4, 500, 10000, 100000, 4, 150, 20, 120};
+const Sizes kSmoke{"smoke", 3, 0.5, 1, 1, 20, 50, 500, 1, 8, 3, 120};
+
+struct Options {
+  Sizes sizes = kFull;
+  std::string pg_url;
+  std::set<std::string> only;
+  std::string work_dir;
+  std::string out;
+  std::string lua = STAGECHECK_BENCH_LUA;
+  std::string cpu_driver = STAGECHECK_BENCH_CPU_DRIVER;
+  int wrk_threads = 1;
+  int wrk_connections = 32;
+  bool Want(const std::string& part) const { return only.empty() || only.count(part) > 0; }
+};
+
+// ---- results table ----------------------------------------------------------
+
+struct Row {
+  std::string group, metric, value, reference, ratio, target, met;
+};
+std::vector<Row> g_rows;
+std::vector<std::string> g_notes;
+bool g_harness_failed = false;
+
+void AddRow(Row row) {
+  std::cerr << "bench: " << row.group << " | " << row.metric << " = " << row.value
+            << (row.ratio.empty() ? "" : " (" + row.ratio + ")") << "\n";
+  g_rows.push_back(std::move(row));
+}
+void Note(const std::string& note) {
+  std::cerr << "bench: note: " << note << "\n";
+  g_notes.push_back(note);
+}
+void HarnessFailure(const std::string& what) {
+  std::cerr << "bench: HARNESS FAILURE: " << what << "\n";
+  g_notes.push_back("HARNESS FAILURE: " + what);
+  g_harness_failed = true;
+}
+
+std::string Fmt(double v, int digits = 0) { return absl::StrFormat("%.*f", digits, v); }
+std::string Ms(double us) { return absl::StrFormat("%.2f ms", us / 1000.0); }
+std::string MiB(int64_t kb) { return absl::StrFormat("%.1f MiB", kb / 1024.0); }
+std::string Yes(bool ok) { return ok ? "yes" : "NO"; }
+
+std::string RenderTable() {
+  std::vector<std::string> head = {"group", "metric", "value", "reference", "ratio", "target", "met"};
+  std::vector<size_t> w(head.size());
+  auto cells = [](const Row& r) {
+    return std::vector<std::string>{r.group, r.metric, r.value, r.reference, r.ratio, r.target, r.met};
+  };
+  for (size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
+  for (const Row& r : g_rows) {
+    auto c = cells(r);
+    for (size_t i = 0; i < c.size(); ++i) w[i] = std::max(w[i], c[i].size());
+  }
+  auto line = [&](const std::vector<std::string>& c) {
+    std::string s = "|";
+    for (size_t i = 0; i < c.size(); ++i) s += " " + c[i] + std::string(w[i] - c[i].size(), ' ') + " |";
+    return s + "\n";
+  };
+  std::string out = line(head);
+  std::vector<std::string> sep;
+  for (size_t i = 0; i < head.size(); ++i) sep.push_back(std::string(w[i], '-'));
+  out += line(sep);
+  for (const Row& r : g_rows) out += line(cells(r));
+  return out;
+}
+
+// ---- processes --------------------------------------------------------------
+
+// Runs a shell command (bounded with `timeout`), returns its stdout+stderr.
+struct CmdResult {
+  int exit_code = -1;
+  std::string output;
+};
+CmdResult Run(const std::string& command) {
+  CmdResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+int64_t ProcStatusKb(int pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      int64_t v = 0;
+      std::string num;
+      for (char c : line) if (c >= '0' && c <= '9') num += c;
+      if (absl::SimpleAtoi(num, &v)) return v;
+    }
+  }
+  return -1;
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+bool PortOpen(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// nginx (Debian's nginx-light) with its own temporary config: `return 200;`.
+class Nginx {
+ public:
+  static std::unique_ptr<Nginx> Start(const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    int port = FreePort();
+    std::ofstream conf(dir + "/nginx.conf");
+    conf << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir << "/nginx.pid;\n"
+         << "error_log " << dir << "/error.log warn;\nevents { worker_connections 1024; }\n"
+         << "http {\n  access_log off;\n  client_body_temp_path " << dir << "/body;\n"
+         << "  proxy_temp_path " << dir << "/proxy;\n  fastcgi_temp_path " << dir << "/fastcgi;\n"
+         << "  uwsgi_temp_path " << dir << "/uwsgi;\n  scgi_temp_path " << dir << "/scgi;\n"
+         << "  server {\n    listen 127.0.0.1:" << port << ";\n    location / { return 200; }\n  }\n}\n";
+    conf.close();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      std::string c = dir + "/nginx.conf", e = dir + "/error.log";
+      ::execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-e", e.c_str(), "-c", c.c_str(), nullptr);
+      ::_exit(127);
+    }
+    auto n = std::unique_ptr<Nginx>(new Nginx(pid, port));
+    if (!testing::WaitFor([&] { return PortOpen(port); }, absl::Seconds(10))) return nullptr;
+    return n;
+  }
+  ~Nginx() {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) ::usleep(20000);
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, WNOHANG);
+  }
+  int port() const { return port_; }
+  int pid() const { return pid_; }
+
+ private:
+  Nginx(int pid, int port) : pid_(pid), port_(port) {}
+  int pid_, port_;
+};
+
+// ---- wrk --------------------------------------------------------------------
+
+struct Load {
+  bool ok = false;
+  int64_t requests = 0, status_errors = 0, socket_errors = 0;
+  double seconds = 0, rps = 0, p50_us = 0, p99_us = 0, p999_us = 0, mean_us = 0;
+  std::string raw;
+};
+
+Load RunWrk(const Options& o, int port, const std::string& requests_file, double seconds, bool wrap,
+            double delay_ms = 0, int connections = 0) {
+  Load l;
+  int c = connections > 0 ? connections : o.wrk_connections;
+  int d = std::max(1, static_cast<int>(std::ceil(seconds)));
+  std::string cmd = absl::StrCat("env BENCH_REQUESTS=", requests_file, " BENCH_WRAP=", wrap ? 1 : 0,
+                                 " BENCH_DELAY_MS=", delay_ms, " BENCH_THREADS=", o.wrk_threads,
+                                 " timeout ", d + 60, " wrk -t", o.wrk_threads, " -c", c, " -d", d,
+                                 "s --timeout 10s -s ", o.lua, " http://127.0.0.1:", port, "/");
+  CmdResult r = Run(cmd);
+  l.raw = r.output;
+  size_t at = r.output.find("BENCH_RESULT ");
+  if (r.exit_code != 0 || at == std::string::npos) {
+    HarnessFailure(absl::StrCat("wrk failed (exit ", r.exit_code, "): ", r.output.substr(0, 600)));
+    return l;
+  }
+  std::string line = r.output.substr(at + 13, r.output.find('\n', at) - at - 13);
+  std::map<std::string, double> kv;
+  for (absl::string_view part : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> p = absl::StrSplit(part, absl::MaxSplits('=', 1));
+    double v = 0;
+    if (absl::SimpleAtod(p.second, &v)) kv[p.first] = v;
+  }
+  l.requests = static_cast<int64_t>(kv["requests"]);
+  l.seconds = kv["duration_us"] / 1e6;
+  l.rps = l.seconds > 0 ? l.requests / l.seconds : 0;
+  l.status_errors = static_cast<int64_t>(kv["status_errors"]);
+  l.socket_errors = static_cast<int64_t>(kv["connect"] + kv["read"] + kv["write"] + kv["timeout"]);
+  l.p50_us = kv["p50_us"];
+  l.p99_us = kv["p99_us"];
+  l.p999_us = kv["p999_us"];
+  l.mean_us = kv["mean_us"];
+  l.ok = true;
+  return l;
+}
+
+// Closed loop with think time aimed at `target_rps`: one calibration run, then
+// the think time is corrected by the latency it measured.
+Load RunAtRate(const Options& o, int port, const std::function<std::string(int64_t)>& make_file,
+               double target_rps, double seconds) {
+  const int c = o.wrk_connections;
+  double think_ms = 1000.0 * c / target_rps;
+  Load first = RunWrk(o, port, make_file(static_cast<int64_t>(target_rps * seconds * 1.5) + 200),
+                      std::max(1.0, seconds / 2), false, think_ms);
+  if (!first.ok) return first;
+  double corrected = std::max(0.0, think_ms - first.mean_us / 1000.0);
+  if (first.rps > 0) corrected = std::max(0.0, think_ms * first.rps / target_rps - first.mean_us / 1000.0 *
+                                                                                      (1 - first.rps / target_rps));
+  return RunWrk(o, port, make_file(static_cast<int64_t>(target_rps * seconds * 1.5) + 200), seconds, false,
+                corrected);
+}
+
+// ---- request files ----------------------------------------------------------
+
+struct Hooked {
+  std::string certn_team_id, secret;
+};
+
+int64_t g_file_seq = 0;
+
+std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams, int64_t count,
+                             const std::string& tag) {
+  static crypto::OpenSslCrypto crypto;
+  std::string path = absl::StrCat(o.work_dir, "/webhooks-", tag, "-", ++g_file_seq, ".txt");
+  std::ofstream out(path, std::ios::binary);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  for (int64_t i = 0; i < count; ++i) {
+    const Hooked& t = teams[i % teams.size()];
+    std::string body = WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i));
+    std::string sig = certn_plugin::SignCertnSignature(crypto, t.secret, now, body);
+    out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e" << "Certn-Team-ID:"
+        << t.certn_team_id << "\x1e" << "Certn-Signature:" << sig << "\t" << body << "\n";
+  }
+  return path;
+}
+
+// ---- sqlite helpers ---------------------------------------------------------
+
+int64_t SqliteCount(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+// ---- part 1: webhook ingest -------------------------------------------------
+
+struct IngestResult {
+  Load max, half;
+  int64_t idle_rss_kb = -1, load_rss_kb = -1, load_hwm_kb = -1;
+};
+
+std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& backend, const std::string& db,
+                                          FakeCertnProcess& fake) {
+  ServiceOptions so;
+  so.certn_base_url = fake.base_url();
+  so.db = db;
+  so.log_level = "warning";
+  auto svc = ServiceProcess::Start(so);
+  if (!svc.ok()) {
+    HarnessFailure(absl::StrCat(backend, ": stagecheck serve did not start: ", svc.status().ToString()));
+    return std::nullopt;
+  }
+  std::vector<Hooked> teams;
+  for (int i = 0; i < o.sizes.teams; ++i) {
+    auto team = (*svc)->CreateTeam(absl::StrCat("bench-", backend, "-", i));
+    if (!team.ok()) {
+      HarnessFailure(absl::StrCat(backend, ": team create: ", team.status().ToString()));
+      return std::nullopt;
+    }
+    auto account = testing::ConnectCertn(**svc, fake, *team);
+    if (!account.ok()) {
+      HarnessFailure(absl::StrCat(backend, ": connect Certn: ", account.status().ToString()));
+      return std::nullopt;
+    }
+    teams.push_back({account->certn_team_id, account->webhook_secret});
+  }
+  IngestResult r;
+  const int port = (*svc)->port();
+  const int pid = (*svc)->pid();
+  r.idle_rss_kb = ProcStatusKb(pid, "VmRSS");
+  std::cerr << "bench: " << backend << ": " << teams.size() << " teams connected; warming up\n";
+  Load warm = RunWrk(o, port, WriteWebhookFile(o, teams, 40000, backend + "-warm"), o.sizes.warm_s, false);
+  double expect = std::max(1000.0, warm.rps);
+  int64_t sent = 40000;
+  int64_t count = std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
+  sent += count;
+  r.max = RunWrk(o, port, WriteWebhookFile(o, teams, count, backend + "-max"), o.sizes.max_s, false);
+  r.load_rss_kb = ProcStatusKb(pid, "VmRSS");
+  r.load_hwm_kb = ProcStatusKb(pid, "VmHWM");
+  if (r.max.ok && r.max.requests >= count - o.wrk_connections) {
+    Note(absl::StrCat(backend, ": the max-load run used up its ", count, " pre-signed deliveries"));
+  }
+  if (r.max.ok && r.max.rps > 0) {
+    auto make = [&](int64_t n) {
+      sent += n;
+      return WriteWebhookFile(o, teams, n, backend + "-half");
+    };
+    r.half = RunAtRate(o, port, make, r.max.rps / 2, o.sizes.half_s);
+  }
+  // Counts must add up: every 2xx was committed, nothing beyond what was sent.
+  int64_t ok_answers = warm.requests - warm.status_errors + r.max.requests - r.max.status_errors;
+  if (!(*svc)->sqlite_path().empty()) {
+    (void)(*svc)->Stop();
+    int64_t rows = SqliteCount((*svc)->sqlite_path(), "SELECT count(*) FROM webhook_deliveries");
+    if (rows < ok_answers || rows > sent) {
+      HarnessFailure(absl::StrCat(backend, ": webhook_deliveries has ", rows, " rows; 2xx answers (warm+max) ",
+                                  ok_answers, ", sent at most ", sent));
+    } else {
+      Note(absl::StrCat(backend, ": ", rows, " deliveries committed >= ", ok_answers,
+                        " answered 2xx (warm+max), <= ", sent, " sent"));
+    }
+  }
+  int64_t bad = warm.status_errors + r.max.status_errors + r.half.status_errors;
+  if (bad > 0) Note(absl::StrCat(backend, ": ", bad, " non-2xx webhook answers"));
+  return r;
+}
+
+void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t* sqlite_load_hwm) {
+  Load ref;
+  if (nginx != nullptr) {
+    std::vector<Hooked> dummy = {{"nginx-team", "nginx-secret-0123456789"}};
+    std::string file = WriteWebhookFile(o, dummy, 20000, "nginx");
+    (void)RunWrk(o, nginx->port(), file, o.sizes.warm_s, true);
+    ref = RunWrk(o, nginx->port(), file, o.sizes.max_s, true);
+    AddRow({"reference", absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
+                                      o.wrk_connections),
+            absl::StrCat(Fmt(ref.rps), " req/s"), "", "", "", ""});
+    AddRow({"reference", "nginx p50 / p99 / p99.9",
+            absl::StrCat(Ms(ref.p50_us), " / ", Ms(ref.p99_us), " / ", Ms(ref.p999_us)), "", "", "", ""});
+  } else {
+    Note("nginx not found: no reference run");
+  }
+  std::vector<std::pair<std::string, std::string>> backends = {{"sqlite", ""}};
+  if (!o.pg_url.empty()) backends.push_back({"postgres", o.pg_url});
+  else Note("no --pg-url: PostgreSQL ingest not measured");
+  for (const auto& [name, db] : backends) {
+    auto r = WebhookIngest(o, name, db, fake);
+    if (!r) continue;
+    std::string g = "webhook " + name;
+    bool sqlite = name == "sqlite";
+    double ratio = ref.rps > 0 ? r->max.rps / ref.rps : 0;
+    AddRow({g, "max throughput (durable 2xx)", absl::StrCat(Fmt(r->max.rps), " req/s"),
+            ref.rps > 0 ? absl::StrCat(Fmt(ref.rps), " nginx") : "",
+            ref.rps > 0 ? absl::StrCat(Fmt(ratio, 3), "x") : "", sqlite ? ">= 0.5x nginx" : "",
+            sqlite && ref.rps > 0 ? Yes(ratio >= 0.5) : ""});
+    AddRow({g, "max load p50 / p99 / p99.9",
+            absl::StrCat(Ms(r->max.p50_us), " / ", Ms(r->max.p99_us), " / ", Ms(r->max.p999_us)), "", "", "",
+            ""});
+    AddRow({g, absl::StrCat("half load (", Fmt(r->half.rps), " req/s) p50 / p99 / p99.9"),
+            absl::StrCat(Ms(r->half.p50_us), " / ", Ms(r->half.p99_us), " / ", Ms(r->half.p999_us)), "",
+            r->max.rps > 0 ? absl::StrCat(Fmt(r->half.rps / r->max.rps, 2), "x of max") : "",
+            sqlite ? "p99 <= 5 ms" : "", sqlite ? Yes(r->half.ok && r->half.p99_us <= 5000) : ""});
+    AddRow({g, "RSS idle / under load / peak",
+            absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)), "", "",
+            "", ""});
+    if (sqlite) *sqlite_load_hwm = r->load_hwm_kb;
+  }
+}
+
+// ---- part 2: instructions per delivery (callgrind) --------------------------
+
+void PartCpu(const Options& o, FakeCertnProcess& fake) {
+  std::string db = o.work_dir + "/cpu.db";
+  std::filesystem::remove(db);
+  ServiceOptions so;
+  so.certn_base_url = fake.base_url();
+  so.db = db;
+  so.log_level = "warning";
+  auto svc = ServiceProcess::Start(so);
+  if (!svc.ok()) return HarnessFailure("cpu: service: " + svc.status().ToString());
+  auto team = (*svc)->CreateTeam("bench-cpu");
+  if (!team.ok()) return HarnessFailure("cpu: team: " + team.status().ToString());
+  auto account = testing::ConnectCertn(**svc, fake, *team);
+  if (!account.ok()) return HarnessFailure("cpu: connect: " + account.status().ToString());
+  std::string key = (*svc)->encryption_key();
+  if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("cpu: stop: " + s.ToString());
+  const int n = o.sizes.cpu_n;
+  std::string out_file = o.work_dir + "/callgrind.out";
+  std::filesystem::remove(out_file);
+  std::filesystem::remove(out_file + ".1");
+  std::string cmd = absl::StrCat("env STAGECHECK_ENCRYPTION_KEY=", key, " timeout 600 valgrind --tool=callgrind",
+                                 " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db,
+                                 " --certn-team-id ", account->certn_team_id, " --secret ",
+                                 account->webhook_secret, " --n ", n);
+  absl::Time t0 = absl::Now();
+  CmdResult r = Run(cmd);
+  if (r.exit_code != 0) return HarnessFailure("cpu: driver under callgrind: " + r.output.substr(0, 800));
+  // The dump taken right after the last answer (counters zeroed before the first).
+  std::ifstream in(out_file + ".1");
+  std::string line;
+  int64_t total = -1;
+  while (std::getline(in, line)) {
+    if (line.rfind("summary: ", 0) == 0 || line.rfind("totals: ", 0) == 0) {
+      int64_t v = 0;
+      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(line.find(' ') + 1)), &v)) total = v;
+    }
+  }
+  if (total <= 0) return HarnessFailure("cpu: no callgrind totals in " + out_file + ".1");
+  int64_t rows = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
+  if (rows < n) HarnessFailure(absl::StrCat("cpu: ", rows, " deliveries stored, expected ", n));
+  AddRow({"webhook cpu", absl::StrCat("instructions per delivery (callgrind, ", n, " in-process, SQLite)"),
+          absl::StrCat(Fmt(static_cast<double>(total) / n / 1000.0, 1), "k instr"), "", "", "", ""});
+  Note(absl::StrCat("callgrind run took ", Fmt(absl::ToDoubleSeconds(absl::Now() - t0), 1),
+                    " s; profile: callgrind_annotate ", out_file, ".1"));
+}
+
+// ---- part 3: application tab ------------------------------------------------
+
+std::string Uuid(uint32_t kind, int64_t n) {
+  return absl::StrFormat("%08x-%04x-4%03x-8%03x-%012x", kind, (n >> 48) & 0xffff, (n >> 36) & 0xfff,
+                         (n >> 24) & 0xfff, n & 0xffffffffffffLL);
+}
+
+struct Template {
+  std::string team, candidate, application;
+};
+
+// Clones the template candidate (with its application, checks and feed) into
+// ids [from, to) in one transaction: bulk SQL over a recursive series.
+absl::Status Fill(const std::string& path, const Template& t, int64_t from, int64_t to) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return absl::InternalError("open " + path);
+  auto exec = [&](const std::string& sql) -> absl::Status {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string e = err ? err : "?";
+      sqlite3_free(err);
+      return absl::InternalError(e + " in: " + sql.substr(0, 300));
+    }
+    return absl::OkStatus();
+  };
+  auto columns = [&](const std::string& table) {
+    std::vector<std::string> cols;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("PRAGMA table_info(" + table + ")").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    return cols;
+  };
+  auto uuid_sql = [](uint32_t kind) {
+    return absl::StrFormat(
+        "printf('%08x-%%04x-4%%03x-8%%03x-%%012x', (s.n >> 48) & 65535, (s.n >> 36) & 4095, (s.n >> 24) & 4095, "
+        "s.n & 281474976710655)",
+        kind);
+  };
+  auto clone = [&](const std::string& table, const std::string& where, std::map<std::string, std::string> repl) {
+    std::vector<std::string> cols = columns(table);
+    std::string names, exprs;
+    for (const std::string& c : cols) {
+      names += (names.empty() ? "" : ", ") + c;
+      exprs += (exprs.empty() ? "" : ", ") + (repl.count(c) ? repl[c] : "src." + c);
+    }
+    return exec(absl::StrCat("WITH RECURSIVE s(n) AS (SELECT ", from, " UNION ALL SELECT n + 1 FROM s WHERE n < ",
+                             to - 1, ") INSERT INTO ", table, " (", names, ") SELECT ", exprs, " FROM s, ", table,
+                             " AS src WHERE ", where));
+  };
+  std::string team = "'" + t.team + "'";
+  absl::Status s = exec("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; BEGIN");
+  if (s.ok()) {
+    s = clone("candidates", absl::StrCat("src.team_id = ", team, " AND src.candidate_id = '", t.candidate, "'"),
+              {{"candidate_id", uuid_sql(0xca000000)}, {"email", "printf('bench.%d@example.com', s.n)"}});
+  }
+  if (s.ok()) {
+    s = clone("applications",
+              absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
+              {{"application_id", uuid_sql(0xa0000000)}, {"candidate_id", uuid_sql(0xca000000)}});
+  }
+  if (s.ok()) {
+    // Cloned checks are complete (as most are in a big store): the open-check
+    // reconciler must not chase a million fake cases during the measurement.
+    s = clone("background_checks",
+              absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
+              {{"check_id", uuid_sql(0xcc000000)},
+               {"candidate_id", uuid_sql(0xca000000)},
+               {"application_id", uuid_sql(0xa0000000)},
+               {"certn_case_id", "printf('bench-case-%d', s.n)"},
+               {"status", "'complete'"},
+               {"completed_at", "src.updated_at"}});
+  }
+  if (s.ok()) {
+    // Feed events: one clone per template row (distinct ids via the rowid).
+    sqlite3_stmt* st = nullptr;
+    std::vector<int64_t> rowids;
+    sqlite3_prepare_v2(db,
+                       ("SELECT rowid FROM feed_events WHERE team_id = " + team + " AND candidate_id = '" +
+                        t.candidate + "'").c_str(),
+                       -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    for (size_t j = 0; j < rowids.size() && s.ok(); ++j) {
+      s = clone("feed_events", absl::StrCat("src.rowid = ", rowids[j]),
+                {{"event_id", uuid_sql(0xfe000000 + static_cast<uint32_t>(j))},
+                 {"candidate_id", uuid_sql(0xca000000)},
+                 {"application_id", "CASE WHEN src.application_id IS NULL THEN NULL ELSE " + uuid_sql(0xa0000000) +
+                                        " END"},
+                 {"check_id", "CASE WHEN src.check_id IS NULL THEN NULL ELSE " + uuid_sql(0xcc000000) + " END"}});
+    }
+  }
+  if (s.ok()) s = exec("COMMIT");
+  sqlite3_close(db);
+  return s;
+}
+
+std::string WriteReadFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
+  std::string path = absl::StrCat(o.work_dir, "/reads-", filled, ".txt");
+  std::ofstream out(path, std::ios::binary);
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> pick(1, filled);
+  for (int64_t i = 0; i < count; ++i) {
+    out << "GET\t/api/v1/applications/" << Uuid(0xa0000000, pick(rng)) << "\tAuthorization:Bearer " << token
+        << "\t\n";
+  }
+  return path;
+}
+
+struct TabResult {
+  Load load;
+  double cold_start_ms = 0;
+  int64_t idle_kb = -1, after_kb = -1, hwm_kb = -1;
+  double fill_s = 0;
+};
+
+void PartAppTab(const Options& o, FakeCertnProcess& fake) {
+  std::string db = o.work_dir + "/apptab.db";
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+  ServiceOptions so;
+  so.certn_base_url = fake.base_url();
+  so.db = db;
+  so.log_level = "warning";
+  std::string key;
+  Template t;
+  std::string token;
+  double empty_start_ms = 0;
+  {
+    absl::Time t0 = absl::Now();
+    auto svc = ServiceProcess::Start(so);
+    if (!svc.ok()) return HarnessFailure("apptab: service: " + svc.status().ToString());
+    empty_start_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    key = (*svc)->encryption_key();
+    auto team = (*svc)->CreateTeam("bench-apptab");
+    if (!team.ok()) return HarnessFailure("apptab: team: " + team.status().ToString());
+    token = team->recruiter_token;
+    auto account = testing::ConnectCertn(**svc, fake, *team);
+    if (!account.ok()) return HarnessFailure("apptab: connect: " + account.status().ToString());
+    HttpResponse job = (*svc)->Post("/api/v1/jobs", R"({"title":"Platform engineer"})", team->admin_token);
+    std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
+    (void)(*svc)->Post(plan, R"({"name":"Screen"})", team->admin_token);
+    HttpResponse bg = (*svc)->Post(plan, R"({"name":"Background"})", team->admin_token);
+    HttpResponse act = (*svc)->Post(
+        plan + "/" + bg.String("/id").value_or("") + "/activities",
+        R"({"kind":"certn_background_check","settings":{"package_id":"pkg-standard","auto_send":false}})",
+        team->admin_token);
+    HttpResponse cand = (*svc)->Post(
+        "/api/v1/candidates", R"({"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"})",
+        team->recruiter_token);
+    HttpResponse app = (*svc)->Post("/api/v1/applications",
+                                    absl::StrCat(R"({"candidate_id":")", cand.String("/id").value_or(""),
+                                                 R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                                    team->recruiter_token);
+    t = {team->team_id, cand.String("/id").value_or(""), app.String("/id").value_or("")};
+    HttpResponse send = (*svc)->Post("/api/v1/applications/" + t.application + "/background-checks",
+                                     absl::StrCat(R"({"activity_id":")", act.String("/id").value_or(""), R"("})"),
+                                     team->recruiter_token);
+    if (send.status != 202) return HarnessFailure("apptab: send answered " + std::to_string(send.status) + send.body);
+    std::string check = send.String("/id").value_or("");
+    testing::WaitFor([&] {
+      return (*svc)->Get("/api/v1/background-checks/" + check, token).String("/certn_case_id").has_value();
+    });
+    HttpResponse tab = (*svc)->Get("/api/v1/applications/" + t.application, token);
+    if (tab.status != 200) return HarnessFailure("apptab: template tab answered " + std::to_string(tab.status));
+    Note(absl::StrCat("application tab body: ", tab.body.size(), " bytes"));
+    if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("apptab: stop: " + s.ToString());
+  }
+  so.encryption_key = key;
+  AddRow({"start-up", "cold start to /readyz, empty store (SQLite)", Ms(empty_start_ms * 1000), "", "", "", ""});
+  std::map<int64_t, TabResult> results;
+  int64_t filled = 0;
+  for (int64_t size : {o.sizes.apptab_small, o.sizes.apptab_large}) {
+    TabResult r;
+    absl::Time f0 = absl::Now();
+    if (absl::Status s = Fill(db, t, filled + 1, size + 1); !s.ok()) {
+      return HarnessFailure("apptab: fill: " + std::string(s.message()));
+    }
+    r.fill_s = absl::ToDoubleSeconds(absl::Now() - f0);
+    filled = size;
+    int64_t apps = SqliteCount(db, "SELECT count(*) FROM applications");
+    if (apps != size + 1) HarnessFailure(absl::StrCat("apptab: ", apps, " applications, expected ", size + 1));
+    std::cerr << "bench: apptab: filled to " << size << " in " << r.fill_s << " s\n";
+    Run("sync");
+    absl::Time t0 = absl::Now();
+    auto svc = ServiceProcess::Start(so);
+    if (!svc.ok()) return HarnessFailure("apptab: service: " + svc.status().ToString());
+    r.cold_start_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    r.idle_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
+    HttpResponse probe = (*svc)->Get("/api/v1/applications/" + Uuid(0xa0000000, size), token);
+    if (probe.status != 200) {
+      return HarnessFailure(absl::StrCat("apptab: generated application answered ", probe.status, " ", probe.body));
+    }
+    std::string file = WriteReadFile(o, token, size, 200000);
+    (void)RunWrk(o, (*svc)->port(), file, o.sizes.warm_s, true);
+    r.load = RunWrk(o, (*svc)->port(), file, o.sizes.read_s, true);
+    r.after_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
+    r.hwm_kb = ProcStatusKb((*svc)->pid(), "VmHWM");
+    if (r.load.status_errors > 0) HarnessFailure(absl::StrCat("apptab: ", r.load.status_errors, " non-2xx reads"));
+    results[size] = r;
+  }
+  const TabResult& s = results[o.sizes.apptab_small];
+  const TabResult& l = results[o.sizes.apptab_large];
+  auto label = [](int64_t n) { return n >= 1000000 ? absl::StrCat(n / 1000000, "M") : absl::StrCat(n / 1000, "k"); };
+  std::string sl = label(o.sizes.apptab_small), ll = label(o.sizes.apptab_large);
+  for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
+    AddRow({"app tab " + name, "GET /api/v1/applications/{id} throughput",
+            absl::StrCat(Fmt(r->load.rps), " req/s"), "", "", "", ""});
+    AddRow({"app tab " + name, "p50 / p99 / p99.9",
+            absl::StrCat(Ms(r->load.p50_us), " / ", Ms(r->load.p99_us), " / ", Ms(r->load.p999_us)), "", "", "",
+            ""});
+  }
+  double ratio = s.load.p99_us > 0 ? l.load.p99_us / s.load.p99_us : 0;
+  AddRow({"app tab", absl::StrCat("p99 at ", ll, " vs ", sl), Ms(l.load.p99_us), Ms(s.load.p99_us),
+          absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
+  AddRow({"app tab", absl::StrCat("server RSS at ", ll, " (idle / after reads / peak)"),
+          absl::StrCat(MiB(l.idle_kb), " / ", MiB(l.after_kb), " / ", MiB(l.hwm_kb)), "", "", "<= 100 MiB",
+          Yes(l.hwm_kb > 0 && l.hwm_kb <= 100 * 1024)});
+  AddRow({"app tab", absl::StrCat("fill ", sl, " / +", label(o.sizes.apptab_large - o.sizes.apptab_small),
+                                  " applications (bulk SQL)"),
+          absl::StrCat(Fmt(s.fill_s, 1), " s / ", Fmt(l.fill_s, 1), " s"), "", "", "", ""});
+  AddRow({"start-up", absl::StrCat("cold start to /readyz, ", ll, "-application store"), Ms(l.cold_start_ms * 1000),
+          Ms(empty_start_ms * 1000), absl::StrCat(Fmt(l.cold_start_ms / std::max(1.0, empty_start_ms), 2), "x"), "",
+          ""});
+  if (o.sizes.name != "smoke") {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+  }
+}
+
+// ---- part 4: send burst -----------------------------------------------------
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p / 100.0 * v.size())));
+  return v[i];
+}
+
+void ParallelFor(int n, int threads, const std::function<void(int)>& fn) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+void PartBurst(const Options& o) {
+  const int limit = o.sizes.certn_limit_per_minute;
+  fake_certn::FakeCertnStartOptions fo;
+  fo.rate_limit_per_minute = limit;
+  auto fake = FakeCertnProcess::Start(fo);
+  if (!fake.ok()) return HarnessFailure("burst: fake Certn: " + fake.status().ToString());
+  ServiceOptions so;
+  so.certn_base_url = (*fake)->base_url();
+  so.log_level = "warning";
+  auto svc = ServiceProcess::Start(so);
+  if (!svc.ok()) return HarnessFailure("burst: service: " + svc.status().ToString());
+  auto team = (*svc)->CreateTeam("bench-burst");
+  if (!team.ok()) return HarnessFailure("burst: team: " + team.status().ToString());
+  auto account = testing::ConnectCertn(**svc, **fake, *team);
+  if (!account.ok()) return HarnessFailure("burst: connect: " + account.status().ToString());
+  HttpResponse job = (*svc)->Post("/api/v1/jobs", R"({"title":"Burst"})", team->admin_token);
+  std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
+  HttpResponse bg = (*svc)->Post(plan, R"({"name":"Background"})", team->admin_token);
+  HttpResponse act = (*svc)->Post(
+      plan + "/" + bg.String("/id").value_or("") + "/activities",
+      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
+      team->admin_token);
+  const std::string activity = act.String("/id").value_or("");
+  const int n = o.sizes.burst_sends, k = o.sizes.latency_sends;
+  std::vector<std::string> apps(n + k);
+  std::atomic<int> setup_failures{0};
+  ParallelFor(n + k, 4, [&](int i) {
+    HttpResponse c = (*svc)->Post("/api/v1/candidates",
+                                  absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
+                                               R"(","email":"burst.)", i, R"(@example.com"})"),
+                                  team->recruiter_token);
+    HttpResponse a = (*svc)->Post("/api/v1/applications",
+                                  absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
+                                               R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                                  team->recruiter_token);
+    apps[i] = a.String("/id").value_or("");
+    if (a.status != 201) ++setup_failures;
+  });
+  if (setup_failures > 0) return HarnessFailure(absl::StrCat("burst: ", setup_failures.load(), " set-up failures"));
+  (void)(*fake)->ClearRequests();
+  const std::string body = absl::StrCat(R"({"activity_id":")", activity, R"("})");
+  std::vector<double> send_ms(n);
+  std::atomic<int> accepted{0};
+  absl::Time burst_start = absl::Now();
+  ParallelFor(n, 8, [&](int i) {
+    absl::Time t0 = absl::Now();
+    HttpResponse r = (*svc)->Post("/api/v1/applications/" + apps[i] + "/background-checks", body,
+                                  team->recruiter_token);
+    send_ms[i] = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    if (r.status == 202) ++accepted;
+  });
+  double accept_s = absl::ToDoubleSeconds(absl::Now() - burst_start);
+  // Wait (bounded) until every order reached the fake: N/limit minutes plus slack.
+  const absl::Duration budget = absl::Seconds(30 + 60.0 * n / limit * 1.5);
+  std::vector<fake_certn::LoggedRequest> log;
+  auto successes = [&] {
+    int ok = 0;
+    for (const auto& r : log) ok += r.status / 100 == 2;
+    return ok;
+  };
+  testing::WaitFor(
+      [&] {
+        auto got = (*fake)->Requests("order_package");
+        if (got.ok()) log = *got;
+        return successes() >= n;
+      },
+      budget);
+  ::usleep(1500 * 1000);  // anything duplicated would arrive now
+  if (auto got = (*fake)->Requests("order_package"); got.ok()) log = *got;
+  std::map<std::string, int> per_key;
+  int throttled = 0, ok = 0;
+  std::vector<int64_t> ok_at;
+  for (const auto& r : log) {
+    if (r.status == 429) ++throttled;
+    if (r.status / 100 == 2) {
+      ++ok;
+      ++per_key[r.idempotency_key];
+      ok_at.push_back(r.at_unix_ms);
+    }
+  }
+  std::sort(ok_at.begin(), ok_at.end());
+  bool exactly_once = ok == n && static_cast<int>(per_key.size()) == n && accepted == n;
+  if (!exactly_once) {
+    Note(absl::StrCat("burst: ", accepted.load(), " sends accepted, ", ok, " orders reached Certn with ",
+                      per_key.size(), " distinct idempotency keys (expected ", n, ")"));
+  }
+  if (ok != n && o.sizes.name == "smoke") HarnessFailure(absl::StrCat("burst: ", ok, " of ", n, " orders arrived"));
+  double total_s = ok_at.size() > 1 ? (ok_at.back() - ok_at.front()) / 1000.0 : 0;
+  // Steady state: after the first full bucket (`limit` orders) went out.
+  double steady = 0;
+  if (static_cast<int>(ok_at.size()) > limit + 10) {
+    steady = (ok_at.size() - limit) / ((ok_at.back() - ok_at[limit - 1]) / 60000.0);
+  }
+  std::string g = absl::StrCat("send burst (", n, ")");
+  AddRow({g, "sends accepted (202) / p50 / p99 API latency",
+          absl::StrCat(accepted.load(), " in ", Fmt(accept_s, 2), " s / ", Fmt(Percentile(send_ms, 50), 2), " ms / ",
+                       Fmt(Percentile(send_ms, 99), 2), " ms"),
+          "", "", "", ""});
+  AddRow({g, "orders reaching Certn exactly once (fake's request log)",
+          absl::StrCat(ok, " ok, ", per_key.size(), " distinct keys"), absl::StrCat(n, " sends"), "",
+          "each exactly once", Yes(exactly_once)});
+  AddRow({g, "429s from the fake (its limit on)", absl::StrCat(throttled),
+          absl::StrCat(log.size(), " requests"), "", "no 429 storm", Yes(throttled <= std::max(5, n / 100))});
+  AddRow({g, "drain time / steady drain rate after the first bucket",
+          absl::StrCat(Fmt(total_s, 1), " s / ", steady > 0 ? Fmt(steady, 1) + "/min" : "n/a"),
+          absl::StrCat(limit, "/min configured"), steady > 0 ? absl::StrCat(Fmt(steady / limit, 2), "x") : "",
+          "~= limit", steady > 0 ? Yes(steady >= 0.85 * limit && steady <= 1.05 * limit) : ""});
+
+  // Added latency per send: sequential sends with the limit off, each timed
+  // from the POST until the order shows in the fake's log, against the fake's
+  // own order-package answered directly (both include one loopback call).
+  (void)(*fake)->SetRateLimit(0);
+  (void)(*fake)->ClearRequests();
+  std::vector<double> e2e, direct;
+  for (int i = 0; i < k; ++i) {
+    absl::Time t0 = absl::Now();
+    HttpResponse r = (*svc)->Post("/api/v1/applications/" + apps[n + i] + "/background-checks", body,
+                                  team->recruiter_token);
+    bool seen = testing::WaitFor(
+        [&] {
+          auto got = (*fake)->Requests("order_package");
+          return got.ok() && static_cast<int>(got->size()) >= i + 1;
+        },
+        absl::Seconds(10));
+    if (r.status == 202 && seen) e2e.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+  }
+  for (int i = 0; i < k; ++i) {
+    absl::Time t0 = absl::Now();
+    auto r = (*fake)->Call("POST", "/api/public/cases/order-package/",
+                           absl::StrCat(R"({"package_id":"pkg-basic","email_address":"direct.)", i,
+                                        R"(@example.com","send_invite_email":true})"),
+                           {{"Authorization", "Api-Key " + account->api_key}, {"Content-Type", "application/json"}});
+    if (r.ok()) direct.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+  }
+  double added = Percentile(e2e, 50) - Percentile(direct, 50);
+  AddRow({g, "added latency per send (send->order at Certn minus fake's own), p50",
+          absl::StrCat(Fmt(added, 2), " ms"),
+          absl::StrCat(Fmt(Percentile(e2e, 50), 2), " ms e2e, ", Fmt(Percentile(direct, 50), 2), " ms direct"), "",
+          "<= 1 ms", Yes(!e2e.empty() && added <= 1.0)});
+  if (static_cast<int>(e2e.size()) != k) HarnessFailure(absl::StrCat("burst: ", e2e.size(), " of ", k, " timed sends"));
+}
+
+// ---- main -------------------------------------------------------------------
+
+int Main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--quick") o.sizes = kQuick;
+    else if (a == "--smoke") o.sizes = kSmoke;
+    else if (a == "--pg-url") o.pg_url = value();
+    else if (a == "--work-dir") o.work_dir = value();
+    else if (a == "--out") o.out = value();
+    else if (a == "--only") {
+      for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty())) o.only.insert(std::string(p));
+    } else {
+      std::cerr << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst]"
+                   " [--work-dir DIR] [--out FILE]\n";
+      return 2;
+    }
+  }
+  bool own_dir = o.work_dir.empty();
+  if (own_dir) {
+    std::string templ = (std::filesystem::temp_directory_path() / "stagecheck-bench-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) return 1;
+    o.work_dir = templ;
+  }
+  std::filesystem::create_directories(o.work_dir);
+  ::signal(SIGPIPE, SIG_IGN);
+  absl::Time started = absl::Now();
+  std::string load_before = Run("cat /proc/loadavg").output;
+  {
+    auto fake = FakeCertnProcess::Start();
+    if (!fake.ok()) {
+      std::cerr << "bench: fake Certn did not start: " << fake.status() << "\n";
+      return 1;
+    }
+    if (o.Want("webhook")) {
+      std::unique_ptr<Nginx> nginx;
+      if (std::filesystem::exists("/usr/sbin/nginx")) {
+        nginx = Nginx::Start(o.work_dir + "/nginx");
+        if (!nginx) HarnessFailure("nginx did not start (see " + o.work_dir + "/nginx/error.log)");
+      }
+      int64_t hwm = -1;
+      PartWebhook(o, **fake, nginx.get(), &hwm);
+    }
+    if (o.Want("cpu")) PartCpu(o, **fake);
+    if (o.Want("apptab")) PartAppTab(o, **fake);
+    if (o.Want("burst")) PartBurst(o);
+  }
+  std::string load_after = Run("cat /proc/loadavg").output;
+  std::ostringstream report;
+  report << "Stagecheck benchmarks (" << o.sizes.name << "), " << absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::Now(), absl::UTCTimeZone())
+         << ", nproc " << std::thread::hardware_concurrency() << ", "
+         << Run("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo").output
+         << ", wrk -t" << o.wrk_threads << " -c" << o.wrk_connections << ", loadavg before: "
+         << absl::StripAsciiWhitespace(load_before) << ", after: " << absl::StripAsciiWhitespace(load_after)
+         << ", took " << Fmt(absl::ToDoubleSeconds(absl::Now() - started), 0) << " s\n\n";
+  report << RenderTable();
+  if (!g_notes.empty()) {
+    report << "\n";
+    for (const std::string& n : g_notes) report << "- " << n << "\n";
+  }
+  std::cout << report.str() << std::flush;
+  if (!o.out.empty()) std::ofstream(o.out) << report.str();
+  if (own_dir && !g_harness_failed) std::filesystem::remove_all(o.work_dir);
+  int table_rows = static_cast<int>(g_rows.size());
+  if (table_rows == 0) {
+    std::cerr << "bench: no figures produced\n";
+    return 1;
+  }
+  return g_harness_failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace stagecheck::bench
+
+int main(int argc, char** argv) { return stagecheck::bench::Main(argc, argv); }

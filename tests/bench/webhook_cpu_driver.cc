@@ -1,0 +1,83 @@
+// In-process webhook driver for instruction counts: opens the real Runtime on a
+// prepared SQLite store (one team connected to Certn), pre-signs N distinct
+// deliveries, then runs them through WebhookReceiver + GroupCommitter and waits
+// for every answer. Under `valgrind --tool=callgrind` the counters are zeroed
+// just before the first delivery and dumped after the last answer, so the
+// figure covers verification, parsing and the durable group commit only.
+//
+//   stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N
+//   (STAGECHECK_ENCRYPTION_KEY must be the store's key)
+// Prints {"deliveries":N,"ok":K,"seconds":S}; exits 1 unless every answer was 2xx.
+#include <valgrind/callgrind.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "adapters/cli/app.h"
+#include "plugin/certn/signature.h"
+#include "tests/bench/webhook_body.h"
+
+int main(int argc, char** argv) {
+  std::string db, team_id, secret;
+  int n = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--db") db = argv[i + 1];
+    else if (flag == "--certn-team-id") team_id = argv[i + 1];
+    else if (flag == "--secret") secret = argv[i + 1];
+    else if (flag == "--n" && !absl::SimpleAtoi(argv[i + 1], &n)) n = 0;
+  }
+  if (db.empty() || team_id.empty() || secret.empty() || n <= 0) {
+    std::cerr << "usage: stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N\n";
+    return 2;
+  }
+  stagecheck::cli::RuntimeOptions options;
+  options.db = db;
+  options.worker_threads = 0;
+  options.log_level = stagecheck::LogLevel::kError;
+  auto rt = stagecheck::cli::Runtime::Open(options);
+  if (!rt.ok()) {
+    std::cerr << rt.status() << "\n";
+    return 1;
+  }
+  const stagecheck::Crypto& crypto = (*rt)->crypto();
+  std::vector<stagecheck::certn_plugin::WebhookRequest> requests;
+  requests.reserve(n);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  for (int i = 0; i < n; ++i) {
+    stagecheck::certn_plugin::WebhookRequest r;
+    r.body = stagecheck::bench::WebhookBody(absl::StrCat("cpu-", run, "-", i), i);
+    r.certn_team_id = team_id;
+    r.certn_signature = stagecheck::certn_plugin::SignCertnSignature(crypto, secret, now, r.body);
+    requests.push_back(std::move(r));
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0, ok = 0;
+  absl::Time start = absl::Now();
+  CALLGRIND_ZERO_STATS;
+  for (auto& r : requests) {
+    (*rt)->webhook().Receive(std::move(r), [&](stagecheck::certn_plugin::WebhookAnswer a) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++answered;
+      if (a.http_status / 100 == 2) ++ok;
+      else if (answered - ok <= 3) std::cerr << "answer " << a.http_status << " " << a.code << ": " << a.detail << "\n";
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::minutes(5), [&] { return answered == n; });
+  }
+  CALLGRIND_DUMP_STATS_AT("deliveries");
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::cout << "{\"deliveries\":" << n << ",\"ok\":" << ok << ",\"seconds\":" << seconds << "}" << std::endl;
+  return ok == n ? 0 : 1;
+}
