@@ -82,9 +82,12 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   }
   absl::Time now = deps.clock.Now();
 
-  // 1. Find the team: from Certn-Team-ID, else from the case the event names.
+  // 1. Find the team: from Certn-Team-ID, else from the case the event names;
+  // and its integration, in the same read transaction (one round trip to the
+  // store before the group commit, not two).
   std::optional<TeamId> team;
   std::optional<BackgroundCheck> check;
+  absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
   absl::Status looked_up = deps.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     if (request.certn_team_id) {
       absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
@@ -101,6 +104,12 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
         if (c->team == *team) check = *std::move(c);
       } else if (c.status().code() != absl::StatusCode::kNotFound) {
         return c.status();
+      }
+    }
+    if (team) {
+      integration = uow.GetIntegration(*team);
+      if (!integration.ok() && integration.status().code() != absl::StatusCode::kNotFound) {
+        return integration.status();
       }
     }
     return absl::OkStatus();
@@ -138,8 +147,6 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   }
 
   // 2. Verify with that team's secret(s).
-  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
-      deps.store, [&](UnitOfWork& uow) { return uow.GetIntegration(*team); });
   if (!integration.ok()) {
     if (integration.status().code() == absl::StatusCode::kNotFound) {
       return refuse(401, "unknown_team", "the team has no Certn integration");
