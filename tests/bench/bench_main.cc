@@ -209,7 +209,6 @@ class Nginx {
     conf.close();
     pid_t pid = ::fork();
     if (pid == 0) {
-      ::setpgid(0, 0);
       std::string c = dir + "/nginx.conf", e = dir + "/error.log";
       ::execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-e", e.c_str(), "-c", c.c_str(), nullptr);
       ::_exit(127);
@@ -699,7 +698,10 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
   }
   const TabResult& s = results[o.sizes.apptab_small];
   const TabResult& l = results[o.sizes.apptab_large];
-  auto label = [](int64_t n) { return n >= 1000000 ? absl::StrCat(n / 1000000, "M") : absl::StrCat(n / 1000, "k"); };
+  auto label = [](int64_t n) {
+    if (n >= 1000000) return absl::StrCat(n / 1000000, "M");
+    return n >= 1000 ? absl::StrCat(n / 1000, "k") : absl::StrCat(n);
+  };
   std::string sl = label(o.sizes.apptab_small), ll = label(o.sizes.apptab_large);
   for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
     AddRow({"app tab " + name, "GET /api/v1/applications/{id} throughput",
