@@ -11,6 +11,8 @@ constexpr char kCodeUrl[] = "https://stagecheck.dev/errors/code";
 
 std::string_view CanonicalCode(absl::StatusCode code) {
   switch (code) {
+    case absl::StatusCode::kOk:
+      return "ok";
     case absl::StatusCode::kInvalidArgument:
       return "invalid_argument";
     case absl::StatusCode::kUnauthenticated:

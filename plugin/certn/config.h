@@ -28,7 +28,9 @@ struct PluginConfig {
   absl::Duration work_lease = absl::Minutes(2);
   absl::Duration retry_initial_backoff = absl::Seconds(2);
   absl::Duration retry_max_backoff = absl::Minutes(10);
-  int max_attempts = 8;
+  // With the backoff above, 20 attempts keep retrying for about two hours,
+  // so a Certn outage of that length never turns a queued order into an error.
+  int max_attempts = 20;
 };
 
 }  // namespace stagecheck::certn_plugin

@@ -68,8 +68,9 @@ int Worker::RunDue(int limit) {
     if (result.ok()) {
       recorded = deps.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
       deps.metrics.Increment("stagecheck_work_total", absl::StrCat("kind=\"", item.kind, "\",outcome=\"done\""));
-    } else if (IsTransient(result) && item.attempts + 1 < config.max_attempts) {
-      absl::Time next = deps.clock.Now() + Backoff(item.attempts + 1);
+    } else if (IsTransient(result) && item.attempts < config.max_attempts) {
+      // item.attempts already counts this run (ClaimWork increments it).
+      absl::Time next = deps.clock.Now() + Backoff(item.attempts);
       recorded = deps.store.Transact([&](UnitOfWork& uow) {
         return uow.RetryWork(item.team, item.id, next, std::string(result.message()));
       });

@@ -16,6 +16,7 @@ TEST(Errors, DeriveACodeFromTheCanonicalOne) {
   EXPECT_EQ(ErrorCode(absl::InvalidArgumentError("x")), "invalid_argument");
   EXPECT_EQ(ErrorCode(absl::UnavailableError("x")), "unavailable");
   EXPECT_EQ(ErrorCode(absl::PermissionDeniedError("x")), "forbidden");
+  EXPECT_EQ(ErrorCode(absl::OkStatus()), "ok");
 }
 
 }  // namespace
