@@ -535,16 +535,28 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
         "s.n & 281474976710655)",
         kind);
   };
+  // Clones each template row by its rowid (a full scan per generated row would
+  // make the fill quadratic: not every template filter has an index).
   auto clone = [&](const std::string& table, const std::string& where, std::map<std::string, std::string> repl) {
+    std::vector<int64_t> rowids;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT rowid FROM " + table + " AS src WHERE " + where).c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
     std::vector<std::string> cols = columns(table);
     std::string names, exprs;
     for (const std::string& c : cols) {
       names += (names.empty() ? "" : ", ") + c;
       exprs += (exprs.empty() ? "" : ", ") + (repl.count(c) ? repl[c] : "src." + c);
     }
-    return exec(absl::StrCat("WITH RECURSIVE s(n) AS (SELECT ", from, " UNION ALL SELECT n + 1 FROM s WHERE n < ",
-                             to - 1, ") INSERT INTO ", table, " (", names, ") SELECT ", exprs, " FROM s, ", table,
-                             " AS src WHERE ", where));
+    for (int64_t rowid : rowids) {
+      absl::Status st2 = exec(absl::StrCat("WITH RECURSIVE s(n) AS (SELECT ", from,
+                                           " UNION ALL SELECT n + 1 FROM s WHERE n < ", to - 1, ") INSERT INTO ", table,
+                                           " (", names, ") SELECT ", exprs, " FROM s CROSS JOIN ", table,
+                                           " AS src WHERE src.rowid = ", rowid));
+      if (!st2.ok()) return st2;
+    }
+    return absl::OkStatus();
   };
   std::string team = "'" + t.team + "'";
   absl::Status s = exec("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; BEGIN");
