@@ -134,7 +134,8 @@ class UnitOfWork {
                                                                    const std::string& case_id) = 0;
 
   // Durable work. EnqueueWork is a no-op (OK) when a pending item with the
-  // same dedupe key exists.
+  // same dedupe key exists that no worker has claimed yet; claiming releases
+  // the key, so work enqueued while an item runs gets a run of its own.
   virtual absl::Status EnqueueWork(const WorkItem& item) = 0;
   // Leases up to `limit` due items to `owner` until `lease_until`; an item
   // whose lease expired (its worker died) is due again.

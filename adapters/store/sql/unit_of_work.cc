@@ -982,8 +982,10 @@ absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
   for (const Row& row : *rows) {
     WorkItem w = ReadWork(row);
     absl::StatusOr<int64_t> n = Exec(
-        "UPDATE work_items SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
-        "WHERE team_id = ? AND work_id = ?",
+        // Claiming releases the dedupe key: an event that arrives while this
+        // run is in flight (and may have read stale state) gets a run of its own.
+        "UPDATE work_items SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+        "dedupe_key = NULL WHERE team_id = ? AND work_id = ?",
         {P(owner), P(lease_until), P(w.team), P(w.id)});
     if (!n.ok()) return n.status();
     ++w.attempts;

@@ -879,7 +879,25 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
     EXPECT_CODE(u.FailWork(TeamId("t1"), WorkItemId("w2"), "wrong team"), kNotFound);
     return absl::OkStatus();
   }));
-  // A retried item keeps its payload and records the last error.
+  // Claiming releases the dedupe key: the same key enqueued while the first
+  // item runs is a new item (its event may postdate what the run read).
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w10", "k10", 0)); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w11", "k10", 0)); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(50), "f", At(60), 10);
+    if (!items.ok()) return items.status();
+    EXPECT_EQ(std::count_if(items->begin(), items->end(), [](const WorkItem& w) { return w.dedupe_key == "k10"; }), 1);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w12", "k10", 0)); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(55), "g", At(65), 10);
+    if (!items.ok()) return items.status();
+    EXPECT_TRUE(std::any_of(items->begin(), items->end(), [](const WorkItem& w) { return w.id == WorkItemId("w12"); }));
+    if (auto st = u.CompleteWork(TeamId("t1"), WorkItemId("w10")); !st.ok()) return st;
+    return u.CompleteWork(TeamId("t1"), WorkItemId("w12"));
+  }));
+
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     if (auto s = u.EnqueueWork(MakeWork("t1", "w9", "k9", 0)); !s.ok()) return s;
     return absl::OkStatus();

@@ -163,6 +163,10 @@ absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
   pid_t pid = ::fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
+    // Its own process group, so that Stop() reaches the workers too: a worker
+    // orphaned by a killed master keeps its listening socket and answers
+    // later tests' requests with dead upstreams.
+    ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null = ::open("/dev/null", O_RDONLY);
@@ -191,9 +195,10 @@ absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
       absl::Seconds(15));
   if (up && !exited) return absl::OkStatus();
   if (!exited) {
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     ReapWithin(pid_, absl::Seconds(5));
   }
+  ::kill(-pid_, SIGKILL);  // any worker left behind
   pid_ = -1;
   return absl::UnavailableError(absl::StrCat("nginx did not serve /healthz on port ", port_, ": ",
                                              Tail(ReadFile(out_path) + ReadFile(dir_ + "/error.log"))));
@@ -203,9 +208,10 @@ void NginxProcess::Stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);  // fast shutdown; the master stops its workers
   if (!ReapWithin(pid_, absl::Seconds(10))) {
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     ReapWithin(pid_, absl::Seconds(5));
   }
+  ::kill(-pid_, SIGKILL);  // any worker the master left behind
   pid_ = -1;
 }
 
