@@ -200,8 +200,15 @@ CREATE INDEX work_items_due ON work_items (run_at) WHERE state = 'pending';
 CREATE INDEX work_items_by_state ON work_items (state);
 )sql";
 
+// The application tab reads every check of one application; without this
+// index that read scanned all of the team's checks (docs/performance.md).
+constexpr char kV2[] = R"sql(
+CREATE INDEX background_checks_by_application ON background_checks (team_id, application_id, created_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
+    {2, "index checks by application", kV2},
 };
 
 }  // namespace
