@@ -34,8 +34,8 @@ struct CertnHeaders {
 };
 
 struct RateLimitConfig {
-  int burst = 120;                       // tokens in a full bucket
-  absl::Duration window = absl::Minutes(1);  // a full bucket refills over this window
+  int burst = 120;                           // calls allowed in any rolling window
+  absl::Duration window = absl::Minutes(1);  // the rolling window
   // How long a call may wait for a token before it fails with ResourceExhausted.
   absl::Duration max_wait = absl::Seconds(5);
 };

@@ -19,21 +19,14 @@ RateLimiter::RateLimiter(RateLimitConfig config, NowFn now, SleepFn sleep)
 
 absl::Duration RateLimiter::TryTake(uint64_t key, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = buckets_.try_emplace(key);
-  Bucket& b = it->second;
-  if (inserted) {
-    b.tokens = config_.burst;
-    b.updated = now;
-  }
+  Bucket& b = buckets_[key];
   if (now < b.paused_until) return b.paused_until - now;
-  const double per_second = config_.burst / absl::ToDoubleSeconds(config_.window);
-  b.tokens = std::min<double>(config_.burst, b.tokens + absl::ToDoubleSeconds(now - b.updated) * per_second);
-  b.updated = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  while (!b.granted.empty() && now - b.granted.front() >= config_.window) b.granted.pop_front();
+  if (static_cast<int>(b.granted.size()) < config_.burst) {
+    b.granted.push_back(now);
     return absl::ZeroDuration();
   }
-  return absl::Seconds((1.0 - b.tokens) / per_second);
+  return b.granted.front() + config_.window - now;
 }
 
 absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline) {
@@ -47,7 +40,7 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline)
     if (now + wait > give_up) {
       return absl::ResourceExhaustedError(
           absl::StrCat("Certn client rate limit exhausted (", config_.burst, " per ",
-                       absl::FormatDuration(config_.window), "); next token in ",
+                       absl::FormatDuration(config_.window), "); next slot in ",
                        absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1)))));
     }
     sleep_(wait);
@@ -56,12 +49,8 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline)
 
 void RateLimiter::PauseUntil(std::string_view api_key, absl::Time until) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = buckets_.try_emplace(KeyOf(api_key));
-  if (inserted) {
-    it->second.tokens = config_.burst;
-    it->second.updated = now_();
-  }
-  it->second.paused_until = std::max(it->second.paused_until, until);
+  Bucket& b = buckets_[KeyOf(api_key)];
+  b.paused_until = std::max(b.paused_until, until);
 }
 
 }  // namespace stagecheck::certn

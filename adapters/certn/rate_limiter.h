@@ -1,9 +1,13 @@
-// A client-side token bucket per API key: `burst` tokens, refilled evenly over
-// `window` (Certn: 120 requests per rolling minute). Keys are held only as a
-// 64-bit hash so the limiter never stores a clear key.
+// A client-side rolling-window limit per API key: at most `burst` calls in any
+// `window` (Certn: 120 requests per rolling minute). A token bucket refilling
+// evenly would allow up to twice that in a minute after a burst and earn 429s
+// from Certn's own rolling window, so the limiter keeps the times of the last
+// `burst` calls instead. Keys are held only as a 64-bit hash so the limiter
+// never stores a clear key.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -22,21 +26,20 @@ class RateLimiter {
 
   explicit RateLimiter(RateLimitConfig config, NowFn now = absl::Now, SleepFn sleep = absl::SleepFor);
 
-  // Takes one token for `api_key`, waiting up to config.max_wait (and never
-  // past `deadline`). ResourceExhausted when no token comes in time; the wait
+  // Takes one slot for `api_key`, waiting up to config.max_wait (and never
+  // past `deadline`). ResourceExhausted when no slot frees in time; the wait
   // that would have been needed is in the message.
   absl::Status Acquire(std::string_view api_key, absl::Time deadline = absl::InfiniteFuture());
 
-  // Empties the bucket until `until` (a 429 told us the server is saturated).
+  // Holds every call of the key until `until` (a 429 told us the server is saturated).
   void PauseUntil(std::string_view api_key, absl::Time until);
 
  private:
   struct Bucket {
-    double tokens = 0;
-    absl::Time updated;
+    std::deque<absl::Time> granted;  // the last `burst` grants, oldest first
     absl::Time paused_until = absl::InfinitePast();
   };
-  // Tokens now, or the time until the next token when empty.
+  // Zero when a slot was taken now, else the time until the next one frees.
   absl::Duration TryTake(uint64_t key, absl::Time now);
 
   RateLimitConfig config_;

@@ -1,5 +1,7 @@
 #include "adapters/certn/rate_limiter.h"
 
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace stagecheck::certn {
@@ -46,23 +48,38 @@ TEST(RateLimiterTest, BucketsArePerKey) {
   EXPECT_TRUE(limiter.Acquire("key-b").ok());
 }
 
-TEST(RateLimiterTest, RefillsEvenlyOverTheWindow) {
+TEST(RateLimiterTest, SlotsFreeWhenTheirCallLeavesTheRollingWindow) {
   ManualClock clock;
   RateLimiter limiter(Config(120, absl::ZeroDuration()), clock.NowFn(), clock.SleepFn());
   for (int i = 0; i < 120; ++i) ASSERT_TRUE(limiter.Acquire("k").ok());
   EXPECT_FALSE(limiter.Acquire("k").ok());
-  clock.now += absl::Milliseconds(500);  // 120/min = one token every 500 ms
-  EXPECT_TRUE(limiter.Acquire("k").ok());
+  // A token bucket would allow one every 500 ms now; Certn's rolling window does not.
+  clock.now += absl::Seconds(59);
   EXPECT_FALSE(limiter.Acquire("k").ok());
-  clock.now += absl::Minutes(5);  // never more than a full bucket
+  clock.now += absl::Seconds(1);
   for (int i = 0; i < 120; ++i) ASSERT_TRUE(limiter.Acquire("k").ok());
   EXPECT_FALSE(limiter.Acquire("k").ok());
 }
 
-TEST(RateLimiterTest, WaitsForATokenWithinMaxWait) {
+TEST(RateLimiterTest, NeverMoreThanTheBurstInAnyWindow) {
+  ManualClock clock;
+  RateLimiter limiter(Config(120, absl::ZeroDuration()), clock.NowFn(), clock.SleepFn());
+  std::vector<absl::Time> granted;
+  for (int step = 0; step < 3000; ++step) {
+    clock.now += absl::Milliseconds(37 * (step % 7));
+    if (limiter.Acquire("k").ok()) granted.push_back(clock.now);
+  }
+  ASSERT_GT(granted.size(), 240u);
+  for (size_t i = 120; i < granted.size(); ++i) {
+    EXPECT_GE(granted[i] - granted[i - 120], absl::Minutes(1)) << i;
+  }
+}
+
+TEST(RateLimiterTest, WaitsForASlotWithinMaxWait) {
   ManualClock clock;
   RateLimiter limiter(Config(60, absl::Seconds(2)), clock.NowFn(), clock.SleepFn());
   for (int i = 0; i < 60; ++i) ASSERT_TRUE(limiter.Acquire("k").ok());
+  clock.now += absl::Seconds(59);
   EXPECT_TRUE(limiter.Acquire("k").ok());
   EXPECT_EQ(clock.slept, absl::Seconds(1));
 }
