@@ -239,6 +239,10 @@ TEST_F(ChecksTest, SecretsNeverAppearInResponsesOrTheLog) {
       for (const auto& [name, value] : r.headers) EXPECT_EQ(value.find(secret), std::string::npos) << name;
     }
   }
+  // The service's log sink batches lines for up to 100 ms: wait until the
+  // access line of the last request above is written.
+  ASSERT_TRUE(testing::WaitFor([&] { return svc().LogContains("/api/v1/background-checks/" + w.check); },
+                      absl::Seconds(10)));
   const std::string log = svc().ReadLog();
   ASSERT_FALSE(log.empty());
   for (const std::string& secret : {w.certn.api_key, w.certn.webhook_secret, rotated, svc().encryption_key(),
