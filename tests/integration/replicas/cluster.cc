@@ -20,7 +20,6 @@
 #include "absl/time/clock.h"
 #include "adapters/crypto/openssl_crypto.h"
 #include "plugin/certn/signature.h"
-#include "tests/integration/http/test_client.h"
 
 namespace stagecheck::replicas_test {
 namespace {
@@ -79,40 +78,6 @@ std::optional<int> ReapWithin(int pid, absl::Duration timeout) {
 }
 
 }  // namespace
-
-HttpResponse HttpTo(uint16_t port, const std::string& method, const std::string& path, const std::string& body,
-                    const Headers& headers, const std::string& token) {
-  auto has = [&](std::string_view name) {
-    for (const auto& [key, value] : headers) {
-      if (key.size() == name.size() &&
-          std::equal(key.begin(), key.end(), name.begin(),
-                     [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-        return true;
-      }
-    }
-    return false;
-  };
-  std::string raw = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-  if (!token.empty()) absl::StrAppend(&raw, "Authorization: Bearer ", token, "\r\n");
-  if (!body.empty() && !has("content-type")) absl::StrAppend(&raw, "Content-Type: application/json\r\n");
-  if (!has("content-length") && (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")) {
-    absl::StrAppend(&raw, "Content-Length: ", body.size(), "\r\n");
-  }
-  for (const auto& [key, value] : headers) {
-    if (!value.empty()) absl::StrAppend(&raw, key, ": ", value, "\r\n");
-  }
-  absl::StrAppend(&raw, "\r\n", body);
-  HttpResponse out;
-  http::testing::TestClient client(port, 30);
-  if (!client.connected()) return out;
-  client.Send(raw);
-  std::optional<http::testing::ClientResponse> response = client.Read();
-  if (!response) return out;
-  out.status = response->status;
-  out.headers = std::move(response->headers);
-  out.body = std::move(response->body);
-  return out;
-}
 
 std::string Describe(const HttpResponse& r) {
   return absl::StrCat(r.status, " ", r.body.substr(0, 600));
@@ -190,7 +155,7 @@ absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
           exited = true;
           return true;
         }
-        return HttpTo(port_, "GET", "/healthz").status == 200;
+        return testing::RequestTo(port_, "GET", "/healthz").status == 200;
       },
       absl::Seconds(15));
   if (up && !exited) return absl::OkStatus();
@@ -282,7 +247,7 @@ std::string Cluster::webhook_url() const { return nginx_->url() + kWebhookPath; 
 
 HttpResponse Cluster::Lb(const std::string& method, const std::string& path, const std::string& body,
                          const std::string& token, const Headers& headers) const {
-  return HttpTo(nginx_->port(), method, path, body, headers, token);
+  return testing::RequestTo(nginx_->port(), method, path, body, headers, token);
 }
 
 absl::StatusOr<World> Cluster::NewWorld(const std::string& name) {

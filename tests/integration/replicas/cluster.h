@@ -32,12 +32,6 @@ using testing::HttpResponse;
 using testing::ServiceProcess;
 using testing::TeamTokens;
 
-// Blocking HTTP/1.1 (Connection: close) to 127.0.0.1:port, like
-// ServiceProcess::Request: a body is JSON unless headers say otherwise.
-HttpResponse HttpTo(uint16_t port, const std::string& method, const std::string& path,
-                    const std::string& body = "", const Headers& headers = {},
-                    const std::string& token = "");
-
 // "status body" of an answer, for failure messages (body cut at 600 chars).
 std::string Describe(const HttpResponse& r);
 

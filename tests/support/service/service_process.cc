@@ -481,9 +481,9 @@ absl::StatusOr<TeamTokens> ServiceProcess::CreateTeam(const std::string& name) c
   return team;
 }
 
-HttpResponse ServiceProcess::RawRequest(const std::string& raw) const {
+HttpResponse RawRequestTo(uint16_t port, const std::string& raw) {
   HttpResponse out;
-  http::testing::TestClient client(port_, 30);
+  http::testing::TestClient client(port, 30);
   if (!client.connected()) return out;
   // A server may answer (e.g. 413) and close before it has read everything:
   // read its answer even when sending failed half-way.
@@ -496,8 +496,8 @@ HttpResponse ServiceProcess::RawRequest(const std::string& raw) const {
   return out;
 }
 
-HttpResponse ServiceProcess::Request(const std::string& method, const std::string& path, const std::string& body,
-                                     const Headers& headers, const std::string& token) const {
+HttpResponse RequestTo(uint16_t port, const std::string& method, const std::string& path,
+                       const std::string& body, const Headers& headers, const std::string& token) {
   auto has = [&](std::string_view name) {
     for (const auto& [key, value] : headers) {
       if (key.size() == name.size() &&
@@ -518,7 +518,14 @@ HttpResponse ServiceProcess::Request(const std::string& method, const std::strin
     if (!value.empty()) absl::StrAppend(&raw, key, ": ", value, "\r\n");
   }
   absl::StrAppend(&raw, "\r\n", body);
-  return RawRequest(raw);
+  return RawRequestTo(port, raw);
+}
+
+HttpResponse ServiceProcess::RawRequest(const std::string& raw) const { return RawRequestTo(port_, raw); }
+
+HttpResponse ServiceProcess::Request(const std::string& method, const std::string& path, const std::string& body,
+                                     const Headers& headers, const std::string& token) const {
+  return RequestTo(port_, method, path, body, headers, token);
 }
 
 }  // namespace stagecheck::testing

@@ -166,6 +166,14 @@ class ServiceProcess {
   uint16_t port_ = 0;
 };
 
+// What ServiceProcess::Request/RawRequest do, for any loopback port (nginx in
+// front of replicas, the fake Certn): Connection: close, a body is JSON unless
+// `headers` say otherwise.
+HttpResponse RequestTo(uint16_t port, const std::string& method, const std::string& path,
+                       const std::string& body = "", const Headers& headers = {},
+                       const std::string& token = "");
+HttpResponse RawRequestTo(uint16_t port, const std::string& raw);
+
 // Polls `condition` every few ms until it returns true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
 
