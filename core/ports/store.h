@@ -71,6 +71,10 @@ class UnitOfWork {
   // Candidates and their files.
   virtual absl::Status InsertCandidate(const Candidate& candidate) = 0;
   virtual absl::StatusOr<Candidate> GetCandidate(const TeamId& team, const CandidateId& id) = 0;
+  // GetCandidate for a read-modify-write (tags are rewritten by recruiters and
+  // by status changes): the row stays locked until the transaction ends.
+  virtual absl::StatusOr<Candidate> GetCandidateForUpdate(const TeamId& team,
+                                                          const CandidateId& id) = 0;
   virtual absl::Status UpdateCandidate(const Candidate& candidate) = 0;
   virtual absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team,
                                                          const PageRequest& page) = 0;
@@ -95,6 +99,11 @@ class UnitOfWork {
   // database enforces one active check per application.
   virtual absl::Status InsertCheck(const BackgroundCheck& check) = 0;
   virtual absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) = 0;
+  // GetCheck for a read-modify-write: the row stays locked until the
+  // transaction ends, so replicas applying two Certn answers (or saving one
+  // report) to the same check cannot overwrite each other's update.
+  virtual absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
+                                                            const CheckId& id) = 0;
   virtual absl::Status UpdateCheck(const BackgroundCheck& check) = 0;
   virtual absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck(
       const TeamId& team, const ApplicationId& application) = 0;

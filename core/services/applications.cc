@@ -82,7 +82,7 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
     if (auto s = ValidateTags(*changes.tags); !s.ok()) return s;
   }
   return InTransaction<Candidate>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Candidate> {
-    absl::StatusOr<Candidate> c = uow.GetCandidate(who.team, id);
+    absl::StatusOr<Candidate> c = uow.GetCandidateForUpdate(who.team, id);
     if (!c.ok()) return c.status();
     if (changes.first_name) c->first_name = *changes.first_name;
     if (changes.last_name) c->last_name = *changes.last_name;
@@ -155,7 +155,7 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
       created = {ApplicationId(**earlier), true};
       return absl::OkStatus();
     }
-    absl::StatusOr<Candidate> candidate = uow.GetCandidate(who.team, candidate_id);
+    absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(who.team, candidate_id);
     if (!candidate.ok()) return candidate.status();
     absl::StatusOr<Job> job = uow.GetJob(who.team, job_id);
     if (!job.ok()) return job.status();

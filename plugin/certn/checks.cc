@@ -289,7 +289,7 @@ absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan, b
   absl::Time now = deps_.clock.Now();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     std::optional<CheckId> check_id;
-    absl::StatusOr<Candidate> candidate = uow.GetCandidate(plan.team, plan.candidate);
+    absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
     if (as_check) {
       // Lever: the auto-send leaves a check in error so the tab and the tag show why.
@@ -328,7 +328,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
                                   (*active)->id.value(), ")."));
       }
     }
-    absl::StatusOr<Candidate> candidate = uow.GetCandidate(plan.team, plan.candidate);
+    absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
     absl::Time now = deps_.clock.Now();
     BackgroundCheck check = NewCheck(who, plan, now);
@@ -387,7 +387,7 @@ absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const Chec
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
   if (!certn_case.ok()) return FromCertn(certn_case.status());
   return InTransaction<BackgroundCheck>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
-    auto check = uow.GetCheck(who.team, id);
+    auto check = uow.GetCheckForUpdate(who.team, id);
     if (!check.ok()) return check.status();
     auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value());
     if (!applied.ok()) return applied.status();
@@ -463,7 +463,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     if (certn_case.status == CheckStatus::kComplete && certn_case.completed) {
       check.completed_at = certn_case.completed;
     }
-    absl::StatusOr<Candidate> candidate = uow.GetCandidate(check.team, check.candidate);
+    absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(check.team, check.candidate);
     if (!candidate.ok()) return candidate.status();
     SetStatusTag(*candidate, check);
     candidate->updated_at = now;
@@ -507,7 +507,7 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
   absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(*creds, order);
   if (!certn_case.ok() && IsTransient(certn_case.status())) return certn_case.status();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, id);
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
     if (!check.ok()) return check.status();
     if (!certn_case.ok()) {
       // Permanent: Certn refused the order. The check ends with the reason.
@@ -550,7 +550,7 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
   if (!certn_case.ok()) return certn_case.status();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, id);
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
     if (!check.ok()) return check.status();
     return ApplyCase(uow, *check, *certn_case, "fetch").status();
   });
@@ -581,7 +581,7 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     return Error(absl::StatusCode::kDataLoss, "report_not_pdf", "Certn's report file is not a PDF");
   }
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> fresh = uow.GetCheck(item.team, id);
+    absl::StatusOr<BackgroundCheck> fresh = uow.GetCheckForUpdate(item.team, id);
     if (!fresh.ok()) return fresh.status();
     if (fresh->report_saved_as) return absl::OkStatus();
     absl::Time now = deps_.clock.Now();
@@ -605,7 +605,7 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
 
 void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> check = uow.GetCheck(item.team, CheckId(item.subject));
+    absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, CheckId(item.subject));
     if (!check.ok()) return check.status();
     std::string what = item.kind == kWorkOrder ? "order" : item.kind == kWorkFetchCase ? "status update" : "report";
     if (item.kind == kWorkOrder) {

@@ -24,6 +24,7 @@ const Dialect& SqliteDialect() {
   static const Dialect kDialect{.name = "sqlite",
                                 .numbered_placeholders = false,
                                 .claim_lock_suffix = "",
+                                .row_lock_suffix = "",
                                 .error_aborts_transaction = false,
                                 .migration_lock = "",
                                 .ledger_exists =
@@ -36,6 +37,7 @@ const Dialect& PostgresDialect() {
   static const Dialect kDialect{.name = "postgres",
                                 .numbered_placeholders = true,
                                 .claim_lock_suffix = " FOR UPDATE SKIP LOCKED",
+                                .row_lock_suffix = " FOR UPDATE",
                                 .error_aborts_transaction = true,
                                 // An arbitrary constant shared by all replicas.
                                 .migration_lock = "SELECT pg_advisory_xact_lock(7262050331)",

@@ -13,6 +13,10 @@ struct Dialect {
   bool numbered_placeholders = false;
   // Appended to the SELECT that picks work items to lease.
   std::string_view claim_lock_suffix;
+  // Appended to a read whose row the transaction will rewrite, so that two
+  // replicas' read-modify-write of one row run one after the other (SQLite's
+  // BEGIN IMMEDIATE already serialises whole transactions).
+  std::string_view row_lock_suffix;
   // PostgreSQL aborts the whole transaction on a failed statement, so a
   // statement that may fail with a constraint error runs in a savepoint.
   bool error_aborts_transaction = false;

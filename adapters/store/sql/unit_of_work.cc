@@ -595,9 +595,20 @@ absl::Status SqlUnitOfWork::InsertCandidate(const Candidate& d) {
 }
 
 absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidate(const TeamId& team, const CandidateId& id) {
+  return GetOneCandidate(team, id, "");
+}
+
+absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidateForUpdate(const TeamId& team,
+                                                               const CandidateId& id) {
+  return GetOneCandidate(team, id, dialect_.row_lock_suffix);
+}
+
+absl::StatusOr<Candidate> SqlUnitOfWork::GetOneCandidate(const TeamId& team, const CandidateId& id,
+                                                         std::string_view lock_suffix) {
   absl::StatusOr<Row> row = Single(
       Query(absl::StrCat("SELECT ", ToAbsl(kCandidateCols),
-                         " FROM candidates WHERE team_id = ? AND candidate_id = ?"),
+                         " FROM candidates WHERE team_id = ? AND candidate_id = ?",
+                         ToAbsl(lock_suffix)),
             {P(team), P(id)}),
       "candidate");
   if (!row.ok()) return row.status();
@@ -751,9 +762,19 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::QueryChecks(
 }
 
 absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetCheck(const TeamId& team, const CheckId& id) {
+  return GetOneCheck(team, id, "");
+}
+
+absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetCheckForUpdate(const TeamId& team,
+                                                                 const CheckId& id) {
+  return GetOneCheck(team, id, dialect_.row_lock_suffix);
+}
+
+absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetOneCheck(const TeamId& team, const CheckId& id,
+                                                           std::string_view lock_suffix) {
   const Value params[] = {P(team), P(id)};
   absl::StatusOr<std::vector<BackgroundCheck>> checks =
-      QueryChecks("team_id = ? AND check_id = ?", params);
+      QueryChecks(absl::StrCat("team_id = ? AND check_id = ?", ToAbsl(lock_suffix)), params);
   if (!checks.ok()) return checks.status();
   if (checks->empty()) return absl::NotFoundError("check not found");
   return std::move(checks->front());

@@ -32,6 +32,8 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status SavePlan(InterviewPlan& plan) override;
   absl::Status InsertCandidate(const Candidate& candidate) override;
   absl::StatusOr<Candidate> GetCandidate(const TeamId& team, const CandidateId& id) override;
+  absl::StatusOr<Candidate> GetCandidateForUpdate(const TeamId& team,
+                                                  const CandidateId& id) override;
   absl::Status UpdateCandidate(const Candidate& candidate) override;
   absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team, const PageRequest& page) override;
   absl::Status InsertFile(const CandidateFile& file, const std::string& content) override;
@@ -44,6 +46,8 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::StatusOr<Page<Application>> ListApplications(const TeamId& team, std::optional<JobId> job, std::optional<CandidateId> candidate, const PageRequest& page) override;
   absl::Status InsertCheck(const BackgroundCheck& check) override;
   absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) override;
+  absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
+                                                    const CheckId& id) override;
   absl::Status UpdateCheck(const BackgroundCheck& check) override;
   absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck( const TeamId& team, const ApplicationId& application) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication( const TeamId& team, const ApplicationId& application) override;
@@ -80,6 +84,10 @@ class SqlUnitOfWork final : public UnitOfWork {
   // An UPDATE of one row by key: NotFound when no row matched.
   absl::Status UpdateOne(std::string_view sql, Params params, std::string_view what,
                          bool guarded = false);
+  absl::StatusOr<Candidate> GetOneCandidate(const TeamId& team, const CandidateId& id,
+                                            std::string_view lock_suffix);
+  absl::StatusOr<BackgroundCheck> GetOneCheck(const TeamId& team, const CheckId& id,
+                                              std::string_view lock_suffix);
   absl::StatusOr<std::vector<BackgroundCheck>> QueryChecks(std::string_view where,
                                                            std::span<const Value> params);
   absl::StatusOr<std::vector<WebhookDelivery>> QueryDeliveries(std::string_view where,
