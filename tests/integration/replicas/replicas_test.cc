@@ -144,18 +144,27 @@ TEST_F(ReplicasTest, EndToEndThroughTheLoadBalancer) {
   ASSERT_TRUE(saved) << Describe(files);
   EXPECT_EQ(files.String("/items/0/name").value_or("").rfind("Certn_Report_", 0), 0u) << files.body;
 
-  // Every webhook the fake Certn delivered through nginx was acknowledged.
-  auto deliveries = cluster().fake().Deliveries();
-  ASSERT_TRUE(deliveries.ok()) << deliveries.status();
+  // Every webhook the fake Certn delivered through nginx was acknowledged, and
+  // each is one row. The fake logs a delivery when its answer arrives, which
+  // is after our commit: wait until both sides have seen the same deliveries.
   std::map<std::string, int> last_status;
-  for (const auto& d : *deliveries) {
-    if (d.object_id == *case_id) last_status[d.delivery_id] = d.status;
-  }
+  int64_t rows = -1;
+  bool settled = WaitFor(
+      [&] {
+        auto deliveries = cluster().fake().Deliveries();
+        if (!deliveries.ok()) return false;
+        last_status.clear();
+        for (const auto& d : *deliveries) {
+          if (d.object_id == *case_id) last_status[d.delivery_id] = d.status;
+        }
+        rows = Sql(absl::StrCat("SELECT COUNT(*) FROM webhook_deliveries WHERE team_id = ",
+                                Quoted(w->team.team_id), " AND object_id = ", Quoted(*case_id)));
+        return rows == static_cast<int64_t>(last_status.size());
+      },
+      absl::Seconds(30));
+  EXPECT_TRUE(settled) << rows << " rows for " << last_status.size() << " deliveries";
   EXPECT_GE(last_status.size(), 2u);
   for (const auto& [id, status] : last_status) EXPECT_EQ(status, 200) << "delivery " << id;
-  EXPECT_EQ(Sql(absl::StrCat("SELECT COUNT(*) FROM webhook_deliveries WHERE team_id = ", Quoted(w->team.team_id),
-                             " AND object_id = ", Quoted(*case_id))),
-            static_cast<int64_t>(last_status.size()));
   // nginx spread the traffic over both replicas.
   EXPECT_EQ(cluster().nginx().UpstreamsUsed(), 2u) << cluster().nginx().AccessLog();
   EXPECT_EQ(Orders(w->certn.certn_team_id).size(), 1u);
