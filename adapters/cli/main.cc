@@ -150,7 +150,7 @@ int Deliveries(const std::vector<std::string>& argv) {
     std::optional<TeamId> team;
     if (auto t = args->Get("team")) team = TeamId(*t);
     return WithRuntime(*db, false, [&](Runtime& rt) {
-      auto list = InTransaction<std::vector<WebhookDelivery>>(
+      auto list = InReadTransaction<std::vector<WebhookDelivery>>(
           rt.store(), [&](UnitOfWork& uow) { return uow.ListDeliveries(team, limit); });
       if (!list.ok()) return Fail(list.status());
       for (const WebhookDelivery& d : *list) {

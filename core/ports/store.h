@@ -168,6 +168,11 @@ class Store {
   // by the store a bounded number of times, so `work` may run more than once
   // and must have no side effects outside the unit of work.
   virtual absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
+  // Runs `work` in a read-only transaction: one consistent snapshot that does
+  // not queue behind writers (on SQLite, Transact holds the single writer
+  // lock, commit and fsync included; a Read does not). Any write in `work`
+  // fails with FailedPrecondition and nothing is written.
+  virtual absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
   // The same, for many independent pieces of work in one transaction (group
   // commit): each runs inside its own savepoint, so one failing piece rolls
   // back only itself. Returns one status per piece; all are durable once this

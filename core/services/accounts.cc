@@ -58,7 +58,7 @@ absl::StatusOr<Principal> Accounts::Authenticate(std::string_view token) const {
     return Error(absl::StatusCode::kUnauthenticated, "invalid_token", "the API token is not valid");
   }
   std::string hash = HashToken(token);
-  absl::StatusOr<Principal> principal = InTransaction<Principal>(
+  absl::StatusOr<Principal> principal = InReadTransaction<Principal>(
       deps_.store, [&](UnitOfWork& uow) { return uow.FindPrincipalByTokenHash(hash); });
   if (principal.status().code() == absl::StatusCode::kNotFound) {
     return Error(absl::StatusCode::kUnauthenticated, "invalid_token", "the API token is not valid");
@@ -67,7 +67,7 @@ absl::StatusOr<Principal> Accounts::Authenticate(std::string_view token) const {
 }
 
 absl::StatusOr<Team> Accounts::GetTeam(const TeamId& team) {
-  return InTransaction<Team>(deps_.store, [&](UnitOfWork& uow) { return uow.GetTeam(team); });
+  return InReadTransaction<Team>(deps_.store, [&](UnitOfWork& uow) { return uow.GetTeam(team); });
 }
 
 absl::Status Accounts::SetTeamDefaultPackage(const TeamId& team,

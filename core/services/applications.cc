@@ -65,13 +65,13 @@ absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
 }
 
 absl::StatusOr<Candidate> Applications::GetCandidate(const Principal& who, const CandidateId& id) {
-  return InTransaction<Candidate>(deps_.store,
+  return InReadTransaction<Candidate>(deps_.store,
                                   [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, id); });
 }
 
 absl::StatusOr<Page<Candidate>> Applications::ListCandidates(const Principal& who,
                                                              const PageRequest& page) {
-  return InTransaction<Page<Candidate>>(
+  return InReadTransaction<Page<Candidate>>(
       deps_.store, [&](UnitOfWork& uow) { return uow.ListCandidates(who.team, page); });
 }
 
@@ -103,7 +103,7 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
 
 absl::StatusOr<std::vector<CandidateFile>> Applications::ListFiles(const Principal& who,
                                                                    const CandidateId& id) {
-  return InTransaction<std::vector<CandidateFile>>(
+  return InReadTransaction<std::vector<CandidateFile>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<std::vector<CandidateFile>> {
         if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
         return uow.ListFiles(who.team, id);
@@ -113,7 +113,7 @@ absl::StatusOr<std::vector<CandidateFile>> Applications::ListFiles(const Princip
 absl::StatusOr<std::pair<CandidateFile, std::string>> Applications::GetFile(
     const Principal& who, const CandidateId& candidate, const FileId& file) {
   using Result = std::pair<CandidateFile, std::string>;
-  return InTransaction<Result>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Result> {
+  return InReadTransaction<Result>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Result> {
     absl::StatusOr<CandidateFile> meta = uow.GetFile(who.team, file);
     if (!meta.ok()) return meta.status();
     if (meta->candidate != candidate) return absl::NotFoundError("file not found");
@@ -125,7 +125,7 @@ absl::StatusOr<std::pair<CandidateFile, std::string>> Applications::GetFile(
 
 absl::StatusOr<Page<FeedEvent>> Applications::Feed(const Principal& who, const CandidateId& id,
                                                    const PageRequest& page) {
-  return InTransaction<Page<FeedEvent>>(
+  return InReadTransaction<Page<FeedEvent>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<FeedEvent>> {
         if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
         return uow.ListFeed(who.team, id, page);
@@ -134,7 +134,7 @@ absl::StatusOr<Page<FeedEvent>> Applications::Feed(const Principal& who, const C
 
 absl::StatusOr<std::vector<BackgroundCheck>> Applications::AdHocChecks(const Principal& who,
                                                                        const CandidateId& id) {
-  return InTransaction<std::vector<BackgroundCheck>>(
+  return InReadTransaction<std::vector<BackgroundCheck>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<std::vector<BackgroundCheck>> {
         if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
         auto checks = uow.ListChecksForCandidate(who.team, id);
@@ -189,7 +189,7 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
 }
 
 absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const ApplicationId& id) {
-  return InTransaction<ApplicationTab>(
+  return InReadTransaction<ApplicationTab>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<ApplicationTab> {
         ApplicationTab tab;
         absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
@@ -233,7 +233,7 @@ absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const
 absl::StatusOr<Page<Application>> Applications::ListApplications(
     const Principal& who, std::optional<JobId> job, std::optional<CandidateId> candidate,
     const PageRequest& page) {
-  return InTransaction<Page<Application>>(deps_.store, [&](UnitOfWork& uow) {
+  return InReadTransaction<Page<Application>>(deps_.store, [&](UnitOfWork& uow) {
     return uow.ListApplications(who.team, job, candidate, page);
   });
 }

@@ -57,6 +57,19 @@ absl::StatusOr<T> InTransaction(Store& store, F&& read) {
   return out;
 }
 
+// Runs `read` in a read-only transaction (Store::Read) and returns what it
+// returned: for requests that only look, so they never queue behind writers.
+template <typename T, typename F>
+absl::StatusOr<T> InReadTransaction(Store& store, F&& read) {
+  absl::StatusOr<T> out = absl::UnknownError("transaction did not run");
+  absl::Status status = store.Read([&](UnitOfWork& uow) -> absl::Status {
+    out = read(uow);
+    return out.status();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
 // Runs `work`, retrying once when a concurrent request stored the same
 // Idempotency-Key first (its transaction then rolled back ours).
 absl::Status TransactIdempotent(Store& store, const std::optional<IdempotencyKey>& key,

@@ -65,11 +65,11 @@ absl::StatusOr<Created<JobId>> Plans::CreateJob(const Principal& who, const NewJ
 }
 
 absl::StatusOr<Job> Plans::GetJob(const Principal& who, const JobId& id) {
-  return InTransaction<Job>(deps_.store, [&](UnitOfWork& uow) { return uow.GetJob(who.team, id); });
+  return InReadTransaction<Job>(deps_.store, [&](UnitOfWork& uow) { return uow.GetJob(who.team, id); });
 }
 
 absl::StatusOr<Page<Job>> Plans::ListJobs(const Principal& who, const PageRequest& page) {
-  return InTransaction<Page<Job>>(deps_.store,
+  return InReadTransaction<Page<Job>>(deps_.store,
                                   [&](UnitOfWork& uow) { return uow.ListJobs(who.team, page); });
 }
 
@@ -94,7 +94,7 @@ absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
 }
 
 absl::StatusOr<InterviewPlan> Plans::GetPlan(const Principal& who, const JobId& job) {
-  return InTransaction<InterviewPlan>(deps_.store,
+  return InReadTransaction<InterviewPlan>(deps_.store,
                                       [&](UnitOfWork& uow) { return uow.GetPlan(who.team, job); });
 }
 

@@ -96,7 +96,7 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
     Team team;
     CertnIntegration integration;
   };
-  absl::StatusOr<Facts> facts = InTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+  absl::StatusOr<Facts> facts = InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
     Facts f;
     auto app = uow.GetApplication(who.team, application_id);
     if (!app.ok()) return app.status();
@@ -178,7 +178,7 @@ absl::StatusOr<Created<CheckId>> Checks::SendAdHoc(const Principal& who,
                                                    const CandidateId& candidate_id,
                                                    const std::string& package_id,
                                                    const std::optional<IdempotencyKey>& key) {
-  absl::StatusOr<Candidate> candidate = InTransaction<Candidate>(
+  absl::StatusOr<Candidate> candidate = InReadTransaction<Candidate>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, candidate_id); });
   if (!candidate.ok()) return candidate.status();
   absl::StatusOr<bool> connected = integrations_.IsConnected(who.team);
@@ -217,7 +217,7 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
     std::optional<BackgroundCheck> active;
     bool completed = false;
   };
-  absl::StatusOr<Facts> facts = InTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+  absl::StatusOr<Facts> facts = InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
     Facts f;
     auto c = uow.GetCandidate(plan.team, entry.candidate);
     if (!c.ok()) return c.status();
@@ -355,12 +355,12 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
 }
 
 absl::StatusOr<BackgroundCheck> Checks::Get(const Principal& who, const CheckId& id) {
-  return InTransaction<BackgroundCheck>(deps_.store,
+  return InReadTransaction<BackgroundCheck>(deps_.store,
                                         [&](UnitOfWork& uow) { return uow.GetCheck(who.team, id); });
 }
 
 absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id) {
-  return InTransaction<Loaded>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Loaded> {
+  return InReadTransaction<Loaded>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Loaded> {
     Loaded l;
     auto check = uow.GetCheck(team, id);
     if (!check.ok()) return check.status();
@@ -396,7 +396,7 @@ absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const Chec
 }
 
 absl::StatusOr<InlineReport> Checks::Report(const Principal& who, const CheckId& id) {
-  return InTransaction<InlineReport>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InlineReport> {
+  return InReadTransaction<InlineReport>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InlineReport> {
     auto check = uow.GetCheck(who.team, id);
     if (!check.ok()) return check.status();
     if (check->status != CheckStatus::kComplete) {

@@ -186,7 +186,7 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
 
 absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
-  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();
@@ -195,7 +195,7 @@ absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
 
 absl::StatusOr<IntegrationView> Integrations::Verify(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
-  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();
@@ -239,7 +239,7 @@ absl::StatusOr<CertnPackage> Integrations::FindPackage(const TeamId& team,
 }
 
 absl::StatusOr<bool> Integrations::IsConnected(const TeamId& team) {
-  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return false;
   if (!integration.ok()) return integration.status();
@@ -260,7 +260,7 @@ absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& t
       return it->second.packages;
     }
   }
-  absl::StatusOr<CertnIntegration> integration = InTransaction<CertnIntegration>(
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();

@@ -88,7 +88,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   std::optional<TeamId> team;
   std::optional<BackgroundCheck> check;
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
-  absl::Status looked_up = deps.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+  absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {
     if (request.certn_team_id) {
       absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
       if (t.ok()) team = *t;

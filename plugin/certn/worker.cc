@@ -96,7 +96,7 @@ int Worker::RunDue(int limit) {
 void Worker::ReportQueue() {
   const Deps& deps = checks_.deps();
   for (const char* state : {"pending", "failed"}) {
-    absl::StatusOr<int64_t> n = InTransaction<int64_t>(deps.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
+    absl::StatusOr<int64_t> n = InReadTransaction<int64_t>(deps.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
     if (n.ok()) {
       deps.metrics.Set("stagecheck_work_items", absl::StrCat("state=\"", state, "\""), static_cast<double>(*n));
     }

@@ -82,6 +82,11 @@ class PgConnection final : public Connection {
   }
 
   absl::Status Begin() override { return Simple("BEGIN ISOLATION LEVEL READ COMMITTED"); }
+  // REPEATABLE READ: several SELECTs see one snapshot; a read-only
+  // transaction at this level never fails with a serialization error.
+  absl::Status BeginRead() override {
+    return Simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
   absl::Status Commit() override {
     PGresult* res = PQexec(conn_, "COMMIT");
     absl::Status s = Check(res, "COMMIT");

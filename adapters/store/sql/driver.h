@@ -41,6 +41,9 @@ class Connection {
   virtual absl::Status ExecScript(std::string_view sql) = 0;
 
   virtual absl::Status Begin() = 0;
+  // A read-only transaction: one consistent snapshot that never waits for a
+  // writer (SQLite WAL readers; PostgreSQL REPEATABLE READ READ ONLY).
+  virtual absl::Status BeginRead() = 0;
   virtual absl::Status Commit() = 0;
   virtual absl::Status Rollback() = 0;
   virtual absl::Status Savepoint(std::string_view name) = 0;

@@ -11,11 +11,11 @@ namespace stagecheck::store {
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts)
     : pool_(std::move(pool)), dialect_(dialect), max_attempts_(max_attempts < 1 ? 1 : max_attempts) {}
 
-absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction() {
+absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
   for (int tries = 0;; ++tries) {
     absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) return lease.status();
-    absl::Status s = (*lease)->Begin();
+    absl::Status s = mode == Mode::kReadOnly ? (*lease)->BeginRead() : (*lease)->Begin();
     if (s.ok()) return lease;
     // A stale pooled session (server restarted): the pool drops it, and all
     // idle ones, when the lease returns; one fresh attempt is safe.
@@ -23,10 +23,10 @@ absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction() {
   }
 }
 
-absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& work) {
-  absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction();
+absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode) {
+  absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction(mode);
   if (!lease.ok()) return lease.status();
-  SqlUnitOfWork uow(**lease, dialect_);
+  SqlUnitOfWork uow(**lease, dialect_, mode == Mode::kReadOnly);
   absl::Status s = work(uow);
   if (!s.ok()) {
     (*lease)->Rollback().IgnoreError();
@@ -35,14 +35,23 @@ absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& w
   return (*lease)->Commit();
 }
 
-absl::Status SqlStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
+absl::Status SqlStore::RunWithRetries(const std::function<absl::Status(UnitOfWork&)>& work,
+                                      Mode mode) {
   absl::Status s;
   for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
-    s = RunOnce(work);
+    s = RunOnce(work, mode);
     if (!IsRetryable(s)) return s;
     if (attempt < max_attempts_) Backoff(attempt);
   }
   return s;
+}
+
+absl::Status SqlStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
+  return RunWithRetries(work, Mode::kReadWrite);
+}
+
+absl::Status SqlStore::Read(const std::function<absl::Status(UnitOfWork&)>& work) {
+  return RunWithRetries(work, Mode::kReadOnly);
 }
 
 std::vector<absl::Status> SqlStore::RunBatchOnce(

@@ -17,6 +17,7 @@ class SqlStore final : public Store {
   SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts);
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
+  absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
   std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) override;
   absl::Status Ping() override;
@@ -25,8 +26,10 @@ class SqlStore final : public Store {
  private:
   // A connection with an open transaction. A pooled connection that turns
   // out dead at BEGIN is replaced once: nothing ran on it yet.
-  absl::StatusOr<ConnectionPool::Lease> BeginTransaction();
-  absl::Status RunOnce(const std::function<absl::Status(UnitOfWork&)>& work);
+  enum class Mode { kReadWrite, kReadOnly };
+  absl::StatusOr<ConnectionPool::Lease> BeginTransaction(Mode mode = Mode::kReadWrite);
+  absl::Status RunOnce(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode);
+  absl::Status RunWithRetries(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode);
   std::vector<absl::Status> RunBatchOnce(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, absl::Status& commit);
   void Backoff(int attempt) const;

@@ -370,7 +370,13 @@ absl::StatusOr<Row> Single(absl::StatusOr<std::vector<Row>> rows, std::string_vi
 
 // ---- Plumbing -------------------------------------------------------------
 
+absl::Status SqlUnitOfWork::RefuseInReadOnly() const {
+  if (!read_only_) return absl::OkStatus();
+  return absl::FailedPreconditionError("store: a write inside a read-only transaction");
+}
+
 absl::StatusOr<int64_t> SqlUnitOfWork::Exec(std::string_view sql, Params params) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
   return conn_.Exec(dialect_.Sql(sql), std::span<const Value>(params.begin(), params.size()));
 }
 
@@ -600,6 +606,7 @@ absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidate(const TeamId& team, const 
 
 absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidateForUpdate(const TeamId& team,
                                                                const CandidateId& id) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
   return GetOneCandidate(team, id, dialect_.row_lock_suffix);
 }
 
@@ -767,6 +774,7 @@ absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetCheck(const TeamId& team, cons
 
 absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetCheckForUpdate(const TeamId& team,
                                                                  const CheckId& id) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
   return GetOneCheck(team, id, dialect_.row_lock_suffix);
 }
 

@@ -13,7 +13,11 @@ namespace stagecheck::store {
 
 class SqlUnitOfWork final : public UnitOfWork {
  public:
-  SqlUnitOfWork(Connection& conn, const Dialect& dialect) : conn_(conn), dialect_(dialect) {}
+  // A read-only unit of work refuses every write (the transaction was begun
+  // read-only, and SQLite's deferred read must never upgrade to a writer
+  // behind the writer mutex's back).
+  SqlUnitOfWork(Connection& conn, const Dialect& dialect, bool read_only = false)
+      : conn_(conn), dialect_(dialect), read_only_(read_only) {}
 
   absl::Status InsertTeam(const Team& team) override;
   absl::StatusOr<Team> GetTeam(const TeamId& team) override;
@@ -84,6 +88,7 @@ class SqlUnitOfWork final : public UnitOfWork {
   // An UPDATE of one row by key: NotFound when no row matched.
   absl::Status UpdateOne(std::string_view sql, Params params, std::string_view what,
                          bool guarded = false);
+  absl::Status RefuseInReadOnly() const;
   absl::StatusOr<Candidate> GetOneCandidate(const TeamId& team, const CandidateId& id,
                                             std::string_view lock_suffix);
   absl::StatusOr<BackgroundCheck> GetOneCheck(const TeamId& team, const CheckId& id,
@@ -95,6 +100,7 @@ class SqlUnitOfWork final : public UnitOfWork {
 
   Connection& conn_;
   const Dialect& dialect_;
+  const bool read_only_;
 };
 
 }  // namespace stagecheck::store

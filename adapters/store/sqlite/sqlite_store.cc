@@ -93,6 +93,11 @@ class SqliteConnection final : public Connection {
     if (!s.ok()) ReleaseWriter();
     return s;
   }
+  absl::Status BeginRead() override {
+    // DEFERRED takes no lock until the first read, and a WAL reader never
+    // blocks on (or blocks) the writer: reads skip the writer mutex.
+    return Simple("BEGIN DEFERRED");
+  }
   absl::Status Commit() override {
     absl::Status s = Simple("COMMIT");
     // A failed COMMIT (e.g. disk full) leaves the transaction open.

@@ -2,6 +2,8 @@
 // once per back-end (STAGECHECK_STORE_BACKEND = "sqlite" or "postgres"), so
 // both promise exactly the same behaviour. Each test gets a fresh database.
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <latch>
 #include <set>
 #include <thread>
@@ -1121,6 +1123,49 @@ TEST_F(StoreConformance, ConcurrentReadModifyWritesLoseNothing) {
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     EXPECT_CODE(u.GetCheckForUpdate(TeamId("t1"), CheckId("nope")), kNotFound);
     EXPECT_CODE(u.GetCandidateForUpdate(TeamId("t2"), CandidateId("t1-cand")), kNotFound);
+    return absl::OkStatus();
+  }));
+}
+
+// A Read is a snapshot that neither waits for nor sees an open write
+// transaction, and refuses to write.
+TEST_F(StoreConformance, ReadsDoNotWaitForAWriterAndRefuseWrites) {
+  SeedTeam("t1");
+  std::latch writing(1);
+  std::latch release(1);
+  std::thread writer([&] {
+    EXPECT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      if (auto s = u.InsertCandidate(MakeCandidate("t1", "uncommitted")); !s.ok()) return s;
+      writing.count_down();
+      release.wait();
+      return absl::OkStatus();
+    }));
+  });
+  writing.wait();
+  // Run on another thread so that a Read that waited for the writer fails
+  // this test instead of hanging it.
+  std::future<absl::Status> read = std::async(std::launch::async, [&] {
+    return store_->Read([&](UnitOfWork& u) -> absl::Status {
+      EXPECT_TRUE(u.GetCandidate(TeamId("t1"), CandidateId("t1-cand")).ok());
+      EXPECT_CODE(u.GetCandidate(TeamId("t1"), CandidateId("uncommitted")), kNotFound);
+      return absl::OkStatus();
+    });
+  });
+  const bool finished = read.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  release.count_down();
+  writer.join();
+  ASSERT_TRUE(finished) << "a Read waited for an open write transaction";
+  EXPECT_OK(read.get());
+
+  absl::Status wrote = store_->Read([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.GetCheckForUpdate(TeamId("t1"), CheckId("k1")), kFailedPrecondition);
+    EXPECT_CODE(u.GetCandidateForUpdate(TeamId("t1"), CandidateId("t1-cand")), kFailedPrecondition);
+    return u.InsertCandidate(MakeCandidate("t1", "from-a-read"));
+  });
+  EXPECT_CODE(wrote, kFailedPrecondition);
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.GetCandidate(TeamId("t1"), CandidateId("from-a-read")), kNotFound);
+    EXPECT_TRUE(u.GetCandidate(TeamId("t1"), CandidateId("uncommitted")).ok());
     return absl::OkStatus();
   }));
 }

@@ -33,6 +33,15 @@ absl::Status FaultyStore::Transact(const std::function<absl::Status(UnitOfWork&)
   return inner_.Transact(work);
 }
 
+absl::Status FaultyStore::Read(const std::function<absl::Status(UnitOfWork&)>& work) {
+  ++transact_calls_;
+  if (absl::Status fault = TakeFault(); !fault.ok()) {
+    ++failed_calls_;
+    return fault;
+  }
+  return inner_.Read(work);
+}
+
 std::vector<absl::Status> FaultyStore::TransactBatch(
     const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) {
   ++batch_calls_;

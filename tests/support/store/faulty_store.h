@@ -1,5 +1,5 @@
 // A Store decorator for "the database is down" tests: forwards to a real
-// store until told to fail, then answers Transact/TransactBatch (and Ping)
+// store until told to fail, then answers Transact/Read/TransactBatch (and Ping)
 // with the injected status. Counts calls. Thread-safe.
 //
 //   FaultyStore store(*real);
@@ -34,6 +34,8 @@ class FaultyStore final : public Store {
   int failed_calls() const { return failed_calls_.load(); }
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
+  // A Read counts (and fails) as a transaction, like Transact.
+  absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
   std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) override;
   absl::Status Ping() override;
