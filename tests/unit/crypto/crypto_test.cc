@@ -3,6 +3,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "adapters/crypto/aes_gcm_cipher.h"
@@ -64,6 +65,22 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Hmac, Rfc4231TruncatedCase5) {
   std::string mac = OpenSslCrypto().HmacSha256(std::string(20, '\x0c'), "Test With Truncation");
   EXPECT_EQ(Hex(mac.substr(0, 16)), "a3b6167473100ee06e0c796c2955552b");
+}
+
+// The context is reused per thread: a new key must fully replace the last,
+// and an empty key or message is still HMAC.
+TEST(Hmac, ReusedContextCarriesNothingBetweenKeys) {
+  OpenSslCrypto crypto;
+  const std::string first = crypto.HmacSha256("key-one", "message");
+  const std::string other = crypto.HmacSha256(std::string(200, 'k'), "message");  // hashed long key
+  EXPECT_NE(first, other);
+  EXPECT_EQ(crypto.HmacSha256("key-one", "message"), first);
+  EXPECT_EQ(Hex(crypto.HmacSha256("", "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  std::string from_another_thread;
+  std::thread t([&] { from_another_thread = crypto.HmacSha256("key-one", "message"); });
+  t.join();
+  EXPECT_EQ(from_another_thread, first);
 }
 
 TEST(Sha256, MatchesFips180Vectors) {
