@@ -77,7 +77,7 @@ IntegrationView Integrations::ToView(const CertnIntegration& in) const {
 }
 
 absl::StatusOr<CertnCredentials> Integrations::Credentials(const CertnIntegration& integration) {
-  absl::StatusOr<std::string> key = cipher_.Decrypt(integration.api_key_encrypted);
+  absl::StatusOr<std::string> key = Decrypt(integration.api_key_encrypted);
   if (!key.ok()) {
     return Error(absl::StatusCode::kInternal, "secret_unreadable",
                  "the stored Certn API key cannot be decrypted (was the encryption key changed?)");
@@ -85,10 +85,25 @@ absl::StatusOr<CertnCredentials> Integrations::Credentials(const CertnIntegratio
   return CertnCredentials{*std::move(key), integration.region};
 }
 
+absl::StatusOr<std::string> Integrations::Decrypt(const std::string& sealed) {
+  {
+    std::lock_guard<std::mutex> lock(secrets_mu_);
+    auto it = opened_.find(sealed);
+    if (it != opened_.end()) return it->second;
+  }
+  absl::StatusOr<std::string> plain = cipher_.Decrypt(sealed);
+  if (!plain.ok()) return plain;
+  std::lock_guard<std::mutex> lock(secrets_mu_);
+  // Bounded: rotated secrets' entries are dropped wholesale, never reached again.
+  if (opened_.size() >= kMaxOpenedSecrets) opened_.clear();
+  opened_.emplace(sealed, *plain);
+  return plain;
+}
+
 absl::StatusOr<std::vector<std::string>> Integrations::WebhookSecrets(
     const CertnIntegration& integration, absl::Time now) {
   std::vector<std::string> secrets;
-  absl::StatusOr<std::string> current = cipher_.Decrypt(integration.webhook_secret_encrypted);
+  absl::StatusOr<std::string> current = Decrypt(integration.webhook_secret_encrypted);
   if (!current.ok()) {
     return Error(absl::StatusCode::kInternal, "secret_unreadable",
                  "the stored webhook secret cannot be decrypted");
@@ -97,7 +112,7 @@ absl::StatusOr<std::vector<std::string>> Integrations::WebhookSecrets(
   if (integration.previous_webhook_secret_encrypted && integration.previous_secret_valid_until &&
       now < *integration.previous_secret_valid_until) {
     absl::StatusOr<std::string> previous =
-        cipher_.Decrypt(*integration.previous_webhook_secret_encrypted);
+        Decrypt(*integration.previous_webhook_secret_encrypted);
     if (previous.ok()) secrets.push_back(*std::move(previous));
   }
   return secrets;

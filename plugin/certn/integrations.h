@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -69,6 +70,11 @@ class Integrations {
   IntegrationView ToView(const CertnIntegration& integration) const;
   absl::StatusOr<IntegrationView> VerifyAndStore(const TeamId& team, CertnIntegration integration);
   void ForgetPackages(const TeamId& team);
+  // cipher_.Decrypt, remembered by ciphertext: every webhook delivery needs
+  // its team's secret, and AES-GCM per delivery was measurable. Each
+  // encryption uses a fresh nonce, so a rotated or reconnected secret is a
+  // new ciphertext and never hits a stale entry.
+  absl::StatusOr<std::string> Decrypt(const std::string& sealed);
 
   Deps deps_;
   CertnGateway& gateway_;
@@ -81,6 +87,10 @@ class Integrations {
   };
   std::mutex cache_mu_;
   std::map<TeamId, CachedPackages> package_cache_;
+
+  static constexpr size_t kMaxOpenedSecrets = 4096;
+  std::mutex secrets_mu_;
+  std::unordered_map<std::string, std::string> opened_;  // ciphertext → plaintext
 };
 
 absl::Status ValidateApiKey(std::string_view key);

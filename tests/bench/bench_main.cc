@@ -3,7 +3,7 @@
 // the static-200 reference), drives it with wrk (tests/bench/walk.lua walking
 // pre-generated requests) and prints ONE table of figures and ratios.
 //
-//   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--work-dir DIR] [--out FILE]
+//   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N] [--work-dir DIR] [--out FILE]
 //     parts: webhook, cpu, apptab, burst (default: all)
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
@@ -913,11 +913,17 @@ int Main(int argc, char** argv) {
     else if (a == "--pg-url") o.pg_url = value();
     else if (a == "--work-dir") o.work_dir = value();
     else if (a == "--out") o.out = value();
+    else if (a == "--connections") {
+      if (!absl::SimpleAtoi(value(), &o.wrk_connections) || o.wrk_connections < 1 || o.wrk_connections > 1000) {
+        std::cerr << "stagecheck-bench: --connections needs a number from 1 to 1000\n";
+        return 2;
+      }
+    }
     else if (a == "--only") {
       for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty())) o.only.insert(std::string(p));
     } else {
       std::cerr << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst]"
-                   " [--work-dir DIR] [--out FILE]\n";
+                   " [--connections N] [--work-dir DIR] [--out FILE]\n";
       return 2;
     }
   }

@@ -244,6 +244,9 @@ TEST_F(WebhookReceiverTest, LookupFailureIs503AndNothingIsWritten) {
 
 TEST_F(WebhookReceiverTest, RotatedSecretValidDuringGraceOnly) {
   SetUpOrderedCheck();
+  // Verified once before the rotation, so the decrypted secret is remembered:
+  // the rotation must still take effect at once.
+  EXPECT_EQ(Deliver(SignedEvent("before-rotation", case_id_)).http_status, 200);
   ASSERT_OK(integrations_->RotateWebhookSecret(admin_, "whsec_rotated_secret_02"));
   // Old secret: still valid inside the grace period.
   EXPECT_EQ(Deliver(SignedEvent("old-1", case_id_)).http_status, 200);
