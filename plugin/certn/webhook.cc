@@ -183,8 +183,19 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   }
   // Writing last_delivery_at on every delivery would serialise bursts on one
   // row; once a minute is enough to tell an admin that deliveries arrive.
-  bool touch = !integration->last_delivery_at || now - *integration->last_delivery_at > absl::Minutes(1);
+  bool touch = ClaimTouch(*team, integration->last_delivery_at, now);
   Commit(std::move(delivery), std::move(check), touch, std::move(done));
+}
+
+bool WebhookReceiver::ClaimTouch(const TeamId& team, const std::optional<absl::Time>& stored,
+                                 absl::Time now) {
+  constexpr absl::Duration kEvery = absl::Minutes(1);
+  if (stored && now - *stored <= kEvery) return false;
+  std::lock_guard<std::mutex> lock(touch_mu_);
+  auto [it, first] = touched_.try_emplace(team, now);
+  if (!first && now - it->second <= kEvery) return false;
+  it->second = now;
+  return true;
 }
 
 void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -53,9 +55,17 @@ class WebhookReceiver {
   void Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
               bool touch_integration, std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
+  // Whether this delivery should refresh the team's last_delivery_at: the
+  // stored time is over a minute old and no delivery of this process has
+  // claimed the refresh within the minute. Without the second rule every
+  // delivery of a burst read the old time before the first commit landed,
+  // and each rewrote the integration row.
+  bool ClaimTouch(const TeamId& team, const std::optional<absl::Time>& stored, absl::Time now);
 
   Checks& checks_;
   GroupCommitter& committer_;
+  std::mutex touch_mu_;
+  std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
 };
 
 }  // namespace stagecheck::certn_plugin

@@ -59,6 +59,27 @@ TEST_F(WebhookReceiverTest, SignedDeliveryIsRecordedAndTheCaseFetched) {
   EXPECT_EQ(integration->last_delivery_at, clock_.Now());
 }
 
+// last_delivery_at tells an admin that deliveries arrive; it is refreshed at
+// most once a minute (a burst must not rewrite the integration row per
+// delivery), and it does follow later deliveries.
+TEST_F(WebhookReceiverTest, LastDeliveryTimeIsRefreshedOncePerMinute) {
+  SetUpOrderedCheck();
+  auto last_delivery = [&] {
+    return InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); })
+        .value()
+        .last_delivery_at;
+  };
+  ASSERT_EQ(Deliver(SignedEvent("d-1", case_id_)).http_status, 200);
+  const absl::Time first = clock_.Now();
+  EXPECT_EQ(last_delivery(), first);
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_EQ(Deliver(SignedEvent("d-2", case_id_)).http_status, 200);
+  EXPECT_EQ(last_delivery(), first);
+  clock_.Advance(absl::Seconds(31));
+  ASSERT_EQ(Deliver(SignedEvent("d-3", case_id_)).http_status, 200);
+  EXPECT_EQ(last_delivery(), clock_.Now());
+}
+
 TEST_F(WebhookReceiverTest, CertnSignatureWithTeamHeaderIsAccepted) {
   SetUpOrderedCheck();
   WebhookAnswer answer = Deliver(SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true));
