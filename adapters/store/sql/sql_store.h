@@ -30,8 +30,12 @@ class SqlStore final : public Store {
   absl::StatusOr<ConnectionPool::Lease> BeginTransaction(Mode mode = Mode::kReadWrite);
   absl::Status RunOnce(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode);
   absl::Status RunWithRetries(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode);
+  // One attempt at a batch. Unless `isolate`, pieces share the transaction
+  // without savepoints and the first failing piece rolls the attempt back
+  // and sets `piece_failed`.
   std::vector<absl::Status> RunBatchOnce(
-      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, absl::Status& commit);
+      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, bool isolate,
+      absl::Status& commit, bool& piece_failed);
   void Backoff(int attempt) const;
 
   std::unique_ptr<ConnectionPool> pool_;

@@ -1036,6 +1036,17 @@ TEST_F(StoreConformance, BatchPiecesFailAlone) {
     return absl::OkStatus();
   }));
   EXPECT_THAT(store_->TransactBatch({}), IsEmpty());
+  // A lone failing piece: its own error, and its write is gone.
+  std::vector<absl::Status> lone = store_->TransactBatch({[](UnitOfWork& u) -> absl::Status {
+    if (auto s = u.InsertDelivery(MakeDelivery("t1", "lone", 5)); !s.ok()) return s;
+    return absl::InvalidArgumentError("bad lone piece");
+  }});
+  ASSERT_EQ(lone.size(), 1u);
+  EXPECT_CODE(lone[0], kInvalidArgument);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.GetDelivery(TeamId("t1"), "lone"), kNotFound);
+    return absl::OkStatus();
+  }));
 }
 
 TEST_F(StoreConformance, ConcurrentPlanSavesLetExactlyOneWin) {
