@@ -158,6 +158,7 @@ int Deliveries(const std::vector<std::string>& argv) {
         w.StartObject().Field("delivery_id", d.delivery_id).Field("team_id", d.team ? d.team->value() : "");
         w.Field("received_at", http::Rfc3339(d.received_at)).Field("verdict", VerdictName(d.verdict));
         w.Field("event_type", d.event_type).Field("object_id", d.object_id).Field("scheme", d.scheme);
+        w.Field("headers", d.headers);
         w.EndObject();
         PrintJson(w);
       }

@@ -27,6 +27,11 @@ struct WebhookDelivery {
   std::string delivery_id;     // Certn's id for the event (payload "id"), unique per team
   absl::Time received_at;
   std::string scheme;  // "x-signature" or "certn-signature"
+  // The request headers that matter, as received ("Name: value" lines):
+  // Certn-Team-ID and the signature header, so a delivery can be audited and
+  // re-verified later. A signature is not a secret (it never leaves the store
+  // through logs or the API).
+  std::string headers;
   std::string event_type;
   std::string object_type;
   std::string object_id;  // Certn case id

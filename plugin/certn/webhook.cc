@@ -127,6 +127,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
     unverified.delivery_id = event.ok() ? event->id : HexEncode(deps.crypto.Sha256(request.body));
     unverified.received_at = now;
     unverified.scheme = "x-signature";
+    unverified.headers = StoredHeaders(request);
     if (event.ok()) {
       unverified.event_type = event->event_type;
       unverified.object_type = event->object_type;
@@ -169,6 +170,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   delivery.delivery_id = event->id;
   delivery.received_at = now;
   delivery.scheme = request.certn_signature ? "certn-signature" : "x-signature";
+  delivery.headers = StoredHeaders(request);
   delivery.event_type = event->event_type;
   delivery.object_type = event->object_type;
   delivery.object_id = event->object_id;
@@ -185,6 +187,17 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   // row; once a minute is enough to tell an admin that deliveries arrive.
   bool touch = ClaimTouch(*team, integration->last_delivery_at, now);
   Commit(std::move(delivery), std::move(check), touch, std::move(done));
+}
+
+std::string StoredHeaders(const WebhookRequest& request) {
+  std::string out;
+  auto add = [&](std::string_view name, const std::optional<std::string>& value) {
+    if (value) absl::StrAppend(&out, ToAbsl(name), ": ", *value, "\n");
+  };
+  add("Certn-Team-ID", request.certn_team_id);
+  add("Certn-Signature", request.certn_signature);
+  add("X-Signature", request.x_signature);
+  return out;
 }
 
 bool WebhookReceiver::ClaimTouch(const TeamId& team, const std::optional<absl::Time>& stored,

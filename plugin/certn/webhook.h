@@ -21,6 +21,8 @@ struct WebhookRequest {
   std::optional<std::string> certn_signature;  // Certn-Signature
   std::optional<std::string> x_signature;      // X-Signature
 };
+// The headers of `request` that are stored with the delivery.
+std::string StoredHeaders(const WebhookRequest& request);
 
 struct WebhookAnswer {
   int http_status = 200;

@@ -304,7 +304,7 @@ FeedEvent ReadFeedEvent(const Row& row) {
 
 constexpr std::string_view kDeliveryCols =
     "team_id, delivery_id, received_at, scheme, event_type, object_type, object_id, body, "
-    "verdict, check_id";
+    "verdict, check_id, headers";
 // Deliveries no team could be matched to are stored under the empty team id,
 // so that the key still starts with team_id.
 constexpr char kNoTeam[] = "";
@@ -325,6 +325,7 @@ absl::StatusOr<WebhookDelivery> ReadDelivery(const Row& row) {
   if (!parsed) return Corrupt("delivery verdict", verdict);
   d.verdict = *parsed;
   d.check = c.OptId<CheckId>();
+  d.headers = c.Text();
   return d;
 }
 
@@ -907,10 +908,11 @@ absl::Status SqlUnitOfWork::PutIdempotency(const IdempotencyRecord& r) {
 
 absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
   return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id),
                  P(d.received_at), P(d.scheme), P(d.event_type), P(d.object_type),
-                 P(d.object_id), Bytes(d.body), P(VerdictName(d.verdict)), P(d.check)},
+                 P(d.object_id), Bytes(d.body), P(VerdictName(d.verdict)), P(d.check),
+                 P(d.headers)},
                 "delivery");
 }
 

@@ -206,9 +206,16 @@ constexpr char kV2[] = R"sql(
 CREATE INDEX background_checks_by_application ON background_checks (team_id, application_id, created_at);
 )sql";
 
+// The headers that matter (Certn-Team-ID, the signature) are kept with each
+// delivery for audit and re-verification; older rows have none.
+constexpr char kV3[] = R"sql(
+ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "index checks by application", kV2},
+    {3, "delivery headers", kV3},
 };
 
 }  // namespace

@@ -763,6 +763,7 @@ WebhookDelivery MakeDelivery(std::optional<std::string> team, const std::string&
   d.object_type = "CASE";
   d.object_id = case_id;
   d.body = std::string("{\"id\":\"") + id + "\"}";
+  d.headers = "Certn-Team-ID: certn-" + id + "\nCertn-Signature: t=1,v1=ab\n";
   d.verdict = verdict;
   return d;
 }
@@ -797,6 +798,8 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
     EXPECT_THAT(ids(u.ListDeliveries(std::nullopt, 3)), ElementsAre("-/dx", "-/dx", "t2/d1"));
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t1"), "case-1")), ElementsAre("t1/d2"));
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t2"), "case-1")), IsEmpty());
+    EXPECT_EQ(u.GetDelivery(TeamId("t1"), "d2").value().headers,
+              "Certn-Team-ID: certn-d2\nCertn-Signature: t=1,v1=ab\n");
     if (auto s = u.UpdateDeliveryVerdict(TeamId("t1"), "d2", DeliveryVerdict::kApplied,
                                          CheckId("k1"));
         !s.ok())

@@ -82,9 +82,15 @@ TEST_F(WebhookReceiverTest, LastDeliveryTimeIsRefreshedOncePerMinute) {
 
 TEST_F(WebhookReceiverTest, CertnSignatureWithTeamHeaderIsAccepted) {
   SetUpOrderedCheck();
-  WebhookAnswer answer = Deliver(SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true));
+  WebhookRequest r = SignedEvent("d-1", case_id_, "CASE_STATUS_CHANGED", true);
+  WebhookAnswer answer = Deliver(r);
   EXPECT_EQ(answer.http_status, 200) << answer.detail;
   EXPECT_EQ(answer.code, "applied");
+  // The headers that matter are stored with the delivery, as received.
+  auto stored = InTransaction<WebhookDelivery>(*store_, [&](UnitOfWork& u) { return u.GetDelivery(admin_.team, "d-1"); });
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->headers, absl::StrCat("Certn-Team-ID: ", *r.certn_team_id, "\nCertn-Signature: ",
+                                          *r.certn_signature, "\n"));
 }
 
 TEST_F(WebhookReceiverTest, BadSignatureIs401AndChangesNothing) {
