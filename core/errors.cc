@@ -1,13 +1,18 @@
 #include "core/errors.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "core/strings.h"
 
 namespace stagecheck {
 namespace {
 constexpr char kCodeUrl[] = "https://stagecheck.dev/errors/code";
+constexpr char kRetryAfterUrl[] = "https://stagecheck.dev/errors/retry-after-ms";
 
 std::string_view CanonicalCode(absl::StatusCode code) {
   switch (code) {
@@ -49,6 +54,21 @@ std::string ErrorCode(const absl::Status& status) {
   auto code = status.GetPayload(kCodeUrl);  // absl::optional in Debian's build
   if (code.has_value()) return std::string(*code);
   return std::string(CanonicalCode(status.code()));
+}
+
+absl::Status WithRetryAfter(absl::Status status, absl::Duration after) {
+  if (status.ok()) return status;
+  const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(after));
+  status.SetPayload(kRetryAfterUrl, absl::Cord(absl::StrCat(ms)));
+  return status;
+}
+
+std::optional<absl::Duration> RetryAfterOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryAfterUrl);
+  if (!payload.has_value()) return std::nullopt;
+  int64_t ms = 0;
+  if (!absl::SimpleAtoi(std::string(*payload), &ms) || ms < 0) return std::nullopt;
+  return absl::Milliseconds(ms);
 }
 
 }  // namespace stagecheck

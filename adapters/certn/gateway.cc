@@ -134,16 +134,19 @@ absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& cred
       return WithContext(call.operation, reply.status(), creds.api_key);
     }
     if (IsSuccess(reply->status)) return reply;
-    if (!IsTransientHttp(reply->status) || last) {
-      return WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
-    }
+    std::optional<absl::Duration> retry_after;
+    if (reply->status == 429) retry_after = RetryAfter(*reply, config_.headers.retry_after);
+    auto give_up = [&] {
+      absl::Status error = WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
+      // Queued work waits as long as Certn asked (a second when it did not say).
+      if (reply->status == 429) error = WithRetryAfter(error, retry_after.value_or(absl::Seconds(1)));
+      return error;
+    };
+    if (!IsTransientHttp(reply->status) || last) return give_up();
     absl::Duration wait = Backoff(attempt);
     if (reply->status == 429) {
-      auto retry_after = RetryAfter(*reply, config_.headers.retry_after);
       if (retry_after.has_value()) {
-        if (*retry_after > config_.retry.max_retry_after) {
-          return WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
-        }
+        if (*retry_after > config_.retry.max_retry_after) return give_up();
         wait = *retry_after;
         // Every call with this key waits too, not only this one.
         limiter_.PauseUntil(creds.api_key, absl::Now() + wait);

@@ -4,6 +4,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "core/errors.h"
 #include "core/strings.h"
 
 namespace stagecheck::certn {
@@ -38,10 +39,12 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline)
     absl::Duration wait = TryTake(key, now);
     if (wait == absl::ZeroDuration()) return absl::OkStatus();
     if (now + wait > give_up) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("Certn client rate limit exhausted (", config_.burst, " per ",
-                       absl::FormatDuration(config_.window), "); next slot in ",
-                       absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1)))));
+      return WithRetryAfter(
+          absl::ResourceExhaustedError(
+              absl::StrCat("Certn client rate limit exhausted (", config_.burst, " per ",
+                           absl::FormatDuration(config_.window), "); next slot in ",
+                           absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))))),
+          wait);
     }
     sleep_(wait);
   }

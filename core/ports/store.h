@@ -151,6 +151,10 @@ class UnitOfWork {
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                           absl::Time lease_until, int limit) = 0;
   virtual absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) = 0;
+  // Puts a claimed item back to run at `run_at` without counting the run as
+  // an attempt: it was refused by a rate limit, not failed, and a burst of
+  // queued orders must not exhaust max_attempts while waiting its turn.
+  virtual absl::Status DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) = 0;
   // Releases the lease and schedules the next attempt.
   virtual absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
                                  const std::string& error) = 0;

@@ -52,6 +52,12 @@ absl::Duration Worker::Backoff(int attempts) {
   return delay * jitter(rng_);
 }
 
+absl::Duration Worker::Jitter(absl::Duration up_to) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  return up_to * fraction(rng_);
+}
+
 int Worker::RunDue(int limit) {
   const Deps& deps = checks_.deps();
   const PluginConfig& config = checks_.integrations().config();
@@ -68,6 +74,12 @@ int Worker::RunDue(int limit) {
     if (result.ok()) {
       recorded = deps.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
       deps.metrics.Increment("stagecheck_work_total", absl::StrCat("kind=\"", item.kind, "\",outcome=\"done\""));
+    } else if (std::optional<absl::Duration> after = RetryAfterOf(result)) {
+      // A rate limit (ours or Certn's): wait for the slot, without using up
+      // an attempt, and a little longer than asked so waiting items spread.
+      absl::Time next = deps.clock.Now() + *after + Jitter(absl::Milliseconds(250));
+      recorded = deps.store.Transact([&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
+      deps.metrics.Increment("stagecheck_work_total", absl::StrCat("kind=\"", item.kind, "\",outcome=\"deferred\""));
     } else if (IsTransient(result) && item.attempts < config.max_attempts) {
       // item.attempts already counts this run (ClaimWork increments it).
       absl::Time next = deps.clock.Now() + Backoff(item.attempts);

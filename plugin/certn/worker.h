@@ -36,6 +36,7 @@ class Worker {
   // Gauges of durable work by state (pending, failed) for /metrics.
   void ReportQueue();
   absl::Duration Backoff(int attempts);
+  absl::Duration Jitter(absl::Duration up_to);
 
   Checks& checks_;
   std::string owner_;

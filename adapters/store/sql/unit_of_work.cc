@@ -1040,6 +1040,14 @@ absl::Status SqlUnitOfWork::RetryWork(const TeamId& team, const WorkItemId& id, 
       {P(run_at), P(error), P(team), P(id)}, "pending work item");
 }
 
+absl::Status SqlUnitOfWork::DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) {
+  // ClaimWork counted the run; a deferral takes it back.
+  return UpdateOne(
+      "UPDATE work_items SET run_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+      "lease_owner = NULL, lease_until = NULL WHERE team_id = ? AND work_id = ? AND state = 'pending'",
+      {P(run_at), P(team), P(id)}, "pending work item");
+}
+
 absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,
                                      const std::string& error) {
   return UpdateOne(

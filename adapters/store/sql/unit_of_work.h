@@ -71,6 +71,7 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner, absl::Time lease_until, int limit) override;
   absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;
   absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at, const std::string& error) override;
+  absl::Status DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) override;
   absl::Status FailWork(const TeamId& team, const WorkItemId& id, const std::string& error) override;
   absl::StatusOr<int64_t> CountWork(const std::string& state) override;
  private:

@@ -929,6 +929,37 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
   }));
 }
 
+// A deferred item (refused by a rate limit) is due again at its new time,
+// free for any claimer, and the run that was deferred is not counted.
+TEST_F(StoreConformance, DeferWorkReschedulesWithoutCountingTheAttempt) {
+  SeedTeam("t1");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w1")); }));
+  auto claim = [&](absl::Time now, const std::string& owner) {
+    absl::StatusOr<std::vector<WorkItem>> items;
+    EXPECT_OK(Tx([&](UnitOfWork& u) {
+      items = u.ClaimWork(now, owner, now + absl::Seconds(100), 10);
+      return items.status();
+    }));
+    return items.ok() ? *items : std::vector<WorkItem>{};
+  };
+  for (int round = 0; round < 3; ++round) {
+    std::vector<WorkItem> got = claim(At(10 * (round + 1)), "a");
+    ASSERT_EQ(got.size(), 1u) << round;
+    EXPECT_EQ(got[0].attempts, 1) << "a deferral must not count as an attempt";
+    ASSERT_OK(Tx([&](UnitOfWork& u) { return u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(10 * (round + 2))); }));
+    // Not due before its new time, even for another owner; due at it.
+    EXPECT_TRUE(claim(At(10 * (round + 2) - 1), "b").empty());
+  }
+  std::vector<WorkItem> last = claim(At(40), "b");
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].attempts, 1);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_OK(u.CompleteWork(TeamId("t1"), WorkItemId("w1")));
+    EXPECT_CODE(u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(50)), kNotFound);  // done: not pending
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(StoreConformance, ConcurrentClaimersGetDisjointItems) {
   SeedTeam("t1");
   constexpr int kItems = 40;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "adapters/certn/gateway.h"
+#include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/fake_certn/fake_certn_process.h"
@@ -298,16 +299,21 @@ TEST_F(GatewayVsFakeTest, TooManyRequestsIsRetriedAfterRetryAfter) {
 
 TEST_F(GatewayVsFakeTest, PersistentTooManyRequestsIsResourceExhausted) {
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 0}).ok());
-  EXPECT_EQ(Gateway().GetCase(creds_, "x").status().code(), absl::StatusCode::kResourceExhausted);
+  absl::Status refused = Gateway().GetCase(creds_, "x").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(RequestCount("get_case"), 3u);
+  EXPECT_TRUE(RetryAfterOf(refused).has_value());
 }
 
 TEST_F(GatewayVsFakeTest, RetryAfterBeyondTheCapIsNotWaitedFor) {
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 3600}).ok());
   const absl::Time start = absl::Now();
-  EXPECT_EQ(Gateway().GetCase(creds_, "x").status().code(), absl::StatusCode::kResourceExhausted);
+  absl::Status refused = Gateway().GetCase(creds_, "x").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_EQ(RequestCount("get_case"), 1u);
+  // Queued work is told to wait exactly what Certn asked for.
+  EXPECT_EQ(RetryAfterOf(refused), absl::Seconds(3600));
 }
 
 TEST_F(GatewayVsFakeTest, FakeServerRateLimitAnswers429) {

@@ -1,4 +1,5 @@
 #include "adapters/certn/rate_limiter.h"
+#include "core/errors.h"
 
 #include <vector>
 
@@ -37,6 +38,8 @@ TEST(RateLimiterTest, LetsABurstThroughThenRefuses) {
   absl::Status sixth = limiter.Acquire("key-a");
   EXPECT_EQ(sixth.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(clock.slept, absl::ZeroDuration());
+  // The refusal says when the oldest of the five leaves the rolling minute.
+  EXPECT_EQ(RetryAfterOf(sixth), absl::Minutes(1));
 }
 
 TEST(RateLimiterTest, BucketsArePerKey) {

@@ -272,6 +272,31 @@ TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
   EXPECT_EQ(gateway_.orders().size(), 1u);
 }
 
+// A rate limit is not a failure: the order waits for its slot as often as it
+// takes (more times than max_attempts) and is then sent, exactly once.
+TEST_F(ChecksTest, RateLimitedOrderWaitsForItsSlotWithoutUsingUpAttempts) {
+  SetUpApplication();
+  const int refusals = integrations_->config().max_attempts + 5;
+  gateway_.FailNext("order",
+                    WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"), absl::Seconds(30)),
+                    refusals);
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  // Not before the slot frees.
+  clock_.Advance(absl::Seconds(29));
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  for (int i = 0; i < refusals; ++i) {
+    clock_.Advance(absl::Seconds(31));
+    Drain();
+  }
+  EXPECT_EQ(gateway_.calls("order"), refusals + 1);
+  BackgroundCheck check = Check(recruiter_, sent.id);
+  EXPECT_EQ(check.status, CheckStatus::kInvited);
+  EXPECT_EQ(gateway_.orders().size(), 1u);
+}
+
 TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
   SetUpApplication();
   gateway_.FailNext("order", Error(absl::StatusCode::kInvalidArgument, "certn_rejected", "email: invalid"));
