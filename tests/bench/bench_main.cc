@@ -619,6 +619,7 @@ std::string WriteReadFile(const Options& o, const std::string& token, int64_t fi
 
 struct TabResult {
   Load load;
+  Load paced;  // at a fixed rate: half the smaller store's maximum
   double cold_start_ms = 0;
   int64_t idle_kb = -1, after_kb = -1, hwm_kb = -1;
   double fill_s = 0;
@@ -678,6 +679,7 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
   so.encryption_key = key;
   AddRow({"start-up", "cold start to /readyz, empty store (SQLite)", Ms(empty_start_ms * 1000), "", "", "", ""});
   std::map<int64_t, TabResult> results;
+  double paced_rps = 0;
   int64_t filled = 0;
   for (int64_t size : {o.sizes.apptab_small, o.sizes.apptab_large}) {
     TabResult r;
@@ -703,6 +705,13 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     std::string file = WriteReadFile(o, token, size, 200000);
     (void)RunWrk(o, (*svc)->port(), file, o.sizes.warm_s, true);
     r.load = RunWrk(o, (*svc)->port(), file, o.sizes.read_s, true);
+    // Latency is compared at one offered rate for both sizes: at saturation
+    // p99 is mostly the queue, and it measures throughput a second time.
+    if (paced_rps <= 0) paced_rps = r.load.rps / 2;
+    if (paced_rps > 0) {
+      r.paced = RunAtRate(o, (*svc)->port(),
+                          [&](int64_t n) { return WriteReadFile(o, token, size, n); }, paced_rps, o.sizes.read_s);
+    }
     r.after_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
     r.hwm_kb = ProcStatusKb((*svc)->pid(), "VmHWM");
     if (r.load.status_errors > 0) HarnessFailure(absl::StrCat("apptab: ", r.load.status_errors, " non-2xx reads"));
@@ -722,9 +731,17 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
             absl::StrCat(Ms(r->load.p50_us), " / ", Ms(r->load.p99_us), " / ", Ms(r->load.p999_us)), "", "", "",
             ""});
   }
-  double ratio = s.load.p99_us > 0 ? l.load.p99_us / s.load.p99_us : 0;
-  AddRow({"app tab", absl::StrCat("p99 at ", ll, " vs ", sl), Ms(l.load.p99_us), Ms(s.load.p99_us),
-          absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
+  double max_ratio = s.load.p99_us > 0 ? l.load.p99_us / s.load.p99_us : 0;
+  AddRow({"app tab", absl::StrCat("p99 at max load, ", ll, " vs ", sl), Ms(l.load.p99_us), Ms(s.load.p99_us),
+          absl::StrCat(Fmt(max_ratio, 2), "x"), "", ""});
+  for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
+    AddRow({"app tab " + name, absl::StrCat("at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
+            absl::StrCat(Ms(r->paced.p50_us), " / ", Ms(r->paced.p99_us), " / ", Ms(r->paced.p999_us)),
+            absl::StrCat(Fmt(r->paced.rps), " req/s achieved"), "", "", ""});
+  }
+  double ratio = s.paced.p99_us > 0 ? l.paced.p99_us / s.paced.p99_us : 0;
+  AddRow({"app tab", absl::StrCat("p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl), Ms(l.paced.p99_us),
+          Ms(s.paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
   AddRow({"app tab", absl::StrCat("server RSS at ", ll, " (idle / after reads / peak)"),
           absl::StrCat(MiB(l.idle_kb), " / ", MiB(l.after_kb), " / ", MiB(l.hwm_kb)), "", "", "<= 100 MiB",
           Yes(l.hwm_kb > 0 && l.hwm_kb <= 100 * 1024)});
