@@ -36,6 +36,12 @@ struct CertnHeaders {
 struct RateLimitConfig {
   int burst = 120;                           // calls allowed in any rolling window
   absl::Duration window = absl::Minutes(1);  // the rolling window
+  // A grant counts for window + margin. Certn counts a call when it arrives,
+  // a few milliseconds after we granted it, so a call granted exactly as the
+  // oldest leaves our window can still be inside Certn's and earn a 429 whose
+  // Retry-After stalls every call of the key. [measured against the fake:
+  // 6 such 429s in a 1,000-send burst without the margin]
+  absl::Duration margin = absl::Seconds(1);
   // How long a call may wait for a token before it fails with ResourceExhausted.
   absl::Duration max_wait = absl::Seconds(5);
 };

@@ -16,18 +16,20 @@ RateLimiter::RateLimiter(RateLimitConfig config, NowFn now, SleepFn sleep)
     : config_(config), now_(std::move(now)), sleep_(std::move(sleep)) {
   config_.burst = std::max(config_.burst, 1);
   if (config_.window <= absl::ZeroDuration()) config_.window = absl::Minutes(1);
+  if (config_.margin < absl::ZeroDuration()) config_.margin = absl::ZeroDuration();
 }
 
 absl::Duration RateLimiter::TryTake(uint64_t key, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   Bucket& b = buckets_[key];
   if (now < b.paused_until) return b.paused_until - now;
-  while (!b.granted.empty() && now - b.granted.front() >= config_.window) b.granted.pop_front();
+  const absl::Duration span = config_.window + config_.margin;
+  while (!b.granted.empty() && now - b.granted.front() >= span) b.granted.pop_front();
   if (static_cast<int>(b.granted.size()) < config_.burst) {
     b.granted.push_back(now);
     return absl::ZeroDuration();
   }
-  return b.granted.front() + config_.window - now;
+  return b.granted.front() + span - now;
 }
 
 absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline) {

@@ -945,9 +945,11 @@ int Main(int argc, char** argv) {
     else if (a == "--only") {
       for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty())) o.only.insert(std::string(p));
     } else {
-      std::cerr << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst]"
-                   " [--connections N] [--work-dir DIR] [--out FILE]\n";
-      return 2;
+      const bool help = a == "--help" || a == "-h";
+      (help ? std::cout : std::cerr)
+          << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst]"
+             " [--connections N] [--work-dir DIR] [--out FILE]\n";
+      return help ? 0 : 2;
     }
   }
   bool own_dir = o.work_dir.empty();

@@ -434,6 +434,7 @@ TEST_F(GatewayVsFakeTest, RateLimiterWaitsForTheNextTokenWhenAllowed) {
   CertnClientConfig config = Config();
   config.rate_limit.burst = 2;
   config.rate_limit.window = absl::Seconds(1);  // a token every 500 ms
+  config.rate_limit.margin = absl::ZeroDuration();
   config.rate_limit.max_wait = absl::Seconds(2);
   CertnHttpGateway gateway(config);
   const absl::Time start = absl::Now();
