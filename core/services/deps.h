@@ -45,29 +45,31 @@ absl::Status RememberIdempotency(UnitOfWork& uow, const TeamId& team,
                                  const std::optional<IdempotencyKey>& key, int status_code,
                                  const std::string& resource_id, absl::Time now);
 
-// Runs `read` in a transaction and returns what it returned.
-template <typename T, typename F>
-absl::StatusOr<T> InTransaction(Store& store, F&& read) {
+namespace internal {
+// Runs `read` through `run` (a Store's Transact or Read) and returns what it returned.
+template <typename T, typename Run, typename F>
+absl::StatusOr<T> Collect(Run&& run, F&& read) {
   absl::StatusOr<T> out = absl::UnknownError("transaction did not run");
-  absl::Status status = store.Transact([&](UnitOfWork& uow) -> absl::Status {
+  absl::Status status = run([&](UnitOfWork& uow) -> absl::Status {
     out = read(uow);
     return out.status();
   });
   if (!status.ok()) return status;
   return out;
 }
+}  // namespace internal
+
+// Runs `read` in a transaction and returns what it returned.
+template <typename T, typename F>
+absl::StatusOr<T> InTransaction(Store& store, F&& read) {
+  return internal::Collect<T>([&](const auto& work) { return store.Transact(work); }, read);
+}
 
 // Runs `read` in a read-only transaction (Store::Read) and returns what it
 // returned: for requests that only look, so they never queue behind writers.
 template <typename T, typename F>
 absl::StatusOr<T> InReadTransaction(Store& store, F&& read) {
-  absl::StatusOr<T> out = absl::UnknownError("transaction did not run");
-  absl::Status status = store.Read([&](UnitOfWork& uow) -> absl::Status {
-    out = read(uow);
-    return out.status();
-  });
-  if (!status.ok()) return status;
-  return out;
+  return internal::Collect<T>([&](const auto& work) { return store.Read(work); }, read);
 }
 
 // Runs `work`, retrying once when a concurrent request stored the same

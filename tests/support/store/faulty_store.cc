@@ -24,22 +24,21 @@ absl::Status FaultyStore::TakeFault() {
   return absl::OkStatus();
 }
 
-absl::Status FaultyStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
+absl::Status FaultyStore::CountedTransaction(const std::function<absl::Status()>& forward) {
   ++transact_calls_;
   if (absl::Status fault = TakeFault(); !fault.ok()) {
     ++failed_calls_;
     return fault;
   }
-  return inner_.Transact(work);
+  return forward();
+}
+
+absl::Status FaultyStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
+  return CountedTransaction([&] { return inner_.Transact(work); });
 }
 
 absl::Status FaultyStore::Read(const std::function<absl::Status(UnitOfWork&)>& work) {
-  ++transact_calls_;
-  if (absl::Status fault = TakeFault(); !fault.ok()) {
-    ++failed_calls_;
-    return fault;
-  }
-  return inner_.Read(work);
+  return CountedTransaction([&] { return inner_.Read(work); });
 }
 
 std::vector<absl::Status> FaultyStore::TransactBatch(

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 
 #include "absl/status/status.h"
@@ -48,6 +49,8 @@ class FaultyStore final : public Store {
  private:
   // The fault for this transaction, or OK to forward it.
   absl::Status TakeFault();
+  // Counts a Transact or Read and forwards it unless a fault is due.
+  absl::Status CountedTransaction(const std::function<absl::Status()>& forward);
 
   Store& inner_;
   mutable std::mutex mu_;
