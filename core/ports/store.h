@@ -178,8 +178,8 @@ class Store {
   // fails with FailedPrecondition and nothing is written.
   virtual absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
   // The same, for many independent pieces of work in one transaction (group
-  // commit): each runs inside its own savepoint, so one failing piece rolls
-  // back only itself. Returns one status per piece; all are durable once this
+  // commit): one failing piece rolls back only itself (the batch is then
+  // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per piece; all are durable once this
   // returns, or every one carries the commit's error.
   virtual std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;

@@ -47,9 +47,7 @@ absl::Duration Worker::Backoff(int attempts) {
   for (int i = 1; i < attempts && delay < config.retry_max_backoff; ++i) delay *= 2;
   delay = std::min(delay, config.retry_max_backoff);
   // Full jitter over the upper half keeps replicas from retrying in lockstep.
-  std::lock_guard<std::mutex> lock(mu_);
-  std::uniform_real_distribution<double> jitter(0.5, 1.0);
-  return delay * jitter(rng_);
+  return delay / 2 + Jitter(delay / 2);
 }
 
 absl::Duration Worker::Jitter(absl::Duration up_to) {

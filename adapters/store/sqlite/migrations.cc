@@ -1,7 +1,9 @@
 // SQLite schema history. Forward-only: never edit a released migration, add
 // the next version instead, and add the same version to postgres/migrations.cc.
+// SQL that is the same on both back-ends lives once in sql/portable_migrations.h.
 // Every table's key starts with team_id (PRODUCT.md, "Storage and scale").
 #include "adapters/store/sqlite/sqlite_store.h"
+#include "adapters/store/sql/portable_migrations.h"
 
 namespace stagecheck::store {
 namespace {
@@ -200,22 +202,10 @@ CREATE INDEX work_items_due ON work_items (run_at) WHERE state = 'pending';
 CREATE INDEX work_items_by_state ON work_items (state);
 )sql";
 
-// The application tab reads every check of one application; without this
-// index that read scanned all of the team's checks (docs/performance.md).
-constexpr char kV2[] = R"sql(
-CREATE INDEX background_checks_by_application ON background_checks (team_id, application_id, created_at);
-)sql";
-
-// The headers that matter (Certn-Team-ID, the signature) are kept with each
-// delivery for audit and re-verification; older rows have none.
-constexpr char kV3[] = R"sql(
-ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
-)sql";
-
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
-    {2, "index checks by application", kV2},
-    {3, "delivery headers", kV3},
+    {2, "index checks by application", portable::kIndexChecksByApplication},
+    {3, "delivery headers", portable::kDeliveryHeaders},
 };
 
 }  // namespace

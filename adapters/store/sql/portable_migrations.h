@@ -1,0 +1,22 @@
+// Migration SQL that is the same on every back-end, written once and listed
+// by each back-end's migrations.cc under the same version number. Forward-
+// only like the rest: never edit one that was released.
+#pragma once
+
+#include <string_view>
+
+namespace stagecheck::store::portable {
+
+// v2: the application tab reads every check of one application; without
+// this index that read scanned all of the team's checks (docs/performance.md).
+inline constexpr std::string_view kIndexChecksByApplication = R"sql(
+CREATE INDEX background_checks_by_application ON background_checks (team_id, application_id, created_at);
+)sql";
+
+// v3: the headers that matter (Certn-Team-ID, the signature) are kept with
+// each delivery for audit and re-verification; older rows have none.
+inline constexpr std::string_view kDeliveryHeaders = R"sql(
+ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
+)sql";
+
+}  // namespace stagecheck::store::portable
