@@ -6,11 +6,31 @@
 #      throwaway PostgreSQL the tests start themselves, integration, e2e, the
 #      browser tests of the console, the contract test and the bench smoke runs.
 # Arguments are passed to the last ctest (e.g. -R webhook).
+#
+#   bash deploy/test.sh --under-load [ctest args]
+# instead builds the default preset and runs the integration, e2e and console
+# areas while tests/support/busy.sh keeps every core busy (about 12 minutes on
+# 2 cores; not part of CI): a test that races the service's own asynchronous
+# work fails here long before it fails in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+under_load=0
+if [[ "${1:-}" == "--under-load" ]]; then
+  under_load=1
+  shift
+fi
+
 bash deploy/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+
+if [[ "$under_load" == 1 ]]; then
+  echo "== default, under load: integration, e2e and console tests beside a CPU hog per core"
+  cmake --preset default >/dev/null
+  cmake --build --preset default
+  exec bash tests/support/busy.sh ctest --test-dir build/default --output-on-failure -j2 \
+    -L 'integration|e2e|console' "$@"
+fi
 
 echo "== asan: unit tests"
 cmake --preset asan >/dev/null

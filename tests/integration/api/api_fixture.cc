@@ -177,18 +177,34 @@ std::string ApiTest::Snapshot(const World& w) {
 }
 
 std::string ApiTest::StableSnapshot(const World& w) {
-  std::string previous = Snapshot(w);
-  std::string current;
-  bool stable = stagecheck::testing::WaitFor(
+  WaitQuiet(w.team);
+  return Snapshot(w);
+}
+
+void ApiTest::WaitQuiet(const TeamTokens& team) {
+  // Due work only: an item scheduled for later (a retry's backoff) is not
+  // something the next step of a test could race with.
+  const std::string due_work = absl::StrCat("SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
+                                            "' AND state = 'pending' AND run_at <= ",
+                                            absl::ToUnixMicros(absl::Now()));
+  std::string why;
+  bool quiet = stagecheck::testing::WaitFor(
       [&] {
-        current = Snapshot(w);
-        if (current == previous) return true;
-        previous = current;
-        return false;
+        auto pending = fake().PendingDeliveries();
+        if (!pending.ok()) {
+          why = pending.status().ToString();
+          return false;
+        }
+        if (*pending != 0) {
+          why = absl::StrCat(*pending, " webhook deliveries pending at the fake Certn");
+          return false;
+        }
+        int64_t work = QueryInt(due_work);
+        why = absl::StrCat(work, " work items due");
+        return work == 0;
       },
-      absl::Seconds(15));
-  EXPECT_TRUE(stable) << "the team's resources kept changing";
-  return current;
+      absl::Seconds(60));
+  EXPECT_TRUE(quiet) << "the service never became quiet: " << why;
 }
 
 size_t ApiTest::CertnOrders(const std::string& certn_team_id) {
@@ -203,6 +219,10 @@ size_t ApiTest::CertnOrders(const std::string& certn_team_id) {
 int64_t ApiTest::CountRows(const std::string& table, const std::string& team_id) {
   std::string sql = "SELECT COUNT(*) FROM " + table;
   if (!team_id.empty()) sql += " WHERE team_id = '" + team_id + "'";
+  return QueryInt(sql);
+}
+
+int64_t ApiTest::QueryInt(const std::string& sql) {
   std::string command = "sqlite3 -readonly '" + svc().sqlite_path() + "' \"" + sql + "\" 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {

@@ -89,10 +89,15 @@ class ApiTest : public ::testing::Test {
   void WaitOrdered(const TeamTokens& team, const std::string& check);
 
   // Every readable resource of the world, concatenated: equal before and
-  // after a refused request means nothing changed. Waits until two reads
-  // in a row agree (asynchronous work from earlier steps has settled).
+  // after a refused request means nothing changed.
   std::string Snapshot(const World& w);
+  // The snapshot once the world is quiet (WaitQuiet), so that work caused by
+  // earlier steps cannot land between it and the snapshot taken afterwards.
   std::string StableSnapshot(const World& w);
+  // Waits (with a deadline) until the fake Certn has no webhook queued, held
+  // or in flight and the team has no durable work due: every asynchronous
+  // consequence of what the test did so far has been applied.
+  void WaitQuiet(const TeamTokens& team);
 
   // Orders (order_package) the fake Certn has received for this account.
   size_t CertnOrders(const std::string& certn_team_id);
@@ -100,6 +105,8 @@ class ApiTest : public ::testing::Test {
   // Counts rows of `table` (optionally WHERE team_id = team) in the suite's
   // SQLite file with the sqlite3 CLI (works while the service runs: WAL).
   int64_t CountRows(const std::string& table, const std::string& team_id = "");
+  // The single integer a read-only query of the suite's SQLite file answers.
+  int64_t QueryInt(const std::string& sql);
 
  private:
   static std::unique_ptr<fake_certn::FakeCertnProcess> fake_;

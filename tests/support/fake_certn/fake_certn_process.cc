@@ -238,6 +238,12 @@ absl::Status FakeCertnProcess::SetRateLimit(int per_minute) {
   return Call("POST", "/_control/rate-limit", absl::StrCat("{\"per_minute\":", per_minute, "}")).status();
 }
 
+absl::StatusOr<uint64_t> FakeCertnProcess::PendingDeliveries() {
+  auto got = ReadDeliveries();
+  if (!got.ok()) return got.status();
+  return got->second;
+}
+
 absl::Status FakeCertnProcess::FlushDeliveries() { return Call("POST", "/_control/deliveries/flush").status(); }
 
 absl::StatusOr<std::vector<LoggedRequest>> FakeCertnProcess::Requests(const std::string& endpoint) {

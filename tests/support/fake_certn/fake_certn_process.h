@@ -118,9 +118,11 @@ class FakeCertnProcess {
   absl::StatusOr<std::vector<LoggedRequest>> Requests(const std::string& endpoint = "");
   absl::Status ClearRequests();
   absl::StatusOr<std::vector<DeliveryRecord>> Deliveries();
+  // Webhooks queued, held back or in flight (0: every one has been answered).
+  absl::StatusOr<uint64_t> PendingDeliveries();
   // Polls the delivery log until `count` attempts are recorded and nothing is pending.
   absl::StatusOr<std::vector<DeliveryRecord>> WaitForDeliveries(size_t count,
-                                                               absl::Duration timeout = absl::Seconds(10));
+                                                               absl::Duration timeout = absl::Seconds(30));
 
  private:
   FakeCertnProcess(int pid, uint16_t port);
