@@ -182,26 +182,37 @@ std::string ApiTest::StableSnapshot(const World& w) {
 }
 
 void ApiTest::WaitQuiet(const TeamTokens& team) {
-  // Due work only: an item scheduled for later (a retry's backoff) is not
-  // something the next step of a test could race with.
-  const std::string due_work = absl::StrCat("SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
-                                            "' AND state = 'pending' AND run_at <= ",
-                                            absl::ToUnixMicros(absl::Now()));
+  // The service's asynchronous work is a chain: a work item (say, an order)
+  // makes the fake Certn queue a webhook before it answers; the webhook's
+  // delivery commits a work item (a case fetch) before it is answered. The
+  // work queue and the fake are read one after the other, never together, so
+  // one look can fall between two links of the chain. Quiet therefore means:
+  // no work due, then no webhook pending, then still no work due and no work
+  // finished since the first look (a finished item may have caused a webhook).
+  // Items scheduled for later (a retry's backoff) are not due.
+  auto work = [&] {
+    return QueryText(absl::StrCat(
+        "SELECT (SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
+        "' AND state = 'pending' AND run_at <= ", absl::ToUnixMicros(absl::Now()),
+        "), (SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id, "' AND state <> 'pending')"));
+  };
   std::string why;
   bool quiet = stagecheck::testing::WaitFor(
       [&] {
+        const std::string first = work();
+        if (first.rfind("0|", 0) != 0) {
+          why = "work items due (due|finished: " + first + ")";
+          return false;
+        }
         auto pending = fake().PendingDeliveries();
-        if (!pending.ok()) {
-          why = pending.status().ToString();
+        if (!pending.ok() || *pending != 0) {
+          why = pending.ok() ? absl::StrCat(*pending, " webhook deliveries pending at the fake Certn")
+                             : pending.status().ToString();
           return false;
         }
-        if (*pending != 0) {
-          why = absl::StrCat(*pending, " webhook deliveries pending at the fake Certn");
-          return false;
-        }
-        int64_t work = QueryInt(due_work);
-        why = absl::StrCat(work, " work items due");
-        return work == 0;
+        const std::string second = work();
+        why = "work moved on while looking (" + first + " then " + second + ")";
+        return second == first;
       },
       absl::Seconds(60));
   EXPECT_TRUE(quiet) << "the service never became quiet: " << why;
@@ -223,18 +234,24 @@ int64_t ApiTest::CountRows(const std::string& table, const std::string& team_id)
 }
 
 int64_t ApiTest::QueryInt(const std::string& sql) {
+  std::string out = QueryText(sql);
+  return out.empty() ? -1 : std::stoll(out);
+}
+
+std::string ApiTest::QueryText(const std::string& sql) {
   std::string command = "sqlite3 -readonly '" + svc().sqlite_path() + "' \"" + sql + "\" 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
     ADD_FAILURE() << "popen failed";
-    return -1;
+    return "";
   }
   std::string out;
   char buffer[256];
   while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
   int rc = ::pclose(pipe);
   EXPECT_EQ(rc, 0) << command << ": " << out;
-  return rc == 0 ? std::stoll(out) : -1;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return rc == 0 ? out : "";
 }
 
 }  // namespace stagecheck::api_test

@@ -105,7 +105,9 @@ class ApiTest : public ::testing::Test {
   // Counts rows of `table` (optionally WHERE team_id = team) in the suite's
   // SQLite file with the sqlite3 CLI (works while the service runs: WAL).
   int64_t CountRows(const std::string& table, const std::string& team_id = "");
-  // The single integer a read-only query of the suite's SQLite file answers.
+  // What a read-only query of the suite's SQLite file answers (the sqlite3
+  // CLI's text: columns joined by '|'), or the single integer it answers.
+  std::string QueryText(const std::string& sql);
   int64_t QueryInt(const std::string& sql);
 
  private:
