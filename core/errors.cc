@@ -13,6 +13,7 @@ namespace stagecheck {
 namespace {
 constexpr char kCodeUrl[] = "https://stagecheck.dev/errors/code";
 constexpr char kRetryAfterUrl[] = "https://stagecheck.dev/errors/retry-after-ms";
+constexpr char kFieldUrl[] = "https://stagecheck.dev/errors/field";
 
 std::string_view CanonicalCode(absl::StatusCode code) {
   switch (code) {
@@ -54,6 +55,17 @@ std::string ErrorCode(const absl::Status& status) {
   auto code = status.GetPayload(kCodeUrl);  // absl::optional in Debian's build
   if (code.has_value()) return std::string(*code);
   return std::string(CanonicalCode(status.code()));
+}
+
+absl::Status WithField(absl::Status status, std::string_view field) {
+  if (!status.ok()) status.SetPayload(kFieldUrl, absl::Cord(ToAbsl(field)));
+  return status;
+}
+
+std::optional<std::string> ErrorField(const absl::Status& status) {
+  auto field = status.GetPayload(kFieldUrl);
+  if (!field.has_value()) return std::nullopt;
+  return std::string(*field);
 }
 
 absl::Status WithRetryAfter(absl::Status status, absl::Duration after) {

@@ -16,6 +16,11 @@ absl::Status Error(absl::StatusCode canonical, std::string_view code, std::strin
 // The stable code of a status: its own when set, else e.g. "not_found".
 std::string ErrorCode(const absl::Status& status);
 
+// The request field an invalid-input error is about ("title",
+// "settings/package_id"); the HTTP edge adds it to the problem as `field`.
+absl::Status WithField(absl::Status status, std::string_view field);
+std::optional<std::string> ErrorField(const absl::Status& status);
+
 // A rate limit's refusal carries when a retry can succeed, so that queued
 // work waits exactly that long instead of backing off as if it had failed.
 absl::Status WithRetryAfter(absl::Status status, absl::Duration after);

@@ -47,6 +47,7 @@ std::string_view ReasonPhrase(int http_status) {
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 409: return "Conflict";
+    case 412: return "Precondition Failed";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
@@ -60,7 +61,8 @@ std::string_view ReasonPhrase(int http_status) {
   }
 }
 
-std::string ProblemBody(int http_status, std::string_view code, std::string_view detail) {
+std::string ProblemBody(int http_status, std::string_view code, std::string_view detail,
+                        std::optional<std::string_view> field) {
   std::string type(kProblemTypeBase);
   type.append(code);
   JsonWriter w;
@@ -69,8 +71,9 @@ std::string ProblemBody(int http_status, std::string_view code, std::string_view
       .Field("title", ReasonPhrase(http_status))
       .Field("status", http_status)
       .Field("detail", detail)
-      .Field("code", code)
-      .EndObject();
+      .Field("code", code);
+  if (field) w.Field("field", *field);
+  w.EndObject();
   return w.Take();
 }
 
@@ -82,13 +85,24 @@ Response ProblemResponse(int http_status, std::string_view code, std::string_vie
   return response;
 }
 
+// Codes whose HTTP status is more precise than their canonical code's.
+int HttpStatusFor(const absl::Status& status) {
+  // If-Match named an older version (RFC 9110 section 13.1.1).
+  if (ErrorCode(status) == "precondition_failed") return 412;
+  return HttpStatusFor(status.code());
+}
+
 Response ProblemResponse(const absl::Status& status) {
-  int http_status = HttpStatusFor(status.code());
+  int http_status = HttpStatusFor(status);
   if (status.ok() || http_status == 500) {
     // The message of an internal error may name files, queries or hosts.
     return ProblemResponse(500, "internal", "An internal error occurred.");
   }
-  return ProblemResponse(http_status, ErrorCode(status), ToStd(status.message()));
+  Response response = ProblemResponse(http_status, ErrorCode(status), ToStd(status.message()));
+  if (std::optional<std::string> field = ErrorField(status)) {
+    response.body = ProblemBody(http_status, ErrorCode(status), ToStd(status.message()), *field);
+  }
+  return response;
 }
 
 }  // namespace stagecheck::http

@@ -4,6 +4,7 @@
 // stable shape: {type, title, status, detail, code}.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,12 +22,17 @@ inline constexpr char kProblemTypeBase[] = "https://stagecheck.dev/errors/";
 // AlreadyExists/Aborted→409, FailedPrecondition→422, ResourceExhausted→429,
 // Unavailable→503, DeadlineExceeded→504, anything else→500.
 int HttpStatusFor(absl::StatusCode code);
+// The same, except for the few stable codes HTTP has a more precise answer
+// for: "precondition_failed" (If-Match named an older version) → 412.
+int HttpStatusFor(const absl::Status& status);
 
 // "Not Found", "Unprocessable Content", ...; "Error" for unknown statuses.
 std::string_view ReasonPhrase(int http_status);
 
 // The problem body for an explicit status, stable code and human detail.
-std::string ProblemBody(int http_status, std::string_view code, std::string_view detail);
+// `field` (an RFC 9457 extension member) names the request field at fault.
+std::string ProblemBody(int http_status, std::string_view code, std::string_view detail,
+                        std::optional<std::string_view> field = std::nullopt);
 
 // A problem response for a failed status. The code comes from
 // stagecheck::ErrorCode(status). Statuses that map to 500 (and OK, which is a

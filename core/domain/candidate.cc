@@ -1,9 +1,11 @@
 #include "core/domain/candidate.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "core/domain/check_status.h"
 #include "core/strings.h"
 
 namespace stagecheck {
@@ -25,6 +27,31 @@ void Candidate::AddTag(std::string tag) {
 
 void Candidate::RemoveTagsWithPrefix(std::string_view prefix) {
   std::erase_if(tags, [&](const std::string& t) { return absl::StartsWith(t, ToAbsl(prefix)); });
+}
+
+bool IsSystemTag(std::string_view tag) {
+  return absl::StartsWith(absl::StripLeadingAsciiWhitespace(ToAbsl(tag)), ToAbsl(kLeverTagPrefix));
+}
+
+std::vector<std::string> Candidate::SystemTags() const {
+  std::vector<std::string> out;
+  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out), [](const std::string& t) { return IsSystemTag(t); });
+  return out;
+}
+
+std::vector<std::string> Candidate::RecruiterTags() const {
+  std::vector<std::string> out;
+  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out), [](const std::string& t) { return !IsSystemTag(t); });
+  return out;
+}
+
+void Candidate::ReplaceRecruiterTags(const std::vector<std::string>& recruiter_tags) {
+  std::vector<std::string> system = SystemTags();
+  tags.clear();
+  for (const std::string& tag : recruiter_tags) {
+    if (!IsSystemTag(tag)) AddTag(tag);
+  }
+  for (std::string& tag : system) tags.push_back(std::move(tag));
 }
 
 absl::Status ValidateEmail(std::string_view email) {

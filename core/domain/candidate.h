@@ -27,7 +27,17 @@ struct Candidate {
   void AddTag(std::string tag);
   // Removes every tag starting with `prefix` (the Lever "CERTN - " status tags).
   void RemoveTagsWithPrefix(std::string_view prefix);
+  // Integration-owned tags (IsSystemTag) and the recruiter's own, in order.
+  std::vector<std::string> SystemTags() const;
+  std::vector<std::string> RecruiterTags() const;
+  // Replaces the recruiter's tags and keeps the system tags as they are: a
+  // form that read the tags earlier can neither drop nor revive a status tag.
+  void ReplaceRecruiterTags(const std::vector<std::string>& recruiter_tags);
 };
+
+// A tag an integration owns and keeps current (Lever's "CERTN - <Status>"):
+// listed apart from the recruiter's tags and never written by a person.
+bool IsSystemTag(std::string_view tag);
 
 // Tags compare case-insensitively with surrounding spaces ignored.
 std::string NormalizeTag(std::string_view tag);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/strings.h"
 
@@ -72,11 +73,20 @@ absl::StatusOr<Team> Accounts::GetTeam(const TeamId& team) {
 
 absl::Status Accounts::SetTeamDefaultPackage(const TeamId& team,
                                              std::optional<std::string> package_id) {
-  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+  return UpdateTeamSettings(team, std::move(package_id), std::nullopt).status();
+}
+
+absl::StatusOr<Team> Accounts::UpdateTeamSettings(const TeamId& team,
+                                                  std::optional<std::optional<std::string>> default_package_id,
+                                                  const std::optional<std::string>& if_match) {
+  return InTransaction<Team>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Team> {
     absl::StatusOr<Team> t = uow.GetTeam(team);
     if (!t.ok()) return t.status();
-    t->default_package_id = package_id;
-    return uow.UpdateTeam(*t);
+    if (auto s = CheckIfMatch(if_match, EtagOf(*t)); !s.ok()) return s;
+    if (!default_package_id) return t;
+    t->default_package_id = *default_package_id;
+    if (auto s = uow.UpdateTeam(*t); !s.ok()) return s;
+    return t;
   });
 }
 

@@ -29,6 +29,11 @@ class Accounts {
 
   absl::StatusOr<Team> GetTeam(const TeamId& team);
   absl::Status SetTeamDefaultPackage(const TeamId& team, std::optional<std::string> package_id);
+  // The team's settings form: `default_package_id` when given (set, or clear
+  // with nullopt inside), after checking `if_match` against EtagOf(team).
+  absl::StatusOr<Team> UpdateTeamSettings(const TeamId& team,
+                                          std::optional<std::optional<std::string>> default_package_id,
+                                          const std::optional<std::string>& if_match);
 
  private:
   std::string NewToken() const;

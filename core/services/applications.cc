@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/services/plans.h"
 #include "core/strings.h"
@@ -55,7 +56,7 @@ absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
     absl::Time now = deps_.clock.Now();
     Candidate row{who.team, CandidateId(deps_.ids.NewId()), c.first_name, c.last_name, c.email,
                   c.phone, {}, now, now};
-    for (const std::string& tag : c.tags) row.AddTag(tag);
+    row.ReplaceRecruiterTags(c.tags);
     if (auto s = uow.InsertCandidate(row); !s.ok()) return s;
     created = {row.id, false};
     return RememberIdempotency(uow, who.team, key, 201, row.id.value(), now);
@@ -84,14 +85,12 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
   return InTransaction<Candidate>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Candidate> {
     absl::StatusOr<Candidate> c = uow.GetCandidateForUpdate(who.team, id);
     if (!c.ok()) return c.status();
+    if (auto s = CheckIfMatch(changes.if_match, EtagOf(*c)); !s.ok()) return s;
     if (changes.first_name) c->first_name = *changes.first_name;
     if (changes.last_name) c->last_name = *changes.last_name;
     if (changes.email) c->email = *changes.email;
     if (changes.phone) c->phone = *changes.phone;
-    if (changes.tags) {
-      c->tags.clear();
-      for (const std::string& tag : *changes.tags) c->AddTag(tag);
-    }
+    if (changes.tags) c->ReplaceRecruiterTags(*changes.tags);
     if (auto s = ValidateCandidateFields(c->first_name, c->last_name, c->email, c->phone); !s.ok()) {
       return s;
     }
@@ -173,7 +172,9 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
     if (!plan->stages().empty()) app.stage = plan->stages().front().id;
     if (auto s = uow.InsertApplication(app); !s.ok()) return s;
     if (!job->tags.empty()) {
-      for (const std::string& tag : job->tags) candidate->AddTag(tag);
+      for (const std::string& tag : job->tags) {
+        if (!IsSystemTag(tag)) candidate->AddTag(tag);
+      }
       candidate->updated_at = now;
       if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
     }

@@ -25,7 +25,9 @@ struct CandidateChanges {
   std::optional<std::string> last_name;
   std::optional<std::optional<std::string>> email;
   std::optional<std::optional<std::string>> phone;
-  std::optional<std::vector<std::string>> tags;  // replaces the tags
+  // Replaces the recruiter's tags; system tags (IsSystemTag) are kept as they are.
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> if_match;  // the candidate's ETag the client read (EtagOf)
 };
 
 struct ActivityView {

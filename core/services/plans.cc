@@ -1,5 +1,7 @@
 #include "core/services/plans.h"
 
+#include "core/domain/etag.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
@@ -85,6 +87,7 @@ absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
   return InTransaction<Job>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Job> {
     absl::StatusOr<Job> job = uow.GetJob(who.team, id);
     if (!job.ok()) return job.status();
+    if (auto s = CheckIfMatch(changes.if_match, EtagOf(*job)); !s.ok()) return s;
     if (changes.title) job->title = *changes.title;
     if (changes.default_package_id) job->default_package_id = *changes.default_package_id;
     if (changes.tags) job->tags = *changes.tags;
@@ -100,12 +103,13 @@ absl::StatusOr<InterviewPlan> Plans::GetPlan(const Principal& who, const JobId& 
 
 absl::StatusOr<InterviewPlan> Plans::EditPlan(
     const Principal& who, const JobId& job,
-    const std::function<absl::Status(InterviewPlan&)>& edit) {
+    const std::function<absl::Status(InterviewPlan&)>& edit, const std::optional<std::string>& if_match) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   return InTransaction<InterviewPlan>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InterviewPlan> {
         absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, job);
         if (!plan.ok()) return plan.status();
+        if (auto s = CheckIfMatch(if_match, EtagOf(*plan)); !s.ok()) return s;
         if (auto s = edit(*plan); !s.ok()) return s;
         if (auto s = uow.SavePlan(*plan); !s.ok()) return s;
         return plan;
@@ -132,7 +136,7 @@ absl::StatusOr<InterviewPlan> Plans::UpdateStage(const Principal& who, const Job
     }
     if (changes.position) return plan.MoveStage(stage, *changes.position);
     return plan.FindStage(stage) ? absl::OkStatus() : absl::NotFoundError("stage not found");
-  });
+  }, changes.if_match);
 }
 
 absl::StatusOr<InterviewPlan> Plans::RemoveStage(const Principal& who, const JobId& job,
@@ -165,7 +169,8 @@ absl::StatusOr<InterviewPlan> Plans::AddActivity(const Principal& who, const Job
 absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const JobId& job,
                                                     const StageId& stage,
                                                     const ActivityId& activity,
-                                                    const ActivitySettings& settings) {
+                                                    const ActivitySettings& settings,
+                                                    const std::optional<std::string>& if_match) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   absl::StatusOr<InterviewPlan> current = GetPlan(who, job);
   if (!current.ok()) return current.status();
@@ -176,9 +181,10 @@ absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const 
   absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
   if (!valid.ok()) return valid.status();
   if (auto s = k->CheckAdmissible(who.team, *valid); !s.ok()) return s;
-  return EditPlan(who, job, [&](InterviewPlan& plan) {
-    return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds);
-  });
+  return EditPlan(
+      who, job,
+      [&](InterviewPlan& plan) { return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds); },
+      if_match);
 }
 
 absl::StatusOr<InterviewPlan> Plans::RemoveActivity(const Principal& who, const JobId& job,

@@ -20,11 +20,13 @@ struct JobChanges {
   std::optional<std::string> title;
   std::optional<std::optional<std::string>> default_package_id;  // set, or clear with nullopt inside
   std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> if_match;  // the job's ETag the client read (EtagOf)
 };
 
 struct StageChanges {
   std::optional<std::string> name;
   std::optional<size_t> position;
+  std::optional<std::string> if_match;  // the plan's ETag the client read
 };
 
 struct OfferedKind {
@@ -57,7 +59,8 @@ class Plans {
                                             ActivityId* created = nullptr);
   absl::StatusOr<InterviewPlan> UpdateActivity(const Principal& who, const JobId& job,
                                                const StageId& stage, const ActivityId& activity,
-                                               const ActivitySettings& settings);
+                                               const ActivitySettings& settings,
+                                               const std::optional<std::string>& if_match = std::nullopt);
   absl::StatusOr<InterviewPlan> RemoveActivity(const Principal& who, const JobId& job,
                                                const StageId& stage, const ActivityId& activity);
 
@@ -65,9 +68,11 @@ class Plans {
   absl::StatusOr<std::vector<OfferedKind>> OfferedKinds(const Principal& who);
 
  private:
-  // Loads the plan, applies `edit`, saves it (optimistic lock), returns it.
+  // Loads the plan, checks `if_match` against its ETag, applies `edit`, saves
+  // it (optimistic lock), returns it.
   absl::StatusOr<InterviewPlan> EditPlan(const Principal& who, const JobId& job,
-                                         const std::function<absl::Status(InterviewPlan&)>& edit);
+                                         const std::function<absl::Status(InterviewPlan&)>& edit,
+                                         const std::optional<std::string>& if_match = std::nullopt);
 
   Deps deps_;
 };

@@ -132,8 +132,8 @@ TEST_F(E2eTest, AutoSendOnStageMoveAndStatusTagsOneAtATime) {
   auto tags = [&] {
     HttpResponse c = svc_->Get("/api/v1/candidates/" + candidate, team_.recruiter_token);
     std::vector<std::string> out;
-    for (size_t i = 0; i < c.Size("/tags").value_or(0); ++i) {
-      std::string t = c.String("/tags/" + std::to_string(i)).value_or("");
+    for (size_t i = 0; i < c.Size("/system_tags").value_or(0); ++i) {
+      std::string t = c.String("/system_tags/" + std::to_string(i)).value_or("");
       if (absl::StartsWith(t, "CERTN - ")) out.push_back(t);
     }
     return out;

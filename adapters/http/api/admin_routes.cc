@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "core/domain/etag.h"
 #include "core/errors.h"
 
 namespace stagecheck::http {
@@ -14,7 +15,7 @@ Response IntegrationResponse(const absl::StatusOr<certn_plugin::IntegrationView>
 
 Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
   if (!plan.ok()) return ErrorResponse(plan.status());
-  return JsonOf(status, *plan, WritePlan);
+  return WithEtag(JsonOf(status, *plan, WritePlan), EtagOf(*plan));
 }
 
 absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
@@ -82,21 +83,17 @@ absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/team", Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
     absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
     if (!team.ok()) return ErrorResponse(team.status());
-    return JsonOf(200, *team, write_team);
+    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
   }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/team", AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
     absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
     if (!body.ok()) return ErrorResponse(body.status());
-    if (body->Has("default_package_id")) {
-      if (absl::Status st = ctx.accounts.SetTeamDefaultPackage(who.team, body->String("default_package_id"));
-          !st.ok()) {
-        return ErrorResponse(st);
-      }
-    }
-    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+    std::optional<std::optional<std::string>> default_package;
+    if (body->Has("default_package_id")) default_package = body->String("default_package_id");
+    absl::StatusOr<Team> team = ctx.accounts.UpdateTeamSettings(who.team, default_package, IfMatchOf(r));
     if (!team.ok()) return ErrorResponse(team.status());
-    return JsonOf(200, *team, write_team);
+    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
   }));
   if (!s.ok()) return s;
   return router.Add("GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
@@ -126,7 +123,7 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
     if (!created.ok()) return ErrorResponse(created.status());
     absl::StatusOr<Job> row = plans.GetJob(who, created->id);
     if (!row.ok()) return ErrorResponse(row.status());
-    Response resp = JsonOf(201, *row, WriteJob);
+    Response resp = WithEtag(JsonOf(201, *row, WriteJob), EtagOf(*row));
     resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
     if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
     return resp;
@@ -143,7 +140,7 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/jobs/{job_id}", Authed(ctx, [&plans](const Request& r, const Principal& who) {
     absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
     if (!job.ok()) return ErrorResponse(job.status());
-    return JsonOf(200, *job, WriteJob);
+    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
   }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/jobs/{job_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
@@ -153,9 +150,10 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
     changes.title = body->String("title");
     if (body->Has("default_package_id")) changes.default_package_id = body->String("default_package_id");
     changes.tags = body->Strings("tags");
+    changes.if_match = IfMatchOf(r);
     absl::StatusOr<Job> job = plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
     if (!job.ok()) return ErrorResponse(job.status());
-    return JsonOf(200, *job, WriteJob);
+    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
   }));
   if (!s.ok()) return s;
   return absl::OkStatus();
@@ -177,7 +175,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
     absl::StatusOr<InterviewPlan> plan =
         plans.AddStage(who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
     if (!plan.ok()) return ErrorResponse(plan.status());
-    return JsonOf(201, *plan->FindStage(created), WriteStage);
+    return WithEtag(JsonOf(201, *plan->FindStage(created), WriteStage), EtagOf(*plan));
   }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", base + "/stages/{stage_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
@@ -186,6 +184,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
     StageChanges changes;
     changes.name = body->String("name");
     if (std::optional<int64_t> p = body->Int("position")) changes.position = static_cast<size_t>(*p);
+    changes.if_match = IfMatchOf(r);
     return PlanResponse(200, plans.UpdateStage(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), changes));
   }));
   if (!s.ok()) return s;
@@ -204,7 +203,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
     absl::StatusOr<InterviewPlan> plan = plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
                                                            *body->String("kind"), *settings, &created);
     if (!plan.ok()) return ErrorResponse(plan.status());
-    return JsonOf(201, *plan->FindActivity(created), WriteActivity);
+    return WithEtag(JsonOf(201, *plan->FindActivity(created), WriteActivity), EtagOf(*plan));
   }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
@@ -215,9 +214,9 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
                    if (!settings.ok()) return ErrorResponse(settings.status());
                    ActivityId id(Param(r, "activity_id"));
                    absl::StatusOr<InterviewPlan> plan = plans.UpdateActivity(
-                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id, *settings);
+                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id, *settings, IfMatchOf(r));
                    if (!plan.ok()) return ErrorResponse(plan.status());
-                   return JsonOf(200, *plan->FindActivity(id), WriteActivity);
+                   return WithEtag(JsonOf(200, *plan->FindActivity(id), WriteActivity), EtagOf(*plan));
                  }));
   if (!s.ok()) return s;
   return router.Add("DELETE", base + "/stages/{stage_id}/activities/{activity_id}",

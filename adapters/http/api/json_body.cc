@@ -1,6 +1,7 @@
 #include "adapters/http/api/json_body.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
 
@@ -90,6 +91,86 @@ std::string FieldName(const rapidjson::StringBuffer& pointer) {
   return p;
 }
 
+// "package_id" → "Package ID", "first_name" → "First name": the field as a
+// person reads it in a sentence.
+std::string Label(std::string_view field) {
+  if (field == "body") return "The request body";
+  size_t slash = field.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? field : field.substr(slash + 1);
+  if (slash != std::string_view::npos && !last.empty() &&
+      std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    // "tags/0": an entry of a list.
+    std::string parent = Label(field.substr(0, slash));
+    if (!parent.empty()) parent[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(parent[0])));
+    return absl::StrCat("Entry ", std::stoi(std::string(last)) + 1, " of ", parent);
+  }
+  std::string out;
+  size_t start = 0;
+  while (start <= last.size()) {
+    size_t end = std::min(last.find('_', start), last.size());
+    std::string_view word = last.substr(start, end - start);
+    if (!out.empty()) out += ' ';
+    if (word == "id" || word == "url" || word == "api") {
+      for (char c : word) out += static_cast<char>(c - 'a' + 'A');
+    } else {
+      out.append(word);
+    }
+    start = end + 1;
+  }
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+std::string TypeWords(const rapidjson::Value* type) {
+  if (type == nullptr || !type->IsString()) return "of another type";
+  std::string_view t = type->GetString();
+  if (t == "string") return "text";
+  if (t == "integer") return "a whole number";
+  if (t == "number") return "a number";
+  if (t == "boolean") return "true or false";
+  if (t == "array") return "a list";
+  if (t == "object") return "an object";
+  return std::string(t);
+}
+
+// The sentence for one failed schema keyword, e.g. "Title is required."
+std::string Sentence(std::string_view keyword, const std::string& label, const rapidjson::Value* rule) {
+  auto number = [&]() -> std::string {
+    return rule != nullptr && rule->IsNumber() ? absl::StrCat(rule->GetDouble()) : std::string("?");
+  };
+  if (keyword == "required") return absl::StrCat(label, " is required.");
+  if (keyword == "additionalProperties") return absl::StrCat(label, " is not a field this request accepts.");
+  if (keyword == "minLength") {
+    if (rule != nullptr && rule->IsNumber() && rule->GetDouble() <= 1) return absl::StrCat(label, " is required.");
+    return absl::StrCat(label, " must be at least ", number(), " characters long.");
+  }
+  if (keyword == "maxLength") return absl::StrCat(label, " must be at most ", number(), " characters long.");
+  if (keyword == "type") return absl::StrCat(label, " must be ", TypeWords(rule), ".");
+  if (keyword == "minimum") return absl::StrCat(label, " must be at least ", number(), ".");
+  if (keyword == "maximum") return absl::StrCat(label, " must be at most ", number(), ".");
+  if (keyword == "minItems") return absl::StrCat(label, " must have at least ", number(), " entries.");
+  if (keyword == "maxItems") return absl::StrCat(label, " must have at most ", number(), " entries.");
+  if (keyword == "uniqueItems") return absl::StrCat(label, " must not repeat an entry.");
+  if (keyword == "enum" && rule != nullptr && rule->IsArray()) {
+    std::string allowed;
+    for (const auto& v : rule->GetArray()) {
+      if (v.IsString()) absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", v.GetString());
+    }
+    return absl::StrCat(label, " must be one of: ", allowed, ".");
+  }
+  if (keyword == "pattern" || keyword == "format") return absl::StrCat(label, " is not in the expected format.");
+  return absl::StrCat(label, " is not valid.");
+}
+
+// The failing keyword's value in the schema (200 for a maxLength of 200), if any.
+const rapidjson::Value* FailedRule(const CompiledSchema& compiled, const rapidjson::SchemaValidator& validator,
+                                   const std::string& keyword) {
+  const rapidjson::Value* schema = validator.GetInvalidSchemaPointer().Get(compiled.source);
+  if (schema == nullptr || !schema->IsObject()) return nullptr;
+  auto it = schema->FindMember(keyword.c_str());
+  return it == schema->MemberEnd() ? nullptr : &it->value;
+}
+
 }  // namespace
 
 struct JsonBody::Doc {
@@ -126,17 +207,13 @@ absl::StatusOr<JsonBody> JsonBody::Parse(const Request& request, std::string_vie
     validator.GetInvalidDocumentPointer().StringifyUriFragment(pointer);
     std::string keyword = validator.GetInvalidSchemaKeyword();
     std::string field = FieldName(pointer);
-    std::string detail;
-    if (keyword == "additionalProperties") {
-      detail = absl::StrCat("field '", field, "' is not allowed");
-    } else if (keyword == "required") {
+    if (keyword == "required") {
       std::string missing = MissingRequired(*schema, validator, body.doc_->doc);
-      detail = missing.empty() ? absl::StrCat(field, " is missing a required field")
-                               : absl::StrCat("missing required field '", missing, "'");
-    } else {
-      detail = absl::StrCat("field '", field, "' is invalid (", keyword, ")");
+      if (!missing.empty()) field = field == "body" ? missing : absl::StrCat(field, "/", missing);
     }
-    return Error(absl::StatusCode::kInvalidArgument, "invalid_body", detail);
+    // A sentence a person can read; the JSON field rides along for programs.
+    std::string detail = Sentence(keyword, Label(field), FailedRule(*schema, validator, keyword));
+    return WithField(Error(absl::StatusCode::kInvalidArgument, "invalid_body", detail), field);
   }
   return body;
 }

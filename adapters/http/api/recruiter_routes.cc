@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "core/domain/etag.h"
 #include "core/errors.h"
 
 namespace stagecheck::http {
@@ -66,7 +67,8 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
     if (!created.ok()) return ErrorResponse(created.status());
     absl::StatusOr<Candidate> row = apps.GetCandidate(who, created->id);
     if (!row.ok()) return ErrorResponse(row.status());
-    return Created201("/api/v1/candidates/" + row->id.value(), created->replayed, JsonOf(201, *row, WriteCandidate));
+    return Created201("/api/v1/candidates/" + row->id.value(), created->replayed,
+                      WithEtag(JsonOf(201, *row, WriteCandidate), EtagOf(*row)));
   }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/candidates", Authed(ctx, [&apps](const Request& r, const Principal& who) {
@@ -80,7 +82,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/candidates/{candidate_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
     absl::StatusOr<Candidate> c = apps.GetCandidate(who, CandidateId(Param(r, "candidate_id")));
     if (!c.ok()) return ErrorResponse(c.status());
-    return JsonOf(200, *c, WriteCandidate);
+    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
   }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/candidates/{candidate_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
@@ -92,9 +94,10 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
     if (body->Has("email")) changes.email = body->String("email");
     if (body->Has("phone")) changes.phone = body->String("phone");
     changes.tags = body->Strings("tags");
+    changes.if_match = IfMatchOf(r);
     absl::StatusOr<Candidate> c = apps.UpdateCandidate(who, CandidateId(Param(r, "candidate_id")), changes);
     if (!c.ok()) return ErrorResponse(c.status());
-    return JsonOf(200, *c, WriteCandidate);
+    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
   }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/candidates/{candidate_id}/files", Authed(ctx, [&apps](const Request& r, const Principal& who) {

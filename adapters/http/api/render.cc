@@ -107,7 +107,9 @@ void WriteCandidate(JsonWriter& w, const Candidate& c) {
   w.Field("id", c.id.value()).Field("first_name", c.first_name).Field("last_name", c.last_name);
   OptionalString(w, "email", c.email);
   OptionalString(w, "phone", c.phone);
-  Strings(w, "tags", c.tags);
+  // The recruiter's tags and, apart, the ones integrations keep current.
+  Strings(w, "tags", c.RecruiterTags());
+  Strings(w, "system_tags", c.SystemTags());
   w.Field("created_at", Rfc3339(c.created_at)).Field("updated_at", Rfc3339(c.updated_at));
   w.EndObject();
 }

@@ -91,4 +91,10 @@ absl::StatusOr<PageRequest> PageOf(const Request& request) {
   return page;
 }
 
+std::optional<std::string> IfMatchOf(const Request& request) {
+  std::optional<std::string_view> value = request.Header("if-match");
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
 }  // namespace stagecheck::http

@@ -39,6 +39,14 @@ Response JsonOf(int status, const T& value, W write) {
   return Response::Json(status, w.Take());
 }
 
+// The If-Match header a PATCH brings (the ETag its form read), if any.
+std::optional<std::string> IfMatchOf(const Request& request);
+// A resource a form edits answers with its ETag (core/domain/etag.h).
+inline Response WithEtag(Response response, std::string etag) {
+  response.SetHeader("ETag", std::move(etag));
+  return response;
+}
+
 template <typename T, typename W>
 Response PageOf(const Page<T>& page, W write) {
   JsonWriter w;

@@ -49,17 +49,28 @@ TEST_F(BadBodyTest, SchemaViolationsAre400InvalidBodyNamingTheField) {
   EXPECT_EQ(Snapshot(w), before);
 }
 
-TEST_F(BadBodyTest, TheDetailNamesTheOffendingField) {
+TEST_F(BadBodyTest, TheDetailIsASentenceAndTheFieldNamesTheOffendingField) {
   TeamTokens team = NewTeam();
   HttpResponse missing = svc().Post("/api/v1/candidates", R"({"first_name":"Ada"})", team.recruiter_token);
   EXPECT_PROBLEM(missing, 400, "invalid_body");
-  EXPECT_NE(missing.String("/detail").value_or("").find("last_name"), std::string::npos) << missing.body;
+  EXPECT_EQ(missing.String("/field"), "last_name") << missing.body;
+  EXPECT_EQ(missing.String("/detail"), "Last name is required.") << missing.body;
   HttpResponse extra = svc().Post("/api/v1/jobs", R"({"title":"x","salary":1})", team.admin_token);
   EXPECT_PROBLEM(extra, 400, "invalid_body");
-  EXPECT_NE(extra.String("/detail").value_or("").find("salary"), std::string::npos) << extra.body;
+  EXPECT_EQ(extra.String("/field"), "salary") << extra.body;
+  EXPECT_EQ(extra.String("/detail"), "Salary is not a field this request accepts.") << extra.body;
   HttpResponse typed = svc().Post("/api/v1/jobs", R"({"title":7})", team.admin_token);
   EXPECT_PROBLEM(typed, 400, "invalid_body");
-  EXPECT_NE(typed.String("/detail").value_or("").find("title"), std::string::npos) << typed.body;
+  EXPECT_EQ(typed.String("/field"), "title") << typed.body;
+  EXPECT_EQ(typed.String("/detail"), "Title must be text.") << typed.body;
+  HttpResponse empty = svc().Post("/api/v1/jobs", R"({"title":""})", team.admin_token);
+  EXPECT_PROBLEM(empty, 400, "invalid_body");
+  EXPECT_EQ(empty.String("/detail"), "Title is required.") << empty.body;
+  HttpResponse nested = svc().Post("/api/v1/candidates", R"({"first_name":"Ada","last_name":"L","tags":[1]})",
+                                   team.recruiter_token);
+  EXPECT_PROBLEM(nested, 400, "invalid_body");
+  EXPECT_EQ(nested.String("/field"), "tags/0") << nested.body;
+  EXPECT_EQ(nested.String("/detail"), "Entry 1 of tags must be text.") << nested.body;
 }
 
 TEST_F(BadBodyTest, WrongContentTypeIs415) {

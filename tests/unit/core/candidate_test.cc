@@ -27,6 +27,27 @@ TEST(CandidateTags, StatusTagsAreReplacedByPrefix) {
   EXPECT_EQ(c.tags, (std::vector<std::string>{"Keep me", "CERTN - Analyzing"}));
 }
 
+TEST(CandidateTags, SystemTagsAreListedApartFromTheRecruitersTags) {
+  Candidate c;
+  c.tags = {"Premium", "CERTN - Pending", "Night shift"};
+  EXPECT_EQ(c.SystemTags(), (std::vector<std::string>{"CERTN - Pending"}));
+  EXPECT_EQ(c.RecruiterTags(), (std::vector<std::string>{"Premium", "Night shift"}));
+  EXPECT_TRUE(IsSystemTag("CERTN - Error (No Email)"));
+  EXPECT_TRUE(IsSystemTag("  CERTN - Complete"));
+  EXPECT_FALSE(IsSystemTag("Certification"));
+}
+
+TEST(CandidateTags, ReplacingTheRecruitersTagsNeverTouchesSystemTags) {
+  Candidate c;
+  c.tags = {"Old", "CERTN - Pending"};
+  // A form read the tags when the check was complete and saves them now.
+  c.ReplaceRecruiterTags({"New", "CERTN - Complete", "new"});
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"New", "CERTN - Pending"}));
+  // Nor can a form drop the system tag.
+  c.ReplaceRecruiterTags({});
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"CERTN - Pending"}));
+}
+
 TEST(Email, AcceptsPlainAddressesAndRefusesOthers) {
   EXPECT_TRUE(ValidateEmail("ada@example.com").ok());
   for (const char* bad : {"", "ada", "@example.com", "ada@", "ada@example", "a b@example.com",

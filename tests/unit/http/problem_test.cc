@@ -66,6 +66,15 @@ TEST(Problem, UsesTheStatusOwnStableCode) {
   EXPECT_EQ(r.headers.at(0).second, "application/problem+json");
 }
 
+TEST(Problem, AStaleIfMatchIs412PreconditionFailed) {
+  Response r = ProblemResponse(Error(absl::StatusCode::kFailedPrecondition, "precondition_failed", "changed"));
+  EXPECT_EQ(r.status, 412);
+  EXPECT_THAT(r.body, HasSubstr("\"title\":\"Precondition Failed\""));
+  EXPECT_THAT(r.body, HasSubstr("\"code\":\"precondition_failed\""));
+  // Other FailedPrecondition codes keep their 422.
+  EXPECT_EQ(HttpStatusFor(Error(absl::StatusCode::kFailedPrecondition, "no_email", "x")), 422);
+}
+
 TEST(Problem, AnOkStatusIsTreatedAsAnInternalBug) {
   EXPECT_EQ(ProblemResponse(absl::OkStatus()).status, 500);
 }
