@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/strings.h"
@@ -158,7 +159,8 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
   plan.candidate = facts->candidate.id;
   plan.has_email = facts->candidate.email.has_value();
   if (!plan.has_email) {
-    if (auto s = RecordNoEmail(who, plan, /*as_check=*/false); !s.ok()) return s;
+    // The same error state, tag and feed entry as an auto-send (RecordNoEmail).
+    if (auto s = RecordNoEmail(who, plan); !s.ok()) return s;
     return NoEmail();
   }
   absl::StatusOr<std::string> package = ResolvePackage(who.team, facts->candidate, request.package_id,
@@ -193,7 +195,7 @@ absl::StatusOr<Created<CheckId>> Checks::SendAdHoc(const Principal& who,
   plan.trigger = SendTrigger::kAdHoc;
   plan.has_email = candidate->email.has_value();
   if (!plan.has_email) {
-    if (auto s = RecordNoEmail(who, plan, false); !s.ok()) return s;
+    if (auto s = RecordNoEmail(who, plan); !s.ok()) return s;
     return NoEmail();
   }
   absl::StatusOr<CertnPackage> package = integrations_.FindPackage(who.team, package_id);
@@ -245,7 +247,7 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
   if (facts->completed) return absl::OkStatus();
   plan.has_email = facts->candidate.email.has_value();
   if (!plan.has_email) {
-    if (auto s = RecordNoEmail(entry.actor, plan, /*as_check=*/true); !s.ok()) return s;
+    if (auto s = RecordNoEmail(entry.actor, plan); !s.ok()) return s;
     return NoEmail();
   }
   absl::StatusOr<std::string> package =
@@ -285,32 +287,54 @@ BackgroundCheck Checks::NewCheck(const Principal& who, const SendPlan& plan, abs
   return check;
 }
 
-absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check) {
+absl::Status Checks::RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& plan) {
+  // Two clicks a few seconds apart (or two recruiters) must not order the
+  // same package twice for one candidate. Locking the candidate row first
+  // serialises concurrent ad-hoc sends on PostgreSQL (SQLite has one writer).
+  absl::StatusOr<Candidate> locked = uow.GetCandidateForUpdate(plan.team, plan.candidate);
+  if (!locked.ok()) return locked.status();
+  absl::StatusOr<std::vector<BackgroundCheck>> checks = uow.ListChecksForCandidate(plan.team, plan.candidate);
+  if (!checks.ok()) return checks.status();
+  for (const BackgroundCheck& c : *checks) {
+    if (!c.application && IsActive(c.status) && c.package_id == plan.package_id) {
+      return Error(absl::StatusCode::kAlreadyExists, "check_already_active",
+                   absl::StrCat("This candidate already has an active background check for this package (",
+                                c.id.value(), ")."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan) {
   absl::Time now = deps_.clock.Now();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    std::optional<CheckId> check_id;
     absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
-    if (as_check) {
-      // Lever: the auto-send leaves a check in error so the tab and the tag show why.
-      BackgroundCheck check = NewCheck(who, plan, now);
-      check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
-      if (auto s = uow.InsertCheck(check); !s.ok()) return s;
-      check_id = check.id;
-      SetStatusTag(*candidate, check);
-      candidate->updated_at = now;
-      if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
-    }
+    // Lever: the check stays in error so the tab, the tag and the feed show
+    // why, whichever way it was sent.
+    BackgroundCheck check = NewCheck(who, plan, now);
+    check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
+    if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+    SetStatusTag(*candidate, check);
+    candidate->updated_at = now;
+    if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
     return uow.AppendFeedEvent(FeedEvent{
-        plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application, check_id, now,
+        plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application, check.id, now,
         "error", plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
-        absl::StrCat("Background check not sent (", ToAbsl(TriggerName(plan.trigger)),
-                     "): the candidate has no email address.")});
+        absl::StrCat("The background check was not sent: ", candidate->first_name, " ", candidate->last_name,
+                     " has no email address. Add one to their profile, then send again.")});
   });
 }
 
 absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPlan plan,
                                                     const std::optional<IdempotencyKey>& key) {
+  if (plan.package_name.empty()) {
+    // Stored with the check so that every view names the package a person
+    // chose, even after Certn renames or retires it. The list is cached; if
+    // Certn cannot say, the order still goes and views fall back to the id.
+    absl::StatusOr<CertnPackage> package = integrations_.FindPackage(plan.team, plan.package_id);
+    if (package.ok()) plan.package_name = package->name;
+  }
   Created<CheckId> created;
   absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
     auto earlier = LookupIdempotency(uow, plan.team, key);
@@ -327,6 +351,8 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
                      absl::StrCat("This application already has an active background check (",
                                   (*active)->id.value(), ")."));
       }
+    } else if (auto s = RefuseSecondActiveAdHoc(uow, plan); !s.ok()) {
+      return s;
     }
     absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
@@ -434,10 +460,17 @@ absl::Status Checks::EnqueueWork(UnitOfWork& uow, const TeamId& team, std::strin
 }
 
 std::string Checks::ResultsUrl(const BackgroundCheck& check, const CertnCase& certn_case) const {
-  if (certn_case.report_url) return *certn_case.report_url;
+  // A page a person can open in a browser: Certn's own page when the case
+  // names one on Certn's web host, otherwise the console's page for the check
+  // (it asks for a sign-in). Never an API address, which needs a header: the
+  // case's report_url may be one (an API download), so only https pages of
+  // Certn's client portal are taken as they are.
+  if (certn_case.report_url && absl::StartsWith(*certn_case.report_url, "https://client.certn.co/")) {
+    return *certn_case.report_url;
+  }
   std::string base = integrations_.config().public_base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return absl::StrCat(base, "/api/v1/background-checks/", check.id.value(), "/report");
+  return absl::StrCat(base, "/checks/", check.id.value());
 }
 
 absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundCheck& check,

@@ -88,7 +88,9 @@ class Checks {
                                              const Job* job, const Team& team_row);
   // A fresh check (status queued) for what the send decided.
   BackgroundCheck NewCheck(const Principal& who, const SendPlan& plan, absl::Time now);
-  absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan, bool as_check);
+  absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan);
+  // check_already_active when an ad-hoc check of this package is still open.
+  absl::Status RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& plan);
   absl::Status RunOrder(const WorkItem& item);
   absl::Status RunFetch(const WorkItem& item);
   absl::Status RunGenerateReport(const WorkItem& item);

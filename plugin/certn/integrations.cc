@@ -157,15 +157,46 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     integration.previous_webhook_secret_encrypted.reset();
     integration.previous_secret_valid_until.reset();
   }
+  const bool new_credentials =
+      request.api_key.has_value() || (existing.ok() && request.region && *request.region != existing->region);
+  if (existing.ok() && existing->status == ConnectionStatus::kConnected && new_credentials) {
+    // A typo in a new key must not disconnect every recruiter: the new
+    // credentials replace the working ones only once Certn accepts them.
+    absl::StatusOr<CertnVerification> accepted = TryCredentials(integration);
+    if (!accepted.ok()) return accepted.status();
+    ForgetPackages(who.team);
+    return VerifyAndStore(who.team, std::move(integration), *accepted);
+  }
   ForgetPackages(who.team);
   return VerifyAndStore(who.team, std::move(integration));
 }
 
-absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
-                                                             CertnIntegration integration) {
-  absl::StatusOr<CertnCredentials> creds = Credentials(integration);
+absl::StatusOr<CertnVerification> Integrations::TryCredentials(const CertnIntegration& candidate) {
+  absl::StatusOr<CertnCredentials> creds = Credentials(candidate);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnVerification> verified = gateway_.Verify(*creds);
+  if (!verified.ok() || verified->status == ConnectionStatus::kUnreachable) {
+    return Error(absl::StatusCode::kUnavailable, "unreachable",
+                 "Certn could not be reached to check the new API key; the current key stays in use.");
+  }
+  switch (verified->status) {
+    case ConnectionStatus::kConnected:
+      return verified;
+    case ConnectionStatus::kWrongRegion:
+      return Error(absl::StatusCode::kFailedPrecondition, "wrong_region",
+                   "Certn did not accept the new API key in that region; the current key stays in use.");
+    default:
+      return Error(absl::StatusCode::kFailedPrecondition, "invalid_key",
+                   "Certn did not accept the new API key; the current key stays in use.");
+  }
+}
+
+absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team, CertnIntegration integration,
+                                                             std::optional<CertnVerification> verified_already) {
+  absl::StatusOr<CertnCredentials> creds = Credentials(integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnVerification> verified =
+      verified_already ? *std::move(verified_already) : gateway_.Verify(*creds);
   absl::Time now = deps_.clock.Now();
   if (verified.ok()) {
     integration.status = verified->status;

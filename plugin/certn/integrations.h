@@ -68,7 +68,12 @@ class Integrations {
 
  private:
   IntegrationView ToView(const CertnIntegration& integration) const;
-  absl::StatusOr<IntegrationView> VerifyAndStore(const TeamId& team, CertnIntegration integration);
+  // Verifies (unless `verified_already` holds Certn's answer) and stores.
+  absl::StatusOr<IntegrationView> VerifyAndStore(const TeamId& team, CertnIntegration integration,
+                                                 std::optional<CertnVerification> verified_already = std::nullopt);
+  // Certn's answer when it accepts these credentials; otherwise invalid_key
+  // or wrong_region (422) or unreachable (503), and nothing is stored.
+  absl::StatusOr<CertnVerification> TryCredentials(const CertnIntegration& candidate);
   void ForgetPackages(const TeamId& team);
   // cipher_.Decrypt, remembered by ciphertext: every webhook delivery needs
   // its team's secret, and AES-GCM per delivery was measurable. Each

@@ -93,7 +93,7 @@ TEST_F(E2eTest, AdHocCheckFromTheCandidateProfile) {
 // key of another region.
 class RegionTest : public ::testing::Test {};
 
-TEST_F(RegionTest, ChangingTheRegionReVerifiesTheKey) {
+TEST_F(RegionTest, ChangingTheRegionIsVerifiedBeforeItReplacesAWorkingOne) {
   auto fake = fake_certn::FakeCertnProcess::Start();
   ASSERT_TRUE(fake.ok()) << fake.status();
   testing::ServiceOptions options;
@@ -109,11 +109,15 @@ TEST_F(RegionTest, ChangingTheRegionReVerifiesTheKey) {
   ASSERT_TRUE(certn.ok()) << certn.status();
   auto verifications = [&] { return (*fake)->Requests("groups")->size(); };
   size_t before = verifications();
+  // The wrong region is tried first and refused: the working connection stays.
   HttpResponse moved = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"apac"})", team->admin_token);
-  ASSERT_EQ(moved.status, 200) << moved.body;
-  EXPECT_EQ(moved.String("/region"), "apac");
-  EXPECT_EQ(moved.String("/status"), "wrong_region");
+  ASSERT_EQ(moved.status, 422) << moved.body;
+  EXPECT_EQ(moved.code(), "wrong_region");
   EXPECT_EQ(verifications(), before + 1);
+  HttpResponse kept = (*svc)->Get("/api/v1/integrations/certn", team->admin_token);
+  EXPECT_EQ(kept.String("/region"), "uk_emea") << kept.body;
+  EXPECT_EQ(kept.String("/status"), "connected") << kept.body;
+  // A change Certn accepts is verified once and stored.
   HttpResponse back = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"uk_emea"})", team->admin_token);
   EXPECT_EQ(back.String("/status"), "connected") << back.body;
   EXPECT_EQ(verifications(), before + 2);

@@ -59,7 +59,8 @@ TEST_F(ChecksTest, SendQueuesTheCheckAndTheWorkerOrdersItOnce) {
   EXPECT_EQ(check.status, CheckStatus::kInvited);
   EXPECT_EQ(check.certn_case_id, gateway_.last_case_id());
   ASSERT_TRUE(check.results_url.has_value());
-  EXPECT_EQ(*check.results_url, "https://stagecheck.example/api/v1/background-checks/" + created.id.value() + "/report");
+  // A page a person can open (the console asks for a sign-in), never an API address.
+  EXPECT_EQ(*check.results_url, "https://stagecheck.example/checks/" + created.id.value());
   EXPECT_EQ(Drain(), 0);
   EXPECT_EQ(gateway_.calls("order"), 1);
 }
@@ -96,7 +97,7 @@ TEST_F(ChecksTest, NewCheckAllowedAfterTheOldOneEnded) {
   ASSERT_OK(SendNow());
 }
 
-TEST_F(ChecksTest, NoEmailManualSendIs422AndRecordedInTheFeed) {
+TEST_F(ChecksTest, NoEmailManualSendIs422AndLeavesTheSameErrorStateAsAutoSend) {
   SetUpApplication(false, std::nullopt);
   auto sent = SendNow();
   EXPECT_EQ(sent.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -105,7 +106,15 @@ TEST_F(ChecksTest, NoEmailManualSendIs422AndRecordedInTheFeed) {
   auto feed = FeedOf(recruiter_, candidate_);
   ASSERT_FALSE(feed.empty());
   EXPECT_EQ(feed.front().type, "error");
-  EXPECT_EQ(CountRows("background_checks"), 0);
+  EXPECT_EQ(feed.front().message,
+            "The background check was not sent: Ada Lovelace has no email address. Add one to their profile, then "
+            "send again.");
+  // As on auto-send: a check in error with its reason, and the status tag.
+  auto checks = applications_->ReadTab(recruiter_, app_);
+  ASSERT_TRUE(checks.ok()) << checks.status();
+  EXPECT_EQ(CountRows("background_checks"), 1);
+  EXPECT_EQ(CertnTags(), (std::vector<std::string>{"CERTN - Error (No Email)"}));
+  EXPECT_EQ(gateway_.calls("order"), 0);
   EXPECT_EQ(Drain(), 0);
 }
 
@@ -335,6 +344,65 @@ TEST_F(ChecksTest, AdHocSendIsListedUnderTheCandidate) {
   EXPECT_EQ((*adhoc)[0].trigger, SendTrigger::kAdHoc);
   EXPECT_EQ((*adhoc)[0].status, CheckStatus::kInvited);
   EXPECT_EQ(ErrorCode(checks_->SendAdHoc(recruiter_, candidate_, "nope", std::nullopt).status()), "unknown_package");
+}
+
+TEST_F(ChecksTest, ASecondAdHocCheckOfTheSamePackageWhileOneIsOpenIsAConflict) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(first, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  // Two clicks a few seconds apart, each with its own Idempotency-Key.
+  auto again = checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", IdempotencyKey{"k2", "fp"});
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorCode(again.status()), "check_already_active");
+  // Another package is another check; an application's check does not count.
+  ASSERT_OK(checks_->SendAdHoc(recruiter_, candidate_, "pkg-basic", std::nullopt));
+  ASSERT_OK(SendNow());
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 3);
+  EXPECT_EQ(Check(recruiter_, first.id).status, CheckStatus::kInvited);
+}
+
+TEST_F(ChecksTest, ThePackageNameIsStoredWithEveryCheckHoweverItWasChosen) {
+  // Tag override on auto-send: the name, not pkg-premium, everywhere.
+  SetUpApplication(/*auto_send=*/true, "ada@example.com", {"Premium Package"});
+  MoveTo("Background");
+  Drain();
+  auto tab = applications_->ReadTab(recruiter_, app_);
+  ASSERT_TRUE(tab.ok()) << tab.status();
+  std::optional<BackgroundCheck> sent;
+  for (const StageView& sv : tab->stages) {
+    for (const ActivityView& av : sv.activities) {
+      if (!av.checks.empty()) sent = av.checks.front();
+    }
+  }
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->package_id, "pkg-premium");
+  EXPECT_EQ(sent->package_name, "Premium Package");
+  // A manual send that relies on the activity's package.
+  ASSERT_OK_AND_ASSIGN(adhoc, checks_->SendAdHoc(recruiter_, candidate_, "pkg-basic", std::nullopt));
+  EXPECT_EQ(Check(recruiter_, adhoc.id).package_name, "Basic");
+}
+
+TEST_F(ChecksTest, ANewKeyCertnRejectsNeverReplacesTheWorkingOne) {
+  SetUpApplication();
+  const std::string working = gateway_.expected_key;
+  auto before = integrations_->Get(admin_);
+  ASSERT_TRUE(before.ok());
+  // A typo: Certn refuses it, the admin hears why, recruiters keep sending.
+  auto typo = integrations_->Connect(admin_, {working + "x", std::nullopt, std::nullopt});
+  EXPECT_EQ(typo.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorCode(typo.status()), "invalid_key");
+  auto after = integrations_->Get(admin_);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, ConnectionStatus::kConnected);
+  EXPECT_EQ(after->masked_api_key, before->masked_api_key);
+  ASSERT_OK(SendNow());
+  Drain();
+  EXPECT_EQ(gateway_.orders().size(), 1u);
+  // Certn down while the key changes: nothing is replaced either.
+  gateway_.FailNext("verify", absl::UnavailableError("down"));
+  auto down = integrations_->Connect(admin_, {working + "y", std::nullopt, std::nullopt});
+  EXPECT_EQ(ErrorCode(down.status()), "unreachable");
+  EXPECT_EQ(integrations_->Get(admin_)->masked_api_key, before->masked_api_key);
 }
 
 TEST_F(ChecksTest, CertnKindOfferedOnlyWhileConnected) {
