@@ -87,6 +87,12 @@ absl::Status AddConsoleRoutes(stagecheck::http::Router& router) {
     respond(Serve(request, root));
   });
   if (!s.ok()) return s;
+  // A check's results page (its results_url): the console opens it after a
+  // sign-in, so the link works from an email or another tab.
+  s = router.Add("GET", "/checks/{check_id}", [root](Request request, Respond respond) {
+    respond(Serve(request, root));
+  });
+  if (!s.ok()) return s;
   return router.Add("GET", "/console/{asset}", [table](Request request, Respond respond) {
     // Only names from the embedded table are served: nothing reads the disk.
     auto it = table->find(request.path_params["asset"]);

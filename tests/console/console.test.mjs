@@ -8,6 +8,16 @@ async function waitText(locator, text) {
   await locator.filter({ hasText: text }).first().waitFor();
 }
 
+// The same for text inside a closed <details> (in the DOM, not on screen).
+async function waitAttachedText(locator, text) {
+  await locator.filter({ hasText: text }).first().waitFor({ state: 'attached' });
+}
+
+// The visible badge colour: green only for a CLEAR result.
+async function badgeColour(badge) {
+  return badge.evaluate((el) => getComputedStyle(el).color);
+}
+
 async function admin(env) {
   const page = await env.newPage();
   // Before anything is connected the integration answers 422 certn_not_connected.
@@ -36,6 +46,15 @@ async function admin(env) {
   await page.getByRole('button', { name: 'Copied' }).waitFor();
   assert(await page.evaluate(() => navigator.clipboard.readText()) === env.webhookUrl, 'the webhook URL was copied');
   await waitText(page.locator('#last-delivery'), 'No deliveries yet');
+
+  // A typo in a new key: Certn refuses it, the working key stays in use.
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);
+  await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-kez');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.getByRole('alert'), 'Certn did not accept this API key. The key that was working stays in use.');
+  await waitText(page.locator('#certn-status'), 'Connected');
+  const kept = await env.api('admin', 'GET', '/integrations/certn');
+  assert(kept.status === 'connected' && kept.api_key === '••••-key', `after a rejected key: ${JSON.stringify(kept)}`);
 
   // Team default package: the dropdown is filled live from Certn (HR checks only).
   const teamPackages = await page.getByLabel('Default package', { exact: true }).locator('option').allTextContents();
@@ -149,13 +168,30 @@ async function recruiter(env) {
   await dialog.getByLabel('Package', { exact: true }).selectOption('pkg-standard');
   await dialog.getByRole('button', { name: 'Send' }).click();
   const check = page.locator('#application-stages .check').first();
+  await waitText(page.locator('#notice'), 'The background check is on its way to Certn');
   await waitText(check.locator('.badge'), 'Pending');
-  await waitText(check.locator('.labels'), 'Lever tag: CERTN - Pending');
-  await waitText(check.locator('.labels'), 'Kula: Invitation completed');
+  await waitText(check.locator('.package-name'), 'Standard employment screening');
+  // One vocabulary on the card: Lever's tag and Kula's label are details.
+  await waitAttachedText(check.locator('.labels'), 'Lever tag: CERTN - Pending');
+  await waitAttachedText(check.locator('.labels'), 'Kula: Invitation completed');
+  assert(await check.locator('.badge').count() === 1, 'one status badge on the card');
 
-  // The report is not ready before completion: said in words.
+  // A candidate form opened now and saved after Certn moved the check on is
+  // refused (412): it cannot put back the stale status tag.
+  const stale = await env.newPage();
+  await env.signIn(stale, 'recruiter');
+  const candidateId = (await env.api('recruiter', 'GET', '/candidates')).items.find((c) => c.email === 'ada@example.com').id;
+  await stale.goto(`${env.baseUrl}/#/candidates/${candidateId}`);
+  await stale.getByRole('heading', { name: 'Ada Lovelace', level: 1 }).waitFor();
+  await waitText(stale.locator('#system-tags'), 'CERTN - Pending');
+  assert(await stale.getByLabel('Tags', { exact: true }).inputValue() === 'engineering, referral', 'the tags field holds only the recruiter\'s tags');
+
+  // The report is not ready before completion: said in words. The panel stays
+  // open and refreshes by itself once Certn completes the check.
   await check.getByRole('button', { name: 'View report' }).click();
   await waitText(page.locator('#report'), 'The report is not ready yet.');
+  assert(await page.locator('#report').evaluate((el) => el.getBoundingClientRect().top < window.innerHeight),
+    'the report panel was scrolled into view');
 
   // Certn advances the case and calls the signed webhook; the tab follows
   // without a reload.
@@ -164,11 +200,33 @@ async function recruiter(env) {
   assert(certnCase, 'the fake Certn received the order');
   await env.control('POST', `/_control/cases/${certnCase.id}/advance`, { status: 'IN_PROGRESS' });
   await waitText(check.locator('.badge'), /Partial|In progress/);
+  stale.allowHttpError(/\/api\/v1\/candidates\//, 412);
+  await stale.getByLabel('Tags', { exact: true }).fill('engineering, referral, CERTN - Complete');
+  await stale.getByRole('button', { name: 'Save candidate' }).click();
+  await waitText(stale.getByRole('alert'), 'Someone changed this since you opened it.');
+  const server = await env.api('recruiter', 'GET', `/candidates/${candidateId}`);
+  const current = /CERTN - (Analyzing|Partial)/;
+  assert(server.system_tags.length === 1 && current.test(server.system_tags[0]) && server.tags.join() === 'engineering,referral',
+    `the stale save changed the candidate: ${JSON.stringify(server)}`);
+  // Reload shows the server's state; a save from it goes through, and a
+  // system tag typed into the tags field is ignored.
+  await stale.getByRole('button', { name: 'Reload candidate' }).click();
+  await waitText(stale.locator('#system-tags'), server.system_tags[0]);
+  await stale.getByLabel('Tags', { exact: true }).fill('engineering, referral, CERTN - Complete');
+  await stale.getByRole('button', { name: 'Save candidate' }).click();
+  await waitText(stale.getByRole('alert'), 'The candidate was saved.');
+  const saved = await env.api('recruiter', 'GET', `/candidates/${candidateId}`);
+  assert(JSON.stringify(saved.system_tags) === JSON.stringify(server.system_tags) && saved.tags.join() === 'engineering,referral',
+    `a system tag typed by a person was stored: ${JSON.stringify(saved)}`);
+  await env.screenshot(stale, 'recruiter-stale-candidate-form');
+  checkNoConsoleErrors(stale);
+  await stale.context().close();
   await env.control('POST', `/_control/cases/${certnCase.id}/advance`, { status: 'COMPLETE' });
   await waitText(check.locator('.badge'), 'Complete');
-  await check.getByRole('link', { name: 'Open results in Certn' }).waitFor();
-  await waitText(check.locator('.labels'), 'Lever tag: CERTN - Complete');
-  await waitText(check.locator('.labels'), 'Kula: Eligible');
+  await waitText(page.locator('#report table'), 'Criminal Record');
+  const resultsLink = check.getByRole('link', { name: 'Open results' });
+  await resultsLink.waitFor();
+  await waitAttachedText(check.locator('.labels'), 'Lever tag: CERTN - Complete');
   assert(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
   const { deliveries } = await env.control('GET', '/_control/deliveries');
   const accepted = deliveries.filter((d) => d.object_id === certnCase.id && d.signed_correctly && d.status >= 200 && d.status < 300);
@@ -176,7 +234,9 @@ async function recruiter(env) {
 
   // History, inline report, and the PDF (byte-identical to what Certn serves).
   await check.locator('summary').click();
-  await waitText(check.locator('.history li'), /→ complete/);
+  await waitText(check.locator('.history li'), /→ Complete/);
+  const historyText = await check.locator('.history').textContent();
+  assert(!/\b(fetch|auto_send|ad_hoc|in_progress)\b/.test(historyText), `system words in the history: ${historyText}`);
   const download = check.getByRole('button', { name: 'Download PDF' });
   await download.waitFor();
   await check.getByRole('button', { name: 'View report' }).click();
@@ -195,14 +255,50 @@ async function recruiter(env) {
   const shot = await env.screenshot(page, 'recruiter-application-tab');
   env.publishDocsImage(shot);
 
+  // The results link opens a page a person can read, in a fresh browser:
+  // first a sign-in, then the check with its report. Never JSON.
+  const href = await resultsLink.getAttribute('href');
+  assert(new RegExp(`^${env.baseUrl}/checks/[^/]+$`).test(href), `results link ${href}`);
+  const fresh = await env.newPage();
+  const opened = await fresh.goto(href);
+  assert((opened.headers()['content-type'] || '').startsWith('text/html'), `the results link answered ${opened.headers()['content-type']}`);
+  await fresh.getByLabel('API token', { exact: true }).fill(env.recruiterToken);
+  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  await fresh.getByRole('heading', { name: 'Background check — Ada Lovelace', level: 1 }).waitFor();
+  await waitText(fresh.locator('#report table'), 'Criminal Record');
+  await waitText(fresh.locator('#check-summary .badge'), 'Complete');
+  const body = await fresh.locator('body').textContent();
+  assert(!body.includes('"code"') && !body.includes('{"'), 'the results page shows no JSON');
+  await env.screenshot(fresh, 'recruiter-results-page');
+  checkNoConsoleErrors(fresh);
+  await fresh.context().close();
+
   // The candidate profile: files, feed, ad-hoc send.
   await page.getByRole('link', { name: 'Candidate profile' }).click();
   await waitText(page.locator('#candidate-files'), `Certn_Report_${certnCase.short_id}.pdf`);
   await page.locator('#activity-feed li').first().waitFor();
-  await page.getByLabel('Package', { exact: true }).selectOption('pkg-basic');
-  await page.getByRole('button', { name: 'Send background check' }).click();
-  await waitText(page.getByRole('alert'), 'The background check was sent.');
-  await waitText(page.locator('#adhoc-checks .badge'), 'Pending');
+  // Ad hoc: the same confirmation dialog; two sends in a row order once.
+  page.allowHttpError(/\/background-checks$/, 409);
+  const ordersBefore = (await env.control('GET', '/_control/cases')).cases.filter((c) => c.email_address === 'ada@example.com').length;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    await page.getByRole('button', { name: 'Send background check' }).click();
+    const adhoc = page.getByRole('dialog', { name: 'Send background check' });
+    await waitText(adhoc, 'Certn emails Ada Lovelace at ada@example.com an invitation.');
+    await adhoc.getByLabel('Package', { exact: true }).locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+    await adhoc.getByLabel('Package', { exact: true }).selectOption('pkg-basic');
+    await adhoc.getByRole('button', { name: 'Send' }).dblclick();
+    if (attempt === 0) {
+      await adhoc.waitFor({ state: 'detached' });
+      await waitText(page.locator('#adhoc-checks .badge'), 'Pending');
+    } else {
+      await waitText(adhoc.getByRole('alert'), 'A background check like this one is already in progress');
+      await page.keyboard.press('Escape');
+      await adhoc.waitFor({ state: 'detached' });
+    }
+  }
+  const ordersAfter = (await env.control('GET', '/_control/cases')).cases.filter((c) => c.email_address === 'ada@example.com').length;
+  assert(ordersAfter === ordersBefore + 1, `ad-hoc sends ordered ${ordersAfter - ordersBefore} cases`);
+  await waitText(page.locator('#adhoc-checks .package-name'), 'Basic criminal record');
   await checkLabels(page, 'candidate profile');
   await env.screenshot(page, 'recruiter-candidate-profile');
 
@@ -256,6 +352,7 @@ async function errorsAndRoles(env) {
   await page.getByRole('button', { name: 'Send background check (Screening)' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send background check' });
   await dialog.getByLabel('Package', { exact: true }).locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  await waitText(dialog, 'The candidate has no email address: add one to their profile, then send again.');
   await dialog.getByRole('button', { name: 'Send' }).click();
   const error = dialog.getByRole('alert');
   await waitText(error, 'This candidate has no email address.');
@@ -265,6 +362,11 @@ async function errorsAndRoles(env) {
   await env.screenshot(page, 'recruiter-no-email-error');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+  // The manual send leaves the same error state as an auto-send.
+  const manualError = page.locator('#application-stages > li', { hasText: 'Screening' }).locator('.check').first();
+  await waitText(manualError.locator('.badge'), 'Error');
+  await waitText(manualError.locator('.state-line'), 'The candidate has no email address: add one to their profile, then send again.');
+  await waitAttachedText(manualError.locator('.labels'), 'CERTN - Error (No Email)');
 
   // Auto-send on stage move: without an email it records the error…
   await page.getByLabel('Move to stage', { exact: true }).selectOption({ label: 'Screening' });
@@ -272,7 +374,7 @@ async function errorsAndRoles(env) {
   const screening = page.locator('#application-stages > li', { hasText: 'Screening' });
   await waitText(screening.locator('h3'), 'Current stage');
   await waitText(screening.locator('.badge[data-status]'), 'Error');
-  await waitText(screening.locator('.labels'), 'CERTN - Error (No Email)');
+  await waitAttachedText(screening.locator('.labels'), 'CERTN - Error (No Email)');
   // …and once the candidate has an email, moving in again sends it.
   await page.getByRole('link', { name: 'Candidate profile' }).click();
   await page.getByLabel('Email', { exact: true }).fill('grace@example.com');
@@ -290,6 +392,24 @@ async function errorsAndRoles(env) {
   const cases = (await env.control('GET', '/_control/cases')).cases;
   assert(cases.some((c) => c.email_address === 'grace@example.com' && c.package_id === 'pkg-basic'), 'Certn got the auto-sent order');
   await env.screenshot(page, 'recruiter-auto-send');
+
+  // Certn's error reasons, each as a sentence with the next step.
+  const sent = (await env.control('GET', '/_control/cases')).cases.find((c) => c.email_address === 'grace@example.com');
+  await env.control('POST', `/_control/cases/${sent.id}/advance`, { status: 'INVITE_UNDELIVERABLE' });
+  await waitText(screening.locator('.check').first().locator('.state-line'),
+    'The invitation email bounced: correct the address and send again.');
+  const badge = screening.locator('.check').first().locator('.badge');
+  assert(await badge.textContent() === 'Error', `badge: ${await badge.textContent()}`);
+  const sentences = await page.evaluate(async () => {
+    const api = await import('/console/api.js');
+    return Object.fromEntries(['no_email', 'invite_undeliverable', 'applicant_expired', 'applicant_declined',
+      'report_failed: unavailable', 'certn_rejected', 'something_new'].map((r) => [r, api.reasonSentence(r)]));
+  });
+  for (const [reason, sentence] of Object.entries(sentences)) {
+    assert(sentence.length > 20 && !sentence.includes('HTTP') && !sentence.includes('_'), `reason ${reason}: ${sentence}`);
+  }
+  assert(sentences.applicant_expired.includes('expired'), `applicant_expired: ${sentences.applicant_expired}`);
+  await env.screenshot(page, 'recruiter-bounced-invitation');
 
   // Keyboard: the skip link is the first stop and the focus is visible.
   await page.reload();

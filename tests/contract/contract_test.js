@@ -655,6 +655,10 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     }, { timeoutMs: 60000 });
     assert.ok(complete.results_url);
     assert.ok(complete.history.length >= 2);
+    // The results URL is a page for people: the console's, never JSON.
+    assert.equal(new URL(complete.results_url).pathname, `/checks/${s.check}`);
+    const resultsPage = await call('consoleCheckPage', { params: { check_id: s.check }, expect: 200 });
+    assert.match(resultsPage.text, /<html/i);
 
     const integration = await call('getCertnIntegration', { token: A, expect: 200 });
     assert.ok(integration.json.last_delivery_at, 'a webhook delivery was recorded');
@@ -693,8 +697,14 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     assert.equal(view1.background_check.error_reason, 'no_email');
     assert.equal(view1.background_check.labels.lever_tag, 'CERTN - Error (No Email)');
     assert.equal(view1.background_check.history.at(-1).reason, 'no_email');
-    assert.ok(m1.json.application.candidate.tags.includes('CERTN - Error (No Email)'));
-    await call('updateCandidate', { token: R, params: { candidate_id: s.candidateNoEmail }, body: { email: 'no.email+later@example.com' }, expect: 200 });
+    assert.ok(m1.json.application.candidate.system_tags.includes('CERTN - Error (No Email)'));
+    assert.ok(!m1.json.application.candidate.tags.includes('CERTN - Error (No Email)'));
+    const read = await call('getCandidate', { token: R, params: { candidate_id: s.candidateNoEmail }, expect: 200 });
+    const etag = read.headers.get('etag');
+    await call('updateCandidate', { token: R, params: { candidate_id: s.candidateNoEmail }, headers: { 'If-Match': '"0000000000000000"' },
+      body: { email: 'no.email+later@example.com' }, expect: [412, 'precondition_failed'] });
+    await call('updateCandidate', { token: R, params: { candidate_id: s.candidateNoEmail }, headers: { 'If-Match': etag },
+      body: { email: 'no.email+later@example.com' }, expect: 200 });
     await call('moveApplication', { token: R, params: { application_id: s.applicationNoEmail }, body: { stage_id: s.stageScreen }, expect: 200 });
     const m2 = await call('moveApplication', { token: R, params: { application_id: s.applicationNoEmail }, body: { stage_id: st.json.id }, expect: 200 });
     assert.deepEqual(m2.json.triggered.map((x) => [x.activity_id, x.ok]), [[act.json.id, true]]);

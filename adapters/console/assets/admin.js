@@ -189,12 +189,15 @@ export async function certnView(root, ctx) {
     teamBox.clear();
     await busy(teamSave, async () => {
       try {
-        const team = await api.patch('/team', { default_package_id: teamSelect.value || null });
-        ctx.me.team = team;
+        const saved = await api.patch('/team', { default_package_id: teamSelect.value || null },
+          { ifMatch: teamEtag, withEtag: true });
+        ctx.me.team = saved.body;
+        teamEtag = saved.etag;
         teamBox.ok('The team default package was saved.');
       } catch (e) { teamBox.error(e.message); }
     });
   });
+  let teamEtag = null;  // the team as this form last read it (If-Match)
   async function refreshPackages() {
     teamBox.clear();
     if (!view || !view.connected) {
@@ -205,7 +208,9 @@ export async function certnView(root, ctx) {
     }
     teamSelect.disabled = false;
     teamSave.disabled = false;
-    const team = await api.get('/team').catch(() => ctx.me.team);
+    const read = await api.getWithEtag('/team').catch(() => ({ body: ctx.me.team, etag: null }));
+    const team = read.body;
+    teamEtag = read.etag;
     const options = await packageOptions(teamBox, 'No default');
     teamSelect.replaceChildren(...options.map(([value, label]) =>
       h('option', { value, selected: value === (team.default_package_id || '') }, label)));
@@ -258,8 +263,14 @@ export async function jobsView(root, ctx) {
 
 export async function jobView(root, ctx, jobId) {
   const path = `/jobs/${api.seg(jobId)}`;
-  const [job, plan] = await Promise.all([api.get(path), api.get(`${path}/interview-plan`)]);
+  const [jobRead, planRead] = await Promise.all([api.getWithEtag(path), api.getWithEtag(`${path}/interview-plan`)]);
   if (!ctx.alive()) return;
+  const job = jobRead.body;
+  const plan = planRead.body;
+  // The versions these forms were filled from: a PATCH sends them (If-Match),
+  // so an edit made meanwhile in another tab is never silently undone.
+  let jobEtag = jobRead.etag;
+  let planEtag = planRead.etag;
   let packageList = [];
   let packagesError = null;
   try { packageList = await api.packages(); } catch (e) { packagesError = e.message; }
@@ -282,8 +293,10 @@ export async function jobView(root, ctx, jobId) {
     jobBox.clear();
     await busy(saveJob, async () => {
       try {
-        const updated = await api.patch(path, { title: titleInput.value.trim(), default_package_id: jobPackage.value || null });
-        heading.textContent = updated.title;
+        const saved = await api.patch(path, { title: titleInput.value.trim(), default_package_id: jobPackage.value || null },
+          { ifMatch: jobEtag, withEtag: true });
+        jobEtag = saved.etag;
+        heading.textContent = saved.body.title;
         jobBox.ok('The job was saved.');
       } catch (e) { jobBox.error(e.message); }
     });
@@ -296,8 +309,9 @@ export async function jobView(root, ctx, jobId) {
 
   async function reload(focusSelector) {
     try {
-      const fresh = await api.get(`${path}/interview-plan`);
-      stages = fresh.stages;
+      const fresh = await api.getWithEtag(`${path}/interview-plan`);
+      planEtag = fresh.etag;
+      stages = fresh.body.stages;
       renderStages();
       if (focusSelector) {
         const el = stagesList.querySelector(focusSelector);
@@ -312,7 +326,12 @@ export async function jobView(root, ctx, jobId) {
       try {
         await fn();
         if (done) notice(done);
-      } catch (e) { planBox.error(e.message); }
+      } catch (e) {
+        if (e.code !== 'precondition_failed') { planBox.error(e.message); return; }
+        // Someone else edited the plan: show theirs, then ask for ours again.
+        await reload();
+        planBox.error('Someone changed this interview plan since you opened it. It now shows their change: make yours again.');
+      }
     });
   }
 
@@ -337,8 +356,9 @@ export async function jobView(root, ctx, jobId) {
         planBox.clear();
         toggle.disabled = true;
         try {
-          await api.patch(`${path}/interview-plan/stages/${api.seg(stage.id)}/activities/${api.seg(activity.id)}`,
-            { settings: { package_id: settings.package_id, auto_send: toggle.checked } });
+          const saved = await api.patch(`${path}/interview-plan/stages/${api.seg(stage.id)}/activities/${api.seg(activity.id)}`,
+            { settings: { package_id: settings.package_id, auto_send: toggle.checked } }, { ifMatch: planEtag, withEtag: true });
+          planEtag = saved.etag;
           settings.auto_send = toggle.checked;
           notice(toggle.checked ? `Moving an application into "${stage.name}" now sends the check automatically.`
             : `Auto-send is off for "${stage.name}".`);
@@ -425,12 +445,12 @@ export async function jobView(root, ctx, jobId) {
     rename.setAttribute('aria-label', `Rename stage ${stage.name}`);
     const stageUrl = `${path}/interview-plan/stages/${api.seg(stage.id)}`;
     rename.addEventListener('click', () => act(rename, async () => {
-      await api.patch(stageUrl, { name: nameInput.value.trim() });
+      await api.patch(stageUrl, { name: nameInput.value.trim() }, { ifMatch: planEtag });
       await reload();
     }, 'The stage was renamed.'));
     nameInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); rename.click(); } });
     const move = (delta, button) => act(button, async () => {
-      await api.patch(stageUrl, { position: index + delta });
+      await api.patch(stageUrl, { position: index + delta }, { ifMatch: planEtag });
       await reload(`li[data-stage-id="${CSS.escape(stage.id)}"] button[data-move="${delta < 0 ? 'up' : 'down'}"]:not([disabled])`);
     });
     up.addEventListener('click', () => move(-1, up));

@@ -11,7 +11,7 @@ export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
 // Readable sentences for the API's stable problem codes.
 const SENTENCES = {
   no_email: 'This candidate has no email address. Add one to their profile, then send again.',
-  check_already_active: 'This application already has a background check in progress.',
+  check_already_active: 'A background check like this one is already in progress for this candidate.',
   certn_not_connected: 'Certn is not connected for this team. An admin can connect it under Certn settings.',
   report_not_ready: 'The report is not ready yet. It appears here once Certn completes the check.',
   not_ordered_yet: 'Certn has not received this order yet. Try again in a moment.',
@@ -21,9 +21,9 @@ const SENTENCES = {
   not_found: 'That item could not be found. It may have been removed.',
   stage_not_found: 'That stage no longer exists. Reload the interview plan.',
   activity_not_found: 'That activity no longer exists. Reload the page.',
-  invalid_key: 'Certn did not accept this API key.',
+  invalid_key: 'Certn did not accept this API key. The key that was working stays in use.',
   invalid_api_key_format: 'That does not look like a Certn API key.',
-  wrong_region: 'This API key belongs to another Certn region. Pick the region your Certn account is in.',
+  wrong_region: 'Certn did not accept this API key in that region. Pick the region your Certn account is in; the connection that was working stays in use.',
   unreachable: 'Certn could not be reached. Try again in a minute.',
   certn_team_claimed: 'This Certn account is already connected to another team.',
   certn_rejected: 'Certn rejected the order. Check the candidate details and the package.',
@@ -44,8 +44,29 @@ const SENTENCES = {
   idempotency_key_reused: 'This request was already sent with different details. Reload and try again.',
   report_not_pdf: 'Certn sent a report that is not a PDF.',
   rate_limited: 'Too many requests. Wait a moment and try again.',
+  precondition_failed: 'Someone changed this since you opened it. Reload to see their change, then make yours again.',
   internal: 'Something went wrong on the server. Try again, and tell your operator if it keeps happening.',
 };
+
+// Why a check ended in error or was cancelled, with the next step.
+const REASONS = {
+  no_email: 'The candidate has no email address: add one to their profile, then send again.',
+  invite_undeliverable: 'The invitation email bounced: correct the address and send again.',
+  applicant_expired: 'The invitation expired before the candidate finished: send a new one.',
+  applicant_declined: 'The candidate declined the background check.',
+  certn_rejected: 'Certn refused the order: check the candidate details and the package, then send again.',
+  invalid_key: 'Certn refused the team\'s API key: an admin should reconnect Certn, then send again.',
+  wrong_region: 'Certn refused the team\'s API key in this region: an admin should reconnect Certn, then send again.',
+  certn_case_not_found: 'Certn no longer knows this case. Send a new check.',
+  report_failed: 'The check is complete, but its report could not be saved. Refresh the status to try again.',
+};
+
+// A sentence for a check's error (or cancellation) reason; never a code.
+export function reasonSentence(reason) {
+  if (!reason) return '';
+  const key = String(reason).split(':')[0].trim();
+  return REASONS[key] || 'Certn could not complete this check. Send it again, or contact Certn if it keeps happening.';
+}
 
 const BY_STATUS = {
   400: 'Some of the details are not valid.',
@@ -91,12 +112,18 @@ function newKey() {
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function request(method, path, { body, idempotent = false, raw = false, signal } = {}) {
+// One key for one intention: a dialog makes its key when it opens and sends it
+// with every attempt, so two clicks (or a retry after a timeout) order once.
+export { newKey as idempotencyKey };
+
+export async function request(method, path, { body, idempotent = false, idempotencyKey, ifMatch, raw = false, signal, withEtag = false } = {}) {
   const headers = { Accept: 'application/json' };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (idempotent) headers['Idempotency-Key'] = newKey();
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+  else if (idempotent) headers['Idempotency-Key'] = newKey();
+  if (ifMatch) headers['If-Match'] = ifMatch;
   let response;
   try {
     response = await fetch(`/api/v1${path}`, {
@@ -115,12 +142,18 @@ export async function request(method, path, { body, idempotent = false, raw = fa
   }
   if (raw) return response;
   if (response.status === 204) return null;
+  if (withEtag) return { body: await response.json(), etag: response.headers.get('ETag') };
   return response.json();
 }
 
 export const get = (path, options) => request('GET', path, options);
 export const post = (path, body, options = {}) => request('POST', path, { ...options, body });
-export const patch = (path, body) => request('PATCH', path, { body });
+// A PATCH of a form's resource sends the ETag the form was filled from; a
+// stale one is refused (precondition_failed) instead of undoing another change.
+// With {withEtag: true} the answer is {body, etag}, the tag for the next edit.
+export const patch = (path, body, { ifMatch, withEtag = false } = {}) => request('PATCH', path, { body, ifMatch, withEtag });
+// A GET that also returns the resource's ETag: {body, etag}.
+export const getWithEtag = (path) => request('GET', path, { withEtag: true });
 export const put = (path, body) => request('PUT', path, { body });
 export const del = (path) => request('DELETE', path);
 

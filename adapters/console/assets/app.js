@@ -22,7 +22,18 @@ const ROUTES = [
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
   { pattern: /^\/applications\/([^/]+)$/, view: recruiter.applicationView, nav: 'applications' },
+  { pattern: /^\/checks\/([^/]+)$/, view: recruiter.checkView, nav: 'applications' },
 ];
+
+// A check's results URL is /checks/<id> (a link that works from an email or
+// another tab); the console itself routes by hash, so it becomes #/checks/<id>.
+const pathRoute = /^\/checks\/([^/]+)\/?$/.exec(location.pathname);
+if (pathRoute) history.replaceState(null, '', `/#/checks/${pathRoute[1]}`);
+
+const routeFor = (hash) => {
+  const path = (hash || '').replace(/^#/, '') || '/';
+  return ROUTES.find((r) => r.pattern.test(path));
+};
 
 function navItems() {
   const items = [];
@@ -67,7 +78,8 @@ function signInView(message) {
         input.focus();
         return;
       }
-      const target = me.role === 'admin' ? '#/admin/certn' : '#/candidates';
+      // Signing in from a link (say, a check's results page) lands on it.
+      const target = routeFor(location.hash) ? location.hash : (me.role === 'admin' ? '#/admin/certn' : '#/candidates');
       if (location.hash === target) route();
       else location.hash = target;
     });

@@ -5,6 +5,37 @@ import { h, field, select, messageBox, busy, time, formatTime, openDialog, notic
 
 const POLL_MS = 2000;
 const ACTIVE = new Set(['queued', 'invited', 'in_progress', 'partial']);
+// After this long in `queued`, the card says Certn is slow instead of "Sending".
+const SLOW_QUEUE_MS = 8000;
+
+// One vocabulary on the card (Gem's); Lever's tag and Kula's label are kept as
+// details. The overall result is Certn's overall_score: only CLEAR is green.
+const STATUS_WORDS = {
+  queued: 'Sending', invited: 'Pending', in_progress: 'In progress', partial: 'Partial',
+  complete: 'Complete', error: 'Error', cancelled: 'Cancelled',
+};
+const SCORES = {
+  CLEAR: { words: 'Clear', tone: 'clear' },
+  REVIEW: { words: 'Needs review', tone: 'review' },
+  REJECT: { words: 'Rejected', tone: 'reject' },
+  RESTRICTED: { words: 'Restricted', tone: 'review' },
+  NOT_APPLICABLE: { words: 'No overall result', tone: 'neutral' },
+};
+const statusWords = (status) => STATUS_WORDS[status] || 'Unknown';
+// Certn's per-check values (COMPLETE, CLEAR, NOT_APPLICABLE) as words.
+const words = (value) => (value ? String(value).toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : '');
+// Where a status change came from, as a person would say it.
+function sourceWords(source) {
+  const s = String(source || '');
+  if (s === 'order') return 'Certn took the order';
+  if (s === 'fetch' || s === 'webhook') return 'Certn reported it';
+  if (s === 'reconcile') return 'found on a routine check with Certn';
+  if (s.startsWith('refresh')) return 'refreshed from Certn by a teammate';
+  if (s === 'manual') return 'sent from the application';
+  if (s === 'auto_send') return 'sent automatically on stage entry';
+  if (s === 'ad_hoc') return 'sent from the candidate profile';
+  return 'updated';
+}
 
 // "Show more" paging over an API list ({items, next}).
 export function pager(list, fetchPage, renderItem, emptyText) {
@@ -104,31 +135,60 @@ function packageSelect(items, selected, name = 'package_id') {
 export async function candidateView(root, ctx, candidateId) {
   currentUserId = ctx.me.user_id;
   const base = `/candidates/${api.seg(candidateId)}`;
-  const [candidate, jobs] = await Promise.all([api.get(base), allJobs()]);
+  const [read, jobs] = await Promise.all([api.getWithEtag(base), allJobs()]);
   if (!ctx.alive()) return;
+  let candidate = read.body;
+  // The version the details form was filled from (If-Match on save).
+  let candidateEtag = read.etag;
   const jobTitle = (id) => (jobs.find((j) => j.id === id) || { title: 'Unknown job' }).title;
   const heading = h('h1', {}, fullName(candidate));
 
-  // Details.
+  // Details. Status tags belong to the integration: shown apart, never edited.
   const f = candidateFields(candidate);
+  const systemTags = h('p', { class: 'system-tags', id: 'system-tags' });
+  const showSystemTags = (c) => systemTags.replaceChildren(...(c.system_tags.length
+    ? [h('span', { class: 'muted' }, 'Status tags: '), ...c.system_tags.map((t) => h('span', { class: 'tag system' }, t))]
+    : []));
+  showSystemTags(candidate);
   const detailBox = messageBox();
   const save = h('button', { type: 'submit' }, 'Save candidate');
+  const reload = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Reload candidate');
   const details = h('form', { class: 'card', 'aria-labelledby': 'details-title' },
-    h('h2', { id: 'details-title' }, 'Details'), candidateFieldList(f), detailBox.el, h('div', { class: 'actions' }, save));
+    h('h2', { id: 'details-title' }, 'Details'), candidateFieldList(f), systemTags, detailBox.el,
+    h('div', { class: 'actions' }, reload, save));
+  const fillDetails = (c, etag) => {
+    candidate = c;
+    candidateEtag = etag;
+    const fresh = candidateFields(c);
+    for (const key of Object.keys(f)) f[key].value = fresh[key].value;
+    heading.textContent = fullName(c);
+    showSystemTags(c);
+  };
+  reload.addEventListener('click', () => busy(reload, async () => {
+    try {
+      const fresh = await api.getWithEtag(base);
+      fillDetails(fresh.body, fresh.etag);
+      reload.hidden = true;
+      detailBox.ok('The candidate was reloaded with the latest changes.');
+    } catch (e) { detailBox.error(e.message); }
+  }));
   details.addEventListener('submit', async (event) => {
     event.preventDefault();
     detailBox.clear();
     await busy(save, async () => {
       try {
-        const c = await api.patch(base, {
+        const saved = await api.patch(base, {
           first_name: f.first.value.trim(), last_name: f.last.value.trim(),
           email: f.email.value.trim() || null, phone: f.phone.value.trim() || null, tags: splitTags(f.tags.value),
-        });
-        heading.textContent = fullName(c);
-        f.tags.value = c.tags.join(', ');
+        }, { ifMatch: candidateEtag, withEtag: true });
+        fillDetails(saved.body, saved.etag);
+        reload.hidden = true;
         detailBox.ok('The candidate was saved.');
         feed.reset();
-      } catch (e) { detailBox.error(e.message); }
+      } catch (e) {
+        detailBox.error(e.message);
+        reload.hidden = e.code !== 'precondition_failed';
+      }
     });
   });
 
@@ -153,12 +213,11 @@ export async function candidateView(root, ctx, candidateId) {
     });
   });
 
-  // Ad-hoc checks (Kula): no interview-plan stage needed.
+  // Ad-hoc checks (Kula): no interview-plan stage needed. The same dialog as
+  // the application tab: confirm who is invited, with which package.
   const adhocBox = messageBox();
   const adhocList = h('ul', { class: 'list', id: 'adhoc-checks', 'aria-label': 'Ad-hoc background checks' });
-  const adhocPackage = h('select', { name: 'adhoc_package' }, h('option', { value: '' }, 'Loading packages…'));
-  const adhocSend = h('button', { type: 'submit' }, 'Send background check');
-  const adhocForm = h('form', { class: 'inline-form', 'aria-label': 'Ad-hoc background check' }, field('Package', adhocPackage), adhocSend);
+  const adhocOpen = h('button', { type: 'button', id: 'adhoc-send' }, 'Send background check');
   let adhocTimer = null;
   let adhocSignature = '';
   ctx.onCleanup(() => clearTimeout(adhocTimer));
@@ -177,22 +236,36 @@ export async function candidateView(root, ctx, candidateId) {
       if (checks.items.some((c) => ACTIVE.has(c.status))) adhocTimer = setTimeout(loadAdhoc, POLL_MS);
     } catch (e) { if (ctx.alive()) adhocBox.error(e.message); }
   }
-  api.packages().then((items) => {
-    adhocPackage.replaceChildren(...packageSelect(items, ctx.me.team && ctx.me.team.default_package_id).children);
-  }).catch((e) => { adhocPackage.replaceChildren(h('option', { value: '' }, 'No packages')); adhocBox.error(e.message); });
-  adhocForm.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    adhocBox.clear();
-    if (!adhocPackage.value) { adhocBox.error('Choose a package.'); adhocPackage.focus(); return; }
-    await busy(adhocSend, async () => {
-      try {
-        await api.post(`${base}/background-checks`, { package_id: adhocPackage.value }, { idempotent: true });
-        adhocBox.ok('The background check was sent. Certn emails the candidate.');
-        await loadAdhoc();
-        feed.reset();
-      } catch (e) { adhocBox.error(e.message); }
+  function adhocDialog() {
+    const box = messageBox();
+    const pkg = h('select', { name: 'adhoc_package' });
+    const send = h('button', { type: 'button' }, 'Send');
+    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const dialog = openDialog({
+      title: 'Send background check',
+      body: [inviteLine(candidate), field('Package', pkg, 'Preselected from the team default; change it for this candidate if needed.'), box.el],
+      actions: [cancel, send],
+      onClose: () => adhocOpen.isConnected && adhocOpen.focus(),
     });
-  });
+    cancel.addEventListener('click', () => dialog.close());
+    const preferred = (ctx.me.team && ctx.me.team.default_package_id) || '';
+    loadPackagesInto(pkg, send, box, (items) => {
+      pkg.replaceChildren(h('option', { value: '' }, 'Choose a package'),
+        ...items.map((p) => h('option', { value: p.id, selected: p.id === preferred }, p.name)));
+    });
+    const key = api.idempotencyKey();
+    send.addEventListener('click', () => busy(send, async () => {
+      box.clear();
+      if (!pkg.value) { box.error('Choose a package.'); pkg.focus(); return; }
+      try {
+        await api.post(`${base}/background-checks`, { package_id: pkg.value }, { idempotencyKey: key });
+        dialog.close();
+        notice(QUEUED_NOTICE);
+      } catch (e) { box.error(e.message); }
+      await Promise.all([loadAdhoc(), feed.reset()]);
+    }));
+  }
+  adhocOpen.addEventListener('click', adhocDialog);
 
   // Files and feed.
   const filesList = h('ul', { class: 'list', id: 'candidate-files', 'aria-label': 'Files' });
@@ -220,7 +293,7 @@ export async function candidateView(root, ctx, candidateId) {
         h('section', { class: 'card', 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Applications'),
           appList, apps.el, applyForm, appBox.el),
         h('section', { class: 'card', 'aria-labelledby': 'adhoc-title' }, h('h2', { id: 'adhoc-title' }, 'Ad-hoc background check'),
-          h('p', {}, 'Send a check without an interview-plan stage.'), adhocForm, adhocBox.el, adhocList)),
+          h('p', {}, 'Send a check without an interview-plan stage.'), h('div', { class: 'actions' }, adhocOpen), adhocBox.el, adhocList)),
       h('div', {},
         h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, 'Files'), filesList, filesBox.el),
         h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el))));
@@ -267,21 +340,38 @@ export async function applicationsView(root, ctx) {
   await more.load();
 }
 
-function statusBadge(check) {
-  return h('span', { class: `badge status-${check.status}`, dataset: { status: check.status } }, check.labels.gem);
+// "Complete · Needs review" in amber, never a green "Complete" for a check
+// whose result is not clear.
+export function statusBadge(check) {
+  let text = check.labels ? check.labels.gem : statusWords(check.status);
+  let tone = check.status;
+  if (check.status === 'complete') {
+    const score = SCORES[check.overall_score];
+    text = score ? `${text} · ${score.words}` : `${text} · Result pending`;
+    tone = `complete score-${score ? score.tone : 'pending'}`;
+  }
+  return h('span', { class: `badge status-${tone}`, dataset: { status: check.status, score: check.overall_score || '' } }, text);
 }
 
-// Status, labels, history, results link and PDF of one check.
-function checkSummary(check, candidateId, { onReport, onRefresh } = {}) {
+// The sentence under the badge: why it failed and what to do, or that Certn is slow.
+function stateLine(check) {
+  if (check.error_reason) return h('p', { class: 'state-line error' }, api.reasonSentence(check.error_reason));
+  if (check.status === 'queued' && Date.now() - Date.parse(check.created_at) > SLOW_QUEUE_MS) {
+    return h('p', { class: 'state-line muted' }, 'Certn is not answering; we keep trying.');
+  }
+  return null;
+}
+
+// Status, result, next step, results link, PDF and details of one check.
+function checkSummary(check, candidateId, { onReport, onRefresh, onResultsPage = false } = {}) {
   const parts = [
     h('div', { class: 'check-head' }, statusBadge(check),
-      h('span', {}, ` ${check.package_name || check.package_id}`),
-      check.error_reason ? h('span', { class: 'muted' }, ` · ${api.sentenceFor(0, check.error_reason)}`) : null),
-    h('p', { class: 'labels' }, `Lever tag: ${check.labels.lever_tag} · Kula: ${check.labels.kula}`),
+      h('span', { class: 'package-name' }, ` ${check.package_name || 'Background check'}`)),
+    stateLine(check),
   ];
   const links = [];
-  if (check.results_url) {
-    links.push(h('a', { href: check.results_url, target: '_blank', rel: 'noopener noreferrer', class: 'results-link' }, 'Open results in Certn'));
+  if (check.results_url && !onResultsPage) {
+    links.push(h('a', { href: check.results_url, target: '_blank', rel: 'noopener', class: 'results-link' }, 'Open results'));
   }
   if (onReport && check.certn_case_id) {
     const view = h('button', { type: 'button', class: 'secondary small', id: `report-${check.id}` }, 'View report');
@@ -309,9 +399,13 @@ function checkSummary(check, candidateId, { onReport, onRefresh } = {}) {
     links.push(dl);
   }
   if (links.length) parts.push(h('div', { class: 'row' }, links));
-  parts.push(h('details', { class: 'history' }, h('summary', {}, `Status history (${check.history.length})`),
-    h('ol', {}, check.history.map((t) => h('li', {}, time(t.at), ` ${t.from} → ${t.to}`,
-      h('span', { class: 'muted' }, ` (${t.source}${t.reason ? `: ${t.reason}` : ''})`))))));
+  const facts = [];
+  if (check.certn_short_id) facts.push(`Certn case ${check.certn_short_id}`);
+  if (check.labels) facts.push(`Lever tag: ${check.labels.lever_tag}`, `Kula: ${check.labels.kula}`);
+  parts.push(h('details', { class: 'history' }, h('summary', {}, `Details and history (${check.history.length})`),
+    facts.length ? h('p', { class: 'labels muted' }, facts.join(' · ')) : null,
+    h('ol', {}, check.history.map((t) => h('li', {}, time(t.at), ` ${statusWords(t.from)} → ${statusWords(t.to)}`,
+      h('span', { class: 'muted' }, ` · ${sourceWords(t.source)}${t.reason ? ` · ${api.reasonSentence(t.reason)}` : ''}`))))));
   return h('div', { class: 'check', dataset: { checkId: check.id, status: check.status } }, parts);
 }
 
@@ -320,13 +414,50 @@ function reportPanel(report) {
     h('dl', { class: 'facts' },
       h('dt', {}, 'Candidate'), h('dd', {}, `${report.candidate.first_name} ${report.candidate.last_name}`),
       h('dt', {}, 'Case ID'), h('dd', {}, report.case_id || '—'),
-      h('dt', {}, 'Package'), h('dd', {}, report.package_name || report.package_id),
+      h('dt', {}, 'Package'), h('dd', {}, report.package_name || 'Background check'),
+      h('dt', {}, 'Overall result'), h('dd', {}, (SCORES[report.overall_score] || { words: 'Not scored yet' }).words),
       h('dt', {}, 'Ordered'), h('dd', {}, time(report.date_ordered)),
       h('dt', {}, 'Completed'), h('dd', {}, time(report.date_completed))),
     h('table', {}, h('caption', {}, 'Result per check'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Check'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Result'))),
-      h('tbody', {}, report.checks.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.status), h('td', {}, c.result || '—'))))),
+      h('tbody', {}, report.checks.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, words(c.status)), h('td', {}, words(c.result) || '—'))))),
   ];
+}
+
+const QUEUED_NOTICE = 'The background check is on its way to Certn, which emails the candidate an invitation.';
+
+// "Certn emails Ada Lovelace at ada@example.com an invitation." or, without
+// an address, the same sentence the check would end with.
+function inviteLine(candidate) {
+  if (!candidate.email) return h('p', { class: 'message error' }, api.reasonSentence('no_email'));
+  return h('p', {}, `Certn emails ${fullName(candidate)} at ${candidate.email} an invitation.`);
+}
+
+// Fills a package select from Certn; says so (and disables sending) when the
+// team's Certn connection cannot list packages, instead of "Loading…" forever.
+function loadPackagesInto(select, sendButton, box, fill) {
+  select.replaceChildren(h('option', { value: '' }, 'Loading packages…'));
+  api.packages().then((list) => { fill(list); select.focus(); }).catch((e) => {
+    select.replaceChildren(h('option', { value: '' }, 'No packages available'));
+    select.disabled = true;
+    sendButton.disabled = true;
+    box.error(e.message);
+  });
+}
+
+// The state of a check that decides what its report panel shows.
+const reportState = (check) => `${check.status}|${check.report_file_id || ''}|${check.updated_at}`;
+
+async function loadReportInto(el, check) {
+  el.hidden = false;
+  el.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const report = await api.get(`/background-checks/${api.seg(check.id)}/report`);
+    el.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, `Report — case ${report.case_id || ''}`), ...reportPanel(report));
+  } catch (e) {
+    const tone = e.code === 'report_not_ready' ? 'message muted' : 'message error';
+    el.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: tone, role: 'status' }, e.message));
+  }
 }
 
 export async function applicationView(root, ctx, applicationId) {
@@ -369,17 +500,22 @@ export async function applicationView(root, ctx, applicationId) {
     ...tab.other_checks];
   const certnActivities = () => tab.stages.flatMap((s) => s.activities.filter((a) => a.kind === 'certn_background_check').map((a) => ({ stage: s, a })));
 
-  async function showReport(check, opener) {
-    reportEl.hidden = false;
-    reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: 'muted' }, 'Loading…'));
-    try {
-      const report = await api.get(`/background-checks/${api.seg(check.id)}/report`);
-      reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, `Report — case ${report.case_id || ''}`), ...reportPanel(report));
-    } catch (e) {
-      reportEl.replaceChildren(h('h2', { id: 'report-title', tabindex: '-1' }, 'Report'), h('p', { class: 'message error', role: 'alert' }, e.message));
+  // The check the report panel shows and the state it was loaded in: when
+  // that check moves on (say, it completes), the panel loads again.
+  let reportShown = null;
+  async function showReport(check, opener, { quietly = false } = {}) {
+    reportShown = { id: check.id, state: reportState(check) };
+    await loadReportInto(reportEl, check);
+    if (!quietly) {
+      reportEl.scrollIntoView({ block: 'start' });
+      reportEl.querySelector('h2').focus({ preventScroll: true });
     }
-    reportEl.querySelector('h2').focus();
     void opener;
+  }
+  function refreshReportIfStale() {
+    if (!reportShown || reportEl.hidden) return;
+    const check = allChecks().find((c) => c.id === reportShown.id);
+    if (check && reportState(check) !== reportShown.state) showReport(check, null, { quietly: true });
   }
 
   function sendDialog(preferred, opener) {
@@ -408,25 +544,27 @@ export async function applicationView(root, ctx, applicationId) {
     }
     const dialog = openDialog({
       title: 'Send background check',
-      body: [h('p', {}, `Certn emails ${fullName(tab.candidate)}${tab.candidate.email ? ` at ${tab.candidate.email}` : ''} an invitation.`),
+      body: [inviteLine(tab.candidate),
         activitySelect ? field('Activity', activitySelect) : null,
         field('Package', pkg, 'Preselected from the stage; change it for this candidate if needed.'), box.el],
       actions: [cancel, send],
       onClose: () => opener && opener.isConnected && opener.focus(),
     });
     cancel.addEventListener('click', () => dialog.close());
-    api.packages().then((list) => { items = list; fill(); pkg.focus(); }).catch((e) => box.error(e.message));
+    loadPackagesInto(pkg, send, box, (list) => { items = list; fill(); });
+    // One key for this dialog: a second click, or a retry, orders once.
+    const key = api.idempotencyKey();
     send.addEventListener('click', () => busy(send, async () => {
       box.clear();
       if (!pkg.value) { box.error('Choose a package.'); pkg.focus(); return; }
       const body = { package_id: pkg.value };
       if (chosen) body.activity_id = chosen.a.id;
       try {
-        await api.post(`${path}/background-checks`, body, { idempotent: true });
+        await api.post(`${path}/background-checks`, body, { idempotencyKey: key });
         dialog.close();
-        notice('The background check was sent. Certn emails the candidate.');
-        await refresh();
+        notice(QUEUED_NOTICE);
       } catch (e) { box.error(e.message); }
+      await refresh();
     }));
   }
 
@@ -483,6 +621,7 @@ export async function applicationView(root, ctx, applicationId) {
       if (sig !== signature) {
         signature = sig;
         render();
+        refreshReportIfStale();
         if (feed) feed.reset();
       }
       tabBox.clear();
@@ -525,4 +664,42 @@ export async function applicationView(root, ctx, applicationId) {
       h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));
   await feed.load();
   schedule();
+}
+
+// ---- one check (its results_url) ------------------------------------------
+
+// The page a check's results URL opens: the status, the overall result and
+// the report, for any signed-in member of the team.
+export async function checkView(root, ctx, checkId) {
+  currentUserId = ctx.me.user_id;
+  const path = `/background-checks/${api.seg(checkId)}`;
+  let check = await api.get(path);
+  const candidate = await api.get(`/candidates/${api.seg(check.candidate_id)}`);
+  if (!ctx.alive()) return;
+  const back = check.application_id
+    ? h('a', { href: `#/applications/${api.seg(check.application_id)}` }, '← Application')
+    : h('a', { href: `#/candidates/${api.seg(check.candidate_id)}` }, '← Candidate profile');
+  const summaryEl = h('section', { class: 'card', id: 'check-summary', 'aria-label': 'Background check' });
+  const reportEl = h('section', { class: 'card', id: 'report', 'aria-labelledby': 'report-title' });
+  let timer = null;
+  let shown = '';
+  ctx.onCleanup(() => clearTimeout(timer));
+  async function show() {
+    summaryEl.replaceChildren(checkSummary(check, check.candidate_id, { onResultsPage: true }));
+    if (reportState(check) !== shown) {
+      shown = reportState(check);
+      if (check.certn_case_id) await loadReportInto(reportEl, check);
+      else reportEl.replaceChildren(h('h2', { id: 'report-title' }, 'Report'), h('p', { class: 'muted' }, 'Certn has not received the order yet.'));
+    }
+    clearTimeout(timer);
+    if (ctx.alive() && (ACTIVE.has(check.status) || (check.status === 'complete' && !check.report_file_id))) {
+      timer = setTimeout(async () => {
+        try { check = await api.get(path); } catch { /* keep the last state; try again on the next tick */ }
+        if (ctx.alive()) show();
+      }, POLL_MS);
+    }
+  }
+  root.replaceChildren(h('p', { class: 'crumbs' }, back),
+    h('h1', {}, `Background check — ${fullName(candidate)}`), summaryEl, reportEl);
+  await show();
 }
