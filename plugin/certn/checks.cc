@@ -363,13 +363,15 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     SetStatusTag(*candidate, check);
     candidate->updated_at = now;
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
-    std::string why = plan.trigger == SendTrigger::kManual     ? "sent manually"
-                      : plan.trigger == SendTrigger::kAutoSend ? "sent automatically on stage entry"
-                                                               : "sent ad hoc from the profile";
-    std::string package = plan.package_name.empty() ? plan.package_id : plan.package_name;
+    // "Requested", not "sent": Certn has not received it yet (the next feed
+    // entry says when it has, or why it could not).
+    std::string why = plan.trigger == SendTrigger::kManual     ? "requested from the application"
+                      : plan.trigger == SendTrigger::kAutoSend ? "requested automatically on stage entry"
+                                                               : "requested from the candidate profile";
+    std::string package = plan.package_name.empty() ? "a background check" : plan.package_name;
     if (auto s = Feed(uow, check, "check_sent",
                       plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
-                      absl::StrCat("Background check (package ", package, ") ", why, ".")); !s.ok()) {
+                      absl::StrCat("Background check (", package, ") ", why, ".")); !s.ok()) {
       return s;
     }
     created = {check.id, false};

@@ -424,4 +424,47 @@ async function errorsAndRoles(env) {
   checkNoConsoleErrors(page);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles });
+// States a person must understand without knowing the API: Certn not
+// connected yet, and Certn not answering.
+async function states(env) {
+  const job = await env.api('admin', 'POST', '/jobs', { title: 'Courier' });
+  await env.api('admin', 'POST', `/jobs/${job.id}/interview-plan/stages`, { name: 'Applied' });
+  const lin = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Lin', last_name: 'Chen', email: 'lin@example.com' });
+  const page = await env.newPage();
+  page.allowHttpError(/\/integrations\/certn\/packages$/, 422);
+  await env.signIn(page, 'recruiter');
+  await page.goto(`${env.baseUrl}/#/candidates/${lin.id}`);
+  await page.getByRole('heading', { name: 'Lin Chen', level: 1 }).waitFor();
+
+  // Not connected: the dialog says so and cannot send (no endless "Loading…").
+  await page.getByRole('button', { name: 'Send background check' }).click();
+  let dialog = page.getByRole('dialog', { name: 'Send background check' });
+  await waitText(dialog.getByRole('alert'), 'Certn is not connected for this team. An admin can connect it under Certn settings.');
+  assert(await dialog.getByRole('button', { name: 'Send' }).isDisabled(), 'Send is disabled while Certn is not connected');
+  const options = await dialog.getByLabel('Package', { exact: true }).locator('option').allTextContents();
+  assert(!options.some((o) => o.includes('Loading')), `package options: ${options}`);
+  await env.screenshot(page, 'recruiter-send-not-connected');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  // Certn down: the check waits as "Sending", then says Certn is not
+  // answering; nothing ever claims it was sent.
+  await env.connectCertn();
+  await env.control('POST', '/_control/faults', { endpoint: 'order_package', status: 503, times: -1 });
+  await page.getByRole('button', { name: 'Send background check' }).click();
+  dialog = page.getByRole('dialog', { name: 'Send background check' });
+  await dialog.getByLabel('Package', { exact: true }).locator('option[value="pkg-basic"]').waitFor({ state: 'attached' });
+  await dialog.getByLabel('Package', { exact: true }).selectOption('pkg-basic');
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const toast = await page.locator('#notice').textContent();
+  assert(!/\bsent\b/i.test(toast), `the toast claims a send: ${toast}`);
+  await waitText(page.locator('#adhoc-checks .badge'), 'Sending');
+  await page.locator('#adhoc-checks .state-line').filter({ hasText: 'Certn is not answering; we keep trying.' })
+    .first().waitFor({ timeout: 45000 });
+  await env.screenshot(page, 'recruiter-certn-not-answering');
+  await env.control('DELETE', '/_control/faults');
+  checkNoConsoleErrors(page);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states });

@@ -86,7 +86,7 @@ TEST_F(E2eTest, AdHocCheckFromTheCandidateProfile) {
   EXPECT_EQ(list.Size("/items"), 1u);
   EXPECT_EQ(list.String("/items/0/id"), sent.String("/id"));
   HttpResponse feed = svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
-  EXPECT_TRUE(absl::StrContains(feed.body, "ad hoc")) << feed.body;
+  EXPECT_TRUE(absl::StrContains(feed.body, "requested from the candidate profile")) << feed.body;
 }
 
 // The region decides the base URL; the fake Certn answers wrong_region for a

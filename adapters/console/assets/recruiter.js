@@ -227,7 +227,7 @@ export async function candidateView(root, ctx, candidateId) {
     try {
       const checks = await api.get(`${base}/background-checks`);
       if (!ctx.alive()) return;
-      const sig = JSON.stringify(checks.items);
+      const sig = viewSignature(checks.items, checks.items);
       if (sig !== adhocSignature) {
         adhocSignature = sig;
         adhocList.replaceChildren(...(checks.items.length ? checks.items.map((c) => h('li', {}, checkSummary(c, candidateId)))
@@ -353,10 +353,16 @@ export function statusBadge(check) {
   return h('span', { class: `badge status-${tone}`, dataset: { status: check.status, score: check.overall_score || '' } }, text);
 }
 
+// Queued for longer than Certn usually takes to answer.
+const slowQueued = (check) => check.status === 'queued' && Date.now() - Date.parse(check.created_at) > SLOW_QUEUE_MS;
+// What a view shows of these checks: their data, and which ones wait on a slow
+// Certn (that changes with time alone, so it is part of the signature).
+const viewSignature = (data, checks) => JSON.stringify(data) + checks.map(slowQueued).join();
+
 // The sentence under the badge: why it failed and what to do, or that Certn is slow.
 function stateLine(check) {
   if (check.error_reason) return h('p', { class: 'state-line error' }, api.reasonSentence(check.error_reason));
-  if (check.status === 'queued' && Date.now() - Date.parse(check.created_at) > SLOW_QUEUE_MS) {
+  if (slowQueued(check)) {
     return h('p', { class: 'state-line muted' }, 'Certn is not answering; we keep trying.');
   }
   return null;
@@ -617,7 +623,7 @@ export async function applicationView(root, ctx, applicationId) {
       const fresh = await api.get(path);
       if (!ctx.alive()) return;
       tab = fresh;
-      const sig = JSON.stringify(tab);
+      const sig = viewSignature(tab, allChecks());
       if (sig !== signature) {
         signature = sig;
         render();
@@ -640,7 +646,7 @@ export async function applicationView(root, ctx, applicationId) {
       try {
         const result = await api.post(`${path}/move`, { stage_id: moveSelect.value });
         tab = result.application;
-        signature = JSON.stringify(tab);
+        signature = viewSignature(tab, allChecks());
         render();
         feed.reset();
         const failed = result.triggered.filter((t) => !t.ok);
@@ -654,7 +660,7 @@ export async function applicationView(root, ctx, applicationId) {
   sendTop.addEventListener('click', () => sendDialog(null, sendTop));
 
   feed = pager(feedList, (after) => api.page(`/candidates/${api.seg(tab.candidate.id)}/activity`, after, 10), feedItem, 'No activity yet.');
-  signature = JSON.stringify(tab);
+  signature = viewSignature(tab, allChecks());
   render();
   root.replaceChildren(
     h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
