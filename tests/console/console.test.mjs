@@ -22,6 +22,9 @@ async function admin(env) {
   const page = await env.newPage();
   // Before anything is connected the integration answers 422 certn_not_connected.
   page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);
+  await page.goto(`${env.baseUrl}/`);
+  await page.getByLabel('API token', { exact: true }).waitFor();
+  env.publishDocsImage(await env.screenshot(page, 'sign-in'), 'sign-in');
   await env.signIn(page, 'admin');
   await page.waitForURL(/#\/admin\/certn$/);
   await waitText(page.locator('#certn-status'), 'Not connected yet');
@@ -65,7 +68,7 @@ async function admin(env) {
   await waitText(page.getByRole('alert'), 'The team default package was saved.');
   assert((await env.api('admin', 'GET', '/team')).default_package_id === 'pkg-standard', 'team default saved');
   await checkLabels(page, 'Certn settings');
-  await env.screenshot(page, 'admin-certn-settings');
+  env.publishDocsImage(await env.screenshot(page, 'admin-certn-settings'), 'certn-settings');
 
   // Rotating the webhook secret keeps the old one for a grace period.
   await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
@@ -126,7 +129,7 @@ async function admin(env) {
   await page.getByRole('button', { name: 'Save job' }).click();
   await waitText(page.getByRole('alert'), 'The job was saved.');
   await checkLabels(page, 'interview plan');
-  await env.screenshot(page, 'admin-interview-plan');
+  env.publishDocsImage(await env.screenshot(page, 'admin-interview-plan'), 'interview-plan');
 
   // Phone width.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -269,7 +272,7 @@ async function recruiter(env) {
   await waitText(fresh.locator('#check-summary .badge'), 'Complete');
   const body = await fresh.locator('body').textContent();
   assert(!body.includes('"code"') && !body.includes('{"'), 'the results page shows no JSON');
-  await env.screenshot(fresh, 'recruiter-results-page');
+  env.publishDocsImage(await env.screenshot(fresh, 'recruiter-results-page'), 'results-page');
   checkNoConsoleErrors(fresh);
   await fresh.context().close();
 
@@ -299,8 +302,12 @@ async function recruiter(env) {
   const ordersAfter = (await env.control('GET', '/_control/cases')).cases.filter((c) => c.email_address === 'ada@example.com').length;
   assert(ordersAfter === ordersBefore + 1, `ad-hoc sends ordered ${ordersAfter - ordersBefore} cases`);
   await waitText(page.locator('#adhoc-checks .package-name'), 'Basic criminal record');
+  // The status tag follows the new check on this page, and the form still saves.
+  await waitText(page.locator('#system-tags'), 'CERTN - Pending');
+  await page.getByRole('button', { name: 'Save candidate' }).click();
+  await waitText(page.getByRole('alert'), 'The candidate was saved.');
   await checkLabels(page, 'candidate profile');
-  await env.screenshot(page, 'recruiter-candidate-profile');
+  env.publishDocsImage(await env.screenshot(page, 'recruiter-candidate-profile'), 'candidate-profile');
 
   // Lists paginate.
   for (let i = 0; i < 21; i += 1) {

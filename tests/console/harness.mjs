@@ -193,14 +193,16 @@ export class Env {
     return file;
   }
 
-  // docs/images/console-application-tab.png is refreshed when it is missing,
-  // or on request (STAGECHECK_UPDATE_DOCS_IMAGES=1), so a test run leaves the
-  // source tree clean.
-  publishDocsImage(file) {
+  // docs/images/console-application-tab.png (the README's) and, with a name,
+  // docs/images/console-<name>.png (docs/console.md's) are refreshed when
+  // missing, or on request (STAGECHECK_UPDATE_DOCS_IMAGES=1), so a test run
+  // leaves the source tree clean.
+  publishDocsImage(file, name) {
     if (!DOCS_IMAGE) return;
-    if (existsSync(DOCS_IMAGE) && process.env.STAGECHECK_UPDATE_DOCS_IMAGES !== '1') return;
-    mkdirSync(path.dirname(DOCS_IMAGE), { recursive: true });
-    copyFileSync(file, DOCS_IMAGE);
+    const target = name ? path.join(path.dirname(DOCS_IMAGE), `console-${name}.png`) : DOCS_IMAGE;
+    if (existsSync(target) && process.env.STAGECHECK_UPDATE_DOCS_IMAGES !== '1') return;
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(file, target);
   }
 }
 

@@ -164,6 +164,20 @@ export async function candidateView(root, ctx, candidateId) {
     heading.textContent = fullName(c);
     showSystemTags(c);
   };
+  // Checks sent from this page change the status tags (and so the ETag). When
+  // nothing a person edits changed on the server, take the new version
+  // quietly: the form stays as typed and a later save is not refused.
+  const sameEditableFields = (a, b) => ['first_name', 'last_name', 'email', 'phone'].every((k) => (a[k] || null) === (b[k] || null))
+    && a.tags.join('\n') === b.tags.join('\n');
+  async function followSystemTags() {
+    try {
+      const fresh = await api.getWithEtag(base);
+      if (!ctx.alive() || !sameEditableFields(fresh.body, candidate)) return;
+      candidate = fresh.body;
+      candidateEtag = fresh.etag;
+      showSystemTags(candidate);
+    } catch { /* the next change tries again; a save still says if anything conflicts */ }
+  }
   reload.addEventListener('click', () => busy(reload, async () => {
     try {
       const fresh = await api.getWithEtag(base);
@@ -229,6 +243,7 @@ export async function candidateView(root, ctx, candidateId) {
       if (!ctx.alive()) return;
       const sig = viewSignature(checks.items, checks.items);
       if (sig !== adhocSignature) {
+        if (adhocSignature) followSystemTags();
         adhocSignature = sig;
         adhocList.replaceChildren(...(checks.items.length ? checks.items.map((c) => h('li', {}, checkSummary(c, candidateId)))
           : [h('li', { class: 'muted' }, 'No ad-hoc checks.')]));
