@@ -161,6 +161,10 @@ class UnitOfWork {
   virtual absl::Status FailWork(const TeamId& team, const WorkItemId& id,
                                 const std::string& error) = 0;
   virtual absl::StatusOr<int64_t> CountWork(const std::string& state) = 0;
+  // The run_at of the item that has waited longest while due (pending with
+  // run_at <= now, leased or not); nullopt when nothing is due. An item a
+  // worker defers (a rate limit, a retry's backoff) is not due until then.
+  virtual absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) = 0;
 };
 
 class Store {

@@ -1,6 +1,8 @@
 // The Certn webhook and the operational endpoints (/healthz, /readyz, /metrics).
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "adapters/http/api/route_support.h"
+#include "core/services/work_health.h"
 #include "core/strings.h"
 
 namespace stagecheck::http {
@@ -42,6 +44,14 @@ absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx) {
   });
 }
 
+namespace {
+
+absl::StatusOr<WorkHealth> WorkHealthNow(ApiContext& ctx) {
+  return CheckWorkHealth(ctx.store, ctx.checks.deps().clock.Now());
+}
+
+}  // namespace
+
 absl::Status AddOpsRoutes(Router& router, ApiContext& ctx) {
   absl::Status s = router.Add("GET", "/healthz", [](Request, Respond respond) {
     respond(Response::Json(200, R"({"status":"ok"})"));
@@ -57,12 +67,26 @@ absl::Status AddOpsRoutes(Router& router, ApiContext& ctx) {
       respond(ProblemResponse(503, "store_unavailable", "the database cannot be reached"));
       return;
     }
+    // Serving requests is not enough: work that stopped moving is not ready.
+    absl::StatusOr<WorkHealth> work = WorkHealthNow(ctx);
+    if (work.ok() && work->stalled) {
+      respond(ProblemResponse(
+          503, "work_stalled",
+          absl::StrCat("durable work has been due for ", absl::ToInt64Seconds(work->oldest_due_age),
+                       " s without being run (more than ", absl::ToInt64Seconds(kWorkStallsAfter), " s)")));
+      return;
+    }
     JsonWriter w;
     w.StartObject().Field("status", "ready").Field("store", ctx.store.backend()).EndObject();
     respond(Response::Json(200, w.Take()));
   });
   if (!s.ok()) return s;
   return router.Add("GET", "/metrics", [&ctx](Request, Respond respond) {
+    // Read at scrape time, so an alert sees a stall even if the worker is the
+    // part that is stuck.
+    if (absl::StatusOr<WorkHealth> work = WorkHealthNow(ctx); work.ok()) {
+      ctx.metrics.Set("stagecheck_work_oldest_due_seconds", "", absl::ToDoubleSeconds(work->oldest_due_age));
+    }
     Response resp = Response::Text(200, ctx.render_metrics ? ctx.render_metrics() : std::string());
     resp.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     respond(std::move(resp));

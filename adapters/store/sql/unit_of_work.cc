@@ -1056,6 +1056,14 @@ absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,
       {P(error), P(team), P(id)}, "work item");
 }
 
+absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::OldestDueWork(absl::Time now) {
+  absl::StatusOr<Row> row =
+      Single(Query("SELECT MIN(run_at) FROM work_items WHERE state = 'pending' AND run_at <= ?", {P(now)}),
+             "oldest due work");
+  if (!row.ok()) return row.status();
+  return Cells(*row).OptTime();
+}
+
 absl::StatusOr<int64_t> SqlUnitOfWork::CountWork(const std::string& state) {
   absl::StatusOr<Row> row =
       Single(Query("SELECT COUNT(*) FROM work_items WHERE state = ?", {P(state)}), "count");

@@ -74,6 +74,7 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) override;
   absl::Status FailWork(const TeamId& team, const WorkItemId& id, const std::string& error) override;
   absl::StatusOr<int64_t> CountWork(const std::string& state) override;
+  absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) override;
  private:
   using Params = std::initializer_list<Value>;
 

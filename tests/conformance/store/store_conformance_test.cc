@@ -840,6 +840,40 @@ TEST_F(StoreConformance, EnqueueIsANoOpForAPendingDedupeKey) {
   }));
 }
 
+TEST_F(StoreConformance, OldestDueWorkIsTheLongestWaitingPendingItemLeasedOrNot) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  auto oldest = [&](absl::Time now) {
+    std::optional<absl::Time> got;
+    EXPECT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      absl::StatusOr<std::optional<absl::Time>> due = u.OldestDueWork(now);
+      if (!due.ok()) return due.status();
+      got = *due;
+      return absl::OkStatus();
+    }));
+    return got;
+  };
+  EXPECT_EQ(oldest(At(100)), std::nullopt);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const WorkItem& w : {MakeWork("t1", "w5", std::nullopt, 5), MakeWork("t2", "w7", std::nullopt, 7),
+                              MakeWork("t1", "later", std::nullopt, 50)}) {
+      if (auto s = u.EnqueueWork(w); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(oldest(At(1)), std::nullopt);  // nothing due yet
+  EXPECT_EQ(oldest(At(10)), At(5));
+  // A worker holding the item does not make it less overdue.
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.ClaimWork(At(10), "w", At(1000), 1).status(); }));
+  EXPECT_EQ(oldest(At(10)), At(5));
+  // Done (or deferred) items no longer count.
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.CompleteWork(TeamId("t1"), WorkItemId("w5")); }));
+  EXPECT_EQ(oldest(At(10)), At(7));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.DeferWork(TeamId("t2"), WorkItemId("w7"), At(60)); }));
+  EXPECT_EQ(oldest(At(10)), std::nullopt);
+  EXPECT_EQ(oldest(At(60)), At(50));
+}
+
 TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
   SeedTeam("t1");
   SeedTeam("t2");

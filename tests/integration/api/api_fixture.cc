@@ -238,8 +238,14 @@ int64_t ApiTest::QueryInt(const std::string& sql) {
   return out.empty() ? -1 : std::stoll(out);
 }
 
-std::string ApiTest::QueryText(const std::string& sql) {
-  std::string command = "sqlite3 -readonly '" + svc().sqlite_path() + "' \"" + sql + "\" 2>&1";
+void ApiTest::ExecSql(const std::string& sql) { RunSqlite(sql, /*read_only=*/false); }
+
+std::string ApiTest::QueryText(const std::string& sql) { return RunSqlite(sql, /*read_only=*/true); }
+
+std::string ApiTest::RunSqlite(const std::string& sql, bool read_only) {
+  // The service holds the database open (WAL): a writer waits for its lock.
+  std::string command = std::string("sqlite3 ") + (read_only ? "-readonly " : "-cmd '.timeout 10000' ") + "'" +
+                        svc().sqlite_path() + "' \"" + sql + "\" 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
     ADD_FAILURE() << "popen failed";

@@ -109,8 +109,13 @@ class ApiTest : public ::testing::Test {
   // CLI's text: columns joined by '|'), or the single integer it answers.
   std::string QueryText(const std::string& sql);
   int64_t QueryInt(const std::string& sql);
+  // Runs a writing statement on the suite's SQLite file (the service's own
+  // database: for states no request can produce, such as a dead worker's lease).
+  void ExecSql(const std::string& sql);
 
  private:
+  std::string RunSqlite(const std::string& sql, bool read_only);
+
   static std::unique_ptr<fake_certn::FakeCertnProcess> fake_;
   static std::unique_ptr<ServiceProcess> service_;
   static int team_counter_;
