@@ -171,26 +171,8 @@ int Deliveries(const std::vector<std::string>& argv) {
     absl::StatusOr<std::string> delivery = RequiredFlag(*args, "delivery");
     if (!delivery.ok()) return UsageError(delivery.status().message());
     return WithRuntime(*db, false, [&](Runtime& rt) {
-      // Replaying a thin event means fetching its case again: a durable job
-      // that the running service's worker picks up.
-      absl::Status s = rt.store().Transact([&](UnitOfWork& uow) -> absl::Status {
-        absl::StatusOr<WebhookDelivery> d = uow.GetDelivery(TeamId(*team), *delivery);
-        if (!d.ok()) return d.status();
-        absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(d->object_id);
-        if (!check.ok() || check->team != TeamId(*team)) {
-          return Error(absl::StatusCode::kFailedPrecondition, "case_not_known",
-                       "the delivery's case is not known to this team yet; nothing to replay");
-        }
-        WorkItem item;
-        item.team = check->team;
-        item.id = WorkItemId(rt.deps().ids.NewId());
-        item.kind = std::string(certn_plugin::kWorkFetchCase);
-        item.subject = check->id.value();
-        item.dedupe_key = absl::StrCat(ToAbsl(certn_plugin::kWorkFetchCase), ":", check->id.value());
-        item.run_at = rt.deps().clock.Now();
-        if (auto st = uow.EnqueueWork(item); !st.ok()) return st;
-        return uow.UpdateDeliveryVerdict(check->team, d->delivery_id, DeliveryVerdict::kApplied, check->id);
-      });
+      // The same use case as POST /api/v1/integrations/certn/deliveries/{id}/replay.
+      absl::Status s = rt.checks().ReplayDelivery(TeamId(*team), *delivery);
       if (!s.ok()) return Fail(s);
       http::JsonWriter w;
       w.StartObject().Field("replayed", *delivery).EndObject();

@@ -39,6 +39,15 @@ struct Page {
   std::string next;  // empty on the last page
 };
 
+// What an admin narrows a team's delivery log to; every field is optional.
+struct DeliveryFilter {
+  std::optional<DeliveryVerdict> verdict;
+  std::optional<std::string> event_type;
+  std::optional<std::string> case_id;  // the delivery's object_id
+  std::optional<absl::Time> since;     // received_at >= since
+  std::optional<absl::Time> until;     // received_at < until
+};
+
 class UnitOfWork {
  public:
   virtual ~UnitOfWork() = default;
@@ -133,6 +142,10 @@ class UnitOfWork {
   virtual absl::Status InsertDelivery(const WebhookDelivery& delivery) = 0;
   virtual absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(
       std::optional<TeamId> team, int limit) = 0;
+  // One team's deliveries, newest first, keyset-paginated like every list.
+  virtual absl::StatusOr<Page<WebhookDelivery>> ListTeamDeliveries(const TeamId& team,
+                                                                   const DeliveryFilter& filter,
+                                                                   const PageRequest& page) = 0;
   virtual absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team,
                                                       const std::string& delivery_id) = 0;
   virtual absl::Status UpdateDeliveryVerdict(const TeamId& team, const std::string& delivery_id,

@@ -74,6 +74,15 @@ class Checks {
   // Enqueues a case fetch for open checks quiet for too long (lost webhooks).
   absl::StatusOr<int> Reconcile();
 
+  // The team's webhook delivery log (admins only; deliveries.cc). A replay
+  // fetches the delivery's case again; case_not_known (422) when no check of
+  // this team has that case.
+  absl::StatusOr<Page<WebhookDelivery>> ListDeliveries(const Principal& who, const DeliveryFilter& filter,
+                                                       const PageRequest& page);
+  absl::Status ReplayDelivery(const Principal& who, const std::string& delivery_id);
+  // The same for the operator's CLI, which names the team itself.
+  absl::Status ReplayDelivery(const TeamId& team, const std::string& delivery_id);
+
   Integrations& integrations() { return integrations_; }
   void NotifyWork() { Notify(); }
   const Deps& deps() const { return deps_; }

@@ -216,8 +216,22 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
   auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
-  auto work = [this, delivery, check, touch_integration, verdict](UnitOfWork& uow) -> absl::Status {
+  auto work = [this, delivery, check, touch_integration, verdict](UnitOfWork& uow) mutable -> absl::Status {
     const Deps& deps = checks_.deps();
+    if (delivery.verdict == DeliveryVerdict::kOrphan) {
+      // Our own order may have committed since the delivery was looked up;
+      // its adoption of orphans ran before this row existed, so adopt here.
+      // (In this transaction: on SQLite it is serialised with the order's.)
+      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByCaseId(delivery.object_id);
+      if (known.ok() && known->team == *delivery.team) {
+        delivery.verdict = DeliveryVerdict::kApplied;
+        delivery.check = known->id;
+        check = *std::move(known);
+        *verdict = DeliveryVerdict::kApplied;
+      } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
+        return known.status();
+      }
+    }
     absl::Status inserted = uow.InsertDelivery(delivery);
     if (inserted.code() == absl::StatusCode::kAlreadyExists) {
       *verdict = DeliveryVerdict::kDuplicate;

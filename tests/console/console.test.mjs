@@ -135,6 +135,29 @@ async function admin(env) {
   await page.setViewportSize({ width: 390, height: 844 });
   await checkNoHorizontalOverflow(page, 'interview plan at phone width');
   await env.screenshot(page, 'admin-interview-plan-phone');
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // The delivery log: a check sent now shows up as Certn's webhook arrives.
+  const jobId = (await env.api('admin', 'GET', '/jobs')).items[0].id;
+  const sentPlan = await env.api('admin', 'GET', `/jobs/${jobId}/interview-plan`);
+  const sentCandidate = await env.api('admin', 'POST', '/candidates', { first_name: 'Dee', last_name: 'Livery', email: 'dee@example.com' });
+  const sentApp = await env.api('admin', 'POST', '/applications', { candidate_id: sentCandidate.id, job_id: jobId });
+  await env.api('admin', 'POST', `/applications/${sentApp.id}/background-checks`, { activity_id: sentPlan.stages[1].activities[0].id });
+  await page.getByRole('link', { name: 'Certn settings' }).click();
+  const log = page.locator('#certn-deliveries');
+  for (let attempt = 0; attempt < 50; attempt += 1) {  // the webhook arrives within moments; reload until it is listed
+    if (await log.locator('li.delivery').count() > 0) break;
+    await page.reload();
+    await page.locator('#certn-deliveries').waitFor({ state: 'attached' });
+  }
+  await waitText(log.locator('li.delivery').first(), 'Case status changed');
+  await waitText(log.locator('li.delivery').first(), 'Applied to the check');
+  await log.locator('li.delivery').first().getByRole('button', { name: /Fetch the case/ }).click();
+  await waitText(page.locator('#notice'), 'Stagecheck will fetch this case from Certn again.');
+  const logText = await log.textContent();
+  assert(!/applied|CASE_STATUS|_/.test(logText.replace('Applied', '')), `system words in the delivery log: ${logText}`);
+  await env.screenshot(page, 'admin-deliveries');
+
   checkNoConsoleErrors(page);
 }
 

@@ -662,6 +662,13 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
 
     const integration = await call('getCertnIntegration', { token: A, expect: 200 });
     assert.ok(integration.json.last_delivery_at, 'a webhook delivery was recorded');
+    const log = await call('listCertnDeliveries', { token: A, query: { case_id: invited.certn_case_id }, expect: 200 });
+    assert.ok(log.json.items.length >= 1, 'the delivery log lists the case');
+    assert.ok(log.json.items.every((d) => d.case_id === invited.certn_case_id && !('body' in d)));
+    await call('listCertnDeliveries', { token: A, query: { verdict: 'bogus' }, expect: [400, 'invalid_filter'] });
+    await call('listCertnDeliveries', { token: R, expect: [403, 'admin_only'] });
+    await call('replayCertnDelivery', { token: A, params: { delivery_id: log.json.items[0].delivery_id }, expect: 202 });
+    await call('replayCertnDelivery', { token: A, params: { delivery_id: 'no-such-delivery' }, expect: [404, 'not_found'] });
 
     const report = await call('getBackgroundCheckReport', { token: R, params: { check_id: s.check }, expect: 200 });
     assert.equal(report.json.status, 'complete');

@@ -40,6 +40,48 @@ async function packageOptions(box, emptyLabel) {
   }
 }
 
+// The delivery log in words: what Certn sent and what Stagecheck did with it.
+const EVENT_WORDS = {
+  CASE_STATUS_CHANGED: 'Case status changed',
+  CHECK_STATUS_CHANGED: 'A check within the case changed',
+  CASE_REPORT_READY: 'Report ready',
+};
+const VERDICT_WORDS = {
+  applied: 'Applied to the check',
+  duplicate: 'Already received (ignored)',
+  no_change: 'Nothing new',
+  ignored: 'Not an event Stagecheck uses',
+  orphan: 'Waiting for its check to be ordered',
+};
+
+function deliveriesSection() {
+  const box = messageBox();
+  const list = h('ul', { class: 'list', id: 'certn-deliveries', 'aria-label': 'Recent webhook deliveries' });
+  const more = pager(list, (after) => api.page('/integrations/certn/deliveries', after, 10), (d) => {
+    const replay = h('button', { type: 'button', class: 'secondary small' }, 'Fetch again');
+    replay.setAttribute('aria-label', `Fetch the case of the ${time(d.received_at).textContent} delivery again`);
+    replay.addEventListener('click', () => busy(replay, async () => {
+      box.clear();
+      try {
+        await api.post(`/integrations/certn/deliveries/${api.seg(d.delivery_id)}/replay`);
+        notice('Stagecheck will fetch this case from Certn again.');
+      } catch (e) { box.error(e.message); }
+    }));
+    return h('li', { class: 'delivery', dataset: { verdict: d.verdict } },
+      h('span', {}, EVENT_WORDS[d.event_type] || 'Another event'), ' ',
+      h('span', { class: 'muted' }, `· ${VERDICT_WORDS[d.verdict] || 'Recorded'} · `), time(d.received_at), ' ',
+      d.check_id ? h('a', { href: `/checks/${api.seg(d.check_id)}` }, 'Open check') : null, ' ',
+      d.check_id ? replay : null);
+  }, 'No deliveries yet. They appear here as Certn calls the webhook URL.');
+  return {
+    el: h('section', { class: 'card', 'aria-labelledby': 'deliveries-title' },
+      h('h2', { id: 'deliveries-title' }, 'Recent webhook deliveries'),
+      h('p', {}, 'What Certn sent to the webhook URL and what Stagecheck did with it, newest first.'),
+      box.el, list, more.el),
+    load: more.load,
+  };
+}
+
 export async function certnView(root, ctx) {
   let view = null;
   try {
@@ -216,6 +258,7 @@ export async function certnView(root, ctx) {
       h('option', { value, selected: value === (team.default_package_id || '') }, label)));
   }
 
+  const deliveries = deliveriesSection();
   root.replaceChildren(
     h('h1', {}, 'Certn settings'),
     h('section', { class: 'card', 'aria-labelledby': 'status-title' },
@@ -230,9 +273,10 @@ export async function certnView(root, ctx) {
       h('p', {}, 'Paste this URL into Certn (Settings → Webhooks) so status changes arrive here.'),
       field('Webhook URL', webhookUrl),
       h('div', { class: 'actions' }, copy, rotate), graceLine, actionBox.el),
-    h('section', { class: 'card' }, teamForm));
+    h('section', { class: 'card' }, teamForm),
+    deliveries.el);
   show(view);
-  await refreshPackages();
+  await Promise.all([refreshPackages(), view ? deliveries.load() : null]);
 }
 
 export async function jobsView(root, ctx) {

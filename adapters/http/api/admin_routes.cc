@@ -1,9 +1,11 @@
 // Admin routes: Certn integration, team defaults, jobs and interview plans.
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
+#include "core/strings.h"
 
 namespace stagecheck::http {
 namespace {
@@ -16,6 +18,66 @@ Response IntegrationResponse(const absl::StatusOr<certn_plugin::IntegrationView>
 Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
   if (!plan.ok()) return ErrorResponse(plan.status());
   return WithEtag(JsonOf(status, *plan, WritePlan), EtagOf(*plan));
+}
+
+// ?verdict=&event_type=&case_id=&since=&until= of the delivery log; a bad
+// value is 400 invalid_filter naming the parameter.
+absl::StatusOr<DeliveryFilter> DeliveryFilterOf(const Request& r) {
+  auto bad = [](std::string_view param, std::string_view why) {
+    return WithField(Error(absl::StatusCode::kInvalidArgument, "invalid_filter", absl::StrCat(ToAbsl(param), " ", ToAbsl(why))),
+                     param);
+  };
+  DeliveryFilter f;
+  if (std::optional<std::string> v = r.QueryParam("verdict")) {
+    f.verdict = ParseVerdict(*v);
+    if (!f.verdict) return bad("verdict", "must be one of applied, duplicate, no_change, ignored, orphan.");
+  }
+  auto text = [&](const char* name, std::optional<std::string>& into) -> absl::Status {
+    std::optional<std::string> v = r.QueryParam(name);
+    if (!v) return absl::OkStatus();
+    if (v->empty() || v->size() > 200) return bad(name, "must be 1 to 200 characters.");
+    into = *v;
+    return absl::OkStatus();
+  };
+  if (auto s = text("event_type", f.event_type); !s.ok()) return s;
+  if (auto s = text("case_id", f.case_id); !s.ok()) return s;
+  auto time = [&](const char* name, std::optional<absl::Time>& into) -> absl::Status {
+    std::optional<std::string> v = r.QueryParam(name);
+    if (!v) return absl::OkStatus();
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, *v, &t, &err)) {
+      return bad(name, "must be an RFC 3339 time such as 2026-11-30T12:00:00Z.");
+    }
+    into = t;
+    return absl::OkStatus();
+  };
+  if (auto s = time("since", f.since); !s.ok()) return s;
+  if (auto s = time("until", f.until); !s.ok()) return s;
+  return f;
+}
+
+absl::Status AddDeliveryRoutes(Router& router, ApiContext& ctx) {
+  certn_plugin::Checks& checks = ctx.checks;
+  absl::Status s = router.Add("GET", "/api/v1/integrations/certn/deliveries",
+                              AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
+    absl::StatusOr<PageRequest> page = PageOf(r);
+    if (!page.ok()) return ErrorResponse(page.status());
+    absl::StatusOr<DeliveryFilter> filter = DeliveryFilterOf(r);
+    if (!filter.ok()) return ErrorResponse(filter.status());
+    absl::StatusOr<Page<WebhookDelivery>> list = checks.ListDeliveries(who, *filter, *page);
+    if (!list.ok()) return ListError(list.status());
+    return PageOf(*list, WriteDelivery);
+  }));
+  if (!s.ok()) return s;
+  return router.Add("POST", "/api/v1/integrations/certn/deliveries/{delivery_id}/replay",
+                    AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
+    absl::Status replayed = checks.ReplayDelivery(who, Param(r, "delivery_id"));
+    if (!replayed.ok()) return ErrorResponse(replayed);
+    JsonWriter w;
+    w.StartObject().Field("replayed", Param(r, "delivery_id")).EndObject();
+    return Response::Json(202, w.Take());
+  }));
 }
 
 absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
@@ -232,7 +294,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
 }  // namespace
 
 absl::Status AddAdminRoutes(Router& router, ApiContext& ctx) {
-  for (auto add : {AddIntegrationRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
+  for (auto add : {AddIntegrationRoutes, AddDeliveryRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return s;
   }
   return absl::OkStatus();

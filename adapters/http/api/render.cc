@@ -122,6 +122,19 @@ void WriteFile(JsonWriter& w, const CandidateFile& f) {
   w.EndObject();
 }
 
+// A delivery as an admin sees it: what arrived and what Stagecheck did with
+// it. Never its body or its headers (signatures, Certn's team id).
+void WriteDelivery(JsonWriter& w, const WebhookDelivery& d) {
+  w.StartObject();
+  w.Field("delivery_id", d.delivery_id).Field("received_at", Rfc3339(d.received_at));
+  w.Field("event_type", d.event_type).Field("case_id", d.object_id).Field("verdict", VerdictName(d.verdict));
+  w.Field("scheme", d.scheme);
+  w.Key("check_id");
+  if (d.check) w.String(d.check->value());
+  else w.Null();
+  w.EndObject();
+}
+
 void WriteApplication(JsonWriter& w, const Application& a) {
   w.StartObject();
   w.Field("id", a.id.value()).Field("candidate_id", a.candidate.value()).Field("job_id", a.job.value());

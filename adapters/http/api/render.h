@@ -20,6 +20,7 @@ void WriteStage(JsonWriter& w, const Stage& stage);
 void WriteActivity(JsonWriter& w, const Activity& activity);
 void WriteCandidate(JsonWriter& w, const Candidate& candidate);
 void WriteFile(JsonWriter& w, const CandidateFile& file);
+void WriteDelivery(JsonWriter& w, const WebhookDelivery& d);
 void WriteApplication(JsonWriter& w, const Application& application);
 void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
 void WriteCheck(JsonWriter& w, const BackgroundCheck& check);

@@ -939,6 +939,33 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
       "WHERE team_id = ? ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
 }
 
+absl::StatusOr<Page<WebhookDelivery>> SqlUnitOfWork::ListTeamDeliveries(const TeamId& team,
+                                                                        const DeliveryFilter& f,
+                                                                        const PageRequest& page) {
+  std::string filter = "team_id = ?";
+  std::vector<Value> params = {P(team)};
+  auto add = [&](std::string_view clause, Value value) {
+    absl::StrAppend(&filter, " AND ", ToAbsl(clause));
+    params.push_back(std::move(value));
+  };
+  if (f.verdict) add("verdict = ?", P(VerdictName(*f.verdict)));
+  if (f.event_type) add("event_type = ?", P(*f.event_type));
+  if (f.case_id) add("object_id = ?", P(*f.case_id));
+  if (f.since) add("received_at >= ?", P(*f.since));
+  if (f.until) add("received_at < ?", P(*f.until));
+  absl::StatusOr<PageQuery> q =
+      BuildPage(absl::StrCat("SELECT ", ToAbsl(kDeliveryCols), " FROM webhook_deliveries"), filter,
+                std::move(params), "received_at", "delivery_id", page);
+  if (!q.ok()) return q.status();
+  absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<WebhookDelivery>> items = MapRows<WebhookDelivery>(*rows, ReadDelivery);
+  if (!items.ok()) return items.status();
+  return FinishPage(*std::move(items), q->limit, [](const WebhookDelivery& d) {
+    return Cursor{ToMicros(d.received_at), d.delivery_id};
+  });
+}
+
 absl::StatusOr<WebhookDelivery> SqlUnitOfWork::GetDelivery(const TeamId& team,
                                                            const std::string& delivery_id) {
   const Value params[] = {P(team), P(delivery_id)};

@@ -141,6 +141,17 @@ World ApiTest::NewWorld(bool connect_certn, bool send_check) {
   if (connect_certn && send_check) {
     w.check = SendCheck(w.team, w.application, w.activity);
     WaitOrdered(w.team, w.check);
+    WaitQuiet(w.team);
+    const std::string case_id =
+        svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token).String("/certn_case_id").value_or("");
+    auto deliveries = fake().Deliveries();
+    EXPECT_TRUE(deliveries.ok()) << deliveries.status();
+    if (deliveries.ok()) {
+      for (const auto& d : *deliveries) {
+        if (d.object_id == case_id && d.status >= 200 && d.status < 300) w.delivery = d.delivery_id;
+      }
+    }
+    EXPECT_FALSE(w.delivery.empty()) << "no accepted delivery for case " << case_id;
   }
   return w;
 }
@@ -281,6 +292,11 @@ std::vector<Endpoint> AllEndpoints(const World& w) {
       {"POST", "/api/v1/integrations/certn/webhook-secret/rotate", R"({"webhook_secret":"rotated-secret-0123456789"})",
        true, false, {"{}", R"({"webhook_secret":1234567890123456})", R"({"webhook_secret":"short"})"}},
       {"GET", "/api/v1/integrations/certn/packages", "", false},
+      {"GET", "/api/v1/integrations/certn/deliveries", "", true},
+      {"POST",
+       "/api/v1/integrations/certn/deliveries/" + (w.delivery.empty() ? std::string("no-such-delivery") : w.delivery) +
+           "/replay",
+       "", true, true},
       {"GET", "/api/v1/me", "", false},
       {"GET", "/api/v1/team", "", false},
       {"PATCH", "/api/v1/team", R"({"default_package_id":"pkg-basic"})", true, false,

@@ -34,6 +34,7 @@ struct World {
   std::string candidate;    // with an email
   std::string application;  // candidate × job
   std::string check;        // a manual send for `application` (once ordered)
+  std::string delivery;     // the webhook delivery Certn sent for that order
 };
 
 // One route of adapters/http/api with a request that would succeed for the

@@ -14,7 +14,7 @@ std::string TokenFor(const TeamTokens& team, const Endpoint& e) {
 // The same world with every ID replaced by `id`.
 World WithIds(const World& w, const std::string& id) {
   World u = w;
-  u.job = u.stage = u.bg_stage = u.activity = u.candidate = u.application = u.check = id;
+  u.job = u.stage = u.bg_stage = u.activity = u.candidate = u.application = u.check = u.delivery = id;
   return u;
 }
 
