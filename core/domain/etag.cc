@@ -57,11 +57,22 @@ std::string EtagOf(const Candidate& c) {
 }
 
 std::string EtagOf(const Job& j) {
-  return Fingerprint().Add("job").Add(j.id.value()).Add(j.title).AddOptional(j.default_package_id).AddList(j.tags).Tag();
+  return Fingerprint()
+      .Add("job")
+      .Add(j.id.value())
+      .Add(j.title)
+      .AddOptional(j.default_package_id)
+      .AddList(j.tags)
+      .Tag();
 }
 
 std::string EtagOf(const Team& t) {
-  return Fingerprint().Add("team").Add(t.id.value()).Add(t.name).AddOptional(t.default_package_id).Tag();
+  return Fingerprint()
+      .Add("team")
+      .Add(t.id.value())
+      .Add(t.name)
+      .AddOptional(t.default_package_id)
+      .Tag();
 }
 
 std::string EtagOf(const InterviewPlan& p) {
@@ -75,7 +86,8 @@ absl::Status CheckIfMatch(const std::optional<std::string>& if_match, std::strin
     if (candidate == "*" || candidate == ToAbsl(current)) return absl::OkStatus();
   }
   return Error(absl::StatusCode::kFailedPrecondition, "precondition_failed",
-               "This was changed by someone else since you loaded it. Reload to see the change, then try again.");
+               "This was changed by someone else since you loaded it. Reload to see the change, "
+               "then try again.");
 }
 
 }  // namespace stagecheck

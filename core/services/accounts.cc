@@ -5,6 +5,7 @@
 #include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/strings.h"
+#include "core/status_macros.h"
 
 namespace stagecheck {
 namespace {
@@ -30,7 +31,7 @@ absl::StatusOr<IssuedToken> Accounts::CreateTeam(std::string_view raw_name) {
   absl::Time now = deps_.clock.Now();
   IssuedToken issued{TeamId(deps_.ids.NewId()), UserId(deps_.ids.NewId()), Role::kAdmin, NewToken()};
   absl::Status status = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    if (auto s = uow.InsertTeam(Team{issued.team, name, std::nullopt, now}); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.InsertTeam(Team{issued.team, name, std::nullopt, now}));
     if (auto s = uow.InsertUser(User{issued.team, issued.user, "admin", Role::kAdmin, now}); !s.ok()) {
       return s;
     }
@@ -47,7 +48,7 @@ absl::StatusOr<IssuedToken> Accounts::CreateToken(const TeamId& team, Role role,
   std::string name = user_name.empty() ? std::string(RoleName(role)) : std::string(user_name);
   absl::Status status = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     if (auto t = uow.GetTeam(team); !t.ok()) return t.status();
-    if (auto s = uow.InsertUser(User{team, issued.user, name, role, now}); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.InsertUser(User{team, issued.user, name, role, now}));
     return uow.InsertToken(ApiToken{team, issued.user, role, HashToken(issued.token), now});
   });
   if (!status.ok()) return status;
@@ -82,10 +83,10 @@ absl::StatusOr<Team> Accounts::UpdateTeamSettings(const TeamId& team,
   return InTransaction<Team>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Team> {
     absl::StatusOr<Team> t = uow.GetTeam(team);
     if (!t.ok()) return t.status();
-    if (auto s = CheckIfMatch(if_match, EtagOf(*t)); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIfMatch(if_match, EtagOf(*t)));
     if (!default_package_id) return t;
     t->default_package_id = *default_package_id;
-    if (auto s = uow.UpdateTeam(*t); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.UpdateTeam(*t));
     return t;
   });
 }

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/services/plans.h"
 #include "core/strings.h"
+#include "core/status_macros.h"
 
 namespace stagecheck {
 namespace {
@@ -27,8 +28,8 @@ std::string Actor(const Principal& who) { return "user:" + who.user.value(); }
 absl::Status ValidateCandidateFields(const std::string& first, const std::string& last,
                                      const std::optional<std::string>& email,
                                      const std::optional<std::string>& phone) {
-  if (auto s = ValidateName(first, "first_name"); !s.ok()) return s;
-  if (auto s = ValidateName(last, "last_name"); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateName(first, "first_name"));
+  RETURN_IF_ERROR(ValidateName(last, "last_name"));
   if (email.has_value()) {
     if (auto s = ValidateEmail(*email); !s.ok()) {
       return Error(absl::StatusCode::kInvalidArgument, "invalid_email", ToStd(s.message()));
@@ -43,8 +44,8 @@ absl::Status ValidateCandidateFields(const std::string& first, const std::string
 
 absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
     const Principal& who, const NewCandidate& c, const std::optional<IdempotencyKey>& key) {
-  if (auto s = ValidateCandidateFields(c.first_name, c.last_name, c.email, c.phone); !s.ok()) return s;
-  if (auto s = ValidateTags(c.tags); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCandidateFields(c.first_name, c.last_name, c.email, c.phone));
+  RETURN_IF_ERROR(ValidateTags(c.tags));
   Created<CandidateId> created;
   absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
     auto earlier = LookupIdempotency(uow, who.team, key);
@@ -57,7 +58,7 @@ absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
     Candidate row{who.team, CandidateId(deps_.ids.NewId()), c.first_name, c.last_name, c.email,
                   c.phone, {}, now, now};
     row.ReplaceRecruiterTags(c.tags);
-    if (auto s = uow.InsertCandidate(row); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.InsertCandidate(row));
     created = {row.id, false};
     return RememberIdempotency(uow, who.team, key, 201, row.id.value(), now);
   });
@@ -80,12 +81,12 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
                                                         const CandidateId& id,
                                                         const CandidateChanges& changes) {
   if (changes.tags) {
-    if (auto s = ValidateTags(*changes.tags); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateTags(*changes.tags));
   }
   return InTransaction<Candidate>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Candidate> {
     absl::StatusOr<Candidate> c = uow.GetCandidateForUpdate(who.team, id);
     if (!c.ok()) return c.status();
-    if (auto s = CheckIfMatch(changes.if_match, EtagOf(*c)); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIfMatch(changes.if_match, EtagOf(*c)));
     if (changes.first_name) c->first_name = *changes.first_name;
     if (changes.last_name) c->last_name = *changes.last_name;
     if (changes.email) c->email = *changes.email;
@@ -95,7 +96,7 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
       return s;
     }
     c->updated_at = deps_.clock.Now();
-    if (auto s = uow.UpdateCandidate(*c); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.UpdateCandidate(*c));
     return c;
   });
 }
@@ -170,18 +171,18 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
     Application app{who.team, ApplicationId(deps_.ids.NewId()), candidate_id, job_id,
                     std::nullopt, ApplicationStatus::kActive, now, now};
     if (!plan->stages().empty()) app.stage = plan->stages().front().id;
-    if (auto s = uow.InsertApplication(app); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.InsertApplication(app));
     if (!job->tags.empty()) {
       for (const std::string& tag : job->tags) {
         if (!IsSystemTag(tag)) candidate->AddTag(tag);
       }
       candidate->updated_at = now;
-      if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
+      RETURN_IF_ERROR(uow.UpdateCandidate(*candidate));
     }
     FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), candidate_id, app.id, std::nullopt,
                     now, "application_created", Actor(who),
                     absl::StrCat("Applied to ", job->title)};
-    if (auto s = uow.AppendFeedEvent(event); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.AppendFeedEvent(event));
     created = {app.id, false};
     return RememberIdempotency(uow, who.team, key, 201, app.id.value(), now);
   });
@@ -263,11 +264,11 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
         absl::Time now = deps_.clock.Now();
         app->stage = stage_id;
         app->updated_at = now;
-        if (auto s = uow.UpdateApplication(*app); !s.ok()) return s;
+        RETURN_IF_ERROR(uow.UpdateApplication(*app));
         FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), app->candidate, app->id,
                         std::nullopt, now, "stage_changed", Actor(who),
                         absl::StrCat("Moved to stage ", stage->name)};
-        if (auto s = uow.AppendFeedEvent(event); !s.ok()) return s;
+        RETURN_IF_ERROR(uow.AppendFeedEvent(event));
         return app;
       });
   if (!moved.ok()) return moved.status();
@@ -291,7 +292,7 @@ absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const 
     if (!app.ok()) return app.status();
     app->status = status;
     app->updated_at = deps_.clock.Now();
-    if (auto s = uow.UpdateApplication(*app); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.UpdateApplication(*app));
     return app;
   });
 }

@@ -1,10 +1,10 @@
 #include "core/services/plans.h"
 
-#include "core/domain/etag.h"
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/domain/etag.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
 
 namespace stagecheck {
 namespace {
@@ -43,9 +43,9 @@ absl::Status ValidateTags(const std::vector<std::string>& tags) {
 
 absl::StatusOr<Created<JobId>> Plans::CreateJob(const Principal& who, const NewJob& job,
                                                 const std::optional<IdempotencyKey>& key) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
-  if (auto s = ValidateTitle(job.title); !s.ok()) return s;
-  if (auto s = ValidateTags(job.tags); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
+  RETURN_IF_ERROR(ValidateTitle(job.title));
+  RETURN_IF_ERROR(ValidateTags(job.tags));
   Created<JobId> created;
   absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
     auto earlier = LookupIdempotency(uow, who.team, key);
@@ -56,9 +56,9 @@ absl::StatusOr<Created<JobId>> Plans::CreateJob(const Principal& who, const NewJ
     }
     absl::Time now = deps_.clock.Now();
     Job row{who.team, JobId(deps_.ids.NewId()), job.title, job.default_package_id, job.tags, now};
-    if (auto s = uow.InsertJob(row); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.InsertJob(row));
     InterviewPlan plan(who.team, row.id, {}, 0);
-    if (auto s = uow.SavePlan(plan); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.SavePlan(plan));
     created = {row.id, false};
     return RememberIdempotency(uow, who.team, key, 201, row.id.value(), now);
   });
@@ -77,21 +77,21 @@ absl::StatusOr<Page<Job>> Plans::ListJobs(const Principal& who, const PageReques
 
 absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
                                      const JobChanges& changes) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   if (changes.title) {
-    if (auto s = ValidateTitle(*changes.title); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateTitle(*changes.title));
   }
   if (changes.tags) {
-    if (auto s = ValidateTags(*changes.tags); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateTags(*changes.tags));
   }
   return InTransaction<Job>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Job> {
     absl::StatusOr<Job> job = uow.GetJob(who.team, id);
     if (!job.ok()) return job.status();
-    if (auto s = CheckIfMatch(changes.if_match, EtagOf(*job)); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIfMatch(changes.if_match, EtagOf(*job)));
     if (changes.title) job->title = *changes.title;
     if (changes.default_package_id) job->default_package_id = *changes.default_package_id;
     if (changes.tags) job->tags = *changes.tags;
-    if (auto s = uow.UpdateJob(*job); !s.ok()) return s;
+    RETURN_IF_ERROR(uow.UpdateJob(*job));
     return job;
   });
 }
@@ -104,14 +104,14 @@ absl::StatusOr<InterviewPlan> Plans::GetPlan(const Principal& who, const JobId& 
 absl::StatusOr<InterviewPlan> Plans::EditPlan(
     const Principal& who, const JobId& job,
     const std::function<absl::Status(InterviewPlan&)>& edit, const std::optional<std::string>& if_match) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   return InTransaction<InterviewPlan>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InterviewPlan> {
         absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, job);
         if (!plan.ok()) return plan.status();
-        if (auto s = CheckIfMatch(if_match, EtagOf(*plan)); !s.ok()) return s;
-        if (auto s = edit(*plan); !s.ok()) return s;
-        if (auto s = uow.SavePlan(*plan); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckIfMatch(if_match, EtagOf(*plan)));
+        RETURN_IF_ERROR(edit(*plan));
+        RETURN_IF_ERROR(uow.SavePlan(*plan));
         return plan;
       });
 }
@@ -132,7 +132,7 @@ absl::StatusOr<InterviewPlan> Plans::UpdateStage(const Principal& who, const Job
                                                  const StageChanges& changes) {
   return EditPlan(who, job, [&](InterviewPlan& plan) -> absl::Status {
     if (changes.name) {
-      if (auto s = plan.RenameStage(stage, *changes.name); !s.ok()) return s;
+      RETURN_IF_ERROR(plan.RenameStage(stage, *changes.name));
     }
     if (changes.position) return plan.MoveStage(stage, *changes.position);
     return plan.FindStage(stage) ? absl::OkStatus() : absl::NotFoundError("stage not found");
@@ -148,7 +148,7 @@ absl::StatusOr<InterviewPlan> Plans::AddActivity(const Principal& who, const Job
                                                  const StageId& stage, const std::string& kind,
                                                  const ActivitySettings& settings,
                                                  ActivityId* created) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   const ActivityKind* k = deps_.kinds.Find(kind);
   if (k == nullptr) {
     return Error(absl::StatusCode::kInvalidArgument, "unknown_activity_kind",
@@ -157,7 +157,7 @@ absl::StatusOr<InterviewPlan> Plans::AddActivity(const Principal& who, const Job
   absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
   if (!valid.ok()) return valid.status();
   // Outside the transaction: may call Certn.
-  if (auto s = k->CheckAdmissible(who.team, *valid); !s.ok()) return s;
+  RETURN_IF_ERROR(k->CheckAdmissible(who.team, *valid));
   ActivityId id(deps_.ids.NewId());
   auto plan = EditPlan(who, job, [&](InterviewPlan& plan) {
     return plan.AddActivity(stage, id, kind, *valid, deps_.kinds).status();
@@ -171,7 +171,7 @@ absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const 
                                                     const ActivityId& activity,
                                                     const ActivitySettings& settings,
                                                     const std::optional<std::string>& if_match) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   absl::StatusOr<InterviewPlan> current = GetPlan(who, job);
   if (!current.ok()) return current.status();
   const Activity* existing = current->FindActivity(activity);
@@ -180,7 +180,7 @@ absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const 
   if (k == nullptr) return absl::InvalidArgumentError("unknown activity kind");
   absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
   if (!valid.ok()) return valid.status();
-  if (auto s = k->CheckAdmissible(who.team, *valid); !s.ok()) return s;
+  RETURN_IF_ERROR(k->CheckAdmissible(who.team, *valid));
   return EditPlan(
       who, job,
       [&](InterviewPlan& plan) { return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds); },
@@ -194,7 +194,7 @@ absl::StatusOr<InterviewPlan> Plans::RemoveActivity(const Principal& who, const 
 }
 
 absl::StatusOr<std::vector<OfferedKind>> Plans::OfferedKinds(const Principal& who) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   std::vector<OfferedKind> out;
   for (const ActivityKind* kind : deps_.kinds.All()) {
     absl::StatusOr<bool> offered = kind->IsOffered(who.team);

@@ -4,7 +4,8 @@
 
 namespace stagecheck {
 
-absl::StatusOr<WorkHealth> CheckWorkHealth(Store& store, absl::Time now, absl::Duration stall_after) {
+absl::StatusOr<WorkHealth> CheckWorkHealth(Store& store, absl::Time now,
+                                           absl::Duration stall_after) {
   std::optional<absl::Time> oldest;
   absl::Status read = store.Read([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<std::optional<absl::Time>> due = uow.OldestDueWork(now);

@@ -3,20 +3,22 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/services/plans.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/checks.h"
 
 namespace stagecheck::certn_plugin {
 
-absl::StatusOr<Page<WebhookDelivery>> Checks::ListDeliveries(const Principal& who, const DeliveryFilter& filter,
+absl::StatusOr<Page<WebhookDelivery>> Checks::ListDeliveries(const Principal& who,
+                                                             const DeliveryFilter& filter,
                                                              const PageRequest& page) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   return InReadTransaction<Page<WebhookDelivery>>(
       deps_.store, [&](UnitOfWork& uow) { return uow.ListTeamDeliveries(who.team, filter, page); });
 }
 
 absl::Status Checks::ReplayDelivery(const Principal& who, const std::string& delivery_id) {
-  if (auto s = RequireAdmin(who); !s.ok()) return s;
+  RETURN_IF_ERROR(RequireAdmin(who));
   return ReplayDelivery(who.team, delivery_id);
 }
 
@@ -29,10 +31,11 @@ absl::Status Checks::ReplayDelivery(const TeamId& team, const std::string& deliv
     if (!d.ok()) return d.status();
     absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(d->object_id);
     if (!check.ok() || check->team != team) {
-      return Error(absl::StatusCode::kFailedPrecondition, "case_not_known",
-                   "The delivery's case is not known to this team yet; there is nothing to replay.");
+      return Error(
+          absl::StatusCode::kFailedPrecondition, "case_not_known",
+          "The delivery's case is not known to this team yet; there is nothing to replay.");
     }
-    if (auto s = EnqueueWork(uow, team, kWorkFetchCase, check->id, deps_.clock.Now()); !s.ok()) return s;
+    RETURN_IF_ERROR(EnqueueWork(uow, team, kWorkFetchCase, check->id, deps_.clock.Now()));
     return uow.UpdateDeliveryVerdict(team, d->delivery_id, DeliveryVerdict::kApplied, check->id);
   });
   if (queued.ok()) Notify();

@@ -15,7 +15,10 @@ class DeliveriesTest : public ApiTest {
     return svc().Get(std::string(kPath) + query, w.team.admin_token);
   }
   std::string CaseOf(const World& w) {
-    return svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token).String("/certn_case_id").value_or("");
+    return svc()
+        .Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token)
+        .String("/certn_case_id")
+        .value_or("");
   }
 };
 
@@ -104,8 +107,9 @@ TEST_F(DeliveriesTest, ReplayFetchesTheCaseAgainOnlyForTheTeamsOwnDelivery) {
   EXPECT_PROBLEM(svc().Post(replay, "", w.team.recruiter_token), 403, "admin_only");
   World other = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
   EXPECT_PROBLEM(svc().Post(replay, "", other.team.admin_token), 404, "not_found");
-  EXPECT_PROBLEM(svc().Post(std::string(kPath) + "/no-such-delivery/replay", "", w.team.admin_token), 404,
-                 "not_found");
+  EXPECT_PROBLEM(
+      svc().Post(std::string(kPath) + "/no-such-delivery/replay", "", w.team.admin_token), 404,
+      "not_found");
   HttpResponse replayed = svc().Post(replay, "", w.team.admin_token);
   ASSERT_EQ(replayed.status, 202) << Describe(replayed);
   EXPECT_EQ(replayed.String("/replayed"), w.delivery);

@@ -23,11 +23,14 @@ std::vector<Editable> EditablesOf(const World& w) {
   return {
       {"candidate", "/api/v1/candidates/" + w.candidate, "/api/v1/candidates/" + w.candidate,
        R"({"first_name":"Ava"})", w.team.recruiter_token},
-      {"job", "/api/v1/jobs/" + w.job, "/api/v1/jobs/" + w.job, R"({"title":"SRE II"})", w.team.admin_token},
-      {"stage", plan, plan + "/stages/" + w.stage, R"({"name":"Phone screen"})", w.team.admin_token},
+      {"job", "/api/v1/jobs/" + w.job, "/api/v1/jobs/" + w.job, R"({"title":"SRE II"})",
+       w.team.admin_token},
+      {"stage", plan, plan + "/stages/" + w.stage, R"({"name":"Phone screen"})",
+       w.team.admin_token},
       {"activity", plan, plan + "/stages/" + w.bg_stage + "/activities/" + w.activity,
        R"({"settings":{"package_id":"pkg-basic","auto_send":true}})", w.team.admin_token},
-      {"team", "/api/v1/team", "/api/v1/team", R"({"default_package_id":"pkg-basic"})", w.team.admin_token},
+      {"team", "/api/v1/team", "/api/v1/team", R"({"default_package_id":"pkg-basic"})",
+       w.team.admin_token},
   };
 }
 
@@ -67,7 +70,9 @@ TEST_F(EditConflictsTest, APatchWithAStaleEtagIs412AndChangesNothing) {
     const std::string current = after.Header("etag").value_or("");
     EXPECT_PROBLEM(svc().Patch(e.patch_path, e.body, e.token, {{"If-Match", "W/" + current}}), 412,
                    "precondition_failed");
-    EXPECT_EQ(svc().Patch(e.patch_path, e.body, e.token, {{"If-Match", stale + ", " + current}}).status, 200);
+    EXPECT_EQ(
+        svc().Patch(e.patch_path, e.body, e.token, {{"If-Match", stale + ", " + current}}).status,
+        200);
     EXPECT_EQ(svc().Patch(e.patch_path, e.body, e.token, {{"If-Match", "*"}}).status, 200);
   }
 }
@@ -83,7 +88,8 @@ TEST_F(EditConflictsTest, SystemTagsAreListedApartAndNoPatchCanChangeThem) {
   EXPECT_EQ(c.String("/system_tags/0"), "CERTN - Pending");
   // A stale list (from a form read when the check was complete) and an
   // attempt to drop the tag: the recruiter's tags change, the system tag not.
-  HttpResponse stale = svc().Patch(path, R"({"tags":["Referral","CERTN - Complete"]})", w.team.recruiter_token);
+  HttpResponse stale =
+      svc().Patch(path, R"({"tags":["Referral","CERTN - Complete"]})", w.team.recruiter_token);
   ASSERT_EQ(stale.status, 200) << Describe(stale);
   EXPECT_EQ(stale.Size("/tags"), 1u) << stale.body;
   EXPECT_EQ(stale.String("/tags/0"), "Referral");
@@ -92,9 +98,10 @@ TEST_F(EditConflictsTest, SystemTagsAreListedApartAndNoPatchCanChangeThem) {
   HttpResponse cleared = svc().Patch(path, R"({"tags":[]})", w.team.recruiter_token);
   EXPECT_EQ(cleared.String("/system_tags/0"), "CERTN - Pending") << cleared.body;
   // Nor can a new candidate be created with one.
-  HttpResponse created = svc().Post(
-      "/api/v1/candidates", R"({"first_name":"Bo","last_name":"Ng","tags":["CERTN - Complete","VIP"]})",
-      w.team.recruiter_token);
+  HttpResponse created =
+      svc().Post("/api/v1/candidates",
+                 R"({"first_name":"Bo","last_name":"Ng","tags":["CERTN - Complete","VIP"]})",
+                 w.team.recruiter_token);
   ASSERT_EQ(created.status, 201) << Describe(created);
   EXPECT_EQ(created.Size("/system_tags"), 0u) << created.body;
   EXPECT_EQ(created.String("/tags/0"), "VIP");
@@ -116,7 +123,8 @@ TEST_F(EditConflictsTest, ASecondAdHocSendOfOnePackageIsAConflictAndOrdersOnce) 
                                    {{"Idempotency-Key", "adhoc-2"}});
   EXPECT_PROBLEM(second, 409, "check_already_active");
   // Another package is another check.
-  EXPECT_EQ(svc().Post(path, R"({"package_id":"pkg-standard"})", w.team.recruiter_token).status, 202);
+  EXPECT_EQ(svc().Post(path, R"({"package_id":"pkg-standard"})", w.team.recruiter_token).status,
+            202);
   WaitQuiet(w.team);
   EXPECT_EQ(CertnOrders(w.certn.certn_team_id), 2u);
 }
@@ -125,8 +133,8 @@ TEST_F(EditConflictsTest, ANewKeyCertnRefusesKeepsTheWorkingConnection) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
   HttpResponse before = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
   ASSERT_EQ(before.String("/status"), "connected") << before.body;
-  HttpResponse typo =
-      svc().Put("/api/v1/integrations/certn", R"({"api_key":"a-typo-in-the-key"})", w.team.admin_token);
+  HttpResponse typo = svc().Put("/api/v1/integrations/certn", R"({"api_key":"a-typo-in-the-key"})",
+                                w.team.admin_token);
   EXPECT_PROBLEM(typo, 422, "invalid_key");
   HttpResponse after = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
   EXPECT_EQ(after.String("/status"), "connected") << after.body;

@@ -28,15 +28,18 @@ TEST_F(OpsTest, ReadyzFailsOnceDueWorkStopsMovingAndRecoversWhenItMovesAgain) {
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   const int64_t due_us = now_us - absl::ToInt64Microseconds(absl::Minutes(20));
   const int64_t lease_us = now_us + absl::ToInt64Microseconds(absl::Hours(1));
-  ExecSql(absl::StrCat("INSERT INTO work_items (team_id, work_id, kind, subject, payload, dedupe_key, run_at, "
-                       "attempts, last_error, state, lease_owner, lease_until) VALUES ('",
-                       team.team_id, "', 'stuck-1', 'certn.order', 'nothing', X'', NULL, ", due_us,
-                       ", 1, '', 'pending', 'worker-that-died', ", lease_us, ")"));
+  ExecSql(absl::StrCat(
+      "INSERT INTO work_items (team_id, work_id, kind, subject, payload, dedupe_key, run_at, "
+      "attempts, last_error, state, lease_owner, lease_until) VALUES ('",
+      team.team_id, "', 'stuck-1', 'certn.order', 'nothing', X'', NULL, ", due_us,
+      ", 1, '', 'pending', 'worker-that-died', ", lease_us, ")"));
   HttpResponse stalled = svc().Get("/readyz");
   EXPECT_PROBLEM(stalled, 503, "work_stalled");
-  EXPECT_NE(stalled.String("/detail").value_or("").find("without being run"), std::string::npos) << stalled.body;
+  EXPECT_NE(stalled.String("/detail").value_or("").find("without being run"), std::string::npos)
+      << stalled.body;
   metrics = svc().Get("/metrics");
-  EXPECT_GE(OldestDueSeconds(metrics), absl::ToDoubleSeconds(absl::Minutes(20)) - 5) << metrics.body;
+  EXPECT_GE(OldestDueSeconds(metrics), absl::ToDoubleSeconds(absl::Minutes(20)) - 5)
+      << metrics.body;
   EXPECT_GT(OldestDueSeconds(metrics), absl::ToDoubleSeconds(kWorkStallsAfter));
   // /healthz stays up: the process is alive, it is the pipeline that is stuck.
   EXPECT_EQ(svc().Get("/healthz").status, 200);

@@ -71,7 +71,8 @@ TEST(IfMatch, AbsentStarOrAListedTagPasses) {
 
 TEST(IfMatch, AnOlderWeakOrMalformedTagIsPreconditionFailed) {
   const std::string tag = EtagOf(Ada());
-  for (const std::string& sent : {std::string("\"0000000000000000\""), "W/" + tag, tag.substr(1, 16), std::string("")}) {
+  for (const std::string& sent :
+       {std::string("\"0000000000000000\""), "W/" + tag, tag.substr(1, 16), std::string("")}) {
     SCOPED_TRACE(sent);
     absl::Status s = CheckIfMatch(sent, tag);
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
