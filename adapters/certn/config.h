@@ -17,12 +17,13 @@ namespace stagecheck::certn {
 
 struct CertnPaths {
   std::string groups = "/api/public/groups/";
-  std::string packages = "/api/public/packages/";
+  std::string packages = "/api/public/packages/";  // asked with ?is_active=true
   std::string order_package = "/api/public/cases/order-package/";
   // "{id}" is replaced by the (percent-encoded) case or report-file id.
   std::string case_detail = "/api/public/cases/{id}/";
   std::string cancel_case = "/api/public/cases/{id}/cancel/";
   std::string generate_report = "/api/public/cases/{id}/generate-report/";
+  // Answers JSON {"id", "url", "expires_at"}: a short-lived presigned URL.
   std::string report_file = "/api/public/cases/report-files/{id}/";
 };
 
@@ -56,10 +57,11 @@ struct RetryConfig {
 };
 
 struct CertnClientConfig {
-  // Default host table [guess except sandbox]. A value may contain "{region}",
-  // replaced by the region's name (north_america, uk_emea, apac, sandbox).
+  // The one host table (CERTN.md section 5: regional hosts from three
+  // third-party codebases; keys are region-scoped). A value may contain
+  // "{region}", replaced by the region's name (north_america, uk_emea, apac, sandbox).
   std::map<CertnRegion, std::string> base_urls = {
-      {CertnRegion::kNorthAmerica, "https://api.certn.co"},
+      {CertnRegion::kNorthAmerica, "https://api.ca.certn.co"},
       {CertnRegion::kUkEmea, "https://api.uk.certn.co"},
       {CertnRegion::kApac, "https://api.au.certn.co"},
       {CertnRegion::kSandbox, "https://api.sandbox.certn.co"},

@@ -112,7 +112,9 @@ TEST_F(RegionTest, ChangingTheRegionReVerifiesTheKey) {
   HttpResponse moved = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"apac"})", team->admin_token);
   ASSERT_EQ(moved.status, 200) << moved.body;
   EXPECT_EQ(moved.String("/region"), "apac");
-  EXPECT_EQ(moved.String("/status"), "wrong_region");
+  // Keys are region-scoped: another region answers a plain 401 (CERTN.md section 5).
+  EXPECT_EQ(moved.String("/status"), "invalid_key");
+  EXPECT_EQ(moved.String("/status_reason"), "invalid key or wrong region");
   EXPECT_EQ(verifications(), before + 1);
   HttpResponse back = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"uk_emea"})", team->admin_token);
   EXPECT_EQ(back.String("/status"), "connected") << back.body;

@@ -150,6 +150,7 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   OptionalString(w, "certn_case_id", c.certn_case_id);
   OptionalString(w, "certn_short_id", c.certn_short_id);
   w.Field("certn_status", c.certn_overall_status);
+  OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as) w.String(c.report_saved_as->value());
@@ -271,6 +272,7 @@ void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
   OptionalTime(w, "date_ordered", c.ordered_at);
   OptionalTime(w, "date_completed", c.completed_at);
   w.Field("status", StatusName(c.status));
+  OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as) w.String(c.report_saved_as->value());

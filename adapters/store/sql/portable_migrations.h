@@ -19,4 +19,12 @@ inline constexpr std::string_view kDeliveryHeaders = R"sql(
 ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v4: Certn's overall_score on each check (CERTN.md section 5, null until
+// scored); and deliveries that could not be verified are no longer kept
+// (docs/architecture.md, "Webhook"): the bodies stored before are removed.
+inline constexpr std::string_view kOverallScoreAndNoUnverified = R"sql(
+ALTER TABLE background_checks ADD COLUMN certn_overall_score TEXT;
+DELETE FROM webhook_deliveries WHERE verdict = 'unverified';
+)sql";
+
 }  // namespace stagecheck::store::portable

@@ -245,7 +245,7 @@ constexpr std::string_view kCheckCols =
     "team_id, check_id, candidate_id, application_id, activity_id, package_id, package_name, "
     "send_trigger, requested_by, status, error_reason, certn_case_id, certn_short_id, "
     "certn_overall_status, results_url, report_file_id, report_saved_as, results, history, "
-    "created_at, ordered_at, completed_at, updated_at";
+    "created_at, ordered_at, completed_at, updated_at, certn_overall_score";
 absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   Cells c(row);
   BackgroundCheck k;
@@ -282,6 +282,7 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.ordered_at = c.OptTime();
   k.completed_at = c.OptTime();
   k.updated_at = c.Time();
+  k.certn_overall_score = c.OptText();
   return k;
 }
 
@@ -749,13 +750,13 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // "one active check per application" index.
   return Insert(
       absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
        P(k.package_name), P(TriggerName(k.trigger)), P(k.requested_by), P(StatusName(k.status)),
        P(k.error_reason), P(k.certn_case_id), P(k.certn_short_id), P(k.certn_overall_status),
        P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
        P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
-       P(k.updated_at)},
+       P(k.updated_at), P(k.certn_overall_score)},
       "check (or an active check for this application, or this Certn case)");
 }
 
@@ -796,12 +797,12 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
       "send_trigger = ?, requested_by = ?, status = ?, error_reason = ?, certn_case_id = ?, "
       "certn_short_id = ?, certn_overall_status = ?, results_url = ?, report_file_id = ?, "
       "report_saved_as = ?, results = ?, history = ?, ordered_at = ?, completed_at = ?, "
-      "updated_at = ? WHERE team_id = ? AND check_id = ?",
+      "updated_at = ?, certn_overall_score = ? WHERE team_id = ? AND check_id = ?",
       {P(k.activity), P(k.package_id), P(k.package_name), P(TriggerName(k.trigger)),
        P(k.requested_by), P(StatusName(k.status)), P(k.error_reason), P(k.certn_case_id),
        P(k.certn_short_id), P(k.certn_overall_status), P(k.results_url), P(k.report_file_id),
        P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
-       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.team), P(k.id)},
+       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(k.team), P(k.id)},
       "check", /*guarded=*/true);
 }
 

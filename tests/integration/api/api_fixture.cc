@@ -177,6 +177,8 @@ std::string ApiTest::Snapshot(const World& w) {
 }
 
 std::string ApiTest::StableSnapshot(const World& w) {
+  // Deliveries the fake still retries (a 503 while the case raced its order) land later.
+  EXPECT_TRUE(fake().WaitForDeliveries(0).ok());
   std::string previous = Snapshot(w);
   std::string current;
   bool stable = stagecheck::testing::WaitFor(
