@@ -908,6 +908,11 @@ absl::Status SqlUnitOfWork::PutIdempotency(const IdempotencyRecord& r) {
 // ---- Webhook deliveries ---------------------------------------------------
 
 absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
+  // Only verified deliveries are stored: one no team could authenticate
+  // never reaches the disk (docs/architecture.md, "Webhook").
+  if (!d.team.has_value() || d.verdict == DeliveryVerdict::kUnverified) {
+    return absl::InvalidArgumentError("a delivery that was not verified is never stored");
+  }
   return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id),
@@ -931,7 +936,7 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
     std::optional<TeamId> team, int limit) {
   const int64_t n = PageLimit(limit);
   if (!team.has_value()) {
-    // Global: the operator's view across teams (and of unverified deliveries).
+    // Global: the operator's view across teams.
     const Value params[] = {n};
     return QueryDeliveries("ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
   }
