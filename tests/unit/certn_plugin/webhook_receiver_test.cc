@@ -174,6 +174,22 @@ TEST_F(WebhookReceiverTest, SameDeliveryTwiceIsADuplicate) {
   EXPECT_EQ(Deliveries("applied"), 1);
 }
 
+// A burst of different events for one case (CASE_STATUS_CHANGED and a
+// CHECK_STATUS_CHANGED per check) costs Certn one case fetch, not one each.
+TEST_F(WebhookReceiverTest, ABurstOfEventsForOneCaseCausesOneCaseFetch) {
+  SetUpOrderedCheck();
+  gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  const int fetches_before = gateway_.calls("get_case");
+  for (int i = 0; i < 20; ++i) {
+    const char* type = i % 2 == 0 ? "CASE_STATUS_CHANGED" : "CHECK_STATUS_CHANGED";
+    EXPECT_EQ(Deliver(SignedEvent(absl::StrCat("burst-", i), case_id_, type)).code, "applied");
+  }
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
+  EXPECT_EQ(Deliveries("applied"), 20);
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
+}
+
 TEST_F(WebhookReceiverTest, DuplicateStormIsAppliedOnce) {
   SetUpOrderedCheck();
   gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
