@@ -34,8 +34,9 @@ struct CertnHeaders {
   std::string retry_after = "Retry-After";
 };
 
+// CERTN.md section 5: 60 requests a minute and 7,220 a day per account.
 struct RateLimitConfig {
-  int burst = 120;                           // calls allowed in any rolling window
+  int burst = 60;                            // calls allowed in any rolling window
   absl::Duration window = absl::Minutes(1);  // the rolling window
   // A grant counts for window + margin. Certn counts a call when it arrives,
   // a few milliseconds after we granted it, so a call granted exactly as the
@@ -45,6 +46,11 @@ struct RateLimitConfig {
   absl::Duration margin = absl::Seconds(1);
   // How long a call may wait for a token before it fails with ResourceExhausted.
   absl::Duration max_wait = absl::Seconds(5);
+  // Calls allowed per UTC day [3p: "7,220 per day"; when the day starts is
+  // our guess]; 0: no daily budget. Once spent, calls fail at once with
+  // ResourceExhausted code certn_daily_limit and a Retry-After until 00:00
+  // UTC, so queued work waits for the next day and nothing is lost.
+  int per_day = 7220;
 };
 
 struct RetryConfig {

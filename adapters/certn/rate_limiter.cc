@@ -19,14 +19,31 @@ RateLimiter::RateLimiter(RateLimitConfig config, NowFn now, SleepFn sleep)
   if (config_.margin < absl::ZeroDuration()) config_.margin = absl::ZeroDuration();
 }
 
-absl::Duration RateLimiter::TryTake(uint64_t key, absl::Time now) {
+absl::Duration RateLimiter::DailyWait(Bucket& b, absl::Time now) const {
+  if (config_.per_day <= 0) return absl::ZeroDuration();
+  const int64_t today = absl::ToUnixSeconds(now) / 86400;
+  if (b.day != today) {
+    b.day = today;
+    b.day_count = 0;
+  }
+  if (b.day_count < config_.per_day) return absl::ZeroDuration();
+  return absl::FromUnixSeconds((today + 1) * 86400) - now;
+}
+
+absl::Duration RateLimiter::TryTake(uint64_t key, absl::Time now, bool& daily) {
   std::lock_guard<std::mutex> lock(mu_);
   Bucket& b = buckets_[key];
+  daily = false;
+  if (absl::Duration until_tomorrow = DailyWait(b, now); until_tomorrow > absl::ZeroDuration()) {
+    daily = true;
+    return until_tomorrow;
+  }
   if (now < b.paused_until) return b.paused_until - now;
   const absl::Duration span = config_.window + config_.margin;
   while (!b.granted.empty() && now - b.granted.front() >= span) b.granted.pop_front();
   if (static_cast<int>(b.granted.size()) < config_.burst) {
     b.granted.push_back(now);
+    ++b.day_count;
     return absl::ZeroDuration();
   }
   return b.granted.front() + span - now;
@@ -38,8 +55,15 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline)
   const absl::Time give_up = std::min(deadline, start + config_.max_wait);
   for (;;) {
     const absl::Time now = now_();
-    absl::Duration wait = TryTake(key, now);
+    bool daily = false;
+    absl::Duration wait = TryTake(key, now, daily);
     if (wait == absl::ZeroDuration()) return absl::OkStatus();
+    if (daily) {
+      // Never waited for in a call: the work waits, durably, until the day turns.
+      return WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, "certn_daily_limit",
+                                  "Certn's daily limit is reached; sending resumes at 00:00 UTC"),
+                            wait);
+    }
     if (now + wait > give_up) {
       return WithRetryAfter(
           absl::ResourceExhaustedError(

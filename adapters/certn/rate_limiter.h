@@ -1,5 +1,7 @@
 // A client-side rolling-window limit per API key: at most `burst` calls in any
-// `window` (Certn: 120 requests per rolling minute). A token bucket refilling
+// `window` (Certn: 60 requests per rolling minute), and at most `per_day` in
+// one UTC day (7,220; CERTN.md section 5). In-process: each replica keeps its
+// own count. A token bucket refilling
 // evenly would allow up to twice that in a minute after a burst and earn 429s
 // from Certn's own rolling window, so the limiter keeps the times of the last
 // `burst` calls instead. Keys are held only as a 64-bit hash so the limiter
@@ -38,9 +40,14 @@ class RateLimiter {
   struct Bucket {
     std::deque<absl::Time> granted;  // the last `burst` grants, oldest first
     absl::Time paused_until = absl::InfinitePast();
+    int64_t day = 0;        // the UTC day (days since the epoch) `day_count` counts
+    int day_count = 0;
   };
-  // Zero when a slot was taken now, else the time until the next one frees.
-  absl::Duration TryTake(uint64_t key, absl::Time now);
+  // Zero when the day's budget has room, else the time until 00:00 UTC.
+  absl::Duration DailyWait(Bucket& b, absl::Time now) const;
+  // Zero when a slot was taken now, else the time until the next one frees;
+  // `daily` says the day's budget is what is spent.
+  absl::Duration TryTake(uint64_t key, absl::Time now, bool& daily);
 
   RateLimitConfig config_;
   NowFn now_;

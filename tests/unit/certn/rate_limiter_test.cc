@@ -110,5 +110,30 @@ TEST(RateLimiterTest, PauseHoldsEveryCallOfThatKey) {
   EXPECT_EQ(clock.slept, absl::Seconds(3));
 }
 
+TEST(RateLimiterTest, DefaultsAreCertnsPerAccountLimits) {
+  RateLimitConfig defaults;  // CERTN.md section 5
+  EXPECT_EQ(defaults.burst, 60);
+  EXPECT_EQ(defaults.window, absl::Minutes(1));
+  EXPECT_EQ(defaults.per_day, 7220);
+}
+
+TEST(RateLimiterTest, TheDailyBudgetRefusesAtOnceUntilMidnightUtc) {
+  ManualClock clock;
+  clock.now = absl::FromCivil(absl::CivilSecond(2026, 11, 30, 22, 0, 0), absl::UTCTimeZone());
+  RateLimitConfig config = Config(5, absl::Seconds(5));
+  config.per_day = 3;
+  RateLimiter limiter(config, clock.NowFn(), clock.SleepFn());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(limiter.Acquire("k").ok()) << i;
+  absl::Status spent = limiter.Acquire("k");
+  EXPECT_EQ(spent.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorCode(spent), "certn_daily_limit");
+  EXPECT_EQ(spent.message(), "Certn's daily limit is reached; sending resumes at 00:00 UTC");
+  EXPECT_EQ(RetryAfterOf(spent), absl::Hours(2));  // waited for by the worker, not here
+  EXPECT_EQ(clock.slept, absl::ZeroDuration());
+  EXPECT_TRUE(limiter.Acquire("other-key").ok());  // per key
+  clock.now += absl::Hours(2);                     // 00:00 UTC
+  EXPECT_TRUE(limiter.Acquire("k").ok());
+}
+
 }  // namespace
 }  // namespace stagecheck::certn
