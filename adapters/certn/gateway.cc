@@ -318,9 +318,15 @@ absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds, con
 
 bool CertnHttpGateway::MayDownloadFrom(const CertnCredentials& creds, std::string_view url) const {
   if (url.rfind("https://", 0) == 0) return true;
-  // Plain http only to the configured Certn base URL itself (the fake Certn in tests).
-  const std::string base = config_.BaseUrlFor(creds.region) + "/";
-  return base.rfind("http://", 0) == 0 && url.rfind(base, 0) == 0;
+  // Plain http only to the origin (scheme, host, port) of the configured
+  // Certn base URL itself: the fake Certn in tests.
+  constexpr std::string_view kHttp = "http://";
+  const std::string base = config_.BaseUrlFor(creds.region);
+  if (base.rfind(kHttp, 0) != 0 || url.rfind(kHttp, 0) != 0) return false;
+  auto origin = [&](std::string_view u) { return u.substr(0, u.find('/', kHttp.size())); };
+  const std::string_view base_origin = origin(base);
+  const std::string_view url_origin = origin(url);
+  return url_origin == base_origin && url.size() > url_origin.size();
 }
 
 absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredentials& creds,

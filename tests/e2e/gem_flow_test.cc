@@ -89,10 +89,12 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
   // Stagecheck asked for the report once, downloaded it without its key,
   // and never shows or logs the presigned URL.
   EXPECT_EQ(fake_->Requests("generate_report")->size(), 1u);
+  // Stagecheck's download(s) — two racing fetches may each start one; one
+  // file is kept — and this test's: all answered 200, so none carried the key.
   auto downloads = fake_->Requests("report_download");
   ASSERT_TRUE(downloads.ok());
-  ASSERT_EQ(downloads->size(), 2u);  // Stagecheck's, and this test's
-  EXPECT_EQ((*downloads)[0].status, 200);
+  ASSERT_GE(downloads->size(), 2u);
+  for (const auto& d : *downloads) EXPECT_EQ(d.status, 200);
   EXPECT_FALSE(svc_->LogContains("/_files/reports/"));
   EXPECT_FALSE(absl::StrContains(saved.body, "/_files/reports/"));
   EXPECT_EQ(complete.String("/overall_score"), "CLEAR");

@@ -177,8 +177,11 @@ std::string ApiTest::Snapshot(const World& w) {
 }
 
 std::string ApiTest::StableSnapshot(const World& w) {
-  // Deliveries the fake still retries (a 503 while the case raced its order) land later.
+  // Deliveries the fake still retries (a 503 while the case raced its order)
+  // land later, and each leaves a case fetch for the worker.
   EXPECT_TRUE(fake().WaitForDeliveries(0).ok());
+  EXPECT_TRUE(stagecheck::testing::WaitFor([&] { return CountRows("work_items WHERE state = 'pending'") == 0; },
+                                           absl::Seconds(15)));
   std::string previous = Snapshot(w);
   std::string current;
   bool stable = stagecheck::testing::WaitFor(

@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "fixture_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -215,11 +216,15 @@ TEST_F(GatewayPolicyTest, ReportIsDownloadedFromThePresignedUrlWithoutTheKey) {
 }
 
 TEST_F(GatewayPolicyTest, PlainHttpReportUrlOutsideTheBaseUrlIsRefused) {
-  Script(Reply(200, R"({"url":"http://evil.test/r.pdf?sig=s3cr3t"})"));
-  auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
-  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(std::string(pdf.status().message()), Not(HasSubstr("s3cr3t")));
-  EXPECT_EQ(Calls(), 1u);  // never fetched
+  for (const char* url : {"http://evil.test/r.pdf?sig=s3cr3t", "http://certn.test.evil/r.pdf?sig=s3cr3t",
+                          "http://certn.test:81/r.pdf?sig=s3cr3t", "ftp://certn.test/r.pdf?sig=s3cr3t",
+                          "http://certn.test"}) {
+    Script(Reply(200, absl::StrCat(R"({"url":")", url, R"("})")));
+    auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
+    EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss) << url;
+    EXPECT_THAT(std::string(pdf.status().message()), Not(HasSubstr("s3cr3t")));
+  }
+  EXPECT_EQ(Calls(), 5u);  // none of them fetched
 }
 
 TEST_F(GatewayPolicyTest, FailedRedirectedOrExpiredReportDownloadsAreRetryable) {
