@@ -119,7 +119,8 @@ absl::StatusOr<HttpReply> CertnHttpGateway::Attempt(const CertnCredentials& cred
 absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& creds, const Call& call) {
   const int max_attempts = call.retryable ? std::max(1, config_.retry.max_attempts) : 1;
   for (int attempt = 1;; ++attempt) {
-    absl::Status token = limiter_.Acquire(creds.api_key);
+    absl::Status token = limiter_.Acquire(creds.api_key, absl::InfiniteFuture(),
+                                          {creds.requests_per_minute, creds.requests_per_day});
     if (!token.ok()) return WithContext(call.operation, token, creds.api_key);
 
     auto reply = Attempt(creds, call, attempt);

@@ -21,6 +21,12 @@
 
 namespace stagecheck::certn {
 
+// An account's own limits (a team's integration setting); 0 keeps the config's.
+struct AccountLimits {
+  int per_minute = 0;  // calls in any rolling window
+  int per_day = 0;     // calls in one UTC day
+};
+
 class RateLimiter {
  public:
   using NowFn = std::function<absl::Time()>;
@@ -31,7 +37,8 @@ class RateLimiter {
   // Takes one slot for `api_key`, waiting up to config.max_wait (and never
   // past `deadline`). ResourceExhausted when no slot frees in time; the wait
   // that would have been needed is in the message.
-  absl::Status Acquire(std::string_view api_key, absl::Time deadline = absl::InfiniteFuture());
+  absl::Status Acquire(std::string_view api_key, absl::Time deadline = absl::InfiniteFuture(),
+                       AccountLimits limits = {});
 
   // Holds every call of the key until `until` (a 429 told us the server is saturated).
   void PauseUntil(std::string_view api_key, absl::Time until);
@@ -44,10 +51,10 @@ class RateLimiter {
     int day_count = 0;
   };
   // Zero when the day's budget has room, else the time until 00:00 UTC.
-  absl::Duration DailyWait(Bucket& b, absl::Time now) const;
+  static absl::Duration DailyWait(Bucket& b, absl::Time now, int per_day);
   // Zero when a slot was taken now, else the time until the next one frees;
   // `daily` says the day's budget is what is spent.
-  absl::Duration TryTake(uint64_t key, absl::Time now, bool& daily);
+  absl::Duration TryTake(uint64_t key, absl::Time now, const AccountLimits& limits, bool& daily);
 
   RateLimitConfig config_;
   NowFn now_;

@@ -19,6 +19,9 @@ namespace stagecheck {
 struct CertnCredentials {
   std::string api_key;
   CertnRegion region = CertnRegion::kNorthAmerica;
+  // The account's rate limit (the integration's setting); 0: the adapter's default.
+  int requests_per_minute = 0;
+  int requests_per_day = 0;
 };
 
 struct CertnVerification {

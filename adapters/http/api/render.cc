@@ -245,6 +245,8 @@ void WriteIntegration(JsonWriter& w, const certn_plugin::IntegrationView& v) {
   OptionalTime(w, "verified_at", v.verified_at);
   OptionalTime(w, "last_delivery_at", v.last_delivery_at);
   OptionalTime(w, "previous_secret_valid_until", v.previous_secret_valid_until);
+  w.Field("requests_per_minute", v.requests_per_minute);
+  w.Field("requests_per_day", v.requests_per_day);
   w.EndObject();
 }
 

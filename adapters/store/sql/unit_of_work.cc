@@ -145,7 +145,7 @@ Team ReadTeam(const Row& row) {
 constexpr std::string_view kIntegrationCols =
     "team_id, region, api_key_encrypted, api_key_last4, webhook_secret_encrypted, "
     "previous_webhook_secret_encrypted, previous_secret_valid_until, status, status_reason, "
-    "certn_team_id, verified_at, last_delivery_at, updated_at";
+    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, requests_per_day";
 absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   Cells c(row);
   CertnIntegration i;
@@ -168,6 +168,8 @@ absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   i.verified_at = c.OptTime();
   i.last_delivery_at = c.OptTime();
   i.updated_at = c.Time();
+  i.requests_per_minute = static_cast<int>(c.Int());
+  i.requests_per_day = static_cast<int>(c.Int());
   return i;
 }
 
@@ -484,7 +486,7 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
   absl::StatusOr<int64_t> n = ExecGuarded(
       absl::StrCat(
           "INSERT INTO integrations (", ToAbsl(kIntegrationCols),
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
           "region = excluded.region, api_key_encrypted = excluded.api_key_encrypted, "
           "api_key_last4 = excluded.api_key_last4, "
           "webhook_secret_encrypted = excluded.webhook_secret_encrypted, "
@@ -492,11 +494,13 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
           "previous_secret_valid_until = excluded.previous_secret_valid_until, "
           "status = excluded.status, status_reason = excluded.status_reason, "
           "certn_team_id = excluded.certn_team_id, verified_at = excluded.verified_at, "
-          "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at"),
+          "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at, "
+          "requests_per_minute = excluded.requests_per_minute, requests_per_day = excluded.requests_per_day"),
       {P(i.team), P(RegionName(i.region)), Bytes(i.api_key_encrypted), P(i.api_key_last4),
        Bytes(i.webhook_secret_encrypted), Bytes(i.previous_webhook_secret_encrypted),
        P(i.previous_secret_valid_until), P(ConnectionStatusName(i.status)), P(i.status_reason),
-       P(i.certn_team_id), P(i.verified_at), P(i.last_delivery_at), P(i.updated_at)});
+       P(i.certn_team_id), P(i.verified_at), P(i.last_delivery_at), P(i.updated_at),
+       P(i.requests_per_minute), P(i.requests_per_day)});
   return n.status();
 }
 

@@ -228,6 +228,14 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.status = ConnectionStatus::kUnverified;
   i.updated_at = At(1);
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    // Certn's per-account limits by default (CERTN.md section 5).
+    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_minute, 60);
+    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_day, 7220);
+    return absl::OkStatus();
+  }));
+  i.requests_per_minute = 30;
+  i.requests_per_day = 1000;
   i.status = ConnectionStatus::kConnected;
   i.status_reason = "ok";
   i.certn_team_id = "certn-team-1";
@@ -252,6 +260,8 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
     EXPECT_EQ(got->verified_at, At(2));
     EXPECT_EQ(got->last_delivery_at, At(4));
     EXPECT_EQ(got->updated_at, At(5));
+    EXPECT_EQ(got->requests_per_minute, 30);
+    EXPECT_EQ(got->requests_per_day, 1000);
     EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
     EXPECT_CODE(u.FindTeamByCertnTeamId("other"), kNotFound);
     EXPECT_CODE(u.GetIntegration(TeamId("t2")), kNotFound);

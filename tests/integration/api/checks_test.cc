@@ -282,5 +282,26 @@ TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook)
   EXPECT_TRUE(testing::WaitFor([&] { return svc().LogContains("certn.unknown_status"); }, absl::Seconds(10)));
 }
 
+// CERTN.md section 5: the account's rate limit is a per-integration setting,
+// 60 a minute and 7,220 a day unless an admin says otherwise.
+TEST_F(ChecksTest, TheCertnRateLimitIsAPerIntegrationSetting) {
+  World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
+  HttpResponse got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
+  EXPECT_EQ(got.Int("/requests_per_minute"), 60) << got.body;
+  EXPECT_EQ(got.Int("/requests_per_day"), 7220) << got.body;
+  HttpResponse set = svc().Put("/api/v1/integrations/certn", R"({"requests_per_minute":30,"requests_per_day":5000})",
+                               w.team.admin_token);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.Int("/requests_per_minute"), 30);
+  got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
+  EXPECT_EQ(got.Int("/requests_per_minute"), 30);
+  EXPECT_EQ(got.Int("/requests_per_day"), 5000);
+  for (const char* bad : {R"({"requests_per_minute":0})", R"({"requests_per_minute":"60"})",
+                          R"({"requests_per_day":-1})", R"({"requests_per_minute":6001})", R"({"requests_per_day":1.5})"}) {
+    EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", bad, w.team.admin_token), 400, "invalid_body");
+  }
+  EXPECT_EQ(svc().Get("/api/v1/integrations/certn", w.team.admin_token).Int("/requests_per_minute"), 30);
+}
+
 }  // namespace
 }  // namespace stagecheck::api_test

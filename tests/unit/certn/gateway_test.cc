@@ -250,6 +250,18 @@ TEST_F(GatewayPolicyTest, OversizedReportIsResourceExhausted) {
   EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kResourceExhausted);
 }
 
+TEST_F(GatewayPolicyTest, TheCredentialsCarryTheAccountsRateLimit) {
+  CertnClientConfig config;
+  config.base_url_override = "http://certn.test";
+  config.rate_limit.max_wait = absl::ZeroDuration();
+  CertnHttpGateway gateway(config, nullptr, std::make_unique<ScriptedTransport>(shared_));
+  CertnCredentials limited{kKey, CertnRegion::kNorthAmerica, 1, 7220};
+  Script(Reply(204, ""));
+  EXPECT_TRUE(gateway.CancelCase(limited, "c").ok());
+  EXPECT_EQ(gateway.CancelCase(limited, "c").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(Calls(), 1u);  // the second never left
+}
+
 TEST_F(GatewayPolicyTest, VerifyConnectsWithoutATeamId) {
   Script(Reply(200, R"({"results":[{"id":"grp-1","name":"Head office"}]})"));
   auto connected = gateway_->Verify(creds_);
