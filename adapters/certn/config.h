@@ -17,12 +17,13 @@ namespace stagecheck::certn {
 
 struct CertnPaths {
   std::string groups = "/api/public/groups/";
-  std::string packages = "/api/public/packages/";
+  std::string packages = "/api/public/packages/";  // asked with ?is_active=true
   std::string order_package = "/api/public/cases/order-package/";
   // "{id}" is replaced by the (percent-encoded) case or report-file id.
   std::string case_detail = "/api/public/cases/{id}/";
   std::string cancel_case = "/api/public/cases/{id}/cancel/";
   std::string generate_report = "/api/public/cases/{id}/generate-report/";
+  // Answers JSON {"id", "url", "expires_at"}: a short-lived presigned URL.
   std::string report_file = "/api/public/cases/report-files/{id}/";
 };
 
@@ -33,8 +34,9 @@ struct CertnHeaders {
   std::string retry_after = "Retry-After";
 };
 
+// CERTN.md section 5: 60 requests a minute and 7,220 a day per account.
 struct RateLimitConfig {
-  int burst = 120;                           // calls allowed in any rolling window
+  int burst = 60;                            // calls allowed in any rolling window
   absl::Duration window = absl::Minutes(1);  // the rolling window
   // A grant counts for window + margin. Certn counts a call when it arrives,
   // a few milliseconds after we granted it, so a call granted exactly as the
@@ -44,6 +46,11 @@ struct RateLimitConfig {
   absl::Duration margin = absl::Seconds(1);
   // How long a call may wait for a token before it fails with ResourceExhausted.
   absl::Duration max_wait = absl::Seconds(5);
+  // Calls allowed per UTC day [3p: "7,220 per day"; when the day starts is
+  // our guess]; 0: no daily budget. Once spent, calls fail at once with
+  // ResourceExhausted code certn_daily_limit and a Retry-After until 00:00
+  // UTC, so queued work waits for the next day and nothing is lost.
+  int per_day = 7220;
 };
 
 struct RetryConfig {
@@ -56,10 +63,11 @@ struct RetryConfig {
 };
 
 struct CertnClientConfig {
-  // Default host table [guess except sandbox]. A value may contain "{region}",
-  // replaced by the region's name (north_america, uk_emea, apac, sandbox).
+  // The one host table (CERTN.md section 5: regional hosts from three
+  // third-party codebases; keys are region-scoped). A value may contain
+  // "{region}", replaced by the region's name (north_america, uk_emea, apac, sandbox).
   std::map<CertnRegion, std::string> base_urls = {
-      {CertnRegion::kNorthAmerica, "https://api.certn.co"},
+      {CertnRegion::kNorthAmerica, "https://api.ca.certn.co"},
       {CertnRegion::kUkEmea, "https://api.uk.certn.co"},
       {CertnRegion::kApac, "https://api.au.certn.co"},
       {CertnRegion::kSandbox, "https://api.sandbox.certn.co"},

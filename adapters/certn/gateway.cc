@@ -119,7 +119,8 @@ absl::StatusOr<HttpReply> CertnHttpGateway::Attempt(const CertnCredentials& cred
 absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& creds, const Call& call) {
   const int max_attempts = call.retryable ? std::max(1, config_.retry.max_attempts) : 1;
   for (int attempt = 1;; ++attempt) {
-    absl::Status token = limiter_.Acquire(creds.api_key);
+    absl::Status token = limiter_.Acquire(creds.api_key, absl::InfiniteFuture(),
+                                          {creds.requests_per_minute, creds.requests_per_day});
     if (!token.ok()) return WithContext(call.operation, token, creds.api_key);
 
     auto reply = Attempt(creds, call, attempt);
@@ -176,7 +177,8 @@ absl::Status CertnHttpGateway::ErrorFromReply(const Call& call, const HttpReply&
         return Error(absl::StatusCode::kUnauthenticated, "wrong_region",
                      "the API key belongs to another Certn region");
       }
-      return Error(absl::StatusCode::kUnauthenticated, "invalid_key", "Certn rejected the API key");
+      return Error(absl::StatusCode::kUnauthenticated, "invalid_key",
+                   "Certn rejected the API key (invalid key or wrong region)");
     case 403:
       return absl::PermissionDeniedError(absl::StrCat("Certn refused: ", detail));
     case 404:
@@ -214,8 +216,10 @@ absl::StatusOr<CertnVerification> CertnHttpGateway::Verify(const CertnCredential
       out.status = ConnectionStatus::kWrongRegion;
       out.reason = "the API key belongs to another Certn region";
     } else if (reply.status().code() == absl::StatusCode::kUnauthenticated) {
+      // Keys are region-scoped: a key sent to another region's host gets a
+      // plain 401 too (CERTN.md section 5).
       out.status = ConnectionStatus::kInvalidKey;
-      out.reason = "Certn rejected the API key";
+      out.reason = "invalid key or wrong region";
     } else if (reply.status().code() == absl::StatusCode::kUnavailable ||
                reply.status().code() == absl::StatusCode::kDeadlineExceeded) {
       out.status = ConnectionStatus::kUnreachable;
@@ -230,8 +234,8 @@ absl::StatusOr<CertnVerification> CertnHttpGateway::Verify(const CertnCredential
   out.status = ConnectionStatus::kConnected;
   if (groups->results.empty()) {
     out.reason = "the Certn account has no groups";
-  } else {
-    out.certn_team_id = groups->results.front().team_id;
+  } else if (const auto& team = groups->results.front().team_id; team && !team->empty()) {
+    out.certn_team_id = *team;
   }
   return out;
 }
@@ -248,14 +252,17 @@ absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(const C
     }
     Call call{.operation = "list_packages",
               .method = "GET",
-              .path = absl::StrCat(config_.paths.packages, "?page=", page, "&page_size=", page_size)};
+              .path = absl::StrCat(config_.paths.packages, "?is_active=true&page=", page, "&page_size=", page_size)};
     auto reply = Execute(creds, call);
     if (!reply.ok()) return reply.status();
     auto parsed = ParsePackagesPage(reply->body);
     if (!parsed.ok()) return Malformed(call.operation, parsed.status(), creds.api_key);
     for (CertnPackage& package : parsed->results) {
+      // check_types is optional: a package that lists none is kept; one that
+      // lists only tenant-screening checks is hidden.
+      const bool listed = !package.check_types.empty();
       std::erase_if(package.check_types, [&](const std::string& t) { return tenant_only.count(t) > 0; });
-      if (!package.check_types.empty()) out.push_back(std::move(package));
+      if (!listed || !package.check_types.empty()) out.push_back(std::move(package));
     }
     const auto& next = parsed->pagination.next_page;
     if (!next.has_value()) return out;
@@ -292,14 +299,13 @@ absl::StatusOr<CertnCase> CertnHttpGateway::GetCase(const CertnCredentials& cred
   return ParseCaseReply(creds, call, *reply);
 }
 
-absl::StatusOr<CertnCase> CertnHttpGateway::CancelCase(const CertnCredentials& creds,
-                                                       const std::string& case_id) {
+absl::Status CertnHttpGateway::CancelCase(const CertnCredentials& creds, const std::string& case_id) {
   if (case_id.empty()) return absl::InvalidArgumentError("cancel_case: case id is required");
-  // Cancelling twice ends in the same state, so retrying is safe.
+  // Cancelling twice ends in the same state, so retrying is safe. Certn
+  // answers 204 without a body; a body, if any, is not read.
   Call call{.operation = "cancel_case", .method = "POST", .path = ExpandPath(config_.paths.cancel_case, case_id)};
   auto reply = Execute(creds, call);
-  if (!reply.ok()) return reply.status();
-  return ParseCaseReply(creds, call, *reply);
+  return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
 absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds, const std::string& case_id) {
@@ -311,20 +317,70 @@ absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds, con
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
+bool CertnHttpGateway::MayDownloadFrom(const CertnCredentials& creds, std::string_view url) const {
+  if (url.rfind("https://", 0) == 0) return true;
+  // Plain http only to the origin (scheme, host, port) of the configured
+  // Certn base URL itself: the fake Certn in tests.
+  constexpr std::string_view kHttp = "http://";
+  const std::string base = config_.BaseUrlFor(creds.region);
+  if (base.rfind(kHttp, 0) != 0 || url.rfind(kHttp, 0) != 0) return false;
+  auto origin = [&](std::string_view u) { return u.substr(0, u.find('/', kHttp.size())); };
+  const std::string_view base_origin = origin(base);
+  const std::string_view url_origin = origin(url);
+  return url_origin == base_origin && url.size() > url_origin.size();
+}
+
 absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredentials& creds,
                                                              const std::string& report_file_id,
                                                              int64_t max_bytes) {
   if (report_file_id.empty()) return absl::InvalidArgumentError("download_report: report file id is required");
-  Call call{.operation = "download_report",
+  // 1. A fresh short-lived URL (CERTN.md section 5).
+  Call call{.operation = "report_file",
             .method = "GET",
             .path = ExpandPath(config_.paths.report_file, report_file_id),
-            .max_response_bytes = std::max<int64_t>(0, max_bytes)};
+            .max_response_bytes = 64 * 1024};
   auto reply = Execute(creds, call);
   if (!reply.ok()) return reply.status();
-  if (reply->body.rfind("%PDF-", 0) != 0) {
+  auto file = ParseReportFile(reply->body);
+  if (!file.ok()) return Malformed(call.operation, file.status(), creds.api_key);
+  if (!MayDownloadFrom(creds, file->url)) {
+    return Error(absl::StatusCode::kDataLoss, "report_url_refused",
+                 "Certn's report URL is not https; it was not downloaded");
+  }
+  if (file->expires_at && *file->expires_at <= absl::Now()) {
+    return absl::UnavailableError("Certn's report URL had expired when it arrived; a fresh one will be asked for");
+  }
+  // 2. Download it at once: no Certn credentials, no redirects followed (a
+  // 3xx is a failure), capped. The URL is neither logged nor put in a message.
+  HttpCall http;
+  http.method = "GET";
+  http.url = file->url;
+  http.headers.emplace_back("Accept", "application/pdf");
+  http.connect_timeout = config_.connect_timeout;
+  http.total_timeout = config_.total_timeout;
+  http.max_response_bytes = std::max<int64_t>(0, max_bytes);
+  Call logged{.operation = "download_report", .method = "GET", .path = "[presigned report URL]"};
+  const absl::Time start = absl::Now();
+  auto pdf = transport_->Send(http);
+  LogCall(logged, 1, pdf.ok() ? absl::StrCat(pdf->status) : ErrorCode(pdf.status()), absl::Now() - start);
+  if (!pdf.ok()) {
+    if (pdf.status().code() == absl::StatusCode::kResourceExhausted) {
+      return absl::ResourceExhaustedError(absl::StrCat("Certn's report is larger than ", max_bytes, " bytes"));
+    }
+    // Any other failure: the caller retries, with a fresh URL.
+    return absl::UnavailableError("the report download failed; a fresh URL will be asked for");
+  }
+  if (pdf->status >= 300 && pdf->status < 400) {
+    return absl::UnavailableError(absl::StrCat("the report URL answered a redirect (", pdf->status, "), which is refused"));
+  }
+  if (!IsSuccess(pdf->status)) {
+    // 403/404 of an expired presigned URL: retried with a fresh one.
+    return absl::UnavailableError(absl::StrCat("the report URL answered HTTP ", pdf->status));
+  }
+  if (pdf->body.rfind("%PDF-", 0) != 0) {
     return absl::DataLossError("Certn's report file is not a PDF");
   }
-  return std::move(reply->body);
+  return std::move(pdf->body);
 }
 
 }  // namespace stagecheck::certn

@@ -1,4 +1,4 @@
-// CertnGateway over HTTP (CERTN.md section 4): rate limited per API key,
+// CertnGateway over HTTP (CERTN.md sections 4 and 5): rate limited per API key,
 // timed out, retried with jittered backoff for transient faults only, and
 // every failure an absl::Status whose message never contains the key.
 #pragma once
@@ -27,7 +27,7 @@ class CertnHttpGateway final : public CertnGateway {
   absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;
   absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds, const CertnOrder& order) override;
   absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds, const std::string& case_id) override;
-  absl::StatusOr<CertnCase> CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
   absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) override;
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                              const std::string& report_file_id,
@@ -53,6 +53,9 @@ class CertnHttpGateway final : public CertnGateway {
   absl::StatusOr<CertnCase> ParseCaseReply(const CertnCredentials& creds, const Call& call,
                                            const HttpReply& reply) const;
   absl::Duration Backoff(int attempt);
+  // A presigned report URL may be fetched: https, or (tests) under the
+  // region's own http base URL.
+  bool MayDownloadFrom(const CertnCredentials& creds, std::string_view url) const;
   void LogCall(const Call& call, int attempt, std::string_view outcome, absl::Duration took) const;
 
   CertnClientConfig config_;

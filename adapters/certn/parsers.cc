@@ -13,6 +13,23 @@
 #include "rapidjson/writer.h"
 
 namespace stagecheck::certn {
+
+// What a flow cannot work without (CERTN.md section 5, "tolerant reader";
+// the same table is in fixtures/README.md). Every other field is optional:
+// absent, null or unreadable, it takes the default written beside it in
+// ParseGroup / ParsePackage / ParseCheck / FillCase below.
+const std::vector<RequiredFields>& RequiredFieldTable() {
+  static const auto* const kTable = new std::vector<RequiredFields>{
+      {"case", {"id", "overall_status"}},
+      {"package", {"id", "name"}},
+      {"page", {"results"}},
+      {"group", {}},
+      {"report_file", {"url"}},
+      {"check", {}},
+  };
+  return *kTable;
+}
+
 namespace {
 
 using rapidjson::Value;
@@ -70,38 +87,43 @@ class ObjectReader {
     if ((*v)->IsInt64()) return absl::StrCat((*v)->GetInt64());
     return FieldError(Path(name), "is not a string or integer id");
   }
-  absl::StatusOr<std::optional<std::string>> NullableString(std::string_view name) const {
-    const Value* v = Optional(name);
-    if (v == nullptr) return std::optional<std::string>();
-    if (!v->IsString()) return FieldError(Path(name), "is not a string or null");
-    return std::optional<std::string>(std::string(v->GetString(), v->GetStringLength()));
-  }
-  absl::StatusOr<int64_t> Int(std::string_view name) const {
-    auto v = Required(name);
-    if (!v.ok()) return v.status();
-    if (!(*v)->IsInt64()) return FieldError(Path(name), "is not an integer");
-    return (*v)->GetInt64();
-  }
-  absl::StatusOr<absl::Time> Time(std::string_view name) const {
-    auto s = String(name);
-    if (!s.ok()) return s.status();
-    auto t = ParseTimestamp(*s);
-    if (!t.ok()) return FieldError(Path(name), "is not an ISO 8601 timestamp");
-    return *t;
-  }
-  absl::StatusOr<std::optional<absl::Time>> NullableTime(std::string_view name) const {
-    auto s = NullableString(name);
-    if (!s.ok()) return s.status();
-    if (!s->has_value()) return std::optional<absl::Time>();
-    auto t = ParseTimestamp(**s);
-    if (!t.ok()) return FieldError(Path(name), "is not an ISO 8601 timestamp");
-    return std::optional<absl::Time>(*t);
-  }
   absl::StatusOr<const Value*> Array(std::string_view name) const {
     auto v = Required(name);
     if (!v.ok()) return v.status();
     if (!(*v)->IsArray()) return FieldError(Path(name), "is not an array");
     return *v;
+  }
+
+  // The tolerant readers of optional fields (RequiredFieldTable above):
+  // absent, null or of a type we cannot read, the field takes its default.
+  std::optional<std::string> OptString(std::string_view name) const {
+    const Value* v = Optional(name);
+    if (v == nullptr || !v->IsString()) return std::nullopt;
+    return std::string(v->GetString(), v->GetStringLength());
+  }
+  std::optional<std::string> OptId(std::string_view name) const {
+    const Value* v = Optional(name);
+    if (v == nullptr) return std::nullopt;
+    if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
+    if (v->IsInt64()) return absl::StrCat(v->GetInt64());
+    return std::nullopt;
+  }
+  std::optional<int64_t> OptInt(std::string_view name) const {
+    const Value* v = Optional(name);
+    if (v == nullptr || !v->IsInt64()) return std::nullopt;
+    return v->GetInt64();
+  }
+  std::optional<absl::Time> OptTime(std::string_view name) const {
+    std::optional<std::string> s = OptString(name);
+    if (!s) return std::nullopt;
+    auto t = ParseTimestamp(*s);
+    if (!t.ok()) return std::nullopt;
+    return *t;
+  }
+  // The elements of an optional array; none when absent or not an array.
+  const Value* OptArray(std::string_view name) const {
+    const Value* v = Optional(name);
+    return v != nullptr && v->IsArray() ? v : nullptr;
   }
 
   std::string Path(std::string_view name) const { return Join(path_, name); }
@@ -140,17 +162,22 @@ absl::StatusOr<std::optional<int64_t>> NextPage(const ObjectReader& reader) {
   return FieldError(reader.Path("next_page"), "is not a page number, page URL or null");
 }
 
-absl::StatusOr<Pagination> ParsePagination(const ObjectReader& root) {
-  const Value* value = nullptr;
-  SC_ASSIGN(value, root.Required("pagination"));
+// Pagination is optional: without it (or its counts) a list is one page.
+absl::StatusOr<Pagination> ParsePagination(const ObjectReader& root, size_t results) {
+  Pagination p;
+  p.result_count = static_cast<int64_t>(results);
+  p.page_count = 1;
+  p.page_size = static_cast<int64_t>(results);
+  const Value* value = root.Optional("pagination");
+  if (value == nullptr || !value->IsObject()) return p;
   auto checked = ObjectReader::Of(*value, "pagination");
   if (!checked.ok()) return checked.status();
   const ObjectReader& reader = *checked;
-  Pagination p;
-  SC_ASSIGN(p.result_count, reader.Int("result_count"));
-  SC_ASSIGN(p.page_count, reader.Int("page_count"));
-  SC_ASSIGN(p.page_size, reader.Int("page_size"));
-  SC_ASSIGN(p.current_page, reader.Int("current_page"));
+  p.result_count = reader.OptInt("result_count").value_or(p.result_count);
+  p.page_count = reader.OptInt("page_count").value_or(p.page_count);
+  p.page_size = reader.OptInt("page_size").value_or(p.page_size);
+  p.current_page = reader.OptInt("current_page").value_or(p.current_page);
+  // Not tolerant: ignoring an unreadable next_page would silently drop pages.
   SC_ASSIGN(p.next_page, NextPage(reader));
   return p;
 }
@@ -162,9 +189,9 @@ absl::StatusOr<Page<T>> ParsePage(std::string_view json, ParseItem parse_item) {
   auto root = ObjectReader::Of(*doc, "");
   if (!root.ok()) return root.status();
   Page<T> page;
-  SC_ASSIGN(page.pagination, ParsePagination(*root));
   const Value* results = nullptr;
   SC_ASSIGN(results, root->Array("results"));
+  SC_ASSIGN(page.pagination, ParsePagination(*root, results->Size()));
   for (rapidjson::SizeType i = 0; i < results->Size(); ++i) {
     auto item = ObjectReader::Of((*results)[i], absl::StrCat("results[", i, "]"));
     if (!item.ok()) return item.status();
@@ -177,9 +204,9 @@ absl::StatusOr<Page<T>> ParsePage(std::string_view json, ParseItem parse_item) {
 
 absl::StatusOr<CertnGroup> ParseGroup(const ObjectReader& r) {
   CertnGroup g;
-  SC_ASSIGN(g.id, r.Id("id"));
-  SC_ASSIGN(g.name, r.String("name"));
-  SC_ASSIGN(g.team_id, r.Id("team_id"));
+  g.id = r.OptId("id").value_or("");
+  g.name = r.OptString("name").value_or("");
+  g.team_id = r.OptId("team_id");
   return g;
 }
 
@@ -187,55 +214,60 @@ absl::StatusOr<CertnPackage> ParsePackage(const ObjectReader& r) {
   CertnPackage p;
   SC_ASSIGN(p.id, r.Id("id"));
   SC_ASSIGN(p.name, r.String("name"));
-  const Value* types = nullptr;
-  SC_ASSIGN(types, r.Array("check_types"));
-  for (rapidjson::SizeType i = 0; i < types->Size(); ++i) {
-    const Value& t = (*types)[i];
-    if (!t.IsString()) return FieldError(absl::StrCat(r.Path("check_types"), "[", i, "]"), "is not a string");
-    p.check_types.emplace_back(t.GetString(), t.GetStringLength());
+  if (const Value* types = r.OptArray("check_types"); types != nullptr) {
+    for (const Value& t : types->GetArray()) {
+      if (t.IsString()) p.check_types.emplace_back(t.GetString(), t.GetStringLength());
+    }
   }
   return p;
 }
 
-absl::StatusOr<CertnCheckResult> ParseCheck(const ObjectReader& r) {
+CertnCheckResult ParseCheck(const ObjectReader& r) {
   CertnCheckResult c;
-  SC_ASSIGN(c.id, r.Id("id"));
-  SC_ASSIGN(c.check_type, r.String("check_type"));
-  SC_ASSIGN(c.status, r.String("status"));
-  SC_ASSIGN(c.result, r.NullableString("result"));
-  SC_ASSIGN(c.completed, r.NullableTime("completed"));
+  c.id = r.OptId("id").value_or("");
+  c.check_type = r.OptString("check_type").value_or("");
+  c.status = r.OptString("status").value_or("");
+  c.result = r.OptString("result");
+  c.completed = r.OptTime("completed");
   return c;
+}
+
+// The case's package: "package" (CERTN.md section 5) as an id or an object
+// with an id, else the older "package_id".
+std::string PackageOf(const ObjectReader& r) {
+  if (const Value* v = r.Optional("package"); v != nullptr && v->IsObject()) {
+    auto inner = ObjectReader::Of(*v, r.Path("package"));
+    if (inner.ok()) {
+      if (auto id = inner->OptId("id")) return *id;
+    }
+  }
+  if (auto id = r.OptId("package")) return *id;
+  return r.OptId("package_id").value_or("");
 }
 
 absl::Status FillCase(const ObjectReader& r, CertnCase& c) {
   SC_ASSIGN(c.id, r.Id("id"));
-  SC_ASSIGN(c.short_id, r.String("short_id"));
   SC_ASSIGN(c.overall_status, r.String("overall_status"));
-  SC_ASSIGN(c.email, r.String("email_address"));
-  SC_ASSIGN(c.package_id, r.Id("package_id"));
-  SC_ASSIGN(c.created, r.Time("created"));
-  SC_ASSIGN(c.modified, r.Time("modified"));
-  SC_ASSIGN(c.completed, r.NullableTime("completed"));
-  SC_ASSIGN(c.report_url, r.NullableString("report_url"));
-  const Value* report_file = r.Optional("report_file_id");
-  if (report_file != nullptr) {
-    std::string id;
-    SC_ASSIGN(id, r.Id("report_file_id"));
-    c.report_file_id = id;
+  c.short_id = r.OptString("short_id").value_or("");
+  c.email = r.OptString("email_address").value_or("");
+  c.package_id = PackageOf(r);
+  c.created = r.OptTime("created");
+  c.modified = r.OptTime("modified");
+  c.completed = r.OptTime("completed");
+  c.report_url = r.OptString("report_url");
+  c.report_file_id = r.OptId("report_file_id");
+  c.overall_score = ParseOverallScore(r.OptString("overall_score").value_or(""));
+  if (const Value* checks = r.OptArray("checks"); checks != nullptr) {
+    for (rapidjson::SizeType i = 0; i < checks->Size(); ++i) {
+      auto item = ObjectReader::Of((*checks)[i], absl::StrCat("checks[", i, "]"));
+      if (!item.ok()) continue;  // an unreadable check is left out, not fatal
+      c.checks.push_back(ParseCheck(*item));
+    }
   }
-  const Value* checks = nullptr;
-  SC_ASSIGN(checks, r.Array("checks"));
-  for (rapidjson::SizeType i = 0; i < checks->Size(); ++i) {
-    auto item = ObjectReader::Of((*checks)[i], absl::StrCat("checks[", i, "]"));
-    if (!item.ok()) return item.status();
-    CertnCheckResult check;
-    SC_ASSIGN(check, ParseCheck(*item));
-    c.checks.push_back(std::move(check));
-  }
-  NormalizedStatus normalized;
-  SC_ASSIGN(normalized, NormalizeCaseStatus(c.overall_status, c.checks));
+  NormalizedStatus normalized = NormalizeCaseStatus(c.overall_status, c.checks);
   c.status = normalized.status;
   c.error_reason = normalized.error_reason;
+  c.overall_status_known = normalized.known;
   return absl::OkStatus();
 }
 
@@ -271,6 +303,19 @@ absl::StatusOr<CertnCase> ParseCase(std::string_view json) {
   return c;
 }
 
+absl::StatusOr<ReportFile> ParseReportFile(std::string_view json) {
+  auto doc = ParseDocument(json);
+  if (!doc.ok()) return doc.status();
+  auto root = ObjectReader::Of(*doc, "");
+  if (!root.ok()) return root.status();
+  ReportFile file;
+  SC_ASSIGN(file.url, root->String("url"));
+  if (file.url.empty()) return FieldError("url", "is empty");
+  file.id = root->OptId("id").value_or("");
+  file.expires_at = root->OptTime("expires_at");
+  return file;
+}
+
 ErrorBody ParseErrorBody(std::string_view json) {
   ErrorBody out;
   auto doc = ParseDocument(json);
@@ -301,7 +346,7 @@ std::string SerializeOrderPackage(const CertnOrder& order) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
-  w.Key("package_id");
+  w.Key("package");
   w.String(order.package_id);
   w.Key("email_address");
   w.String(order.email);

@@ -1,7 +1,10 @@
-// JSON text from Certn -> validated core structs (RapidJSON; no HTTP here, so
-// the fuzz target and unit tests need no cpprestsdk). A missing or wrongly
-// typed field is an InvalidArgument naming the field ("checks[1].status");
-// unknown extra fields are ignored. The gateway reports these as DataLoss.
+// JSON text from Certn -> core structs (RapidJSON; no HTTP here, so the fuzz
+// target and unit tests need no cpprestsdk). A tolerant reader (CERTN.md
+// section 5, docs in fixtures/README.md): only the fields of
+// RequiredFieldTable() are required, and a missing or wrongly typed one is an
+// InvalidArgument naming it ("results[1].name"). Every other field is
+// optional: absent, null or unreadable, it takes its default. Unknown extra
+// fields are ignored. The gateway reports errors as DataLoss.
 #pragma once
 
 #include <optional>
@@ -31,10 +34,18 @@ struct Page {
 };
 
 struct CertnGroup {
-  std::string id;
-  std::string name;
-  std::string team_id;  // the Certn team (account) the key answers for
+  std::string id;    // optional: "" when absent
+  std::string name;  // optional: "" when absent
+  // The Certn team (account) the key answers for, when the answer names one.
+  std::optional<std::string> team_id;
 };
+
+// The fields a flow cannot work without, per object.
+struct RequiredFields {
+  std::string_view object;  // "case", "package", "page", "group", "check"
+  std::vector<std::string_view> fields;
+};
+const std::vector<RequiredFields>& RequiredFieldTable();
 
 // The body of an error answer: {"detail": ..., "code": ...} or field errors
 // {"<field>": ["<message>", ...]}. Best effort: never fails.
@@ -49,10 +60,18 @@ absl::StatusOr<Page<CertnPackage>> ParsePackagesPage(std::string_view json);
 // Also fills status / error_reason through the status table.
 absl::StatusOr<CertnCase> ParseCase(std::string_view json);
 ErrorBody ParseErrorBody(std::string_view json);
+
+// The answer of report-files/{id} (CERTN.md section 5). `url` is required.
+struct ReportFile {
+  std::string id;
+  std::string url;  // short-lived, presigned: never stored, logged or shown
+  std::optional<absl::Time> expires_at;
+};
+absl::StatusOr<ReportFile> ParseReportFile(std::string_view json);
 // ISO 8601 / RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed).
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
 
-// The order-package request body (CERTN.md section 4).
+// The order-package request body (CERTN.md section 5: the field is "package").
 std::string SerializeOrderPackage(const CertnOrder& order);
 
 }  // namespace stagecheck::certn

@@ -1,5 +1,7 @@
 // A client-side rolling-window limit per API key: at most `burst` calls in any
-// `window` (Certn: 120 requests per rolling minute). A token bucket refilling
+// `window` (Certn: 60 requests per rolling minute), and at most `per_day` in
+// one UTC day (7,220; CERTN.md section 5). In-process: each replica keeps its
+// own count. A token bucket refilling
 // evenly would allow up to twice that in a minute after a burst and earn 429s
 // from Certn's own rolling window, so the limiter keeps the times of the last
 // `burst` calls instead. Keys are held only as a 64-bit hash so the limiter
@@ -19,6 +21,12 @@
 
 namespace stagecheck::certn {
 
+// An account's own limits (a team's integration setting); 0 keeps the config's.
+struct AccountLimits {
+  int per_minute = 0;  // calls in any rolling window
+  int per_day = 0;     // calls in one UTC day
+};
+
 class RateLimiter {
  public:
   using NowFn = std::function<absl::Time()>;
@@ -29,7 +37,8 @@ class RateLimiter {
   // Takes one slot for `api_key`, waiting up to config.max_wait (and never
   // past `deadline`). ResourceExhausted when no slot frees in time; the wait
   // that would have been needed is in the message.
-  absl::Status Acquire(std::string_view api_key, absl::Time deadline = absl::InfiniteFuture());
+  absl::Status Acquire(std::string_view api_key, absl::Time deadline = absl::InfiniteFuture(),
+                       AccountLimits limits = {});
 
   // Holds every call of the key until `until` (a 429 told us the server is saturated).
   void PauseUntil(std::string_view api_key, absl::Time until);
@@ -38,9 +47,14 @@ class RateLimiter {
   struct Bucket {
     std::deque<absl::Time> granted;  // the last `burst` grants, oldest first
     absl::Time paused_until = absl::InfinitePast();
+    int64_t day = 0;        // the UTC day (days since the epoch) `day_count` counts
+    int day_count = 0;
   };
-  // Zero when a slot was taken now, else the time until the next one frees.
-  absl::Duration TryTake(uint64_t key, absl::Time now);
+  // Zero when the day's budget has room, else the time until 00:00 UTC.
+  static absl::Duration DailyWait(Bucket& b, absl::Time now, int per_day);
+  // Zero when a slot was taken now, else the time until the next one frees;
+  // `daily` says the day's budget is what is spent.
+  absl::Duration TryTake(uint64_t key, absl::Time now, const AccountLimits& limits, bool& daily);
 
   RateLimitConfig config_;
   NowFn now_;

@@ -16,7 +16,7 @@ struct Row {
 };
 
 // Certn's order of precedence (CERTN.md section 1).
-constexpr std::array<Row, 14> kTable = {{
+constexpr std::array<Row, 15> kTable = {{
     {"DRAFT", CheckStatus::kInvited, ""},
     {"CASE_ORDERED", CheckStatus::kInvited, ""},
     {"INVITE_UNDELIVERABLE", CheckStatus::kError, "invite_undeliverable"},
@@ -30,6 +30,7 @@ constexpr std::array<Row, 14> kTable = {{
     {"APPLICANT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
     {"CLIENT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
     {"CANCELLED", CheckStatus::kCancelled, ""},
+    {"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"},  // CERTN.md section 5
     {"COMPLETE", CheckStatus::kComplete, ""},
 }};
 
@@ -46,18 +47,31 @@ bool SomeButNotAllComplete(const std::vector<CertnCheckResult>& checks) {
 
 }  // namespace
 
-absl::StatusOr<NormalizedStatus> NormalizeCaseStatus(std::string_view overall_status,
-                                                     const std::vector<CertnCheckResult>& checks) {
+NormalizedStatus NormalizeCaseStatus(std::string_view overall_status,
+                                     const std::vector<CertnCheckResult>& checks) {
+  NormalizedStatus out{CheckStatus::kInProgress, "", false};
   for (const Row& row : kTable) {
     if (row.overall_status != overall_status) continue;
-    NormalizedStatus out{row.status, std::string(row.error_reason)};
-    if (out.status == CheckStatus::kInProgress && SomeButNotAllComplete(checks)) {
-      out.status = CheckStatus::kPartial;
-    }
-    return out;
+    out = NormalizedStatus{row.status, std::string(row.error_reason), true};
+    break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("field 'overall_status': unknown value '", ToAbsl(overall_status.substr(0, 64)), "'"));
+  if (out.status == CheckStatus::kInProgress && SomeButNotAllComplete(checks)) {
+    out.status = CheckStatus::kPartial;
+  }
+  return out;
+}
+
+const std::vector<std::string_view>& KnownOverallScores() {
+  static const auto* const kScores =
+      new std::vector<std::string_view>{"CLEAR", "REVIEW", "REJECT", "NOT_APPLICABLE", "RESTRICTED"};
+  return *kScores;
+}
+
+std::optional<std::string> ParseOverallScore(std::string_view score) {
+  for (std::string_view known : KnownOverallScores()) {
+    if (known == score) return std::string(score);
+  }
+  return std::nullopt;
 }
 
 const std::vector<std::string_view>& KnownOverallStatuses() {

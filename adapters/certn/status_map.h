@@ -2,6 +2,7 @@
 // normalized CheckStatus (CERTN.md, "Mapping to our normalized status").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,14 +15,21 @@ namespace stagecheck::certn {
 
 struct NormalizedStatus {
   CheckStatus status = CheckStatus::kInvited;
-  std::string error_reason;  // "invite_undeliverable" / "applicant_expired" when status is error
+  // "invite_undeliverable" / "applicant_expired" (error), "applicant_declined" (cancelled).
+  std::string error_reason;
+  bool known = true;  // false: not in the table, mapped to in_progress
 };
 
-// InvalidArgument naming `overall_status` for a value outside the table.
-// In-progress statuses become partial when some checks are COMPLETE and
-// others are not (superseded and cancelled checks do not count).
-absl::StatusOr<NormalizedStatus> NormalizeCaseStatus(std::string_view overall_status,
-                                                     const std::vector<CertnCheckResult>& checks);
+// A value outside the table maps to in_progress with known = false (CERTN.md
+// section 5: an unknown status never fails a case fetch). In-progress
+// statuses become partial when some checks are COMPLETE and others are not
+// (superseded and cancelled checks do not count).
+NormalizedStatus NormalizeCaseStatus(std::string_view overall_status,
+                                     const std::vector<CertnCheckResult>& checks);
+
+// overall_score (CERTN.md section 5): one of KnownOverallScores(), else absent.
+std::optional<std::string> ParseOverallScore(std::string_view score);
+const std::vector<std::string_view>& KnownOverallScores();
 
 // Every overall_status the table knows, in Certn's order of precedence.
 const std::vector<std::string_view>& KnownOverallStatuses();

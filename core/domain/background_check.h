@@ -46,10 +46,13 @@ struct BackgroundCheck {
   SendTrigger trigger = SendTrigger::kManual;
   UserId requested_by;
   CheckStatus status = CheckStatus::kQueued;
-  std::string error_reason;
+  std::string error_reason;  // when status is error or cancelled (applicant_declined)
   std::optional<std::string> certn_case_id;
   std::optional<std::string> certn_short_id;
   std::string certn_overall_status;
+  // Certn's overall_score (CLEAR, REVIEW, REJECT, NOT_APPLICABLE, RESTRICTED);
+  // absent until Certn scores the case.
+  std::optional<std::string> certn_overall_score;
   std::optional<std::string> results_url;
   std::optional<std::string> report_file_id;  // Certn's id of the generated PDF
   std::optional<FileId> report_saved_as;      // our candidate file, once downloaded

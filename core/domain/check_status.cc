@@ -69,8 +69,13 @@ TransitionOutcome Decide(CheckStatus from, CheckStatus to) {
   return TransitionOutcome::kApplied;
 }
 
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason) {
+StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason, std::string_view overall_score) {
   StatusLabels labels = Row(status).labels;
+  if (status == CheckStatus::kComplete && overall_score != "CLEAR") {
+    labels.kula = overall_score == "REJECT"                                   ? "Not eligible"
+                  : overall_score == "REVIEW" || overall_score == "RESTRICTED" ? "Needs review"
+                                                                               : "Completed";
+  }
   if (status == CheckStatus::kError && error_reason == "no_email") {
     labels.lever_tag = "CERTN - Error (No Email)";
     labels.gem = "Error (No Email)";

@@ -45,8 +45,10 @@ struct StatusLabels {
   std::string_view lever_tag;
   std::string_view kula;
 };
-// `error_reason` picks the Lever tag for a missing email.
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {});
+// `error_reason` picks the Lever tag for a missing email. `overall_score`
+// (Certn's, empty until scored) decides Kula's label of a complete check: only
+// CLEAR is "Eligible", so a result to review never reads as a pass.
+StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {}, std::string_view overall_score = {});
 inline constexpr std::string_view kLeverTagPrefix = "CERTN - ";
 
 }  // namespace stagecheck

@@ -17,6 +17,11 @@ enum class ConnectionStatus { kUnverified, kConnected, kInvalidKey, kUnreachable
 std::string_view ConnectionStatusName(ConnectionStatus status);
 std::optional<ConnectionStatus> ParseConnectionStatus(std::string_view name);
 
+// Certn's per-account rate limit (CERTN.md section 5): the defaults of a
+// team's integration, which an admin may change.
+inline constexpr int kDefaultCertnRequestsPerMinute = 60;
+inline constexpr int kDefaultCertnRequestsPerDay = 7220;
+
 // A team's Certn connection. Secrets are held encrypted (Cipher port); the
 // clear values exist only in memory while a call needs them.
 struct CertnIntegration {
@@ -33,6 +38,8 @@ struct CertnIntegration {
   std::optional<absl::Time> verified_at;
   std::optional<absl::Time> last_delivery_at;
   absl::Time updated_at;
+  int requests_per_minute = kDefaultCertnRequestsPerMinute;
+  int requests_per_day = kDefaultCertnRequestsPerDay;
 };
 
 // "••••abcd": never more than the last four characters.

@@ -19,12 +19,17 @@ namespace stagecheck {
 struct CertnCredentials {
   std::string api_key;
   CertnRegion region = CertnRegion::kNorthAmerica;
+  // The account's rate limit (the integration's setting); 0: the adapter's default.
+  int requests_per_minute = 0;
+  int requests_per_day = 0;
 };
 
 struct CertnVerification {
   ConnectionStatus status = ConnectionStatus::kUnverified;
   std::string reason;         // human-readable, no secrets
-  std::string certn_team_id;  // the Certn account the key answers for (when connected)
+  // The Certn team the key answers for, when Certn names one (a group's
+  // team_id); absent otherwise, and deliveries are then matched by case.
+  std::optional<std::string> certn_team_id;
 };
 
 struct CertnPackage {
@@ -50,16 +55,23 @@ struct CertnCheckResult {
   std::optional<absl::Time> completed;
 };
 
+// Only `id` and `overall_status` are required of Certn (CERTN.md section 5);
+// every other field has the default shown when Certn leaves it out.
 struct CertnCase {
   std::string id;
-  std::string short_id;
+  std::string short_id;        // "" when absent (the report is then named by `id`)
   std::string overall_status;  // Certn's vocabulary, kept for display
   CheckStatus status = CheckStatus::kInvited;  // normalized by the adapter's one table
-  std::string error_reason;                    // when status is error
+  std::string error_reason;                    // when status is error or cancelled
+  // False when overall_status is not in the adapter's table: status is then
+  // in_progress, and the plugin logs and counts it.
+  bool overall_status_known = true;
+  // CLEAR, REVIEW, REJECT, NOT_APPLICABLE or RESTRICTED; absent until scored.
+  std::optional<std::string> overall_score;
   std::string email;
   std::string package_id;
-  absl::Time created;
-  absl::Time modified;
+  std::optional<absl::Time> created;
+  std::optional<absl::Time> modified;
   std::optional<absl::Time> completed;
   std::optional<std::string> report_url;
   std::optional<std::string> report_file_id;
@@ -79,10 +91,16 @@ class CertnGateway {
                                                  const CertnOrder& order) = 0;
   virtual absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds,
                                             const std::string& case_id) = 0;
-  virtual absl::StatusOr<CertnCase> CancelCase(const CertnCredentials& creds,
-                                               const std::string& case_id) = 0;
+  // Certn answers 204 without a body (CERTN.md section 5); the new state
+  // arrives by webhook or the next fetch. Safe to run twice.
+  virtual absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) = 0;
+  // Asks Certn to generate the case's PDF; CASE_REPORT_READY follows.
   virtual absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) = 0;
-  // The PDF bytes; ResourceExhausted past max_bytes.
+  // The PDF bytes of a generated report: reads report-files/{id} for a fresh
+  // short-lived URL and downloads it at once, without Certn credentials. The
+  // URL never leaves the adapter (not returned, logged or put in an error),
+  // so a failed or expired download is retried by calling this again.
+  // ResourceExhausted past max_bytes; DataLoss when it is not a PDF.
   virtual absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                                      const std::string& report_file_id,
                                                      int64_t max_bytes) = 0;

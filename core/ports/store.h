@@ -138,7 +138,8 @@ class UnitOfWork {
   // AlreadyExists when the key was stored meanwhile.
   virtual absl::Status PutIdempotency(const IdempotencyRecord& record) = 0;
 
-  // Webhook deliveries. AlreadyExists when (team, delivery_id) is known.
+  // Webhook deliveries, verified ones only: InvalidArgument for one without
+  // a team or with verdict unverified. AlreadyExists when (team, delivery_id) is known.
   virtual absl::Status InsertDelivery(const WebhookDelivery& delivery) = 0;
   virtual absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(
       std::optional<TeamId> team, int limit) = 0;

@@ -484,8 +484,18 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     check.certn_case_id = certn_case.id;
     check.ordered_at = now;
   }
-  check.certn_short_id = certn_case.short_id;
+  if (!certn_case.short_id.empty()) check.certn_short_id = certn_case.short_id;
   check.certn_overall_status = certn_case.overall_status;
+  // null until Certn scores the case; a score once given is not forgotten.
+  if (certn_case.overall_score) check.certn_overall_score = certn_case.overall_score;
+  if (!certn_case.overall_status_known) {
+    // CERTN.md section 5: mapped to in_progress, logged and counted, never a failure.
+    deps_.log.Log(LogLevel::kWarning, "certn.unknown_status",
+                  {{"team", check.team.value()},
+                   {"check", check.id.value()},
+                   {"overall_status", certn_case.overall_status.substr(0, 64)}});
+    deps_.metrics.Increment("stagecheck_certn_unknown_status_total", "");
+  }
   check.results_url = ResultsUrl(check, certn_case);
   if (certn_case.report_file_id) check.report_file_id = certn_case.report_file_id;
   check.results.clear();
@@ -512,9 +522,16 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     if (check.status == CheckStatus::kError) absl::StrAppend(&message, ", reason ", check.error_reason);
     if (auto s = Feed(uow, check, type, "certn", message + "."); !s.ok()) return s;
   }
+  // The report is requested, not automatic (CERTN.md section 5, in
+  // docs/architecture.md "Report"): generate-report once, on the transition
+  // to complete (the status machine applies it once per check); once a
+  // fetch shows the generated file, download it.
   if (check.status == CheckStatus::kComplete && !check.report_saved_as) {
-    std::string_view next = check.report_file_id ? kWorkDownloadReport : kWorkGenerateReport;
-    if (auto s = EnqueueWork(uow, check.team, next, check.id, now); !s.ok()) return s;
+    if (check.report_file_id) {
+      if (auto s = EnqueueWork(uow, check.team, kWorkDownloadReport, check.id, now); !s.ok()) return s;
+    } else if (outcome == TransitionOutcome::kApplied) {
+      if (auto s = EnqueueWork(uow, check.team, kWorkGenerateReport, check.id, now); !s.ok()) return s;
+    }
   }
   if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
   return outcome;
@@ -597,8 +614,19 @@ absl::Status Checks::RunGenerateReport(const WorkItem& item) {
   if (!loaded->check.certn_case_id || loaded->check.report_file_id) return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
-  // Certn answers later with CASE_REPORT_READY; the webhook fetches the case.
-  return gateway_.GenerateReport(*creds, *loaded->check.certn_case_id);
+  if (auto s = gateway_.GenerateReport(*creds, *loaded->check.certn_case_id); !s.ok()) return s;
+  // Certn answers later with CASE_REPORT_READY, whose webhook fetches the
+  // case. Should that delivery be lost, one later fetch finds the file.
+  // Its own dedupe key: a pending twin keeps its run_at, and this later
+  // fetch must not hold back the one the webhook asks for.
+  WorkItem fallback;
+  fallback.team = item.team;
+  fallback.id = WorkItemId(deps_.ids.NewId());
+  fallback.kind = std::string(kWorkFetchCase);
+  fallback.subject = loaded->check.id.value();
+  fallback.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":report:", fallback.subject);
+  fallback.run_at = deps_.clock.Now() + integrations_.config().report_ready_fallback;
+  return deps_.store.Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(fallback); });
 }
 
 absl::Status Checks::RunDownload(const WorkItem& item) {
@@ -609,6 +637,8 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
   if (check.report_saved_as || !check.report_file_id) return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
+  // Each attempt asks Certn for a fresh short-lived URL (inside the
+  // gateway), so a download that failed or expired is simply retried.
   absl::StatusOr<std::string> pdf = gateway_.DownloadReport(
       *creds, *check.report_file_id, integrations_.config().max_report_bytes);
   if (!pdf.ok()) return pdf.status();

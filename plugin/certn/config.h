@@ -21,6 +21,9 @@ struct PluginConfig {
   absl::Duration signature_tolerance = absl::Minutes(5);
   int64_t max_webhook_body_bytes = 256 * 1024;
   int64_t max_report_bytes = 20 * 1024 * 1024;
+  // After generate-report, one case fetch this much later finds the report
+  // file should the CASE_REPORT_READY delivery be lost.
+  absl::Duration report_ready_fallback = absl::Minutes(2);
   // Reconciliation: checks quiet for this long are pulled from Certn.
   absl::Duration reconcile_after = absl::Hours(6);
   int reconcile_batch = 50;

@@ -70,6 +70,8 @@ IntegrationView Integrations::ToView(const CertnIntegration& in) const {
   view.certn_team_id = in.certn_team_id;
   view.verified_at = in.verified_at;
   view.last_delivery_at = in.last_delivery_at;
+  view.requests_per_minute = in.requests_per_minute;
+  view.requests_per_day = in.requests_per_day;
   if (in.previous_secret_valid_until && *in.previous_secret_valid_until > deps_.clock.Now()) {
     view.previous_secret_valid_until = in.previous_secret_valid_until;
   }
@@ -82,7 +84,8 @@ absl::StatusOr<CertnCredentials> Integrations::Credentials(const CertnIntegratio
     return Error(absl::StatusCode::kInternal, "secret_unreadable",
                  "the stored Certn API key cannot be decrypted (was the encryption key changed?)");
   }
-  return CertnCredentials{*std::move(key), integration.region};
+  return CertnCredentials{*std::move(key), integration.region, integration.requests_per_minute,
+                          integration.requests_per_day};
 }
 
 absl::StatusOr<std::string> Integrations::Decrypt(const std::string& sealed) {
@@ -150,6 +153,8 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     integration.certn_team_id.reset();
   }
   if (request.region) integration.region = *request.region;
+  if (request.requests_per_minute) integration.requests_per_minute = *request.requests_per_minute;
+  if (request.requests_per_day) integration.requests_per_day = *request.requests_per_day;
   if (request.webhook_secret) {
     absl::StatusOr<std::string> encrypted = cipher_.Encrypt(*request.webhook_secret);
     if (!encrypted.ok()) return encrypted.status();
@@ -186,8 +191,10 @@ absl::StatusOr<CertnVerification> Integrations::TryCredentials(const CertnIntegr
       return Error(absl::StatusCode::kFailedPrecondition, "wrong_region",
                    "Certn did not accept the new API key in that region; the current key stays in use.");
     default:
+      // Keys are region-scoped and Certn answers both with a plain 401.
       return Error(absl::StatusCode::kFailedPrecondition, "invalid_key",
-                   "Certn did not accept the new API key; the current key stays in use.");
+                   "Certn did not accept the new API key (an invalid key, or a key of another region); the "
+                   "current key stays in use.");
   }
 }
 

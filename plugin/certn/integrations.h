@@ -21,6 +21,9 @@ struct ConnectRequest {
   std::optional<std::string> api_key;         // required on first connect
   std::optional<CertnRegion> region;          // required on first connect
   std::optional<std::string> webhook_secret;  // required on first connect
+  // Certn's per-account rate limit (defaults 60 and 7,220; CERTN.md section 5).
+  std::optional<int> requests_per_minute = {};
+  std::optional<int> requests_per_day = {};
 };
 
 // What an admin sees: never a clear secret.
@@ -34,6 +37,8 @@ struct IntegrationView {
   std::optional<absl::Time> verified_at;
   std::optional<absl::Time> last_delivery_at;
   std::optional<absl::Time> previous_secret_valid_until;
+  int requests_per_minute = kDefaultCertnRequestsPerMinute;
+  int requests_per_day = kDefaultCertnRequestsPerDay;
 };
 
 class Integrations {

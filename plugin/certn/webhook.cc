@@ -57,13 +57,41 @@ void WebhookReceiver::Count(std::string_view verdict) {
                                    absl::StrCat("verdict=\"", ToAbsl(verdict), "\""));
 }
 
+void WebhookReceiver::Refuse(const WebhookRequest& request, absl::Time now, int status, std::string code,
+                             std::string detail, const std::function<void(WebhookAnswer)>& done) {
+  const Deps& deps = checks_.deps();
+  Count(code);
+  // Metadata only, in memory and bounded: the body never reaches the disk
+  // (docs/architecture.md, "Webhook").
+  refused_.Record(RefusedDelivery{now, static_cast<int64_t>(request.body.size()),
+                                  HexEncode(deps.crypto.Sha256(request.body)), request.remote_address,
+                                  StoredHeaders(request, /*max_value=*/128), code, status});
+  if (int64_t suppressed = 0; ClaimRefusalLog(code, now, suppressed)) {
+    const std::string suppressed_text = absl::StrCat(suppressed);
+    deps.log.Log(LogLevel::kWarning, "webhook.refused",
+                 {{"code", code}, {"detail", detail}, {"suppressed_since_last", suppressed_text}});
+  }
+  done(Answer(status, std::move(code), std::move(detail)));
+}
+
+bool WebhookReceiver::ClaimRefusalLog(const std::string& code, absl::Time now, int64_t& suppressed) {
+  std::lock_guard<std::mutex> lock(refusal_log_mu_);
+  RefusalLogState& state = refusal_log_[code];
+  if (now - state.last_logged < absl::Seconds(1)) {
+    ++state.suppressed;
+    return false;
+  }
+  suppressed = state.suppressed;
+  state = RefusalLogState{now, 0};
+  return true;
+}
+
 void WebhookReceiver::Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
   const PluginConfig& config = checks_.integrations().config();
+  absl::Time now = deps.clock.Now();
   auto refuse = [&](int status, std::string code, std::string detail) {
-    Count(code);
-    deps.log.Log(LogLevel::kWarning, "webhook.refused", {{"code", code}, {"detail", detail}});
-    done(Answer(status, std::move(code), std::move(detail)));
+    Refuse(request, now, status, std::move(code), std::move(detail), done);
   };
   if (static_cast<int64_t>(request.body.size()) > config.max_webhook_body_bytes) {
     return refuse(413, "payload_too_large", "webhook body is larger than 256 KiB");
@@ -80,7 +108,6 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       return refuse(400, "invalid_json", std::string(event.status().message()));
     }
   }
-  absl::Time now = deps.clock.Now();
 
   // 1. Find the team: from Certn-Team-ID, else from the case the event names;
   // and its integration, in the same read transaction (one round trip to the
@@ -121,30 +148,10 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
     if (request.certn_team_id) return refuse(401, "unknown_team", "no team is connected to this Certn team");
     if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
     // X-Signature only and a case we have not recorded yet: it may be racing
-    // our own order's commit. Keep it (unverified, never applied) and let
-    // Certn retry; by then the case is known.
-    WebhookDelivery unverified;
-    unverified.delivery_id = event.ok() ? event->id : HexEncode(deps.crypto.Sha256(request.body));
-    unverified.received_at = now;
-    unverified.scheme = "x-signature";
-    unverified.headers = StoredHeaders(request);
-    if (event.ok()) {
-      unverified.event_type = event->event_type;
-      unverified.object_type = event->object_type;
-      unverified.object_id = event->object_id;
-    }
-    unverified.body = request.body;
-    unverified.verdict = DeliveryVerdict::kUnverified;
-    committer_.Submit(
-        [unverified](UnitOfWork& uow) {
-          absl::Status s = uow.InsertDelivery(unverified);
-          return s.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : s;
-        },
-        [this, done](absl::Status) {
-          Count("unverified");
-          done(Answer(503, "case_not_known_yet", "the case is not known yet; retry later"));
-        });
-    return;
+    // our own order's commit, so Certn is asked to retry (it retries 5xx with
+    // growing delays, by which time the case is known). Nothing of it is
+    // stored: it cannot be authenticated (docs/architecture.md, "Webhook").
+    return refuse(503, "case_not_known_yet", "the case is not known yet; retry later");
   }
 
   // 2. Verify with that team's secret(s).
@@ -189,10 +196,10 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   Commit(std::move(delivery), std::move(check), touch, std::move(done));
 }
 
-std::string StoredHeaders(const WebhookRequest& request) {
+std::string StoredHeaders(const WebhookRequest& request, size_t max_value) {
   std::string out;
   auto add = [&](std::string_view name, const std::optional<std::string>& value) {
-    if (value) absl::StrAppend(&out, ToAbsl(name), ": ", *value, "\n");
+    if (value) absl::StrAppend(&out, ToAbsl(name), ": ", value->substr(0, max_value), "\n");
   };
   add("Certn-Team-ID", request.certn_team_id);
   add("Certn-Signature", request.certn_signature);

@@ -11,6 +11,7 @@
 
 #include "core/services/group_commit.h"
 #include "plugin/certn/checks.h"
+#include "plugin/certn/refused_deliveries.h"
 #include "plugin/certn/signature.h"
 
 namespace stagecheck::certn_plugin {
@@ -20,9 +21,11 @@ struct WebhookRequest {
   std::optional<std::string> certn_team_id;    // Certn-Team-ID
   std::optional<std::string> certn_signature;  // Certn-Signature
   std::optional<std::string> x_signature;      // X-Signature
+  std::string remote_address;                  // for the refused-delivery log only
 };
-// The headers of `request` that are stored with the delivery.
-std::string StoredHeaders(const WebhookRequest& request);
+// The headers of `request` that are stored with the delivery ("Name: value"
+// lines), each value cut to `max_value` characters.
+std::string StoredHeaders(const WebhookRequest& request, size_t max_value = std::string::npos);
 
 struct WebhookAnswer {
   int http_status = 200;
@@ -45,8 +48,13 @@ class WebhookReceiver {
   WebhookReceiver(Checks& checks, GroupCommitter& committer)
       : checks_(checks), committer_(committer) {}
 
-  // `done` is called exactly once, possibly on another thread.
+  // `done` is called exactly once, possibly on another thread. A delivery
+  // that cannot be authenticated is answered (401, or 503 while its case may
+  // be racing our own order) and counted; only its metadata is kept, in
+  // refused() — never its body, never on disk.
   void Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done);
+
+  const RefusedDeliveries& refused() const { return refused_; }
 
  private:
   struct Verified {
@@ -57,6 +65,12 @@ class WebhookReceiver {
   void Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
               bool touch_integration, std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
+  void Refuse(const WebhookRequest& request, absl::Time now, int status, std::string code,
+              std::string detail, const std::function<void(WebhookAnswer)>& done);
+  // At most one log line per refusal code a second, so that a flood of
+  // refused deliveries cannot fill the log's disk either; `suppressed` is
+  // how many were not logged since the last line.
+  bool ClaimRefusalLog(const std::string& code, absl::Time now, int64_t& suppressed);
   // Whether this delivery should refresh the team's last_delivery_at: the
   // stored time is over a minute old and no delivery of this process has
   // claimed the refresh within the minute. Without the second rule every
@@ -68,6 +82,15 @@ class WebhookReceiver {
   GroupCommitter& committer_;
   std::mutex touch_mu_;
   std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
+
+  static constexpr size_t kRefusedCapacity = 1000;
+  RefusedDeliveries refused_{kRefusedCapacity};
+  struct RefusalLogState {
+    absl::Time last_logged = absl::InfinitePast();
+    int64_t suppressed = 0;
+  };
+  std::mutex refusal_log_mu_;
+  std::map<std::string, RefusalLogState> refusal_log_;  // guarded by refusal_log_mu_
 };
 
 }  // namespace stagecheck::certn_plugin

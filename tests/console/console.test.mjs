@@ -13,7 +13,8 @@ async function waitAttachedText(locator, text) {
   await locator.filter({ hasText: text }).first().waitFor({ state: 'attached' });
 }
 
-// The visible badge colour: green only for a CLEAR result.
+// The visible badge colour: green (--ok in app.css) only for a CLEAR result.
+const GREEN = 'rgb(29, 107, 58)';
 async function badgeColour(badge) {
   return badge.evaluate((el) => getComputedStyle(el).color);
 }
@@ -34,7 +35,7 @@ async function admin(env) {
   await page.getByLabel('Region', { exact: true }).selectOption('north_america');
   await page.getByLabel('Webhook secret', { exact: true }).fill('demo-webhook-secret');
   await page.getByRole('button', { name: 'Connect' }).click();
-  await waitText(page.locator('#certn-status'), 'Not connected: Certn did not accept this API key.');
+  await waitText(page.locator('#certn-status'), 'Not connected: Certn did not accept this API key: check the key and the region');
 
   // The right key connects; Verify says so again.
   await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-key');
@@ -54,7 +55,7 @@ async function admin(env) {
   page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);
   await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-kez');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await waitText(page.getByRole('alert'), 'Certn did not accept this API key. The key that was working stays in use.');
+  await waitText(page.getByRole('alert'), 'Certn did not accept this API key: check the key and the region your Certn account is in. The connection that was working stays in use.');
   await waitText(page.locator('#certn-status'), 'Connected');
   const kept = await env.api('admin', 'GET', '/integrations/certn');
   assert(kept.status === 'connected' && kept.api_key === '••••-key', `after a rejected key: ${JSON.stringify(kept)}`);
@@ -248,7 +249,9 @@ async function recruiter(env) {
   checkNoConsoleErrors(stale);
   await stale.context().close();
   await env.control('POST', `/_control/cases/${certnCase.id}/advance`, { status: 'COMPLETE' });
-  await waitText(check.locator('.badge'), 'Complete');
+  // A clear result is the only green one.
+  await waitText(check.locator('.badge'), 'Complete · Clear');
+  assert(await badgeColour(check.locator('.badge')) === GREEN, `a clear check is green: ${await badgeColour(check.locator('.badge'))}`);
   await waitText(page.locator('#report table'), 'Criminal Record');
   const resultsLink = check.getByRole('link', { name: 'Open results' });
   await resultsLink.waitFor();
@@ -271,8 +274,10 @@ async function recruiter(env) {
   const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
   const downloaded = readFileSync(await file.path());
   const finished = (await env.control('GET', '/_control/cases')).cases.find((c) => c.id === certnCase.id);
-  const fromCertn = Buffer.from(await (await fetch(`${env.certnUrl}/api/public/cases/report-files/${finished.report_file_id}/`,
-    { headers: { Authorization: 'Api-Key demo-certn-api-key' } })).arrayBuffer());
+  // Certn hands out a short-lived URL for the file; the bytes come from there.
+  const reportFile = await (await fetch(`${env.certnUrl}/api/public/cases/report-files/${finished.report_file_id}/`,
+    { headers: { Authorization: 'Api-Key demo-certn-api-key' } })).json();
+  const fromCertn = Buffer.from(await (await fetch(reportFile.url)).arrayBuffer());
   assert(fromCertn.length > 100 && fromCertn.subarray(0, 5).toString() === '%PDF-', 'the fake served a PDF');
   assert(Buffer.compare(downloaded, fromCertn) === 0, `the downloaded PDF (${downloaded.length} bytes) differs from Certn's (${fromCertn.length})`);
   assert(file.suggestedFilename() === `Certn_Report_${certnCase.short_id}.pdf`, `file name ${file.suggestedFilename()}`);
@@ -325,6 +330,30 @@ async function recruiter(env) {
   const ordersAfter = (await env.control('GET', '/_control/cases')).cases.filter((c) => c.email_address === 'ada@example.com').length;
   assert(ordersAfter === ordersBefore + 1, `ad-hoc sends ordered ${ordersAfter - ordersBefore} cases`);
   await waitText(page.locator('#adhoc-checks .package-name'), 'Basic criminal record');
+  // A result that needs review says so, in amber, with Kula's view agreeing.
+  const review = await env.api('recruiter', 'POST', '/candidates',
+    { first_name: 'Rita', last_name: 'Review', email: 'rita+review@example.com' });
+  const reviewCheck = await env.api('recruiter', 'POST', `/candidates/${review.id}/background-checks`, { package_id: 'pkg-basic' });
+  // Until Certn has the order: a poll of the API with a deadline.
+  for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
+    if ((await env.api('recruiter', 'GET', `/background-checks/${reviewCheck.id}`)).certn_case_id) break;
+  }
+  const reviewCase = (await env.api('recruiter', 'GET', `/background-checks/${reviewCheck.id}`)).certn_case_id;
+  assert(reviewCase, 'Certn got the order');
+  await env.control('POST', `/_control/cases/${reviewCase}/advance`, { status: 'COMPLETE' });
+  const reviewPage = await env.newPage();
+  await env.signIn(reviewPage, 'recruiter');
+  await reviewPage.goto(`${env.baseUrl}/checks/${reviewCheck.id}`);
+  const reviewBadge = reviewPage.locator('#check-summary .badge');
+  await waitText(reviewBadge, 'Complete · Needs review');
+  const amber = await badgeColour(reviewBadge);
+  assert(amber !== GREEN && amber === 'rgb(138, 75, 0)', `a check to review is amber, not green: ${amber}`);
+  await waitAttachedText(reviewPage.locator('#check-summary .labels'), 'Kula: Needs review');
+  await waitText(reviewPage.locator('#report'), 'Needs review');
+  env.publishDocsImage(await env.screenshot(reviewPage, 'recruiter-needs-review'), 'needs-review');
+  checkNoConsoleErrors(reviewPage);
+  await reviewPage.context().close();
+
   // The status tag follows the new check on this page, and the form still saves.
   await waitText(page.locator('#system-tags'), 'CERTN - Pending');
   await page.getByRole('button', { name: 'Save candidate' }).click();
@@ -420,7 +449,7 @@ async function errorsAndRoles(env) {
   await waitText(page.getByRole('alert'), 'A background check was sent automatically.');
   await waitText(screening.locator('.check').first().locator('.badge'), 'Pending');
   const cases = (await env.control('GET', '/_control/cases')).cases;
-  assert(cases.some((c) => c.email_address === 'grace@example.com' && c.package_id === 'pkg-basic'), 'Certn got the auto-sent order');
+  assert(cases.some((c) => c.email_address === 'grace@example.com' && c.package === 'pkg-basic'), 'Certn got the auto-sent order');
   await env.screenshot(page, 'recruiter-auto-send');
 
   // Certn's error reasons, each as a sentence with the next step.

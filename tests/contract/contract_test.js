@@ -420,7 +420,9 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     if (errors.length) throw errors[0];
   });
 
-  fake = await startWithPort('fake-certn', args['fake-certn'], ['--listen', '127.0.0.1:0', '--demo'], env, path.join(work, 'fake-certn.log'));
+  // --legacy-team-id: the webhook section exercises the Certn-Team-ID path, so
+  // the demo account's groups must name its Certn team (fixtures/README.md).
+  fake = await startWithPort('fake-certn', args['fake-certn'], ['--listen', '127.0.0.1:0', '--demo', '--legacy-team-id'], env, path.join(work, 'fake-certn.log'));
   const FAKE = `http://127.0.0.1:${fake.port}`;
   const admin = await runCli(args.stagecheck, ['team', 'create', 'Contract team', '--db', db], env);
   const recruiter = await runCli(args.stagecheck, ['token', 'create', '--db', db, '--team', admin.team_id, '--role', 'recruiter'], env);

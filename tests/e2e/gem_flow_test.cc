@@ -73,11 +73,31 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
                                 {{"Authorization", "Api-Key " + certn_.api_key}});
   ASSERT_TRUE(certn_case.ok());
   HttpResponse parsed{200, {}, *certn_case};
-  auto original = fake_->Call("GET", "/api/public/cases/report-files/" + parsed.String("/report_file_id").value_or("") + "/",
-                              "", {{"Authorization", "Api-Key " + certn_.api_key}});
+  // Certn's report-files answers a short-lived presigned URL (CERTN.md
+  // section 5); the bytes behind it are the original.
+  auto file = fake_->Call("GET", "/api/public/cases/report-files/" + parsed.String("/report_file_id").value_or("") + "/",
+                          "", {{"Authorization", "Api-Key " + certn_.api_key}});
+  ASSERT_TRUE(file.ok()) << file.status();
+  HttpResponse presigned{200, {}, *file};
+  const std::string url = presigned.String("/url").value_or("");
+  const std::string prefix = "http://127.0.0.1:" + std::to_string(fake_->port());
+  ASSERT_EQ(url.rfind(prefix, 0), 0u) << url;
+  auto original = fake_->Call("GET", url.substr(prefix.size()));
   ASSERT_TRUE(original.ok()) << original.status();
   EXPECT_EQ(pdf.body, *original);
   EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
+  // Stagecheck asked for the report once, downloaded it without its key,
+  // and never shows or logs the presigned URL.
+  EXPECT_EQ(fake_->Requests("generate_report")->size(), 1u);
+  // Stagecheck's download(s) — two racing fetches may each start one; one
+  // file is kept — and this test's: all answered 200, so none carried the key.
+  auto downloads = fake_->Requests("report_download");
+  ASSERT_TRUE(downloads.ok());
+  ASSERT_GE(downloads->size(), 2u);
+  for (const auto& d : *downloads) EXPECT_EQ(d.status, 200);
+  EXPECT_FALSE(svc_->LogContains("/_files/reports/"));
+  EXPECT_FALSE(absl::StrContains(saved.body, "/_files/reports/"));
+  EXPECT_EQ(complete.String("/overall_score"), "CLEAR");
 
   // The inline report.
   HttpResponse report = svc_->Get("/api/v1/background-checks/" + check + "/report", team_.recruiter_token);

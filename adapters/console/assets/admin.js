@@ -170,7 +170,11 @@ export async function certnView(root, ctx) {
         if (v.connected) connectBox.ok('Saved. Certn is connected.');
         else connectBox.error(statusText(v));
         refreshPackages();
-      } catch (e) { connectBox.error(e.message); }
+      } catch (e) {
+        // A refused change of a working connection changed nothing.
+        const kept = view && view.connected && ['invalid_key', 'wrong_region', 'unreachable'].includes(e.code);
+        connectBox.error(kept ? `${e.message} The connection that was working stays in use.` : e.message);
+      }
     });
   });
   verify.addEventListener('click', () => busy(verify, async () => {

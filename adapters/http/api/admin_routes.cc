@@ -89,6 +89,8 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
     request.api_key = body->String("api_key");
     request.webhook_secret = body->String("webhook_secret");
     if (std::optional<std::string> region = body->String("region")) request.region = ParseRegion(*region);
+    if (std::optional<int64_t> n = body->Int("requests_per_minute")) request.requests_per_minute = static_cast<int>(*n);
+    if (std::optional<int64_t> n = body->Int("requests_per_day")) request.requests_per_day = static_cast<int>(*n);
     if (body->String("environment") == "sandbox") {
       if (request.region && *request.region != CertnRegion::kSandbox) {
         return ErrorResponse(Error(absl::StatusCode::kInvalidArgument, "invalid_body",

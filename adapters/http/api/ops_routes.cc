@@ -18,6 +18,7 @@ absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx) {
     request.certn_team_id = header("certn-team-id");
     request.certn_signature = header("certn-signature");
     request.x_signature = header("x-signature");
+    request.remote_address = r.remote_address;
     request.body = std::move(r.body);
     ctx.webhook.Receive(std::move(request), [respond](certn_plugin::WebhookAnswer answer) {
       if (answer.http_status >= 400) {

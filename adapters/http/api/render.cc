@@ -26,8 +26,8 @@ void Strings(JsonWriter& w, std::string_view key, const std::vector<std::string>
   w.EndArray();
 }
 
-void WriteLabels(JsonWriter& w, CheckStatus status, std::string_view reason) {
-  StatusLabels labels = LabelsFor(status, reason);
+void WriteLabels(JsonWriter& w, const BackgroundCheck& c) {
+  StatusLabels labels = LabelsFor(c.status, c.error_reason, c.certn_overall_score.value_or(""));
   w.Key("labels").StartObject();
   w.Field("gem", labels.gem).Field("lever_tag", labels.lever_tag).Field("kula", labels.kula);
   w.EndObject();
@@ -158,13 +158,14 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
   w.Field("status", StatusName(c.status));
-  WriteLabels(w, c.status, c.error_reason);
+  WriteLabels(w, c);
   w.Key("error_reason");
   if (c.error_reason.empty()) w.Null();
   else w.String(c.error_reason);
   OptionalString(w, "certn_case_id", c.certn_case_id);
   OptionalString(w, "certn_short_id", c.certn_short_id);
   w.Field("certn_status", c.certn_overall_status);
+  OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as) w.String(c.report_saved_as->value());
@@ -259,6 +260,8 @@ void WriteIntegration(JsonWriter& w, const certn_plugin::IntegrationView& v) {
   OptionalTime(w, "verified_at", v.verified_at);
   OptionalTime(w, "last_delivery_at", v.last_delivery_at);
   OptionalTime(w, "previous_secret_valid_until", v.previous_secret_valid_until);
+  w.Field("requests_per_minute", v.requests_per_minute);
+  w.Field("requests_per_day", v.requests_per_day);
   w.EndObject();
 }
 
@@ -286,6 +289,7 @@ void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
   OptionalTime(w, "date_ordered", c.ordered_at);
   OptionalTime(w, "date_completed", c.completed_at);
   w.Field("status", StatusName(c.status));
+  OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as) w.String(c.report_saved_as->value());

@@ -19,4 +19,15 @@ inline constexpr std::string_view kDeliveryHeaders = R"sql(
 ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v4: Certn's overall_score on each check (CERTN.md section 5, null until
+// scored); each integration's Certn rate limit (60 a minute, 7,220 a day by
+// default); and deliveries that could not be verified are no longer kept
+// (docs/architecture.md, "Webhook"): the bodies stored before are removed.
+inline constexpr std::string_view kOverallScoreAndNoUnverified = R"sql(
+ALTER TABLE background_checks ADD COLUMN certn_overall_score TEXT;
+ALTER TABLE integrations ADD COLUMN requests_per_minute INTEGER NOT NULL DEFAULT 60;
+ALTER TABLE integrations ADD COLUMN requests_per_day INTEGER NOT NULL DEFAULT 7220;
+DELETE FROM webhook_deliveries WHERE verdict = 'unverified';
+)sql";
+
 }  // namespace stagecheck::store::portable

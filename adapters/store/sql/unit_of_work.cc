@@ -145,7 +145,7 @@ Team ReadTeam(const Row& row) {
 constexpr std::string_view kIntegrationCols =
     "team_id, region, api_key_encrypted, api_key_last4, webhook_secret_encrypted, "
     "previous_webhook_secret_encrypted, previous_secret_valid_until, status, status_reason, "
-    "certn_team_id, verified_at, last_delivery_at, updated_at";
+    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, requests_per_day";
 absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   Cells c(row);
   CertnIntegration i;
@@ -168,6 +168,8 @@ absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   i.verified_at = c.OptTime();
   i.last_delivery_at = c.OptTime();
   i.updated_at = c.Time();
+  i.requests_per_minute = static_cast<int>(c.Int());
+  i.requests_per_day = static_cast<int>(c.Int());
   return i;
 }
 
@@ -245,7 +247,7 @@ constexpr std::string_view kCheckCols =
     "team_id, check_id, candidate_id, application_id, activity_id, package_id, package_name, "
     "send_trigger, requested_by, status, error_reason, certn_case_id, certn_short_id, "
     "certn_overall_status, results_url, report_file_id, report_saved_as, results, history, "
-    "created_at, ordered_at, completed_at, updated_at";
+    "created_at, ordered_at, completed_at, updated_at, certn_overall_score";
 absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   Cells c(row);
   BackgroundCheck k;
@@ -282,6 +284,7 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.ordered_at = c.OptTime();
   k.completed_at = c.OptTime();
   k.updated_at = c.Time();
+  k.certn_overall_score = c.OptText();
   return k;
 }
 
@@ -483,7 +486,7 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
   absl::StatusOr<int64_t> n = ExecGuarded(
       absl::StrCat(
           "INSERT INTO integrations (", ToAbsl(kIntegrationCols),
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
           "region = excluded.region, api_key_encrypted = excluded.api_key_encrypted, "
           "api_key_last4 = excluded.api_key_last4, "
           "webhook_secret_encrypted = excluded.webhook_secret_encrypted, "
@@ -491,11 +494,13 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
           "previous_secret_valid_until = excluded.previous_secret_valid_until, "
           "status = excluded.status, status_reason = excluded.status_reason, "
           "certn_team_id = excluded.certn_team_id, verified_at = excluded.verified_at, "
-          "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at"),
+          "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at, "
+          "requests_per_minute = excluded.requests_per_minute, requests_per_day = excluded.requests_per_day"),
       {P(i.team), P(RegionName(i.region)), Bytes(i.api_key_encrypted), P(i.api_key_last4),
        Bytes(i.webhook_secret_encrypted), Bytes(i.previous_webhook_secret_encrypted),
        P(i.previous_secret_valid_until), P(ConnectionStatusName(i.status)), P(i.status_reason),
-       P(i.certn_team_id), P(i.verified_at), P(i.last_delivery_at), P(i.updated_at)});
+       P(i.certn_team_id), P(i.verified_at), P(i.last_delivery_at), P(i.updated_at),
+       P(i.requests_per_minute), P(i.requests_per_day)});
   return n.status();
 }
 
@@ -749,13 +754,13 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // "one active check per application" index.
   return Insert(
       absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
        P(k.package_name), P(TriggerName(k.trigger)), P(k.requested_by), P(StatusName(k.status)),
        P(k.error_reason), P(k.certn_case_id), P(k.certn_short_id), P(k.certn_overall_status),
        P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
        P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
-       P(k.updated_at)},
+       P(k.updated_at), P(k.certn_overall_score)},
       "check (or an active check for this application, or this Certn case)");
 }
 
@@ -796,12 +801,12 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
       "send_trigger = ?, requested_by = ?, status = ?, error_reason = ?, certn_case_id = ?, "
       "certn_short_id = ?, certn_overall_status = ?, results_url = ?, report_file_id = ?, "
       "report_saved_as = ?, results = ?, history = ?, ordered_at = ?, completed_at = ?, "
-      "updated_at = ? WHERE team_id = ? AND check_id = ?",
+      "updated_at = ?, certn_overall_score = ? WHERE team_id = ? AND check_id = ?",
       {P(k.activity), P(k.package_id), P(k.package_name), P(TriggerName(k.trigger)),
        P(k.requested_by), P(StatusName(k.status)), P(k.error_reason), P(k.certn_case_id),
        P(k.certn_short_id), P(k.certn_overall_status), P(k.results_url), P(k.report_file_id),
        P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
-       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.team), P(k.id)},
+       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(k.team), P(k.id)},
       "check", /*guarded=*/true);
 }
 
@@ -907,6 +912,11 @@ absl::Status SqlUnitOfWork::PutIdempotency(const IdempotencyRecord& r) {
 // ---- Webhook deliveries ---------------------------------------------------
 
 absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
+  // Only verified deliveries are stored: one no team could authenticate
+  // never reaches the disk (docs/architecture.md, "Webhook").
+  if (!d.team.has_value() || d.verdict == DeliveryVerdict::kUnverified) {
+    return absl::InvalidArgumentError("a delivery that was not verified is never stored");
+  }
   return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id),
@@ -930,7 +940,7 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
     std::optional<TeamId> team, int limit) {
   const int64_t n = PageLimit(limit);
   if (!team.has_value()) {
-    // Global: the operator's view across teams (and of unverified deliveries).
+    // Global: the operator's view across teams.
     const Value params[] = {n};
     return QueryDeliveries("ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
   }

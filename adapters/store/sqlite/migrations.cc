@@ -206,6 +206,7 @@ constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "index checks by application", portable::kIndexChecksByApplication},
     {3, "delivery headers", portable::kDeliveryHeaders},
+    {4, "overall score; rate limit per integration; no unverified deliveries", portable::kOverallScoreAndNoUnverified},
 };
 
 }  // namespace

@@ -228,6 +228,14 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.status = ConnectionStatus::kUnverified;
   i.updated_at = At(1);
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    // Certn's per-account limits by default (CERTN.md section 5).
+    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_minute, 60);
+    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_day, 7220);
+    return absl::OkStatus();
+  }));
+  i.requests_per_minute = 30;
+  i.requests_per_day = 1000;
   i.status = ConnectionStatus::kConnected;
   i.status_reason = "ok";
   i.certn_team_id = "certn-team-1";
@@ -252,6 +260,8 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
     EXPECT_EQ(got->verified_at, At(2));
     EXPECT_EQ(got->last_delivery_at, At(4));
     EXPECT_EQ(got->updated_at, At(5));
+    EXPECT_EQ(got->requests_per_minute, 30);
+    EXPECT_EQ(got->requests_per_day, 1000);
     EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
     EXPECT_CODE(u.FindTeamByCertnTeamId("other"), kNotFound);
     EXPECT_CODE(u.GetIntegration(TeamId("t2")), kNotFound);
@@ -501,6 +511,7 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     EXPECT_EQ(got->certn_case_id, "case-1");
     EXPECT_EQ(got->certn_short_id, "SHORT");
     EXPECT_EQ(got->certn_overall_status, "PENDING");
+    EXPECT_EQ(got->certn_overall_score, std::nullopt);  // null until scored
     EXPECT_EQ(got->results_url, "https://certn.example/r/1");
     EXPECT_EQ(got->report_file_id, "rep-1");
     EXPECT_EQ(got->report_saved_as, FileId("f1"));
@@ -512,6 +523,7 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     got->error_reason = "no_email";
     got->completed_at = At(4);
     got->updated_at = At(4);
+    got->certn_overall_score = "REVIEW";
     return u.UpdateCheck(*got);
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
@@ -519,6 +531,7 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     if (!got.ok()) return got.status();
     EXPECT_EQ(got->status, CheckStatus::kError);
     EXPECT_EQ(got->error_reason, "no_email");
+    EXPECT_EQ(got->certn_overall_score, "REVIEW");
     EXPECT_EQ(got->history.size(), 2u);
     EXPECT_EQ(got->completed_at, At(4));
     absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByCaseId("case-1");
@@ -775,15 +788,20 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
     for (const WebhookDelivery& d :
          {MakeDelivery("t1", "d1", 1), MakeDelivery("t1", "d2", 2, DeliveryVerdict::kOrphan),
           MakeDelivery("t1", "d3", 3, DeliveryVerdict::kOrphan, "case-2"),
-          MakeDelivery("t2", "d1", 4),  // the same Certn id for another team
-          MakeDelivery(std::nullopt, "dx", 5, DeliveryVerdict::kUnverified),
-          MakeDelivery(std::nullopt, "dx", 6, DeliveryVerdict::kUnverified)}) {
+          MakeDelivery("t2", "d1", 4)}) {  // the same Certn id for another team
       if (auto s = u.InsertDelivery(d); !s.ok()) return s;
     }
     return absl::OkStatus();
   }));
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "d1", 9)); }),
               kAlreadyExists);
+  // A delivery nobody could verify is never stored (docs/architecture.md, "Webhook").
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return u.InsertDelivery(MakeDelivery(std::nullopt, "dx", 5, DeliveryVerdict::kUnverified));
+              }),
+              kInvalidArgument);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "dy", 6, DeliveryVerdict::kUnverified)); }),
+              kInvalidArgument);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     auto ids = [](const absl::StatusOr<std::vector<WebhookDelivery>>& list) {
       std::vector<std::string> out;
@@ -795,7 +813,7 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
       return out;
     };
     EXPECT_THAT(ids(u.ListDeliveries(TeamId("t1"), 10)), ElementsAre("t1/d3", "t1/d2", "t1/d1"));
-    EXPECT_THAT(ids(u.ListDeliveries(std::nullopt, 3)), ElementsAre("-/dx", "-/dx", "t2/d1"));
+    EXPECT_THAT(ids(u.ListDeliveries(std::nullopt, 3)), ElementsAre("t2/d1", "t1/d3", "t1/d2"));
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t1"), "case-1")), ElementsAre("t1/d2"));
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t2"), "case-1")), IsEmpty());
     EXPECT_EQ(u.GetDelivery(TeamId("t1"), "d2").value().headers,

@@ -251,5 +251,57 @@ TEST_F(ChecksTest, SecretsNeverAppearInResponsesOrTheLog) {
   }
 }
 
+// CERTN.md section 5 through the real service and the fake Certn: groups name
+// no team (Verify connects anyway, deliveries are matched by case), a status
+// Certn adds later is in progress, and a declined applicant cancels the check.
+TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook) {
+  World w = NewWorld();
+  HttpResponse integration = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
+  EXPECT_EQ(integration.String("/status"), "connected") << integration.body;
+  EXPECT_FALSE(integration.String("/certn_team_id").has_value()) << integration.body;
+  HttpResponse check = svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token);
+  const std::string case_id = check.String("/certn_case_id").value_or("");
+  EXPECT_FALSE(check.String("/overall_score").has_value()) << check.body;  // null until scored
+  auto wait_for = [&](const std::string& certn_status) {
+    bool seen = testing::WaitFor([&] {
+      check = svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token);
+      return check.String("/certn_status") == certn_status;
+    });
+    EXPECT_TRUE(seen) << certn_status << ": " << check.body;
+  };
+  ASSERT_TRUE(fake().Call("POST", "/_control/cases/" + case_id + "/advance",
+                          R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
+                  .ok());
+  wait_for("AWAITING_SOMETHING_NEW");
+  EXPECT_EQ(check.String("/status"), "in_progress");
+  ASSERT_TRUE(fake().AdvanceCase(case_id, "APPLICANT_DECLINED").ok());
+  wait_for("APPLICANT_DECLINED");
+  EXPECT_EQ(check.String("/status"), "cancelled");
+  EXPECT_EQ(check.String("/error_reason"), "applicant_declined");
+  // Logged (the log sink batches lines for up to 100 ms).
+  EXPECT_TRUE(testing::WaitFor([&] { return svc().LogContains("certn.unknown_status"); }, absl::Seconds(10)));
+}
+
+// CERTN.md section 5: the account's rate limit is a per-integration setting,
+// 60 a minute and 7,220 a day unless an admin says otherwise.
+TEST_F(ChecksTest, TheCertnRateLimitIsAPerIntegrationSetting) {
+  World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
+  HttpResponse got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
+  EXPECT_EQ(got.Int("/requests_per_minute"), 60) << got.body;
+  EXPECT_EQ(got.Int("/requests_per_day"), 7220) << got.body;
+  HttpResponse set = svc().Put("/api/v1/integrations/certn", R"({"requests_per_minute":30,"requests_per_day":5000})",
+                               w.team.admin_token);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.Int("/requests_per_minute"), 30);
+  got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
+  EXPECT_EQ(got.Int("/requests_per_minute"), 30);
+  EXPECT_EQ(got.Int("/requests_per_day"), 5000);
+  for (const char* bad : {R"({"requests_per_minute":0})", R"({"requests_per_minute":"60"})",
+                          R"({"requests_per_day":-1})", R"({"requests_per_minute":6001})", R"({"requests_per_day":1.5})"}) {
+    EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", bad, w.team.admin_token), 400, "invalid_body");
+  }
+  EXPECT_EQ(svc().Get("/api/v1/integrations/certn", w.team.admin_token).Int("/requests_per_minute"), 30);
+}
+
 }  // namespace
 }  // namespace stagecheck::api_test

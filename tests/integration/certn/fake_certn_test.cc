@@ -79,6 +79,9 @@ class FakeCertnTest : public ::testing::Test {
     auto started = FakeCertnProcess::Start();
     ASSERT_TRUE(started.ok()) << started.status();
     fake_ = std::move(*started);
+    CreateAccount();
+  }
+  void CreateAccount() {
     ASSERT_TRUE(fake_->CreateAccount({.api_key = "k1",
                                       .certn_team_id = "team-1",
                                       .webhook_url = receiver_.url(),
@@ -90,7 +93,7 @@ class FakeCertnTest : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Api-Key k1"}};
     if (!reference.empty()) headers.emplace_back("Idempotency-Key", reference);
     auto body = fake_->Call("POST", "/api/public/cases/order-package/",
-                            R"({"package_id":"pkg","email_address":"a@b.c","send_invite_email":true,
+                            R"({"package":"pkg","email_address":"a@b.c","send_invite_email":true,
                                 "input_claims":{"name":{"given_name":"Ada","family_name":"L"}}})",
                             headers);
     EXPECT_TRUE(body.ok()) << body.status();
@@ -117,9 +120,42 @@ TEST_F(FakeCertnTest, UnknownCaseIs404AndPagesPastTheEndAre404) {
 }
 
 TEST_F(FakeCertnTest, OrderFieldErrorsUseTheDocumentedShape) {
-  auto bad = fake_->Call("POST", "/api/public/cases/order-package/", R"({"package_id":"pkg"})",
+  auto bad = fake_->Call("POST", "/api/public/cases/order-package/", R"({"package":"pkg"})",
                          {{"Authorization", "Api-Key k1"}});
   EXPECT_THAT(bad.status().message(), HasSubstr(R"(400: {"email_address":["This field is required."]})"));
+  // CERTN.md section 5: the field is "package"; the guessed "package_id" is not read.
+  auto old = fake_->Call("POST", "/api/public/cases/order-package/", R"({"package_id":"pkg","email_address":"a@b.c"})",
+                         {{"Authorization", "Api-Key k1"}});
+  EXPECT_THAT(old.status().message(), HasSubstr(R"(400: {"package":["This field is required."]})"));
+}
+
+TEST_F(FakeCertnTest, GroupsNameNoTeamAndPackagesFilterOnIsActive) {
+  auto groups = fake_->Call("GET", "/api/public/groups/", "", {{"Authorization", "Api-Key k1"}});
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_THAT(*groups, ::testing::Not(HasSubstr("team_id")));
+  ASSERT_TRUE(fake_->Call("POST", "/_control/accounts",
+                          R"({"api_key":"k2","certn_team_id":"team-2","packages":[
+                              {"id":"on","name":"On","check_types":["CRIMINAL_RECORD_1"]},
+                              {"id":"off","name":"Off","check_types":["CRIMINAL_RECORD_1"],"is_active":false}]})")
+                  .ok());
+  auto active = fake_->Call("GET", "/api/public/packages/?is_active=true", "", {{"Authorization", "Api-Key k2"}});
+  ASSERT_TRUE(active.ok()) << active.status();
+  EXPECT_THAT(*active, HasSubstr(R"("id":"on")"));
+  EXPECT_THAT(*active, ::testing::Not(HasSubstr(R"("id":"off")")));
+  auto all = fake_->Call("GET", "/api/public/packages/", "", {{"Authorization", "Api-Key k2"}});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(*all, HasSubstr(R"("id":"off")"));
+}
+
+TEST_F(FakeCertnTest, CancelAnswers204WithoutABody) {
+  std::string id = Order();
+  auto cancelled = fake_->Call("POST", "/api/public/cases/" + id + "/cancel/", "", {{"Authorization", "Api-Key k1"}});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(*cancelled, "");
+  auto requests = fake_->Requests("cancel_case");
+  ASSERT_TRUE(requests.ok());
+  ASSERT_EQ(requests->size(), 1u);
+  EXPECT_EQ((*requests)[0].status, 204);
 }
 
 TEST_F(FakeCertnTest, ListCasesFiltersByEmail) {
@@ -146,6 +182,15 @@ TEST_F(FakeCertnTest, HrInviteV1) {
 TEST_F(FakeCertnTest, AdvanceRejectsUnknownStatusesAndEndedCases) {
   std::string id = Order();
   EXPECT_THAT(fake_->AdvanceCase(id, "ON_THE_MOON").status().message(), HasSubstr("400"));
+  // Unless asked to play a status Certn may add later.
+  auto unknown = fake_->Call("POST", "/_control/cases/" + id + "/advance",
+                             R"({"status":"ON_THE_MOON","allow_unknown":true})");
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_THAT(*unknown, HasSubstr(R"("overall_status":"ON_THE_MOON")"));
+  EXPECT_THAT(fake_->Call("POST", "/_control/cases/" + id + "/advance", R"({"status":"bad status","allow_unknown":true})")
+                  .status()
+                  .message(),
+              HasSubstr("400"));
   ASSERT_TRUE(fake_->AdvanceCase(id, "CANCELLED").ok());
   EXPECT_THAT(fake_->AdvanceCase(id).status().message(), HasSubstr("409"));
 }
@@ -176,7 +221,27 @@ TEST(PdfTest, IsStructurallyValid) {
 
 // ---- webhooks ---------------------------------------------------------------
 
-TEST_F(FakeCertnTest, DeliveriesAreSignedInBothSchemes) {
+TEST_F(FakeCertnTest, DeliveriesCarryOnlyTheXSignatureByDefault) {
+  std::string id = Order();
+  auto got = receiver_.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  const http::Request& r = got[0];
+  EXPECT_EQ(Field(r.body, "object_id"), id);
+  EXPECT_EQ(r.Header("X-Signature").value_or(""), HmacSha256Hex(kSecret, r.body));
+  EXPECT_FALSE(r.Header("Certn-Team-ID").has_value());
+  EXPECT_FALSE(r.Header("Certn-Signature").has_value());
+}
+
+TEST_F(FakeCertnTest, LegacyTeamIdFlagSignsDeliveriesInBothSchemes) {
+  fake_certn::FakeCertnStartOptions options;
+  options.extra_args = {"--legacy-team-id"};
+  auto started = FakeCertnProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  fake_ = std::move(*started);
+  CreateAccount();
+  auto groups = fake_->Call("GET", "/api/public/groups/", "", {{"Authorization", "Api-Key k1"}});
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_THAT(*groups, HasSubstr(R"("team_id":"team-1")"));
   std::string id = Order();
   auto got = receiver_.WaitFor(1);
   ASSERT_EQ(got.size(), 1u);

@@ -79,6 +79,25 @@ class GatewayVsFakeTest : public ::testing::Test {
     return ordered.ok() ? *ordered : CertnCase{};
   }
 
+  // Replaces the fake with one started with `args`, holding the same account.
+  void RestartFake(std::vector<std::string> args) {
+    fake_certn::FakeCertnStartOptions options;
+    options.extra_args = std::move(args);
+    auto started = FakeCertnProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    fake_ = std::move(*started);
+    ASSERT_TRUE(fake_->CreateAccount(Account()).ok());
+  }
+  // A COMPLETE case whose report was generated: its report file id.
+  std::string GeneratedReport() {
+    CertnCase c = OrderOne();
+    EXPECT_TRUE(fake_->AdvanceCase(c.id, "COMPLETE").ok());
+    EXPECT_TRUE(Gateway().GenerateReport(creds_, c.id).ok());
+    auto done = Gateway().GetCase(creds_, c.id);
+    EXPECT_TRUE(done.ok() && done->report_file_id.has_value());
+    return done.ok() ? done->report_file_id.value_or("") : "";
+  }
+
   CertnCredentials creds_{kKey, CertnRegion::kNorthAmerica};
   std::unique_ptr<FakeCertnProcess> fake_;
   std::unique_ptr<CertnHttpGateway> gateway_;
@@ -86,7 +105,16 @@ class GatewayVsFakeTest : public ::testing::Test {
 
 // ---- verify -----------------------------------------------------------------
 
-TEST_F(GatewayVsFakeTest, VerifyConnectedLearnsTheTeam) {
+// CERTN.md section 5: groups need not name a team; Verify still connects.
+TEST_F(GatewayVsFakeTest, VerifyConnectsWhenGroupsNameNoTeam) {
+  auto v = Gateway().Verify(creds_);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->status, ConnectionStatus::kConnected);
+  EXPECT_FALSE(v->certn_team_id.has_value());
+}
+
+TEST_F(GatewayVsFakeTest, VerifyLearnsTheTeamWhenGroupsNameOne) {
+  RestartFake({"--legacy-team-id"});
   auto v = Gateway().Verify(creds_);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->status, ConnectionStatus::kConnected);
@@ -97,6 +125,7 @@ TEST_F(GatewayVsFakeTest, VerifyInvalidKey) {
   auto v = Gateway().Verify({"not-a-key", CertnRegion::kNorthAmerica});
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->status, ConnectionStatus::kInvalidKey);
+  EXPECT_EQ(v->reason, "invalid key or wrong region");
   EXPECT_EQ(RequestCount("groups"), 1u);  // a 401 is not retried
 }
 
@@ -110,16 +139,18 @@ TEST_F(GatewayVsFakeTest, VerifyWrongRegion) {
   auto right = gateway.Verify({kKey, CertnRegion::kNorthAmerica});
   ASSERT_TRUE(right.ok()) << right.status();
   EXPECT_EQ(right->status, ConnectionStatus::kConnected);
+  // Another region's host answers a plain 401 (keys are region-scoped).
   auto wrong = gateway.Verify({kKey, CertnRegion::kUkEmea});
   ASSERT_TRUE(wrong.ok()) << wrong.status();
-  EXPECT_EQ(wrong->status, ConnectionStatus::kWrongRegion);
+  EXPECT_EQ(wrong->status, ConnectionStatus::kInvalidKey);
+  EXPECT_EQ(wrong->reason, "invalid key or wrong region");
 }
 
 TEST_F(GatewayVsFakeTest, VerifyRegionPlaceholderInTheOverride) {
   CertnClientConfig config = Config();
   config.base_url_override = fake_->base_url() + "/regions/{region}";
   CertnHttpGateway gateway(config);
-  EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kApac})->status, ConnectionStatus::kWrongRegion);
+  EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kApac})->status, ConnectionStatus::kInvalidKey);
   EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kNorthAmerica})->status, ConnectionStatus::kConnected);
 }
 
@@ -149,7 +180,10 @@ TEST_F(GatewayVsFakeTest, ListPackagesReadsEveryPageAndDropsTenantChecks) {
   for (const auto& p : *packages) ids.push_back(p.id);
   EXPECT_THAT(ids, ::testing::ElementsAre("pkg-standard", "pkg-mixed", "pkg-basic"));
   EXPECT_THAT((*packages)[1].check_types, ::testing::ElementsAre("IDENTITY_VERIFICATION_1"));
-  EXPECT_EQ(RequestCount("packages"), 3u);
+  auto requests = fake_->Requests("packages");
+  ASSERT_TRUE(requests.ok());
+  ASSERT_EQ(requests->size(), 3u);
+  for (const auto& r : *requests) EXPECT_THAT(r.query, HasSubstr("is_active=true"));
 }
 
 TEST_F(GatewayVsFakeTest, ListPackagesOfAnEmptyAccount) {
@@ -202,7 +236,7 @@ TEST_F(GatewayVsFakeTest, OrderOfUnknownPackageIsInvalidArgumentNamingTheField) 
   order.package_id = "pkg-nope";
   auto got = Gateway().OrderPackage(creds_, order);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(got.status().message(), HasSubstr("package_id"));
+  EXPECT_THAT(got.status().message(), HasSubstr("package: Unknown package."));
 }
 
 // ---- cases ------------------------------------------------------------------
@@ -220,19 +254,32 @@ TEST_F(GatewayVsFakeTest, GetCaseFollowsTheLifecycleIncludingPartial) {
   ASSERT_TRUE(fake_->AdvanceCase(c.id).ok());  // COMPLETE
   auto done = Gateway().GetCase(creds_, c.id);
   ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(partial->overall_score, std::nullopt);  // null until scored
   EXPECT_EQ(done->status, CheckStatus::kComplete);
   EXPECT_TRUE(done->completed.has_value());
-  EXPECT_TRUE(done->report_file_id.has_value());
+  EXPECT_EQ(done->overall_score, "CLEAR");
+  EXPECT_EQ(done->package_id, "pkg-standard");
+  // The report is requested, not automatic (CERTN.md section 5).
+  EXPECT_FALSE(done->report_file_id.has_value());
   for (const auto& check : done->checks) EXPECT_EQ(check.result, "CLEAR");
 }
 
-TEST_F(GatewayVsFakeTest, ErrorStatusesCarryTheirReason) {
-  CertnCase c = OrderOne();
-  ASSERT_TRUE(fake_->AdvanceCase(c.id, "APPLICANT_EXPIRED").ok());
-  auto got = Gateway().GetCase(creds_, c.id);
-  ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->status, CheckStatus::kError);
-  EXPECT_EQ(got->error_reason, "applicant_expired");
+// Error statuses, and APPLICANT_DECLINED (CERTN.md section 5: cancelled).
+TEST_F(GatewayVsFakeTest, EndingStatusesCarryTheirReason) {
+  struct Row {
+    const char* overall_status;
+    CheckStatus status;
+    const char* reason;
+  };
+  for (const Row& row : {Row{"APPLICANT_EXPIRED", CheckStatus::kError, "applicant_expired"},
+                         Row{"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"}}) {
+    CertnCase c = OrderOne(row.overall_status);
+    ASSERT_TRUE(fake_->AdvanceCase(c.id, row.overall_status).ok());
+    auto got = Gateway().GetCase(creds_, c.id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->status, row.status) << row.overall_status;
+    EXPECT_EQ(got->error_reason, row.reason);
+  }
 }
 
 TEST_F(GatewayVsFakeTest, GetUnknownCaseIsNotFound) {
@@ -252,12 +299,29 @@ TEST_F(GatewayVsFakeTest, BadKeyIsUnauthenticated) {
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(HasSubstr("wrong-key")));
 }
 
-TEST_F(GatewayVsFakeTest, CancelCase) {
+TEST_F(GatewayVsFakeTest, CancelCaseAnswered204) {
   CertnCase c = OrderOne();
-  auto cancelled = Gateway().CancelCase(creds_, c.id);
+  ASSERT_TRUE(Gateway().CancelCase(creds_, c.id).ok());
+  auto requests = fake_->Requests("cancel_case");
+  ASSERT_TRUE(requests.ok());
+  ASSERT_EQ(requests->size(), 1u);
+  EXPECT_EQ((*requests)[0].status, 204);
+  auto cancelled = Gateway().GetCase(creds_, c.id);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->status, CheckStatus::kCancelled);
   EXPECT_EQ(cancelled->overall_status, "CANCELLED");
+}
+
+TEST_F(GatewayVsFakeTest, UnknownStatusIsInProgressNotAFailure) {
+  CertnCase c = OrderOne();
+  ASSERT_TRUE(fake_->Call("POST", "/_control/cases/" + c.id + "/advance",
+                          R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
+                  .ok());
+  auto got = Gateway().GetCase(creds_, c.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->status, CheckStatus::kInProgress);
+  EXPECT_FALSE(got->overall_status_known);
+  EXPECT_EQ(got->overall_status, "AWAITING_SOMETHING_NEW");
 }
 
 // ---- reports ----------------------------------------------------------------
@@ -274,9 +338,36 @@ TEST_F(GatewayVsFakeTest, GenerateAndDownloadTheReport) {
   EXPECT_TRUE(absl::StartsWith(*pdf, "%PDF-1."));
   EXPECT_THAT(*pdf, HasSubstr(c.short_id));
   EXPECT_THAT(*pdf, HasSubstr("%%EOF"));
+  // report-files answered a URL, and the PDF came from it without the API
+  // key (the fake refuses a presigned download that carries one with 400).
+  auto downloads = fake_->Requests("report_download");
+  ASSERT_TRUE(downloads.ok());
+  ASSERT_EQ(downloads->size(), 1u);
+  EXPECT_EQ((*downloads)[0].status, 200);
   auto capped = Gateway().DownloadReport(creds_, *done->report_file_id, 100);
   EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(Gateway().DownloadReport(creds_, "no-such-file", 1 << 20).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(GatewayVsFakeTest, FailedOrRedirectedReportDownloadIsRetriedWithAFreshUrl) {
+  const std::string file = GeneratedReport();
+  for (int status : {403, 302}) {  // an expired URL; a redirect (never followed)
+    ASSERT_TRUE(fake_->InjectFault({.endpoint = "report_download", .status = status, .times = 1}).ok());
+    auto failed = Gateway().DownloadReport(creds_, file, 1 << 20);
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << status;
+  }
+  auto pdf = Gateway().DownloadReport(creds_, file, 1 << 20);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(RequestCount("report_file"), 3u);  // a fresh URL each time
+  EXPECT_EQ(RequestCount("report_download"), 3u);
+}
+
+TEST_F(GatewayVsFakeTest, ReportUrlThatHasExpiredIsNotFetched) {
+  RestartFake({"--report-url-ttl-ms", "0"});  // URLs expire as they are issued
+  auto pdf = Gateway().DownloadReport(creds_, GeneratedReport(), 1 << 20);
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);  // retryable: a fresh URL next time
+  EXPECT_EQ(RequestCount("report_file"), 1u);
+  EXPECT_EQ(RequestCount("report_download"), 0u);  // expires_at had passed: not fetched
 }
 
 // ---- faults -----------------------------------------------------------------
@@ -379,8 +470,8 @@ TEST_F(GatewayVsFakeTest, WrongFieldTypesAreDataLossNamingTheField) {
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "get_case", .wrong_types = true}).ok());
   auto got = Gateway().GetCase(creds_, c.id);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
-  // Ids may be numbers; the first string field turned number is short_id.
-  EXPECT_THAT(std::string(got.status().message()), HasSubstr("field 'short_id' is not a string"));
+  // Ids may be numbers, and short_id is optional; overall_status is required.
+  EXPECT_THAT(std::string(got.status().message()), HasSubstr("field 'overall_status' is not a string"));
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "order_package", .wrong_types = true}).ok());
   EXPECT_EQ(Gateway().OrderPackage(creds_, Order("ref-types")).status().code(), absl::StatusCode::kDataLoss);
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "packages", .wrong_types = true}).ok());

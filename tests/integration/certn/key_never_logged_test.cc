@@ -64,7 +64,7 @@ TEST(KeyNeverLoggedTest, FullRunWithFaults) {
   ASSERT_TRUE(done.ok() && done->report_file_id.has_value());
   note(gateway.DownloadReport(creds, *done->report_file_id, 1 << 20).status());
   note(gateway.DownloadReport(creds, *done->report_file_id, 10).status());
-  note(gateway.CancelCase(creds, c->id).status());
+  note(gateway.CancelCase(creds, c->id));
   // Every kind of failure.
   for (fake_certn::FaultSpec fault : std::vector<fake_certn::FaultSpec>{
            {.endpoint = "get_case", .status = 503},

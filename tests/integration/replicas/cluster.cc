@@ -213,6 +213,9 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
   cluster->options_ = std::move(options);
   fake_certn::FakeCertnStartOptions fake_options;
   fake_options.webhook_retry_delays_ms = {50, 200, 500};
+  // The replica tests post Certn-Team-ID deliveries (SignedDeliveryHeaders), so
+  // the teams must learn their Certn team: the legacy groups (fixtures/README.md).
+  fake_options.extra_args = {"--legacy-team-id"};
   auto fake = fake_certn::FakeCertnProcess::Start(fake_options);
   if (!fake.ok()) return fake.status();
   cluster->fake_ = *std::move(fake);

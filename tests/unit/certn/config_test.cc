@@ -9,10 +9,11 @@ namespace {
 
 TEST(CertnConfigTest, DefaultTableHasEveryRegion) {
   CertnClientConfig config;
-  EXPECT_EQ(config.BaseUrlFor(CertnRegion::kNorthAmerica), "https://api.certn.co");
+  // CERTN.md section 5's regional hosts.
+  EXPECT_EQ(config.BaseUrlFor(CertnRegion::kNorthAmerica), "https://api.ca.certn.co");
+  EXPECT_EQ(config.BaseUrlFor(CertnRegion::kUkEmea), "https://api.uk.certn.co");
+  EXPECT_EQ(config.BaseUrlFor(CertnRegion::kApac), "https://api.au.certn.co");
   EXPECT_EQ(config.BaseUrlFor(CertnRegion::kSandbox), "https://api.sandbox.certn.co");
-  EXPECT_FALSE(config.BaseUrlFor(CertnRegion::kUkEmea).empty());
-  EXPECT_FALSE(config.BaseUrlFor(CertnRegion::kApac).empty());
 }
 
 TEST(CertnConfigTest, OverrideAppliesToEveryRegionWithRegionPlaceholder) {

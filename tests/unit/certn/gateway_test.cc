@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "fixture_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -163,7 +164,9 @@ TEST_F(GatewayPolicyTest, VerifyOutcomes) {
   ASSERT_TRUE(connected.ok());
   EXPECT_EQ(connected->status, ConnectionStatus::kConnected);
   EXPECT_EQ(connected->certn_team_id, "certn-team-42");
-  EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kInvalidKey);
+  auto invalid = gateway_->Verify(creds_);
+  EXPECT_EQ(invalid->status, ConnectionStatus::kInvalidKey);
+  EXPECT_EQ(invalid->reason, "invalid key or wrong region");  // keys are region-scoped
   EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kWrongRegion);
   EXPECT_EQ(gateway_->Verify(creds_)->status, ConnectionStatus::kUnreachable);
 }
@@ -181,9 +184,107 @@ TEST_F(GatewayPolicyTest, ListPackagesFollowsPagesAndFilters) {
   EXPECT_THAT(shared_->calls[1].url, HasSubstr("page=2"));
 }
 
+std::optional<std::string> HeaderOf(const HttpCall& call, const std::string& name) {
+  for (const auto& [n, v] : call.headers) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
 TEST_F(GatewayPolicyTest, DownloadMustBeAPdf) {
+  Script(Reply(200, R"({"id":"rf","url":"http://certn.test/files/r.pdf?sig=s3cr3t"})"));
   Script(Reply(200, "<html>not a pdf</html>"));
   EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// CERTN.md section 5: report-files answers a presigned URL, fetched at once
+// without Certn's credentials; the URL never appears in a message.
+TEST_F(GatewayPolicyTest, ReportIsDownloadedFromThePresignedUrlWithoutTheKey) {
+  Script(Reply(200, R"({"id":"rf","url":"https://files.certn.test/r.pdf?X-Amz-Signature=s3cr3t",
+                        "expires_at":"2999-01-01T00:00:00Z"})"));
+  Script(Reply(200, "%PDF-1.4 report"));
+  auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(*pdf, "%PDF-1.4 report");
+  ASSERT_EQ(Calls(), 2u);
+  EXPECT_THAT(shared_->calls[0].url, HasSubstr("/api/public/cases/report-files/rf/"));
+  EXPECT_EQ(HeaderOf(shared_->calls[0], "Authorization"), std::string("Api-Key ") + kKey);
+  EXPECT_EQ(shared_->calls[1].url, "https://files.certn.test/r.pdf?X-Amz-Signature=s3cr3t");
+  EXPECT_EQ(HeaderOf(shared_->calls[1], "Authorization"), std::nullopt);
+  for (const auto& [name, value] : shared_->calls[1].headers) EXPECT_THAT(value, Not(HasSubstr(kKey))) << name;
+  EXPECT_EQ(shared_->calls[1].max_response_bytes, 1000);
+}
+
+TEST_F(GatewayPolicyTest, PlainHttpReportUrlOutsideTheBaseUrlIsRefused) {
+  for (const char* url : {"http://evil.test/r.pdf?sig=s3cr3t", "http://certn.test.evil/r.pdf?sig=s3cr3t",
+                          "http://certn.test:81/r.pdf?sig=s3cr3t", "ftp://certn.test/r.pdf?sig=s3cr3t",
+                          "http://certn.test"}) {
+    Script(Reply(200, absl::StrCat(R"({"url":")", url, R"("})")));
+    auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
+    EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss) << url;
+    EXPECT_THAT(std::string(pdf.status().message()), Not(HasSubstr("s3cr3t")));
+  }
+  EXPECT_EQ(Calls(), 5u);  // none of them fetched
+}
+
+TEST_F(GatewayPolicyTest, FailedRedirectedOrExpiredReportDownloadsAreRetryable) {
+  const std::string file = R"({"url":"https://files.certn.test/r.pdf?sig=s3cr3t"})";
+  Script(Reply(200, file));
+  Script(Reply(302, "", {{"location", "https://elsewhere.test/"}}));
+  Script(Reply(200, file));
+  Script(Reply(403, "<Error>Request has expired</Error>"));
+  Script(Reply(200, file));
+  Script(absl::DeadlineExceededError("slow"));
+  Script(Reply(200, R"({"url":"https://files.certn.test/r.pdf","expires_at":"2000-01-01T00:00:00Z"})"));
+  for (int i = 0; i < 4; ++i) {
+    auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
+    EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable) << i;
+    EXPECT_THAT(std::string(pdf.status().message()), Not(HasSubstr("s3cr3t"))) << i;
+  }
+  EXPECT_EQ(Calls(), 7u);  // the redirect was not followed; the expired URL not fetched
+}
+
+TEST_F(GatewayPolicyTest, OversizedReportIsResourceExhausted) {
+  Script(Reply(200, R"({"url":"https://files.certn.test/r.pdf"})"));
+  Script(absl::ResourceExhaustedError("larger than 1000 bytes"));
+  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(GatewayPolicyTest, TheCredentialsCarryTheAccountsRateLimit) {
+  CertnClientConfig config;
+  config.base_url_override = "http://certn.test";
+  config.rate_limit.max_wait = absl::ZeroDuration();
+  CertnHttpGateway gateway(config, nullptr, std::make_unique<ScriptedTransport>(shared_));
+  CertnCredentials limited{kKey, CertnRegion::kNorthAmerica, 1, 7220};
+  Script(Reply(204, ""));
+  EXPECT_TRUE(gateway.CancelCase(limited, "c").ok());
+  EXPECT_EQ(gateway.CancelCase(limited, "c").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(Calls(), 1u);  // the second never left
+}
+
+TEST_F(GatewayPolicyTest, VerifyConnectsWithoutATeamId) {
+  Script(Reply(200, R"({"results":[{"id":"grp-1","name":"Head office"}]})"));
+  auto connected = gateway_->Verify(creds_);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  EXPECT_EQ(connected->status, ConnectionStatus::kConnected);
+  EXPECT_FALSE(connected->certn_team_id.has_value());
+}
+
+TEST_F(GatewayPolicyTest, CancelAcceptsTheEmpty204) {
+  Script(Reply(204, ""));
+  EXPECT_TRUE(gateway_->CancelCase(creds_, "case-1").ok());
+  EXPECT_THAT(shared_->calls[0].url, HasSubstr("/api/public/cases/case-1/cancel/"));
+}
+
+TEST_F(GatewayPolicyTest, PackagesAreAskedForActiveOnlyAndOrdersNameThePackage) {
+  Script(Reply(200, R"({"results":[{"id":"p","name":"No types listed"}]})"));
+  auto packages = gateway_->ListPackages(creds_);
+  ASSERT_TRUE(packages.ok()) << packages.status();
+  ASSERT_EQ(packages->size(), 1u);  // check_types is optional: kept
+  EXPECT_THAT(shared_->calls[0].url, HasSubstr("?is_active=true&"));
+  Script(Reply(201, R"({"id":"c","overall_status":"APPLICANT_INVITED"})"));
+  ASSERT_TRUE(gateway_->OrderPackage(creds_, CertnOrder{"p", "a@b.c", "A", "B", "ref"}).ok());
+  EXPECT_THAT(shared_->calls[1].body, HasSubstr(R"("package":"p")"));
 }
 
 }  // namespace

@@ -110,5 +110,42 @@ TEST(RateLimiterTest, PauseHoldsEveryCallOfThatKey) {
   EXPECT_EQ(clock.slept, absl::Seconds(3));
 }
 
+TEST(RateLimiterTest, DefaultsAreCertnsPerAccountLimits) {
+  RateLimitConfig defaults;  // CERTN.md section 5
+  EXPECT_EQ(defaults.burst, 60);
+  EXPECT_EQ(defaults.window, absl::Minutes(1));
+  EXPECT_EQ(defaults.per_day, 7220);
+}
+
+TEST(RateLimiterTest, AnAccountsOwnLimitsWinOverTheConfig) {
+  ManualClock clock;
+  RateLimiter limiter(Config(5, absl::ZeroDuration()), clock.NowFn(), clock.SleepFn());
+  const AccountLimits two_a_minute{.per_minute = 2, .per_day = 0};
+  EXPECT_TRUE(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).ok());
+  EXPECT_TRUE(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).ok());
+  EXPECT_EQ(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).code(), absl::StatusCode::kResourceExhausted);
+  const AccountLimits one_a_day{.per_minute = 0, .per_day = 1};
+  EXPECT_TRUE(limiter.Acquire("d", absl::InfiniteFuture(), one_a_day).ok());
+  EXPECT_EQ(ErrorCode(limiter.Acquire("d", absl::InfiniteFuture(), one_a_day)), "certn_daily_limit");
+}
+
+TEST(RateLimiterTest, TheDailyBudgetRefusesAtOnceUntilMidnightUtc) {
+  ManualClock clock;
+  clock.now = absl::FromCivil(absl::CivilSecond(2026, 11, 30, 22, 0, 0), absl::UTCTimeZone());
+  RateLimitConfig config = Config(5, absl::Seconds(5));
+  config.per_day = 3;
+  RateLimiter limiter(config, clock.NowFn(), clock.SleepFn());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(limiter.Acquire("k").ok()) << i;
+  absl::Status spent = limiter.Acquire("k");
+  EXPECT_EQ(spent.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorCode(spent), "certn_daily_limit");
+  EXPECT_EQ(spent.message(), "Certn's daily limit is reached; sending resumes at 00:00 UTC");
+  EXPECT_EQ(RetryAfterOf(spent), absl::Hours(2));  // waited for by the worker, not here
+  EXPECT_EQ(clock.slept, absl::ZeroDuration());
+  EXPECT_TRUE(limiter.Acquire("other-key").ok());  // per key
+  clock.now += absl::Hours(2);                     // 00:00 UTC
+  EXPECT_TRUE(limiter.Acquire("k").ok());
+}
+
 }  // namespace
 }  // namespace stagecheck::certn

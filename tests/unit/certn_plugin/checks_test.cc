@@ -34,6 +34,16 @@ class ChecksTest : public PluginHarness {
     }
     return out;
   }
+  // Sends a check, lets Certn complete its case and the worker request the report.
+  CheckId CompletedCheck() {
+    auto sent = SendNow();
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    Drain();
+    gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kComplete, "COMPLETE");
+    EXPECT_TRUE(checks_->Refresh(recruiter_, sent->id).ok());
+    Drain();
+    return sent->id;
+  }
   void MoveTo(const std::string& stage) {
     auto moved = applications_->Move(recruiter_, app_, StageNamed(admin_, job_, stage));
     ASSERT_TRUE(moved.ok()) << moved.status();
@@ -247,6 +257,12 @@ TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
                      {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", std::nullopt}});
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   Drain();
+  // CERTN.md section 5: the report is requested once, then CASE_REPORT_READY.
+  EXPECT_EQ(gateway_.calls("generate_report"), 1);
+  EXPECT_EQ(gateway_.calls("download"), 0);
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));  // the fetch CASE_REPORT_READY causes
+  Drain();
+  EXPECT_EQ(gateway_.calls("generate_report"), 1);
   auto files = applications_->ListFiles(recruiter_, candidate_);
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(files->size(), 1u);
@@ -264,6 +280,70 @@ TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   Drain();
   EXPECT_EQ(applications_->ListFiles(recruiter_, candidate_)->size(), 1u);
+  EXPECT_EQ(gateway_.calls("download"), 1);
+  EXPECT_EQ(gateway_.calls("generate_report"), 1);
+}
+
+TEST_F(ChecksTest, ALostReportReadyDeliveryIsMadeUpByOneLaterFetch) {
+  SetUpApplication();
+  const CheckId id = CompletedCheck();
+  ASSERT_EQ(gateway_.calls("generate_report"), 1);
+  const int fetches = gateway_.calls("get_case");
+  // No CASE_REPORT_READY ever arrives: the fallback fetch finds the file.
+  clock_.Advance(absl::Minutes(3));
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(gateway_.calls("generate_report"), 1);
+  EXPECT_TRUE(Check(recruiter_, id).report_saved_as.has_value());
+  EXPECT_EQ(applications_->ListFiles(recruiter_, candidate_)->size(), 1u);
+}
+
+TEST_F(ChecksTest, AFailedReportDownloadIsRetried) {
+  SetUpApplication();
+  const CheckId id = CompletedCheck();
+  // The presigned URL expired (the gateway reports it as Unavailable).
+  gateway_.FailNext("download", absl::UnavailableError("the report URL answered HTTP 403"), 2);
+  ASSERT_OK(checks_->Refresh(recruiter_, id));
+  Drain();
+  EXPECT_FALSE(Check(recruiter_, id).report_saved_as.has_value());
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Minutes(1));
+    Drain();
+  }
+  EXPECT_EQ(gateway_.calls("download"), 3);
+  EXPECT_TRUE(Check(recruiter_, id).report_saved_as.has_value());
+}
+
+TEST_F(ChecksTest, ScoreDeclineAndUnknownStatusesAreApplied) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  const std::string case_id = gateway_.last_case_id();
+  EXPECT_FALSE(Check(recruiter_, sent.id).certn_overall_score.has_value());
+  // A status Certn added later: in progress, logged and counted, never a failure.
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "AWAITING_SOMETHING_NEW");
+  gateway_.Update(case_id, [](CertnCase& c) { c.overall_status_known = false; });
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_status, "AWAITING_SOMETHING_NEW");
+  EXPECT_EQ(metrics_.Count("stagecheck_certn_unknown_status_total"), 1);
+  // The applicant declines: cancelled, with the reason.
+  gateway_.SetStatus(case_id, CheckStatus::kCancelled, "APPLICANT_DECLINED");
+  gateway_.Update(case_id, [](CertnCase& c) { c.error_reason = "applicant_declined"; });
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  BackgroundCheck declined = Check(recruiter_, sent.id);
+  EXPECT_EQ(declined.status, CheckStatus::kCancelled);
+  EXPECT_EQ(declined.error_reason, "applicant_declined");
+}
+
+TEST_F(ChecksTest, TheOverallScoreIsStoredWhenCertnScores) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kComplete, "COMPLETE");
+  gateway_.Update(gateway_.last_case_id(), [](CertnCase& c) { c.overall_score = "REVIEW"; });
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_score, "REVIEW");
 }
 
 TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {

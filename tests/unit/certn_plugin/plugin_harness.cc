@@ -25,9 +25,10 @@ absl::Status ScriptedGateway::Enter(const std::string& operation, const CertnCre
 absl::StatusOr<CertnVerification> ScriptedGateway::Verify(const CertnCredentials& creds) {
   absl::Status s = Enter("verify", creds);
   if (s.code() == absl::StatusCode::kUnauthenticated) {
-    return CertnVerification{ConnectionStatus::kInvalidKey, "Certn refused the API key", ""};
+    return CertnVerification{ConnectionStatus::kInvalidKey, "invalid key or wrong region", std::nullopt};
   }
-  if (!s.ok()) return CertnVerification{ConnectionStatus::kUnreachable, "Certn cannot be reached", ""};
+  if (!s.ok()) return CertnVerification{ConnectionStatus::kUnreachable, "Certn cannot be reached", std::nullopt};
+  if (!names_team) return CertnVerification{ConnectionStatus::kConnected, "", std::nullopt};
   return CertnVerification{ConnectionStatus::kConnected, "", "certn-team-for-" + creds.api_key};
 }
 
@@ -67,12 +68,12 @@ absl::StatusOr<CertnCase> ScriptedGateway::GetCase(const CertnCredentials& creds
   return it->second;
 }
 
-absl::StatusOr<CertnCase> ScriptedGateway::CancelCase(const CertnCredentials& creds, const std::string& id) {
+absl::Status ScriptedGateway::CancelCase(const CertnCredentials& creds, const std::string& id) {
   if (absl::Status s = Enter("cancel", creds); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   cases_[id].status = CheckStatus::kCancelled;
   cases_[id].overall_status = "CANCELLED";
-  return cases_[id];
+  return absl::OkStatus();  // 204, no body (CERTN.md section 5)
 }
 
 absl::Status ScriptedGateway::GenerateReport(const CertnCredentials& creds, const std::string& id) {
@@ -99,10 +100,13 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
   c.status = status;
   c.overall_status = std::move(overall);
   c.checks = std::move(checks);
-  if (status == CheckStatus::kComplete) {
-    c.completed = absl::FromUnixSeconds(1'800'000'500);
-    c.report_file_id = "file-" + case_id;
-  }
+  // The report file appears only once generate-report was called (CERTN.md section 5).
+  if (status == CheckStatus::kComplete) c.completed = absl::FromUnixSeconds(1'800'000'500);
+}
+
+void ScriptedGateway::Update(const std::string& case_id, const std::function<void(CertnCase&)>& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  change(cases_[case_id]);
 }
 
 void ScriptedGateway::FailNext(std::string operation, absl::Status status, int times) {

@@ -3,6 +3,7 @@
 // of send, auto-send, apply, webhook and report rules.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,26 @@ class ManualClock final : public Clock {
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
 };
 
+// Counts Increment calls per metric name (labels ignored).
+class CountingMetrics final : public Metrics {
+ public:
+  void Increment(std::string_view name, std::string_view, double by) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    counts_[std::string(name)] += by;
+  }
+  void Observe(std::string_view, std::string_view, double) override {}
+  void Set(std::string_view, std::string_view, double) override {}
+  double Count(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = counts_.find(name);
+    return it == counts_.end() ? 0 : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, double> counts_;
+};
+
 // Scripted Certn: cases live in memory; faults can be queued per operation.
 class ScriptedGateway final : public CertnGateway {
  public:
@@ -48,7 +69,7 @@ class ScriptedGateway final : public CertnGateway {
   absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;
   absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds, const CertnOrder& order) override;
   absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds, const std::string& case_id) override;
-  absl::StatusOr<CertnCase> CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
   absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) override;
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                              const std::string& report_file_id,
@@ -58,6 +79,8 @@ class ScriptedGateway final : public CertnGateway {
   void SetStatus(const std::string& case_id, CheckStatus status, std::string overall,
                  std::vector<CertnCheckResult> checks = {});
   void FailNext(std::string operation, absl::Status status, int times = 1);
+  // Any other change to a stored case (score, reason, unknown status).
+  void Update(const std::string& case_id, const std::function<void(CertnCase&)>& change);
   int calls(const std::string& operation) const;
   std::vector<CertnOrder> orders() const;
   std::string last_case_id() const;
@@ -68,6 +91,8 @@ class ScriptedGateway final : public CertnGateway {
       {"pkg-premium", "Premium Package", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}},
   };
   std::string expected_key = "certn-key-0001";
+  // Whether Verify names the key's Certn team (CERTN.md section 5: it may not).
+  bool names_team = true;
 
  private:
   absl::Status Enter(const std::string& operation, const CertnCredentials& creds);
@@ -115,7 +140,7 @@ class PluginHarness : public testing::Test {
   crypto::UuidGenerator ids_;
   ManualClock clock_;
   NullLogger log_;
-  NullMetrics metrics_;
+  CountingMetrics metrics_;
   std::unique_ptr<Cipher> cipher_;
   ActivityKindRegistry kinds_;
   std::unique_ptr<Deps> deps_;

@@ -174,6 +174,22 @@ TEST_F(WebhookReceiverTest, SameDeliveryTwiceIsADuplicate) {
   EXPECT_EQ(Deliveries("applied"), 1);
 }
 
+// A burst of different events for one case (CASE_STATUS_CHANGED and a
+// CHECK_STATUS_CHANGED per check) costs Certn one case fetch, not one each.
+TEST_F(WebhookReceiverTest, ABurstOfEventsForOneCaseCausesOneCaseFetch) {
+  SetUpOrderedCheck();
+  gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  const int fetches_before = gateway_.calls("get_case");
+  for (int i = 0; i < 20; ++i) {
+    const char* type = i % 2 == 0 ? "CASE_STATUS_CHANGED" : "CHECK_STATUS_CHANGED";
+    EXPECT_EQ(Deliver(SignedEvent(absl::StrCat("burst-", i), case_id_, type)).code, "applied");
+  }
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
+  EXPECT_EQ(Deliveries("applied"), 20);
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
+}
+
 TEST_F(WebhookReceiverTest, DuplicateStormIsAppliedOnce) {
   SetUpOrderedCheck();
   gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
@@ -237,13 +253,57 @@ TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
   EXPECT_EQ(Check(admin_, created->id).certn_case_id, future_case);
 }
 
-TEST_F(WebhookReceiverTest, UnknownCaseWithoutTeamHeaderIs503AndKeptUnverified) {
+// CERTN.md section 5 (docs/architecture.md, "Webhook"): a delivery that
+// cannot be verified is answered and counted, its metadata kept in a bounded
+// in-memory log, and nothing of it stored.
+TEST_F(WebhookReceiverTest, UnknownCaseWithoutTeamHeaderIs503AndNothingIsStored) {
   SetUpOrderedCheck();
-  WebhookAnswer answer = Deliver(SignedEvent("d-x", "case-nobody-knows"));
+  int64_t deliveries = CountRows("webhook_deliveries");
+  WebhookRequest r = SignedEvent("d-x", "case-nobody-knows");
+  r.remote_address = "203.0.113.7";
+  const std::string body = r.body;
+  WebhookAnswer answer = Deliver(r);
   EXPECT_EQ(answer.http_status, 503);
   EXPECT_EQ(answer.code, "case_not_known_yet");
-  EXPECT_EQ(Deliveries("unverified"), 1);
+  EXPECT_EQ(CountRows("webhook_deliveries"), deliveries);
   EXPECT_EQ(Drain(), 0);
+  std::vector<certn_plugin::RefusedDelivery> refused = webhook_->refused().Snapshot();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].reason, "case_not_known_yet");
+  EXPECT_EQ(refused[0].http_status, 503);
+  EXPECT_EQ(refused[0].size, static_cast<int64_t>(body.size()));
+  EXPECT_EQ(refused[0].body_sha256_hex, HexEncode(crypto_.Sha256(body)));
+  EXPECT_EQ(refused[0].remote_address, "203.0.113.7");
+  EXPECT_EQ(refused[0].at, clock_.Now());
+  EXPECT_EQ(refused[0].headers.rfind("X-Signature: ", 0), 0u);
+  EXPECT_EQ(metrics_.Count("stagecheck_webhook_deliveries_total"), 1);  // counted
+}
+
+TEST_F(WebhookReceiverTest, TheRefusedDeliveryLogIsBounded) {
+  SetUpOrderedCheck();
+  WebhookRequest wrong = SignedEvent("d-1", case_id_);
+  wrong.x_signature = std::string(100000, 'a');  // an absurd header is cut
+  for (int i = 0; i < 1100; ++i) {
+    WebhookRequest r = i == 1099 ? wrong : SignedEvent(absl::StrCat("d-", i), absl::StrCat("case-", i));
+    EXPECT_GE(Deliver(std::move(r)).http_status, 400);
+  }
+  std::vector<certn_plugin::RefusedDelivery> refused = webhook_->refused().Snapshot();
+  EXPECT_EQ(refused.size(), 1000u);
+  EXPECT_EQ(webhook_->refused().total(), 1100u);
+  EXPECT_EQ(refused.front().reason, "case_not_known_yet");
+  EXPECT_EQ(refused.back().reason, "malformed_signature");
+  EXPECT_LT(refused.back().headers.size(), 200u);
+  EXPECT_EQ(CountRows("webhook_deliveries"), 0);
+}
+
+TEST(RefusedDeliveriesTest, KeepsTheNewestUpToItsCapacity) {
+  certn_plugin::RefusedDeliveries log(2);
+  for (int i = 0; i < 3; ++i) log.Record({.at = absl::FromUnixSeconds(i), .reason = absl::StrCat(i)});
+  std::vector<certn_plugin::RefusedDelivery> kept = log.Snapshot();
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].reason, "1");
+  EXPECT_EQ(kept[1].reason, "2");
+  EXPECT_EQ(log.total(), 3u);
 }
 
 TEST_F(WebhookReceiverTest, StoreDownIs503AndARetryLaterSucceeds) {

@@ -112,7 +112,15 @@ TEST(StatusLabels, MatchTheProductTable) {
   EXPECT_EQ(LabelsFor(S::kInProgress).lever_tag, "CERTN - Analyzing");
   EXPECT_EQ(LabelsFor(S::kInProgress).kula, "Candidate started");
   EXPECT_EQ(LabelsFor(S::kPartial).lever_tag, "CERTN - Partial");
-  EXPECT_EQ(LabelsFor(S::kComplete).kula, "Eligible");
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "CLEAR").kula, "Eligible");
+  // Only a clear result is a pass; a result to review never reads as one.
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").kula, "Needs review");
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "RESTRICTED").kula, "Needs review");
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "REJECT").kula, "Not eligible");
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "NOT_APPLICABLE").kula, "Completed");
+  EXPECT_EQ(LabelsFor(S::kComplete).kula, "Completed");  // not scored yet
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").gem, "Complete");
+  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").lever_tag, "CERTN - Complete");
   EXPECT_EQ(LabelsFor(S::kError, "no_email").lever_tag, "CERTN - Error (No Email)");
   EXPECT_EQ(LabelsFor(S::kError, "INVITE_UNDELIVERABLE").lever_tag, "CERTN - Error");
   EXPECT_EQ(LabelsFor(S::kCancelled).gem, "Cancelled");
