@@ -103,16 +103,6 @@ int Worker::RunDue(int limit) {
   return static_cast<int>(claimed->size());
 }
 
-void Worker::ReportQueue() {
-  const Deps& deps = checks_.deps();
-  for (const char* state : {"pending", "failed"}) {
-    absl::StatusOr<int64_t> n = InReadTransaction<int64_t>(deps.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
-    if (n.ok()) {
-      deps.metrics.Set("stagecheck_work_items", absl::StrCat("state=\"", state, "\""), static_cast<double>(*n));
-    }
-  }
-}
-
 void Worker::Loop() {
   for (;;) {
     {
@@ -128,10 +118,7 @@ void Worker::Loop() {
         reconcile = true;
       }
     }
-    if (reconcile) {
-      (void)checks_.Reconcile();
-      ReportQueue();
-    }
+    if (reconcile) (void)checks_.Reconcile();
     if (RunDue() > 0) continue;
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, absl::ToChronoNanoseconds(poll_interval_), [&] { return stopping_ || wakeups_ > 0; });

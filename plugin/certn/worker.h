@@ -33,8 +33,6 @@ class Worker {
 
  private:
   void Loop();
-  // Gauges of durable work by state (pending, failed) for /metrics.
-  void ReportQueue();
   absl::Duration Backoff(int attempts);
   absl::Duration Jitter(absl::Duration up_to);
 
