@@ -30,4 +30,21 @@ ALTER TABLE integrations ADD COLUMN requests_per_day INTEGER NOT NULL DEFAULT 72
 DELETE FROM webhook_deliveries WHERE verdict = 'unverified';
 )sql";
 
+// v5: (1) the outbound-call budget one vendor account shares across every
+// replica (docs/architecture.md, "Rate limits"): one row per call granted in
+// the last day, read under a per-account lock; (2) why a queued check waits
+// and until when (a vendor's daily budget is spent), shown to the recruiter;
+// (3) each integration's cursor in its vendor's event feed, so reconciliation
+// reads what changed instead of fetching every quiet case.
+inline constexpr std::string_view kCallBudgetWaitingAndEventCursor = R"sql(
+CREATE TABLE call_grants (
+  account BIGINT NOT NULL,
+  granted_at BIGINT NOT NULL
+);
+CREATE INDEX call_grants_by_account ON call_grants (account, granted_at);
+ALTER TABLE background_checks ADD COLUMN waiting_reason TEXT;
+ALTER TABLE background_checks ADD COLUMN waiting_until BIGINT;
+ALTER TABLE integrations ADD COLUMN events_cursor TEXT;
+)sql";
+
 }  // namespace stagecheck::store::portable
