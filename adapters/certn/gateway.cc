@@ -59,11 +59,11 @@ std::string Redact(std::string text, std::string_view secret) {
 }
 
 CertnHttpGateway::CertnHttpGateway(CertnClientConfig config, Logger* logger,
-                                   std::unique_ptr<Transport> transport)
+                                   std::unique_ptr<Transport> transport, CallBudget* budget)
     : config_(std::move(config)),
       logger_(logger),
       transport_(transport ? std::move(transport) : MakeCpprestTransport()),
-      limiter_(config_.rate_limit),
+      limiter_(config_.rate_limit, absl::Now, absl::SleepFor, budget),
       rng_(std::random_device{}()) {}
 
 absl::Duration CertnHttpGateway::Backoff(int attempt) {

@@ -19,9 +19,11 @@ namespace stagecheck::certn {
 
 class CertnHttpGateway final : public CertnGateway {
  public:
-  // `logger` may be null; it must outlive the gateway. `transport` defaults to cpprestsdk.
+  // `logger` may be null; it must outlive the gateway. `transport` defaults to
+  // cpprestsdk. `budget` (null: this process's own) holds each account's rate
+  // limit; pass one shared through the store when replicas share a database.
   explicit CertnHttpGateway(CertnClientConfig config, Logger* logger = nullptr,
-                            std::unique_ptr<Transport> transport = nullptr);
+                            std::unique_ptr<Transport> transport = nullptr, CallBudget* budget = nullptr);
 
   absl::StatusOr<CertnVerification> Verify(const CertnCredentials& creds) override;
   absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;

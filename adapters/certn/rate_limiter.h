@@ -1,23 +1,23 @@
-// A client-side rolling-window limit per API key: at most `burst` calls in any
-// `window` (Certn: 60 requests per rolling minute), and at most `per_day` in
-// one UTC day (7,220; CERTN.md section 5). In-process: each replica keeps its
-// own count. A token bucket refilling
-// evenly would allow up to twice that in a minute after a burst and earn 429s
-// from Certn's own rolling window, so the limiter keeps the times of the last
-// `burst` calls instead. Keys are held only as a 64-bit hash so the limiter
-// never stores a clear key.
+// A client-side rolling-window limit per Certn account (API key): at most
+// `burst` calls in any `window` (Certn: 60 requests per rolling minute), and
+// at most `per_day` in one UTC day (7,220; docs/architecture.md, "Rate
+// limits"). The count itself lives in a CallBudget: in-process by default,
+// shared through the store when replicas share a PostgreSQL database, because
+// Certn counts the account's calls whoever makes them. Keys reach the budget
+// only as a 64-bit hash, so no clear key is ever stored.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "adapters/certn/config.h"
+#include "core/ports/call_budget.h"
 
 namespace stagecheck::certn {
 
@@ -32,7 +32,9 @@ class RateLimiter {
   using NowFn = std::function<absl::Time()>;
   using SleepFn = std::function<void(absl::Duration)>;
 
-  explicit RateLimiter(RateLimitConfig config, NowFn now = absl::Now, SleepFn sleep = absl::SleepFor);
+  // `budget` (may be null: a budget of this process's own) must outlive the limiter.
+  explicit RateLimiter(RateLimitConfig config, NowFn now = absl::Now, SleepFn sleep = absl::SleepFor,
+                       CallBudget* budget = nullptr);
 
   // Takes one slot for `api_key`, waiting up to config.max_wait (and never
   // past `deadline`). ResourceExhausted when no slot frees in time; the wait
@@ -44,23 +46,16 @@ class RateLimiter {
   void PauseUntil(std::string_view api_key, absl::Time until);
 
  private:
-  struct Bucket {
-    std::deque<absl::Time> granted;  // the last `burst` grants, oldest first
-    absl::Time paused_until = absl::InfinitePast();
-    int64_t day = 0;        // the UTC day (days since the epoch) `day_count` counts
-    int day_count = 0;
-  };
-  // Zero when the day's budget has room, else the time until 00:00 UTC.
-  static absl::Duration DailyWait(Bucket& b, absl::Time now, int per_day);
-  // Zero when a slot was taken now, else the time until the next one frees;
-  // `daily` says the day's budget is what is spent.
-  absl::Duration TryTake(uint64_t key, absl::Time now, const AccountLimits& limits, bool& daily);
+  // A slot now, or how long to wait; a pause (429) is honoured before the budget is asked.
+  absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now, const AccountLimits& limits);
 
   RateLimitConfig config_;
   NowFn now_;
   SleepFn sleep_;
+  std::unique_ptr<CallBudget> own_budget_;
+  CallBudget* budget_;
   std::mutex mu_;
-  std::map<uint64_t, Bucket> buckets_;
+  std::map<int64_t, absl::Time> paused_until_;  // per account: a 429 told us to wait
 };
 
 }  // namespace stagecheck::certn

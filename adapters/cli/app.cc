@@ -1,5 +1,6 @@
 #include "adapters/cli/app.h"
 
+#include "core/services/call_budgets.h"
 #include "plugin/certn/kind.h"
 
 namespace stagecheck::cli {
@@ -30,7 +31,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   certn::CertnClientConfig certn_config;
   certn_config.ApplyEnvironment();
   if (options.certn_base_url) certn_config.base_url_override = *options.certn_base_url;
-  rt->gateway_ = std::make_unique<certn::CertnHttpGateway>(certn_config, rt->logger_.get());
+  // A vendor's rate limit is per account, whoever calls: replicas on one
+  // PostgreSQL database share the budget through it; a SQLite file has one
+  // process, which keeps its own.
+  if (rt->store_->backend() == "postgres") rt->call_budget_ = std::make_unique<SharedCallBudget>(*rt->store_);
+  rt->gateway_ = std::make_unique<certn::CertnHttpGateway>(certn_config, rt->logger_.get(), nullptr,
+                                                           rt->call_budget_.get());
   rt->integrations_ = std::make_unique<certn_plugin::Integrations>(*rt->deps_, *rt->gateway_, *rt->cipher_,
                                                                    options.plugin);
   rt->checks_ = std::make_unique<certn_plugin::Checks>(*rt->deps_, *rt->gateway_, *rt->integrations_);

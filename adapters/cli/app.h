@@ -67,6 +67,7 @@ class Runtime {
   std::unique_ptr<Cipher> cipher_;
   ActivityKindRegistry kinds_;
   std::unique_ptr<Deps> deps_;
+  std::unique_ptr<CallBudget> call_budget_;
   std::unique_ptr<certn::CertnHttpGateway> gateway_;
   std::unique_ptr<certn_plugin::Integrations> integrations_;
   std::unique_ptr<certn_plugin::Checks> checks_;

@@ -61,6 +61,11 @@ struct BackgroundCheck {
   std::optional<absl::Time> ordered_at;
   std::optional<absl::Time> completed_at;
   absl::Time updated_at;  // last change of any kind (reconciliation looks at it)
+  // Why a queued check is not sent yet when it waits for more than its turn
+  // (an error code: the vendor's daily budget is spent, certn_daily_limit),
+  // and until when. Cleared once the order is placed.
+  std::string waiting_reason;
+  std::optional<absl::Time> waiting_until;
   std::vector<StatusTransition> history;
 
   // Applies the status machine; records the transition when it applies.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -77,6 +78,11 @@ struct CertnCase {
   std::optional<std::string> report_file_id;
   std::vector<CertnCheckResult> checks;
 };
+
+// The error code of a call refused because the account's daily budget is
+// spent (ResourceExhausted, with a Retry-After until 00:00 UTC): queued work
+// waits for the next day, and the check says why.
+inline constexpr std::string_view kDailyLimitCode = "certn_daily_limit";
 
 class CertnGateway {
  public:

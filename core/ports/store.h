@@ -24,6 +24,7 @@
 #include "core/domain/integration.h"
 #include "core/domain/job.h"
 #include "core/domain/team.h"
+#include "core/ports/call_budget.h"
 
 namespace stagecheck {
 
@@ -169,6 +170,10 @@ class UnitOfWork {
   // an attempt: it was refused by a rate limit, not failed, and a burst of
   // queued orders must not exhaust max_attempts while waiting its turn.
   virtual absl::Status DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) = 0;
+  // Makes every unleased pending item of `kind` in `team` scheduled after
+  // `now` due at `now` (a limit was raised: what waited for it may go now).
+  // Returns how many.
+  virtual absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) = 0;
   // Releases the lease and schedules the next attempt.
   virtual absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
                                  const std::string& error) = 0;
@@ -179,6 +184,13 @@ class UnitOfWork {
   // run_at <= now, leased or not); nullopt when nothing is due. An item a
   // worker defers (a rate limit, a retry's backoff) is not due until then.
   virtual absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) = 0;
+
+  // A vendor account's call budget shared by every replica (CallBudget): takes
+  // a slot at `now` when `limits` allow it, else says how long to wait.
+  // Serialised per account (PostgreSQL: an advisory lock for the rest of the
+  // transaction; SQLite: the writer lock); grants older than both the window
+  // and the UTC day are removed as it goes.
+  virtual absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now, const CallLimits& limits) = 0;
 };
 
 class Store {

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 
 namespace stagecheck::certn_plugin {
@@ -572,6 +573,8 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
       }
       return uow.UpdateCheck(*check);
     }
+    check->waiting_reason.clear();  // sent: whatever it waited for is over
+    check->waiting_until.reset();
     auto applied = ApplyCase(uow, *check, *certn_case, "order");
     if (!applied.ok()) return applied.status();
     // Deliveries that raced our own order's commit are adopted now.
@@ -666,6 +669,25 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     return Feed(uow, *fresh, "report_saved", "system",
                 absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
   });
+}
+
+void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::Time until) {
+  const std::string reason = ErrorCode(why);
+  if (item.kind != kWorkOrder || reason != kDailyLimitCode) return;  // a minute's wait is not news
+  absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    ASSIGN_OR_RETURN(BackgroundCheck check, uow.GetCheckForUpdate(item.team, CheckId(item.subject)));
+    if (check.status != CheckStatus::kQueued) return absl::OkStatus();
+    const bool already_said = check.waiting_reason == reason;
+    check.waiting_reason = reason;
+    check.waiting_until = until;
+    RETURN_IF_ERROR(uow.UpdateCheck(check));
+    if (already_said) return absl::OkStatus();
+    return Feed(uow, check, "waiting", "system",
+                "Certn's daily limit is reached; the check will be sent when it resets at 00:00 UTC.");
+  });
+  if (!recorded.ok()) {
+    deps_.log.Log(LogLevel::kWarning, "work.wait_not_recorded", {{"error", ToStd(recorded.message())}});
+  }
 }
 
 void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {

@@ -71,6 +71,9 @@ class Checks {
   // A work item gave up (permanent fault or attempts exhausted): an order
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
+  // A work item was put back until `until` by a rate limit. When an order
+  // waits for Certn's daily budget, the check says so (waiting_reason), once.
+  void WorkDeferred(const WorkItem& item, const absl::Status& why, absl::Time until);
   // Enqueues a case fetch for open checks quiet for too long (lost webhooks).
   absl::StatusOr<int> Reconcile();
 

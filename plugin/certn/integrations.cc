@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
+#include "plugin/certn/checks.h"
 #include "core/services/plans.h"
 #include "core/strings.h"
 
@@ -172,7 +174,8 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     ForgetPackages(who.team);
     return VerifyAndStore(who.team, std::move(integration), *accepted);
   }
-  ForgetPackages(who.team);
+  // Another account or region offers other packages; a new limit or secret does not.
+  if (new_credentials) ForgetPackages(who.team);
   return VerifyAndStore(who.team, std::move(integration));
 }
 
@@ -212,10 +215,10 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
       integration.certn_team_id = verified->certn_team_id;
       integration.verified_at = now;
     }
-  } else {
+  } else if (ErrorCode(verified.status()) != kDailyLimitCode) {
     integration.status = ConnectionStatus::kUnreachable;
     integration.status_reason = std::string(verified.status().message());
-  }
+  }  // else the day's budget is spent: Certn was not asked, and the key is as good as it was
   integration.updated_at = now;
   absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     if (integration.certn_team_id) {
@@ -225,7 +228,11 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
                      "this Certn account is already connected to another team");
       }
     }
-    return uow.UpsertIntegration(integration);
+    RETURN_IF_ERROR(uow.UpsertIntegration(integration));
+    if (integration.status != ConnectionStatus::kConnected) return absl::OkStatus();
+    // Certn answers again, perhaps with a raised daily limit: orders waiting
+    // for the budget or backing off go now (one still refused just waits again).
+    return uow.ExpediteWork(team, std::string(kWorkOrder), now).status();
   });
   if (stored.code() == absl::StatusCode::kAlreadyExists && ErrorCode(stored) != "certn_team_claimed") {
     return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
@@ -306,11 +313,13 @@ void Integrations::ForgetPackages(const TeamId& team) {
 
 absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& team) {
   absl::Time now = deps_.clock.Now();
+  std::optional<std::vector<CertnPackage>> stale;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     auto it = package_cache_.find(team);
-    if (it != package_cache_.end() && now - it->second.fetched_at < config_.package_cache_ttl) {
-      return it->second.packages;
+    if (it != package_cache_.end()) {
+      if (now - it->second.fetched_at < config_.package_cache_ttl) return it->second.packages;
+      stale = it->second.packages;
     }
   }
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
@@ -321,6 +330,12 @@ absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& t
   absl::StatusOr<CertnCredentials> creds = Credentials(*integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<std::vector<CertnPackage>> packages = gateway_.ListPackages(*creds);
+  // Stale beats nothing while Certn cannot be asked (down, or the day's
+  // budget spent): packages change rarely, and a send must still be queued.
+  const bool transient = packages.status().code() == absl::StatusCode::kUnavailable ||
+                         packages.status().code() == absl::StatusCode::kResourceExhausted ||
+                         packages.status().code() == absl::StatusCode::kDeadlineExceeded;
+  if (!packages.ok() && transient && stale) return *std::move(stale);
   if (!packages.ok()) return FromCertn(packages.status());
   std::lock_guard<std::mutex> lock(cache_mu_);
   package_cache_[team] = CachedPackages{now, *packages};

@@ -77,6 +77,7 @@ int Worker::RunDue(int limit) {
       // an attempt, and a little longer than asked so waiting items spread.
       absl::Time next = deps.clock.Now() + *after + Jitter(absl::Milliseconds(250));
       recorded = deps.store.Transact([&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
+      checks_.WorkDeferred(item, result, next);
       deps.metrics.Increment("stagecheck_work_total", absl::StrCat("kind=\"", item.kind, "\",outcome=\"deferred\""));
     } else if (IsTransient(result) && item.attempts < config.max_attempts) {
       // item.attempts already counts this run (ClaimWork increments it).

@@ -10,6 +10,12 @@ void E2eTest::SetUp() {
   fake_ = *std::move(fake);
   testing::ServiceOptions options;
   options.certn_base_url = fake_->base_url();
+#ifdef STAGECHECK_E2E_POSTGRES
+  auto db = pgtest::ScratchDatabase::Create();
+  ASSERT_TRUE(db.ok()) << "PostgreSQL is required for this test: " << db.status();
+  db_.emplace(*std::move(db));
+  options.db = db_->url();
+#endif
   auto svc = ServiceProcess::Start(options);
   ASSERT_TRUE(svc.ok()) << svc.status();
   svc_ = *std::move(svc);

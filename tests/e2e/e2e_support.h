@@ -3,10 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/support/service/certn_setup.h"
+#ifdef STAGECHECK_E2E_POSTGRES
+#include "tests/support/pg/pg_test_support.h"
+#endif
 #include "tests/support/service/service_process.h"
 
 namespace stagecheck::e2e {
@@ -30,6 +34,9 @@ class E2eTest : public ::testing::Test {
   // Moves the fake's case forward until COMPLETE.
   void AdvanceToComplete(const std::string& case_id);
 
+#ifdef STAGECHECK_E2E_POSTGRES
+  std::optional<pgtest::ScratchDatabase> db_;  // the same flows on PostgreSQL
+#endif
   std::unique_ptr<fake_certn::FakeCertnProcess> fake_;
   std::unique_ptr<ServiceProcess> svc_;
   testing::TeamTokens team_;

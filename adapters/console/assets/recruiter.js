@@ -377,6 +377,8 @@ const viewSignature = (data, checks) => JSON.stringify(data) + checks.map(slowQu
 // The sentence under the badge: why it failed and what to do, or that Certn is slow.
 function stateLine(check) {
   if (check.error_reason) return h('p', { class: 'state-line error' }, api.reasonSentence(check.error_reason));
+  // The server knows why it waits (Certn's daily limit): say that, not "slow".
+  if (check.waiting) return h('p', { class: 'state-line waiting' }, check.waiting.message);
   if (slowQueued(check)) {
     return h('p', { class: 'state-line muted' }, 'Certn is not answering; we keep trying.');
   }

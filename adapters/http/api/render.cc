@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "absl/time/time.h"
+#include "core/ports/certn_gateway.h"
 #include "core/strings.h"
 
 namespace stagecheck::http {
@@ -30,6 +31,22 @@ void WriteLabels(JsonWriter& w, const BackgroundCheck& c) {
   StatusLabels labels = LabelsFor(c.status, c.error_reason, c.certn_overall_score.value_or(""));
   w.Key("labels").StartObject();
   w.Field("gem", labels.gem).Field("lever_tag", labels.lever_tag).Field("kula", labels.kula);
+  w.EndObject();
+}
+
+// Why a queued check waits, in words a recruiter reads, or null.
+void WriteWaiting(JsonWriter& w, const BackgroundCheck& c) {
+  w.Key("waiting");
+  if (c.waiting_reason.empty() || !c.waiting_until) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  w.Field("reason", c.waiting_reason);
+  w.Field("message", c.waiting_reason == kDailyLimitCode
+                         ? "Certn's daily limit is reached; sending resumes at 00:00 UTC."
+                         : "Waiting for Certn; it is sent by itself once the wait is over.");
+  w.Field("until", Rfc3339(*c.waiting_until));
   w.EndObject();
 }
 
@@ -170,6 +187,7 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.Key("report_file_id");
   if (c.report_saved_as) w.String(c.report_saved_as->value());
   else w.Null();
+  WriteWaiting(w, c);
   w.Key("results").StartArray();
   for (const CheckResult& r : c.results) {
     w.StartObject();

@@ -29,7 +29,8 @@ const Dialect& SqliteDialect() {
                                 .migration_lock = "",
                                 .ledger_exists =
                                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
-                                    "AND name = 'schema_migrations'"};
+                                    "AND name = 'schema_migrations'",
+                                .account_lock = ""};
   return kDialect;
 }
 
@@ -44,7 +45,8 @@ const Dialect& PostgresDialect() {
                                 .ledger_exists =
                                     "SELECT COUNT(*) FROM information_schema.tables WHERE "
                                     "table_schema = current_schema() AND table_name = "
-                                    "'schema_migrations'"};
+                                    "'schema_migrations'",
+                                .account_lock = "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))"};
   return kDialect;
 }
 

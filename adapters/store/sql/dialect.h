@@ -25,6 +25,10 @@ struct Dialect {
   std::string_view migration_lock;
   // Counts the tables named `schema_migrations` (0 or 1).
   std::string_view ledger_exists;
+  // Serialises one vendor account's call budget across replicas for the rest
+  // of the transaction; one `?` (the account). Empty: SQLite's BEGIN
+  // IMMEDIATE already serialises whole transactions.
+  std::string_view account_lock;
 
   // Rewrites `?` placeholders for this dialect (quoted text is left alone).
   std::string Sql(std::string_view portable) const;

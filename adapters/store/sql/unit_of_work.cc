@@ -5,81 +5,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/store/sql/codec.h"
+#include "adapters/store/sql/rows.h"
 #include "core/strings.h"
 
 namespace stagecheck::store {
 namespace {
 
-// ---- Parameters -----------------------------------------------------------
-
-Value P(const std::string& s) { return s; }
-Value P(const char* s) { return std::string(s); }
-Value P(std::string_view s) { return std::string(s); }
-Value P(int64_t i) { return i; }
-Value P(int i) { return int64_t{i}; }
-Value P(absl::Time t) { return ToMicros(t); }
-template <typename Tag>
-Value P(const Id<Tag>& id) {
-  return id.value();
-}
-template <typename T>
-Value P(const std::optional<T>& v) {
-  if (!v.has_value()) return std::monostate{};
-  return P(*v);
-}
-Value Bytes(const std::string& s) { return Blob{s}; }
-Value Bytes(const std::optional<std::string>& s) {
-  if (!s.has_value()) return std::monostate{};
-  return Blob{*s};
-}
-
-// ---- Result cells ---------------------------------------------------------
-
-// Reads a row left to right, so that column lists and readers stay in step.
-class Cells {
- public:
-  explicit Cells(const Row& row) : row_(row) {}
-
-  std::optional<std::string> OptText() {
-    const Value& v = row_.at(i_++);
-    if (const std::string* s = std::get_if<std::string>(&v)) return *s;
-    if (const Blob* b = std::get_if<Blob>(&v)) return b->bytes;
-    if (const int64_t* n = std::get_if<int64_t>(&v)) return std::to_string(*n);
-    return std::nullopt;
-  }
-  std::string Text() { return OptText().value_or(std::string()); }
-  std::optional<int64_t> OptInt() {
-    const Value& v = row_.at(i_++);
-    if (const int64_t* n = std::get_if<int64_t>(&v)) return *n;
-    return std::nullopt;
-  }
-  int64_t Int() { return OptInt().value_or(0); }
-  absl::Time Time() { return FromMicros(Int()); }
-  std::optional<absl::Time> OptTime() {
-    std::optional<int64_t> us = OptInt();
-    if (!us.has_value()) return std::nullopt;
-    return FromMicros(*us);
-  }
-  template <typename IdT>
-  IdT IdOf() {
-    return IdT(Text());
-  }
-  template <typename IdT>
-  std::optional<IdT> OptId() {
-    std::optional<std::string> s = OptText();
-    if (!s.has_value()) return std::nullopt;
-    return IdT(*std::move(s));
-  }
-
- private:
-  const Row& row_;
-  size_t i_ = 0;
-};
-
-absl::Status Corrupt(std::string_view column, std::string_view value) {
-  return absl::DataLossError(absl::StrCat("unexpected stored ", ToAbsl(column), " '",
-                                          ToAbsl(value), "'"));
-}
+using rows::Bytes;
+using rows::Cells;
+using rows::Corrupt;
+using rows::P;
 
 // The terminal statuses, as the partial unique index spells them.
 constexpr std::string_view kOpenCheck =
@@ -243,11 +178,17 @@ absl::StatusOr<Application> ReadApplication(const Row& row) {
   return a;
 }
 
+// NULL, not '', when a check waits for nothing (the column came with v5).
+std::optional<std::string> WaitingReason(const BackgroundCheck& k) {
+  if (k.waiting_reason.empty()) return std::nullopt;
+  return k.waiting_reason;
+}
+
 constexpr std::string_view kCheckCols =
     "team_id, check_id, candidate_id, application_id, activity_id, package_id, package_name, "
     "send_trigger, requested_by, status, error_reason, certn_case_id, certn_short_id, "
     "certn_overall_status, results_url, report_file_id, report_saved_as, results, history, "
-    "created_at, ordered_at, completed_at, updated_at, certn_overall_score";
+    "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, waiting_until";
 absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   Cells c(row);
   BackgroundCheck k;
@@ -285,6 +226,8 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.completed_at = c.OptTime();
   k.updated_at = c.Time();
   k.certn_overall_score = c.OptText();
+  k.waiting_reason = c.Text();
+  k.waiting_until = c.OptTime();
   return k;
 }
 
@@ -754,13 +697,13 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // "one active check per application" index.
   return Insert(
       absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
        P(k.package_name), P(TriggerName(k.trigger)), P(k.requested_by), P(StatusName(k.status)),
        P(k.error_reason), P(k.certn_case_id), P(k.certn_short_id), P(k.certn_overall_status),
        P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
        P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
-       P(k.updated_at), P(k.certn_overall_score)},
+       P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)), P(k.waiting_until)},
       "check (or an active check for this application, or this Certn case)");
 }
 
@@ -801,12 +744,14 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
       "send_trigger = ?, requested_by = ?, status = ?, error_reason = ?, certn_case_id = ?, "
       "certn_short_id = ?, certn_overall_status = ?, results_url = ?, report_file_id = ?, "
       "report_saved_as = ?, results = ?, history = ?, ordered_at = ?, completed_at = ?, "
-      "updated_at = ?, certn_overall_score = ? WHERE team_id = ? AND check_id = ?",
+      "updated_at = ?, certn_overall_score = ?, waiting_reason = ?, waiting_until = ? "
+      "WHERE team_id = ? AND check_id = ?",
       {P(k.activity), P(k.package_id), P(k.package_name), P(TriggerName(k.trigger)),
        P(k.requested_by), P(StatusName(k.status)), P(k.error_reason), P(k.certn_case_id),
        P(k.certn_short_id), P(k.certn_overall_status), P(k.results_url), P(k.report_file_id),
        P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
-       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(k.team), P(k.id)},
+       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)),
+       P(k.waiting_until), P(k.team), P(k.id)},
       "check", /*guarded=*/true);
 }
 
@@ -1083,6 +1028,14 @@ absl::Status SqlUnitOfWork::DeferWork(const TeamId& team, const WorkItemId& id, 
       "UPDATE work_items SET run_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
       "lease_owner = NULL, lease_until = NULL WHERE team_id = ? AND work_id = ? AND state = 'pending'",
       {P(run_at), P(team), P(id)}, "pending work item");
+}
+
+absl::StatusOr<int64_t> SqlUnitOfWork::ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
+  return Exec(
+      "UPDATE work_items SET run_at = ? WHERE team_id = ? AND kind = ? AND state = 'pending' AND run_at > ? "
+      "AND lease_owner IS NULL",
+      {P(now), P(team), P(kind), P(now)});
 }
 
 absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,

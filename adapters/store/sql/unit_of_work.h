@@ -75,6 +75,8 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status FailWork(const TeamId& team, const WorkItemId& id, const std::string& error) override;
   absl::StatusOr<int64_t> CountWork(const std::string& state) override;
   absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) override;
+  absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) override;
+  absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now, const CallLimits& limits) override;
   absl::StatusOr<Page<WebhookDelivery>> ListTeamDeliveries(const TeamId& team, const DeliveryFilter& filter,
                                                            const PageRequest& page) override;
  private:

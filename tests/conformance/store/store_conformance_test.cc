@@ -2,6 +2,7 @@
 // once per back-end (STAGECHECK_STORE_BACKEND = "sqlite" or "postgres"), so
 // both promise exactly the same behaviour. Each test gets a fresh database.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <latch>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/store/open_store.h"
+#include "core/services/call_budgets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/test_store.h"
@@ -1050,6 +1052,76 @@ TEST_F(StoreConformance, ConcurrentClaimersGetDisjointItems) {
     EXPECT_TRUE(all.insert(id).second) << id << " was claimed twice";
   }
   EXPECT_EQ(all.size(), static_cast<size_t>(kItems));
+}
+
+// ---- The shared call budget ----------------------------------------------
+
+absl::StatusOr<CallSlot> TakeSlot(Store& store, int64_t account, absl::Time now, const CallLimits& limits) {
+  return SharedCallBudget(store).TryTake(account, now, limits);
+}
+
+TEST_F(StoreConformance, CallBudgetGrantsAWindowsWorthThenSaysWhenTheOldestLeaves) {
+  const CallLimits limits{.per_window = 3, .window = absl::Seconds(60), .per_day = 100};
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<CallSlot> slot = TakeSlot(*store_, 7, At(i), limits);
+    ASSERT_TRUE(slot.ok()) << slot.status();
+    EXPECT_EQ(slot->wait, absl::ZeroDuration()) << "call " << i;
+  }
+  absl::StatusOr<CallSlot> refused = TakeSlot(*store_, 7, At(10), limits);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->wait, absl::Seconds(50));  // the grant at 0 leaves at 60
+  EXPECT_FALSE(refused->day_spent);
+  // Another account has a budget of its own.
+  EXPECT_EQ(TakeSlot(*store_, 8, At(10), limits)->wait, absl::ZeroDuration());
+  // Once the oldest grant has left the window, one more call fits, not two.
+  EXPECT_EQ(TakeSlot(*store_, 7, At(60), limits)->wait, absl::ZeroDuration());
+  EXPECT_EQ(TakeSlot(*store_, 7, At(60), limits)->wait, absl::Seconds(1));
+}
+
+TEST_F(StoreConformance, CallBudgetRefusesForTheRestOfTheUtcDayOnceTheDayIsSpent) {
+  const CallLimits limits{.per_window = 100, .window = absl::Seconds(60), .per_day = 2};
+  const absl::Time midnight = UtcDayStart(At(0)) + absl::Hours(24);
+  const absl::Time late = midnight - absl::Hours(1);
+  EXPECT_EQ(TakeSlot(*store_, 7, late, limits)->wait, absl::ZeroDuration());
+  EXPECT_EQ(TakeSlot(*store_, 7, late + absl::Minutes(5), limits)->wait, absl::ZeroDuration());
+  absl::StatusOr<CallSlot> spent = TakeSlot(*store_, 7, late + absl::Minutes(10), limits);
+  ASSERT_TRUE(spent.ok()) << spent.status();
+  EXPECT_TRUE(spent->day_spent);
+  EXPECT_EQ(spent->wait, absl::Minutes(50));  // until 00:00 UTC
+  absl::StatusOr<CallSlot> tomorrow = TakeSlot(*store_, 7, midnight, limits);
+  ASSERT_TRUE(tomorrow.ok()) << tomorrow.status();
+  EXPECT_EQ(tomorrow->wait, absl::ZeroDuration());
+  EXPECT_FALSE(tomorrow->day_spent);
+}
+
+TEST_F(StoreConformance, CallBudgetHoldsAcrossTwoStoresTakingAtOnce) {
+  // Two replicas: two stores on one database, each asking 40 times in the
+  // same instant for a budget of 25.
+  absl::StatusOr<std::unique_ptr<Store>> second = db_->Open();
+  ASSERT_TRUE(second.ok()) << second.status();
+  const CallLimits limits{.per_window = 25, .window = absl::Seconds(60), .per_day = 1000};
+  std::atomic<int> granted{0}, refused{0}, failed{0};
+  std::latch start(2);
+  auto replica = [&](Store* store) {
+    start.arrive_and_wait();
+    for (int i = 0; i < 40; ++i) {
+      absl::StatusOr<CallSlot> slot = TakeSlot(*store, 7, At(5), limits);
+      if (!slot.ok()) {
+        ++failed;
+      } else if (slot->wait == absl::ZeroDuration()) {
+        ++granted;
+      } else {
+        ++refused;
+      }
+    }
+  };
+  std::thread a(replica, store_.get());
+  std::thread b(replica, second->get());
+  a.join();
+  b.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(granted.load(), 25);
+  EXPECT_EQ(refused.load(), 55);
 }
 
 // ---- Transactions ---------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "absl/strings/match.h"
 #include "core/errors.h"
+#include "core/ports/call_budget.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
 
 namespace stagecheck::plugintest {
@@ -384,6 +385,48 @@ TEST_F(ChecksTest, RateLimitedOrderWaitsForItsSlotWithoutUsingUpAttempts) {
   BackgroundCheck check = Check(recruiter_, sent.id);
   EXPECT_EQ(check.status, CheckStatus::kInvited);
   EXPECT_EQ(gateway_.orders().size(), 1u);
+}
+
+TEST_F(ChecksTest, AnOrderRefusedByTheDailyLimitWaitsVisiblyAndIsSentWhenTheDayTurns) {
+  SetUpApplication();
+  const absl::Duration until_midnight = NextUtcMidnight(clock_.Now()) - clock_.Now();
+  gateway_.FailNext("order",
+                    WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kDailyLimitCode,
+                                         "Certn's daily limit is reached; sending resumes at 00:00 UTC"),
+                                   until_midnight),
+                    2);
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  BackgroundCheck waiting = Check(recruiter_, sent.id);
+  EXPECT_EQ(waiting.status, CheckStatus::kQueued);
+  EXPECT_EQ(waiting.waiting_reason, kDailyLimitCode);
+  ASSERT_TRUE(waiting.waiting_until.has_value());
+  EXPECT_GE(*waiting.waiting_until, NextUtcMidnight(clock_.Now()));
+  // Refused again (a replica raced the day's first slots): still one line in the feed.
+  clock_.Advance(until_midnight + absl::Seconds(1));
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 2);
+  int waiting_lines = 0;
+  for (const FeedEvent& e : FeedOf(recruiter_, candidate_)) waiting_lines += e.type == "waiting";
+  EXPECT_EQ(waiting_lines, 1);
+  EXPECT_EQ(Check(recruiter_, sent.id).waiting_reason, kDailyLimitCode);
+
+  clock_.Advance(absl::Hours(24));
+  Drain();
+  BackgroundCheck ordered = Check(recruiter_, sent.id);
+  EXPECT_EQ(ordered.status, CheckStatus::kInvited);
+  EXPECT_TRUE(ordered.waiting_reason.empty());
+  EXPECT_FALSE(ordered.waiting_until.has_value());
+  EXPECT_EQ(gateway_.orders().size(), 1u);
+}
+
+TEST_F(ChecksTest, ARateLimitOfAMinuteIsNotShownAsWaiting) {
+  SetUpApplication();
+  gateway_.FailNext("order",
+                    WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"), absl::Seconds(30)));
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  EXPECT_TRUE(Check(recruiter_, sent.id).waiting_reason.empty());
 }
 
 TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {

@@ -1,0 +1,91 @@
+// What every statement of the SQL unit of work shares: parameters from domain
+// values (P, Bytes) and a left-to-right reader of result rows (Cells), so that
+// each aggregate's statements and row mappers can live in a file of their own.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "adapters/store/sql/codec.h"
+#include "adapters/store/sql/driver.h"
+#include "core/ids.h"
+#include "core/strings.h"
+
+namespace stagecheck::store::rows {
+
+// ---- Parameters -----------------------------------------------------------
+
+inline Value P(const std::string& s) { return s; }
+inline Value P(const char* s) { return std::string(s); }
+inline Value P(std::string_view s) { return std::string(s); }
+inline Value P(int64_t i) { return i; }
+inline Value P(int i) { return int64_t{i}; }
+inline Value P(absl::Time t) { return ToMicros(t); }
+template <typename Tag>
+Value P(const Id<Tag>& id) {
+  return id.value();
+}
+template <typename T>
+Value P(const std::optional<T>& v) {
+  if (!v.has_value()) return std::monostate{};
+  return P(*v);
+}
+inline Value Bytes(const std::string& s) { return Blob{s}; }
+inline Value Bytes(const std::optional<std::string>& s) {
+  if (!s.has_value()) return std::monostate{};
+  return Blob{*s};
+}
+
+// ---- Result cells ---------------------------------------------------------
+
+// Reads a row left to right, so that column lists and readers stay in step.
+class Cells {
+ public:
+  explicit Cells(const Row& row) : row_(row) {}
+
+  std::optional<std::string> OptText() {
+    const Value& v = row_.at(i_++);
+    if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+    if (const Blob* b = std::get_if<Blob>(&v)) return b->bytes;
+    if (const int64_t* n = std::get_if<int64_t>(&v)) return std::to_string(*n);
+    return std::nullopt;
+  }
+  std::string Text() { return OptText().value_or(std::string()); }
+  std::optional<int64_t> OptInt() {
+    const Value& v = row_.at(i_++);
+    if (const int64_t* n = std::get_if<int64_t>(&v)) return *n;
+    return std::nullopt;
+  }
+  int64_t Int() { return OptInt().value_or(0); }
+  absl::Time Time() { return FromMicros(Int()); }
+  std::optional<absl::Time> OptTime() {
+    std::optional<int64_t> us = OptInt();
+    if (!us.has_value()) return std::nullopt;
+    return FromMicros(*us);
+  }
+  template <typename IdT>
+  IdT IdOf() {
+    return IdT(Text());
+  }
+  template <typename IdT>
+  std::optional<IdT> OptId() {
+    std::optional<std::string> s = OptText();
+    if (!s.has_value()) return std::nullopt;
+    return IdT(*std::move(s));
+  }
+
+ private:
+  const Row& row_;
+  size_t i_ = 0;
+};
+
+inline absl::Status Corrupt(std::string_view column, std::string_view value) {
+  return absl::DataLossError(absl::StrCat("unexpected stored ", ToAbsl(column), " '",
+                                          ToAbsl(value), "'"));
+}
+
+}  // namespace stagecheck::store::rows
