@@ -5,9 +5,10 @@
 // most `capacity` entries (the oldest are dropped first), whatever a sender
 // posts.
 //
-// A refusal whose team is known (by Certn-Team-ID or by the case) but whose
-// signature does not verify is also counted for that team, per minute over
-// the last hour, so an admin can be told that Certn signs with another secret
+// A refusal whose team is known (by Certn-Team-ID or by the case) is also
+// counted for that team, per minute over the last hour, and apart those whose
+// signature did not verify, so an admin can be told that Certn signs with
+// another secret
 // (GET /api/v1/integrations/certn/deliveries/refused-summary). Those counts
 // are kept apart from the capped log, so a flood of unattributable deliveries
 // cannot push a team's failures out; they are bounded by the number of teams.
