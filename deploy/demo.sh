@@ -2,6 +2,10 @@
 # Builds Stagecheck and runs it in demo mode: embedded SQLite, the fake Certn
 # (fixtures/fake_certn) as the Certn API, a demo team with an admin and a
 # recruiter token, and the team's Certn integration already connected.
+# The fake runs with --demo: every check sent moves by itself through
+# invited → started → in progress → complete within about a minute, and it
+# plays one regional host per region, so the wrong region is refused as the
+# real Certn refuses it.
 # Ctrl-C stops both processes; the data stays in $STAGECHECK_DEMO_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +53,7 @@ ADMIN_TOKEN=$(grep -o '"admin":{[^}]*' "$DATA/tokens.json" | grep -o 'sc_[0-9a-f
 RECRUITER_TOKEN=$(grep -o '"recruiter":{[^}]*' "$DATA/tokens.json" | grep -o 'sc_[0-9a-f]*')
 
 "$BIN/adapters/cli/stagecheck" serve --db "$DB" --listen "127.0.0.1:$PORT" \
-  --certn-base-url "http://127.0.0.1:$FAKE_PORT" --key-file "$DATA/encryption.key" \
+  --certn-base-url "http://127.0.0.1:$FAKE_PORT/regions/{region}" --key-file "$DATA/encryption.key" \
   >"$DATA/stagecheck.out" 2>"$DATA/stagecheck.log" &
 pids+=($!)
 wait_for_port "$DATA/stagecheck.out" stagecheck >/dev/null
@@ -66,7 +70,12 @@ Stagecheck demo is running (SQLite at $DB, fake Certn on port $FAKE_PORT).
   API:              http://127.0.0.1:$PORT/api/v1
   Admin token:      $ADMIN_TOKEN
   Recruiter token:  $RECRUITER_TOKEN
-  Fake Certn:       http://127.0.0.1:$FAKE_PORT  (advance a case: POST /_control/cases/<case id>/advance)
+  Fake Certn:       http://127.0.0.1:$FAKE_PORT  (demo account in region North America)
+Checks move by themselves: invited, started after 15 s, in progress after 30 s, complete
+after a minute; every second one ends "Needs review", and a candidate email with +bounce@
+(say ada+bounce@example.com) bounces. To move a case yourself instead:
+  curl -X POST http://127.0.0.1:$FAKE_PORT/_control/cases/<Certn case ID>/advance
+(the CASE-... ID the console shows under "Details and history", or the UUID).
 Walk through the flows with docs/walkthrough.md. Logs: $DATA/*.log. Ctrl-C stops.
 
 INFO

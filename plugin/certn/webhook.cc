@@ -57,15 +57,20 @@ void WebhookReceiver::Count(std::string_view verdict) {
                                    absl::StrCat("verdict=\"", ToAbsl(verdict), "\""));
 }
 
-void WebhookReceiver::Refuse(const WebhookRequest& request, absl::Time now, int status, std::string code,
-                             std::string detail, const std::function<void(WebhookAnswer)>& done) {
+RefusedSummary WebhookReceiver::RefusedSummaryFor(const TeamId& team) const {
+  return refused_.SummaryFor(team, checks_.deps().clock.Now());
+}
+
+void WebhookReceiver::Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
+                             int status, std::string code, std::string detail,
+                             const std::function<void(WebhookAnswer)>& done) {
   const Deps& deps = checks_.deps();
   Count(code);
   // Metadata only, in memory and bounded: the body never reaches the disk
   // (docs/architecture.md, "Webhook").
   refused_.Record(RefusedDelivery{now, static_cast<int64_t>(request.body.size()),
                                   HexEncode(deps.crypto.Sha256(request.body)), request.remote_address,
-                                  StoredHeaders(request, /*max_value=*/128), code, status});
+                                  StoredHeaders(request, /*max_value=*/128), code, status, team});
   if (int64_t suppressed = 0; ClaimRefusalLog(code, now, suppressed)) {
     const std::string suppressed_text = absl::StrCat(suppressed);
     deps.log.Log(LogLevel::kWarning, "webhook.refused",
@@ -90,8 +95,9 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   const Deps& deps = checks_.deps();
   const PluginConfig& config = checks_.integrations().config();
   absl::Time now = deps.clock.Now();
+  std::optional<TeamId> team;  // once found: refusals are then counted for it
   auto refuse = [&](int status, std::string code, std::string detail) {
-    Refuse(request, now, status, std::move(code), std::move(detail), done);
+    Refuse(request, team, now, status, std::move(code), std::move(detail), done);
   };
   if (static_cast<int64_t>(request.body.size()) > config.max_webhook_body_bytes) {
     return refuse(413, "payload_too_large", "webhook body is larger than 256 KiB");
@@ -112,7 +118,6 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   // 1. Find the team: from Certn-Team-ID, else from the case the event names;
   // and its integration, in the same read transaction (one round trip to the
   // store before the group commit, not two).
-  std::optional<TeamId> team;
   std::optional<BackgroundCheck> check;
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
   absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {

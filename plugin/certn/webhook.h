@@ -55,6 +55,9 @@ class WebhookReceiver {
   void Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done);
 
   const RefusedDeliveries& refused() const { return refused_; }
+  // The team's refused deliveries in the last hour, as this process saw them
+  // (refused_deliveries.h). The caller checks that `team` may be shown them.
+  RefusedSummary RefusedSummaryFor(const TeamId& team) const;
 
  private:
   struct Verified {
@@ -65,8 +68,9 @@ class WebhookReceiver {
   void Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
               bool touch_integration, std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
-  void Refuse(const WebhookRequest& request, absl::Time now, int status, std::string code,
-              std::string detail, const std::function<void(WebhookAnswer)>& done);
+  // `team`: the team the delivery is known to be for, if any.
+  void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now, int status,
+              std::string code, std::string detail, const std::function<void(WebhookAnswer)>& done);
   // At most one log line per refusal code a second, so that a flood of
   // refused deliveries cannot fill the log's disk either; `suppressed` is
   // how many were not logged since the last line.

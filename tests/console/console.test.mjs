@@ -1,6 +1,7 @@
 // Browser tests of the web console against a real `stagecheck serve` and a
 // real fake Certn. One scenario per ctest test (console.<scenario>).
 import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow, checkLabels } from './harness.mjs';
 
 // Waits until `locator` shows `text` (substring), polling the DOM.
@@ -526,4 +527,106 @@ async function states(env) {
   checkNoConsoleErrors(page);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states });
+// Waits (bounded) until the check of `checkId` has its Certn case.
+async function certnCaseOf(env, checkId) {
+  for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
+    const check = await env.api('recruiter', 'GET', `/background-checks/${checkId}`);
+    if (check.certn_case_id) return check.certn_case_id;
+  }
+  return assert(false, 'Certn never got the order');
+}
+
+// Deliveries whose signature fails are refused and not stored; the Certn
+// settings page still tells the admin, with a banner.
+async function deliveriesBanner(env) {
+  await env.connectCertn();
+  const sig = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Sig', last_name: 'Nature', email: 'sig@example.com' });
+  const check = await env.api('recruiter', 'POST', `/candidates/${sig.id}/background-checks`, { package_id: 'pkg-basic' });
+  const caseId = await certnCaseOf(env, check.id);
+
+  const page = await env.newPage();
+  const summaryRead = () => page.waitForResponse((r) => r.url().endsWith('/deliveries/refused-summary'));
+  let read = summaryRead();
+  await env.signIn(page, 'admin');
+  await page.waitForURL(/#\/admin\/certn$/);
+  assert((await (await read).json()).failed_signature === 0, 'no failures yet');
+  await waitText(page.locator('#certn-status'), 'Connected');
+  assert(await page.locator('#webhook-banner').isHidden(), 'a banner while every delivery verifies');
+
+  // Certn signs with a secret other than the team's (say, an old one).
+  for (let i = 0; i < 14; i += 1) {
+    const body = JSON.stringify({ id: `evt-wrong-secret-${i}`, event_type: 'CASE_STATUS_CHANGED', object_id: caseId, object_type: 'CASE' });
+    const r = await fetch(env.webhookUrl, {
+      method: 'POST', body,
+      headers: { 'Content-Type': 'application/json', 'X-Signature': createHmac('sha256', 'an-old-webhook-secret-0000').update(body).digest('hex') },
+    });
+    assert(r.status === 401, `a wrongly signed delivery answered ${r.status}`);
+  }
+  read = summaryRead();
+  await page.reload();
+  await read;
+  const banner = page.locator('#webhook-banner');
+  await waitText(banner, '14 deliveries in the last hour failed signature verification: the webhook secret in Certn may not match.');
+  assert(await banner.getAttribute('role') === 'alert', 'the banner is announced');
+  // Refused deliveries stay out of the stored log.
+  const log = await env.api('admin', 'GET', '/integrations/certn/deliveries?limit=100');
+  assert(!log.items.some((d) => d.delivery_id.startsWith('evt-wrong-secret')), `a refused delivery was stored: ${JSON.stringify(log.items)}`);
+  await checkLabels(page, 'Certn settings with the banner');
+  env.publishDocsImage(await env.screenshot(page, 'admin-webhook-banner'), 'webhook-banner');
+  checkNoConsoleErrors(page);
+}
+
+// `fake-certn --demo` moves every new case by itself (invited → started → in
+// progress → complete); a fast step keeps this test short. Stagecheck reaches
+// it per region, as deploy/demo.sh does.
+async function demo(env) {
+  const page = await env.newPage();
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);
+  await env.signIn(page, 'admin');
+  await page.waitForURL(/#\/admin\/certn$/);
+  // The demo account lives in North America: on another region its key is refused.
+  await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-key');
+  await page.getByLabel('Region', { exact: true }).selectOption('uk_emea');
+  await page.getByLabel('Webhook secret', { exact: true }).fill('demo-webhook-secret');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await waitText(page.locator('#certn-status'), 'Not connected: Certn did not accept this API key: check the key and the region');
+  await env.screenshot(page, 'demo-wrong-region');
+  await page.getByLabel('Certn API key', { exact: true }).fill('demo-certn-api-key');
+  await page.getByLabel('Region', { exact: true }).selectOption('north_america');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('#certn-status'), 'Connected');
+
+  const dana = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Dana', last_name: 'Demo', email: 'dana@example.com' });
+  const sent = await env.api('recruiter', 'POST', `/candidates/${dana.id}/background-checks`, { package_id: 'pkg-standard' });
+  const results = await env.newPage();
+  results.allowHttpError(/\/report$/, 409);  // the report before completion
+  await env.signIn(results, 'recruiter');
+  await results.goto(`${env.baseUrl}/checks/${sent.id}`);
+  // Every badge the page shows, in order.
+  await results.evaluate(() => {
+    window.__badges = [];
+    const note = () => {
+      const badge = document.querySelector('#check-summary .badge');
+      const text = badge && badge.textContent;
+      if (text && window.__badges[window.__badges.length - 1] !== text) window.__badges.push(text);
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+    note();
+  });
+  const badge = results.locator('#check-summary .badge');
+  await badge.filter({ hasText: 'Complete · Clear' }).first().waitFor({ timeout: 60000 });
+  const badges = await results.evaluate(() => window.__badges);
+  const check = await env.api('recruiter', 'GET', `/background-checks/${sent.id}`);
+  const moves = check.history.map((t) => t.to);
+  assert(moves.includes('complete') && (moves.includes('in_progress') || moves.includes('partial')),
+    `the check went through Certn's steps: ${JSON.stringify(check.history)}; the page showed ${badges.join(' → ')}`);
+  assert(env.controlCalls.every((c) => c === 'POST /_control/accounts'),
+    `the demo needed control calls: ${env.controlCalls.join(', ')}`);
+  await waitText(results.locator('#report table'), 'Criminal Record');
+  await env.screenshot(results, 'demo-complete');
+  checkNoConsoleErrors(page);
+  checkNoConsoleErrors(results);
+}
+demo.envOptions = { fakeArgs: ['--demo', '--demo-step-ms', '1500'], regionalCertn: true };
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, deliveries_banner: deliveriesBanner, demo });

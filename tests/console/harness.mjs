@@ -66,13 +66,19 @@ function cli(args, env) {
 }
 
 export class Env {
-  async start() {
+  // options.fakeArgs: more fake-certn flags (say --demo --demo-step-ms N);
+  // options.regionalCertn: Stagecheck reaches the fake as a regional host per
+  // region (/regions/{region}), as deploy/demo.sh does, so a key used on the
+  // wrong region is refused.
+  async start(options = {}) {
     assert(STAGECHECK && FAKE_CERTN, 'STAGECHECK_BIN and FAKE_CERTN_BIN must be set (ctest sets them)');
     assert(existsSync(CHROMIUM), `${CHROMIUM} is missing: run deploy/install-deps.sh (Debian package chromium)`);
     mkdirSync(OUTPUT_DIR, { recursive: true });
     this.dir = mkdtempSync(path.join(tmpdir(), 'stagecheck-console-'));
     const env = { STAGECHECK_ENCRYPTION_KEY: ENCRYPTION_KEY };
-    this.fake = await startServer('fake-certn', FAKE_CERTN, ['--listen', '127.0.0.1:0', '--webhook-retry-delays-ms', '200,500,1000']);
+    this.controlCalls = [];
+    this.fake = await startServer('fake-certn', FAKE_CERTN,
+      ['--listen', '127.0.0.1:0', '--webhook-retry-delays-ms', '200,500,1000', ...(options.fakeArgs || [])]);
     this.certnUrl = `http://127.0.0.1:${this.fake.port}`;
     const db = path.join(this.dir, 'stagecheck.db');
     const team = cli(['team', 'create', 'Acme Talent', '--db', db], env);
@@ -81,7 +87,7 @@ export class Env {
     const port = await freePort();
     this.server = await startServer('stagecheck', STAGECHECK,
       ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--public-url', `http://127.0.0.1:${port}`,
-        '--certn-base-url', this.certnUrl, '--log-level', 'info'], env);
+        '--certn-base-url', options.regionalCertn ? `${this.certnUrl}/regions/{region}` : this.certnUrl, '--log-level', 'info'], env);
     this.baseUrl = `http://127.0.0.1:${this.server.port}`;
     this.webhookUrl = `${this.baseUrl}/certn/certnWebhookHandler`;
     await this.control('POST', '/_control/accounts', { ...DEMO_ACCOUNT, webhook_url: this.webhookUrl });
@@ -109,6 +115,7 @@ export class Env {
   }
 
   async control(method, p, body) {
+    this.controlCalls.push(`${method} ${p}`);
     const r = await fetch(`${this.certnUrl}${p}`, {
       method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
     });
@@ -248,7 +255,7 @@ export async function run(scenarios) {
   }
   let code = 0;
   try {
-    await env.start();
+    await env.start(scenario.envOptions);
     await scenario(env);
     // The API token never reaches the service's log (it only ever travels in a header).
     const log = Buffer.concat(env.server.stderr).toString();

@@ -422,7 +422,8 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
 
   // --legacy-team-id: the webhook section exercises the Certn-Team-ID path, so
   // the demo account's groups must name its Certn team (fixtures/README.md).
-  fake = await startWithPort('fake-certn', args['fake-certn'], ['--listen', '127.0.0.1:0', '--demo', '--legacy-team-id'], env, path.join(work, 'fake-certn.log'));
+  // --demo-step-ms 0: the demo's cases move only when this test moves them.
+  fake = await startWithPort('fake-certn', args['fake-certn'], ['--listen', '127.0.0.1:0', '--demo', '--demo-step-ms', '0', '--legacy-team-id'], env, path.join(work, 'fake-certn.log'));
   const FAKE = `http://127.0.0.1:${fake.port}`;
   const admin = await runCli(args.stagecheck, ['team', 'create', 'Contract team', '--db', db], env);
   const recruiter = await runCli(args.stagecheck, ['token', 'create', '--db', db, '--team', admin.team_id, '--role', 'recruiter'], env);
@@ -765,6 +766,12 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const stale = crypto.createHmac('sha256', 'demo-webhook-secret').update(`${ts - 86400}.${event}`).digest('hex');
     await call('receiveCertnWebhook', { rawBody: event, contentType: 'application/json', headers: { 'Certn-Signature': `t=${ts - 86400},v1=${stale}`, 'Certn-Team-ID': 'certn-team-demo' }, expect: [401, 'stale_signature'] });
     await call('receiveCertnWebhook', { rawBody: event, contentType: 'application/json', headers: { 'X-Signature': '00'.repeat(32), 'Certn-Team-ID': 'no-such-certn-team' }, expect: [401, 'unknown_team'] });
+    // Not stored, but counted for the team: the settings page's banner.
+    const refused = await call('summarizeRefusedCertnDeliveries', { token: A, expect: 200 });
+    assert.equal(refused.json.failed_signature, 3, JSON.stringify(refused.json));
+    assert.equal(refused.json.window_seconds, 3600);
+    assert.ok(refused.json.last_failed_at, 'the last failure has a time');
+    await call('summarizeRefusedCertnDeliveries', { token: R, expect: [403, 'admin_only'] });
     const echo = await call('verifyCertnWebhook', { query: { challenge: 'abc123' }, expect: 200 });
     assert.equal(echo.text, 'abc123');
     await call('verifyCertnWebhook', { expect: [400, 'missing_challenge'] });

@@ -82,6 +82,25 @@ function deliveriesSection() {
   };
 }
 
+// Deliveries that failed signature verification are not stored, so the log
+// below cannot show them; the API counts them for the last hour instead.
+function signatureBanner() {
+  const el = h('div', { class: 'message warn', id: 'webhook-banner', role: 'alert', hidden: true });
+  async function load() {
+    let summary;
+    try {
+      summary = await api.get('/integrations/certn/deliveries/refused-summary');
+    } catch { return; }  // the page is still useful without it
+    const n = summary.failed_signature;
+    el.hidden = !(n > 0);
+    if (!n) return;
+    el.replaceChildren(
+      h('strong', {}, `${n} ${n === 1 ? 'delivery' : 'deliveries'} in the last hour failed signature verification: the webhook secret in Certn may not match.`),
+      h('p', { class: 'hint' }, 'Certn must sign with the webhook secret set here. Paste the same secret into Certn (Settings → Webhooks), or rotate it below and update Certn. Until then status changes reach Stagecheck only when it asks Certn itself, so they arrive late.'));
+  }
+  return { el, load };
+}
+
 export async function certnView(root, ctx) {
   let view = null;
   try {
@@ -263,8 +282,10 @@ export async function certnView(root, ctx) {
   }
 
   const deliveries = deliveriesSection();
+  const banner = signatureBanner();
   root.replaceChildren(
     h('h1', {}, 'Certn settings'),
+    banner.el,
     h('section', { class: 'card', 'aria-labelledby': 'status-title' },
       h('h2', { id: 'status-title' }, 'Status'), status,
       h('dl', { class: 'facts' },
@@ -280,7 +301,7 @@ export async function certnView(root, ctx) {
     h('section', { class: 'card' }, teamForm),
     deliveries.el);
   show(view);
-  await Promise.all([refreshPackages(), view ? deliveries.load() : null]);
+  await Promise.all([refreshPackages(), view ? deliveries.load() : null, view ? banner.load() : null]);
 }
 
 export async function jobsView(root, ctx) {

@@ -59,7 +59,15 @@ absl::StatusOr<DeliveryFilter> DeliveryFilterOf(const Request& r) {
 
 absl::Status AddDeliveryRoutes(Router& router, ApiContext& ctx) {
   certn_plugin::Checks& checks = ctx.checks;
-  absl::Status s = router.Add("GET", "/api/v1/integrations/certn/deliveries",
+  certn_plugin::WebhookReceiver& webhook = ctx.webhook;
+  // Refused deliveries are not stored (docs/architecture.md, "Webhook"); this
+  // counts the team's in the last hour, in this replica's memory.
+  absl::Status s = router.Add("GET", "/api/v1/integrations/certn/deliveries/refused-summary",
+                              AdminOnly(ctx, [&webhook](const Request&, const Principal& who) {
+    return JsonOf(200, webhook.RefusedSummaryFor(who.team), WriteRefusedSummary);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/integrations/certn/deliveries",
                               AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
     absl::StatusOr<PageRequest> page = PageOf(r);
     if (!page.ok()) return ErrorResponse(page.status());

@@ -139,6 +139,17 @@ void WriteFile(JsonWriter& w, const CandidateFile& f) {
   w.EndObject();
 }
 
+// The team's deliveries this replica refused in the last hour: counts only,
+// never a body, a header or a sender's address.
+void WriteRefusedSummary(JsonWriter& w, const certn_plugin::RefusedSummary& s) {
+  w.StartObject();
+  w.Field("window_seconds", absl::ToInt64Seconds(s.window));
+  w.Field("failed_signature", s.failed_signature).Field("refused", s.refused);
+  OptionalTime(w, "last_failed_at", s.last_failed_at);
+  w.Field("scope", "replica");
+  w.EndObject();
+}
+
 // A delivery as an admin sees it: what arrived and what Stagecheck did with
 // it. Never its body or its headers (signatures, Certn's team id).
 void WriteDelivery(JsonWriter& w, const WebhookDelivery& d) {

@@ -9,6 +9,7 @@
 #include "core/services/plans.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
+#include "plugin/certn/refused_deliveries.h"
 
 namespace stagecheck::http {
 
@@ -21,6 +22,7 @@ void WriteActivity(JsonWriter& w, const Activity& activity);
 void WriteCandidate(JsonWriter& w, const Candidate& candidate);
 void WriteFile(JsonWriter& w, const CandidateFile& file);
 void WriteDelivery(JsonWriter& w, const WebhookDelivery& d);
+void WriteRefusedSummary(JsonWriter& w, const certn_plugin::RefusedSummary& s);
 void WriteApplication(JsonWriter& w, const Application& application);
 void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
 void WriteCheck(JsonWriter& w, const BackgroundCheck& check);

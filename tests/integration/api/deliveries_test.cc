@@ -124,5 +124,38 @@ TEST_F(DeliveriesTest, ReplayFetchesTheCaseAgainOnlyForTheTeamsOwnDelivery) {
   EXPECT_EQ(check.String("/status"), "invited") << check.body;
 }
 
+// Refused deliveries are never stored; the team's admins get their count for
+// the last hour (the Certn settings page's banner), and no other team sees it.
+TEST_F(DeliveriesTest, SignatureFailuresAreCountedForTheirTeamOnly) {
+  World w = NewWorld();
+  World other = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
+  const std::string summary_path = std::string(kPath) + "/refused-summary";
+  HttpResponse before = svc().Get(summary_path, w.team.admin_token);
+  ASSERT_EQ(before.status, 200) << Describe(before);
+  EXPECT_EQ(before.Int("/failed_signature"), 0);
+  EXPECT_TRUE(before.IsNull("/last_failed_at")) << before.body;
+  const std::string body = R"({"id":"evt-wrong-secret","event_type":"CASE_STATUS_CHANGED","object_id":")" +
+                           CaseOf(w) + R"(","object_type":"CASE"})";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_PROBLEM(svc().Post("/certn/certnWebhookHandler", body, "", {{"X-Signature", std::string(64, 'a')}}), 401,
+                   "bad_signature");
+  }
+  HttpResponse after = svc().Get(summary_path, w.team.admin_token);
+  ASSERT_EQ(after.status, 200) << Describe(after);
+  EXPECT_EQ(after.Int("/failed_signature"), 3) << after.body;
+  EXPECT_EQ(after.Int("/refused"), 3) << after.body;
+  EXPECT_EQ(after.Int("/window_seconds"), 3600);
+  EXPECT_EQ(after.String("/scope"), "replica");
+  EXPECT_TRUE(after.String("/last_failed_at").has_value()) << after.body;
+  // Counts only: never a body, a signature or a sender.
+  EXPECT_EQ(after.body.find("evt-wrong-secret"), std::string::npos);
+  EXPECT_EQ(after.body.find("aaaaaaaa"), std::string::npos);
+  EXPECT_EQ(after.body.find("127.0.0.1"), std::string::npos);
+  // Not stored, so not in the log.
+  EXPECT_EQ(List(w).body.find("evt-wrong-secret"), std::string::npos);
+  EXPECT_EQ(svc().Get(summary_path, other.team.admin_token).Int("/failed_signature"), 0);
+  EXPECT_PROBLEM(svc().Get(summary_path, w.team.recruiter_token), 403, "admin_only");
+}
+
 }  // namespace
 }  // namespace stagecheck::api_test

@@ -3,11 +3,14 @@
 // and the webhook faults, received by a real loopback server.
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "adapters/http/http.h"
 #include "fixtures/fake_certn/pdf.h"
@@ -89,15 +92,42 @@ class FakeCertnTest : public ::testing::Test {
                                       .packages = {{"pkg", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}}}})
                     .ok());
   }
-  std::string Order(const std::string& reference = "") {
+  std::string Order(const std::string& reference = "") { return Field(OrderJson(reference), "id"); }
+  // The case JSON of a new order.
+  std::string OrderJson(const std::string& reference = "", const std::string& email = "a@b.c") {
     std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Api-Key k1"}};
     if (!reference.empty()) headers.emplace_back("Idempotency-Key", reference);
     auto body = fake_->Call("POST", "/api/public/cases/order-package/",
-                            R"({"package":"pkg","email_address":"a@b.c","send_invite_email":true,
-                                "input_claims":{"name":{"given_name":"Ada","family_name":"L"}}})",
+                            absl::StrCat(R"({"package":"pkg","email_address":")", email,
+                                         R"(","send_invite_email":true,
+                                "input_claims":{"name":{"given_name":"Ada","family_name":"L"}}})"),
                             headers);
     EXPECT_TRUE(body.ok()) << body.status();
-    return body.ok() ? Field(*body, "id") : "";
+    return body.ok() ? *body : "";
+  }
+  // Restarts the fake with `args` and the test account.
+  void Restart(std::vector<std::string> args) {
+    fake_.reset();
+    FakeCertnStartOptions options;
+    options.extra_args = std::move(args);
+    auto started = FakeCertnProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    fake_ = std::move(*started);
+    CreateAccount();
+  }
+  // Every case the fake holds, by id: {overall_status, overall_score or ""}.
+  std::map<std::string, std::pair<std::string, std::string>> Cases() {
+    std::map<std::string, std::pair<std::string, std::string>> out;
+    auto body = fake_->Call("GET", "/_control/cases");
+    EXPECT_TRUE(body.ok()) << body.status();
+    if (!body.ok()) return out;
+    rapidjson::Document doc;
+    doc.Parse(body->c_str());
+    for (const auto& c : doc["cases"].GetArray()) {
+      out[c["id"].GetString()] = {c["overall_status"].GetString(),
+                                  c["overall_score"].IsString() ? c["overall_score"].GetString() : ""};
+    }
+    return out;
   }
 
   Receiver receiver_;
@@ -344,6 +374,120 @@ TEST_F(FakeCertnTest, IdempotencyKeyReturnsTheSameCase) {
   std::string c = Order("other-ref");
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
+}
+
+// fake-certn --demo: every new case moves by itself (fixtures/README.md, "The
+// demo lifecycle"). --demo-step-ms makes a step a few milliseconds, so the
+// test waits on conditions with deadlines, never on the clock.
+TEST_F(FakeCertnTest, DemoLifecycleMovesEveryNewCaseToCompleteWithSignedWebhooks) {
+  Restart({"--demo-step-ms", "40"});
+  const std::string clear = Field(OrderJson("", "ada@example.com"), "id");
+  const std::string review = Field(OrderJson("", "bob@example.com"), "id");  // every second one: REVIEW
+  const std::string bounced = Field(OrderJson("", "cy+bounce@example.com"), "id");
+  std::vector<std::string> seen;  // the first case's statuses as polled, without repeats
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  std::map<std::string, std::pair<std::string, std::string>> cases;
+  while (absl::Now() < deadline) {
+    cases = Cases();
+    if (seen.empty() || seen.back() != cases[clear].first) seen.push_back(cases[clear].first);
+    if (cases[clear].first == "COMPLETE" && cases[review].first == "COMPLETE") break;
+    absl::SleepFor(absl::Milliseconds(5));  // a polling interval, not a synchronisation
+  }
+  ASSERT_EQ(cases[clear].first, "COMPLETE");
+  ASSERT_EQ(cases[review].first, "COMPLETE");
+  EXPECT_EQ(cases[clear].second, "CLEAR");
+  EXPECT_EQ(cases[review].second, "REVIEW");
+  EXPECT_EQ(cases[bounced].first, "INVITE_UNDELIVERABLE");  // a bounced invitation stays bounced
+  // Never backwards: whatever the polls caught is in lifecycle order.
+  const std::vector<std::string> order = {"APPLICANT_INVITED", "APPLICANT_STARTED", "IN_PROGRESS", "COMPLETE"};
+  size_t at = 0;
+  for (const std::string& status : seen) {
+    while (at < order.size() && order[at] != status) ++at;
+    ASSERT_LT(at, order.size()) << "out of order: " << absl::StrJoin(seen, " → ");
+  }
+  // Each move was sent as a control-API advance sends it: the case event
+  // (ordered, started, in progress, complete) and one per check that changed
+  // (in progress completes the first of the two and starts the other;
+  // complete finishes it), every one signed with the account's secret.
+  auto log = fake_->WaitForDeliveries(2 * 7 + 1);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::map<std::string, std::map<std::string, int>> events;  // case → event type → count
+  for (const DeliveryRecord& d : *log) {
+    EXPECT_TRUE(d.signed_correctly);
+    ++events[d.object_id][d.event_type];
+  }
+  for (const std::string& id : {clear, review}) {
+    EXPECT_EQ(events[id]["CASE_STATUS_CHANGED"], 4) << id;
+    EXPECT_EQ(events[id]["CHECK_STATUS_CHANGED"], 3) << id;
+  }
+  EXPECT_EQ(events[bounced]["CASE_STATUS_CHANGED"], 1);
+  for (const http::Request& r : receiver_.WaitFor(log->size())) {
+    EXPECT_EQ(r.Header("X-Signature").value_or(""), HmacSha256Hex(kSecret, r.body));
+  }
+}
+
+TEST_F(FakeCertnTest, ACaseTheControlApiMovesLeavesTheDemoLifecycle) {
+  Restart({"--demo-step-ms", "40"});
+  const std::string driven = Order();
+  ASSERT_TRUE(fake_->AdvanceCase(driven, "APPLICANT_OPENED").ok());
+  const std::string left_alone = Order();  // ordered later, so planned later
+  std::map<std::string, std::pair<std::string, std::string>> cases;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(20); absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(5))) {
+    cases = Cases();
+    if (cases[left_alone].first == "COMPLETE") break;
+  }
+  ASSERT_EQ(cases[left_alone].first, "COMPLETE");
+  EXPECT_EQ(cases[driven].first, "APPLICANT_OPENED");
+  // ... and the caller takes it on from there.
+  auto next = fake_->AdvanceCase(driven);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(Field(*next, "overall_status"), "APPLICANT_STARTED");
+}
+
+TEST_F(FakeCertnTest, WithoutDemoCasesMoveOnlyWhenTold) {
+  // The default of the plain fake; --demo-step-ms 0 gives the same with --demo.
+  std::string id = Order();
+  EXPECT_EQ(Cases()[id].first, "APPLICANT_INVITED");
+  ASSERT_TRUE(fake_->AdvanceCase(id).ok());
+  EXPECT_EQ(Cases()[id].first, "APPLICANT_OPENED");
+}
+
+// The console shows Certn's short case id (CASE-XXXXXXXX); the control API
+// takes it as well as the UUID.
+TEST_F(FakeCertnTest, ControlApiAcceptsTheShortId) {
+  const std::string json = OrderJson();
+  const std::string id = Field(json, "id");
+  const std::string short_id = Field(json, "short_id");
+  ASSERT_THAT(short_id, ::testing::StartsWith("CASE-"));
+  auto moved = fake_->AdvanceCase(short_id, "APPLICANT_STARTED");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(Field(*moved, "id"), id);
+  EXPECT_EQ(Cases()[id].first, "APPLICANT_STARTED");
+  EXPECT_TRUE(fake_->SendWebhook(short_id, "CASE_REPORT_READY").ok());
+  auto got = receiver_.WaitFor(3);  // ordered, started, the extra event
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(Field(got[2].body, "object_id"), id);  // webhooks always name the UUID
+  EXPECT_EQ(Field(got[2].body, "event_type"), "CASE_REPORT_READY");
+  EXPECT_THAT(fake_->AdvanceCase("CASE-NOTACASE").status().message(), HasSubstr("404"));
+}
+
+// CERTN.md section 5: keys are region-scoped. The demo account lives in
+// north_america; another region's host answers the plain 401 the adapter
+// reads as "invalid key or wrong region".
+TEST_F(FakeCertnTest, DemoKeyOnTheWrongRegionIs401) {
+  fake_.reset();
+  FakeCertnStartOptions options;
+  options.demo = true;
+  auto started = FakeCertnProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  fake_ = std::move(*started);
+  const std::vector<std::pair<std::string, std::string>> key = {{"Authorization", "Api-Key demo-certn-api-key"}};
+  EXPECT_TRUE(fake_->Call("GET", "/regions/north_america/api/public/groups/", "", key).ok());
+  for (const char* region : {"uk_emea", "apac", "sandbox"}) {
+    auto wrong = fake_->Call("GET", absl::StrCat("/regions/", region, "/api/public/groups/"), "", key);
+    EXPECT_THAT(wrong.status().message(), HasSubstr(R"(401: {"detail":"Invalid API key."})")) << region;
+  }
 }
 
 }  // namespace

@@ -306,6 +306,58 @@ TEST(RefusedDeliveriesTest, KeepsTheNewestUpToItsCapacity) {
   EXPECT_EQ(log.total(), 3u);
 }
 
+// The settings page's banner: a team's signature failures over the last
+// hour, counted apart from the capped log.
+TEST_F(WebhookReceiverTest, SignatureFailuresAreCountedForTheTeamOverTheLastHour) {
+  SetUpOrderedCheck();
+  auto wrongly_signed = [&](const std::string& id) {
+    WebhookRequest r = SignedEvent(id, case_id_);
+    r.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_wrong_secret_000", r.body);
+    return r;
+  };
+  EXPECT_EQ(webhook_->RefusedSummaryFor(admin_.team).failed_signature, 0);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Deliver(wrongly_signed(absl::StrCat("d-", i))).code, "bad_signature");
+  // Not the team's: a case nobody knows says nothing about this team.
+  ASSERT_EQ(Deliver(SignedEvent("d-x", "case-nobody-knows")).code, "case_not_known_yet");
+  ASSERT_EQ(Deliver(SignedEvent("d-ok", case_id_)).http_status, 200);
+  certn_plugin::RefusedSummary now = webhook_->RefusedSummaryFor(admin_.team);
+  EXPECT_EQ(now.failed_signature, 3);
+  EXPECT_EQ(now.refused, 3);
+  EXPECT_EQ(now.window, absl::Hours(1));
+  EXPECT_EQ(now.last_failed_at, clock_.Now());
+  EXPECT_EQ(webhook_->RefusedSummaryFor(TeamId("another-team")).failed_signature, 0);
+  // A flood that fills the capped log does not push the team's count out.
+  for (int i = 0; i < 1100; ++i) Deliver(SignedEvent(absl::StrCat("f-", i), absl::StrCat("case-", i)));
+  EXPECT_EQ(webhook_->RefusedSummaryFor(admin_.team).failed_signature, 3);
+  clock_.Advance(absl::Minutes(30));
+  ASSERT_EQ(Deliver(wrongly_signed("d-later")).code, "bad_signature");
+  EXPECT_EQ(webhook_->RefusedSummaryFor(admin_.team).failed_signature, 4);
+  clock_.Advance(absl::Minutes(31));  // the first three are over an hour old
+  certn_plugin::RefusedSummary later = webhook_->RefusedSummaryFor(admin_.team);
+  EXPECT_EQ(later.failed_signature, 1);
+  EXPECT_EQ(later.last_failed_at, clock_.Now() - absl::Minutes(31));
+  clock_.Advance(absl::Hours(1));
+  later = webhook_->RefusedSummaryFor(admin_.team);
+  EXPECT_EQ(later.failed_signature, 0);
+  EXPECT_FALSE(later.last_failed_at.has_value());
+}
+
+TEST(RefusedDeliveriesTest, CountsAreBucketedByMinuteForAnHour) {
+  certn_plugin::RefusedDeliveries log(0);  // no log at all: the counts still work
+  const TeamId team("t");
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);  // on a minute boundary
+  for (int m = 0; m < 90; ++m) {
+    log.Record({.at = start + absl::Minutes(m), .reason = "bad_signature", .team = team});
+    log.Record({.at = start + absl::Minutes(m), .reason = "invalid_event", .team = team});
+  }
+  certn_plugin::RefusedSummary s = log.SummaryFor(team, start + absl::Minutes(89) + absl::Seconds(30));
+  EXPECT_EQ(s.failed_signature, 60);  // minutes 30..89
+  EXPECT_EQ(s.refused, 120);
+  EXPECT_TRUE(certn_plugin::IsSignatureFailure("stale_signature"));
+  EXPECT_TRUE(certn_plugin::IsSignatureFailure("malformed_signature"));
+  EXPECT_FALSE(certn_plugin::IsSignatureFailure("case_not_known_yet"));
+}
+
 TEST_F(WebhookReceiverTest, StoreDownIs503AndARetryLaterSucceeds) {
   SetUpOrderedCheck();
   store_->SetDown(true);
