@@ -683,7 +683,9 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
     RETURN_IF_ERROR(uow.UpdateCheck(check));
     if (already_said) return absl::OkStatus();
     return Feed(uow, check, "waiting", "system",
-                "Certn's daily limit is reached; the check will be sent when it resets at 00:00 UTC.");
+                absl::StrCat("Certn's daily limit is reached; the background check (",
+                             check.package_name.empty() ? "Certn" : check.package_name,
+                             ") will be sent when it resets at 00:00 UTC."));
   });
   if (!recorded.ok()) {
     deps_.log.Log(LogLevel::kWarning, "work.wait_not_recorded", {{"error", ToStd(recorded.message())}});

@@ -524,6 +524,19 @@ async function states(env) {
     .first().waitFor({ timeout: 45000 });
   await env.screenshot(page, 'recruiter-certn-not-answering');
   await env.control('DELETE', '/_control/faults');
+
+  // Certn's daily budget spent: the server says why the check waits and when it goes.
+  await env.api('admin', 'PUT', '/integrations/certn', { requests_per_day: 1 });
+  await env.api('recruiter', 'POST', `/candidates/${lin.id}/background-checks`, { package_id: 'pkg-standard' });
+  await page.reload();
+  const waiting = page.locator('#adhoc-checks .state-line.waiting');
+  await waitText(waiting.first(), "Certn's daily limit is reached; sending resumes at 00:00 UTC.");
+  const colour = await waiting.first().evaluate((el) => getComputedStyle(el).color);
+  assert(colour === 'rgb(138, 75, 0)', `the waiting line is amber, not ${colour}`);
+  await env.screenshot(page, 'recruiter-certn-daily-limit');
+  // Raised again: whatever waited is sent, and the line goes.
+  await env.api('admin', 'PUT', '/integrations/certn', { requests_per_day: 7220 });
+  await page.locator('#adhoc-checks .state-line.waiting').first().waitFor({ state: 'detached', timeout: 30000 });
   checkNoConsoleErrors(page);
 }
 
