@@ -75,6 +75,19 @@ absl::Status WithRetryAfter(absl::Status status, absl::Duration after) {
   return status;
 }
 
+bool IsTransient(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<absl::Duration> RetryAfterOf(const absl::Status& status) {
   auto payload = status.GetPayload(kRetryAfterUrl);
   if (!payload.has_value()) return std::nullopt;

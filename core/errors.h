@@ -26,4 +26,8 @@ std::optional<std::string> ErrorField(const absl::Status& status);
 absl::Status WithRetryAfter(absl::Status status, absl::Duration after);
 std::optional<absl::Duration> RetryAfterOf(const absl::Status& status);
 
+// A fault worth retrying (the other side is down, slow or busy); anything
+// else ends the work with its reason.
+bool IsTransient(const absl::Status& status);
+
 }  // namespace stagecheck

@@ -37,24 +37,29 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   if (rt->store_->backend() == "postgres") rt->call_budget_ = std::make_unique<SharedCallBudget>(*rt->store_);
   rt->gateway_ = std::make_unique<certn::CertnHttpGateway>(certn_config, rt->logger_.get(), nullptr,
                                                            rt->call_budget_.get());
-  rt->integrations_ = std::make_unique<certn_plugin::Integrations>(*rt->deps_, *rt->gateway_, *rt->cipher_,
-                                                                   options.plugin);
-  rt->checks_ = std::make_unique<certn_plugin::Checks>(*rt->deps_, *rt->gateway_, *rt->integrations_);
   if (absl::Status s = RegisterBuiltinKinds(rt->kinds_); !s.ok()) return s;
-  // The Certn plugin's one registration line.
-  if (absl::Status s = certn_plugin::RegisterCertnKind(rt->kinds_, *rt->checks_); !s.ok()) return s;
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
-  rt->webhook_ = std::make_unique<certn_plugin::WebhookReceiver>(*rt->checks_, *rt->committer_);
-  rt->worker_ = std::make_unique<certn_plugin::Worker>(*rt->checks_, rt->ids_.NewId(), options.worker_threads);
-  rt->checks_->set_work_notifier([w = rt->worker_.get()] { w->Wake(); });
+  rt->work_ = std::make_unique<WorkRunner>(
+      *rt->deps_, certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads));
+  if (absl::Status s = rt->LoadPlugins(options); !s.ok()) return s;
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);
   rt->applications_ = std::make_unique<Applications>(*rt->deps_);
   return rt;
 }
 
+// The plugins of this build, listed explicitly: static libraries make
+// self-registration fragile (an unreferenced object file is dropped).
+absl::Status Runtime::LoadPlugins(const RuntimeOptions& options) {
+  absl::StatusOr<std::unique_ptr<certn_plugin::CertnPlugin>> certn = certn_plugin::CertnPlugin::Create(
+      *deps_, *gateway_, *cipher_, *committer_, options.plugin, kinds_, *work_);
+  if (!certn.ok()) return certn.status();
+  certn_ = *std::move(certn);
+  return absl::OkStatus();
+}
+
 Runtime::~Runtime() {
-  if (worker_) worker_->Stop();
+  if (work_) work_->Stop();
   committer_.reset();  // commits what is queued
 }
 

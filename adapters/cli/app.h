@@ -16,10 +16,8 @@
 #include "core/services/applications.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
-#include "plugin/certn/checks.h"
-#include "plugin/certn/integrations.h"
-#include "plugin/certn/webhook.h"
-#include "plugin/certn/worker.h"
+#include "core/services/work_runner.h"
+#include "plugin/certn/plugin.h"
 
 namespace stagecheck::cli {
 
@@ -47,16 +45,17 @@ class Runtime {
   Accounts& accounts() { return *accounts_; }
   Plans& plans() { return *plans_; }
   Applications& applications() { return *applications_; }
-  certn_plugin::Integrations& integrations() { return *integrations_; }
-  certn_plugin::Checks& checks() { return *checks_; }
-  certn_plugin::WebhookReceiver& webhook() { return *webhook_; }
-  certn_plugin::Worker& worker() { return *worker_; }
+  certn_plugin::Integrations& integrations() { return certn_->integrations(); }
+  certn_plugin::Checks& checks() { return certn_->checks(); }
+  certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
+  WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
   const crypto::OpenSslCrypto& crypto() const { return crypto_; }
 
  private:
   Runtime() = default;
+  absl::Status LoadPlugins(const RuntimeOptions& options);
 
   crypto::OpenSslCrypto crypto_;
   crypto::UuidGenerator ids_;
@@ -69,11 +68,10 @@ class Runtime {
   std::unique_ptr<Deps> deps_;
   std::unique_ptr<CallBudget> call_budget_;
   std::unique_ptr<certn::CertnHttpGateway> gateway_;
-  std::unique_ptr<certn_plugin::Integrations> integrations_;
-  std::unique_ptr<certn_plugin::Checks> checks_;
   std::unique_ptr<GroupCommitter> committer_;
-  std::unique_ptr<certn_plugin::WebhookReceiver> webhook_;
-  std::unique_ptr<certn_plugin::Worker> worker_;
+  std::unique_ptr<WorkRunner> work_;
+  // The plugins, listed once (app.cc, LoadPlugins).
+  std::unique_ptr<certn_plugin::CertnPlugin> certn_;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Plans> plans_;
   std::unique_ptr<Applications> applications_;

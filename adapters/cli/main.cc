@@ -261,7 +261,7 @@ int Serve(const std::vector<std::string>& argv) {
     // Only now is an ephemeral port (--listen HOST:0) known.
     rt.integrations().set_public_base_url(absl::StrCat("http://", listen->host, ":", server.port()));
   }
-  rt.worker().Start();
+  rt.work().Start();
   ready = true;
   std::cout << "{\"port\":" << server.port() << "}" << std::endl;
   rt.logger().Log(LogLevel::kInfo, "server.started",
@@ -270,7 +270,7 @@ int Serve(const std::vector<std::string>& argv) {
   ready = false;
   rt.logger().Log(LogLevel::kInfo, "server.stopping", {{"signal", std::to_string(sig)}});
   server.Stop();
-  rt.worker().Stop();
+  rt.work().Stop();
   return 0;
 }
 

@@ -19,20 +19,6 @@ absl::Status NoEmail() {
 }
 
 }  // namespace
-
-bool IsTransient(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kAborted:
-    case absl::StatusCode::kUnknown:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Everything a send has decided before it writes.
 struct Checks::SendPlan {
   TeamId team;
@@ -536,14 +522,6 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
   }
   if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
   return outcome;
-}
-
-absl::Status Checks::RunWork(const WorkItem& item) {
-  if (item.kind == kWorkOrder) return RunOrder(item);
-  if (item.kind == kWorkFetchCase) return RunFetch(item);
-  if (item.kind == kWorkGenerateReport) return RunGenerateReport(item);
-  if (item.kind == kWorkDownloadReport) return RunDownload(item);
-  return Error(absl::StatusCode::kInvalidArgument, "unknown_work", "unknown work kind " + item.kind);
 }
 
 absl::Status Checks::RunOrder(const WorkItem& item) {

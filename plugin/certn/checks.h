@@ -66,8 +66,12 @@ class Checks {
                                               const CertnCase& certn_case,
                                               const std::string& source);
 
-  // Durable work handlers, run by the worker.
-  absl::Status RunWork(const WorkItem& item);
+  // Durable work handlers, registered with the core's WorkRunner by
+  // CertnPlugin (plugin.cc). Each is idempotent: a lost lease runs it again.
+  absl::Status RunOrder(const WorkItem& item);
+  absl::Status RunFetch(const WorkItem& item);
+  absl::Status RunGenerateReport(const WorkItem& item);
+  absl::Status RunDownload(const WorkItem& item);
   // A work item gave up (permanent fault or attempts exhausted): an order
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
@@ -103,10 +107,6 @@ class Checks {
   absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan);
   // check_already_active when an ad-hoc check of this package is still open.
   absl::Status RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& plan);
-  absl::Status RunOrder(const WorkItem& item);
-  absl::Status RunFetch(const WorkItem& item);
-  absl::Status RunGenerateReport(const WorkItem& item);
-  absl::Status RunDownload(const WorkItem& item);
   // Loads check + credentials for a work item.
   struct Loaded;
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
@@ -126,7 +126,5 @@ class Checks {
   std::function<void()> notify_;
 };
 
-// Transient faults are retried; anything else ends the order with a reason.
-bool IsTransient(const absl::Status& status);
 
 }  // namespace stagecheck::certn_plugin

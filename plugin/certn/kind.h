@@ -22,7 +22,7 @@ class CertnActivityKind final : public ActivityKind {
   Checks& checks_;
 };
 
-// The one registration line of this plugin (called by the wiring in adapters/cli).
+// Registers the activity kind (CertnPlugin::Create, plugin.cc, calls it).
 absl::Status RegisterCertnKind(ActivityKindRegistry& registry, Checks& checks);
 
 }  // namespace stagecheck::certn_plugin

@@ -144,13 +144,17 @@ void PluginHarness::SetUp() {
   deps_ = std::make_unique<Deps>(Deps{*store_, clock_, ids_, crypto_, log_, metrics_, kinds_});
   certn_plugin::PluginConfig config;
   config.public_base_url = "https://stagecheck.example";
-  integrations_ = std::make_unique<certn_plugin::Integrations>(*deps_, gateway_, *cipher_, config);
-  checks_ = std::make_unique<certn_plugin::Checks>(*deps_, gateway_, *integrations_);
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
-  ASSERT_OK(certn_plugin::RegisterCertnKind(kinds_, *checks_));
   committer_ = std::make_unique<GroupCommitter>(*store_);
-  webhook_ = std::make_unique<certn_plugin::WebhookReceiver>(*checks_, *committer_);
-  worker_ = std::make_unique<certn_plugin::Worker>(*checks_, "test-worker", 0);
+  // No threads: tests run due work by hand (Drain), on the hand-driven clock.
+  worker_ = std::make_unique<WorkRunner>(*deps_, certn_plugin::WorkOptions(config, "test-worker", 0));
+  // The same factory production uses (adapters/cli/app.cc).
+  auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config, kinds_, *worker_);
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  plugin_ = *std::move(plugin);
+  integrations_ = &plugin_->integrations();
+  checks_ = &plugin_->checks();
+  webhook_ = &plugin_->webhook();
   accounts_ = std::make_unique<Accounts>(*deps_);
   plans_ = std::make_unique<Plans>(*deps_);
   applications_ = std::make_unique<Applications>(*deps_);
@@ -158,7 +162,7 @@ void PluginHarness::SetUp() {
 
 void PluginHarness::TearDown() {
   worker_.reset();
-  webhook_.reset();
+  plugin_.reset();
   committer_.reset();
 }
 

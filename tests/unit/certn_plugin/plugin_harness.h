@@ -17,10 +17,8 @@
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
 #include "gtest/gtest.h"
-#include "plugin/certn/checks.h"
-#include "plugin/certn/kind.h"
-#include "plugin/certn/webhook.h"
-#include "plugin/certn/worker.h"
+#include "core/services/work_runner.h"
+#include "plugin/certn/plugin.h"
 #include "tests/support/store/faulty_store.h"
 #include "tests/support/store/test_store.h"
 
@@ -145,11 +143,13 @@ class PluginHarness : public testing::Test {
   ActivityKindRegistry kinds_;
   std::unique_ptr<Deps> deps_;
   ScriptedGateway gateway_;
-  std::unique_ptr<certn_plugin::Integrations> integrations_;
-  std::unique_ptr<certn_plugin::Checks> checks_;
   std::unique_ptr<GroupCommitter> committer_;
-  std::unique_ptr<certn_plugin::WebhookReceiver> webhook_;
-  std::unique_ptr<certn_plugin::Worker> worker_;
+  std::unique_ptr<WorkRunner> worker_;
+  std::unique_ptr<certn_plugin::CertnPlugin> plugin_;
+  // The plugin's parts (owned by plugin_).
+  certn_plugin::Integrations* integrations_ = nullptr;
+  certn_plugin::Checks* checks_ = nullptr;
+  certn_plugin::WebhookReceiver* webhook_ = nullptr;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Plans> plans_;
   std::unique_ptr<Applications> applications_;

@@ -1,0 +1,144 @@
+#include "core/services/work_runner.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/strings.h"
+
+namespace stagecheck {
+
+WorkRunner::WorkRunner(const Deps& deps, WorkRunnerOptions options) : deps_(deps), options_(std::move(options)) {}
+
+WorkRunner::~WorkRunner() { Stop(); }
+
+absl::Status WorkRunner::Register(std::string kind, WorkHandler handler) {
+  if (!handler.run) return absl::InvalidArgumentError(absl::StrCat("work kind ", kind, " has no handler"));
+  if (!handlers_.emplace(kind, std::move(handler)).second) {
+    return absl::AlreadyExistsError(absl::StrCat("work kind ", kind, " is registered twice"));
+  }
+  return absl::OkStatus();
+}
+
+void WorkRunner::AddPeriodic(absl::Duration every, std::function<void()> task) {
+  periodic_.push_back(Periodic{every, std::move(task)});
+}
+
+void WorkRunner::Start() {
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+void WorkRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+void WorkRunner::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++wakeups_;
+  }
+  cv_.notify_one();
+}
+
+absl::Duration WorkRunner::Backoff(int attempts) {
+  absl::Duration delay = options_.initial_backoff;
+  for (int i = 1; i < attempts && delay < options_.max_backoff; ++i) delay *= 2;
+  delay = std::min(delay, options_.max_backoff);
+  // Full jitter over the upper half keeps replicas from retrying in lockstep.
+  return delay / 2 + Jitter(delay / 2);
+}
+
+absl::Duration WorkRunner::Jitter(absl::Duration up_to) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  return up_to * fraction(rng_);
+}
+
+void WorkRunner::Count(const WorkItem& item, std::string_view outcome) {
+  deps_.metrics.Increment("stagecheck_work_total",
+                          absl::StrCat("kind=\"", item.kind, "\",outcome=\"", ToAbsl(outcome), "\""));
+}
+
+void WorkRunner::RunOne(const WorkItem& item) {
+  auto handler = handlers_.find(item.kind);
+  absl::Status result = handler == handlers_.end()
+                            ? Error(absl::StatusCode::kInvalidArgument, "unknown_work", "unknown work kind " + item.kind)
+                            : handler->second.run(item);
+  absl::Status recorded;
+  if (result.ok()) {
+    recorded = deps_.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
+    Count(item, "done");
+  } else if (std::optional<absl::Duration> after = RetryAfterOf(result)) {
+    // A rate limit: wait for the slot without using up an attempt, and a
+    // little longer than asked so waiting items spread.
+    absl::Time next = deps_.clock.Now() + *after + Jitter(absl::Milliseconds(250));
+    recorded = deps_.store.Transact([&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
+    if (handler != handlers_.end() && handler->second.on_deferred) handler->second.on_deferred(item, result, next);
+    Count(item, "deferred");
+  } else if (IsTransient(result) && item.attempts < options_.max_attempts) {
+    // item.attempts already counts this run (ClaimWork increments it).
+    absl::Time next = deps_.clock.Now() + Backoff(item.attempts);
+    recorded = deps_.store.Transact(
+        [&](UnitOfWork& uow) { return uow.RetryWork(item.team, item.id, next, std::string(result.message())); });
+    Count(item, "retry");
+  } else {
+    recorded = deps_.store.Transact(
+        [&](UnitOfWork& uow) { return uow.FailWork(item.team, item.id, std::string(result.message())); });
+    if (handler != handlers_.end() && handler->second.on_failed) handler->second.on_failed(item, result);
+    Count(item, "failed");
+  }
+  deps_.log.Log(result.ok() ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
+                {{"kind", item.kind}, {"subject", item.subject}, {"code", ErrorCode(result)},
+                 {"error", ToStd(result.message())}});
+  if (!recorded.ok()) {
+    // The lease expires and the item runs again: every handler is idempotent.
+    deps_.log.Log(LogLevel::kWarning, "work.record_failed", {{"error", ToStd(recorded.message())}});
+  }
+}
+
+int WorkRunner::RunDue(int limit) {
+  absl::Time now = deps_.clock.Now();
+  absl::StatusOr<std::vector<WorkItem>> claimed = InTransaction<std::vector<WorkItem>>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.ClaimWork(now, options_.owner, now + options_.lease, limit); });
+  if (!claimed.ok()) {
+    deps_.log.Log(LogLevel::kWarning, "work.claim_failed", {{"error", ToStd(claimed.status().message())}});
+    return 0;
+  }
+  for (const WorkItem& item : *claimed) RunOne(item);
+  return static_cast<int>(claimed->size());
+}
+
+void WorkRunner::RunPeriodic() {
+  const absl::Time now = deps_.clock.Now();
+  for (Periodic& p : periodic_) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (now - p.last < p.every) continue;
+      p.last = now;  // claimed by this thread
+    }
+    p.task();
+  }
+}
+
+void WorkRunner::Loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    RunPeriodic();
+    if (RunDue() > 0) continue;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval), [&] { return stopping_ || wakeups_ > 0; });
+    if (wakeups_ > 0) --wakeups_;
+  }
+}
+
+}  // namespace stagecheck

@@ -1,0 +1,93 @@
+// Runs durable work (WorkItem in core/ports/store.h) for every plugin: claims
+// due items with a lease, runs the handler registered for each item's kind,
+// and records the outcome — done; deferred (a rate limit said when: no
+// attempt is used up); retried after a jittered exponential backoff (a
+// transient fault, core/errors.h IsTransient); or failed (permanent, or out
+// of attempts). Several replicas or threads may run on one database: each
+// item runs once, and an item whose runner died runs again when its lease
+// ends. Periodic tasks (a plugin's reconciliation) run on the same threads.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/services/deps.h"
+
+namespace stagecheck {
+
+// What a plugin does with one kind of work. Every handler must be idempotent:
+// an item whose lease expired runs again.
+struct WorkHandler {
+  std::function<absl::Status(const WorkItem&)> run;
+  // Optional: the item was put back until `until` by a rate limit.
+  std::function<void(const WorkItem&, const absl::Status& why, absl::Time until)> on_deferred = nullptr;
+  // Optional: the item gave up (permanent fault or attempts exhausted), so
+  // the plugin can make the failure visible.
+  std::function<void(const WorkItem&, const absl::Status& error)> on_failed = nullptr;
+};
+
+struct WorkRunnerOptions {
+  std::string owner;  // this runner's lease owner (unique per process)
+  int threads = 2;    // 0: no threads; RunDue is called by hand (tests, CLI)
+  absl::Duration poll_interval = absl::Seconds(1);
+  absl::Duration lease = absl::Minutes(2);
+  int max_attempts = 20;
+  absl::Duration initial_backoff = absl::Seconds(2);
+  absl::Duration max_backoff = absl::Minutes(10);
+};
+
+class WorkRunner {
+ public:
+  WorkRunner(const Deps& deps, WorkRunnerOptions options);
+  ~WorkRunner();
+  WorkRunner(const WorkRunner&) = delete;
+  WorkRunner& operator=(const WorkRunner&) = delete;
+
+  // Before Start only. AlreadyExists when the kind has a handler.
+  absl::Status Register(std::string kind, WorkHandler handler);
+  // Before Start only: `task` runs on a runner thread about every `every`.
+  void AddPeriodic(absl::Duration every, std::function<void()> task);
+
+  void Start();
+  void Stop();
+  // Wakes an idle thread now (new work was queued).
+  void Wake();
+  // Claims and runs what is due; returns how many items ran. Used by the
+  // threads, and directly by tests.
+  int RunDue(int limit = 16);
+  // Runs the periodic tasks that are due now.
+  void RunPeriodic();
+
+ private:
+  struct Periodic {
+    absl::Duration every;
+    std::function<void()> task;
+    absl::Time last = absl::InfinitePast();
+  };
+  void Loop();
+  void RunOne(const WorkItem& item);
+  absl::Duration Backoff(int attempts);
+  absl::Duration Jitter(absl::Duration up_to);
+  void Count(const WorkItem& item, std::string_view outcome);
+
+  Deps deps_;
+  WorkRunnerOptions options_;
+  std::map<std::string, WorkHandler, std::less<>> handlers_;
+  std::vector<Periodic> periodic_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  int wakeups_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace stagecheck

@@ -1,0 +1,50 @@
+// The Certn plugin as one unit: built over the ports it is given, it
+// registers its activity kind ("certn_background_check") and its durable
+// work (orders, case fetches, reports) with the core, and schedules its
+// reconciliation. Production (adapters/cli/app.cc) and the test harness build
+// it through Create, so both run the same wiring.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "core/activity_kind.h"
+#include "core/ports/cipher.h"
+#include "core/services/group_commit.h"
+#include "core/services/work_runner.h"
+#include "plugin/certn/checks.h"
+#include "plugin/certn/integrations.h"
+#include "plugin/certn/webhook.h"
+
+namespace stagecheck::certn_plugin {
+
+class CertnPlugin {
+ public:
+  // Every reference must outlive the plugin. Registers into `kinds` and
+  // `runner` (before the runner starts).
+  static absl::StatusOr<std::unique_ptr<CertnPlugin>> Create(const Deps& deps, CertnGateway& gateway,
+                                                             Cipher& cipher, GroupCommitter& committer,
+                                                             const PluginConfig& config,
+                                                             ActivityKindRegistry& kinds, WorkRunner& runner);
+
+  Integrations& integrations() { return *integrations_; }
+  Checks& checks() { return *checks_; }
+  WebhookReceiver& webhook() { return *webhook_; }
+
+  // How often the runner asks for reconciliation (open checks quiet too long).
+  static constexpr absl::Duration kReconcileEvery = absl::Minutes(1);
+
+ private:
+  CertnPlugin() = default;
+  absl::Status RegisterWork(WorkRunner& runner);
+
+  std::unique_ptr<Integrations> integrations_;
+  std::unique_ptr<Checks> checks_;
+  std::unique_ptr<WebhookReceiver> webhook_;
+};
+
+// The options of the core's work runner that this plugin's config sets
+// (lease, attempts, backoff).
+WorkRunnerOptions WorkOptions(const PluginConfig& config, std::string owner, int threads);
+
+}  // namespace stagecheck::certn_plugin
