@@ -32,8 +32,10 @@ absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
   // Iterative: the body is not authenticated yet, and a recursive parse of
   // 200 KB of '[' overflows the stack.
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
-  if (doc.HasParseError()) return absl::InvalidArgumentError("body is not JSON");
-  if (!doc.IsObject()) return absl::InvalidArgumentError("body is not a JSON object");
+  if (doc.HasParseError()) return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not JSON");
+  if (!doc.IsObject()) {
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not a JSON object");
+  }
   WebhookEvent event;
   for (auto [field, target] : {std::pair{"id", &event.id}, std::pair{"event_type", &event.event_type},
                                std::pair{"object_id", &event.object_id},
@@ -109,8 +111,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   if (!event.ok()) {
     // Not JSON at all is a 400; a JSON object without the event fields is
     // still verified first so that an unsigned sender learns nothing.
-    if (event.status().message() == "body is not JSON" ||
-        event.status().message() == "body is not a JSON object") {
+    if (ErrorCode(event.status()) == "invalid_json") {
       return refuse(400, "invalid_json", std::string(event.status().message()));
     }
   }
