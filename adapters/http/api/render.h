@@ -22,6 +22,8 @@ void WriteCandidate(JsonWriter& w, const Candidate& candidate);
 void WriteFile(JsonWriter& w, const CandidateFile& file);
 void WriteDelivery(JsonWriter& w, const WebhookDelivery& d);
 void WriteApplication(JsonWriter& w, const Application& application);
+// A row of the pipeline overview (GET /api/v1/applications).
+void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& summary);
 void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
 void WriteCheck(JsonWriter& w, const BackgroundCheck& check);
 void WriteFeedEvent(JsonWriter& w, const FeedEvent& event);

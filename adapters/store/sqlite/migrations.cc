@@ -207,6 +207,7 @@ constexpr Migration kMigrations[] = {
     {2, "index checks by application", portable::kIndexChecksByApplication},
     {3, "delivery headers", portable::kDeliveryHeaders},
     {4, "overall score; rate limit per integration; no unverified deliveries", portable::kOverallScoreAndNoUnverified},
+    {5, "pipeline overview: latest check and candidate on the application, indexes", portable::kPipelineOverview},
 };
 
 }  // namespace
