@@ -213,8 +213,9 @@ export async function candidateView(root, ctx, candidateId) {
   // Applications.
   const appList = h('ul', { class: 'list', id: 'candidate-applications', 'aria-label': 'Applications' });
   const apps = pager(appList, (after) => api.page(`/applications?candidate_id=${encodeURIComponent(candidateId)}`, after),
-    (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, jobTitle(a.job_id)),
-      h('span', { class: 'muted' }, ` · ${a.status}`)), 'No applications yet.');
+    (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, a.job_title || jobTitle(a.job_id)),
+      h('span', { class: 'muted' }, ` · ${a.stage_name || 'No stage'} · ${APP_STATUS[a.status] || 'Closed'}`),
+      a.latest_check ? statusBadge(a.latest_check) : null), 'No applications yet.');
   const appBox = messageBox();
   const jobSelect = select([['', 'Choose a job'], ...jobs.map((j) => [j.id, j.title])], '', { name: 'job_id' });
   const apply = h('button', { type: 'submit' }, 'Create application');
