@@ -13,6 +13,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +49,54 @@ struct DeliveryFilter {
   std::optional<std::string> case_id;  // the delivery's object_id
   std::optional<absl::Time> since;     // received_at >= since
   std::optional<absl::Time> until;     // received_at < until
+};
+
+// How the pipeline overview orders a team's applications.
+enum class ApplicationSort {
+  kUpdated,  // last activity (the application or its latest check), newest first
+  kName,     // candidate name, then email, A to Z (any case)
+  kStatus,   // the latest check: error, complete, partial, in progress, invited,
+             // queued, cancelled, none sent; newest first within each
+};
+
+// What the pipeline overview narrows a team's applications to; every field
+// is optional and they combine with AND.
+struct ApplicationFilter {
+  std::optional<JobId> job = std::nullopt;
+  std::optional<CandidateId> candidate = std::nullopt;
+  std::optional<StageId> stage = std::nullopt;  // the current stage
+  std::optional<ApplicationStatus> status = std::nullopt;
+  // The latest check's StatusName(), or kNoCheck for applications that have none.
+  std::optional<std::string> check_status = std::nullopt;
+  // The latest check's Certn overall score (CLEAR, REVIEW, REJECT, ...).
+  std::optional<std::string> result = std::nullopt;
+  // Part of the candidate's "first last email", in any case.
+  std::optional<std::string> query = std::nullopt;
+  ApplicationSort sort = ApplicationSort::kUpdated;
+};
+inline constexpr std::string_view kNoCheck = "none";
+
+// The latest check of an application, as the pipeline overview shows it.
+struct CheckSummary {
+  CheckId id;
+  CheckStatus status = CheckStatus::kQueued;
+  std::string error_reason;
+  std::optional<std::string> overall_score;
+  std::string package_name;
+  absl::Time sent_at;  // when it was sent (created)
+  absl::Time updated_at;
+};
+
+// One row of the pipeline overview.
+struct ApplicationSummary {
+  Application application;
+  std::string candidate_name;  // "First Last"
+  std::optional<std::string> candidate_email;
+  std::optional<CheckSummary> latest_check;
+  absl::Time last_activity_at;  // the later of the application's and its check's change
+  // Read from the job by the use case (Applications::ListApplications), not the store.
+  std::string job_title;
+  std::optional<std::string> stage_name;
 };
 
 class UnitOfWork {
@@ -99,10 +149,14 @@ class UnitOfWork {
   virtual absl::StatusOr<Application> GetApplication(const TeamId& team,
                                                      const ApplicationId& id) = 0;
   virtual absl::Status UpdateApplication(const Application& application) = 0;
-  virtual absl::StatusOr<Page<Application>> ListApplications(const TeamId& team,
-                                                             std::optional<JobId> job,
-                                                             std::optional<CandidateId> candidate,
-                                                             const PageRequest& page) = 0;
+  // The pipeline overview: a keyset page in filter.sort's order (a cursor
+  // of another order is InvalidArgument). job_title and stage_name are left empty.
+  virtual absl::StatusOr<Page<ApplicationSummary>> ListApplications(
+      const TeamId& team, const ApplicationFilter& filter, const PageRequest& page) = 0;
+  // How many applications match `filter` (its check_status and sort aside),
+  // per latest check status (StatusName() or kNoCheck); statuses with none are absent.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountApplicationsByCheck(
+      const TeamId& team, const ApplicationFilter& filter) = 0;
 
   // Background checks (with their history and per-check results).
   // AlreadyExists when the application already has an active check: the

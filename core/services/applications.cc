@@ -1,6 +1,7 @@
 #include "core/services/applications.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -159,7 +160,8 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
     if (!candidate.ok()) return candidate.status();
     absl::StatusOr<Job> job = uow.GetJob(who.team, job_id);
     if (!job.ok()) return job.status();
-    auto existing = uow.ListApplications(who.team, job_id, candidate_id, PageRequest{1, ""});
+    auto existing = uow.ListApplications(
+        who.team, ApplicationFilter{.job = job_id, .candidate = candidate_id}, PageRequest{1, ""});
     if (!existing.ok()) return existing.status();
     if (!existing->items.empty()) {
       return Error(absl::StatusCode::kAlreadyExists, "application_exists",
@@ -232,12 +234,46 @@ absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const
       });
 }
 
-absl::StatusOr<Page<Application>> Applications::ListApplications(
-    const Principal& who, std::optional<JobId> job, std::optional<CandidateId> candidate,
-    const PageRequest& page) {
-  return InReadTransaction<Page<Application>>(deps_.store, [&](UnitOfWork& uow) {
-    return uow.ListApplications(who.team, job, candidate, page);
-  });
+namespace {
+
+// Fills each row's job title and stage name from its job (one read of each
+// job on the page).
+absl::Status NameJobsAndStages(UnitOfWork& uow, const TeamId& team,
+                               std::vector<ApplicationSummary>& rows) {
+  std::map<JobId, std::pair<Job, InterviewPlan>> jobs;
+  for (ApplicationSummary& row : rows) {
+    const JobId& id = row.application.job;
+    auto it = jobs.find(id);
+    if (it == jobs.end()) {
+      ASSIGN_OR_RETURN(Job job, uow.GetJob(team, id));
+      ASSIGN_OR_RETURN(InterviewPlan plan, uow.GetPlan(team, id));
+      it = jobs.emplace(id, std::pair{std::move(job), std::move(plan)}).first;
+    }
+    row.job_title = it->second.first.title;
+    if (!row.application.stage) continue;
+    if (const Stage* stage = it->second.second.FindStage(*row.application.stage)) {
+      row.stage_name = stage->name;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Page<ApplicationSummary>> Applications::ListApplications(
+    const Principal& who, const ApplicationFilter& filter, const PageRequest& page) {
+  return InReadTransaction<Page<ApplicationSummary>>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<ApplicationSummary>> {
+        ASSIGN_OR_RETURN(Page<ApplicationSummary> rows, uow.ListApplications(who.team, filter, page));
+        RETURN_IF_ERROR(NameJobsAndStages(uow, who.team, rows.items));
+        return rows;
+      });
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Applications::CountByCheckStatus(
+    const Principal& who, const ApplicationFilter& filter) {
+  return InReadTransaction<std::vector<std::pair<std::string, int64_t>>>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.CountApplicationsByCheck(who.team, filter); });
 }
 
 absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const ApplicationId& id,

@@ -82,10 +82,15 @@ class Applications {
                                                            const JobId& job,
                                                            const std::optional<IdempotencyKey>& key);
   absl::StatusOr<ApplicationTab> ReadTab(const Principal& who, const ApplicationId& id);
-  absl::StatusOr<Page<Application>> ListApplications(const Principal& who,
-                                                     std::optional<JobId> job,
-                                                     std::optional<CandidateId> candidate,
-                                                     const PageRequest& page);
+  // The pipeline overview: one page of the team's applications in filter.sort's
+  // order, each with its candidate, job title, stage name and latest check.
+  absl::StatusOr<Page<ApplicationSummary>> ListApplications(const Principal& who,
+                                                            const ApplicationFilter& filter,
+                                                            const PageRequest& page);
+  // How many applications match `filter` per latest check status (its
+  // check_status aside, so that every status of the view can be offered).
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountByCheckStatus(
+      const Principal& who, const ApplicationFilter& filter);
   absl::StatusOr<MoveOutcome> Move(const Principal& who, const ApplicationId& id,
                                    const StageId& stage);
   absl::StatusOr<Application> SetStatus(const Principal& who, const ApplicationId& id,

@@ -507,6 +507,9 @@ struct Template {
   std::string team, candidate, application;
 };
 
+// The overall score of cloned check n: REVIEW for one in ten, REJECT for one in ten.
+constexpr char kBenchScoreSql[] = "CASE s.n % 10 WHEN 0 THEN 'REVIEW' WHEN 1 THEN 'REJECT' ELSE 'CLEAR' END";
+
 // Clones the template candidate (with its application, checks and feed) into
 // ids [from, to) in one transaction: bulk SQL over a recursive series.
 absl::Status Fill(const std::string& path, const Template& t, int64_t from, int64_t to) {
@@ -565,9 +568,19 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
               {{"candidate_id", uuid_sql(0xca000000)}, {"email", "printf('bench.%d@example.com', s.n)"}});
   }
   if (s.ok()) {
+    // The pipeline overview's columns (schema v6) as the store keeps them: the
+    // cloned check is the latest; one in ten needs review, one in ten is
+    // rejected; names and activity times are spread so that sorts do work.
     s = clone("applications",
               absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
-              {{"application_id", uuid_sql(0xa0000000)}, {"candidate_id", uuid_sql(0xca000000)}});
+              {{"application_id", uuid_sql(0xa0000000)},
+               {"candidate_id", uuid_sql(0xca000000)},
+               {"candidate_sort", "printf('candidate %07d bench.%d@example.com', (s.n * 7919) % 1000003, s.n)"},
+               {"latest_check_id", uuid_sql(0xcc000000)},
+               {"check_status", "'complete'"},
+               {"check_rank", "6"},
+               {"check_score", kBenchScoreSql},
+               {"last_activity_at", "src.updated_at + (s.n * 7919) % 1000003"}});
   }
   if (s.ok()) {
     // Cloned checks are complete (as most are in a big store): the open-check
@@ -579,6 +592,7 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
                {"application_id", uuid_sql(0xa0000000)},
                {"certn_case_id", "printf('bench-case-%d', s.n)"},
                {"status", "'complete'"},
+               {"certn_overall_score", kBenchScoreSql},
                {"completed_at", "src.updated_at"}});
   }
   if (s.ok()) {
@@ -617,13 +631,81 @@ std::string WriteReadFile(const Options& o, const std::string& token, int64_t fi
   return path;
 }
 
+// Filtered pages of the pipeline overview (GET /api/v1/applications, 25 rows),
+// round-robin over filters the recruiter's Applications page offers.
+std::string WritePipelineFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
+  static constexpr const char* kQueries[] = {
+      "check_status=complete&result=REVIEW", "result=REJECT", "check_status=complete&sort=status",
+      "result=REVIEW&sort=name", "check_status=none"};
+  std::string path = absl::StrCat(o.work_dir, "/pipeline-", filled, ".txt");
+  std::ofstream out(path, std::ios::binary);
+  for (int64_t i = 0; i < count; ++i) {
+    out << "GET\t/api/v1/applications?limit=25&" << kQueries[i % std::size(kQueries)]
+        << "\tAuthorization:Bearer " << token << "\t\n";
+  }
+  return path;
+}
+
+// Its counts per check status: the whole team, and the team narrowed by result.
+std::string WriteCountsFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
+  std::string path = absl::StrCat(o.work_dir, "/counts-", filled, ".txt");
+  std::ofstream out(path, std::ios::binary);
+  for (int64_t i = 0; i < count; ++i) {
+    out << "GET\t/api/v1/applications/counts" << (i % 2 ? "?result=REVIEW" : "")
+        << "\tAuthorization:Bearer " << token << "\t\n";
+  }
+  return path;
+}
+
 struct TabResult {
   Load load;
   Load paced;  // at a fixed rate: half the smaller store's maximum
+  Load pipeline, pipeline_paced, counts;  // filtered pages and their counts
   double cold_start_ms = 0;
   int64_t idle_kb = -1, after_kb = -1, hwm_kb = -1;
   double fill_s = 0;
 };
+
+// The pipeline overview on the same store: filtered pages at max load and at
+// one fixed rate for both sizes (half the smaller store's maximum, as for the
+// tab), and the counts at max load.
+void MeasurePipeline(const Options& o, ServiceProcess& svc, const std::string& token, int64_t size,
+                     TabResult& r, double& paced_rps) {
+  HttpResponse probe = svc.Get("/api/v1/applications?limit=25&check_status=complete&result=REVIEW", token);
+  if (probe.status != 200 || probe.Size("/items").value_or(0) == 0) {
+    return HarnessFailure(absl::StrCat("pipeline: filtered page answered ", probe.status, " ", probe.body.substr(0, 300)));
+  }
+  std::string file = WritePipelineFile(o, token, size, 200000);
+  r.pipeline = RunWrk(o, svc.port(), file, o.sizes.read_s, true);
+  if (paced_rps <= 0) paced_rps = r.pipeline.rps / 2;
+  if (paced_rps > 0) {
+    r.pipeline_paced = RunAtRate(o, svc.port(), [&](int64_t n) { return WritePipelineFile(o, token, size, n); },
+                                 paced_rps, o.sizes.read_s);
+  }
+  r.counts = RunWrk(o, svc.port(), WriteCountsFile(o, token, size, 20000), o.sizes.read_s, true);
+  for (const Load* l : {&r.pipeline, &r.pipeline_paced, &r.counts}) {
+    if (l->status_errors > 0) HarnessFailure(absl::StrCat("pipeline: ", l->status_errors, " non-2xx reads"));
+  }
+}
+
+// The pipeline rows, beside the application tab's.
+void AddPipelineRows(const std::string& sl, const std::string& ll, const TabResult& s, const TabResult& l,
+                     double paced_rps) {
+  auto lat = [](const Load& x) { return absl::StrCat(Ms(x.p50_us), " / ", Ms(x.p99_us), " / ", Ms(x.p999_us)); };
+  for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
+    AddRow({"pipeline " + name, "filtered page (25 rows) at max load: throughput, p50 / p99 / p99.9",
+            absl::StrCat(Fmt(r->pipeline.rps), " req/s, ", lat(r->pipeline)), "", "", "", ""});
+    AddRow({"pipeline " + name, absl::StrCat("filtered page at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
+            lat(r->pipeline_paced), absl::StrCat(Fmt(r->pipeline_paced.rps), " req/s achieved"), "", "", ""});
+    AddRow({"pipeline " + name, "counts per check status at max load: throughput, p50 / p99",
+            absl::StrCat(Fmt(r->counts.rps), " req/s, ", Ms(r->counts.p50_us), " / ", Ms(r->counts.p99_us)), "", "",
+            "", ""});
+  }
+  double ratio = s.pipeline_paced.p99_us > 0 ? l.pipeline_paced.p99_us / s.pipeline_paced.p99_us : 0;
+  AddRow({"pipeline", absl::StrCat("filtered page p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl),
+          Ms(l.pipeline_paced.p99_us), Ms(s.pipeline_paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x",
+          Yes(ratio > 0 && ratio <= 1.2)});
+}
 
 void PartAppTab(const Options& o, FakeCertnProcess& fake) {
   std::string db = o.work_dir + "/apptab.db";
@@ -679,7 +761,7 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
   so.encryption_key = key;
   AddRow({"start-up", "cold start to /readyz, empty store (SQLite)", Ms(empty_start_ms * 1000), "", "", "", ""});
   std::map<int64_t, TabResult> results;
-  double paced_rps = 0;
+  double paced_rps = 0, pipeline_rps = 0;
   int64_t filled = 0;
   for (int64_t size : {o.sizes.apptab_small, o.sizes.apptab_large}) {
     TabResult r;
@@ -712,6 +794,7 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
       r.paced = RunAtRate(o, (*svc)->port(),
                           [&](int64_t n) { return WriteReadFile(o, token, size, n); }, paced_rps, o.sizes.read_s);
     }
+    MeasurePipeline(o, **svc, token, size, r, pipeline_rps);
     r.after_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
     r.hwm_kb = ProcStatusKb((*svc)->pid(), "VmHWM");
     if (r.load.status_errors > 0) HarnessFailure(absl::StrCat("apptab: ", r.load.status_errors, " non-2xx reads"));
@@ -742,6 +825,7 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
   double ratio = s.paced.p99_us > 0 ? l.paced.p99_us / s.paced.p99_us : 0;
   AddRow({"app tab", absl::StrCat("p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl), Ms(l.paced.p99_us),
           Ms(s.paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
+  AddPipelineRows(sl, ll, s, l, pipeline_rps);
   AddRow({"app tab", absl::StrCat("server RSS at ", ll, " (idle / after reads / peak)"),
           absl::StrCat(MiB(l.idle_kb), " / ", MiB(l.after_kb), " / ", MiB(l.hwm_kb)), "", "", "<= 100 MiB",
           Yes(l.hwm_kb > 0 && l.hwm_kb <= 100 * 1024)});

@@ -642,4 +642,108 @@ async function demo(env) {
 }
 demo.envOptions = { fakeArgs: ['--demo', '--demo-step-ms', '1500'], regionalCertn: true };
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, deliveries_banner: deliveriesBanner, demo });
+// Polls `probe` (an async function) until it answers truthy, or fails after
+// `seconds`: for state the scenario sets up through the API and fake Certn.
+async function eventually(probe, what, seconds = 30) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The Applications page is the pipeline overview: filter by check status (a
+// count) and by result; the URL carries the filters, so the view can be shared.
+async function pipeline(env) {
+  await env.connectCertn();
+  const { job, activities } = await env.jobWithPlan('Support Engineer', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic', auto_send: false } });
+  const people = [['Ada', 'Lovelace', 'ada+review@example.com'], ['Grace', 'Hopper', 'grace@example.com'],
+    ['Alan', 'Turing', 'alan@example.com']];
+  const checks = [];
+  for (const [first, last, email] of people) {
+    const c = await env.api('recruiter', 'POST', '/candidates', { first_name: first, last_name: last, email });
+    const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: c.id, job_id: job.id });
+    if (first === 'Alan') continue;  // no check sent
+    checks.push((await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`,
+      { activity_id: activities['Background check'] })).id);
+  }
+  for (const id of checks) {
+    const ordered = await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${id}`)).certn_case_id, 'the order');
+    await env.control('POST', `/_control/cases/${ordered}/advance`, { status: 'COMPLETE' });
+  }
+  await eventually(async () => {
+    const counts = await env.api('recruiter', 'GET', '/applications/counts?result=REVIEW');
+    const clear = await env.api('recruiter', 'GET', '/applications/counts?result=CLEAR');
+    return counts.check_status.complete === 1 && clear.check_status.complete === 1;
+  }, 'both checks complete and scored');
+
+  const page = await env.newPage();
+  await env.signIn(page, 'recruiter');
+  await page.getByRole('link', { name: 'Applications' }).click();
+  const rows = page.locator('#application-table tbody tr');
+  const counts = page.locator('#check-counts');
+  await waitText(counts, 'All 3');
+  await waitText(counts, 'Complete 2');
+  await waitText(counts, 'Not sent 1');
+  await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 3);
+
+  // A count filters the table and goes into the URL.
+  await counts.getByRole('button', { name: /^Complete 2/ }).click();
+  await page.waitForURL(/check_status=complete/);
+  await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 2);
+  assert(await counts.getByRole('button', { name: /^Complete 2/ }).getAttribute('aria-pressed') === 'true', 'the picked count is pressed');
+  assert(await page.getByLabel('Check status', { exact: true }).inputValue() === 'complete', 'the check status filter follows the count');
+  const clearBadge = rows.filter({ hasText: 'Grace Hopper' }).locator('.badge');
+  await waitText(clearBadge, 'Complete · Clear');
+  assert(await badgeColour(clearBadge) === GREEN, 'Complete · Clear is green');
+  const reviewBadge = rows.filter({ hasText: 'Ada Lovelace' }).locator('.badge');
+  await waitText(reviewBadge, 'Complete · Needs review');
+  assert(await badgeColour(reviewBadge) !== GREEN, 'a result to review is not green');
+
+  // The result filter: only the check to review.
+  await page.getByLabel('Result', { exact: true }).selectOption('REVIEW');
+  await page.waitForURL(/result=REVIEW/);
+  await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 1);
+  await waitText(rows.first(), 'Ada Lovelace');
+  await waitText(rows.first(), 'Applied');  // the current stage's name
+  await waitText(rows.first(), 'Basic criminal record');
+  const text = await page.locator('main').textContent();
+  assert(!/[0-9a-f]{8}-[0-9a-f]{4}-/.test(text) && !text.includes('{"') && !/\b(REVIEW|complete|in_progress)\b/.test(text),
+    `raw ids, codes or JSON on the page: ${text}`);
+  await checkLabels(page, 'applications');
+  env.publishDocsImage(await env.screenshot(page, 'recruiter-applications-filtered'), 'applications');
+
+  // The URL is the view: opened in a fresh tab it shows the same rows and filters.
+  const shared = page.url();
+  const other = await env.newPage();
+  await env.signIn(other, 'recruiter');
+  await other.goto(shared);
+  await other.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 1);
+  await waitText(other.locator('#application-table tbody tr').first(), 'Ada Lovelace');
+  assert(await other.getByLabel('Result', { exact: true }).inputValue() === 'REVIEW', 'the shared view keeps the result filter');
+  assert(await other.getByLabel('Check status', { exact: true }).inputValue() === 'complete', 'the shared view keeps the check status');
+
+  // Search and sort; clearing shows everyone again.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 3);
+  await page.getByLabel('Search', { exact: true }).fill('turing');
+  await page.waitForURL(/q=turing/);
+  await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 1);
+  await waitText(rows.first(), 'Not sent');
+  await page.getByLabel('Search', { exact: true }).fill('');
+  await page.getByLabel('Sort by', { exact: true }).selectOption('name');
+  await page.waitForURL(/sort=name/);
+  await page.waitForFunction(() => [...document.querySelectorAll('#application-table tbody tr td:first-child a')]
+    .map((a) => a.textContent).join() === 'Ada Lovelace,Alan Turing,Grace Hopper');
+  env.publishDocsImage(await env.screenshot(page, 'recruiter-applications'), 'applications-all');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'applications at phone width');
+  await env.screenshot(page, 'recruiter-applications-phone');
+  checkNoConsoleErrors(page);
+  checkNoConsoleErrors(other);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, deliveries_banner: deliveriesBanner, demo, pipeline });

@@ -617,6 +617,16 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     assert.equal(apps.json.items.length, 2);
     const mine = await call('listApplications', { token: R, query: { candidate_id: s.candidate }, expect: 200 });
     assert.deepEqual(mine.json.items.map((x) => x.id), [s.application]);
+    // The pipeline overview: filters, search, sort, counts; a bad value names its parameter.
+    const found = await call('listApplications', { token: R, query: { job_id: s.job, check_status: 'none', q: 'lovelace', sort: 'name' }, expect: 200 });
+    assert.deepEqual(found.json.items.map((x) => x.id), [s.application]);
+    assert.equal(found.json.items[0].candidate.name, 'Ada Lovelace');
+    const bad = await call('listApplications', { token: R, query: { result: 'GREEN' }, expect: [400, 'invalid_filter'] });
+    assert.equal(bad.json.field, 'result');
+    const counts = await call('countApplications', { token: R, query: { job_id: s.job }, expect: 200 });
+    assert.equal(counts.json.total, 2);
+    assert.equal(counts.json.check_status.none, 2);
+    await call('countApplications', { token: R, query: { sort: 'age' }, expect: [400, 'invalid_filter'] });
     const tab = await call('getApplication', { token: R, params: { application_id: s.application }, expect: 200 });
     assert.equal(tab.json.stages.length, 2);
     await call('getApplication', { token: O, params: { application_id: s.application }, expect: [404, 'not_found'] });

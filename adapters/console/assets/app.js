@@ -30,8 +30,10 @@ const ROUTES = [
 const pathRoute = /^\/checks\/([^/]+)\/?$/.exec(location.pathname);
 if (pathRoute) history.replaceState(null, '', `/#/checks/${pathRoute[1]}`);
 
+// A view's filters ride in the hash after '?' (#/applications?check_status=complete).
+const hashPath = (hash) => ((hash || '').replace(/^#/, '').split('?')[0]) || '/';
 const routeFor = (hash) => {
-  const path = (hash || '').replace(/^#/, '') || '/';
+  const path = hashPath(hash);
   return ROUTES.find((r) => r.pattern.test(path));
 };
 
@@ -113,7 +115,7 @@ async function route() {
     }
     if (mine !== generation) return;
   }
-  const path = (location.hash || '').replace(/^#/, '') || '/';
+  const path = hashPath(location.hash);
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
   if (!match) {
     location.replace(me.role === 'admin' ? '#/admin/certn' : '#/candidates');

@@ -37,28 +37,32 @@ function sourceWords(source) {
   return 'updated';
 }
 
-// "Show more" paging over an API list ({items, next}).
+// "Show more" paging over an API list ({items, next}); `emptyText` is a
+// sentence, or a function making the element to show when nothing matched.
 export function pager(list, fetchPage, renderItem, emptyText) {
   let next = null;
   let loaded = 0;
+  let generation = 0;  // a page that answers after a reset is dropped
   const button = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
   const box = messageBox();
   async function load() {
+    const mine = generation;
     box.clear();
     try {
       const page = await fetchPage(next);
+      if (mine !== generation) return;
       for (const item of page.items) list.append(renderItem(item));
       loaded += page.items.length;
       next = page.next;
       button.hidden = !next;
-      if (!loaded) list.append(h('li', { class: 'muted empty' }, emptyText));
+      if (!loaded) list.append(typeof emptyText === 'function' ? emptyText() : h('li', { class: 'muted empty' }, emptyText));
     } catch (e) { box.error(e.message); }
   }
   button.addEventListener('click', () => busy(button, load));
   return {
     el: h('div', { class: 'pager' }, box.el, button),
     load,
-    async reset() { next = null; loaded = 0; list.replaceChildren(); await load(); },
+    async reset() { generation += 1; next = null; loaded = 0; list.replaceChildren(); await load(); },
   };
 }
 
@@ -209,8 +213,9 @@ export async function candidateView(root, ctx, candidateId) {
   // Applications.
   const appList = h('ul', { class: 'list', id: 'candidate-applications', 'aria-label': 'Applications' });
   const apps = pager(appList, (after) => api.page(`/applications?candidate_id=${encodeURIComponent(candidateId)}`, after),
-    (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, jobTitle(a.job_id)),
-      h('span', { class: 'muted' }, ` · ${a.status}`)), 'No applications yet.');
+    (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, a.job_title || jobTitle(a.job_id)),
+      h('span', { class: 'muted' }, ` · ${a.stage_name || 'No stage'} · ${APP_STATUS[a.status] || 'Closed'}`),
+      a.latest_check ? statusBadge(a.latest_check) : null), 'No applications yet.');
   const appBox = messageBox();
   const jobSelect = select([['', 'Choose a job'], ...jobs.map((j) => [j.id, j.title])], '', { name: 'job_id' });
   const apply = h('button', { type: 'submit' }, 'Create application');
@@ -332,27 +337,129 @@ function feedItem(e) {
 
 // ---- applications ----------------------------------------------------------
 
+// The pipeline overview: every application as a row with its stage and latest
+// check, filtered, searched and sorted by the API. The filters live in the
+// URL (#/applications?check_status=complete&result=REVIEW), so a view can be
+// shared; the counts per check status filter the table when clicked.
+const CHECK_FILTERS = [['none', 'Not sent'], ...Object.entries(STATUS_WORDS)];
+const RESULT_FILTERS = Object.entries(SCORES).map(([score, s]) => [score, s.words]);
+const SORTS = [['updated', 'Last activity'], ['name', 'Candidate name'], ['status', 'Check status']];
+const APP_STATUS = { active: 'Active', rejected: 'Rejected', hired: 'Hired' };
+const PIPELINE_KEYS = ['q', 'job_id', 'stage_id', 'status', 'check_status', 'result', 'sort'];
+
+// The view's filters from the URL's hash query, and back.
+function pipelineFilters() {
+  const query = (location.hash.split('?')[1] || '');
+  const params = new URLSearchParams(query);
+  return Object.fromEntries(PIPELINE_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
+}
+function pipelineQuery(filters) {
+  const params = new URLSearchParams();
+  for (const k of PIPELINE_KEYS) if (filters[k] && !(k === 'sort' && filters[k] === 'updated')) params.set(k, filters[k]);
+  return params.toString();
+}
+
+function checkCell(a) {
+  const k = a.latest_check;
+  if (!k) return h('span', { class: 'muted' }, 'Not sent');
+  return h('div', { class: 'check-cell' }, statusBadge(k),
+    k.error_reason ? h('p', { class: 'state-line error' }, api.reasonSentence(k.error_reason)) : null);
+}
+
+function pipelineRow(a) {
+  const closed = a.status !== 'active' ? h('span', { class: 'tag' }, APP_STATUS[a.status] || 'Closed') : null;
+  return h('tr', {},
+    h('td', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, a.candidate.name), ' ', closed,
+      h('div', { class: 'muted' }, a.candidate.email || 'No email')),
+    h('td', {}, a.job_title || 'Unknown job', h('div', { class: 'muted' }, a.stage_name || 'No stage')),
+    h('td', {}, checkCell(a)),
+    h('td', { 'data-label': 'Package' }, a.latest_check ? (a.latest_check.package_name || 'Background check') : '—'),
+    h('td', { 'data-label': 'Sent' }, a.latest_check ? time(a.latest_check.sent_at) : '—'),
+    h('td', { 'data-label': 'Last activity' }, time(a.last_activity_at)));
+}
+
+// The counts per check status as buttons; the current one is pressed.
+function countButtons(counts, current, onPick) {
+  const button = (value, label, n) => h('button', {
+    type: 'button', class: 'count secondary small', 'aria-pressed': String((current || '') === value),
+    dataset: { checkStatus: value }, onclick: () => onPick(value),
+  }, `${label} `, h('span', { class: 'count-n' }, String(n)));
+  return [button('', 'All', counts.total),
+    ...CHECK_FILTERS.filter(([value]) => counts.check_status[value] > 0 || value === current)
+      .map(([value, label]) => button(value, label, counts.check_status[value] || 0))];
+}
+
 export async function applicationsView(root, ctx) {
   const jobs = await allJobs();
   if (!ctx.alive()) return;
-  const names = new Map();
-  const candidateName = async (id) => {
-    if (!names.has(id)) names.set(id, api.get(`/candidates/${api.seg(id)}`).then(fullName).catch(() => 'Unknown candidate'));
-    return names.get(id);
+  const filters = pipelineFilters();
+  const jobFilter = select([['', 'All jobs'], ...jobs.map((j) => [j.id, j.title])], filters.job_id || '', { name: 'job_id' });
+  const stageFilter = select([['', 'All stages']], '', { name: 'stage_id', disabled: true });
+  const search = h('input', { type: 'search', name: 'q', maxlength: 100, value: filters.q || '', autocomplete: 'off', placeholder: 'Name or email' });
+  const statusFilter = select([['', 'Any'], ...Object.entries(APP_STATUS)], filters.status || '', { name: 'status' });
+  const checkFilter = select([['', 'Any'], ...CHECK_FILTERS], filters.check_status || '', { name: 'check_status' });
+  const resultFilter = select([['', 'Any'], ...RESULT_FILTERS], filters.result || '', { name: 'result' });
+  const sort = select(SORTS, filters.sort || 'updated', { name: 'sort' });
+  const counts = h('div', { class: 'counts', id: 'check-counts', role: 'group', 'aria-label': 'Applications by check status' });
+  const rows = h('tbody', {});
+  const table = h('table', { id: 'application-table', class: 'pipeline' },
+    h('caption', { class: 'visually-hidden' }, 'Applications'),
+    h('thead', {}, h('tr', {}, ['Candidate', 'Job and stage', 'Background check', 'Package', 'Sent', 'Last activity']
+      .map((c) => h('th', { scope: 'col' }, c)))), rows);
+  const path = (base) => { const q = pipelineQuery(current()); return q ? `${base}?${q}` : base; };
+  const list = pager(rows, (after) => api.page(path('/applications'), after, 25), pipelineRow,
+    () => h('tr', {}, h('td', { colspan: 6, class: 'muted empty' }, 'No applications match these filters.')));
+  const box = messageBox();
+  const current = () => {
+    const f = { q: search.value.trim(), job_id: jobFilter.value, stage_id: stageFilter.value, status: statusFilter.value,
+      check_status: checkFilter.value, result: resultFilter.value, sort: sort.value };
+    return Object.fromEntries(Object.entries(f).filter(([, v]) => v));
   };
-  const jobFilter = select([['', 'All jobs'], ...jobs.map((j) => [j.id, j.title])], '', { name: 'job_filter' });
-  const list = h('ul', { class: 'list', id: 'application-list', 'aria-label': 'Applications' });
-  const more = pager(list, async (after) => {
-    const path = jobFilter.value ? `/applications?job_id=${encodeURIComponent(jobFilter.value)}` : '/applications';
-    const page = await api.page(path, after);
-    await Promise.all(page.items.map(async (a) => { a.name = await candidateName(a.candidate_id); }));
-    return page;
-  }, (a) => h('li', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, `${a.name} — ${(jobs.find((j) => j.id === a.job_id) || {}).title || 'Unknown job'}`),
-    h('span', { class: 'muted' }, ` · ${a.status}`)), 'No applications yet. Create one from a candidate\'s profile.');
-  jobFilter.addEventListener('change', () => more.reset());
+  let countsAsked = 0;
+  async function loadCounts() {
+    const mine = ++countsAsked;
+    try {
+      const c = await api.get(path('/applications/counts'));
+      if (ctx.alive() && mine === countsAsked) counts.replaceChildren(...countButtons(c, checkFilter.value, pick));
+    } catch (e) { box.error(e.message); }
+  }
+  async function reload() {
+    const q = pipelineQuery(current());
+    history.replaceState(null, '', `#/applications${q ? `?${q}` : ''}`);
+    box.clear();
+    await Promise.all([list.reset(), loadCounts()]);
+  }
+  function pick(value) { checkFilter.value = value; reload(); }
+  async function loadStages(selected) {
+    stageFilter.replaceChildren(h('option', { value: '' }, 'All stages'));
+    stageFilter.disabled = !jobFilter.value;
+    if (!jobFilter.value) return;
+    try {
+      const plan = await api.get(`/jobs/${api.seg(jobFilter.value)}/interview-plan`);
+      stageFilter.append(...plan.stages.map((st) => h('option', { value: st.id, selected: st.id === selected }, st.name)));
+    } catch (e) { box.error(e.message); }
+  }
+  jobFilter.addEventListener('change', async () => { await loadStages(''); reload(); });
+  for (const control of [stageFilter, statusFilter, checkFilter, resultFilter, sort]) control.addEventListener('change', reload);
+  let typing = null;
+  search.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(reload, 300); });
+  const clear = h('button', { type: 'button', class: 'secondary' }, 'Clear filters');
+  clear.addEventListener('click', async () => {
+    for (const control of [search, jobFilter, statusFilter, checkFilter, resultFilter]) control.value = '';
+    sort.value = 'updated';
+    await loadStages('');
+    reload();
+  });
+  ctx.onCleanup(() => clearTimeout(typing));
+  await loadStages(filters.stage_id || '');
   root.replaceChildren(h('h1', {}, 'Applications'),
-    h('section', { class: 'card' }, field('Job', jobFilter), list, more.el));
-  await more.load();
+    h('section', { class: 'card', 'aria-label': 'Filters' },
+      h('div', { class: 'filters' }, field('Search', search), field('Job', jobFilter), field('Stage', stageFilter),
+        field('Application status', statusFilter), field('Check status', checkFilter), field('Result', resultFilter),
+        field('Sort by', sort)),
+      h('div', { class: 'actions' }, clear)),
+    h('section', { class: 'card' }, counts, box.el, h('div', { class: 'table-wrap' }, table), list.el));
+  await reload();
 }
 
 // "Complete · Needs review" in amber, never a green "Complete" for a check

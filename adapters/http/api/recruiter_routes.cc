@@ -1,10 +1,12 @@
 // Recruiter routes: candidates, applications (the application tab), sending
 // and reading background checks.
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
 
 namespace stagecheck::http {
 namespace {
@@ -52,6 +54,88 @@ Response CheckAccepted(ApiContext& ctx, const Principal& who,
   if (!check.ok()) return ErrorResponse(check.status());
   return Created201("/api/v1/background-checks/" + check->id.value(), created->replayed,
                     JsonOf(202, *check, WriteCheck));
+}
+
+// Certn's overall scores (adapters/certn/status_map.h, KnownOverallScores).
+constexpr std::string_view kOverallScores[] = {"CLEAR", "REVIEW", "REJECT", "NOT_APPLICABLE",
+                                               "RESTRICTED"};
+
+// An id-like query parameter: 1 to 200 characters when present.
+absl::StatusOr<std::optional<std::string>> TextParam(const Request& r, std::string_view name,
+                                                     size_t max = 200) {
+  std::optional<std::string> v = r.QueryParam(name);
+  if (v && (v->empty() || v->size() > max)) {
+    return InvalidQueryParam(name, absl::StrCat("must be 1 to ", max, " characters."));
+  }
+  return v;
+}
+
+absl::Status CheckStatusParam(const std::optional<std::string>& v) {
+  if (!v || *v == kNoCheck || ParseStatus(*v)) return absl::OkStatus();
+  return InvalidQueryParam("check_status",
+                           "must be one of none, queued, invited, in_progress, partial, complete, "
+                           "error, cancelled.");
+}
+
+absl::StatusOr<std::optional<std::string>> ResultParam(const Request& r) {
+  std::optional<std::string> v = r.QueryParam("result");
+  if (!v) return std::nullopt;
+  std::string upper = absl::AsciiStrToUpper(*v);
+  for (std::string_view score : kOverallScores) {
+    if (upper == score) return upper;
+  }
+  return InvalidQueryParam("result",
+                           "must be one of CLEAR, REVIEW, REJECT, NOT_APPLICABLE, RESTRICTED.");
+}
+
+absl::StatusOr<ApplicationSort> SortParam(const Request& r) {
+  std::optional<std::string> v = r.QueryParam("sort");
+  if (!v || *v == "updated") return ApplicationSort::kUpdated;
+  if (*v == "name") return ApplicationSort::kName;
+  if (*v == "status") return ApplicationSort::kStatus;
+  return InvalidQueryParam("sort", "must be one of updated, name, status.");
+}
+
+// The pipeline overview's query (docs/openapi.yaml, GET /api/v1/applications):
+// a bad value is 400 invalid_filter naming the parameter.
+absl::StatusOr<ApplicationFilter> ApplicationFilterOf(const Request& r) {
+  ApplicationFilter f;
+  ASSIGN_OR_RETURN(std::optional<std::string> job, TextParam(r, "job_id"));
+  if (job) f.job = JobId(*job);
+  ASSIGN_OR_RETURN(std::optional<std::string> candidate, TextParam(r, "candidate_id"));
+  if (candidate) f.candidate = CandidateId(*candidate);
+  ASSIGN_OR_RETURN(std::optional<std::string> stage, TextParam(r, "stage_id"));
+  if (stage) f.stage = StageId(*stage);
+  if (std::optional<std::string> status = r.QueryParam("status")) {
+    f.status = ParseApplicationStatus(*status);
+    if (!f.status) return InvalidQueryParam("status", "must be one of active, rejected, hired.");
+  }
+  f.check_status = r.QueryParam("check_status");
+  RETURN_IF_ERROR(CheckStatusParam(f.check_status));
+  ASSIGN_OR_RETURN(f.result, ResultParam(r));
+  ASSIGN_OR_RETURN(f.query, TextParam(r, "q", 100));
+  ASSIGN_OR_RETURN(f.sort, SortParam(r));
+  return f;
+}
+
+// {"total": n, "check_status": {"none": n, "queued": n, ...}}: every status,
+// zeros included, in the order a check moves.
+Response CountsResponse(const std::vector<std::pair<std::string, int64_t>>& counts) {
+  static constexpr std::string_view kOrder[] = {kNoCheck,   "queued",   "invited", "in_progress",
+                                                "partial",  "complete", "error",   "cancelled"};
+  int64_t total = 0;
+  for (const auto& [status, n] : counts) total += n;
+  JsonWriter w;
+  w.StartObject().Field("total", total).Key("check_status").StartObject();
+  for (std::string_view status : kOrder) {
+    int64_t n = 0;
+    for (const auto& [name, count] : counts) {
+      if (name == status) n = count;
+    }
+    w.Field(status, n);
+  }
+  w.EndObject().EndObject();
+  return Response::Json(200, w.Take());
 }
 
 absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
@@ -168,13 +252,19 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/applications", Authed(ctx, [&apps](const Request& r, const Principal& who) {
     absl::StatusOr<PageRequest> page = PageOf(r);
     if (!page.ok()) return ErrorResponse(page.status());
-    std::optional<JobId> job;
-    std::optional<CandidateId> candidate;
-    if (auto j = r.QueryParam("job_id")) job = JobId(*j);
-    if (auto c = r.QueryParam("candidate_id")) candidate = CandidateId(*c);
-    auto list = apps.ListApplications(who, job, candidate, *page);
+    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
+    if (!filter.ok()) return ErrorResponse(filter.status());
+    auto list = apps.ListApplications(who, *filter, *page);
     if (!list.ok()) return ListError(list.status());
-    return PageOf(*list, WriteApplication);
+    return PageOf(*list, WriteApplicationSummary);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("GET", "/api/v1/applications/counts", Authed(ctx, [&apps](const Request& r, const Principal& who) {
+    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
+    if (!filter.ok()) return ErrorResponse(filter.status());
+    auto counts = apps.CountByCheckStatus(who, *filter);
+    if (!counts.ok()) return ErrorResponse(counts.status());
+    return CountsResponse(*counts);
   }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/applications/{application_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {

@@ -27,8 +27,9 @@ void Strings(JsonWriter& w, std::string_view key, const std::vector<std::string>
   w.EndArray();
 }
 
-void WriteLabels(JsonWriter& w, const BackgroundCheck& c) {
-  StatusLabels labels = LabelsFor(c.status, c.error_reason, c.certn_overall_score.value_or(""));
+void WriteLabels(JsonWriter& w, CheckStatus status, const std::string& error_reason,
+                 const std::optional<std::string>& overall_score) {
+  StatusLabels labels = LabelsFor(status, error_reason, overall_score.value_or(""));
   w.Key("labels").StartObject();
   w.Field("gem", labels.gem).Field("lever_tag", labels.lever_tag).Field("kula", labels.kula);
   w.EndObject();
@@ -163,14 +164,49 @@ void WriteDelivery(JsonWriter& w, const WebhookDelivery& d) {
   w.EndObject();
 }
 
-void WriteApplication(JsonWriter& w, const Application& a) {
-  w.StartObject();
+namespace {
+
+void WriteApplicationFields(JsonWriter& w, const Application& a) {
   w.Field("id", a.id.value()).Field("candidate_id", a.candidate.value()).Field("job_id", a.job.value());
   w.Key("stage_id");
   if (a.stage) w.String(a.stage->value());
   else w.Null();
   w.Field("status", ApplicationStatusName(a.status));
   w.Field("created_at", Rfc3339(a.created_at)).Field("updated_at", Rfc3339(a.updated_at));
+}
+
+void WriteCheckSummary(JsonWriter& w, const CheckSummary& k) {
+  w.StartObject().Field("id", k.id.value()).Field("status", StatusName(k.status));
+  WriteLabels(w, k.status, k.error_reason, k.overall_score);
+  w.Key("error_reason");
+  if (k.error_reason.empty()) w.Null();
+  else w.String(k.error_reason);
+  OptionalString(w, "overall_score", k.overall_score);
+  w.Field("package_name", k.package_name);
+  w.Field("sent_at", Rfc3339(k.sent_at)).Field("updated_at", Rfc3339(k.updated_at));
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteApplication(JsonWriter& w, const Application& a) {
+  w.StartObject();
+  WriteApplicationFields(w, a);
+  w.EndObject();
+}
+
+void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& s) {
+  w.StartObject();
+  WriteApplicationFields(w, s.application);
+  w.Key("candidate").StartObject().Field("name", s.candidate_name);
+  OptionalString(w, "email", s.candidate_email);
+  w.EndObject();
+  w.Field("job_title", s.job_title);
+  OptionalString(w, "stage_name", s.stage_name);
+  w.Key("latest_check");
+  if (s.latest_check) WriteCheckSummary(w, *s.latest_check);
+  else w.Null();
+  w.Field("last_activity_at", Rfc3339(s.last_activity_at));
   w.EndObject();
 }
 
@@ -186,7 +222,7 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
   w.Field("status", StatusName(c.status));
-  WriteLabels(w, c);
+  WriteLabels(w, c.status, c.error_reason, c.certn_overall_score);
   w.Key("error_reason");
   if (c.error_reason.empty()) w.Null();
   else w.String(c.error_reason);

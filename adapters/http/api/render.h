@@ -24,6 +24,8 @@ void WriteFile(JsonWriter& w, const CandidateFile& file);
 void WriteDelivery(JsonWriter& w, const WebhookDelivery& d);
 void WriteRefusedSummary(JsonWriter& w, const certn_plugin::RefusedSummary& s);
 void WriteApplication(JsonWriter& w, const Application& application);
+// A row of the pipeline overview (GET /api/v1/applications).
+void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& summary);
 void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
 void WriteCheck(JsonWriter& w, const BackgroundCheck& check);
 void WriteFeedEvent(JsonWriter& w, const FeedEvent& event);

@@ -66,6 +66,12 @@ absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& re
   return std::optional<IdempotencyKey>(IdempotencyKey{std::string(*key), std::move(fingerprint)});
 }
 
+absl::Status InvalidQueryParam(std::string_view param, std::string_view why) {
+  return WithField(Error(absl::StatusCode::kInvalidArgument, "invalid_filter",
+                         absl::StrCat(ToAbsl(param), " ", ToAbsl(why))),
+                   param);
+}
+
 Response ListError(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kInvalidArgument && ErrorCode(status) == "invalid_argument") {
     return ProblemResponse(400, "invalid_cursor", "after is not a valid cursor");

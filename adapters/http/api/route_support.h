@@ -31,6 +31,10 @@ absl::StatusOr<PageRequest> PageOf(const Request& request);
 // it answers 400 invalid_cursor like a cursor PageOf refused itself.
 Response ListError(const absl::Status& status);
 
+// A query parameter's bad value: 400 invalid_filter, naming the parameter
+// (problem+json `field`).
+absl::Status InvalidQueryParam(std::string_view param, std::string_view why);
+
 // Renders `value` with `write` as a JSON response.
 template <typename T, typename W>
 Response JsonOf(int status, const T& value, W write) {

@@ -1,7 +1,5 @@
 #include "adapters/store/sql/codec.h"
 
-#include <charconv>
-
 #include "absl/strings/escaping.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
@@ -237,9 +235,15 @@ absl::StatusOr<std::vector<Stage>> DecodeStages(const std::string& json) {
   return out;
 }
 
+Cursor TimeCursor(absl::Time at, const std::string& id) {
+  return Cursor{"", {std::to_string(ToMicros(at)), id}};
+}
+
 std::string EncodeCursor(const Cursor& cursor) {
-  // Web-safe base64 keeps ids with odd characters out of query strings' way.
-  return absl::WebSafeBase64Escape(std::to_string(cursor.at_us) + ":" + cursor.id);
+  // Web-safe base64 keeps keys with odd characters out of query strings' way.
+  std::vector<std::string> parts = {cursor.order};
+  parts.insert(parts.end(), cursor.keys.begin(), cursor.keys.end());
+  return absl::WebSafeBase64Escape(EncodeStrings(parts));
 }
 
 absl::StatusOr<std::optional<Cursor>> DecodeCursor(const std::string& after) {
@@ -247,12 +251,9 @@ absl::StatusOr<std::optional<Cursor>> DecodeCursor(const std::string& after) {
   std::string raw;
   const absl::Status bad = absl::InvalidArgumentError("invalid pagination cursor");
   if (!absl::WebSafeBase64Unescape(after, &raw)) return bad;
-  size_t colon = raw.find(':');
-  if (colon == std::string::npos) return bad;
-  Cursor cursor;
-  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + colon, cursor.at_us);
-  if (ec != std::errc() || ptr != raw.data() + colon) return bad;
-  cursor.id = raw.substr(colon + 1);
+  absl::StatusOr<std::vector<std::string>> parts = DecodeStrings(raw);
+  if (!parts.ok() || parts->size() < 2) return bad;
+  Cursor cursor{parts->front(), std::vector<std::string>(parts->begin() + 1, parts->end())};
   return cursor;
 }
 

@@ -30,11 +30,16 @@ absl::StatusOr<std::vector<StatusTransition>> DecodeHistory(const std::string& j
 std::string EncodeStages(const std::vector<Stage>& stages);
 absl::StatusOr<std::vector<Stage>> DecodeStages(const std::string& json);
 
-// A keyset position: the sort time and the id that breaks ties.
+// A keyset position: the sort keys of a page's last row (integers in
+// decimal), the id that breaks ties last, and the name of the order they
+// belong to ("" for a list with one order), so that a cursor of one order is
+// refused by another.
 struct Cursor {
-  int64_t at_us = 0;
-  std::string id;
+  std::string order;
+  std::vector<std::string> keys;
 };
+// The position of a list ordered by (time, id), newest first.
+Cursor TimeCursor(absl::Time at, const std::string& id);
 std::string EncodeCursor(const Cursor& cursor);
 // InvalidArgument for a cursor this store did not hand out.
 absl::StatusOr<std::optional<Cursor>> DecodeCursor(const std::string& after);

@@ -47,4 +47,50 @@ ALTER TABLE background_checks ADD COLUMN waiting_until BIGINT;
 ALTER TABLE integrations ADD COLUMN events_cursor TEXT;
 )sql";
 
+// v6: the pipeline overview (GET /api/v1/applications, docs/openapi.yaml)
+// filters, searches and sorts a team's applications by their candidate and
+// their latest check. Those are kept on the application row (the unit of work
+// refreshes them with every write of a candidate, application or check), so a
+// filtered page is one index range of one table at any store size
+// (docs/performance.md): candidate_sort is lower("first last email"),
+// check_rank orders checks for the status sort (error 7, complete 6,
+// partial 5, in_progress 4, invited 3, queued 2, cancelled 1, none 0), and
+// last_activity_at is the later of the application's and its latest check's
+// last change. BIGINT reads as INTEGER on SQLite.
+inline constexpr std::string_view kPipelineOverview = R"sql(
+ALTER TABLE applications ADD COLUMN candidate_sort TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN latest_check_id TEXT;
+ALTER TABLE applications ADD COLUMN check_status TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE applications ADD COLUMN check_rank BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE applications ADD COLUMN check_score TEXT;
+ALTER TABLE applications ADD COLUMN last_activity_at BIGINT NOT NULL DEFAULT 0;
+UPDATE applications SET
+  candidate_sort = (SELECT lower(c.first_name || ' ' || c.last_name || ' ' || coalesce(c.email, ''))
+                    FROM candidates c
+                    WHERE c.team_id = applications.team_id AND c.candidate_id = applications.candidate_id),
+  latest_check_id = (SELECT k.check_id FROM background_checks k
+                     WHERE k.team_id = applications.team_id AND k.application_id = applications.application_id
+                     ORDER BY k.created_at DESC, k.check_id DESC LIMIT 1),
+  last_activity_at = updated_at;
+UPDATE applications SET
+  check_status = (SELECT k.status FROM background_checks k
+                  WHERE k.team_id = applications.team_id AND k.check_id = applications.latest_check_id),
+  check_score = (SELECT k.certn_overall_score FROM background_checks k
+                 WHERE k.team_id = applications.team_id AND k.check_id = applications.latest_check_id),
+  last_activity_at = (SELECT CASE WHEN k.updated_at > applications.updated_at THEN k.updated_at
+                                  ELSE applications.updated_at END
+                      FROM background_checks k
+                      WHERE k.team_id = applications.team_id AND k.check_id = applications.latest_check_id)
+WHERE latest_check_id IS NOT NULL;
+UPDATE applications SET check_rank = CASE check_status
+  WHEN 'error' THEN 7 WHEN 'complete' THEN 6 WHEN 'partial' THEN 5 WHEN 'in_progress' THEN 4
+  WHEN 'invited' THEN 3 WHEN 'queued' THEN 2 WHEN 'cancelled' THEN 1 ELSE 0 END;
+CREATE INDEX applications_by_activity ON applications (team_id, last_activity_at, application_id);
+CREATE INDEX applications_by_name ON applications (team_id, candidate_sort, application_id);
+CREATE INDEX applications_by_check_rank ON applications (team_id, check_rank, last_activity_at, application_id);
+CREATE INDEX applications_by_check_status ON applications (team_id, check_status, last_activity_at, application_id);
+CREATE INDEX applications_by_check_score ON applications (team_id, check_score, last_activity_at, application_id);
+CREATE INDEX applications_by_job_activity ON applications (team_id, job_id, last_activity_at, application_id);
+)sql";
+
 }  // namespace stagecheck::store::portable

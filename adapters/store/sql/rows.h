@@ -45,7 +45,7 @@ inline Value Bytes(const std::optional<std::string>& s) {
 // Reads a row left to right, so that column lists and readers stay in step.
 class Cells {
  public:
-  explicit Cells(const Row& row) : row_(row) {}
+  explicit Cells(const Row& row, size_t first = 0) : row_(row), i_(first) {}
 
   std::optional<std::string> OptText() {
     const Value& v = row_.at(i_++);
@@ -80,7 +80,7 @@ class Cells {
 
  private:
   const Row& row_;
-  size_t i_ = 0;
+  size_t i_;
 };
 
 inline absl::Status Corrupt(std::string_view column, std::string_view value) {

@@ -1,11 +1,14 @@
 #include "adapters/store/sql/unit_of_work.h"
 
+#include <charconv>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adapters/store/sql/codec.h"
 #include "adapters/store/sql/rows.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 
 namespace stagecheck::store {
@@ -22,8 +25,56 @@ constexpr std::string_view kOpenCheck =
 
 // ---- Keyset pages ---------------------------------------------------------
 
-// Builds "WHERE <filter> [AND (sort, id) < cursor] ORDER BY sort DESC, id DESC
-// LIMIT n+1" so every list is newest first and stable under inserts.
+// One column of a keyset order; an order's last key is unique (the id).
+struct SortKey {
+  std::string_view column;
+  bool integer = false;  // bound as int64 (times, ranks), else as text
+};
+struct Keyset {
+  std::string_view name;  // "" for a list with one order (Cursor::order)
+  std::vector<SortKey> keys;
+  bool descending = true;
+};
+
+// The rows strictly after the cursor's keys in the order: "k1 <= ? AND (k1 <
+// ? OR (k1 = ? AND (k2 < ? OR ...)))" (">" ascending); the leading bound lets
+// both databases seek the index instead of scanning it from the start.
+absl::Status AppendAfter(const Keyset& order, const Cursor& cursor, std::string& sql,
+                         std::vector<Value>& params) {
+  const absl::Status bad = absl::InvalidArgumentError("invalid pagination cursor");
+  if (cursor.order != order.name || cursor.keys.size() != order.keys.size()) return bad;
+  std::vector<Value> values;
+  for (size_t i = 0; i < order.keys.size(); ++i) {
+    const std::string& text = cursor.keys[i];
+    if (!order.keys[i].integer) {
+      values.push_back(text);
+      continue;
+    }
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return bad;
+    values.push_back(n);
+  }
+  const char* op = order.descending ? " < ?" : " > ?";
+  absl::StrAppend(&sql, " AND ", ToAbsl(order.keys[0].column), order.descending ? " <= ?" : " >= ?");
+  params.push_back(values[0]);
+  std::string tail;
+  for (size_t i = order.keys.size(); i-- > 0;) {
+    std::string_view col = order.keys[i].column;
+    tail = tail.empty() ? absl::StrCat(ToAbsl(col), op)
+                        : absl::StrCat("(", ToAbsl(col), op, " OR (", ToAbsl(col), " = ? AND ", tail, "))");
+  }
+  absl::StrAppend(&sql, " AND ", tail);
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    params.push_back(values[i]);
+    params.push_back(values[i]);
+  }
+  params.push_back(values.back());
+  return absl::OkStatus();
+}
+
+// Builds "WHERE <filter> [AND after cursor] ORDER BY <keys> LIMIT n+1", so
+// every list is stable under inserts.
 struct PageQuery {
   std::string sql;
   std::vector<Value> params;
@@ -31,25 +82,31 @@ struct PageQuery {
 };
 
 absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_view filter,
-                                    std::vector<Value> params, std::string_view sort_col,
-                                    std::string_view id_col, const PageRequest& page) {
+                                    std::vector<Value> params, const Keyset& order,
+                                    const PageRequest& page) {
   absl::StatusOr<std::optional<Cursor>> cursor = DecodeCursor(page.after);
   if (!cursor.ok()) return cursor.status();
   PageQuery q;
   q.limit = PageLimit(page.limit);
   q.sql = absl::StrCat(ToAbsl(select_from), " WHERE ", ToAbsl(filter));
-  if (cursor->has_value()) {
-    absl::StrAppend(&q.sql, " AND (", ToAbsl(sort_col), " < ? OR (", ToAbsl(sort_col),
-                    " = ? AND ", ToAbsl(id_col), " < ?))");
-    params.push_back((*cursor)->at_us);
-    params.push_back((*cursor)->at_us);
-    params.push_back((*cursor)->id);
-  }
-  absl::StrAppend(&q.sql, " ORDER BY ", ToAbsl(sort_col), " DESC, ", ToAbsl(id_col),
-                  " DESC LIMIT ?");
+  if (cursor->has_value()) RETURN_IF_ERROR(AppendAfter(order, **cursor, q.sql, params));
+  const char* dir = order.descending ? " DESC" : " ASC";
+  absl::StrAppend(&q.sql, " ORDER BY ",
+                  absl::StrJoin(order.keys, ", ", [dir](std::string* out, const SortKey& k) {
+                    absl::StrAppend(out, ToAbsl(k.column), dir);
+                  }),
+                  " LIMIT ?");
   params.push_back(int64_t{q.limit + 1});
   q.params = std::move(params);
   return q;
+}
+
+// The lists ordered by (time, id), newest first.
+absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_view filter,
+                                    std::vector<Value> params, std::string_view sort_col,
+                                    std::string_view id_col, const PageRequest& page) {
+  return BuildPage(select_from, filter, std::move(params),
+                   Keyset{"", {{sort_col, true}, {id_col, false}}, true}, page);
 }
 
 // Trims the look-ahead row and sets the cursor of the next page.
@@ -182,6 +239,115 @@ absl::StatusOr<Application> ReadApplication(const Row& row) {
 std::optional<std::string> WaitingReason(const BackgroundCheck& k) {
   if (k.waiting_reason.empty()) return std::nullopt;
   return k.waiting_reason;
+}
+
+// ---- The pipeline overview ----------------------------------------------
+// Its filters and orders read columns that the writes below keep on the
+// application row (portable_migrations.h, v6), so that a page is one index
+// range of `applications`; the candidate and the latest check are joined by
+// key for the page's rows only.
+
+// lower("first last email"), the name order and what `q` searches.
+constexpr std::string_view kCandidateSortExpr =
+    "lower(c.first_name || ' ' || c.last_name || ' ' || coalesce(c.email, ''))";
+
+// The status order (ApplicationSort::kStatus), as migration v6 spells it.
+int64_t CheckRank(std::optional<CheckStatus> status) {
+  if (!status) return 0;
+  switch (*status) {
+    case CheckStatus::kError: return 7;
+    case CheckStatus::kComplete: return 6;
+    case CheckStatus::kPartial: return 5;
+    case CheckStatus::kInProgress: return 4;
+    case CheckStatus::kInvited: return 3;
+    case CheckStatus::kQueued: return 2;
+    case CheckStatus::kCancelled: return 1;
+  }
+  return 0;
+}
+
+const Keyset& KeysetFor(ApplicationSort sort) {
+  static const Keyset kUpdated{"updated", {{"a.last_activity_at", true}, {"a.application_id"}}, true};
+  static const Keyset kName{"name", {{"a.candidate_sort"}, {"a.application_id"}}, false};
+  static const Keyset kStatus{
+      "status", {{"a.check_rank", true}, {"a.last_activity_at", true}, {"a.application_id"}}, true};
+  switch (sort) {
+    case ApplicationSort::kName: return kName;
+    case ApplicationSort::kStatus: return kStatus;
+    case ApplicationSort::kUpdated: break;
+  }
+  return kUpdated;
+}
+
+// "a.team_id = ? AND ..." for every set field of `f` (check_status too unless
+// `with_check_status` is false: the counts are per check status).
+std::string PipelineWhere(const TeamId& team, const ApplicationFilter& f, bool with_check_status,
+                          std::vector<Value>& params) {
+  std::string where = "a.team_id = ?";
+  params.push_back(P(team));
+  auto add = [&](std::string_view clause, Value value) {
+    absl::StrAppend(&where, " AND ", ToAbsl(clause));
+    params.push_back(std::move(value));
+  };
+  if (f.job) add("a.job_id = ?", P(*f.job));
+  if (f.candidate) add("a.candidate_id = ?", P(*f.candidate));
+  if (f.stage) add("a.stage_id = ?", P(*f.stage));
+  if (f.status) add("a.status = ?", P(ApplicationStatusName(*f.status)));
+  if (f.check_status && with_check_status) add("a.check_status = ?", P(*f.check_status));
+  if (f.result) add("a.check_score = ?", P(*f.result));
+  if (f.query) {
+    // '!' escapes LIKE's wildcards, so `q` matches its own characters only.
+    std::string pattern = "%";
+    for (char ch : *f.query) {
+      if (ch == '%' || ch == '_' || ch == '!') pattern += '!';
+      pattern += ch;
+    }
+    add("a.candidate_sort LIKE lower(CAST(? AS TEXT)) ESCAPE '!'", P(pattern + "%"));
+  }
+  return where;
+}
+
+constexpr std::string_view kPipelineFrom =
+    " FROM applications a"
+    " JOIN candidates c ON c.team_id = a.team_id AND c.candidate_id = a.candidate_id"
+    " LEFT JOIN background_checks k ON k.team_id = a.team_id AND k.check_id = a.latest_check_id";
+// kApplicationCols of `a`, then the candidate, the latest check and the activity time.
+constexpr std::string_view kPipelineCols =
+    "a.team_id, a.application_id, a.candidate_id, a.job_id, a.stage_id, a.status, a.created_at, "
+    "a.updated_at, c.first_name, c.last_name, c.email, k.check_id, k.status, k.error_reason, "
+    "k.certn_overall_score, k.package_name, k.created_at, k.updated_at, a.last_activity_at";
+constexpr size_t kApplicationColCount = 8;
+
+absl::StatusOr<ApplicationSummary> ReadSummary(const Row& row) {
+  absl::StatusOr<Application> app = ReadApplication(row);
+  if (!app.ok()) return app.status();
+  ApplicationSummary s;
+  s.application = *std::move(app);
+  Cells c(row, kApplicationColCount);
+  std::string first = c.Text();
+  s.candidate_name = absl::StrCat(first, " ", c.Text());
+  s.candidate_email = c.OptText();
+  std::optional<CheckId> check = c.OptId<CheckId>();
+  std::string status = c.Text();
+  // Braced initialisers run left to right, in column order.
+  CheckSummary k{CheckId(), CheckStatus::kQueued, c.Text(), c.OptText(), c.Text(), c.Time(), c.Time()};
+  s.last_activity_at = c.Time();
+  if (check) {
+    std::optional<CheckStatus> parsed = ParseStatus(status);
+    if (!parsed) return Corrupt("check status", status);
+    k.id = *check;
+    k.status = *parsed;
+    s.latest_check = std::move(k);
+  }
+  return s;
+}
+
+// The cursor of a row: the keyset's columns, selected after kPipelineCols.
+Cursor CursorOf(const Keyset& order, const Row& row) {
+  Cursor cursor{std::string(order.name), {}};
+  Cells c(row, row.size() - order.keys.size());
+  for (size_t i = 0; i < order.keys.size(); ++i) cursor.keys.push_back(c.Text());
+  return cursor;
 }
 
 constexpr std::string_view kCheckCols =
@@ -505,7 +671,7 @@ absl::StatusOr<Page<Job>> SqlUnitOfWork::ListJobs(const TeamId& team, const Page
   absl::StatusOr<std::vector<Job>> jobs = MapRows<Job>(*rows, ReadJob);
   if (!jobs.ok()) return jobs.status();
   return FinishPage(*std::move(jobs), q->limit, [](const Job& j) {
-    return Cursor{ToMicros(j.created_at), j.id.value()};
+    return TimeCursor(j.created_at, j.id.value());
   });
 }
 
@@ -572,12 +738,20 @@ absl::StatusOr<Candidate> SqlUnitOfWork::GetOneCandidate(const TeamId& team, con
 }
 
 absl::Status SqlUnitOfWork::UpdateCandidate(const Candidate& d) {
-  return UpdateOne(
+  RETURN_IF_ERROR(UpdateOne(
       "UPDATE candidates SET first_name = ?, last_name = ?, email = ?, phone = ?, tags = ?, "
       "updated_at = ? WHERE team_id = ? AND candidate_id = ?",
       {P(d.first_name), P(d.last_name), P(d.email), P(d.phone), P(EncodeStrings(d.tags)),
        P(d.updated_at), P(d.team), P(d.id)},
-      "candidate");
+      "candidate"));
+  // The pipeline overview searches and sorts by the candidate's name and email.
+  return Exec(absl::StrCat("UPDATE applications SET candidate_sort = (SELECT ",
+                           ToAbsl(kCandidateSortExpr),
+                           " FROM candidates c WHERE c.team_id = applications.team_id AND "
+                           "c.candidate_id = applications.candidate_id) "
+                           "WHERE team_id = ? AND candidate_id = ?"),
+              {P(d.team), P(d.id)})
+      .status();
 }
 
 absl::StatusOr<Page<Candidate>> SqlUnitOfWork::ListCandidates(const TeamId& team,
@@ -591,7 +765,7 @@ absl::StatusOr<Page<Candidate>> SqlUnitOfWork::ListCandidates(const TeamId& team
   absl::StatusOr<std::vector<Candidate>> items = MapRows<Candidate>(*rows, ReadCandidate);
   if (!items.ok()) return items.status();
   return FinishPage(*std::move(items), q->limit, [](const Candidate& d) {
-    return Cursor{ToMicros(d.created_at), d.id.value()};
+    return TimeCursor(d.created_at, d.id.value());
   });
 }
 
@@ -639,9 +813,12 @@ absl::StatusOr<std::string> SqlUnitOfWork::GetFileContent(const TeamId& team, co
 
 absl::Status SqlUnitOfWork::InsertApplication(const Application& a) {
   return Insert(absl::StrCat("INSERT INTO applications (", ToAbsl(kApplicationCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                             ", last_activity_at, candidate_sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                             "coalesce((SELECT ", ToAbsl(kCandidateSortExpr),
+                             " FROM candidates c WHERE c.team_id = ? AND c.candidate_id = ?), ''))"),
                 {P(a.team), P(a.id), P(a.candidate), P(a.job), P(a.stage),
-                 P(ApplicationStatusName(a.status)), P(a.created_at), P(a.updated_at)},
+                 P(ApplicationStatusName(a.status)), P(a.created_at), P(a.updated_at),
+                 P(a.updated_at), P(a.team), P(a.candidate)},
                 "application");
 }
 
@@ -658,36 +835,70 @@ absl::StatusOr<Application> SqlUnitOfWork::GetApplication(const TeamId& team,
 
 absl::Status SqlUnitOfWork::UpdateApplication(const Application& a) {
   return UpdateOne(
-      "UPDATE applications SET stage_id = ?, status = ?, updated_at = ? "
+      "UPDATE applications SET stage_id = ?, status = ?, updated_at = ?, last_activity_at = "
+      "CASE WHEN ? > last_activity_at THEN ? ELSE last_activity_at END "
       "WHERE team_id = ? AND application_id = ?",
-      {P(a.stage), P(ApplicationStatusName(a.status)), P(a.updated_at), P(a.team), P(a.id)},
+      {P(a.stage), P(ApplicationStatusName(a.status)), P(a.updated_at), P(a.updated_at),
+       P(a.updated_at), P(a.team), P(a.id)},
       "application");
 }
 
-absl::StatusOr<Page<Application>> SqlUnitOfWork::ListApplications(
-    const TeamId& team, std::optional<JobId> job, std::optional<CandidateId> candidate,
-    const PageRequest& page) {
-  std::string filter = "team_id = ?";
-  std::vector<Value> params = {P(team)};
-  if (job.has_value()) {
-    filter += " AND job_id = ?";
-    params.push_back(P(*job));
-  }
-  if (candidate.has_value()) {
-    filter += " AND candidate_id = ?";
-    params.push_back(P(*candidate));
-  }
-  absl::StatusOr<PageQuery> q =
-      BuildPage(absl::StrCat("SELECT ", ToAbsl(kApplicationCols), " FROM applications"),
-                filter, std::move(params), "created_at", "application_id", page);
+absl::StatusOr<Page<ApplicationSummary>> SqlUnitOfWork::ListApplications(
+    const TeamId& team, const ApplicationFilter& filter, const PageRequest& page) {
+  const Keyset& order = KeysetFor(filter.sort);
+  std::vector<Value> params;
+  std::string where = PipelineWhere(team, filter, /*with_check_status=*/true, params);
+  std::string select = absl::StrCat("SELECT ", ToAbsl(kPipelineCols));
+  for (const SortKey& key : order.keys) absl::StrAppend(&select, ", ", ToAbsl(key.column));
+  absl::StrAppend(&select, ToAbsl(kPipelineFrom));
+  absl::StatusOr<PageQuery> q = BuildPage(select, where, std::move(params), order, page);
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<Application>> items = MapRows<Application>(*rows, ReadApplication);
+  absl::StatusOr<std::vector<ApplicationSummary>> items = MapRows<ApplicationSummary>(*rows, ReadSummary);
   if (!items.ok()) return items.status();
-  return FinishPage(*std::move(items), q->limit, [](const Application& a) {
-    return Cursor{ToMicros(a.created_at), a.id.value()};
+  // The last kept row's keys, read from the row (the stored sort values).
+  const int limit = q->limit;
+  return FinishPage(*std::move(items), limit, [&](const ApplicationSummary&) {
+    return CursorOf(order, (*rows)[limit - 1]);
   });
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
+SqlUnitOfWork::CountApplicationsByCheck(const TeamId& team, const ApplicationFilter& filter) {
+  std::vector<Value> params;
+  std::string where = PipelineWhere(team, filter, /*with_check_status=*/false, params);
+  absl::StatusOr<std::vector<Row>> rows =
+      Query(absl::StrCat("SELECT a.check_status, COUNT(*) FROM applications a WHERE ", where,
+                         " GROUP BY a.check_status ORDER BY a.check_status"),
+            params);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::pair<std::string, int64_t>> counts;
+  for (const Row& row : *rows) {
+    Cells c(row);
+    std::string status = c.Text();
+    counts.emplace_back(std::move(status), c.Int());
+  }
+  return counts;
+}
+
+// Keeps the application's copy of its latest check (v6) in step: a new check
+// becomes the latest; a change to an older one changes nothing.
+absl::Status SqlUnitOfWork::RefreshLatestCheck(const BackgroundCheck& k, bool inserted) {
+  if (!k.application) return absl::OkStatus();
+  constexpr std::string_view kSet =
+      "UPDATE applications SET latest_check_id = ?, check_status = ?, check_rank = ?, "
+      "check_score = ?, last_activity_at = CASE WHEN ? > last_activity_at THEN ? "
+      "ELSE last_activity_at END WHERE team_id = ? AND application_id = ?";
+  absl::StatusOr<int64_t> n =
+      inserted ? Exec(kSet, {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)),
+                             P(k.certn_overall_score), P(k.updated_at), P(k.updated_at), P(k.team),
+                             P(*k.application)})
+               : Exec(absl::StrCat(ToAbsl(kSet), " AND latest_check_id = ?"),
+                      {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)),
+                       P(k.certn_overall_score), P(k.updated_at), P(k.updated_at), P(k.team),
+                       P(*k.application), P(k.id)});
+  return n.status();
 }
 
 // ---- Background checks ----------------------------------------------------
@@ -695,7 +906,7 @@ absl::StatusOr<Page<Application>> SqlUnitOfWork::ListApplications(
 absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // One conflict clause covers the key, the Certn case id and the partial
   // "one active check per application" index.
-  return Insert(
+  RETURN_IF_ERROR(Insert(
       absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
@@ -704,7 +915,8 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
        P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
        P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
        P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)), P(k.waiting_until)},
-      "check (or an active check for this application, or this Certn case)");
+      "check (or an active check for this application, or this Certn case)"));
+  return RefreshLatestCheck(k, /*inserted=*/true);
 }
 
 absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::QueryChecks(
@@ -739,7 +951,7 @@ absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetOneCheck(const TeamId& team, c
 
 absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
   // The case id and the one-active index may reject the update.
-  return UpdateOne(
+  RETURN_IF_ERROR(UpdateOne(
       "UPDATE background_checks SET activity_id = ?, package_id = ?, package_name = ?, "
       "send_trigger = ?, requested_by = ?, status = ?, error_reason = ?, certn_case_id = ?, "
       "certn_short_id = ?, certn_overall_status = ?, results_url = ?, report_file_id = ?, "
@@ -752,7 +964,8 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
        P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
        P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)),
        P(k.waiting_until), P(k.team), P(k.id)},
-      "check", /*guarded=*/true);
+      "check", /*guarded=*/true));
+  return RefreshLatestCheck(k, /*inserted=*/false);
 }
 
 absl::StatusOr<std::optional<BackgroundCheck>> SqlUnitOfWork::FindActiveCheck(
@@ -820,7 +1033,7 @@ absl::StatusOr<Page<FeedEvent>> SqlUnitOfWork::ListFeed(const TeamId& team,
   std::vector<FeedEvent> events;
   for (const Row& row : *rows) events.push_back(ReadFeedEvent(row));
   return FinishPage(std::move(events), q->limit, [](const FeedEvent& e) {
-    return Cursor{ToMicros(e.at), e.id.value()};
+    return TimeCursor(e.at, e.id.value());
   });
 }
 
@@ -917,7 +1130,7 @@ absl::StatusOr<Page<WebhookDelivery>> SqlUnitOfWork::ListTeamDeliveries(const Te
   absl::StatusOr<std::vector<WebhookDelivery>> items = MapRows<WebhookDelivery>(*rows, ReadDelivery);
   if (!items.ok()) return items.status();
   return FinishPage(*std::move(items), q->limit, [](const WebhookDelivery& d) {
-    return Cursor{ToMicros(d.received_at), d.delivery_id};
+    return TimeCursor(d.received_at, d.delivery_id);
   });
 }
 

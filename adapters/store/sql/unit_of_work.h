@@ -47,7 +47,9 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status InsertApplication(const Application& application) override;
   absl::StatusOr<Application> GetApplication(const TeamId& team, const ApplicationId& id) override;
   absl::Status UpdateApplication(const Application& application) override;
-  absl::StatusOr<Page<Application>> ListApplications(const TeamId& team, std::optional<JobId> job, std::optional<CandidateId> candidate, const PageRequest& page) override;
+  absl::StatusOr<Page<ApplicationSummary>> ListApplications(const TeamId& team, const ApplicationFilter& filter, const PageRequest& page) override;
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountApplicationsByCheck(
+      const TeamId& team, const ApplicationFilter& filter) override;
   absl::Status InsertCheck(const BackgroundCheck& check) override;
   absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) override;
   absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
@@ -101,6 +103,7 @@ class SqlUnitOfWork final : public UnitOfWork {
                                               std::string_view lock_suffix);
   absl::StatusOr<std::vector<BackgroundCheck>> QueryChecks(std::string_view where,
                                                            std::span<const Value> params);
+  absl::Status RefreshLatestCheck(const BackgroundCheck& check, bool inserted);
   absl::StatusOr<std::vector<WebhookDelivery>> QueryDeliveries(std::string_view where,
                                                                std::span<const Value> params);
 

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <future>
 #include <latch>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/store/open_store.h"
 #include "core/services/call_budgets.h"
+#include "core/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/test_store.h"
@@ -458,21 +460,23 @@ TEST_F(StoreConformance, ApplicationsRoundTripAndFilter) {
     EXPECT_EQ(a->stage, std::nullopt);
     EXPECT_EQ(a->status, ApplicationStatus::kHired);
     EXPECT_EQ(a->updated_at, At(8));
-    auto ids = [](const Page<Application>& p) {
+    auto ids = [](const Page<ApplicationSummary>& p) {
       std::vector<std::string> out;
-      for (const Application& x : p.items) out.push_back(x.id.value());
+      for (const ApplicationSummary& x : p.items) out.push_back(x.application.id.value());
       return out;
     };
-    auto all = u.ListApplications(TeamId("t1"), std::nullopt, std::nullopt, {});
-    auto by_job = u.ListApplications(TeamId("t1"), JobId("t1-job"), std::nullopt, {});
-    auto by_cand = u.ListApplications(TeamId("t1"), std::nullopt, CandidateId("c2"), {});
-    auto both = u.ListApplications(TeamId("t1"), JobId("j2"), CandidateId("c2"), {});
+    auto all = u.ListApplications(TeamId("t1"), {}, {});
+    auto by_job = u.ListApplications(TeamId("t1"), {.job = JobId("t1-job")}, {});
+    auto by_cand = u.ListApplications(TeamId("t1"), {.candidate = CandidateId("c2")}, {});
+    auto both =
+        u.ListApplications(TeamId("t1"), {.job = JobId("j2"), .candidate = CandidateId("c2")}, {});
     if (!all.ok() || !by_job.ok() || !by_cand.ok() || !both.ok()) {
       return absl::InternalError("list failed");
     }
-    EXPECT_THAT(ids(*all), ElementsAre("a3", "a2", "t1-app"));
+    // Last activity first: a2 changed at 8.
+    EXPECT_THAT(ids(*all), ElementsAre("a2", "a3", "t1-app"));
     EXPECT_THAT(ids(*by_job), ElementsAre("a2", "t1-app"));
-    EXPECT_THAT(ids(*by_cand), ElementsAre("a3", "a2"));
+    EXPECT_THAT(ids(*by_cand), ElementsAre("a2", "a3"));
     EXPECT_THAT(ids(*both), ElementsAre("a3"));
     EXPECT_CODE(u.GetApplication(TeamId("t1"), ApplicationId("nope")), kNotFound);
     EXPECT_CODE(u.UpdateApplication(MakeApplication("t1", "nope", "c2", "j2")), kNotFound);
@@ -486,6 +490,181 @@ TEST_F(StoreConformance, ApplicationsRoundTripAndFilter) {
 }
 
 // ---- Background checks ----------------------------------------------------
+
+// ---- The pipeline overview --------------------------------------------------
+
+class PipelineConformance : public StoreConformance {
+ protected:
+  // Four applications of team t1 (and one of team t2 that must never show):
+  //   a1 Ada Lovelace    j1 stage-1 active    checks k0 (error, older) and k1 complete CLEAR at 5
+  //   a2 Grace Hopper    j1 stage-1 active    k2 complete REVIEW at 6
+  //   a3 Alan Turing     j2 stage-2 active    k3 invited at 7
+  //   a4 Edsger Dijkstra j2 stage-1 rejected  no check, rejected at 8
+  void SetUp() override {
+    StoreConformance::SetUp();
+    SeedTeam("t2");
+    ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      RETURN_IF_ERROR(u.InsertTeam(MakeTeam("t1")));
+      RETURN_IF_ERROR(u.InsertJob(MakeJob("t1", "j1")));
+      RETURN_IF_ERROR(u.InsertJob(MakeJob("t1", "j2")));
+      const char* names[][4] = {{"c1", "Ada", "Lovelace", "ada@example.com"},
+                                {"c2", "Grace", "Hopper", "grace@navy.example"},
+                                {"c3", "Alan", "Turing", "alan@example.org"},
+                                {"c4", "Edsger", "Dijkstra", ""}};
+      for (int i = 0; i < 4; ++i) {
+        Candidate c = MakeCandidate("t1", names[i][0]);
+        c.first_name = names[i][1];
+        c.last_name = names[i][2];
+        c.email = *names[i][3] ? std::optional<std::string>(names[i][3]) : std::nullopt;
+        RETURN_IF_ERROR(u.InsertCandidate(c));
+        Application a = MakeApplication("t1", absl::StrCat("a", i + 1), names[i][0],
+                                        i < 2 ? "j1" : "j2", i + 1);
+        if (i == 2) a.stage = StageId("stage-2");
+        RETURN_IF_ERROR(u.InsertApplication(a));
+      }
+      RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k0", "c1", "a1", CheckStatus::kError, 1)));
+      BackgroundCheck k1 = MakeCheck("t1", "k1", "c1", "a1", CheckStatus::kComplete, 5);
+      k1.certn_overall_score = "CLEAR";
+      RETURN_IF_ERROR(u.InsertCheck(k1));
+      BackgroundCheck k2 = MakeCheck("t1", "k2", "c2", "a2", CheckStatus::kInvited, 2);
+      RETURN_IF_ERROR(u.InsertCheck(k2));
+      k2.status = CheckStatus::kComplete;
+      k2.certn_overall_score = "REVIEW";
+      k2.updated_at = At(6);
+      RETURN_IF_ERROR(u.UpdateCheck(k2));
+      RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k3", "c3", "a3", CheckStatus::kInvited, 7)));
+      // A change to an older check does not make it the latest.
+      BackgroundCheck k0 = MakeCheck("t1", "k0", "c1", "a1", CheckStatus::kError, 1);
+      k0.error_reason = "invite_undeliverable";
+      RETURN_IF_ERROR(u.UpdateCheck(k0));
+      Application a4 = MakeApplication("t1", "a4", "c4", "j2", 4);
+      a4.status = ApplicationStatus::kRejected;
+      a4.updated_at = At(8);
+      return u.UpdateApplication(a4);
+    }));
+  }
+
+  // Every page of `filter` in order, `limit` rows a page.
+  std::vector<std::string> Ids(const ApplicationFilter& filter, int limit = 1) {
+    std::vector<std::string> ids;
+    PageRequest page{limit, ""};
+    EXPECT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+      for (int guard = 0; guard < 20; ++guard) {
+        ASSIGN_OR_RETURN(Page<ApplicationSummary> p, u.ListApplications(TeamId("t1"), filter, page));
+        for (const ApplicationSummary& a : p.items) ids.push_back(a.application.id.value());
+        if (p.next.empty()) return absl::OkStatus();
+        page.after = p.next;
+      }
+      return absl::InternalError("pages never ended");
+    }));
+    return ids;
+  }
+
+  std::map<std::string, int64_t> Counts(const ApplicationFilter& filter) {
+    std::map<std::string, int64_t> counts;
+    EXPECT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(auto rows, u.CountApplicationsByCheck(TeamId("t1"), filter));
+      counts.insert(rows.begin(), rows.end());
+      return absl::OkStatus();
+    }));
+    return counts;
+  }
+};
+
+TEST_F(PipelineConformance, SortsByLastActivityNameOrStatusOnStablePages) {
+  EXPECT_THAT(Ids({}), ElementsAre("a4", "a3", "a2", "a1"));
+  EXPECT_THAT(Ids({}, 50), ElementsAre("a4", "a3", "a2", "a1"));
+  EXPECT_THAT(Ids({.sort = ApplicationSort::kName}), ElementsAre("a1", "a3", "a4", "a2"));
+  EXPECT_THAT(Ids({.sort = ApplicationSort::kName}, 3), ElementsAre("a1", "a3", "a4", "a2"));
+  // Complete (newest first), then invited, then no check.
+  EXPECT_THAT(Ids({.sort = ApplicationSort::kStatus}), ElementsAre("a2", "a1", "a3", "a4"));
+  EXPECT_THAT(Ids({.sort = ApplicationSort::kStatus}, 2), ElementsAre("a2", "a1", "a3", "a4"));
+}
+
+TEST_F(PipelineConformance, FiltersByJobStageStatusCheckStatusAndResult) {
+  EXPECT_THAT(Ids({.job = JobId("j1")}), ElementsAre("a2", "a1"));
+  EXPECT_THAT(Ids({.candidate = CandidateId("c3")}), ElementsAre("a3"));
+  EXPECT_THAT(Ids({.stage = StageId("stage-2")}), ElementsAre("a3"));
+  EXPECT_THAT(Ids({.status = ApplicationStatus::kRejected}), ElementsAre("a4"));
+  EXPECT_THAT(Ids({.check_status = "complete"}), ElementsAre("a2", "a1"));
+  EXPECT_THAT(Ids({.check_status = "invited"}), ElementsAre("a3"));
+  EXPECT_THAT(Ids({.check_status = std::string(kNoCheck)}), ElementsAre("a4"));
+  EXPECT_THAT(Ids({.check_status = "error"}), IsEmpty());  // k0 is not a1's latest check
+  EXPECT_THAT(Ids({.result = "REVIEW"}), ElementsAre("a2"));
+  EXPECT_THAT(Ids({.result = "CLEAR"}), ElementsAre("a1"));
+  EXPECT_THAT(Ids({.job = JobId("j1"), .check_status = "complete", .result = "CLEAR"}),
+              ElementsAre("a1"));
+  EXPECT_THAT(Ids({.job = JobId("j2"), .sort = ApplicationSort::kName}), ElementsAre("a3", "a4"));
+}
+
+TEST_F(PipelineConformance, SearchesNameAndEmailInAnyCaseAndTakesWildcardsLiterally) {
+  EXPECT_THAT(Ids({.query = "GRACE"}), ElementsAre("a2"));
+  EXPECT_THAT(Ids({.query = "ce ho"}), ElementsAre("a2"));
+  EXPECT_THAT(Ids({.query = "example.o"}), ElementsAre("a3"));
+  EXPECT_THAT(Ids({.query = "@example"}), ElementsAre("a3", "a1"));
+  EXPECT_THAT(Ids({.query = "%"}), IsEmpty());
+  EXPECT_THAT(Ids({.query = "a_a"}), IsEmpty());
+  EXPECT_THAT(Ids({.query = "dijkstra", .sort = ApplicationSort::kName}), ElementsAre("a4"));
+  // A renamed candidate is found by the new name at once.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(Candidate c, u.GetCandidateForUpdate(TeamId("t1"), CandidateId("c2")));
+    c.last_name = "Brewster";
+    return u.UpdateCandidate(c);
+  }));
+  EXPECT_THAT(Ids({.query = "brewster"}), ElementsAre("a2"));
+  EXPECT_THAT(Ids({.query = "hopper"}), IsEmpty());
+}
+
+TEST_F(PipelineConformance, RowsCarryCandidateAndLatestCheck) {
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(Page<ApplicationSummary> p,
+                     u.ListApplications(TeamId("t1"), {.sort = ApplicationSort::kName}, {}));
+    EXPECT_EQ(p.items.size(), 4u);
+    if (p.items.size() != 4u) return absl::OkStatus();
+    const ApplicationSummary& a1 = p.items[0];
+    EXPECT_EQ(a1.candidate_name, "Ada Lovelace");
+    EXPECT_EQ(a1.candidate_email, "ada@example.com");
+    EXPECT_EQ(a1.application.stage, StageId("stage-1"));
+    EXPECT_TRUE(a1.latest_check.has_value());
+    if (a1.latest_check) {
+      EXPECT_EQ(a1.latest_check->id, CheckId("k1"));
+      EXPECT_EQ(a1.latest_check->status, CheckStatus::kComplete);
+      EXPECT_EQ(a1.latest_check->overall_score, "CLEAR");
+      EXPECT_EQ(a1.latest_check->package_name, "Basic");
+      EXPECT_EQ(a1.latest_check->sent_at, At(5));
+    }
+    EXPECT_EQ(a1.last_activity_at, At(5));
+    const ApplicationSummary& a4 = p.items[2];
+    EXPECT_EQ(a4.candidate_email, std::nullopt);
+    EXPECT_FALSE(a4.latest_check.has_value());
+    EXPECT_EQ(a4.last_activity_at, At(8));
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(PipelineConformance, CountsPerCheckStatusFollowTheOtherFilters) {
+  std::map<std::string, int64_t> all = {{"complete", 2}, {"invited", 1}, {"none", 1}};
+  EXPECT_EQ(Counts({}), all);
+  EXPECT_EQ(Counts({.check_status = "complete"}), all);  // the status itself is not narrowed
+  EXPECT_EQ(Counts({.job = JobId("j1")}), (std::map<std::string, int64_t>{{"complete", 2}}));
+  EXPECT_EQ(Counts({.result = "REVIEW"}), (std::map<std::string, int64_t>{{"complete", 1}}));
+  EXPECT_EQ(Counts({.query = "zzz"}), (std::map<std::string, int64_t>{}));
+}
+
+TEST_F(PipelineConformance, ACursorOfAnotherOrderIsRefused) {
+  std::string next;
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(Page<ApplicationSummary> p,
+                     u.ListApplications(TeamId("t1"), {.sort = ApplicationSort::kName}, {1, ""}));
+    next = p.next;
+    return absl::OkStatus();
+  }));
+  ASSERT_FALSE(next.empty());
+  EXPECT_CODE(store_->Read([&](UnitOfWork& u) {
+    return u.ListApplications(TeamId("t1"), {}, {1, next}).status();
+  }),
+              kInvalidArgument);
+}
 
 TEST_F(StoreConformance, ChecksRoundTripEveryField) {
   SeedTeam("t1");
@@ -1389,18 +1568,18 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     EXPECT_EQ(u.ListDeliveries(b, 10).value().size(), 0u);
     absl::StatusOr<Page<Job>> jobs = u.ListJobs(b, {});
     absl::StatusOr<Page<Candidate>> candidates = u.ListCandidates(b, {});
-    absl::StatusOr<Page<Application>> apps =
-        u.ListApplications(b, std::nullopt, std::nullopt, {});
+    absl::StatusOr<Page<ApplicationSummary>> apps = u.ListApplications(b, {}, {});
     if (!jobs.ok() || !candidates.ok() || !apps.ok()) return absl::InternalError("list failed");
     EXPECT_EQ(jobs->items.size(), 1u);
     EXPECT_EQ(candidates->items.size(), 1u);
     EXPECT_EQ(apps->items.size(), 1u);
     for (const Job& j : jobs->items) EXPECT_EQ(j.team, b);
     for (const Candidate& c : candidates->items) EXPECT_EQ(c.team, b);
-    for (const Application& a : apps->items) EXPECT_EQ(a.team, b);
-    EXPECT_THAT(u.ListApplications(b, JobId("A-job"), std::nullopt, {}).value().items, IsEmpty());
-    EXPECT_THAT(u.ListApplications(b, std::nullopt, CandidateId("A-cand"), {}).value().items,
+    for (const ApplicationSummary& a : apps->items) EXPECT_EQ(a.application.team, b);
+    EXPECT_THAT(u.ListApplications(b, {.job = JobId("A-job")}, {}).value().items, IsEmpty());
+    EXPECT_THAT(u.ListApplications(b, {.candidate = CandidateId("A-cand")}, {}).value().items,
                 IsEmpty());
+    EXPECT_THAT(u.CountApplicationsByCheck(b, {.job = JobId("A-job")}).value(), IsEmpty());
     // Writes addressed with B's team and A's ids change nothing of A's.
     Candidate c = MakeCandidate("B", "A-cand");
     EXPECT_CODE(u.UpdateCandidate(c), kNotFound);

@@ -343,6 +343,7 @@ std::vector<Endpoint> AllEndpoints(const World& w) {
        false,
        {"{}", R"({"candidate_id":5,"job_id":"x"})", R"({"candidate_id":"a"})", R"({"candidate_id":"","job_id":"b"})"}},
       {"GET", "/api/v1/applications", "", false},
+      {"GET", "/api/v1/applications/counts", "", false},
       {"GET", app, "", false, true},
       {"POST", app + "/move", absl::StrCat(R"({"stage_id":)", JsonQuote(w.bg_stage), "}"), false, true,
        {"{}", R"({"stage_id":5})", R"({"stage_id":""})"}},

@@ -48,11 +48,13 @@ TEST(Codec, CorruptJsonIsDataLoss) {
 }
 
 TEST(Cursor, RoundTripsAndRejectsForgeries) {
-  Cursor c{.at_us = -42, .id = "id:with:colons"};
+  Cursor c{.order = "name", .keys = {"-42", "ada \"lovelace\"", "id:with:colons"}};
   absl::StatusOr<std::optional<Cursor>> back = DecodeCursor(EncodeCursor(c));
   ASSERT_TRUE(back.ok() && back->has_value());
-  EXPECT_EQ((*back)->at_us, -42);
-  EXPECT_EQ((*back)->id, "id:with:colons");
+  EXPECT_EQ((*back)->order, "name");
+  EXPECT_EQ((*back)->keys, c.keys);
+  EXPECT_EQ(DecodeCursor(EncodeCursor(TimeCursor(absl::FromUnixMicros(7), "a"))).value()->keys,
+            (std::vector<std::string>{"7", "a"}));
   EXPECT_FALSE(DecodeCursor("").value().has_value());
   EXPECT_EQ(DecodeCursor("%%%").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeCursor("bm9jb2xvbg").status().code(), absl::StatusCode::kInvalidArgument);
