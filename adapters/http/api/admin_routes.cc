@@ -23,10 +23,7 @@ Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
 // ?verdict=&event_type=&case_id=&since=&until= of the delivery log; a bad
 // value is 400 invalid_filter naming the parameter.
 absl::StatusOr<DeliveryFilter> DeliveryFilterOf(const Request& r) {
-  auto bad = [](std::string_view param, std::string_view why) {
-    return WithField(Error(absl::StatusCode::kInvalidArgument, "invalid_filter", absl::StrCat(ToAbsl(param), " ", ToAbsl(why))),
-                     param);
-  };
+  const auto bad = InvalidQueryParam;
   DeliveryFilter f;
   if (std::optional<std::string> v = r.QueryParam("verdict")) {
     f.verdict = ParseVerdict(*v);
