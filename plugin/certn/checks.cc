@@ -690,18 +690,118 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
 }
 
 absl::StatusOr<int> Checks::Reconcile() {
-  absl::Time now = deps_.clock.Now();
+  constexpr int kIntegrationsPerRead = 100;
+  int queued = 0;
+  std::optional<TeamId> after;
+  for (;;) {
+    absl::StatusOr<std::vector<CertnIntegration>> batch = InReadTransaction<std::vector<CertnIntegration>>(
+        deps_.store, [&](UnitOfWork& uow) { return uow.ListConnectedIntegrations(after, kIntegrationsPerRead); });
+    if (!batch.ok()) return batch.status();
+    for (const CertnIntegration& integration : *batch) {
+      absl::StatusOr<int> n = ReconcileIntegration(integration);
+      if (n.ok()) {
+        queued += *n;
+      } else {
+        // Certn down or rate limited: the next interval reads from the same cursor.
+        deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
+                      {{"team", integration.team.value()},
+                       {"code", ErrorCode(n.status())},
+                       {"error", ToStd(n.status().message())}});
+      }
+    }
+    if (static_cast<int>(batch->size()) < kIntegrationsPerRead) break;
+    after = batch->back().team;
+  }
+  if (queued > 0) Notify();
+  return queued;
+}
+
+absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integration) {
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnEventsRead> read =
+      gateway_.ListEvents(*creds, integration.events_cursor, integrations_.config().events_max_pages);
+  if (!read.ok()) {
+    const absl::StatusCode code = read.status().code();
+    // Rate limited or unreachable: worth trying again next interval.
+    if (code != absl::StatusCode::kUnimplemented && code != absl::StatusCode::kDataLoss) return read.status();
+    NoteFeed(integration.team, read.status());
+    return EnqueueQuietChecks(integration.team);
+  }
+  NoteFeed(integration.team, absl::OkStatus());
+  // The first read (no cursor yet) only finds where the feed stands: the
+  // history it lists is not fetched, and the quiet checks are fetched once
+  // instead. A history longer than events_max_pages pages is then read like
+  // new events in the next intervals, once.
+  const bool first_read = !integration.events_cursor.has_value();
+  const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
+  const absl::Time now = deps_.clock.Now();
+  int queued = 0;
+  absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    queued = 0;
+    std::set<std::string> seen;
+    for (const CertnEvent& event : first_read ? std::vector<CertnEvent>{} : read->events) {
+      if (!event.case_id || !seen.insert(*event.case_id).second) continue;
+      absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(*event.case_id);
+      if (check.status().code() == absl::StatusCode::kNotFound) continue;  // not a case we ordered
+      if (!check.ok()) return check.status();
+      if (check->team != integration.team) continue;
+      // Open, or complete with its report still to fetch.
+      const bool wanted = IsActive(check->status) ||
+                          (check->status == CheckStatus::kComplete && !check->report_saved_as);
+      if (!wanted) continue;
+      // The webhook's own deduplicated fetch: a burst of events and
+      // deliveries for one case is one fetch.
+      if (auto s = EnqueueWork(uow, check->team, kWorkFetchCase, check->id, now); !s.ok()) return s;
+      ++queued;
+    }
+    if (integration.events_cursor == cursor) return absl::OkStatus();
+    return uow.AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
+  });
+  // Another replica read the same events and advanced the cursor first: its
+  // fetches are queued, this read's were rolled back.
+  if (stored.code() == absl::StatusCode::kAborted) return 0;
+  if (!stored.ok()) return stored;
+  if (first_read) {
+    deps_.log.Log(LogLevel::kInfo, "certn.events_feed.started",
+                  {{"team", integration.team.value()}, {"skipped_events", absl::StrCat(read->events.size())}});
+    absl::StatusOr<int> quiet = EnqueueQuietChecks(integration.team);
+    if (!quiet.ok()) return quiet.status();
+    queued += *quiet;
+  }
+  return queued;
+}
+
+absl::StatusOr<int> Checks::EnqueueQuietChecks(const TeamId& team) {
+  const absl::Time now = deps_.clock.Now();
   const PluginConfig& config = integrations_.config();
-  absl::StatusOr<int> queued = InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
-    auto quiet = uow.ListQuietChecks(now - config.reconcile_after, config.reconcile_batch);
+  return InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
+    auto quiet = uow.ListQuietChecksOfTeam(team, now - config.reconcile_after, config.reconcile_batch);
     if (!quiet.ok()) return quiet.status();
     for (const BackgroundCheck& check : *quiet) {
       if (auto s = EnqueueWork(uow, check.team, kWorkFetchCase, check.id, now); !s.ok()) return s;
     }
     return static_cast<int>(quiet->size());
   });
-  if (queued.ok() && *queued > 0) Notify();
-  return queued;
+}
+
+void Checks::NoteFeed(const TeamId& team, const absl::Status& feed) {
+  bool changed = false;
+  {
+    std::lock_guard<std::mutex> lock(feed_mu_);
+    changed = feed.ok() ? feed_unavailable_.erase(team) > 0 : feed_unavailable_.insert(team).second;
+  }
+  if (!feed.ok()) deps_.metrics.Increment("stagecheck_certn_events_fallback_total", "");
+  if (!changed) return;
+  if (feed.ok()) {
+    deps_.log.Log(LogLevel::kInfo, "certn.events_feed.available", {{"team", team.value()}});
+  } else {
+    deps_.log.Log(LogLevel::kWarning, "certn.events_feed.unavailable",
+                  {{"team", team.value()},
+                   {"code", ErrorCode(feed)},
+                   {"error", ToStd(feed.message())},
+                   {"fallback", "quiet case fetches"}});
+  }
 }
 
 }  // namespace stagecheck::certn_plugin

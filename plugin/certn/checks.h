@@ -6,7 +6,9 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,7 +73,13 @@ class Checks {
   // A work item gave up (permanent fault or attempts exhausted): an order
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
-  // Enqueues a case fetch for open checks quiet for too long (lost webhooks).
+  // Brings checks whose webhooks were lost up to date (docs/architecture.md
+  // "Reconciliation"): reads each connected integration's Certn event feed
+  // after its stored cursor and enqueues one (deduplicated) case fetch per
+  // open check an event names, advancing the cursor in the same transaction.
+  // Where the feed cannot answer, enqueues fetches of the integration's
+  // checks quiet for longer than reconcile_after instead. Returns how many
+  // fetches it enqueued (or found already pending).
   absl::StatusOr<int> Reconcile();
 
   // The team's webhook delivery log (admins only; deliveries.cc). A replay
@@ -104,6 +112,12 @@ class Checks {
   absl::Status RunFetch(const WorkItem& item);
   absl::Status RunGenerateReport(const WorkItem& item);
   absl::Status RunDownload(const WorkItem& item);
+  // Reconcile's work for one integration, and its fallback.
+  absl::StatusOr<int> ReconcileIntegration(const CertnIntegration& integration);
+  absl::StatusOr<int> EnqueueQuietChecks(const TeamId& team);
+  // Logs when an integration's feed stops (or starts again) answering, once
+  // per change, and counts each fallback.
+  void NoteFeed(const TeamId& team, const absl::Status& feed);
   // Loads check + credentials for a work item.
   struct Loaded;
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
@@ -121,6 +135,8 @@ class Checks {
   CertnGateway& gateway_;
   Integrations& integrations_;
   std::function<void()> notify_;
+  std::mutex feed_mu_;
+  std::set<TeamId> feed_unavailable_;  // GUARDED_BY(feed_mu_): logged as such
 };
 
 // Transient faults are retried; anything else ends the order with a reason.

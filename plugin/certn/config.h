@@ -24,7 +24,12 @@ struct PluginConfig {
   // After generate-report, one case fetch this much later finds the report
   // file should the CASE_REPORT_READY delivery be lost.
   absl::Duration report_ready_fallback = absl::Minutes(2);
-  // Reconciliation: checks quiet for this long are pulled from Certn.
+  // Reconciliation (docs/architecture.md "Reconciliation"): each connected
+  // integration's event feed is read once per interval, at most this many
+  // pages a read; an integration whose feed cannot answer falls back to
+  // fetching its checks quiet for longer than reconcile_after, at most
+  // reconcile_batch of them a read.
+  int events_max_pages = 5;
   absl::Duration reconcile_after = absl::Hours(6);
   int reconcile_batch = 50;
   // Durable work: lease per attempt, backoff between attempts.

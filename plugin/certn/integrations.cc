@@ -151,7 +151,9 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     integration.api_key_encrypted = *encrypted;
     integration.api_key_last4 = request.api_key->substr(request.api_key->size() - 4);
     integration.certn_team_id.reset();
+    integration.events_cursor.reset();  // another account's feed, maybe
   }
+  if (request.region && *request.region != integration.region) integration.events_cursor.reset();
   if (request.region) integration.region = *request.region;
   if (request.requests_per_minute) integration.requests_per_minute = *request.requests_per_minute;
   if (request.requests_per_day) integration.requests_per_day = *request.requests_per_day;

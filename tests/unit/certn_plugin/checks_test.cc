@@ -399,7 +399,39 @@ TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
   EXPECT_EQ(feed.front().type, "error");
 }
 
-TEST_F(ChecksTest, ReconcileFetchesQuietChecks) {
+TEST_F(ChecksTest, ReconcileFetchesOnlyTheCasesTheEventFeedNames) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  ASSERT_OK_AND_ASSIGN(quiet, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  Drain();
+  // The first read only finds where the feed stands (nothing is quiet yet).
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInvited, "APPLICANT_INVITED");
+  ASSERT_OK_AND_ASSIGN(first, checks_->Reconcile());
+  EXPECT_EQ(first, 0);
+  const int fetches = gateway_.calls("get_case");
+  // A lost webhook: Certn moved the first case; the feed says so.
+  ASSERT_TRUE(Check(recruiter_, sent.id).certn_case_id.has_value());
+  const std::string case_id = *Check(recruiter_, sent.id).certn_case_id;
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+  clock_.Advance(integrations_->config().reconcile_after + absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(queued, checks_->Reconcile());
+  EXPECT_EQ(queued, 1);
+  Drain();
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  // One fetch for two events of one case; none for the quiet check the feed did not name.
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(Check(recruiter_, quiet.id).status, CheckStatus::kInvited);
+  ASSERT_OK_AND_ASSIGN(again, checks_->Reconcile());
+  EXPECT_EQ(again, 0);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(gateway_.calls("list_events"), 3);
+  EXPECT_EQ(metrics_.Count("stagecheck_certn_events_fallback_total"), 0);
+}
+
+TEST_F(ChecksTest, ReconcileFetchesQuietChecksWhereTheEventFeedCannotAnswer) {
+  gateway_.events_feed = false;
   SetUpApplication();
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
@@ -411,6 +443,7 @@ TEST_F(ChecksTest, ReconcileFetchesQuietChecks) {
   EXPECT_EQ(queued, 1);
   Drain();
   EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  EXPECT_EQ(metrics_.Count("stagecheck_certn_events_fallback_total"), 2);
 }
 
 TEST_F(ChecksTest, AdHocSendIsListedUnderTheCandidate) {
