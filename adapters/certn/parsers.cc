@@ -30,7 +30,7 @@ const std::vector<RequiredFields>& RequiredFieldTable() {
       // here. The case is the first of the case-id names present; an event
       // whose object_type is present and not CASE names no case.
       {"events_page", {"results"}, {"next"}},
-      {"event", {"id"}, {"event_type", "object_type", "object_id", "case_id"}},
+      {"event", {"id"}, {"event_type", "object_type", "object_id", "case_id", "created"}},
   };
   return *kTable;
 }
@@ -289,6 +289,7 @@ absl::StatusOr<CertnEvent> ParseEvent(const ObjectReader& r) {
   SC_ASSIGN(e.id, r.Id("id"));
   if (e.id.empty()) return FieldError(r.Path("id"), "is empty");
   e.event_type = r.OptString("event_type").value_or("");
+  e.created = r.OptTime("created");
   std::optional<std::string> object_type = r.OptString("object_type");
   if (object_type && *object_type != "CASE") return e;  // about something else
   for (std::string_view name : OptionalNames("event")) {

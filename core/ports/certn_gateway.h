@@ -86,6 +86,7 @@ struct CertnEvent {
   // The case the event is about; absent when the event names none or is
   // about another kind of object.
   std::optional<std::string> case_id;
+  std::optional<absl::Time> created;  // when Certn recorded it, if it says
 };
 
 // What one read of the feed brought: the events after the cursor, oldest

@@ -597,6 +597,9 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
   if (!loaded.ok()) return loaded.status();
   if (!loaded->check.certn_case_id) return absl::OkStatus();  // the order will apply the case
+  // Complete (forward-only: nothing follows) with its report saved: a fetch
+  // could change nothing (the report-ready fallback, a late event).
+  if (loaded->check.status == CheckStatus::kComplete && loaded->check.report_saved_as) return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
@@ -734,14 +737,28 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   // instead. A history longer than events_max_pages pages is then read like
   // new events in the next intervals, once.
   const bool first_read = !integration.events_cursor.has_value();
-  const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
   const absl::Time now = deps_.clock.Now();
+  // Only the events older than events_grace are taken (and the cursor moves
+  // past them): a younger one's webhook may still be on its way.
+  if (!first_read) {
+    const absl::Duration grace = integrations_.config().events_grace;
+    auto young = std::find_if(read->events.begin(), read->events.end(),
+                              [&](const CertnEvent& e) { return e.created && *e.created > now - grace; });
+    read->events.erase(young, read->events.end());
+  }
+  const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
   int queued = 0;
   absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     queued = 0;
     std::set<std::string> seen;
     for (const CertnEvent& event : first_read ? std::vector<CertnEvent>{} : read->events) {
-      if (!event.case_id || !seen.insert(*event.case_id).second) continue;
+      if (!event.case_id) continue;
+      // Delivered as a webhook (a delivery's id is its event's id [guess]):
+      // that delivery already asked for its fetch.
+      absl::StatusOr<WebhookDelivery> delivered = uow.GetDelivery(integration.team, event.id);
+      if (delivered.ok()) continue;
+      if (delivered.status().code() != absl::StatusCode::kNotFound) return delivered.status();
+      if (!seen.insert(*event.case_id).second) continue;
       absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(*event.case_id);
       if (check.status().code() == absl::StatusCode::kNotFound) continue;  // not a case we ordered
       if (!check.ok()) return check.status();

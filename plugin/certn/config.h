@@ -21,6 +21,10 @@ struct PluginConfig {
   absl::Duration signature_tolerance = absl::Minutes(5);
   int64_t max_webhook_body_bytes = 256 * 1024;
   int64_t max_report_bytes = 20 * 1024 * 1024;
+  // A webhook's case fetch runs this much after the delivery, so that the
+  // burst Certn sends for one change (CASE_STATUS_CHANGED and a
+  // CHECK_STATUS_CHANGED per check) finds it still pending and is one fetch.
+  absl::Duration fetch_coalesce = absl::Seconds(1);
   // After generate-report, one case fetch this much later finds the report
   // file should the CASE_REPORT_READY delivery be lost.
   absl::Duration report_ready_fallback = absl::Minutes(2);
@@ -30,6 +34,9 @@ struct PluginConfig {
   // fetching its checks quiet for longer than reconcile_after, at most
   // reconcile_batch of them a read.
   int events_max_pages = 5;
+  // An event younger than this (by its `created`) is left for the next read:
+  // its webhook is likely still on the way, and would fetch the case too.
+  absl::Duration events_grace = absl::Seconds(30);
   absl::Duration reconcile_after = absl::Hours(6);
   int reconcile_batch = 50;
   // Durable work: lease per attempt, backoff between attempts.

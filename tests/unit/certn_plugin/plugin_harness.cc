@@ -164,6 +164,7 @@ void PluginHarness::SetUp() {
   deps_ = std::make_unique<Deps>(Deps{*store_, clock_, ids_, crypto_, log_, metrics_, kinds_});
   certn_plugin::PluginConfig config;
   config.public_base_url = "https://stagecheck.example";
+  config.fetch_coalesce = absl::ZeroDuration();  // the manual clock does not move by itself
   integrations_ = std::make_unique<certn_plugin::Integrations>(*deps_, gateway_, *cipher_, config);
   checks_ = std::make_unique<certn_plugin::Checks>(*deps_, gateway_, *integrations_);
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
