@@ -85,8 +85,8 @@ struct CertnEvent {
   std::string event_type;  // "" when absent
   // The case the event is about; absent when the event names none or is
   // about another kind of object.
-  std::optional<std::string> case_id;
-  std::optional<absl::Time> created;  // when Certn recorded it, if it says
+  std::optional<std::string> case_id = {};
+  std::optional<absl::Time> created = {};  // when Certn recorded it, if it says
 };
 
 // What one read of the feed brought: the events after the cursor, oldest

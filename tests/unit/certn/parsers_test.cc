@@ -466,7 +466,9 @@ TEST_P(OptionalEventFieldTest, AbsenceBreaksNothing) {
   } else {
     EXPECT_EQ(page->results[0].case_id, "0d9b3c55-2f6e-4d4a-8f0e-5b1f7c2e9a30");
   }
-  if (field == "event_type") EXPECT_EQ(page->results[0].event_type, "");
+  if (field == "event_type") {
+    EXPECT_EQ(page->results[0].event_type, "");
+  }
   if (field == "created") {
     EXPECT_FALSE(page->results[0].created.has_value());
   } else {
