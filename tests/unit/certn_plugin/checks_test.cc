@@ -430,6 +430,39 @@ TEST_F(ChecksTest, ReconcileFetchesOnlyTheCasesTheEventFeedNames) {
   EXPECT_EQ(metrics_.Count("stagecheck_certn_events_fallback_total"), 0);
 }
 
+TEST_F(ChecksTest, ReconcileSkipsEventsDeliveredAsWebhooksAndWaitsForYoungOnes) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  ASSERT_OK_AND_ASSIGN(first, checks_->Reconcile());  // the feed is empty: cursor ""
+  EXPECT_EQ(first, 0);
+  const std::string case_id = gateway_.last_case_id();
+  const int fetches = gateway_.calls("get_case");
+  // Event "1", made just now: its webhook is probably on the way.
+  gateway_.event_time = clock_.Now();
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ASSERT_OK_AND_ASSIGN(young, checks_->Reconcile());
+  EXPECT_EQ(young, 0);
+  // It arrives (a delivery's id is its event's id) and fetches the case.
+  EXPECT_EQ(Deliver(SignedEvent("1", case_id)).http_status, 200);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  // Later the feed lists it again, old enough now: the webhook covered it.
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(delivered, checks_->Reconcile());
+  EXPECT_EQ(delivered, 0);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  // Event "2" never arrives as a webhook: the feed fetches the case once.
+  gateway_.event_time = clock_.Now() - absl::Minutes(1);
+  gateway_.SetStatus(case_id, CheckStatus::kComplete, "COMPLETE");
+  ASSERT_OK_AND_ASSIGN(lost, checks_->Reconcile());
+  EXPECT_EQ(lost, 1);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kComplete);
+}
+
 TEST_F(ChecksTest, ReconcileFetchesQuietChecksWhereTheEventFeedCannotAnswer) {
   gateway_.events_feed = false;
   SetUpApplication();

@@ -103,7 +103,7 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
   c.checks = std::move(checks);
   // The report file appears only once generate-report was called (CERTN.md section 5).
   if (status == CheckStatus::kComplete) c.completed = absl::FromUnixSeconds(1'800'000'500);
-  events_.push_back(CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id});
+  events_.push_back(CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id, event_time});
 }
 
 absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(const CertnCredentials& creds,

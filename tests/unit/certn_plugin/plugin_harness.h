@@ -80,6 +80,8 @@ class ScriptedGateway final : public CertnGateway {
                                              const std::optional<std::string>& after_event_id,
                                              int max_pages) override;
   bool events_feed = true;
+  // The `created` of the events SetStatus records from now on (none: absent).
+  std::optional<absl::Time> event_time;
 
   // Moves a case to a new state (as Certn would before a webhook).
   void SetStatus(const std::string& case_id, CheckStatus status, std::string overall,
