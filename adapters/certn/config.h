@@ -26,8 +26,9 @@ struct CertnPaths {
   // Answers JSON {"id", "url", "expires_at"}: a short-lived presigned URL.
   std::string report_file = "/api/public/cases/report-files/{id}/";
   // The account's event feed [3p, CERTN.md section 5]: asked with
-  // ?last_processed_event_id=<id> (none on the first read); its pages link
-  // with `next`, a URL whose part from this path on is requested.
+  // ?page_size=<max_page_size>&last_processed_event_id=<id> (no id on the
+  // first read); its pages link with `next`, a URL whose part from this
+  // path on is requested.
   std::string events = "/api/public/events/";
   std::string events_cursor_param = "last_processed_event_id";
 };

@@ -393,9 +393,10 @@ absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(const CertnCredenti
                                                              const std::optional<std::string>& after_event_id,
                                                              int max_pages) {
   const std::string& base_path = config_.paths.events;
-  std::string path = base_path;
+  // The largest page Certn gives, so that an interval's events are one call.
+  std::string path = absl::StrCat(base_path, "?page_size=", std::max(1, config_.max_page_size));
   if (after_event_id && !after_event_id->empty()) {
-    absl::StrAppend(&path, "?", config_.paths.events_cursor_param, "=", PercentEncode(*after_event_id));
+    absl::StrAppend(&path, "&", config_.paths.events_cursor_param, "=", PercentEncode(*after_event_id));
   }
   CertnEventsRead out;
   std::set<std::string> asked;

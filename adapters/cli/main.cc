@@ -4,6 +4,7 @@
 //                    [--public-url URL] [--key-file PATH] [--io-threads N]
 //                    [--http-workers N] [--job-workers N] [--log-level LEVEL]
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
+//                    [--fetch-coalesce-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
@@ -37,6 +38,7 @@ constexpr char kUsage[] =
     "                   [--key-file PATH] [--io-threads N] [--http-workers N] [--job-workers N]\n"
     "                   [--log-level debug|info|warning|error]\n"
     "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]\n"
+    "                   [--fetch-coalesce-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
@@ -207,7 +209,7 @@ int Serve(const std::vector<std::string>& argv) {
   absl::StatusOr<ParsedArgs> args =
       ParseArgs(argv, {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
                        "http-workers", "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms",
-                       "events-grace-ms"},
+                       "events-grace-ms", "fetch-coalesce-ms"},
                 {});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
@@ -237,7 +239,8 @@ int Serve(const std::vector<std::string>& argv) {
   // and how quiet a check must be for the fallback to fetch it.
   for (auto [flag, target] : {std::pair{"reconcile-interval-ms", &options.reconcile_interval},
                               std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
-                              std::pair{"events-grace-ms", &options.plugin.events_grace}}) {
+                              std::pair{"events-grace-ms", &options.plugin.events_grace},
+                              std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, 7 * 24 * 3600 * 1000);
       if (!n.ok()) return UsageError(n.status().message());

@@ -297,7 +297,7 @@ TEST_F(GatewayPolicyTest, ListEventsAsksAfterTheCursorAndFollowsNextOnTheConfigu
   EXPECT_EQ(read->events.back().id, "43");
   EXPECT_FALSE(read->more);
   ASSERT_EQ(Calls(), 2u);
-  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?last_processed_event_id=39");
+  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100&last_processed_event_id=39");
   // `next` names Certn's host; only its path and query are used, under ours.
   EXPECT_EQ(shared_->calls[1].url,
             "http://certn.test/api/public/events/?last_processed_event_id=42&page_size=3");
@@ -309,7 +309,7 @@ TEST_F(GatewayPolicyTest, ListEventsWithoutACursorAsksFromTheStartAndStopsAtMaxP
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->events.size(), 3u);
   EXPECT_TRUE(read->more);
-  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/");
+  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100");
 }
 
 TEST_F(GatewayPolicyTest, AFeedThatCannotAnswerSaysSo) {
@@ -324,7 +324,7 @@ TEST_F(GatewayPolicyTest, AFeedThatCannotAnswerSaysSo) {
   // A next that is not the feed's, or that loops, is an unexpected shape too.
   Script(Reply(200, R"({"next": "https://elsewhere.test/steal?k=1", "results": []})"));
   EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
-  Script(Reply(200, R"({"next": "/api/public/events/", "results": []})"));
+  Script(Reply(200, R"({"next": "/api/public/events/?page_size=100", "results": []})"));
   EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
 }
 
