@@ -40,7 +40,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
   rt->webhook_ = std::make_unique<certn_plugin::WebhookReceiver>(*rt->checks_, *rt->committer_);
   rt->worker_ = std::make_unique<certn_plugin::Worker>(*rt->checks_, rt->ids_.NewId(), options.worker_threads,
-                                                       absl::Seconds(1), options.reconcile_interval);
+                                                       absl::Seconds(1), options.plugin.reconcile_interval);
   rt->checks_->set_work_notifier([w = rt->worker_.get()] { w->Wake(); });
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);

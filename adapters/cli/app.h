@@ -34,8 +34,6 @@ struct RuntimeOptions {
   std::optional<std::string> certn_base_url;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
-  // How often the worker reconciles (reads each integration's Certn event feed).
-  absl::Duration reconcile_interval = absl::Minutes(1);
   LogLevel log_level = LogLevel::kInfo;
 };
 

@@ -237,7 +237,7 @@ int Serve(const std::vector<std::string>& argv) {
   }
   // Reconciliation (docs/operations.md): how often the event feeds are read,
   // and how quiet a check must be for the fallback to fetch it.
-  for (auto [flag, target] : {std::pair{"reconcile-interval-ms", &options.reconcile_interval},
+  for (auto [flag, target] : {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
                               std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
                               std::pair{"events-grace-ms", &options.plugin.events_grace},
                               std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {

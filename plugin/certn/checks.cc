@@ -542,6 +542,7 @@ absl::Status Checks::RunWork(const WorkItem& item) {
   if (item.kind == kWorkFetchCase) return RunFetch(item);
   if (item.kind == kWorkGenerateReport) return RunGenerateReport(item);
   if (item.kind == kWorkDownloadReport) return RunDownload(item);
+  if (item.kind == kWorkReadEvents) return RunReadEvents(item);
   return Error(absl::StatusCode::kInvalidArgument, "unknown_work", "unknown work kind " + item.kind);
 }
 
@@ -672,6 +673,12 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
 }
 
 void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
+  if (item.kind == kWorkReadEvents) {
+    // No check to mark (RunReadEvents always defers itself; this is a guard).
+    deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
+                  {{"team", item.team.value()}, {"code", ErrorCode(error)}, {"error", ToStd(error.message())}});
+    return;
+  }
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, CheckId(item.subject));
     if (!check.ok()) return check.status();
@@ -694,29 +701,58 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
 
 absl::StatusOr<int> Checks::Reconcile() {
   constexpr int kIntegrationsPerRead = 100;
-  int queued = 0;
+  int looked_at = 0;
   std::optional<TeamId> after;
+  const absl::Time now = deps_.clock.Now();
   for (;;) {
     absl::StatusOr<std::vector<CertnIntegration>> batch = InReadTransaction<std::vector<CertnIntegration>>(
         deps_.store, [&](UnitOfWork& uow) { return uow.ListConnectedIntegrations(after, kIntegrationsPerRead); });
     if (!batch.ok()) return batch.status();
-    for (const CertnIntegration& integration : *batch) {
-      absl::StatusOr<int> n = ReconcileIntegration(integration);
-      if (n.ok()) {
-        queued += *n;
-      } else {
-        // Certn down or rate limited: the next interval reads from the same cursor.
-        deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
-                      {{"team", integration.team.value()},
-                       {"code", ErrorCode(n.status())},
-                       {"error", ToStd(n.status().message())}});
+    if (batch->empty()) break;
+    // Connecting adds the read item; this is the safety net (AlreadyExists:
+    // the team's reads run already, whenever they are due next).
+    absl::Status queued = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+      for (const CertnIntegration& integration : *batch) {
+        absl::Status s = uow.EnqueueWork(EventFeedReadItem(integration.team, now));
+        if (!s.ok() && s.code() != absl::StatusCode::kAlreadyExists) return s;
       }
-    }
+      return absl::OkStatus();
+    });
+    if (!queued.ok()) return queued;
+    looked_at += static_cast<int>(batch->size());
     if (static_cast<int>(batch->size()) < kIntegrationsPerRead) break;
     after = batch->back().team;
   }
-  if (queued > 0) Notify();
-  return queued;
+  return looked_at;
+}
+
+absl::Status Checks::RunReadEvents(const WorkItem& item) {
+  absl::Duration wait = integrations_.config().reconcile_interval;
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(item.team); });
+  // Not connected (now): nothing to read this interval, but the item stays,
+  // so reads resume by themselves once the key is fixed.
+  absl::StatusOr<int> fetches = 0;
+  if (!integration.ok()) {
+    if (integration.status().code() != absl::StatusCode::kNotFound) fetches = integration.status();
+  } else if (integration->status == ConnectionStatus::kConnected) {
+    fetches = ReconcileIntegration(*integration);
+  }
+  if (fetches.ok() && *fetches > 0) Notify();
+  if (!fetches.ok()) {
+    // Rate limited, Certn unreachable, the store busy: never the item's end
+    // (one item per team, or there would be none); the next read, an
+    // interval (or the asked Retry-After) later, starts from the same cursor.
+    deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
+                  {{"team", item.team.value()},
+                   {"code", ErrorCode(fetches.status())},
+                   {"error", ToStd(fetches.status().message())}});
+    wait = std::max(wait, RetryAfterOf(fetches.status()).value_or(absl::ZeroDuration()));
+  }
+  // The worker defers this same item (no new row, no attempt used) to the next read.
+  return WithRetryAfter(Error(absl::StatusCode::kUnavailable, "next_read_scheduled",
+                              "the event feed is read again at the next interval"),
+                        wait);
 }
 
 absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integration) {

@@ -74,12 +74,15 @@ class Checks {
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
   // Brings checks whose webhooks were lost up to date (docs/architecture.md
-  // "Reconciliation"): reads each connected integration's Certn event feed
-  // after its stored cursor and enqueues one (deduplicated) case fetch per
-  // open check an event names, advancing the cursor in the same transaction.
-  // Where the feed cannot answer, enqueues fetches of the integration's
-  // checks quiet for longer than reconcile_after instead. Returns how many
-  // fetches it enqueued (or found already pending).
+  // "Reconciliation"): makes sure each connected integration has its one
+  // durable certn.read_events item (Integrations adds it on connect; each
+  // run defers it to reconcile_interval later, so however many workers
+  // there are, a feed is read once per interval). The item reads
+  // the Certn event feed after the stored cursor and enqueues one
+  // (deduplicated) case fetch per open check an event names, advancing the
+  // cursor in the same transaction; where the feed cannot answer, it
+  // enqueues fetches of the integration's checks quiet for longer than
+  // reconcile_after instead. Returns how many integrations it looked at.
   absl::StatusOr<int> Reconcile();
 
   // The team's webhook delivery log (admins only; deliveries.cc). A replay
@@ -113,6 +116,7 @@ class Checks {
   absl::Status RunGenerateReport(const WorkItem& item);
   absl::Status RunDownload(const WorkItem& item);
   // Reconcile's work for one integration, and its fallback.
+  absl::Status RunReadEvents(const WorkItem& item);
   absl::StatusOr<int> ReconcileIntegration(const CertnIntegration& integration);
   absl::StatusOr<int> EnqueueQuietChecks(const TeamId& team);
   // Logs when an integration's feed stops (or starts again) answering, once

@@ -11,6 +11,12 @@ namespace stagecheck::certn_plugin {
 
 inline constexpr std::string_view kKindName = "certn_background_check";
 inline constexpr std::string_view kWebhookPath = "/certn/certnWebhookHandler";
+// One integration's event-feed read: a single durable work item per team
+// (its id is kReadEventsWorkId), deferred after each read to the next
+// interval, so however many replicas run workers the feed is read once an
+// interval (docs/architecture.md "Reconciliation").
+inline constexpr std::string_view kWorkReadEvents = "certn.read_events";
+inline constexpr std::string_view kReadEventsWorkId = "certn.read_events";
 
 struct PluginConfig {
   // Base URL under which this deployment is reachable; the webhook URL shown
@@ -33,6 +39,10 @@ struct PluginConfig {
   // pages a read; an integration whose feed cannot answer falls back to
   // fetching its checks quiet for longer than reconcile_after, at most
   // reconcile_batch of them a read.
+  // How often each integration's feed is read: a durable certn.read_events
+  // item per integration schedules its own next run this much later, so
+  // every replica's worker may ask and the feed is still read once.
+  absl::Duration reconcile_interval = absl::Minutes(1);
   int events_max_pages = 5;
   // An event younger than this (by its `created`) is left for the next read:
   // its webhook is likely still on the way, and would fetch the case too.

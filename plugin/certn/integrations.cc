@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
 #include "core/services/plans.h"
 #include "core/strings.h"
 
@@ -36,6 +37,16 @@ absl::Status FromCertn(const absl::Status& status) {
     default:
       return status;
   }
+}
+
+WorkItem EventFeedReadItem(const TeamId& team, absl::Time run_at) {
+  WorkItem item;
+  item.team = team;
+  item.id = WorkItemId(std::string(kReadEventsWorkId));
+  item.kind = std::string(kWorkReadEvents);
+  item.subject = team.value();
+  item.run_at = run_at;
+  return item;
 }
 
 absl::Status ValidateApiKey(std::string_view key) {
@@ -227,7 +238,11 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
                      "this Certn account is already connected to another team");
       }
     }
-    return uow.UpsertIntegration(integration);
+    RETURN_IF_ERROR(uow.UpsertIntegration(integration));
+    if (integration.status != ConnectionStatus::kConnected) return absl::OkStatus();
+    // Its event-feed reads start now; AlreadyExists: they run already.
+    absl::Status reads = uow.EnqueueWork(EventFeedReadItem(team, now + config_.reconcile_interval));
+    return reads.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : reads;
   });
   if (stored.code() == absl::StatusCode::kAlreadyExists && ErrorCode(stored) != "certn_team_claimed") {
     return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",

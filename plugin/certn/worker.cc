@@ -92,7 +92,8 @@ int Worker::RunDue(int limit) {
       checks_.WorkFailed(item, result);
       deps.metrics.Increment("stagecheck_work_total", absl::StrCat("kind=\"", item.kind, "\",outcome=\"failed\""));
     }
-    deps.log.Log(result.ok() ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
+    // Planned waiting (a rate limit's slot, the next feed read) is not a warning.
+    deps.log.Log(result.ok() || RetryAfterOf(result) ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
                  {{"kind", item.kind}, {"subject", item.subject}, {"code", ErrorCode(result)},
                   {"error", ToStd(result.message())}});
     if (!recorded.ok()) {

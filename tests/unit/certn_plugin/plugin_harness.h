@@ -119,6 +119,8 @@ class PluginHarness : public testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Changes the plugin's settings before the plugin is built.
+  virtual void Configure(certn_plugin::PluginConfig& config) { (void)config; }
 
   // A team with a connected Certn integration; returns its admin.
   Principal NewTeam(const std::string& certn_team_id = "certn-team-1");
