@@ -768,26 +768,32 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
     return EnqueueQuietChecks(integration.team);
   }
   NoteFeed(integration.team, absl::OkStatus());
-  // The first read (no cursor yet) only finds where the feed stands: the
-  // history it lists is not fetched, and the quiet checks are fetched once
-  // instead. A history longer than events_max_pages pages is then read like
-  // new events in the next intervals, once.
-  const bool first_read = !integration.events_cursor.has_value();
+  const PluginConfig& config = integrations_.config();
   const absl::Time now = deps_.clock.Now();
   // Only the events older than events_grace are taken (and the cursor moves
   // past them): a younger one's webhook may still be on its way.
-  if (!first_read) {
-    const absl::Duration grace = integrations_.config().events_grace;
-    auto young = std::find_if(read->events.begin(), read->events.end(),
-                              [&](const CertnEvent& e) { return e.created && *e.created > now - grace; });
-    read->events.erase(young, read->events.end());
-  }
+  auto young = std::find_if(read->events.begin(), read->events.end(),
+                            [&](const CertnEvent& e) { return e.created && *e.created > now - config.events_grace; });
+  read->events.erase(young, read->events.end());
+  // History older than reconcile_after (the account's past on a first read,
+  // or a backlog after a long outage) is not replayed event by event: a
+  // check it names has been fetched since, or has been quiet that long, and
+  // the quiet checks are fetched once instead, as the first read (no cursor
+  // yet) always does. So a first read starts from the recent end of the feed.
+  const absl::Time horizon = now - config.reconcile_after;
+  bool fetch_quiet = !integration.events_cursor.has_value();
+  size_t skipped = 0;
   const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
   int queued = 0;
   absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     queued = 0;
+    skipped = 0;
     std::set<std::string> seen;
-    for (const CertnEvent& event : first_read ? std::vector<CertnEvent>{} : read->events) {
+    for (const CertnEvent& event : read->events) {
+      if (event.created && *event.created < horizon) {
+        ++skipped;
+        continue;
+      }
       if (!event.case_id) continue;
       // Delivered as a webhook (a delivery's id is its event's id [guess]):
       // that delivery already asked for its fetch.
@@ -815,9 +821,12 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   // fetches are queued, this read's were rolled back.
   if (stored.code() == absl::StatusCode::kAborted) return 0;
   if (!stored.ok()) return stored;
-  if (first_read) {
+  if (!integration.events_cursor.has_value()) {
     deps_.log.Log(LogLevel::kInfo, "certn.events_feed.started",
-                  {{"team", integration.team.value()}, {"skipped_events", absl::StrCat(read->events.size())}});
+                  {{"team", integration.team.value()}, {"old_events_skipped", absl::StrCat(skipped)}});
+  }
+  fetch_quiet = fetch_quiet || skipped > 0;
+  if (fetch_quiet) {
     absl::StatusOr<int> quiet = EnqueueQuietChecks(integration.team);
     if (!quiet.ok()) return quiet.status();
     queued += *quiet;

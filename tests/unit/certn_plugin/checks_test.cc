@@ -473,6 +473,30 @@ TEST_F(ReconcileTest, SkipsEventsDeliveredAsWebhooksAndWaitsForYoungOnes) {
   EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kComplete);
 }
 
+TEST_F(ReconcileTest, HistoryOlderThanReconcileAfterIsNotReplayedButTheQuietChecksAreFetched) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  const std::string case_id = gateway_.last_case_id();
+  const int fetches = gateway_.calls("get_case");
+  // The account's past: an event older than reconcile_after is skipped
+  // (the check was just fetched, so it is not quiet either).
+  gateway_.event_time = clock_.Now() - integrations_->config().reconcile_after - absl::Hours(1);
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches);
+  // A backlog of old events later (Certn was down for hours): not replayed
+  // one by one; the checks quiet that long are fetched once instead.
+  clock_.Advance(integrations_->config().reconcile_after);
+  gateway_.event_time = clock_.Now() - integrations_->config().reconcile_after - absl::Hours(1);
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+}
+
 TEST_F(ReconcileTest, FetchesQuietChecksWhereTheEventFeedCannotAnswer) {
   gateway_.events_feed = false;
   SetUpApplication();
