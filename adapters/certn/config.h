@@ -25,6 +25,12 @@ struct CertnPaths {
   std::string generate_report = "/api/public/cases/{id}/generate-report/";
   // Answers JSON {"id", "url", "expires_at"}: a short-lived presigned URL.
   std::string report_file = "/api/public/cases/report-files/{id}/";
+  // The account's event feed [3p, CERTN.md section 5]: asked with
+  // ?page_size=<max_page_size>&last_processed_event_id=<id> (no id on the
+  // first read); its pages link with `next`, a URL whose part from this
+  // path on is requested.
+  std::string events = "/api/public/events/";
+  std::string events_cursor_param = "last_processed_event_id";
 };
 
 struct CertnHeaders {

@@ -183,6 +183,12 @@ absl::Status CertnHttpGateway::ErrorFromReply(const Call& call, const HttpReply&
       return absl::PermissionDeniedError(absl::StrCat("Certn refused: ", detail));
     case 404:
       return absl::NotFoundError("Certn does not know this object");
+    case 405:
+    case 410:
+      // Not offered (any more) to this account: callers that have another
+      // way (the event feed's fallback) take it.
+      return Error(absl::StatusCode::kUnimplemented, "certn_endpoint_unavailable",
+                   absl::StrCat("Certn does not offer this endpoint (HTTP ", reply.status, ")"));
     case 409:
       return absl::AlreadyExistsError(absl::StrCat("Certn conflict: ", detail));
     case 429:
@@ -381,6 +387,50 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
     return absl::DataLossError("Certn's report file is not a PDF");
   }
   return std::move(pdf->body);
+}
+
+absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(const CertnCredentials& creds,
+                                                             const std::optional<std::string>& after_event_id,
+                                                             int max_pages) {
+  const std::string& base_path = config_.paths.events;
+  // The largest page Certn gives, so that an interval's events are one call.
+  std::string path = absl::StrCat(base_path, "?page_size=", std::max(1, config_.max_page_size));
+  if (after_event_id && !after_event_id->empty()) {
+    absl::StrAppend(&path, "&", config_.paths.events_cursor_param, "=", PercentEncode(*after_event_id));
+  }
+  CertnEventsRead out;
+  std::set<std::string> asked;
+  for (int pages = 0; pages < std::max(1, max_pages); ++pages) {
+    asked.insert(path);
+    Call call{.operation = "list_events", .method = "GET", .path = path};
+    auto reply = Execute(creds, call);
+    if (!reply.ok()) {
+      if (reply.status().code() == absl::StatusCode::kNotFound ||
+          reply.status().code() == absl::StatusCode::kUnimplemented) {
+        return Error(absl::StatusCode::kUnimplemented, "events_feed_unavailable",
+                     "Certn's event feed is not available for this account");
+      }
+      return reply.status();
+    }
+    auto page = ParseEventsPage(reply->body);
+    if (!page.ok()) return Malformed(call.operation, page.status(), creds.api_key);
+    for (CertnEvent& event : page->results) out.events.push_back(std::move(event));
+    if (!page->next) return out;
+    // Only the path and query of `next` are used, under the configured base
+    // URL: the key is never sent to a host a response names.
+    const size_t at = page->next->find(base_path);
+    if (at == std::string::npos) {
+      return Malformed(call.operation, absl::InvalidArgumentError("field 'next' is not a URL of the event feed"),
+                       creds.api_key);
+    }
+    path = page->next->substr(at);
+    if (asked.count(path) > 0) {
+      return Malformed(call.operation, absl::InvalidArgumentError("field 'next' points back to a page already read"),
+                       creds.api_key);
+    }
+  }
+  out.more = true;
+  return out;
 }
 
 }  // namespace stagecheck::certn

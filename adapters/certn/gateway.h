@@ -34,6 +34,9 @@ class CertnHttpGateway final : public CertnGateway {
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                              const std::string& report_file_id,
                                              int64_t max_bytes) override;
+  absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
+                                             const std::optional<std::string>& after_event_id,
+                                             int max_pages) override;
 
   const CertnClientConfig& config() const { return config_; }
 

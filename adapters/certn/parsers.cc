@@ -26,6 +26,11 @@ const std::vector<RequiredFields>& RequiredFieldTable() {
       {"group", {}},
       {"report_file", {"url"}},
       {"check", {}},
+      // The event feed's shape is a third-party guess: every name it reads is
+      // here. The case is the first of the case-id names present; an event
+      // whose object_type is present and not CASE names no case.
+      {"events_page", {"results"}, {"next"}},
+      {"event", {"id"}, {"event_type", "object_type", "object_id", "case_id", "created"}},
   };
   return *kTable;
 }
@@ -271,6 +276,32 @@ absl::Status FillCase(const ObjectReader& r, CertnCase& c) {
   return absl::OkStatus();
 }
 
+// The optional names of `object` in RequiredFieldTable, in their order.
+std::vector<std::string_view> OptionalNames(std::string_view object) {
+  for (const RequiredFields& row : RequiredFieldTable()) {
+    if (row.object == object) return row.optional;
+  }
+  return {};
+}
+
+absl::StatusOr<CertnEvent> ParseEvent(const ObjectReader& r) {
+  CertnEvent e;
+  SC_ASSIGN(e.id, r.Id("id"));
+  if (e.id.empty()) return FieldError(r.Path("id"), "is empty");
+  e.event_type = r.OptString("event_type").value_or("");
+  e.created = r.OptTime("created");
+  std::optional<std::string> object_type = r.OptString("object_type");
+  if (object_type && *object_type != "CASE") return e;  // about something else
+  for (std::string_view name : OptionalNames("event")) {
+    if (name != "object_id" && name != "case_id") continue;
+    if (std::optional<std::string> id = r.OptId(name); id && !id->empty()) {
+      e.case_id = std::move(id);
+      break;
+    }
+  }
+  return e;
+}
+
 std::string StringOf(const Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
 
 }  // namespace
@@ -314,6 +345,30 @@ absl::StatusOr<ReportFile> ParseReportFile(std::string_view json) {
   file.id = root->OptId("id").value_or("");
   file.expires_at = root->OptTime("expires_at");
   return file;
+}
+
+absl::StatusOr<EventsPage> ParseEventsPage(std::string_view json) {
+  auto doc = ParseDocument(json);
+  if (!doc.ok()) return doc.status();
+  auto root = ObjectReader::Of(*doc, "");
+  if (!root.ok()) return root.status();
+  EventsPage page;
+  const Value* results = nullptr;
+  SC_ASSIGN(results, root->Array("results"));
+  for (rapidjson::SizeType i = 0; i < results->Size(); ++i) {
+    auto item = ObjectReader::Of((*results)[i], absl::StrCat("results[", i, "]"));
+    if (!item.ok()) return item.status();
+    CertnEvent event;
+    SC_ASSIGN(event, ParseEvent(*item));
+    page.results.push_back(std::move(event));
+  }
+  // Not tolerant: ignoring an unreadable next would silently drop events.
+  if (const Value* next = root->Optional("next"); next != nullptr) {
+    if (!next->IsString()) return FieldError("next", "is not a URL or null");
+    page.next = StringOf(*next);
+    if (page.next->empty()) page.next.reset();
+  }
+  return page;
 }
 
 ErrorBody ParseErrorBody(std::string_view json) {

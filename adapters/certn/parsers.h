@@ -40,10 +40,12 @@ struct CertnGroup {
   std::optional<std::string> team_id;
 };
 
-// The fields a flow cannot work without, per object.
+// The fields a flow cannot work without, per object, and (where Certn's
+// field names are a guess) the optional names the adapter reads.
 struct RequiredFields {
-  std::string_view object;  // "case", "package", "page", "group", "check"
+  std::string_view object;  // "case", "package", "page", "group", "check", "event", "events_page"
   std::vector<std::string_view> fields;
+  std::vector<std::string_view> optional = {};
 };
 const std::vector<RequiredFields>& RequiredFieldTable();
 
@@ -68,6 +70,17 @@ struct ReportFile {
   std::optional<absl::Time> expires_at;
 };
 absl::StatusOr<ReportFile> ParseReportFile(std::string_view json);
+// One page of the event feed (CERTN.md section 5, "Event feed"; the shape
+// is a third-party guess, so every name is in RequiredFieldTable): only
+// `results` and each event's `id` are required. `next` (absent or null on
+// the last page) is the URL of the next page; a value that is not a string
+// is an error (ignoring it would drop events).
+struct EventsPage {
+  std::vector<CertnEvent> results;
+  std::optional<std::string> next;
+};
+absl::StatusOr<EventsPage> ParseEventsPage(std::string_view json);
+
 // ISO 8601 / RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed).
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
 

@@ -3,6 +3,8 @@
 //   stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL]
 //                    [--public-url URL] [--key-file PATH] [--io-threads N]
 //                    [--http-workers N] [--job-workers N] [--log-level LEVEL]
+//                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
+//                    [--fetch-coalesce-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
@@ -35,6 +37,8 @@ constexpr char kUsage[] =
     "  stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL] [--public-url URL]\n"
     "                   [--key-file PATH] [--io-threads N] [--http-workers N] [--job-workers N]\n"
     "                   [--log-level debug|info|warning|error]\n"
+    "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]\n"
+    "                   [--fetch-coalesce-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
@@ -204,7 +208,8 @@ absl::StatusOr<LogLevel> ParseLogLevel(const std::string& name) {
 int Serve(const std::vector<std::string>& argv) {
   absl::StatusOr<ParsedArgs> args =
       ParseArgs(argv, {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
-                       "http-workers", "job-workers", "log-level"},
+                       "http-workers", "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms",
+                       "events-grace-ms", "fetch-coalesce-ms"},
                 {});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
@@ -228,6 +233,18 @@ int Serve(const std::vector<std::string>& argv) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, max);
       if (!n.ok()) return UsageError(n.status().message());
       *target = *n;
+    }
+  }
+  // Reconciliation (docs/operations.md): how often the event feeds are read,
+  // and how quiet a check must be for the fallback to fetch it.
+  for (auto [flag, target] : {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
+                              std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
+                              std::pair{"events-grace-ms", &options.plugin.events_grace},
+                              std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {
+    if (auto v = args->Get(flag)) {
+      absl::StatusOr<int> n = ParsePositiveInt(flag, *v, 7 * 24 * 3600 * 1000);
+      if (!n.ok()) return UsageError(n.status().message());
+      *target = absl::Milliseconds(*n);
     }
   }
   if (auto level = args->Get("log-level")) {

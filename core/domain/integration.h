@@ -40,6 +40,11 @@ struct CertnIntegration {
   absl::Time updated_at;
   int requests_per_minute = kDefaultCertnRequestsPerMinute;
   int requests_per_day = kDefaultCertnRequestsPerDay;
+  // The last event of Certn's event feed that reconciliation processed
+  // (plugin/certn, docs/architecture.md "Reconciliation"): absent until the
+  // feed was first read, "" when it was read and had no events yet. It
+  // belongs to the account: new credentials start without one.
+  std::optional<std::string> events_cursor;
 };
 
 // "••••abcd": never more than the last four characters.

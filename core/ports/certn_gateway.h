@@ -84,6 +84,24 @@ struct CertnCase {
 // waits for the next day, and the check says why.
 inline constexpr std::string_view kDailyLimitCode = "certn_daily_limit";
 
+// One entry of Certn's event feed (CERTN.md section 5, "Event feed"; the
+// field names are guesses kept in adapters/certn/parsers.cc's field table).
+struct CertnEvent {
+  std::string id;          // the feed's cursor value; required
+  std::string event_type;  // "" when absent
+  // The case the event is about; absent when the event names none or is
+  // about another kind of object.
+  std::optional<std::string> case_id = {};
+  std::optional<absl::Time> created = {};  // when Certn recorded it, if it says
+};
+
+// What one read of the feed brought: the events after the cursor, oldest
+// first, and whether Certn has more than the pages this read was allowed.
+struct CertnEventsRead {
+  std::vector<CertnEvent> events;
+  bool more = false;
+};
+
 class CertnGateway {
  public:
   virtual ~CertnGateway() = default;
@@ -110,6 +128,16 @@ class CertnGateway {
   virtual absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                                      const std::string& report_file_id,
                                                      int64_t max_bytes) = 0;
+  // The account's events after `after_event_id` (every event from the start
+  // of the feed when absent), following the feed's pages up to `max_pages`.
+  // Only reads, so it may run twice. Unimplemented (code
+  // events_feed_unavailable) when Certn has no feed for this account (HTTP
+  // 404, 405, 410); DataLoss when the answer has an unexpected shape; both
+  // mean "the feed cannot answer": the caller falls back to case fetches.
+  // Other errors (unavailable, rate limited) are worth trying again later.
+  virtual absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
+                                                     const std::optional<std::string>& after_event_id,
+                                                     int max_pages) = 0;
 };
 
 }  // namespace stagecheck

@@ -117,6 +117,19 @@ class UnitOfWork {
   virtual absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) = 0;
   // Global: maps a Certn-Team-ID header to the one team that claimed it.
   virtual absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) = 0;
+  // Global: the connected integrations in team order, those after `after`
+  // (keyset; all from the first when absent), at most `limit`. The
+  // reconciler reads each one's event feed.
+  virtual absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
+      const std::optional<TeamId>& after, int limit) = 0;
+  // Compare-and-set of an integration's events_cursor: sets `cursor` only
+  // while the stored one is still `expected` (absent = NULL). Aborted when
+  // it is not (another replica advanced it, or new credentials reset it),
+  // or when the team has no integration. UpsertIntegration keeps the stored
+  // cursor while the key and region are unchanged, so an admin's edit never
+  // puts an older cursor back.
+  virtual absl::Status AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
+                                           const std::string& cursor) = 0;
 
   // Jobs and their interview plans.
   virtual absl::Status InsertJob(const Job& job) = 0;
@@ -180,6 +193,11 @@ class UnitOfWork {
   // Open checks with a Certn case whose last update is older than `before`.
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
                                                                        int limit) = 0;
+  // The same for one team (reconciliation's fallback for an integration
+  // whose event feed cannot answer).
+  virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,
+                                                                             absl::Time before,
+                                                                             int limit) = 0;
 
   // Activity feed: newest first.
   virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;

@@ -94,7 +94,8 @@ void WorkRunner::RunOne(const WorkItem& item) {
     if (handler != handlers_.end() && handler->second.on_failed) handler->second.on_failed(item, result);
     Count(item, "failed");
   }
-  deps_.log.Log(result.ok() ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
+  // Planned waiting (a rate limit's slot, the next feed read) is not a warning.
+  deps_.log.Log(result.ok() || RetryAfterOf(result) ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
                 {{"kind", item.kind}, {"subject", item.subject}, {"code", ErrorCode(result)},
                  {"error", ToStd(result.message())}});
   if (!recorded.ok()) {

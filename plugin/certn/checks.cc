@@ -578,6 +578,9 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
   if (!loaded.ok()) return loaded.status();
   if (!loaded->check.certn_case_id) return absl::OkStatus();  // the order will apply the case
+  // Complete (forward-only: nothing follows) with its report saved: a fetch
+  // could change nothing (the report-ready fallback, a late event).
+  if (loaded->check.status == CheckStatus::kComplete && loaded->check.report_saved_as) return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
@@ -671,6 +674,12 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
 }
 
 void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
+  if (item.kind == kWorkReadEvents) {
+    // No check to mark (RunReadEvents always defers itself; this is a guard).
+    deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
+                  {{"team", item.team.value()}, {"code", ErrorCode(error)}, {"error", ToStd(error.message())}});
+    return;
+  }
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, CheckId(item.subject));
     if (!check.ok()) return check.status();
@@ -692,18 +701,170 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
 }
 
 absl::StatusOr<int> Checks::Reconcile() {
-  absl::Time now = deps_.clock.Now();
+  constexpr int kIntegrationsPerRead = 100;
+  int looked_at = 0;
+  std::optional<TeamId> after;
+  const absl::Time now = deps_.clock.Now();
+  for (;;) {
+    absl::StatusOr<std::vector<CertnIntegration>> batch = InReadTransaction<std::vector<CertnIntegration>>(
+        deps_.store, [&](UnitOfWork& uow) { return uow.ListConnectedIntegrations(after, kIntegrationsPerRead); });
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) break;
+    // Connecting adds the read item; this is the safety net (AlreadyExists:
+    // the team's reads run already, whenever they are due next).
+    absl::Status queued = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+      for (const CertnIntegration& integration : *batch) {
+        absl::Status s = uow.EnqueueWork(EventFeedReadItem(integration.team, now));
+        if (!s.ok() && s.code() != absl::StatusCode::kAlreadyExists) return s;
+      }
+      return absl::OkStatus();
+    });
+    if (!queued.ok()) return queued;
+    looked_at += static_cast<int>(batch->size());
+    if (static_cast<int>(batch->size()) < kIntegrationsPerRead) break;
+    after = batch->back().team;
+  }
+  return looked_at;
+}
+
+absl::Status Checks::RunReadEvents(const WorkItem& item) {
+  absl::Duration wait = integrations_.config().reconcile_interval;
+  absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(item.team); });
+  // Not connected (now): nothing to read this interval, but the item stays,
+  // so reads resume by themselves once the key is fixed.
+  absl::StatusOr<int> fetches = 0;
+  if (!integration.ok()) {
+    if (integration.status().code() != absl::StatusCode::kNotFound) fetches = integration.status();
+  } else if (integration->status == ConnectionStatus::kConnected) {
+    fetches = ReconcileIntegration(*integration);
+  }
+  if (fetches.ok() && *fetches > 0) Notify();
+  if (!fetches.ok()) {
+    // Rate limited, Certn unreachable, the store busy: never the item's end
+    // (one item per team, or there would be none); the next read, an
+    // interval (or the asked Retry-After) later, starts from the same cursor.
+    deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
+                  {{"team", item.team.value()},
+                   {"code", ErrorCode(fetches.status())},
+                   {"error", ToStd(fetches.status().message())}});
+    wait = std::max(wait, RetryAfterOf(fetches.status()).value_or(absl::ZeroDuration()));
+  }
+  // The worker defers this same item (no new row, no attempt used) to the next read.
+  return WithRetryAfter(Error(absl::StatusCode::kUnavailable, "next_read_scheduled",
+                              "the event feed is read again at the next interval"),
+                        wait);
+}
+
+absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integration) {
+  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(integration);
+  if (!creds.ok()) return creds.status();
+  absl::StatusOr<CertnEventsRead> read =
+      gateway_.ListEvents(*creds, integration.events_cursor, integrations_.config().events_max_pages);
+  if (!read.ok()) {
+    const absl::StatusCode code = read.status().code();
+    // Rate limited or unreachable: worth trying again next interval.
+    if (code != absl::StatusCode::kUnimplemented && code != absl::StatusCode::kDataLoss) return read.status();
+    NoteFeed(integration.team, read.status());
+    return EnqueueQuietChecks(integration.team);
+  }
+  NoteFeed(integration.team, absl::OkStatus());
   const PluginConfig& config = integrations_.config();
-  absl::StatusOr<int> queued = InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
-    auto quiet = uow.ListQuietChecks(now - config.reconcile_after, config.reconcile_batch);
+  const absl::Time now = deps_.clock.Now();
+  // Only the events older than events_grace are taken (and the cursor moves
+  // past them): a younger one's webhook may still be on its way.
+  auto young = std::find_if(read->events.begin(), read->events.end(),
+                            [&](const CertnEvent& e) { return e.created && *e.created > now - config.events_grace; });
+  read->events.erase(young, read->events.end());
+  // History older than reconcile_after (the account's past on a first read,
+  // or a backlog after a long outage) is not replayed event by event: a
+  // check it names has been fetched since, or has been quiet that long, and
+  // the quiet checks are fetched once instead, as the first read (no cursor
+  // yet) always does. So a first read starts from the recent end of the feed.
+  const absl::Time horizon = now - config.reconcile_after;
+  bool fetch_quiet = !integration.events_cursor.has_value();
+  size_t skipped = 0;
+  const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
+  int queued = 0;
+  absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    queued = 0;
+    skipped = 0;
+    std::set<std::string> seen;
+    for (const CertnEvent& event : read->events) {
+      if (event.created && *event.created < horizon) {
+        ++skipped;
+        continue;
+      }
+      if (!event.case_id) continue;
+      // Delivered as a webhook (a delivery's id is its event's id [guess]):
+      // that delivery already asked for its fetch.
+      absl::StatusOr<WebhookDelivery> delivered = uow.GetDelivery(integration.team, event.id);
+      if (delivered.ok()) continue;
+      if (delivered.status().code() != absl::StatusCode::kNotFound) return delivered.status();
+      if (!seen.insert(*event.case_id).second) continue;
+      absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(*event.case_id);
+      if (check.status().code() == absl::StatusCode::kNotFound) continue;  // not a case we ordered
+      if (!check.ok()) return check.status();
+      if (check->team != integration.team) continue;
+      // Open, or complete with its report still to fetch.
+      const bool wanted = IsActive(check->status) ||
+                          (check->status == CheckStatus::kComplete && !check->report_saved_as);
+      if (!wanted) continue;
+      // The webhook's own deduplicated fetch: a burst of events and
+      // deliveries for one case is one fetch.
+      if (auto s = EnqueueWork(uow, check->team, kWorkFetchCase, check->id, now); !s.ok()) return s;
+      ++queued;
+    }
+    if (integration.events_cursor == cursor) return absl::OkStatus();
+    return uow.AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
+  });
+  // Another replica read the same events and advanced the cursor first: its
+  // fetches are queued, this read's were rolled back.
+  if (stored.code() == absl::StatusCode::kAborted) return 0;
+  if (!stored.ok()) return stored;
+  if (!integration.events_cursor.has_value()) {
+    deps_.log.Log(LogLevel::kInfo, "certn.events_feed.started",
+                  {{"team", integration.team.value()}, {"old_events_skipped", absl::StrCat(skipped)}});
+  }
+  fetch_quiet = fetch_quiet || skipped > 0;
+  if (fetch_quiet) {
+    absl::StatusOr<int> quiet = EnqueueQuietChecks(integration.team);
+    if (!quiet.ok()) return quiet.status();
+    queued += *quiet;
+  }
+  return queued;
+}
+
+absl::StatusOr<int> Checks::EnqueueQuietChecks(const TeamId& team) {
+  const absl::Time now = deps_.clock.Now();
+  const PluginConfig& config = integrations_.config();
+  return InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
+    auto quiet = uow.ListQuietChecksOfTeam(team, now - config.reconcile_after, config.reconcile_batch);
     if (!quiet.ok()) return quiet.status();
     for (const BackgroundCheck& check : *quiet) {
       if (auto s = EnqueueWork(uow, check.team, kWorkFetchCase, check.id, now); !s.ok()) return s;
     }
     return static_cast<int>(quiet->size());
   });
-  if (queued.ok() && *queued > 0) Notify();
-  return queued;
+}
+
+void Checks::NoteFeed(const TeamId& team, const absl::Status& feed) {
+  bool changed = false;
+  {
+    std::lock_guard<std::mutex> lock(feed_mu_);
+    changed = feed.ok() ? feed_unavailable_.erase(team) > 0 : feed_unavailable_.insert(team).second;
+  }
+  if (!feed.ok()) deps_.metrics.Increment("stagecheck_certn_events_fallback_total", "");
+  if (!changed) return;
+  if (feed.ok()) {
+    deps_.log.Log(LogLevel::kInfo, "certn.events_feed.available", {{"team", team.value()}});
+  } else {
+    deps_.log.Log(LogLevel::kWarning, "certn.events_feed.unavailable",
+                  {{"team", team.value()},
+                   {"code", ErrorCode(feed)},
+                   {"error", ToStd(feed.message())},
+                   {"fallback", "quiet case fetches"}});
+  }
 }
 
 }  // namespace stagecheck::certn_plugin

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,13 +74,24 @@ class Checks {
   absl::Status RunFetch(const WorkItem& item);
   absl::Status RunGenerateReport(const WorkItem& item);
   absl::Status RunDownload(const WorkItem& item);
+  // Reads one integration's event feed (Reconcile's durable item).
+  absl::Status RunReadEvents(const WorkItem& item);
   // A work item gave up (permanent fault or attempts exhausted): an order
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
   // A work item was put back until `until` by a rate limit. When an order
   // waits for Certn's daily budget, the check says so (waiting_reason), once.
   void WorkDeferred(const WorkItem& item, const absl::Status& why, absl::Time until);
-  // Enqueues a case fetch for open checks quiet for too long (lost webhooks).
+  // Brings checks whose webhooks were lost up to date (docs/architecture.md
+  // "Reconciliation"): makes sure each connected integration has its one
+  // durable certn.read_events item (Integrations adds it on connect; each
+  // run defers it to reconcile_interval later, so however many workers
+  // there are, a feed is read once per interval). The item reads
+  // the Certn event feed after the stored cursor and enqueues one
+  // (deduplicated) case fetch per open check an event names, advancing the
+  // cursor in the same transaction; where the feed cannot answer, it
+  // enqueues fetches of the integration's checks quiet for longer than
+  // reconcile_after instead. Returns how many integrations it looked at.
   absl::StatusOr<int> Reconcile();
 
   // The team's webhook delivery log (admins only; deliveries.cc). A replay
@@ -107,6 +120,12 @@ class Checks {
   absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan);
   // check_already_active when an ad-hoc check of this package is still open.
   absl::Status RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& plan);
+  // Reconcile's work for one integration, and its fallback.
+  absl::StatusOr<int> ReconcileIntegration(const CertnIntegration& integration);
+  absl::StatusOr<int> EnqueueQuietChecks(const TeamId& team);
+  // Logs when an integration's feed stops (or starts again) answering, once
+  // per change, and counts each fallback.
+  void NoteFeed(const TeamId& team, const absl::Status& feed);
   // Loads check + credentials for a work item.
   struct Loaded;
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
@@ -124,6 +143,8 @@ class Checks {
   CertnGateway& gateway_;
   Integrations& integrations_;
   std::function<void()> notify_;
+  std::mutex feed_mu_;
+  std::set<TeamId> feed_unavailable_;  // GUARDED_BY(feed_mu_): logged as such
 };
 
 

@@ -40,6 +40,16 @@ absl::Status FromCertn(const absl::Status& status) {
   }
 }
 
+WorkItem EventFeedReadItem(const TeamId& team, absl::Time run_at) {
+  WorkItem item;
+  item.team = team;
+  item.id = WorkItemId(std::string(kReadEventsWorkId));
+  item.kind = std::string(kWorkReadEvents);
+  item.subject = team.value();
+  item.run_at = run_at;
+  return item;
+}
+
 absl::Status ValidateApiKey(std::string_view key) {
   if (key.size() < 8 || key.size() > 512 || !PrintableWithoutSpaces(key)) {
     return Error(absl::StatusCode::kInvalidArgument, "invalid_api_key_format",
@@ -153,7 +163,9 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     integration.api_key_encrypted = *encrypted;
     integration.api_key_last4 = request.api_key->substr(request.api_key->size() - 4);
     integration.certn_team_id.reset();
+    integration.events_cursor.reset();  // another account's feed, maybe
   }
+  if (request.region && *request.region != integration.region) integration.events_cursor.reset();
   if (request.region) integration.region = *request.region;
   if (request.requests_per_minute) integration.requests_per_minute = *request.requests_per_minute;
   if (request.requests_per_day) integration.requests_per_day = *request.requests_per_day;
@@ -232,7 +244,10 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
     if (integration.status != ConnectionStatus::kConnected) return absl::OkStatus();
     // Certn answers again, perhaps with a raised daily limit: orders waiting
     // for the budget or backing off go now (one still refused just waits again).
-    return uow.ExpediteWork(team, std::string(kWorkOrder), now).status();
+    RETURN_IF_ERROR(uow.ExpediteWork(team, std::string(kWorkOrder), now).status());
+    // Its event-feed reads start now; AlreadyExists: they run already.
+    absl::Status reads = uow.EnqueueWork(EventFeedReadItem(team, now + config_.reconcile_interval));
+    return reads.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : reads;
   });
   if (stored.code() == absl::StatusCode::kAlreadyExists && ErrorCode(stored) != "certn_team_claimed") {
     return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",

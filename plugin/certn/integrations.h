@@ -103,6 +103,9 @@ class Integrations {
   std::unordered_map<std::string, std::string> opened_;  // ciphertext → plaintext
 };
 
+// The integration's one event-feed read item (kWorkReadEvents), due at `run_at`.
+WorkItem EventFeedReadItem(const TeamId& team, absl::Time run_at);
+
 absl::Status ValidateApiKey(std::string_view key);
 // Certn's answer to a call made for a user's request, in the user's terms:
 // Certn refusing the team's stored key is not the caller's 401 but a 422

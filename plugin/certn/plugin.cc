@@ -15,6 +15,7 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(const Deps& dep
   plugin->webhook_ = std::make_unique<WebhookReceiver>(*plugin->checks_, committer);
   plugin->checks_->set_work_notifier([&runner] { runner.Wake(); });
   RETURN_IF_ERROR(RegisterCertnKind(kinds, *plugin->checks_));
+  plugin->reconcile_every_ = config.reconcile_interval;
   RETURN_IF_ERROR(plugin->RegisterWork(runner));
   return plugin;
 }
@@ -30,6 +31,7 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
       {kWorkFetchCase, &Checks::RunFetch},
       {kWorkGenerateReport, &Checks::RunGenerateReport},
       {kWorkDownloadReport, &Checks::RunDownload},
+      {kWorkReadEvents, &Checks::RunReadEvents},
   };
   for (const auto& [kind, run] : kWork) {
     WorkHandler handler{.run = [&checks, run](const WorkItem& item) { return (checks.*run)(item); },
@@ -42,7 +44,7 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
     }
     RETURN_IF_ERROR(runner.Register(std::string(kind), std::move(handler)));
   }
-  runner.AddPeriodic(kReconcileEvery, [&checks] { (void)checks.Reconcile(); });
+  runner.AddPeriodic(reconcile_every_, [&checks] { (void)checks.Reconcile(); });
   return absl::OkStatus();
 }
 

@@ -31,9 +31,6 @@ class CertnPlugin {
   Checks& checks() { return *checks_; }
   WebhookReceiver& webhook() { return *webhook_; }
 
-  // How often the runner asks for reconciliation (open checks quiet too long).
-  static constexpr absl::Duration kReconcileEvery = absl::Minutes(1);
-
  private:
   CertnPlugin() = default;
   absl::Status RegisterWork(WorkRunner& runner);
@@ -41,6 +38,8 @@ class CertnPlugin {
   std::unique_ptr<Integrations> integrations_;
   std::unique_ptr<Checks> checks_;
   std::unique_ptr<WebhookReceiver> webhook_;
+  // How often the runner asks for reconciliation (PluginConfig::reconcile_interval).
+  absl::Duration reconcile_every_ = absl::Minutes(1);
 };
 
 // The options of the core's work runner that this plugin's config sets

@@ -258,8 +258,9 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       item.kind = std::string(kWorkFetchCase);
       item.subject = check->id.value();
       item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
-      item.run_at = delivery.received_at;
-      // A pending fetch for the same check already covers this event.
+      // A little later, so the rest of Certn's burst for this change finds
+      // it pending: a pending fetch for the same check covers their events too.
+      item.run_at = delivery.received_at + checks_.integrations().config().fetch_coalesce;
       if (auto s = uow.EnqueueWork(item); !s.ok()) return s;
     }
     if (touch_integration) {

@@ -4,7 +4,7 @@
 // pre-generated requests) and prints ONE table of figures and ratios.
 //
 //   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N] [--work-dir DIR] [--out FILE]
-//     parts: webhook, cpu, apptab, burst (default: all)
+//     parts: webhook, cpu, apptab, burst, calls (default: all)
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
 // failed (a process did not start, counts do not add up), never on a number.
@@ -61,11 +61,12 @@ struct Sizes {
   int burst_sends;
   int latency_sends;
   int certn_limit_per_minute;
+  int calls_checks;  // checks driven order -> statuses -> complete -> report
 };
 
-const Sizes kFull{"full", 50, 2, 10, 8, 2000, 10000, 1000000, 8, 1000, 30, 120};
-const Sizes kQuick{"quick", 20, 1, 5, 4, 500, 10000, 100000, 4, 150, 20, 120};
-const Sizes kSmoke{"smoke", 3, 0.5, 1, 1, 20, 50, 500, 1, 8, 3, 120};
+const Sizes kFull{"full", 50, 2, 10, 8, 2000, 10000, 1000000, 8, 1000, 30, 120, 50};
+const Sizes kQuick{"quick", 20, 1, 5, 4, 500, 10000, 100000, 4, 150, 20, 120, 20};
+const Sizes kSmoke{"smoke", 3, 0.5, 1, 1, 20, 50, 500, 1, 8, 3, 120, 3};
 
 struct Options {
   Sizes sizes = kFull;
@@ -860,6 +861,50 @@ void ParallelFor(int n, int threads, const std::function<void(int)>& fn) {
   for (auto& th : pool) th.join();
 }
 
+// A team with its own Certn account, one job with a Certn activity and
+// `count` applications ready to send.
+struct SendTeam {
+  testing::TeamTokens team;
+  std::string api_key, certn_team_id, activity;
+  std::vector<std::string> apps;
+};
+
+absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fake, const std::string& name,
+                                       int count) {
+  SendTeam st;
+  auto team = svc.CreateTeam(name);
+  if (!team.ok()) return team.status();
+  st.team = *team;
+  auto account = testing::ConnectCertn(svc, fake, *team);
+  if (!account.ok()) return account.status();
+  st.api_key = account->api_key;
+  st.certn_team_id = account->certn_team_id;
+  HttpResponse job = svc.Post("/api/v1/jobs", R"({"title":"Burst"})", team->admin_token);
+  std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
+  HttpResponse bg = svc.Post(plan, R"({"name":"Background"})", team->admin_token);
+  HttpResponse act = svc.Post(
+      plan + "/" + bg.String("/id").value_or("") + "/activities",
+      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
+      team->admin_token);
+  st.activity = act.String("/id").value_or("");
+  st.apps.resize(count);
+  std::atomic<int> failures{0};
+  ParallelFor(count, 4, [&](int i) {
+    HttpResponse c = svc.Post("/api/v1/candidates",
+                              absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
+                                           R"(","email":"burst.)", i, R"(@example.com"})"),
+                              team->recruiter_token);
+    HttpResponse a = svc.Post("/api/v1/applications",
+                              absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
+                                           R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                              team->recruiter_token);
+    st.apps[i] = a.String("/id").value_or("");
+    if (a.status != 201) ++failures;
+  });
+  if (failures > 0) return absl::InternalError(absl::StrCat(failures.load(), " set-up failures"));
+  return st;
+}
+
 void PartBurst(const Options& o) {
   const int limit = o.sizes.certn_limit_per_minute;
   fake_certn::FakeCertnStartOptions fo;
@@ -872,46 +917,7 @@ void PartBurst(const Options& o) {
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("burst: service: " + svc.status().ToString());
   const int n = o.sizes.burst_sends, k = o.sizes.latency_sends;
-  // A team with its own Certn account, one job with a Certn activity and
-  // `count` applications ready to send.
-  struct SendTeam {
-    testing::TeamTokens team;
-    std::string api_key, activity;
-    std::vector<std::string> apps;
-  };
-  auto set_up = [&](const std::string& name, int count) -> absl::StatusOr<SendTeam> {
-    SendTeam st;
-    auto team = (*svc)->CreateTeam(name);
-    if (!team.ok()) return team.status();
-    st.team = *team;
-    auto account = testing::ConnectCertn(**svc, **fake, *team);
-    if (!account.ok()) return account.status();
-    st.api_key = account->api_key;
-    HttpResponse job = (*svc)->Post("/api/v1/jobs", R"({"title":"Burst"})", team->admin_token);
-    std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
-    HttpResponse bg = (*svc)->Post(plan, R"({"name":"Background"})", team->admin_token);
-    HttpResponse act = (*svc)->Post(
-        plan + "/" + bg.String("/id").value_or("") + "/activities",
-        R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
-        team->admin_token);
-    st.activity = act.String("/id").value_or("");
-    st.apps.resize(count);
-    std::atomic<int> failures{0};
-    ParallelFor(count, 4, [&](int i) {
-      HttpResponse c = (*svc)->Post("/api/v1/candidates",
-                                    absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
-                                                 R"(","email":"burst.)", i, R"(@example.com"})"),
-                                    team->recruiter_token);
-      HttpResponse a = (*svc)->Post("/api/v1/applications",
-                                    absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
-                                                 R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
-                                    team->recruiter_token);
-      st.apps[i] = a.String("/id").value_or("");
-      if (a.status != 201) ++failures;
-    });
-    if (failures > 0) return absl::InternalError(absl::StrCat(failures.load(), " set-up failures"));
-    return st;
-  };
+  auto set_up = [&](const std::string& name, int count) { return SetUpSendTeam(**svc, **fake, name, count); };
   auto burst_team = set_up("bench-burst", n);
   if (!burst_team.ok()) return HarnessFailure("burst: set-up: " + burst_team.status().ToString());
   // The per-send latency is measured on a second team: its own API key, so
@@ -1054,6 +1060,146 @@ void PartBurst(const Options& o) {
   if (static_cast<int>(e2e.size()) != k) HarnessFailure(absl::StrCat("burst: ", e2e.size(), " of ", k, " timed sends"));
 }
 
+// ---- part 5: Certn calls per completed check --------------------------------
+
+// Drives `calls_checks` checks through a case's whole life at the fake Certn
+// (order -> APPLICANT_OPENED -> STARTED -> SUBMITTED -> IN_PROGRESS ->
+// COMPLETE -> report), one status change at a time and each applied before
+// the next, and counts every call the service made to Certn (the fake's
+// request log), by kind. Reconciliation reads the event feed every 2 s
+// (every minute in production), so the feed's reads are in the count.
+void PartCalls(const Options& o, int fetch_coalesce_ms) {
+  const int n = o.sizes.calls_checks;
+  const bool coalesced = fetch_coalesce_ms > 1;
+  auto fake = FakeCertnProcess::Start();
+  if (!fake.ok()) return HarnessFailure("calls: fake Certn: " + fake.status().ToString());
+  ServiceOptions so;
+  so.certn_base_url = (*fake)->base_url();
+  so.log_level = "warning";
+  so.extra_args = {"--reconcile-interval-ms", "2000", "--fetch-coalesce-ms", absl::StrCat(fetch_coalesce_ms)};
+  auto svc = ServiceProcess::Start(so);
+  if (!svc.ok()) return HarnessFailure("calls: service: " + svc.status().ToString());
+  auto st = SetUpSendTeam(**svc, **fake, "bench-calls", n);
+  if (!st.ok()) return HarnessFailure("calls: set-up: " + st.status().ToString());
+  // Counted, not paced: the account's limit (60 a minute by default) would
+  // only stretch the run; the fake has no limit of its own here.
+  HttpResponse limit = (*svc)->Put("/api/v1/integrations/certn", R"({"requests_per_minute":6000})",
+                                   st->team.admin_token);
+  if (limit.status != 200) return HarnessFailure(absl::StrCat("calls: rate limit setting: ", limit.status));
+  // The setting refreshed the team's package cache; fill it again before
+  // counting (the list is cached per team, not fetched per check).
+  (void)(*svc)->Get("/api/v1/integrations/certn/packages", st->team.admin_token);
+  (void)(*fake)->ClearRequests();
+  const absl::Time started = absl::Now();
+  const std::string body = absl::StrCat(R"({"activity_id":")", st->activity, R"("})");
+  std::vector<std::string> checks(n);
+  for (int i = 0; i < n; ++i) {
+    HttpResponse r = (*svc)->Post("/api/v1/applications/" + st->apps[i] + "/background-checks", body,
+                                  st->team.recruiter_token);
+    checks[i] = r.String("/id").value_or("");
+  }
+  // Every check's Certn state, and whether its report is saved.
+  auto states = [&] {
+    std::vector<HttpResponse> out;
+    for (const std::string& id : checks) out.push_back((*svc)->Get("/api/v1/background-checks/" + id, st->team.recruiter_token));
+    return out;
+  };
+  auto all = [&](const std::function<bool(const HttpResponse&)>& ok) {
+    for (const HttpResponse& r : states()) {
+      if (!ok(r)) return false;
+    }
+    return true;
+  };
+  const absl::Duration step_budget = absl::Seconds(30 + n);
+  if (!testing::WaitFor([&] { return all([](const HttpResponse& r) { return r.Has("/certn_case_id") && !r.IsNull("/certn_case_id"); }); },
+                        step_budget)) {
+    return HarnessFailure("calls: not every check was ordered");
+  }
+  std::vector<std::string> cases;
+  for (const HttpResponse& r : states()) cases.push_back(r.String("/certn_case_id").value_or(""));
+  // Quiet: no webhook pending at the fake and no fetch due (or about to be:
+  // a webhook's fetch waits a second) at the service. Waiting for it before
+  // each step keeps every change's webhooks apart from the next change's, so
+  // no fetch serves two changes and the count is the worst case.
+  auto quiet = [&] {
+    return testing::WaitFor(
+        [&] {
+          const int64_t soon = absl::ToUnixMicros(absl::Now() + absl::Seconds(2));
+          return (*fake)->PendingDeliveries().value_or(1) == 0 &&
+                 SqliteCount((*svc)->sqlite_path(),
+                             absl::StrCat("SELECT COUNT(*) FROM work_items WHERE state = 'pending' AND "
+                                          "kind <> 'certn.read_events' AND run_at <= ",
+                                          soon)) == 0;
+        },
+        step_budget);
+  };
+  const std::vector<std::string> steps = {"APPLICANT_OPENED", "APPLICANT_STARTED", "APPLICANT_SUBMITTED",
+                                          "IN_PROGRESS", "COMPLETE"};
+  for (const std::string& step : steps) {
+    if (!quiet()) return HarnessFailure("calls: the service did not become quiet before " + step);
+    for (const std::string& c : cases) (void)(*fake)->AdvanceCase(c);
+    if (!testing::WaitFor([&] { return all([&](const HttpResponse& r) { return r.String("/certn_status") == step; }); },
+                          step_budget)) {
+      std::string seen;
+      for (const HttpResponse& r : states()) absl::StrAppend(&seen, " ", r.String("/certn_status").value_or("?"));
+      return HarnessFailure("calls: not every check reached " + step + ":" + seen);
+    }
+  }
+  if (!testing::WaitFor([&] { return all([](const HttpResponse& r) { return !r.IsNull("/report_file_id"); }); },
+                        step_budget)) {
+    return HarnessFailure("calls: not every report was saved");
+  }
+  // Late calls (a second fetch for one change, a feed-driven fetch) would
+  // come now: wait until no webhook is pending and the feed was read twice more.
+  auto feed_reads = [&] {
+    auto got = (*fake)->Requests("events");
+    return got.ok() ? got->size() : size_t{0};
+  };
+  const size_t reads_then = feed_reads();
+  testing::WaitFor([&] { return (*fake)->PendingDeliveries().value_or(1) == 0 && feed_reads() >= reads_then + 2; },
+                   absl::Seconds(20));
+  const double minutes = absl::ToDoubleMinutes(absl::Now() - started);
+  std::map<std::string, int64_t> by_kind;
+  if (auto got = (*fake)->Requests(); got.ok()) {
+    for (const auto& r : *got) {
+      // The presigned download carries no key (no team); every other call is the team's.
+      if (r.certn_team_id == st->certn_team_id || r.endpoint == "report_download") ++by_kind[r.endpoint];
+    }
+  }
+  auto per = [&](const std::string& kind) { return static_cast<double>(by_kind[kind]) / n; };
+  int64_t api_calls = 0;
+  std::string split;
+  for (const auto& [kind, count] : by_kind) {
+    if (kind != "report_download" && kind != "events") api_calls += count;
+    absl::StrAppend(&split, split.empty() ? "" : ", ", kind, " ", Fmt(static_cast<double>(count) / n, 2));
+  }
+  // The case changes 7 times (ordered, 5 status changes, report ready), each
+  // a webhook burst; the target is one fetch per change at most, plus the
+  // order, the report request and the report file.
+  const int changes = 1 + static_cast<int>(steps.size()) + 1;
+  const double target = changes + 3;
+  const std::string g = absl::StrCat("Certn calls (", n, " checks", coalesced ? "" : ", fetches not coalesced", ")");
+  AddRow({g, "Certn calls per completed check (order -> 5 statuses -> complete -> report)",
+          absl::StrCat(Fmt(static_cast<double>(api_calls) / n, 2), " (", split, ")"),
+          absl::StrCat(Fmt(target, 0), " = ", changes, " changes + order, report request, report file"),
+          absl::StrCat(Fmt(api_calls / (target * n), 2), "x"),
+          "<= 1 fetch per change + 3",
+          Yes(per("get_case") <= changes && per("order_package") == 1 && per("generate_report") == 1 &&
+              per("report_file") == 1)});
+  if (!coalesced) return;  // the comparison run: its feed reads are the same
+  // One call per interval, and one more per further page of 100 events.
+  std::set<std::string> events_made;
+  for (const auto& d : (*fake)->Deliveries().value_or(std::vector<fake_certn::DeliveryRecord>{})) {
+    events_made.insert(d.delivery_id);
+  }
+  const double intervals = minutes * 30;
+  const double pages = std::ceil(static_cast<double>(events_made.size()) / 100.0);
+  AddRow({g, "event feed calls (one per integration per reconcile interval, here 2 s, + pages past 100 events)",
+          absl::StrCat(by_kind["events"], " in ", Fmt(minutes * 60, 0), " s, ", events_made.size(), " events"),
+          absl::StrCat(Fmt(intervals, 0), " intervals + ", Fmt(pages, 0), " pages"), "",
+          "1 per interval + extra pages", Yes(by_kind["events"] <= intervals + pages + 1)});
+}
+
 // ---- main -------------------------------------------------------------------
 
 int Main(int argc, char** argv) {
@@ -1077,7 +1223,7 @@ int Main(int argc, char** argv) {
     } else {
       const bool help = a == "--help" || a == "-h";
       (help ? std::cout : std::cerr)
-          << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst]"
+          << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst,calls]"
              " [--connections N] [--work-dir DIR] [--out FILE]\n";
       return help ? 0 : 2;
     }
@@ -1114,6 +1260,10 @@ int Main(int argc, char** argv) {
     if (o.Want("cpu")) PartCpu(o, **fake);
     if (o.Want("apptab")) PartAppTab(o, **fake);
     if (o.Want("burst")) PartBurst(o);
+    if (o.Want("calls")) {
+      PartCalls(o, 1000);  // as deployed
+      PartCalls(o, 1);     // for comparison: every webhook's fetch at once, as before
+    }
   }
   std::string load_after = Run("cat /proc/loadavg").output;
   std::ostringstream report;

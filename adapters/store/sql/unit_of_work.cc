@@ -137,7 +137,8 @@ Team ReadTeam(const Row& row) {
 constexpr std::string_view kIntegrationCols =
     "team_id, region, api_key_encrypted, api_key_last4, webhook_secret_encrypted, "
     "previous_webhook_secret_encrypted, previous_secret_valid_until, status, status_reason, "
-    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, requests_per_day";
+    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, requests_per_day, "
+    "events_cursor";
 absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   Cells c(row);
   CertnIntegration i;
@@ -162,6 +163,7 @@ absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   i.updated_at = c.Time();
   i.requests_per_minute = static_cast<int>(c.Int());
   i.requests_per_day = static_cast<int>(c.Int());
+  i.events_cursor = c.OptText();
   return i;
 }
 
@@ -595,7 +597,7 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
   absl::StatusOr<int64_t> n = ExecGuarded(
       absl::StrCat(
           "INSERT INTO integrations (", ToAbsl(kIntegrationCols),
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
           "region = excluded.region, api_key_encrypted = excluded.api_key_encrypted, "
           "api_key_last4 = excluded.api_key_last4, "
           "webhook_secret_encrypted = excluded.webhook_secret_encrypted, "
@@ -604,12 +606,18 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
           "status = excluded.status, status_reason = excluded.status_reason, "
           "certn_team_id = excluded.certn_team_id, verified_at = excluded.verified_at, "
           "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at, "
-          "requests_per_minute = excluded.requests_per_minute, requests_per_day = excluded.requests_per_day"),
+          "requests_per_minute = excluded.requests_per_minute, requests_per_day = excluded.requests_per_day, "
+          // The reconciler owns the cursor (AdvanceEventsCursor): an edit that
+          // keeps the key and region keeps the stored one; new credentials
+          // (a new ciphertext: every encryption has a fresh nonce) take the given one.
+          "events_cursor = CASE WHEN integrations.api_key_encrypted = excluded.api_key_encrypted AND "
+          "integrations.region = excluded.region THEN integrations.events_cursor "
+          "ELSE excluded.events_cursor END"),
       {P(i.team), P(RegionName(i.region)), Bytes(i.api_key_encrypted), P(i.api_key_last4),
        Bytes(i.webhook_secret_encrypted), Bytes(i.previous_webhook_secret_encrypted),
        P(i.previous_secret_valid_until), P(ConnectionStatusName(i.status)), P(i.status_reason),
        P(i.certn_team_id), P(i.verified_at), P(i.last_delivery_at), P(i.updated_at),
-       P(i.requests_per_minute), P(i.requests_per_day)});
+       P(i.requests_per_minute), P(i.requests_per_day), P(i.events_cursor)});
   return n.status();
 }
 
@@ -629,6 +637,35 @@ absl::StatusOr<TeamId> SqlUnitOfWork::FindTeamByCertnTeamId(const std::string& c
              "certn team");
   if (!row.ok()) return row.status();
   return Cells(*row).IdOf<TeamId>();
+}
+
+absl::StatusOr<std::vector<CertnIntegration>> SqlUnitOfWork::ListConnectedIntegrations(
+    const std::optional<TeamId>& after, int limit) {
+  std::vector<Value> params = {P(ConnectionStatusName(ConnectionStatus::kConnected))};
+  if (after) params.push_back(P(*after));
+  params.push_back(int64_t{PageLimit(limit)});
+  absl::StatusOr<std::vector<Row>> rows =
+      Query(absl::StrCat("SELECT ", ToAbsl(kIntegrationCols), " FROM integrations WHERE status = ?",
+                         after ? " AND team_id > ?" : "", " ORDER BY team_id LIMIT ?"),
+            params);
+  if (!rows.ok()) return rows.status();
+  std::vector<CertnIntegration> out;
+  for (const Row& row : *rows) {
+    absl::StatusOr<CertnIntegration> i = ReadIntegration(row);
+    if (!i.ok()) return i.status();
+    out.push_back(*std::move(i));
+  }
+  return out;
+}
+
+absl::Status SqlUnitOfWork::AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
+                                                const std::string& cursor) {
+  absl::StatusOr<int64_t> n =
+      Exec("UPDATE integrations SET events_cursor = ? WHERE team_id = ? AND events_cursor IS NOT DISTINCT FROM ?",
+           {P(cursor), P(team), P(expected)});
+  if (!n.ok()) return n.status();
+  if (*n == 0) return absl::AbortedError("the integration's events cursor has moved");
+  return absl::OkStatus();
 }
 
 // ---- Jobs and plans -------------------------------------------------------
@@ -1007,6 +1044,15 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecks(absl
   return QueryChecks(absl::StrCat("certn_case_id IS NOT NULL AND ", ToAbsl(kOpenCheck),
                                   " AND updated_at < ? ORDER BY updated_at, team_id, check_id "
                                   "LIMIT ?"),
+                     params);
+}
+
+absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecksOfTeam(const TeamId& team,
+                                                                                  absl::Time before,
+                                                                                  int limit) {
+  const Value params[] = {P(team), P(before), int64_t{PageLimit(limit)}};
+  return QueryChecks(absl::StrCat("team_id = ? AND certn_case_id IS NOT NULL AND ", ToAbsl(kOpenCheck),
+                                  " AND updated_at < ? ORDER BY updated_at, check_id LIMIT ?"),
                      params);
 }
 

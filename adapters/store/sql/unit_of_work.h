@@ -28,6 +28,10 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
   absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
+  absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(const std::optional<TeamId>& after,
+                                                                          int limit) override;
+  absl::Status AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
+                                   const std::string& cursor) override;
   absl::Status InsertJob(const Job& job) override;
   absl::StatusOr<Job> GetJob(const TeamId& team, const JobId& job) override;
   absl::Status UpdateJob(const Job& job) override;
@@ -60,6 +64,8 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate( const TeamId& team, const CandidateId& candidate) override;
   absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before, int limit) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team, absl::Time before,
+                                                                     int limit) override;
   absl::Status AppendFeedEvent(const FeedEvent& event) override;
   absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate, const PageRequest& page) override;
   absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency( const TeamId& team, const std::string& key) override;

@@ -797,16 +797,19 @@ TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
   }));
 }
 
+// A check of `team` with this Certn case, status and last update (quiet-check tests).
+BackgroundCheck CaseCheck(std::string team, std::string id, std::optional<std::string> case_id,
+                          CheckStatus status, int updated) {
+  BackgroundCheck k = MakeCheck(team, id, team + "-cand", std::nullopt, status);
+  k.certn_case_id = std::move(case_id);
+  k.updated_at = At(updated);
+  return k;
+}
+
 TEST_F(StoreConformance, QuietChecksAreOpenCasesNotUpdatedSince) {
   SeedTeam("t1");
   SeedTeam("t2");
-  auto check = [](std::string team, std::string id, std::optional<std::string> case_id,
-                  CheckStatus status, int updated) {
-    BackgroundCheck k = MakeCheck(team, id, team + "-cand", std::nullopt, status);
-    k.certn_case_id = std::move(case_id);
-    k.updated_at = At(updated);
-    return k;
-  };
+  auto check = CaseCheck;
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     for (const BackgroundCheck& k :
          {check("t1", "old", "c-old", CheckStatus::kInvited, 10),
@@ -828,6 +831,116 @@ TEST_F(StoreConformance, QuietChecksAreOpenCasesNotUpdatedSince) {
     EXPECT_TRUE(one.ok() && one->size() == 1u);
     return absl::OkStatus();
   }));
+}
+
+TEST_F(StoreConformance, QuietChecksOfOneTeamLeaveOtherTeamsOut) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  auto check = CaseCheck;
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const BackgroundCheck& k :
+         {check("t1", "old", "c-old", CheckStatus::kInvited, 10), check("t2", "older", "c-older", CheckStatus::kInProgress, 5),
+          check("t1", "oldest", "c-oldest", CheckStatus::kPartial, 2), check("t1", "fresh", "c-fresh", CheckStatus::kInvited, 100),
+          check("t1", "done", "c-done", CheckStatus::kComplete, 1)}) {
+      if (auto s = u.InsertCheck(k); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<std::vector<BackgroundCheck>> quiet = u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 10);
+    if (!quiet.ok()) return quiet.status();
+    std::vector<std::string> ids;
+    for (const auto& k : *quiet) ids.push_back(k.id.value());
+    EXPECT_THAT(ids, ElementsAre("oldest", "old"));
+    absl::StatusOr<std::vector<BackgroundCheck>> one = u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 1);
+    EXPECT_TRUE(one.ok() && one->size() == 1u);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEventsCursor) {
+  for (const char* team : {"t1", "t2", "t3", "t4"}) SeedTeam(team);
+  auto integration = [](std::string team, ConnectionStatus status) {
+    CertnIntegration i;
+    i.team = TeamId(team);
+    i.api_key_encrypted = "key-" + team;
+    i.api_key_last4 = "abcd";
+    i.webhook_secret_encrypted = "secret";
+    i.status = status;
+    i.updated_at = At(1);
+    return i;
+  };
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const CertnIntegration& i :
+         {integration("t3", ConnectionStatus::kConnected), integration("t1", ConnectionStatus::kConnected),
+          integration("t2", ConnectionStatus::kInvalidKey), integration("t4", ConnectionStatus::kConnected)}) {
+      if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    auto teams = [](const absl::StatusOr<std::vector<CertnIntegration>>& list) {
+      std::vector<std::string> out;
+      for (const CertnIntegration& i : list.value_or(std::vector<CertnIntegration>{})) out.push_back(i.team.value());
+      return out;
+    };
+    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 10)), ElementsAre("t1", "t3", "t4"));
+    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 2)), ElementsAre("t1", "t3"));
+    EXPECT_THAT(teams(u.ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
+    absl::StatusOr<std::vector<CertnIntegration>> all = u.ListConnectedIntegrations(std::nullopt, 10);
+    EXPECT_TRUE(all.ok() && !all->front().events_cursor.has_value());
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvivesEdits) {
+  SeedTeam("t1");
+  CertnIntegration i;
+  i.team = TeamId("t1");
+  i.api_key_encrypted = "sealed-key-1";
+  i.api_key_last4 = "abcd";
+  i.webhook_secret_encrypted = "secret";
+  i.status = ConnectionStatus::kConnected;
+  i.updated_at = At(1);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  auto cursor = [&]() {
+    std::optional<std::string> out;
+    EXPECT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+      if (!got.ok()) return got.status();
+      out = got->events_cursor;
+      return absl::OkStatus();
+    }));
+    return out;
+  };
+  EXPECT_EQ(cursor(), std::nullopt);
+  // From none to "" (the feed was read and was empty), then on.
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, ""); }));
+  EXPECT_EQ(cursor(), "");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "41"); }));
+  EXPECT_EQ(cursor(), "41");
+  // Another replica moved it: a stale compare-and-set changes nothing.
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "40"); }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40"); }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1"); }),
+              kAborted);
+  EXPECT_EQ(cursor(), "41");
+  // An admin's edit (same key and region) keeps the reconciler's cursor...
+  i.status_reason = "edited";
+  i.events_cursor = std::nullopt;
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  EXPECT_EQ(cursor(), "41");
+  // ...and new credentials take the one they bring (none: another account's feed).
+  i.api_key_encrypted = "sealed-key-2";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  EXPECT_EQ(cursor(), std::nullopt);
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7"); }));
+  i.region = CertnRegion::kApac;
+  i.events_cursor = "3";
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  EXPECT_EQ(cursor(), "3");
 }
 
 // ---- Feed and pagination --------------------------------------------------

@@ -26,6 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Tolerant reading never invents a score outside Certn's five.
     if (parsed->overall_score && !ParseOverallScore(*parsed->overall_score)) std::abort();
   }
+  if (auto events = ParseEventsPage(text); events.ok()) {
+    // Every event read has an id (the cursor), and a case id is never empty.
+    for (const CertnEvent& e : events->results) {
+      if (e.id.empty() || (e.case_id && e.case_id->empty())) std::abort();
+    }
+  }
   (void)ParseReportFile(text);
   (void)ParsePackagesPage(text);
   (void)ParseGroupsPage(text);

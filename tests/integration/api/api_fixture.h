@@ -65,6 +65,9 @@ inline std::string Describe(const HttpResponse& r) { return absl::StrCat(r.statu
 class ApiTest : public ::testing::Test {
  public:
   static void SetUpTestSuite();
+  // SetUpTestSuite with more `stagecheck serve` flags (a derived suite's own
+  // SetUpTestSuite calls it, e.g. with a short reconcile interval).
+  static void StartSuite(std::vector<std::string> serve_args);
   static void TearDownTestSuite();
 
  protected:
@@ -96,7 +99,8 @@ class ApiTest : public ::testing::Test {
   // earlier steps cannot land between it and the snapshot taken afterwards.
   std::string StableSnapshot(const World& w);
   // Waits (with a deadline) until the fake Certn has no webhook queued, held
-  // or in flight and the team has no durable work due: every asynchronous
+  // or in flight and the team has no durable work due (or due within a
+  // two seconds, as a webhook's coalesced case fetch is): every asynchronous
   // consequence of what the test did so far has been applied.
   void WaitQuiet(const TeamTokens& team);
 

@@ -303,5 +303,31 @@ TEST_F(ChecksTest, TheCertnRateLimitIsAPerIntegrationSetting) {
   EXPECT_EQ(svc().Get("/api/v1/integrations/certn", w.team.admin_token).Int("/requests_per_minute"), 30);
 }
 
+// Issue 15 item 5: Certn sends a burst for one change (the case's event and
+// one per check); the fetch they ask for waits fetch_coalesce, so the burst
+// finds it pending and costs one case fetch.
+TEST_F(ChecksTest, ABurstOfWebhooksForOneCaseIsOneCaseFetch) {
+  World w = NewWorld();
+  WaitQuiet(w.team);
+  const std::string case_id =
+      svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token).String("/certn_case_id").value_or("");
+  ASSERT_FALSE(case_id.empty());
+  auto fetches = [&] {
+    auto requests = fake().Requests("get_case");
+    EXPECT_TRUE(requests.ok()) << requests.status();
+    size_t n = 0;
+    for (const auto& r : requests.value_or(std::vector<fake_certn::LoggedRequest>{})) {
+      n += r.path.find(case_id) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  };
+  const size_t before = fetches();
+  for (const char* type : {"CASE_STATUS_CHANGED", "CHECK_STATUS_CHANGED", "CHECK_STATUS_CHANGED"}) {
+    ASSERT_TRUE(fake().SendWebhook(case_id, type).ok());
+  }
+  WaitQuiet(w.team);
+  EXPECT_EQ(fetches(), before + 1);
+}
+
 }  // namespace
 }  // namespace stagecheck::api_test

@@ -228,8 +228,13 @@ absl::Status FakeCertnProcess::SetWebhookFaults(const WebhookFaultSpec& f) {
   return Call("POST", "/_control/webhook-faults",
               absl::StrCat("{\"wrong_signature\":", f.wrong_signature ? "true" : "false",
                            ",\"duplicate\":", f.duplicate ? "true" : "false",
-                           ",\"out_of_order\":", f.out_of_order ? "true" : "false", ",\"times\":", f.times, "}"))
+                           ",\"out_of_order\":", f.out_of_order ? "true" : "false",
+                           ",\"drop\":", f.drop ? "true" : "false", ",\"times\":", f.times, "}"))
       .status();
+}
+
+absl::Status FakeCertnProcess::SetEventsFeed(bool enabled) {
+  return Call("POST", "/_control/events-feed", enabled ? R"({"enabled":true})" : R"({"enabled":false})").status();
 }
 
 absl::Status FakeCertnProcess::ClearFaults() { return Call("DELETE", "/_control/faults").status(); }

@@ -64,6 +64,7 @@ struct WebhookFaultSpec {
   bool wrong_signature = false;
   bool duplicate = false;
   bool out_of_order = false;
+  bool drop = false;  // the delivery is lost on the way (the event feed still lists it)
   int times = -1;
 };
 
@@ -113,6 +114,8 @@ class FakeCertnProcess {
   absl::Status SetWebhookFaults(const WebhookFaultSpec& faults);
   absl::Status ClearFaults();
   absl::Status SetRateLimit(int per_minute);
+  // The event feed answers (true, the default) or 404s as a Certn without one.
+  absl::Status SetEventsFeed(bool enabled);
   absl::Status FlushDeliveries();
   // The fake's own request log (public API calls only), optionally one endpoint.
   absl::StatusOr<std::vector<LoggedRequest>> Requests(const std::string& endpoint = "");

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "core/errors.h"
 #include "fixture_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -285,6 +286,46 @@ TEST_F(GatewayPolicyTest, PackagesAreAskedForActiveOnlyAndOrdersNameThePackage) 
   Script(Reply(201, R"({"id":"c","overall_status":"APPLICANT_INVITED"})"));
   ASSERT_TRUE(gateway_->OrderPackage(creds_, CertnOrder{"p", "a@b.c", "A", "B", "ref"}).ok());
   EXPECT_THAT(shared_->calls[1].body, HasSubstr(R"("package":"p")"));
+}
+
+TEST_F(GatewayPolicyTest, ListEventsAsksAfterTheCursorAndFollowsNextOnTheConfiguredHost) {
+  Script(Reply(200, ReadFixture("events_page1.json")));
+  Script(Reply(200, R"({"next": null, "results": [{"id": 43, "object_id": "c-9"}]})"));
+  auto read = gateway_->ListEvents(creds_, std::string("39"), 5);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->events.size(), 4u);
+  EXPECT_EQ(read->events.back().id, "43");
+  EXPECT_FALSE(read->more);
+  ASSERT_EQ(Calls(), 2u);
+  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100&last_processed_event_id=39");
+  // `next` names Certn's host; only its path and query are used, under ours.
+  EXPECT_EQ(shared_->calls[1].url,
+            "http://certn.test/api/public/events/?last_processed_event_id=42&page_size=3");
+}
+
+TEST_F(GatewayPolicyTest, ListEventsWithoutACursorAsksFromTheStartAndStopsAtMaxPages) {
+  Script(Reply(200, ReadFixture("events_page1.json")));
+  auto read = gateway_->ListEvents(creds_, std::nullopt, 1);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->events.size(), 3u);
+  EXPECT_TRUE(read->more);
+  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100");
+}
+
+TEST_F(GatewayPolicyTest, AFeedThatCannotAnswerSaysSo) {
+  for (int status : {404, 405, 410}) {
+    Script(Reply(status, R"({"detail": "Not found."})"));
+    auto read = gateway_->ListEvents(creds_, std::string("1"), 5);
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kUnimplemented) << status;
+    EXPECT_EQ(ErrorCode(read.status()), "events_feed_unavailable") << status;
+  }
+  Script(Reply(200, R"({"events": []})"));
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
+  // A next that is not the feed's, or that loops, is an unexpected shape too.
+  Script(Reply(200, R"({"next": "https://elsewhere.test/steal?k=1", "results": []})"));
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
+  Script(Reply(200, R"({"next": "/api/public/events/?page_size=100", "results": []})"));
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -93,6 +93,8 @@ TEST(RequiredFieldTableTest, NamesWhatAFlowCannotWorkWithout) {
   EXPECT_THAT(table["group"], ::testing::IsEmpty());
   EXPECT_THAT(table["check"], ::testing::IsEmpty());
   EXPECT_THAT(table["report_file"], ::testing::ElementsAre("url"));
+  EXPECT_THAT(table["event"], ::testing::ElementsAre("id"));
+  EXPECT_THAT(table["events_page"], ::testing::ElementsAre("results"));
 }
 
 TEST(ParseCaseTest, WrongTypedOptionalFieldTakesItsDefault) {
@@ -409,6 +411,117 @@ TEST(ParseReportFileTest, OnlyTheUrlIsRequired) {
     ASSERT_FALSE(refused.ok()) << bad;
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+// ---- the event feed (CERTN.md section 5; a third-party guess, read tolerantly) --
+
+// The events page fixture with one field of results[0] removed.
+std::string EventWithout(const std::string& field) {
+  rapidjson::Document doc;
+  doc.Parse(ReadFixture("events_page1.json").c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("results")) return "fixture missing";
+  doc["results"][0].RemoveMember(field.c_str());
+  return Serialize(doc);
+}
+
+TEST(ParseEventsPageTest, ReadsEventsInOrderAndTheNextPage) {
+  auto page = ParseEventsPage(ReadFixture("events_page1.json"));
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->results.size(), 3u);
+  EXPECT_EQ(page->results[0].id, "40");
+  EXPECT_EQ(page->results[0].event_type, "CASE_STATUS_CHANGED");
+  EXPECT_EQ(page->results[0].case_id, "0d9b3c55-2f6e-4d4a-8f0e-5b1f7c2e9a30");
+  EXPECT_EQ(page->results[2].id, "42");
+  EXPECT_EQ(page->results[2].case_id, "7e1f2a90-1c3b-4e5d-9f60-2a8b4c6d0e11");
+  EXPECT_EQ(page->next, "https://api.ca.certn.co/api/public/events/?last_processed_event_id=42&page_size=3");
+}
+
+TEST(ParseEventsPageTest, OnlyResultsAndEachEventsIdAreRequired) {
+  auto page = ParseEventsPage(R"({"results": [{"id": "evt-1"}, {"id": 7}]})");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->results.size(), 2u);
+  EXPECT_EQ(page->results[0].id, "evt-1");
+  EXPECT_EQ(page->results[0].event_type, "");
+  EXPECT_FALSE(page->results[0].case_id.has_value());
+  EXPECT_EQ(page->results[1].id, "7");
+  EXPECT_FALSE(page->next.has_value());
+  auto last = ParseEventsPage(R"({"next": null, "results": []})");
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_TRUE(last->results.empty());
+  EXPECT_FALSE(last->next.has_value());
+}
+
+class OptionalEventFieldTest : public ::testing::TestWithParam<const char*> {};
+
+// Each optional name of the table: without it the page still parses, with
+// every event, its id and (unless it was the case id) its case.
+TEST_P(OptionalEventFieldTest, AbsenceBreaksNothing) {
+  auto page = ParseEventsPage(EventWithout(GetParam()));
+  ASSERT_TRUE(page.ok()) << GetParam() << ": " << page.status();
+  ASSERT_EQ(page->results.size(), 3u);
+  EXPECT_EQ(page->results[0].id, "40");
+  const std::string field = GetParam();
+  if (field == "object_id") {
+    EXPECT_FALSE(page->results[0].case_id.has_value());
+  } else {
+    EXPECT_EQ(page->results[0].case_id, "0d9b3c55-2f6e-4d4a-8f0e-5b1f7c2e9a30");
+  }
+  if (field == "event_type") {
+    EXPECT_EQ(page->results[0].event_type, "");
+  }
+  if (field == "created") {
+    EXPECT_FALSE(page->results[0].created.has_value());
+  } else {
+    EXPECT_EQ(page->results[0].created, absl::FromUnixSeconds(1796032800));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Optional, OptionalEventFieldTest,
+                         ::testing::Values("event_type", "object_type", "object_id", "created"));
+
+TEST(ParseEventsPageTest, EveryOptionalNameOfTheTableIsCovered) {
+  for (const RequiredFields& row : RequiredFieldTable()) {
+    if (row.object != "event") continue;
+    EXPECT_THAT(row.optional,
+                ::testing::ElementsAre("event_type", "object_type", "object_id", "case_id", "created"));
+  }
+}
+
+TEST(ParseEventsPageTest, TheCaseMayBeNamedCaseIdAndOtherObjectsNameNone) {
+  auto page = ParseEventsPage(
+      R"({"results": [{"id": 1, "case_id": "c-1"}, {"id": 2, "object_id": "x", "object_type": "INVOICE"},
+                      {"id": 3, "object_id": "", "case_id": "c-3"}, {"id": 4, "object_id": 5}]})");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->results[0].case_id, "c-1");
+  EXPECT_FALSE(page->results[1].case_id.has_value());
+  EXPECT_EQ(page->results[2].case_id, "c-3");
+  EXPECT_EQ(page->results[3].case_id, "5");
+}
+
+TEST(ParseEventsPageTest, UnreadableOptionalValuesTakeTheirDefaults) {
+  auto page = ParseEventsPage(R"({"results": [{"id": 1, "event_type": 3, "object_id": {"a": 1}, "object_type": null}]})");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->results[0].event_type, "");
+  EXPECT_FALSE(page->results[0].case_id.has_value());
+}
+
+TEST(ParseEventsPageTest, MalformedRequiredFieldsAreNamed) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"next": null})", "'results' is missing"},
+      {R"({"results": {}})", "'results' is not an array"},
+      {R"({"results": [{"event_type": "X"}]})", "'results[0].id' is missing"},
+      {R"({"results": [{"id": 1}, {"id": true}]})", "'results[1].id' is not a string or integer id"},
+      {R"({"results": [{"id": ""}]})", "'results[0].id' is empty"},
+      {R"({"results": [7]})", "'results[0]' is not an object"},
+      {R"({"results": [], "next": 2})", "'next' is not a URL or null"},
+  };
+  for (const auto& [json, message] : cases) {
+    auto page = ParseEventsPage(json);
+    ASSERT_FALSE(page.ok()) << json;
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(page.status().message(), HasSubstr(message)) << json;
+  }
+  EXPECT_FALSE(ParseEventsPage("[1, 2").ok());
 }
 
 TEST(ParseErrorBodyTest, FieldErrors) {

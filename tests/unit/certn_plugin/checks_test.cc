@@ -442,17 +442,131 @@ TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
   EXPECT_EQ(feed.front().type, "error");
 }
 
-TEST_F(ChecksTest, ReconcileFetchesQuietChecks) {
+// Each connected integration has one durable certn.read_events item, due a
+// reconcile_interval after connecting and deferred to the next interval by
+// each read; ReadFeed() lets the clock reach it and runs what it asks for.
+class ReconcileTest : public ChecksTest {
+ protected:
+  void Configure(certn_plugin::PluginConfig& config) override { config.reconcile_interval = absl::Minutes(1); }
+  void ReadFeed(absl::Duration more = absl::ZeroDuration()) {
+    clock_.Advance(integrations_->config().reconcile_interval + absl::Seconds(1) + more);
+    Drain();
+  }
+};
+
+TEST_F(ReconcileTest, FetchesOnlyTheCasesTheEventFeedNames) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  ASSERT_OK_AND_ASSIGN(quiet, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  Drain();
+  // The first read only finds where the feed stands (nothing is quiet yet).
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInvited, "APPLICANT_INVITED");
+  ReadFeed();
+  const int fetches = gateway_.calls("get_case");
+  EXPECT_EQ(gateway_.calls("list_events"), 1);
+  // A lost webhook: Certn moved the first case twice; the feed says so.
+  ASSERT_TRUE(Check(recruiter_, sent.id).certn_case_id.has_value());
+  const std::string case_id = *Check(recruiter_, sent.id).certn_case_id;
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+  // Reconcile (every worker, every interval) adds no second read item.
+  ASSERT_OK_AND_ASSIGN(teams, checks_->Reconcile());
+  EXPECT_EQ(teams, 1);
+  EXPECT_EQ(CountRows("work_items WHERE kind = 'certn.read_events'"), 1);
+  ReadFeed(integrations_->config().reconcile_after);
+  EXPECT_EQ(gateway_.calls("list_events"), 2);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  // One fetch for two events of one case; none for the quiet check the feed did not name.
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(Check(recruiter_, quiet.id).status, CheckStatus::kInvited);
+  // An interval later the feed has nothing new.
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(gateway_.calls("list_events"), 3);
+  EXPECT_EQ(metrics_.Count("stagecheck_certn_events_fallback_total"), 0);
+}
+
+TEST_F(ReconcileTest, SkipsEventsDeliveredAsWebhooksAndWaitsForYoungOnes) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  ReadFeed();  // the feed is empty: cursor ""
+  const std::string case_id = gateway_.last_case_id();
+  const int fetches = gateway_.calls("get_case");
+  const absl::Duration interval = integrations_->config().reconcile_interval;
+  // Event "1", made as the next read runs: its webhook is probably on the way.
+  gateway_.event_time = clock_.Now() + interval;
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("list_events"), 2);
+  EXPECT_EQ(gateway_.calls("get_case"), fetches);
+  // It arrives (a delivery's id is its event's id) and fetches the case.
+  EXPECT_EQ(Deliver(SignedEvent("1", case_id)).http_status, 200);
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  // The next read lists it again, old enough now: the webhook covered it.
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("list_events"), 3);
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  // Event "2" never arrives as a webhook: the feed fetches the case once.
+  gateway_.event_time = clock_.Now() - absl::Minutes(1);
+  gateway_.SetStatus(case_id, CheckStatus::kComplete, "COMPLETE");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kComplete);
+}
+
+TEST_F(ReconcileTest, HistoryOlderThanReconcileAfterIsNotReplayedButTheQuietChecksAreFetched) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  const std::string case_id = gateway_.last_case_id();
+  const int fetches = gateway_.calls("get_case");
+  // The account's past: an event older than reconcile_after is skipped
+  // (the check was just fetched, so it is not quiet either).
+  gateway_.event_time = clock_.Now() - integrations_->config().reconcile_after - absl::Hours(1);
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches);
+  // A backlog of old events later (Certn was down for hours): not replayed
+  // one by one; the checks quiet that long are fetched once instead.
+  clock_.Advance(integrations_->config().reconcile_after);
+  gateway_.event_time = clock_.Now() - integrations_->config().reconcile_after - absl::Hours(1);
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+}
+
+TEST_F(ReconcileTest, FetchesQuietChecksWhereTheEventFeedCannotAnswer) {
+  gateway_.events_feed = false;
   SetUpApplication();
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInProgress, "APPLICANT_STARTED");
-  ASSERT_OK_AND_ASSIGN(none, checks_->Reconcile());
-  EXPECT_EQ(none, 0);
-  clock_.Advance(integrations_->config().reconcile_after + absl::Minutes(1));
-  ASSERT_OK_AND_ASSIGN(queued, checks_->Reconcile());
-  EXPECT_EQ(queued, 1);
+  ReadFeed();  // nothing is quiet yet
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInvited);
+  ReadFeed(integrations_->config().reconcile_after);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
+  EXPECT_EQ(metrics_.Count("stagecheck_certn_events_fallback_total"), 2);
+}
+
+TEST_F(ReconcileTest, AFailedFeedReadIsTriedAgainNextIntervalFromTheSameCursor) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
+  ReadFeed();
+  gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInProgress, "APPLICANT_STARTED");
+  gateway_.FailNext("list_events", absl::UnavailableError("Certn is down"));
+  ReadFeed();
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInvited);
+  // Not retried beside the next read: one read an interval, and that one finds it.
+  EXPECT_EQ(Drain(), 0);
+  EXPECT_EQ(gateway_.calls("list_events"), 2);
+  ReadFeed();
+  EXPECT_EQ(gateway_.calls("list_events"), 3);
   EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
 }
 

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "plugin/certn/signature.h"
@@ -102,6 +103,25 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
   c.checks = std::move(checks);
   // The report file appears only once generate-report was called (CERTN.md section 5).
   if (status == CheckStatus::kComplete) c.completed = absl::FromUnixSeconds(1'800'000'500);
+  events_.push_back(CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id, event_time});
+}
+
+absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(const CertnCredentials& creds,
+                                                            const std::optional<std::string>& after_event_id,
+                                                            int max_pages) {
+  (void)max_pages;
+  if (absl::Status s = Enter("list_events", creds); !s.ok()) return s;
+  if (!events_feed) {
+    return Error(absl::StatusCode::kUnimplemented, "events_feed_unavailable", "no event feed");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t after = 0;
+  if (after_event_id && !after_event_id->empty() && !absl::SimpleAtoi(*after_event_id, &after)) {
+    return absl::InvalidArgumentError("bad cursor");
+  }
+  CertnEventsRead read;
+  for (size_t i = after; i < events_.size(); ++i) read.events.push_back(events_[i]);
+  return read;
 }
 
 void ScriptedGateway::Update(const std::string& case_id, const std::function<void(CertnCase&)>& change) {
@@ -144,6 +164,10 @@ void PluginHarness::SetUp() {
   deps_ = std::make_unique<Deps>(Deps{*store_, clock_, ids_, crypto_, log_, metrics_, kinds_});
   certn_plugin::PluginConfig config;
   config.public_base_url = "https://stagecheck.example";
+  config.fetch_coalesce = absl::ZeroDuration();  // the manual clock does not move by itself
+  // Event-feed reads stay out of the way unless a test asks for them.
+  config.reconcile_interval = absl::Hours(24 * 3650);
+  Configure(config);
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
   committer_ = std::make_unique<GroupCommitter>(*store_);
   // No threads: tests run due work by hand (Drain), on the hand-driven clock.

@@ -72,6 +72,14 @@ class ScriptedGateway final : public CertnGateway {
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
                                              const std::string& report_file_id,
                                              int64_t max_bytes) override;
+  // Every SetStatus is an event of the feed (ids 1, 2, ...), unless
+  // events_feed is false: then the feed answers as Certn without one.
+  absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
+                                             const std::optional<std::string>& after_event_id,
+                                             int max_pages) override;
+  bool events_feed = true;
+  // The `created` of the events SetStatus records from now on (none: absent).
+  std::optional<absl::Time> event_time;
 
   // Moves a case to a new state (as Certn would before a webhook).
   void SetStatus(const std::string& case_id, CheckStatus status, std::string overall,
@@ -102,12 +110,15 @@ class ScriptedGateway final : public CertnGateway {
   std::map<std::string, std::string> case_by_reference_;
   std::vector<CertnOrder> orders_;
   std::string last_case_id_;
+  std::vector<CertnEvent> events_;
 };
 
 class PluginHarness : public testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Changes the plugin's settings before the plugin is built.
+  virtual void Configure(certn_plugin::PluginConfig& config) { (void)config; }
 
   // A team with a connected Certn integration; returns its admin.
   Principal NewTeam(const std::string& certn_team_id = "certn-team-1");
