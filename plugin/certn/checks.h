@@ -21,10 +21,19 @@ inline constexpr std::string_view kWorkOrder = "certn.order";
 inline constexpr std::string_view kWorkFetchCase = "certn.fetch_case";
 inline constexpr std::string_view kWorkGenerateReport = "certn.generate_report";
 inline constexpr std::string_view kWorkDownloadReport = "certn.download_report";
+inline constexpr std::string_view kWorkCancel = "certn.cancel";
 
 struct SendRequest {
   std::optional<ActivityId> activity;      // a Certn activity of the job's plan
   std::optional<std::string> package_id;   // the recruiter's explicit choice
+};
+
+struct CancelRequest {
+  std::string reason;  // optional words of the person who cancels, for the feed
+};
+
+struct ReorderRequest {
+  std::optional<std::string> package_id;  // default: the ended check's package
 };
 
 struct InlineReport {
@@ -52,6 +61,25 @@ class Checks {
   // The auto-send hook: an application entered a stage whose Certn activity
   // has auto_send. No email → a check in error (no_email), tagged and in the feed.
   absl::Status AutoSend(const StageEntry& entry);
+
+  // Cancel an active check (cancel.cc). Through the outbox like the order:
+  // one transaction records who asked and why and enqueues certn.cancel;
+  // the worker calls Certn, and the check shows cancelled (reason
+  // cancelled_by_user) once Certn confirms. A check Certn has not received
+  // yet is cancelled at once (the order, should it be in flight, cancels
+  // the case it gets). Asking again, or after the cancel went through,
+  // answers the check as it is. Errors: check_complete (409) when Certn has
+  // completed it, check_ended (409) when it ended otherwise.
+  absl::StatusOr<BackgroundCheck> Cancel(const Principal& who, const CheckId& id,
+                                         const CancelRequest& request);
+  // Orders a fresh case for a check that ended in error or was cancelled:
+  // the same package (or the one chosen), linked by reordered_from, with the
+  // exactly-once guarantees of a send (Idempotency-Key, outbox). Errors:
+  // check_not_ended (409) while it is open or complete, already_reordered
+  // (409) when a later check re-orders it already, check_already_active (409).
+  absl::StatusOr<Created<CheckId>> Reorder(const Principal& who, const CheckId& id,
+                                           const ReorderRequest& request,
+                                           const std::optional<IdempotencyKey>& key);
 
   absl::StatusOr<BackgroundCheck> Get(const Principal& who, const CheckId& id);
   // Pulls the case from Certn now and applies it.
@@ -107,6 +135,9 @@ class Checks {
   absl::Status RunFetch(const WorkItem& item);
   absl::Status RunGenerateReport(const WorkItem& item);
   absl::Status RunDownload(const WorkItem& item);
+  absl::Status RunCancel(const WorkItem& item);
+  // Ends a check a person cancelled (status, tag, feed) inside `uow`.
+  absl::Status EndCancelled(UnitOfWork& uow, BackgroundCheck& check, const std::string& source);
   // Loads check + credentials for a work item.
   struct Loaded;
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);

@@ -208,6 +208,7 @@ constexpr Migration kMigrations[] = {
     {3, "delivery headers", portable::kDeliveryHeaders},
     {4, "overall score; rate limit per integration; no unverified deliveries", portable::kOverallScoreAndNoUnverified},
     {5, "call budget shared by replicas; why a check waits; event feed cursor", portable::kCallBudgetWaitingAndEventCursor},
+    {7, "cancel and re-order a check", portable::kCancelAndReorder},
 };
 
 }  // namespace

@@ -47,4 +47,14 @@ ALTER TABLE background_checks ADD COLUMN waiting_until BIGINT;
 ALTER TABLE integrations ADD COLUMN events_cursor TEXT;
 )sql";
 
+// v7: cancelling and re-ordering a check (docs/architecture.md, "Cancel and
+// re-order"): who asked to cancel it, when and why; and the ended check a new
+// one re-orders.
+inline constexpr std::string_view kCancelAndReorder = R"sql(
+ALTER TABLE background_checks ADD COLUMN cancel_requested_at BIGINT;
+ALTER TABLE background_checks ADD COLUMN cancel_requested_by TEXT;
+ALTER TABLE background_checks ADD COLUMN cancel_reason TEXT;
+ALTER TABLE background_checks ADD COLUMN reordered_from TEXT;
+)sql";
+
 }  // namespace stagecheck::store::portable
