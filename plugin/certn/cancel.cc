@@ -103,6 +103,18 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
   }
   if (IsTerminal(check.status) && check.error_reason == kCancelledByUser) return absl::OkStatus();
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(loaded.integration));
+  if (item.attempts > 1) {
+    // An earlier run may have cancelled the case and died before recording
+    // it: look first, so a cancel reaches Certn once.
+    absl::StatusOr<CertnCase> seen = gateway_.GetCase(creds, *check.certn_case_id);
+    if (!seen.ok() && IsTransient(seen.status())) return seen.status();
+    if (seen.ok() && seen->status == CheckStatus::kCancelled) {
+      return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+        ASSIGN_OR_RETURN(BackgroundCheck fresh, uow.GetCheckForUpdate(item.team, id));
+        return ApplyCase(uow, fresh, *seen, "cancel").status();
+      });
+    }
+  }
   // Also for a check that ended otherwise meanwhile (a bounce): Certn's case
   // may still be open, and cancelling an ended case changes nothing.
   absl::Status cancelled = gateway_.CancelCase(creds, *check.certn_case_id);

@@ -56,12 +56,6 @@ struct Checks::SendPlan {
   std::string reorder_note;
 };
 
-struct Checks::Loaded {
-  BackgroundCheck check;
-  CertnIntegration integration;
-  Candidate candidate;
-};
-
 absl::StatusOr<std::string> Checks::ResolvePackage(
     const TeamId& team, const Candidate& candidate,
     const std::optional<std::string>& explicit_package,

@@ -139,7 +139,11 @@ class Checks {
   // Ends a check a person cancelled (status, tag, feed) inside `uow`.
   absl::Status EndCancelled(UnitOfWork& uow, BackgroundCheck& check, const std::string& source);
   // Loads check + credentials for a work item.
-  struct Loaded;
+  struct Loaded {
+    BackgroundCheck check;
+    CertnIntegration integration;
+    Candidate candidate;
+  };
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
   void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
   absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,
