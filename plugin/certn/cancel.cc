@@ -101,7 +101,10 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
                   "The cancellation came too late: Certn had already completed the background check.");
     });
   }
-  if (IsTerminal(check.status) && check.error_reason == kCancelledByUser) return absl::OkStatus();
+  // Certn has said so already (a webhook's fetch, or an earlier run). A check
+  // cancelled here before Certn had the order is not: its case, made by an
+  // order in flight, is still open at Certn.
+  if (check.certn_overall_status == "CANCELLED") return absl::OkStatus();
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(loaded.integration));
   if (item.attempts > 1) {
     // An earlier run may have cancelled the case and died before recording
@@ -135,6 +138,7 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
     }
     // 204, or 404: Certn knows no such case any more, so nothing is left to
     // cancel there either.
+    if (cancelled.ok()) fresh.certn_overall_status = "CANCELLED";
     return EndCancelled(uow, fresh, "cancel");
   });
   if (recorded.ok() && refused) Notify();

@@ -407,6 +407,16 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
       created = {CheckId(**earlier), true};
       return absl::OkStatus();
     }
+    if (plan.reordered_from) {
+      // One re-order per ended check, however many clicks or recruiters.
+      ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all, uow.ListChecksForCandidate(plan.team, plan.candidate));
+      for (const BackgroundCheck& c : all) {
+        if (c.reordered_from == plan.reordered_from) {
+          return Error(absl::StatusCode::kAlreadyExists, "already_reordered",
+                       "This background check has already been re-ordered.");
+        }
+      }
+    }
     if (plan.application) {
       auto active = uow.FindActiveCheck(plan.team, *plan.application);
       if (!active.ok()) return active.status();
@@ -418,16 +428,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     } else if (auto s = RefuseSecondActiveAdHoc(uow, plan); !s.ok()) {
       return s;
     }
-    if (plan.reordered_from) {
-      // One re-order per ended check, however many clicks or recruiters.
-      ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all, uow.ListChecksForCandidate(plan.team, plan.candidate));
-      for (const BackgroundCheck& c : all) {
-        if (c.reordered_from == plan.reordered_from) {
-          return Error(absl::StatusCode::kAlreadyExists, "already_reordered",
-                       "This background check has already been re-ordered.");
-        }
-      }
-    }
+
     absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
     absl::Time now = deps_.clock.Now();
