@@ -10,6 +10,10 @@
 
 namespace stagecheck {
 
+// The reason of a check a person cancelled (the others come from Certn:
+// applicant_declined, or none when Certn cancelled it).
+inline constexpr std::string_view kCancelledByUser = "cancelled_by_user";
+
 // Why a check was sent.
 enum class SendTrigger { kManual, kAutoSend, kAdHoc };
 std::string_view TriggerName(SendTrigger trigger);
@@ -66,7 +70,17 @@ struct BackgroundCheck {
   // and until when. Cleared once the order is placed.
   std::string waiting_reason;
   std::optional<absl::Time> waiting_until;
+  // A person asked to cancel the check (who, when, and their optional words);
+  // the check shows cancelled, reason cancelled_by_user, once Certn confirms
+  // (at once when Certn never received the order). Kept afterwards as the record.
+  std::optional<absl::Time> cancel_requested_at;
+  std::optional<UserId> cancel_requested_by;
+  std::string cancel_reason;
+  // The ended check (error or cancelled) this one re-orders, if any.
+  std::optional<CheckId> reordered_from;
   std::vector<StatusTransition> history;
+
+  bool CancelRequested() const { return cancel_requested_at.has_value(); }
 
   // Applies the status machine; records the transition when it applies.
   TransitionOutcome Transition(CheckStatus to, absl::Time at, std::string source,

@@ -13,6 +13,14 @@ namespace {
 
 std::string Actor(const Principal& who) { return "user:" + who.user.value(); }
 
+// An error reason in a recruiter's words (the feed line of a re-order).
+std::string_view ReasonWords(std::string_view reason) {
+  if (reason == "invite_undeliverable") return "the invitation email bounced";
+  if (reason == "applicant_expired") return "the invitation expired";
+  if (reason == "no_email") return "the candidate had no email address";
+  return "Certn could not complete it";
+}
+
 absl::Status NoEmail() {
   return Error(absl::StatusCode::kFailedPrecondition, "no_email",
                "This candidate has no email address, so Certn cannot invite them.");
@@ -29,12 +37,9 @@ struct Checks::SendPlan {
   std::string package_name;
   SendTrigger trigger = SendTrigger::kManual;
   bool has_email = false;
-};
-
-struct Checks::Loaded {
-  BackgroundCheck check;
-  CertnIntegration integration;
-  Candidate candidate;
+  // A re-order: the ended check it replaces, and how that one ended (words).
+  std::optional<CheckId> reordered_from;
+  std::string reorder_note;
 };
 
 absl::StatusOr<std::string> Checks::ResolvePackage(
@@ -192,6 +197,63 @@ absl::StatusOr<Created<CheckId>> Checks::SendAdHoc(const Principal& who,
   return QueueCheck(who, std::move(plan), key);
 }
 
+absl::StatusOr<Created<CheckId>> Checks::Reorder(const Principal& who, const CheckId& id,
+                                                 const ReorderRequest& request,
+                                                 const std::optional<IdempotencyKey>& key) {
+  struct Facts {
+    BackgroundCheck previous;
+    Candidate candidate;
+    std::optional<Application> app;
+  };
+  ASSIGN_OR_RETURN(Facts facts, InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+    Facts f;
+    ASSIGN_OR_RETURN(f.previous, uow.GetCheck(who.team, id));
+    ASSIGN_OR_RETURN(f.candidate, uow.GetCandidate(who.team, f.previous.candidate));
+    if (f.previous.application) {
+      ASSIGN_OR_RETURN(f.app, uow.GetApplication(who.team, *f.previous.application));
+    }
+    return f;
+  }));
+  const BackgroundCheck& previous = facts.previous;
+  if (previous.status != CheckStatus::kError && previous.status != CheckStatus::kCancelled) {
+    return Error(absl::StatusCode::kAborted, "check_not_ended",
+                 absl::StrCat("Only a background check that ended in error or was cancelled can be re-ordered; "
+                              "this one is ",
+                              ToAbsl(StatusName(previous.status)), "."));
+  }
+  if (facts.app && facts.app->status != ApplicationStatus::kActive) {
+    return Error(absl::StatusCode::kFailedPrecondition, "application_not_active",
+                 "Checks can only be sent for an active application.");
+  }
+  ASSIGN_OR_RETURN(bool connected, integrations_.IsConnected(who.team));
+  if (!connected) {
+    return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+                 "Certn is not connected for this team.");
+  }
+  if (!facts.candidate.email) return NoEmail();
+  SendPlan plan;
+  plan.team = who.team;
+  plan.candidate = previous.candidate;
+  plan.application = previous.application;
+  plan.activity = previous.activity;
+  plan.trigger = previous.application ? SendTrigger::kManual : SendTrigger::kAdHoc;
+  plan.has_email = true;
+  plan.reordered_from = previous.id;
+  plan.reorder_note = previous.status == CheckStatus::kCancelled ? "the previous check was cancelled"
+                      : previous.error_reason.empty()
+                          ? "the previous check ended in error"
+                          : absl::StrCat("the previous check ended in error: ", ToAbsl(ReasonWords(previous.error_reason)));
+  if (request.package_id) {
+    ASSIGN_OR_RETURN(CertnPackage package, integrations_.FindPackage(who.team, *request.package_id));
+    plan.package_id = package.id;
+    plan.package_name = package.name;
+  } else {
+    plan.package_id = previous.package_id;
+    plan.package_name = previous.package_name;
+  }
+  return QueueCheck(who, std::move(plan), key);
+}
+
 absl::Status Checks::AutoSend(const StageEntry& entry) {
   SendPlan plan;
   plan.team = entry.actor.team;
@@ -271,6 +333,7 @@ BackgroundCheck Checks::NewCheck(const Principal& who, const SendPlan& plan, abs
   check.status = CheckStatus::kQueued;
   check.created_at = now;
   check.updated_at = now;
+  check.reordered_from = plan.reordered_from;
   return check;
 }
 
@@ -330,6 +393,16 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
       created = {CheckId(**earlier), true};
       return absl::OkStatus();
     }
+    if (plan.reordered_from) {
+      // One re-order per ended check, however many clicks or recruiters.
+      ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all, uow.ListChecksForCandidate(plan.team, plan.candidate));
+      for (const BackgroundCheck& c : all) {
+        if (c.reordered_from == plan.reordered_from) {
+          return Error(absl::StatusCode::kAlreadyExists, "already_reordered",
+                       "This background check has already been re-ordered.");
+        }
+      }
+    }
     if (plan.application) {
       auto active = uow.FindActiveCheck(plan.team, *plan.application);
       if (!active.ok()) return active.status();
@@ -341,6 +414,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     } else if (auto s = RefuseSecondActiveAdHoc(uow, plan); !s.ok()) {
       return s;
     }
+
     absl::StatusOr<Candidate> candidate = uow.GetCandidateForUpdate(plan.team, plan.candidate);
     if (!candidate.ok()) return candidate.status();
     absl::Time now = deps_.clock.Now();
@@ -352,11 +426,12 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
     // "Requested", not "sent": Certn has not received it yet (the next feed
     // entry says when it has, or why it could not).
-    std::string why = plan.trigger == SendTrigger::kManual     ? "requested from the application"
+    std::string why = plan.reordered_from                      ? "re-ordered (" + plan.reorder_note + ")"
+                      : plan.trigger == SendTrigger::kManual     ? "requested from the application"
                       : plan.trigger == SendTrigger::kAutoSend ? "requested automatically on stage entry"
                                                                : "requested from the candidate profile";
     std::string package = plan.package_name.empty() ? "a background check" : plan.package_name;
-    if (auto s = Feed(uow, check, "check_sent",
+    if (auto s = Feed(uow, check, plan.reordered_from ? "check_reordered" : "check_sent",
                       plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
                       absl::StrCat("Background check (", package, ") ", why, ".")); !s.ok()) {
       return s;
@@ -489,7 +564,10 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
   for (const CertnCheckResult& r : certn_case.checks) {
     check.results.push_back(CheckResult{r.check_type, r.status, r.result, r.completed});
   }
-  TransitionOutcome outcome = check.Transition(certn_case.status, now, source, certn_case.error_reason);
+  // Certn's CANCELLED after a person asked for it is their cancel.
+  const bool user_cancel = certn_case.status == CheckStatus::kCancelled && check.CancelRequested();
+  TransitionOutcome outcome = check.Transition(certn_case.status, now, source,
+                                               user_cancel ? std::string(kCancelledByUser) : certn_case.error_reason);
   check.updated_at = now;
   if (outcome == TransitionOutcome::kApplied) {
     if (certn_case.status == CheckStatus::kComplete && certn_case.completed) {
@@ -507,7 +585,15 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     std::string message = absl::StrCat("Certn status: ", ToAbsl(labels.gem), " (was ",
                                        ToAbsl(LabelsFor(before).gem), ")");
     if (check.status == CheckStatus::kError) absl::StrAppend(&message, ", reason ", check.error_reason);
-    if (auto s = Feed(uow, check, type, "certn", message + "."); !s.ok()) return s;
+    std::string actor = "certn";
+    if (user_cancel) {
+      type = "cancelled";
+      if (check.cancel_requested_by) actor = "user:" + check.cancel_requested_by->value();
+      message = absl::StrCat("Background check (", check.package_name.empty() ? "Certn" : check.package_name,
+                             ") cancelled");
+      if (!check.cancel_reason.empty()) absl::StrAppend(&message, ". Reason: ", check.cancel_reason);
+    }
+    if (auto s = Feed(uow, check, type, actor, message + "."); !s.ok()) return s;
   }
   // The report is requested, not automatic (CERTN.md section 5, in
   // docs/architecture.md "Report"): generate-report once, on the transition
@@ -528,7 +614,15 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
   CheckId id(item.subject);
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
   if (!loaded.ok()) return loaded.status();
-  if (loaded->check.status != CheckStatus::kQueued) return absl::OkStatus();  // done before a crash
+  if (loaded->check.status != CheckStatus::kQueued) {
+    // Cancelled before Certn answered: an earlier attempt of this order may
+    // have created the case all the same (a timeout), so it is placed again
+    // under the same reference (Certn answers the case it made, if any) and
+    // the answer's case is cancelled below. A first attempt reached no one.
+    const BackgroundCheck& c = loaded->check;
+    const bool may_exist = c.CancelRequested() && !c.certn_case_id && item.attempts > 1;
+    if (!may_exist) return absl::OkStatus();  // done before a crash, or nothing at Certn
+  }
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
   CertnOrder order{loaded->check.package_id, loaded->candidate.email.value_or(""),
@@ -555,6 +649,10 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
     check->waiting_until.reset();
     auto applied = ApplyCase(uow, *check, *certn_case, "order");
     if (!applied.ok()) return applied.status();
+    if (check->CancelRequested()) {
+      // Cancelled while the order was in flight: Certn now has a case to cancel.
+      RETURN_IF_ERROR(EnqueueWork(uow, item.team, kWorkCancel, check->id, deps_.clock.Now()));
+    }
     // Deliveries that raced our own order's commit are adopted now.
     auto orphans = uow.ListOrphans(item.team, certn_case->id);
     if (!orphans.ok()) return orphans.status();
@@ -683,10 +781,23 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, CheckId(item.subject));
     if (!check.ok()) return check.status();
-    std::string what = item.kind == kWorkOrder ? "order" : item.kind == kWorkFetchCase ? "status update" : "report";
+    std::string what = item.kind == kWorkOrder        ? "order"
+                       : item.kind == kWorkFetchCase ? "status update"
+                       : item.kind == kWorkCancel    ? "cancellation"
+                                                     : "report";
     if (item.kind == kWorkOrder) {
       check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", ErrorCode(error));
       if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+    } else if (item.kind == kWorkCancel) {
+      // The intent is dropped so the check does not read "cancelling" for
+      // ever; the recruiter may ask again.
+      if (IsActive(check->status)) {
+        check->cancel_requested_at.reset();
+        check->cancel_requested_by.reset();
+        check->cancel_reason.clear();
+        check->updated_at = deps_.clock.Now();
+        if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+      }
     } else if (item.kind == kWorkDownloadReport || item.kind == kWorkGenerateReport) {
       check->error_reason = "report_failed: " + ErrorCode(error);
       check->updated_at = deps_.clock.Now();

@@ -23,10 +23,19 @@ inline constexpr std::string_view kWorkOrder = "certn.order";
 inline constexpr std::string_view kWorkFetchCase = "certn.fetch_case";
 inline constexpr std::string_view kWorkGenerateReport = "certn.generate_report";
 inline constexpr std::string_view kWorkDownloadReport = "certn.download_report";
+inline constexpr std::string_view kWorkCancel = "certn.cancel";
 
 struct SendRequest {
   std::optional<ActivityId> activity;      // a Certn activity of the job's plan
   std::optional<std::string> package_id;   // the recruiter's explicit choice
+};
+
+struct CancelRequest {
+  std::string reason;  // optional words of the person who cancels, for the feed
+};
+
+struct ReorderRequest {
+  std::optional<std::string> package_id;  // default: the ended check's package
 };
 
 struct InlineReport {
@@ -55,6 +64,25 @@ class Checks {
   // has auto_send. No email → a check in error (no_email), tagged and in the feed.
   absl::Status AutoSend(const StageEntry& entry);
 
+  // Cancel an active check (cancel.cc). Through the outbox like the order:
+  // one transaction records who asked and why and enqueues certn.cancel;
+  // the worker calls Certn, and the check shows cancelled (reason
+  // cancelled_by_user) once Certn confirms. A check Certn has not received
+  // yet is cancelled at once (the order, should it be in flight, cancels
+  // the case it gets). Asking again, or after the cancel went through,
+  // answers the check as it is. Errors: check_complete (409) when Certn has
+  // completed it, check_ended (409) when it ended otherwise.
+  absl::StatusOr<BackgroundCheck> Cancel(const Principal& who, const CheckId& id,
+                                         const CancelRequest& request);
+  // Orders a fresh case for a check that ended in error or was cancelled:
+  // the same package (or the one chosen), linked by reordered_from, with the
+  // exactly-once guarantees of a send (Idempotency-Key, outbox). Errors:
+  // check_not_ended (409) while it is open or complete, already_reordered
+  // (409) when a later check re-orders it already, check_already_active (409).
+  absl::StatusOr<Created<CheckId>> Reorder(const Principal& who, const CheckId& id,
+                                           const ReorderRequest& request,
+                                           const std::optional<IdempotencyKey>& key);
+
   absl::StatusOr<BackgroundCheck> Get(const Principal& who, const CheckId& id);
   // Pulls the case from Certn now and applies it.
   absl::StatusOr<BackgroundCheck> Refresh(const Principal& who, const CheckId& id);
@@ -76,6 +104,7 @@ class Checks {
   absl::Status RunDownload(const WorkItem& item);
   // Reads one integration's event feed (Reconcile's durable item).
   absl::Status RunReadEvents(const WorkItem& item);
+  absl::Status RunCancel(const WorkItem& item);
   // A work item gave up (permanent fault or attempts exhausted): an order
   // puts its check in error so the failure is visible, not silent.
   void WorkFailed(const WorkItem& item, const absl::Status& error);
@@ -126,8 +155,14 @@ class Checks {
   // Logs when an integration's feed stops (or starts again) answering, once
   // per change, and counts each fallback.
   void NoteFeed(const TeamId& team, const absl::Status& feed);
+  // Ends a check a person cancelled (status, tag, feed) inside `uow`.
+  absl::Status EndCancelled(UnitOfWork& uow, BackgroundCheck& check, const std::string& source);
   // Loads check + credentials for a work item.
-  struct Loaded;
+  struct Loaded {
+    BackgroundCheck check;
+    CertnIntegration integration;
+    Candidate candidate;
+  };
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
   void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
   absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,

@@ -32,6 +32,7 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
       {kWorkGenerateReport, &Checks::RunGenerateReport},
       {kWorkDownloadReport, &Checks::RunDownload},
       {kWorkReadEvents, &Checks::RunReadEvents},
+      {kWorkCancel, &Checks::RunCancel},
   };
   for (const auto& [kind, run] : kWork) {
     WorkHandler handler{.run = [&checks, run](const WorkItem& item) { return (checks.*run)(item); },

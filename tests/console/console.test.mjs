@@ -543,6 +543,62 @@ async function states(env) {
   checkNoConsoleErrors(page);
 }
 
+// Cancel (with a confirmation and a reason), re-order after a cancel, and an
+// expired invitation shown as expired with Re-order beside it.
+async function cancelReorder(env) {
+  await env.connectCertn();
+  const { job, stages, activities } = await env.jobWithPlan('Driver', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic' } });
+  const sam = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Sam', last_name: 'Rivera', email: 'sam@example.com' });
+  const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: sam.id, job_id: job.id });
+  await env.api('recruiter', 'POST', `/applications/${app.id}/move`, { stage_id: stages['Background check'] });
+  const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
+  await certnCaseOf(env, sent.id);
+
+  const page = await env.newPage();
+  await env.signIn(page, 'recruiter');
+  await page.goto(`${env.baseUrl}/#/applications/${app.id}`);
+  const card = page.locator(`.check[data-check-id="${sent.id}"]`);
+  await waitText(card.locator('.badge'), 'Pending');
+
+  // Cancel asks first; "Keep it" changes nothing.
+  await card.getByRole('button', { name: 'Cancel check' }).click();
+  let dialog = page.getByRole('dialog', { name: 'Cancel this background check?' });
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert((await env.api('recruiter', 'GET', `/background-checks/${sent.id}`)).cancellation === null, 'Keep it cancelled nothing');
+  await card.getByRole('button', { name: 'Cancel check' }).click();
+  dialog = page.getByRole('dialog', { name: 'Cancel this background check?' });
+  await dialog.getByLabel('Reason (optional, shown in the activity feed)').fill('The candidate withdrew');
+  await env.screenshot(page, 'recruiter-cancel-confirm');
+  await dialog.getByRole('button', { name: 'Cancel the check' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await waitText(card.locator('.badge'), 'Cancelled');
+  await waitText(card.locator('.state-line'), 'Cancelled by you: “The candidate withdrew”. Re-order it to send a new one.');
+  const line = await card.locator('.state-line').textContent();
+  assert(!line.includes(sent.id) && !line.includes('cancelled_by_user'), `no ids or codes: ${line}`);
+  await env.screenshot(page, 'recruiter-cancelled');
+
+  // Re-order: a fresh check, linked to the cancelled one.
+  await card.getByRole('button', { name: 'Re-order' }).click();
+  const fresh = page.locator('.activity.certn > .check').first();
+  await fresh.locator('.badge').filter({ hasText: /Sending|Pending/ }).waitFor();
+  const checks = await env.api('recruiter', 'GET', `/applications/${app.id}`);
+  const view = checks.stages.flatMap((st) => st.activities).find((a) => a.id === activities['Background check']);
+  assert(view.background_check.reordered_from === sent.id, `re-ordered from the cancelled check: ${JSON.stringify(view.background_check)}`);
+  await env.screenshot(page, 'recruiter-reordered');
+
+  // An expired invitation reads as expired, with Re-order beside it.
+  const caseId = await certnCaseOf(env, view.background_check.id);
+  await env.control('POST', `/_control/cases/${encodeURIComponent(caseId)}/advance`, { status: 'APPLICANT_EXPIRED' });
+  const expired = page.locator(`.check[data-check-id="${view.background_check.id}"]`);
+  await waitText(expired.locator('.badge'), 'Expired');
+  await waitText(expired.locator('.state-line'), 'The invitation expired before the candidate finished: send a new one.');
+  await expired.getByRole('button', { name: 'Re-order' }).waitFor();
+  await env.screenshot(page, 'recruiter-expired-reorder');
+  checkNoConsoleErrors(page);
+}
+
 // Waits (bounded) until the check of `checkId` has its Certn case.
 async function certnCaseOf(env, checkId) {
   for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
@@ -749,4 +805,4 @@ async function pipeline(env) {
   checkNoConsoleErrors(other);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, deliveries_banner: deliveriesBanner, demo, pipeline });
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline });

@@ -703,6 +703,43 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     assert.equal(view.background_check.status, 'complete');
   });
 
+  await step('recruiter cancels a check, then re-orders it', async () => {
+    await call('cancelBackgroundCheck', { token: R, params: { check_id: s.check }, expect: [409, 'check_complete'] });
+    await call('reorderBackgroundCheck', { token: R, params: { check_id: s.check }, expect: [409, 'check_not_ended'] });
+    await call('cancelBackgroundCheck', { token: R, params: { check_id: 'no-such-check' }, expect: [404, 'not_found'] });
+    await call('cancelBackgroundCheck', { token: O, params: { check_id: s.check }, expect: [404, 'not_found'] });
+    await call('reorderBackgroundCheck', { token: O, params: { check_id: s.check }, expect: [404, 'not_found'] });
+    await call('cancelBackgroundCheck', { token: R, params: { check_id: s.check }, body: { reason: 'x'.repeat(501) }, expect: [400, 'invalid_body'] });
+    const sent = await call('sendBackgroundCheck', { token: R, params: { application_id: s.application }, body: { activity_id: s.activity }, expect: 202 });
+    await until('the worker to order the second check', async () => {
+      const r = await call('getBackgroundCheck', { token: R, params: { check_id: sent.json.id }, expect: 200 });
+      return { done: r.json.status === 'invited', value: r.json, state: r.json.status };
+    });
+    const asked = await call('cancelBackgroundCheck', { token: R, params: { check_id: sent.json.id }, body: { reason: 'Candidate withdrew' }, expect: 202 });
+    assert.equal(asked.json.cancellation.reason, 'Candidate withdrew');
+    const cancelled = await until('Certn to confirm the cancel', async () => {
+      const r = await call('getBackgroundCheck', { token: R, params: { check_id: sent.json.id }, expect: 200 });
+      return { done: r.json.status === 'cancelled', value: r.json, state: r.json.status };
+    });
+    assert.equal(cancelled.error_reason, 'cancelled_by_user');
+    assert.equal(cancelled.cancellation.pending, false);
+    await call('cancelBackgroundCheck', { token: R, params: { check_id: sent.json.id }, expect: 202 });
+    await call('reorderBackgroundCheck', { token: R, params: { check_id: sent.json.id }, body: { package_id: 'pkg-tenant' }, expect: [400, 'unknown_package'] });
+    const key = `reorder-${crypto.randomUUID()}`;
+    const again = await call('reorderBackgroundCheck', { token: R, params: { check_id: sent.json.id }, headers: { 'Idempotency-Key': key }, expect: 202 });
+    assert.equal(again.json.reordered_from, sent.json.id);
+    assert.equal(again.json.package_id, cancelled.package_id);
+    const replay = await call('reorderBackgroundCheck', { token: R, params: { check_id: sent.json.id }, headers: { 'Idempotency-Key': key }, expect: 202 });
+    assert.equal(replay.json.id, again.json.id);
+    await call('reorderBackgroundCheck', { token: R, params: { check_id: sent.json.id }, expect: [409, 'already_reordered'] });
+    // Leave the application without an active check for the steps after this one.
+    await call('cancelBackgroundCheck', { token: R, params: { check_id: again.json.id }, expect: 202 });
+    await until('the re-ordered check to be cancelled', async () => {
+      const r = await call('getBackgroundCheck', { token: R, params: { check_id: again.json.id }, expect: 200 });
+      return { done: r.json.status === 'cancelled', value: r.json, state: r.json.status };
+    });
+  });
+
   await step('auto-send on stage entry (Lever): no email leaves an error check, adding one and moving again retries', async () => {
     const st = await call('addStage', { token: A, params: { job_id: s.job }, body: { name: 'Auto check' }, expect: 201 });
     const act = await call('addActivity', {
@@ -819,6 +856,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       CreateApplication: ['createApplication', R, {}], MoveApplication: ['moveApplication', R, { application_id: 'nope' }],
       SetApplicationStatus: ['setApplicationStatus', R, { application_id: 'nope' }],
       SendCheck: ['sendBackgroundCheck', R, { application_id: 'nope' }], AdHocCheck: ['sendAdHocCheck', R, { candidate_id: 'nope' }],
+      CancelCheck: ['cancelBackgroundCheck', R, { check_id: 'nope' }], ReorderCheck: ['reorderBackgroundCheck', R, { check_id: 'nope' }],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

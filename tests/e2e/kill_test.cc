@@ -62,5 +62,56 @@ TEST_F(E2eTest, EveryAcknowledgedDeliverySurvivesRepeatedKills) {
   sqlite3_close(db);
 }
 
+// Cancels through the outbox survive crashes: the server is SIGKILLed while
+// its worker cancels a batch of cases at a slow Certn. After restart every
+// check ends cancelled by the user and each case got exactly one cancel call
+// (a cancel whose run died after reaching Certn is found cancelled, not
+// cancelled again).
+TEST_F(E2eTest, EveryCancelReachesCertnOnceAcrossKills) {
+  std::string job = CreateJobWithCertnStage("pkg-basic");
+  constexpr int kChecks = 12;
+  std::vector<std::string> checks;
+  for (int i = 0; i < kChecks; ++i) {
+    std::string candidate = CreateCandidate(
+        absl::StrCat(R"({"first_name":"Ada","last_name":"L","email":"ada.kill)", i, R"(@example.com"})"));
+    std::string app = CreateApplication(candidate, job);
+    HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    checks.push_back(sent.String("/id").value_or(""));
+  }
+  std::vector<std::string> cases;
+  for (const std::string& check : checks) {
+    cases.push_back(WaitForCheck(check, "/status", "invited").String("/certn_case_id").value_or(""));
+    ASSERT_FALSE(cases.back().empty());
+  }
+  // Each cancel takes a while at Certn, so kills land in the middle of calls.
+  ASSERT_TRUE(fake_->InjectFault({.endpoint = "cancel_case", .latency_ms = 150, .times = -1}).ok());
+  for (const std::string& check : checks) {
+    HttpResponse asked = svc_->Post("/api/v1/background-checks/" + check + "/cancel",
+                                    R"({"reason":"role closed"})", team_.recruiter_token);
+    ASSERT_EQ(asked.status, 202) << asked.body;
+  }
+  for (size_t seen_at_least : {size_t{2}, size_t{6}}) {
+    ASSERT_TRUE(testing::WaitFor([&] {
+      auto log = fake_->Requests("cancel_case");
+      return log.ok() && log->size() >= seen_at_least;
+    }, absl::Seconds(60)));
+    svc_->Kill();
+    ASSERT_TRUE(svc_->Restart().ok());
+  }
+  // Items the killed processes held run again once their lease expires.
+  for (const std::string& check : checks) {
+    HttpResponse done = WaitForCheck(check, "/status", "cancelled", absl::Minutes(4));
+    EXPECT_EQ(done.String("/error_reason"), "cancelled_by_user") << done.body;
+  }
+  auto log = fake_->Requests("cancel_case");
+  ASSERT_TRUE(log.ok());
+  for (const std::string& case_id : cases) {
+    int calls = 0;
+    for (const auto& r : *log) calls += r.path.find(case_id) != std::string::npos ? 1 : 0;
+    EXPECT_EQ(calls, 1) << case_id;
+  }
+}
+
 }  // namespace
 }  // namespace stagecheck::e2e

@@ -45,6 +45,10 @@ const SENTENCES = {
   report_not_pdf: 'Certn sent a report that is not a PDF.',
   rate_limited: 'Too many requests. Wait a moment and try again.',
   precondition_failed: 'Someone changed this since you opened it. Reload to see their change, then make yours again.',
+  check_complete: 'Certn has already completed this check, so it cannot be cancelled.',
+  check_ended: 'This check has already ended, so there is nothing to cancel.',
+  check_not_ended: 'Only a check that failed or was cancelled can be re-ordered.',
+  already_reordered: 'This check has already been re-ordered.',
   internal: 'Something went wrong on the server. Try again, and tell your operator if it keeps happening.',
 };
 
@@ -54,6 +58,7 @@ const REASONS = {
   invite_undeliverable: 'The invitation email bounced: correct the address and send again.',
   applicant_expired: 'The invitation expired before the candidate finished: send a new one.',
   applicant_declined: 'The candidate declined the background check.',
+  cancelled_by_user: 'Your team cancelled this check. Re-order it to send a new one.',
   certn_rejected: 'Certn refused the order: check the candidate details and the package, then send again.',
   invalid_key: 'Certn refused the team\'s API key: an admin should reconnect Certn, then send again.',
   wrong_region: 'Certn refused the team\'s API key in this region: an admin should reconnect Certn, then send again.',

@@ -1,7 +1,7 @@
 // Recruiter views: candidates, applications, the application tab, sending
 // background checks, reports, files and the activity feed.
 import * as api from './api.js';
-import { h, field, select, messageBox, busy, time, formatTime, openDialog, notice } from './dom.js';
+import { h, field, select, messageBox, busy, time, formatTime, openDialog, notice, uid } from './dom.js';
 
 const POLL_MS = 2000;
 const ACTIVE = new Set(['queued', 'invited', 'in_progress', 'partial']);
@@ -34,6 +34,7 @@ function sourceWords(source) {
   if (s === 'manual') return 'sent from the application';
   if (s === 'auto_send') return 'sent automatically on stage entry';
   if (s === 'ad_hoc') return 'sent from the candidate profile';
+  if (s === 'cancel' || s.startsWith('cancel:')) return 'cancelled by your team';
   return 'updated';
 }
 
@@ -467,6 +468,7 @@ export async function applicationsView(root, ctx) {
 export function statusBadge(check) {
   let text = check.labels ? check.labels.gem : statusWords(check.status);
   let tone = check.status;
+  if (check.status === 'error' && check.error_reason === 'applicant_expired') text = 'Expired';
   if (check.status === 'complete') {
     const score = SCORES[check.overall_score];
     text = score ? `${text} · ${score.words}` : `${text} · Result pending`;
@@ -483,6 +485,15 @@ const viewSignature = (data, checks) => JSON.stringify(data) + checks.map(slowQu
 
 // The sentence under the badge: why it failed and what to do, or that Certn is slow.
 function stateLine(check) {
+  const cancel = check.cancellation;
+  if (cancel && check.error_reason === 'cancelled_by_user') {
+    const who = cancel.requested_by ? actorName(`user:${cancel.requested_by}`) : 'Your team';
+    return h('p', { class: 'state-line cancelled' },
+      `Cancelled by ${who === 'You' ? 'you' : who.toLowerCase()}${cancel.reason ? `: “${cancel.reason}”` : ''}. Re-order it to send a new one.`);
+  }
+  if (cancel && cancel.pending) {
+    return h('p', { class: 'state-line waiting' }, 'Cancelling: waiting for Certn to confirm.');
+  }
   if (check.error_reason) return h('p', { class: 'state-line error' }, api.reasonSentence(check.error_reason));
   // The server knows why it waits (Certn's daily limit): say that, not "slow".
   if (check.waiting) return h('p', { class: 'state-line waiting' }, check.waiting.message);
@@ -493,7 +504,48 @@ function stateLine(check) {
 }
 
 // Status, result, next step, results link, PDF and details of one check.
-function checkSummary(check, candidateId, { onReport, onRefresh, onResultsPage = false } = {}) {
+// Asks before cancelling (with an optional reason for the feed), then asks
+// Certn through the server; the card says "Cancelling" until Certn confirms.
+function cancelDialog(check, opener, onChange) {
+  const reasonId = uid('reason');
+  const reason = h('input', { id: reasonId, name: 'reason', maxlength: '500', placeholder: 'For example: the candidate withdrew' });
+  const box = messageBox();
+  const yes = h('button', { type: 'button', class: 'danger' }, 'Cancel the check');
+  const no = h('button', { type: 'button', class: 'secondary' }, 'Keep it');
+  const dialog = openDialog({
+    title: 'Cancel this background check?',
+    body: h('div', {}, h('p', {}, `Certn stops the ${check.package_name || 'background check'} and the candidate is no longer asked to complete it. This cannot be undone, but you can re-order it later.`),
+      h('label', { for: reasonId }, 'Reason (optional, shown in the activity feed)'), reason, box.el),
+    actions: [no, yes],
+    onClose: () => opener.focus(),
+  });
+  no.addEventListener('click', () => dialog.close());
+  yes.addEventListener('click', () => busy(yes, async () => {
+    try {
+      const body = reason.value.trim() ? { reason: reason.value.trim() } : {};
+      await api.post(`/background-checks/${api.seg(check.id)}/cancel`, body);
+      dialog.close();
+      notice('Cancellation requested.');
+      await onChange();
+    } catch (e) { box.error(e.message); }
+  }));
+  no.focus();
+}
+
+// One click orders a fresh case with the same package; the key is made per
+// click and sent with every retry, so a double click orders once.
+function reorder(check, button, onChange) {
+  const key = api.idempotencyKey();
+  busy(button, async () => {
+    try {
+      await api.post(`/background-checks/${api.seg(check.id)}/reorder`, {}, { idempotencyKey: key });
+      notice('A new background check was ordered.');
+      await onChange();
+    } catch (e) { notice(e.message); }
+  });
+}
+
+function checkSummary(check, candidateId, { onReport, onRefresh, onChange, onReorder = false, onResultsPage = false } = {}) {
   const parts = [
     h('div', { class: 'check-head' }, statusBadge(check),
       h('span', { class: 'package-name' }, ` ${check.package_name || 'Background check'}`)),
@@ -518,6 +570,16 @@ function checkSummary(check, candidateId, { onReport, onRefresh, onResultsPage =
       } catch (e) { notice(e.message); }
     }));
     links.push(pull);
+  }
+  if (onChange && ACTIVE.has(check.status) && !(check.cancellation && check.cancellation.pending)) {
+    const stop = h('button', { type: 'button', class: 'secondary small', id: `cancel-${check.id}` }, 'Cancel check');
+    stop.addEventListener('click', () => cancelDialog(check, stop, onChange));
+    links.push(stop);
+  }
+  if (onChange && onReorder && (check.status === 'error' || check.status === 'cancelled')) {
+    const again = h('button', { type: 'button', class: 'small', id: `reorder-${check.id}` }, 'Re-order');
+    again.addEventListener('click', () => reorder(check, again, onChange));
+    links.push(again);
   }
   if (check.report_file_id) {
     const dl = h('button', { type: 'button', class: 'secondary small', id: `pdf-${check.id}` }, 'Download PDF');
@@ -720,13 +782,13 @@ export async function applicationView(root, ctx, applicationId) {
         button.addEventListener('click', () => sendDialog({ stage: s, a }, button));
         return h('li', { class: 'activity certn', dataset: { activityId: a.id } },
           h('h4', {}, 'Certn background check'),
-          check ? checkSummary(check, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }) : h('p', { class: 'muted' }, 'Not sent yet.'),
+          check ? checkSummary(check, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh(), onChange: () => refresh(), onReorder: true }) : h('p', { class: 'muted' }, 'Not sent yet.'),
           (!check || !ACTIVE.has(check.status)) ? h('div', { class: 'actions' }, button) : null,
           a.earlier_checks.length ? h('details', {}, h('summary', {}, `Earlier checks (${a.earlier_checks.length})`),
             a.earlier_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }))) : null);
       })) : h('p', { class: 'muted' }, 'No activities.'))));
     otherEl.replaceChildren(...(tab.other_checks.length ? [h('h2', {}, 'Other background checks'),
-      ...tab.other_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }))] : []));
+      ...tab.other_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh(), onChange: () => refresh() }))] : []));
     if (focusedId) {
       const again = document.getElementById(focusedId);
       if (again && again !== document.activeElement) again.focus();

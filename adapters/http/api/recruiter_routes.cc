@@ -326,6 +326,28 @@ absl::Status AddCheckRoutes(Router& router, ApiContext& ctx) {
     return JsonOf(200, *check, WriteCheck);
   }));
   if (!s.ok()) return s;
+  s = router.Add("POST", "/api/v1/background-checks/{check_id}/cancel", Authed(ctx, [&checks](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CancelCheck");
+    if (!body.ok()) return ErrorResponse(body.status());
+    certn_plugin::CancelRequest request;
+    request.reason = body->String("reason").value_or("");
+    auto check = checks.Cancel(who, CheckId(Param(r, "check_id")), request);
+    if (!check.ok()) return ErrorResponse(check.status());
+    return JsonOf(202, *check, WriteCheck);
+  }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", "/api/v1/background-checks/{check_id}/reorder", Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ReorderCheck");
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto key = IdempotencyKeyOf(r, ctx.crypto);
+    if (!key.ok()) return ErrorResponse(key.status());
+    certn_plugin::ReorderRequest request;
+    request.package_id = body->String("package_id");
+    auto created = ctx.checks.Reorder(who, CheckId(Param(r, "check_id")), request, *key);
+    if (!created.ok()) return ErrorResponse(created.status());
+    return CheckAccepted(ctx, who, created);
+  }));
+  if (!s.ok()) return s;
   s = router.Add("POST", "/api/v1/background-checks/{check_id}/refresh", Authed(ctx, [&checks](const Request& r, const Principal& who) {
     auto check = checks.Refresh(who, CheckId(Param(r, "check_id")));
     if (!check.ok()) return ErrorResponse(check.status());

@@ -51,6 +51,26 @@ void WriteWaiting(JsonWriter& w, const BackgroundCheck& c) {
   w.EndObject();
 }
 
+// Who asked to cancel the check, when and why, or null; `pending` until
+// Certn confirms.
+void WriteCancellation(JsonWriter& w, const BackgroundCheck& c) {
+  w.Key("cancellation");
+  if (!c.cancel_requested_at) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  w.Field("requested_at", Rfc3339(*c.cancel_requested_at));
+  w.Key("requested_by");
+  if (c.cancel_requested_by) w.String(c.cancel_requested_by->value());
+  else w.Null();
+  w.Key("reason");
+  if (c.cancel_reason.empty()) w.Null();
+  else w.String(c.cancel_reason);
+  w.Field("pending", IsActive(c.status));
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string Rfc3339(absl::Time t) {
@@ -235,6 +255,10 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   if (c.report_saved_as) w.String(c.report_saved_as->value());
   else w.Null();
   WriteWaiting(w, c);
+  WriteCancellation(w, c);
+  w.Key("reordered_from");
+  if (c.reordered_from) w.String(c.reordered_from->value());
+  else w.Null();
   w.Key("results").StartArray();
   for (const CheckResult& r : c.results) {
     w.StartObject();

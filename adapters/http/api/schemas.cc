@@ -72,6 +72,10 @@ const std::vector<std::pair<std::string, std::string>>& RequestSchemas() {
         "properties":{
           "activity_id":{"type":"string","minLength":1,"maxLength":100},
           "package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+      {"CancelCheck", R"({"type":"object","additionalProperties":false,
+        "properties":{"reason":{"type":"string","maxLength":500}}})"},
+      {"ReorderCheck", R"({"type":"object","additionalProperties":false,
+        "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
       {"AdHocCheck", R"({"type":"object","additionalProperties":false,"required":["package_id"],
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
   };

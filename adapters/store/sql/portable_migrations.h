@@ -93,4 +93,14 @@ CREATE INDEX applications_by_check_score ON applications (team_id, check_score, 
 CREATE INDEX applications_by_job_activity ON applications (team_id, job_id, last_activity_at, application_id);
 )sql";
 
+// v7: cancelling and re-ordering a check (docs/architecture.md, "Cancel and
+// re-order"): who asked to cancel it, when and why; and the ended check a new
+// one re-orders.
+inline constexpr std::string_view kCancelAndReorder = R"sql(
+ALTER TABLE background_checks ADD COLUMN cancel_requested_at BIGINT;
+ALTER TABLE background_checks ADD COLUMN cancel_requested_by TEXT;
+ALTER TABLE background_checks ADD COLUMN cancel_reason TEXT;
+ALTER TABLE background_checks ADD COLUMN reordered_from TEXT;
+)sql";
+
 }  // namespace stagecheck::store::portable

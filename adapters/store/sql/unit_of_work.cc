@@ -356,7 +356,8 @@ constexpr std::string_view kCheckCols =
     "team_id, check_id, candidate_id, application_id, activity_id, package_id, package_name, "
     "send_trigger, requested_by, status, error_reason, certn_case_id, certn_short_id, "
     "certn_overall_status, results_url, report_file_id, report_saved_as, results, history, "
-    "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, waiting_until";
+    "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, waiting_until, "
+    "cancel_requested_at, cancel_requested_by, cancel_reason, reordered_from";
 absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   Cells c(row);
   BackgroundCheck k;
@@ -396,6 +397,10 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.certn_overall_score = c.OptText();
   k.waiting_reason = c.Text();
   k.waiting_until = c.OptTime();
+  k.cancel_requested_at = c.OptTime();
+  k.cancel_requested_by = c.OptId<UserId>();
+  k.cancel_reason = c.Text();
+  k.reordered_from = c.OptId<CheckId>();
   return k;
 }
 
@@ -945,13 +950,14 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // "one active check per application" index.
   RETURN_IF_ERROR(Insert(
       absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
        P(k.package_name), P(TriggerName(k.trigger)), P(k.requested_by), P(StatusName(k.status)),
        P(k.error_reason), P(k.certn_case_id), P(k.certn_short_id), P(k.certn_overall_status),
        P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
        P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
-       P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)), P(k.waiting_until)},
+       P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)), P(k.waiting_until),
+       P(k.cancel_requested_at), P(k.cancel_requested_by), P(k.cancel_reason), P(k.reordered_from)},
       "check (or an active check for this application, or this Certn case)"));
   return RefreshLatestCheck(k, /*inserted=*/true);
 }
@@ -993,14 +999,16 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
       "send_trigger = ?, requested_by = ?, status = ?, error_reason = ?, certn_case_id = ?, "
       "certn_short_id = ?, certn_overall_status = ?, results_url = ?, report_file_id = ?, "
       "report_saved_as = ?, results = ?, history = ?, ordered_at = ?, completed_at = ?, "
-      "updated_at = ?, certn_overall_score = ?, waiting_reason = ?, waiting_until = ? "
+      "updated_at = ?, certn_overall_score = ?, waiting_reason = ?, waiting_until = ?, "
+      "cancel_requested_at = ?, cancel_requested_by = ?, cancel_reason = ? "
       "WHERE team_id = ? AND check_id = ?",
       {P(k.activity), P(k.package_id), P(k.package_name), P(TriggerName(k.trigger)),
        P(k.requested_by), P(StatusName(k.status)), P(k.error_reason), P(k.certn_case_id),
        P(k.certn_short_id), P(k.certn_overall_status), P(k.results_url), P(k.report_file_id),
        P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
        P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)),
-       P(k.waiting_until), P(k.team), P(k.id)},
+       P(k.waiting_until), P(k.cancel_requested_at), P(k.cancel_requested_by), P(k.cancel_reason), P(k.team),
+       P(k.id)},
       "check", /*guarded=*/true));
   return RefreshLatestCheck(k, /*inserted=*/false);
 }

@@ -358,6 +358,10 @@ std::vector<Endpoint> AllEndpoints(const World& w) {
        {R"({"activity_id":5})", R"({"package_id":""})", R"({"activity_id":null})"}},
       {"GET", check, "", false, true},
       {"POST", check + "/refresh", "", false, true},
+      {"POST", check + "/cancel", R"({"reason":"Candidate withdrew"})", false, true,
+       {R"({"reason":5})", "{\"reason\":\"" + std::string(501, 'x') + "\"}", R"({"why":"x"})"}},
+      {"POST", check + "/reorder", R"({"package_id":"pkg-basic"})", false, true,
+       {R"({"package_id":""})", R"({"package_id":5})", R"({"package":"pkg-basic"})"}},
       {"GET", check + "/report", "", false, true},
   };
 }
