@@ -34,7 +34,10 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
       {kWorkReadEvents, &Checks::RunReadEvents},
       {kWorkCancel, &Checks::RunCancel},
   };
-  for (const auto& [kind, run] : kWork) {
+  for (const auto& work : kWork) {
+    // Copies, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+    const std::string_view kind = work.kind;
+    const auto run = work.run;
     WorkHandler handler{.run = [&checks, run](const WorkItem& item) { return (checks.*run)(item); },
                         .on_failed = failed};
     // Only an order can wait for Certn's daily budget in a way a recruiter should see.
