@@ -15,12 +15,11 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(const Deps& dep
   plugin->webhook_ = std::make_unique<WebhookReceiver>(*plugin->checks_, committer);
   plugin->checks_->set_work_notifier([&runner] { runner.Wake(); });
   RETURN_IF_ERROR(RegisterCertnKind(kinds, *plugin->checks_));
-  plugin->reconcile_every_ = config.reconcile_interval;
-  RETURN_IF_ERROR(plugin->RegisterWork(runner));
+  RETURN_IF_ERROR(plugin->RegisterWork(runner, config.reconcile_interval));
   return plugin;
 }
 
-absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
+absl::Status CertnPlugin::RegisterWork(WorkRunner& runner, absl::Duration reconcile_every) {
   Checks& checks = *checks_;
   auto failed = [&checks](const WorkItem& item, const absl::Status& error) { checks.WorkFailed(item, error); };
   const struct {
@@ -48,7 +47,7 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner) {
     }
     RETURN_IF_ERROR(runner.Register(std::string(kind), std::move(handler)));
   }
-  runner.AddPeriodic(reconcile_every_, [&checks] { (void)checks.Reconcile(); });
+  runner.AddPeriodic(reconcile_every, [&checks] { (void)checks.Reconcile(); });
   return absl::OkStatus();
 }
 

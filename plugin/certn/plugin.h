@@ -33,13 +33,12 @@ class CertnPlugin {
 
  private:
   CertnPlugin() = default;
-  absl::Status RegisterWork(WorkRunner& runner);
+  // `reconcile_every`: PluginConfig::reconcile_interval.
+  absl::Status RegisterWork(WorkRunner& runner, absl::Duration reconcile_every);
 
   std::unique_ptr<Integrations> integrations_;
   std::unique_ptr<Checks> checks_;
   std::unique_ptr<WebhookReceiver> webhook_;
-  // How often the runner asks for reconciliation (PluginConfig::reconcile_interval).
-  absl::Duration reconcile_every_ = absl::Minutes(1);
 };
 
 // The options of the core's work runner that this plugin's config sets
