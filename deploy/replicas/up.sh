@@ -78,13 +78,21 @@ wait_port() {  # name, pid
   return 1
 }
 
-# Polls URL until it answers 200 (deadline 30 s).
-wait_ok() {
-  for _ in $(seq 1 300); do
+# Polls URL until it answers 200 (deadline WAIT_OK_SECONDS, default 30 s).
+# With a PID, gives up at once when that process has exited (nginx that could
+# not bind its port, say).
+wait_ok() {  # url [pid]
+  local limit=${WAIT_OK_SECONDS:-30}
+  local deadline=$((SECONDS + limit))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; then return 0; fi
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+      log "the process serving $1 exited"
+      return 1
+    fi
     sleep 0.1
   done
-  log "no 200 from $1 within 30 s"
+  log "no 200 from $1 within $limit s"
   return 1
 }
 
@@ -128,6 +136,9 @@ for i in $(seq 1 "$replicas"); do
   pid=$(spawn "replica-$i" "$stagecheck" serve --db "$db_url" --key-file "$state/encryption_key" \
     --listen 127.0.0.1:0 --certn-base-url "$certn_url" --public-url "$lb_url")
   port=$(wait_port "replica-$i" "$pid") || die "replica $i did not start (see $state/replica-$i.log)"
+  # Each replica answers on its own before nginx is put in front of them, so
+  # a slow replica is told apart from a load balancer that did not start.
+  wait_ok "http://127.0.0.1:$port/healthz" || die "replica $i does not answer (see $state/replica-$i.log)"
   upstreams+="        server 127.0.0.1:$port max_fails=3 fail_timeout=10s;"$'\n'
   replica_urls+="http://127.0.0.1:$port "
 done
@@ -142,8 +153,18 @@ for attempt in 1 2 3 4 5; do
        if ($0 ~ /@UPSTREAMS@/) print upstreams; else print }' \
     "$here/nginx.conf.in" >"$state/nginx/nginx.conf"
   nginx_pid=$(spawn nginx "$nginx_bin" -p "$state/nginx" -c "$state/nginx/nginx.conf" -e "$state/nginx/error.log")
-  if wait_ok "$lb_url/healthz"; then break; fi
-  kill "$nginx_pid" 2>/dev/null || true
+  if wait_ok "$lb_url/healthz" "$nginx_pid"; then break; fi
+  cat "$state/nginx.log" "$state/nginx/error.log" 2>/dev/null | tail -3 | sed "s/^/up.sh: nginx: /" >&2
+  if kill -0 "$nginx_pid" 2>/dev/null; then
+    # nginx runs but does not reach the replicas, which answered on their
+    # own a moment ago: another port would not help; one more, longer wait.
+    for url in $replica_urls; do
+      curl -fsS -o /dev/null --max-time 2 "$url/healthz" 2>/dev/null && log "$url answers directly" \
+        || log "$url does not answer directly either"
+    done
+    WAIT_OK_SECONDS=60 wait_ok "$lb_url/healthz" "$nginx_pid" && break
+    die "nginx does not reach the replicas (see $state/nginx/error.log)"
+  fi
   [ "$attempt" = 5 ] && die "nginx did not start (see $state/nginx/error.log)"
   lb_port=$(free_port) || die "no free port"
   log "nginx: retrying on port $lb_port"
