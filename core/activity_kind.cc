@@ -17,7 +17,8 @@ absl::StatusOr<ActivitySettings> PlainActivityKind::ValidateSettings(
 absl::Status ActivityKindRegistry::Register(std::unique_ptr<ActivityKind> kind) {
   std::string name(kind->name());
   if (kinds_.contains(name)) {
-    return absl::AlreadyExistsError(absl::StrCat("activity kind '", name, "' is already registered"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("activity kind '", name, "' is already registered"));
   }
   kinds_.emplace(std::move(name), std::move(kind));
   return absl::OkStatus();
@@ -39,7 +40,8 @@ absl::Status RegisterBuiltinKinds(ActivityKindRegistry& registry) {
       !s.ok()) {
     return s;
   }
-  return registry.Register(std::make_unique<PlainActivityKind>("take_home", "Take-home assignment"));
+  return registry.Register(
+      std::make_unique<PlainActivityKind>("take_home", "Take-home assignment"));
 }
 
 }  // namespace stagecheck

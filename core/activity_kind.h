@@ -40,7 +40,8 @@ class ActivityKind {
   virtual absl::StatusOr<bool> IsOffered(const TeamId& team) const = 0;
   // Checks that need the outside world, run before the plan is saved
   // (Certn: the package is one of the team's packages).
-  virtual absl::Status CheckAdmissible(const TeamId& team, const ActivitySettings& settings) const = 0;
+  virtual absl::Status CheckAdmissible(const TeamId& team,
+                                       const ActivitySettings& settings) const = 0;
   // Runs after the move that made the application enter the stage has committed.
   virtual absl::Status OnStageEntered(const StageEntry& entry) const = 0;
 };

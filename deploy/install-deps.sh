@@ -14,6 +14,8 @@ PACKAGES=(
   postgresql nginx-light wrk
   # fuzzing (libFuzzer) and the browser tests
   clang-14 libclang-rt-14-dev chromium nodejs npm
+  # the formatting check (deploy/format.sh)
+  clang-format-14
 )
 
 missing=()

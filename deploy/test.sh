@@ -33,6 +33,9 @@ if [[ "$under_load" == 1 ]]; then
     -L 'integration|e2e|console' "$@"
 fi
 
+echo "== format: every C++ file follows .clang-format"
+bash deploy/format.sh --check
+
 echo "== asan: unit tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan --target unit_tests

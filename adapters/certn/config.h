@@ -86,7 +86,7 @@ struct CertnClientConfig {
   // Tenant-screening check types: never offered; a package made only of them is hidden.
   std::vector<std::string> tenant_only_check_types = {"QUESTIONNAIRE_1", "INCOME_VERIFICATION_1",
                                                       "RENTAL_HISTORY_1"};
-  int page_size = 50;      // asked for on every list call
+  int page_size = 50;       // asked for on every list call
   int max_page_size = 100;  // Certn's documented maximum [guess]
   int max_pages = 100;      // a safety stop against a server that never ends a list
 

@@ -87,7 +87,8 @@ class CpprestTransport final : public Transport {
     request.set_request_uri(uri.resource());
     for (const auto& [name, value] : call.headers) request.headers().add(name, value);
     if (!call.body.empty() || call.method == "POST") {
-      request.set_body(call.body, call.content_type.empty() ? "application/json" : call.content_type);
+      request.set_body(call.body,
+                       call.content_type.empty() ? "application/json" : call.content_type);
     }
 
     pplx::cancellation_token_source cts;
@@ -96,7 +97,8 @@ class CpprestTransport final : public Transport {
 
     HttpReply reply;
     reply.status = response->status_code();
-    for (const auto& [name, value] : response->headers()) reply.headers.emplace_back(Lower(name), value);
+    for (const auto& [name, value] : response->headers())
+      reply.headers.emplace_back(Lower(name), value);
     if (call.max_response_bytes >= 0 && response->headers().has("Content-Length") &&
         static_cast<int64_t>(response->headers().content_length()) > call.max_response_bytes) {
       cts.cancel();
@@ -117,7 +119,8 @@ class CpprestTransport final : public Transport {
     for (;;) {
       auto buffer = std::make_shared<std::vector<uint8_t>>(kChunk);
       concurrency::streams::rawptr_buffer<uint8_t> sink(buffer->data(), buffer->size());
-      auto n = WaitUntil(body.read(sink, kChunk).then([buffer](size_t got) { return got; }), deadline, cts);
+      auto n = WaitUntil(body.read(sink, kChunk).then([buffer](size_t got) { return got; }),
+                         deadline, cts);
       if (!n.ok()) return n.status();
       if (*n == 0) return absl::OkStatus();
       out.append(reinterpret_cast<const char*>(buffer->data()), *n);
@@ -129,7 +132,8 @@ class CpprestTransport final : public Transport {
     }
   }
 
-  std::shared_ptr<client::http_client> ClientFor(const std::string& authority, absl::Duration timeout) {
+  std::shared_ptr<client::http_client> ClientFor(const std::string& authority,
+                                                 absl::Duration timeout) {
     const int64_t timeout_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
     std::lock_guard<std::mutex> lock(mu_);
     auto key = std::make_pair(authority, timeout_ms);

@@ -31,18 +31,20 @@ std::optional<absl::Duration> RetryAfter(const HttpReply& reply, std::string_vie
 
 absl::Status Malformed(std::string_view operation, const absl::Status& parse_error,
                        std::string_view api_key) {
-  return absl::DataLossError(Redact(absl::StrCat("malformed Certn response to ", ToAbsl(operation),
-                                                 ": ", parse_error.message()),
-                                    api_key));
+  return absl::DataLossError(Redact(
+      absl::StrCat("malformed Certn response to ", ToAbsl(operation), ": ", parse_error.message()),
+      api_key));
 }
 
 // Prefixes the operation and removes the key from the message, keeping the
 // payloads (the stable error code) of `status`.
 absl::Status WithContext(std::string_view operation, const absl::Status& status,
                          std::string_view api_key) {
-  absl::Status out(status.code(),
-                   Redact(absl::StrCat("Certn ", ToAbsl(operation), ": ", status.message()), api_key));
-  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  absl::Status out(
+      status.code(),
+      Redact(absl::StrCat("Certn ", ToAbsl(operation), ": ", status.message()), api_key));
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;
 }
 
@@ -111,12 +113,14 @@ absl::StatusOr<HttpReply> CertnHttpGateway::Attempt(const CertnCredentials& cred
   LogCall(call, attempt, reply.ok() ? absl::StrCat(reply->status) : ErrorCode(reply.status()),
           absl::Now() - start);
   if (!reply.ok()) {
-    return absl::Status(reply.status().code(), Redact(std::string(reply.status().message()), creds.api_key));
+    return absl::Status(reply.status().code(),
+                        Redact(std::string(reply.status().message()), creds.api_key));
   }
   return reply;
 }
 
-absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& creds, const Call& call) {
+absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& creds,
+                                                    const Call& call) {
   const int max_attempts = call.retryable ? std::max(1, config_.retry.max_attempts) : 1;
   for (int attempt = 1;; ++attempt) {
     absl::Status token = limiter_.Acquire(creds.api_key, absl::InfiniteFuture(),
@@ -140,7 +144,8 @@ absl::StatusOr<HttpReply> CertnHttpGateway::Execute(const CertnCredentials& cred
     auto give_up = [&] {
       absl::Status error = WithContext(call.operation, ErrorFromReply(call, *reply), creds.api_key);
       // Queued work waits as long as Certn asked (a second when it did not say).
-      if (reply->status == 429) error = WithRetryAfter(error, retry_after.value_or(absl::Seconds(1)));
+      if (reply->status == 429)
+        error = WithRetryAfter(error, retry_after.value_or(absl::Seconds(1)));
       return error;
     };
     if (!IsTransientHttp(reply->status) || last) return give_up();
@@ -246,7 +251,8 @@ absl::StatusOr<CertnVerification> CertnHttpGateway::Verify(const CertnCredential
   return out;
 }
 
-absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(const CertnCredentials& creds) {
+absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(
+    const CertnCredentials& creds) {
   const std::set<std::string> tenant_only(config_.tenant_only_check_types.begin(),
                                           config_.tenant_only_check_types.end());
   const int page_size = std::clamp(config_.page_size, 1, std::max(1, config_.max_page_size));
@@ -254,11 +260,13 @@ absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(const C
   int64_t page = 1;
   for (int fetched = 0;; ++fetched) {
     if (fetched >= config_.max_pages) {
-      return absl::DataLossError(absl::StrCat("Certn's package list did not end after ", fetched, " pages"));
+      return absl::DataLossError(
+          absl::StrCat("Certn's package list did not end after ", fetched, " pages"));
     }
     Call call{.operation = "list_packages",
               .method = "GET",
-              .path = absl::StrCat(config_.paths.packages, "?is_active=true&page=", page, "&page_size=", page_size)};
+              .path = absl::StrCat(config_.paths.packages, "?is_active=true&page=", page,
+                                   "&page_size=", page_size)};
     auto reply = Execute(creds, call);
     if (!reply.ok()) return reply.status();
     auto parsed = ParsePackagesPage(reply->body);
@@ -267,7 +275,8 @@ absl::StatusOr<std::vector<CertnPackage>> CertnHttpGateway::ListPackages(const C
       // check_types is optional: a package that lists none is kept; one that
       // lists only tenant-screening checks is hidden.
       const bool listed = !package.check_types.empty();
-      std::erase_if(package.check_types, [&](const std::string& t) { return tenant_only.count(t) > 0; });
+      std::erase_if(package.check_types,
+                    [&](const std::string& t) { return tenant_only.count(t) > 0; });
       if (!listed || !package.check_types.empty()) out.push_back(std::move(package));
     }
     const auto& next = parsed->pagination.next_page;
@@ -299,22 +308,28 @@ absl::StatusOr<CertnCase> CertnHttpGateway::OrderPackage(const CertnCredentials&
 absl::StatusOr<CertnCase> CertnHttpGateway::GetCase(const CertnCredentials& creds,
                                                     const std::string& case_id) {
   if (case_id.empty()) return absl::InvalidArgumentError("get_case: case id is required");
-  Call call{.operation = "get_case", .method = "GET", .path = ExpandPath(config_.paths.case_detail, case_id)};
+  Call call{.operation = "get_case",
+            .method = "GET",
+            .path = ExpandPath(config_.paths.case_detail, case_id)};
   auto reply = Execute(creds, call);
   if (!reply.ok()) return reply.status();
   return ParseCaseReply(creds, call, *reply);
 }
 
-absl::Status CertnHttpGateway::CancelCase(const CertnCredentials& creds, const std::string& case_id) {
+absl::Status CertnHttpGateway::CancelCase(const CertnCredentials& creds,
+                                          const std::string& case_id) {
   if (case_id.empty()) return absl::InvalidArgumentError("cancel_case: case id is required");
   // Cancelling twice ends in the same state, so retrying is safe. Certn
   // answers 204 without a body; a body, if any, is not read.
-  Call call{.operation = "cancel_case", .method = "POST", .path = ExpandPath(config_.paths.cancel_case, case_id)};
+  Call call{.operation = "cancel_case",
+            .method = "POST",
+            .path = ExpandPath(config_.paths.cancel_case, case_id)};
   auto reply = Execute(creds, call);
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
-absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds, const std::string& case_id) {
+absl::Status CertnHttpGateway::GenerateReport(const CertnCredentials& creds,
+                                              const std::string& case_id) {
   if (case_id.empty()) return absl::InvalidArgumentError("generate_report: case id is required");
   Call call{.operation = "generate_report",
             .method = "POST",
@@ -339,7 +354,8 @@ bool CertnHttpGateway::MayDownloadFrom(const CertnCredentials& creds, std::strin
 absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredentials& creds,
                                                              const std::string& report_file_id,
                                                              int64_t max_bytes) {
-  if (report_file_id.empty()) return absl::InvalidArgumentError("download_report: report file id is required");
+  if (report_file_id.empty())
+    return absl::InvalidArgumentError("download_report: report file id is required");
   // 1. A fresh short-lived URL (CERTN.md section 5).
   Call call{.operation = "report_file",
             .method = "GET",
@@ -354,7 +370,8 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
                  "Certn's report URL is not https; it was not downloaded");
   }
   if (file->expires_at && *file->expires_at <= absl::Now()) {
-    return absl::UnavailableError("Certn's report URL had expired when it arrived; a fresh one will be asked for");
+    return absl::UnavailableError(
+        "Certn's report URL had expired when it arrived; a fresh one will be asked for");
   }
   // 2. Download it at once: no Certn credentials, no redirects followed (a
   // 3xx is a failure), capped. The URL is neither logged nor put in a message.
@@ -368,16 +385,19 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
   Call logged{.operation = "download_report", .method = "GET", .path = "[presigned report URL]"};
   const absl::Time start = absl::Now();
   auto pdf = transport_->Send(http);
-  LogCall(logged, 1, pdf.ok() ? absl::StrCat(pdf->status) : ErrorCode(pdf.status()), absl::Now() - start);
+  LogCall(logged, 1, pdf.ok() ? absl::StrCat(pdf->status) : ErrorCode(pdf.status()),
+          absl::Now() - start);
   if (!pdf.ok()) {
     if (pdf.status().code() == absl::StatusCode::kResourceExhausted) {
-      return absl::ResourceExhaustedError(absl::StrCat("Certn's report is larger than ", max_bytes, " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("Certn's report is larger than ", max_bytes, " bytes"));
     }
     // Any other failure: the caller retries, with a fresh URL.
     return absl::UnavailableError("the report download failed; a fresh URL will be asked for");
   }
   if (pdf->status >= 300 && pdf->status < 400) {
-    return absl::UnavailableError(absl::StrCat("the report URL answered a redirect (", pdf->status, "), which is refused"));
+    return absl::UnavailableError(
+        absl::StrCat("the report URL answered a redirect (", pdf->status, "), which is refused"));
   }
   if (!IsSuccess(pdf->status)) {
     // 403/404 of an expired presigned URL: retried with a fresh one.
@@ -389,14 +409,15 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
   return std::move(pdf->body);
 }
 
-absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(const CertnCredentials& creds,
-                                                             const std::optional<std::string>& after_event_id,
-                                                             int max_pages) {
+absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(
+    const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
+    int max_pages) {
   const std::string& base_path = config_.paths.events;
   // The largest page Certn gives, so that an interval's events are one call.
   std::string path = absl::StrCat(base_path, "?page_size=", std::max(1, config_.max_page_size));
   if (after_event_id && !after_event_id->empty()) {
-    absl::StrAppend(&path, "&", config_.paths.events_cursor_param, "=", PercentEncode(*after_event_id));
+    absl::StrAppend(&path, "&", config_.paths.events_cursor_param, "=",
+                    PercentEncode(*after_event_id));
   }
   CertnEventsRead out;
   std::set<std::string> asked;
@@ -420,13 +441,16 @@ absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(const CertnCredenti
     // URL: the key is never sent to a host a response names.
     const size_t at = page->next->find(base_path);
     if (at == std::string::npos) {
-      return Malformed(call.operation, absl::InvalidArgumentError("field 'next' is not a URL of the event feed"),
+      return Malformed(call.operation,
+                       absl::InvalidArgumentError("field 'next' is not a URL of the event feed"),
                        creds.api_key);
     }
     path = page->next->substr(at);
     if (asked.count(path) > 0) {
-      return Malformed(call.operation, absl::InvalidArgumentError("field 'next' points back to a page already read"),
-                       creds.api_key);
+      return Malformed(
+          call.operation,
+          absl::InvalidArgumentError("field 'next' points back to a page already read"),
+          creds.api_key);
     }
   }
   out.more = true;

@@ -23,12 +23,15 @@ class CertnHttpGateway final : public CertnGateway {
   // cpprestsdk. `budget` (null: this process's own) holds each account's rate
   // limit; pass one shared through the store when replicas share a database.
   explicit CertnHttpGateway(CertnClientConfig config, Logger* logger = nullptr,
-                            std::unique_ptr<Transport> transport = nullptr, CallBudget* budget = nullptr);
+                            std::unique_ptr<Transport> transport = nullptr,
+                            CallBudget* budget = nullptr);
 
   absl::StatusOr<CertnVerification> Verify(const CertnCredentials& creds) override;
   absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;
-  absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds, const CertnOrder& order) override;
-  absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds,
+                                         const CertnOrder& order) override;
+  absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds,
+                                    const std::string& case_id) override;
   absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
   absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) override;
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,

@@ -52,8 +52,9 @@ absl::StatusOr<rapidjson::Document> ParseDocument(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid JSON at offset ", doc.GetErrorOffset(),
-                                                   ": ", rapidjson::GetParseError_En(doc.GetParseError())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JSON at offset ", doc.GetErrorOffset(), ": ",
+                     rapidjson::GetParseError_En(doc.GetParseError())));
   }
   return doc;
 }
@@ -139,11 +140,11 @@ class ObjectReader {
   std::string path_;
 };
 
-#define SC_ASSIGN(lhs, expr)              \
-  do {                                    \
-    auto _sc_v = (expr);                  \
+#define SC_ASSIGN(lhs, expr)                \
+  do {                                      \
+    auto _sc_v = (expr);                    \
     if (!_sc_v.ok()) return _sc_v.status(); \
-    lhs = *std::move(_sc_v);              \
+    lhs = *std::move(_sc_v);                \
   } while (0)
 
 // next_page may be a page number, a URL carrying "page=N", or null.

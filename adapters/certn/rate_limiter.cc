@@ -36,11 +36,13 @@ RateLimiter::RateLimiter(RateLimitConfig config, NowFn now, SleepFn sleep, CallB
   if (config_.margin < absl::ZeroDuration()) config_.margin = absl::ZeroDuration();
 }
 
-absl::StatusOr<CallSlot> RateLimiter::TryTake(int64_t account, absl::Time now, const AccountLimits& limits) {
+absl::StatusOr<CallSlot> RateLimiter::TryTake(int64_t account, absl::Time now,
+                                              const AccountLimits& limits) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto paused = paused_until_.find(account);
-    if (paused != paused_until_.end() && now < paused->second) return CallSlot{.wait = paused->second - now};
+    if (paused != paused_until_.end() && now < paused->second)
+      return CallSlot{.wait = paused->second - now};
   }
   // A grant counts for window + margin: Certn counts a call when it arrives,
   // a little after we granted it (RateLimitConfig::margin).
@@ -50,7 +52,8 @@ absl::StatusOr<CallSlot> RateLimiter::TryTake(int64_t account, absl::Time now, c
                                      .per_day = limits.per_day});
 }
 
-absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline, AccountLimits limits) {
+absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline,
+                                  AccountLimits limits) {
   const int64_t account = AccountOf(api_key);
   if (limits.per_minute <= 0) limits.per_minute = config_.burst;
   if (limits.per_day <= 0) limits.per_day = config_.per_day;
@@ -60,7 +63,8 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline,
     const absl::Time now = now_();
     absl::StatusOr<CallSlot> slot = TryTake(account, now, limits);
     if (!slot.ok()) {
-      return absl::UnavailableError(absl::StrCat("Certn call budget unreadable: ", slot.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("Certn call budget unreadable: ", slot.status().message()));
     }
     const absl::Duration wait = slot->wait;
     if (wait == absl::ZeroDuration()) return absl::OkStatus();
@@ -71,12 +75,11 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline,
                             wait);
     }
     if (now + wait > give_up) {
-      return WithRetryAfter(
-          absl::ResourceExhaustedError(
-              absl::StrCat("Certn client rate limit exhausted (", limits.per_minute, " per ",
-                           absl::FormatDuration(config_.window), "); next slot in ",
-                           absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))))),
-          wait);
+      return WithRetryAfter(absl::ResourceExhaustedError(absl::StrCat(
+                                "Certn client rate limit exhausted (", limits.per_minute, " per ",
+                                absl::FormatDuration(config_.window), "); next slot in ",
+                                absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))))),
+                            wait);
     }
     sleep_(wait);
   }
@@ -84,7 +87,8 @@ absl::Status RateLimiter::Acquire(std::string_view api_key, absl::Time deadline,
 
 void RateLimiter::PauseUntil(std::string_view api_key, absl::Time until) {
   std::lock_guard<std::mutex> lock(mu_);
-  absl::Time& paused = paused_until_.try_emplace(AccountOf(api_key), absl::InfinitePast()).first->second;
+  absl::Time& paused =
+      paused_until_.try_emplace(AccountOf(api_key), absl::InfinitePast()).first->second;
   paused = std::max(paused, until);
 }
 

@@ -33,8 +33,8 @@ class RateLimiter {
   using SleepFn = std::function<void(absl::Duration)>;
 
   // `budget` (may be null: a budget of this process's own) must outlive the limiter.
-  explicit RateLimiter(RateLimitConfig config, NowFn now = absl::Now, SleepFn sleep = absl::SleepFor,
-                       CallBudget* budget = nullptr);
+  explicit RateLimiter(RateLimitConfig config, NowFn now = absl::Now,
+                       SleepFn sleep = absl::SleepFor, CallBudget* budget = nullptr);
 
   // Takes one slot for `api_key`, waiting up to config.max_wait (and never
   // past `deadline`). ResourceExhausted when no slot frees in time; the wait

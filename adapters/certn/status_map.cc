@@ -62,8 +62,8 @@ NormalizedStatus NormalizeCaseStatus(std::string_view overall_status,
 }
 
 const std::vector<std::string_view>& KnownOverallScores() {
-  static const auto* const kScores =
-      new std::vector<std::string_view>{"CLEAR", "REVIEW", "REJECT", "NOT_APPLICABLE", "RESTRICTED"};
+  static const auto* const kScores = new std::vector<std::string_view>{
+      "CLEAR", "REVIEW", "REJECT", "NOT_APPLICABLE", "RESTRICTED"};
   return *kScores;
 }
 

@@ -22,7 +22,7 @@ struct HttpCall {
   std::string url;  // absolute: scheme://host[:port]/path[?query]
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string content_type;  // set with a body
+  std::string content_type;                           // set with a body
   absl::Duration connect_timeout = absl::Seconds(5);  // also each read's inactivity limit
   absl::Duration total_timeout = absl::Seconds(30);
   // Larger bodies stop the read: ResourceExhausted. Negative: no cap.

@@ -26,21 +26,23 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(options.db, StoreOptions{});
   if (!store.ok()) return store.status();
   rt->store_ = *std::move(store);
-  rt->deps_ = std::make_unique<Deps>(Deps{*rt->store_, rt->clock_, rt->ids_, rt->crypto_, *rt->logger_,
-                                          rt->metrics_, rt->kinds_});
+  rt->deps_ = std::make_unique<Deps>(
+      Deps{*rt->store_, rt->clock_, rt->ids_, rt->crypto_, *rt->logger_, rt->metrics_, rt->kinds_});
   certn::CertnClientConfig certn_config;
   certn_config.ApplyEnvironment();
   if (options.certn_base_url) certn_config.base_url_override = *options.certn_base_url;
   // A vendor's rate limit is per account, whoever calls: replicas on one
   // PostgreSQL database share the budget through it; a SQLite file has one
   // process, which keeps its own.
-  if (rt->store_->backend() == "postgres") rt->call_budget_ = std::make_unique<SharedCallBudget>(*rt->store_);
+  if (rt->store_->backend() == "postgres")
+    rt->call_budget_ = std::make_unique<SharedCallBudget>(*rt->store_);
   rt->gateway_ = std::make_unique<certn::CertnHttpGateway>(certn_config, rt->logger_.get(), nullptr,
                                                            rt->call_budget_.get());
   if (absl::Status s = RegisterBuiltinKinds(rt->kinds_); !s.ok()) return s;
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
   rt->work_ = std::make_unique<WorkRunner>(
-      *rt->deps_, certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads));
+      *rt->deps_,
+      certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads));
   if (absl::Status s = rt->LoadPlugins(options); !s.ok()) return s;
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);
@@ -51,8 +53,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
 // The plugins of this build, listed explicitly: static libraries make
 // self-registration fragile (an unreferenced object file is dropped).
 absl::Status Runtime::LoadPlugins(const RuntimeOptions& options) {
-  absl::StatusOr<std::unique_ptr<certn_plugin::CertnPlugin>> certn = certn_plugin::CertnPlugin::Create(
-      *deps_, *gateway_, *cipher_, *committer_, options.plugin, kinds_, *work_);
+  absl::StatusOr<std::unique_ptr<certn_plugin::CertnPlugin>> certn =
+      certn_plugin::CertnPlugin::Create(*deps_, *gateway_, *cipher_, *committer_, options.plugin,
+                                        kinds_, *work_);
   if (!certn.ok()) return certn.status();
   certn_ = *std::move(certn);
   return absl::OkStatus();

@@ -28,7 +28,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       name = name.substr(0, eq);
     }
     if (switch_flags.contains(name)) {
-      if (inline_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+      if (inline_value)
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
       parsed.switches.insert(name);
       continue;
     }
@@ -36,7 +37,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
     if (!inline_value) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
       inline_value = args[++i];
     }
     if (parsed.values.contains(name)) {
@@ -53,7 +55,8 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& text) {
     return absl::InvalidArgumentError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
   }
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port < 0 || port > 65535) {
     return absl::InvalidArgumentError("--listen port must be a number from 0 to 65535");
@@ -64,7 +67,8 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& text) {
 absl::StatusOr<int> ParsePositiveInt(const std::string& flag, const std::string& text, int max) {
   int value = 0;
   if (!absl::SimpleAtoi(text, &value) || value < 1 || value > max) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be a whole number from 1 to ", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " must be a whole number from 1 to ", max));
   }
   return value;
 }

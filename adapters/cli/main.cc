@@ -12,10 +12,10 @@
 //   stagecheck deliveries replay --db PATH|URL --team ID --delivery ID
 //
 // Bad flags exit 2 with a message; runtime failures exit 1.
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <pthread.h>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/cli/app.h"
@@ -34,10 +34,12 @@ namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
-    "  stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL] [--public-url URL]\n"
+    "  stagecheck serve --db PATH|URL [--listen HOST:PORT] [--certn-base-url URL] [--public-url "
+    "URL]\n"
     "                   [--key-file PATH] [--io-threads N] [--http-workers N] [--job-workers N]\n"
     "                   [--log-level debug|info|warning|error]\n"
-    "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]\n"
+    "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms "
+    "N]\n"
     "                   [--fetch-coalesce-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
@@ -159,9 +161,14 @@ int Deliveries(const std::vector<std::string>& argv) {
       if (!list.ok()) return Fail(list.status());
       for (const WebhookDelivery& d : *list) {
         http::JsonWriter w;
-        w.StartObject().Field("delivery_id", d.delivery_id).Field("team_id", d.team ? d.team->value() : "");
-        w.Field("received_at", http::Rfc3339(d.received_at)).Field("verdict", VerdictName(d.verdict));
-        w.Field("event_type", d.event_type).Field("object_id", d.object_id).Field("scheme", d.scheme);
+        w.StartObject()
+            .Field("delivery_id", d.delivery_id)
+            .Field("team_id", d.team ? d.team->value() : "");
+        w.Field("received_at", http::Rfc3339(d.received_at))
+            .Field("verdict", VerdictName(d.verdict));
+        w.Field("event_type", d.event_type)
+            .Field("object_id", d.object_id)
+            .Field("scheme", d.scheme);
         w.Field("headers", d.headers);
         w.EndObject();
         PrintJson(w);
@@ -207,9 +214,10 @@ absl::StatusOr<LogLevel> ParseLogLevel(const std::string& name) {
 
 int Serve(const std::vector<std::string>& argv) {
   absl::StatusOr<ParsedArgs> args =
-      ParseArgs(argv, {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
-                       "http-workers", "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms",
-                       "events-grace-ms", "fetch-coalesce-ms"},
+      ParseArgs(argv,
+                {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
+                 "http-workers", "job-workers", "log-level", "reconcile-interval-ms",
+                 "reconcile-after-ms", "events-grace-ms", "fetch-coalesce-ms"},
                 {});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
@@ -237,10 +245,11 @@ int Serve(const std::vector<std::string>& argv) {
   }
   // Reconciliation (docs/operations.md): how often the event feeds are read,
   // and how quiet a check must be for the fallback to fetch it.
-  for (auto [flag, target] : {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
-                              std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
-                              std::pair{"events-grace-ms", &options.plugin.events_grace},
-                              std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {
+  for (auto [flag, target] :
+       {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
+        std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
+        std::pair{"events-grace-ms", &options.plugin.events_grace},
+        std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, 7 * 24 * 3600 * 1000);
       if (!n.ok()) return UsageError(n.status().message());
@@ -264,9 +273,18 @@ int Serve(const std::vector<std::string>& argv) {
   if (!opened.ok()) return Fail(opened.status());
   Runtime& rt = **opened;
   std::atomic<bool> ready{false};
-  http::ApiContext ctx{rt.accounts(), rt.plans(), rt.applications(), rt.integrations(), rt.checks(),
-                       rt.webhook(), rt.store(), rt.crypto(), rt.logger(), rt.metrics(),
-                       [&rt] { return rt.metrics().Render(); }, [&ready] { return ready.load(); }};
+  http::ApiContext ctx{rt.accounts(),
+                       rt.plans(),
+                       rt.applications(),
+                       rt.integrations(),
+                       rt.checks(),
+                       rt.webhook(),
+                       rt.store(),
+                       rt.crypto(),
+                       rt.logger(),
+                       rt.metrics(),
+                       [&rt] { return rt.metrics().Render(); },
+                       [&ready] { return ready.load(); }};
   http::Router router;
   for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
@@ -276,7 +294,8 @@ int Serve(const std::vector<std::string>& argv) {
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
   if (!public_url) {
     // Only now is an ephemeral port (--listen HOST:0) known.
-    rt.integrations().set_public_base_url(absl::StrCat("http://", listen->host, ":", server.port()));
+    rt.integrations().set_public_base_url(
+        absl::StrCat("http://", listen->host, ":", server.port()));
   }
   rt.work().Start();
   ready = true;

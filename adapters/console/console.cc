@@ -78,26 +78,27 @@ Response Serve(const Request& request, const Served& asset) {
 absl::Status AddConsoleRoutes(stagecheck::http::Router& router) {
   auto table = std::make_shared<std::map<std::string, Served, std::less<>>>();
   for (const EmbeddedAsset& a : EmbeddedAssets()) {
-    table->emplace(std::string(a.name), Served{a.bytes, std::string(ContentTypeOf(a.name)), ETagOf(a.bytes)});
+    table->emplace(std::string(a.name),
+                   Served{a.bytes, std::string(ContentTypeOf(a.name)), ETagOf(a.bytes)});
   }
   auto index = table->find("index.html");
-  if (index == table->end()) return absl::InternalError("the console's index.html was not embedded");
+  if (index == table->end())
+    return absl::InternalError("the console's index.html was not embedded");
   const Served root = index->second;
-  absl::Status s = router.Add("GET", "/", [root](Request request, Respond respond) {
-    respond(Serve(request, root));
-  });
+  absl::Status s = router.Add(
+      "GET", "/", [root](Request request, Respond respond) { respond(Serve(request, root)); });
   if (!s.ok()) return s;
   // A check's results page (its results_url): the console opens it after a
   // sign-in, so the link works from an email or another tab.
-  s = router.Add("GET", "/checks/{check_id}", [root](Request request, Respond respond) {
-    respond(Serve(request, root));
-  });
+  s = router.Add("GET", "/checks/{check_id}",
+                 [root](Request request, Respond respond) { respond(Serve(request, root)); });
   if (!s.ok()) return s;
   return router.Add("GET", "/console/{asset}", [table](Request request, Respond respond) {
     // Only names from the embedded table are served: nothing reads the disk.
     auto it = table->find(request.path_params["asset"]);
     if (it == table->end()) {
-      Response r = stagecheck::http::ProblemResponse(404, "not_found", "There is no such console file.");
+      Response r =
+          stagecheck::http::ProblemResponse(404, "not_found", "There is no such console file.");
       SetCommonHeaders(r);
       r.SetHeader("Cache-Control", "no-store");
       respond(std::move(r));

@@ -26,7 +26,9 @@ using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 CtxPtr NewCtx() { return CtxPtr(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free); }
 
-const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* U(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 unsigned char* U(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
 absl::Status CannotDecrypt() {
@@ -35,10 +37,12 @@ absl::Status CannotDecrypt() {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -86,7 +90,8 @@ absl::StatusOr<std::unique_ptr<AesGcmCipher>> AesGcmCipher::FromKeyFile(const st
   return cipher;
 }
 
-absl::StatusOr<std::unique_ptr<AesGcmCipher>> AesGcmCipher::FromConfig(const std::string& key_file) {
+absl::StatusOr<std::unique_ptr<AesGcmCipher>> AesGcmCipher::FromConfig(
+    const std::string& key_file) {
   if (const char* env = std::getenv(kEncryptionKeyEnv); env != nullptr && *env != '\0') {
     auto cipher = FromKeyText(env);
     if (!cipher.ok()) {
@@ -109,7 +114,8 @@ absl::StatusOr<std::string> AesGcmCipher::Encrypt(std::string_view plaintext) {
   CtxPtr ctx = NewCtx();
   int len = 0;
   int total = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+  bool ok = ctx &&
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
             EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(key_), nonce) == 1 &&
             EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(kAad), kAad.size()) == 1 &&
@@ -135,7 +141,8 @@ absl::StatusOr<std::string> AesGcmCipher::Decrypt(std::string_view ciphertext) {
   std::string plaintext(body, '\0');
   CtxPtr ctx = NewCtx();
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+  bool ok = ctx &&
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
             EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, U(key_), nonce) == 1 &&
             EVP_DecryptUpdate(ctx.get(), nullptr, &len, U(kAad), kAad.size()) == 1 &&

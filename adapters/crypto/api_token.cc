@@ -19,7 +19,8 @@ std::string HashApiToken(const Crypto& crypto, std::string_view token) {
 
 bool LooksLikeApiToken(std::string_view token) {
   std::string_view prefix(kApiTokenPrefix);
-  if (token.size() != prefix.size() + kTokenEncodedLength || token.substr(0, prefix.size()) != prefix) {
+  if (token.size() != prefix.size() + kTokenEncodedLength ||
+      token.substr(0, prefix.size()) != prefix) {
     return false;
   }
   std::optional<std::string> bytes = Base64UrlDecode(token.substr(prefix.size()));

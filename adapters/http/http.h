@@ -18,14 +18,14 @@
 namespace stagecheck::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path + query as received
-  std::string path;    // percent-decoded path
-  std::string query;   // raw query string, without '?'
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // path + query as received
+  std::string path;                                          // percent-decoded path
+  std::string query;                                         // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
-  std::string request_id;  // from X-Request-Id or generated
+  std::string request_id;                          // from X-Request-Id or generated
   std::map<std::string, std::string> path_params;  // filled by the router
 
   // First header with that (case-insensitive) name.

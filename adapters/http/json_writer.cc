@@ -62,9 +62,7 @@ JsonWriter& JsonWriter::Field(std::string_view key, const char* value) {
 }
 JsonWriter& JsonWriter::Field(std::string_view key, int64_t value) { return Key(key).Int(value); }
 JsonWriter& JsonWriter::Field(std::string_view key, int value) { return Key(key).Int(value); }
-JsonWriter& JsonWriter::Field(std::string_view key, double value) {
-  return Key(key).Double(value);
-}
+JsonWriter& JsonWriter::Field(std::string_view key, double value) { return Key(key).Double(value); }
 JsonWriter& JsonWriter::Field(std::string_view key, bool value) { return Key(key).Bool(value); }
 
 std::string JsonWriter::Take() {

@@ -65,7 +65,8 @@ std::optional<std::string> Request::QueryParam(std::string_view name) const {
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     size_t eq = pair.find('=');
     std::string_view raw_key = pair.substr(0, eq);
-    std::string_view raw_value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     std::optional<std::string> key = PercentDecode(raw_key, /*plus_as_space=*/true);
     if (!key.has_value() || *key != name) continue;
     std::optional<std::string> value = PercentDecode(raw_value, /*plus_as_space=*/true);

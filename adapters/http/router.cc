@@ -124,7 +124,8 @@ void Router::operator()(Request request, Respond respond) const {
       respond(ProblemResponse(404, "route_not_found", "No resource at this path."));
       return;
     }
-    Response response = ProblemResponse(405, "method_not_allowed", "Method not allowed for this path.");
+    Response response =
+        ProblemResponse(405, "method_not_allowed", "Method not allowed for this path.");
     response.SetHeader("Allow", absl::StrJoin(allowed, ", "));
     respond(std::move(response));
     return;

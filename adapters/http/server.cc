@@ -208,8 +208,7 @@ class Pending {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerState* impl, tcp::socket socket)
-      : impl_(impl), stream_(std::move(socket)) {}
+  Session(ServerState* impl, tcp::socket socket) : impl_(impl), stream_(std::move(socket)) {}
 
   static asio::awaitable<void> Run(std::shared_ptr<Session> self) {
     self->impl_->Register(self.get(), self);
@@ -371,7 +370,8 @@ std::optional<Request> Session::BuildRequest(bhttp::request<bhttp::string_body>&
   if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
   request.headers.reserve(std::distance(message.begin(), message.end()));
   for (const auto& field : message) {
-    request.headers.emplace_back(Lowercase(Sv(field.name_string())), std::string(Sv(field.value())));
+    request.headers.emplace_back(Lowercase(Sv(field.name_string())),
+                                 std::string(Sv(field.value())));
   }
   request.body = std::move(message.body());
   request.remote_address = remote_address_;
@@ -418,8 +418,8 @@ asio::awaitable<void> Session::Linger() {
   size_t discarded = 0;
   while (discarded < kLingerBytes && !impl_->stopping.load()) {
     reading_ = true;  // so that Stop() may cut it short
-    size_t n = co_await stream_.async_read_some(asio::buffer(scratch),
-                                                redirect_error(use_awaitable, ec));
+    size_t n =
+        co_await stream_.async_read_some(asio::buffer(scratch), redirect_error(use_awaitable, ec));
     reading_ = false;
     if (ec) break;
     discarded += n;
@@ -479,7 +479,9 @@ absl::Status Server::Start() {
   std::string where = absl::StrCat(impl_->options.host, ":", impl_->options.port);
   tcp::acceptor& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot open socket for ", where, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(
+        absl::StrCat("cannot open socket for ", where, ": ", ec.message()));
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   acceptor.bind(endpoint, ec);
   if (ec) {

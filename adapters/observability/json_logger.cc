@@ -29,7 +29,8 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc;
   gmtime_r(&seconds, &utc);
   char buffer[64];  // roomy enough that g++ can prove no truncation
@@ -114,8 +115,8 @@ std::string CapturingSink::Text() const {
 
 bool IsSecretFieldName(std::string_view name) {
   static constexpr std::string_view kSecretWords[] = {
-      "api_key", "apikey", "api-key", "secret", "token", "signature", "authorization",
-      "password", "passwd", "cookie", "private_key", "encryption_key"};
+      "api_key",       "apikey",   "api-key", "secret", "token",       "signature",
+      "authorization", "password", "passwd",  "cookie", "private_key", "encryption_key"};
   for (std::string_view word : kSecretWords) {
     if (ContainsIgnoreCase(name, word)) return true;
   }

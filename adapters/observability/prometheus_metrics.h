@@ -78,7 +78,8 @@ class PrometheusMetrics final : public Metrics {
  private:
   struct Family;
   Family* FindOrCreateFamily(std::string_view name, MetricType type_if_new);
-  Series* FindOrCreateSeries(std::string_view name, std::string_view labels, MetricType type_if_new);
+  Series* FindOrCreateSeries(std::string_view name, std::string_view labels,
+                             MetricType type_if_new);
   void Describe(std::string_view name, std::string_view help, MetricType type,
                 std::vector<double> buckets);
 

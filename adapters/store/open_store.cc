@@ -18,12 +18,12 @@ store::SqliteOptions ForSqlite(const StoreOptions& o) {
 }
 
 store::PostgresOptions ForPostgres(const StoreOptions& o) {
-  return store::PostgresOptions{.pool_size = o.pool_size,
-                                .statement_timeout_ms = Millis(o.statement_timeout),
-                                .connect_timeout_s =
-                                    static_cast<int>(absl::ToInt64Seconds(o.connect_timeout)),
-                                .max_attempts = o.max_attempts,
-                                .migrate = o.migrate};
+  return store::PostgresOptions{
+      .pool_size = o.pool_size,
+      .statement_timeout_ms = Millis(o.statement_timeout),
+      .connect_timeout_s = static_cast<int>(absl::ToInt64Seconds(o.connect_timeout)),
+      .max_attempts = o.max_attempts,
+      .migrate = o.migrate};
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TransitionOutcome BackgroundCheck::Transition(CheckStatus to, absl::Time at, std
   history.push_back(StatusTransition{status, to, at, std::move(source), reason});
   status = to;
   // error and cancelled carry their reason ("applicant_declined").
-  error_reason = to == CheckStatus::kError || to == CheckStatus::kCancelled ? std::move(reason) : std::string();
+  error_reason = to == CheckStatus::kError || to == CheckStatus::kCancelled ? std::move(reason)
+                                                                            : std::string();
   updated_at = at;
   if (to == CheckStatus::kComplete) completed_at = at;
   return outcome;

@@ -16,7 +16,8 @@ std::string NormalizeTag(std::string_view tag) {
 
 bool Candidate::HasTag(std::string_view tag) const {
   std::string want = NormalizeTag(tag);
-  return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return NormalizeTag(t) == want; });
+  return std::any_of(tags.begin(), tags.end(),
+                     [&](const std::string& t) { return NormalizeTag(t) == want; });
 }
 
 void Candidate::AddTag(std::string tag) {
@@ -35,13 +36,15 @@ bool IsSystemTag(std::string_view tag) {
 
 std::vector<std::string> Candidate::SystemTags() const {
   std::vector<std::string> out;
-  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out), [](const std::string& t) { return IsSystemTag(t); });
+  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out),
+               [](const std::string& t) { return IsSystemTag(t); });
   return out;
 }
 
 std::vector<std::string> Candidate::RecruiterTags() const {
   std::vector<std::string> out;
-  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out), [](const std::string& t) { return !IsSystemTag(t); });
+  std::copy_if(tags.begin(), tags.end(), std::back_inserter(out),
+               [](const std::string& t) { return !IsSystemTag(t); });
   return out;
 }
 

@@ -16,7 +16,10 @@ struct StatusRow {
 constexpr std::array<StatusRow, 7> kStatusTable = {{
     {CheckStatus::kQueued, "queued", 0, {"Sending", "CERTN - Pending", "Invitation pending"}},
     {CheckStatus::kInvited, "invited", 1, {"Pending", "CERTN - Pending", "Invitation completed"}},
-    {CheckStatus::kInProgress, "in_progress", 2, {"In progress", "CERTN - Analyzing", "Candidate started"}},
+    {CheckStatus::kInProgress,
+     "in_progress",
+     2,
+     {"In progress", "CERTN - Analyzing", "Candidate started"}},
     {CheckStatus::kPartial, "partial", 3, {"Partial", "CERTN - Partial", "Candidate started"}},
     {CheckStatus::kComplete, "complete", 4, {"Complete", "CERTN - Complete", "Eligible"}},
     {CheckStatus::kError, "error", 5, {"Error", "CERTN - Error", "Error"}},
@@ -64,15 +67,17 @@ TransitionOutcome Decide(CheckStatus from, CheckStatus to) {
   if (from == to) return TransitionOutcome::kDuplicate;
   if (IsTerminal(from)) return TransitionOutcome::kAfterTerminal;
   // error and cancelled end any open order.
-  if (to == CheckStatus::kError || to == CheckStatus::kCancelled) return TransitionOutcome::kApplied;
+  if (to == CheckStatus::kError || to == CheckStatus::kCancelled)
+    return TransitionOutcome::kApplied;
   if (Row(to).rank < Row(from).rank) return TransitionOutcome::kStale;
   return TransitionOutcome::kApplied;
 }
 
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason, std::string_view overall_score) {
+StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason,
+                       std::string_view overall_score) {
   StatusLabels labels = Row(status).labels;
   if (status == CheckStatus::kComplete && overall_score != "CLEAR") {
-    labels.kula = overall_score == "REJECT"                                   ? "Not eligible"
+    labels.kula = overall_score == "REJECT"                                    ? "Not eligible"
                   : overall_score == "REVIEW" || overall_score == "RESTRICTED" ? "Needs review"
                                                                                : "Completed";
   }

@@ -14,8 +14,8 @@ enum class CheckStatus {
   kInProgress,  // the candidate started
   kPartial,     // some checks complete, others not
   kComplete,
-  kError,       // terminal for this order (reason says why)
-  kCancelled,   // terminal for this order
+  kError,      // terminal for this order (reason says why)
+  kCancelled,  // terminal for this order
 };
 
 std::string_view StatusName(CheckStatus status);
@@ -48,7 +48,8 @@ struct StatusLabels {
 // `error_reason` picks the Lever tag for a missing email. `overall_score`
 // (Certn's, empty until scored) decides Kula's label of a complete check: only
 // CLEAR is "Eligible", so a result to review never reads as a pass.
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {}, std::string_view overall_score = {});
+StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {},
+                       std::string_view overall_score = {});
 inline constexpr std::string_view kLeverTagPrefix = "CERTN - ";
 
 }  // namespace stagecheck

@@ -47,7 +47,8 @@ std::optional<ConnectionStatus> ParseConnectionStatus(std::string_view name) {
 }
 
 std::string MaskSecret(std::string_view last4) {
-  return "\u2022\u2022\u2022\u2022" + std::string(last4.substr(last4.size() > 4 ? last4.size() - 4 : 0));
+  return "\u2022\u2022\u2022\u2022" +
+         std::string(last4.substr(last4.size() > 4 ? last4.size() - 4 : 0));
 }
 
 }  // namespace stagecheck

@@ -17,7 +17,8 @@ absl::Status InterviewPlan::ValidateName(const std::string& name) {
 }
 
 Stage* InterviewPlan::MutableStage(const StageId& id) {
-  auto it = std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
+  auto it =
+      std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
   return it == stages_.end() ? nullptr : &*it;
 }
 
@@ -52,8 +53,8 @@ absl::StatusOr<const Stage*> InterviewPlan::AddStage(StageId id, std::string nam
   }
   size_t at = position.value_or(stages_.size());
   if (at > stages_.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("position ", at, " is past the end of the plan (", stages_.size(), " stages)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "position ", at, " is past the end of the plan (", stages_.size(), " stages)"));
   }
   auto it = stages_.insert(stages_.begin() + static_cast<std::ptrdiff_t>(at),
                            Stage{std::move(id), std::move(name), {}});
@@ -69,12 +70,12 @@ absl::Status InterviewPlan::RenameStage(const StageId& id, std::string name) {
 }
 
 absl::Status InterviewPlan::MoveStage(const StageId& id, size_t position) {
-  auto it = std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
+  auto it =
+      std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
   if (it == stages_.end()) return absl::NotFoundError("stage not found");
   if (position >= stages_.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("position ", position, " is past the end of the plan (", stages_.size(),
-                     " stages)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "position ", position, " is past the end of the plan (", stages_.size(), " stages)"));
   }
   Stage moved = std::move(*it);
   stages_.erase(it);
@@ -83,7 +84,8 @@ absl::Status InterviewPlan::MoveStage(const StageId& id, size_t position) {
 }
 
 absl::Status InterviewPlan::RemoveStage(const StageId& id) {
-  auto it = std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
+  auto it =
+      std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.id == id; });
   if (it == stages_.end()) return absl::NotFoundError("stage not found");
   stages_.erase(it);
   return absl::OkStatus();
@@ -96,7 +98,8 @@ absl::StatusOr<const Activity*> InterviewPlan::AddActivity(const StageId& stage_
   Stage* stage = MutableStage(stage_id);
   if (stage == nullptr) return absl::NotFoundError("stage not found");
   const ActivityKind* k = kinds.Find(kind);
-  if (k == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown activity kind '", kind, "'"));
+  if (k == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("unknown activity kind '", kind, "'"));
   if (stage->activities.size() >= kMaxActivitiesPerStage) {
     return absl::FailedPreconditionError(
         absl::StrCat("a stage has at most ", kMaxActivitiesPerStage, " activities"));
@@ -115,7 +118,8 @@ absl::Status InterviewPlan::UpdateActivitySettings(const StageId& stage_id, cons
   for (Activity& a : stage->activities) {
     if (a.id != id) continue;
     const ActivityKind* k = kinds.Find(a.kind);
-    if (k == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown activity kind '", a.kind, "'"));
+    if (k == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("unknown activity kind '", a.kind, "'"));
     absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
     if (!valid.ok()) return valid.status();
     a.settings = *std::move(valid);

@@ -49,7 +49,10 @@ class InterviewPlan {
 
   InterviewPlan() = default;
   InterviewPlan(TeamId team, JobId job, std::vector<Stage> stages, int64_t version)
-      : team_(std::move(team)), job_(std::move(job)), stages_(std::move(stages)), version_(version) {}
+      : team_(std::move(team)),
+        job_(std::move(job)),
+        stages_(std::move(stages)),
+        version_(version) {}
 
   const TeamId& team() const { return team_; }
   const JobId& job() const { return job_; }
@@ -58,7 +61,8 @@ class InterviewPlan {
   void set_version(int64_t v) { version_ = v; }
 
   // position: 0-based index; nullopt appends.
-  absl::StatusOr<const Stage*> AddStage(StageId id, std::string name, std::optional<size_t> position);
+  absl::StatusOr<const Stage*> AddStage(StageId id, std::string name,
+                                        std::optional<size_t> position);
   absl::Status RenameStage(const StageId& id, std::string name);
   absl::Status MoveStage(const StageId& id, size_t position);
   absl::Status RemoveStage(const StageId& id);

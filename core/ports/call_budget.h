@@ -13,9 +13,9 @@
 namespace stagecheck {
 
 struct CallLimits {
-  int per_window = 0;                         // calls granted in any rolling `window`
-  absl::Duration window = absl::Minutes(1);   // how long a grant counts
-  int per_day = 0;                            // calls granted in one UTC day; 0: no daily budget
+  int per_window = 0;                        // calls granted in any rolling `window`
+  absl::Duration window = absl::Minutes(1);  // how long a grant counts
+  int per_day = 0;                           // calls granted in one UTC day; 0: no daily budget
 };
 
 // The answer to one request for a call slot.
@@ -37,7 +37,8 @@ class CallBudget {
   // Takes one slot for `account` (an opaque 64-bit key: never a secret) at
   // `now` when `limits` allow it. Thread-safe. An error only when the budget
   // itself cannot be read (the shared store is down).
-  virtual absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now, const CallLimits& limits) = 0;
+  virtual absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now,
+                                           const CallLimits& limits) = 0;
 };
 
 }  // namespace stagecheck

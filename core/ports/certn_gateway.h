@@ -27,7 +27,7 @@ struct CertnCredentials {
 
 struct CertnVerification {
   ConnectionStatus status = ConnectionStatus::kUnverified;
-  std::string reason;         // human-readable, no secrets
+  std::string reason;  // human-readable, no secrets
   // The Certn team the key answers for, when Certn names one (a group's
   // team_id); absent otherwise, and deliveries are then matched by case.
   std::optional<std::string> certn_team_id;
@@ -60,8 +60,8 @@ struct CertnCheckResult {
 // every other field has the default shown when Certn leaves it out.
 struct CertnCase {
   std::string id;
-  std::string short_id;        // "" when absent (the report is then named by `id`)
-  std::string overall_status;  // Certn's vocabulary, kept for display
+  std::string short_id;                        // "" when absent (the report is then named by `id`)
+  std::string overall_status;                  // Certn's vocabulary, kept for display
   CheckStatus status = CheckStatus::kInvited;  // normalized by the adapter's one table
   std::string error_reason;                    // when status is error or cancelled
   // False when overall_status is not in the adapter's table: status is then
@@ -119,7 +119,8 @@ class CertnGateway {
   // arrives by webhook or the next fetch. Safe to run twice.
   virtual absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) = 0;
   // Asks Certn to generate the case's PDF; CASE_REPORT_READY follows.
-  virtual absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) = 0;
+  virtual absl::Status GenerateReport(const CertnCredentials& creds,
+                                      const std::string& case_id) = 0;
   // The PDF bytes of a generated report: reads report-files/{id} for a fresh
   // short-lived URL and downloads it at once, without Certn credentials. The
   // URL never leaves the adapter (not returned, logged or put in an error),
@@ -135,9 +136,9 @@ class CertnGateway {
   // 404, 405, 410); DataLoss when the answer has an unexpected shape; both
   // mean "the feed cannot answer": the caller falls back to case fetches.
   // Other errors (unavailable, rate limited) are worth trying again later.
-  virtual absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
-                                                     const std::optional<std::string>& after_event_id,
-                                                     int max_pages) = 0;
+  virtual absl::StatusOr<CertnEventsRead> ListEvents(
+      const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
+      int max_pages) = 0;
 };
 
 }  // namespace stagecheck

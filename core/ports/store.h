@@ -128,7 +128,8 @@ class UnitOfWork {
   // or when the team has no integration. UpsertIntegration keeps the stored
   // cursor while the key and region are unchanged, so an admin's edit never
   // puts an older cursor back.
-  virtual absl::Status AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
+  virtual absl::Status AdvanceEventsCursor(const TeamId& team,
+                                           const std::optional<std::string>& expected,
                                            const std::string& cursor) = 0;
 
   // Jobs and their interview plans.
@@ -164,8 +165,9 @@ class UnitOfWork {
   virtual absl::Status UpdateApplication(const Application& application) = 0;
   // The pipeline overview: a keyset page in filter.sort's order (a cursor
   // of another order is InvalidArgument). job_title and stage_name are left empty.
-  virtual absl::StatusOr<Page<ApplicationSummary>> ListApplications(
-      const TeamId& team, const ApplicationFilter& filter, const PageRequest& page) = 0;
+  virtual absl::StatusOr<Page<ApplicationSummary>> ListApplications(const TeamId& team,
+                                                                    const ApplicationFilter& filter,
+                                                                    const PageRequest& page) = 0;
   // How many applications match `filter` (its check_status and sort aside),
   // per latest check status (StatusName() or kNoCheck); statuses with none are absent.
   virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountApplicationsByCheck(
@@ -201,8 +203,7 @@ class UnitOfWork {
 
   // Activity feed: newest first.
   virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;
-  virtual absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team,
-                                                   const CandidateId& candidate,
+  virtual absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
                                                    const PageRequest& page) = 0;
 
   // Idempotency keys.
@@ -214,8 +215,8 @@ class UnitOfWork {
   // Webhook deliveries, verified ones only: InvalidArgument for one without
   // a team or with verdict unverified. AlreadyExists when (team, delivery_id) is known.
   virtual absl::Status InsertDelivery(const WebhookDelivery& delivery) = 0;
-  virtual absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(
-      std::optional<TeamId> team, int limit) = 0;
+  virtual absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(std::optional<TeamId> team,
+                                                                      int limit) = 0;
   // One team's deliveries, newest first, keyset-paginated like every list.
   virtual absl::StatusOr<Page<WebhookDelivery>> ListTeamDeliveries(const TeamId& team,
                                                                    const DeliveryFilter& filter,
@@ -245,7 +246,8 @@ class UnitOfWork {
   // Makes every unleased pending item of `kind` in `team` scheduled after
   // `now` due at `now` (a limit was raised: what waited for it may go now).
   // Returns how many.
-  virtual absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) = 0;
+  virtual absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind,
+                                               absl::Time now) = 0;
   // Releases the lease and schedules the next attempt.
   virtual absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
                                  const std::string& error) = 0;
@@ -262,7 +264,8 @@ class UnitOfWork {
   // Serialised per account (PostgreSQL: an advisory lock for the rest of the
   // transaction; SQLite: the writer lock); grants older than both the window
   // and the UTC day are removed as it goes.
-  virtual absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now, const CallLimits& limits) = 0;
+  virtual absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now,
+                                                const CallLimits& limits) = 0;
 };
 
 class Store {
@@ -281,8 +284,8 @@ class Store {
   virtual absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
   // The same, for many independent pieces of work in one transaction (group
   // commit): one failing piece rolls back only itself (the batch is then
-  // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per piece; all are durable once this
-  // returns, or every one carries the commit's error.
+  // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per
+  // piece; all are durable once this returns, or every one carries the commit's error.
   virtual std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;
   // Cheap liveness check of the database (for /readyz).

@@ -17,7 +17,8 @@ using LogField = std::pair<std::string_view, std::string_view>;
 class Logger {
  public:
   virtual ~Logger() = default;
-  virtual void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) = 0;
+  virtual void Log(LogLevel level, std::string_view event,
+                   std::initializer_list<LogField> fields) = 0;
 };
 
 class Metrics {

@@ -4,8 +4,8 @@
 #include "absl/strings/match.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
-#include "core/strings.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
 
 namespace stagecheck {
 namespace {
@@ -29,13 +29,16 @@ absl::StatusOr<IssuedToken> Accounts::CreateTeam(std::string_view raw_name) {
                  "team name must be 1 to 200 characters");
   }
   absl::Time now = deps_.clock.Now();
-  IssuedToken issued{TeamId(deps_.ids.NewId()), UserId(deps_.ids.NewId()), Role::kAdmin, NewToken()};
+  IssuedToken issued{TeamId(deps_.ids.NewId()), UserId(deps_.ids.NewId()), Role::kAdmin,
+                     NewToken()};
   absl::Status status = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     RETURN_IF_ERROR(uow.InsertTeam(Team{issued.team, name, std::nullopt, now}));
-    if (auto s = uow.InsertUser(User{issued.team, issued.user, "admin", Role::kAdmin, now}); !s.ok()) {
+    if (auto s = uow.InsertUser(User{issued.team, issued.user, "admin", Role::kAdmin, now});
+        !s.ok()) {
       return s;
     }
-    return uow.InsertToken(ApiToken{issued.team, issued.user, Role::kAdmin, HashToken(issued.token), now});
+    return uow.InsertToken(
+        ApiToken{issued.team, issued.user, Role::kAdmin, HashToken(issued.token), now});
   });
   if (!status.ok()) return status;
   return issued;
@@ -77,9 +80,9 @@ absl::Status Accounts::SetTeamDefaultPackage(const TeamId& team,
   return UpdateTeamSettings(team, std::move(package_id), std::nullopt).status();
 }
 
-absl::StatusOr<Team> Accounts::UpdateTeamSettings(const TeamId& team,
-                                                  std::optional<std::optional<std::string>> default_package_id,
-                                                  const std::optional<std::string>& if_match) {
+absl::StatusOr<Team> Accounts::UpdateTeamSettings(
+    const TeamId& team, std::optional<std::optional<std::string>> default_package_id,
+    const std::optional<std::string>& if_match) {
   return InTransaction<Team>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Team> {
     absl::StatusOr<Team> t = uow.GetTeam(team);
     if (!t.ok()) return t.status();

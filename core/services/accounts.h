@@ -23,7 +23,8 @@ class Accounts {
 
   // A new team with its first admin and that admin's token.
   absl::StatusOr<IssuedToken> CreateTeam(std::string_view name);
-  absl::StatusOr<IssuedToken> CreateToken(const TeamId& team, Role role, std::string_view user_name);
+  absl::StatusOr<IssuedToken> CreateToken(const TeamId& team, Role role,
+                                          std::string_view user_name);
   // Unauthenticated for a missing, malformed or unknown token.
   absl::StatusOr<Principal> Authenticate(std::string_view token) const;
 
@@ -31,9 +32,9 @@ class Accounts {
   absl::Status SetTeamDefaultPackage(const TeamId& team, std::optional<std::string> package_id);
   // The team's settings form: `default_package_id` when given (set, or clear
   // with nullopt inside), after checking `if_match` against EtagOf(team).
-  absl::StatusOr<Team> UpdateTeamSettings(const TeamId& team,
-                                          std::optional<std::optional<std::string>> default_package_id,
-                                          const std::optional<std::string>& if_match);
+  absl::StatusOr<Team> UpdateTeamSettings(
+      const TeamId& team, std::optional<std::optional<std::string>> default_package_id,
+      const std::optional<std::string>& if_match);
 
  private:
   std::string NewToken() const;

@@ -8,8 +8,8 @@
 #include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/services/plans.h"
-#include "core/strings.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
 
 namespace stagecheck {
 namespace {
@@ -56,8 +56,11 @@ absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
       return absl::OkStatus();
     }
     absl::Time now = deps_.clock.Now();
-    Candidate row{who.team, CandidateId(deps_.ids.NewId()), c.first_name, c.last_name, c.email,
-                  c.phone, {}, now, now};
+    Candidate row{who.team,     CandidateId(deps_.ids.NewId()),
+                  c.first_name, c.last_name,
+                  c.email,      c.phone,
+                  {},           now,
+                  now};
     row.ReplaceRecruiterTags(c.tags);
     RETURN_IF_ERROR(uow.InsertCandidate(row));
     created = {row.id, false};
@@ -68,8 +71,8 @@ absl::StatusOr<Created<CandidateId>> Applications::CreateCandidate(
 }
 
 absl::StatusOr<Candidate> Applications::GetCandidate(const Principal& who, const CandidateId& id) {
-  return InReadTransaction<Candidate>(deps_.store,
-                                  [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, id); });
+  return InReadTransaction<Candidate>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetCandidate(who.team, id); });
 }
 
 absl::StatusOr<Page<Candidate>> Applications::ListCandidates(const Principal& who,
@@ -78,8 +81,7 @@ absl::StatusOr<Page<Candidate>> Applications::ListCandidates(const Principal& wh
       deps_.store, [&](UnitOfWork& uow) { return uow.ListCandidates(who.team, page); });
 }
 
-absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
-                                                        const CandidateId& id,
+absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who, const CandidateId& id,
                                                         const CandidateChanges& changes) {
   if (changes.tags) {
     RETURN_IF_ERROR(ValidateTags(*changes.tags));
@@ -93,7 +95,8 @@ absl::StatusOr<Candidate> Applications::UpdateCandidate(const Principal& who,
     if (changes.email) c->email = *changes.email;
     if (changes.phone) c->phone = *changes.phone;
     if (changes.tags) c->ReplaceRecruiterTags(*changes.tags);
-    if (auto s = ValidateCandidateFields(c->first_name, c->last_name, c->email, c->phone); !s.ok()) {
+    if (auto s = ValidateCandidateFields(c->first_name, c->last_name, c->email, c->phone);
+        !s.ok()) {
       return s;
     }
     c->updated_at = deps_.clock.Now();
@@ -170,8 +173,8 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
     absl::StatusOr<InterviewPlan> plan = uow.GetPlan(who.team, job_id);
     if (!plan.ok()) return plan.status();
     absl::Time now = deps_.clock.Now();
-    Application app{who.team, ApplicationId(deps_.ids.NewId()), candidate_id, job_id,
-                    std::nullopt, ApplicationStatus::kActive, now, now};
+    Application app{who.team,     ApplicationId(deps_.ids.NewId()), candidate_id, job_id,
+                    std::nullopt, ApplicationStatus::kActive,       now,          now};
     if (!plan->stages().empty()) app.stage = plan->stages().front().id;
     RETURN_IF_ERROR(uow.InsertApplication(app));
     if (!job->tags.empty()) {
@@ -181,8 +184,14 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
       candidate->updated_at = now;
       RETURN_IF_ERROR(uow.UpdateCandidate(*candidate));
     }
-    FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), candidate_id, app.id, std::nullopt,
-                    now, "application_created", Actor(who),
+    FeedEvent event{who.team,
+                    FeedEventId(deps_.ids.NewId()),
+                    candidate_id,
+                    app.id,
+                    std::nullopt,
+                    now,
+                    "application_created",
+                    Actor(who),
                     absl::StrCat("Applied to ", job->title)};
     RETURN_IF_ERROR(uow.AppendFeedEvent(event));
     created = {app.id, false};
@@ -192,7 +201,8 @@ absl::StatusOr<Created<ApplicationId>> Applications::CreateApplication(
   return created;
 }
 
-absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const ApplicationId& id) {
+absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who,
+                                                     const ApplicationId& id) {
   return InReadTransaction<ApplicationTab>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<ApplicationTab> {
         ApplicationTab tab;
@@ -209,9 +219,8 @@ absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who, const
         if (!plan.ok()) return plan.status();
         auto checks = uow.ListChecksForApplication(who.team, id);
         if (!checks.ok()) return checks.status();
-        std::sort(checks->begin(), checks->end(), [](const auto& a, const auto& b) {
-          return a.created_at > b.created_at;
-        });
+        std::sort(checks->begin(), checks->end(),
+                  [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
         std::vector<bool> placed(checks->size(), false);
         for (const Stage& stage : plan->stages()) {
           StageView sv{stage, tab.application.stage == stage.id, {}};
@@ -264,7 +273,8 @@ absl::StatusOr<Page<ApplicationSummary>> Applications::ListApplications(
     const Principal& who, const ApplicationFilter& filter, const PageRequest& page) {
   return InReadTransaction<Page<ApplicationSummary>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<ApplicationSummary>> {
-        ASSIGN_OR_RETURN(Page<ApplicationSummary> rows, uow.ListApplications(who.team, filter, page));
+        ASSIGN_OR_RETURN(Page<ApplicationSummary> rows,
+                         uow.ListApplications(who.team, filter, page));
         RETURN_IF_ERROR(NameJobsAndStages(uow, who.team, rows.items));
         return rows;
       });
@@ -279,8 +289,8 @@ absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Applications::Count
 absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const ApplicationId& id,
                                                const StageId& stage_id) {
   std::optional<Stage> entered;
-  absl::StatusOr<Application> moved = InTransaction<Application>(
-      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
+  absl::StatusOr<Application> moved =
+      InTransaction<Application>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
         absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
         if (!app.ok()) return app.status();
         if (app->status != ApplicationStatus::kActive) {
@@ -301,8 +311,14 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
         app->stage = stage_id;
         app->updated_at = now;
         RETURN_IF_ERROR(uow.UpdateApplication(*app));
-        FeedEvent event{who.team, FeedEventId(deps_.ids.NewId()), app->candidate, app->id,
-                        std::nullopt, now, "stage_changed", Actor(who),
+        FeedEvent event{who.team,
+                        FeedEventId(deps_.ids.NewId()),
+                        app->candidate,
+                        app->id,
+                        std::nullopt,
+                        now,
+                        "stage_changed",
+                        Actor(who),
                         absl::StrCat("Moved to stage ", stage->name)};
         RETURN_IF_ERROR(uow.AppendFeedEvent(event));
         return app;
@@ -323,14 +339,15 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
 
 absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const ApplicationId& id,
                                                     ApplicationStatus status) {
-  return InTransaction<Application>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
-    absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
-    if (!app.ok()) return app.status();
-    app->status = status;
-    app->updated_at = deps_.clock.Now();
-    RETURN_IF_ERROR(uow.UpdateApplication(*app));
-    return app;
-  });
+  return InTransaction<Application>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Application> {
+        absl::StatusOr<Application> app = uow.GetApplication(who.team, id);
+        if (!app.ok()) return app.status();
+        app->status = status;
+        app->updated_at = deps_.clock.Now();
+        RETURN_IF_ERROR(uow.UpdateApplication(*app));
+        return app;
+      });
 }
 
 }  // namespace stagecheck

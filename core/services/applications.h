@@ -77,10 +77,9 @@ class Applications {
                                                            const CandidateId& id);
 
   // Starts at the plan's first stage; the job's posting tags go onto the candidate.
-  absl::StatusOr<Created<ApplicationId>> CreateApplication(const Principal& who,
-                                                           const CandidateId& candidate,
-                                                           const JobId& job,
-                                                           const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<Created<ApplicationId>> CreateApplication(
+      const Principal& who, const CandidateId& candidate, const JobId& job,
+      const std::optional<IdempotencyKey>& key);
   absl::StatusOr<ApplicationTab> ReadTab(const Principal& who, const ApplicationId& id);
   // The pipeline overview: one page of the team's applications in filter.sort's
   // order, each with its candidate, job title, stage name and latest check.

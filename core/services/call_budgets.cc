@@ -12,7 +12,8 @@ absl::Time UtcDayStart(absl::Time t) {
 
 absl::Time NextUtcMidnight(absl::Time t) { return UtcDayStart(t) + absl::Hours(24); }
 
-absl::StatusOr<CallSlot> InProcessCallBudget::TryTake(int64_t account, absl::Time now, const CallLimits& limits) {
+absl::StatusOr<CallSlot> InProcessCallBudget::TryTake(int64_t account, absl::Time now,
+                                                      const CallLimits& limits) {
   std::lock_guard<std::mutex> lock(mu_);
   Account& a = accounts_[account];
   if (const absl::Time today = UtcDayStart(now); a.day != today) {
@@ -34,7 +35,8 @@ absl::StatusOr<CallSlot> InProcessCallBudget::TryTake(int64_t account, absl::Tim
   return CallSlot{.wait = a.granted[in_window - per_window] + limits.window - now};
 }
 
-absl::StatusOr<CallSlot> SharedCallBudget::TryTake(int64_t account, absl::Time now, const CallLimits& limits) {
+absl::StatusOr<CallSlot> SharedCallBudget::TryTake(int64_t account, absl::Time now,
+                                                   const CallLimits& limits) {
   CallSlot slot;
   absl::Status s = store_.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<CallSlot> taken = uow.TakeCallSlot(account, now, limits);

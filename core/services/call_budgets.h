@@ -16,7 +16,8 @@ namespace stagecheck {
 // minute after a burst, and the vendor counts a rolling window).
 class InProcessCallBudget final : public CallBudget {
  public:
-  absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now, const CallLimits& limits) override;
+  absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now,
+                                   const CallLimits& limits) override;
 
  private:
   struct Account {
@@ -34,7 +35,8 @@ class InProcessCallBudget final : public CallBudget {
 class SharedCallBudget final : public CallBudget {
  public:
   explicit SharedCallBudget(Store& store) : store_(store) {}
-  absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now, const CallLimits& limits) override;
+  absl::StatusOr<CallSlot> TryTake(int64_t account, absl::Time now,
+                                   const CallLimits& limits) override;
 
  private:
   Store& store_;

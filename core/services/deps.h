@@ -39,8 +39,8 @@ struct Created {
 
 // Inside a transaction: a remembered key with the same fingerprint returns the
 // earlier resource id; with another fingerprint it is an error.
-absl::StatusOr<std::optional<std::string>> LookupIdempotency(UnitOfWork& uow, const TeamId& team,
-                                                             const std::optional<IdempotencyKey>& key);
+absl::StatusOr<std::optional<std::string>> LookupIdempotency(
+    UnitOfWork& uow, const TeamId& team, const std::optional<IdempotencyKey>& key);
 absl::Status RememberIdempotency(UnitOfWork& uow, const TeamId& team,
                                  const std::optional<IdempotencyKey>& key, int status_code,
                                  const std::string& resource_id, absl::Time now);

@@ -39,7 +39,8 @@ void GroupCommitter::Run() {
     for (auto& [work, _] : batch) pieces.push_back(std::move(work));
     std::vector<absl::Status> results = store_.TransactBatch(pieces);
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].second(i < results.size() ? results[i] : absl::InternalError("batch result missing"));
+      batch[i].second(i < results.size() ? results[i]
+                                         : absl::InternalError("batch result missing"));
     }
   }
 }

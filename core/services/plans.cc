@@ -67,12 +67,13 @@ absl::StatusOr<Created<JobId>> Plans::CreateJob(const Principal& who, const NewJ
 }
 
 absl::StatusOr<Job> Plans::GetJob(const Principal& who, const JobId& id) {
-  return InReadTransaction<Job>(deps_.store, [&](UnitOfWork& uow) { return uow.GetJob(who.team, id); });
+  return InReadTransaction<Job>(deps_.store,
+                                [&](UnitOfWork& uow) { return uow.GetJob(who.team, id); });
 }
 
 absl::StatusOr<Page<Job>> Plans::ListJobs(const Principal& who, const PageRequest& page) {
-  return InReadTransaction<Page<Job>>(deps_.store,
-                                  [&](UnitOfWork& uow) { return uow.ListJobs(who.team, page); });
+  return InReadTransaction<Page<Job>>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.ListJobs(who.team, page); });
 }
 
 absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
@@ -97,13 +98,13 @@ absl::StatusOr<Job> Plans::UpdateJob(const Principal& who, const JobId& id,
 }
 
 absl::StatusOr<InterviewPlan> Plans::GetPlan(const Principal& who, const JobId& job) {
-  return InReadTransaction<InterviewPlan>(deps_.store,
-                                      [&](UnitOfWork& uow) { return uow.GetPlan(who.team, job); });
+  return InReadTransaction<InterviewPlan>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetPlan(who.team, job); });
 }
 
 absl::StatusOr<InterviewPlan> Plans::EditPlan(
-    const Principal& who, const JobId& job,
-    const std::function<absl::Status(InterviewPlan&)>& edit, const std::optional<std::string>& if_match) {
+    const Principal& who, const JobId& job, const std::function<absl::Status(InterviewPlan&)>& edit,
+    const std::optional<std::string>& if_match) {
   RETURN_IF_ERROR(RequireAdmin(who));
   return InTransaction<InterviewPlan>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InterviewPlan> {
@@ -120,9 +121,8 @@ absl::StatusOr<InterviewPlan> Plans::AddStage(const Principal& who, const JobId&
                                               std::string name, std::optional<size_t> position,
                                               StageId* created) {
   StageId id(deps_.ids.NewId());
-  auto plan = EditPlan(who, job, [&](InterviewPlan& plan) {
-    return plan.AddStage(id, name, position).status();
-  });
+  auto plan = EditPlan(
+      who, job, [&](InterviewPlan& plan) { return plan.AddStage(id, name, position).status(); });
   if (plan.ok() && created != nullptr) *created = id;
   return plan;
 }
@@ -130,13 +130,16 @@ absl::StatusOr<InterviewPlan> Plans::AddStage(const Principal& who, const JobId&
 absl::StatusOr<InterviewPlan> Plans::UpdateStage(const Principal& who, const JobId& job,
                                                  const StageId& stage,
                                                  const StageChanges& changes) {
-  return EditPlan(who, job, [&](InterviewPlan& plan) -> absl::Status {
-    if (changes.name) {
-      RETURN_IF_ERROR(plan.RenameStage(stage, *changes.name));
-    }
-    if (changes.position) return plan.MoveStage(stage, *changes.position);
-    return plan.FindStage(stage) ? absl::OkStatus() : absl::NotFoundError("stage not found");
-  }, changes.if_match);
+  return EditPlan(
+      who, job,
+      [&](InterviewPlan& plan) -> absl::Status {
+        if (changes.name) {
+          RETURN_IF_ERROR(plan.RenameStage(stage, *changes.name));
+        }
+        if (changes.position) return plan.MoveStage(stage, *changes.position);
+        return plan.FindStage(stage) ? absl::OkStatus() : absl::NotFoundError("stage not found");
+      },
+      changes.if_match);
 }
 
 absl::StatusOr<InterviewPlan> Plans::RemoveStage(const Principal& who, const JobId& job,
@@ -183,14 +186,17 @@ absl::StatusOr<InterviewPlan> Plans::UpdateActivity(const Principal& who, const 
   RETURN_IF_ERROR(k->CheckAdmissible(who.team, *valid));
   return EditPlan(
       who, job,
-      [&](InterviewPlan& plan) { return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds); },
+      [&](InterviewPlan& plan) {
+        return plan.UpdateActivitySettings(stage, activity, *valid, deps_.kinds);
+      },
       if_match);
 }
 
 absl::StatusOr<InterviewPlan> Plans::RemoveActivity(const Principal& who, const JobId& job,
                                                     const StageId& stage,
                                                     const ActivityId& activity) {
-  return EditPlan(who, job, [&](InterviewPlan& plan) { return plan.RemoveActivity(stage, activity); });
+  return EditPlan(who, job,
+                  [&](InterviewPlan& plan) { return plan.RemoveActivity(stage, activity); });
 }
 
 absl::StatusOr<std::vector<OfferedKind>> Plans::OfferedKinds(const Principal& who) {

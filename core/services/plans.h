@@ -18,7 +18,8 @@ struct NewJob {
 
 struct JobChanges {
   std::optional<std::string> title;
-  std::optional<std::optional<std::string>> default_package_id;  // set, or clear with nullopt inside
+  std::optional<std::optional<std::string>>
+      default_package_id;  // set, or clear with nullopt inside
   std::optional<std::vector<std::string>> tags;
   std::optional<std::string> if_match;  // the job's ETag the client read (EtagOf)
 };
@@ -46,7 +47,8 @@ class Plans {
 
   absl::StatusOr<InterviewPlan> GetPlan(const Principal& who, const JobId& job);
   absl::StatusOr<InterviewPlan> AddStage(const Principal& who, const JobId& job, std::string name,
-                                         std::optional<size_t> position, StageId* created = nullptr);
+                                         std::optional<size_t> position,
+                                         StageId* created = nullptr);
   absl::StatusOr<InterviewPlan> UpdateStage(const Principal& who, const JobId& job,
                                             const StageId& stage, const StageChanges& changes);
   absl::StatusOr<InterviewPlan> RemoveStage(const Principal& who, const JobId& job,
@@ -57,10 +59,9 @@ class Plans {
                                             const StageId& stage, const std::string& kind,
                                             const ActivitySettings& settings,
                                             ActivityId* created = nullptr);
-  absl::StatusOr<InterviewPlan> UpdateActivity(const Principal& who, const JobId& job,
-                                               const StageId& stage, const ActivityId& activity,
-                                               const ActivitySettings& settings,
-                                               const std::optional<std::string>& if_match = std::nullopt);
+  absl::StatusOr<InterviewPlan> UpdateActivity(
+      const Principal& who, const JobId& job, const StageId& stage, const ActivityId& activity,
+      const ActivitySettings& settings, const std::optional<std::string>& if_match = std::nullopt);
   absl::StatusOr<InterviewPlan> RemoveActivity(const Principal& who, const JobId& job,
                                                const StageId& stage, const ActivityId& activity);
 

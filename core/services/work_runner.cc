@@ -9,12 +9,14 @@
 
 namespace stagecheck {
 
-WorkRunner::WorkRunner(const Deps& deps, WorkRunnerOptions options) : deps_(deps), options_(std::move(options)) {}
+WorkRunner::WorkRunner(const Deps& deps, WorkRunnerOptions options)
+    : deps_(deps), options_(std::move(options)) {}
 
 WorkRunner::~WorkRunner() { Stop(); }
 
 absl::Status WorkRunner::Register(std::string kind, WorkHandler handler) {
-  if (!handler.run) return absl::InvalidArgumentError(absl::StrCat("work kind ", kind, " has no handler"));
+  if (!handler.run)
+    return absl::InvalidArgumentError(absl::StrCat("work kind ", kind, " has no handler"));
   if (!handlers_.emplace(kind, std::move(handler)).second) {
     return absl::AlreadyExistsError(absl::StrCat("work kind ", kind, " is registered twice"));
   }
@@ -62,41 +64,52 @@ absl::Duration WorkRunner::Jitter(absl::Duration up_to) {
 }
 
 void WorkRunner::Count(const WorkItem& item, std::string_view outcome) {
-  deps_.metrics.Increment("stagecheck_work_total",
-                          absl::StrCat("kind=\"", item.kind, "\",outcome=\"", ToAbsl(outcome), "\""));
+  deps_.metrics.Increment(
+      "stagecheck_work_total",
+      absl::StrCat("kind=\"", item.kind, "\",outcome=\"", ToAbsl(outcome), "\""));
 }
 
 void WorkRunner::RunOne(const WorkItem& item) {
   auto handler = handlers_.find(item.kind);
   absl::Status result = handler == handlers_.end()
-                            ? Error(absl::StatusCode::kInvalidArgument, "unknown_work", "unknown work kind " + item.kind)
+                            ? Error(absl::StatusCode::kInvalidArgument, "unknown_work",
+                                    "unknown work kind " + item.kind)
                             : handler->second.run(item);
   absl::Status recorded;
   if (result.ok()) {
-    recorded = deps_.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
+    recorded =
+        deps_.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
     Count(item, "done");
   } else if (std::optional<absl::Duration> after = RetryAfterOf(result)) {
     // A rate limit: wait for the slot without using up an attempt, and a
     // little longer than asked so waiting items spread.
     absl::Time next = deps_.clock.Now() + *after + Jitter(absl::Milliseconds(250));
-    recorded = deps_.store.Transact([&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
-    if (handler != handlers_.end() && handler->second.on_deferred) handler->second.on_deferred(item, result, next);
+    recorded = deps_.store.Transact(
+        [&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
+    if (handler != handlers_.end() && handler->second.on_deferred)
+      handler->second.on_deferred(item, result, next);
     Count(item, "deferred");
   } else if (IsTransient(result) && item.attempts < options_.max_attempts) {
     // item.attempts already counts this run (ClaimWork increments it).
     absl::Time next = deps_.clock.Now() + Backoff(item.attempts);
-    recorded = deps_.store.Transact(
-        [&](UnitOfWork& uow) { return uow.RetryWork(item.team, item.id, next, std::string(result.message())); });
+    recorded = deps_.store.Transact([&](UnitOfWork& uow) {
+      return uow.RetryWork(item.team, item.id, next, std::string(result.message()));
+    });
     Count(item, "retry");
   } else {
-    recorded = deps_.store.Transact(
-        [&](UnitOfWork& uow) { return uow.FailWork(item.team, item.id, std::string(result.message())); });
-    if (handler != handlers_.end() && handler->second.on_failed) handler->second.on_failed(item, result);
+    recorded = deps_.store.Transact([&](UnitOfWork& uow) {
+      return uow.FailWork(item.team, item.id, std::string(result.message()));
+    });
+    if (handler != handlers_.end() && handler->second.on_failed)
+      handler->second.on_failed(item, result);
     Count(item, "failed");
   }
   // Planned waiting (a rate limit's slot, the next feed read) is not a warning.
-  deps_.log.Log(result.ok() || RetryAfterOf(result) ? LogLevel::kInfo : LogLevel::kWarning, "work.ran",
-                {{"kind", item.kind}, {"subject", item.subject}, {"code", ErrorCode(result)},
+  deps_.log.Log(result.ok() || RetryAfterOf(result) ? LogLevel::kInfo : LogLevel::kWarning,
+                "work.ran",
+                {{"kind", item.kind},
+                 {"subject", item.subject},
+                 {"code", ErrorCode(result)},
                  {"error", ToStd(result.message())}});
   if (!recorded.ok()) {
     // The lease expires and the item runs again: every handler is idempotent.
@@ -106,10 +119,13 @@ void WorkRunner::RunOne(const WorkItem& item) {
 
 int WorkRunner::RunDue(int limit) {
   absl::Time now = deps_.clock.Now();
-  absl::StatusOr<std::vector<WorkItem>> claimed = InTransaction<std::vector<WorkItem>>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.ClaimWork(now, options_.owner, now + options_.lease, limit); });
+  absl::StatusOr<std::vector<WorkItem>> claimed =
+      InTransaction<std::vector<WorkItem>>(deps_.store, [&](UnitOfWork& uow) {
+        return uow.ClaimWork(now, options_.owner, now + options_.lease, limit);
+      });
   if (!claimed.ok()) {
-    deps_.log.Log(LogLevel::kWarning, "work.claim_failed", {{"error", ToStd(claimed.status().message())}});
+    deps_.log.Log(LogLevel::kWarning, "work.claim_failed",
+                  {{"error", ToStd(claimed.status().message())}});
     return 0;
   }
   for (const WorkItem& item : *claimed) RunOne(item);
@@ -137,7 +153,8 @@ void WorkRunner::Loop() {
     RunPeriodic();
     if (RunDue() > 0) continue;
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval), [&] { return stopping_ || wakeups_ > 0; });
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
+                 [&] { return stopping_ || wakeups_ > 0; });
     if (wakeups_ > 0) --wakeups_;
   }
 }

@@ -28,7 +28,8 @@ namespace stagecheck {
 struct WorkHandler {
   std::function<absl::Status(const WorkItem&)> run;
   // Optional: the item was put back until `until` by a rate limit.
-  std::function<void(const WorkItem&, const absl::Status& why, absl::Time until)> on_deferred = nullptr;
+  std::function<void(const WorkItem&, const absl::Status& why, absl::Time until)> on_deferred =
+      nullptr;
   // Optional: the item gave up (permanent fault or attempts exhausted), so
   // the plugin can make the failure visible.
   std::function<void(const WorkItem&, const absl::Status& error)> on_failed = nullptr;

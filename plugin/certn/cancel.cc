@@ -27,22 +27,25 @@ std::string WithReason(std::string message, const std::string& reason) {
 absl::StatusOr<BackgroundCheck> Checks::Cancel(const Principal& who, const CheckId& id,
                                                const CancelRequest& request) {
   bool queued_work = false;
-  absl::StatusOr<BackgroundCheck> result =
-      InTransaction<BackgroundCheck>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
+  absl::StatusOr<BackgroundCheck> result = InTransaction<BackgroundCheck>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
         queued_work = false;
         ASSIGN_OR_RETURN(BackgroundCheck check, uow.GetCheckForUpdate(who.team, id));
         // Asked before (a retried request, a second click): the same answer.
-        if (check.CancelRequested() && (IsActive(check.status) || check.error_reason == kCancelledByUser)) {
+        if (check.CancelRequested() &&
+            (IsActive(check.status) || check.error_reason == kCancelledByUser)) {
           return check;
         }
         if (check.status == CheckStatus::kComplete) {
-          return Error(absl::StatusCode::kAborted, "check_complete",
-                       "Certn has already completed this background check (status complete); it cannot be "
-                       "cancelled.");
+          return Error(
+              absl::StatusCode::kAborted, "check_complete",
+              "Certn has already completed this background check (status complete); it cannot be "
+              "cancelled.");
         }
         if (IsTerminal(check.status)) {
           return Error(absl::StatusCode::kAborted, "check_ended",
-                       absl::StrCat("This background check has already ended (status ", ToAbsl(StatusName(check.status)),
+                       absl::StrCat("This background check has already ended (status ",
+                                    ToAbsl(StatusName(check.status)),
                                     check.error_reason.empty() ? "" : ", reason ",
                                     check.error_reason, "); there is nothing to cancel."));
         }
@@ -60,30 +63,35 @@ absl::StatusOr<BackgroundCheck> Checks::Cancel(const Principal& who, const Check
         RETURN_IF_ERROR(uow.UpdateCheck(check));
         RETURN_IF_ERROR(EnqueueWork(uow, check.team, kWorkCancel, check.id, now));
         queued_work = true;
-        RETURN_IF_ERROR(Feed(uow, check, "cancel_requested", "user:" + who.user.value(),
-                             WithReason(absl::StrCat("Cancellation of the background check (", PackageWords(check),
-                                                     ") requested; waiting for Certn to confirm."),
-                                        request.reason)));
+        RETURN_IF_ERROR(Feed(
+            uow, check, "cancel_requested", "user:" + who.user.value(),
+            WithReason(absl::StrCat("Cancellation of the background check (", PackageWords(check),
+                                    ") requested; waiting for Certn to confirm."),
+                       request.reason)));
         return check;
       });
   if (result.ok() && queued_work) Notify();
   return result;
 }
 
-absl::Status Checks::EndCancelled(UnitOfWork& uow, BackgroundCheck& check, const std::string& source) {
+absl::Status Checks::EndCancelled(UnitOfWork& uow, BackgroundCheck& check,
+                                  const std::string& source) {
   absl::Time now = deps_.clock.Now();
   check.waiting_reason.clear();
   check.waiting_until.reset();
-  TransitionOutcome outcome = check.Transition(CheckStatus::kCancelled, now, source, std::string(kCancelledByUser));
+  TransitionOutcome outcome =
+      check.Transition(CheckStatus::kCancelled, now, source, std::string(kCancelledByUser));
   if (outcome == TransitionOutcome::kApplied) {
     ASSIGN_OR_RETURN(Candidate candidate, uow.GetCandidateForUpdate(check.team, check.candidate));
     SetStatusTag(candidate, check);
     candidate.updated_at = now;
     RETURN_IF_ERROR(uow.UpdateCandidate(candidate));
-    std::string actor = check.cancel_requested_by ? "user:" + check.cancel_requested_by->value() : "system";
-    RETURN_IF_ERROR(Feed(uow, check, "cancelled", actor,
-                         WithReason(absl::StrCat("Background check (", PackageWords(check), ") cancelled."),
-                                    check.cancel_reason)));
+    std::string actor =
+        check.cancel_requested_by ? "user:" + check.cancel_requested_by->value() : "system";
+    RETURN_IF_ERROR(
+        Feed(uow, check, "cancelled", actor,
+             WithReason(absl::StrCat("Background check (", PackageWords(check), ") cancelled."),
+                        check.cancel_reason)));
   }
   return uow.UpdateCheck(check);
 }
@@ -97,8 +105,9 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
     // Certn completed the case before the cancel reached it.
     return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
       ASSIGN_OR_RETURN(BackgroundCheck fresh, uow.GetCheckForUpdate(item.team, id));
-      return Feed(uow, fresh, "cancel_too_late", "certn",
-                  "The cancellation came too late: Certn had already completed the background check.");
+      return Feed(
+          uow, fresh, "cancel_too_late", "certn",
+          "The cancellation came too late: Certn had already completed the background check.");
     });
   }
   // Certn has said so already (a webhook's fetch, or an earlier run). A check
@@ -122,10 +131,12 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
   // may still be open, and cancelling an ended case changes nothing.
   absl::Status cancelled = gateway_.CancelCase(creds, *check.certn_case_id);
   if (!cancelled.ok() && IsTransient(cancelled)) return cancelled;
-  const bool refused = !cancelled.ok() && (cancelled.code() == absl::StatusCode::kInvalidArgument ||
-                                           cancelled.code() == absl::StatusCode::kAlreadyExists ||
-                                           cancelled.code() == absl::StatusCode::kFailedPrecondition);
-  if (!cancelled.ok() && !refused && cancelled.code() != absl::StatusCode::kNotFound) return cancelled;
+  const bool refused =
+      !cancelled.ok() && (cancelled.code() == absl::StatusCode::kInvalidArgument ||
+                          cancelled.code() == absl::StatusCode::kAlreadyExists ||
+                          cancelled.code() == absl::StatusCode::kFailedPrecondition);
+  if (!cancelled.ok() && !refused && cancelled.code() != absl::StatusCode::kNotFound)
+    return cancelled;
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     ASSIGN_OR_RETURN(BackgroundCheck fresh, uow.GetCheckForUpdate(item.team, id));
     if (refused) {
@@ -133,7 +144,8 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
       // case so the check shows what Certn says, and say why.
       RETURN_IF_ERROR(EnqueueWork(uow, item.team, kWorkFetchCase, id, deps_.clock.Now()));
       return Feed(uow, fresh, "cancel_too_late", "certn",
-                  "Certn could not cancel the background check; it has most likely completed it. Its status is "
+                  "Certn could not cancel the background check; it has most likely completed it. "
+                  "Its status is "
                   "being updated.");
     }
     // 204, or 404: Certn knows no such case any more, so nothing is left to

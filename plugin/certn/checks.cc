@@ -48,9 +48,9 @@ absl::StatusOr<std::string> Checks::ResolvePackage(
     const std::optional<std::string>& activity_package, const Job* job, const Team& team_row) {
   if (explicit_package) return *explicit_package;
   // Lever: a candidate tag equal to a package name overrides the defaults.
-  bool has_plain_tags = std::any_of(candidate.tags.begin(), candidate.tags.end(), [](const std::string& t) {
-    return t.rfind(kLeverTagPrefix, 0) != 0;
-  });
+  bool has_plain_tags =
+      std::any_of(candidate.tags.begin(), candidate.tags.end(),
+                  [](const std::string& t) { return t.rfind(kLeverTagPrefix, 0) != 0; });
   if (has_plain_tags) {
     absl::StatusOr<std::vector<CertnPackage>> packages = integrations_.Packages(team);
     if (!packages.ok()) return packages.status();
@@ -89,32 +89,33 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
     Team team;
     CertnIntegration integration;
   };
-  absl::StatusOr<Facts> facts = InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
-    Facts f;
-    auto app = uow.GetApplication(who.team, application_id);
-    if (!app.ok()) return app.status();
-    f.app = *std::move(app);
-    auto candidate = uow.GetCandidate(who.team, f.app.candidate);
-    if (!candidate.ok()) return candidate.status();
-    f.candidate = *std::move(candidate);
-    auto job = uow.GetJob(who.team, f.app.job);
-    if (!job.ok()) return job.status();
-    f.job = *std::move(job);
-    auto p = uow.GetPlan(who.team, f.app.job);
-    if (!p.ok()) return p.status();
-    f.plan = *std::move(p);
-    auto team = uow.GetTeam(who.team);
-    if (!team.ok()) return team.status();
-    f.team = *std::move(team);
-    auto integration = uow.GetIntegration(who.team);
-    if (integration.status().code() == absl::StatusCode::kNotFound) {
-      return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
-                   "Certn is not connected for this team.");
-    }
-    if (!integration.ok()) return integration.status();
-    f.integration = *std::move(integration);
-    return f;
-  });
+  absl::StatusOr<Facts> facts =
+      InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+        Facts f;
+        auto app = uow.GetApplication(who.team, application_id);
+        if (!app.ok()) return app.status();
+        f.app = *std::move(app);
+        auto candidate = uow.GetCandidate(who.team, f.app.candidate);
+        if (!candidate.ok()) return candidate.status();
+        f.candidate = *std::move(candidate);
+        auto job = uow.GetJob(who.team, f.app.job);
+        if (!job.ok()) return job.status();
+        f.job = *std::move(job);
+        auto p = uow.GetPlan(who.team, f.app.job);
+        if (!p.ok()) return p.status();
+        f.plan = *std::move(p);
+        auto team = uow.GetTeam(who.team);
+        if (!team.ok()) return team.status();
+        f.team = *std::move(team);
+        auto integration = uow.GetIntegration(who.team);
+        if (integration.status().code() == absl::StatusCode::kNotFound) {
+          return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+                       "Certn is not connected for this team.");
+        }
+        if (!integration.ok()) return integration.status();
+        f.integration = *std::move(integration);
+        return f;
+      });
   if (!facts.ok()) return facts.status();
   if (facts->integration.status != ConnectionStatus::kConnected) {
     return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
@@ -155,8 +156,8 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
     if (auto s = RecordNoEmail(who, plan); !s.ok()) return s;
     return NoEmail();
   }
-  absl::StatusOr<std::string> package = ResolvePackage(who.team, facts->candidate, request.package_id,
-                                                       activity_package, &facts->job, facts->team);
+  absl::StatusOr<std::string> package = ResolvePackage(
+      who.team, facts->candidate, request.package_id, activity_package, &facts->job, facts->team);
   if (!package.ok()) return package.status();
   plan.package_id = *package;
   if (request.package_id) {
@@ -205,21 +206,25 @@ absl::StatusOr<Created<CheckId>> Checks::Reorder(const Principal& who, const Che
     Candidate candidate;
     std::optional<Application> app;
   };
-  ASSIGN_OR_RETURN(Facts facts, InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
-    Facts f;
-    ASSIGN_OR_RETURN(f.previous, uow.GetCheck(who.team, id));
-    ASSIGN_OR_RETURN(f.candidate, uow.GetCandidate(who.team, f.previous.candidate));
-    if (f.previous.application) {
-      ASSIGN_OR_RETURN(f.app, uow.GetApplication(who.team, *f.previous.application));
-    }
-    return f;
-  }));
+  ASSIGN_OR_RETURN(
+      Facts facts,
+      InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+        Facts f;
+        ASSIGN_OR_RETURN(f.previous, uow.GetCheck(who.team, id));
+        ASSIGN_OR_RETURN(f.candidate, uow.GetCandidate(who.team, f.previous.candidate));
+        if (f.previous.application) {
+          ASSIGN_OR_RETURN(f.app, uow.GetApplication(who.team, *f.previous.application));
+        }
+        return f;
+      }));
   const BackgroundCheck& previous = facts.previous;
   if (previous.status != CheckStatus::kError && previous.status != CheckStatus::kCancelled) {
-    return Error(absl::StatusCode::kAborted, "check_not_ended",
-                 absl::StrCat("Only a background check that ended in error or was cancelled can be re-ordered; "
-                              "this one is ",
-                              ToAbsl(StatusName(previous.status)), "."));
+    return Error(
+        absl::StatusCode::kAborted, "check_not_ended",
+        absl::StrCat(
+            "Only a background check that ended in error or was cancelled can be re-ordered; "
+            "this one is ",
+            ToAbsl(StatusName(previous.status)), "."));
   }
   if (facts.app && facts.app->status != ApplicationStatus::kActive) {
     return Error(absl::StatusCode::kFailedPrecondition, "application_not_active",
@@ -239,12 +244,14 @@ absl::StatusOr<Created<CheckId>> Checks::Reorder(const Principal& who, const Che
   plan.trigger = previous.application ? SendTrigger::kManual : SendTrigger::kAdHoc;
   plan.has_email = true;
   plan.reordered_from = previous.id;
-  plan.reorder_note = previous.status == CheckStatus::kCancelled ? "the previous check was cancelled"
-                      : previous.error_reason.empty()
-                          ? "the previous check ended in error"
-                          : absl::StrCat("the previous check ended in error: ", ToAbsl(ReasonWords(previous.error_reason)));
+  plan.reorder_note =
+      previous.status == CheckStatus::kCancelled ? "the previous check was cancelled"
+      : previous.error_reason.empty()            ? "the previous check ended in error"
+                                      : absl::StrCat("the previous check ended in error: ",
+                                                     ToAbsl(ReasonWords(previous.error_reason)));
   if (request.package_id) {
-    ASSIGN_OR_RETURN(CertnPackage package, integrations_.FindPackage(who.team, *request.package_id));
+    ASSIGN_OR_RETURN(CertnPackage package,
+                     integrations_.FindPackage(who.team, *request.package_id));
     plan.package_id = package.id;
     plan.package_name = package.name;
   } else {
@@ -268,26 +275,28 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
     std::optional<BackgroundCheck> active;
     bool completed = false;
   };
-  absl::StatusOr<Facts> facts = InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
-    Facts f;
-    auto c = uow.GetCandidate(plan.team, entry.candidate);
-    if (!c.ok()) return c.status();
-    f.candidate = *std::move(c);
-    auto j = uow.GetJob(plan.team, entry.job);
-    if (!j.ok()) return j.status();
-    f.job = *std::move(j);
-    auto t = uow.GetTeam(plan.team);
-    if (!t.ok()) return t.status();
-    f.team = *std::move(t);
-    auto active = uow.FindActiveCheck(plan.team, entry.application);
-    if (!active.ok()) return active.status();
-    f.active = *std::move(active);
-    auto all = uow.ListChecksForApplication(plan.team, entry.application);
-    if (!all.ok()) return all.status();
-    f.completed = std::any_of(all->begin(), all->end(),
-                              [](const BackgroundCheck& c) { return c.status == CheckStatus::kComplete; });
-    return f;
-  });
+  absl::StatusOr<Facts> facts =
+      InReadTransaction<Facts>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Facts> {
+        Facts f;
+        auto c = uow.GetCandidate(plan.team, entry.candidate);
+        if (!c.ok()) return c.status();
+        f.candidate = *std::move(c);
+        auto j = uow.GetJob(plan.team, entry.job);
+        if (!j.ok()) return j.status();
+        f.job = *std::move(j);
+        auto t = uow.GetTeam(plan.team);
+        if (!t.ok()) return t.status();
+        f.team = *std::move(t);
+        auto active = uow.FindActiveCheck(plan.team, entry.application);
+        if (!active.ok()) return active.status();
+        f.active = *std::move(active);
+        auto all = uow.ListChecksForApplication(plan.team, entry.application);
+        if (!all.ok()) return all.status();
+        f.completed = std::any_of(all->begin(), all->end(), [](const BackgroundCheck& c) {
+          return c.status == CheckStatus::kComplete;
+        });
+        return f;
+      });
   if (!facts.ok()) return facts.status();
   // Moving out and back in never sends a second check while one is active.
   if (facts->active.has_value()) return absl::OkStatus();
@@ -305,10 +314,10 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
   if (!package.ok()) {
     // Visible to the recruiter in the feed, not only in the move's answer.
     absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) {
-      return uow.AppendFeedEvent(FeedEvent{plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate,
-                                           plan.application, std::nullopt, deps_.clock.Now(), "error",
-                                           "system",
-                                           absl::StrCat("Auto-send failed: ", package.status().message())});
+      return uow.AppendFeedEvent(
+          FeedEvent{plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application,
+                    std::nullopt, deps_.clock.Now(), "error", "system",
+                    absl::StrCat("Auto-send failed: ", package.status().message())});
     });
     if (!recorded.ok()) return recorded;
     return package.status();
@@ -343,13 +352,15 @@ absl::Status Checks::RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& pl
   // serialises concurrent ad-hoc sends on PostgreSQL (SQLite has one writer).
   absl::StatusOr<Candidate> locked = uow.GetCandidateForUpdate(plan.team, plan.candidate);
   if (!locked.ok()) return locked.status();
-  absl::StatusOr<std::vector<BackgroundCheck>> checks = uow.ListChecksForCandidate(plan.team, plan.candidate);
+  absl::StatusOr<std::vector<BackgroundCheck>> checks =
+      uow.ListChecksForCandidate(plan.team, plan.candidate);
   if (!checks.ok()) return checks.status();
   for (const BackgroundCheck& c : *checks) {
     if (!c.application && IsActive(c.status) && c.package_id == plan.package_id) {
-      return Error(absl::StatusCode::kAlreadyExists, "check_already_active",
-                   absl::StrCat("This candidate already has an active background check for this package (",
-                                c.id.value(), ")."));
+      return Error(
+          absl::StatusCode::kAlreadyExists, "check_already_active",
+          absl::StrCat("This candidate already has an active background check for this package (",
+                       c.id.value(), ")."));
     }
   }
   return absl::OkStatus();
@@ -371,7 +382,8 @@ absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan) {
     return uow.AppendFeedEvent(FeedEvent{
         plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application, check.id, now,
         "error", plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
-        absl::StrCat("The background check was not sent: ", candidate->first_name, " ", candidate->last_name,
+        absl::StrCat("The background check was not sent: ", candidate->first_name, " ",
+                     candidate->last_name,
                      " has no email address. Add one to their profile, then send again.")});
   });
 }
@@ -395,7 +407,8 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     }
     if (plan.reordered_from) {
       // One re-order per ended check, however many clicks or recruiters.
-      ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all, uow.ListChecksForCandidate(plan.team, plan.candidate));
+      ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all,
+                       uow.ListChecksForCandidate(plan.team, plan.candidate));
       for (const BackgroundCheck& c : all) {
         if (c.reordered_from == plan.reordered_from) {
           return Error(absl::StatusCode::kAlreadyExists, "already_reordered",
@@ -426,14 +439,16 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
     // "Requested", not "sent": Certn has not received it yet (the next feed
     // entry says when it has, or why it could not).
-    std::string why = plan.reordered_from                      ? "re-ordered (" + plan.reorder_note + ")"
-                      : plan.trigger == SendTrigger::kManual     ? "requested from the application"
-                      : plan.trigger == SendTrigger::kAutoSend ? "requested automatically on stage entry"
-                                                               : "requested from the candidate profile";
+    std::string why = plan.reordered_from ? "re-ordered (" + plan.reorder_note + ")"
+                      : plan.trigger == SendTrigger::kManual ? "requested from the application"
+                      : plan.trigger == SendTrigger::kAutoSend
+                          ? "requested automatically on stage entry"
+                          : "requested from the candidate profile";
     std::string package = plan.package_name.empty() ? "a background check" : plan.package_name;
     if (auto s = Feed(uow, check, plan.reordered_from ? "check_reordered" : "check_sent",
                       plan.trigger == SendTrigger::kAutoSend ? "system" : Actor(who),
-                      absl::StrCat("Background check (", package, ") ", why, ".")); !s.ok()) {
+                      absl::StrCat("Background check (", package, ") ", why, "."));
+        !s.ok()) {
       return s;
     }
     created = {check.id, false};
@@ -445,8 +460,8 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
 }
 
 absl::StatusOr<BackgroundCheck> Checks::Get(const Principal& who, const CheckId& id) {
-  return InReadTransaction<BackgroundCheck>(deps_.store,
-                                        [&](UnitOfWork& uow) { return uow.GetCheck(who.team, id); });
+  return InReadTransaction<BackgroundCheck>(
+      deps_.store, [&](UnitOfWork& uow) { return uow.GetCheck(who.team, id); });
 }
 
 absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id) {
@@ -476,27 +491,29 @@ absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const Chec
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
   if (!certn_case.ok()) return FromCertn(certn_case.status());
-  return InTransaction<BackgroundCheck>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
-    auto check = uow.GetCheckForUpdate(who.team, id);
-    if (!check.ok()) return check.status();
-    auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value());
-    if (!applied.ok()) return applied.status();
-    return check;
-  });
+  return InTransaction<BackgroundCheck>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
+        auto check = uow.GetCheckForUpdate(who.team, id);
+        if (!check.ok()) return check.status();
+        auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value());
+        if (!applied.ok()) return applied.status();
+        return check;
+      });
 }
 
 absl::StatusOr<InlineReport> Checks::Report(const Principal& who, const CheckId& id) {
-  return InReadTransaction<InlineReport>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InlineReport> {
-    auto check = uow.GetCheck(who.team, id);
-    if (!check.ok()) return check.status();
-    if (check->status != CheckStatus::kComplete) {
-      return Error(absl::StatusCode::kFailedPrecondition, "report_not_ready",
-                   "The report is available once the check is complete.");
-    }
-    auto candidate = uow.GetCandidate(who.team, check->candidate);
-    if (!candidate.ok()) return candidate.status();
-    return InlineReport{*std::move(check), *std::move(candidate)};
-  });
+  return InReadTransaction<InlineReport>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<InlineReport> {
+        auto check = uow.GetCheck(who.team, id);
+        if (!check.ok()) return check.status();
+        if (check->status != CheckStatus::kComplete) {
+          return Error(absl::StatusCode::kFailedPrecondition, "report_not_ready",
+                       "The report is available once the check is complete.");
+        }
+        auto candidate = uow.GetCandidate(who.team, check->candidate);
+        if (!candidate.ok()) return candidate.status();
+        return InlineReport{*std::move(check), *std::move(candidate)};
+      });
 }
 
 void Checks::SetStatusTag(Candidate& candidate, const BackgroundCheck& check) {
@@ -529,7 +546,8 @@ std::string Checks::ResultsUrl(const BackgroundCheck& check, const CertnCase& ce
   // (it asks for a sign-in). Never an API address, which needs a header: the
   // case's report_url may be one (an API download), so only https pages of
   // Certn's client portal are taken as they are.
-  if (certn_case.report_url && absl::StartsWith(*certn_case.report_url, "https://client.certn.co/")) {
+  if (certn_case.report_url &&
+      absl::StartsWith(*certn_case.report_url, "https://client.certn.co/")) {
     return *certn_case.report_url;
   }
   std::string base = integrations_.config().public_base_url;
@@ -566,8 +584,9 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
   }
   // Certn's CANCELLED after a person asked for it is their cancel.
   const bool user_cancel = certn_case.status == CheckStatus::kCancelled && check.CancelRequested();
-  TransitionOutcome outcome = check.Transition(certn_case.status, now, source,
-                                               user_cancel ? std::string(kCancelledByUser) : certn_case.error_reason);
+  TransitionOutcome outcome =
+      check.Transition(certn_case.status, now, source,
+                       user_cancel ? std::string(kCancelledByUser) : certn_case.error_reason);
   check.updated_at = now;
   if (outcome == TransitionOutcome::kApplied) {
     if (certn_case.status == CheckStatus::kComplete && certn_case.completed) {
@@ -580,18 +599,21 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
     StatusLabels labels = LabelsFor(check.status, check.error_reason);
     std::string type = check.status == CheckStatus::kInProgress ? "candidate_started"
-                       : check.status == CheckStatus::kError     ? "error"
-                                                                 : "status_changed";
+                       : check.status == CheckStatus::kError    ? "error"
+                                                                : "status_changed";
     std::string message = absl::StrCat("Certn status: ", ToAbsl(labels.gem), " (was ",
                                        ToAbsl(LabelsFor(before).gem), ")");
-    if (check.status == CheckStatus::kError) absl::StrAppend(&message, ", reason ", check.error_reason);
+    if (check.status == CheckStatus::kError)
+      absl::StrAppend(&message, ", reason ", check.error_reason);
     std::string actor = "certn";
     if (user_cancel) {
       type = "cancelled";
       if (check.cancel_requested_by) actor = "user:" + check.cancel_requested_by->value();
-      message = absl::StrCat("Background check (", check.package_name.empty() ? "Certn" : check.package_name,
-                             ") cancelled");
-      if (!check.cancel_reason.empty()) absl::StrAppend(&message, ". Reason: ", check.cancel_reason);
+      message =
+          absl::StrCat("Background check (",
+                       check.package_name.empty() ? "Certn" : check.package_name, ") cancelled");
+      if (!check.cancel_reason.empty())
+        absl::StrAppend(&message, ". Reason: ", check.cancel_reason);
     }
     if (auto s = Feed(uow, check, type, actor, message + "."); !s.ok()) return s;
   }
@@ -601,9 +623,11 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
   // fetch shows the generated file, download it.
   if (check.status == CheckStatus::kComplete && !check.report_saved_as) {
     if (check.report_file_id) {
-      if (auto s = EnqueueWork(uow, check.team, kWorkDownloadReport, check.id, now); !s.ok()) return s;
+      if (auto s = EnqueueWork(uow, check.team, kWorkDownloadReport, check.id, now); !s.ok())
+        return s;
     } else if (outcome == TransitionOutcome::kApplied) {
-      if (auto s = EnqueueWork(uow, check.team, kWorkGenerateReport, check.id, now); !s.ok()) return s;
+      if (auto s = EnqueueWork(uow, check.team, kWorkGenerateReport, check.id, now); !s.ok())
+        return s;
     }
   }
   if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
@@ -657,8 +681,8 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
     auto orphans = uow.ListOrphans(item.team, certn_case->id);
     if (!orphans.ok()) return orphans.status();
     for (const WebhookDelivery& orphan : *orphans) {
-      if (auto s = uow.UpdateDeliveryVerdict(item.team, orphan.delivery_id, DeliveryVerdict::kApplied,
-                                             check->id);
+      if (auto s = uow.UpdateDeliveryVerdict(item.team, orphan.delivery_id,
+                                             DeliveryVerdict::kApplied, check->id);
           !s.ok()) {
         return s;
       }
@@ -678,7 +702,8 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   if (!loaded->check.certn_case_id) return absl::OkStatus();  // the order will apply the case
   // Complete (forward-only: nothing follows) with its report saved: a fetch
   // could change nothing (the report-ready fallback, a late event).
-  if (loaded->check.status == CheckStatus::kComplete && loaded->check.report_saved_as) return absl::OkStatus();
+  if (loaded->check.status == CheckStatus::kComplete && loaded->check.report_saved_as)
+    return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
@@ -736,7 +761,8 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     file.team = item.team;
     file.id = FileId(deps_.ids.NewId());
     file.candidate = fresh->candidate;
-    file.name = absl::StrCat("Certn_Report_", fresh->certn_short_id.value_or(fresh->certn_case_id.value_or("")), ".pdf");
+    file.name = absl::StrCat(
+        "Certn_Report_", fresh->certn_short_id.value_or(fresh->certn_case_id.value_or("")), ".pdf");
     file.content_type = "application/pdf";
     file.size = static_cast<int64_t>(pdf->size());
     file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
@@ -754,7 +780,8 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
   const std::string reason = ErrorCode(why);
   if (item.kind != kWorkOrder || reason != kDailyLimitCode) return;  // a minute's wait is not news
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    ASSIGN_OR_RETURN(BackgroundCheck check, uow.GetCheckForUpdate(item.team, CheckId(item.subject)));
+    ASSIGN_OR_RETURN(BackgroundCheck check,
+                     uow.GetCheckForUpdate(item.team, CheckId(item.subject)));
     if (check.status != CheckStatus::kQueued) return absl::OkStatus();
     const bool already_said = check.waiting_reason == reason;
     check.waiting_reason = reason;
@@ -767,7 +794,8 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
                              ") will be sent when it resets at 00:00 UTC."));
   });
   if (!recorded.ok()) {
-    deps_.log.Log(LogLevel::kWarning, "work.wait_not_recorded", {{"error", ToStd(recorded.message())}});
+    deps_.log.Log(LogLevel::kWarning, "work.wait_not_recorded",
+                  {{"error", ToStd(recorded.message())}});
   }
 }
 
@@ -775,13 +803,15 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
   if (item.kind == kWorkReadEvents) {
     // No check to mark (RunReadEvents always defers itself; this is a guard).
     deps_.log.Log(LogLevel::kWarning, "certn.reconcile_failed",
-                  {{"team", item.team.value()}, {"code", ErrorCode(error)}, {"error", ToStd(error.message())}});
+                  {{"team", item.team.value()},
+                   {"code", ErrorCode(error)},
+                   {"error", ToStd(error.message())}});
     return;
   }
   absl::Status recorded = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, CheckId(item.subject));
     if (!check.ok()) return check.status();
-    std::string what = item.kind == kWorkOrder        ? "order"
+    std::string what = item.kind == kWorkOrder       ? "order"
                        : item.kind == kWorkFetchCase ? "status update"
                        : item.kind == kWorkCancel    ? "cancellation"
                                                      : "report";
@@ -807,7 +837,8 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
                 absl::StrCat("Certn ", what, " failed: ", error.message()));
   });
   if (!recorded.ok()) {
-    deps_.log.Log(LogLevel::kError, "work.failure_not_recorded", {{"error", ToStd(recorded.message())}});
+    deps_.log.Log(LogLevel::kError, "work.failure_not_recorded",
+                  {{"error", ToStd(recorded.message())}});
   }
 }
 
@@ -817,8 +848,10 @@ absl::StatusOr<int> Checks::Reconcile() {
   std::optional<TeamId> after;
   const absl::Time now = deps_.clock.Now();
   for (;;) {
-    absl::StatusOr<std::vector<CertnIntegration>> batch = InReadTransaction<std::vector<CertnIntegration>>(
-        deps_.store, [&](UnitOfWork& uow) { return uow.ListConnectedIntegrations(after, kIntegrationsPerRead); });
+    absl::StatusOr<std::vector<CertnIntegration>> batch =
+        InReadTransaction<std::vector<CertnIntegration>>(deps_.store, [&](UnitOfWork& uow) {
+          return uow.ListConnectedIntegrations(after, kIntegrationsPerRead);
+        });
     if (!batch.ok()) return batch.status();
     if (batch->empty()) break;
     // Connecting adds the read item; this is the safety net (AlreadyExists:
@@ -870,12 +903,13 @@ absl::Status Checks::RunReadEvents(const WorkItem& item) {
 absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integration) {
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(integration);
   if (!creds.ok()) return creds.status();
-  absl::StatusOr<CertnEventsRead> read =
-      gateway_.ListEvents(*creds, integration.events_cursor, integrations_.config().events_max_pages);
+  absl::StatusOr<CertnEventsRead> read = gateway_.ListEvents(
+      *creds, integration.events_cursor, integrations_.config().events_max_pages);
   if (!read.ok()) {
     const absl::StatusCode code = read.status().code();
     // Rate limited or unreachable: worth trying again next interval.
-    if (code != absl::StatusCode::kUnimplemented && code != absl::StatusCode::kDataLoss) return read.status();
+    if (code != absl::StatusCode::kUnimplemented && code != absl::StatusCode::kDataLoss)
+      return read.status();
     NoteFeed(integration.team, read.status());
     return EnqueueQuietChecks(integration.team);
   }
@@ -884,8 +918,9 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   const absl::Time now = deps_.clock.Now();
   // Only the events older than events_grace are taken (and the cursor moves
   // past them): a younger one's webhook may still be on its way.
-  auto young = std::find_if(read->events.begin(), read->events.end(),
-                            [&](const CertnEvent& e) { return e.created && *e.created > now - config.events_grace; });
+  auto young = std::find_if(read->events.begin(), read->events.end(), [&](const CertnEvent& e) {
+    return e.created && *e.created > now - config.events_grace;
+  });
   read->events.erase(young, read->events.end());
   // History older than reconcile_after (the account's past on a first read,
   // or a backlog after a long outage) is not replayed event by event: a
@@ -895,7 +930,8 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   const absl::Time horizon = now - config.reconcile_after;
   bool fetch_quiet = !integration.events_cursor.has_value();
   size_t skipped = 0;
-  const std::string cursor = read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
+  const std::string cursor =
+      read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
   int queued = 0;
   absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     queued = 0;
@@ -934,8 +970,9 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   if (stored.code() == absl::StatusCode::kAborted) return 0;
   if (!stored.ok()) return stored;
   if (!integration.events_cursor.has_value()) {
-    deps_.log.Log(LogLevel::kInfo, "certn.events_feed.started",
-                  {{"team", integration.team.value()}, {"old_events_skipped", absl::StrCat(skipped)}});
+    deps_.log.Log(
+        LogLevel::kInfo, "certn.events_feed.started",
+        {{"team", integration.team.value()}, {"old_events_skipped", absl::StrCat(skipped)}});
   }
   fetch_quiet = fetch_quiet || skipped > 0;
   if (fetch_quiet) {
@@ -950,7 +987,8 @@ absl::StatusOr<int> Checks::EnqueueQuietChecks(const TeamId& team) {
   const absl::Time now = deps_.clock.Now();
   const PluginConfig& config = integrations_.config();
   return InTransaction<int>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<int> {
-    auto quiet = uow.ListQuietChecksOfTeam(team, now - config.reconcile_after, config.reconcile_batch);
+    auto quiet =
+        uow.ListQuietChecksOfTeam(team, now - config.reconcile_after, config.reconcile_batch);
     if (!quiet.ok()) return quiet.status();
     for (const BackgroundCheck& check : *quiet) {
       if (auto s = EnqueueWork(uow, check.team, kWorkFetchCase, check.id, now); !s.ok()) return s;

@@ -26,8 +26,8 @@ inline constexpr std::string_view kWorkDownloadReport = "certn.download_report";
 inline constexpr std::string_view kWorkCancel = "certn.cancel";
 
 struct SendRequest {
-  std::optional<ActivityId> activity;      // a Certn activity of the job's plan
-  std::optional<std::string> package_id;   // the recruiter's explicit choice
+  std::optional<ActivityId> activity;     // a Certn activity of the job's plan
+  std::optional<std::string> package_id;  // the recruiter's explicit choice
 };
 
 struct CancelRequest {
@@ -126,7 +126,8 @@ class Checks {
   // The team's webhook delivery log (admins only; deliveries.cc). A replay
   // fetches the delivery's case again; case_not_known (422) when no check of
   // this team has that case.
-  absl::StatusOr<Page<WebhookDelivery>> ListDeliveries(const Principal& who, const DeliveryFilter& filter,
+  absl::StatusOr<Page<WebhookDelivery>> ListDeliveries(const Principal& who,
+                                                       const DeliveryFilter& filter,
                                                        const PageRequest& page);
   absl::Status ReplayDelivery(const Principal& who, const std::string& delivery_id);
   // The same for the operator's CLI, which names the team itself.
@@ -181,6 +182,5 @@ class Checks {
   std::mutex feed_mu_;
   std::set<TeamId> feed_unavailable_;  // GUARDED_BY(feed_mu_): logged as such
 };
-
 
 }  // namespace stagecheck::certn_plugin

@@ -2,10 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
-#include "core/status_macros.h"
-#include "plugin/certn/checks.h"
 #include "core/services/plans.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
+#include "plugin/certn/checks.h"
 
 namespace stagecheck::certn_plugin {
 namespace {
@@ -28,13 +28,15 @@ absl::Status FromCertn(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kUnauthenticated:
     case absl::StatusCode::kPermissionDenied:
-      return Error(absl::StatusCode::kFailedPrecondition, ErrorCode(status) == "wrong_region" ? "wrong_region" : "invalid_key",
+      return Error(absl::StatusCode::kFailedPrecondition,
+                   ErrorCode(status) == "wrong_region" ? "wrong_region" : "invalid_key",
                    "Certn refused this team's API key; an admin should reconnect Certn.");
     case absl::StatusCode::kNotFound:
       return Error(absl::StatusCode::kFailedPrecondition, "certn_case_not_found",
                    "Certn no longer knows this case.");
     case absl::StatusCode::kInvalidArgument:
-      return Error(absl::StatusCode::kFailedPrecondition, "certn_rejected", ToStd(status.message()));
+      return Error(absl::StatusCode::kFailedPrecondition, "certn_rejected",
+                   ToStd(status.message()));
     default:
       return status;
   }
@@ -126,8 +128,7 @@ absl::StatusOr<std::vector<std::string>> Integrations::WebhookSecrets(
   secrets.push_back(*std::move(current));
   if (integration.previous_webhook_secret_encrypted && integration.previous_secret_valid_until &&
       now < *integration.previous_secret_valid_until) {
-    absl::StatusOr<std::string> previous =
-        Decrypt(*integration.previous_webhook_secret_encrypted);
+    absl::StatusOr<std::string> previous = Decrypt(*integration.previous_webhook_secret_encrypted);
     if (previous.ok()) secrets.push_back(*std::move(previous));
   }
   return secrets;
@@ -176,8 +177,8 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     integration.previous_webhook_secret_encrypted.reset();
     integration.previous_secret_valid_until.reset();
   }
-  const bool new_credentials =
-      request.api_key.has_value() || (existing.ok() && request.region && *request.region != existing->region);
+  const bool new_credentials = request.api_key.has_value() || (existing.ok() && request.region &&
+                                                               *request.region != existing->region);
   if (existing.ok() && existing->status == ConnectionStatus::kConnected && new_credentials) {
     // A typo in a new key must not disconnect every recruiter: the new
     // credentials replace the working ones only once Certn accepts them.
@@ -196,25 +197,29 @@ absl::StatusOr<CertnVerification> Integrations::TryCredentials(const CertnIntegr
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnVerification> verified = gateway_.Verify(*creds);
   if (!verified.ok() || verified->status == ConnectionStatus::kUnreachable) {
-    return Error(absl::StatusCode::kUnavailable, "unreachable",
-                 "Certn could not be reached to check the new API key; the current key stays in use.");
+    return Error(
+        absl::StatusCode::kUnavailable, "unreachable",
+        "Certn could not be reached to check the new API key; the current key stays in use.");
   }
   switch (verified->status) {
     case ConnectionStatus::kConnected:
       return verified;
     case ConnectionStatus::kWrongRegion:
-      return Error(absl::StatusCode::kFailedPrecondition, "wrong_region",
-                   "Certn did not accept the new API key in that region; the current key stays in use.");
+      return Error(
+          absl::StatusCode::kFailedPrecondition, "wrong_region",
+          "Certn did not accept the new API key in that region; the current key stays in use.");
     default:
       // Keys are region-scoped and Certn answers both with a plain 401.
-      return Error(absl::StatusCode::kFailedPrecondition, "invalid_key",
-                   "Certn did not accept the new API key (an invalid key, or a key of another region); the "
-                   "current key stays in use.");
+      return Error(
+          absl::StatusCode::kFailedPrecondition, "invalid_key",
+          "Certn did not accept the new API key (an invalid key, or a key of another region); the "
+          "current key stays in use.");
   }
 }
 
-absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team, CertnIntegration integration,
-                                                             std::optional<CertnVerification> verified_already) {
+absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(
+    const TeamId& team, CertnIntegration integration,
+    std::optional<CertnVerification> verified_already) {
   absl::StatusOr<CertnCredentials> creds = Credentials(integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnVerification> verified =
@@ -249,7 +254,8 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(const TeamId& team,
     absl::Status reads = uow.EnqueueWork(EventFeedReadItem(team, now + config_.reconcile_interval));
     return reads.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : reads;
   });
-  if (stored.code() == absl::StatusCode::kAlreadyExists && ErrorCode(stored) != "certn_team_claimed") {
+  if (stored.code() == absl::StatusCode::kAlreadyExists &&
+      ErrorCode(stored) != "certn_team_claimed") {
     return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
                  "this Certn account is already connected to another team");
   }

@@ -74,8 +74,9 @@ class Integrations {
  private:
   IntegrationView ToView(const CertnIntegration& integration) const;
   // Verifies (unless `verified_already` holds Certn's answer) and stores.
-  absl::StatusOr<IntegrationView> VerifyAndStore(const TeamId& team, CertnIntegration integration,
-                                                 std::optional<CertnVerification> verified_already = std::nullopt);
+  absl::StatusOr<IntegrationView> VerifyAndStore(
+      const TeamId& team, CertnIntegration integration,
+      std::optional<CertnVerification> verified_already = std::nullopt);
   // Certn's answer when it accepts these credentials; otherwise invalid_key
   // or wrong_region (422) or unreachable (503), and nothing is stored.
   absl::StatusOr<CertnVerification> TryCredentials(const CertnIntegration& candidate);

@@ -6,7 +6,8 @@
 
 namespace stagecheck::certn_plugin {
 
-absl::StatusOr<ActivitySettings> CertnActivityKind::ValidateSettings(const ActivitySettings& raw) const {
+absl::StatusOr<ActivitySettings> CertnActivityKind::ValidateSettings(
+    const ActivitySettings& raw) const {
   for (const auto& [key, _] : raw.values()) {
     if (key != "package_id" && key != "auto_send") {
       return Error(absl::StatusCode::kInvalidArgument, "invalid_settings",

@@ -5,10 +5,9 @@
 
 namespace stagecheck::certn_plugin {
 
-absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(const Deps& deps, CertnGateway& gateway,
-                                                                 Cipher& cipher, GroupCommitter& committer,
-                                                                 const PluginConfig& config,
-                                                                 ActivityKindRegistry& kinds, WorkRunner& runner) {
+absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(
+    const Deps& deps, CertnGateway& gateway, Cipher& cipher, GroupCommitter& committer,
+    const PluginConfig& config, ActivityKindRegistry& kinds, WorkRunner& runner) {
   std::unique_ptr<CertnPlugin> plugin(new CertnPlugin());
   plugin->integrations_ = std::make_unique<Integrations>(deps, gateway, cipher, config);
   plugin->checks_ = std::make_unique<Checks>(deps, gateway, *plugin->integrations_);
@@ -21,7 +20,9 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(const Deps& dep
 
 absl::Status CertnPlugin::RegisterWork(WorkRunner& runner, absl::Duration reconcile_every) {
   Checks& checks = *checks_;
-  auto failed = [&checks](const WorkItem& item, const absl::Status& error) { checks.WorkFailed(item, error); };
+  auto failed = [&checks](const WorkItem& item, const absl::Status& error) {
+    checks.WorkFailed(item, error);
+  };
   const struct {
     std::string_view kind;
     absl::Status (Checks::*run)(const WorkItem&);
@@ -41,9 +42,8 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner, absl::Duration reconc
                         .on_failed = failed};
     // Only an order can wait for Certn's daily budget in a way a recruiter should see.
     if (kind == kWorkOrder) {
-      handler.on_deferred = [&checks](const WorkItem& item, const absl::Status& why, absl::Time until) {
-        checks.WorkDeferred(item, why, until);
-      };
+      handler.on_deferred = [&checks](const WorkItem& item, const absl::Status& why,
+                                      absl::Time until) { checks.WorkDeferred(item, why, until); };
     }
     RETURN_IF_ERROR(runner.Register(std::string(kind), std::move(handler)));
   }

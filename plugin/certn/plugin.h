@@ -22,10 +22,9 @@ class CertnPlugin {
  public:
   // Every reference must outlive the plugin. Registers into `kinds` and
   // `runner` (before the runner starts).
-  static absl::StatusOr<std::unique_ptr<CertnPlugin>> Create(const Deps& deps, CertnGateway& gateway,
-                                                             Cipher& cipher, GroupCommitter& committer,
-                                                             const PluginConfig& config,
-                                                             ActivityKindRegistry& kinds, WorkRunner& runner);
+  static absl::StatusOr<std::unique_ptr<CertnPlugin>> Create(
+      const Deps& deps, CertnGateway& gateway, Cipher& cipher, GroupCommitter& committer,
+      const PluginConfig& config, ActivityKindRegistry& kinds, WorkRunner& runner);
 
   Integrations& integrations() { return *integrations_; }
   Checks& checks() { return *checks_; }

@@ -10,7 +10,8 @@ int64_t UnixMinute(absl::Time t) { return absl::ToUnixSeconds(t) / 60; }
 }  // namespace
 
 bool IsSignatureFailure(std::string_view reason) {
-  return reason == "bad_signature" || reason == "malformed_signature" || reason == "stale_signature";
+  return reason == "bad_signature" || reason == "malformed_signature" ||
+         reason == "stale_signature";
 }
 
 void RefusedDeliveries::Record(RefusedDelivery delivery) {
@@ -24,7 +25,8 @@ void RefusedDeliveries::Record(RefusedDelivery delivery) {
     ++slot.refused;
     if (IsSignatureFailure(delivery.reason)) {
       ++slot.failed_signature;
-      if (!counts.last_failed_at || delivery.at > *counts.last_failed_at) counts.last_failed_at = delivery.at;
+      if (!counts.last_failed_at || delivery.at > *counts.last_failed_at)
+        counts.last_failed_at = delivery.at;
     }
   }
   if (capacity_ == 0) return;

@@ -18,9 +18,9 @@
 // deliveries that fail verification").
 //
 //   RefusedDeliveries log(1000);
-//   log.Record({.at = now, .size = body.size(), .body_sha256_hex = ..., .reason = "case_not_known_yet"});
-//   for (const RefusedDelivery& d : log.Snapshot()) ...
-//   RefusedSummary s = log.SummaryFor(team, now);  // s.failed_signature in the last hour
+//   log.Record({.at = now, .size = body.size(), .body_sha256_hex = ..., .reason =
+//   "case_not_known_yet"}); for (const RefusedDelivery& d : log.Snapshot()) ... RefusedSummary s =
+//   log.SummaryFor(team, now);  // s.failed_signature in the last hour
 //
 // Thread-safe: every member takes mu_.
 #pragma once
@@ -94,9 +94,9 @@ class RefusedDeliveries {
 
   const size_t capacity_;
   mutable std::mutex mu_;
-  std::deque<RefusedDelivery> entries_;     // guarded by mu_
-  uint64_t total_ = 0;                      // guarded by mu_
-  std::map<TeamId, TeamCounts> by_team_;    // guarded by mu_
+  std::deque<RefusedDelivery> entries_;   // guarded by mu_
+  uint64_t total_ = 0;                    // guarded by mu_
+  std::map<TeamId, TeamCounts> by_team_;  // guarded by mu_
 };
 
 }  // namespace stagecheck::certn_plugin

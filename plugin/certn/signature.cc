@@ -16,7 +16,8 @@ absl::Status Refuse(std::string_view code, std::string_view message) {
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(static_cast<unsigned char>(c))) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) ||
+        absl::ascii_isupper(static_cast<unsigned char>(c))) {
       return false;
     }
   }
@@ -75,7 +76,8 @@ absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
   if (secrets.empty()) return Refuse("no_secret", "the team has no webhook secret");
   if (check.scheme == SignatureScheme::kXSignature) {
     std::string_view value = check.header_value;
-    if (value.size() != 64) return Refuse("malformed_signature", "X-Signature is not a hex SHA-256 HMAC");
+    if (value.size() != 64)
+      return Refuse("malformed_signature", "X-Signature is not a hex SHA-256 HMAC");
     if (!MatchesAny(crypto, body, value, secrets)) {
       return Refuse("bad_signature", "X-Signature does not match");
     }

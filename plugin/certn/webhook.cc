@@ -14,13 +14,15 @@ WebhookAnswer Answer(int status, std::string code, std::string detail) {
 
 absl::StatusOr<std::string> RequiredString(const rapidjson::Value& obj, const char* field) {
   auto it = obj.FindMember(field);
-  if (it == obj.MemberEnd()) return absl::InvalidArgumentError(absl::StrCat("event has no '", field, "'"));
+  if (it == obj.MemberEnd())
+    return absl::InvalidArgumentError(absl::StrCat("event has no '", field, "'"));
   if (!it->value.IsString()) {
     return absl::InvalidArgumentError(absl::StrCat("event field '", field, "' is not a string"));
   }
   std::string value(it->value.GetString(), it->value.GetStringLength());
   if (value.empty() || value.size() > 200) {
-    return absl::InvalidArgumentError(absl::StrCat("event field '", field, "' is empty or too long"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event field '", field, "' is empty or too long"));
   }
   return value;
 }
@@ -31,15 +33,17 @@ absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
   rapidjson::Document doc;
   // Iterative: the body is not authenticated yet, and a recursive parse of
   // 200 KB of '[' overflows the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
-  if (doc.HasParseError()) return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not JSON");
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(body.data(),
+                                                                                body.size());
+  if (doc.HasParseError())
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not JSON");
   if (!doc.IsObject()) {
     return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not a JSON object");
   }
   WebhookEvent event;
-  for (auto [field, target] : {std::pair{"id", &event.id}, std::pair{"event_type", &event.event_type},
-                               std::pair{"object_id", &event.object_id},
-                               std::pair{"object_type", &event.object_type}}) {
+  for (auto [field, target] :
+       {std::pair{"id", &event.id}, std::pair{"event_type", &event.event_type},
+        std::pair{"object_id", &event.object_id}, std::pair{"object_type", &event.object_type}}) {
     absl::StatusOr<std::string> value = RequiredString(doc, field);
     if (!value.ok()) return value.status();
     *target = *std::move(value);
@@ -63,16 +67,16 @@ RefusedSummary WebhookReceiver::RefusedSummaryFor(const TeamId& team) const {
   return refused_.SummaryFor(team, checks_.deps().clock.Now());
 }
 
-void WebhookReceiver::Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
-                             int status, std::string code, std::string detail,
+void WebhookReceiver::Refuse(const WebhookRequest& request, const std::optional<TeamId>& team,
+                             absl::Time now, int status, std::string code, std::string detail,
                              const std::function<void(WebhookAnswer)>& done) {
   const Deps& deps = checks_.deps();
   Count(code);
   // Metadata only, in memory and bounded: the body never reaches the disk
   // (docs/architecture.md, "Webhook").
-  refused_.Record(RefusedDelivery{now, static_cast<int64_t>(request.body.size()),
-                                  HexEncode(deps.crypto.Sha256(request.body)), request.remote_address,
-                                  StoredHeaders(request, /*max_value=*/128), code, status, team});
+  refused_.Record(RefusedDelivery{
+      now, static_cast<int64_t>(request.body.size()), HexEncode(deps.crypto.Sha256(request.body)),
+      request.remote_address, StoredHeaders(request, /*max_value=*/128), code, status, team});
   if (int64_t suppressed = 0; ClaimRefusalLog(code, now, suppressed)) {
     const std::string suppressed_text = absl::StrCat(suppressed);
     deps.log.Log(LogLevel::kWarning, "webhook.refused",
@@ -81,7 +85,8 @@ void WebhookReceiver::Refuse(const WebhookRequest& request, const std::optional<
   done(Answer(status, std::move(code), std::move(detail)));
 }
 
-bool WebhookReceiver::ClaimRefusalLog(const std::string& code, absl::Time now, int64_t& suppressed) {
+bool WebhookReceiver::ClaimRefusalLog(const std::string& code, absl::Time now,
+                                      int64_t& suppressed) {
   std::lock_guard<std::mutex> lock(refusal_log_mu_);
   RefusalLogState& state = refusal_log_[code];
   if (now - state.last_logged < absl::Seconds(1)) {
@@ -124,8 +129,10 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {
     if (request.certn_team_id) {
       absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
-      if (t.ok()) team = *t;
-      else if (t.status().code() != absl::StatusCode::kNotFound) return t.status();
+      if (t.ok())
+        team = *t;
+      else if (t.status().code() != absl::StatusCode::kNotFound)
+        return t.status();
       // A named team that nobody claimed is never guessed from the case.
       if (!team) return absl::OkStatus();
     }
@@ -151,7 +158,8 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
     return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
   }
   if (!team) {
-    if (request.certn_team_id) return refuse(401, "unknown_team", "no team is connected to this Certn team");
+    if (request.certn_team_id)
+      return refuse(401, "unknown_team", "no team is connected to this Certn team");
     if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
     // X-Signature only and a case we have not recorded yet: it may be racing
     // our own order's commit, so Certn is asked to retry (it retries 5xx with
@@ -167,13 +175,16 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
     }
     return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
   }
-  absl::StatusOr<std::vector<std::string>> secrets = checks_.integrations().WebhookSecrets(*integration, now);
-  if (!secrets.ok()) return refuse(500, "secret_unreadable", "the team's webhook secret cannot be read");
-  SignatureCheck signature = request.certn_signature
-                                 ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
-                                 : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
-  absl::Status verified =
-      VerifySignature(deps.crypto, signature, request.body, *secrets, now, config.signature_tolerance);
+  absl::StatusOr<std::vector<std::string>> secrets =
+      checks_.integrations().WebhookSecrets(*integration, now);
+  if (!secrets.ok())
+    return refuse(500, "secret_unreadable", "the team's webhook secret cannot be read");
+  SignatureCheck signature =
+      request.certn_signature
+          ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
+          : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
+  absl::Status verified = VerifySignature(deps.crypto, signature, request.body, *secrets, now,
+                                          config.signature_tolerance);
   if (!verified.ok()) return refuse(401, ErrorCode(verified), std::string(verified.message()));
   if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
 
@@ -229,7 +240,8 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
   auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
-  auto work = [this, delivery, check, touch_integration, verdict](UnitOfWork& uow) mutable -> absl::Status {
+  auto work = [this, delivery, check, touch_integration,
+               verdict](UnitOfWork& uow) mutable -> absl::Status {
     const Deps& deps = checks_.deps();
     if (delivery.verdict == DeliveryVerdict::kOrphan) {
       // Our own order may have committed since the delivery was looked up;

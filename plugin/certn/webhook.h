@@ -69,8 +69,9 @@ class WebhookReceiver {
               bool touch_integration, std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
   // `team`: the team the delivery is known to be for, if any.
-  void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now, int status,
-              std::string code, std::string detail, const std::function<void(WebhookAnswer)>& done);
+  void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
+              int status, std::string code, std::string detail,
+              const std::function<void(WebhookAnswer)>& done);
   // At most one log line per refusal code a second, so that a flood of
   // refused deliveries cannot fill the log's disk either; `suppressed` is
   // how many were not logged since the last line.

@@ -3,16 +3,17 @@
 // the static-200 reference), drives it with wrk (tests/bench/walk.lua walking
 // pre-generated requests) and prints ONE table of figures and ratios.
 //
-//   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N] [--work-dir DIR] [--out FILE]
+//   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N] [--work-dir
+//   DIR] [--out FILE]
 //     parts: webhook, cpu, apptab, burst, calls (default: all)
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
 // failed (a process did not start, counts do not add up), never on a number.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,10 +112,12 @@ std::string MiB(int64_t kb) { return absl::StrFormat("%.1f MiB", kb / 1024.0); }
 std::string Yes(bool ok) { return ok ? "yes" : "NO"; }
 
 std::string RenderTable() {
-  std::vector<std::string> head = {"group", "metric", "value", "reference", "ratio", "target", "met"};
+  std::vector<std::string> head = {"group", "metric", "value", "reference",
+                                   "ratio", "target", "met"};
   std::vector<size_t> w(head.size());
   auto cells = [](const Row& r) {
-    return std::vector<std::string>{r.group, r.metric, r.value, r.reference, r.ratio, r.target, r.met};
+    return std::vector<std::string>{r.group, r.metric, r.value, r.reference,
+                                    r.ratio, r.target, r.met};
   };
   for (size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
   for (const Row& r : g_rows) {
@@ -123,7 +126,8 @@ std::string RenderTable() {
   }
   auto line = [&](const std::vector<std::string>& c) {
     std::string s = "|";
-    for (size_t i = 0; i < c.size(); ++i) s += " " + c[i] + std::string(w[i] - c[i].size(), ' ') + " |";
+    for (size_t i = 0; i < c.size(); ++i)
+      s += " " + c[i] + std::string(w[i] - c[i].size(), ' ') + " |";
     return s + "\n";
   };
   std::string out = line(head);
@@ -160,7 +164,8 @@ int64_t ProcStatusKb(int pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) {
       int64_t v = 0;
       std::string num;
-      for (char c : line) if (c >= '0' && c <= '9') num += c;
+      for (char c : line)
+        if (c >= '0' && c <= '9') num += c;
       if (absl::SimpleAtoi(num, &v)) return v;
     }
   }
@@ -206,12 +211,14 @@ class Nginx {
          << "http {\n  access_log off;\n  client_body_temp_path " << dir << "/body;\n"
          << "  proxy_temp_path " << dir << "/proxy;\n  fastcgi_temp_path " << dir << "/fastcgi;\n"
          << "  uwsgi_temp_path " << dir << "/uwsgi;\n  scgi_temp_path " << dir << "/scgi;\n"
-         << "  server {\n    listen 127.0.0.1:" << port << ";\n    location / { return 200; }\n  }\n}\n";
+         << "  server {\n    listen 127.0.0.1:" << port
+         << ";\n    location / { return 200; }\n  }\n}\n";
     conf.close();
     pid_t pid = ::fork();
     if (pid == 0) {
       std::string c = dir + "/nginx.conf", e = dir + "/error.log";
-      ::execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-e", e.c_str(), "-c", c.c_str(), nullptr);
+      ::execl("/usr/sbin/nginx", "nginx", "-p", dir.c_str(), "-e", e.c_str(), "-c", c.c_str(),
+              nullptr);
       ::_exit(127);
     }
     auto n = std::unique_ptr<Nginx>(new Nginx(pid, port));
@@ -287,10 +294,11 @@ Load RunAtRate(const Options& o, int port, const std::function<std::string(int64
                       std::max(1.0, seconds / 2), false, think_ms);
   if (!first.ok) return first;
   double corrected = std::max(0.0, think_ms - first.mean_us / 1000.0);
-  if (first.rps > 0) corrected = std::max(0.0, think_ms * first.rps / target_rps - first.mean_us / 1000.0 *
-                                                                                      (1 - first.rps / target_rps));
-  return RunWrk(o, port, make_file(static_cast<int64_t>(target_rps * seconds * 1.5) + 200), seconds, false,
-                corrected);
+  if (first.rps > 0)
+    corrected = std::max(0.0, think_ms * first.rps / target_rps -
+                                  first.mean_us / 1000.0 * (1 - first.rps / target_rps));
+  return RunWrk(o, port, make_file(static_cast<int64_t>(target_rps * seconds * 1.5) + 200), seconds,
+                false, corrected);
 }
 
 // ---- request files ----------------------------------------------------------
@@ -310,10 +318,12 @@ std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams,
   const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
   for (int64_t i = 0; i < count; ++i) {
     const Hooked& t = teams[i % teams.size()];
-    std::string body = WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i));
+    std::string body =
+        WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i));
     std::string sig = certn_plugin::SignCertnSignature(crypto, t.secret, now, body);
-    out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e" << "Certn-Team-ID:"
-        << t.certn_team_id << "\x1e" << "Certn-Signature:" << sig << "\t" << body << "\n";
+    out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e"
+        << "Certn-Team-ID:" << t.certn_team_id << "\x1e"
+        << "Certn-Signature:" << sig << "\t" << body << "\n";
   }
   return path;
 }
@@ -326,7 +336,8 @@ int64_t SqliteCount(const std::string& path, const std::string& sql) {
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
       n = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
@@ -342,15 +353,16 @@ struct IngestResult {
   int64_t idle_rss_kb = -1, load_rss_kb = -1, load_hwm_kb = -1;
 };
 
-std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& backend, const std::string& db,
-                                          FakeCertnProcess& fake) {
+std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& backend,
+                                          const std::string& db, FakeCertnProcess& fake) {
   ServiceOptions so;
   so.certn_base_url = fake.base_url();
   so.db = db;
   so.log_level = "warning";
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) {
-    HarnessFailure(absl::StrCat(backend, ": stagecheck serve did not start: ", svc.status().ToString()));
+    HarnessFailure(
+        absl::StrCat(backend, ": stagecheck serve did not start: ", svc.status().ToString()));
     return std::nullopt;
   }
   std::vector<Hooked> teams;
@@ -372,12 +384,15 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
   const int pid = (*svc)->pid();
   r.idle_rss_kb = ProcStatusKb(pid, "VmRSS");
   std::cerr << "bench: " << backend << ": " << teams.size() << " teams connected; warming up\n";
-  Load warm = RunWrk(o, port, WriteWebhookFile(o, teams, 40000, backend + "-warm"), o.sizes.warm_s, false);
+  Load warm =
+      RunWrk(o, port, WriteWebhookFile(o, teams, 40000, backend + "-warm"), o.sizes.warm_s, false);
   double expect = std::max(1000.0, warm.rps);
   int64_t sent = 40000;
-  int64_t count = std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
+  int64_t count =
+      std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
   sent += count;
-  r.max = RunWrk(o, port, WriteWebhookFile(o, teams, count, backend + "-max"), o.sizes.max_s, false);
+  r.max =
+      RunWrk(o, port, WriteWebhookFile(o, teams, count, backend + "-max"), o.sizes.max_s, false);
   r.load_rss_kb = ProcStatusKb(pid, "VmRSS");
   r.load_hwm_kb = ProcStatusKb(pid, "VmHWM");
   if (r.max.ok && r.max.requests >= count - o.wrk_connections) {
@@ -396,8 +411,9 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
     (void)(*svc)->Stop();
     int64_t rows = SqliteCount((*svc)->sqlite_path(), "SELECT count(*) FROM webhook_deliveries");
     if (rows < ok_answers || rows > sent) {
-      HarnessFailure(absl::StrCat(backend, ": webhook_deliveries has ", rows, " rows; 2xx answers (warm+max) ",
-                                  ok_answers, ", sent at most ", sent));
+      HarnessFailure(absl::StrCat(backend, ": webhook_deliveries has ", rows,
+                                  " rows; 2xx answers (warm+max) ", ok_answers, ", sent at most ",
+                                  sent));
     } else {
       Note(absl::StrCat(backend, ": ", rows, " deliveries committed >= ", ok_answers,
                         " answered 2xx (warm+max), <= ", sent, " sent"));
@@ -415,17 +431,21 @@ void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t
     std::string file = WriteWebhookFile(o, dummy, 20000, "nginx");
     (void)RunWrk(o, nginx->port(), file, o.sizes.warm_s, true);
     ref = RunWrk(o, nginx->port(), file, o.sizes.max_s, true);
-    AddRow({"reference", absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
-                                      o.wrk_connections),
+    AddRow({"reference",
+            absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
+                         o.wrk_connections),
             absl::StrCat(Fmt(ref.rps), " req/s"), "", "", "", ""});
     AddRow({"reference", "nginx p50 / p99 / p99.9",
-            absl::StrCat(Ms(ref.p50_us), " / ", Ms(ref.p99_us), " / ", Ms(ref.p999_us)), "", "", "", ""});
+            absl::StrCat(Ms(ref.p50_us), " / ", Ms(ref.p99_us), " / ", Ms(ref.p999_us)), "", "", "",
+            ""});
   } else {
     Note("nginx not found: no reference run");
   }
   std::vector<std::pair<std::string, std::string>> backends = {{"sqlite", ""}};
-  if (!o.pg_url.empty()) backends.push_back({"postgres", o.pg_url});
-  else Note("no --pg-url: PostgreSQL ingest not measured");
+  if (!o.pg_url.empty())
+    backends.push_back({"postgres", o.pg_url});
+  else
+    Note("no --pg-url: PostgreSQL ingest not measured");
   for (const auto& [name, db] : backends) {
     auto r = WebhookIngest(o, name, db, fake);
     if (!r) continue;
@@ -437,15 +457,16 @@ void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t
             ref.rps > 0 ? absl::StrCat(Fmt(ratio, 3), "x") : "", sqlite ? ">= 0.5x nginx" : "",
             sqlite && ref.rps > 0 ? Yes(ratio >= 0.5) : ""});
     AddRow({g, "max load p50 / p99 / p99.9",
-            absl::StrCat(Ms(r->max.p50_us), " / ", Ms(r->max.p99_us), " / ", Ms(r->max.p999_us)), "", "", "",
-            ""});
+            absl::StrCat(Ms(r->max.p50_us), " / ", Ms(r->max.p99_us), " / ", Ms(r->max.p999_us)),
+            "", "", "", ""});
     AddRow({g, absl::StrCat("half load (", Fmt(r->half.rps), " req/s) p50 / p99 / p99.9"),
-            absl::StrCat(Ms(r->half.p50_us), " / ", Ms(r->half.p99_us), " / ", Ms(r->half.p999_us)), "",
-            r->max.rps > 0 ? absl::StrCat(Fmt(r->half.rps / r->max.rps, 2), "x of max") : "",
+            absl::StrCat(Ms(r->half.p50_us), " / ", Ms(r->half.p99_us), " / ", Ms(r->half.p999_us)),
+            "", r->max.rps > 0 ? absl::StrCat(Fmt(r->half.rps / r->max.rps, 2), "x of max") : "",
             sqlite ? "p99 <= 5 ms" : "", sqlite ? Yes(r->half.ok && r->half.p99_us <= 5000) : ""});
-    AddRow({g, "RSS idle / under load / peak",
-            absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)), "", "",
-            "", ""});
+    AddRow(
+        {g, "RSS idle / under load / peak",
+         absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)),
+         "", "", "", ""});
     if (sqlite) *sqlite_load_hwm = r->load_hwm_kb;
   }
 }
@@ -471,13 +492,14 @@ void PartCpu(const Options& o, FakeCertnProcess& fake) {
   std::string out_file = o.work_dir + "/callgrind.out";
   std::filesystem::remove(out_file);
   std::filesystem::remove(out_file + ".1");
-  std::string cmd = absl::StrCat("env STAGECHECK_ENCRYPTION_KEY=", key, " timeout 600 valgrind --tool=callgrind",
-                                 " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db,
-                                 " --certn-team-id ", account->certn_team_id, " --secret ",
-                                 account->webhook_secret, " --n ", n);
+  std::string cmd = absl::StrCat(
+      "env STAGECHECK_ENCRYPTION_KEY=", key, " timeout 600 valgrind --tool=callgrind",
+      " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db, " --certn-team-id ",
+      account->certn_team_id, " --secret ", account->webhook_secret, " --n ", n);
   absl::Time t0 = absl::Now();
   CmdResult r = Run(cmd);
-  if (r.exit_code != 0) return HarnessFailure("cpu: driver under callgrind: " + r.output.substr(0, 800));
+  if (r.exit_code != 0)
+    return HarnessFailure("cpu: driver under callgrind: " + r.output.substr(0, 800));
   // The dump taken right after the last answer (counters zeroed before the first).
   std::ifstream in(out_file + ".1");
   std::string line;
@@ -485,14 +507,17 @@ void PartCpu(const Options& o, FakeCertnProcess& fake) {
   while (std::getline(in, line)) {
     if (line.rfind("summary: ", 0) == 0 || line.rfind("totals: ", 0) == 0) {
       int64_t v = 0;
-      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(line.find(' ') + 1)), &v)) total = v;
+      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(line.find(' ') + 1)), &v))
+        total = v;
     }
   }
   if (total <= 0) return HarnessFailure("cpu: no callgrind totals in " + out_file + ".1");
   int64_t rows = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
   if (rows < n) HarnessFailure(absl::StrCat("cpu: ", rows, " deliveries stored, expected ", n));
-  AddRow({"webhook cpu", absl::StrCat("instructions per delivery (callgrind, ", n, " in-process, SQLite)"),
-          absl::StrCat(Fmt(static_cast<double>(total) / n / 1000.0, 1), "k instr"), "", "", "", ""});
+  AddRow({"webhook cpu",
+          absl::StrCat("instructions per delivery (callgrind, ", n, " in-process, SQLite)"),
+          absl::StrCat(Fmt(static_cast<double>(total) / n / 1000.0, 1), "k instr"), "", "", "",
+          ""});
   Note(absl::StrCat("callgrind run took ", Fmt(absl::ToDoubleSeconds(absl::Now() - t0), 1),
                     " s; profile: callgrind_annotate ", out_file, ".1"));
 }
@@ -509,7 +534,8 @@ struct Template {
 };
 
 // The overall score of cloned check n: REVIEW for one in ten, REJECT for one in ten.
-constexpr char kBenchScoreSql[] = "CASE s.n % 10 WHEN 0 THEN 'REVIEW' WHEN 1 THEN 'REJECT' ELSE 'CLEAR' END";
+constexpr char kBenchScoreSql[] =
+    "CASE s.n % 10 WHEN 0 THEN 'REVIEW' WHEN 1 THEN 'REJECT' ELSE 'CLEAR' END";
 
 // Clones the template candidate (with its application, checks and feed) into
 // ids [from, to) in one transaction: bulk SQL over a recursive series.
@@ -529,22 +555,26 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
     std::vector<std::string> cols;
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db, ("PRAGMA table_info(" + table + ")").c_str(), -1, &st, nullptr);
-    while (sqlite3_step(st) == SQLITE_ROW) cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    while (sqlite3_step(st) == SQLITE_ROW)
+      cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
     sqlite3_finalize(st);
     return cols;
   };
   auto uuid_sql = [](uint32_t kind) {
     return absl::StrFormat(
-        "printf('%08x-%%04x-4%%03x-8%%03x-%%012x', (s.n >> 48) & 65535, (s.n >> 36) & 4095, (s.n >> 24) & 4095, "
+        "printf('%08x-%%04x-4%%03x-8%%03x-%%012x', (s.n >> 48) & 65535, (s.n >> 36) & 4095, (s.n "
+        ">> 24) & 4095, "
         "s.n & 281474976710655)",
         kind);
   };
   // Clones each template row by its rowid (a full scan per generated row would
   // make the fill quadratic: not every template filter has an index).
-  auto clone = [&](const std::string& table, const std::string& where, std::map<std::string, std::string> repl) {
+  auto clone = [&](const std::string& table, const std::string& where,
+                   std::map<std::string, std::string> repl) {
     std::vector<int64_t> rowids;
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, ("SELECT rowid FROM " + table + " AS src WHERE " + where).c_str(), -1, &st, nullptr);
+    sqlite3_prepare_v2(db, ("SELECT rowid FROM " + table + " AS src WHERE " + where).c_str(), -1,
+                       &st, nullptr);
     while (sqlite3_step(st) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     std::vector<std::string> cols = columns(table);
@@ -554,10 +584,10 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
       exprs += (exprs.empty() ? "" : ", ") + (repl.count(c) ? repl[c] : "src." + c);
     }
     for (int64_t rowid : rowids) {
-      absl::Status st2 = exec(absl::StrCat("WITH RECURSIVE s(n) AS (SELECT ", from,
-                                           " UNION ALL SELECT n + 1 FROM s WHERE n < ", to - 1, ") INSERT INTO ", table,
-                                           " (", names, ") SELECT ", exprs, " FROM s CROSS JOIN ", table,
-                                           " AS src WHERE src.rowid = ", rowid));
+      absl::Status st2 = exec(absl::StrCat(
+          "WITH RECURSIVE s(n) AS (SELECT ", from, " UNION ALL SELECT n + 1 FROM s WHERE n < ",
+          to - 1, ") INSERT INTO ", table, " (", names, ") SELECT ", exprs, " FROM s CROSS JOIN ",
+          table, " AS src WHERE src.rowid = ", rowid));
       if (!st2.ok()) return st2;
     }
     return absl::OkStatus();
@@ -565,44 +595,50 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
   std::string team = "'" + t.team + "'";
   absl::Status s = exec("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; BEGIN");
   if (s.ok()) {
-    s = clone("candidates", absl::StrCat("src.team_id = ", team, " AND src.candidate_id = '", t.candidate, "'"),
-              {{"candidate_id", uuid_sql(0xca000000)}, {"email", "printf('bench.%d@example.com', s.n)"}});
+    s = clone(
+        "candidates",
+        absl::StrCat("src.team_id = ", team, " AND src.candidate_id = '", t.candidate, "'"),
+        {{"candidate_id", uuid_sql(0xca000000)}, {"email", "printf('bench.%d@example.com', s.n)"}});
   }
   if (s.ok()) {
     // The pipeline overview's columns (schema v6) as the store keeps them: the
     // cloned check is the latest; one in ten needs review, one in ten is
     // rejected; names and activity times are spread so that sorts do work.
-    s = clone("applications",
-              absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
-              {{"application_id", uuid_sql(0xa0000000)},
-               {"candidate_id", uuid_sql(0xca000000)},
-               {"candidate_sort", "printf('candidate %07d bench.%d@example.com', (s.n * 7919) % 1000003, s.n)"},
-               {"latest_check_id", uuid_sql(0xcc000000)},
-               {"check_status", "'complete'"},
-               {"check_rank", "6"},
-               {"check_score", kBenchScoreSql},
-               {"last_activity_at", "src.updated_at + (s.n * 7919) % 1000003"}});
+    s = clone(
+        "applications",
+        absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
+        {{"application_id", uuid_sql(0xa0000000)},
+         {"candidate_id", uuid_sql(0xca000000)},
+         {"candidate_sort",
+          "printf('candidate %07d bench.%d@example.com', (s.n * 7919) % 1000003, s.n)"},
+         {"latest_check_id", uuid_sql(0xcc000000)},
+         {"check_status", "'complete'"},
+         {"check_rank", "6"},
+         {"check_score", kBenchScoreSql},
+         {"last_activity_at", "src.updated_at + (s.n * 7919) % 1000003"}});
   }
   if (s.ok()) {
     // Cloned checks are complete (as most are in a big store): the open-check
     // reconciler must not chase a million fake cases during the measurement.
-    s = clone("background_checks",
-              absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
-              {{"check_id", uuid_sql(0xcc000000)},
-               {"candidate_id", uuid_sql(0xca000000)},
-               {"application_id", uuid_sql(0xa0000000)},
-               {"certn_case_id", "printf('bench-case-%d', s.n)"},
-               {"status", "'complete'"},
-               {"certn_overall_score", kBenchScoreSql},
-               {"completed_at", "src.updated_at"}});
+    s = clone(
+        "background_checks",
+        absl::StrCat("src.team_id = ", team, " AND src.application_id = '", t.application, "'"),
+        {{"check_id", uuid_sql(0xcc000000)},
+         {"candidate_id", uuid_sql(0xca000000)},
+         {"application_id", uuid_sql(0xa0000000)},
+         {"certn_case_id", "printf('bench-case-%d', s.n)"},
+         {"status", "'complete'"},
+         {"certn_overall_score", kBenchScoreSql},
+         {"completed_at", "src.updated_at"}});
   }
   if (s.ok()) {
     // Feed events: one clone per template row (distinct ids via the rowid).
     sqlite3_stmt* st = nullptr;
     std::vector<int64_t> rowids;
     sqlite3_prepare_v2(db,
-                       ("SELECT rowid FROM feed_events WHERE team_id = " + team + " AND candidate_id = '" +
-                        t.candidate + "'").c_str(),
+                       ("SELECT rowid FROM feed_events WHERE team_id = " + team +
+                        " AND candidate_id = '" + t.candidate + "'")
+                           .c_str(),
                        -1, &st, nullptr);
     while (sqlite3_step(st) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
@@ -610,9 +646,10 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
       s = clone("feed_events", absl::StrCat("src.rowid = ", rowids[j]),
                 {{"event_id", uuid_sql(0xfe000000 + static_cast<uint32_t>(j))},
                  {"candidate_id", uuid_sql(0xca000000)},
-                 {"application_id", "CASE WHEN src.application_id IS NULL THEN NULL ELSE " + uuid_sql(0xa0000000) +
-                                        " END"},
-                 {"check_id", "CASE WHEN src.check_id IS NULL THEN NULL ELSE " + uuid_sql(0xcc000000) + " END"}});
+                 {"application_id", "CASE WHEN src.application_id IS NULL THEN NULL ELSE " +
+                                        uuid_sql(0xa0000000) + " END"},
+                 {"check_id", "CASE WHEN src.check_id IS NULL THEN NULL ELSE " +
+                                  uuid_sql(0xcc000000) + " END"}});
     }
   }
   if (s.ok()) s = exec("COMMIT");
@@ -620,24 +657,26 @@ absl::Status Fill(const std::string& path, const Template& t, int64_t from, int6
   return s;
 }
 
-std::string WriteReadFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
+std::string WriteReadFile(const Options& o, const std::string& token, int64_t filled,
+                          int64_t count) {
   std::string path = absl::StrCat(o.work_dir, "/reads-", filled, ".txt");
   std::ofstream out(path, std::ios::binary);
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<int64_t> pick(1, filled);
   for (int64_t i = 0; i < count; ++i) {
-    out << "GET\t/api/v1/applications/" << Uuid(0xa0000000, pick(rng)) << "\tAuthorization:Bearer " << token
-        << "\t\n";
+    out << "GET\t/api/v1/applications/" << Uuid(0xa0000000, pick(rng)) << "\tAuthorization:Bearer "
+        << token << "\t\n";
   }
   return path;
 }
 
 // Filtered pages of the pipeline overview (GET /api/v1/applications, 25 rows),
 // round-robin over filters the recruiter's Applications page offers.
-std::string WritePipelineFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
-  static constexpr const char* kQueries[] = {
-      "check_status=complete&result=REVIEW", "result=REJECT", "check_status=complete&sort=status",
-      "result=REVIEW&sort=name", "check_status=none"};
+std::string WritePipelineFile(const Options& o, const std::string& token, int64_t filled,
+                              int64_t count) {
+  static constexpr const char* kQueries[] = {"check_status=complete&result=REVIEW", "result=REJECT",
+                                             "check_status=complete&sort=status",
+                                             "result=REVIEW&sort=name", "check_status=none"};
   std::string path = absl::StrCat(o.work_dir, "/pipeline-", filled, ".txt");
   std::ofstream out(path, std::ios::binary);
   for (int64_t i = 0; i < count; ++i) {
@@ -648,7 +687,8 @@ std::string WritePipelineFile(const Options& o, const std::string& token, int64_
 }
 
 // Its counts per check status: the whole team, and the team narrowed by result.
-std::string WriteCountsFile(const Options& o, const std::string& token, int64_t filled, int64_t count) {
+std::string WriteCountsFile(const Options& o, const std::string& token, int64_t filled,
+                            int64_t count) {
   std::string path = absl::StrCat(o.work_dir, "/counts-", filled, ".txt");
   std::ofstream out(path, std::ios::binary);
   for (int64_t i = 0; i < count; ++i) {
@@ -660,7 +700,7 @@ std::string WriteCountsFile(const Options& o, const std::string& token, int64_t 
 
 struct TabResult {
   Load load;
-  Load paced;  // at a fixed rate: half the smaller store's maximum
+  Load paced;                             // at a fixed rate: half the smaller store's maximum
   Load pipeline, pipeline_paced, counts;  // filtered pages and their counts
   double cold_start_ms = 0;
   int64_t idle_kb = -1, after_kb = -1, hwm_kb = -1;
@@ -672,40 +712,52 @@ struct TabResult {
 // tab), and the counts at max load.
 void MeasurePipeline(const Options& o, ServiceProcess& svc, const std::string& token, int64_t size,
                      TabResult& r, double& paced_rps) {
-  HttpResponse probe = svc.Get("/api/v1/applications?limit=25&check_status=complete&result=REVIEW", token);
+  HttpResponse probe =
+      svc.Get("/api/v1/applications?limit=25&check_status=complete&result=REVIEW", token);
   if (probe.status != 200 || probe.Size("/items").value_or(0) == 0) {
-    return HarnessFailure(absl::StrCat("pipeline: filtered page answered ", probe.status, " ", probe.body.substr(0, 300)));
+    return HarnessFailure(absl::StrCat("pipeline: filtered page answered ", probe.status, " ",
+                                       probe.body.substr(0, 300)));
   }
   std::string file = WritePipelineFile(o, token, size, 200000);
   r.pipeline = RunWrk(o, svc.port(), file, o.sizes.read_s, true);
   if (paced_rps <= 0) paced_rps = r.pipeline.rps / 2;
   if (paced_rps > 0) {
-    r.pipeline_paced = RunAtRate(o, svc.port(), [&](int64_t n) { return WritePipelineFile(o, token, size, n); },
-                                 paced_rps, o.sizes.read_s);
+    r.pipeline_paced = RunAtRate(
+        o, svc.port(), [&](int64_t n) { return WritePipelineFile(o, token, size, n); }, paced_rps,
+        o.sizes.read_s);
   }
   r.counts = RunWrk(o, svc.port(), WriteCountsFile(o, token, size, 20000), o.sizes.read_s, true);
   for (const Load* l : {&r.pipeline, &r.pipeline_paced, &r.counts}) {
-    if (l->status_errors > 0) HarnessFailure(absl::StrCat("pipeline: ", l->status_errors, " non-2xx reads"));
+    if (l->status_errors > 0)
+      HarnessFailure(absl::StrCat("pipeline: ", l->status_errors, " non-2xx reads"));
   }
 }
 
 // The pipeline rows, beside the application tab's.
-void AddPipelineRows(const std::string& sl, const std::string& ll, const TabResult& s, const TabResult& l,
-                     double paced_rps) {
-  auto lat = [](const Load& x) { return absl::StrCat(Ms(x.p50_us), " / ", Ms(x.p99_us), " / ", Ms(x.p999_us)); };
+void AddPipelineRows(const std::string& sl, const std::string& ll, const TabResult& s,
+                     const TabResult& l, double paced_rps) {
+  auto lat = [](const Load& x) {
+    return absl::StrCat(Ms(x.p50_us), " / ", Ms(x.p99_us), " / ", Ms(x.p999_us));
+  };
   for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
-    AddRow({"pipeline " + name, "filtered page (25 rows) at max load: throughput, p50 / p99 / p99.9",
+    AddRow({"pipeline " + name,
+            "filtered page (25 rows) at max load: throughput, p50 / p99 / p99.9",
             absl::StrCat(Fmt(r->pipeline.rps), " req/s, ", lat(r->pipeline)), "", "", "", ""});
-    AddRow({"pipeline " + name, absl::StrCat("filtered page at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
-            lat(r->pipeline_paced), absl::StrCat(Fmt(r->pipeline_paced.rps), " req/s achieved"), "", "", ""});
-    AddRow({"pipeline " + name, "counts per check status at max load: throughput, p50 / p99",
-            absl::StrCat(Fmt(r->counts.rps), " req/s, ", Ms(r->counts.p50_us), " / ", Ms(r->counts.p99_us)), "", "",
+    AddRow({"pipeline " + name,
+            absl::StrCat("filtered page at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
+            lat(r->pipeline_paced), absl::StrCat(Fmt(r->pipeline_paced.rps), " req/s achieved"), "",
             "", ""});
+    AddRow({"pipeline " + name, "counts per check status at max load: throughput, p50 / p99",
+            absl::StrCat(Fmt(r->counts.rps), " req/s, ", Ms(r->counts.p50_us), " / ",
+                         Ms(r->counts.p99_us)),
+            "", "", "", ""});
   }
-  double ratio = s.pipeline_paced.p99_us > 0 ? l.pipeline_paced.p99_us / s.pipeline_paced.p99_us : 0;
-  AddRow({"pipeline", absl::StrCat("filtered page p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl),
-          Ms(l.pipeline_paced.p99_us), Ms(s.pipeline_paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x",
-          Yes(ratio > 0 && ratio <= 1.2)});
+  double ratio =
+      s.pipeline_paced.p99_us > 0 ? l.pipeline_paced.p99_us / s.pipeline_paced.p99_us : 0;
+  AddRow({"pipeline",
+          absl::StrCat("filtered page p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl),
+          Ms(l.pipeline_paced.p99_us), Ms(s.pipeline_paced.p99_us),
+          absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
 }
 
 void PartAppTab(const Options& o, FakeCertnProcess& fake) {
@@ -730,7 +782,8 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     token = team->recruiter_token;
     auto account = testing::ConnectCertn(**svc, fake, *team);
     if (!account.ok()) return HarnessFailure("apptab: connect: " + account.status().ToString());
-    HttpResponse job = (*svc)->Post("/api/v1/jobs", R"({"title":"Platform engineer"})", team->admin_token);
+    HttpResponse job =
+        (*svc)->Post("/api/v1/jobs", R"({"title":"Platform engineer"})", team->admin_token);
     std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
     (void)(*svc)->Post(plan, R"({"name":"Screen"})", team->admin_token);
     HttpResponse bg = (*svc)->Post(plan, R"({"name":"Background"})", team->admin_token);
@@ -738,29 +791,39 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
         plan + "/" + bg.String("/id").value_or("") + "/activities",
         R"({"kind":"certn_background_check","settings":{"package_id":"pkg-standard","auto_send":false}})",
         team->admin_token);
-    HttpResponse cand = (*svc)->Post(
-        "/api/v1/candidates", R"({"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"})",
-        team->recruiter_token);
-    HttpResponse app = (*svc)->Post("/api/v1/applications",
-                                    absl::StrCat(R"({"candidate_id":")", cand.String("/id").value_or(""),
-                                                 R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
-                                    team->recruiter_token);
+    HttpResponse cand =
+        (*svc)->Post("/api/v1/candidates",
+                     R"({"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"})",
+                     team->recruiter_token);
+    HttpResponse app =
+        (*svc)->Post("/api/v1/applications",
+                     absl::StrCat(R"({"candidate_id":")", cand.String("/id").value_or(""),
+                                  R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                     team->recruiter_token);
     t = {team->team_id, cand.String("/id").value_or(""), app.String("/id").value_or("")};
-    HttpResponse send = (*svc)->Post("/api/v1/applications/" + t.application + "/background-checks",
-                                     absl::StrCat(R"({"activity_id":")", act.String("/id").value_or(""), R"("})"),
-                                     team->recruiter_token);
-    if (send.status != 202) return HarnessFailure("apptab: send answered " + std::to_string(send.status) + send.body);
+    HttpResponse send =
+        (*svc)->Post("/api/v1/applications/" + t.application + "/background-checks",
+                     absl::StrCat(R"({"activity_id":")", act.String("/id").value_or(""), R"("})"),
+                     team->recruiter_token);
+    if (send.status != 202)
+      return HarnessFailure("apptab: send answered " + std::to_string(send.status) + send.body);
     std::string check = send.String("/id").value_or("");
     testing::WaitFor([&] {
-      return (*svc)->Get("/api/v1/background-checks/" + check, token).String("/certn_case_id").has_value();
+      return (*svc)
+          ->Get("/api/v1/background-checks/" + check, token)
+          .String("/certn_case_id")
+          .has_value();
     });
     HttpResponse tab = (*svc)->Get("/api/v1/applications/" + t.application, token);
-    if (tab.status != 200) return HarnessFailure("apptab: template tab answered " + std::to_string(tab.status));
+    if (tab.status != 200)
+      return HarnessFailure("apptab: template tab answered " + std::to_string(tab.status));
     Note(absl::StrCat("application tab body: ", tab.body.size(), " bytes"));
-    if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("apptab: stop: " + s.ToString());
+    if (absl::Status s = (*svc)->Stop(); !s.ok())
+      return HarnessFailure("apptab: stop: " + s.ToString());
   }
   so.encryption_key = key;
-  AddRow({"start-up", "cold start to /readyz, empty store (SQLite)", Ms(empty_start_ms * 1000), "", "", "", ""});
+  AddRow({"start-up", "cold start to /readyz, empty store (SQLite)", Ms(empty_start_ms * 1000), "",
+          "", "", ""});
   std::map<int64_t, TabResult> results;
   double paced_rps = 0, pipeline_rps = 0;
   int64_t filled = 0;
@@ -773,7 +836,8 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     r.fill_s = absl::ToDoubleSeconds(absl::Now() - f0);
     filled = size;
     int64_t apps = SqliteCount(db, "SELECT count(*) FROM applications");
-    if (apps != size + 1) HarnessFailure(absl::StrCat("apptab: ", apps, " applications, expected ", size + 1));
+    if (apps != size + 1)
+      HarnessFailure(absl::StrCat("apptab: ", apps, " applications, expected ", size + 1));
     std::cerr << "bench: apptab: filled to " << size << " in " << r.fill_s << " s\n";
     Run("sync");
     absl::Time t0 = absl::Now();
@@ -783,7 +847,8 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     r.idle_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
     HttpResponse probe = (*svc)->Get("/api/v1/applications/" + Uuid(0xa0000000, size), token);
     if (probe.status != 200) {
-      return HarnessFailure(absl::StrCat("apptab: generated application answered ", probe.status, " ", probe.body));
+      return HarnessFailure(
+          absl::StrCat("apptab: generated application answered ", probe.status, " ", probe.body));
     }
     std::string file = WriteReadFile(o, token, size, 200000);
     (void)RunWrk(o, (*svc)->port(), file, o.sizes.warm_s, true);
@@ -792,13 +857,15 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     // p99 is mostly the queue, and it measures throughput a second time.
     if (paced_rps <= 0) paced_rps = r.load.rps / 2;
     if (paced_rps > 0) {
-      r.paced = RunAtRate(o, (*svc)->port(),
-                          [&](int64_t n) { return WriteReadFile(o, token, size, n); }, paced_rps, o.sizes.read_s);
+      r.paced = RunAtRate(
+          o, (*svc)->port(), [&](int64_t n) { return WriteReadFile(o, token, size, n); }, paced_rps,
+          o.sizes.read_s);
     }
     MeasurePipeline(o, **svc, token, size, r, pipeline_rps);
     r.after_kb = ProcStatusKb((*svc)->pid(), "VmRSS");
     r.hwm_kb = ProcStatusKb((*svc)->pid(), "VmHWM");
-    if (r.load.status_errors > 0) HarnessFailure(absl::StrCat("apptab: ", r.load.status_errors, " non-2xx reads"));
+    if (r.load.status_errors > 0)
+      HarnessFailure(absl::StrCat("apptab: ", r.load.status_errors, " non-2xx reads"));
     results[size] = r;
   }
   const TabResult& s = results[o.sizes.apptab_small];
@@ -812,30 +879,33 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
     AddRow({"app tab " + name, "GET /api/v1/applications/{id} throughput",
             absl::StrCat(Fmt(r->load.rps), " req/s"), "", "", "", ""});
     AddRow({"app tab " + name, "p50 / p99 / p99.9",
-            absl::StrCat(Ms(r->load.p50_us), " / ", Ms(r->load.p99_us), " / ", Ms(r->load.p999_us)), "", "", "",
-            ""});
+            absl::StrCat(Ms(r->load.p50_us), " / ", Ms(r->load.p99_us), " / ", Ms(r->load.p999_us)),
+            "", "", "", ""});
   }
   double max_ratio = s.load.p99_us > 0 ? l.load.p99_us / s.load.p99_us : 0;
-  AddRow({"app tab", absl::StrCat("p99 at max load, ", ll, " vs ", sl), Ms(l.load.p99_us), Ms(s.load.p99_us),
-          absl::StrCat(Fmt(max_ratio, 2), "x"), "", ""});
+  AddRow({"app tab", absl::StrCat("p99 at max load, ", ll, " vs ", sl), Ms(l.load.p99_us),
+          Ms(s.load.p99_us), absl::StrCat(Fmt(max_ratio, 2), "x"), "", ""});
   for (auto [name, r] : {std::pair{sl, &s}, std::pair{ll, &l}}) {
-    AddRow({"app tab " + name, absl::StrCat("at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
-            absl::StrCat(Ms(r->paced.p50_us), " / ", Ms(r->paced.p99_us), " / ", Ms(r->paced.p999_us)),
-            absl::StrCat(Fmt(r->paced.rps), " req/s achieved"), "", "", ""});
+    AddRow(
+        {"app tab " + name, absl::StrCat("at ", Fmt(paced_rps), " req/s: p50 / p99 / p99.9"),
+         absl::StrCat(Ms(r->paced.p50_us), " / ", Ms(r->paced.p99_us), " / ", Ms(r->paced.p999_us)),
+         absl::StrCat(Fmt(r->paced.rps), " req/s achieved"), "", "", ""});
   }
   double ratio = s.paced.p99_us > 0 ? l.paced.p99_us / s.paced.p99_us : 0;
-  AddRow({"app tab", absl::StrCat("p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl), Ms(l.paced.p99_us),
-          Ms(s.paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x", Yes(ratio > 0 && ratio <= 1.2)});
+  AddRow({"app tab", absl::StrCat("p99 at ", Fmt(paced_rps), " req/s, ", ll, " vs ", sl),
+          Ms(l.paced.p99_us), Ms(s.paced.p99_us), absl::StrCat(Fmt(ratio, 2), "x"), "<= 1.2x",
+          Yes(ratio > 0 && ratio <= 1.2)});
   AddPipelineRows(sl, ll, s, l, pipeline_rps);
   AddRow({"app tab", absl::StrCat("server RSS at ", ll, " (idle / after reads / peak)"),
-          absl::StrCat(MiB(l.idle_kb), " / ", MiB(l.after_kb), " / ", MiB(l.hwm_kb)), "", "", "<= 100 MiB",
-          Yes(l.hwm_kb > 0 && l.hwm_kb <= 100 * 1024)});
-  AddRow({"app tab", absl::StrCat("fill ", sl, " / +", label(o.sizes.apptab_large - o.sizes.apptab_small),
-                                  " applications (bulk SQL)"),
+          absl::StrCat(MiB(l.idle_kb), " / ", MiB(l.after_kb), " / ", MiB(l.hwm_kb)), "", "",
+          "<= 100 MiB", Yes(l.hwm_kb > 0 && l.hwm_kb <= 100 * 1024)});
+  AddRow({"app tab",
+          absl::StrCat("fill ", sl, " / +", label(o.sizes.apptab_large - o.sizes.apptab_small),
+                       " applications (bulk SQL)"),
           absl::StrCat(Fmt(s.fill_s, 1), " s / ", Fmt(l.fill_s, 1), " s"), "", "", "", ""});
-  AddRow({"start-up", absl::StrCat("cold start to /readyz, ", ll, "-application store"), Ms(l.cold_start_ms * 1000),
-          Ms(empty_start_ms * 1000), absl::StrCat(Fmt(l.cold_start_ms / std::max(1.0, empty_start_ms), 2), "x"), "",
-          ""});
+  AddRow({"start-up", absl::StrCat("cold start to /readyz, ", ll, "-application store"),
+          Ms(l.cold_start_ms * 1000), Ms(empty_start_ms * 1000),
+          absl::StrCat(Fmt(l.cold_start_ms / std::max(1.0, empty_start_ms), 2), "x"), "", ""});
   if (o.sizes.name != "smoke") {
     for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
   }
@@ -869,8 +939,8 @@ struct SendTeam {
   std::vector<std::string> apps;
 };
 
-absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fake, const std::string& name,
-                                       int count) {
+absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fake,
+                                       const std::string& name, int count) {
   SendTeam st;
   auto team = svc.CreateTeam(name);
   if (!team.ok()) return team.status();
@@ -894,10 +964,11 @@ absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fa
                               absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
                                            R"(","email":"burst.)", i, R"(@example.com"})"),
                               team->recruiter_token);
-    HttpResponse a = svc.Post("/api/v1/applications",
-                              absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
-                                           R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
-                              team->recruiter_token);
+    HttpResponse a =
+        svc.Post("/api/v1/applications",
+                 absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
+                              R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                 team->recruiter_token);
     st.apps[i] = a.String("/id").value_or("");
     if (a.status != 201) ++failures;
   });
@@ -917,14 +988,17 @@ void PartBurst(const Options& o) {
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("burst: service: " + svc.status().ToString());
   const int n = o.sizes.burst_sends, k = o.sizes.latency_sends;
-  auto set_up = [&](const std::string& name, int count) { return SetUpSendTeam(**svc, **fake, name, count); };
+  auto set_up = [&](const std::string& name, int count) {
+    return SetUpSendTeam(**svc, **fake, name, count);
+  };
   auto burst_team = set_up("bench-burst", n);
   if (!burst_team.ok()) return HarnessFailure("burst: set-up: " + burst_team.status().ToString());
   // The per-send latency is measured on a second team: its own API key, so
   // the burst's rolling window (and the case fetches still draining on it)
   // never holds its orders back.
   auto latency_team = set_up("bench-latency", k);
-  if (!latency_team.ok()) return HarnessFailure("burst: set-up: " + latency_team.status().ToString());
+  if (!latency_team.ok())
+    return HarnessFailure("burst: set-up: " + latency_team.status().ToString());
   const testing::TeamTokens* team = &burst_team->team;
   const std::vector<std::string>& apps = burst_team->apps;
   const std::string activity = burst_team->activity;
@@ -974,10 +1048,12 @@ void PartBurst(const Options& o) {
   std::sort(ok_at.begin(), ok_at.end());
   bool exactly_once = ok == n && static_cast<int>(per_key.size()) == n && accepted == n;
   if (!exactly_once) {
-    Note(absl::StrCat("burst: ", accepted.load(), " sends accepted, ", ok, " orders reached Certn with ",
-                      per_key.size(), " distinct idempotency keys (expected ", n, ")"));
+    Note(absl::StrCat("burst: ", accepted.load(), " sends accepted, ", ok,
+                      " orders reached Certn with ", per_key.size(),
+                      " distinct idempotency keys (expected ", n, ")"));
   }
-  if (ok != n && o.sizes.name == "smoke") HarnessFailure(absl::StrCat("burst: ", ok, " of ", n, " orders arrived"));
+  if (ok != n && o.sizes.name == "smoke")
+    HarnessFailure(absl::StrCat("burst: ", ok, " of ", n, " orders arrived"));
   double total_s = ok_at.size() > 1 ? (ok_at.back() - ok_at.front()) / 1000.0 : 0;
   // Steady state: after the first full bucket (`limit` orders) went out.
   double steady = 0;
@@ -1001,25 +1077,29 @@ void PartBurst(const Options& o) {
   }
   std::string g = absl::StrCat("send burst (", n, ")");
   AddRow({g, "sends accepted (202) / p50 / p99 API latency",
-          absl::StrCat(accepted.load(), " in ", Fmt(accept_s, 2), " s / ", Fmt(Percentile(send_ms, 50), 2), " ms / ",
-                       Fmt(Percentile(send_ms, 99), 2), " ms"),
+          absl::StrCat(accepted.load(), " in ", Fmt(accept_s, 2), " s / ",
+                       Fmt(Percentile(send_ms, 50), 2), " ms / ", Fmt(Percentile(send_ms, 99), 2),
+                       " ms"),
           "", "", "", ""});
   AddRow({g, "orders reaching Certn exactly once (fake's request log)",
-          absl::StrCat(ok, " ok, ", per_key.size(), " distinct keys"), absl::StrCat(n, " sends"), "",
-          "each exactly once", Yes(exactly_once)});
+          absl::StrCat(ok, " ok, ", per_key.size(), " distinct keys"), absl::StrCat(n, " sends"),
+          "", "each exactly once", Yes(exactly_once)});
   AddRow({g, "429s from the fake (its limit on)", absl::StrCat(throttled),
-          absl::StrCat(log.size(), " requests"), "", "no 429 storm", Yes(throttled <= std::max(5, n / 100))});
+          absl::StrCat(log.size(), " requests"), "", "no 429 storm",
+          Yes(throttled <= std::max(5, n / 100))});
   AddRow({g, "drain time / orders per minute after the first full window",
           absl::StrCat(Fmt(total_s, 1), " s / ", steady > 0 ? Fmt(steady, 1) + "/min" : "n/a"),
-          absl::StrCat(limit, "/min configured"), steady > 0 ? absl::StrCat(Fmt(steady / limit, 2), "x") : "", "",
-          ""});
+          absl::StrCat(limit, "/min configured"),
+          steady > 0 ? absl::StrCat(Fmt(steady / limit, 2), "x") : "", "", ""});
   std::string split;
-  for (const auto& [endpoint, count] : calls_by_endpoint) absl::StrAppend(&split, split.empty() ? "" : ", ", endpoint, " ", count);
+  for (const auto& [endpoint, count] : calls_by_endpoint)
+    absl::StrAppend(&split, split.empty() ? "" : ", ", endpoint, " ", count);
   AddRow({g, "all Certn calls of the key per minute during the drain",
           calls_per_min > 0 ? absl::StrCat(Fmt(calls_per_min, 1), "/min (", split, ")") : "n/a",
           absl::StrCat(limit, "/min configured"),
           calls_per_min > 0 ? absl::StrCat(Fmt(calls_per_min / limit, 2), "x") : "", "~= limit",
-          calls_per_min > 0 ? Yes(calls_per_min >= 0.85 * limit && calls_per_min <= 1.05 * limit) : ""});
+          calls_per_min > 0 ? Yes(calls_per_min >= 0.85 * limit && calls_per_min <= 1.05 * limit)
+                            : ""});
 
   // Added latency per send: sequential sends with the limit off, each timed
   // from the POST until the order shows in the fake's log, against the fake's
@@ -1027,19 +1107,22 @@ void PartBurst(const Options& o) {
   // Sent by the second team (its own key and rolling window); an order is
   // found in the log by its idempotency key, our check id.
   (void)(*fake)->SetRateLimit(0);
-  const std::string latency_body = absl::StrCat(R"({"activity_id":")", latency_team->activity, R"("})");
+  const std::string latency_body =
+      absl::StrCat(R"({"activity_id":")", latency_team->activity, R"("})");
   std::vector<double> e2e, direct;
   for (int i = 0; i < k; ++i) {
     absl::Time t0 = absl::Now();
-    HttpResponse r = (*svc)->Post("/api/v1/applications/" + latency_team->apps[i] + "/background-checks",
-                                  latency_body, latency_team->team.recruiter_token);
+    HttpResponse r =
+        (*svc)->Post("/api/v1/applications/" + latency_team->apps[i] + "/background-checks",
+                     latency_body, latency_team->team.recruiter_token);
     const std::string check = r.String("/id").value_or("");
     bool seen = testing::WaitFor(
         [&] {
           auto got = (*fake)->Requests("order_package");
           if (!got.ok()) return false;
-          return std::any_of(got->begin(), got->end(),
-                             [&](const fake_certn::LoggedRequest& l) { return l.idempotency_key == check; });
+          return std::any_of(got->begin(), got->end(), [&](const fake_certn::LoggedRequest& l) {
+            return l.idempotency_key == check;
+          });
         },
         absl::Seconds(10));
     if (r.status == 202 && seen) e2e.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
@@ -1049,15 +1132,18 @@ void PartBurst(const Options& o) {
     auto r = (*fake)->Call("POST", "/api/public/cases/order-package/",
                            absl::StrCat(R"({"package":"pkg-basic","email_address":"direct.)", i,
                                         R"(@example.com","send_invite_email":true})"),
-                           {{"Authorization", "Api-Key " + latency_team->api_key}, {"Content-Type", "application/json"}});
+                           {{"Authorization", "Api-Key " + latency_team->api_key},
+                            {"Content-Type", "application/json"}});
     if (r.ok()) direct.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
   }
   double added = Percentile(e2e, 50) - Percentile(direct, 50);
   AddRow({g, "added latency per send (send->order at Certn minus fake's own), p50",
           absl::StrCat(Fmt(added, 2), " ms"),
-          absl::StrCat(Fmt(Percentile(e2e, 50), 2), " ms e2e, ", Fmt(Percentile(direct, 50), 2), " ms direct"), "",
-          "<= 1 ms", Yes(!e2e.empty() && added <= 1.0)});
-  if (static_cast<int>(e2e.size()) != k) HarnessFailure(absl::StrCat("burst: ", e2e.size(), " of ", k, " timed sends"));
+          absl::StrCat(Fmt(Percentile(e2e, 50), 2), " ms e2e, ", Fmt(Percentile(direct, 50), 2),
+                       " ms direct"),
+          "", "<= 1 ms", Yes(!e2e.empty() && added <= 1.0)});
+  if (static_cast<int>(e2e.size()) != k)
+    HarnessFailure(absl::StrCat("burst: ", e2e.size(), " of ", k, " timed sends"));
 }
 
 // ---- part 5: Certn calls per completed check --------------------------------
@@ -1076,7 +1162,8 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   ServiceOptions so;
   so.certn_base_url = (*fake)->base_url();
   so.log_level = "warning";
-  so.extra_args = {"--reconcile-interval-ms", "2000", "--fetch-coalesce-ms", absl::StrCat(fetch_coalesce_ms)};
+  so.extra_args = {"--reconcile-interval-ms", "2000", "--fetch-coalesce-ms",
+                   absl::StrCat(fetch_coalesce_ms)};
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("calls: service: " + svc.status().ToString());
   auto st = SetUpSendTeam(**svc, **fake, "bench-calls", n);
@@ -1085,7 +1172,8 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   // only stretch the run; the fake has no limit of its own here.
   HttpResponse limit = (*svc)->Put("/api/v1/integrations/certn", R"({"requests_per_minute":6000})",
                                    st->team.admin_token);
-  if (limit.status != 200) return HarnessFailure(absl::StrCat("calls: rate limit setting: ", limit.status));
+  if (limit.status != 200)
+    return HarnessFailure(absl::StrCat("calls: rate limit setting: ", limit.status));
   // The setting refreshed the team's package cache; fill it again before
   // counting (the list is cached per team, not fetched per check).
   (void)(*svc)->Get("/api/v1/integrations/certn/packages", st->team.admin_token);
@@ -1094,14 +1182,15 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   const std::string body = absl::StrCat(R"({"activity_id":")", st->activity, R"("})");
   std::vector<std::string> checks(n);
   for (int i = 0; i < n; ++i) {
-    HttpResponse r = (*svc)->Post("/api/v1/applications/" + st->apps[i] + "/background-checks", body,
-                                  st->team.recruiter_token);
+    HttpResponse r = (*svc)->Post("/api/v1/applications/" + st->apps[i] + "/background-checks",
+                                  body, st->team.recruiter_token);
     checks[i] = r.String("/id").value_or("");
   }
   // Every check's Certn state, and whether its report is saved.
   auto states = [&] {
     std::vector<HttpResponse> out;
-    for (const std::string& id : checks) out.push_back((*svc)->Get("/api/v1/background-checks/" + id, st->team.recruiter_token));
+    for (const std::string& id : checks)
+      out.push_back((*svc)->Get("/api/v1/background-checks/" + id, st->team.recruiter_token));
     return out;
   };
   auto all = [&](const std::function<bool(const HttpResponse&)>& ok) {
@@ -1111,8 +1200,13 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
     return true;
   };
   const absl::Duration step_budget = absl::Seconds(30 + n);
-  if (!testing::WaitFor([&] { return all([](const HttpResponse& r) { return r.Has("/certn_case_id") && !r.IsNull("/certn_case_id"); }); },
-                        step_budget)) {
+  if (!testing::WaitFor(
+          [&] {
+            return all([](const HttpResponse& r) {
+              return r.Has("/certn_case_id") && !r.IsNull("/certn_case_id");
+            });
+          },
+          step_budget)) {
     return HarnessFailure("calls: not every check was ordered");
   }
   std::vector<std::string> cases;
@@ -1126,27 +1220,33 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
         [&] {
           const int64_t soon = absl::ToUnixMicros(absl::Now() + absl::Seconds(2));
           return (*fake)->PendingDeliveries().value_or(1) == 0 &&
-                 SqliteCount((*svc)->sqlite_path(),
-                             absl::StrCat("SELECT COUNT(*) FROM work_items WHERE state = 'pending' AND "
-                                          "kind <> 'certn.read_events' AND run_at <= ",
-                                          soon)) == 0;
+                 SqliteCount(
+                     (*svc)->sqlite_path(),
+                     absl::StrCat("SELECT COUNT(*) FROM work_items WHERE state = 'pending' AND "
+                                  "kind <> 'certn.read_events' AND run_at <= ",
+                                  soon)) == 0;
         },
         step_budget);
   };
-  const std::vector<std::string> steps = {"APPLICANT_OPENED", "APPLICANT_STARTED", "APPLICANT_SUBMITTED",
-                                          "IN_PROGRESS", "COMPLETE"};
+  const std::vector<std::string> steps = {"APPLICANT_OPENED", "APPLICANT_STARTED",
+                                          "APPLICANT_SUBMITTED", "IN_PROGRESS", "COMPLETE"};
   for (const std::string& step : steps) {
     if (!quiet()) return HarnessFailure("calls: the service did not become quiet before " + step);
     for (const std::string& c : cases) (void)(*fake)->AdvanceCase(c);
-    if (!testing::WaitFor([&] { return all([&](const HttpResponse& r) { return r.String("/certn_status") == step; }); },
-                          step_budget)) {
+    if (!testing::WaitFor(
+            [&] {
+              return all([&](const HttpResponse& r) { return r.String("/certn_status") == step; });
+            },
+            step_budget)) {
       std::string seen;
-      for (const HttpResponse& r : states()) absl::StrAppend(&seen, " ", r.String("/certn_status").value_or("?"));
+      for (const HttpResponse& r : states())
+        absl::StrAppend(&seen, " ", r.String("/certn_status").value_or("?"));
       return HarnessFailure("calls: not every check reached " + step + ":" + seen);
     }
   }
-  if (!testing::WaitFor([&] { return all([](const HttpResponse& r) { return !r.IsNull("/report_file_id"); }); },
-                        step_budget)) {
+  if (!testing::WaitFor(
+          [&] { return all([](const HttpResponse& r) { return !r.IsNull("/report_file_id"); }); },
+          step_budget)) {
     return HarnessFailure("calls: not every report was saved");
   }
   // Late calls (a second fetch for one change, a feed-driven fetch) would
@@ -1156,14 +1256,18 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
     return got.ok() ? got->size() : size_t{0};
   };
   const size_t reads_then = feed_reads();
-  testing::WaitFor([&] { return (*fake)->PendingDeliveries().value_or(1) == 0 && feed_reads() >= reads_then + 2; },
-                   absl::Seconds(20));
+  testing::WaitFor(
+      [&] {
+        return (*fake)->PendingDeliveries().value_or(1) == 0 && feed_reads() >= reads_then + 2;
+      },
+      absl::Seconds(20));
   const double minutes = absl::ToDoubleMinutes(absl::Now() - started);
   std::map<std::string, int64_t> by_kind;
   if (auto got = (*fake)->Requests(); got.ok()) {
     for (const auto& r : *got) {
       // The presigned download carries no key (no team); every other call is the team's.
-      if (r.certn_team_id == st->certn_team_id || r.endpoint == "report_download") ++by_kind[r.endpoint];
+      if (r.certn_team_id == st->certn_team_id || r.endpoint == "report_download")
+        ++by_kind[r.endpoint];
     }
   }
   auto per = [&](const std::string& kind) { return static_cast<double>(by_kind[kind]) / n; };
@@ -1171,21 +1275,23 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   std::string split;
   for (const auto& [kind, count] : by_kind) {
     if (kind != "report_download" && kind != "events") api_calls += count;
-    absl::StrAppend(&split, split.empty() ? "" : ", ", kind, " ", Fmt(static_cast<double>(count) / n, 2));
+    absl::StrAppend(&split, split.empty() ? "" : ", ", kind, " ",
+                    Fmt(static_cast<double>(count) / n, 2));
   }
   // The case changes 7 times (ordered, 5 status changes, report ready), each
   // a webhook burst; the target is one fetch per change at most, plus the
   // order, the report request and the report file.
   const int changes = 1 + static_cast<int>(steps.size()) + 1;
   const double target = changes + 3;
-  const std::string g = absl::StrCat("Certn calls (", n, " checks", coalesced ? "" : ", fetches not coalesced", ")");
+  const std::string g =
+      absl::StrCat("Certn calls (", n, " checks", coalesced ? "" : ", fetches not coalesced", ")");
   AddRow({g, "Certn calls per completed check (order -> 5 statuses -> complete -> report)",
           absl::StrCat(Fmt(static_cast<double>(api_calls) / n, 2), " (", split, ")"),
-          absl::StrCat(Fmt(target, 0), " = ", changes, " changes + order, report request, report file"),
-          absl::StrCat(Fmt(api_calls / (target * n), 2), "x"),
-          "<= 1 fetch per change + 3",
-          Yes(per("get_case") <= changes && per("order_package") == 1 && per("generate_report") == 1 &&
-              per("report_file") == 1)});
+          absl::StrCat(Fmt(target, 0), " = ", changes,
+                       " changes + order, report request, report file"),
+          absl::StrCat(Fmt(api_calls / (target * n), 2), "x"), "<= 1 fetch per change + 3",
+          Yes(per("get_case") <= changes && per("order_package") == 1 &&
+              per("generate_report") == 1 && per("report_file") == 1)});
   if (!coalesced) return;  // the comparison run: its feed reads are the same
   // One call per interval, and one more per further page of 100 events.
   std::set<std::string> events_made;
@@ -1194,8 +1300,11 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   }
   const double intervals = minutes * 30;
   const double pages = std::ceil(static_cast<double>(events_made.size()) / 100.0);
-  AddRow({g, "event feed calls (one per integration per reconcile interval, here 2 s, + pages past 100 events)",
-          absl::StrCat(by_kind["events"], " in ", Fmt(minutes * 60, 0), " s, ", events_made.size(), " events"),
+  AddRow({g,
+          "event feed calls (one per integration per reconcile interval, here 2 s, + pages past "
+          "100 events)",
+          absl::StrCat(by_kind["events"], " in ", Fmt(minutes * 60, 0), " s, ", events_made.size(),
+                       " events"),
           absl::StrCat(Fmt(intervals, 0), " intervals + ", Fmt(pages, 0), " pages"), "",
           "1 per interval + extra pages", Yes(by_kind["events"] <= intervals + pages + 1)});
 }
@@ -1207,30 +1316,37 @@ int Main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--quick") o.sizes = kQuick;
-    else if (a == "--smoke") o.sizes = kSmoke;
-    else if (a == "--pg-url") o.pg_url = value();
-    else if (a == "--work-dir") o.work_dir = value();
-    else if (a == "--out") o.out = value();
+    if (a == "--quick")
+      o.sizes = kQuick;
+    else if (a == "--smoke")
+      o.sizes = kSmoke;
+    else if (a == "--pg-url")
+      o.pg_url = value();
+    else if (a == "--work-dir")
+      o.work_dir = value();
+    else if (a == "--out")
+      o.out = value();
     else if (a == "--connections") {
-      if (!absl::SimpleAtoi(value(), &o.wrk_connections) || o.wrk_connections < 1 || o.wrk_connections > 1000) {
+      if (!absl::SimpleAtoi(value(), &o.wrk_connections) || o.wrk_connections < 1 ||
+          o.wrk_connections > 1000) {
         std::cerr << "stagecheck-bench: --connections needs a number from 1 to 1000\n";
         return 2;
       }
-    }
-    else if (a == "--only") {
-      for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty())) o.only.insert(std::string(p));
+    } else if (a == "--only") {
+      for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty()))
+        o.only.insert(std::string(p));
     } else {
       const bool help = a == "--help" || a == "-h";
-      (help ? std::cout : std::cerr)
-          << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only webhook,cpu,apptab,burst,calls]"
-             " [--connections N] [--work-dir DIR] [--out FILE]\n";
+      (help ? std::cout : std::cerr) << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] "
+                                        "[--only webhook,cpu,apptab,burst,calls]"
+                                        " [--connections N] [--work-dir DIR] [--out FILE]\n";
       return help ? 0 : 2;
     }
   }
   bool own_dir = o.work_dir.empty();
   if (own_dir) {
-    std::string templ = (std::filesystem::temp_directory_path() / "stagecheck-bench-XXXXXX").string();
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "stagecheck-bench-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) return 1;
     o.work_dir = templ;
   }
@@ -1267,12 +1383,14 @@ int Main(int argc, char** argv) {
   }
   std::string load_after = Run("cat /proc/loadavg").output;
   std::ostringstream report;
-  report << "Stagecheck benchmarks (" << o.sizes.name << "), " << absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::Now(), absl::UTCTimeZone())
-         << ", nproc " << std::thread::hardware_concurrency() << ", "
+  report << "Stagecheck benchmarks (" << o.sizes.name << "), "
+         << absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::Now(), absl::UTCTimeZone()) << ", nproc "
+         << std::thread::hardware_concurrency() << ", "
          << Run("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo").output
-         << ", wrk -t" << o.wrk_threads << " -c" << o.wrk_connections << ", loadavg before: "
-         << absl::StripAsciiWhitespace(load_before) << ", after: " << absl::StripAsciiWhitespace(load_after)
-         << ", took " << Fmt(absl::ToDoubleSeconds(absl::Now() - started), 0) << " s\n\n";
+         << ", wrk -t" << o.wrk_threads << " -c" << o.wrk_connections
+         << ", loadavg before: " << absl::StripAsciiWhitespace(load_before)
+         << ", after: " << absl::StripAsciiWhitespace(load_after) << ", took "
+         << Fmt(absl::ToDoubleSeconds(absl::Now() - started), 0) << " s\n\n";
   report << RenderTable();
   if (!g_notes.empty()) {
     report << "\n";

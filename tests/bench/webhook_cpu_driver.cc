@@ -28,10 +28,14 @@ int main(int argc, char** argv) {
   int n = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--db") db = argv[i + 1];
-    else if (flag == "--certn-team-id") team_id = argv[i + 1];
-    else if (flag == "--secret") secret = argv[i + 1];
-    else if (flag == "--n" && !absl::SimpleAtoi(argv[i + 1], &n)) n = 0;
+    if (flag == "--db")
+      db = argv[i + 1];
+    else if (flag == "--certn-team-id")
+      team_id = argv[i + 1];
+    else if (flag == "--secret")
+      secret = argv[i + 1];
+    else if (flag == "--n" && !absl::SimpleAtoi(argv[i + 1], &n))
+      n = 0;
   }
   if (db.empty() || team_id.empty() || secret.empty() || n <= 0) {
     std::cerr << "usage: stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N\n";
@@ -67,8 +71,10 @@ int main(int argc, char** argv) {
     (*rt)->webhook().Receive(std::move(r), [&](stagecheck::certn_plugin::WebhookAnswer a) {
       std::lock_guard<std::mutex> lock(mu);
       ++answered;
-      if (a.http_status / 100 == 2) ++ok;
-      else if (answered - ok <= 3) std::cerr << "answer " << a.http_status << " " << a.code << ": " << a.detail << "\n";
+      if (a.http_status / 100 == 2)
+        ++ok;
+      else if (answered - ok <= 3)
+        std::cerr << "answer " << a.http_status << " " << a.code << ": " << a.detail << "\n";
       cv.notify_all();
     });
   }
@@ -78,6 +84,7 @@ int main(int argc, char** argv) {
   }
   CALLGRIND_DUMP_STATS_AT("deliveries");
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  std::cout << "{\"deliveries\":" << n << ",\"ok\":" << ok << ",\"seconds\":" << seconds << "}" << std::endl;
+  std::cout << "{\"deliveries\":" << n << ",\"ok\":" << ok << ",\"seconds\":" << seconds << "}"
+            << std::endl;
   return ok == n ? 0 : 1;
 }

@@ -33,12 +33,15 @@ class CancelReorderTest : public E2eTest {
     return s;
   }
   HttpResponse Cancel(const std::string& check, const std::string& body = "{}") {
-    return svc_->Post("/api/v1/background-checks/" + check + "/cancel", body, team_.recruiter_token);
+    return svc_->Post("/api/v1/background-checks/" + check + "/cancel", body,
+                      team_.recruiter_token);
   }
-  HttpResponse Reorder(const std::string& check, const std::string& body = "{}", const std::string& key = "") {
+  HttpResponse Reorder(const std::string& check, const std::string& body = "{}",
+                       const std::string& key = "") {
     testing::Headers headers;
     if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
-    return svc_->Post("/api/v1/background-checks/" + check + "/reorder", body, team_.recruiter_token, headers);
+    return svc_->Post("/api/v1/background-checks/" + check + "/reorder", body,
+                      team_.recruiter_token, headers);
   }
   // Requests the fake saw on `endpoint` for one case.
   size_t CallsFor(const std::string& endpoint, const std::string& case_id) {
@@ -107,8 +110,8 @@ TEST_F(CancelReorderTest, ABouncedInvitationIsReorderedOnceLinkedToTheFirst) {
   HttpResponse bounced = svc_->Get("/api/v1/background-checks/" + s.check, team_.recruiter_token);
   EXPECT_EQ(bounced.String("/error_reason"), "invite_undeliverable");
   // The recruiter fixes the address, then re-orders.
-  HttpResponse fixed = svc_->Patch("/api/v1/candidates/" + s.candidate, R"({"email":"grace@example.com"})",
-                                   team_.recruiter_token);
+  HttpResponse fixed = svc_->Patch("/api/v1/candidates/" + s.candidate,
+                                   R"({"email":"grace@example.com"})", team_.recruiter_token);
   ASSERT_EQ(fixed.status, 200) << fixed.body;
   HttpResponse first = Reorder(s.check, "{}", "reorder-bounce");
   ASSERT_EQ(first.status, 202) << first.body;
@@ -153,15 +156,19 @@ TEST_F(CancelReorderTest, ACheckCancelledWhileItsOrderIsRetriedEndsWithItsCaseCa
   // The first order attempt fails: Certn may or may not have made the case,
   // so the retry places it again (same reference) and cancels what it gets.
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "order_package", .status = 503, .times = 1}).ok());
-  std::string candidate = CreateCandidate(R"({"first_name":"Ada","last_name":"L","email":"ada.slow@example.com"})");
+  std::string candidate =
+      CreateCandidate(R"({"first_name":"Ada","last_name":"L","email":"ada.slow@example.com"})");
   std::string app = CreateApplication(candidate, job_);
-  HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+  HttpResponse sent =
+      svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
   ASSERT_EQ(sent.status, 202) << sent.body;
   std::string check = sent.String("/id").value_or("");
-  ASSERT_TRUE(testing::WaitFor([&] {
-    auto orders = fake_->Requests("order_package");
-    return orders.ok() && !orders->empty();
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto orders = fake_->Requests("order_package");
+        return orders.ok() && !orders->empty();
+      },
+      absl::Seconds(20)));
   HttpResponse asked = Cancel(check, R"({"reason":"sent by mistake"})");
   ASSERT_EQ(asked.status, 202) << asked.body;
   HttpResponse done = WaitForCheck(check, "/certn_status", "CANCELLED", absl::Seconds(40));

@@ -28,19 +28,20 @@ void E2eTest::SetUp() {
 }
 
 std::string E2eTest::CreateJobWithCertnStage(const std::string& package, bool auto_send) {
-  HttpResponse job = svc_->Post("/api/v1/jobs", R"({"title":"Site Reliability Engineer","tags":["Remote"]})",
-                                team_.admin_token);
+  HttpResponse job =
+      svc_->Post("/api/v1/jobs", R"({"title":"Site Reliability Engineer","tags":["Remote"]})",
+                 team_.admin_token);
   EXPECT_EQ(job.status, 201) << job.body;
   std::string job_id = job.String("/id").value_or("");
   std::string plan = "/api/v1/jobs/" + job_id + "/interview-plan";
   EXPECT_EQ(svc_->Post(plan + "/stages", R"({"name":"Screen"})", team_.admin_token).status, 201);
   HttpResponse stage = svc_->Post(plan + "/stages", R"({"name":"Background"})", team_.admin_token);
   EXPECT_EQ(stage.status, 201) << stage.body;
-  HttpResponse activity = svc_->Post(
-      plan + "/stages/" + stage.String("/id").value_or("") + "/activities",
-      absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":")", package,
-                   R"(","auto_send":)", auto_send ? "true" : "false", "}}"),
-      team_.admin_token);
+  HttpResponse activity =
+      svc_->Post(plan + "/stages/" + stage.String("/id").value_or("") + "/activities",
+                 absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":")",
+                              package, R"(","auto_send":)", auto_send ? "true" : "false", "}}"),
+                 team_.admin_token);
   EXPECT_EQ(activity.status, 201) << activity.body;
   return job_id;
 }
@@ -59,7 +60,8 @@ std::string E2eTest::ActivityId(const std::string& job) {
   HttpResponse plan = svc_->Get("/api/v1/jobs/" + job + "/interview-plan", team_.recruiter_token);
   for (size_t i = 0; i < plan.Size("/stages").value_or(0); ++i) {
     std::string p = "/stages/" + std::to_string(i) + "/activities/0";
-    if (plan.String(p + "/kind") == "certn_background_check") return plan.String(p + "/id").value_or("");
+    if (plan.String(p + "/kind") == "certn_background_check")
+      return plan.String(p + "/id").value_or("");
   }
   ADD_FAILURE() << "no Certn activity";
   return "";
@@ -72,9 +74,10 @@ std::string E2eTest::CreateCandidate(const std::string& body) {
 }
 
 std::string E2eTest::CreateApplication(const std::string& candidate, const std::string& job) {
-  HttpResponse a = svc_->Post("/api/v1/applications",
-                              absl::StrCat(R"({"candidate_id":")", candidate, R"(","job_id":")", job, R"("})"),
-                              team_.recruiter_token);
+  HttpResponse a =
+      svc_->Post("/api/v1/applications",
+                 absl::StrCat(R"({"candidate_id":")", candidate, R"(","job_id":")", job, R"("})"),
+                 team_.recruiter_token);
   EXPECT_EQ(a.status, 201) << a.body;
   return a.String("/id").value_or("");
 }

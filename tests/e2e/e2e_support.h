@@ -29,8 +29,8 @@ class E2eTest : public ::testing::Test {
   std::string CreateCandidate(const std::string& body);
   std::string CreateApplication(const std::string& candidate, const std::string& job);
   // Polls GET /background-checks/{id} until `pointer` equals `value`.
-  HttpResponse WaitForCheck(const std::string& check, const std::string& pointer, const std::string& value,
-                            absl::Duration timeout = absl::Seconds(20));
+  HttpResponse WaitForCheck(const std::string& check, const std::string& pointer,
+                            const std::string& value, absl::Duration timeout = absl::Seconds(20));
   // Moves the fake's case forward until COMPLETE.
   void AdvanceToComplete(const std::string& case_id);
 

@@ -54,19 +54,25 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
   EXPECT_GE(complete.Size("/history").value_or(0), 3u);
   tab = svc_->Get("/api/v1/applications/" + app, team_.recruiter_token);
   EXPECT_EQ(tab.String("/stages/1/activities/0/background_check/status"), "complete");
-  EXPECT_EQ(tab.String("/stages/1/activities/0/background_check/results_url"), complete.String("/results_url"));
+  EXPECT_EQ(tab.String("/stages/1/activities/0/background_check/results_url"),
+            complete.String("/results_url"));
 
   // The report PDF lands in the candidate's files, byte-identical to Certn's.
   HttpResponse saved;
-  ASSERT_TRUE(testing::WaitFor([&] {
-    saved = svc_->Get("/api/v1/background-checks/" + check, team_.recruiter_token);
-    return saved.String("/report_file_id").has_value();
-  }, absl::Seconds(20))) << saved.body;
-  HttpResponse files = svc_->Get("/api/v1/candidates/" + candidate + "/files", team_.recruiter_token);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        saved = svc_->Get("/api/v1/background-checks/" + check, team_.recruiter_token);
+        return saved.String("/report_file_id").has_value();
+      },
+      absl::Seconds(20)))
+      << saved.body;
+  HttpResponse files =
+      svc_->Get("/api/v1/candidates/" + candidate + "/files", team_.recruiter_token);
   ASSERT_EQ(files.Size("/items"), 1u) << files.body;
   std::string short_id = complete.String("/certn_short_id").value_or("?");
   EXPECT_EQ(files.String("/items/0/name"), "Certn_Report_" + short_id + ".pdf");
-  HttpResponse pdf = svc_->Get(files.String("/items/0/download_url").value_or(""), team_.recruiter_token);
+  HttpResponse pdf =
+      svc_->Get(files.String("/items/0/download_url").value_or(""), team_.recruiter_token);
   ASSERT_EQ(pdf.status, 200);
   EXPECT_EQ(pdf.Header("content-type"), "application/pdf");
   auto certn_case = fake_->Call("GET", "/api/public/cases/" + case_id + "/", "",
@@ -75,8 +81,10 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
   HttpResponse parsed{200, {}, *certn_case};
   // Certn's report-files answers a short-lived presigned URL (CERTN.md
   // section 5); the bytes behind it are the original.
-  auto file = fake_->Call("GET", "/api/public/cases/report-files/" + parsed.String("/report_file_id").value_or("") + "/",
-                          "", {{"Authorization", "Api-Key " + certn_.api_key}});
+  auto file = fake_->Call(
+      "GET",
+      "/api/public/cases/report-files/" + parsed.String("/report_file_id").value_or("") + "/", "",
+      {{"Authorization", "Api-Key " + certn_.api_key}});
   ASSERT_TRUE(file.ok()) << file.status();
   HttpResponse presigned{200, {}, *file};
   const std::string url = presigned.String("/url").value_or("");
@@ -100,7 +108,8 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
   EXPECT_EQ(complete.String("/overall_score"), "CLEAR");
 
   // The inline report.
-  HttpResponse report = svc_->Get("/api/v1/background-checks/" + check + "/report", team_.recruiter_token);
+  HttpResponse report =
+      svc_->Get("/api/v1/background-checks/" + check + "/report", team_.recruiter_token);
   ASSERT_EQ(report.status, 200) << report.body;
   EXPECT_EQ(report.String("/case_id"), short_id);
   EXPECT_EQ(report.String("/candidate/first_name"), "Ada");
@@ -110,7 +119,8 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
   EXPECT_TRUE(absl::StrContains(report.body, "Adverse Media"));
 
   // The activity feed tells the story, newest first.
-  HttpResponse feed = svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
+  HttpResponse feed =
+      svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
   for (const char* type : {"check_sent", "candidate_started", "status_changed", "report_saved"}) {
     EXPECT_TRUE(absl::StrContains(feed.body, absl::StrCat("\"type\":\"", type, "\""))) << type;
   }
@@ -125,12 +135,15 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
 
 TEST_F(E2eTest, ReportIsNotReadyBeforeCompletion) {
   std::string job = CreateJobWithCertnStage("pkg-basic");
-  std::string candidate = CreateCandidate(R"({"first_name":"Grace","last_name":"Hopper","email":"grace@example.com"})");
+  std::string candidate =
+      CreateCandidate(R"({"first_name":"Grace","last_name":"Hopper","email":"grace@example.com"})");
   std::string app = CreateApplication(candidate, job);
-  HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+  HttpResponse sent =
+      svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
   ASSERT_EQ(sent.status, 202) << sent.body;
   HttpResponse report =
-      svc_->Get("/api/v1/background-checks/" + sent.String("/id").value_or("") + "/report", team_.recruiter_token);
+      svc_->Get("/api/v1/background-checks/" + sent.String("/id").value_or("") + "/report",
+                team_.recruiter_token);
   EXPECT_EQ(report.status, 409);
   EXPECT_EQ(report.code(), "report_not_ready");
 }
@@ -138,14 +151,16 @@ TEST_F(E2eTest, ReportIsNotReadyBeforeCompletion) {
 TEST_F(E2eTest, AutoSendOnStageMoveAndStatusTagsOneAtATime) {
   // pkg-standard has three checks, so Certn's IN_PROGRESS with one of them done is "partial".
   std::string job = CreateJobWithCertnStage("pkg-standard", /*auto_send=*/true);
-  std::string candidate = CreateCandidate(R"({"first_name":"Alan","last_name":"Turing","email":"alan@example.com"})");
+  std::string candidate =
+      CreateCandidate(R"({"first_name":"Alan","last_name":"Turing","email":"alan@example.com"})");
   std::string app = CreateApplication(candidate, job);
-  HttpResponse moved = svc_->Post("/api/v1/applications/" + app + "/move",
-                                  absl::StrCat(R"({"stage_id":")", StageId(job, "Background"), R"("})"),
-                                  team_.recruiter_token);
+  HttpResponse moved = svc_->Post(
+      "/api/v1/applications/" + app + "/move",
+      absl::StrCat(R"({"stage_id":")", StageId(job, "Background"), R"("})"), team_.recruiter_token);
   ASSERT_EQ(moved.status, 200) << moved.body;
   EXPECT_EQ(moved.Bool("/triggered/0/ok"), true) << moved.body;
-  std::string check = moved.String("/application/stages/1/activities/0/background_check/id").value_or("");
+  std::string check =
+      moved.String("/application/stages/1/activities/0/background_check/id").value_or("");
   ASSERT_FALSE(check.empty()) << moved.body;
   HttpResponse invited = WaitForCheck(check, "/status", "invited");
   std::string case_id = invited.String("/certn_case_id").value_or("");
@@ -169,9 +184,11 @@ TEST_F(E2eTest, AutoSendOnStageMoveAndStatusTagsOneAtATime) {
   WaitForCheck(check, "/status", "complete");
   EXPECT_EQ(tags(), std::vector<std::string>{"CERTN - Complete"});
   // Moving out and back in sends nothing new.
-  svc_->Post("/api/v1/applications/" + app + "/move", absl::StrCat(R"({"stage_id":")", StageId(job, "Screen"), R"("})"),
+  svc_->Post("/api/v1/applications/" + app + "/move",
+             absl::StrCat(R"({"stage_id":")", StageId(job, "Screen"), R"("})"),
              team_.recruiter_token);
-  svc_->Post("/api/v1/applications/" + app + "/move", absl::StrCat(R"({"stage_id":")", StageId(job, "Background"), R"("})"),
+  svc_->Post("/api/v1/applications/" + app + "/move",
+             absl::StrCat(R"({"stage_id":")", StageId(job, "Background"), R"("})"),
              team_.recruiter_token);
   auto orders = fake_->Requests("order_package");
   ASSERT_TRUE(orders.ok());

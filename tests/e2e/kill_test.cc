@@ -14,8 +14,8 @@ namespace {
 int64_t CountDelivery(sqlite3* db, const std::string& delivery_id) {
   sqlite3_stmt* stmt = nullptr;
   int64_t n = -1;
-  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = ?", -1, &stmt,
-                         nullptr) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = ?", -1,
+                         &stmt, nullptr) == SQLITE_OK) {
     sqlite3_bind_text(stmt, 1, delivery_id.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
   }
@@ -25,24 +25,31 @@ int64_t CountDelivery(sqlite3* db, const std::string& delivery_id) {
 
 TEST_F(E2eTest, EveryAcknowledgedDeliverySurvivesRepeatedKills) {
   std::string job = CreateJobWithCertnStage("pkg-basic");
-  std::string candidate = CreateCandidate(R"({"first_name":"Ada","last_name":"L","email":"ada@example.com"})");
+  std::string candidate =
+      CreateCandidate(R"({"first_name":"Ada","last_name":"L","email":"ada@example.com"})");
   std::string app = CreateApplication(candidate, job);
-  HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+  HttpResponse sent =
+      svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
   ASSERT_EQ(sent.status, 202) << sent.body;
-  std::string case_id =
-      WaitForCheck(sent.String("/id").value_or(""), "/status", "invited").String("/certn_case_id").value_or("");
+  std::string case_id = WaitForCheck(sent.String("/id").value_or(""), "/status", "invited")
+                            .String("/certn_case_id")
+                            .value_or("");
   ASSERT_FALSE(case_id.empty());
 
   constexpr int kRounds = 4;
   constexpr int kPerRound = 25;
   for (int round = 0; round < kRounds; ++round) {
-    for (int i = 0; i < kPerRound; ++i) ASSERT_TRUE(fake_->SendWebhook(case_id, "CASE_STATUS_CHANGED").ok());
+    for (int i = 0; i < kPerRound; ++i)
+      ASSERT_TRUE(fake_->SendWebhook(case_id, "CASE_STATUS_CHANGED").ok());
     // Let part of the stream land, then crash mid-stream.
     auto some = fake_->Deliveries();
-    ASSERT_TRUE(testing::WaitFor([&] {
-      some = fake_->Deliveries();
-      return some.ok() && some->size() >= static_cast<size_t>(round * kPerRound + kPerRound / 2);
-    }, absl::Seconds(20)));
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          some = fake_->Deliveries();
+          return some.ok() &&
+                 some->size() >= static_cast<size_t>(round * kPerRound + kPerRound / 2);
+        },
+        absl::Seconds(20)));
     svc_->Kill();
     ASSERT_TRUE(svc_->Restart().ok());
   }
@@ -57,7 +64,8 @@ TEST_F(E2eTest, EveryAcknowledgedDeliverySurvivesRepeatedKills) {
   ASSERT_TRUE(svc_->Stop().ok());
 
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(svc_->sqlite_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2(svc_->sqlite_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
   for (const std::string& id : acknowledged) EXPECT_EQ(CountDelivery(db, id), 1) << id;
   sqlite3_close(db);
 }
@@ -72,16 +80,18 @@ TEST_F(E2eTest, EveryCancelReachesCertnOnceAcrossKills) {
   constexpr int kChecks = 12;
   std::vector<std::string> checks;
   for (int i = 0; i < kChecks; ++i) {
-    std::string candidate = CreateCandidate(
-        absl::StrCat(R"({"first_name":"Ada","last_name":"L","email":"ada.kill)", i, R"(@example.com"})"));
+    std::string candidate = CreateCandidate(absl::StrCat(
+        R"({"first_name":"Ada","last_name":"L","email":"ada.kill)", i, R"(@example.com"})"));
     std::string app = CreateApplication(candidate, job);
-    HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+    HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}",
+                                   team_.recruiter_token);
     ASSERT_EQ(sent.status, 202) << sent.body;
     checks.push_back(sent.String("/id").value_or(""));
   }
   std::vector<std::string> cases;
   for (const std::string& check : checks) {
-    cases.push_back(WaitForCheck(check, "/status", "invited").String("/certn_case_id").value_or(""));
+    cases.push_back(
+        WaitForCheck(check, "/status", "invited").String("/certn_case_id").value_or(""));
     ASSERT_FALSE(cases.back().empty());
   }
   // Each cancel takes a while at Certn, so kills land in the middle of calls.
@@ -92,10 +102,12 @@ TEST_F(E2eTest, EveryCancelReachesCertnOnceAcrossKills) {
     ASSERT_EQ(asked.status, 202) << asked.body;
   }
   for (size_t seen_at_least : {size_t{2}, size_t{6}}) {
-    ASSERT_TRUE(testing::WaitFor([&] {
-      auto log = fake_->Requests("cancel_case");
-      return log.ok() && log->size() >= seen_at_least;
-    }, absl::Seconds(60)));
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          auto log = fake_->Requests("cancel_case");
+          return log.ok() && log->size() >= seen_at_least;
+        },
+        absl::Seconds(60)));
     svc_->Kill();
     ASSERT_TRUE(svc_->Restart().ok());
   }

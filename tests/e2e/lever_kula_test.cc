@@ -8,8 +8,8 @@
 namespace stagecheck::e2e {
 namespace {
 
-std::string Move(ServiceProcess& svc, const std::string& token, const std::string& app, const std::string& stage,
-                 HttpResponse* out = nullptr) {
+std::string Move(ServiceProcess& svc, const std::string& token, const std::string& app,
+                 const std::string& stage, HttpResponse* out = nullptr) {
   HttpResponse moved = svc.Post("/api/v1/applications/" + app + "/move",
                                 absl::StrCat(R"({"stage_id":")", stage, R"("})"), token);
   EXPECT_EQ(moved.status, 200) << moved.body;
@@ -28,8 +28,9 @@ TEST_F(E2eTest, CandidateTagNamingAPackageOverridesTheActivityPackage) {
     }
   }
   ASSERT_FALSE(standard_name.empty()) << packages.body;
-  std::string candidate = CreateCandidate(absl::StrCat(
-      R"({"first_name":"Ada","last_name":"L","email":"ada@example.com","tags":["  )", standard_name, R"( "]})"));
+  std::string candidate = CreateCandidate(
+      absl::StrCat(R"({"first_name":"Ada","last_name":"L","email":"ada@example.com","tags":["  )",
+                   standard_name, R"( "]})"));
   std::string app = CreateApplication(candidate, job);
   std::string check = Move(*svc_, team_.recruiter_token, app, StageId(job, "Background"));
   ASSERT_FALSE(check.empty());
@@ -55,14 +56,18 @@ TEST_F(E2eTest, NoEmailAutoSendIsAnErrorUntilTheEmailIsAddedAndTheMoveRepeated) 
   EXPECT_EQ(check.String("/labels/lever_tag"), "CERTN - Error (No Email)");
   HttpResponse c = svc_->Get("/api/v1/candidates/" + candidate, team_.recruiter_token);
   EXPECT_TRUE(absl::StrContains(c.body, "CERTN - Error (No Email)")) << c.body;
-  HttpResponse feed = svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
+  HttpResponse feed =
+      svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
   EXPECT_TRUE(absl::StrContains(feed.body, "no email address")) << feed.body;
   // A manual send says so as a sentence, too.
-  HttpResponse manual = svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+  HttpResponse manual =
+      svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
   EXPECT_EQ(manual.status, 422);
   EXPECT_EQ(manual.code(), "no_email");
 
-  ASSERT_EQ(svc_->Patch("/api/v1/candidates/" + candidate, R"({"email":"fixed@example.com"})", team_.recruiter_token).status,
+  ASSERT_EQ(svc_->Patch("/api/v1/candidates/" + candidate, R"({"email":"fixed@example.com"})",
+                        team_.recruiter_token)
+                .status,
             200);
   Move(*svc_, team_.recruiter_token, app, StageId(job, "Screen"));
   std::string retried = Move(*svc_, team_.recruiter_token, app, StageId(job, "Background"));
@@ -74,7 +79,8 @@ TEST_F(E2eTest, NoEmailAutoSendIsAnErrorUntilTheEmailIsAddedAndTheMoveRepeated) 
 }
 
 TEST_F(E2eTest, AdHocCheckFromTheCandidateProfile) {
-  std::string candidate = CreateCandidate(R"({"first_name":"Kula","last_name":"User","email":"k@example.com"})");
+  std::string candidate =
+      CreateCandidate(R"({"first_name":"Kula","last_name":"User","email":"k@example.com"})");
   HttpResponse sent = svc_->Post("/api/v1/candidates/" + candidate + "/background-checks",
                                  R"({"package_id":"pkg-basic"})", team_.recruiter_token);
   ASSERT_EQ(sent.status, 202) << sent.body;
@@ -82,10 +88,12 @@ TEST_F(E2eTest, AdHocCheckFromTheCandidateProfile) {
   EXPECT_TRUE(sent.IsNull("/application_id"));
   HttpResponse invited = WaitForCheck(sent.String("/id").value_or(""), "/status", "invited");
   EXPECT_EQ(invited.String("/labels/kula"), "Invitation completed");
-  HttpResponse list = svc_->Get("/api/v1/candidates/" + candidate + "/background-checks", team_.recruiter_token);
+  HttpResponse list =
+      svc_->Get("/api/v1/candidates/" + candidate + "/background-checks", team_.recruiter_token);
   EXPECT_EQ(list.Size("/items"), 1u);
   EXPECT_EQ(list.String("/items/0/id"), sent.String("/id"));
-  HttpResponse feed = svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
+  HttpResponse feed =
+      svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
   EXPECT_TRUE(absl::StrContains(feed.body, "requested from the candidate profile")) << feed.body;
 }
 
@@ -110,7 +118,8 @@ TEST_F(RegionTest, ChangingTheRegionIsVerifiedBeforeItReplacesAWorkingOne) {
   auto verifications = [&] { return (*fake)->Requests("groups")->size(); };
   size_t before = verifications();
   // The wrong region is tried first and refused: the working connection stays.
-  HttpResponse moved = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"apac"})", team->admin_token);
+  HttpResponse moved =
+      (*svc)->Put("/api/v1/integrations/certn", R"({"region":"apac"})", team->admin_token);
   // Keys are region-scoped: another region answers a plain 401 (docs/architecture.md).
   ASSERT_EQ(moved.status, 422) << moved.body;
   EXPECT_EQ(moved.code(), "invalid_key");
@@ -120,7 +129,8 @@ TEST_F(RegionTest, ChangingTheRegionIsVerifiedBeforeItReplacesAWorkingOne) {
   EXPECT_EQ(kept.String("/region"), "uk_emea") << kept.body;
   EXPECT_EQ(kept.String("/status"), "connected") << kept.body;
   // A change Certn accepts is verified once and stored.
-  HttpResponse back = (*svc)->Put("/api/v1/integrations/certn", R"({"region":"uk_emea"})", team->admin_token);
+  HttpResponse back =
+      (*svc)->Put("/api/v1/integrations/certn", R"({"region":"uk_emea"})", team->admin_token);
   EXPECT_EQ(back.String("/status"), "connected") << back.body;
   EXPECT_EQ(verifications(), before + 2);
 }

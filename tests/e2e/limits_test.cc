@@ -30,12 +30,14 @@ TEST_F(E2eTest, ASendWaitsVisiblyWhileTheDailyBudgetIsSpentAndGoesWhenItIsRaised
   const std::string check = sent.String("/id").value_or("");
   HttpResponse waiting = WaitForCheck(check, "/waiting/reason", "certn_daily_limit");
   EXPECT_EQ(waiting.String("/status"), "queued");
-  EXPECT_EQ(waiting.String("/waiting/message"), "Certn's daily limit is reached; sending resumes at 00:00 UTC.");
+  EXPECT_EQ(waiting.String("/waiting/message"),
+            "Certn's daily limit is reached; sending resumes at 00:00 UTC.");
   EXPECT_TRUE(waiting.String("/waiting/until").has_value());
   auto orders = fake_->Requests("order_package");
   ASSERT_TRUE(orders.ok()) << orders.status();
   EXPECT_TRUE(orders->empty()) << "an order reached Certn past the daily budget";
-  HttpResponse feed = svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
+  HttpResponse feed =
+      svc_->Get("/api/v1/candidates/" + candidate + "/activity", team_.recruiter_token);
   EXPECT_NE(feed.body.find("daily limit"), std::string::npos) << feed.body;
 
   // The admin raises the limit: the waiting send goes at once, exactly once.

@@ -16,9 +16,10 @@ class OutcomesTest : public E2eTest {
     std::string candidate = CreateCandidate(
         absl::StrCat(R"({"first_name":"Grace","last_name":"Hopper","email":")", email, R"("})"));
     std::string app = CreateApplication(candidate, job_);
-    HttpResponse sent = svc_->Post("/api/v1/applications/" + app + "/background-checks",
-                                   absl::StrCat(R"({"activity_id":")", ActivityId(job_), R"("})"),
-                                   team_.recruiter_token, {{"Idempotency-Key", "outcome-" + email}});
+    HttpResponse sent =
+        svc_->Post("/api/v1/applications/" + app + "/background-checks",
+                   absl::StrCat(R"({"activity_id":")", ActivityId(job_), R"("})"),
+                   team_.recruiter_token, {{"Idempotency-Key", "outcome-" + email}});
     EXPECT_EQ(sent.status, 202) << sent.body;
     std::string check = sent.String("/id").value_or("");
     HttpResponse invited = WaitForCheck(check, "/status", "invited");

@@ -27,7 +27,8 @@ absl::StatusOr<DeliveryFilter> DeliveryFilterOf(const Request& r) {
   DeliveryFilter f;
   if (std::optional<std::string> v = r.QueryParam("verdict")) {
     f.verdict = ParseVerdict(*v);
-    if (!f.verdict) return bad("verdict", "must be one of applied, duplicate, no_change, ignored, orphan.");
+    if (!f.verdict)
+      return bad("verdict", "must be one of applied, duplicate, no_change, ignored, orphan.");
   }
   auto text = [&](const char* name, std::optional<std::string>& into) -> absl::Status {
     std::optional<std::string> v = r.QueryParam(name);
@@ -59,171 +60,201 @@ absl::Status AddDeliveryRoutes(Router& router, ApiContext& ctx) {
   certn_plugin::WebhookReceiver& webhook = ctx.webhook;
   // Refused deliveries are not stored (docs/architecture.md, "Webhook"); this
   // counts the team's in the last hour, in this replica's memory.
-  absl::Status s = router.Add("GET", "/api/v1/integrations/certn/deliveries/refused-summary",
-                              AdminOnly(ctx, [&webhook](const Request&, const Principal& who) {
-    return JsonOf(200, webhook.RefusedSummaryFor(who.team), WriteRefusedSummary);
-  }));
+  absl::Status s =
+      router.Add("GET", "/api/v1/integrations/certn/deliveries/refused-summary",
+                 AdminOnly(ctx, [&webhook](const Request&, const Principal& who) {
+                   return JsonOf(200, webhook.RefusedSummaryFor(who.team), WriteRefusedSummary);
+                 }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/integrations/certn/deliveries",
-                              AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
-    absl::StatusOr<PageRequest> page = PageOf(r);
-    if (!page.ok()) return ErrorResponse(page.status());
-    absl::StatusOr<DeliveryFilter> filter = DeliveryFilterOf(r);
-    if (!filter.ok()) return ErrorResponse(filter.status());
-    absl::StatusOr<Page<WebhookDelivery>> list = checks.ListDeliveries(who, *filter, *page);
-    if (!list.ok()) return ListError(list.status());
-    return PageOf(*list, WriteDelivery);
-  }));
+                 AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
+                   absl::StatusOr<PageRequest> page = PageOf(r);
+                   if (!page.ok()) return ErrorResponse(page.status());
+                   absl::StatusOr<DeliveryFilter> filter = DeliveryFilterOf(r);
+                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   absl::StatusOr<Page<WebhookDelivery>> list =
+                       checks.ListDeliveries(who, *filter, *page);
+                   if (!list.ok()) return ListError(list.status());
+                   return PageOf(*list, WriteDelivery);
+                 }));
   if (!s.ok()) return s;
   return router.Add("POST", "/api/v1/integrations/certn/deliveries/{delivery_id}/replay",
                     AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
-    absl::Status replayed = checks.ReplayDelivery(who, Param(r, "delivery_id"));
-    if (!replayed.ok()) return ErrorResponse(replayed);
-    JsonWriter w;
-    w.StartObject().Field("replayed", Param(r, "delivery_id")).EndObject();
-    return Response::Json(202, w.Take());
-  }));
+                      absl::Status replayed = checks.ReplayDelivery(who, Param(r, "delivery_id"));
+                      if (!replayed.ok()) return ErrorResponse(replayed);
+                      JsonWriter w;
+                      w.StartObject().Field("replayed", Param(r, "delivery_id")).EndObject();
+                      return Response::Json(202, w.Take());
+                    }));
 }
 
 absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
   auto& in = ctx.integrations;
-  absl::Status s = router.Add("PUT", "/api/v1/integrations/certn", AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ConnectCertn");
-    if (!body.ok()) return ErrorResponse(body.status());
-    certn_plugin::ConnectRequest request;
-    request.api_key = body->String("api_key");
-    request.webhook_secret = body->String("webhook_secret");
-    if (std::optional<std::string> region = body->String("region")) request.region = ParseRegion(*region);
-    if (std::optional<int64_t> n = body->Int("requests_per_minute")) request.requests_per_minute = static_cast<int>(*n);
-    if (std::optional<int64_t> n = body->Int("requests_per_day")) request.requests_per_day = static_cast<int>(*n);
-    if (body->String("environment") == "sandbox") {
-      if (request.region && *request.region != CertnRegion::kSandbox) {
-        return ErrorResponse(Error(absl::StatusCode::kInvalidArgument, "invalid_body",
-                                   "environment 'sandbox' goes with region 'sandbox' (or no region)"));
-      }
-      request.region = CertnRegion::kSandbox;
-    }
-    return IntegrationResponse(in.Connect(who, request));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/integrations/certn", AdminOnly(ctx, [&in](const Request&, const Principal& who) {
-    return IntegrationResponse(in.Get(who));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/integrations/certn/verify", AdminOnly(ctx, [&in](const Request&, const Principal& who) {
-    return IntegrationResponse(in.Verify(who));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/integrations/certn/webhook-secret/rotate",
+  absl::Status s =
+      router.Add("PUT", "/api/v1/integrations/certn",
                  AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "RotateWebhookSecret");
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ConnectCertn");
                    if (!body.ok()) return ErrorResponse(body.status());
-                   return IntegrationResponse(in.RotateWebhookSecret(who, *body->String("webhook_secret")));
+                   certn_plugin::ConnectRequest request;
+                   request.api_key = body->String("api_key");
+                   request.webhook_secret = body->String("webhook_secret");
+                   if (std::optional<std::string> region = body->String("region"))
+                     request.region = ParseRegion(*region);
+                   if (std::optional<int64_t> n = body->Int("requests_per_minute"))
+                     request.requests_per_minute = static_cast<int>(*n);
+                   if (std::optional<int64_t> n = body->Int("requests_per_day"))
+                     request.requests_per_day = static_cast<int>(*n);
+                   if (body->String("environment") == "sandbox") {
+                     if (request.region && *request.region != CertnRegion::kSandbox) {
+                       return ErrorResponse(Error(
+                           absl::StatusCode::kInvalidArgument, "invalid_body",
+                           "environment 'sandbox' goes with region 'sandbox' (or no region)"));
+                     }
+                     request.region = CertnRegion::kSandbox;
+                   }
+                   return IntegrationResponse(in.Connect(who, request));
                  }));
   if (!s.ok()) return s;
-  return router.Add("GET", "/api/v1/integrations/certn/packages", Authed(ctx, [&in](const Request&, const Principal& who) {
-    absl::StatusOr<std::vector<CertnPackage>> packages = in.Packages(who.team);
-    if (!packages.ok()) return ErrorResponse(packages.status());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const CertnPackage& p : *packages) WritePackage(w, p);
-    w.EndArray().EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  s = router.Add("GET", "/api/v1/integrations/certn",
+                 AdminOnly(ctx, [&in](const Request&, const Principal& who) {
+                   return IntegrationResponse(in.Get(who));
+                 }));
+  if (!s.ok()) return s;
+  s = router.Add("POST", "/api/v1/integrations/certn/verify",
+                 AdminOnly(ctx, [&in](const Request&, const Principal& who) {
+                   return IntegrationResponse(in.Verify(who));
+                 }));
+  if (!s.ok()) return s;
+  s = router.Add(
+      "POST", "/api/v1/integrations/certn/webhook-secret/rotate",
+      AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "RotateWebhookSecret");
+        if (!body.ok()) return ErrorResponse(body.status());
+        return IntegrationResponse(in.RotateWebhookSecret(who, *body->String("webhook_secret")));
+      }));
+  if (!s.ok()) return s;
+  return router.Add("GET", "/api/v1/integrations/certn/packages",
+                    Authed(ctx, [&in](const Request&, const Principal& who) {
+                      absl::StatusOr<std::vector<CertnPackage>> packages = in.Packages(who.team);
+                      if (!packages.ok()) return ErrorResponse(packages.status());
+                      JsonWriter w;
+                      w.StartObject().Key("items").StartArray();
+                      for (const CertnPackage& p : *packages) WritePackage(w, p);
+                      w.EndArray().EndObject();
+                      return Response::Json(200, w.Take());
+                    }));
 }
 
 absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
   auto write_team = [](JsonWriter& w, const Team& t) {
     w.StartObject().Field("id", t.id.value()).Field("name", t.name).Key("default_package_id");
-    if (t.default_package_id) w.String(*t.default_package_id);
-    else w.Null();
+    if (t.default_package_id)
+      w.String(*t.default_package_id);
+    else
+      w.Null();
     w.EndObject();
   };
-  absl::Status s = router.Add("GET", "/api/v1/me", Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
-    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-    if (!team.ok()) return ErrorResponse(team.status());
-    JsonWriter w;
-    w.StartObject().Field("user_id", who.user.value()).Field("role", RoleName(who.role)).Key("team");
-    write_team(w, *team);
-    w.EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  absl::Status s = router.Add("GET", "/api/v1/me",
+                              Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
+                                absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+                                if (!team.ok()) return ErrorResponse(team.status());
+                                JsonWriter w;
+                                w.StartObject()
+                                    .Field("user_id", who.user.value())
+                                    .Field("role", RoleName(who.role))
+                                    .Key("team");
+                                write_team(w, *team);
+                                w.EndObject();
+                                return Response::Json(200, w.Take());
+                              }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/team", Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
-    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-    if (!team.ok()) return ErrorResponse(team.status());
-    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
-  }));
+  s = router.Add("GET", "/api/v1/team",
+                 Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
+                   absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
+                   if (!team.ok()) return ErrorResponse(team.status());
+                   return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("PATCH", "/api/v1/team", AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
-    if (!body.ok()) return ErrorResponse(body.status());
-    std::optional<std::optional<std::string>> default_package;
-    if (body->Has("default_package_id")) default_package = body->String("default_package_id");
-    absl::StatusOr<Team> team = ctx.accounts.UpdateTeamSettings(who.team, default_package, IfMatchOf(r));
-    if (!team.ok()) return ErrorResponse(team.status());
-    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
-  }));
+  s = router.Add("PATCH", "/api/v1/team",
+                 AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   std::optional<std::optional<std::string>> default_package;
+                   if (body->Has("default_package_id"))
+                     default_package = body->String("default_package_id");
+                   absl::StatusOr<Team> team =
+                       ctx.accounts.UpdateTeamSettings(who.team, default_package, IfMatchOf(r));
+                   if (!team.ok()) return ErrorResponse(team.status());
+                   return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
+                 }));
   if (!s.ok()) return s;
-  return router.Add("GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
-    absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);
-    if (!kinds.ok()) return ErrorResponse(kinds.status());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const OfferedKind& k : *kinds) {
-      w.StartObject().Field("name", k.name).Field("display_name", k.display_name).EndObject();
-    }
-    w.EndArray().EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  return router.Add(
+      "GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
+        absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);
+        if (!kinds.ok()) return ErrorResponse(kinds.status());
+        JsonWriter w;
+        w.StartObject().Key("items").StartArray();
+        for (const OfferedKind& k : *kinds) {
+          w.StartObject().Field("name", k.name).Field("display_name", k.display_name).EndObject();
+        }
+        w.EndArray().EndObject();
+        return Response::Json(200, w.Take());
+      }));
 }
 
 absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
   Plans& plans = ctx.plans;
   const Crypto& crypto = ctx.crypto;
-  absl::Status s = router.Add("POST", "/api/v1/jobs", AdminOnly(ctx, [&plans, &crypto](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateJob");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    NewJob job{*body->String("title"), body->String("default_package_id"),
-               body->Strings("tags").value_or(std::vector<std::string>{})};
-    absl::StatusOr<Created<JobId>> created = plans.CreateJob(who, job, *key);
-    if (!created.ok()) return ErrorResponse(created.status());
-    absl::StatusOr<Job> row = plans.GetJob(who, created->id);
-    if (!row.ok()) return ErrorResponse(row.status());
-    Response resp = WithEtag(JsonOf(201, *row, WriteJob), EtagOf(*row));
-    resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
-    if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
-    return resp;
-  }));
+  absl::Status s =
+      router.Add("POST", "/api/v1/jobs",
+                 AdminOnly(ctx, [&plans, &crypto](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateJob");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   auto key = IdempotencyKeyOf(r, crypto);
+                   if (!key.ok()) return ErrorResponse(key.status());
+                   NewJob job{*body->String("title"), body->String("default_package_id"),
+                              body->Strings("tags").value_or(std::vector<std::string>{})};
+                   absl::StatusOr<Created<JobId>> created = plans.CreateJob(who, job, *key);
+                   if (!created.ok()) return ErrorResponse(created.status());
+                   absl::StatusOr<Job> row = plans.GetJob(who, created->id);
+                   if (!row.ok()) return ErrorResponse(row.status());
+                   Response resp = WithEtag(JsonOf(201, *row, WriteJob), EtagOf(*row));
+                   resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
+                   if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+                   return resp;
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/jobs", Authed(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<PageRequest> page = PageOf(r);
-    if (!page.ok()) return ErrorResponse(page.status());
-    absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
-    if (!jobs.ok()) return ListError(jobs.status());
-    return PageOf(*jobs, WriteJob);
-  }));
+  s = router.Add("GET", "/api/v1/jobs",
+                 Authed(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<PageRequest> page = PageOf(r);
+                   if (!page.ok()) return ErrorResponse(page.status());
+                   absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
+                   if (!jobs.ok()) return ListError(jobs.status());
+                   return PageOf(*jobs, WriteJob);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/jobs/{job_id}", Authed(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
-    if (!job.ok()) return ErrorResponse(job.status());
-    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
-  }));
+  s = router.Add("GET", "/api/v1/jobs/{job_id}",
+                 Authed(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
+                   if (!job.ok()) return ErrorResponse(job.status());
+                   return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("PATCH", "/api/v1/jobs/{job_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateJob");
-    if (!body.ok()) return ErrorResponse(body.status());
-    JobChanges changes;
-    changes.title = body->String("title");
-    if (body->Has("default_package_id")) changes.default_package_id = body->String("default_package_id");
-    changes.tags = body->Strings("tags");
-    changes.if_match = IfMatchOf(r);
-    absl::StatusOr<Job> job = plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
-    if (!job.ok()) return ErrorResponse(job.status());
-    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
-  }));
+  s = router.Add("PATCH", "/api/v1/jobs/{job_id}",
+                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateJob");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   JobChanges changes;
+                   changes.title = body->String("title");
+                   if (body->Has("default_package_id"))
+                     changes.default_package_id = body->String("default_package_id");
+                   changes.tags = body->Strings("tags");
+                   changes.if_match = IfMatchOf(r);
+                   absl::StatusOr<Job> job =
+                       plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
+                   if (!job.ok()) return ErrorResponse(job.status());
+                   return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
+                 }));
   if (!s.ok()) return s;
   return absl::OkStatus();
 }
@@ -231,68 +262,81 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
 absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
   Plans& plans = ctx.plans;
   const std::string base = "/api/v1/jobs/{job_id}/interview-plan";
-  absl::Status s = router.Add("GET", base, Authed(ctx, [&plans](const Request& r, const Principal& who) {
-    return PlanResponse(200, plans.GetPlan(who, JobId(Param(r, "job_id"))));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("POST", base + "/stages", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddStage");
-    if (!body.ok()) return ErrorResponse(body.status());
-    std::optional<size_t> position;
-    if (std::optional<int64_t> p = body->Int("position")) position = static_cast<size_t>(*p);
-    StageId created;
-    absl::StatusOr<InterviewPlan> plan =
-        plans.AddStage(who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
-    if (!plan.ok()) return ErrorResponse(plan.status());
-    return WithEtag(JsonOf(201, *plan->FindStage(created), WriteStage), EtagOf(*plan));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("PATCH", base + "/stages/{stage_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateStage");
-    if (!body.ok()) return ErrorResponse(body.status());
-    StageChanges changes;
-    changes.name = body->String("name");
-    if (std::optional<int64_t> p = body->Int("position")) changes.position = static_cast<size_t>(*p);
-    changes.if_match = IfMatchOf(r);
-    return PlanResponse(200, plans.UpdateStage(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), changes));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("DELETE", base + "/stages/{stage_id}", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<InterviewPlan> plan = plans.RemoveStage(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")));
-    if (!plan.ok()) return ErrorResponse(plan.status());
-    return Response{204, {}, ""};
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("POST", base + "/stages/{stage_id}/activities", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddActivity");
-    if (!body.ok()) return ErrorResponse(body.status());
-    absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-    if (!settings.ok()) return ErrorResponse(settings.status());
-    ActivityId created;
-    absl::StatusOr<InterviewPlan> plan = plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
-                                                           *body->String("kind"), *settings, &created);
-    if (!plan.ok()) return ErrorResponse(plan.status());
-    return WithEtag(JsonOf(201, *plan->FindActivity(created), WriteActivity), EtagOf(*plan));
-  }));
-  if (!s.ok()) return s;
-  s = router.Add("PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
-                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateActivity");
-                   if (!body.ok()) return ErrorResponse(body.status());
-                   absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-                   if (!settings.ok()) return ErrorResponse(settings.status());
-                   ActivityId id(Param(r, "activity_id"));
-                   absl::StatusOr<InterviewPlan> plan = plans.UpdateActivity(
-                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id, *settings, IfMatchOf(r));
-                   if (!plan.ok()) return ErrorResponse(plan.status());
-                   return WithEtag(JsonOf(200, *plan->FindActivity(id), WriteActivity), EtagOf(*plan));
+  absl::Status s =
+      router.Add("GET", base, Authed(ctx, [&plans](const Request& r, const Principal& who) {
+                   return PlanResponse(200, plans.GetPlan(who, JobId(Param(r, "job_id"))));
                  }));
+  if (!s.ok()) return s;
+  s = router.Add(
+      "POST", base + "/stages", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddStage");
+        if (!body.ok()) return ErrorResponse(body.status());
+        std::optional<size_t> position;
+        if (std::optional<int64_t> p = body->Int("position")) position = static_cast<size_t>(*p);
+        StageId created;
+        absl::StatusOr<InterviewPlan> plan = plans.AddStage(
+            who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
+        if (!plan.ok()) return ErrorResponse(plan.status());
+        return WithEtag(JsonOf(201, *plan->FindStage(created), WriteStage), EtagOf(*plan));
+      }));
+  if (!s.ok()) return s;
+  s = router.Add("PATCH", base + "/stages/{stage_id}",
+                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateStage");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   StageChanges changes;
+                   changes.name = body->String("name");
+                   if (std::optional<int64_t> p = body->Int("position"))
+                     changes.position = static_cast<size_t>(*p);
+                   changes.if_match = IfMatchOf(r);
+                   return PlanResponse(200,
+                                       plans.UpdateStage(who, JobId(Param(r, "job_id")),
+                                                         StageId(Param(r, "stage_id")), changes));
+                 }));
+  if (!s.ok()) return s;
+  s = router.Add("DELETE", base + "/stages/{stage_id}",
+                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+                   absl::StatusOr<InterviewPlan> plan = plans.RemoveStage(
+                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")));
+                   if (!plan.ok()) return ErrorResponse(plan.status());
+                   return Response{204, {}, ""};
+                 }));
+  if (!s.ok()) return s;
+  s = router.Add(
+      "POST", base + "/stages/{stage_id}/activities",
+      AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddActivity");
+        if (!body.ok()) return ErrorResponse(body.status());
+        absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
+        if (!settings.ok()) return ErrorResponse(settings.status());
+        ActivityId created;
+        absl::StatusOr<InterviewPlan> plan =
+            plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
+                              *body->String("kind"), *settings, &created);
+        if (!plan.ok()) return ErrorResponse(plan.status());
+        return WithEtag(JsonOf(201, *plan->FindActivity(created), WriteActivity), EtagOf(*plan));
+      }));
+  if (!s.ok()) return s;
+  s = router.Add(
+      "PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
+      AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateActivity");
+        if (!body.ok()) return ErrorResponse(body.status());
+        absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
+        if (!settings.ok()) return ErrorResponse(settings.status());
+        ActivityId id(Param(r, "activity_id"));
+        absl::StatusOr<InterviewPlan> plan =
+            plans.UpdateActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id,
+                                 *settings, IfMatchOf(r));
+        if (!plan.ok()) return ErrorResponse(plan.status());
+        return WithEtag(JsonOf(200, *plan->FindActivity(id), WriteActivity), EtagOf(*plan));
+      }));
   if (!s.ok()) return s;
   return router.Add("DELETE", base + "/stages/{stage_id}/activities/{activity_id}",
                     AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                      absl::StatusOr<InterviewPlan> plan =
-                          plans.RemoveActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
-                                               ActivityId(Param(r, "activity_id")));
+                      absl::StatusOr<InterviewPlan> plan = plans.RemoveActivity(
+                          who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
+                          ActivityId(Param(r, "activity_id")));
                       if (!plan.ok()) return ErrorResponse(plan.status());
                       return Response{204, {}, ""};
                     }));
@@ -301,7 +345,8 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
 }  // namespace
 
 absl::Status AddAdminRoutes(Router& router, ApiContext& ctx) {
-  for (auto add : {AddIntegrationRoutes, AddDeliveryRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
+  for (auto add :
+       {AddIntegrationRoutes, AddDeliveryRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -41,7 +41,8 @@ const CompiledSchema* FindSchema(std::string_view name) {
 }
 
 // The first name in the failing sub-schema's "required" that the document lacks.
-std::string MissingRequired(const CompiledSchema& compiled, const rapidjson::SchemaValidator& validator,
+std::string MissingRequired(const CompiledSchema& compiled,
+                            const rapidjson::SchemaValidator& validator,
                             const rapidjson::Document& doc) {
   const rapidjson::Value* schema = validator.GetInvalidSchemaPointer().Get(compiled.source);
   const rapidjson::Value* object = validator.GetInvalidDocumentPointer().Get(doc);
@@ -70,14 +71,20 @@ int JsonDepth(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}')
+      --depth;
   }
   return deepest;
 }
@@ -101,7 +108,8 @@ std::string Label(std::string_view field) {
       std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     // "tags/0": an entry of a list.
     std::string parent = Label(field.substr(0, slash));
-    if (!parent.empty()) parent[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(parent[0])));
+    if (!parent.empty())
+      parent[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(parent[0])));
     return absl::StrCat("Entry ", std::stoi(std::string(last)) + 1, " of ", parent);
   }
   std::string out;
@@ -117,7 +125,8 @@ std::string Label(std::string_view field) {
     }
     start = end + 1;
   }
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
   return out;
 }
 
@@ -134,22 +143,28 @@ std::string TypeWords(const rapidjson::Value* type) {
 }
 
 // The sentence for one failed schema keyword, e.g. "Title is required."
-std::string Sentence(std::string_view keyword, const std::string& label, const rapidjson::Value* rule) {
+std::string Sentence(std::string_view keyword, const std::string& label,
+                     const rapidjson::Value* rule) {
   auto number = [&]() -> std::string {
     return rule != nullptr && rule->IsNumber() ? absl::StrCat(rule->GetDouble()) : std::string("?");
   };
   if (keyword == "required") return absl::StrCat(label, " is required.");
-  if (keyword == "additionalProperties") return absl::StrCat(label, " is not a field this request accepts.");
+  if (keyword == "additionalProperties")
+    return absl::StrCat(label, " is not a field this request accepts.");
   if (keyword == "minLength") {
-    if (rule != nullptr && rule->IsNumber() && rule->GetDouble() <= 1) return absl::StrCat(label, " is required.");
+    if (rule != nullptr && rule->IsNumber() && rule->GetDouble() <= 1)
+      return absl::StrCat(label, " is required.");
     return absl::StrCat(label, " must be at least ", number(), " characters long.");
   }
-  if (keyword == "maxLength") return absl::StrCat(label, " must be at most ", number(), " characters long.");
+  if (keyword == "maxLength")
+    return absl::StrCat(label, " must be at most ", number(), " characters long.");
   if (keyword == "type") return absl::StrCat(label, " must be ", TypeWords(rule), ".");
   if (keyword == "minimum") return absl::StrCat(label, " must be at least ", number(), ".");
   if (keyword == "maximum") return absl::StrCat(label, " must be at most ", number(), ".");
-  if (keyword == "minItems") return absl::StrCat(label, " must have at least ", number(), " entries.");
-  if (keyword == "maxItems") return absl::StrCat(label, " must have at most ", number(), " entries.");
+  if (keyword == "minItems")
+    return absl::StrCat(label, " must have at least ", number(), " entries.");
+  if (keyword == "maxItems")
+    return absl::StrCat(label, " must have at most ", number(), " entries.");
   if (keyword == "uniqueItems") return absl::StrCat(label, " must not repeat an entry.");
   if (keyword == "enum" && rule != nullptr && rule->IsArray()) {
     std::string allowed;
@@ -158,12 +173,14 @@ std::string Sentence(std::string_view keyword, const std::string& label, const r
     }
     return absl::StrCat(label, " must be one of: ", allowed, ".");
   }
-  if (keyword == "pattern" || keyword == "format") return absl::StrCat(label, " is not in the expected format.");
+  if (keyword == "pattern" || keyword == "format")
+    return absl::StrCat(label, " is not in the expected format.");
   return absl::StrCat(label, " is not valid.");
 }
 
 // The failing keyword's value in the schema (200 for a maxLength of 200), if any.
-const rapidjson::Value* FailedRule(const CompiledSchema& compiled, const rapidjson::SchemaValidator& validator,
+const rapidjson::Value* FailedRule(const CompiledSchema& compiled,
+                                   const rapidjson::SchemaValidator& validator,
                                    const std::string& keyword) {
   const rapidjson::Value* schema = validator.GetInvalidSchemaPointer().Get(compiled.source);
   if (schema == nullptr || !schema->IsObject()) return nullptr;
@@ -189,11 +206,13 @@ absl::StatusOr<JsonBody> JsonBody::Parse(const Request& request, std::string_vie
   }
   JsonBody body;
   body.doc_ = std::make_shared<Doc>();
-  std::string_view text = request.body.empty() ? std::string_view("{}") : std::string_view(request.body);
+  std::string_view text =
+      request.body.empty() ? std::string_view("{}") : std::string_view(request.body);
   // Iterative: a recursive parse of 1 MiB of '[' overflows the stack.
   body.doc_->doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (body.doc_->doc.HasParseError()) {
-    return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "the request body is not valid JSON");
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_json",
+                 "the request body is not valid JSON");
   }
   if (JsonDepth(text) > kMaxJsonDepth) {
     return Error(absl::StatusCode::kInvalidArgument, "invalid_body",
@@ -267,9 +286,9 @@ absl::StatusOr<ActivitySettings> JsonBody::Settings(const char* field) const {
     } else if (value.IsString()) {
       settings.Set(key, std::string(value.GetString(), value.GetStringLength()));
     } else {
-      return Error(absl::StatusCode::kInvalidArgument, "invalid_body",
-                   absl::StrCat("field '", field, "/", key,
-                                "' must be a string, an integer or a boolean"));
+      return Error(
+          absl::StatusCode::kInvalidArgument, "invalid_body",
+          absl::StrCat("field '", field, "/", key, "' must be a string, an integer or a boolean"));
     }
   }
   return settings;

@@ -74,7 +74,8 @@ absl::Status AddOpsRoutes(Router& router, ApiContext& ctx) {
       respond(ProblemResponse(
           503, "work_stalled",
           absl::StrCat("durable work has been due for ", absl::ToInt64Seconds(work->oldest_due_age),
-                       " s without being run (more than ", absl::ToInt64Seconds(kWorkStallsAfter), " s)")));
+                       " s without being run (more than ", absl::ToInt64Seconds(kWorkStallsAfter),
+                       " s)")));
       return;
     }
     JsonWriter w;
@@ -86,13 +87,16 @@ absl::Status AddOpsRoutes(Router& router, ApiContext& ctx) {
     // Read at scrape time, so an alert sees a stall even if the worker is the
     // part that is stuck.
     if (absl::StatusOr<WorkHealth> work = WorkHealthNow(ctx); work.ok()) {
-      ctx.metrics.Set("stagecheck_work_oldest_due_seconds", "", absl::ToDoubleSeconds(work->oldest_due_age));
+      ctx.metrics.Set("stagecheck_work_oldest_due_seconds", "",
+                      absl::ToDoubleSeconds(work->oldest_due_age));
     }
     // Also at scrape time, not only once the worker has first reported them.
     for (const char* state : {"pending", "failed"}) {
-      absl::StatusOr<int64_t> n =
-          InReadTransaction<int64_t>(ctx.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
-      if (n.ok()) ctx.metrics.Set("stagecheck_work_items", absl::StrCat("state=\"", state, "\""), static_cast<double>(*n));
+      absl::StatusOr<int64_t> n = InReadTransaction<int64_t>(
+          ctx.store, [&](UnitOfWork& uow) { return uow.CountWork(state); });
+      if (n.ok())
+        ctx.metrics.Set("stagecheck_work_items", absl::StrCat("state=\"", state, "\""),
+                        static_cast<double>(*n));
     }
     Response resp = Response::Text(200, ctx.render_metrics ? ctx.render_metrics() : std::string());
     resp.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

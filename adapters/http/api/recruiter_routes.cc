@@ -31,7 +31,8 @@ Response SendError(ApiContext& ctx, const Principal& who, const absl::Status& st
   if (tab.ok()) {
     auto all = tab->other_checks;
     for (const StageView& sv : tab->stages) {
-      for (const ActivityView& av : sv.activities) all.insert(all.end(), av.checks.begin(), av.checks.end());
+      for (const ActivityView& av : sv.activities)
+        all.insert(all.end(), av.checks.begin(), av.checks.end());
     }
     for (const BackgroundCheck& c : all) {
       if (IsActive(c.status)) {
@@ -121,8 +122,8 @@ absl::StatusOr<ApplicationFilter> ApplicationFilterOf(const Request& r) {
 // {"total": n, "check_status": {"none": n, "queued": n, ...}}: every status,
 // zeros included, in the order a check moves.
 Response CountsResponse(const std::vector<std::pair<std::string, int64_t>>& counts) {
-  static constexpr std::string_view kOrder[] = {kNoCheck,   "queued",   "invited", "in_progress",
-                                                "partial",  "complete", "error",   "cancelled"};
+  static constexpr std::string_view kOrder[] = {kNoCheck,  "queued",   "invited", "in_progress",
+                                                "partial", "complete", "error",   "cancelled"};
   int64_t total = 0;
   for (const auto& [status, n] : counts) total += n;
   JsonWriter w;
@@ -140,230 +141,264 @@ Response CountsResponse(const std::vector<std::pair<std::string, int64_t>>& coun
 
 absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   Applications& apps = ctx.applications;
-  absl::Status s = router.Add("POST", "/api/v1/candidates", Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateCandidate");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, ctx.crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    NewCandidate c{*body->String("first_name"), *body->String("last_name"), body->String("email"),
-                   body->String("phone"), body->Strings("tags").value_or(std::vector<std::string>{})};
-    absl::StatusOr<Created<CandidateId>> created = apps.CreateCandidate(who, c, *key);
-    if (!created.ok()) return ErrorResponse(created.status());
-    absl::StatusOr<Candidate> row = apps.GetCandidate(who, created->id);
-    if (!row.ok()) return ErrorResponse(row.status());
-    return Created201("/api/v1/candidates/" + row->id.value(), created->replayed,
-                      WithEtag(JsonOf(201, *row, WriteCandidate), EtagOf(*row)));
-  }));
+  absl::Status s = router.Add(
+      "POST", "/api/v1/candidates",
+      Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateCandidate");
+        if (!body.ok()) return ErrorResponse(body.status());
+        auto key = IdempotencyKeyOf(r, ctx.crypto);
+        if (!key.ok()) return ErrorResponse(key.status());
+        NewCandidate c{*body->String("first_name"), *body->String("last_name"),
+                       body->String("email"), body->String("phone"),
+                       body->Strings("tags").value_or(std::vector<std::string>{})};
+        absl::StatusOr<Created<CandidateId>> created = apps.CreateCandidate(who, c, *key);
+        if (!created.ok()) return ErrorResponse(created.status());
+        absl::StatusOr<Candidate> row = apps.GetCandidate(who, created->id);
+        if (!row.ok()) return ErrorResponse(row.status());
+        return Created201("/api/v1/candidates/" + row->id.value(), created->replayed,
+                          WithEtag(JsonOf(201, *row, WriteCandidate), EtagOf(*row)));
+      }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<PageRequest> page = PageOf(r);
-    if (!page.ok()) return ErrorResponse(page.status());
-    absl::StatusOr<Page<Candidate>> list = apps.ListCandidates(who, *page);
-    if (!list.ok()) return ListError(list.status());
-    return PageOf(*list, WriteCandidate);
-  }));
+  s = router.Add("GET", "/api/v1/candidates",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<PageRequest> page = PageOf(r);
+                   if (!page.ok()) return ErrorResponse(page.status());
+                   absl::StatusOr<Page<Candidate>> list = apps.ListCandidates(who, *page);
+                   if (!list.ok()) return ListError(list.status());
+                   return PageOf(*list, WriteCandidate);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates/{candidate_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<Candidate> c = apps.GetCandidate(who, CandidateId(Param(r, "candidate_id")));
-    if (!c.ok()) return ErrorResponse(c.status());
-    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
-  }));
+  s = router.Add("GET", "/api/v1/candidates/{candidate_id}",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<Candidate> c =
+                       apps.GetCandidate(who, CandidateId(Param(r, "candidate_id")));
+                   if (!c.ok()) return ErrorResponse(c.status());
+                   return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("PATCH", "/api/v1/candidates/{candidate_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateCandidate");
-    if (!body.ok()) return ErrorResponse(body.status());
-    CandidateChanges changes;
-    changes.first_name = body->String("first_name");
-    changes.last_name = body->String("last_name");
-    if (body->Has("email")) changes.email = body->String("email");
-    if (body->Has("phone")) changes.phone = body->String("phone");
-    changes.tags = body->Strings("tags");
-    changes.if_match = IfMatchOf(r);
-    absl::StatusOr<Candidate> c = apps.UpdateCandidate(who, CandidateId(Param(r, "candidate_id")), changes);
-    if (!c.ok()) return ErrorResponse(c.status());
-    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
-  }));
+  s = router.Add("PATCH", "/api/v1/candidates/{candidate_id}",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateCandidate");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   CandidateChanges changes;
+                   changes.first_name = body->String("first_name");
+                   changes.last_name = body->String("last_name");
+                   if (body->Has("email")) changes.email = body->String("email");
+                   if (body->Has("phone")) changes.phone = body->String("phone");
+                   changes.tags = body->Strings("tags");
+                   changes.if_match = IfMatchOf(r);
+                   absl::StatusOr<Candidate> c =
+                       apps.UpdateCandidate(who, CandidateId(Param(r, "candidate_id")), changes);
+                   if (!c.ok()) return ErrorResponse(c.status());
+                   return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/files", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    auto files = apps.ListFiles(who, CandidateId(Param(r, "candidate_id")));
-    if (!files.ok()) return ErrorResponse(files.status());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const CandidateFile& f : *files) WriteFile(w, f);
-    w.EndArray().EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/files",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   auto files = apps.ListFiles(who, CandidateId(Param(r, "candidate_id")));
+                   if (!files.ok()) return ErrorResponse(files.status());
+                   JsonWriter w;
+                   w.StartObject().Key("items").StartArray();
+                   for (const CandidateFile& f : *files) WriteFile(w, f);
+                   w.EndArray().EndObject();
+                   return Response::Json(200, w.Take());
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/files/{file_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    auto file = apps.GetFile(who, CandidateId(Param(r, "candidate_id")), FileId(Param(r, "file_id")));
-    if (!file.ok()) return ErrorResponse(file.status());
-    Response resp{200, {}, std::move(file->second)};
-    resp.SetHeader("Content-Type", file->first.content_type);
-    resp.SetHeader("Content-Disposition", "attachment; filename=\"" + file->first.name + "\"");
-    resp.SetHeader("X-Content-Type-Options", "nosniff");
-    return resp;
-  }));
+  s = router.Add(
+      "GET", "/api/v1/candidates/{candidate_id}/files/{file_id}",
+      Authed(ctx, [&apps](const Request& r, const Principal& who) {
+        auto file =
+            apps.GetFile(who, CandidateId(Param(r, "candidate_id")), FileId(Param(r, "file_id")));
+        if (!file.ok()) return ErrorResponse(file.status());
+        Response resp{200, {}, std::move(file->second)};
+        resp.SetHeader("Content-Type", file->first.content_type);
+        resp.SetHeader("Content-Disposition", "attachment; filename=\"" + file->first.name + "\"");
+        resp.SetHeader("X-Content-Type-Options", "nosniff");
+        return resp;
+      }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/activity", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<PageRequest> page = PageOf(r);
-    if (!page.ok()) return ErrorResponse(page.status());
-    auto feed = apps.Feed(who, CandidateId(Param(r, "candidate_id")), *page);
-    if (!feed.ok()) return ListError(feed.status());
-    return PageOf(*feed, WriteFeedEvent);
-  }));
+  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/activity",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<PageRequest> page = PageOf(r);
+                   if (!page.ok()) return ErrorResponse(page.status());
+                   auto feed = apps.Feed(who, CandidateId(Param(r, "candidate_id")), *page);
+                   if (!feed.ok()) return ListError(feed.status());
+                   return PageOf(*feed, WriteFeedEvent);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/background-checks", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    auto checks = apps.AdHocChecks(who, CandidateId(Param(r, "candidate_id")));
-    if (!checks.ok()) return ErrorResponse(checks.status());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const BackgroundCheck& c : *checks) WriteCheck(w, c);
-    w.EndArray().EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  s = router.Add("GET", "/api/v1/candidates/{candidate_id}/background-checks",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   auto checks = apps.AdHocChecks(who, CandidateId(Param(r, "candidate_id")));
+                   if (!checks.ok()) return ErrorResponse(checks.status());
+                   JsonWriter w;
+                   w.StartObject().Key("items").StartArray();
+                   for (const BackgroundCheck& c : *checks) WriteCheck(w, c);
+                   w.EndArray().EndObject();
+                   return Response::Json(200, w.Take());
+                 }));
   if (!s.ok()) return s;
-  return router.Add("POST", "/api/v1/candidates/{candidate_id}/background-checks", Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AdHocCheck");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, ctx.crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    auto created = ctx.checks.SendAdHoc(who, CandidateId(Param(r, "candidate_id")), *body->String("package_id"), *key);
-    if (!created.ok()) return ErrorResponse(created.status());
-    return CheckAccepted(ctx, who, created);
-  }));
+  return router.Add("POST", "/api/v1/candidates/{candidate_id}/background-checks",
+                    Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                      absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AdHocCheck");
+                      if (!body.ok()) return ErrorResponse(body.status());
+                      auto key = IdempotencyKeyOf(r, ctx.crypto);
+                      if (!key.ok()) return ErrorResponse(key.status());
+                      auto created =
+                          ctx.checks.SendAdHoc(who, CandidateId(Param(r, "candidate_id")),
+                                               *body->String("package_id"), *key);
+                      if (!created.ok()) return ErrorResponse(created.status());
+                      return CheckAccepted(ctx, who, created);
+                    }));
 }
 
 absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
   Applications& apps = ctx.applications;
-  absl::Status s = router.Add("POST", "/api/v1/applications", Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateApplication");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, ctx.crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    auto created = apps.CreateApplication(who, CandidateId(*body->String("candidate_id")),
-                                          JobId(*body->String("job_id")), *key);
-    if (!created.ok()) return ErrorResponse(created.status());
-    auto tab = apps.ReadTab(who, created->id);
-    if (!tab.ok()) return ErrorResponse(tab.status());
-    return Created201("/api/v1/applications/" + created->id.value(), created->replayed,
-                      JsonOf(201, *tab, WriteApplicationTab));
-  }));
+  absl::Status s = router.Add(
+      "POST", "/api/v1/applications",
+      Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateApplication");
+        if (!body.ok()) return ErrorResponse(body.status());
+        auto key = IdempotencyKeyOf(r, ctx.crypto);
+        if (!key.ok()) return ErrorResponse(key.status());
+        auto created = apps.CreateApplication(who, CandidateId(*body->String("candidate_id")),
+                                              JobId(*body->String("job_id")), *key);
+        if (!created.ok()) return ErrorResponse(created.status());
+        auto tab = apps.ReadTab(who, created->id);
+        if (!tab.ok()) return ErrorResponse(tab.status());
+        return Created201("/api/v1/applications/" + created->id.value(), created->replayed,
+                          JsonOf(201, *tab, WriteApplicationTab));
+      }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/applications", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<PageRequest> page = PageOf(r);
-    if (!page.ok()) return ErrorResponse(page.status());
-    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
-    if (!filter.ok()) return ErrorResponse(filter.status());
-    auto list = apps.ListApplications(who, *filter, *page);
-    if (!list.ok()) return ListError(list.status());
-    return PageOf(*list, WriteApplicationSummary);
-  }));
+  s = router.Add("GET", "/api/v1/applications",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<PageRequest> page = PageOf(r);
+                   if (!page.ok()) return ErrorResponse(page.status());
+                   absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
+                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   auto list = apps.ListApplications(who, *filter, *page);
+                   if (!list.ok()) return ListError(list.status());
+                   return PageOf(*list, WriteApplicationSummary);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/applications/counts", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
-    if (!filter.ok()) return ErrorResponse(filter.status());
-    auto counts = apps.CountByCheckStatus(who, *filter);
-    if (!counts.ok()) return ErrorResponse(counts.status());
-    return CountsResponse(*counts);
-  }));
+  s = router.Add("GET", "/api/v1/applications/counts",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
+                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   auto counts = apps.CountByCheckStatus(who, *filter);
+                   if (!counts.ok()) return ErrorResponse(counts.status());
+                   return CountsResponse(*counts);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/applications/{application_id}", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    auto tab = apps.ReadTab(who, ApplicationId(Param(r, "application_id")));
-    if (!tab.ok()) return ErrorResponse(tab.status());
-    return JsonOf(200, *tab, WriteApplicationTab);
-  }));
+  s = router.Add("GET", "/api/v1/applications/{application_id}",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   auto tab = apps.ReadTab(who, ApplicationId(Param(r, "application_id")));
+                   if (!tab.ok()) return ErrorResponse(tab.status());
+                   return JsonOf(200, *tab, WriteApplicationTab);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/applications/{application_id}/move", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "MoveApplication");
-    if (!body.ok()) return ErrorResponse(body.status());
-    ApplicationId id(Param(r, "application_id"));
-    auto moved = apps.Move(who, id, StageId(*body->String("stage_id")));
-    if (!moved.ok()) return ErrorResponse(moved.status());
-    auto tab = apps.ReadTab(who, id);
-    if (!tab.ok()) return ErrorResponse(tab.status());
-    JsonWriter w;
-    w.StartObject().Key("application");
-    WriteApplicationTab(w, *tab);
-    w.Key("triggered").StartArray();
-    for (const auto& [activity, status] : moved->hooks) {
-      w.StartObject().Field("activity_id", activity.value()).Field("ok", status.ok());
-      if (!status.ok()) w.Field("code", ErrorCode(status)).Field("detail", std::string(status.message()));
-      w.EndObject();
-    }
-    w.EndArray().EndObject();
-    return Response::Json(200, w.Take());
-  }));
+  s = router.Add(
+      "POST", "/api/v1/applications/{application_id}/move",
+      Authed(ctx, [&apps](const Request& r, const Principal& who) {
+        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "MoveApplication");
+        if (!body.ok()) return ErrorResponse(body.status());
+        ApplicationId id(Param(r, "application_id"));
+        auto moved = apps.Move(who, id, StageId(*body->String("stage_id")));
+        if (!moved.ok()) return ErrorResponse(moved.status());
+        auto tab = apps.ReadTab(who, id);
+        if (!tab.ok()) return ErrorResponse(tab.status());
+        JsonWriter w;
+        w.StartObject().Key("application");
+        WriteApplicationTab(w, *tab);
+        w.Key("triggered").StartArray();
+        for (const auto& [activity, status] : moved->hooks) {
+          w.StartObject().Field("activity_id", activity.value()).Field("ok", status.ok());
+          if (!status.ok())
+            w.Field("code", ErrorCode(status)).Field("detail", std::string(status.message()));
+          w.EndObject();
+        }
+        w.EndArray().EndObject();
+        return Response::Json(200, w.Take());
+      }));
   if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/applications/{application_id}/status", Authed(ctx, [&apps](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SetApplicationStatus");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto app = apps.SetStatus(who, ApplicationId(Param(r, "application_id")),
-                              *ParseApplicationStatus(*body->String("status")));
-    if (!app.ok()) return ErrorResponse(app.status());
-    return JsonOf(200, *app, WriteApplication);
-  }));
+  s = router.Add("POST", "/api/v1/applications/{application_id}/status",
+                 Authed(ctx, [&apps](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SetApplicationStatus");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   auto app = apps.SetStatus(who, ApplicationId(Param(r, "application_id")),
+                                             *ParseApplicationStatus(*body->String("status")));
+                   if (!app.ok()) return ErrorResponse(app.status());
+                   return JsonOf(200, *app, WriteApplication);
+                 }));
   if (!s.ok()) return s;
-  return router.Add("POST", "/api/v1/applications/{application_id}/background-checks", Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SendCheck");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, ctx.crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    certn_plugin::SendRequest request;
-    if (auto a = body->String("activity_id")) request.activity = ActivityId(*a);
-    request.package_id = body->String("package_id");
-    ApplicationId id(Param(r, "application_id"));
-    auto created = ctx.checks.Send(who, id, request, *key);
-    if (!created.ok()) return SendError(ctx, who, created.status(), id);
-    return CheckAccepted(ctx, who, created);
-  }));
+  return router.Add("POST", "/api/v1/applications/{application_id}/background-checks",
+                    Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                      absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SendCheck");
+                      if (!body.ok()) return ErrorResponse(body.status());
+                      auto key = IdempotencyKeyOf(r, ctx.crypto);
+                      if (!key.ok()) return ErrorResponse(key.status());
+                      certn_plugin::SendRequest request;
+                      if (auto a = body->String("activity_id")) request.activity = ActivityId(*a);
+                      request.package_id = body->String("package_id");
+                      ApplicationId id(Param(r, "application_id"));
+                      auto created = ctx.checks.Send(who, id, request, *key);
+                      if (!created.ok()) return SendError(ctx, who, created.status(), id);
+                      return CheckAccepted(ctx, who, created);
+                    }));
 }
 
 absl::Status AddCheckRoutes(Router& router, ApiContext& ctx) {
   certn_plugin::Checks& checks = ctx.checks;
-  absl::Status s = router.Add("GET", "/api/v1/background-checks/{check_id}", Authed(ctx, [&checks](const Request& r, const Principal& who) {
-    auto check = checks.Get(who, CheckId(Param(r, "check_id")));
-    if (!check.ok()) return ErrorResponse(check.status());
-    return JsonOf(200, *check, WriteCheck);
-  }));
+  absl::Status s = router.Add("GET", "/api/v1/background-checks/{check_id}",
+                              Authed(ctx, [&checks](const Request& r, const Principal& who) {
+                                auto check = checks.Get(who, CheckId(Param(r, "check_id")));
+                                if (!check.ok()) return ErrorResponse(check.status());
+                                return JsonOf(200, *check, WriteCheck);
+                              }));
   if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/background-checks/{check_id}/cancel", Authed(ctx, [&checks](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CancelCheck");
-    if (!body.ok()) return ErrorResponse(body.status());
-    certn_plugin::CancelRequest request;
-    request.reason = body->String("reason").value_or("");
-    auto check = checks.Cancel(who, CheckId(Param(r, "check_id")), request);
-    if (!check.ok()) return ErrorResponse(check.status());
-    return JsonOf(202, *check, WriteCheck);
-  }));
+  s = router.Add("POST", "/api/v1/background-checks/{check_id}/cancel",
+                 Authed(ctx, [&checks](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CancelCheck");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   certn_plugin::CancelRequest request;
+                   request.reason = body->String("reason").value_or("");
+                   auto check = checks.Cancel(who, CheckId(Param(r, "check_id")), request);
+                   if (!check.ok()) return ErrorResponse(check.status());
+                   return JsonOf(202, *check, WriteCheck);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/background-checks/{check_id}/reorder", Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ReorderCheck");
-    if (!body.ok()) return ErrorResponse(body.status());
-    auto key = IdempotencyKeyOf(r, ctx.crypto);
-    if (!key.ok()) return ErrorResponse(key.status());
-    certn_plugin::ReorderRequest request;
-    request.package_id = body->String("package_id");
-    auto created = ctx.checks.Reorder(who, CheckId(Param(r, "check_id")), request, *key);
-    if (!created.ok()) return ErrorResponse(created.status());
-    return CheckAccepted(ctx, who, created);
-  }));
+  s = router.Add("POST", "/api/v1/background-checks/{check_id}/reorder",
+                 Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ReorderCheck");
+                   if (!body.ok()) return ErrorResponse(body.status());
+                   auto key = IdempotencyKeyOf(r, ctx.crypto);
+                   if (!key.ok()) return ErrorResponse(key.status());
+                   certn_plugin::ReorderRequest request;
+                   request.package_id = body->String("package_id");
+                   auto created =
+                       ctx.checks.Reorder(who, CheckId(Param(r, "check_id")), request, *key);
+                   if (!created.ok()) return ErrorResponse(created.status());
+                   return CheckAccepted(ctx, who, created);
+                 }));
   if (!s.ok()) return s;
-  s = router.Add("POST", "/api/v1/background-checks/{check_id}/refresh", Authed(ctx, [&checks](const Request& r, const Principal& who) {
-    auto check = checks.Refresh(who, CheckId(Param(r, "check_id")));
-    if (!check.ok()) return ErrorResponse(check.status());
-    return JsonOf(200, *check, WriteCheck);
-  }));
+  s = router.Add("POST", "/api/v1/background-checks/{check_id}/refresh",
+                 Authed(ctx, [&checks](const Request& r, const Principal& who) {
+                   auto check = checks.Refresh(who, CheckId(Param(r, "check_id")));
+                   if (!check.ok()) return ErrorResponse(check.status());
+                   return JsonOf(200, *check, WriteCheck);
+                 }));
   if (!s.ok()) return s;
-  return router.Add("GET", "/api/v1/background-checks/{check_id}/report", Authed(ctx, [&checks](const Request& r, const Principal& who) {
-    auto report = checks.Report(who, CheckId(Param(r, "check_id")));
-    if (!report.ok()) {
-      if (ErrorCode(report.status()) == "report_not_ready") {
-        return ProblemResponse(409, "report_not_ready", std::string(report.status().message()));
-      }
-      return ErrorResponse(report.status());
-    }
-    return JsonOf(200, *report, WriteReport);
-  }));
+  return router.Add("GET", "/api/v1/background-checks/{check_id}/report",
+                    Authed(ctx, [&checks](const Request& r, const Principal& who) {
+                      auto report = checks.Report(who, CheckId(Param(r, "check_id")));
+                      if (!report.ok()) {
+                        if (ErrorCode(report.status()) == "report_not_ready") {
+                          return ProblemResponse(409, "report_not_ready",
+                                                 std::string(report.status().message()));
+                        }
+                        return ErrorResponse(report.status());
+                      }
+                      return JsonOf(200, *report, WriteReport);
+                    }));
 }
 
 }  // namespace

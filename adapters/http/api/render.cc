@@ -11,14 +11,18 @@ namespace {
 
 void OptionalString(JsonWriter& w, std::string_view key, const std::optional<std::string>& value) {
   w.Key(key);
-  if (value) w.String(*value);
-  else w.Null();
+  if (value)
+    w.String(*value);
+  else
+    w.Null();
 }
 
 void OptionalTime(JsonWriter& w, std::string_view key, const std::optional<absl::Time>& value) {
   w.Key(key);
-  if (value) w.String(Rfc3339(*value));
-  else w.Null();
+  if (value)
+    w.String(Rfc3339(*value));
+  else
+    w.Null();
 }
 
 void Strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
@@ -62,11 +66,15 @@ void WriteCancellation(JsonWriter& w, const BackgroundCheck& c) {
   w.StartObject();
   w.Field("requested_at", Rfc3339(*c.cancel_requested_at));
   w.Key("requested_by");
-  if (c.cancel_requested_by) w.String(c.cancel_requested_by->value());
-  else w.Null();
+  if (c.cancel_requested_by)
+    w.String(c.cancel_requested_by->value());
+  else
+    w.Null();
   w.Key("reason");
-  if (c.cancel_reason.empty()) w.Null();
-  else w.String(c.cancel_reason);
+  if (c.cancel_reason.empty())
+    w.Null();
+  else
+    w.String(c.cancel_reason);
   w.Field("pending", IsActive(c.status));
   w.EndObject();
 }
@@ -114,9 +122,12 @@ void WriteActivity(JsonWriter& w, const Activity& activity) {
   w.Key("settings").StartObject();
   for (const auto& [key, value] : activity.settings.values()) {
     w.Key(key);
-    if (const bool* b = std::get_if<bool>(&value)) w.Bool(*b);
-    else if (const int64_t* i = std::get_if<int64_t>(&value)) w.Int(*i);
-    else w.String(std::get<std::string>(value));
+    if (const bool* b = std::get_if<bool>(&value))
+      w.Bool(*b);
+    else if (const int64_t* i = std::get_if<int64_t>(&value))
+      w.Int(*i);
+    else
+      w.String(std::get<std::string>(value));
   }
   w.EndObject();
   w.EndObject();
@@ -176,21 +187,29 @@ void WriteRefusedSummary(JsonWriter& w, const certn_plugin::RefusedSummary& s) {
 void WriteDelivery(JsonWriter& w, const WebhookDelivery& d) {
   w.StartObject();
   w.Field("delivery_id", d.delivery_id).Field("received_at", Rfc3339(d.received_at));
-  w.Field("event_type", d.event_type).Field("case_id", d.object_id).Field("verdict", VerdictName(d.verdict));
+  w.Field("event_type", d.event_type)
+      .Field("case_id", d.object_id)
+      .Field("verdict", VerdictName(d.verdict));
   w.Field("scheme", d.scheme);
   w.Key("check_id");
-  if (d.check) w.String(d.check->value());
-  else w.Null();
+  if (d.check)
+    w.String(d.check->value());
+  else
+    w.Null();
   w.EndObject();
 }
 
 namespace {
 
 void WriteApplicationFields(JsonWriter& w, const Application& a) {
-  w.Field("id", a.id.value()).Field("candidate_id", a.candidate.value()).Field("job_id", a.job.value());
+  w.Field("id", a.id.value())
+      .Field("candidate_id", a.candidate.value())
+      .Field("job_id", a.job.value());
   w.Key("stage_id");
-  if (a.stage) w.String(a.stage->value());
-  else w.Null();
+  if (a.stage)
+    w.String(a.stage->value());
+  else
+    w.Null();
   w.Field("status", ApplicationStatusName(a.status));
   w.Field("created_at", Rfc3339(a.created_at)).Field("updated_at", Rfc3339(a.updated_at));
 }
@@ -199,8 +218,10 @@ void WriteCheckSummary(JsonWriter& w, const CheckSummary& k) {
   w.StartObject().Field("id", k.id.value()).Field("status", StatusName(k.status));
   WriteLabels(w, k.status, k.error_reason, k.overall_score);
   w.Key("error_reason");
-  if (k.error_reason.empty()) w.Null();
-  else w.String(k.error_reason);
+  if (k.error_reason.empty())
+    w.Null();
+  else
+    w.String(k.error_reason);
   OptionalString(w, "overall_score", k.overall_score);
   w.Field("package_name", k.package_name);
   w.Field("sent_at", Rfc3339(k.sent_at)).Field("updated_at", Rfc3339(k.updated_at));
@@ -224,8 +245,10 @@ void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& s) {
   w.Field("job_title", s.job_title);
   OptionalString(w, "stage_name", s.stage_name);
   w.Key("latest_check");
-  if (s.latest_check) WriteCheckSummary(w, *s.latest_check);
-  else w.Null();
+  if (s.latest_check)
+    WriteCheckSummary(w, *s.latest_check);
+  else
+    w.Null();
   w.Field("last_activity_at", Rfc3339(s.last_activity_at));
   w.EndObject();
 }
@@ -234,35 +257,47 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.StartObject();
   w.Field("id", c.id.value()).Field("candidate_id", c.candidate.value());
   w.Key("application_id");
-  if (c.application) w.String(c.application->value());
-  else w.Null();
+  if (c.application)
+    w.String(c.application->value());
+  else
+    w.Null();
   w.Key("activity_id");
-  if (c.activity) w.String(c.activity->value());
-  else w.Null();
+  if (c.activity)
+    w.String(c.activity->value());
+  else
+    w.Null();
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
   w.Field("status", StatusName(c.status));
   WriteLabels(w, c.status, c.error_reason, c.certn_overall_score);
   w.Key("error_reason");
-  if (c.error_reason.empty()) w.Null();
-  else w.String(c.error_reason);
+  if (c.error_reason.empty())
+    w.Null();
+  else
+    w.String(c.error_reason);
   OptionalString(w, "certn_case_id", c.certn_case_id);
   OptionalString(w, "certn_short_id", c.certn_short_id);
   w.Field("certn_status", c.certn_overall_status);
   OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
-  if (c.report_saved_as) w.String(c.report_saved_as->value());
-  else w.Null();
+  if (c.report_saved_as)
+    w.String(c.report_saved_as->value());
+  else
+    w.Null();
   WriteWaiting(w, c);
   WriteCancellation(w, c);
   w.Key("reordered_from");
-  if (c.reordered_from) w.String(c.reordered_from->value());
-  else w.Null();
+  if (c.reordered_from)
+    w.String(c.reordered_from->value());
+  else
+    w.Null();
   w.Key("results").StartArray();
   for (const CheckResult& r : c.results) {
     w.StartObject();
-    w.Field("check_type", r.check_type).Field("label", CheckTypeLabel(r.check_type)).Field("status", r.status);
+    w.Field("check_type", r.check_type)
+        .Field("label", CheckTypeLabel(r.check_type))
+        .Field("status", r.status);
     OptionalString(w, "result", r.result);
     OptionalTime(w, "completed_at", r.completed);
     w.EndObject();
@@ -289,8 +324,10 @@ void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab) {
   w.StartObject();
   w.Field("id", a.id.value()).Field("status", ApplicationStatusName(a.status));
   w.Key("stage_id");
-  if (a.stage) w.String(a.stage->value());
-  else w.Null();
+  if (a.stage)
+    w.String(a.stage->value());
+  else
+    w.Null();
   w.Key("candidate");
   WriteCandidate(w, tab.candidate);
   w.Key("job");
@@ -306,8 +343,10 @@ void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab) {
       w.Key("activity");
       WriteActivity(w, av.activity);
       w.Key("background_check");
-      if (av.checks.empty()) w.Null();
-      else WriteCheck(w, av.checks.front());
+      if (av.checks.empty())
+        w.Null();
+      else
+        WriteCheck(w, av.checks.front());
       w.Key("earlier_checks").StartArray();
       for (size_t i = 1; i < av.checks.size(); ++i) WriteCheck(w, av.checks[i]);
       w.EndArray();
@@ -326,14 +365,21 @@ void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab) {
 
 void WriteFeedEvent(JsonWriter& w, const FeedEvent& e) {
   w.StartObject();
-  w.Field("id", e.id.value()).Field("type", e.type).Field("actor", e.actor).Field("message", e.message);
+  w.Field("id", e.id.value())
+      .Field("type", e.type)
+      .Field("actor", e.actor)
+      .Field("message", e.message);
   w.Field("at", Rfc3339(e.at));
   w.Key("application_id");
-  if (e.application) w.String(e.application->value());
-  else w.Null();
+  if (e.application)
+    w.String(e.application->value());
+  else
+    w.Null();
   w.Key("check_id");
-  if (e.check) w.String(e.check->value());
-  else w.Null();
+  if (e.check)
+    w.String(e.check->value());
+  else
+    w.Null();
   w.EndObject();
 }
 
@@ -381,8 +427,10 @@ void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
   OptionalString(w, "overall_score", c.certn_overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
-  if (c.report_saved_as) w.String(c.report_saved_as->value());
-  else w.Null();
+  if (c.report_saved_as)
+    w.String(c.report_saved_as->value());
+  else
+    w.Null();
   w.Key("checks").StartArray();
   for (const CheckResult& res : c.results) {
     w.StartObject();

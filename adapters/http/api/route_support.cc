@@ -23,7 +23,8 @@ absl::StatusOr<Principal> Authenticate(ApiContext& ctx, const Request& request) 
                  "send an API token as 'Authorization: Bearer <token>'");
   }
   constexpr std::string_view kBearer = "Bearer ";
-  if (header->size() <= kBearer.size() || !EqualsIgnoreCase(header->substr(0, kBearer.size()), kBearer)) {
+  if (header->size() <= kBearer.size() ||
+      !EqualsIgnoreCase(header->substr(0, kBearer.size()), kBearer)) {
     return Error(absl::StatusCode::kUnauthenticated, "invalid_token",
                  "the Authorization header must be 'Bearer <token>'");
   }
@@ -62,7 +63,8 @@ absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& re
     return Error(absl::StatusCode::kInvalidArgument, "invalid_idempotency_key",
                  "Idempotency-Key must be 1 to 255 printable characters without spaces");
   }
-  std::string fingerprint = HexEncode(crypto.Sha256(absl::StrCat(request.method, " ", request.path, "\n", request.body)));
+  std::string fingerprint =
+      HexEncode(crypto.Sha256(absl::StrCat(request.method, " ", request.path, "\n", request.body)));
   return std::optional<IdempotencyKey>(IdempotencyKey{std::string(*key), std::move(fingerprint)});
 }
 
@@ -73,7 +75,8 @@ absl::Status InvalidQueryParam(std::string_view param, std::string_view why) {
 }
 
 Response ListError(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kInvalidArgument && ErrorCode(status) == "invalid_argument") {
+  if (status.code() == absl::StatusCode::kInvalidArgument &&
+      ErrorCode(status) == "invalid_argument") {
     return ProblemResponse(400, "invalid_cursor", "after is not a valid cursor");
   }
   return ErrorResponse(status);
@@ -90,7 +93,8 @@ absl::StatusOr<PageRequest> PageOf(const Request& request) {
   }
   if (std::optional<std::string> after = request.QueryParam("after")) {
     if (after->size() > 200) {
-      return Error(absl::StatusCode::kInvalidArgument, "invalid_cursor", "after is not a valid cursor");
+      return Error(absl::StatusCode::kInvalidArgument, "invalid_cursor",
+                   "after is not a valid cursor");
     }
     page.after = *after;
   }

@@ -57,8 +57,10 @@ Response PageOf(const Page<T>& page, W write) {
   w.StartObject().Key("items").StartArray();
   for (const T& item : page.items) write(w, item);
   w.EndArray().Key("next");
-  if (page.next.empty()) w.Null();
-  else w.String(page.next);
+  if (page.next.empty())
+    w.Null();
+  else
+    w.String(page.next);
   w.EndObject();
   return Response::Json(200, w.Take());
 }

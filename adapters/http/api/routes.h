@@ -27,7 +27,7 @@ struct ApiContext {
   Logger& log;
   Metrics& metrics;
   std::function<std::string()> render_metrics;  // Prometheus text
-  std::function<bool()> ready;                   // false while starting or stopping
+  std::function<bool()> ready;                  // false while starting or stopping
 };
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);

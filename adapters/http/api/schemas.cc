@@ -66,7 +66,8 @@ const std::vector<std::pair<std::string, std::string>>& RequestSchemas() {
           "job_id":{"type":"string","minLength":1,"maxLength":100}}})"},
       {"MoveApplication", R"({"type":"object","additionalProperties":false,"required":["stage_id"],
         "properties":{"stage_id":{"type":"string","minLength":1,"maxLength":100}}})"},
-      {"SetApplicationStatus", R"({"type":"object","additionalProperties":false,"required":["status"],
+      {"SetApplicationStatus",
+       R"({"type":"object","additionalProperties":false,"required":["status"],
         "properties":{"status":{"type":"string","enum":["active","rejected","hired"]}}})"},
       {"SendCheck", R"({"type":"object","additionalProperties":false,
         "properties":{

@@ -206,9 +206,12 @@ constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "index checks by application", portable::kIndexChecksByApplication},
     {3, "delivery headers", portable::kDeliveryHeaders},
-    {4, "overall score; rate limit per integration; no unverified deliveries", portable::kOverallScoreAndNoUnverified},
-    {5, "call budget shared by replicas; why a check waits; event feed cursor", portable::kCallBudgetWaitingAndEventCursor},
-    {6, "pipeline overview: latest check and candidate on the application, indexes", portable::kPipelineOverview},
+    {4, "overall score; rate limit per integration; no unverified deliveries",
+     portable::kOverallScoreAndNoUnverified},
+    {5, "call budget shared by replicas; why a check waits; event feed cursor",
+     portable::kCallBudgetWaitingAndEventCursor},
+    {6, "pipeline overview: latest check and candidate on the application, indexes",
+     portable::kPipelineOverview},
     {7, "cancel and re-order a check", portable::kCancelAndReorder},
 };
 

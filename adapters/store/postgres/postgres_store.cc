@@ -151,8 +151,8 @@ class PgConnection final : public Connection {
   absl::Status Check(PGresult* res, std::string_view what) {
     ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return absl::OkStatus();
-    std::string msg = absl::StrCat("postgres: ", res != nullptr ? PQresultErrorMessage(res)
-                                                                : PQerrorMessage(conn_));
+    std::string msg = absl::StrCat(
+        "postgres: ", res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (PQstatus(conn_) != CONNECTION_OK) {
       // The server went away (restart, network): this call fails, the pool
@@ -222,9 +222,8 @@ absl::Status CheckUrl(const std::string& url) {
 absl::StatusOr<std::unique_ptr<Connection>> Connect(const std::string& url,
                                                     const PostgresOptions& options) {
   const std::string timeout = std::to_string(options.connect_timeout_s);
-  const std::string server_options =
-      absl::StrCat("-c statement_timeout=", options.statement_timeout_ms,
-                   " -c client_min_messages=warning");
+  const std::string server_options = absl::StrCat(
+      "-c statement_timeout=", options.statement_timeout_ms, " -c client_min_messages=warning");
   const char* keys[] = {"dbname", "connect_timeout", "application_name", "options", nullptr};
   const char* values[] = {url.c_str(), timeout.c_str(), "stagecheck", server_options.c_str(),
                           nullptr};
@@ -249,9 +248,9 @@ absl::StatusOr<MigrationResult> Prepare(const std::string& url, const PostgresOp
   if (!version.ok()) return version.status();
   const int64_t latest = PostgresMigrations().back().version;
   if (*version != latest) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("postgres: database is at schema version ", *version, ", expected ", latest,
-                     "; run `stagecheck migrate`"));
+    return absl::FailedPreconditionError(absl::StrCat("postgres: database is at schema version ",
+                                                      *version, ", expected ", latest,
+                                                      "; run `stagecheck migrate`"));
   }
   return MigrationResult{*version, *version};
 }

@@ -10,7 +10,8 @@ namespace stagecheck::store {
 using rows::Cells;
 using rows::P;
 
-absl::StatusOr<CallSlot> SqlUnitOfWork::TakeCallSlot(int64_t account, absl::Time now, const CallLimits& limits) {
+absl::StatusOr<CallSlot> SqlUnitOfWork::TakeCallSlot(int64_t account, absl::Time now,
+                                                     const CallLimits& limits) {
   if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
   if (!dialect_.account_lock.empty()) {
     absl::StatusOr<std::vector<Row>> locked = Query(dialect_.account_lock, {P(account)});
@@ -19,13 +20,15 @@ absl::StatusOr<CallSlot> SqlUnitOfWork::TakeCallSlot(int64_t account, absl::Time
   const absl::Time day_start = UtcDayStart(now);
   const absl::Time window_start = now - limits.window;
   // Nothing older than both the window and the day still counts for anything.
-  absl::StatusOr<int64_t> swept = Exec("DELETE FROM call_grants WHERE account = ? AND granted_at < ?",
-                                       {P(account), P(std::min(day_start, window_start))});
+  absl::StatusOr<int64_t> swept =
+      Exec("DELETE FROM call_grants WHERE account = ? AND granted_at < ?",
+           {P(account), P(std::min(day_start, window_start))});
   if (!swept.ok()) return swept.status();
 
   if (limits.per_day > 0) {
     absl::StatusOr<std::vector<Row>> today =
-        Query("SELECT COUNT(*) FROM call_grants WHERE account = ? AND granted_at >= ?", {P(account), P(day_start)});
+        Query("SELECT COUNT(*) FROM call_grants WHERE account = ? AND granted_at >= ?",
+              {P(account), P(day_start)});
     if (!today.ok()) return today.status();
     if (Cells(today->at(0)).Int() >= limits.per_day) {
       return CallSlot{.wait = NextUtcMidnight(now) - now, .day_spent = true};
@@ -35,7 +38,8 @@ absl::StatusOr<CallSlot> SqlUnitOfWork::TakeCallSlot(int64_t account, absl::Time
   // Newest first: the per_window-th newest grant is the one that must leave
   // the window before another call fits.
   absl::StatusOr<std::vector<Row>> recent = Query(
-      "SELECT granted_at FROM call_grants WHERE account = ? AND granted_at > ? ORDER BY granted_at DESC LIMIT ?",
+      "SELECT granted_at FROM call_grants WHERE account = ? AND granted_at > ? ORDER BY granted_at "
+      "DESC LIMIT ?",
       {P(account), P(window_start), P(per_window)});
   if (!recent.ok()) return recent.status();
   if (static_cast<int64_t>(recent->size()) >= per_window) {

@@ -220,7 +220,8 @@ absl::StatusOr<std::vector<Stage>> DecodeStages(const std::string& json) {
     if (!sv.IsObject() || acts == sv.MemberEnd() || !acts->value.IsArray()) {
       return Corrupt("interview plan");
     }
-    Stage stage{.id = StageId(StringMember(sv, "id")), .name = StringMember(sv, "name"), .activities = {}};
+    Stage stage{
+        .id = StageId(StringMember(sv, "id")), .name = StringMember(sv, "name"), .activities = {}};
     for (const auto& av : acts->value.GetArray()) {
       auto settings = av.IsObject() ? av.FindMember("settings") : av.MemberEnd();
       if (!av.IsObject() || settings == av.MemberEnd()) return Corrupt("interview plan");

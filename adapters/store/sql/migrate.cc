@@ -34,9 +34,9 @@ absl::StatusOr<MigrationResult> ApplyPending(Connection& conn, const Dialect& di
   MigrationResult result{.from_version = *current, .to_version = *current};
   const int64_t latest = migrations.empty() ? 0 : migrations.back().version;
   if (*current > latest) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database schema version ", *current,
-                     " is newer than this binary's (", latest, "); refusing to run"));
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", *current,
+                                                      " is newer than this binary's (", latest,
+                                                      "); refusing to run"));
   }
   for (const Migration& m : migrations) {
     if (m.version <= *current) continue;
@@ -44,8 +44,7 @@ absl::StatusOr<MigrationResult> ApplyPending(Connection& conn, const Dialect& di
       return absl::Status(s.code(), absl::StrCat("migration ", m.version, " (", std::string(m.name),
                                                  "): ", s.message()));
     }
-    const Value params[] = {m.version, std::string(m.name),
-                            absl::ToUnixMicros(absl::Now())};
+    const Value params[] = {m.version, std::string(m.name), absl::ToUnixMicros(absl::Now())};
     absl::StatusOr<int64_t> n = conn.Exec(
         dialect.Sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
         params);

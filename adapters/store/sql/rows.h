@@ -84,8 +84,8 @@ class Cells {
 };
 
 inline absl::Status Corrupt(std::string_view column, std::string_view value) {
-  return absl::DataLossError(absl::StrCat("unexpected stored ", ToAbsl(column), " '",
-                                          ToAbsl(value), "'"));
+  return absl::DataLossError(
+      absl::StrCat("unexpected stored ", ToAbsl(column), " '", ToAbsl(value), "'"));
 }
 
 }  // namespace stagecheck::store::rows

@@ -9,7 +9,9 @@
 namespace stagecheck::store {
 
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts)
-    : pool_(std::move(pool)), dialect_(dialect), max_attempts_(max_attempts < 1 ? 1 : max_attempts) {}
+    : pool_(std::move(pool)),
+      dialect_(dialect),
+      max_attempts_(max_attempts < 1 ? 1 : max_attempts) {}
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
   for (int tries = 0;; ++tries) {

@@ -20,8 +20,7 @@ using rows::Corrupt;
 using rows::P;
 
 // The terminal statuses, as the partial unique index spells them.
-constexpr std::string_view kOpenCheck =
-    "status NOT IN ('complete', 'error', 'cancelled')";
+constexpr std::string_view kOpenCheck = "status NOT IN ('complete', 'error', 'cancelled')";
 
 // ---- Keyset pages ---------------------------------------------------------
 
@@ -56,13 +55,15 @@ absl::Status AppendAfter(const Keyset& order, const Cursor& cursor, std::string&
     values.push_back(n);
   }
   const char* op = order.descending ? " < ?" : " > ?";
-  absl::StrAppend(&sql, " AND ", ToAbsl(order.keys[0].column), order.descending ? " <= ?" : " >= ?");
+  absl::StrAppend(&sql, " AND ", ToAbsl(order.keys[0].column),
+                  order.descending ? " <= ?" : " >= ?");
   params.push_back(values[0]);
   std::string tail;
   for (size_t i = order.keys.size(); i-- > 0;) {
     std::string_view col = order.keys[i].column;
-    tail = tail.empty() ? absl::StrCat(ToAbsl(col), op)
-                        : absl::StrCat("(", ToAbsl(col), op, " OR (", ToAbsl(col), " = ? AND ", tail, "))");
+    tail = tail.empty()
+               ? absl::StrCat(ToAbsl(col), op)
+               : absl::StrCat("(", ToAbsl(col), op, " OR (", ToAbsl(col), " = ? AND ", tail, "))");
   }
   absl::StrAppend(&sql, " AND ", tail);
   for (size_t i = 0; i + 1 < values.size(); ++i) {
@@ -92,9 +93,10 @@ absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_vi
   if (cursor->has_value()) RETURN_IF_ERROR(AppendAfter(order, **cursor, q.sql, params));
   const char* dir = order.descending ? " DESC" : " ASC";
   absl::StrAppend(&q.sql, " ORDER BY ",
-                  absl::StrJoin(order.keys, ", ", [dir](std::string* out, const SortKey& k) {
-                    absl::StrAppend(out, ToAbsl(k.column), dir);
-                  }),
+                  absl::StrJoin(order.keys, ", ",
+                                [dir](std::string* out, const SortKey& k) {
+                                  absl::StrAppend(out, ToAbsl(k.column), dir);
+                                }),
                   " LIMIT ?");
   params.push_back(int64_t{q.limit + 1});
   q.params = std::move(params);
@@ -137,7 +139,8 @@ Team ReadTeam(const Row& row) {
 constexpr std::string_view kIntegrationCols =
     "team_id, region, api_key_encrypted, api_key_last4, webhook_secret_encrypted, "
     "previous_webhook_secret_encrypted, previous_secret_valid_until, status, status_reason, "
-    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, requests_per_day, "
+    "certn_team_id, verified_at, last_delivery_at, updated_at, requests_per_minute, "
+    "requests_per_day, "
     "events_cursor";
 absl::StatusOr<CertnIntegration> ReadIntegration(const Row& row) {
   Cells c(row);
@@ -257,26 +260,37 @@ constexpr std::string_view kCandidateSortExpr =
 int64_t CheckRank(std::optional<CheckStatus> status) {
   if (!status) return 0;
   switch (*status) {
-    case CheckStatus::kError: return 7;
-    case CheckStatus::kComplete: return 6;
-    case CheckStatus::kPartial: return 5;
-    case CheckStatus::kInProgress: return 4;
-    case CheckStatus::kInvited: return 3;
-    case CheckStatus::kQueued: return 2;
-    case CheckStatus::kCancelled: return 1;
+    case CheckStatus::kError:
+      return 7;
+    case CheckStatus::kComplete:
+      return 6;
+    case CheckStatus::kPartial:
+      return 5;
+    case CheckStatus::kInProgress:
+      return 4;
+    case CheckStatus::kInvited:
+      return 3;
+    case CheckStatus::kQueued:
+      return 2;
+    case CheckStatus::kCancelled:
+      return 1;
   }
   return 0;
 }
 
 const Keyset& KeysetFor(ApplicationSort sort) {
-  static const Keyset kUpdated{"updated", {{"a.last_activity_at", true}, {"a.application_id"}}, true};
+  static const Keyset kUpdated{
+      "updated", {{"a.last_activity_at", true}, {"a.application_id"}}, true};
   static const Keyset kName{"name", {{"a.candidate_sort"}, {"a.application_id"}}, false};
   static const Keyset kStatus{
       "status", {{"a.check_rank", true}, {"a.last_activity_at", true}, {"a.application_id"}}, true};
   switch (sort) {
-    case ApplicationSort::kName: return kName;
-    case ApplicationSort::kStatus: return kStatus;
-    case ApplicationSort::kUpdated: break;
+    case ApplicationSort::kName:
+      return kName;
+    case ApplicationSort::kStatus:
+      return kStatus;
+    case ApplicationSort::kUpdated:
+      break;
   }
   return kUpdated;
 }
@@ -332,7 +346,8 @@ absl::StatusOr<ApplicationSummary> ReadSummary(const Row& row) {
   std::optional<CheckId> check = c.OptId<CheckId>();
   std::string status = c.Text();
   // Braced initialisers run left to right, in column order.
-  CheckSummary k{CheckId(), CheckStatus::kQueued, c.Text(), c.OptText(), c.Text(), c.Time(), c.Time()};
+  CheckSummary k{CheckId(), CheckStatus::kQueued, c.Text(), c.OptText(), c.Text(), c.Time(),
+                 c.Time()};
   s.last_activity_at = c.Time();
   if (check) {
     std::optional<CheckStatus> parsed = ParseStatus(status);
@@ -356,7 +371,8 @@ constexpr std::string_view kCheckCols =
     "team_id, check_id, candidate_id, application_id, activity_id, package_id, package_name, "
     "send_trigger, requested_by, status, error_reason, certn_case_id, certn_short_id, "
     "certn_overall_status, results_url, report_file_id, report_saved_as, results, history, "
-    "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, waiting_until, "
+    "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, "
+    "waiting_until, "
     "cancel_requested_at, cancel_requested_by, cancel_reason, reordered_from";
 absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   Cells c(row);
@@ -514,8 +530,8 @@ absl::StatusOr<int64_t> SqlUnitOfWork::ExecGuarded(std::string_view sql, Params 
   constexpr std::string_view kSavepoint = "stagecheck_stmt";
   if (absl::Status s = conn_.Savepoint(kSavepoint); !s.ok()) return s;
   absl::StatusOr<int64_t> n = Exec(sql, params);
-  absl::Status end = n.ok() ? conn_.ReleaseSavepoint(kSavepoint)
-                            : conn_.RollbackToSavepoint(kSavepoint);
+  absl::Status end =
+      n.ok() ? conn_.ReleaseSavepoint(kSavepoint) : conn_.RollbackToSavepoint(kSavepoint);
   if (!n.ok()) {
     if (end.ok()) end = conn_.ReleaseSavepoint(kSavepoint);
     // A failed rollback means the session is gone; report that instead.
@@ -526,8 +542,7 @@ absl::StatusOr<int64_t> SqlUnitOfWork::ExecGuarded(std::string_view sql, Params 
 }
 
 absl::Status SqlUnitOfWork::Insert(std::string_view sql, Params params, std::string_view what) {
-  absl::StatusOr<int64_t> n =
-      Exec(absl::StrCat(ToAbsl(sql), " ON CONFLICT DO NOTHING"), params);
+  absl::StatusOr<int64_t> n = Exec(absl::StrCat(ToAbsl(sql), " ON CONFLICT DO NOTHING"), params);
   if (!n.ok()) return n.status();
   if (*n == 0) return absl::AlreadyExistsError(absl::StrCat(ToAbsl(what), " already exists"));
   return absl::OkStatus();
@@ -550,10 +565,9 @@ absl::Status SqlUnitOfWork::InsertTeam(const Team& team) {
 }
 
 absl::StatusOr<Team> SqlUnitOfWork::GetTeam(const TeamId& team) {
-  absl::StatusOr<Row> row =
-      Single(Query(absl::StrCat("SELECT ", ToAbsl(kTeamCols), " FROM teams WHERE team_id = ?"),
-                   {P(team)}),
-             "team");
+  absl::StatusOr<Row> row = Single(
+      Query(absl::StrCat("SELECT ", ToAbsl(kTeamCols), " FROM teams WHERE team_id = ?"), {P(team)}),
+      "team");
   if (!row.ok()) return row.status();
   return ReadTeam(*row);
 }
@@ -566,8 +580,7 @@ absl::Status SqlUnitOfWork::UpdateTeam(const Team& team) {
 absl::Status SqlUnitOfWork::InsertUser(const User& user) {
   return Insert(
       "INSERT INTO users (team_id, user_id, name, role, created_at) VALUES (?, ?, ?, ?, ?)",
-      {P(user.team), P(user.id), P(user.name), P(RoleName(user.role)), P(user.created_at)},
-      "user");
+      {P(user.team), P(user.id), P(user.name), P(RoleName(user.role)), P(user.created_at)}, "user");
 }
 
 absl::Status SqlUnitOfWork::InsertToken(const ApiToken& token) {
@@ -602,7 +615,8 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
   absl::StatusOr<int64_t> n = ExecGuarded(
       absl::StrCat(
           "INSERT INTO integrations (", ToAbsl(kIntegrationCols),
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id) DO "
+          "UPDATE SET "
           "region = excluded.region, api_key_encrypted = excluded.api_key_encrypted, "
           "api_key_last4 = excluded.api_key_last4, "
           "webhook_secret_encrypted = excluded.webhook_secret_encrypted, "
@@ -611,11 +625,13 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
           "status = excluded.status, status_reason = excluded.status_reason, "
           "certn_team_id = excluded.certn_team_id, verified_at = excluded.verified_at, "
           "last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at, "
-          "requests_per_minute = excluded.requests_per_minute, requests_per_day = excluded.requests_per_day, "
+          "requests_per_minute = excluded.requests_per_minute, requests_per_day = "
+          "excluded.requests_per_day, "
           // The reconciler owns the cursor (AdvanceEventsCursor): an edit that
           // keeps the key and region keeps the stored one; new credentials
           // (a new ciphertext: every encryption has a fresh nonce) take the given one.
-          "events_cursor = CASE WHEN integrations.api_key_encrypted = excluded.api_key_encrypted AND "
+          "events_cursor = CASE WHEN integrations.api_key_encrypted = excluded.api_key_encrypted "
+          "AND "
           "integrations.region = excluded.region THEN integrations.events_cursor "
           "ELSE excluded.events_cursor END"),
       {P(i.team), P(RegionName(i.region)), Bytes(i.api_key_encrypted), P(i.api_key_last4),
@@ -627,11 +643,10 @@ absl::Status SqlUnitOfWork::UpsertIntegration(const CertnIntegration& i) {
 }
 
 absl::StatusOr<CertnIntegration> SqlUnitOfWork::GetIntegration(const TeamId& team) {
-  absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kIntegrationCols),
-                         " FROM integrations WHERE team_id = ?"),
-            {P(team)}),
-      "integration");
+  absl::StatusOr<Row> row = Single(Query(absl::StrCat("SELECT ", ToAbsl(kIntegrationCols),
+                                                      " FROM integrations WHERE team_id = ?"),
+                                         {P(team)}),
+                                   "integration");
   if (!row.ok()) return row.status();
   return ReadIntegration(*row);
 }
@@ -663,11 +678,13 @@ absl::StatusOr<std::vector<CertnIntegration>> SqlUnitOfWork::ListConnectedIntegr
   return out;
 }
 
-absl::Status SqlUnitOfWork::AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
+absl::Status SqlUnitOfWork::AdvanceEventsCursor(const TeamId& team,
+                                                const std::optional<std::string>& expected,
                                                 const std::string& cursor) {
-  absl::StatusOr<int64_t> n =
-      Exec("UPDATE integrations SET events_cursor = ? WHERE team_id = ? AND events_cursor IS NOT DISTINCT FROM ?",
-           {P(cursor), P(team), P(expected)});
+  absl::StatusOr<int64_t> n = Exec(
+      "UPDATE integrations SET events_cursor = ? WHERE team_id = ? AND events_cursor IS NOT "
+      "DISTINCT FROM ?",
+      {P(cursor), P(team), P(expected)});
   if (!n.ok()) return n.status();
   if (*n == 0) return absl::AbortedError("the integration's events cursor has moved");
   return absl::OkStatus();
@@ -676,18 +693,17 @@ absl::Status SqlUnitOfWork::AdvanceEventsCursor(const TeamId& team, const std::o
 // ---- Jobs and plans -------------------------------------------------------
 
 absl::Status SqlUnitOfWork::InsertJob(const Job& job) {
-  return Insert(
-      absl::StrCat("INSERT INTO jobs (", ToAbsl(kJobCols), ") VALUES (?, ?, ?, ?, ?, ?)"),
-      {P(job.team), P(job.id), P(job.title), P(job.default_package_id), P(EncodeStrings(job.tags)),
-       P(job.created_at)},
-      "job");
+  return Insert(absl::StrCat("INSERT INTO jobs (", ToAbsl(kJobCols), ") VALUES (?, ?, ?, ?, ?, ?)"),
+                {P(job.team), P(job.id), P(job.title), P(job.default_package_id),
+                 P(EncodeStrings(job.tags)), P(job.created_at)},
+                "job");
 }
 
 absl::StatusOr<Job> SqlUnitOfWork::GetJob(const TeamId& team, const JobId& job) {
   absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kJobCols),
-                         " FROM jobs WHERE team_id = ? AND job_id = ?"),
-            {P(team), P(job)}),
+      Query(
+          absl::StrCat("SELECT ", ToAbsl(kJobCols), " FROM jobs WHERE team_id = ? AND job_id = ?"),
+          {P(team), P(job)}),
       "job");
   if (!row.ok()) return row.status();
   return ReadJob(*row);
@@ -698,30 +714,27 @@ absl::Status SqlUnitOfWork::UpdateJob(const Job& job) {
   return UpdateOne(
       "UPDATE jobs SET title = ?, default_package_id = ?, tags = ? "
       "WHERE team_id = ? AND job_id = ?",
-      {P(job.title), P(job.default_package_id), P(EncodeStrings(job.tags)), P(job.team),
-       P(job.id)},
+      {P(job.title), P(job.default_package_id), P(EncodeStrings(job.tags)), P(job.team), P(job.id)},
       "job");
 }
 
 absl::StatusOr<Page<Job>> SqlUnitOfWork::ListJobs(const TeamId& team, const PageRequest& page) {
-  absl::StatusOr<PageQuery> q =
-      BuildPage(absl::StrCat("SELECT ", ToAbsl(kJobCols), " FROM jobs"), "team_id = ?",
-                {P(team)}, "created_at", "job_id", page);
+  absl::StatusOr<PageQuery> q = BuildPage(absl::StrCat("SELECT ", ToAbsl(kJobCols), " FROM jobs"),
+                                          "team_id = ?", {P(team)}, "created_at", "job_id", page);
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<Job>> jobs = MapRows<Job>(*rows, ReadJob);
   if (!jobs.ok()) return jobs.status();
-  return FinishPage(*std::move(jobs), q->limit, [](const Job& j) {
-    return TimeCursor(j.created_at, j.id.value());
-  });
+  return FinishPage(*std::move(jobs), q->limit,
+                    [](const Job& j) { return TimeCursor(j.created_at, j.id.value()); });
 }
 
 absl::StatusOr<InterviewPlan> SqlUnitOfWork::GetPlan(const TeamId& team, const JobId& job) {
-  absl::StatusOr<Row> row = Single(
-      Query("SELECT plan_stages, plan_version FROM jobs WHERE team_id = ? AND job_id = ?",
-            {P(team), P(job)}),
-      "job");
+  absl::StatusOr<Row> row =
+      Single(Query("SELECT plan_stages, plan_version FROM jobs WHERE team_id = ? AND job_id = ?",
+                   {P(team), P(job)}),
+             "job");
   if (!row.ok()) return row.status();
   Cells c(*row);
   absl::StatusOr<std::vector<Stage>> stages = DecodeStages(c.Text());
@@ -769,12 +782,12 @@ absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidateForUpdate(const TeamId& tea
 
 absl::StatusOr<Candidate> SqlUnitOfWork::GetOneCandidate(const TeamId& team, const CandidateId& id,
                                                          std::string_view lock_suffix) {
-  absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kCandidateCols),
-                         " FROM candidates WHERE team_id = ? AND candidate_id = ?",
-                         ToAbsl(lock_suffix)),
-            {P(team), P(id)}),
-      "candidate");
+  absl::StatusOr<Row> row =
+      Single(Query(absl::StrCat("SELECT ", ToAbsl(kCandidateCols),
+                                " FROM candidates WHERE team_id = ? AND candidate_id = ?",
+                                ToAbsl(lock_suffix)),
+                   {P(team), P(id)}),
+             "candidate");
   if (!row.ok()) return row.status();
   return ReadCandidate(*row);
 }
@@ -799,16 +812,15 @@ absl::Status SqlUnitOfWork::UpdateCandidate(const Candidate& d) {
 absl::StatusOr<Page<Candidate>> SqlUnitOfWork::ListCandidates(const TeamId& team,
                                                               const PageRequest& page) {
   absl::StatusOr<PageQuery> q =
-      BuildPage(absl::StrCat("SELECT ", ToAbsl(kCandidateCols), " FROM candidates"),
-                "team_id = ?", {P(team)}, "created_at", "candidate_id", page);
+      BuildPage(absl::StrCat("SELECT ", ToAbsl(kCandidateCols), " FROM candidates"), "team_id = ?",
+                {P(team)}, "created_at", "candidate_id", page);
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<Candidate>> items = MapRows<Candidate>(*rows, ReadCandidate);
   if (!items.ok()) return items.status();
-  return FinishPage(*std::move(items), q->limit, [](const Candidate& d) {
-    return TimeCursor(d.created_at, d.id.value());
-  });
+  return FinishPage(*std::move(items), q->limit,
+                    [](const Candidate& d) { return TimeCursor(d.created_at, d.id.value()); });
 }
 
 absl::Status SqlUnitOfWork::InsertFile(const CandidateFile& f, const std::string& content) {
@@ -833,20 +845,20 @@ absl::StatusOr<std::vector<CandidateFile>> SqlUnitOfWork::ListFiles(const TeamId
 }
 
 absl::StatusOr<CandidateFile> SqlUnitOfWork::GetFile(const TeamId& team, const FileId& id) {
-  absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kFileCols),
-                         " FROM candidate_files WHERE team_id = ? AND file_id = ?"),
-            {P(team), P(id)}),
-      "file");
+  absl::StatusOr<Row> row =
+      Single(Query(absl::StrCat("SELECT ", ToAbsl(kFileCols),
+                                " FROM candidate_files WHERE team_id = ? AND file_id = ?"),
+                   {P(team), P(id)}),
+             "file");
   if (!row.ok()) return row.status();
   return ReadFile(*row);
 }
 
 absl::StatusOr<std::string> SqlUnitOfWork::GetFileContent(const TeamId& team, const FileId& id) {
-  absl::StatusOr<Row> row = Single(
-      Query("SELECT content FROM candidate_files WHERE team_id = ? AND file_id = ?",
-            {P(team), P(id)}),
-      "file");
+  absl::StatusOr<Row> row =
+      Single(Query("SELECT content FROM candidate_files WHERE team_id = ? AND file_id = ?",
+                   {P(team), P(id)}),
+             "file");
   if (!row.ok()) return row.status();
   return Cells(*row).Text();
 }
@@ -854,23 +866,24 @@ absl::StatusOr<std::string> SqlUnitOfWork::GetFileContent(const TeamId& team, co
 // ---- Applications ---------------------------------------------------------
 
 absl::Status SqlUnitOfWork::InsertApplication(const Application& a) {
-  return Insert(absl::StrCat("INSERT INTO applications (", ToAbsl(kApplicationCols),
-                             ", last_activity_at, candidate_sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                             "coalesce((SELECT ", ToAbsl(kCandidateSortExpr),
-                             " FROM candidates c WHERE c.team_id = ? AND c.candidate_id = ?), ''))"),
-                {P(a.team), P(a.id), P(a.candidate), P(a.job), P(a.stage),
-                 P(ApplicationStatusName(a.status)), P(a.created_at), P(a.updated_at),
-                 P(a.updated_at), P(a.team), P(a.candidate)},
-                "application");
+  return Insert(
+      absl::StrCat("INSERT INTO applications (", ToAbsl(kApplicationCols),
+                   ", last_activity_at, candidate_sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "coalesce((SELECT ",
+                   ToAbsl(kCandidateSortExpr),
+                   " FROM candidates c WHERE c.team_id = ? AND c.candidate_id = ?), ''))"),
+      {P(a.team), P(a.id), P(a.candidate), P(a.job), P(a.stage), P(ApplicationStatusName(a.status)),
+       P(a.created_at), P(a.updated_at), P(a.updated_at), P(a.team), P(a.candidate)},
+      "application");
 }
 
 absl::StatusOr<Application> SqlUnitOfWork::GetApplication(const TeamId& team,
                                                           const ApplicationId& id) {
-  absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kApplicationCols),
-                         " FROM applications WHERE team_id = ? AND application_id = ?"),
-            {P(team), P(id)}),
-      "application");
+  absl::StatusOr<Row> row =
+      Single(Query(absl::StrCat("SELECT ", ToAbsl(kApplicationCols),
+                                " FROM applications WHERE team_id = ? AND application_id = ?"),
+                   {P(team), P(id)}),
+             "application");
   if (!row.ok()) return row.status();
   return ReadApplication(*row);
 }
@@ -897,13 +910,13 @@ absl::StatusOr<Page<ApplicationSummary>> SqlUnitOfWork::ListApplications(
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<ApplicationSummary>> items = MapRows<ApplicationSummary>(*rows, ReadSummary);
+  absl::StatusOr<std::vector<ApplicationSummary>> items =
+      MapRows<ApplicationSummary>(*rows, ReadSummary);
   if (!items.ok()) return items.status();
   // The last kept row's keys, read from the row (the stored sort values).
   const int limit = q->limit;
-  return FinishPage(*std::move(items), limit, [&](const ApplicationSummary&) {
-    return CursorOf(order, (*rows)[limit - 1]);
-  });
+  return FinishPage(*std::move(items), limit,
+                    [&](const ApplicationSummary&) { return CursorOf(order, (*rows)[limit - 1]); });
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
@@ -948,25 +961,47 @@ absl::Status SqlUnitOfWork::RefreshLatestCheck(const BackgroundCheck& k, bool in
 absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
   // One conflict clause covers the key, the Certn case id and the partial
   // "one active check per application" index.
-  RETURN_IF_ERROR(Insert(
-      absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      {P(k.team), P(k.id), P(k.candidate), P(k.application), P(k.activity), P(k.package_id),
-       P(k.package_name), P(TriggerName(k.trigger)), P(k.requested_by), P(StatusName(k.status)),
-       P(k.error_reason), P(k.certn_case_id), P(k.certn_short_id), P(k.certn_overall_status),
-       P(k.results_url), P(k.report_file_id), P(k.report_saved_as), P(EncodeResults(k.results)),
-       P(EncodeHistory(k.history)), P(k.created_at), P(k.ordered_at), P(k.completed_at),
-       P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)), P(k.waiting_until),
-       P(k.cancel_requested_at), P(k.cancel_requested_by), P(k.cancel_reason), P(k.reordered_from)},
-      "check (or an active check for this application, or this Certn case)"));
+  RETURN_IF_ERROR(Insert(absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
+                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                         {P(k.team),
+                          P(k.id),
+                          P(k.candidate),
+                          P(k.application),
+                          P(k.activity),
+                          P(k.package_id),
+                          P(k.package_name),
+                          P(TriggerName(k.trigger)),
+                          P(k.requested_by),
+                          P(StatusName(k.status)),
+                          P(k.error_reason),
+                          P(k.certn_case_id),
+                          P(k.certn_short_id),
+                          P(k.certn_overall_status),
+                          P(k.results_url),
+                          P(k.report_file_id),
+                          P(k.report_saved_as),
+                          P(EncodeResults(k.results)),
+                          P(EncodeHistory(k.history)),
+                          P(k.created_at),
+                          P(k.ordered_at),
+                          P(k.completed_at),
+                          P(k.updated_at),
+                          P(k.certn_overall_score),
+                          P(WaitingReason(k)),
+                          P(k.waiting_until),
+                          P(k.cancel_requested_at),
+                          P(k.cancel_requested_by),
+                          P(k.cancel_reason),
+                          P(k.reordered_from)},
+                         "check (or an active check for this application, or this Certn case)"));
   return RefreshLatestCheck(k, /*inserted=*/true);
 }
 
 absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::QueryChecks(
     std::string_view where, std::span<const Value> params) {
   absl::StatusOr<std::vector<Row>> rows = Query(
-      absl::StrCat("SELECT ", ToAbsl(kCheckCols), " FROM background_checks WHERE ",
-                   ToAbsl(where)),
+      absl::StrCat("SELECT ", ToAbsl(kCheckCols), " FROM background_checks WHERE ", ToAbsl(where)),
       params);
   if (!rows.ok()) return rows.status();
   return MapRows<BackgroundCheck>(*rows, ReadCheck);
@@ -1002,12 +1037,31 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
       "updated_at = ?, certn_overall_score = ?, waiting_reason = ?, waiting_until = ?, "
       "cancel_requested_at = ?, cancel_requested_by = ?, cancel_reason = ? "
       "WHERE team_id = ? AND check_id = ?",
-      {P(k.activity), P(k.package_id), P(k.package_name), P(TriggerName(k.trigger)),
-       P(k.requested_by), P(StatusName(k.status)), P(k.error_reason), P(k.certn_case_id),
-       P(k.certn_short_id), P(k.certn_overall_status), P(k.results_url), P(k.report_file_id),
-       P(k.report_saved_as), P(EncodeResults(k.results)), P(EncodeHistory(k.history)),
-       P(k.ordered_at), P(k.completed_at), P(k.updated_at), P(k.certn_overall_score), P(WaitingReason(k)),
-       P(k.waiting_until), P(k.cancel_requested_at), P(k.cancel_requested_by), P(k.cancel_reason), P(k.team),
+      {P(k.activity),
+       P(k.package_id),
+       P(k.package_name),
+       P(TriggerName(k.trigger)),
+       P(k.requested_by),
+       P(StatusName(k.status)),
+       P(k.error_reason),
+       P(k.certn_case_id),
+       P(k.certn_short_id),
+       P(k.certn_overall_status),
+       P(k.results_url),
+       P(k.report_file_id),
+       P(k.report_saved_as),
+       P(EncodeResults(k.results)),
+       P(EncodeHistory(k.history)),
+       P(k.ordered_at),
+       P(k.completed_at),
+       P(k.updated_at),
+       P(k.certn_overall_score),
+       P(WaitingReason(k)),
+       P(k.waiting_until),
+       P(k.cancel_requested_at),
+       P(k.cancel_requested_by),
+       P(k.cancel_reason),
+       P(k.team),
        P(k.id)},
       "check", /*guarded=*/true));
   return RefreshLatestCheck(k, /*inserted=*/false);
@@ -1026,8 +1080,8 @@ absl::StatusOr<std::optional<BackgroundCheck>> SqlUnitOfWork::FindActiveCheck(
 absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListChecksForApplication(
     const TeamId& team, const ApplicationId& application) {
   const Value params[] = {P(team), P(application)};
-  return QueryChecks(
-      "team_id = ? AND application_id = ? ORDER BY created_at DESC, check_id DESC", params);
+  return QueryChecks("team_id = ? AND application_id = ? ORDER BY created_at DESC, check_id DESC",
+                     params);
 }
 
 absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListChecksForCandidate(
@@ -1037,8 +1091,7 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListChecksForCandida
                      params);
 }
 
-absl::StatusOr<BackgroundCheck> SqlUnitOfWork::FindCheckByCaseId(
-    const std::string& certn_case_id) {
+absl::StatusOr<BackgroundCheck> SqlUnitOfWork::FindCheckByCaseId(const std::string& certn_case_id) {
   const Value params[] = {P(certn_case_id)};
   absl::StatusOr<std::vector<BackgroundCheck>> checks = QueryChecks("certn_case_id = ?", params);
   if (!checks.ok()) return checks.status();
@@ -1055,13 +1108,13 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecks(absl
                      params);
 }
 
-absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecksOfTeam(const TeamId& team,
-                                                                                  absl::Time before,
-                                                                                  int limit) {
+absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecksOfTeam(
+    const TeamId& team, absl::Time before, int limit) {
   const Value params[] = {P(team), P(before), int64_t{PageLimit(limit)}};
-  return QueryChecks(absl::StrCat("team_id = ? AND certn_case_id IS NOT NULL AND ", ToAbsl(kOpenCheck),
-                                  " AND updated_at < ? ORDER BY updated_at, check_id LIMIT ?"),
-                     params);
+  return QueryChecks(
+      absl::StrCat("team_id = ? AND certn_case_id IS NOT NULL AND ", ToAbsl(kOpenCheck),
+                   " AND updated_at < ? ORDER BY updated_at, check_id LIMIT ?"),
+      params);
 }
 
 // ---- Activity feed --------------------------------------------------------
@@ -1077,18 +1130,16 @@ absl::Status SqlUnitOfWork::AppendFeedEvent(const FeedEvent& e) {
 absl::StatusOr<Page<FeedEvent>> SqlUnitOfWork::ListFeed(const TeamId& team,
                                                         const CandidateId& candidate,
                                                         const PageRequest& page) {
-  absl::StatusOr<PageQuery> q =
-      BuildPage(absl::StrCat("SELECT ", ToAbsl(kFeedCols), " FROM feed_events"),
-                "team_id = ? AND candidate_id = ?", {P(team), P(candidate)}, "at", "event_id",
-                page);
+  absl::StatusOr<PageQuery> q = BuildPage(
+      absl::StrCat("SELECT ", ToAbsl(kFeedCols), " FROM feed_events"),
+      "team_id = ? AND candidate_id = ?", {P(team), P(candidate)}, "at", "event_id", page);
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
   std::vector<FeedEvent> events;
   for (const Row& row : *rows) events.push_back(ReadFeedEvent(row));
-  return FinishPage(std::move(events), q->limit, [](const FeedEvent& e) {
-    return TimeCursor(e.at, e.id.value());
-  });
+  return FinishPage(std::move(events), q->limit,
+                    [](const FeedEvent& e) { return TimeCursor(e.at, e.id.value()); });
 }
 
 // ---- Idempotency keys -----------------------------------------------------
@@ -1131,18 +1182,16 @@ absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
   }
   return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id),
-                 P(d.received_at), P(d.scheme), P(d.event_type), P(d.object_type),
-                 P(d.object_id), Bytes(d.body), P(VerdictName(d.verdict)), P(d.check),
-                 P(d.headers)},
+                {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id), P(d.received_at),
+                 P(d.scheme), P(d.event_type), P(d.object_type), P(d.object_id), Bytes(d.body),
+                 P(VerdictName(d.verdict)), P(d.check), P(d.headers)},
                 "delivery");
 }
 
 absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::QueryDeliveries(
     std::string_view where, std::span<const Value> params) {
   absl::StatusOr<std::vector<Row>> rows = Query(
-      absl::StrCat("SELECT ", ToAbsl(kDeliveryCols), " FROM webhook_deliveries ",
-                   ToAbsl(where)),
+      absl::StrCat("SELECT ", ToAbsl(kDeliveryCols), " FROM webhook_deliveries ", ToAbsl(where)),
       params);
   if (!rows.ok()) return rows.status();
   return MapRows<WebhookDelivery>(*rows, ReadDelivery);
@@ -1157,8 +1206,8 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
     return QueryDeliveries("ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
   }
   const Value params[] = {P(*team), n};
-  return QueryDeliveries(
-      "WHERE team_id = ? ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
+  return QueryDeliveries("WHERE team_id = ? ORDER BY received_at DESC, delivery_id DESC LIMIT ?",
+                         params);
 }
 
 absl::StatusOr<Page<WebhookDelivery>> SqlUnitOfWork::ListTeamDeliveries(const TeamId& team,
@@ -1181,7 +1230,8 @@ absl::StatusOr<Page<WebhookDelivery>> SqlUnitOfWork::ListTeamDeliveries(const Te
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<WebhookDelivery>> items = MapRows<WebhookDelivery>(*rows, ReadDelivery);
+  absl::StatusOr<std::vector<WebhookDelivery>> items =
+      MapRows<WebhookDelivery>(*rows, ReadDelivery);
   if (!items.ok()) return items.status();
   return FinishPage(*std::move(items), q->limit, [](const WebhookDelivery& d) {
     return TimeCursor(d.received_at, d.delivery_id);
@@ -1234,9 +1284,9 @@ absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
                 P(w.run_at), P(w.attempts), P(w.last_error), P(w.state)},
                "work item");
     if (s.code() != absl::StatusCode::kAlreadyExists || !w.dedupe_key.has_value()) return s;
-    absl::StatusOr<std::vector<Row>> twin = Query(
-        "SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
-        {P(w.team), P(*w.dedupe_key)});
+    absl::StatusOr<std::vector<Row>> twin =
+        Query("SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
+              {P(w.team), P(*w.dedupe_key)});
     if (!twin.ok()) return twin.status();
     if (!twin->empty()) return absl::OkStatus();
   }
@@ -1246,8 +1296,7 @@ absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
 
 absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
                                                                const std::string& owner,
-                                                               absl::Time lease_until,
-                                                               int limit) {
+                                                               absl::Time lease_until, int limit) {
   // Global: workers serve every team. Items whose lease ran out are due again.
   const Value params[] = {P(now), P(now), int64_t{PageLimit(limit)}};
   absl::StatusOr<std::vector<Row>> rows = Query(
@@ -1292,15 +1341,19 @@ absl::Status SqlUnitOfWork::RetryWork(const TeamId& team, const WorkItemId& id, 
 absl::Status SqlUnitOfWork::DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) {
   // ClaimWork counted the run; a deferral takes it back.
   return UpdateOne(
-      "UPDATE work_items SET run_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-      "lease_owner = NULL, lease_until = NULL WHERE team_id = ? AND work_id = ? AND state = 'pending'",
+      "UPDATE work_items SET run_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE "
+      "0 END, "
+      "lease_owner = NULL, lease_until = NULL WHERE team_id = ? AND work_id = ? AND state = "
+      "'pending'",
       {P(run_at), P(team), P(id)}, "pending work item");
 }
 
-absl::StatusOr<int64_t> SqlUnitOfWork::ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) {
+absl::StatusOr<int64_t> SqlUnitOfWork::ExpediteWork(const TeamId& team, const std::string& kind,
+                                                    absl::Time now) {
   if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
   return Exec(
-      "UPDATE work_items SET run_at = ? WHERE team_id = ? AND kind = ? AND state = 'pending' AND run_at > ? "
+      "UPDATE work_items SET run_at = ? WHERE team_id = ? AND kind = ? AND state = 'pending' AND "
+      "run_at > ? "
       "AND lease_owner IS NULL",
       {P(now), P(team), P(kind), P(now)});
 }
@@ -1314,9 +1367,9 @@ absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,
 }
 
 absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::OldestDueWork(absl::Time now) {
-  absl::StatusOr<Row> row =
-      Single(Query("SELECT MIN(run_at) FROM work_items WHERE state = 'pending' AND run_at <= ?", {P(now)}),
-             "oldest due work");
+  absl::StatusOr<Row> row = Single(
+      Query("SELECT MIN(run_at) FROM work_items WHERE state = 'pending' AND run_at <= ?", {P(now)}),
+      "oldest due work");
   if (!row.ok()) return row.status();
   return Cells(*row).OptTime();
 }

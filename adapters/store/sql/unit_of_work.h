@@ -28,8 +28,8 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
   absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
-  absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(const std::optional<TeamId>& after,
-                                                                          int limit) override;
+  absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
+      const std::optional<TeamId>& after, int limit) override;
   absl::Status AdvanceEventsCursor(const TeamId& team, const std::optional<std::string>& expected,
                                    const std::string& cursor) override;
   absl::Status InsertJob(const Job& job) override;
@@ -43,50 +43,72 @@ class SqlUnitOfWork final : public UnitOfWork {
   absl::StatusOr<Candidate> GetCandidateForUpdate(const TeamId& team,
                                                   const CandidateId& id) override;
   absl::Status UpdateCandidate(const Candidate& candidate) override;
-  absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team, const PageRequest& page) override;
+  absl::StatusOr<Page<Candidate>> ListCandidates(const TeamId& team,
+                                                 const PageRequest& page) override;
   absl::Status InsertFile(const CandidateFile& file, const std::string& content) override;
-  absl::StatusOr<std::vector<CandidateFile>> ListFiles(const TeamId& team, const CandidateId& candidate) override;
+  absl::StatusOr<std::vector<CandidateFile>> ListFiles(const TeamId& team,
+                                                       const CandidateId& candidate) override;
   absl::StatusOr<CandidateFile> GetFile(const TeamId& team, const FileId& id) override;
   absl::StatusOr<std::string> GetFileContent(const TeamId& team, const FileId& id) override;
   absl::Status InsertApplication(const Application& application) override;
   absl::StatusOr<Application> GetApplication(const TeamId& team, const ApplicationId& id) override;
   absl::Status UpdateApplication(const Application& application) override;
-  absl::StatusOr<Page<ApplicationSummary>> ListApplications(const TeamId& team, const ApplicationFilter& filter, const PageRequest& page) override;
+  absl::StatusOr<Page<ApplicationSummary>> ListApplications(const TeamId& team,
+                                                            const ApplicationFilter& filter,
+                                                            const PageRequest& page) override;
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountApplicationsByCheck(
       const TeamId& team, const ApplicationFilter& filter) override;
   absl::Status InsertCheck(const BackgroundCheck& check) override;
   absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) override;
-  absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
-                                                    const CheckId& id) override;
+  absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team, const CheckId& id) override;
   absl::Status UpdateCheck(const BackgroundCheck& check) override;
-  absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck( const TeamId& team, const ApplicationId& application) override;
-  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication( const TeamId& team, const ApplicationId& application) override;
-  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate( const TeamId& team, const CandidateId& candidate) override;
+  absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck(
+      const TeamId& team, const ApplicationId& application) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication(
+      const TeamId& team, const ApplicationId& application) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
+      const TeamId& team, const CandidateId& candidate) override;
   absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) override;
-  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before, int limit) override;
-  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team, absl::Time before,
+  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
+                                                               int limit) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,
+                                                                     absl::Time before,
                                                                      int limit) override;
   absl::Status AppendFeedEvent(const FeedEvent& event) override;
-  absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate, const PageRequest& page) override;
-  absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency( const TeamId& team, const std::string& key) override;
+  absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
+                                           const PageRequest& page) override;
+  absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(const TeamId& team,
+                                                                  const std::string& key) override;
   absl::Status PutIdempotency(const IdempotencyRecord& record) override;
   absl::Status InsertDelivery(const WebhookDelivery& delivery) override;
-  absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries( std::optional<TeamId> team, int limit) override;
-  absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team, const std::string& delivery_id) override;
-  absl::Status UpdateDeliveryVerdict(const TeamId& team, const std::string& delivery_id, DeliveryVerdict verdict, const std::optional<CheckId>& check) override;
-  absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team, const std::string& case_id) override;
+  absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(std::optional<TeamId> team,
+                                                              int limit) override;
+  absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team,
+                                              const std::string& delivery_id) override;
+  absl::Status UpdateDeliveryVerdict(const TeamId& team, const std::string& delivery_id,
+                                     DeliveryVerdict verdict,
+                                     const std::optional<CheckId>& check) override;
+  absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
+                                                           const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
-  absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner, absl::Time lease_until, int limit) override;
+  absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
+                                                  absl::Time lease_until, int limit) override;
   absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;
-  absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at, const std::string& error) override;
+  absl::Status RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
+                         const std::string& error) override;
   absl::Status DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) override;
-  absl::Status FailWork(const TeamId& team, const WorkItemId& id, const std::string& error) override;
+  absl::Status FailWork(const TeamId& team, const WorkItemId& id,
+                        const std::string& error) override;
   absl::StatusOr<int64_t> CountWork(const std::string& state) override;
   absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) override;
-  absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind, absl::Time now) override;
-  absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now, const CallLimits& limits) override;
-  absl::StatusOr<Page<WebhookDelivery>> ListTeamDeliveries(const TeamId& team, const DeliveryFilter& filter,
+  absl::StatusOr<int64_t> ExpediteWork(const TeamId& team, const std::string& kind,
+                                       absl::Time now) override;
+  absl::StatusOr<CallSlot> TakeCallSlot(int64_t account, absl::Time now,
+                                        const CallLimits& limits) override;
+  absl::StatusOr<Page<WebhookDelivery>> ListTeamDeliveries(const TeamId& team,
+                                                           const DeliveryFilter& filter,
                                                            const PageRequest& page) override;
+
  private:
   using Params = std::initializer_list<Value>;
 

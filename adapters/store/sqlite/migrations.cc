@@ -2,8 +2,8 @@
 // the next version instead, and add the same version to postgres/migrations.cc.
 // SQL that is the same on both back-ends lives once in sql/portable_migrations.h.
 // Every table's key starts with team_id (PRODUCT.md, "Storage and scale").
-#include "adapters/store/sqlite/sqlite_store.h"
 #include "adapters/store/sql/portable_migrations.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 
 namespace stagecheck::store {
 namespace {
@@ -206,9 +206,12 @@ constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "index checks by application", portable::kIndexChecksByApplication},
     {3, "delivery headers", portable::kDeliveryHeaders},
-    {4, "overall score; rate limit per integration; no unverified deliveries", portable::kOverallScoreAndNoUnverified},
-    {5, "call budget shared by replicas; why a check waits; event feed cursor", portable::kCallBudgetWaitingAndEventCursor},
-    {6, "pipeline overview: latest check and candidate on the application, indexes", portable::kPipelineOverview},
+    {4, "overall score; rate limit per integration; no unverified deliveries",
+     portable::kOverallScoreAndNoUnverified},
+    {5, "call budget shared by replicas; why a check waits; event feed cursor",
+     portable::kCallBudgetWaitingAndEventCursor},
+    {6, "pipeline overview: latest check and candidate on the application, indexes",
+     portable::kPipelineOverview},
     {7, "cancel and re-order a check", portable::kCancelAndReorder},
 };
 

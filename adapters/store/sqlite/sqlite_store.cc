@@ -202,7 +202,8 @@ class SqliteConnection final : public Connection {
     for (;;) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) return rows;
-      if (rc != SQLITE_ROW) return MapError(sqlite3_extended_errcode(db_), "step", sqlite3_errmsg(db_));
+      if (rc != SQLITE_ROW)
+        return MapError(sqlite3_extended_errcode(db_), "step", sqlite3_errmsg(db_));
       Row row;
       row.reserve(cols);
       for (int c = 0; c < cols; ++c) row.push_back(Cell(stmt, c));
@@ -226,9 +227,9 @@ absl::Status CheckPath(const std::string& path) {
   fs::path file(path);
   fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sqlite: directory '", dir.string(), "' of database '", path,
-                     "' does not exist or is not a directory"));
+    return absl::InvalidArgumentError(absl::StrCat("sqlite: directory '", dir.string(),
+                                                   "' of database '", path,
+                                                   "' does not exist or is not a directory"));
   }
   if (fs::exists(file, ec)) {
     if (fs::is_directory(file, ec)) {

@@ -46,9 +46,8 @@ TEST_F(PostgresServerLoss, ARestartCostsNoRequest) {
   absl::Status s = InsertTeam(*store_, "after");
   EXPECT_TRUE(s.ok()) << s;
   EXPECT_TRUE(store_->Ping().ok());
-  EXPECT_TRUE(store_->Transact([](UnitOfWork& u) {
-                      return u.GetTeam(TeamId("before")).status();
-                    }).ok());
+  EXPECT_TRUE(
+      store_->Transact([](UnitOfWork& u) { return u.GetTeam(TeamId("before")).status(); }).ok());
 }
 
 TEST_F(PostgresServerLoss, ADownServerIsUnavailableThenRecovers) {
@@ -73,7 +72,8 @@ TEST_F(PostgresServerLoss, AnUnreachableServerIsUnavailableAtOpen) {
 }
 
 TEST(PostgresUrl, AMalformedUrlIsInvalidArgument) {
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore("postgresql://host:notaport:x/db?bogus=1", {});
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenStore("postgresql://host:notaport:x/db?bogus=1", {});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
 }
 

@@ -33,14 +33,14 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 absl::Time At(int seconds) { return kT0 + absl::Seconds(seconds); }
 
-#define ASSERT_OK(expr)                          \
-  do {                                           \
-    const absl::Status _st = (expr);             \
+#define ASSERT_OK(expr)                            \
+  do {                                             \
+    const absl::Status _st = (expr);               \
     ASSERT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
-#define EXPECT_OK(expr)                          \
-  do {                                           \
-    const absl::Status _st = (expr);             \
+#define EXPECT_OK(expr)                            \
+  do {                                             \
+    const absl::Status _st = (expr);               \
     EXPECT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
 
@@ -50,10 +50,13 @@ absl::Status StatusOf(const absl::StatusOr<T>& v) {
 }
 absl::Status StatusOf(const absl::Status& s) { return s; }
 
-#define EXPECT_CODE(expr, code_) EXPECT_EQ(StatusOf(expr).code(), absl::StatusCode::code_) << StatusOf(expr)
+#define EXPECT_CODE(expr, code_) \
+  EXPECT_EQ(StatusOf(expr).code(), absl::StatusCode::code_) << StatusOf(expr)
 
 Team MakeTeam(const std::string& id) {
-  return Team{.id = TeamId(id), .name = "Team " + id, .default_package_id = std::nullopt,
+  return Team{.id = TeamId(id),
+              .name = "Team " + id,
+              .default_package_id = std::nullopt,
               .created_at = kT0};
 }
 
@@ -71,8 +74,12 @@ Candidate MakeCandidate(const std::string& team, const std::string& id, int at =
 }
 
 Job MakeJob(const std::string& team, const std::string& id, int at = 0) {
-  return Job{.team = TeamId(team), .id = JobId(id), .title = "Engineer " + id,
-             .default_package_id = "pkg-1", .tags = {"Premium Package"}, .created_at = At(at)};
+  return Job{.team = TeamId(team),
+             .id = JobId(id),
+             .title = "Engineer " + id,
+             .default_package_id = "pkg-1",
+             .tags = {"Premium Package"},
+             .created_at = At(at)};
 }
 
 Application MakeApplication(const std::string& team, const std::string& id,
@@ -141,7 +148,8 @@ class StoreConformance : public ::testing::Test {
   void SeedTeam(const std::string& team) {
     ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
       if (absl::Status s = u.InsertTeam(MakeTeam(team)); !s.ok()) return s;
-      if (absl::Status s = u.InsertCandidate(MakeCandidate(team, team + "-cand")); !s.ok()) return s;
+      if (absl::Status s = u.InsertCandidate(MakeCandidate(team, team + "-cand")); !s.ok())
+        return s;
       if (absl::Status s = u.InsertJob(MakeJob(team, team + "-job")); !s.ok()) return s;
       return u.InsertApplication(
           MakeApplication(team, team + "-app", team + "-cand", team + "-job"));
@@ -209,15 +217,14 @@ TEST_F(StoreConformance, TokensFindTheirPrincipalGlobally) {
   }));
   // The hash is unique across teams.
   SeedTeam("t2");
-  EXPECT_CODE(Tx([&](UnitOfWork& u) -> absl::Status {
-                if (auto s = u.InsertUser(User{TeamId("t2"), UserId("u2"), "Bob",
-                                               Role::kRecruiter, kT0});
-                    !s.ok())
-                  return s;
-                return u.InsertToken(
-                    ApiToken{TeamId("t2"), UserId("u2"), Role::kRecruiter, "hash-1", kT0});
-              }),
-              kAlreadyExists);
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) -> absl::Status {
+        if (auto s = u.InsertUser(User{TeamId("t2"), UserId("u2"), "Bob", Role::kRecruiter, kT0});
+            !s.ok())
+          return s;
+        return u.InsertToken(ApiToken{TeamId("t2"), UserId("u2"), Role::kRecruiter, "hash-1", kT0});
+      }),
+      kAlreadyExists);
 }
 
 TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam) {
@@ -396,8 +403,14 @@ TEST_F(StoreConformance, FilesKeepEveryByte) {
   SeedTeam("t1");
   std::string content;
   for (int i = 0; i < 256; ++i) content += static_cast<char>(i);
-  CandidateFile f{TeamId("t1"), FileId("f1"), CandidateId("t1-cand"), "report.pdf",
-                  "application/pdf", static_cast<int64_t>(content.size()), "ab12", At(1)};
+  CandidateFile f{TeamId("t1"),
+                  FileId("f1"),
+                  CandidateId("t1-cand"),
+                  "report.pdf",
+                  "application/pdf",
+                  static_cast<int64_t>(content.size()),
+                  "ab12",
+                  At(1)};
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertFile(f, content); }));
   CandidateFile empty = f;
   empty.id = FileId("f0");
@@ -550,7 +563,8 @@ class PipelineConformance : public StoreConformance {
     PageRequest page{limit, ""};
     EXPECT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
       for (int guard = 0; guard < 20; ++guard) {
-        ASSIGN_OR_RETURN(Page<ApplicationSummary> p, u.ListApplications(TeamId("t1"), filter, page));
+        ASSIGN_OR_RETURN(Page<ApplicationSummary> p,
+                         u.ListApplications(TeamId("t1"), filter, page));
         for (const ApplicationSummary& a : p.items) ids.push_back(a.application.id.value());
         if (p.next.empty()) return absl::OkStatus();
         page.after = p.next;
@@ -726,11 +740,13 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
 
 TEST_F(StoreConformance, OneActiveCheckPerApplicationIsEnforcedByTheDatabase) {
   SeedTeam("t1");
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
-  EXPECT_CODE(Tx([&](UnitOfWork& u) {
-                return u.InsertCheck(MakeCheck("t1", "k2", "t1-cand", "t1-app", CheckStatus::kInvited));
-              }),
-              kAlreadyExists);
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) {
+        return u.InsertCheck(MakeCheck("t1", "k2", "t1-cand", "t1-app", CheckStatus::kInvited));
+      }),
+      kAlreadyExists);
   // Terminal checks do not count; ad-hoc checks (no application) never clash.
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     if (auto s = u.InsertCheck(MakeCheck("t1", "k3", "t1-cand", "t1-app", CheckStatus::kError));
@@ -838,21 +854,24 @@ TEST_F(StoreConformance, QuietChecksOfOneTeamLeaveOtherTeamsOut) {
   SeedTeam("t2");
   auto check = CaseCheck;
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    for (const BackgroundCheck& k :
-         {check("t1", "old", "c-old", CheckStatus::kInvited, 10), check("t2", "older", "c-older", CheckStatus::kInProgress, 5),
-          check("t1", "oldest", "c-oldest", CheckStatus::kPartial, 2), check("t1", "fresh", "c-fresh", CheckStatus::kInvited, 100),
-          check("t1", "done", "c-done", CheckStatus::kComplete, 1)}) {
+    for (const BackgroundCheck& k : {check("t1", "old", "c-old", CheckStatus::kInvited, 10),
+                                     check("t2", "older", "c-older", CheckStatus::kInProgress, 5),
+                                     check("t1", "oldest", "c-oldest", CheckStatus::kPartial, 2),
+                                     check("t1", "fresh", "c-fresh", CheckStatus::kInvited, 100),
+                                     check("t1", "done", "c-done", CheckStatus::kComplete, 1)}) {
       if (auto s = u.InsertCheck(k); !s.ok()) return s;
     }
     return absl::OkStatus();
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<std::vector<BackgroundCheck>> quiet = u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 10);
+    absl::StatusOr<std::vector<BackgroundCheck>> quiet =
+        u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 10);
     if (!quiet.ok()) return quiet.status();
     std::vector<std::string> ids;
     for (const auto& k : *quiet) ids.push_back(k.id.value());
     EXPECT_THAT(ids, ElementsAre("oldest", "old"));
-    absl::StatusOr<std::vector<BackgroundCheck>> one = u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 1);
+    absl::StatusOr<std::vector<BackgroundCheck>> one =
+        u.ListQuietChecksOfTeam(TeamId("t1"), At(50), 1);
     EXPECT_TRUE(one.ok() && one->size() == 1u);
     return absl::OkStatus();
   }));
@@ -871,9 +890,10 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
     return i;
   };
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    for (const CertnIntegration& i :
-         {integration("t3", ConnectionStatus::kConnected), integration("t1", ConnectionStatus::kConnected),
-          integration("t2", ConnectionStatus::kInvalidKey), integration("t4", ConnectionStatus::kConnected)}) {
+    for (const CertnIntegration& i : {integration("t3", ConnectionStatus::kConnected),
+                                      integration("t1", ConnectionStatus::kConnected),
+                                      integration("t2", ConnectionStatus::kInvalidKey),
+                                      integration("t4", ConnectionStatus::kConnected)}) {
       if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -881,13 +901,16 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     auto teams = [](const absl::StatusOr<std::vector<CertnIntegration>>& list) {
       std::vector<std::string> out;
-      for (const CertnIntegration& i : list.value_or(std::vector<CertnIntegration>{})) out.push_back(i.team.value());
+      for (const CertnIntegration& i : list.value_or(std::vector<CertnIntegration>{}))
+        out.push_back(i.team.value());
       return out;
     };
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 10)), ElementsAre("t1", "t3", "t4"));
+    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 10)),
+                ElementsAre("t1", "t3", "t4"));
     EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 2)), ElementsAre("t1", "t3"));
     EXPECT_THAT(teams(u.ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
-    absl::StatusOr<std::vector<CertnIntegration>> all = u.ListConnectedIntegrations(std::nullopt, 10);
+    absl::StatusOr<std::vector<CertnIntegration>> all =
+        u.ListConnectedIntegrations(std::nullopt, 10);
     EXPECT_TRUE(all.ok() && !all->front().events_cursor.has_value());
     return absl::OkStatus();
   }));
@@ -915,17 +938,22 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   };
   EXPECT_EQ(cursor(), std::nullopt);
   // From none to "" (the feed was read and was empty), then on.
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, ""); }));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, ""); }));
   EXPECT_EQ(cursor(), "");
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "41"); }));
+  ASSERT_OK(Tx(
+      [&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "41"); }));
   EXPECT_EQ(cursor(), "41");
   // Another replica moved it: a stale compare-and-set changes nothing.
-  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "40"); }),
-              kAborted);
-  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40"); }),
-              kAborted);
-  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1"); }),
-              kAborted);
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "40"); }),
+      kAborted);
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40"); }),
+      kAborted);
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1"); }),
+      kAborted);
   EXPECT_EQ(cursor(), "41");
   // An admin's edit (same key and region) keeps the reconciler's cursor...
   i.status_reason = "edited";
@@ -936,7 +964,8 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   i.api_key_encrypted = "sealed-key-2";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), std::nullopt);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7"); }));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7"); }));
   i.region = CertnRegion::kApac;
   i.events_cursor = "3";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
@@ -1090,11 +1119,14 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "d1", 9)); }),
               kAlreadyExists);
   // A delivery nobody could verify is never stored (docs/architecture.md, "Webhook").
+  EXPECT_CODE(
+      Tx([&](UnitOfWork& u) {
+        return u.InsertDelivery(MakeDelivery(std::nullopt, "dx", 5, DeliveryVerdict::kUnverified));
+      }),
+      kInvalidArgument);
   EXPECT_CODE(Tx([&](UnitOfWork& u) {
-                return u.InsertDelivery(MakeDelivery(std::nullopt, "dx", 5, DeliveryVerdict::kUnverified));
+                return u.InsertDelivery(MakeDelivery("t1", "dy", 6, DeliveryVerdict::kUnverified));
               }),
-              kInvalidArgument);
-  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "dy", 6, DeliveryVerdict::kUnverified)); }),
               kInvalidArgument);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     auto ids = [](const absl::StatusOr<std::vector<WebhookDelivery>>& list) {
@@ -1112,8 +1144,8 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t2"), "case-1")), IsEmpty());
     EXPECT_EQ(u.GetDelivery(TeamId("t1"), "d2").value().headers,
               "Certn-Team-ID: certn-d2\nCertn-Signature: t=1,v1=ab\n");
-    if (auto s = u.UpdateDeliveryVerdict(TeamId("t1"), "d2", DeliveryVerdict::kApplied,
-                                         CheckId("k1"));
+    if (auto s =
+            u.UpdateDeliveryVerdict(TeamId("t1"), "d2", DeliveryVerdict::kApplied, CheckId("k1"));
         !s.ok())
       return s;
     EXPECT_THAT(ids(u.ListOrphans(TeamId("t1"), "case-1")), IsEmpty());
@@ -1125,9 +1157,9 @@ TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
     EXPECT_EQ(d2->scheme, "certn-signature");
     EXPECT_EQ(d2->received_at, At(2));
     EXPECT_CODE(u.GetDelivery(TeamId("t1"), "nope"), kNotFound);
-    EXPECT_CODE(u.UpdateDeliveryVerdict(TeamId("t2"), "d2", DeliveryVerdict::kApplied,
-                                        std::nullopt),
-                kNotFound);
+    EXPECT_CODE(
+        u.UpdateDeliveryVerdict(TeamId("t2"), "d2", DeliveryVerdict::kApplied, std::nullopt),
+        kNotFound);
     return absl::OkStatus();
   }));
 }
@@ -1167,8 +1199,9 @@ TEST_F(StoreConformance, OldestDueWorkIsTheLongestWaitingPendingItemLeasedOrNot)
   };
   EXPECT_EQ(oldest(At(100)), std::nullopt);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    for (const WorkItem& w : {MakeWork("t1", "w5", std::nullopt, 5), MakeWork("t2", "w7", std::nullopt, 7),
-                              MakeWork("t1", "later", std::nullopt, 50)}) {
+    for (const WorkItem& w :
+         {MakeWork("t1", "w5", std::nullopt, 5), MakeWork("t2", "w7", std::nullopt, 7),
+          MakeWork("t1", "later", std::nullopt, 50)}) {
       if (auto s = u.EnqueueWork(w); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -1190,8 +1223,9 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
   SeedTeam("t1");
   SeedTeam("t2");
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    for (const WorkItem& w : {MakeWork("t1", "w1", std::nullopt, 0), MakeWork("t2", "w2", std::nullopt, 1),
-                              MakeWork("t1", "later", std::nullopt, 100)}) {
+    for (const WorkItem& w :
+         {MakeWork("t1", "w1", std::nullopt, 0), MakeWork("t2", "w2", std::nullopt, 1),
+          MakeWork("t1", "later", std::nullopt, 100)}) {
       if (auto s = u.EnqueueWork(w); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -1204,7 +1238,8 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
     }));
     std::vector<std::string> ids;
     if (items.ok()) {
-      for (const WorkItem& w : *items) ids.push_back(w.id.value() + "#" + std::to_string(w.attempts));
+      for (const WorkItem& w : *items)
+        ids.push_back(w.id.value() + "#" + std::to_string(w.attempts));
     }
     return ids;
   };
@@ -1238,14 +1273,17 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(50), "f", At(60), 10);
     if (!items.ok()) return items.status();
-    EXPECT_EQ(std::count_if(items->begin(), items->end(), [](const WorkItem& w) { return w.dedupe_key == "k10"; }), 1);
+    EXPECT_EQ(std::count_if(items->begin(), items->end(),
+                            [](const WorkItem& w) { return w.dedupe_key == "k10"; }),
+              1);
     return absl::OkStatus();
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w12", "k10", 0)); }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(55), "g", At(65), 10);
     if (!items.ok()) return items.status();
-    EXPECT_TRUE(std::any_of(items->begin(), items->end(), [](const WorkItem& w) { return w.id == WorkItemId("w12"); }));
+    EXPECT_TRUE(std::any_of(items->begin(), items->end(),
+                            [](const WorkItem& w) { return w.id == WorkItemId("w12"); }));
     if (auto st = u.CompleteWork(TeamId("t1"), WorkItemId("w10")); !st.ok()) return st;
     return u.CompleteWork(TeamId("t1"), WorkItemId("w12"));
   }));
@@ -1292,7 +1330,9 @@ TEST_F(StoreConformance, DeferWorkReschedulesWithoutCountingTheAttempt) {
     std::vector<WorkItem> got = claim(At(10 * (round + 1)), "a");
     ASSERT_EQ(got.size(), 1u) << round;
     EXPECT_EQ(got[0].attempts, 1) << "a deferral must not count as an attempt";
-    ASSERT_OK(Tx([&](UnitOfWork& u) { return u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(10 * (round + 2))); }));
+    ASSERT_OK(Tx([&](UnitOfWork& u) {
+      return u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(10 * (round + 2)));
+    }));
     // Not due before its new time, even for another owner; due at it.
     EXPECT_TRUE(claim(At(10 * (round + 2) - 1), "b").empty());
   }
@@ -1301,7 +1341,8 @@ TEST_F(StoreConformance, DeferWorkReschedulesWithoutCountingTheAttempt) {
   EXPECT_EQ(last[0].attempts, 1);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     EXPECT_OK(u.CompleteWork(TeamId("t1"), WorkItemId("w1")));
-    EXPECT_CODE(u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(50)), kNotFound);  // done: not pending
+    EXPECT_CODE(u.DeferWork(TeamId("t1"), WorkItemId("w1"), At(50)),
+                kNotFound);  // done: not pending
     return absl::OkStatus();
   }));
 }
@@ -1348,7 +1389,8 @@ TEST_F(StoreConformance, ConcurrentClaimersGetDisjointItems) {
 
 // ---- The shared call budget ----------------------------------------------
 
-absl::StatusOr<CallSlot> TakeSlot(Store& store, int64_t account, absl::Time now, const CallLimits& limits) {
+absl::StatusOr<CallSlot> TakeSlot(Store& store, int64_t account, absl::Time now,
+                                  const CallLimits& limits) {
   return SharedCallBudget(store).TryTake(account, now, limits);
 }
 
@@ -1434,7 +1476,8 @@ TEST_F(StoreConformance, FailedWorkRollsBackEverything) {
 
 TEST_F(StoreConformance, ConstraintViolationLeavesNothingHalfWritten) {
   SeedTeam("t1");
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
   // A request that writes a candidate, then trips the one-active rule and
   // gives up: the candidate must not be there.
   absl::Status s = Tx([&](UnitOfWork& u) -> absl::Status {
@@ -1537,7 +1580,8 @@ TEST_F(StoreConformance, ConcurrentPlanSavesLetExactlyOneWin) {
 // COMMITTED drop some of them.
 TEST_F(StoreConformance, ConcurrentReadModifyWritesLoseNothing) {
   SeedTeam("t1");
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.InsertCheck(MakeCheck("t1", "k1", "t1-cand", "t1-app")); }));
   absl::StatusOr<std::unique_ptr<Store>> second = db_->Open();
   ASSERT_TRUE(second.ok()) << second.status();
   constexpr int kWriters = 4;
@@ -1551,7 +1595,8 @@ TEST_F(StoreConformance, ConcurrentReadModifyWritesLoseNothing) {
       for (int round = 0; round < kRounds; ++round) {
         const std::string mark = absl::StrCat("w", i, "-", round);
         EXPECT_OK(store->Transact([&](UnitOfWork& u) -> absl::Status {
-          absl::StatusOr<Candidate> c = u.GetCandidateForUpdate(TeamId("t1"), CandidateId("t1-cand"));
+          absl::StatusOr<Candidate> c =
+              u.GetCandidateForUpdate(TeamId("t1"), CandidateId("t1-cand"));
           if (!c.ok()) return c.status();
           c->tags.push_back(mark);
           if (auto s = u.UpdateCandidate(*c); !s.ok()) return s;
@@ -1650,8 +1695,9 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     BackgroundCheck k = MakeCheck("A", "k", "A-cand", "A-app");
     k.certn_case_id = "case-A";
     if (auto s = u.InsertCheck(k); !s.ok()) return s;
-    FeedEvent e{TeamId("A"), FeedEventId("e"), CandidateId("A-cand"), std::nullopt, std::nullopt,
-                kT0, "t", "system", "m"};
+    FeedEvent e{TeamId("A"),  FeedEventId("e"), CandidateId("A-cand"),
+                std::nullopt, std::nullopt,     kT0,
+                "t",          "system",         "m"};
     if (auto s = u.AppendFeedEvent(e); !s.ok()) return s;
     if (auto s = u.PutIdempotency({TeamId("A"), "key", "fp", 200, "b", kT0}); !s.ok()) return s;
     if (auto s = u.InsertDelivery(MakeDelivery("A", "d", 0, DeliveryVerdict::kOrphan)); !s.ok())

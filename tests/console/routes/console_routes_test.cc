@@ -67,7 +67,8 @@ TEST_F(ConsoleRoutes, ServesEveryEmbeddedAssetWithItsType) {
     EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff");
     EXPECT_FALSE(Header(r, "ETag").empty());
   }
-  EXPECT_EQ(Header(Get(router_, "/console/app.js"), "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(Header(Get(router_, "/console/app.js"), "Content-Type"),
+            "text/javascript; charset=utf-8");
   EXPECT_EQ(Header(Get(router_, "/console/app.css"), "Content-Type"), "text/css; charset=utf-8");
   EXPECT_EQ(Header(Get(router_, "/console/favicon.svg"), "Content-Type"), "image/svg+xml");
 }
@@ -88,7 +89,8 @@ TEST_F(ConsoleRoutes, RevalidatesWithTheETag) {
 }
 
 TEST_F(ConsoleRoutes, UnknownOrTraversingNamesAre404Problems) {
-  for (const char* target : {"/console/nope.js", "/console/..%2Fmain.cc", "/console/%2e%2e", "/console/"}) {
+  for (const char* target :
+       {"/console/nope.js", "/console/..%2Fmain.cc", "/console/%2e%2e", "/console/"}) {
     Response r = Get(router_, target);
     EXPECT_EQ(r.status, 404) << target;
     EXPECT_EQ(Header(r, "Content-Type"), "application/problem+json") << target;

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // only error and cancelled (applicant_declined) carry one.
     const bool is_error = parsed->status == CheckStatus::kError;
     if (is_error && parsed->error_reason.empty()) std::abort();
-    if (!is_error && parsed->status != CheckStatus::kCancelled && !parsed->error_reason.empty()) std::abort();
+    if (!is_error && parsed->status != CheckStatus::kCancelled && !parsed->error_reason.empty())
+      std::abort();
     NormalizedStatus again = NormalizeCaseStatus(parsed->overall_status, parsed->checks);
     if (again.status != parsed->status || again.known != parsed->overall_status_known) std::abort();
     // Tolerant reading never invents a score outside Certn's five.

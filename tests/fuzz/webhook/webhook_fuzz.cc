@@ -21,20 +21,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   input.remove_prefix(1);
   size_t newline = input.find('\n');
   std::string_view header = input.substr(0, newline);
-  std::string_view body = newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1);
+  std::string_view body =
+      newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1);
 
   absl::StatusOr<WebhookEvent> event = ParseWebhookEvent(body);
   if (event.ok()) (void)IsKnownEvent(*event);
   (void)ParseCertnSignature(header);
-  SignatureCheck check{certn_scheme ? SignatureScheme::kCertnSignature : SignatureScheme::kXSignature,
-                       std::string(header)};
-  absl::Status verified = VerifySignature(crypto, check, body, {"whsec_fuzz_secret_0001", "whsec_fuzz_previous_02"},
-                                          absl::FromUnixSeconds(1700000000), absl::Minutes(5));
+  SignatureCheck check{
+      certn_scheme ? SignatureScheme::kCertnSignature : SignatureScheme::kXSignature,
+      std::string(header)};
+  absl::Status verified =
+      VerifySignature(crypto, check, body, {"whsec_fuzz_secret_0001", "whsec_fuzz_previous_02"},
+                      absl::FromUnixSeconds(1700000000), absl::Minutes(5));
   // A signature made with the secret over this very body must verify.
   if (!certn_scheme) {
     std::string good = SignXSignature(crypto, "whsec_fuzz_secret_0001", body);
-    if (!VerifySignature(crypto, {SignatureScheme::kXSignature, good}, body, {"whsec_fuzz_secret_0001"},
-                         absl::FromUnixSeconds(1700000000), absl::Minutes(5)).ok()) {
+    if (!VerifySignature(crypto, {SignatureScheme::kXSignature, good}, body,
+                         {"whsec_fuzz_secret_0001"}, absl::FromUnixSeconds(1700000000),
+                         absl::Minutes(5))
+             .ok()) {
       __builtin_trap();
     }
   }

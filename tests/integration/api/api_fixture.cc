@@ -12,7 +12,8 @@ int ApiTest::team_counter_ = 0;
 
 ::testing::AssertionResult IsProblem(const HttpResponse& r, int status, const std::string& code) {
   if (r.status != status) {
-    return ::testing::AssertionFailure() << "expected " << status << " " << code << ", got " << Describe(r);
+    return ::testing::AssertionFailure()
+           << "expected " << status << " " << code << ", got " << Describe(r);
   }
   std::string type = r.Header("content-type").value_or("");
   if (type.rfind("application/problem+json", 0) != 0) {
@@ -36,7 +37,8 @@ void ApiTest::StartSuite(std::vector<std::string> serve_args) {
     return;
   }
   fake_ = *std::move(fake);
-  auto svc = ServiceProcess::Start({.certn_base_url = fake_->base_url(), .extra_args = std::move(serve_args)});
+  auto svc = ServiceProcess::Start(
+      {.certn_base_url = fake_->base_url(), .extra_args = std::move(serve_args)});
   if (!svc.ok()) {
     ADD_FAILURE() << "stagecheck serve: " << svc.status();
     return;
@@ -59,33 +61,36 @@ void ApiTest::SetUp() {
 }
 
 TeamTokens ApiTest::NewTeam() {
-  std::string name = absl::StrCat("team-", ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-",
-                                  ++team_counter_);
+  std::string name =
+      absl::StrCat("team-", ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-",
+                   ++team_counter_);
   auto team = service_->CreateTeam(name);
   EXPECT_TRUE(team.ok()) << team.status();
   return team.ok() ? *team : TeamTokens{};
 }
 
 std::string ApiTest::CreateJob(const TeamTokens& team, const std::string& title) {
-  HttpResponse r = svc().Post("/api/v1/jobs", absl::StrCat(R"({"title":)", JsonQuote(title), "}"), team.admin_token);
+  HttpResponse r = svc().Post("/api/v1/jobs", absl::StrCat(R"({"title":)", JsonQuote(title), "}"),
+                              team.admin_token);
   EXPECT_EQ(r.status, 201) << Describe(r);
   return r.String("/id").value_or("");
 }
 
-std::string ApiTest::AddStage(const TeamTokens& team, const std::string& job, const std::string& name) {
+std::string ApiTest::AddStage(const TeamTokens& team, const std::string& job,
+                              const std::string& name) {
   HttpResponse r = svc().Post("/api/v1/jobs/" + job + "/interview-plan/stages",
                               absl::StrCat(R"({"name":)", JsonQuote(name), "}"), team.admin_token);
   EXPECT_EQ(r.status, 201) << Describe(r);
   return r.String("/id").value_or("");
 }
 
-std::string ApiTest::AddCertnActivity(const TeamTokens& team, const std::string& job, const std::string& stage,
-                                      const std::string& package) {
-  HttpResponse r = svc().Post(
-      "/api/v1/jobs/" + job + "/interview-plan/stages/" + stage + "/activities",
-      absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":)", JsonQuote(package),
-                   R"(,"auto_send":false}})"),
-      team.admin_token);
+std::string ApiTest::AddCertnActivity(const TeamTokens& team, const std::string& job,
+                                      const std::string& stage, const std::string& package) {
+  HttpResponse r =
+      svc().Post("/api/v1/jobs/" + job + "/interview-plan/stages/" + stage + "/activities",
+                 absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":)",
+                              JsonQuote(package), R"(,"auto_send":false}})"),
+                 team.admin_token);
   EXPECT_EQ(r.status, 201) << Describe(r);
   return r.String("/id").value_or("");
 }
@@ -101,10 +106,10 @@ std::string ApiTest::CreateCandidate(const TeamTokens& team, const std::string& 
 
 std::string ApiTest::CreateApplication(const TeamTokens& team, const std::string& candidate,
                                        const std::string& job) {
-  HttpResponse r = svc().Post(
-      "/api/v1/applications",
-      absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)", JsonQuote(job), "}"),
-      team.recruiter_token);
+  HttpResponse r = svc().Post("/api/v1/applications",
+                              absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate),
+                                           R"(,"job_id":)", JsonQuote(job), "}"),
+                              team.recruiter_token);
   EXPECT_EQ(r.status, 201) << Describe(r);
   return r.String("/id").value_or("");
 }
@@ -112,7 +117,8 @@ std::string ApiTest::CreateApplication(const TeamTokens& team, const std::string
 std::string ApiTest::SendCheck(const TeamTokens& team, const std::string& application,
                                const std::string& activity) {
   HttpResponse r = svc().Post("/api/v1/applications/" + application + "/background-checks",
-                              absl::StrCat(R"({"activity_id":)", JsonQuote(activity), "}"), team.recruiter_token);
+                              absl::StrCat(R"({"activity_id":)", JsonQuote(activity), "}"),
+                              team.recruiter_token);
   EXPECT_EQ(r.status, 202) << Describe(r);
   return r.String("/id").value_or("");
 }
@@ -145,7 +151,10 @@ World ApiTest::NewWorld(bool connect_certn, bool send_check) {
     WaitOrdered(w.team, w.check);
     WaitQuiet(w.team);
     const std::string case_id =
-        svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token).String("/certn_case_id").value_or("");
+        svc()
+            .Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token)
+            .String("/certn_case_id")
+            .value_or("");
     auto deliveries = fake().Deliveries();
     EXPECT_TRUE(deliveries.ok()) << deliveries.status();
     if (deliveries.ok()) {
@@ -185,7 +194,8 @@ std::string ApiTest::Snapshot(const World& w) {
     HttpResponse r = svc().Get(path, token);
     absl::StrAppend(&out, path, " -> ", r.status, " ", r.body, "\n");
   }
-  if (!w.certn.certn_team_id.empty()) absl::StrAppend(&out, "certn orders: ", CertnOrders(w.certn.certn_team_id), "\n");
+  if (!w.certn.certn_team_id.empty())
+    absl::StrAppend(&out, "certn orders: ", CertnOrders(w.certn.certn_team_id), "\n");
   return out;
 }
 
@@ -204,13 +214,14 @@ void ApiTest::WaitQuiet(const TeamTokens& team) {
   // finished since the first look (a finished item may have caused a webhook).
   // Items scheduled for later (a retry's backoff) are not due.
   auto work = [&] {
-    return QueryText(absl::StrCat(
-        "SELECT (SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
-        // Due, or about to be: a webhook's fetch waits fetch_coalesce (1 s).
-        // The event-feed reads recur forever; what they cause is counted.
-        "' AND kind <> 'certn.read_events' AND state = 'pending' AND run_at <= ",
-        absl::ToUnixMicros(absl::Now() + absl::Seconds(2)), "), (SELECT COUNT(*) FROM work_items WHERE team_id = '",
-        team.team_id, "' AND kind <> 'certn.read_events' AND state <> 'pending')"));
+    return QueryText(
+        absl::StrCat("SELECT (SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
+                     // Due, or about to be: a webhook's fetch waits fetch_coalesce (1 s).
+                     // The event-feed reads recur forever; what they cause is counted.
+                     "' AND kind <> 'certn.read_events' AND state = 'pending' AND run_at <= ",
+                     absl::ToUnixMicros(absl::Now() + absl::Seconds(2)),
+                     "), (SELECT COUNT(*) FROM work_items WHERE team_id = '", team.team_id,
+                     "' AND kind <> 'certn.read_events' AND state <> 'pending')"));
   };
   std::string why;
   bool quiet = stagecheck::testing::WaitFor(
@@ -222,8 +233,9 @@ void ApiTest::WaitQuiet(const TeamTokens& team) {
         }
         auto pending = fake().PendingDeliveries();
         if (!pending.ok() || *pending != 0) {
-          why = pending.ok() ? absl::StrCat(*pending, " webhook deliveries pending at the fake Certn")
-                             : pending.status().ToString();
+          why = pending.ok()
+                    ? absl::StrCat(*pending, " webhook deliveries pending at the fake Certn")
+                    : pending.status().ToString();
           return false;
         }
         const std::string second = work();
@@ -256,11 +268,14 @@ int64_t ApiTest::QueryInt(const std::string& sql) {
 
 void ApiTest::ExecSql(const std::string& sql) { RunSqlite(sql, /*read_only=*/false); }
 
-std::string ApiTest::QueryText(const std::string& sql) { return RunSqlite(sql, /*read_only=*/true); }
+std::string ApiTest::QueryText(const std::string& sql) {
+  return RunSqlite(sql, /*read_only=*/true);
+}
 
 std::string ApiTest::RunSqlite(const std::string& sql, bool read_only) {
   // The service holds the database open (WAL): a writer waits for its lock.
-  std::string command = std::string("sqlite3 ") + (read_only ? "-readonly " : "-cmd '.timeout 10000' ") + "'" +
+  std::string command = std::string("sqlite3 ") +
+                        (read_only ? "-readonly " : "-cmd '.timeout 10000' ") + "'" +
                         svc().sqlite_path() + "' \"" + sql + "\" 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -289,78 +304,155 @@ std::vector<Endpoint> AllEndpoints(const World& w) {
   const std::string check = "/api/v1/background-checks/" + w.check;
   const std::string long_name(201, 'x');
   return {
-      {"PUT", "/api/v1/integrations/certn", R"({"region":"north_america"})", true, false,
+      {"PUT",
+       "/api/v1/integrations/certn",
+       R"({"region":"north_america"})",
+       true,
+       false,
        {R"({"api_key":12345678})", R"({"region":"mars"})", R"({"webhook_secret":"short"})",
         R"({"environment":"staging"})", R"({"region":null})"}},
       {"GET", "/api/v1/integrations/certn", "", true},
       {"POST", "/api/v1/integrations/certn/verify", "", true},
-      {"POST", "/api/v1/integrations/certn/webhook-secret/rotate", R"({"webhook_secret":"rotated-secret-0123456789"})",
-       true, false, {"{}", R"({"webhook_secret":1234567890123456})", R"({"webhook_secret":"short"})"}},
+      {"POST",
+       "/api/v1/integrations/certn/webhook-secret/rotate",
+       R"({"webhook_secret":"rotated-secret-0123456789"})",
+       true,
+       false,
+       {"{}", R"({"webhook_secret":1234567890123456})", R"({"webhook_secret":"short"})"}},
       {"GET", "/api/v1/integrations/certn/packages", "", false},
       {"GET", "/api/v1/integrations/certn/deliveries", "", true},
       {"POST",
-       "/api/v1/integrations/certn/deliveries/" + (w.delivery.empty() ? std::string("no-such-delivery") : w.delivery) +
-           "/replay",
+       "/api/v1/integrations/certn/deliveries/" +
+           (w.delivery.empty() ? std::string("no-such-delivery") : w.delivery) + "/replay",
        "", true, true},
       {"GET", "/api/v1/me", "", false},
       {"GET", "/api/v1/team", "", false},
-      {"PATCH", "/api/v1/team", R"({"default_package_id":"pkg-basic"})", true, false,
-       {R"({"default_package_id":5})", R"({"default_package_id":""})", R"({"default_package_id":["a"]})"}},
+      {"PATCH",
+       "/api/v1/team",
+       R"({"default_package_id":"pkg-basic"})",
+       true,
+       false,
+       {R"({"default_package_id":5})", R"({"default_package_id":""})",
+        R"({"default_package_id":["a"]})"}},
       {"GET", "/api/v1/activity-kinds", "", true},
-      {"POST", "/api/v1/jobs", R"({"title":"Another job"})", true, false,
-       {"{}", R"({"title":""})", R"({"title":5})", R"({"title":null})", R"({"title":"x","tags":"a"})",
-        R"({"title":"x","tags":[1]})", absl::StrCat(R"({"title":")", long_name, R"("})")}},
+      {"POST",
+       "/api/v1/jobs",
+       R"({"title":"Another job"})",
+       true,
+       false,
+       {"{}", R"({"title":""})", R"({"title":5})", R"({"title":null})",
+        R"({"title":"x","tags":"a"})", R"({"title":"x","tags":[1]})",
+        absl::StrCat(R"({"title":")", long_name, R"("})")}},
       {"GET", "/api/v1/jobs", "", false},
       {"GET", "/api/v1/jobs/" + w.job, "", false, true},
-      {"PATCH", "/api/v1/jobs/" + w.job, R"({"title":"Renamed"})", true, true,
-       {R"({"title":null})", R"({"title":5})", R"({"tags":[""]})", R"({"default_package_id":false})"}},
+      {"PATCH",
+       "/api/v1/jobs/" + w.job,
+       R"({"title":"Renamed"})",
+       true,
+       true,
+       {R"({"title":null})", R"({"title":5})", R"({"tags":[""]})",
+        R"({"default_package_id":false})"}},
       {"GET", plan, "", false, true},
-      {"POST", plan + "/stages", R"({"name":"Offer"})", true, true,
+      {"POST",
+       plan + "/stages",
+       R"({"name":"Offer"})",
+       true,
+       true,
        {"{}", R"({"name":5})", R"({"name":"x","position":-1})", R"({"name":"x","position":"1"})",
         R"({"name":"x","position":1.5})", R"({"name":""})"}},
-      {"PATCH", stage, R"({"name":"Phone screen"})", true, true,
+      {"PATCH",
+       stage,
+       R"({"name":"Phone screen"})",
+       true,
+       true,
        {R"({"name":""})", R"({"position":1001})", R"({"name":true})"}},
       {"DELETE", stage, "", true, true},
-      {"POST", plan + "/stages/" + w.bg_stage + "/activities", R"({"kind":"interview","settings":{}})", true, true,
-       {"{}", R"({"kind":5})", R"({"kind":"certn_background_check","settings":[]})", R"({"kind":""})",
+      {"POST",
+       plan + "/stages/" + w.bg_stage + "/activities",
+       R"({"kind":"interview","settings":{}})",
+       true,
+       true,
+       {"{}", R"({"kind":5})", R"({"kind":"certn_background_check","settings":[]})",
+        R"({"kind":""})",
         R"({"kind":"certn_background_check","settings":{"package_id":{"id":"pkg-basic"}}})",
         R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":0.5}})"}},
-      {"PATCH", activity, R"({"settings":{"package_id":"pkg-standard","auto_send":false}})", true, true,
+      {"PATCH",
+       activity,
+       R"({"settings":{"package_id":"pkg-standard","auto_send":false}})",
+       true,
+       true,
        {"{}", R"({"settings":"pkg-basic"})", R"({"settings":{"package_id":["pkg-basic"]}})",
         R"({"settings":{"auto_send":null}})"}},
       {"DELETE", activity, "", true, true},
-      {"POST", "/api/v1/candidates", R"({"first_name":"Grace","last_name":"Hopper"})", false, false,
+      {"POST",
+       "/api/v1/candidates",
+       R"({"first_name":"Grace","last_name":"Hopper"})",
+       false,
+       false,
        {"{}", R"({"first_name":"Grace"})", R"({"first_name":5,"last_name":"Hopper"})",
         R"({"first_name":"Grace","last_name":"Hopper","email":5})",
-        R"({"first_name":"Grace","last_name":"Hopper","tags":[5]})", R"({"first_name":"","last_name":"Hopper"})"}},
+        R"({"first_name":"Grace","last_name":"Hopper","tags":[5]})",
+        R"({"first_name":"","last_name":"Hopper"})"}},
       {"GET", "/api/v1/candidates", "", false},
       {"GET", cand, "", false, true},
-      {"PATCH", cand, R"({"first_name":"Augusta"})", false, true,
+      {"PATCH",
+       cand,
+       R"({"first_name":"Augusta"})",
+       false,
+       true,
        {R"({"first_name":""})", R"({"email":5})", R"({"tags":"x"})", R"({"last_name":null})"}},
       {"GET", cand + "/files", "", false, true},
       {"GET", cand + "/files/00000000-0000-0000-0000-000000000000", "", false, true},
       {"GET", cand + "/activity", "", false, true},
       {"GET", cand + "/background-checks", "", false, true},
-      {"POST", cand + "/background-checks", R"({"package_id":"pkg-basic"})", false, true,
-       {"{}", R"({"package_id":5})", R"({"package_id":""})", R"({"package_id":null})"}},
-      {"POST", "/api/v1/applications",
-       absl::StrCat(R"({"candidate_id":)", JsonQuote(w.candidate), R"(,"job_id":)", JsonQuote(w.job), "}"), false,
+      {"POST",
+       cand + "/background-checks",
+       R"({"package_id":"pkg-basic"})",
        false,
-       {"{}", R"({"candidate_id":5,"job_id":"x"})", R"({"candidate_id":"a"})", R"({"candidate_id":"","job_id":"b"})"}},
+       true,
+       {"{}", R"({"package_id":5})", R"({"package_id":""})", R"({"package_id":null})"}},
+      {"POST",
+       "/api/v1/applications",
+       absl::StrCat(R"({"candidate_id":)", JsonQuote(w.candidate), R"(,"job_id":)",
+                    JsonQuote(w.job), "}"),
+       false,
+       false,
+       {"{}", R"({"candidate_id":5,"job_id":"x"})", R"({"candidate_id":"a"})",
+        R"({"candidate_id":"","job_id":"b"})"}},
       {"GET", "/api/v1/applications", "", false},
       {"GET", "/api/v1/applications/counts", "", false},
       {"GET", app, "", false, true},
-      {"POST", app + "/move", absl::StrCat(R"({"stage_id":)", JsonQuote(w.bg_stage), "}"), false, true,
+      {"POST",
+       app + "/move",
+       absl::StrCat(R"({"stage_id":)", JsonQuote(w.bg_stage), "}"),
+       false,
+       true,
        {"{}", R"({"stage_id":5})", R"({"stage_id":""})"}},
-      {"POST", app + "/status", R"({"status":"hired"})", false, true,
+      {"POST",
+       app + "/status",
+       R"({"status":"hired"})",
+       false,
+       true,
        {"{}", R"({"status":"fired"})", R"({"status":5})"}},
-      {"POST", app + "/background-checks", absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"), false, true,
+      {"POST",
+       app + "/background-checks",
+       absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"),
+       false,
+       true,
        {R"({"activity_id":5})", R"({"package_id":""})", R"({"activity_id":null})"}},
       {"GET", check, "", false, true},
       {"POST", check + "/refresh", "", false, true},
-      {"POST", check + "/cancel", R"({"reason":"Candidate withdrew"})", false, true,
+      {"POST",
+       check + "/cancel",
+       R"({"reason":"Candidate withdrew"})",
+       false,
+       true,
        {R"({"reason":5})", "{\"reason\":\"" + std::string(501, 'x') + "\"}", R"({"why":"x"})"}},
-      {"POST", check + "/reorder", R"({"package_id":"pkg-basic"})", false, true,
+      {"POST",
+       check + "/reorder",
+       R"({"package_id":"pkg-basic"})",
+       false,
+       true,
        {R"({"package_id":""})", R"({"package_id":5})", R"({"package":"pkg-basic"})"}},
       {"GET", check + "/report", "", false, true},
   };

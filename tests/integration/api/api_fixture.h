@@ -60,7 +60,8 @@ inline std::string Describe(const HttpResponse& r) { return absl::StrCat(r.statu
 
 // A problem+json answer with this HTTP status and stable code.
 ::testing::AssertionResult IsProblem(const HttpResponse& r, int status, const std::string& code);
-#define EXPECT_PROBLEM(response, status, code) EXPECT_TRUE(::stagecheck::api_test::IsProblem(response, status, code))
+#define EXPECT_PROBLEM(response, status, code) \
+  EXPECT_TRUE(::stagecheck::api_test::IsProblem(response, status, code))
 
 class ApiTest : public ::testing::Test {
  public:
@@ -82,13 +83,16 @@ class ApiTest : public ::testing::Test {
   // sends a check and waits until Certn has the order and all is quiet.
   World NewWorld(bool connect_certn = true, bool send_check = true);
 
-  std::string CreateJob(const TeamTokens& team, const std::string& title = "Site Reliability Engineer");
+  std::string CreateJob(const TeamTokens& team,
+                        const std::string& title = "Site Reliability Engineer");
   std::string AddStage(const TeamTokens& team, const std::string& job, const std::string& name);
-  std::string AddCertnActivity(const TeamTokens& team, const std::string& job, const std::string& stage,
-                               const std::string& package = "pkg-basic");
+  std::string AddCertnActivity(const TeamTokens& team, const std::string& job,
+                               const std::string& stage, const std::string& package = "pkg-basic");
   std::string CreateCandidate(const TeamTokens& team, const std::string& email = "ada@example.com");
-  std::string CreateApplication(const TeamTokens& team, const std::string& candidate, const std::string& job);
-  std::string SendCheck(const TeamTokens& team, const std::string& application, const std::string& activity);
+  std::string CreateApplication(const TeamTokens& team, const std::string& candidate,
+                                const std::string& job);
+  std::string SendCheck(const TeamTokens& team, const std::string& application,
+                        const std::string& activity);
   // Polls the check until Certn has confirmed the order (certn_case_id set).
   void WaitOrdered(const TeamTokens& team, const std::string& check);
 

@@ -35,7 +35,8 @@ TEST_F(AuthTest, EveryRouteRefusesAMissingOrBadToken) {
 
 TEST_F(AuthTest, LowerCaseBearerSchemeIsAccepted) {
   TeamTokens team = NewTeam();
-  HttpResponse r = svc().Get("/api/v1/me", "", {{"Authorization", "bearer " + team.recruiter_token}});
+  HttpResponse r =
+      svc().Get("/api/v1/me", "", {{"Authorization", "bearer " + team.recruiter_token}});
   EXPECT_EQ(r.status, 200) << Describe(r);
 }
 

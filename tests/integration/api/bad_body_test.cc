@@ -15,12 +15,14 @@ TEST_F(BadBodyTest, MalformedJsonIs400InvalidJson) {
   World w = NewWorld();
   const std::string before = StableSnapshot(w);
   const std::vector<std::string> malformed = {
-      "{", R"({"title":)", R"({"title":"x",})", "{'title':'x'}", "nul", R"({"a":1}{"b":2})", "\xff\xfe{}",
-      R"({"title":"x")", "[1,2"};
+      "{",   R"({"title":)",      R"({"title":"x",})", "{'title':'x'}",
+      "nul", R"({"a":1}{"b":2})", "\xff\xfe{}",        R"({"title":"x")",
+      "[1,2"};
   for (const Endpoint& e : BodyEndpoints(w)) {
     for (const std::string& body : malformed) {
       SCOPED_TRACE(e.name() + " <- " + body);
-      EXPECT_PROBLEM(svc().Request(e.method, e.path, body, {}, TokenFor(w, e)), 400, "invalid_json");
+      EXPECT_PROBLEM(svc().Request(e.method, e.path, body, {}, TokenFor(w, e)), 400,
+                     "invalid_json");
     }
   }
   EXPECT_EQ(Snapshot(w), before);
@@ -51,7 +53,8 @@ TEST_F(BadBodyTest, SchemaViolationsAre400InvalidBodyNamingTheField) {
 
 TEST_F(BadBodyTest, TheDetailIsASentenceAndTheFieldNamesTheOffendingField) {
   TeamTokens team = NewTeam();
-  HttpResponse missing = svc().Post("/api/v1/candidates", R"({"first_name":"Ada"})", team.recruiter_token);
+  HttpResponse missing =
+      svc().Post("/api/v1/candidates", R"({"first_name":"Ada"})", team.recruiter_token);
   EXPECT_PROBLEM(missing, 400, "invalid_body");
   EXPECT_EQ(missing.String("/field"), "last_name") << missing.body;
   EXPECT_EQ(missing.String("/detail"), "Last name is required.") << missing.body;
@@ -66,8 +69,9 @@ TEST_F(BadBodyTest, TheDetailIsASentenceAndTheFieldNamesTheOffendingField) {
   HttpResponse empty = svc().Post("/api/v1/jobs", R"({"title":""})", team.admin_token);
   EXPECT_PROBLEM(empty, 400, "invalid_body");
   EXPECT_EQ(empty.String("/detail"), "Title is required.") << empty.body;
-  HttpResponse nested = svc().Post("/api/v1/candidates", R"({"first_name":"Ada","last_name":"L","tags":[1]})",
-                                   team.recruiter_token);
+  HttpResponse nested =
+      svc().Post("/api/v1/candidates", R"({"first_name":"Ada","last_name":"L","tags":[1]})",
+                 team.recruiter_token);
   EXPECT_PROBLEM(nested, 400, "invalid_body");
   EXPECT_EQ(nested.String("/field"), "tags/0") << nested.body;
   EXPECT_EQ(nested.String("/detail"), "Entry 1 of tags must be text.") << nested.body;
@@ -76,12 +80,14 @@ TEST_F(BadBodyTest, TheDetailIsASentenceAndTheFieldNamesTheOffendingField) {
 TEST_F(BadBodyTest, WrongContentTypeIs415) {
   World w = NewWorld();
   const std::string before = StableSnapshot(w);
-  const std::vector<std::string> types = {"text/plain", "application/x-www-form-urlencoded", "application/xml",
-                                          "application/jsonx", "multipart/form-data; boundary=x", ""};
+  const std::vector<std::string> types = {
+      "text/plain",        "application/x-www-form-urlencoded", "application/xml",
+      "application/jsonx", "multipart/form-data; boundary=x",   ""};
   for (const Endpoint& e : BodyEndpoints(w)) {
     for (const std::string& type : types) {
       SCOPED_TRACE(e.name() + " as '" + type + "'");
-      HttpResponse r = svc().Request(e.method, e.path, e.body, {{"Content-Type", type}}, TokenFor(w, e));
+      HttpResponse r =
+          svc().Request(e.method, e.path, e.body, {{"Content-Type", type}}, TokenFor(w, e));
       EXPECT_PROBLEM(r, 415, "unsupported_media_type");
     }
   }
@@ -102,7 +108,8 @@ TEST_F(BadBodyTest, BodiesOverOneMebibyteAre413) {
   std::string big = R"({"title":")" + std::string((1 << 20), 'x') + R"("})";
   for (const Endpoint& e : BodyEndpoints(w)) {
     SCOPED_TRACE(e.name());
-    EXPECT_PROBLEM(svc().Request(e.method, e.path, big, {}, TokenFor(w, e)), 413, "payload_too_large");
+    EXPECT_PROBLEM(svc().Request(e.method, e.path, big, {}, TokenFor(w, e)), 413,
+                   "payload_too_large");
   }
   // Announced by Content-Length alone: refused before the body is read.
   HttpResponse announced = svc().RawRequest(
@@ -127,15 +134,17 @@ TEST_F(BadBodyTest, DeeplyNestedBodiesAreRefusedAndTheServiceSurvives) {
   for (const Endpoint& e : BodyEndpoints(w)) {
     SCOPED_TRACE(e.name());
     const std::string token = e.admin_only ? w.team.admin_token : w.team.recruiter_token;
-    EXPECT_PROBLEM(svc().Request(e.method, e.path, std::string(500000, '['), {}, token), 400, "invalid_json");
+    EXPECT_PROBLEM(svc().Request(e.method, e.path, std::string(500000, '['), {}, token), 400,
+                   "invalid_json");
     EXPECT_PROBLEM(svc().Request(e.method, e.path, balanced, {}, token), 400, "invalid_body");
     EXPECT_PROBLEM(svc().Request(e.method, e.path, objects, {}, token), 400, "invalid_body");
   }
   // Nested settings objects pass the schema's "type":"object"; still refused.
   std::string settings = R"({"kind":"interview","settings":)" + objects + "}";
-  EXPECT_PROBLEM(svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities", settings,
-                            w.team.admin_token),
-                 400, "invalid_body");
+  EXPECT_PROBLEM(
+      svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
+                 settings, w.team.admin_token),
+      400, "invalid_body");
   EXPECT_EQ(svc().Get("/healthz").status, 200);
   EXPECT_EQ(Snapshot(w), before);
 }
@@ -144,32 +153,37 @@ TEST_F(BadBodyTest, SemanticallyInvalidValuesAreRefused) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
   const std::string before = StableSnapshot(w);
   // Certn credentials in the wrong format.
-  EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", R"({"api_key":"has space in it"})", w.team.admin_token), 400,
-                 "invalid_api_key_format");
-  EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", R"({"webhook_secret":"has spaces but long enough"})",
+  EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", R"({"api_key":"has space in it"})",
                            w.team.admin_token),
-                 400, "invalid_webhook_secret");
+                 400, "invalid_api_key_format");
+  EXPECT_PROBLEM(
+      svc().Put("/api/v1/integrations/certn", R"({"webhook_secret":"has spaces but long enough"})",
+                w.team.admin_token),
+      400, "invalid_webhook_secret");
   // An email that is no email.
-  HttpResponse email = svc().Post("/api/v1/candidates", R"({"first_name":"A","last_name":"B","email":"not-an-email"})",
+  HttpResponse email = svc().Post("/api/v1/candidates",
+                                  R"({"first_name":"A","last_name":"B","email":"not-an-email"})",
                                   w.team.recruiter_token);
   EXPECT_PROBLEM(email, 400, "invalid_email");
   // An activity kind nobody registered.
-  HttpResponse kind = svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
-                                 R"({"kind":"lie_detector","settings":{}})", w.team.admin_token);
+  HttpResponse kind =
+      svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
+                 R"({"kind":"lie_detector","settings":{}})", w.team.admin_token);
   EXPECT_PROBLEM(kind, 400, "unknown_activity_kind");
   // A Certn package the team's account does not have, and a tenant-only one.
   for (const char* package : {"pkg-nope", "pkg-tenant"}) {
     SCOPED_TRACE(package);
-    HttpResponse pkg = svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
-                                  absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":")",
-                                               package, R"(","auto_send":false}})"),
-                                  w.team.admin_token);
+    HttpResponse pkg =
+        svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
+                   absl::StrCat(R"({"kind":"certn_background_check","settings":{"package_id":")",
+                                package, R"(","auto_send":false}})"),
+                   w.team.admin_token);
     EXPECT_PROBLEM(pkg, 400, "unknown_package");
   }
   // Certn settings with a missing package.
-  HttpResponse no_pkg = svc().Post("/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
-                                   R"({"kind":"certn_background_check","settings":{"auto_send":false}})",
-                                   w.team.admin_token);
+  HttpResponse no_pkg = svc().Post(
+      "/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.stage + "/activities",
+      R"({"kind":"certn_background_check","settings":{"auto_send":false}})", w.team.admin_token);
   EXPECT_PROBLEM(no_pkg, 400, "invalid_settings");
   EXPECT_EQ(Snapshot(w), before);
 }

@@ -14,14 +14,18 @@ class CancelReorderTest : public ApiTest {
   }
   HttpResponse Reorder(const World& w, const std::string& check, const std::string& body = "{}",
                        const Headers& headers = {}) {
-    return svc().Post("/api/v1/background-checks/" + check + "/reorder", body, w.team.recruiter_token, headers);
+    return svc().Post("/api/v1/background-checks/" + check + "/reorder", body,
+                      w.team.recruiter_token, headers);
   }
   HttpResponse WaitStatus(const World& w, const std::string& check, const std::string& status) {
     HttpResponse last;
-    EXPECT_TRUE(testing::WaitFor([&] {
-      last = svc().Get("/api/v1/background-checks/" + check, w.team.recruiter_token);
-      return last.String("/status") == status;
-    }, absl::Seconds(30))) << Describe(last);
+    EXPECT_TRUE(testing::WaitFor(
+        [&] {
+          last = svc().Get("/api/v1/background-checks/" + check, w.team.recruiter_token);
+          return last.String("/status") == status;
+        },
+        absl::Seconds(30)))
+        << Describe(last);
     return last;
   }
 };
@@ -52,7 +56,8 @@ TEST_F(CancelReorderTest, ACompleteCheckAnswers409WithItsStateAndIsNotReordered)
   const std::string before = StableSnapshot(w);
   HttpResponse refused = Cancel(w, w.check);
   EXPECT_PROBLEM(refused, 409, "check_complete");
-  EXPECT_NE(refused.String("/detail").value_or("").find("complete"), std::string::npos) << Describe(refused);
+  EXPECT_NE(refused.String("/detail").value_or("").find("complete"), std::string::npos)
+      << Describe(refused);
   EXPECT_PROBLEM(Reorder(w, w.check), 409, "check_not_ended");
   EXPECT_EQ(Snapshot(w), before);
 }
@@ -64,7 +69,8 @@ TEST_F(CancelReorderTest, ACancelledCheckIsReorderedOnceAndAnotherCheckBlocksIt)
   EXPECT_EQ(asked.String("/cancellation/reason"), "Role closed");
   HttpResponse cancelled = WaitStatus(w, w.check, "cancelled");
   EXPECT_EQ(cancelled.String("/error_reason"), "cancelled_by_user");
-  EXPECT_FALSE(cancelled.String("/cancellation/requested_by").value_or("").empty()) << Describe(cancelled);
+  EXPECT_FALSE(cancelled.String("/cancellation/requested_by").value_or("").empty())
+      << Describe(cancelled);
   // Asking again answers the check as it is.
   EXPECT_EQ(Cancel(w, w.check).status, 202);
   // Another check sent meanwhile blocks the re-order on the same application.
@@ -76,8 +82,9 @@ TEST_F(CancelReorderTest, ACancelledCheckIsReorderedOnceAndAnotherCheckBlocksIt)
   ASSERT_EQ(again.status, 202) << Describe(again);
   EXPECT_EQ(again.String("/reordered_from"), w.check);
   // The same key with another body is a different request.
-  EXPECT_PROBLEM(Reorder(w, w.check, R"({"package_id":"pkg-standard"})", {{"Idempotency-Key", "reorder-1"}}), 422,
-                 "idempotency_key_reused");
+  EXPECT_PROBLEM(
+      Reorder(w, w.check, R"({"package_id":"pkg-standard"})", {{"Idempotency-Key", "reorder-1"}}),
+      422, "idempotency_key_reused");
   EXPECT_PROBLEM(Reorder(w, w.check), 409, "already_reordered");
 }
 
@@ -85,8 +92,8 @@ TEST_F(CancelReorderTest, AnEndedCheckOfAnInactiveApplicationIsNotReordered) {
   World w = NewWorld();
   ASSERT_EQ(Cancel(w, w.check).status, 202);
   WaitStatus(w, w.check, "cancelled");
-  HttpResponse hired = svc().Post("/api/v1/applications/" + w.application + "/status", R"({"status":"hired"})",
-                                  w.team.recruiter_token);
+  HttpResponse hired = svc().Post("/api/v1/applications/" + w.application + "/status",
+                                  R"({"status":"hired"})", w.team.recruiter_token);
   ASSERT_EQ(hired.status, 200) << Describe(hired);
   const std::string before = StableSnapshot(w);
   EXPECT_PROBLEM(Reorder(w, w.check), 422, "application_not_active");

@@ -63,8 +63,9 @@ TEST_F(ChecksTest, ApplicationTabShowsStagesActivitiesAndTheCheck) {
   HttpResponse direct = svc().Get("/api/v1/background-checks/" + check, w.team.recruiter_token);
   EXPECT_EQ(direct.String("/certn_case_id"), tab.String(c + "/certn_case_id"));
   // Report before completion: 409 report_not_ready.
-  EXPECT_PROBLEM(svc().Get("/api/v1/background-checks/" + check + "/report", w.team.recruiter_token), 409,
-                 "report_not_ready");
+  EXPECT_PROBLEM(
+      svc().Get("/api/v1/background-checks/" + check + "/report", w.team.recruiter_token), 409,
+      "report_not_ready");
 }
 
 // Runs `n` copies of `fn` at once (released together) and returns their answers.
@@ -118,7 +119,8 @@ TEST_F(ChecksTest, TwentyConcurrentSendsMakeExactlyOneCertnOrder) {
   const std::string candidate2 = CreateCandidate(w.team, "grace@example.com");
   const std::string app2 = CreateApplication(w.team, candidate2, w.job);
   const std::string send2 = "/api/v1/applications/" + app2 + "/background-checks";
-  std::vector<HttpResponse> unkeyed = InParallel(20, [&] { return svc().Post(send2, body, w.team.recruiter_token); });
+  std::vector<HttpResponse> unkeyed =
+      InParallel(20, [&] { return svc().Post(send2, body, w.team.recruiter_token); });
   std::string check2;
   int accepted = 0;
   for (const HttpResponse& r : unkeyed) {
@@ -164,12 +166,13 @@ TEST_F(ChecksTest, SendErrorsAreSpecificAndChangeNothing) {
   const std::string before = StableSnapshot(w);
   const std::string send = "/api/v1/applications/" + w.application + "/background-checks";
   // A second send while one is active names the active check.
-  HttpResponse twice = svc().Post(send, absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"),
-                                  w.team.recruiter_token);
+  HttpResponse twice = svc().Post(
+      send, absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"), w.team.recruiter_token);
   EXPECT_PROBLEM(twice, 409, "check_already_active");
   EXPECT_EQ(twice.String("/existing_check/id"), w.check);
   // Unknown activity.
-  EXPECT_PROBLEM(svc().Post(send, R"({"activity_id":"no-such-activity"})", w.team.recruiter_token), 404, "activity_not_found");
+  EXPECT_PROBLEM(svc().Post(send, R"({"activity_id":"no-such-activity"})", w.team.recruiter_token),
+                 404, "activity_not_found");
   EXPECT_EQ(Snapshot(w), before);
 }
 
@@ -194,10 +197,13 @@ TEST_F(ChecksTest, NoEmailIsRefusedUntilOneIsAdded) {
                                   R"({"package_id":"pkg-basic"})", w.team.recruiter_token);
   EXPECT_PROBLEM(adhoc, 422, "no_email");
   HttpResponse send = svc().Post("/api/v1/applications/" + app + "/background-checks",
-                                 absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"), w.team.recruiter_token);
+                                 absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"),
+                                 w.team.recruiter_token);
   EXPECT_PROBLEM(send, 422, "no_email");
   EXPECT_EQ(CertnOrders(w.certn.certn_team_id), orders);
-  ASSERT_EQ(svc().Patch("/api/v1/candidates/" + candidate, R"({"email":"late@example.com"})", w.team.recruiter_token)
+  ASSERT_EQ(svc()
+                .Patch("/api/v1/candidates/" + candidate, R"({"email":"late@example.com"})",
+                       w.team.recruiter_token)
                 .status,
             200);
   const std::string check = SendCheck(w.team, app, w.activity);
@@ -209,21 +215,28 @@ TEST_F(ChecksTest, SecretsNeverAppearInResponsesOrTheLog) {
   std::vector<HttpResponse> seen = {w.certn.connect_response};
   const std::string rotated = "rotated-" + stagecheck::testing::RandomHex(16);
   seen.push_back(svc().Post("/api/v1/integrations/certn/webhook-secret/rotate",
-                            absl::StrCat(R"({"webhook_secret":)", JsonQuote(rotated), "}"), w.team.admin_token));
+                            absl::StrCat(R"({"webhook_secret":)", JsonQuote(rotated), "}"),
+                            w.team.admin_token));
   EXPECT_EQ(seen.back().status, 200) << Describe(seen.back());
   seen.push_back(svc().Post("/api/v1/integrations/certn/verify", "", w.team.admin_token));
   EXPECT_EQ(seen.back().status, 200) << Describe(seen.back());
-  seen.push_back(svc().Put("/api/v1/integrations/certn", R"({"region":"north_america"})", w.team.admin_token));
+  seen.push_back(
+      svc().Put("/api/v1/integrations/certn", R"({"region":"north_america"})", w.team.admin_token));
   EXPECT_EQ(seen.back().status, 200) << Describe(seen.back());
   // A refused connect echoes nothing of what it was given.
   seen.push_back(svc().Put("/api/v1/integrations/certn",
-                           absl::StrCat(R"({"api_key":)", JsonQuote(w.certn.api_key + " x"), "}"), w.team.admin_token));
+                           absl::StrCat(R"({"api_key":)", JsonQuote(w.certn.api_key + " x"), "}"),
+                           w.team.admin_token));
   EXPECT_EQ(seen.back().status, 400) << Describe(seen.back());
   seen.push_back(svc().Get("/api/v1/integrations/certn", w.team.admin_token));
-  EXPECT_EQ(seen.back().String("/api_key").value_or("").rfind("\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2", 0),
+  EXPECT_EQ(seen.back()
+                .String("/api_key")
+                .value_or("")
+                .rfind("\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2", 0),
             0u)
       << "masked as ••••abcd: " << seen.back().body;
-  EXPECT_EQ(seen.back().String("/api_key").value_or("").substr(12), w.certn.api_key.substr(w.certn.api_key.size() - 4));
+  EXPECT_EQ(seen.back().String("/api_key").value_or("").substr(12),
+            w.certn.api_key.substr(w.certn.api_key.size() - 4));
   for (const Endpoint& e : AllEndpoints(w)) {
     if (e.method != "GET") continue;
     seen.push_back(svc().Get(e.path, e.admin_only ? w.team.admin_token : w.team.recruiter_token));
@@ -234,19 +247,23 @@ TEST_F(ChecksTest, SecretsNeverAppearInResponsesOrTheLog) {
   ASSERT_TRUE(fake().FlushDeliveries().ok());
   StableSnapshot(w);
   for (const HttpResponse& r : seen) {
-    for (const std::string& secret : {w.certn.api_key, w.certn.webhook_secret, rotated, svc().encryption_key()}) {
+    for (const std::string& secret :
+         {w.certn.api_key, w.certn.webhook_secret, rotated, svc().encryption_key()}) {
       EXPECT_EQ(r.body.find(secret), std::string::npos) << "secret in a response: " << r.body;
-      for (const auto& [name, value] : r.headers) EXPECT_EQ(value.find(secret), std::string::npos) << name;
+      for (const auto& [name, value] : r.headers)
+        EXPECT_EQ(value.find(secret), std::string::npos) << name;
     }
   }
   // The service's log sink batches lines for up to 100 ms: wait until the
   // access line of the last request above is written.
-  ASSERT_TRUE(testing::WaitFor([&] { return svc().LogContains("/api/v1/background-checks/" + w.check); },
-                      absl::Seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return svc().LogContains("/api/v1/background-checks/" + w.check); },
+                       absl::Seconds(10)));
   const std::string log = svc().ReadLog();
   ASSERT_FALSE(log.empty());
-  for (const std::string& secret : {w.certn.api_key, w.certn.webhook_secret, rotated, svc().encryption_key(),
-                                    w.team.admin_token, w.team.recruiter_token}) {
+  for (const std::string& secret :
+       {w.certn.api_key, w.certn.webhook_secret, rotated, svc().encryption_key(),
+        w.team.admin_token, w.team.recruiter_token}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "secret in the service log";
   }
 }
@@ -269,8 +286,9 @@ TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook)
     });
     EXPECT_TRUE(seen) << certn_status << ": " << check.body;
   };
-  ASSERT_TRUE(fake().Call("POST", "/_control/cases/" + case_id + "/advance",
-                          R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
+  ASSERT_TRUE(fake()
+                  .Call("POST", "/_control/cases/" + case_id + "/advance",
+                        R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
                   .ok());
   wait_for("AWAITING_SOMETHING_NEW");
   EXPECT_EQ(check.String("/status"), "in_progress");
@@ -279,7 +297,8 @@ TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook)
   EXPECT_EQ(check.String("/status"), "cancelled");
   EXPECT_EQ(check.String("/error_reason"), "applicant_declined");
   // Logged (the log sink batches lines for up to 100 ms).
-  EXPECT_TRUE(testing::WaitFor([&] { return svc().LogContains("certn.unknown_status"); }, absl::Seconds(10)));
+  EXPECT_TRUE(testing::WaitFor([&] { return svc().LogContains("certn.unknown_status"); },
+                               absl::Seconds(10)));
 }
 
 // CERTN.md section 5: the account's rate limit is a per-integration setting,
@@ -289,18 +308,22 @@ TEST_F(ChecksTest, TheCertnRateLimitIsAPerIntegrationSetting) {
   HttpResponse got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
   EXPECT_EQ(got.Int("/requests_per_minute"), 60) << got.body;
   EXPECT_EQ(got.Int("/requests_per_day"), 7220) << got.body;
-  HttpResponse set = svc().Put("/api/v1/integrations/certn", R"({"requests_per_minute":30,"requests_per_day":5000})",
-                               w.team.admin_token);
+  HttpResponse set =
+      svc().Put("/api/v1/integrations/certn",
+                R"({"requests_per_minute":30,"requests_per_day":5000})", w.team.admin_token);
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(set.Int("/requests_per_minute"), 30);
   got = svc().Get("/api/v1/integrations/certn", w.team.admin_token);
   EXPECT_EQ(got.Int("/requests_per_minute"), 30);
   EXPECT_EQ(got.Int("/requests_per_day"), 5000);
   for (const char* bad : {R"({"requests_per_minute":0})", R"({"requests_per_minute":"60"})",
-                          R"({"requests_per_day":-1})", R"({"requests_per_minute":6001})", R"({"requests_per_day":1.5})"}) {
-    EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", bad, w.team.admin_token), 400, "invalid_body");
+                          R"({"requests_per_day":-1})", R"({"requests_per_minute":6001})",
+                          R"({"requests_per_day":1.5})"}) {
+    EXPECT_PROBLEM(svc().Put("/api/v1/integrations/certn", bad, w.team.admin_token), 400,
+                   "invalid_body");
   }
-  EXPECT_EQ(svc().Get("/api/v1/integrations/certn", w.team.admin_token).Int("/requests_per_minute"), 30);
+  EXPECT_EQ(svc().Get("/api/v1/integrations/certn", w.team.admin_token).Int("/requests_per_minute"),
+            30);
 }
 
 // Issue 15 item 5: Certn sends a burst for one change (the case's event and
@@ -310,7 +333,10 @@ TEST_F(ChecksTest, ABurstOfWebhooksForOneCaseIsOneCaseFetch) {
   World w = NewWorld();
   WaitQuiet(w.team);
   const std::string case_id =
-      svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token).String("/certn_case_id").value_or("");
+      svc()
+          .Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token)
+          .String("/certn_case_id")
+          .value_or("");
   ASSERT_FALSE(case_id.empty());
   auto fetches = [&] {
     auto requests = fake().Requests("get_case");

@@ -134,11 +134,13 @@ TEST_F(DeliveriesTest, SignatureFailuresAreCountedForTheirTeamOnly) {
   ASSERT_EQ(before.status, 200) << Describe(before);
   EXPECT_EQ(before.Int("/failed_signature"), 0);
   EXPECT_TRUE(before.IsNull("/last_failed_at")) << before.body;
-  const std::string body = R"({"id":"evt-wrong-secret","event_type":"CASE_STATUS_CHANGED","object_id":")" +
-                           CaseOf(w) + R"(","object_type":"CASE"})";
+  const std::string body =
+      R"({"id":"evt-wrong-secret","event_type":"CASE_STATUS_CHANGED","object_id":")" + CaseOf(w) +
+      R"(","object_type":"CASE"})";
   for (int i = 0; i < 3; ++i) {
-    EXPECT_PROBLEM(svc().Post("/certn/certnWebhookHandler", body, "", {{"X-Signature", std::string(64, 'a')}}), 401,
-                   "bad_signature");
+    EXPECT_PROBLEM(
+        svc().Post("/certn/certnWebhookHandler", body, "", {{"X-Signature", std::string(64, 'a')}}),
+        401, "bad_signature");
   }
   HttpResponse after = svc().Get(summary_path, w.team.admin_token);
   ASSERT_EQ(after.status, 200) << Describe(after);

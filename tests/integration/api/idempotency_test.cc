@@ -23,11 +23,15 @@ std::vector<Create> Creates(const World& w, const std::string& candidate) {
       {"/api/v1/candidates", R"({"first_name":"Idem","last_name":"Potent"})",
        R"({"first_name":"Other","last_name":"Person"})"},
       {"/api/v1/applications",
-       absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)", JsonQuote(w.job), "}"),
-       absl::StrCat(R"({"job_id":)", JsonQuote(w.job), R"(,"candidate_id":)", JsonQuote(candidate), "}")},
+       absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)", JsonQuote(w.job),
+                    "}"),
+       absl::StrCat(R"({"job_id":)", JsonQuote(w.job), R"(,"candidate_id":)", JsonQuote(candidate),
+                    "}")},
       {"/api/v1/applications/" + w.application + "/background-checks",
        absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"),
-       absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), R"(,"package_id":"pkg-standard"})"), false, 202},
+       absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity),
+                    R"(,"package_id":"pkg-standard"})"),
+       false, 202},
       {"/api/v1/candidates/" + w.candidate + "/background-checks", R"({"package_id":"pkg-basic"})",
        R"({"package_id":"pkg-standard"})", false, 202},
   };
@@ -57,8 +61,8 @@ TEST_F(IdempotencyTest, ReplayReturnsTheSameResourceAndReusedKeyIs422) {
     EXPECT_PROBLEM(svc().Post(c.path, c.other_body, token, key), 422, "idempotency_key_reused");
     EXPECT_EQ(Snapshot(w), before);
     // The key belongs to method + path + body: another path is another request too.
-    EXPECT_PROBLEM(svc().Post("/api/v1/candidates", R"({"first_name":"Z","last_name":"Z"})", w.team.recruiter_token,
-                              key),
+    EXPECT_PROBLEM(svc().Post("/api/v1/candidates", R"({"first_name":"Z","last_name":"Z"})",
+                              w.team.recruiter_token, key),
                    422, "idempotency_key_reused");
     EXPECT_EQ(Snapshot(w), before);
   }
@@ -72,25 +76,30 @@ TEST_F(IdempotencyTest, MalformedKeysAre400) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
   const std::string candidate = CreateCandidate(w.team, "second@example.com");
   const std::string before = StableSnapshot(w);
-  const std::vector<std::string> bad_keys = {"has space", std::string(256, 'k'), "tab\there", "caf\xc3\xa9"};
+  const std::vector<std::string> bad_keys = {"has space", std::string(256, 'k'), "tab\there",
+                                             "caf\xc3\xa9"};
   for (const Create& c : Creates(w, candidate)) {
     const std::string token = c.admin ? w.team.admin_token : w.team.recruiter_token;
     for (const std::string& key : bad_keys) {
       SCOPED_TRACE(c.path + " key '" + key.substr(0, 20) + "'");
-      EXPECT_PROBLEM(svc().Post(c.path, c.body, token, {{"Idempotency-Key", key}}), 400, "invalid_idempotency_key");
+      EXPECT_PROBLEM(svc().Post(c.path, c.body, token, {{"Idempotency-Key", key}}), 400,
+                     "invalid_idempotency_key");
     }
     // A control character is refused by the HTTP parser already.
-    EXPECT_PROBLEM(svc().Post(c.path, c.body, token, {{"Idempotency-Key", "del\x7f"}}), 400, "malformed_request");
+    EXPECT_PROBLEM(svc().Post(c.path, c.body, token, {{"Idempotency-Key", "del\x7f"}}), 400,
+                   "malformed_request");
     // An empty header value.
     HttpResponse empty = svc().RawRequest(absl::StrCat(
         "POST ", c.path, " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ", token,
-        "\r\nContent-Type: application/json\r\nIdempotency-Key:\r\nContent-Length: ", c.body.size(), "\r\n\r\n", c.body));
+        "\r\nContent-Type: application/json\r\nIdempotency-Key:\r\nContent-Length: ", c.body.size(),
+        "\r\n\r\n", c.body));
     EXPECT_PROBLEM(empty, 400, "invalid_idempotency_key");
   }
   EXPECT_EQ(Snapshot(w), before);
   // 255 printable characters is fine.
-  HttpResponse longest = svc().Post("/api/v1/jobs", R"({"title":"Longest key"})", w.team.admin_token,
-                                    {{"Idempotency-Key", std::string(255, 'k')}});
+  HttpResponse longest =
+      svc().Post("/api/v1/jobs", R"({"title":"Longest key"})", w.team.admin_token,
+                 {{"Idempotency-Key", std::string(255, 'k')}});
   EXPECT_EQ(longest.status, 201) << Describe(longest);
 }
 
@@ -119,10 +128,10 @@ TEST_F(IdempotencyTest, FailedRequestsDoNotBurnTheKey) {
   std::string job = CreateJob(team);
   std::string candidate = CreateCandidate(team);
   // The same key with the request that now succeeds.
-  HttpResponse ok = svc().Post(
-      "/api/v1/applications",
-      absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)", JsonQuote(job), "}"),
-      team.recruiter_token, key);
+  HttpResponse ok = svc().Post("/api/v1/applications",
+                               absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate),
+                                            R"(,"job_id":)", JsonQuote(job), "}"),
+                               team.recruiter_token, key);
   EXPECT_EQ(ok.status, 201) << Describe(ok);
 }
 

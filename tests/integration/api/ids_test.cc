@@ -14,21 +14,24 @@ std::string TokenFor(const TeamTokens& team, const Endpoint& e) {
 // The same world with every ID replaced by `id`.
 World WithIds(const World& w, const std::string& id) {
   World u = w;
-  u.job = u.stage = u.bg_stage = u.activity = u.candidate = u.application = u.check = u.delivery = id;
+  u.job = u.stage = u.bg_stage = u.activity = u.candidate = u.application = u.check = u.delivery =
+      id;
   return u;
 }
 
 TEST_F(IdsTest, UnknownIdsAre404OnEveryRoute) {
   World w = NewWorld();
   const std::string before = StableSnapshot(w);
-  for (const std::string& id : {std::string("00000000-0000-0000-0000-000000000000"), std::string("nope"),
-                                std::string("%27%20OR%201%3D1--"), std::string(100, 'z')}) {
+  for (const std::string& id :
+       {std::string("00000000-0000-0000-0000-000000000000"), std::string("nope"),
+        std::string("%27%20OR%201%3D1--"), std::string(100, 'z')}) {
     for (const Endpoint& e : AllEndpoints(WithIds(w, id))) {
       if (!e.has_ids) continue;
       SCOPED_TRACE(e.name());
       HttpResponse r = svc().Request(e.method, e.path, e.body, {}, TokenFor(w.team, e));
       EXPECT_EQ(r.status, 404) << Describe(r);
-      EXPECT_EQ(r.Header("content-type").value_or("").rfind("application/problem+json", 0), 0u) << Describe(r);
+      EXPECT_EQ(r.Header("content-type").value_or("").rfind("application/problem+json", 0), 0u)
+          << Describe(r);
       EXPECT_TRUE(r.code().ends_with("not_found")) << Describe(r);
     }
   }
@@ -58,8 +61,8 @@ TEST_F(IdsTest, AnotherTeamsIdsAre404AndLeakNothing) {
     HttpResponse r = svc().Request(e.method, e.path, e.body, {}, TokenFor(b.team, e));
     EXPECT_EQ(r.status, 404) << Describe(r);
     EXPECT_TRUE(r.code().ends_with("not_found")) << Describe(r);
-    for (const std::string& secret : {std::string("Secretia"), std::string("secretia@a.example"), a_case,
-                                      a.certn.certn_team_id, a.team.team_id}) {
+    for (const std::string& secret : {std::string("Secretia"), std::string("secretia@a.example"),
+                                      a_case, a.certn.certn_team_id, a.team.team_id}) {
       EXPECT_EQ(r.body.find(secret), std::string::npos) << secret << " leaked: " << r.body;
     }
   }
@@ -71,14 +74,20 @@ TEST_F(IdsTest, AnotherTeamsIdsAre404AndLeakNothing) {
   const std::string b_app = "/api/v1/applications/" + b.application;
   const std::vector<Mixed> mixed = {
       {"POST", "/api/v1/applications",
-       absl::StrCat(R"({"candidate_id":)", JsonQuote(a.candidate), R"(,"job_id":)", JsonQuote(b.job), "}")},
+       absl::StrCat(R"({"candidate_id":)", JsonQuote(a.candidate), R"(,"job_id":)",
+                    JsonQuote(b.job), "}")},
       {"POST", "/api/v1/applications",
-       absl::StrCat(R"({"candidate_id":)", JsonQuote(b.candidate), R"(,"job_id":)", JsonQuote(a.job), "}")},
+       absl::StrCat(R"({"candidate_id":)", JsonQuote(b.candidate), R"(,"job_id":)",
+                    JsonQuote(a.job), "}")},
       {"POST", b_app + "/move", absl::StrCat(R"({"stage_id":)", JsonQuote(a.bg_stage), "}")},
-      {"POST", b_app + "/background-checks", absl::StrCat(R"({"activity_id":)", JsonQuote(a.activity), "}")},
+      {"POST", b_app + "/background-checks",
+       absl::StrCat(R"({"activity_id":)", JsonQuote(a.activity), "}")},
       {"GET", "/api/v1/jobs/" + b.job + "/interview-plan/stages/" + a.stage, ""},
       {"PATCH", "/api/v1/jobs/" + b.job + "/interview-plan/stages/" + a.stage, R"({"name":"x"})"},
-      {"DELETE", "/api/v1/jobs/" + b.job + "/interview-plan/stages/" + a.bg_stage + "/activities/" + a.activity, ""},
+      {"DELETE",
+       "/api/v1/jobs/" + b.job + "/interview-plan/stages/" + a.bg_stage + "/activities/" +
+           a.activity,
+       ""},
       {"GET", "/api/v1/candidates/" + b.candidate + "/files/" + a.check, ""},
       {"GET", "/api/v1/applications?candidate_id=" + a.candidate, ""},
       {"GET", "/api/v1/applications?job_id=" + a.job, ""},

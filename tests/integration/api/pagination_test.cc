@@ -19,7 +19,8 @@ TEST_F(PaginationTest, BadLimitIs400InvalidLimit) {
   for (const std::string& list : Lists(w)) {
     for (const char* limit : {"0", "-1", "101", "abc", "1.5", "", "99999999999", "1e2", "%20"}) {
       SCOPED_TRACE(list + "?limit=" + limit);
-      EXPECT_PROBLEM(svc().Get(list + "?limit=" + limit, w.team.recruiter_token), 400, "invalid_limit");
+      EXPECT_PROBLEM(svc().Get(list + "?limit=" + limit, w.team.recruiter_token), 400,
+                     "invalid_limit");
     }
     EXPECT_EQ(svc().Get(list + "?limit=1", w.team.recruiter_token).status, 200);
     EXPECT_EQ(svc().Get(list + "?limit=100", w.team.recruiter_token).status, 200);
@@ -30,22 +31,24 @@ TEST_F(PaginationTest, BadCursorIs400InvalidCursor) {
   World w = NewWorld(/*connect_certn=*/false, /*send_check=*/false);
   for (const std::string& list : Lists(w)) {
     for (const std::string& after :
-         {std::string("garbage!!"), std::string("bm9jb2xvbg"), std::string(201, 'a'), std::string("%00"),
-          std::string("YWJjOmRlZg"), std::string("OnNvbWVpZA")}) {
+         {std::string("garbage!!"), std::string("bm9jb2xvbg"), std::string(201, 'a'),
+          std::string("%00"), std::string("YWJjOmRlZg"), std::string("OnNvbWVpZA")}) {
       SCOPED_TRACE(list + "?after=" + after.substr(0, 30));
-      EXPECT_PROBLEM(svc().Get(list + "?after=" + after, w.team.recruiter_token), 400, "invalid_cursor");
+      EXPECT_PROBLEM(svc().Get(list + "?after=" + after, w.team.recruiter_token), 400,
+                     "invalid_cursor");
     }
   }
 }
 
 // Follows `next` from the first page; returns the IDs in order.
-std::vector<std::string> Walk(ServiceProcess& svc, const std::string& list, const std::string& token, int limit,
-                              int* pages) {
+std::vector<std::string> Walk(ServiceProcess& svc, const std::string& list,
+                              const std::string& token, int limit, int* pages) {
   std::vector<std::string> ids;
   std::string next;
   *pages = 0;
   for (int guard = 0; guard < 100; ++guard) {
-    std::string path = absl::StrCat(list, list.find('?') == std::string::npos ? "?" : "&", "limit=", limit);
+    std::string path =
+        absl::StrCat(list, list.find('?') == std::string::npos ? "?" : "&", "limit=", limit);
     if (!next.empty()) path += "&after=" + next;
     HttpResponse r = svc.Get(path, token);
     EXPECT_EQ(r.status, 200) << Describe(r);
@@ -74,7 +77,8 @@ TEST_F(PaginationTest, WalkingNextVisitsEveryItemOnceNewestFirst) {
     jobs.push_back(CreateJob(team, absl::StrCat("Job ", i)));
     candidates.push_back(CreateCandidate(team, absl::StrCat("c", i, "@example.com")));
   }
-  for (int i = 0; i < 7; ++i) applications.push_back(CreateApplication(team, candidates[i], jobs[i]));
+  for (int i = 0; i < 7; ++i)
+    applications.push_back(CreateApplication(team, candidates[i], jobs[i]));
   struct Case {
     std::string list;
     std::vector<std::string> created;
@@ -104,13 +108,15 @@ TEST_F(PaginationTest, ActivityFeedPagesToo) {
   std::string candidate = CreateCandidate(team);
   // Each edit of the candidate and each application appends to the feed.
   for (int i = 0; i < 4; ++i) {
-    ASSERT_EQ(svc().Patch("/api/v1/candidates/" + candidate, absl::StrCat(R"({"phone":"+1555000)", i, R"("})"),
-                          team.recruiter_token)
+    ASSERT_EQ(svc()
+                  .Patch("/api/v1/candidates/" + candidate,
+                         absl::StrCat(R"({"phone":"+1555000)", i, R"("})"), team.recruiter_token)
                   .status,
               200);
   }
   CreateApplication(team, candidate, job);
-  HttpResponse all = svc().Get("/api/v1/candidates/" + candidate + "/activity?limit=100", team.recruiter_token);
+  HttpResponse all =
+      svc().Get("/api/v1/candidates/" + candidate + "/activity?limit=100", team.recruiter_token);
   ASSERT_EQ(all.status, 200) << Describe(all);
   const size_t total = all.Size("/items").value_or(0);
   ASSERT_GE(total, 1u) << all.body;

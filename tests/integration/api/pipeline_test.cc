@@ -22,12 +22,14 @@ class PipelineTest : public ApiTest {
     Pipeline p;
     p.w = NewWorld();
     p.ada = p.w.application;
-    p.grace = CreateApplication(p.w.team, Candidate(p.w, "Grace", "Hopper", "grace@example.org"), p.w.job);
+    p.grace = CreateApplication(p.w.team, Candidate(p.w, "Grace", "Hopper", "grace@example.org"),
+                                p.w.job);
     HttpResponse moved = svc().Post("/api/v1/applications/" + p.grace + "/move",
                                     absl::StrCat(R"({"stage_id":)", JsonQuote(p.w.bg_stage), "}"),
                                     p.w.team.recruiter_token);
     EXPECT_EQ(moved.status, 200) << Describe(moved);
-    p.alan = CreateApplication(p.w.team, Candidate(p.w, "Alan", "Turing", "alan+review@example.net"), p.w.job);
+    p.alan = CreateApplication(
+        p.w.team, Candidate(p.w, "Alan", "Turing", "alan+review@example.net"), p.w.job);
     std::string check = SendCheck(p.w.team, p.alan, p.w.activity);
     WaitOrdered(p.w.team, check);
     std::string case_id = svc()
@@ -41,10 +43,11 @@ class PipelineTest : public ApiTest {
 
   std::string Candidate(const World& w, const std::string& first, const std::string& last,
                         const std::string& email) {
-    HttpResponse r = svc().Post("/api/v1/candidates",
-                                absl::StrCat(R"({"first_name":)", JsonQuote(first), R"(,"last_name":)",
-                                             JsonQuote(last), R"(,"email":)", JsonQuote(email), "}"),
-                                w.team.recruiter_token);
+    HttpResponse r =
+        svc().Post("/api/v1/candidates",
+                   absl::StrCat(R"({"first_name":)", JsonQuote(first), R"(,"last_name":)",
+                                JsonQuote(last), R"(,"email":)", JsonQuote(email), "}"),
+                   w.team.recruiter_token);
     EXPECT_EQ(r.status, 201) << Describe(r);
     return r.String("/id").value_or("");
   }
@@ -122,7 +125,8 @@ TEST_F(PipelineTest, PagesFollowTheSortAndACursorOfAnotherSortIsRefused) {
   EXPECT_EQ(second.Size("/items"), 1u);
   EXPECT_EQ(second.String("/items/0/id"), p.grace);
   EXPECT_TRUE(second.IsNull("/next"));
-  EXPECT_PROBLEM(svc().Get("/api/v1/applications?sort=status&after=" + next, token), 400, "invalid_cursor");
+  EXPECT_PROBLEM(svc().Get("/api/v1/applications?sort=status&after=" + next, token), 400,
+                 "invalid_cursor");
 }
 
 TEST_F(PipelineTest, CountsPerCheckStatusFollowTheOtherFilters) {
@@ -147,9 +151,15 @@ TEST_F(PipelineTest, BadValuesAre400NamingTheParameter) {
   TeamTokens team = NewTeam();
   const std::string long_q(101, 'x');
   const std::pair<std::string, std::string> bad[] = {
-      {"check_status=done", "check_status"}, {"result=GREEN", "result"}, {"sort=age", "sort"},
-      {"status=fired", "status"},            {"q=", "q"},                {"q=" + long_q, "q"},
-      {"job_id=", "job_id"},                 {"stage_id=", "stage_id"},  {"candidate_id=", "candidate_id"},
+      {"check_status=done", "check_status"},
+      {"result=GREEN", "result"},
+      {"sort=age", "sort"},
+      {"status=fired", "status"},
+      {"q=", "q"},
+      {"q=" + long_q, "q"},
+      {"job_id=", "job_id"},
+      {"stage_id=", "stage_id"},
+      {"candidate_id=", "candidate_id"},
   };
   for (const auto& [query, field] : bad) {
     for (const char* path : {"/api/v1/applications?", "/api/v1/applications/counts?"}) {

@@ -21,7 +21,8 @@ class ReconcileTest : public ApiTest {
   // (their webhooks are in by then); events and checks older than a minute
   // count as history and quiet.
   static void SetUpTestSuite() {
-    StartSuite({"--reconcile-interval-ms", "100", "--events-grace-ms", "2000", "--reconcile-after-ms", "60000"});
+    StartSuite({"--reconcile-interval-ms", "100", "--events-grace-ms", "2000",
+                "--reconcile-after-ms", "60000"});
   }
 
  protected:
@@ -36,24 +37,33 @@ class ReconcileTest : public ApiTest {
     return n;
   }
   std::string CaseOf(const TeamTokens& team, const std::string& check) {
-    return svc().Get("/api/v1/background-checks/" + check, team.recruiter_token).String("/certn_case_id").value_or("");
+    return svc()
+        .Get("/api/v1/background-checks/" + check, team.recruiter_token)
+        .String("/certn_case_id")
+        .value_or("");
   }
   std::string StatusOf(const TeamTokens& team, const std::string& check) {
-    return svc().Get("/api/v1/background-checks/" + check, team.recruiter_token).String("/status").value_or("");
+    return svc()
+        .Get("/api/v1/background-checks/" + check, team.recruiter_token)
+        .String("/status")
+        .value_or("");
   }
 };
 
 TEST_F(ReconcileTest, ALostWebhookIsFoundInTheEventFeedAndCostsOneFetch) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);
-  const std::string cursor_sql = absl::StrCat("SELECT COALESCE(events_cursor, 'none') FROM integrations WHERE team_id = '",
-                                              w.team.team_id, "'");
+  const std::string cursor_sql =
+      absl::StrCat("SELECT COALESCE(events_cursor, 'none') FROM integrations WHERE team_id = '",
+                   w.team.team_id, "'");
   // The first read only finds where the feed stands; checks come after it.
   EXPECT_TRUE(stagecheck::testing::WaitFor([&] { return QueryText(cursor_sql) != "none"; }));
   const std::string lost = SendCheck(w.team, w.application, w.activity);
-  const std::string delivered =
-      SendCheck(w.team, CreateApplication(w.team, CreateCandidate(w.team, "bob@example.com"), w.job), w.activity);
+  const std::string delivered = SendCheck(
+      w.team, CreateApplication(w.team, CreateCandidate(w.team, "bob@example.com"), w.job),
+      w.activity);
   const std::string quiet =
-      SendCheck(w.team, CreateApplication(w.team, CreateCandidate(w.team, "cy@example.com"), w.job), w.activity);
+      SendCheck(w.team, CreateApplication(w.team, CreateCandidate(w.team, "cy@example.com"), w.job),
+                w.activity);
   for (const std::string& check : {lost, delivered, quiet}) WaitOrdered(w.team, check);
   WaitQuiet(w.team);
   const std::string lost_case = CaseOf(w.team, lost);
@@ -85,8 +95,10 @@ TEST_F(ReconcileTest, ALostWebhookIsFoundInTheEventFeedAndCostsOneFetch) {
   ASSERT_TRUE(fake().AdvanceCase(lost_case, "APPLICANT_STARTED").ok());
   ASSERT_TRUE(fake().AdvanceCase(delivered_case, "APPLICANT_STARTED").ok());
   for (const std::string& check : {lost, delivered}) {
-    EXPECT_TRUE(stagecheck::testing::WaitFor([&] { return StatusOf(w.team, check) == "in_progress"; }))
-        << check << ": " << StatusOf(w.team, check);
+    EXPECT_TRUE(stagecheck::testing::WaitFor([&] {
+      return StatusOf(w.team, check) == "in_progress";
+    })) << check
+        << ": " << StatusOf(w.team, check);
   }
   // Once the feed has read past both events: one fetch each (the lost one's
   // from the feed, the other's from its webhook alone), none for the quiet check.
@@ -108,7 +120,8 @@ TEST_F(ReconcileTest, ALostWebhookIsFoundInTheEventFeedAndCostsOneFetch) {
 class ReconcileFallbackTest : public ReconcileTest {
  public:
   static void SetUpTestSuite() {
-    StartSuite({"--reconcile-interval-ms", "100", "--events-grace-ms", "2000", "--reconcile-after-ms", "1"});
+    StartSuite({"--reconcile-interval-ms", "100", "--events-grace-ms", "2000",
+                "--reconcile-after-ms", "1"});
   }
 };
 
@@ -127,7 +140,8 @@ TEST_F(ReconcileFallbackTest, WithoutAnEventFeedQuietChecksAreFetchedAndTheFallb
       << Fetches(case_id) << " fetches";
   size_t logged = 0;
   for (absl::string_view line : absl::StrSplit(svc().ReadLog(), '\n')) {
-    logged += absl::StrContains(line, "certn.events_feed.unavailable") && absl::StrContains(line, w.team.team_id);
+    logged += absl::StrContains(line, "certn.events_feed.unavailable") &&
+              absl::StrContains(line, w.team.team_id);
   }
   EXPECT_EQ(logged, 1u);
 }

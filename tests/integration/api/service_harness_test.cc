@@ -61,9 +61,11 @@ TEST(ServiceHarnessTest, StartsBootstrapsRestartsAndSurvivesAKill) {
 }
 
 TEST(ServiceHarnessTest, ReportsAServiceThatCannotStart) {
-  auto svc = ServiceProcess::Start({.db = "/nonexistent-dir/sub/x.db", .start_timeout = absl::Seconds(10)});
+  auto svc = ServiceProcess::Start(
+      {.db = "/nonexistent-dir/sub/x.db", .start_timeout = absl::Seconds(10)});
   ASSERT_FALSE(svc.ok());
-  EXPECT_NE(std::string(svc.status().message()).find("exited before it was ready"), std::string::npos)
+  EXPECT_NE(std::string(svc.status().message()).find("exited before it was ready"),
+            std::string::npos)
       << svc.status();
 }
 
@@ -72,7 +74,8 @@ TEST(ServiceHarnessTest, CliErrorsCarryStderr) {
   ASSERT_TRUE(svc.ok()) << svc.status();
   auto token = (*svc)->CreateToken("no-such-team", "recruiter");
   ASSERT_FALSE(token.ok());
-  EXPECT_NE(std::string(token.status().message()).find("no team"), std::string::npos) << token.status();
+  EXPECT_NE(std::string(token.status().message()).find("no team"), std::string::npos)
+      << token.status();
 }
 
 }  // namespace

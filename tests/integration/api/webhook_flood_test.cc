@@ -48,7 +48,8 @@ TEST_F(WebhookFloodTest, TenThousandUnauthenticatedDeliveriesGrowTheDatabaseByLe
   const int64_t deliveries_before = CountRows("webhook_deliveries");
   const int64_t work_before = CountRows("work_items");
   const int64_t bytes_before = DatabaseBytes(svc().sqlite_path());
-  const std::string refused = R"(stagecheck_webhook_deliveries_total{verdict="case_not_known_yet"})";
+  const std::string refused =
+      R"(stagecheck_webhook_deliveries_total{verdict="case_not_known_yet"})";
   const double refused_before = MetricValue(svc().Get("/metrics").body, refused);
   ASSERT_GT(bytes_before, 0) << svc().sqlite_path();
 
@@ -61,8 +62,9 @@ TEST_F(WebhookFloodTest, TenThousandUnauthenticatedDeliveriesGrowTheDatabaseByLe
       std::mt19937_64 rng(std::random_device{}() + t);
       for (int i = t; i < kDeliveries; i += kThreads) {
         // A thin event for a random case, padded to 100 KB, signed with nothing we know.
-        std::string body = absl::StrCat(R"({"id":"evt-)", i, R"(","event_type":"CASE_STATUS_CHANGED",)",
-                                        R"("object_type":"CASE","object_id":")", RandomHex(rng, 32), R"(","pad":")");
+        std::string body = absl::StrCat(
+            R"({"id":"evt-)", i, R"(","event_type":"CASE_STATUS_CHANGED",)",
+            R"("object_type":"CASE","object_id":")", RandomHex(rng, 32), R"(","pad":")");
         body.append(100 * 1024 - body.size() - 2, 'x');
         body.append("\"}");
         HttpResponse r = svc().Post(kWebhook, body, "", {{"X-Signature", RandomHex(rng, 64)}});
@@ -82,9 +84,11 @@ TEST_F(WebhookFloodTest, TenThousandUnauthenticatedDeliveriesGrowTheDatabaseByLe
 
   // And deliveries naming the world's real case, signed with the wrong secret.
   HttpResponse check = svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token);
-  const std::string real = absl::StrCat(R"({"id":"evt-real","event_type":"CASE_STATUS_CHANGED","object_type":"CASE",)",
-                                        R"("object_id":)", JsonQuote(check.String("/certn_case_id").value_or("")), "}");
-  EXPECT_PROBLEM(svc().Post(kWebhook, real, "", {{"X-Signature", std::string(64, '0')}}), 401, "bad_signature");
+  const std::string real =
+      absl::StrCat(R"({"id":"evt-real","event_type":"CASE_STATUS_CHANGED","object_type":"CASE",)",
+                   R"("object_id":)", JsonQuote(check.String("/certn_case_id").value_or("")), "}");
+  EXPECT_PROBLEM(svc().Post(kWebhook, real, "", {{"X-Signature", std::string(64, '0')}}), 401,
+                 "bad_signature");
 
   EXPECT_EQ(CountRows("webhook_deliveries"), deliveries_before);
   EXPECT_EQ(CountRows("work_items"), work_before);

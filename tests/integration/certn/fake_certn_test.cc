@@ -30,12 +30,17 @@ constexpr char kSecret[] = "whsec-test-123";
 // A webhook receiver: answers from a script (then 200) and records requests.
 class Receiver {
  public:
-  Receiver() : server_(http::ServerOptions{}, [this](http::Request r, http::Respond respond) { On(std::move(r), std::move(respond)); }) {
+  Receiver()
+      : server_(http::ServerOptions{}, [this](http::Request r, http::Respond respond) {
+          On(std::move(r), std::move(respond));
+        }) {
     absl::Status started = server_.Start();
     EXPECT_TRUE(started.ok()) << started;
   }
   ~Receiver() { server_.Stop(); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/certn/hook"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + "/certn/hook";
+  }
   void Script(std::vector<int> statuses) {
     std::lock_guard<std::mutex> lock(mu_);
     script_.assign(statuses.begin(), statuses.end());
@@ -72,7 +77,8 @@ class Receiver {
 std::string Field(const std::string& json, const char* name) {
   rapidjson::Document doc;
   doc.Parse(json.c_str());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(name) || !doc[name].IsString()) return "";
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(name) || !doc[name].IsString())
+    return "";
   return doc[name].GetString();
 }
 
@@ -85,12 +91,15 @@ class FakeCertnTest : public ::testing::Test {
     CreateAccount();
   }
   void CreateAccount() {
-    ASSERT_TRUE(fake_->CreateAccount({.api_key = "k1",
-                                      .certn_team_id = "team-1",
-                                      .webhook_url = receiver_.url(),
-                                      .webhook_secret = kSecret,
-                                      .packages = {{"pkg", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}}}})
-                    .ok());
+    ASSERT_TRUE(
+        fake_
+            ->CreateAccount(
+                {.api_key = "k1",
+                 .certn_team_id = "team-1",
+                 .webhook_url = receiver_.url(),
+                 .webhook_secret = kSecret,
+                 .packages = {{"pkg", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}}}})
+            .ok());
   }
   std::string Order(const std::string& reference = "") { return Field(OrderJson(reference), "id"); }
   // The case JSON of a new order.
@@ -124,8 +133,9 @@ class FakeCertnTest : public ::testing::Test {
     rapidjson::Document doc;
     doc.Parse(body->c_str());
     for (const auto& c : doc["cases"].GetArray()) {
-      out[c["id"].GetString()] = {c["overall_status"].GetString(),
-                                  c["overall_score"].IsString() ? c["overall_score"].GetString() : ""};
+      out[c["id"].GetString()] = {
+          c["overall_status"].GetString(),
+          c["overall_score"].IsString() ? c["overall_score"].GetString() : ""};
     }
     return out;
   }
@@ -145,16 +155,19 @@ TEST_F(FakeCertnTest, MissingOrBadKeyIs401WithTheDocumentedBody) {
 TEST_F(FakeCertnTest, UnknownCaseIs404AndPagesPastTheEndAre404) {
   auto none = fake_->Call("GET", "/api/public/cases/zzz/", "", {{"Authorization", "Api-Key k1"}});
   EXPECT_THAT(none.status().message(), HasSubstr(R"(404: {"detail":"Not found."})"));
-  auto page = fake_->Call("GET", "/api/public/packages/?page=9", "", {{"Authorization", "Api-Key k1"}});
+  auto page =
+      fake_->Call("GET", "/api/public/packages/?page=9", "", {{"Authorization", "Api-Key k1"}});
   EXPECT_THAT(page.status().message(), HasSubstr("404"));
 }
 
 TEST_F(FakeCertnTest, OrderFieldErrorsUseTheDocumentedShape) {
   auto bad = fake_->Call("POST", "/api/public/cases/order-package/", R"({"package":"pkg"})",
                          {{"Authorization", "Api-Key k1"}});
-  EXPECT_THAT(bad.status().message(), HasSubstr(R"(400: {"email_address":["This field is required."]})"));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr(R"(400: {"email_address":["This field is required."]})"));
   // CERTN.md section 5: the field is "package"; the guessed "package_id" is not read.
-  auto old = fake_->Call("POST", "/api/public/cases/order-package/", R"({"package_id":"pkg","email_address":"a@b.c"})",
+  auto old = fake_->Call("POST", "/api/public/cases/order-package/",
+                         R"({"package_id":"pkg","email_address":"a@b.c"})",
                          {{"Authorization", "Api-Key k1"}});
   EXPECT_THAT(old.status().message(), HasSubstr(R"(400: {"package":["This field is required."]})"));
 }
@@ -163,12 +176,14 @@ TEST_F(FakeCertnTest, GroupsNameNoTeamAndPackagesFilterOnIsActive) {
   auto groups = fake_->Call("GET", "/api/public/groups/", "", {{"Authorization", "Api-Key k1"}});
   ASSERT_TRUE(groups.ok()) << groups.status();
   EXPECT_THAT(*groups, ::testing::Not(HasSubstr("team_id")));
-  ASSERT_TRUE(fake_->Call("POST", "/_control/accounts",
-                          R"({"api_key":"k2","certn_team_id":"team-2","packages":[
+  ASSERT_TRUE(fake_
+                  ->Call("POST", "/_control/accounts",
+                         R"({"api_key":"k2","certn_team_id":"team-2","packages":[
                               {"id":"on","name":"On","check_types":["CRIMINAL_RECORD_1"]},
                               {"id":"off","name":"Off","check_types":["CRIMINAL_RECORD_1"],"is_active":false}]})")
                   .ok());
-  auto active = fake_->Call("GET", "/api/public/packages/?is_active=true", "", {{"Authorization", "Api-Key k2"}});
+  auto active = fake_->Call("GET", "/api/public/packages/?is_active=true", "",
+                            {{"Authorization", "Api-Key k2"}});
   ASSERT_TRUE(active.ok()) << active.status();
   EXPECT_THAT(*active, HasSubstr(R"("id":"on")"));
   EXPECT_THAT(*active, ::testing::Not(HasSubstr(R"("id":"off")")));
@@ -179,7 +194,8 @@ TEST_F(FakeCertnTest, GroupsNameNoTeamAndPackagesFilterOnIsActive) {
 
 TEST_F(FakeCertnTest, CancelAnswers204WithoutABody) {
   std::string id = Order();
-  auto cancelled = fake_->Call("POST", "/api/public/cases/" + id + "/cancel/", "", {{"Authorization", "Api-Key k1"}});
+  auto cancelled = fake_->Call("POST", "/api/public/cases/" + id + "/cancel/", "",
+                               {{"Authorization", "Api-Key k1"}});
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(*cancelled, "");
   auto requests = fake_->Requests("cancel_case");
@@ -190,10 +206,12 @@ TEST_F(FakeCertnTest, CancelAnswers204WithoutABody) {
 
 TEST_F(FakeCertnTest, ListCasesFiltersByEmail) {
   Order();
-  auto list = fake_->Call("GET", "/api/public/cases/?email_address=a%40b.c", "", {{"Authorization", "Api-Key k1"}});
+  auto list = fake_->Call("GET", "/api/public/cases/?email_address=a%40b.c", "",
+                          {{"Authorization", "Api-Key k1"}});
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_THAT(*list, HasSubstr(R"("result_count":1)"));
-  auto other = fake_->Call("GET", "/api/public/cases/?email_address=x%40y.z", "", {{"Authorization", "Api-Key k1"}});
+  auto other = fake_->Call("GET", "/api/public/cases/?email_address=x%40y.z", "",
+                           {{"Authorization", "Api-Key k1"}});
   ASSERT_TRUE(other.ok());
   EXPECT_THAT(*other, HasSubstr(R"("result_count":0)"));
 }
@@ -201,9 +219,11 @@ TEST_F(FakeCertnTest, ListCasesFiltersByEmail) {
 TEST_F(FakeCertnTest, HrInviteV1) {
   auto missing = fake_->Call("POST", "/api/v1/hr/applications/invite/", R"({"first_name":"A"})",
                              {{"Authorization", "Api-Key k1"}});
-  EXPECT_THAT(missing.status().message(), HasSubstr(R"(400: {"email":["This field is required."]})"));
-  auto ok = fake_->Call("POST", "/api/v1/hr/applications/invite/", R"({"email":"a@b.c","first_name":"Ada"})",
-                        {{"Authorization", "Api-Key k1"}});
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr(R"(400: {"email":["This field is required."]})"));
+  auto ok =
+      fake_->Call("POST", "/api/v1/hr/applications/invite/",
+                  R"({"email":"a@b.c","first_name":"Ada"})", {{"Authorization", "Api-Key k1"}});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_THAT(*ok, HasSubstr(R"("applicant":{)"));
   EXPECT_THAT(*ok, HasSubstr(R"("email":"a@b.c")"));
@@ -217,7 +237,9 @@ TEST_F(FakeCertnTest, AdvanceRejectsUnknownStatusesAndEndedCases) {
                              R"({"status":"ON_THE_MOON","allow_unknown":true})");
   ASSERT_TRUE(unknown.ok()) << unknown.status();
   EXPECT_THAT(*unknown, HasSubstr(R"("overall_status":"ON_THE_MOON")"));
-  EXPECT_THAT(fake_->Call("POST", "/_control/cases/" + id + "/advance", R"({"status":"bad status","allow_unknown":true})")
+  EXPECT_THAT(fake_
+                  ->Call("POST", "/_control/cases/" + id + "/advance",
+                         R"({"status":"bad status","allow_unknown":true})")
                   .status()
                   .message(),
               HasSubstr("400"));
@@ -286,7 +308,8 @@ TEST_F(FakeCertnTest, LegacyTeamIdFlagSignsDeliveriesInBothSchemes) {
   EXPECT_EQ(r.Header("Certn-Team-ID").value_or(""), "team-1");
   std::string certn_sig(r.Header("Certn-Signature").value_or(""));
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(certn_sig, m, std::regex("t=(\\d+),v1=([0-9a-f]{64})"))) << certn_sig;
+  ASSERT_TRUE(std::regex_match(certn_sig, m, std::regex("t=(\\d+),v1=([0-9a-f]{64})")))
+      << certn_sig;
   EXPECT_EQ(m[2].str(), HmacSha256Hex(kSecret, m[1].str() + "." + r.body));
   int64_t t = 0;
   ASSERT_TRUE(absl::SimpleAtoi(m[1].str(), &t));
@@ -297,14 +320,17 @@ TEST_F(FakeCertnTest, LifecycleEventsAndReportReady) {
   std::string id = Order();
   ASSERT_EQ(receiver_.WaitFor(1).size(), 1u);
   ASSERT_TRUE(fake_->AdvanceCase(id, "COMPLETE").ok());  // 2 checks change + the case
-  ASSERT_TRUE(fake_->Call("POST", "/api/public/cases/" + id + "/generate-report/", "",
-                          {{"Authorization", "Api-Key k1"}}).ok());
+  ASSERT_TRUE(fake_
+                  ->Call("POST", "/api/public/cases/" + id + "/generate-report/", "",
+                         {{"Authorization", "Api-Key k1"}})
+                  .ok());
   auto got = receiver_.WaitFor(5);
   ASSERT_EQ(got.size(), 5u);
   std::vector<std::string> types;
   for (const auto& r : got) types.push_back(Field(r.body, "event_type"));
-  EXPECT_THAT(types, ::testing::ElementsAre("CASE_STATUS_CHANGED", "CHECK_STATUS_CHANGED", "CHECK_STATUS_CHANGED",
-                                            "CASE_STATUS_CHANGED", "CASE_REPORT_READY"));
+  EXPECT_THAT(types, ::testing::ElementsAre("CASE_STATUS_CHANGED", "CHECK_STATUS_CHANGED",
+                                            "CHECK_STATUS_CHANGED", "CASE_STATUS_CHANGED",
+                                            "CASE_REPORT_READY"));
 }
 
 TEST_F(FakeCertnTest, RetriesOn5xxWithGrowingDelaysAndFreshSignatures) {
@@ -319,7 +345,8 @@ TEST_F(FakeCertnTest, RetriesOn5xxWithGrowingDelaysAndFreshSignatures) {
   EXPECT_EQ((*log)[2].attempt, 3);
   EXPECT_EQ((*log)[0].delivery_id, (*log)[2].delivery_id);
   auto got = receiver_.WaitFor(3);
-  for (const auto& r : got) EXPECT_EQ(r.Header("X-Signature").value_or(""), HmacSha256Hex(kSecret, r.body));
+  for (const auto& r : got)
+    EXPECT_EQ(r.Header("X-Signature").value_or(""), HmacSha256Hex(kSecret, r.body));
 }
 
 TEST_F(FakeCertnTest, GivesUpAfterThreeMoreAttempts) {
@@ -382,7 +409,8 @@ TEST_F(FakeCertnTest, IdempotencyKeyReturnsTheSameCase) {
 TEST_F(FakeCertnTest, DemoLifecycleMovesEveryNewCaseToCompleteWithSignedWebhooks) {
   Restart({"--demo-step-ms", "40"});
   const std::string clear = Field(OrderJson("", "ada@example.com"), "id");
-  const std::string review = Field(OrderJson("", "bob@example.com"), "id");  // every second one: REVIEW
+  const std::string review =
+      Field(OrderJson("", "bob@example.com"), "id");  // every second one: REVIEW
   const std::string bounced = Field(OrderJson("", "cy+bounce@example.com"), "id");
   std::vector<std::string> seen;  // the first case's statuses as polled, without repeats
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
@@ -399,7 +427,8 @@ TEST_F(FakeCertnTest, DemoLifecycleMovesEveryNewCaseToCompleteWithSignedWebhooks
   EXPECT_EQ(cases[review].second, "REVIEW");
   EXPECT_EQ(cases[bounced].first, "INVITE_UNDELIVERABLE");  // a bounced invitation stays bounced
   // Never backwards: whatever the polls caught is in lifecycle order.
-  const std::vector<std::string> order = {"APPLICANT_INVITED", "APPLICANT_STARTED", "IN_PROGRESS", "COMPLETE"};
+  const std::vector<std::string> order = {"APPLICANT_INVITED", "APPLICANT_STARTED", "IN_PROGRESS",
+                                          "COMPLETE"};
   size_t at = 0;
   for (const std::string& status : seen) {
     while (at < order.size() && order[at] != status) ++at;
@@ -482,11 +511,14 @@ TEST_F(FakeCertnTest, DemoKeyOnTheWrongRegionIs401) {
   auto started = FakeCertnProcess::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   fake_ = std::move(*started);
-  const std::vector<std::pair<std::string, std::string>> key = {{"Authorization", "Api-Key demo-certn-api-key"}};
+  const std::vector<std::pair<std::string, std::string>> key = {
+      {"Authorization", "Api-Key demo-certn-api-key"}};
   EXPECT_TRUE(fake_->Call("GET", "/regions/north_america/api/public/groups/", "", key).ok());
   for (const char* region : {"uk_emea", "apac", "sandbox"}) {
-    auto wrong = fake_->Call("GET", absl::StrCat("/regions/", region, "/api/public/groups/"), "", key);
-    EXPECT_THAT(wrong.status().message(), HasSubstr(R"(401: {"detail":"Invalid API key."})")) << region;
+    auto wrong =
+        fake_->Call("GET", absl::StrCat("/regions/", region, "/api/public/groups/"), "", key);
+    EXPECT_THAT(wrong.status().message(), HasSubstr(R"(401: {"detail":"Invalid API key."})"))
+        << region;
   }
 }
 

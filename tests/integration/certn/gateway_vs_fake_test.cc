@@ -2,9 +2,9 @@
 // every operation and every injected fault.
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "adapters/certn/gateway.h"
@@ -25,16 +25,17 @@ constexpr char kKey[] = "test-key-7f3a9c1e5b";
 constexpr char kTeam[] = "certn-team-it";
 
 AccountSpec Account(std::string key = kKey, std::string region = "north_america") {
-  return AccountSpec{.api_key = std::move(key),
-                     .certn_team_id = kTeam,
-                     .region = std::move(region),
-                     .packages = {
-                         {"pkg-standard", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}},
-                         {"pkg-tenant", "Tenant", {"QUESTIONNAIRE_1", "RENTAL_HISTORY_1"}},
-                         {"pkg-mixed", "Mixed", {"IDENTITY_VERIFICATION_1", "INCOME_VERIFICATION_1"}},
-                         {"pkg-basic", "Basic", {"CRIMINAL_RECORD_1"}},
-                         {"pkg-income", "Income", {"INCOME_VERIFICATION_1"}},
-                     }};
+  return AccountSpec{
+      .api_key = std::move(key),
+      .certn_team_id = kTeam,
+      .region = std::move(region),
+      .packages = {
+          {"pkg-standard", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}},
+          {"pkg-tenant", "Tenant", {"QUESTIONNAIRE_1", "RENTAL_HISTORY_1"}},
+          {"pkg-mixed", "Mixed", {"IDENTITY_VERIFICATION_1", "INCOME_VERIFICATION_1"}},
+          {"pkg-basic", "Basic", {"CRIMINAL_RECORD_1"}},
+          {"pkg-income", "Income", {"INCOME_VERIFICATION_1"}},
+      }};
 }
 
 CertnOrder Order(std::string reference) {
@@ -132,7 +133,8 @@ TEST_F(GatewayVsFakeTest, VerifyInvalidKey) {
 TEST_F(GatewayVsFakeTest, VerifyWrongRegion) {
   CertnClientConfig config = Config();
   config.base_url_override.reset();
-  for (auto region : {CertnRegion::kNorthAmerica, CertnRegion::kUkEmea, CertnRegion::kApac, CertnRegion::kSandbox}) {
+  for (auto region : {CertnRegion::kNorthAmerica, CertnRegion::kUkEmea, CertnRegion::kApac,
+                      CertnRegion::kSandbox}) {
     config.base_urls[region] = fake_->region_base_url(region);
   }
   CertnHttpGateway gateway(config);
@@ -151,7 +153,8 @@ TEST_F(GatewayVsFakeTest, VerifyRegionPlaceholderInTheOverride) {
   config.base_url_override = fake_->base_url() + "/regions/{region}";
   CertnHttpGateway gateway(config);
   EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kApac})->status, ConnectionStatus::kInvalidKey);
-  EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kNorthAmerica})->status, ConnectionStatus::kConnected);
+  EXPECT_EQ(gateway.Verify({kKey, CertnRegion::kNorthAmerica})->status,
+            ConnectionStatus::kConnected);
 }
 
 TEST_F(GatewayVsFakeTest, VerifyUnreachableWhenNothingListens) {
@@ -271,8 +274,9 @@ TEST_F(GatewayVsFakeTest, EndingStatusesCarryTheirReason) {
     CheckStatus status;
     const char* reason;
   };
-  for (const Row& row : {Row{"APPLICANT_EXPIRED", CheckStatus::kError, "applicant_expired"},
-                         Row{"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"}}) {
+  for (const Row& row :
+       {Row{"APPLICANT_EXPIRED", CheckStatus::kError, "applicant_expired"},
+        Row{"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"}}) {
     CertnCase c = OrderOne(row.overall_status);
     ASSERT_TRUE(fake_->AdvanceCase(c.id, row.overall_status).ok());
     auto got = Gateway().GetCase(creds_, c.id);
@@ -314,8 +318,9 @@ TEST_F(GatewayVsFakeTest, CancelCaseAnswered204) {
 
 TEST_F(GatewayVsFakeTest, UnknownStatusIsInProgressNotAFailure) {
   CertnCase c = OrderOne();
-  ASSERT_TRUE(fake_->Call("POST", "/_control/cases/" + c.id + "/advance",
-                          R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
+  ASSERT_TRUE(fake_
+                  ->Call("POST", "/_control/cases/" + c.id + "/advance",
+                         R"({"status":"AWAITING_SOMETHING_NEW","allow_unknown":true})")
                   .ok());
   auto got = Gateway().GetCase(creds_, c.id);
   ASSERT_TRUE(got.ok()) << got.status();
@@ -346,13 +351,15 @@ TEST_F(GatewayVsFakeTest, GenerateAndDownloadTheReport) {
   EXPECT_EQ((*downloads)[0].status, 200);
   auto capped = Gateway().DownloadReport(creds_, *done->report_file_id, 100);
   EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(Gateway().DownloadReport(creds_, "no-such-file", 1 << 20).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Gateway().DownloadReport(creds_, "no-such-file", 1 << 20).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(GatewayVsFakeTest, FailedOrRedirectedReportDownloadIsRetriedWithAFreshUrl) {
   const std::string file = GeneratedReport();
   for (int status : {403, 302}) {  // an expired URL; a redirect (never followed)
-    ASSERT_TRUE(fake_->InjectFault({.endpoint = "report_download", .status = status, .times = 1}).ok());
+    ASSERT_TRUE(
+        fake_->InjectFault({.endpoint = "report_download", .status = status, .times = 1}).ok());
     auto failed = Gateway().DownloadReport(creds_, file, 1 << 20);
     EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << status;
   }
@@ -365,7 +372,8 @@ TEST_F(GatewayVsFakeTest, FailedOrRedirectedReportDownloadIsRetriedWithAFreshUrl
 TEST_F(GatewayVsFakeTest, ReportUrlThatHasExpiredIsNotFetched) {
   RestartFake({"--report-url-ttl-ms", "0"});  // URLs expire as they are issued
   auto pdf = Gateway().DownloadReport(creds_, GeneratedReport(), 1 << 20);
-  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);  // retryable: a fresh URL next time
+  EXPECT_EQ(pdf.status().code(),
+            absl::StatusCode::kUnavailable);  // retryable: a fresh URL next time
   EXPECT_EQ(RequestCount("report_file"), 1u);
   EXPECT_EQ(RequestCount("report_download"), 0u);  // expires_at had passed: not fetched
 }
@@ -375,7 +383,9 @@ TEST_F(GatewayVsFakeTest, ReportUrlThatHasExpiredIsNotFetched) {
 TEST_F(GatewayVsFakeTest, TooManyRequestsIsRetriedAfterRetryAfter) {
   CertnCase c = OrderOne();
   ASSERT_TRUE(fake_->ClearRequests().ok());
-  ASSERT_TRUE(fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 1, .times = 1}).ok());
+  ASSERT_TRUE(
+      fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 1, .times = 1})
+          .ok());
   const absl::Time start = absl::Now();
   auto got = Gateway().GetCase(creds_, c.id);
   ASSERT_TRUE(got.ok()) << got.status();
@@ -397,7 +407,8 @@ TEST_F(GatewayVsFakeTest, PersistentTooManyRequestsIsResourceExhausted) {
 }
 
 TEST_F(GatewayVsFakeTest, RetryAfterBeyondTheCapIsNotWaitedFor) {
-  ASSERT_TRUE(fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 3600}).ok());
+  ASSERT_TRUE(
+      fake_->InjectFault({.endpoint = "get_case", .status = 429, .retry_after = 3600}).ok());
   const absl::Time start = absl::Now();
   absl::Status refused = Gateway().GetCase(creds_, "x").status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
@@ -409,7 +420,7 @@ TEST_F(GatewayVsFakeTest, RetryAfterBeyondTheCapIsNotWaitedFor) {
 
 TEST_F(GatewayVsFakeTest, FakeServerRateLimitAnswers429) {
   ASSERT_TRUE(fake_->SetRateLimit(2).ok());
-  CertnCase c = OrderOne();  // 1 of 2
+  CertnCase c = OrderOne();                           // 1 of 2
   EXPECT_TRUE(Gateway().GetCase(creds_, c.id).ok());  // 2 of 2
   // The fake's window is a minute: its Retry-After exceeds the client's cap.
   EXPECT_EQ(Gateway().GetCase(creds_, c.id).status().code(), absl::StatusCode::kResourceExhausted);
@@ -471,9 +482,11 @@ TEST_F(GatewayVsFakeTest, WrongFieldTypesAreDataLossNamingTheField) {
   auto got = Gateway().GetCase(creds_, c.id);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
   // Ids may be numbers, and short_id is optional; overall_status is required.
-  EXPECT_THAT(std::string(got.status().message()), HasSubstr("field 'overall_status' is not a string"));
+  EXPECT_THAT(std::string(got.status().message()),
+              HasSubstr("field 'overall_status' is not a string"));
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "order_package", .wrong_types = true}).ok());
-  EXPECT_EQ(Gateway().OrderPackage(creds_, Order("ref-types")).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Gateway().OrderPackage(creds_, Order("ref-types")).status().code(),
+            absl::StatusCode::kDataLoss);
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "packages", .wrong_types = true}).ok());
   EXPECT_EQ(Gateway().ListPackages(creds_).status().code(), absl::StatusCode::kDataLoss);
 }
@@ -486,7 +499,8 @@ TEST_F(GatewayVsFakeTest, FaultsOnCancelAndReportEndpoints) {
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "generate_report", .status = 500}).ok());
   EXPECT_EQ(Gateway().GenerateReport(creds_, c.id).code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(fake_->InjectFault({.endpoint = "report_file", .status = 504}).ok());
-  EXPECT_EQ(Gateway().DownloadReport(creds_, "f", 1000).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Gateway().DownloadReport(creds_, "f", 1000).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 // ---- client-side rate limit -------------------------------------------------
@@ -529,7 +543,8 @@ TEST_F(GatewayVsFakeTest, RateLimiterWaitsForTheNextTokenWhenAllowed) {
   config.rate_limit.max_wait = absl::Seconds(2);
   CertnHttpGateway gateway(config);
   const absl::Time start = absl::Now();
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(gateway.GetCase(creds_, "any").status().code(), absl::StatusCode::kNotFound);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(gateway.GetCase(creds_, "any").status().code(), absl::StatusCode::kNotFound);
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
   auto requests = fake_->Requests("get_case");
   ASSERT_TRUE(requests.ok());

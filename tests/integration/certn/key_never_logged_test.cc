@@ -17,9 +17,11 @@ constexpr char kKey[] = "live_KEY_must_never_leak_93b1";
 
 class CapturingLogger final : public Logger {
  public:
-  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) override {
+  void Log(LogLevel level, std::string_view event,
+           std::initializer_list<LogField> fields) override {
     std::string line = absl::StrCat(static_cast<int>(level), " ", std::string(event));
-    for (const auto& [k, v] : fields) absl::StrAppend(&line, " ", std::string(k), "=", std::string(v));
+    for (const auto& [k, v] : fields)
+      absl::StrAppend(&line, " ", std::string(k), "=", std::string(v));
     std::lock_guard<std::mutex> lock(mu_);
     lines_.push_back(std::move(line));
   }
@@ -36,9 +38,11 @@ class CapturingLogger final : public Logger {
 TEST(KeyNeverLoggedTest, FullRunWithFaults) {
   auto fake = fake_certn::FakeCertnProcess::Start();
   ASSERT_TRUE(fake.ok()) << fake.status();
-  ASSERT_TRUE((*fake)->CreateAccount({.api_key = kKey,
-                                      .certn_team_id = "team-log",
-                                      .packages = {{"pkg", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}}}})
+  ASSERT_TRUE((*fake)
+                  ->CreateAccount(
+                      {.api_key = kKey,
+                       .certn_team_id = "team-log",
+                       .packages = {{"pkg", "Standard", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}}}})
                   .ok());
   CertnClientConfig config;
   config.base_url_override = (*fake)->base_url();
@@ -87,10 +91,12 @@ TEST(KeyNeverLoggedTest, FullRunWithFaults) {
 
   const auto lines = logger.lines();
   EXPECT_GE(lines.size(), 15u);  // the run did log
-  for (const auto& line : lines) EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr(kKey))) << line;
+  for (const auto& line : lines)
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr(kKey))) << line;
   for (const auto& m : messages) EXPECT_THAT(m, ::testing::Not(::testing::HasSubstr(kKey))) << m;
   // Not even the last four characters travel in a log field.
-  for (const auto& line : lines) EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("93b1"))) << line;
+  for (const auto& line : lines)
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("93b1"))) << line;
 }
 
 }  // namespace

@@ -131,10 +131,12 @@ TEST_F(CliTest, TeamAndTokenCreatePrintOneJsonObject) {
   EXPECT_FALSE(team_id.empty());
   EXPECT_EQ(token.size(), 3u + 64u);
   EXPECT_TRUE(absl::StartsWith(token, "sc_"));
-  CliRun recruiter = Stagecheck({"token", "create", "--db", Db(), "--team", team_id, "--role", "recruiter"});
+  CliRun recruiter =
+      Stagecheck({"token", "create", "--db", Db(), "--team", team_id, "--role", "recruiter"});
   ASSERT_EQ(recruiter.exit_code, 0) << recruiter.err;
   EXPECT_EQ(testing::HttpResponse({200, {}, recruiter.out}).String("/role"), "recruiter");
-  CliRun unknown = Stagecheck({"token", "create", "--db", Db(), "--team", "no-such-team", "--role", "admin"});
+  CliRun unknown =
+      Stagecheck({"token", "create", "--db", Db(), "--team", "no-such-team", "--role", "admin"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(unknown.err, "no team with that id")) << unknown.err;
   // Tokens are stored hashed: the clear token is not in the database file.
@@ -194,16 +196,21 @@ TEST_F(CliTest, DeliveriesListAndReplay) {
   ASSERT_TRUE(team.ok());
   auto certn = testing::ConnectCertn(**svc, **fake, *team);
   ASSERT_TRUE(certn.ok()) << certn.status();
-  testing::HttpResponse candidate = (*svc)->Post("/api/v1/candidates", R"({"first_name":"A","last_name":"B","email":"a@example.com"})",
-                                                 team->recruiter_token);
-  testing::HttpResponse sent = (*svc)->Post("/api/v1/candidates/" + candidate.String("/id").value_or("") + "/background-checks",
-                                            R"({"package_id":"pkg-basic"})", team->recruiter_token);
+  testing::HttpResponse candidate = (*svc)->Post(
+      "/api/v1/candidates", R"({"first_name":"A","last_name":"B","email":"a@example.com"})",
+      team->recruiter_token);
+  testing::HttpResponse sent = (*svc)->Post(
+      "/api/v1/candidates/" + candidate.String("/id").value_or("") + "/background-checks",
+      R"({"package_id":"pkg-basic"})", team->recruiter_token);
   ASSERT_EQ(sent.status, 202) << sent.body;
   // The fake Certn calls the webhook on every order.
-  ASSERT_TRUE(testing::WaitFor([&] {
-    auto list = (*svc)->RunCli({"deliveries", "list", "--db", (*svc)->db(), "--team", team->team_id});
-    return list.ok() && absl::StrContains(*list, "\"delivery_id\"");
-  }, absl::Seconds(15)));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto list =
+            (*svc)->RunCli({"deliveries", "list", "--db", (*svc)->db(), "--team", team->team_id});
+        return list.ok() && absl::StrContains(*list, "\"delivery_id\"");
+      },
+      absl::Seconds(15)));
   auto list = (*svc)->RunCli({"deliveries", "list", "--db", (*svc)->db(), "--team", team->team_id});
   ASSERT_TRUE(list.ok());
   testing::HttpResponse first{200, {}, list->substr(0, list->find('\n'))};
@@ -211,13 +218,16 @@ TEST_F(CliTest, DeliveriesListAndReplay) {
   ASSERT_FALSE(delivery.empty()) << *list;
   EXPECT_FALSE(absl::StrContains(*list, certn->webhook_secret));
   ASSERT_TRUE(testing::WaitFor([&] {
-    auto check = (*svc)->Get("/api/v1/background-checks/" + sent.String("/id").value_or(""), team->recruiter_token);
+    auto check = (*svc)->Get("/api/v1/background-checks/" + sent.String("/id").value_or(""),
+                             team->recruiter_token);
     return check.String("/status") == "invited";
   }));
-  auto replayed = (*svc)->RunCli({"deliveries", "replay", "--db", (*svc)->db(), "--team", team->team_id, "--delivery", delivery});
+  auto replayed = (*svc)->RunCli({"deliveries", "replay", "--db", (*svc)->db(), "--team",
+                                  team->team_id, "--delivery", delivery});
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   EXPECT_TRUE(absl::StrContains(*replayed, delivery));
-  auto unknown = (*svc)->RunCli({"deliveries", "replay", "--db", (*svc)->db(), "--team", team->team_id, "--delivery", "nope"});
+  auto unknown = (*svc)->RunCli({"deliveries", "replay", "--db", (*svc)->db(), "--team",
+                                 team->team_id, "--delivery", "nope"});
   EXPECT_FALSE(unknown.ok());
 }
 

@@ -17,9 +17,9 @@
 namespace stagecheck::http {
 namespace {
 
+using testing::Get;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using testing::Get;
 using testing::Post;
 using testing::TestClient;
 
@@ -128,7 +128,8 @@ TEST_F(ServerTest, RejectsOversizedChunkedBodiesWith413) {
   std::string chunk(800, 'y');
   std::string request =
       "POST /big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n";
+      "320\r\n" +
+      chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n";
   auto response = client.RoundTrip(request);
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 413);
@@ -302,9 +303,8 @@ TEST_F(ServerTest, AnswersA500WhenTheHandlerThrowsOrDropsRespond) {
 }
 
 TEST_F(ServerTest, EchoesASaneRequestIdAndReplacesOthers) {
-  StartServer([](Request request, Respond respond) {
-    respond(Response::Text(200, request.request_id));
-  });
+  StartServer(
+      [](Request request, Respond respond) { respond(Response::Text(200, request.request_id)); });
   TestClient client(server_->port());
   auto echoed = client.RoundTrip(Get("/", "X-Request-Id: abc-123.x_y:z\r\n"));
   ASSERT_TRUE(echoed.has_value());
@@ -408,9 +408,12 @@ TEST_F(ServerTest, SurvivesRandomGarbageAndKeepsServing) {
   StartServer(Echo());
   std::mt19937 rng(12345);  // fixed seed: reproducible inputs
   const std::vector<std::string> seeds = {
-      Get("/x"), Post("/y", "{}"), "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      Get("/x"),
+      Post("/y", "{}"),
+      "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-      "GET / HTTP/9.9\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n"};
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n"};
   for (int i = 0; i < 200; ++i) {
     std::string input = seeds[i % seeds.size()];
     for (int flips = rng() % 4; flips > 0 && !input.empty(); --flips) {

@@ -85,7 +85,8 @@ std::string Describe(const HttpResponse& r) {
 
 // ---- nginx -------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(const std::vector<uint16_t>& upstream_ports) {
+absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
+    const std::vector<uint16_t>& upstream_ports) {
   std::unique_ptr<NginxProcess> nginx(new NginxProcess());
   std::string templ = (std::filesystem::temp_directory_path() / "stagecheck-nginx-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) return absl::InternalError("mkdtemp failed");
@@ -112,10 +113,11 @@ absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
     absl::StrAppend(&upstreams, "        server 127.0.0.1:", p, " max_fails=3 fail_timeout=10s;\n");
   }
   if (!upstreams.empty()) upstreams.pop_back();
-  config = absl::StrReplaceAll(config, {{"@DIR@", dir_},
-                                        {"@LISTEN@", absl::StrCat("127.0.0.1:", port_)},
-                                        {"@PROXY_CONF@", source + "/deploy/nginx/stagecheck-proxy.conf"},
-                                        {"@UPSTREAMS@", upstreams}});
+  config =
+      absl::StrReplaceAll(config, {{"@DIR@", dir_},
+                                   {"@LISTEN@", absl::StrCat("127.0.0.1:", port_)},
+                                   {"@PROXY_CONF@", source + "/deploy/nginx/stagecheck-proxy.conf"},
+                                   {"@UPSTREAMS@", upstreams}});
   const std::string conf_path = dir_ + "/nginx.conf";
   {
     std::ofstream out(conf_path, std::ios::trunc);
@@ -165,8 +167,9 @@ absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
   }
   ::kill(-pid_, SIGKILL);  // any worker left behind
   pid_ = -1;
-  return absl::UnavailableError(absl::StrCat("nginx did not serve /healthz on port ", port_, ": ",
-                                             Tail(ReadFile(out_path) + ReadFile(dir_ + "/error.log"))));
+  return absl::UnavailableError(
+      absl::StrCat("nginx did not serve /healthz on port ", port_, ": ",
+                   Tail(ReadFile(out_path) + ReadFile(dir_ + "/error.log"))));
 }
 
 void NginxProcess::Stop() {
@@ -230,7 +233,9 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
     options.encryption_key = key;
     options.extra_args = cluster->options_.replica_args;
     auto svc = ServiceProcess::Start(options);
-    if (!svc.ok()) return absl::Status(svc.status().code(), absl::StrCat("replica ", i, ": ", svc.status().message()));
+    if (!svc.ok())
+      return absl::Status(svc.status().code(),
+                          absl::StrCat("replica ", i, ": ", svc.status().message()));
     ports.push_back((*svc)->port());
     cluster->replicas_.push_back(*std::move(svc));
   }
@@ -248,8 +253,9 @@ Cluster::~Cluster() {
 
 std::string Cluster::webhook_url() const { return nginx_->url() + kWebhookPath; }
 
-HttpResponse Cluster::Lb(const std::string& method, const std::string& path, const std::string& body,
-                         const std::string& token, const Headers& headers) const {
+HttpResponse Cluster::Lb(const std::string& method, const std::string& path,
+                         const std::string& body, const std::string& token,
+                         const Headers& headers) const {
   return testing::RequestTo(nginx_->port(), method, path, body, headers, token);
 }
 
@@ -284,37 +290,43 @@ absl::StatusOr<World> Cluster::NewWorld(const std::string& name) {
   r = Lb("POST", "/api/v1/jobs", R"({"title":"Site reliability engineer"})", w.team.admin_token);
   if (r.status != 201) return absl::InternalError("create job: " + Describe(r));
   w.job = r.String("/id").value_or("");
-  for (auto [stage_name, target] : {std::pair{"Screen", &w.stage}, std::pair{"Background", &w.bg_stage}}) {
+  for (auto [stage_name, target] :
+       {std::pair{"Screen", &w.stage}, std::pair{"Background", &w.bg_stage}}) {
     r = Lb("POST", "/api/v1/jobs/" + w.job + "/interview-plan/stages",
            absl::StrCat(R"({"name":)", JsonQuote(stage_name), "}"), w.team.admin_token);
     if (r.status != 201) return absl::InternalError("add stage: " + Describe(r));
     *target = r.String("/id").value_or("");
   }
-  r = Lb("POST", "/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.bg_stage + "/activities",
-         R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
-         w.team.admin_token);
+  r = Lb(
+      "POST", "/api/v1/jobs/" + w.job + "/interview-plan/stages/" + w.bg_stage + "/activities",
+      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
+      w.team.admin_token);
   if (r.status != 201) return absl::InternalError("add activity: " + Describe(r));
   w.activity = r.String("/id").value_or("");
   return w;
 }
 
 absl::StatusOr<std::string> Cluster::CreateCandidate(const World& w, const std::string& email) {
-  HttpResponse r = Lb("POST", "/api/v1/candidates",
-                      absl::StrCat(R"({"first_name":"Ada","last_name":"Lovelace","email":)", JsonQuote(email), "}"),
-                      w.team.recruiter_token);
+  HttpResponse r = Lb(
+      "POST", "/api/v1/candidates",
+      absl::StrCat(R"({"first_name":"Ada","last_name":"Lovelace","email":)", JsonQuote(email), "}"),
+      w.team.recruiter_token);
   if (r.status != 201) return absl::InternalError("create candidate: " + Describe(r));
   return r.String("/id").value_or("");
 }
 
-absl::StatusOr<std::string> Cluster::CreateApplication(const World& w, const std::string& candidate) {
+absl::StatusOr<std::string> Cluster::CreateApplication(const World& w,
+                                                       const std::string& candidate) {
   HttpResponse r = Lb("POST", "/api/v1/applications",
-                      absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)", JsonQuote(w.job), "}"),
+                      absl::StrCat(R"({"candidate_id":)", JsonQuote(candidate), R"(,"job_id":)",
+                                   JsonQuote(w.job), "}"),
                       w.team.recruiter_token);
   if (r.status != 201) return absl::InternalError("create application: " + Describe(r));
   return r.String("/id").value_or("");
 }
 
-absl::StatusOr<std::string> Cluster::WaitOrdered(const World& w, const std::string& check, absl::Duration timeout) {
+absl::StatusOr<std::string> Cluster::WaitOrdered(const World& w, const std::string& check,
+                                                 absl::Duration timeout) {
   HttpResponse last;
   bool ordered = WaitFor(
       [&] {
@@ -337,7 +349,8 @@ std::string Cluster::Diagnostics() const {
 
 // ---- SQL and signatures --------------------------------------------------------
 
-absl::StatusOr<std::vector<std::string>> QueryColumn(const std::string& db_url, const std::string& sql) {
+absl::StatusOr<std::vector<std::string>> QueryColumn(const std::string& db_url,
+                                                     const std::string& sql) {
   PGconn* conn = PQconnectdb(db_url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn);
@@ -365,16 +378,19 @@ absl::StatusOr<int64_t> QueryInt(const std::string& db_url, const std::string& s
   return std::stoll(column->front());
 }
 
-Headers SignedDeliveryHeaders(const std::string& secret, const std::string& certn_team_id, const std::string& body) {
+Headers SignedDeliveryHeaders(const std::string& secret, const std::string& certn_team_id,
+                              const std::string& body) {
   static const crypto::OpenSslCrypto crypto;
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   return {{"Certn-Signature", certn_plugin::SignCertnSignature(crypto, secret, now, body)},
           {"Certn-Team-ID", certn_team_id}};
 }
 
-std::string DeliveryBody(const std::string& delivery_id, const std::string& case_id, const std::string& event_type) {
-  return absl::StrCat(R"({"id":)", JsonQuote(delivery_id), R"(,"event_type":)", JsonQuote(event_type),
-                      R"(,"object_id":)", JsonQuote(case_id), R"(,"object_type":"CASE"})");
+std::string DeliveryBody(const std::string& delivery_id, const std::string& case_id,
+                         const std::string& event_type) {
+  return absl::StrCat(R"({"id":)", JsonQuote(delivery_id), R"(,"event_type":)",
+                      JsonQuote(event_type), R"(,"object_id":)", JsonQuote(case_id),
+                      R"(,"object_type":"CASE"})");
 }
 
 }  // namespace stagecheck::replicas_test

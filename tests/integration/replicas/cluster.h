@@ -40,7 +40,8 @@ std::string Describe(const HttpResponse& r);
 // directory removed when destroyed.
 class NginxProcess {
  public:
-  static absl::StatusOr<std::unique_ptr<NginxProcess>> Start(const std::vector<uint16_t>& upstream_ports);
+  static absl::StatusOr<std::unique_ptr<NginxProcess>> Start(
+      const std::vector<uint16_t>& upstream_ports);
   ~NginxProcess();
   NginxProcess(const NginxProcess&) = delete;
   NginxProcess& operator=(const NginxProcess&) = delete;
@@ -118,7 +119,8 @@ class Cluster {
 // One integer from a SQL query (COUNT(*) and the like) on `db_url`, via libpq.
 absl::StatusOr<int64_t> QueryInt(const std::string& db_url, const std::string& sql);
 // The first column of every row, as text.
-absl::StatusOr<std::vector<std::string>> QueryColumn(const std::string& db_url, const std::string& sql);
+absl::StatusOr<std::vector<std::string>> QueryColumn(const std::string& db_url,
+                                                     const std::string& sql);
 
 // Headers of a delivery signed like Certn does (Certn-Signature t=now,v1=...,
 // plus Certn-Team-ID).

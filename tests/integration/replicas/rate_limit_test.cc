@@ -24,7 +24,8 @@ constexpr int kPerMinute = 60;
 TEST(ReplicaRateLimitTest, ABurstOf300SendsReachesCertnOnceEachWithinItsLimitAndNo429) {
   auto db = pgtest::ScratchDatabase::Create();
   ASSERT_TRUE(db.ok()) << "the `postgres` ctest fixture must be running: " << db.status();
-  auto started = Cluster::Start(ClusterOptions{.db_url = db->url(), .replicas = 2, .replica_args = {}});
+  auto started =
+      Cluster::Start(ClusterOptions{.db_url = db->url(), .replicas = 2, .replica_args = {}});
   ASSERT_TRUE(started.ok()) << started.status();
   Cluster& cluster = **started;
   ASSERT_TRUE(cluster.fake().SetRateLimit(kPerMinute).ok());
@@ -49,13 +50,15 @@ TEST(ReplicaRateLimitTest, ABurstOf300SendsReachesCertnOnceEachWithinItsLimitAnd
   }
   const std::string send = absl::StrCat(R"({"activity_id":)", JsonQuote(w->activity), "}");
   for (int i = 0; i < kSends; ++i) {
-    HttpResponse sent = cluster.Lb("POST", "/api/v1/applications/" + applications[i] + "/background-checks", send,
-                                   w->team.recruiter_token, {{"Idempotency-Key", absl::StrCat("burst-", i)}});
+    HttpResponse sent =
+        cluster.Lb("POST", "/api/v1/applications/" + applications[i] + "/background-checks", send,
+                   w->team.recruiter_token, {{"Idempotency-Key", absl::StrCat("burst-", i)}});
     ASSERT_EQ(sent.status, 202) << Describe(sent);
   }
 
   const std::string ordered_sql = absl::StrCat(
-      "SELECT COUNT(*) FROM background_checks WHERE certn_case_id IS NOT NULL AND team_id = '", w->team.team_id, "'");
+      "SELECT COUNT(*) FROM background_checks WHERE certn_case_id IS NOT NULL AND team_id = '",
+      w->team.team_id, "'");
   int64_t ordered = 0;
   const bool drained = WaitFor(
       [&] {
@@ -79,7 +82,8 @@ TEST(ReplicaRateLimitTest, ABurstOf300SendsReachesCertnOnceEachWithinItsLimitAnd
     }
   }
   EXPECT_EQ(throttled, 0) << "Certn answered 429: the replicas' budget was not shared";
-  EXPECT_EQ(order_times.size(), static_cast<size_t>(kSends)) << "each send reaches Certn exactly once";
+  EXPECT_EQ(order_times.size(), static_cast<size_t>(kSends))
+      << "each send reaches Certn exactly once";
   EXPECT_EQ(references.size(), static_cast<size_t>(kSends));
   // Drained at the limit: never more than 60 orders in any minute, so 300
   // take at least four full windows after the first.

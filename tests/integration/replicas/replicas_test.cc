@@ -46,7 +46,8 @@ class ReplicasTest : public ::testing::Test {
     auto db = pgtest::ScratchDatabase::Create();
     ASSERT_TRUE(db.ok()) << "the `postgres` ctest fixture must be running: " << db.status();
     db_.emplace(*std::move(db));
-    auto cluster = Cluster::Start(ClusterOptions{.db_url = db_->url(), .replicas = 2, .replica_args = {}});
+    auto cluster =
+        Cluster::Start(ClusterOptions{.db_url = db_->url(), .replicas = 2, .replica_args = {}});
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = *std::move(cluster);
   }
@@ -80,13 +81,16 @@ class ReplicasTest : public ::testing::Test {
   bool OrdersSettled(const std::string& team_id) {
     return WaitFor(
         [&] {
-          return Sql(absl::StrCat("SELECT COUNT(*) FROM work_items WHERE team_id = ", Quoted(team_id),
-                                  " AND kind = 'certn.order' AND state = 'pending'")) == 0;
+          return Sql(absl::StrCat(
+                     "SELECT COUNT(*) FROM work_items WHERE team_id = ", Quoted(team_id),
+                     " AND kind = 'certn.order' AND state = 'pending'")) == 0;
         },
         absl::Seconds(30));
   }
 
-  std::string SendBody(const World& w) { return absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}"); }
+  std::string SendBody(const World& w) {
+    return absl::StrCat(R"({"activity_id":)", JsonQuote(w.activity), "}");
+  }
 
   std::optional<pgtest::ScratchDatabase> db_;
   std::unique_ptr<Cluster> cluster_;
@@ -106,9 +110,9 @@ TEST_F(ReplicasTest, EndToEndThroughTheLoadBalancer) {
   auto application = cluster().CreateApplication(*w, *candidate);
   ASSERT_TRUE(application.ok()) << application.status();
 
-  HttpResponse sent = cluster().Lb("POST", "/api/v1/applications/" + *application + "/background-checks",
-                                   SendBody(*w), w->team.recruiter_token,
-                                   {{"Idempotency-Key", "e2e-" + RandomHex(8)}});
+  HttpResponse sent = cluster().Lb(
+      "POST", "/api/v1/applications/" + *application + "/background-checks", SendBody(*w),
+      w->team.recruiter_token, {{"Idempotency-Key", "e2e-" + RandomHex(8)}});
   ASSERT_EQ(sent.status, 202) << Describe(sent);
   const std::string check = sent.String("/id").value_or("");
   auto case_id = cluster().WaitOrdered(*w, check);
@@ -124,7 +128,8 @@ TEST_F(ReplicasTest, EndToEndThroughTheLoadBalancer) {
   bool complete = WaitFor(
       [&] {
         tab = cluster().Lb("GET", tab_path, "", w->team.recruiter_token);
-        return tab.String(c + "/status") == "complete" && tab.String(c + "/results_url").has_value();
+        return tab.String(c + "/status") == "complete" &&
+               tab.String(c + "/results_url").has_value();
       },
       absl::Seconds(30));
   ASSERT_TRUE(complete) << "the application never showed the check complete: " << Describe(tab);
@@ -137,7 +142,8 @@ TEST_F(ReplicasTest, EndToEndThroughTheLoadBalancer) {
   HttpResponse files;
   bool saved = WaitFor(
       [&] {
-        files = cluster().Lb("GET", "/api/v1/candidates/" + *candidate + "/files", "", w->team.recruiter_token);
+        files = cluster().Lb("GET", "/api/v1/candidates/" + *candidate + "/files", "",
+                             w->team.recruiter_token);
         return files.Size("/items").value_or(0) == 1;
       },
       absl::Seconds(30));
@@ -177,8 +183,9 @@ TEST_F(ReplicasTest, SameSignedDeliveriesToBothReplicasAreAppliedOnce) {
   ASSERT_TRUE(candidate.ok()) << candidate.status();
   auto application = cluster().CreateApplication(*w, *candidate);
   ASSERT_TRUE(application.ok()) << application.status();
-  HttpResponse sent = cluster().Lb("POST", "/api/v1/applications/" + *application + "/background-checks",
-                                   SendBody(*w), w->team.recruiter_token);
+  HttpResponse sent =
+      cluster().Lb("POST", "/api/v1/applications/" + *application + "/background-checks",
+                   SendBody(*w), w->team.recruiter_token);
   ASSERT_EQ(sent.status, 202) << Describe(sent);
   auto case_id = cluster().WaitOrdered(*w, sent.String("/id").value_or(""));
   ASSERT_TRUE(case_id.ok()) << case_id.status();
@@ -189,10 +196,14 @@ TEST_F(ReplicasTest, SameSignedDeliveriesToBothReplicasAreAppliedOnce) {
   std::map<std::string, std::multiset<std::string>> verdicts;
   for (int i = 0; i < kDeliveries; ++i) {
     const std::string id = absl::StrCat(prefix, i);
-    const std::string body = DeliveryBody(id, *case_id, i % 2 ? "CHECK_STATUS_CHANGED" : "CASE_STATUS_CHANGED");
-    const Headers headers = SignedDeliveryHeaders(w->certn.webhook_secret, w->certn.certn_team_id, body);
+    const std::string body =
+        DeliveryBody(id, *case_id, i % 2 ? "CHECK_STATUS_CHANGED" : "CASE_STATUS_CHANGED");
+    const Headers headers =
+        SignedDeliveryHeaders(w->certn.webhook_secret, w->certn.certn_team_id, body);
     std::vector<HttpResponse> answers = InParallel(2, [&](int r) {
-      return cluster().replica(static_cast<size_t>(r)).Post("/certn/certnWebhookHandler", body, "", headers);
+      return cluster()
+          .replica(static_cast<size_t>(r))
+          .Post("/certn/certnWebhookHandler", body, "", headers);
     });
     for (const HttpResponse& a : answers) {
       ASSERT_EQ(a.status, 200) << id << ": " << Describe(a);
@@ -206,8 +217,10 @@ TEST_F(ReplicasTest, SameSignedDeliveriesToBothReplicasAreAppliedOnce) {
   // The database holds each delivery once.
   const std::string like = absl::StrCat("delivery_id LIKE ", Quoted(prefix + "%"));
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM webhook_deliveries WHERE " + like), kDeliveries);
-  EXPECT_EQ(Sql("SELECT COUNT(DISTINCT delivery_id) FROM webhook_deliveries WHERE " + like), kDeliveries);
-  EXPECT_EQ(Sql("SELECT COUNT(*) FROM webhook_deliveries WHERE verdict <> 'applied' AND " + like), 0);
+  EXPECT_EQ(Sql("SELECT COUNT(DISTINCT delivery_id) FROM webhook_deliveries WHERE " + like),
+            kDeliveries);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM webhook_deliveries WHERE verdict <> 'applied' AND " + like),
+            0);
   // ... and so does the operator's view (`stagecheck deliveries list`).
   auto listed = cluster().replica(0).RunCli(
       {"deliveries", "list", "--db", db(), "--team", w->team.team_id, "--limit", "1000"});
@@ -234,7 +247,9 @@ TEST_F(ReplicasTest, SameIdempotencyKeyOnBothReplicasMakesOneCertnOrder) {
   const Headers key = {{"Idempotency-Key", "send-" + RandomHex(8)}};
   // 16 sends at once, alternating between the two replicas.
   std::vector<HttpResponse> answers = InParallel(16, [&](int i) {
-    return cluster().replica(static_cast<size_t>(i % 2)).Post(path, SendBody(*w), w->team.recruiter_token, key);
+    return cluster()
+        .replica(static_cast<size_t>(i % 2))
+        .Post(path, SendBody(*w), w->team.recruiter_token, key);
   });
   std::string check;
   int created = 0, replayed = 0, conflicts = 0;
@@ -258,9 +273,12 @@ TEST_F(ReplicasTest, SameIdempotencyKeyOnBothReplicasMakesOneCertnOrder) {
   std::vector<fake_certn::LoggedRequest> orders = Orders(w->certn.certn_team_id);
   ASSERT_EQ(orders.size(), 1u) << "Certn must see exactly one order";
   EXPECT_FALSE(orders.front().idempotency_key.empty());
-  EXPECT_EQ(Sql(absl::StrCat("SELECT COUNT(*) FROM background_checks WHERE team_id = ", Quoted(w->team.team_id))), 1);
-  EXPECT_EQ(Sql(absl::StrCat("SELECT COUNT(*) FROM idempotency_keys WHERE team_id = ", Quoted(w->team.team_id),
-                             " AND idem_key = ", Quoted(key.front().second))),
+  EXPECT_EQ(Sql(absl::StrCat("SELECT COUNT(*) FROM background_checks WHERE team_id = ",
+                             Quoted(w->team.team_id))),
+            1);
+  EXPECT_EQ(Sql(absl::StrCat(
+                "SELECT COUNT(*) FROM idempotency_keys WHERE team_id = ", Quoted(w->team.team_id),
+                " AND idem_key = ", Quoted(key.front().second))),
             1);
   // A late retry on either replica replays the same check.
   for (size_t r = 0; r < 2; ++r) {
@@ -287,9 +305,10 @@ TEST_F(ReplicasTest, DurableJobsRunOnceAcrossReplicas) {
   // Every send lands on one replica; both replicas' job workers race for
   // the queued orders.
   std::vector<HttpResponse> sent = InParallel(kChecks, [&](int i) {
-    return cluster().replica(static_cast<size_t>(i % 2))
-        .Post("/api/v1/applications/" + applications[static_cast<size_t>(i)] + "/background-checks", SendBody(*w),
-              w->team.recruiter_token);
+    return cluster()
+        .replica(static_cast<size_t>(i % 2))
+        .Post("/api/v1/applications/" + applications[static_cast<size_t>(i)] + "/background-checks",
+              SendBody(*w), w->team.recruiter_token);
   });
   std::set<std::string> checks;
   for (const HttpResponse& r : sent) {
@@ -300,8 +319,9 @@ TEST_F(ReplicasTest, DurableJobsRunOnceAcrossReplicas) {
   const std::string team = Quoted(w->team.team_id);
   bool all_ordered = WaitFor(
       [&] {
-        return Sql("SELECT COUNT(*) FROM background_checks WHERE certn_case_id IS NOT NULL AND team_id = " + team) ==
-               kChecks;
+        return Sql("SELECT COUNT(*) FROM background_checks WHERE certn_case_id IS NOT NULL AND "
+                   "team_id = " +
+                   team) == kChecks;
       },
       absl::Seconds(60));
   ASSERT_TRUE(all_ordered) << "not every check was ordered";
@@ -314,16 +334,23 @@ TEST_F(ReplicasTest, DurableJobsRunOnceAcrossReplicas) {
   EXPECT_EQ(orders.size(), static_cast<size_t>(kChecks));
   EXPECT_EQ(keys.size(), static_cast<size_t>(kChecks));
   // Each order job was claimed once (attempts counts claims) and is done.
-  EXPECT_EQ(Sql("SELECT COUNT(*) FROM work_items WHERE kind = 'certn.order' AND state = 'done' AND attempts = 1 "
-                "AND team_id = " + team),
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM work_items WHERE kind = 'certn.order' AND state = 'done' AND "
+                "attempts = 1 "
+                "AND team_id = " +
+                team),
             kChecks);
-  EXPECT_EQ(Sql("SELECT COUNT(*) FROM work_items WHERE kind = 'certn.order' AND team_id = " + team), kChecks);
-  EXPECT_EQ(Sql("SELECT COUNT(DISTINCT certn_case_id) FROM background_checks WHERE team_id = " + team), kChecks);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM work_items WHERE kind = 'certn.order' AND team_id = " + team),
+            kChecks);
+  EXPECT_EQ(
+      Sql("SELECT COUNT(DISTINCT certn_case_id) FROM background_checks WHERE team_id = " + team),
+      kChecks);
   // Which replica ran which job is up to the race; report it.
   for (size_t r = 0; r < cluster().replica_count(); ++r) {
     std::string log = cluster().replica(r).ReadLog();
     size_t ran = 0;
-    for (size_t at = log.find("certn.order"); at != std::string::npos; at = log.find("certn.order", at + 1)) ++ran;
+    for (size_t at = log.find("certn.order"); at != std::string::npos;
+         at = log.find("certn.order", at + 1))
+      ++ran;
     std::cout << "replica " << r << " log mentions certn.order " << ran << " times\n";
   }
 }

@@ -35,8 +35,12 @@ struct Attempt {
 class DeliveryStream {
  public:
   DeliveryStream(Cluster& cluster, const World& world, std::string case_id)
-      : cluster_(cluster), world_(world), case_id_(std::move(case_id)), prefix_("stream-" + RandomHex(6) + "-") {
-    for (size_t r = 0; r < cluster_.replica_count(); ++r) threads_.emplace_back([this, r] { Run(r); });
+      : cluster_(cluster),
+        world_(world),
+        case_id_(std::move(case_id)),
+        prefix_("stream-" + RandomHex(6) + "-") {
+    for (size_t r = 0; r < cluster_.replica_count(); ++r)
+      threads_.emplace_back([this, r] { Run(r); });
   }
   ~DeliveryStream() { Stop(); }
 
@@ -46,7 +50,9 @@ class DeliveryStream {
     threads_.clear();
   }
   // Answers with `status` from `replica` so far.
-  int Count(size_t replica, int status) const { return counts_[replica][status == 200 ? 0 : status == 503 ? 1 : 2]; }
+  int Count(size_t replica, int status) const {
+    return counts_[replica][status == 200 ? 0 : status == 503 ? 1 : 2];
+  }
   std::vector<Attempt> Attempts() const {
     std::lock_guard<std::mutex> lock(mu_);
     return attempts_;
@@ -61,9 +67,11 @@ class DeliveryStream {
       a.id = absl::StrCat(prefix_, replica, "-", i);
       a.replica = replica;
       const std::string body = DeliveryBody(a.id, case_id_);
-      const Headers headers = SignedDeliveryHeaders(world_.certn.webhook_secret, world_.certn.certn_team_id, body);
+      const Headers headers =
+          SignedDeliveryHeaders(world_.certn.webhook_secret, world_.certn.certn_team_id, body);
       a.started = absl::Now();
-      HttpResponse r = cluster_.replica(replica).Post("/certn/certnWebhookHandler", body, "", headers);
+      HttpResponse r =
+          cluster_.replica(replica).Post("/certn/certnWebhookHandler", body, "", headers);
       a.ended = absl::Now();
       a.status = r.status;
       a.verdict = r.status == 200 ? r.String("/verdict").value_or("") : r.code();
@@ -97,9 +105,10 @@ TEST(ReplicasRestartTest, PostgresOutageAndRestartDuringADeliveryStreamLosesNoth
   ASSERT_TRUE(candidate.ok()) << candidate.status();
   auto application = cluster.CreateApplication(*w, *candidate);
   ASSERT_TRUE(application.ok()) << application.status();
-  HttpResponse sent = cluster.Lb("POST", "/api/v1/applications/" + *application + "/background-checks",
-                                 absl::StrCat(R"({"activity_id":)", testing::JsonQuote(w->activity), "}"),
-                                 w->team.recruiter_token);
+  HttpResponse sent =
+      cluster.Lb("POST", "/api/v1/applications/" + *application + "/background-checks",
+                 absl::StrCat(R"({"activity_id":)", testing::JsonQuote(w->activity), "}"),
+                 w->team.recruiter_token);
   ASSERT_EQ(sent.status, 202) << Describe(sent);
   auto case_id = cluster.WaitOrdered(*w, sent.String("/id").value_or(""));
   ASSERT_TRUE(case_id.ok()) << case_id.status();
@@ -120,25 +129,26 @@ TEST(ReplicasRestartTest, PostgresOutageAndRestartDuringADeliveryStreamLosesNoth
         timeout);
   };
 
-  ASSERT_TRUE(each_replica_answers(200, 20, absl::Seconds(30))) << "the stream never got going"
-                                                                 << cluster.Diagnostics();
+  ASSERT_TRUE(each_replica_answers(200, 20, absl::Seconds(30)))
+      << "the stream never got going" << cluster.Diagnostics();
   // 1. An outage: the server is down until Resume().
   ASSERT_TRUE((*server)->Halt().ok());
   const absl::Time halted = absl::Now();
   EXPECT_TRUE(each_replica_answers(503, 5, absl::Seconds(30))) << "no 503 during the outage";
   for (size_t r = 0; r < replicas; ++r) {
     HttpResponse ready = cluster.replica(r).Get("/readyz");
-    EXPECT_EQ(ready.status, 503) << "replica " << r << " /readyz during the outage: " << Describe(ready);
+    EXPECT_EQ(ready.status, 503) << "replica " << r
+                                 << " /readyz during the outage: " << Describe(ready);
   }
   const absl::Time resuming = absl::Now();
   ASSERT_TRUE((*server)->Resume().ok());
   // The replicas reconnect by themselves.
-  EXPECT_TRUE(each_replica_answers(200, 20, absl::Seconds(30))) << "no recovery after the outage"
-                                                                 << cluster.Diagnostics();
+  EXPECT_TRUE(each_replica_answers(200, 20, absl::Seconds(30)))
+      << "no recovery after the outage" << cluster.Diagnostics();
   // 2. A fast restart: every pooled connection breaks at once.
   ASSERT_TRUE((*server)->Restart().ok());
-  EXPECT_TRUE(each_replica_answers(200, 20, absl::Seconds(30))) << "no recovery after the restart"
-                                                                 << cluster.Diagnostics();
+  EXPECT_TRUE(each_replica_answers(200, 20, absl::Seconds(30)))
+      << "no recovery after the restart" << cluster.Diagnostics();
   stream.Stop();
 
   std::vector<Attempt> attempts = stream.Attempts();
@@ -151,7 +161,8 @@ TEST(ReplicasRestartTest, PostgresOutageAndRestartDuringADeliveryStreamLosesNoth
       EXPECT_EQ(a.verdict, "applied") << a.id;
       acknowledged.insert(a.id);
       // Nothing can be committed while the server is down.
-      EXPECT_FALSE(a.started > halted && a.ended < resuming) << a.id << " acknowledged during the outage";
+      EXPECT_FALSE(a.started > halted && a.ended < resuming)
+          << a.id << " acknowledged during the outage";
     } else {
       EXPECT_EQ(a.verdict, "store_unavailable") << a.id;
       refused.push_back(&a);
@@ -164,20 +175,24 @@ TEST(ReplicasRestartTest, PostgresOutageAndRestartDuringADeliveryStreamLosesNoth
   auto stored = QueryColumn(db, "SELECT delivery_id FROM webhook_deliveries WHERE " + like);
   ASSERT_TRUE(stored.ok()) << stored.status();
   std::multiset<std::string> rows(stored->begin(), stored->end());
-  for (const std::string& id : acknowledged) EXPECT_EQ(rows.count(id), 1u) << id << " acknowledged but not stored once";
+  for (const std::string& id : acknowledged)
+    EXPECT_EQ(rows.count(id), 1u) << id << " acknowledged but not stored once";
   for (const std::string& id : rows) EXPECT_EQ(rows.count(id), 1u) << id;
 
   // Certn retries what got a 503: each is then stored (or was already, when
   // the commit landed just before the connection broke), never twice.
   for (const Attempt* a : refused) {
     const std::string body = DeliveryBody(a->id, *case_id);
-    HttpResponse retry = cluster.Lb("POST", "/certn/certnWebhookHandler", body, "",
-                                    SignedDeliveryHeaders(w->certn.webhook_secret, w->certn.certn_team_id, body));
+    HttpResponse retry =
+        cluster.Lb("POST", "/certn/certnWebhookHandler", body, "",
+                   SignedDeliveryHeaders(w->certn.webhook_secret, w->certn.certn_team_id, body));
     ASSERT_EQ(retry.status, 200) << a->id << ": " << Describe(retry);
-    EXPECT_TRUE(retry.String("/verdict") == "applied" || retry.String("/verdict") == "duplicate") << retry.body;
+    EXPECT_TRUE(retry.String("/verdict") == "applied" || retry.String("/verdict") == "duplicate")
+        << retry.body;
   }
   auto total = QueryInt(db, "SELECT COUNT(*) FROM webhook_deliveries WHERE " + like);
-  auto distinct = QueryInt(db, "SELECT COUNT(DISTINCT delivery_id) FROM webhook_deliveries WHERE " + like);
+  auto distinct =
+      QueryInt(db, "SELECT COUNT(DISTINCT delivery_id) FROM webhook_deliveries WHERE " + like);
   ASSERT_TRUE(total.ok() && distinct.ok());
   EXPECT_EQ(*total, static_cast<int64_t>(acknowledged.size() + refused.size()));
   EXPECT_EQ(*distinct, *total);

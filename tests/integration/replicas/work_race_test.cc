@@ -36,12 +36,14 @@ TEST(ReplicaWorkRaceTest, EnqueueWhileAnotherReplicaCompletesTheTwinNeverFails) 
   std::atomic<int> completed{0};
   std::thread worker([&] {
     for (int i = 0; i < 1000000 && !stop.load(); ++i) {
-      absl::StatusOr<std::vector<WorkItem>> claimed = InTransaction<std::vector<WorkItem>>(b, [&](UnitOfWork& uow) {
-        return uow.ClaimWork(absl::Now(), "replica-b", absl::Now() + absl::Minutes(2), 16);
-      });
+      absl::StatusOr<std::vector<WorkItem>> claimed =
+          InTransaction<std::vector<WorkItem>>(b, [&](UnitOfWork& uow) {
+            return uow.ClaimWork(absl::Now(), "replica-b", absl::Now() + absl::Minutes(2), 16);
+          });
       if (!claimed.ok()) continue;
       for (const WorkItem& item : *claimed) {
-        if (b.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); }).ok()) ++completed;
+        if (b.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); }).ok())
+          ++completed;
       }
     }
   });
@@ -108,7 +110,8 @@ TEST(ReplicaStartupTest, ConcurrentMigrationsApplyEachVersionOnce) {
   // The advisory lock lets exactly one of them apply the migrations.
   EXPECT_EQ(from_zero, 1) << outputs[0] << outputs[1] << outputs[2] << outputs[3];
   auto rows = replicas_test::QueryInt(db->url(), "SELECT COUNT(*) FROM schema_migrations");
-  auto versions = replicas_test::QueryInt(db->url(), "SELECT COUNT(DISTINCT version) FROM schema_migrations");
+  auto versions =
+      replicas_test::QueryInt(db->url(), "SELECT COUNT(DISTINCT version) FROM schema_migrations");
   ASSERT_TRUE(rows.ok() && versions.ok());
   EXPECT_GE(*rows, 1);
   EXPECT_EQ(*rows, *versions);

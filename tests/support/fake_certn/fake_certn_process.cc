@@ -38,13 +38,16 @@ absl::StatusOr<uint16_t> ReadPort(int fd, absl::Time deadline) {
     if (newline != std::string::npos) {
       rapidjson::Document doc;
       doc.Parse(buffer.substr(0, newline).c_str());
-      if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("port") || !doc["port"].IsInt()) {
-        return absl::InternalError(absl::StrCat("fake-certn printed an unexpected line: ", buffer.substr(0, newline)));
+      if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("port") ||
+          !doc["port"].IsInt()) {
+        return absl::InternalError(
+            absl::StrCat("fake-certn printed an unexpected line: ", buffer.substr(0, newline)));
       }
       return static_cast<uint16_t>(doc["port"].GetInt());
     }
     const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left_ms <= 0) return absl::DeadlineExceededError("fake-certn did not print its port in time");
+    if (left_ms <= 0)
+      return absl::DeadlineExceededError("fake-certn did not print its port in time");
     pollfd p{fd, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left_ms));
     if (ready < 0 && errno == EINTR) continue;
@@ -65,9 +68,11 @@ void WriteStringArray(Writer& w, const char* key, const std::vector<std::string>
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<FakeCertnProcess>> FakeCertnProcess::Start(FakeCertnStartOptions options) {
+absl::StatusOr<std::unique_ptr<FakeCertnProcess>> FakeCertnProcess::Start(
+    FakeCertnStartOptions options) {
   const std::string binary = options.binary.empty() ? DefaultBinary() : options.binary;
-  if (::access(binary.c_str(), X_OK) != 0) return absl::NotFoundError("no fake-certn binary at " + binary);
+  if (::access(binary.c_str(), X_OK) != 0)
+    return absl::NotFoundError("no fake-certn binary at " + binary);
   std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0"};
   if (options.demo) args.push_back("--demo");
   std::vector<std::string> delays;
@@ -102,7 +107,8 @@ absl::StatusOr<std::unique_ptr<FakeCertnProcess>> FakeCertnProcess::Start(FakeCe
   for (;;) {
     auto health = process->Send("GET", "/_control/health", "", {});
     if (health.ok() && health->status == 200) return process;
-    if (absl::Now() > deadline) return absl::DeadlineExceededError("fake-certn never answered /_control/health");
+    if (absl::Now() > deadline)
+      return absl::DeadlineExceededError("fake-certn never answered /_control/health");
     ::poll(nullptr, 0, 20);  // brief pause between probes, bounded by the deadline above
   }
 }
@@ -133,9 +139,9 @@ std::string FakeCertnProcess::region_base_url(CertnRegion region) const {
   return absl::StrCat(base_url(), "/regions/", ToAbsl(RegionName(region)));
 }
 
-absl::StatusOr<certn::HttpReply> FakeCertnProcess::Send(const std::string& method, const std::string& path,
-                                                        const std::string& body,
-                                                        std::vector<std::pair<std::string, std::string>> headers) {
+absl::StatusOr<certn::HttpReply> FakeCertnProcess::Send(
+    const std::string& method, const std::string& path, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers) {
   certn::HttpCall call;
   call.method = method;
   call.url = base_url() + path;
@@ -148,13 +154,14 @@ absl::StatusOr<certn::HttpReply> FakeCertnProcess::Send(const std::string& metho
   return transport_->Send(call);
 }
 
-absl::StatusOr<std::string> FakeCertnProcess::Call(const std::string& method, const std::string& path,
-                                                   const std::string& body,
-                                                   std::vector<std::pair<std::string, std::string>> headers) {
+absl::StatusOr<std::string> FakeCertnProcess::Call(
+    const std::string& method, const std::string& path, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers) {
   auto reply = Send(method, path, body, std::move(headers));
   if (!reply.ok()) return reply.status();
   if (reply->status < 200 || reply->status >= 300) {
-    return absl::UnknownError(absl::StrCat(method, " ", path, " answered ", reply->status, ": ", reply->body));
+    return absl::UnknownError(
+        absl::StrCat(method, " ", path, " answered ", reply->status, ": ", reply->body));
   }
   return reply->body;
 }
@@ -191,12 +198,15 @@ absl::Status FakeCertnProcess::CreateAccount(const AccountSpec& account) {
 
 absl::StatusOr<std::string> FakeCertnProcess::AdvanceCase(const std::string& case_id,
                                                           const std::string& target_status) {
-  std::string body = target_status.empty() ? "{}" : absl::StrCat("{\"status\":\"", target_status, "\"}");
+  std::string body =
+      target_status.empty() ? "{}" : absl::StrCat("{\"status\":\"", target_status, "\"}");
   return Call("POST", "/_control/cases/" + case_id + "/advance", body);
 }
 
-absl::Status FakeCertnProcess::SendWebhook(const std::string& case_id, const std::string& event_type) {
-  return Call("POST", "/_control/cases/" + case_id + "/webhook", absl::StrCat("{\"event_type\":\"", event_type, "\"}"))
+absl::Status FakeCertnProcess::SendWebhook(const std::string& case_id,
+                                           const std::string& event_type) {
+  return Call("POST", "/_control/cases/" + case_id + "/webhook",
+              absl::StrCat("{\"event_type\":\"", event_type, "\"}"))
       .status();
 }
 
@@ -234,13 +244,16 @@ absl::Status FakeCertnProcess::SetWebhookFaults(const WebhookFaultSpec& f) {
 }
 
 absl::Status FakeCertnProcess::SetEventsFeed(bool enabled) {
-  return Call("POST", "/_control/events-feed", enabled ? R"({"enabled":true})" : R"({"enabled":false})").status();
+  return Call("POST", "/_control/events-feed",
+              enabled ? R"({"enabled":true})" : R"({"enabled":false})")
+      .status();
 }
 
 absl::Status FakeCertnProcess::ClearFaults() { return Call("DELETE", "/_control/faults").status(); }
 
 absl::Status FakeCertnProcess::SetRateLimit(int per_minute) {
-  return Call("POST", "/_control/rate-limit", absl::StrCat("{\"per_minute\":", per_minute, "}")).status();
+  return Call("POST", "/_control/rate-limit", absl::StrCat("{\"per_minute\":", per_minute, "}"))
+      .status();
 }
 
 absl::StatusOr<uint64_t> FakeCertnProcess::PendingDeliveries() {
@@ -249,10 +262,13 @@ absl::StatusOr<uint64_t> FakeCertnProcess::PendingDeliveries() {
   return got->second;
 }
 
-absl::Status FakeCertnProcess::FlushDeliveries() { return Call("POST", "/_control/deliveries/flush").status(); }
+absl::Status FakeCertnProcess::FlushDeliveries() {
+  return Call("POST", "/_control/deliveries/flush").status();
+}
 
 absl::StatusOr<std::vector<LoggedRequest>> FakeCertnProcess::Requests(const std::string& endpoint) {
-  auto body = Call("GET", endpoint.empty() ? "/_control/requests" : "/_control/requests?endpoint=" + endpoint);
+  auto body = Call(
+      "GET", endpoint.empty() ? "/_control/requests" : "/_control/requests?endpoint=" + endpoint);
   if (!body.ok()) return body.status();
   rapidjson::Document doc;
   doc.Parse(body->c_str());
@@ -261,16 +277,20 @@ absl::StatusOr<std::vector<LoggedRequest>> FakeCertnProcess::Requests(const std:
   }
   std::vector<LoggedRequest> out;
   for (const auto& r : doc["requests"].GetArray()) {
-    out.push_back(LoggedRequest{r["method"].GetString(), r["path"].GetString(), r["query"].GetString(),
-                                r["endpoint"].GetString(), r["idempotency_key"].GetString(),
-                                r["certn_team_id"].GetString(), r["status"].GetInt(), r["at_unix_ms"].GetInt64()});
+    out.push_back(LoggedRequest{r["method"].GetString(), r["path"].GetString(),
+                                r["query"].GetString(), r["endpoint"].GetString(),
+                                r["idempotency_key"].GetString(), r["certn_team_id"].GetString(),
+                                r["status"].GetInt(), r["at_unix_ms"].GetInt64()});
   }
   return out;
 }
 
-absl::Status FakeCertnProcess::ClearRequests() { return Call("DELETE", "/_control/requests").status(); }
+absl::Status FakeCertnProcess::ClearRequests() {
+  return Call("DELETE", "/_control/requests").status();
+}
 
-absl::StatusOr<std::pair<std::vector<DeliveryRecord>, uint64_t>> FakeCertnProcess::ReadDeliveries() {
+absl::StatusOr<std::pair<std::vector<DeliveryRecord>, uint64_t>>
+FakeCertnProcess::ReadDeliveries() {
   auto body = Call("GET", "/_control/deliveries");
   if (!body.ok()) return body.status();
   rapidjson::Document doc;
@@ -281,8 +301,8 @@ absl::StatusOr<std::pair<std::vector<DeliveryRecord>, uint64_t>> FakeCertnProces
   std::vector<DeliveryRecord> out;
   for (const auto& d : doc["deliveries"].GetArray()) {
     out.push_back(DeliveryRecord{d["delivery_id"].GetString(), d["event_type"].GetString(),
-                                 d["object_id"].GetString(), d["attempt"].GetInt(), d["status"].GetInt(),
-                                 d["signed_correctly"].GetBool()});
+                                 d["object_id"].GetString(), d["attempt"].GetInt(),
+                                 d["status"].GetInt(), d["signed_correctly"].GetBool()});
   }
   return std::make_pair(std::move(out), doc["pending"].GetUint64());
 }
@@ -293,7 +313,8 @@ absl::StatusOr<std::vector<DeliveryRecord>> FakeCertnProcess::Deliveries() {
   return std::move(got->first);
 }
 
-absl::StatusOr<std::vector<DeliveryRecord>> FakeCertnProcess::WaitForDeliveries(size_t count, absl::Duration timeout) {
+absl::StatusOr<std::vector<DeliveryRecord>> FakeCertnProcess::WaitForDeliveries(
+    size_t count, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
     auto got = ReadDeliveries();
@@ -301,8 +322,8 @@ absl::StatusOr<std::vector<DeliveryRecord>> FakeCertnProcess::WaitForDeliveries(
     auto& [attempts, pending] = *got;
     if (attempts.size() >= count && pending == 0) return std::move(attempts);
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("only ", attempts.size(), " of ", count, " deliveries arrived (", pending, " pending)"));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "only ", attempts.size(), " of ", count, " deliveries arrived (", pending, " pending)"));
     }
     ::poll(nullptr, 0, 10);
   }

@@ -90,7 +90,8 @@ struct DeliveryRecord {
 
 class FakeCertnProcess {
  public:
-  static absl::StatusOr<std::unique_ptr<FakeCertnProcess>> Start(FakeCertnStartOptions options = {});
+  static absl::StatusOr<std::unique_ptr<FakeCertnProcess>> Start(
+      FakeCertnStartOptions options = {});
   ~FakeCertnProcess();  // SIGTERM, then SIGKILL if it has not exited within 5 s
   FakeCertnProcess(const FakeCertnProcess&) = delete;
   FakeCertnProcess& operator=(const FakeCertnProcess&) = delete;
@@ -108,7 +109,8 @@ class FakeCertnProcess {
 
   absl::Status CreateAccount(const AccountSpec& account);
   // Next lifecycle step, or `target_status` (a Certn overall_status). Returns the case JSON.
-  absl::StatusOr<std::string> AdvanceCase(const std::string& case_id, const std::string& target_status = "");
+  absl::StatusOr<std::string> AdvanceCase(const std::string& case_id,
+                                          const std::string& target_status = "");
   absl::Status SendWebhook(const std::string& case_id, const std::string& event_type);
   absl::Status InjectFault(const FaultSpec& fault);
   absl::Status SetWebhookFaults(const WebhookFaultSpec& faults);
@@ -124,14 +126,15 @@ class FakeCertnProcess {
   // Webhooks queued, held back or in flight (0: every one has been answered).
   absl::StatusOr<uint64_t> PendingDeliveries();
   // Polls the delivery log until `count` attempts are recorded and nothing is pending.
-  absl::StatusOr<std::vector<DeliveryRecord>> WaitForDeliveries(size_t count,
-                                                               absl::Duration timeout = absl::Seconds(30));
+  absl::StatusOr<std::vector<DeliveryRecord>> WaitForDeliveries(
+      size_t count, absl::Duration timeout = absl::Seconds(30));
 
  private:
   FakeCertnProcess(int pid, uint16_t port);
   // The attempts so far and how many deliveries are still queued or held.
   absl::StatusOr<std::pair<std::vector<DeliveryRecord>, uint64_t>> ReadDeliveries();
-  absl::StatusOr<certn::HttpReply> Send(const std::string& method, const std::string& path, const std::string& body,
+  absl::StatusOr<certn::HttpReply> Send(const std::string& method, const std::string& path,
+                                        const std::string& body,
                                         std::vector<std::pair<std::string, std::string>> headers);
 
   int pid_;

@@ -18,9 +18,9 @@ absl::StatusOr<std::string> ReadUrl(const std::string& state_dir) {
   std::ifstream in(path);
   std::string url;
   if (!in || !std::getline(in, url) || url.empty()) {
-    return absl::UnavailableError(absl::StrCat(
-        "no PostgreSQL test server: ", path,
-        " is missing (run through ctest so the postgres.server.start fixture runs)"));
+    return absl::UnavailableError(
+        absl::StrCat("no PostgreSQL test server: ", path,
+                     " is missing (run through ctest so the postgres.server.start fixture runs)"));
   }
   return url;
 }
@@ -28,7 +28,8 @@ absl::StatusOr<std::string> ReadUrl(const std::string& state_dir) {
 std::string RandomName() {
   absl::BitGen gen;
   std::string name = "t_";
-  for (int i = 0; i < 16; ++i) name += "abcdefghijklmnopqrstuvwxyz0123456789"[absl::Uniform(gen, 0, 36)];
+  for (int i = 0; i < 16; ++i)
+    name += "abcdefghijklmnopqrstuvwxyz0123456789"[absl::Uniform(gen, 0, 36)];
   return name;
 }
 

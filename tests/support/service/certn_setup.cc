@@ -21,18 +21,24 @@ std::string RandomHex(size_t bytes) {
 std::vector<fake_certn::PackageSpec> DefaultCertnPackages() {
   return {
       {"pkg-basic", "Basic criminal record", {"CRIMINAL_RECORD_1"}},
-      {"pkg-standard", "Standard employment screening",
+      {"pkg-standard",
+       "Standard employment screening",
        {"CRIMINAL_RECORD_1", "IDENTITY_VERIFICATION_1", "ADVERSE_MEDIA_1"}},
-      {"pkg-tenant", "Tenant screening", {"QUESTIONNAIRE_1", "INCOME_VERIFICATION_1", "RENTAL_HISTORY_1"}},
+      {"pkg-tenant",
+       "Tenant screening",
+       {"QUESTIONNAIRE_1", "INCOME_VERIFICATION_1", "RENTAL_HISTORY_1"}},
   };
 }
 
-absl::StatusOr<CertnAccount> ConnectCertn(const ServiceProcess& service, fake_certn::FakeCertnProcess& fake,
+absl::StatusOr<CertnAccount> ConnectCertn(const ServiceProcess& service,
+                                          fake_certn::FakeCertnProcess& fake,
                                           const TeamTokens& team, CertnConnectOptions options) {
   CertnAccount account;
   account.api_key = options.api_key.empty() ? "ck_" + RandomHex(16) : options.api_key;
-  account.certn_team_id = options.certn_team_id.empty() ? "certn-team-" + RandomHex(6) : options.certn_team_id;
-  account.webhook_secret = options.webhook_secret.empty() ? "whsec_" + RandomHex(16) : options.webhook_secret;
+  account.certn_team_id =
+      options.certn_team_id.empty() ? "certn-team-" + RandomHex(6) : options.certn_team_id;
+  account.webhook_secret =
+      options.webhook_secret.empty() ? "whsec_" + RandomHex(16) : options.webhook_secret;
   account.packages = options.packages.empty() ? DefaultCertnPackages() : options.packages;
   fake_certn::AccountSpec spec;
   spec.api_key = account.api_key;
@@ -42,10 +48,12 @@ absl::StatusOr<CertnAccount> ConnectCertn(const ServiceProcess& service, fake_ce
   spec.webhook_secret = account.webhook_secret;
   spec.packages = account.packages;
   if (absl::Status s = fake.CreateAccount(spec); !s.ok()) return s;
-  std::string body = absl::StrCat("{\"api_key\":", JsonQuote(account.api_key), ",\"region\":", JsonQuote(options.region),
+  std::string body = absl::StrCat("{\"api_key\":", JsonQuote(account.api_key),
+                                  ",\"region\":", JsonQuote(options.region),
                                   ",\"webhook_secret\":", JsonQuote(account.webhook_secret), "}");
   account.connect_response = service.Put("/api/v1/integrations/certn", body, team.admin_token);
-  if (account.connect_response.status != 200 || account.connect_response.Bool("/connected") != true) {
+  if (account.connect_response.status != 200 ||
+      account.connect_response.Bool("/connected") != true) {
     return absl::FailedPreconditionError(absl::StrCat("PUT /api/v1/integrations/certn answered ",
                                                       account.connect_response.status, ": ",
                                                       account.connect_response.body));

@@ -41,7 +41,8 @@ struct CertnAccount {
 std::vector<fake_certn::PackageSpec> DefaultCertnPackages();
 
 // Error unless the PUT answered 200 with "connected": true.
-absl::StatusOr<CertnAccount> ConnectCertn(const ServiceProcess& service, fake_certn::FakeCertnProcess& fake,
+absl::StatusOr<CertnAccount> ConnectCertn(const ServiceProcess& service,
+                                          fake_certn::FakeCertnProcess& fake,
                                           const TeamTokens& team, CertnConnectOptions options = {});
 
 // A random lower-case hex string of `bytes` * 2 characters.

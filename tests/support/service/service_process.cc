@@ -67,12 +67,14 @@ absl::StatusOr<uint16_t> PickFreePort() {
   return ntohs(addr.sin_port);
 }
 
-int64_t MillisLeft(absl::Time deadline) { return absl::ToInt64Milliseconds(deadline - absl::Now()); }
+int64_t MillisLeft(absl::Time deadline) {
+  return absl::ToInt64Milliseconds(deadline - absl::Now());
+}
 
 // Forks and execs `args` with `env`; stdout and stderr go to the given fds
 // (-1: inherit). argv/envp are built before fork (the parent has threads).
-absl::StatusOr<int> Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, int out_fd,
-                          int err_fd) {
+absl::StatusOr<int> Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                          int out_fd, int err_fd) {
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -216,7 +218,8 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(ServiceOpt
   if (options.encryption_key.empty()) options.encryption_key = RandomHexString(32);
   std::unique_ptr<ServiceProcess> svc(new ServiceProcess(std::move(options)));
   svc->binary_ = svc->options_.binary.empty() ? DefaultBinary() : svc->options_.binary;
-  if (::access(svc->binary_.c_str(), X_OK) != 0) return absl::NotFoundError("no stagecheck binary at " + svc->binary_);
+  if (::access(svc->binary_.c_str(), X_OK) != 0)
+    return absl::NotFoundError("no stagecheck binary at " + svc->binary_);
   std::string templ = (std::filesystem::temp_directory_path() / "stagecheck-svc-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) return absl::InternalError("mkdtemp failed");
   svc->dir_ = templ;
@@ -269,9 +272,11 @@ std::vector<std::string> ServiceProcess::Environment() const {
 }
 
 absl::Status ServiceProcess::Launch() {
-  std::vector<std::string> args = {binary_,      "serve",        "--db",       db_,
-                                   "--listen",   absl::StrCat("127.0.0.1:", port_),
-                                   "--public-url", base_url(), "--log-level", options_.log_level};
+  std::vector<std::string> args = {binary_,        "serve",
+                                   "--db",         db_,
+                                   "--listen",     absl::StrCat("127.0.0.1:", port_),
+                                   "--public-url", base_url(),
+                                   "--log-level",  options_.log_level};
   if (!options_.certn_base_url.empty()) {
     args.push_back("--certn-base-url");
     args.push_back(options_.certn_base_url);
@@ -323,8 +328,8 @@ absl::Status ServiceProcess::Launch() {
       ::close(stdout_fd_);
       stdout_fd_ = -1;
       return absl::UnavailableError(absl::StrCat("stagecheck serve exited before it was ready (",
-                                                 status ? DescribeExit(*status) : "hung", "); log: ",
-                                                 Tail(ReadLog())));
+                                                 status ? DescribeExit(*status) : "hung",
+                                                 "); log: ", Tail(ReadLog())));
     }
     line.append(chunk, static_cast<size_t>(n));
   }
@@ -341,7 +346,8 @@ absl::Status ServiceProcess::Launch() {
     if (r.status == 200) return absl::OkStatus();
     if (absl::Now() > deadline) {
       Kill();
-      return absl::DeadlineExceededError(absl::StrCat("/readyz never answered 200 (last ", r.status, " ", r.body, ")"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("/readyz never answered 200 (last ", r.status, " ", r.body, ")"));
     }
     ::poll(nullptr, 0, 20);  // between readiness probes, bounded by the deadline above
   }
@@ -444,16 +450,18 @@ absl::StatusOr<std::string> ServiceProcess::RunCli(const std::vector<std::string
   if (!status) {
     ::kill(*pid, SIGKILL);
     ::waitpid(*pid, nullptr, 0);
-    return absl::DeadlineExceededError("stagecheck " + (cli_args.empty() ? "" : cli_args[0]) + " timed out");
+    return absl::DeadlineExceededError("stagecheck " + (cli_args.empty() ? "" : cli_args[0]) +
+                                       " timed out");
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::UnknownError(absl::StrCat("stagecheck ", cli_args.empty() ? "" : cli_args[0], " failed (",
-                                           DescribeExit(*status), "): ", stderr_text));
+    return absl::UnknownError(absl::StrCat("stagecheck ", cli_args.empty() ? "" : cli_args[0],
+                                           " failed (", DescribeExit(*status), "): ", stderr_text));
   }
   return stdout_text;
 }
 
-absl::StatusOr<std::string> ServiceProcess::CreateToken(const std::string& team_id, const std::string& role) const {
+absl::StatusOr<std::string> ServiceProcess::CreateToken(const std::string& team_id,
+                                                        const std::string& role) const {
   absl::StatusOr<std::string> out =
       RunCli({"token", "create", "--db", db_, "--team", team_id, "--role", role});
   if (!out.ok()) return out.status();
@@ -508,10 +516,13 @@ HttpResponse RequestTo(uint16_t port, const std::string& method, const std::stri
     }
     return false;
   };
-  std::string raw = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+  std::string raw =
+      absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
   if (!token.empty()) absl::StrAppend(&raw, "Authorization: Bearer ", token, "\r\n");
-  if (!body.empty() && !has("content-type")) absl::StrAppend(&raw, "Content-Type: application/json\r\n");
-  if (!has("content-length") && (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")) {
+  if (!body.empty() && !has("content-type"))
+    absl::StrAppend(&raw, "Content-Type: application/json\r\n");
+  if (!has("content-length") &&
+      (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")) {
     absl::StrAppend(&raw, "Content-Length: ", body.size(), "\r\n");
   }
   for (const auto& [key, value] : headers) {
@@ -521,10 +532,13 @@ HttpResponse RequestTo(uint16_t port, const std::string& method, const std::stri
   return RawRequestTo(port, raw);
 }
 
-HttpResponse ServiceProcess::RawRequest(const std::string& raw) const { return RawRequestTo(port_, raw); }
+HttpResponse ServiceProcess::RawRequest(const std::string& raw) const {
+  return RawRequestTo(port_, raw);
+}
 
-HttpResponse ServiceProcess::Request(const std::string& method, const std::string& path, const std::string& body,
-                                     const Headers& headers, const std::string& token) const {
+HttpResponse ServiceProcess::Request(const std::string& method, const std::string& path,
+                                     const std::string& body, const Headers& headers,
+                                     const std::string& token) const {
   return RequestTo(port_, method, path, body, headers, token);
 }
 

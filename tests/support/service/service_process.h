@@ -94,9 +94,9 @@ class ServiceProcess {
   uint16_t port() const { return port_; }
   int pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
-  std::string base_url() const;                         // http://127.0.0.1:PORT
-  std::string webhook_url() const;                      // base_url() + /certn/certnWebhookHandler
-  const std::string& db() const { return db_; }         // what --db got
+  std::string base_url() const;                  // http://127.0.0.1:PORT
+  std::string webhook_url() const;               // base_url() + /certn/certnWebhookHandler
+  const std::string& db() const { return db_; }  // what --db got
   const std::string& sqlite_path() const { return sqlite_path_; }  // "" unless a temp SQLite DB
   const std::string& encryption_key() const { return options_.encryption_key; }
   const std::string& temp_dir() const { return dir_; }
@@ -120,16 +120,19 @@ class ServiceProcess {
                                      absl::Duration timeout = absl::Seconds(20)) const;
   // `team create` + `token create --role recruiter` through the CLI.
   absl::StatusOr<TeamTokens> CreateTeam(const std::string& name) const;
-  absl::StatusOr<std::string> CreateToken(const std::string& team_id, const std::string& role) const;
+  absl::StatusOr<std::string> CreateToken(const std::string& team_id,
+                                          const std::string& role) const;
 
   // Blocking HTTP/1.1 to the service. `token` non-empty adds
   // "Authorization: Bearer <token>"; a non-empty body without a Content-Type
   // in `headers` is sent as application/json, and Content-Length is added
   // unless given. A header with an empty value is not sent (so
   // {"Content-Type", ""} sends a body with no Content-Type at all).
-  HttpResponse Request(const std::string& method, const std::string& path, const std::string& body = "",
-                       const Headers& headers = {}, const std::string& token = "") const;
-  HttpResponse Get(const std::string& path, const std::string& token = "", const Headers& headers = {}) const {
+  HttpResponse Request(const std::string& method, const std::string& path,
+                       const std::string& body = "", const Headers& headers = {},
+                       const std::string& token = "") const;
+  HttpResponse Get(const std::string& path, const std::string& token = "",
+                   const Headers& headers = {}) const {
     return Request("GET", path, "", headers, token);
   }
   HttpResponse Post(const std::string& path, const std::string& body, const std::string& token = "",
@@ -140,11 +143,12 @@ class ServiceProcess {
                    const Headers& headers = {}) const {
     return Request("PUT", path, body, headers, token);
   }
-  HttpResponse Patch(const std::string& path, const std::string& body, const std::string& token = "",
-                     const Headers& headers = {}) const {
+  HttpResponse Patch(const std::string& path, const std::string& body,
+                     const std::string& token = "", const Headers& headers = {}) const {
     return Request("PATCH", path, body, headers, token);
   }
-  HttpResponse Delete(const std::string& path, const std::string& token = "", const Headers& headers = {}) const {
+  HttpResponse Delete(const std::string& path, const std::string& token = "",
+                      const Headers& headers = {}) const {
     return Request("DELETE", path, "", headers, token);
   }
   // Sends `raw` bytes as they are (a whole HTTP/1.1 request) and reads one answer.

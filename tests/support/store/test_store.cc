@@ -18,9 +18,8 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(std::string_v
     return db;
   }
   if (backend != "sqlite") {
-    return absl::InvalidArgumentError(absl::StrCat("unknown store back-end '",
-                                                   absl::string_view(backend.data(), backend.size()),
-                                                   "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown store back-end '", absl::string_view(backend.data(), backend.size()), "'"));
   }
   char tmpl[] = "/tmp/stagecheck-sqlite.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");

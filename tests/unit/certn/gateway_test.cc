@@ -41,7 +41,8 @@ class ScriptedTransport final : public Transport {
   std::shared_ptr<Shared> shared_;
 };
 
-HttpReply Reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+HttpReply Reply(int status, std::string body,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
   return HttpReply{status, std::move(headers), std::move(body)};
 }
 
@@ -60,13 +61,18 @@ class GatewayPolicyTest : public ::testing::Test {
   size_t Calls() const { return shared_->calls.size(); }
 
   CertnCredentials creds_{kKey, CertnRegion::kNorthAmerica};
-  std::shared_ptr<ScriptedTransport::Shared> shared_ = std::make_shared<ScriptedTransport::Shared>();
+  std::shared_ptr<ScriptedTransport::Shared> shared_ =
+      std::make_shared<ScriptedTransport::Shared>();
   std::unique_ptr<CertnHttpGateway> gateway_;
 };
 
 TEST_F(GatewayPolicyTest, SendsTheContractHeaders) {
   Script(Reply(201, ReadFixture("case_extra_fields.json")));
-  CertnOrder order{.package_id = "pkg", .email = "a@b.c", .first_name = "A", .last_name = "B", .reference = "ref-9"};
+  CertnOrder order{.package_id = "pkg",
+                   .email = "a@b.c",
+                   .first_name = "A",
+                   .last_name = "B",
+                   .reference = "ref-9"};
   ASSERT_TRUE(gateway_->OrderPackage(creds_, order).ok());
   ASSERT_EQ(Calls(), 1u);
   const HttpCall& call = shared_->calls[0];
@@ -74,7 +80,8 @@ TEST_F(GatewayPolicyTest, SendsTheContractHeaders) {
   EXPECT_EQ(call.url, "http://certn.test/api/public/cases/order-package/");
   EXPECT_THAT(call.headers, ::testing::Contains(std::make_pair(std::string("Authorization"),
                                                                std::string("Api-Key ") + kKey)));
-  EXPECT_THAT(call.headers, ::testing::Contains(std::make_pair(std::string("Idempotency-Key"), std::string("ref-9"))));
+  EXPECT_THAT(call.headers, ::testing::Contains(std::make_pair(std::string("Idempotency-Key"),
+                                                               std::string("ref-9"))));
 }
 
 TEST_F(GatewayPolicyTest, RetriesTransientFaultsThenSucceeds) {
@@ -96,7 +103,8 @@ TEST_F(GatewayPolicyTest, GivesUpAfterMaxAttemptsAsUnavailable) {
 TEST_F(GatewayPolicyTest, OrderWithoutReferenceIsNeverRetried) {
   Script(Reply(503, "{}"));
   Script(Reply(201, ReadFixture("case_complete.json")));
-  CertnOrder order{.package_id = "pkg", .email = "a@b.c", .first_name = "A", .last_name = "B", .reference = ""};
+  CertnOrder order{
+      .package_id = "pkg", .email = "a@b.c", .first_name = "A", .last_name = "B", .reference = ""};
   auto got = gateway_->OrderPackage(creds_, order);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Calls(), 1u);
@@ -116,7 +124,8 @@ TEST_F(GatewayPolicyTest, NonTransientErrorsAreMappedNotRetried) {
     absl::StatusCode code;
   };
   const std::vector<Row> rows = {
-      {400, R"({"email_address": ["This field is required."]})", absl::StatusCode::kInvalidArgument},
+      {400, R"({"email_address": ["This field is required."]})",
+       absl::StatusCode::kInvalidArgument},
       {401, R"({"detail": "Invalid API key."})", absl::StatusCode::kUnauthenticated},
       {403, R"({"detail": "nope"})", absl::StatusCode::kPermissionDenied},
       {404, R"({"detail": "Not found."})", absl::StatusCode::kNotFound},
@@ -133,7 +142,8 @@ TEST_F(GatewayPolicyTest, NonTransientErrorsAreMappedNotRetried) {
 
 TEST_F(GatewayPolicyTest, FieldErrorsAreInTheMessage) {
   Script(Reply(400, R"({"email_address": ["This field is required."]})"));
-  CertnOrder order{.package_id = "pkg", .email = "x@y.z", .first_name = "A", .last_name = "B", .reference = "r"};
+  CertnOrder order{
+      .package_id = "pkg", .email = "x@y.z", .first_name = "A", .last_name = "B", .reference = "r"};
   auto got = gateway_->OrderPackage(creds_, order);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(got.status().message(), HasSubstr("email_address: This field is required."));
@@ -195,7 +205,8 @@ std::optional<std::string> HeaderOf(const HttpCall& call, const std::string& nam
 TEST_F(GatewayPolicyTest, DownloadMustBeAPdf) {
   Script(Reply(200, R"({"id":"rf","url":"http://certn.test/files/r.pdf?sig=s3cr3t"})"));
   Script(Reply(200, "<html>not a pdf</html>"));
-  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 // CERTN.md section 5: report-files answers a presigned URL, fetched at once
@@ -212,14 +223,16 @@ TEST_F(GatewayPolicyTest, ReportIsDownloadedFromThePresignedUrlWithoutTheKey) {
   EXPECT_EQ(HeaderOf(shared_->calls[0], "Authorization"), std::string("Api-Key ") + kKey);
   EXPECT_EQ(shared_->calls[1].url, "https://files.certn.test/r.pdf?X-Amz-Signature=s3cr3t");
   EXPECT_EQ(HeaderOf(shared_->calls[1], "Authorization"), std::nullopt);
-  for (const auto& [name, value] : shared_->calls[1].headers) EXPECT_THAT(value, Not(HasSubstr(kKey))) << name;
+  for (const auto& [name, value] : shared_->calls[1].headers)
+    EXPECT_THAT(value, Not(HasSubstr(kKey))) << name;
   EXPECT_EQ(shared_->calls[1].max_response_bytes, 1000);
 }
 
 TEST_F(GatewayPolicyTest, PlainHttpReportUrlOutsideTheBaseUrlIsRefused) {
-  for (const char* url : {"http://evil.test/r.pdf?sig=s3cr3t", "http://certn.test.evil/r.pdf?sig=s3cr3t",
-                          "http://certn.test:81/r.pdf?sig=s3cr3t", "ftp://certn.test/r.pdf?sig=s3cr3t",
-                          "http://certn.test"}) {
+  for (const char* url :
+       {"http://evil.test/r.pdf?sig=s3cr3t", "http://certn.test.evil/r.pdf?sig=s3cr3t",
+        "http://certn.test:81/r.pdf?sig=s3cr3t", "ftp://certn.test/r.pdf?sig=s3cr3t",
+        "http://certn.test"}) {
     Script(Reply(200, absl::StrCat(R"({"url":")", url, R"("})")));
     auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
     EXPECT_EQ(pdf.status().code(), absl::StatusCode::kDataLoss) << url;
@@ -236,7 +249,8 @@ TEST_F(GatewayPolicyTest, FailedRedirectedOrExpiredReportDownloadsAreRetryable) 
   Script(Reply(403, "<Error>Request has expired</Error>"));
   Script(Reply(200, file));
   Script(absl::DeadlineExceededError("slow"));
-  Script(Reply(200, R"({"url":"https://files.certn.test/r.pdf","expires_at":"2000-01-01T00:00:00Z"})"));
+  Script(Reply(200,
+               R"({"url":"https://files.certn.test/r.pdf","expires_at":"2000-01-01T00:00:00Z"})"));
   for (int i = 0; i < 4; ++i) {
     auto pdf = gateway_->DownloadReport(creds_, "rf", 1000);
     EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable) << i;
@@ -248,7 +262,8 @@ TEST_F(GatewayPolicyTest, FailedRedirectedOrExpiredReportDownloadsAreRetryable) 
 TEST_F(GatewayPolicyTest, OversizedReportIsResourceExhausted) {
   Script(Reply(200, R"({"url":"https://files.certn.test/r.pdf"})"));
   Script(absl::ResourceExhaustedError("larger than 1000 bytes"));
-  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(gateway_->DownloadReport(creds_, "rf", 1000).status().code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(GatewayPolicyTest, TheCredentialsCarryTheAccountsRateLimit) {
@@ -297,7 +312,8 @@ TEST_F(GatewayPolicyTest, ListEventsAsksAfterTheCursorAndFollowsNextOnTheConfigu
   EXPECT_EQ(read->events.back().id, "43");
   EXPECT_FALSE(read->more);
   ASSERT_EQ(Calls(), 2u);
-  EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100&last_processed_event_id=39");
+  EXPECT_EQ(shared_->calls[0].url,
+            "http://certn.test/api/public/events/?page_size=100&last_processed_event_id=39");
   // `next` names Certn's host; only its path and query are used, under ours.
   EXPECT_EQ(shared_->calls[1].url,
             "http://certn.test/api/public/events/?last_processed_event_id=42&page_size=3");
@@ -320,12 +336,15 @@ TEST_F(GatewayPolicyTest, AFeedThatCannotAnswerSaysSo) {
     EXPECT_EQ(ErrorCode(read.status()), "events_feed_unavailable") << status;
   }
   Script(Reply(200, R"({"events": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+            absl::StatusCode::kDataLoss);
   // A next that is not the feed's, or that loops, is an unexpected shape too.
   Script(Reply(200, R"({"next": "https://elsewhere.test/steal?k=1", "results": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+            absl::StatusCode::kDataLoss);
   Script(Reply(200, R"({"next": "/api/public/events/?page_size=100", "results": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ TEST(ParseCaseTest, UnreadableValuesOfOptionalFieldsTakeTheirDefaults) {
   EXPECT_FALSE(parsed->report_url.has_value());
   EXPECT_FALSE(parsed->report_file_id.has_value());
   EXPECT_FALSE(parsed->overall_score.has_value());  // not one of Certn's scores
-  ASSERT_EQ(parsed->checks.size(), 1u);            // items that are not objects are left out
+  ASSERT_EQ(parsed->checks.size(), 1u);             // items that are not objects are left out
   EXPECT_FALSE(parsed->checks[0].result.has_value());
   EXPECT_FALSE(parsed->checks[0].completed.has_value());
 }
@@ -176,9 +176,13 @@ TEST(ParseCaseTest, OverallScoreIsReadNullUntilScored) {
 }
 
 TEST(ParseCaseTest, PackageIsReadFromPackageOrPackageId) {
-  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package":"p1"})")->package_id, "p1");
-  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package":{"id":"p2","name":"n"}})")->package_id, "p2");
-  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package_id":"p3"})")->package_id, "p3");
+  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package":"p1"})")->package_id,
+            "p1");
+  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package":{"id":"p2","name":"n"}})")
+                ->package_id,
+            "p2");
+  EXPECT_EQ(ParseCase(R"({"id":"a","overall_status":"COMPLETE","package_id":"p3"})")->package_id,
+            "p3");
 }
 
 TEST(ParseCaseTest, MalformedJsonIsRejected) {
@@ -254,9 +258,9 @@ TEST_P(OptionalCaseFieldTest, AbsenceBreaksNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Optional, OptionalCaseFieldTest,
-                         ::testing::Values("short_id", "email_address", "package_id", "created", "modified",
-                                           "completed", "report_url", "report_file_id", "overall_score",
-                                           "checks"));
+                         ::testing::Values("short_id", "email_address", "package_id", "created",
+                                           "modified", "completed", "report_url", "report_file_id",
+                                           "overall_score", "checks"));
 
 class OptionalCheckFieldTest : public ::testing::TestWithParam<const char*> {};
 
@@ -294,7 +298,8 @@ TEST(ParsePackagesTest, ReadsAPageWithNextPage) {
   EXPECT_EQ(page->pagination.result_count, 4);
   ASSERT_EQ(page->results.size(), 2u);
   EXPECT_EQ(page->results[0].id, "pkg-standard");
-  EXPECT_THAT(page->results[0].check_types, ::testing::ElementsAre("CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"));
+  EXPECT_THAT(page->results[0].check_types,
+              ::testing::ElementsAre("CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"));
 }
 
 TEST(ParsePackagesTest, LastPageExtraFieldsAndNumericIds) {
@@ -325,7 +330,8 @@ TEST(ParsePackagesTest, MissingAndWrongRequiredFieldsAreNamed) {
     const char* field;
   };
   const std::vector<Case> cases = {
-      {R"({"pagination":{"result_count":0,"page_count":0,"page_size":1,"current_page":1}})", "'results' is missing"},
+      {R"({"pagination":{"result_count":0,"page_count":0,"page_size":1,"current_page":1}})",
+       "'results' is missing"},
       {R"({"pagination":{"result_count":0,"page_count":0,"page_size":1,"current_page":1,"next_page":true},"results":[]})",
        "'pagination.next_page'"},
       {R"({"pagination":{"result_count":0,"page_count":0,"page_size":1,"current_page":1},"results":{}})",
@@ -345,7 +351,8 @@ TEST(ParsePackagesTest, MissingAndWrongRequiredFieldsAreNamed) {
 }
 
 TEST(ParsePackagesTest, PaginationIsOptionalAndAListWithoutItIsOnePage) {
-  auto page = ParsePackagesPage(R"({"results":[{"id":"p","name":"n","check_types":["CRIMINAL_RECORD_1"]}]})");
+  auto page = ParsePackagesPage(
+      R"({"results":[{"id":"p","name":"n","check_types":["CRIMINAL_RECORD_1"]}]})");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_FALSE(page->pagination.next_page.has_value());
   EXPECT_EQ(page->pagination.result_count, 1);
@@ -353,7 +360,8 @@ TEST(ParsePackagesTest, PaginationIsOptionalAndAListWithoutItIsOnePage) {
 }
 
 TEST(ParsePackagesTest, PaginationCountsAreOptional) {
-  auto page = ParsePackagesPage(R"({"pagination":{"result_count":"many","next_page":2},"results":[]})");
+  auto page =
+      ParsePackagesPage(R"({"pagination":{"result_count":"many","next_page":2},"results":[]})");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->pagination.next_page, 2);
   EXPECT_EQ(page->pagination.result_count, 0);
@@ -378,10 +386,13 @@ TEST(ParseGroupsTest, ReadsTheTeamId) {
 
 // CERTN.md section 5: a group need not name a team (nor an id or a name).
 TEST(ParseGroupsTest, EveryGroupFieldIsOptional) {
-  for (const char* group : {R"({"id":"g","name":"n"})", R"({"name":"n","team_id":"t"})",
-                            R"({"id":"g","team_id":"t"})", R"({})", R"({"team_id":7})", R"({"team_id":null})"}) {
-    auto page = ParseGroupsPage(std::string(R"({"pagination":{"result_count":1,"page_count":1,"page_size":1,
-      "current_page":1,"next_page":null},"results":[)") + group + "]}");
+  for (const char* group :
+       {R"({"id":"g","name":"n"})", R"({"name":"n","team_id":"t"})", R"({"id":"g","team_id":"t"})",
+        R"({})", R"({"team_id":7})", R"({"team_id":null})"}) {
+    auto page =
+        ParseGroupsPage(std::string(R"({"pagination":{"result_count":1,"page_count":1,"page_size":1,
+      "current_page":1,"next_page":null},"results":[)") +
+                        group + "]}");
     ASSERT_TRUE(page.ok()) << group << ": " << page.status();
     ASSERT_EQ(page->results.size(), 1u);
   }
@@ -405,7 +416,8 @@ TEST(ParseReportFileTest, OnlyTheUrlIsRequired) {
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->id, "");
   EXPECT_FALSE(file->expires_at.has_value());
-  EXPECT_FALSE(ParseReportFile(R"({"url":"https://x","expires_at":"later"})")->expires_at.has_value());
+  EXPECT_FALSE(
+      ParseReportFile(R"({"url":"https://x","expires_at":"later"})")->expires_at.has_value());
   for (const char* bad : {R"({"id":"rf"})", R"({"url":""})", R"({"url":5})", "%PDF-1.4", "[]"}) {
     auto refused = ParseReportFile(bad);
     ASSERT_FALSE(refused.ok()) << bad;
@@ -433,7 +445,8 @@ TEST(ParseEventsPageTest, ReadsEventsInOrderAndTheNextPage) {
   EXPECT_EQ(page->results[0].case_id, "0d9b3c55-2f6e-4d4a-8f0e-5b1f7c2e9a30");
   EXPECT_EQ(page->results[2].id, "42");
   EXPECT_EQ(page->results[2].case_id, "7e1f2a90-1c3b-4e5d-9f60-2a8b4c6d0e11");
-  EXPECT_EQ(page->next, "https://api.ca.certn.co/api/public/events/?last_processed_event_id=42&page_size=3");
+  EXPECT_EQ(page->next,
+            "https://api.ca.certn.co/api/public/events/?last_processed_event_id=42&page_size=3");
 }
 
 TEST(ParseEventsPageTest, OnlyResultsAndEachEventsIdAreRequired) {
@@ -482,8 +495,8 @@ INSTANTIATE_TEST_SUITE_P(Optional, OptionalEventFieldTest,
 TEST(ParseEventsPageTest, EveryOptionalNameOfTheTableIsCovered) {
   for (const RequiredFields& row : RequiredFieldTable()) {
     if (row.object != "event") continue;
-    EXPECT_THAT(row.optional,
-                ::testing::ElementsAre("event_type", "object_type", "object_id", "case_id", "created"));
+    EXPECT_THAT(row.optional, ::testing::ElementsAre("event_type", "object_type", "object_id",
+                                                     "case_id", "created"));
   }
 }
 
@@ -499,7 +512,8 @@ TEST(ParseEventsPageTest, TheCaseMayBeNamedCaseIdAndOtherObjectsNameNone) {
 }
 
 TEST(ParseEventsPageTest, UnreadableOptionalValuesTakeTheirDefaults) {
-  auto page = ParseEventsPage(R"({"results": [{"id": 1, "event_type": 3, "object_id": {"a": 1}, "object_type": null}]})");
+  auto page = ParseEventsPage(
+      R"({"results": [{"id": 1, "event_type": 3, "object_id": {"a": 1}, "object_type": null}]})");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->results[0].event_type, "");
   EXPECT_FALSE(page->results[0].case_id.has_value());
@@ -510,7 +524,8 @@ TEST(ParseEventsPageTest, MalformedRequiredFieldsAreNamed) {
       {R"({"next": null})", "'results' is missing"},
       {R"({"results": {}})", "'results' is not an array"},
       {R"({"results": [{"event_type": "X"}]})", "'results[0].id' is missing"},
-      {R"({"results": [{"id": 1}, {"id": true}]})", "'results[1].id' is not a string or integer id"},
+      {R"({"results": [{"id": 1}, {"id": true}]})",
+       "'results[1].id' is not a string or integer id"},
       {R"({"results": [{"id": ""}]})", "'results[0].id' is empty"},
       {R"({"results": [7]})", "'results[0]' is not an object"},
       {R"({"results": [], "next": 2})", "'next' is not a URL or null"},
@@ -528,7 +543,8 @@ TEST(ParseErrorBodyTest, FieldErrors) {
   ErrorBody body = ParseErrorBody(ReadFixture("error_field_errors.json"));
   ASSERT_EQ(body.field_errors.size(), 2u);
   EXPECT_EQ(body.field_errors[0].first, "email_address");
-  EXPECT_THAT(body.field_errors[1].second, ::testing::ElementsAre("Unknown package.", "Must be active."));
+  EXPECT_THAT(body.field_errors[1].second,
+              ::testing::ElementsAre("Unknown package.", "Must be active."));
 }
 
 TEST(ParseErrorBodyTest, DetailAndGarbage) {
@@ -539,8 +555,11 @@ TEST(ParseErrorBodyTest, DetailAndGarbage) {
 }
 
 TEST(SerializeOrderTest, MatchesTheContract) {
-  CertnOrder order{.package_id = "pkg-1", .email = "a\"b@example.com", .first_name = "Ada",
-                   .last_name = "Lovelace", .reference = "ref-1"};
+  CertnOrder order{.package_id = "pkg-1",
+                   .email = "a\"b@example.com",
+                   .first_name = "Ada",
+                   .last_name = "Lovelace",
+                   .reference = "ref-1"};
   rapidjson::Document doc;
   doc.Parse(SerializeOrderPackage(order).c_str());
   ASSERT_FALSE(doc.HasParseError());

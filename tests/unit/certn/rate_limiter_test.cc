@@ -123,10 +123,12 @@ TEST(RateLimiterTest, AnAccountsOwnLimitsWinOverTheConfig) {
   const AccountLimits two_a_minute{.per_minute = 2, .per_day = 0};
   EXPECT_TRUE(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).ok());
   EXPECT_TRUE(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).ok());
-  EXPECT_EQ(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(limiter.Acquire("k", absl::InfiniteFuture(), two_a_minute).code(),
+            absl::StatusCode::kResourceExhausted);
   const AccountLimits one_a_day{.per_minute = 0, .per_day = 1};
   EXPECT_TRUE(limiter.Acquire("d", absl::InfiniteFuture(), one_a_day).ok());
-  EXPECT_EQ(ErrorCode(limiter.Acquire("d", absl::InfiniteFuture(), one_a_day)), "certn_daily_limit");
+  EXPECT_EQ(ErrorCode(limiter.Acquire("d", absl::InfiniteFuture(), one_a_day)),
+            "certn_daily_limit");
 }
 
 TEST(RateLimiterTest, TheDailyBudgetRefusesAtOnceUntilMidnightUtc) {

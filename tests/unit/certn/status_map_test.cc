@@ -42,7 +42,9 @@ TEST(StatusMapTest, EveryDocumentedStatusMapsAsTheSpecSays) {
     NormalizedStatus got = NormalizeCaseStatus(overall, {});
     EXPECT_TRUE(got.known) << overall;
     EXPECT_EQ(got.status, status) << overall;
-    EXPECT_EQ(got.error_reason.empty(), status != CheckStatus::kError && overall != "APPLICANT_DECLINED") << overall;
+    EXPECT_EQ(got.error_reason.empty(),
+              status != CheckStatus::kError && overall != "APPLICANT_DECLINED")
+        << overall;
   }
 }
 
@@ -52,7 +54,8 @@ TEST(StatusMapTest, ErrorReasons) {
 }
 
 TEST(StatusMapTest, InProgressWithSomeChecksCompleteIsPartial) {
-  for (const char* overall : {"APPLICANT_SUBMITTED", "IN_PROGRESS", "IN_DISPUTE", "CLIENT_ACTION_REQUIRED"}) {
+  for (const char* overall :
+       {"APPLICANT_SUBMITTED", "IN_PROGRESS", "IN_DISPUTE", "CLIENT_ACTION_REQUIRED"}) {
     NormalizedStatus got = NormalizeCaseStatus(overall, {Check("COMPLETE"), Check("IN_PROGRESS")});
     EXPECT_EQ(got.status, CheckStatus::kPartial) << overall;
   }

@@ -12,7 +12,8 @@ std::string FromCertnCode(const absl::Status& s) { return ErrorCode(certn_plugin
 
 class ChecksTest : public PluginHarness {
  protected:
-  void SetUpApplication(bool auto_send = false, std::optional<std::string> email = "ada@example.com",
+  void SetUpApplication(bool auto_send = false,
+                        std::optional<std::string> email = "ada@example.com",
                         std::vector<std::string> tags = {}) {
     admin_ = NewTeam();
     recruiter_ = Recruiter(admin_);
@@ -113,12 +114,14 @@ TEST_F(ChecksTest, NoEmailManualSendIs422AndLeavesTheSameErrorStateAsAutoSend) {
   auto sent = SendNow();
   EXPECT_EQ(sent.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ErrorCode(sent.status()), "no_email");
-  EXPECT_EQ(sent.status().message(), "This candidate has no email address, so Certn cannot invite them.");
+  EXPECT_EQ(sent.status().message(),
+            "This candidate has no email address, so Certn cannot invite them.");
   auto feed = FeedOf(recruiter_, candidate_);
   ASSERT_FALSE(feed.empty());
   EXPECT_EQ(feed.front().type, "error");
   EXPECT_EQ(feed.front().message,
-            "The background check was not sent: Ada Lovelace has no email address. Add one to their profile, then "
+            "The background check was not sent: Ada Lovelace has no email address. Add one to "
+            "their profile, then "
             "send again.");
   // As on auto-send: a check in error with its reason, and the status tag.
   auto checks = applications_->ReadTab(recruiter_, app_);
@@ -240,12 +243,14 @@ TEST_F(ChecksTest, StatusTagFollowsTheCheckOneAtATime) {
   gateway_.SetStatus(case_id, CheckStatus::kPartial, "IN_PROGRESS");
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Partial"});
-  gateway_.SetStatus(case_id, CheckStatus::kComplete, "COMPLETE",
-                     {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", absl::FromUnixSeconds(1'800'000'400)}});
+  gateway_.SetStatus(
+      case_id, CheckStatus::kComplete, "COMPLETE",
+      {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", absl::FromUnixSeconds(1'800'000'400)}});
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   EXPECT_EQ(CertnTags(), std::vector<std::string>{"CERTN - Complete"});
   auto feed = FeedOf(recruiter_, candidate_);
-  EXPECT_TRUE(std::any_of(feed.begin(), feed.end(), [](const FeedEvent& e) { return e.type == "candidate_started"; }));
+  EXPECT_TRUE(std::any_of(feed.begin(), feed.end(),
+                          [](const FeedEvent& e) { return e.type == "candidate_started"; }));
 }
 
 TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
@@ -367,9 +372,11 @@ TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
 TEST_F(ChecksTest, RateLimitedOrderWaitsForItsSlotWithoutUsingUpAttempts) {
   SetUpApplication();
   const int refusals = integrations_->config().max_attempts + 5;
-  gateway_.FailNext("order",
-                    WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"), absl::Seconds(30)),
-                    refusals);
+  gateway_.FailNext(
+      "order",
+      WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"),
+                     absl::Seconds(30)),
+      refusals);
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   EXPECT_EQ(gateway_.calls("order"), 1);
@@ -390,11 +397,12 @@ TEST_F(ChecksTest, RateLimitedOrderWaitsForItsSlotWithoutUsingUpAttempts) {
 TEST_F(ChecksTest, AnOrderRefusedByTheDailyLimitWaitsVisiblyAndIsSentWhenTheDayTurns) {
   SetUpApplication();
   const absl::Duration until_midnight = NextUtcMidnight(clock_.Now()) - clock_.Now();
-  gateway_.FailNext("order",
-                    WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kDailyLimitCode,
-                                         "Certn's daily limit is reached; sending resumes at 00:00 UTC"),
-                                   until_midnight),
-                    2);
+  gateway_.FailNext(
+      "order",
+      WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kDailyLimitCode,
+                           "Certn's daily limit is reached; sending resumes at 00:00 UTC"),
+                     until_midnight),
+      2);
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   BackgroundCheck waiting = Check(recruiter_, sent.id);
@@ -422,8 +430,9 @@ TEST_F(ChecksTest, AnOrderRefusedByTheDailyLimitWaitsVisiblyAndIsSentWhenTheDayT
 
 TEST_F(ChecksTest, ARateLimitOfAMinuteIsNotShownAsWaiting) {
   SetUpApplication();
-  gateway_.FailNext("order",
-                    WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"), absl::Seconds(30)));
+  gateway_.FailNext(
+      "order", WithRetryAfter(absl::ResourceExhaustedError("Certn client rate limit exhausted"),
+                              absl::Seconds(30)));
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   EXPECT_TRUE(Check(recruiter_, sent.id).waiting_reason.empty());
@@ -431,7 +440,8 @@ TEST_F(ChecksTest, ARateLimitOfAMinuteIsNotShownAsWaiting) {
 
 TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
   SetUpApplication();
-  gateway_.FailNext("order", Error(absl::StatusCode::kInvalidArgument, "certn_rejected", "email: invalid"));
+  gateway_.FailNext("order",
+                    Error(absl::StatusCode::kInvalidArgument, "certn_rejected", "email: invalid"));
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   clock_.Advance(absl::Seconds(1));
   Drain();
@@ -447,7 +457,9 @@ TEST_F(ChecksTest, PermanentOrderFaultPutsTheCheckInErrorVisibly) {
 // each read; ReadFeed() lets the clock reach it and runs what it asks for.
 class ReconcileTest : public ChecksTest {
  protected:
-  void Configure(certn_plugin::PluginConfig& config) override { config.reconcile_interval = absl::Minutes(1); }
+  void Configure(certn_plugin::PluginConfig& config) override {
+    config.reconcile_interval = absl::Minutes(1);
+  }
   void ReadFeed(absl::Duration more = absl::ZeroDuration()) {
     clock_.Advance(integrations_->config().reconcile_interval + absl::Seconds(1) + more);
     Drain();
@@ -457,7 +469,8 @@ class ReconcileTest : public ChecksTest {
 TEST_F(ReconcileTest, FetchesOnlyTheCasesTheEventFeedNames) {
   SetUpApplication();
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
-  ASSERT_OK_AND_ASSIGN(quiet, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(quiet,
+                       checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
   Drain();
   // The first read only finds where the feed stands (nothing is quiet yet).
   gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kInvited, "APPLICANT_INVITED");
@@ -572,7 +585,8 @@ TEST_F(ReconcileTest, AFailedFeedReadIsTriedAgainNextIntervalFromTheSameCursor) 
 
 TEST_F(ChecksTest, AdHocSendIsListedUnderTheCandidate) {
   SetUpApplication();
-  ASSERT_OK_AND_ASSIGN(sent, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(sent,
+                       checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
   Drain();
   auto adhoc = applications_->AdHocChecks(recruiter_, candidate_);
   ASSERT_TRUE(adhoc.ok());
@@ -580,14 +594,17 @@ TEST_F(ChecksTest, AdHocSendIsListedUnderTheCandidate) {
   EXPECT_EQ((*adhoc)[0].id, sent.id);
   EXPECT_EQ((*adhoc)[0].trigger, SendTrigger::kAdHoc);
   EXPECT_EQ((*adhoc)[0].status, CheckStatus::kInvited);
-  EXPECT_EQ(ErrorCode(checks_->SendAdHoc(recruiter_, candidate_, "nope", std::nullopt).status()), "unknown_package");
+  EXPECT_EQ(ErrorCode(checks_->SendAdHoc(recruiter_, candidate_, "nope", std::nullopt).status()),
+            "unknown_package");
 }
 
 TEST_F(ChecksTest, ASecondAdHocCheckOfTheSamePackageWhileOneIsOpenIsAConflict) {
   SetUpApplication();
-  ASSERT_OK_AND_ASSIGN(first, checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(first,
+                       checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", std::nullopt));
   // Two clicks a few seconds apart, each with its own Idempotency-Key.
-  auto again = checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", IdempotencyKey{"k2", "fp"});
+  auto again =
+      checks_->SendAdHoc(recruiter_, candidate_, "pkg-premium", IdempotencyKey{"k2", "fp"});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ErrorCode(again.status()), "check_already_active");
   // Another package is another check; an application's check does not count.
@@ -615,7 +632,8 @@ TEST_F(ChecksTest, ThePackageNameIsStoredWithEveryCheckHoweverItWasChosen) {
   EXPECT_EQ(sent->package_id, "pkg-premium");
   EXPECT_EQ(sent->package_name, "Premium Package");
   // A manual send that relies on the activity's package.
-  ASSERT_OK_AND_ASSIGN(adhoc, checks_->SendAdHoc(recruiter_, candidate_, "pkg-basic", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(adhoc,
+                       checks_->SendAdHoc(recruiter_, candidate_, "pkg-basic", std::nullopt));
   EXPECT_EQ(Check(recruiter_, adhoc.id).package_name, "Basic");
 }
 
@@ -653,7 +671,8 @@ TEST_F(ChecksTest, CertnKindOfferedOnlyWhileConnected) {
   EXPECT_EQ(kinds->size(), 2u);
   ActivitySettings settings;
   settings.Set("package_id", std::string("pkg-basic"));
-  auto added = plans_->AddActivity(admin_, job_, StageNamed(admin_, job_, "Screen"), "certn_background_check", settings);
+  auto added = plans_->AddActivity(admin_, job_, StageNamed(admin_, job_, "Screen"),
+                                   "certn_background_check", settings);
   EXPECT_EQ(ErrorCode(added.status()), "certn_not_connected");
 }
 
@@ -662,19 +681,26 @@ TEST_F(ChecksTest, CertnActivityRefusesBadSettings) {
   StageId screen = StageNamed(admin_, job_, "Screen");
   ActivitySettings unknown_package;
   unknown_package.Set("package_id", std::string("pkg-nope"));
-  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", unknown_package).status()),
-            "unknown_package");
+  EXPECT_EQ(
+      ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", unknown_package)
+                    .status()),
+      "unknown_package");
   ActivitySettings extra;
   extra.Set("package_id", std::string("pkg-basic"));
   extra.Set("colour", std::string("red"));
-  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", extra).status()),
-            "invalid_settings");
+  EXPECT_EQ(
+      ErrorCode(
+          plans_->AddActivity(admin_, job_, screen, "certn_background_check", extra).status()),
+      "invalid_settings");
   ActivitySettings wrong_type;
   wrong_type.Set("package_id", std::string("pkg-basic"));
   wrong_type.Set("auto_send", std::string("yes"));
-  EXPECT_EQ(ErrorCode(plans_->AddActivity(admin_, job_, screen, "certn_background_check", wrong_type).status()),
-            "invalid_settings");
-  EXPECT_EQ(ErrorCode(plans_->AddActivity(recruiter_, job_, screen, "interview", {}).status()), "admin_only");
+  EXPECT_EQ(
+      ErrorCode(
+          plans_->AddActivity(admin_, job_, screen, "certn_background_check", wrong_type).status()),
+      "invalid_settings");
+  EXPECT_EQ(ErrorCode(plans_->AddActivity(recruiter_, job_, screen, "interview", {}).status()),
+            "admin_only");
 }
 
 TEST_F(ChecksTest, ConnectStoresSecretsEncryptedAndMasked) {
@@ -682,7 +708,8 @@ TEST_F(ChecksTest, ConnectStoresSecretsEncryptedAndMasked) {
   auto view = integrations_->Get(admin_);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->masked_api_key, "\u2022\u2022\u2022\u2022am-1");
-  auto stored = InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+  auto stored = InTransaction<CertnIntegration>(
+      *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->api_key_encrypted.find("key-for"), std::string::npos);
   EXPECT_EQ(stored->webhook_secret_encrypted.find(kSecret), std::string::npos);
@@ -695,7 +722,8 @@ TEST_F(ChecksTest, TwoTeamsCannotClaimOneCertnTeam) {
   ASSERT_TRUE(issued.ok());
   Principal copycat{issued->team, issued->user, Role::kAdmin};
   // The same key answers for the same Certn team.
-  auto view = integrations_->Connect(copycat, {"key-for-certn-team-1", CertnRegion::kSandbox, kSecret});
+  auto view =
+      integrations_->Connect(copycat, {"key-for-certn-team-1", CertnRegion::kSandbox, kSecret});
   EXPECT_EQ(ErrorCode(view.status()), "certn_team_claimed");
 }
 

@@ -26,14 +26,18 @@ absl::Status ScriptedGateway::Enter(const std::string& operation, const CertnCre
 absl::StatusOr<CertnVerification> ScriptedGateway::Verify(const CertnCredentials& creds) {
   absl::Status s = Enter("verify", creds);
   if (s.code() == absl::StatusCode::kUnauthenticated) {
-    return CertnVerification{ConnectionStatus::kInvalidKey, "invalid key or wrong region", std::nullopt};
+    return CertnVerification{ConnectionStatus::kInvalidKey, "invalid key or wrong region",
+                             std::nullopt};
   }
-  if (!s.ok()) return CertnVerification{ConnectionStatus::kUnreachable, "Certn cannot be reached", std::nullopt};
+  if (!s.ok())
+    return CertnVerification{ConnectionStatus::kUnreachable, "Certn cannot be reached",
+                             std::nullopt};
   if (!names_team) return CertnVerification{ConnectionStatus::kConnected, "", std::nullopt};
   return CertnVerification{ConnectionStatus::kConnected, "", "certn-team-for-" + creds.api_key};
 }
 
-absl::StatusOr<std::vector<CertnPackage>> ScriptedGateway::ListPackages(const CertnCredentials& creds) {
+absl::StatusOr<std::vector<CertnPackage>> ScriptedGateway::ListPackages(
+    const CertnCredentials& creds) {
   if (absl::Status s = Enter("packages", creds); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   return packages;
@@ -61,7 +65,8 @@ absl::StatusOr<CertnCase> ScriptedGateway::OrderPackage(const CertnCredentials& 
   return c;
 }
 
-absl::StatusOr<CertnCase> ScriptedGateway::GetCase(const CertnCredentials& creds, const std::string& id) {
+absl::StatusOr<CertnCase> ScriptedGateway::GetCase(const CertnCredentials& creds,
+                                                   const std::string& id) {
   if (absl::Status s = Enter("get_case", creds); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cases_.find(id);
@@ -103,12 +108,13 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
   c.checks = std::move(checks);
   // The report file appears only once generate-report was called (CERTN.md section 5).
   if (status == CheckStatus::kComplete) c.completed = absl::FromUnixSeconds(1'800'000'500);
-  events_.push_back(CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id, event_time});
+  events_.push_back(
+      CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id, event_time});
 }
 
-absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(const CertnCredentials& creds,
-                                                            const std::optional<std::string>& after_event_id,
-                                                            int max_pages) {
+absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(
+    const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
+    int max_pages) {
   (void)max_pages;
   if (absl::Status s = Enter("list_events", creds); !s.ok()) return s;
   if (!events_feed) {
@@ -124,7 +130,8 @@ absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(const CertnCredentia
   return read;
 }
 
-void ScriptedGateway::Update(const std::string& case_id, const std::function<void(CertnCase&)>& change) {
+void ScriptedGateway::Update(const std::string& case_id,
+                             const std::function<void(CertnCase&)>& change) {
   std::lock_guard<std::mutex> lock(mu_);
   change(cases_[case_id]);
 }
@@ -171,9 +178,11 @@ void PluginHarness::SetUp() {
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
   committer_ = std::make_unique<GroupCommitter>(*store_);
   // No threads: tests run due work by hand (Drain), on the hand-driven clock.
-  worker_ = std::make_unique<WorkRunner>(*deps_, certn_plugin::WorkOptions(config, "test-worker", 0));
+  worker_ =
+      std::make_unique<WorkRunner>(*deps_, certn_plugin::WorkOptions(config, "test-worker", 0));
   // The same factory production uses (adapters/cli/app.cc).
-  auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config, kinds_, *worker_);
+  auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config,
+                                                  kinds_, *worker_);
   ASSERT_TRUE(plugin.ok()) << plugin.status();
   plugin_ = *std::move(plugin);
   integrations_ = &plugin_->integrations();
@@ -215,7 +224,8 @@ Principal PluginHarness::Recruiter(const Principal& admin) {
 }
 
 JobId PluginHarness::NewJob(const Principal& admin, bool auto_send) {
-  auto job = plans_->CreateJob(admin, stagecheck::NewJob{"Engineer", std::nullopt, {}}, std::nullopt);
+  auto job =
+      plans_->CreateJob(admin, stagecheck::NewJob{"Engineer", std::nullopt, {}}, std::nullopt);
   EXPECT_TRUE(job.ok()) << job.status();
   EXPECT_TRUE(plans_->AddStage(admin, job->id, "Screen", std::nullopt).ok());
   StageId background;
@@ -230,13 +240,14 @@ JobId PluginHarness::NewJob(const Principal& admin, bool auto_send) {
 
 CandidateId PluginHarness::NewCandidate(const Principal& who, std::optional<std::string> email,
                                         std::vector<std::string> tags) {
-  auto c = applications_->CreateCandidate(who, stagecheck::NewCandidate{"Ada", "Lovelace", email, std::nullopt, tags},
-                                          std::nullopt);
+  auto c = applications_->CreateCandidate(
+      who, stagecheck::NewCandidate{"Ada", "Lovelace", email, std::nullopt, tags}, std::nullopt);
   EXPECT_TRUE(c.ok()) << c.status();
   return c->id;
 }
 
-ApplicationId PluginHarness::NewApplication(const Principal& who, const CandidateId& c, const JobId& j) {
+ApplicationId PluginHarness::NewApplication(const Principal& who, const CandidateId& c,
+                                            const JobId& j) {
   auto a = applications_->CreateApplication(who, c, j, std::nullopt);
   EXPECT_TRUE(a.ok()) << a.status();
   return a->id;
@@ -290,7 +301,8 @@ std::vector<FeedEvent> PluginHarness::FeedOf(const Principal& who, const Candida
 certn_plugin::WebhookAnswer PluginHarness::Deliver(certn_plugin::WebhookRequest request) {
   std::promise<certn_plugin::WebhookAnswer> answered;
   auto future = answered.get_future();
-  webhook_->Receive(std::move(request), [&answered](certn_plugin::WebhookAnswer a) { answered.set_value(a); });
+  webhook_->Receive(std::move(request),
+                    [&answered](certn_plugin::WebhookAnswer a) { answered.set_value(a); });
   EXPECT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   return future.get();
 }
@@ -304,7 +316,8 @@ certn_plugin::WebhookRequest PluginHarness::SignedEvent(const std::string& deliv
                         R"(","object_id":")", case_id, R"(","object_type":"CASE"})");
   if (with_team_header) {
     r.certn_team_id = certn_team_of_.begin()->second;
-    r.certn_signature = certn_plugin::SignCertnSignature(crypto_, kSecret, absl::ToUnixSeconds(clock_.Now()), r.body);
+    r.certn_signature = certn_plugin::SignCertnSignature(crypto_, kSecret,
+                                                         absl::ToUnixSeconds(clock_.Now()), r.body);
   } else {
     r.x_signature = certn_plugin::SignXSignature(crypto_, kSecret, r.body);
   }

@@ -16,8 +16,8 @@
 #include "core/services/applications.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
-#include "gtest/gtest.h"
 #include "core/services/work_runner.h"
+#include "gtest/gtest.h"
 #include "plugin/certn/plugin.h"
 #include "tests/support/store/faulty_store.h"
 #include "tests/support/store/test_store.h"
@@ -65,8 +65,10 @@ class ScriptedGateway final : public CertnGateway {
  public:
   absl::StatusOr<CertnVerification> Verify(const CertnCredentials& creds) override;
   absl::StatusOr<std::vector<CertnPackage>> ListPackages(const CertnCredentials& creds) override;
-  absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds, const CertnOrder& order) override;
-  absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds, const std::string& case_id) override;
+  absl::StatusOr<CertnCase> OrderPackage(const CertnCredentials& creds,
+                                         const CertnOrder& order) override;
+  absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds,
+                                    const std::string& case_id) override;
   absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) override;
   absl::Status GenerateReport(const CertnCredentials& creds, const std::string& case_id) override;
   absl::StatusOr<std::string> DownloadReport(const CertnCredentials& creds,
@@ -125,7 +127,8 @@ class PluginHarness : public testing::Test {
   Principal Recruiter(const Principal& admin);
   // A job with stages "Screen" and "Background" (a Certn activity with pkg-basic).
   JobId NewJob(const Principal& admin, bool auto_send = false);
-  CandidateId NewCandidate(const Principal& who, std::optional<std::string> email = "ada@example.com",
+  CandidateId NewCandidate(const Principal& who,
+                           std::optional<std::string> email = "ada@example.com",
                            std::vector<std::string> tags = {});
   ApplicationId NewApplication(const Principal& who, const CandidateId& c, const JobId& j);
   ActivityId CertnActivity(const Principal& who, const JobId& job);
@@ -136,7 +139,8 @@ class PluginHarness : public testing::Test {
   std::vector<FeedEvent> FeedOf(const Principal& who, const CandidateId& c);
   // Sends a webhook through the receiver and waits for its answer.
   certn_plugin::WebhookAnswer Deliver(certn_plugin::WebhookRequest request);
-  certn_plugin::WebhookRequest SignedEvent(const std::string& delivery_id, const std::string& case_id,
+  certn_plugin::WebhookRequest SignedEvent(const std::string& delivery_id,
+                                           const std::string& case_id,
                                            const std::string& event_type = "CASE_STATUS_CHANGED",
                                            bool with_team_header = false);
   int64_t CountRows(const std::string& sql_table);
@@ -173,14 +177,14 @@ absl::Status StatusOf(const absl::StatusOr<T>& s) {
   return s.status();
 }
 
-#define ASSERT_OK(expr)                          \
-  do {                                           \
-    absl::Status status_ = StatusOf(expr);       \
-    ASSERT_TRUE(status_.ok()) << status_;        \
+#define ASSERT_OK(expr)                    \
+  do {                                     \
+    absl::Status status_ = StatusOf(expr); \
+    ASSERT_TRUE(status_.ok()) << status_;  \
   } while (0)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                 \
-  auto lhs##_or = (expr);                               \
-  ASSERT_TRUE(lhs##_or.ok()) << lhs##_or.status();      \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)            \
+  auto lhs##_or = (expr);                          \
+  ASSERT_TRUE(lhs##_or.ok()) << lhs##_or.status(); \
   auto lhs = *std::move(lhs##_or)
 
 }  // namespace stagecheck::plugintest

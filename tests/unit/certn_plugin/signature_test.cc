@@ -70,7 +70,8 @@ TEST_F(SignatureTest, CertnSignatureValid) {
 }
 
 TEST_F(SignatureTest, CertnSignatureWrongSecretRefused) {
-  EXPECT_EQ(ErrorCode(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, {kRotated})), "bad_signature");
+  EXPECT_EQ(ErrorCode(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, {kRotated})),
+            "bad_signature");
 }
 
 TEST_F(SignatureTest, CertnSignatureTamperedBodyRefused) {
@@ -109,9 +110,10 @@ TEST_F(SignatureTest, SeveralV1ValuesAnyMayMatch) {
 
 TEST_F(SignatureTest, MalformedHeadersRefused) {
   const std::string v1 = kV1;
-  for (const std::string& header : std::vector<std::string>{"", "garbage", "v1=abc", std::string("v1=") + kV1, "t=,v1=" + std::string(kV1),
-                             "t=abc,v1=" + std::string(kV1), "t=1700000000", "t=1700000000,t=1700000000,v1=" + std::string(kV1),
-                             "t=1700000000,v1=xyz"}) {
+  for (const std::string& header : std::vector<std::string>{
+           "", "garbage", "v1=abc", std::string("v1=") + kV1, "t=,v1=" + std::string(kV1),
+           "t=abc,v1=" + std::string(kV1), "t=1700000000",
+           "t=1700000000,t=1700000000,v1=" + std::string(kV1), "t=1700000000,v1=xyz"}) {
     EXPECT_EQ(ErrorCode(VerifyC(header)), "malformed_signature") << header;
   }
 }
@@ -120,7 +122,8 @@ TEST_F(SignatureTest, RotatedSecretsBothAccepted) {
   std::vector<std::string> both = {kRotated, kSecret};
   EXPECT_TRUE(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, both).ok());
   EXPECT_TRUE(VerifyC(std::string("t=1700000000,v1=") + kV1Rotated, kBody, both).ok());
-  EXPECT_EQ(ErrorCode(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, {kRotated})), "bad_signature");
+  EXPECT_EQ(ErrorCode(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, {kRotated})),
+            "bad_signature");
 }
 
 TEST_F(SignatureTest, NoSecretRefused) {

@@ -33,8 +33,9 @@ class WebhookReceiverTest : public PluginHarness {
     auto list = InTransaction<std::vector<WebhookDelivery>>(
         *store_, [&](UnitOfWork& uow) { return uow.ListDeliveries(std::nullopt, 1000); });
     EXPECT_TRUE(list.ok());
-    return std::count_if(list->begin(), list->end(),
-                         [&](const WebhookDelivery& d) { return VerdictName(d.verdict) == verdict; });
+    return std::count_if(list->begin(), list->end(), [&](const WebhookDelivery& d) {
+      return VerdictName(d.verdict) == verdict;
+    });
   }
 
   Principal admin_;
@@ -54,7 +55,8 @@ TEST_F(WebhookReceiverTest, SignedDeliveryIsRecordedAndTheCaseFetched) {
   Drain();
   EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
   EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
-  auto integration = InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+  auto integration = InTransaction<CertnIntegration>(
+      *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
   ASSERT_TRUE(integration.ok());
   EXPECT_EQ(integration->last_delivery_at, clock_.Now());
 }
@@ -65,7 +67,8 @@ TEST_F(WebhookReceiverTest, SignedDeliveryIsRecordedAndTheCaseFetched) {
 TEST_F(WebhookReceiverTest, LastDeliveryTimeIsRefreshedOncePerMinute) {
   SetUpOrderedCheck();
   auto last_delivery = [&] {
-    return InTransaction<CertnIntegration>(*store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); })
+    return InTransaction<CertnIntegration>(
+               *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); })
         .value()
         .last_delivery_at;
   };
@@ -87,10 +90,11 @@ TEST_F(WebhookReceiverTest, CertnSignatureWithTeamHeaderIsAccepted) {
   EXPECT_EQ(answer.http_status, 200) << answer.detail;
   EXPECT_EQ(answer.code, "applied");
   // The headers that matter are stored with the delivery, as received.
-  auto stored = InTransaction<WebhookDelivery>(*store_, [&](UnitOfWork& u) { return u.GetDelivery(admin_.team, "d-1"); });
+  auto stored = InTransaction<WebhookDelivery>(
+      *store_, [&](UnitOfWork& u) { return u.GetDelivery(admin_.team, "d-1"); });
   ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_EQ(stored->headers, absl::StrCat("Certn-Team-ID: ", *r.certn_team_id, "\nCertn-Signature: ",
-                                          *r.certn_signature, "\n"));
+  EXPECT_EQ(stored->headers, absl::StrCat("Certn-Team-ID: ", *r.certn_team_id,
+                                          "\nCertn-Signature: ", *r.certn_signature, "\n"));
 }
 
 TEST_F(WebhookReceiverTest, BadSignatureIs401AndChangesNothing) {
@@ -196,7 +200,8 @@ TEST_F(WebhookReceiverTest, DuplicateStormIsAppliedOnce) {
   int fetches_before = gateway_.calls("get_case");
   std::vector<std::future<WebhookAnswer>> answers;
   for (int i = 0; i < 100; ++i) {
-    answers.push_back(std::async(std::launch::async, [&] { return Deliver(SignedEvent("storm", case_id_)); }));
+    answers.push_back(
+        std::async(std::launch::async, [&] { return Deliver(SignedEvent("storm", case_id_)); }));
   }
   int applied = 0, duplicate = 0;
   for (auto& f : answers) {
@@ -239,7 +244,8 @@ TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
   JobId job = NewJob(admin_);
   candidate_ = NewCandidate(admin_);
   app_ = NewApplication(admin_, candidate_, job);
-  auto created = checks_->Send(admin_, app_, {CertnActivity(admin_, job), std::nullopt}, std::nullopt);
+  auto created =
+      checks_->Send(admin_, app_, {CertnActivity(admin_, job), std::nullopt}, std::nullopt);
   ASSERT_TRUE(created.ok());
   // The order is queued, not yet run: Certn's webhook for the case races it.
   std::string future_case = "case-1-" + created->id.value().substr(0, 8);
@@ -284,7 +290,8 @@ TEST_F(WebhookReceiverTest, TheRefusedDeliveryLogIsBounded) {
   WebhookRequest wrong = SignedEvent("d-1", case_id_);
   wrong.x_signature = std::string(100000, 'a');  // an absurd header is cut
   for (int i = 0; i < 1100; ++i) {
-    WebhookRequest r = i == 1099 ? wrong : SignedEvent(absl::StrCat("d-", i), absl::StrCat("case-", i));
+    WebhookRequest r =
+        i == 1099 ? wrong : SignedEvent(absl::StrCat("d-", i), absl::StrCat("case-", i));
     EXPECT_GE(Deliver(std::move(r)).http_status, 400);
   }
   std::vector<certn_plugin::RefusedDelivery> refused = webhook_->refused().Snapshot();
@@ -298,7 +305,8 @@ TEST_F(WebhookReceiverTest, TheRefusedDeliveryLogIsBounded) {
 
 TEST(RefusedDeliveriesTest, KeepsTheNewestUpToItsCapacity) {
   certn_plugin::RefusedDeliveries log(2);
-  for (int i = 0; i < 3; ++i) log.Record({.at = absl::FromUnixSeconds(i), .reason = absl::StrCat(i)});
+  for (int i = 0; i < 3; ++i)
+    log.Record({.at = absl::FromUnixSeconds(i), .reason = absl::StrCat(i)});
   std::vector<certn_plugin::RefusedDelivery> kept = log.Snapshot();
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].reason, "1");
@@ -316,7 +324,8 @@ TEST_F(WebhookReceiverTest, SignatureFailuresAreCountedForTheTeamOverTheLastHour
     return r;
   };
   EXPECT_EQ(webhook_->RefusedSummaryFor(admin_.team).failed_signature, 0);
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Deliver(wrongly_signed(absl::StrCat("d-", i))).code, "bad_signature");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Deliver(wrongly_signed(absl::StrCat("d-", i))).code, "bad_signature");
   // Not the team's: a case nobody knows says nothing about this team.
   ASSERT_EQ(Deliver(SignedEvent("d-x", "case-nobody-knows")).code, "case_not_known_yet");
   ASSERT_EQ(Deliver(SignedEvent("d-ok", case_id_)).http_status, 200);
@@ -327,7 +336,8 @@ TEST_F(WebhookReceiverTest, SignatureFailuresAreCountedForTheTeamOverTheLastHour
   EXPECT_EQ(now.last_failed_at, clock_.Now());
   EXPECT_EQ(webhook_->RefusedSummaryFor(TeamId("another-team")).failed_signature, 0);
   // A flood that fills the capped log does not push the team's count out.
-  for (int i = 0; i < 1100; ++i) Deliver(SignedEvent(absl::StrCat("f-", i), absl::StrCat("case-", i)));
+  for (int i = 0; i < 1100; ++i)
+    Deliver(SignedEvent(absl::StrCat("f-", i), absl::StrCat("case-", i)));
   EXPECT_EQ(webhook_->RefusedSummaryFor(admin_.team).failed_signature, 3);
   clock_.Advance(absl::Minutes(30));
   ASSERT_EQ(Deliver(wrongly_signed("d-later")).code, "bad_signature");
@@ -350,7 +360,8 @@ TEST(RefusedDeliveriesTest, CountsAreBucketedByMinuteForAnHour) {
     log.Record({.at = start + absl::Minutes(m), .reason = "bad_signature", .team = team});
     log.Record({.at = start + absl::Minutes(m), .reason = "invalid_event", .team = team});
   }
-  certn_plugin::RefusedSummary s = log.SummaryFor(team, start + absl::Minutes(89) + absl::Seconds(30));
+  certn_plugin::RefusedSummary s =
+      log.SummaryFor(team, start + absl::Minutes(89) + absl::Seconds(30));
   EXPECT_EQ(s.failed_signature, 60);  // minutes 30..89
   EXPECT_EQ(s.refused, 120);
   EXPECT_TRUE(certn_plugin::IsSignatureFailure("stale_signature"));
@@ -397,7 +408,8 @@ TEST_F(WebhookReceiverTest, RotatedSecretValidDuringGraceOnly) {
   EXPECT_EQ(late.http_status, 401);
   EXPECT_EQ(late.code, "bad_signature");
   WebhookRequest fresh2 = SignedEvent("new-2", case_id_);
-  fresh2.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_rotated_secret_02", fresh2.body);
+  fresh2.x_signature =
+      certn_plugin::SignXSignature(crypto_, "whsec_rotated_secret_02", fresh2.body);
   EXPECT_EQ(Deliver(fresh2).http_status, 200);
 }
 
@@ -424,9 +436,10 @@ TEST(WebhookEventParse, ReadsTheThinEvent) {
 }
 
 TEST(WebhookEventParse, RefusesMissingAndWrongTypedFields) {
-  for (const char* body : {R"({})", R"({"id":1,"event_type":"X","object_id":"c","object_type":"CASE"})",
-                           R"({"id":"a","event_type":"X","object_type":"CASE"})", R"([])", R"("str")",
-                           R"({"id":"","event_type":"X","object_id":"c","object_type":"CASE"})"}) {
+  for (const char* body :
+       {R"({})", R"({"id":1,"event_type":"X","object_id":"c","object_type":"CASE"})",
+        R"({"id":"a","event_type":"X","object_type":"CASE"})", R"([])", R"("str")",
+        R"({"id":"","event_type":"X","object_id":"c","object_type":"CASE"})"}) {
     EXPECT_FALSE(certn_plugin::ParseWebhookEvent(body).ok()) << body;
   }
 }

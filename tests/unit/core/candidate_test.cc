@@ -57,7 +57,8 @@ TEST(Email, AcceptsPlainAddressesAndRefusesOthers) {
 }
 
 TEST(ApplicationStatus, RoundTrip) {
-  for (auto s : {ApplicationStatus::kActive, ApplicationStatus::kRejected, ApplicationStatus::kHired}) {
+  for (auto s :
+       {ApplicationStatus::kActive, ApplicationStatus::kRejected, ApplicationStatus::kHired}) {
     EXPECT_EQ(ParseApplicationStatus(ApplicationStatusName(s)), s);
   }
   EXPECT_EQ(ParseApplicationStatus("archived"), std::nullopt);

@@ -27,8 +27,7 @@ class StatusMachineTest : public testing::TestWithParam<std::tuple<S, S>> {};
 
 TEST_P(StatusMachineTest, DecideMatchesTheTable) {
   auto [from, to] = GetParam();
-  EXPECT_EQ(Decide(from, to), Expected(from, to))
-      << StatusName(from) << " -> " << StatusName(to);
+  EXPECT_EQ(Decide(from, to), Expected(from, to)) << StatusName(from) << " -> " << StatusName(to);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPairs, StatusMachineTest,

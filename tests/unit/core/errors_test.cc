@@ -20,16 +20,19 @@ TEST(Errors, DeriveACodeFromTheCanonicalOne) {
 }
 
 TEST(Errors, RetryAfterTravelsWithTheStatus) {
-  absl::Status limited = WithRetryAfter(absl::ResourceExhaustedError("slow down"), absl::Milliseconds(1500));
+  absl::Status limited =
+      WithRetryAfter(absl::ResourceExhaustedError("slow down"), absl::Milliseconds(1500));
   EXPECT_EQ(limited.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(limited.message(), "slow down");
   EXPECT_EQ(RetryAfterOf(limited), absl::Milliseconds(1500));
   // A negative wait is "now"; an OK status carries nothing; a plain error has none.
-  EXPECT_EQ(RetryAfterOf(WithRetryAfter(absl::UnavailableError("x"), -absl::Seconds(3))), absl::ZeroDuration());
+  EXPECT_EQ(RetryAfterOf(WithRetryAfter(absl::UnavailableError("x"), -absl::Seconds(3))),
+            absl::ZeroDuration());
   EXPECT_EQ(RetryAfterOf(WithRetryAfter(absl::OkStatus(), absl::Seconds(1))), std::nullopt);
   EXPECT_EQ(RetryAfterOf(absl::ResourceExhaustedError("x")), std::nullopt);
   // The stable code survives alongside it.
-  absl::Status coded = WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, "rate_limited", "x"), absl::Seconds(2));
+  absl::Status coded = WithRetryAfter(
+      Error(absl::StatusCode::kResourceExhausted, "rate_limited", "x"), absl::Seconds(2));
   EXPECT_EQ(ErrorCode(coded), "rate_limited");
   EXPECT_EQ(RetryAfterOf(coded), absl::Seconds(2));
 }

@@ -72,8 +72,9 @@ TEST_F(InterviewPlanTest, UnknownStagesAreNotFound) {
   EXPECT_EQ(plan_.RenameStage(StageId("nope"), "X").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(plan_.MoveStage(StageId("nope"), 0).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(plan_.RemoveStage(StageId("nope")).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(plan_.AddActivity(StageId("nope"), ActivityId("a"), "interview", {}, kinds_).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      plan_.AddActivity(StageId("nope"), ActivityId("a"), "interview", {}, kinds_).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(InterviewPlanTest, MoveOutOfRangeIsRefused) {
@@ -86,13 +87,15 @@ TEST_F(InterviewPlanTest, AddsAndRemovesActivities) {
   ActivitySettings settings;
   settings.Set("package_id", std::string("pkg"));
   ASSERT_TRUE(plan_.AddActivity(StageId("a"), ActivityId("x1"), "interview", {}, kinds_).ok());
-  ASSERT_TRUE(plan_.AddActivity(StageId("a"), ActivityId("x2"), "needs_package", settings, kinds_).ok());
+  ASSERT_TRUE(
+      plan_.AddActivity(StageId("a"), ActivityId("x2"), "needs_package", settings, kinds_).ok());
   ASSERT_EQ(plan_.stages()[0].activities.size(), 2u);
   EXPECT_EQ(plan_.FindStageOfActivity(ActivityId("x2"))->id, StageId("a"));
   EXPECT_EQ(plan_.FindActivity(ActivityId("x2"))->settings.GetString("package_id"), "pkg");
   ASSERT_TRUE(plan_.RemoveActivity(StageId("a"), ActivityId("x1")).ok());
   EXPECT_EQ(plan_.stages()[0].activities.size(), 1u);
-  EXPECT_EQ(plan_.RemoveActivity(StageId("a"), ActivityId("x1")).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(plan_.RemoveActivity(StageId("a"), ActivityId("x1")).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(InterviewPlanTest, UnknownKindIsRefused) {
@@ -104,12 +107,14 @@ TEST_F(InterviewPlanTest, UnknownKindIsRefused) {
 
 TEST_F(InterviewPlanTest, InvalidSettingsAreRefused) {
   ASSERT_TRUE(plan_.AddStage(StageId("a"), "A", std::nullopt).ok());
-  EXPECT_EQ(plan_.AddActivity(StageId("a"), ActivityId("x"), "needs_package", {}, kinds_).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      plan_.AddActivity(StageId("a"), ActivityId("x"), "needs_package", {}, kinds_).status().code(),
+      absl::StatusCode::kInvalidArgument);
   ActivitySettings extra;
   extra.Set("colour", std::string("red"));
-  EXPECT_EQ(plan_.AddActivity(StageId("a"), ActivityId("y"), "interview", extra, kinds_).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      plan_.AddActivity(StageId("a"), ActivityId("y"), "interview", extra, kinds_).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(plan_.stages()[0].activities.empty());
 }
 
@@ -117,7 +122,8 @@ TEST_F(InterviewPlanTest, UpdatesActivitySettingsThroughValidation) {
   ASSERT_TRUE(plan_.AddStage(StageId("a"), "A", std::nullopt).ok());
   ActivitySettings settings;
   settings.Set("package_id", std::string("p1"));
-  ASSERT_TRUE(plan_.AddActivity(StageId("a"), ActivityId("x"), "needs_package", settings, kinds_).ok());
+  ASSERT_TRUE(
+      plan_.AddActivity(StageId("a"), ActivityId("x"), "needs_package", settings, kinds_).ok());
   EXPECT_EQ(plan_.UpdateActivitySettings(StageId("a"), ActivityId("x"), {}, kinds_).code(),
             absl::StatusCode::kInvalidArgument);
   settings.Set("package_id", std::string("p2"));

@@ -53,7 +53,8 @@ INSTANTIATE_TEST_SUITE_P(
         HmacVector{"Case4", Unhex("0102030405060708090a0b0c0d0e0f10111213141516171819"),
                    std::string(50, '\xcd'),
                    "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
-        HmacVector{"Case6", std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+        HmacVector{"Case6", std::string(131, '\xaa'),
+                   "Test Using Larger Than Block-Size Key - Hash Key First",
                    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
         HmacVector{"Case7", std::string(131, '\xaa'),
                    "This is a test using a larger than block-size key and a larger than "
@@ -105,7 +106,8 @@ TEST(Uuid, IsVersion4AndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     std::string id = ids.NewId();
-    EXPECT_THAT(id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    EXPECT_THAT(
+        id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
@@ -125,16 +127,13 @@ TEST_P(Base64Vectors, EncodeAndDecode) {
   EXPECT_EQ(Base64Decode(unpadded), plain);
 }
 
-INSTANTIATE_TEST_SUITE_P(Rfc4648, Base64Vectors,
-                         ::testing::Values(std::make_tuple("", ""), std::make_tuple("f", "Zg=="),
-                                           std::make_tuple("fo", "Zm8="),
-                                           std::make_tuple("foo", "Zm9v"),
-                                           std::make_tuple("foob", "Zm9vYg=="),
-                                           std::make_tuple("fooba", "Zm9vYmE="),
-                                           std::make_tuple("foobar", "Zm9vYmFy")),
-                         [](const auto& info) {
-                           return "Length" + std::to_string(std::get<0>(info.param).size());
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Rfc4648, Base64Vectors,
+    ::testing::Values(std::make_tuple("", ""), std::make_tuple("f", "Zg=="),
+                      std::make_tuple("fo", "Zm8="), std::make_tuple("foo", "Zm9v"),
+                      std::make_tuple("foob", "Zm9vYg=="), std::make_tuple("fooba", "Zm9vYmE="),
+                      std::make_tuple("foobar", "Zm9vYmFy")),
+    [](const auto& info) { return "Length" + std::to_string(std::get<0>(info.param).size()); });
 
 TEST(Base64, RoundTripsEveryByteAndLength) {
   std::string all;

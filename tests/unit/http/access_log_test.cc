@@ -46,8 +46,10 @@ TEST(AccessLog, LogsAndCountsEachAnsweredRequestOnce) {
   EXPECT_THAT(line, HasSubstr("\"path\":\"/api/v1/things\""));
   EXPECT_THAT(line, Not(HasSubstr("sc_secret")));
   std::string text = metrics.Render();
-  EXPECT_THAT(text, HasSubstr("stagecheck_http_requests_total{method=\"POST\",status=\"201\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("stagecheck_http_request_duration_seconds_count{method=\"POST\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("stagecheck_http_requests_total{method=\"POST\",status=\"201\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("stagecheck_http_request_duration_seconds_count{method=\"POST\"} 1\n"));
 }
 
 TEST(AccessLog, FoldsUnknownMethodsIntoOneLabel) {

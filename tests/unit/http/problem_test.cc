@@ -27,7 +27,8 @@ TEST_P(ProblemMapping, MapsCanonicalCodeToHttpStatus) {
   rapidjson::Document doc;
   ASSERT_FALSE(doc.Parse(response.body.c_str()).HasParseError()) << response.body;
   EXPECT_EQ(doc["status"].GetInt(), http_status);
-  EXPECT_EQ(std::string(doc["code"].GetString()), http_status == 500 ? "internal" : ErrorCode(status));
+  EXPECT_EQ(std::string(doc["code"].GetString()),
+            http_status == 500 ? "internal" : ErrorCode(status));
   EXPECT_EQ(std::string(doc["type"].GetString()),
             std::string(kProblemTypeBase) + doc["code"].GetString());
   EXPECT_EQ(std::string(doc["title"].GetString()), std::string(ReasonPhrase(http_status)));
@@ -58,7 +59,8 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple(absl::StatusCode::kOutOfRange, 500)));
 
 TEST(Problem, UsesTheStatusOwnStableCode) {
-  Response r = ProblemResponse(Error(absl::StatusCode::kFailedPrecondition, "no_email", "no email"));
+  Response r =
+      ProblemResponse(Error(absl::StatusCode::kFailedPrecondition, "no_email", "no email"));
   EXPECT_EQ(r.status, 422);
   EXPECT_THAT(r.body, HasSubstr("\"code\":\"no_email\""));
   EXPECT_THAT(r.body, HasSubstr("\"type\":\"https://stagecheck.dev/errors/no_email\""));
@@ -67,7 +69,8 @@ TEST(Problem, UsesTheStatusOwnStableCode) {
 }
 
 TEST(Problem, AStaleIfMatchIs412PreconditionFailed) {
-  Response r = ProblemResponse(Error(absl::StatusCode::kFailedPrecondition, "precondition_failed", "changed"));
+  Response r = ProblemResponse(
+      Error(absl::StatusCode::kFailedPrecondition, "precondition_failed", "changed"));
   EXPECT_EQ(r.status, 412);
   EXPECT_THAT(r.body, HasSubstr("\"title\":\"Precondition Failed\""));
   EXPECT_THAT(r.body, HasSubstr("\"code\":\"precondition_failed\""));

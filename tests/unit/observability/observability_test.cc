@@ -21,14 +21,16 @@ using ::testing::Not;
 TEST(JsonLogger, WritesOneJsonObjectPerLine) {
   auto sink = std::make_shared<CapturingSink>();
   JsonLogger logger(sink);
-  logger.Log(LogLevel::kInfo, "webhook.applied", {{"check_id", "c1"}, {"note", "a \"quoted\"\nline"}});
+  logger.Log(LogLevel::kInfo, "webhook.applied",
+             {{"check_id", "c1"}, {"note", "a \"quoted\"\nline"}});
   logger.Log(LogLevel::kError, "store.failed", {});
   std::vector<std::string> lines = sink->Lines();
   ASSERT_EQ(lines.size(), 2u);
   for (const std::string& line : lines) EXPECT_THAT(line, Not(HasSubstr("\n")));
   rapidjson::Document doc;
   ASSERT_FALSE(doc.Parse(lines[0].c_str()).HasParseError()) << lines[0];
-  EXPECT_THAT(doc["ts"].GetString(), MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+  EXPECT_THAT(doc["ts"].GetString(),
+              MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
   EXPECT_STREQ(doc["level"].GetString(), "info");
   EXPECT_STREQ(doc["event"].GetString(), "webhook.applied");
   EXPECT_STREQ(doc["fields"]["check_id"].GetString(), "c1");
@@ -52,8 +54,8 @@ TEST(JsonLogger, MasksSecretFieldsAndCredentialValues) {
               {"minted", "sc_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
               {"status", "ok"}});
   std::string text = sink->Text();
-  for (const char* secret : {"AK-111", "S-222", "T-333", "SIG-444", "X-555", "P-666", "B-777",
-                             "sc_abcdef"}) {
+  for (const char* secret :
+       {"AK-111", "S-222", "T-333", "SIG-444", "X-555", "P-666", "B-777", "sc_abcdef"}) {
     EXPECT_THAT(text, Not(HasSubstr(secret)));
   }
   EXPECT_THAT(text, HasSubstr("\"status\":\"ok\""));

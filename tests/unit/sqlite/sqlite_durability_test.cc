@@ -59,12 +59,14 @@ TEST(SqliteDurability, CommittedTransactionsSurviveAKilledProcess) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore((*db)->db(), {});
   ASSERT_TRUE(store.ok()) << store.status();
   int missing = 0;
-  ASSERT_TRUE((*store)->Transact([&](UnitOfWork& u) -> absl::Status {
-                        for (int32_t i : committed) {
-                          if (!u.GetTeam(TeamId("t" + std::to_string(i))).ok()) ++missing;
-                        }
-                        return absl::OkStatus();
-                      }).ok());
+  ASSERT_TRUE((*store)
+                  ->Transact([&](UnitOfWork& u) -> absl::Status {
+                    for (int32_t i : committed) {
+                      if (!u.GetTeam(TeamId("t" + std::to_string(i))).ok()) ++missing;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(missing, 0);
 }
 

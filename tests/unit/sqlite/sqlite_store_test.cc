@@ -125,9 +125,11 @@ TEST_F(SqliteStoreTest, ManyThreadsShareOneStore) {
   options.pool_size = 3;
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), options);
   ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->Transact([](UnitOfWork& u) {
-                        return u.InsertTeam(Team{TeamId("t"), "t", std::nullopt, kT0});
-                      }).ok());
+  ASSERT_TRUE((*store)
+                  ->Transact([](UnitOfWork& u) {
+                    return u.InsertTeam(Team{TeamId("t"), "t", std::nullopt, kT0});
+                  })
+                  .ok());
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
@@ -151,12 +153,14 @@ TEST_F(SqliteStoreTest, ManyThreadsShareOneStore) {
   EXPECT_EQ(failures.load(), 0);
   int seen = 0;
   PageRequest page{.limit = 500, .after = ""};
-  ASSERT_TRUE((*store)->Transact([&](UnitOfWork& u) -> absl::Status {
-                        absl::StatusOr<Page<Candidate>> all = u.ListCandidates(TeamId("t"), page);
-                        if (!all.ok()) return all.status();
-                        seen = static_cast<int>(all->items.size());
-                        return absl::OkStatus();
-                      }).ok());
+  ASSERT_TRUE((*store)
+                  ->Transact([&](UnitOfWork& u) -> absl::Status {
+                    absl::StatusOr<Page<Candidate>> all = u.ListCandidates(TeamId("t"), page);
+                    if (!all.ok()) return all.status();
+                    seen = static_cast<int>(all->items.size());
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(seen, kThreads * kPerThread);
 }
 
@@ -165,8 +169,9 @@ TEST_F(SqliteStoreTest, FaultyStoreInjectsUnavailableAndCounts) {
   ASSERT_TRUE(real.ok()) << real.status();
   storetest::FaultyStore store(**real);
   auto insert = [&](const std::string& id) {
-    return store.Transact(
-        [&](UnitOfWork& u) { return u.InsertTeam(Team{TeamId(id), id, std::nullopt, kT0}); });
+    return store.Transact([&](UnitOfWork& u) {
+      return u.InsertTeam(Team{TeamId(id), id, std::nullopt, kT0});
+    });
   };
   EXPECT_TRUE(insert("a").ok());
   store.FailNext(1);
@@ -175,9 +180,8 @@ TEST_F(SqliteStoreTest, FaultyStoreInjectsUnavailableAndCounts) {
   store.SetDown(true);
   EXPECT_EQ(insert("c").code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(store.Ping().code(), absl::StatusCode::kUnavailable);
-  std::vector<absl::Status> batch =
-      store.TransactBatch({[](UnitOfWork&) { return absl::OkStatus(); },
-                           [](UnitOfWork&) { return absl::OkStatus(); }});
+  std::vector<absl::Status> batch = store.TransactBatch(
+      {[](UnitOfWork&) { return absl::OkStatus(); }, [](UnitOfWork&) { return absl::OkStatus(); }});
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[1].code(), absl::StatusCode::kUnavailable);
   store.SetDown(false);
