@@ -23,7 +23,6 @@
 #include "core/domain/background_check.h"
 #include "core/domain/candidate.h"
 #include "core/domain/delivery.h"
-#include "core/domain/integration.h"
 #include "core/domain/job.h"
 #include "core/domain/team.h"
 #include "core/ports/call_budget.h"
@@ -111,26 +110,6 @@ class UnitOfWork {
   virtual absl::Status InsertToken(const ApiToken& token) = 0;
   // Global: the token hash is the only key a caller brings.
   virtual absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) = 0;
-
-  // Certn integration.
-  virtual absl::Status UpsertIntegration(const CertnIntegration& integration) = 0;
-  virtual absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) = 0;
-  // Global: maps a Certn-Team-ID header to the one team that claimed it.
-  virtual absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) = 0;
-  // Global: the connected integrations in team order, those after `after`
-  // (keyset; all from the first when absent), at most `limit`. The
-  // reconciler reads each one's event feed.
-  virtual absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
-      const std::optional<TeamId>& after, int limit) = 0;
-  // Compare-and-set of an integration's events_cursor: sets `cursor` only
-  // while the stored one is still `expected` (absent = NULL). Aborted when
-  // it is not (another replica advanced it, or new credentials reset it),
-  // or when the team has no integration. UpsertIntegration keeps the stored
-  // cursor while the key and region are unchanged, so an admin's edit never
-  // puts an older cursor back.
-  virtual absl::Status AdvanceEventsCursor(const TeamId& team,
-                                           const std::optional<std::string>& expected,
-                                           const std::string& cursor) = 0;
 
   // Jobs and their interview plans.
   virtual absl::Status InsertJob(const Job& job) = 0;

@@ -7,6 +7,8 @@
 #include "core/errors.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "plugin/certn/domain/status_labels.h"
+#include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::certn_plugin {
 namespace {
@@ -107,7 +109,7 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
         auto team = uow.GetTeam(who.team);
         if (!team.ok()) return team.status();
         f.team = *std::move(team);
-        auto integration = uow.GetIntegration(who.team);
+        auto integration = CertnRows(uow).GetIntegration(who.team);
         if (integration.status().code() == absl::StatusCode::kNotFound) {
           return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
                        "Certn is not connected for this team.");
@@ -470,7 +472,7 @@ absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& i
     auto check = uow.GetCheck(team, id);
     if (!check.ok()) return check.status();
     l.check = *std::move(check);
-    auto integration = uow.GetIntegration(team);
+    auto integration = CertnRows(uow).GetIntegration(team);
     if (!integration.ok()) return integration.status();
     l.integration = *std::move(integration);
     auto candidate = uow.GetCandidate(team, l.check.candidate);
@@ -850,7 +852,7 @@ absl::StatusOr<int> Checks::Reconcile() {
   for (;;) {
     absl::StatusOr<std::vector<CertnIntegration>> batch =
         InReadTransaction<std::vector<CertnIntegration>>(deps_.store, [&](UnitOfWork& uow) {
-          return uow.ListConnectedIntegrations(after, kIntegrationsPerRead);
+          return CertnRows(uow).ListConnectedIntegrations(after, kIntegrationsPerRead);
         });
     if (!batch.ok()) return batch.status();
     if (batch->empty()) break;
@@ -874,7 +876,7 @@ absl::StatusOr<int> Checks::Reconcile() {
 absl::Status Checks::RunReadEvents(const WorkItem& item) {
   absl::Duration wait = integrations_.config().reconcile_interval;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(item.team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(item.team); });
   // Not connected (now): nothing to read this interval, but the item stays,
   // so reads resume by themselves once the key is fixed.
   absl::StatusOr<int> fetches = 0;
@@ -963,7 +965,7 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
       ++queued;
     }
     if (integration.events_cursor == cursor) return absl::OkStatus();
-    return uow.AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
+    return CertnRows(uow).AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
   });
   // Another replica read the same events and advanced the cursor first: its
   // fetches are queued, this read's were rolled back.

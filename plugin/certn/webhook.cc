@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/strings.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "rapidjson/document.h"
 
 namespace stagecheck::certn_plugin {
@@ -128,7 +129,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
   absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {
     if (request.certn_team_id) {
-      absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
+      absl::StatusOr<TeamId> t = CertnRows(uow).FindTeamByCertnTeamId(*request.certn_team_id);
       if (t.ok())
         team = *t;
       else if (t.status().code() != absl::StatusCode::kNotFound)
@@ -147,7 +148,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       }
     }
     if (team) {
-      integration = uow.GetIntegration(*team);
+      integration = CertnRows(uow).GetIntegration(*team);
       if (!integration.ok() && integration.status().code() != absl::StatusCode::kNotFound) {
         return integration.status();
       }
@@ -276,10 +277,10 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       if (auto s = uow.EnqueueWork(item); !s.ok()) return s;
     }
     if (touch_integration) {
-      absl::StatusOr<CertnIntegration> in = uow.GetIntegration(*delivery.team);
+      absl::StatusOr<CertnIntegration> in = CertnRows(uow).GetIntegration(*delivery.team);
       if (!in.ok()) return in.status();
       in->last_delivery_at = delivery.received_at;
-      if (auto s = uow.UpsertIntegration(*in); !s.ok()) return s;
+      if (auto s = CertnRows(uow).UpsertIntegration(*in); !s.ok()) return s;
     }
     return absl::OkStatus();
   };

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "core/ports/certn_gateway.h"
 #include "core/strings.h"
+#include "plugin/certn/domain/status_labels.h"
 
 namespace stagecheck::http {
 namespace {

@@ -16,6 +16,7 @@
 #include "core/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "tests/support/store/test_store.h"
 
 #ifndef STAGECHECK_STORE_BACKEND
@@ -238,11 +239,11 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.webhook_secret_encrypted = std::string("\x01\x00\x02", 3);
   i.status = ConnectionStatus::kUnverified;
   i.updated_at = At(1);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     // Certn's per-account limits by default (CERTN.md section 5).
-    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_minute, 60);
-    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_day, 7220);
+    EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_minute, 60);
+    EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_day, 7220);
     return absl::OkStatus();
   }));
   i.requests_per_minute = 30;
@@ -255,10 +256,10 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.previous_secret_valid_until = At(3);
   i.last_delivery_at = At(4);
   i.updated_at = At(5);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
 
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+    absl::StatusOr<CertnIntegration> got = CertnRows(u).GetIntegration(TeamId("t1"));
     if (!got.ok()) return got.status();
     EXPECT_EQ(got->region, CertnRegion::kUkEmea);
     EXPECT_EQ(got->api_key_encrypted, i.api_key_encrypted);
@@ -273,9 +274,9 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
     EXPECT_EQ(got->updated_at, At(5));
     EXPECT_EQ(got->requests_per_minute, 30);
     EXPECT_EQ(got->requests_per_day, 1000);
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
-    EXPECT_CODE(u.FindTeamByCertnTeamId("other"), kNotFound);
-    EXPECT_CODE(u.GetIntegration(TeamId("t2")), kNotFound);
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_CODE(CertnRows(u).FindTeamByCertnTeamId("other"), kNotFound);
+    EXPECT_CODE(CertnRows(u).GetIntegration(TeamId("t2")), kNotFound);
     return absl::OkStatus();
   }));
 
@@ -284,13 +285,13 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   CertnIntegration other = i;
   other.team = TeamId("t2");
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    EXPECT_CODE(u.UpsertIntegration(other), kAlreadyExists);
+    EXPECT_CODE(CertnRows(u).UpsertIntegration(other), kAlreadyExists);
     other.certn_team_id = "certn-team-2";
-    return u.UpsertIntegration(other);
+    return CertnRows(u).UpsertIntegration(other);
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-2").value_or(TeamId()), TeamId("t2"));
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-2").value_or(TeamId()), TeamId("t2"));
     return absl::OkStatus();
   }));
 }
@@ -894,7 +895,7 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
                                       integration("t1", ConnectionStatus::kConnected),
                                       integration("t2", ConnectionStatus::kInvalidKey),
                                       integration("t4", ConnectionStatus::kConnected)}) {
-      if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+      if (auto s = CertnRows(u).UpsertIntegration(i); !s.ok()) return s;
     }
     return absl::OkStatus();
   }));
@@ -905,12 +906,13 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
         out.push_back(i.team.value());
       return out;
     };
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 10)),
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(std::nullopt, 10)),
                 ElementsAre("t1", "t3", "t4"));
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 2)), ElementsAre("t1", "t3"));
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(std::nullopt, 2)),
+                ElementsAre("t1", "t3"));
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
     absl::StatusOr<std::vector<CertnIntegration>> all =
-        u.ListConnectedIntegrations(std::nullopt, 10);
+        CertnRows(u).ListConnectedIntegrations(std::nullopt, 10);
     EXPECT_TRUE(all.ok() && !all->front().events_cursor.has_value());
     return absl::OkStatus();
   }));
@@ -925,11 +927,11 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   i.webhook_secret_encrypted = "secret";
   i.status = ConnectionStatus::kConnected;
   i.updated_at = At(1);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   auto cursor = [&]() {
     std::optional<std::string> out;
     EXPECT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-      absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+      absl::StatusOr<CertnIntegration> got = CertnRows(u).GetIntegration(TeamId("t1"));
       if (!got.ok()) return got.status();
       out = got->events_cursor;
       return absl::OkStatus();
@@ -938,37 +940,43 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   };
   EXPECT_EQ(cursor(), std::nullopt);
   // From none to "" (the feed was read and was empty), then on.
-  ASSERT_OK(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, ""); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "");
+  }));
   EXPECT_EQ(cursor(), "");
-  ASSERT_OK(Tx(
-      [&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "41"); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::string(""), "41");
+  }));
   EXPECT_EQ(cursor(), "41");
   // Another replica moved it: a stale compare-and-set changes nothing.
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "40"); }),
-      kAborted);
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40"); }),
-      kAborted);
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1"); }),
-      kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::string(""), "40");
+              }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40");
+              }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1");
+              }),
+              kAborted);
   EXPECT_EQ(cursor(), "41");
   // An admin's edit (same key and region) keeps the reconciler's cursor...
   i.status_reason = "edited";
   i.events_cursor = std::nullopt;
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), "41");
   // ...and new credentials take the one they bring (none: another account's feed).
   i.api_key_encrypted = "sealed-key-2";
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), std::nullopt);
-  ASSERT_OK(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7"); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7");
+  }));
   i.region = CertnRegion::kApac;
   i.events_cursor = "3";
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), "3");
 }
 
@@ -1686,7 +1694,7 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     i.team = TeamId("A");
     i.api_key_encrypted = "k";
     i.webhook_secret_encrypted = "w";
-    if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+    if (auto s = CertnRows(u).UpsertIntegration(i); !s.ok()) return s;
     if (auto s = u.InsertFile(CandidateFile{TeamId("A"), FileId("f"), CandidateId("A-cand"), "n",
                                             "text/plain", 1, "h", kT0},
                               "x");
@@ -1715,7 +1723,7 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     EXPECT_CODE(u.GetCheck(b, CheckId("k")), kNotFound);
     EXPECT_CODE(u.GetFile(b, FileId("f")), kNotFound);
     EXPECT_CODE(u.GetFileContent(b, FileId("f")), kNotFound);
-    EXPECT_CODE(u.GetIntegration(b), kNotFound);
+    EXPECT_CODE(CertnRows(u).GetIntegration(b), kNotFound);
     EXPECT_CODE(u.GetDelivery(b, "d"), kNotFound);
     EXPECT_TRUE(u.GetIdempotency(b, "key").value_or(IdempotencyRecord{}).has_value() == false);
     EXPECT_TRUE(u.FindActiveCheck(b, ApplicationId("A-app")).value().has_value() == false);

@@ -1,6 +1,7 @@
 #include "absl/strings/match.h"
 #include "core/errors.h"
 #include "core/ports/call_budget.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
 
 namespace stagecheck::plugintest {
@@ -709,7 +710,7 @@ TEST_F(ChecksTest, ConnectStoresSecretsEncryptedAndMasked) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->masked_api_key, "\u2022\u2022\u2022\u2022am-1");
   auto stored = InTransaction<CertnIntegration>(
-      *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+      *store_, [&](UnitOfWork& u) { return CertnRows(u).GetIntegration(admin_.team); });
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->api_key_encrypted.find("key-for"), std::string::npos);
   EXPECT_EQ(stored->webhook_secret_encrypted.find(kSecret), std::string::npos);
