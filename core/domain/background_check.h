@@ -51,12 +51,12 @@ struct BackgroundCheck {
   UserId requested_by;
   CheckStatus status = CheckStatus::kQueued;
   std::string error_reason;  // when status is error or cancelled (applicant_declined)
-  std::optional<std::string> certn_case_id;
-  std::optional<std::string> certn_short_id;
-  std::string certn_overall_status;
+  std::optional<std::string> external_id;
+  std::optional<std::string> external_short_id;
+  std::string external_status;
   // Certn's overall_score (CLEAR, REVIEW, REJECT, NOT_APPLICABLE, RESTRICTED);
   // absent until Certn scores the case.
-  std::optional<std::string> certn_overall_score;
+  std::optional<std::string> overall_score;
   std::optional<std::string> results_url;
   std::optional<std::string> report_file_id;  // Certn's id of the generated PDF
   std::optional<FileId> report_saved_as;      // our candidate file, once downloaded

@@ -170,7 +170,7 @@ class UnitOfWork {
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
       const TeamId& team, const CandidateId& candidate) = 0;
   // Global: which team and check a Certn case belongs to.
-  virtual absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) = 0;
+  virtual absl::StatusOr<BackgroundCheck> FindCheckByExternalId(const std::string& external_id) = 0;
   // Open checks with a Certn case whose last update is older than `before`.
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
                                                                        int limit) = 0;

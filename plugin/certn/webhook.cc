@@ -138,7 +138,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       if (!team) return absl::OkStatus();
     }
     if (event.ok()) {
-      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByCaseId(event->object_id);
+      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByExternalId(event->object_id);
       if (c.ok()) {
         if (!team) team = c->team;
         // A case of another team is never touched through this team's delivery.
@@ -248,7 +248,7 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       // Our own order may have committed since the delivery was looked up;
       // its adoption of orphans ran before this row existed, so adopt here.
       // (In this transaction: on SQLite it is serialised with the order's.)
-      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByCaseId(delivery.object_id);
+      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByExternalId(delivery.object_id);
       if (known.ok() && known->team == *delivery.team) {
         delivery.verdict = DeliveryVerdict::kApplied;
         delivery.check = known->id;

@@ -71,7 +71,7 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
       const TeamId& team, const ApplicationId& application) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
       const TeamId& team, const CandidateId& candidate) override;
-  absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) override;
+  absl::StatusOr<BackgroundCheck> FindCheckByExternalId(const std::string& external_id) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
                                                                int limit) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,

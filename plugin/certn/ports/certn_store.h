@@ -13,9 +13,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/domain/integration.h"
 #include "core/ids.h"
 #include "core/ports/store.h"
+#include "plugin/certn/domain/integration.h"
 
 namespace stagecheck {
 

@@ -538,12 +538,12 @@ class PipelineConformance : public StoreConformance {
       }
       RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k0", "c1", "a1", CheckStatus::kError, 1)));
       BackgroundCheck k1 = MakeCheck("t1", "k1", "c1", "a1", CheckStatus::kComplete, 5);
-      k1.certn_overall_score = "CLEAR";
+      k1.overall_score = "CLEAR";
       RETURN_IF_ERROR(u.InsertCheck(k1));
       BackgroundCheck k2 = MakeCheck("t1", "k2", "c2", "a2", CheckStatus::kInvited, 2);
       RETURN_IF_ERROR(u.InsertCheck(k2));
       k2.status = CheckStatus::kComplete;
-      k2.certn_overall_score = "REVIEW";
+      k2.overall_score = "REVIEW";
       k2.updated_at = At(6);
       RETURN_IF_ERROR(u.UpdateCheck(k2));
       RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k3", "c3", "a3", CheckStatus::kInvited, 7)));
@@ -685,9 +685,9 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
   SeedTeam("t1");
   BackgroundCheck k = MakeCheck("t1", "k1", "t1-cand", "t1-app", CheckStatus::kQueued, 1);
   ASSERT_TRUE(k.Transition(CheckStatus::kInvited, At(2), "send") == TransitionOutcome::kApplied);
-  k.certn_case_id = "case-1";
-  k.certn_short_id = "SHORT";
-  k.certn_overall_status = "PENDING";
+  k.external_id = "case-1";
+  k.external_short_id = "SHORT";
+  k.external_status = "PENDING";
   k.results_url = "https://certn.example/r/1";
   k.report_file_id = "rep-1";
   k.report_saved_as = FileId("f1");
@@ -704,10 +704,10 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     EXPECT_EQ(got->trigger, SendTrigger::kAutoSend);
     EXPECT_EQ(got->requested_by, UserId("user-1"));
     EXPECT_EQ(got->status, CheckStatus::kInvited);
-    EXPECT_EQ(got->certn_case_id, "case-1");
-    EXPECT_EQ(got->certn_short_id, "SHORT");
-    EXPECT_EQ(got->certn_overall_status, "PENDING");
-    EXPECT_EQ(got->certn_overall_score, std::nullopt);  // null until scored
+    EXPECT_EQ(got->external_id, "case-1");
+    EXPECT_EQ(got->external_short_id, "SHORT");
+    EXPECT_EQ(got->external_status, "PENDING");
+    EXPECT_EQ(got->overall_score, std::nullopt);  // null until scored
     EXPECT_EQ(got->results_url, "https://certn.example/r/1");
     EXPECT_EQ(got->report_file_id, "rep-1");
     EXPECT_EQ(got->report_saved_as, FileId("f1"));
@@ -719,7 +719,7 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     got->error_reason = "no_email";
     got->completed_at = At(4);
     got->updated_at = At(4);
-    got->certn_overall_score = "REVIEW";
+    got->overall_score = "REVIEW";
     return u.UpdateCheck(*got);
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
@@ -727,12 +727,12 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     if (!got.ok()) return got.status();
     EXPECT_EQ(got->status, CheckStatus::kError);
     EXPECT_EQ(got->error_reason, "no_email");
-    EXPECT_EQ(got->certn_overall_score, "REVIEW");
+    EXPECT_EQ(got->overall_score, "REVIEW");
     EXPECT_EQ(got->history.size(), 2u);
     EXPECT_EQ(got->completed_at, At(4));
-    absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByCaseId("case-1");
+    absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByExternalId("case-1");
     EXPECT_TRUE(by_case.ok() && by_case->id == CheckId("k1"));
-    EXPECT_CODE(u.FindCheckByCaseId("case-x"), kNotFound);
+    EXPECT_CODE(u.FindCheckByExternalId("case-x"), kNotFound);
     EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("nope")), kNotFound);
     EXPECT_CODE(u.UpdateCheck(MakeCheck("t1", "nope", "t1-cand", std::nullopt)), kNotFound);
     return absl::OkStatus();
@@ -798,17 +798,17 @@ TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
   SeedTeam("t1");
   SeedTeam("t2");
   BackgroundCheck a = MakeCheck("t1", "k1", "t1-cand", std::nullopt);
-  a.certn_case_id = "case-1";
+  a.external_id = "case-1";
   BackgroundCheck b = MakeCheck("t2", "k1", "t2-cand", std::nullopt);
-  b.certn_case_id = "case-1";
+  b.external_id = "case-1";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(a); }));
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }), kAlreadyExists);
-  b.certn_case_id = "case-2";
+  b.external_id = "case-2";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }));
-  b.certn_case_id = "case-1";
+  b.external_id = "case-1";
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.UpdateCheck(b); }), kAlreadyExists);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> found = u.FindCheckByCaseId("case-2");
+    absl::StatusOr<BackgroundCheck> found = u.FindCheckByExternalId("case-2");
     EXPECT_TRUE(found.ok() && found->team == TeamId("t2"));
     return absl::OkStatus();
   }));
@@ -818,7 +818,7 @@ TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
 BackgroundCheck CaseCheck(std::string team, std::string id, std::optional<std::string> case_id,
                           CheckStatus status, int updated) {
   BackgroundCheck k = MakeCheck(team, id, team + "-cand", std::nullopt, status);
-  k.certn_case_id = std::move(case_id);
+  k.external_id = std::move(case_id);
   k.updated_at = At(updated);
   return k;
 }
@@ -1701,7 +1701,7 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
         !s.ok())
       return s;
     BackgroundCheck k = MakeCheck("A", "k", "A-cand", "A-app");
-    k.certn_case_id = "case-A";
+    k.external_id = "case-A";
     if (auto s = u.InsertCheck(k); !s.ok()) return s;
     FeedEvent e{TeamId("A"),  FeedEventId("e"), CandidateId("A-cand"),
                 std::nullopt, std::nullopt,     kT0,

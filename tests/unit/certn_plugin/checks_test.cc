@@ -70,7 +70,7 @@ TEST_F(ChecksTest, SendQueuesTheCheckAndTheWorkerOrdersItOnce) {
   EXPECT_EQ(gateway_.orders()[0].reference, created.id.value());
   BackgroundCheck check = Check(recruiter_, created.id);
   EXPECT_EQ(check.status, CheckStatus::kInvited);
-  EXPECT_EQ(check.certn_case_id, gateway_.last_case_id());
+  EXPECT_EQ(check.external_id, gateway_.last_case_id());
   ASSERT_TRUE(check.results_url.has_value());
   // A page a person can open (the console asks for a sign-in), never an API address.
   EXPECT_EQ(*check.results_url, "https://stagecheck.example/checks/" + created.id.value());
@@ -274,7 +274,7 @@ TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(files->size(), 1u);
   BackgroundCheck check = Check(recruiter_, sent.id);
-  EXPECT_EQ((*files)[0].name, "Certn_Report_" + *check.certn_short_id + ".pdf");
+  EXPECT_EQ((*files)[0].name, "Certn_Report_" + *check.external_short_id + ".pdf");
   EXPECT_EQ((*files)[0].content_type, "application/pdf");
   auto file = applications_->GetFile(recruiter_, candidate_, (*files)[0].id);
   ASSERT_TRUE(file.ok());
@@ -326,13 +326,13 @@ TEST_F(ChecksTest, ScoreDeclineAndUnknownStatusesAreApplied) {
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   const std::string case_id = gateway_.last_case_id();
-  EXPECT_FALSE(Check(recruiter_, sent.id).certn_overall_score.has_value());
+  EXPECT_FALSE(Check(recruiter_, sent.id).overall_score.has_value());
   // A status Certn added later: in progress, logged and counted, never a failure.
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "AWAITING_SOMETHING_NEW");
   gateway_.Update(case_id, [](CertnCase& c) { c.overall_status_known = false; });
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
-  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_status, "AWAITING_SOMETHING_NEW");
+  EXPECT_EQ(Check(recruiter_, sent.id).external_status, "AWAITING_SOMETHING_NEW");
   EXPECT_EQ(metrics_.Count("stagecheck_certn_unknown_status_total"), 1);
   // The applicant declines: cancelled, with the reason.
   gateway_.SetStatus(case_id, CheckStatus::kCancelled, "APPLICANT_DECLINED");
@@ -350,7 +350,7 @@ TEST_F(ChecksTest, TheOverallScoreIsStoredWhenCertnScores) {
   gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kComplete, "COMPLETE");
   gateway_.Update(gateway_.last_case_id(), [](CertnCase& c) { c.overall_score = "REVIEW"; });
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
-  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_score, "REVIEW");
+  EXPECT_EQ(Check(recruiter_, sent.id).overall_score, "REVIEW");
 }
 
 TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
@@ -479,8 +479,8 @@ TEST_F(ReconcileTest, FetchesOnlyTheCasesTheEventFeedNames) {
   const int fetches = gateway_.calls("get_case");
   EXPECT_EQ(gateway_.calls("list_events"), 1);
   // A lost webhook: Certn moved the first case twice; the feed says so.
-  ASSERT_TRUE(Check(recruiter_, sent.id).certn_case_id.has_value());
-  const std::string case_id = *Check(recruiter_, sent.id).certn_case_id;
+  ASSERT_TRUE(Check(recruiter_, sent.id).external_id.has_value());
+  const std::string case_id = *Check(recruiter_, sent.id).external_id;
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
   // Reconcile (every worker, every interval) adds no second read item.

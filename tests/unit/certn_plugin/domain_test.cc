@@ -1,7 +1,7 @@
 // The plugin's vocabulary: regions, masked secrets and the status labels each
 // applicant-tracking system shows.
-#include "core/domain/integration.h"
 #include "gtest/gtest.h"
+#include "plugin/certn/domain/integration.h"
 #include "plugin/certn/domain/status_labels.h"
 
 namespace stagecheck {

@@ -257,7 +257,7 @@ TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
   EXPECT_EQ(gateway_.last_case_id(), future_case);
   EXPECT_EQ(Deliveries("orphan"), 0);
   EXPECT_EQ(Deliveries("applied"), 1);
-  EXPECT_EQ(Check(admin_, created->id).certn_case_id, future_case);
+  EXPECT_EQ(Check(admin_, created->id).external_id, future_case);
 }
 
 // CERTN.md section 5 (docs/architecture.md, "Webhook"): a delivery that
