@@ -10,8 +10,8 @@
 namespace stagecheck {
 
 enum class CheckStatus {
-  kQueued,      // decided to send; Certn has not answered the order yet
-  kInvited,     // Certn ordered the case and emailed the candidate
+  kQueued,      // decided to send; the vendor has not answered the order yet
+  kInvited,     // the vendor ordered the case and emailed the candidate
   kInProgress,  // the candidate started
   kPartial,     // some checks complete, others not
   kComplete,
