@@ -1,10 +1,14 @@
 # Fails when a file under core/ names a vendor (in code or in a comment, in
 # any case): core/ reads as an applicant-tracking system, and everything a
 # vendor brings lives in its plugin (docs/architecture.md, "Adding a vendor").
-# VENDORS is a ;-list of names, e.g. -DVENDORS=certn.
+# VENDORS is a comma-separated list of names, e.g. -DVENDORS=certn,sterling.
+# A name matches anywhere in a word (CertnGateway, kDefaultCertnRequests), so
+# it must not be a part of ordinary words ("checkr" would match CheckResult).
+cmake_policy(SET CMP0007 NEW)
 file(GLOB_RECURSE files ${CORE_DIR}/*)
-set(bad "")
-foreach(vendor IN LISTS VENDORS)
+string(REPLACE "," ";" vendors "${VENDORS}")
+set(report "")
+foreach(vendor IN LISTS vendors)
   # CMake's regular expressions have no case-insensitive flag: "certn" becomes
   # "[cC][eE][rR][tT][nN]".
   string(LENGTH "${vendor}" n)
@@ -19,12 +23,11 @@ foreach(vendor IN LISTS VENDORS)
   foreach(f IN LISTS files)
     file(STRINGS ${f} lines REGEX "${pattern}")
     foreach(line IN LISTS lines)
-      list(APPEND bad "${f}: ${line}")
+      string(APPEND report "${f}: ${line}\n")
     endforeach()
   endforeach()
 endforeach()
-if(bad)
-  list(JOIN bad "\n" report)
+if(report)
   message(FATAL_ERROR "core/ names a vendor (move it into the vendor's plugin):\n${report}")
 endif()
 list(LENGTH files n)
