@@ -116,9 +116,8 @@ asio::awaitable<void> SendAndRead(Stream& stream, const WebhookPost& post, absl:
   out.reply.status = static_cast<int>(parser.get().result_int());
   auto retry_after = parser.get().find(bhttp::field::retry_after);
   if (retry_after != parser.get().end()) {
-    out.reply.retry_after =
-        ParseRetryAfter(std::string_view(retry_after->value().data(), retry_after->value().size()),
-                        absl::Now());
+    out.reply.retry_after = ParseRetryAfter(
+        std::string_view(retry_after->value().data(), retry_after->value().size()), absl::Now());
   }
   // The body only feeds the log's excerpt: a body past the cap or cut short
   // does not change the answer.
