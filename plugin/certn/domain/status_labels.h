@@ -1,6 +1,7 @@
-// How each applicant-tracking system shows a Certn check's status (the
-// product's status table: Gem's label, Lever's "CERTN - <Status>" tag, Kula's
-// label): views over the core's one vocabulary (core/domain/check_status.h).
+// How each applicant-tracking system shows a Certn check's status (the status
+// table in docs/certn-api.md, "Cases": Gem's label, Lever's "CERTN - <Status>"
+// tag, Kula's label): views over the core's one vocabulary
+// (core/domain/check_status.h).
 #pragma once
 
 #include <string_view>
