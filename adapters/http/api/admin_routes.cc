@@ -11,12 +11,12 @@ namespace stagecheck::http {
 namespace {
 
 Response IntegrationResponse(const absl::StatusOr<certn_plugin::IntegrationView>& view) {
-  if (!view.ok()) return ErrorResponse(view.status());
+  if (!view.ok()) return ProblemResponse(view.status());
   return JsonOf(200, *view, WriteIntegration);
 }
 
 Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
-  if (!plan.ok()) return ErrorResponse(plan.status());
+  if (!plan.ok()) return ProblemResponse(plan.status());
   return WithEtag(JsonOf(status, *plan, WritePlan), EtagOf(*plan));
 }
 
@@ -69,9 +69,9 @@ absl::Status AddDeliveryRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/integrations/certn/deliveries",
                  AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
                    absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ErrorResponse(page.status());
+                   if (!page.ok()) return ProblemResponse(page.status());
                    absl::StatusOr<DeliveryFilter> filter = DeliveryFilterOf(r);
-                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   if (!filter.ok()) return ProblemResponse(filter.status());
                    absl::StatusOr<Page<WebhookDelivery>> list =
                        checks.ListDeliveries(who, *filter, *page);
                    if (!list.ok()) return ListError(list.status());
@@ -81,7 +81,7 @@ absl::Status AddDeliveryRoutes(Router& router, ApiContext& ctx) {
   return router.Add("POST", "/api/v1/integrations/certn/deliveries/{delivery_id}/replay",
                     AdminOnly(ctx, [&checks](const Request& r, const Principal& who) {
                       absl::Status replayed = checks.ReplayDelivery(who, Param(r, "delivery_id"));
-                      if (!replayed.ok()) return ErrorResponse(replayed);
+                      if (!replayed.ok()) return ProblemResponse(replayed);
                       JsonWriter w;
                       w.StartObject().Field("replayed", Param(r, "delivery_id")).EndObject();
                       return Response::Json(202, w.Take());
@@ -94,7 +94,7 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
       router.Add("PUT", "/api/v1/integrations/certn",
                  AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ConnectCertn");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    certn_plugin::ConnectRequest request;
                    request.api_key = body->String("api_key");
                    request.webhook_secret = body->String("webhook_secret");
@@ -106,7 +106,7 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
                      request.requests_per_day = static_cast<int>(*n);
                    if (body->String("environment") == "sandbox") {
                      if (request.region && *request.region != CertnRegion::kSandbox) {
-                       return ErrorResponse(Error(
+                       return ProblemResponse(Error(
                            absl::StatusCode::kInvalidArgument, "invalid_body",
                            "environment 'sandbox' goes with region 'sandbox' (or no region)"));
                      }
@@ -129,14 +129,14 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
       "POST", "/api/v1/integrations/certn/webhook-secret/rotate",
       AdminOnly(ctx, [&in](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "RotateWebhookSecret");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         return IntegrationResponse(in.RotateWebhookSecret(who, *body->String("webhook_secret")));
       }));
   if (!s.ok()) return s;
   return router.Add("GET", "/api/v1/integrations/certn/packages",
                     Authed(ctx, [&in](const Request&, const Principal& who) {
                       absl::StatusOr<std::vector<CertnPackage>> packages = in.Packages(who.team);
-                      if (!packages.ok()) return ErrorResponse(packages.status());
+                      if (!packages.ok()) return ProblemResponse(packages.status());
                       JsonWriter w;
                       w.StartObject().Key("items").StartArray();
                       for (const CertnPackage& p : *packages) WritePackage(w, p);
@@ -157,7 +157,7 @@ absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
   absl::Status s = router.Add("GET", "/api/v1/me",
                               Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
                                 absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-                                if (!team.ok()) return ErrorResponse(team.status());
+                                if (!team.ok()) return ProblemResponse(team.status());
                                 JsonWriter w;
                                 w.StartObject()
                                     .Field("user_id", who.user.value())
@@ -171,27 +171,27 @@ absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/team",
                  Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
                    absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-                   if (!team.ok()) return ErrorResponse(team.status());
+                   if (!team.ok()) return ProblemResponse(team.status());
                    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
                  }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/team",
                  AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    std::optional<std::optional<std::string>> default_package;
                    if (body->Has("default_package_id"))
                      default_package = body->String("default_package_id");
                    absl::StatusOr<Team> team =
                        ctx.accounts.UpdateTeamSettings(who.team, default_package, IfMatchOf(r));
-                   if (!team.ok()) return ErrorResponse(team.status());
+                   if (!team.ok()) return ProblemResponse(team.status());
                    return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
                  }));
   if (!s.ok()) return s;
   return router.Add(
       "GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
         absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);
-        if (!kinds.ok()) return ErrorResponse(kinds.status());
+        if (!kinds.ok()) return ProblemResponse(kinds.status());
         JsonWriter w;
         w.StartObject().Key("items").StartArray();
         for (const OfferedKind& k : *kinds) {
@@ -209,15 +209,15 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
       router.Add("POST", "/api/v1/jobs",
                  AdminOnly(ctx, [&plans, &crypto](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateJob");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    auto key = IdempotencyKeyOf(r, crypto);
-                   if (!key.ok()) return ErrorResponse(key.status());
+                   if (!key.ok()) return ProblemResponse(key.status());
                    NewJob job{*body->String("title"), body->String("default_package_id"),
                               body->Strings("tags").value_or(std::vector<std::string>{})};
                    absl::StatusOr<Created<JobId>> created = plans.CreateJob(who, job, *key);
-                   if (!created.ok()) return ErrorResponse(created.status());
+                   if (!created.ok()) return ProblemResponse(created.status());
                    absl::StatusOr<Job> row = plans.GetJob(who, created->id);
-                   if (!row.ok()) return ErrorResponse(row.status());
+                   if (!row.ok()) return ProblemResponse(row.status());
                    Response resp = WithEtag(JsonOf(201, *row, WriteJob), EtagOf(*row));
                    resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
                    if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
@@ -227,7 +227,7 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/jobs",
                  Authed(ctx, [&plans](const Request& r, const Principal& who) {
                    absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ErrorResponse(page.status());
+                   if (!page.ok()) return ProblemResponse(page.status());
                    absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
                    if (!jobs.ok()) return ListError(jobs.status());
                    return PageOf(*jobs, WriteJob);
@@ -236,14 +236,14 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/jobs/{job_id}",
                  Authed(ctx, [&plans](const Request& r, const Principal& who) {
                    absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
-                   if (!job.ok()) return ErrorResponse(job.status());
+                   if (!job.ok()) return ProblemResponse(job.status());
                    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
                  }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/jobs/{job_id}",
                  AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateJob");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    JobChanges changes;
                    changes.title = body->String("title");
                    if (body->Has("default_package_id"))
@@ -252,7 +252,7 @@ absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
                    changes.if_match = IfMatchOf(r);
                    absl::StatusOr<Job> job =
                        plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
-                   if (!job.ok()) return ErrorResponse(job.status());
+                   if (!job.ok()) return ProblemResponse(job.status());
                    return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
                  }));
   if (!s.ok()) return s;
@@ -270,20 +270,20 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
   s = router.Add(
       "POST", base + "/stages", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddStage");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         std::optional<size_t> position;
         if (std::optional<int64_t> p = body->Int("position")) position = static_cast<size_t>(*p);
         StageId created;
         absl::StatusOr<InterviewPlan> plan = plans.AddStage(
             who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
-        if (!plan.ok()) return ErrorResponse(plan.status());
+        if (!plan.ok()) return ProblemResponse(plan.status());
         return WithEtag(JsonOf(201, *plan->FindStage(created), WriteStage), EtagOf(*plan));
       }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", base + "/stages/{stage_id}",
                  AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateStage");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    StageChanges changes;
                    changes.name = body->String("name");
                    if (std::optional<int64_t> p = body->Int("position"))
@@ -298,7 +298,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
                  AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
                    absl::StatusOr<InterviewPlan> plan = plans.RemoveStage(
                        who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")));
-                   if (!plan.ok()) return ErrorResponse(plan.status());
+                   if (!plan.ok()) return ProblemResponse(plan.status());
                    return Response{204, {}, ""};
                  }));
   if (!s.ok()) return s;
@@ -306,14 +306,14 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
       "POST", base + "/stages/{stage_id}/activities",
       AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddActivity");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-        if (!settings.ok()) return ErrorResponse(settings.status());
+        if (!settings.ok()) return ProblemResponse(settings.status());
         ActivityId created;
         absl::StatusOr<InterviewPlan> plan =
             plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
                               *body->String("kind"), *settings, &created);
-        if (!plan.ok()) return ErrorResponse(plan.status());
+        if (!plan.ok()) return ProblemResponse(plan.status());
         return WithEtag(JsonOf(201, *plan->FindActivity(created), WriteActivity), EtagOf(*plan));
       }));
   if (!s.ok()) return s;
@@ -321,14 +321,14 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
       "PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
       AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateActivity");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-        if (!settings.ok()) return ErrorResponse(settings.status());
+        if (!settings.ok()) return ProblemResponse(settings.status());
         ActivityId id(Param(r, "activity_id"));
         absl::StatusOr<InterviewPlan> plan =
             plans.UpdateActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id,
                                  *settings, IfMatchOf(r));
-        if (!plan.ok()) return ErrorResponse(plan.status());
+        if (!plan.ok()) return ProblemResponse(plan.status());
         return WithEtag(JsonOf(200, *plan->FindActivity(id), WriteActivity), EtagOf(*plan));
       }));
   if (!s.ok()) return s;
@@ -337,7 +337,7 @@ absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
                       absl::StatusOr<InterviewPlan> plan = plans.RemoveActivity(
                           who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
                           ActivityId(Param(r, "activity_id")));
-                      if (!plan.ok()) return ErrorResponse(plan.status());
+                      if (!plan.ok()) return ProblemResponse(plan.status());
                       return Response{204, {}, ""};
                     }));
 }

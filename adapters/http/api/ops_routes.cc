@@ -2,6 +2,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/route_support.h"
+#include "adapters/http/api/routes.h"
+#include "core/errors.h"
 #include "core/services/work_health.h"
 #include "core/strings.h"
 
@@ -35,7 +37,8 @@ absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx) {
   return router.Add("GET", path, [](Request r, Respond respond) {
     std::optional<std::string> challenge = r.QueryParam("challenge");
     if (!challenge || challenge->empty() || challenge->size() > 1024) {
-      respond(ProblemResponse(400, "missing_challenge", "GET expects ?challenge=<value>"));
+      respond(ProblemResponse(Error(absl::StatusCode::kInvalidArgument, "missing_challenge",
+                                    "GET expects ?challenge=<value>")));
       return;
     }
     Response resp = Response::Text(200, *challenge);
@@ -60,22 +63,24 @@ absl::Status AddOpsRoutes(Router& router, ApiContext& ctx) {
   if (!s.ok()) return s;
   s = router.Add("GET", "/readyz", [&ctx](Request, Respond respond) {
     if (ctx.ready && !ctx.ready()) {
-      respond(ProblemResponse(503, "not_ready", "the service is starting or stopping"));
+      respond(ProblemResponse(Error(absl::StatusCode::kUnavailable, "not_ready",
+                                    "the service is starting or stopping")));
       return;
     }
     absl::Status db = ctx.store.Ping();
     if (!db.ok()) {
-      respond(ProblemResponse(503, "store_unavailable", "the database cannot be reached"));
+      respond(ProblemResponse(Error(absl::StatusCode::kUnavailable, "store_unavailable",
+                                    "the database cannot be reached")));
       return;
     }
     // Serving requests is not enough: work that stopped moving is not ready.
     absl::StatusOr<WorkHealth> work = WorkHealthNow(ctx);
     if (work.ok() && work->stalled) {
-      respond(ProblemResponse(
-          503, "work_stalled",
+      respond(ProblemResponse(Error(
+          absl::StatusCode::kUnavailable, "work_stalled",
           absl::StrCat("durable work has been due for ", absl::ToInt64Seconds(work->oldest_due_age),
                        " s without being run (more than ", absl::ToInt64Seconds(kWorkStallsAfter),
-                       " s)")));
+                       " s)"))));
       return;
     }
     JsonWriter w;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "adapters/http/api/routes.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
@@ -17,17 +18,13 @@ Response Created201(const std::string& location, bool replayed, Response resp) {
   return resp;
 }
 
-// A 409 for a second send names the check that is already active.
+// A second send's check_already_active names the check that is already
+// active (`existing_check`, null if it cannot be read).
 Response SendError(ApiContext& ctx, const Principal& who, const absl::Status& status,
                    const std::optional<ApplicationId>& application) {
-  if (ErrorCode(status) != "check_already_active" || !application) return ErrorResponse(status);
+  if (ErrorCode(status) != "check_already_active" || !application) return ProblemResponse(status);
   absl::StatusOr<ApplicationTab> tab = ctx.applications.ReadTab(who, *application);
-  JsonWriter w;
-  w.StartObject().Field("type", std::string(kProblemTypeBase) + "check_already_active");
-  w.Field("title", "Conflict").Field("status", 409).Field("code", "check_already_active");
-  w.Field("detail", "This application already has an active background check.");
-  w.Key("existing_check");
-  bool written = false;
+  std::optional<BackgroundCheck> active;
   if (tab.ok()) {
     auto all = tab->other_checks;
     for (const StageView& sv : tab->stages) {
@@ -36,23 +33,23 @@ Response SendError(ApiContext& ctx, const Principal& who, const absl::Status& st
     }
     for (const BackgroundCheck& c : all) {
       if (IsActive(c.status)) {
-        WriteCheck(w, c);
-        written = true;
+        active = c;
         break;
       }
     }
   }
-  if (!written) w.Null();
-  w.EndObject();
-  Response resp = Response::Json(409, w.Take());
-  resp.SetHeader("Content-Type", kProblemContentType);
-  return resp;
+  return ProblemResponse(status, "existing_check", [&active](JsonWriter& w) {
+    if (active)
+      WriteCheck(w, *active);
+    else
+      w.Null();
+  });
 }
 
 Response CheckAccepted(ApiContext& ctx, const Principal& who,
                        const absl::StatusOr<Created<CheckId>>& created) {
   absl::StatusOr<BackgroundCheck> check = ctx.checks.Get(who, created->id);
-  if (!check.ok()) return ErrorResponse(check.status());
+  if (!check.ok()) return ProblemResponse(check.status());
   return Created201("/api/v1/background-checks/" + check->id.value(), created->replayed,
                     JsonOf(202, *check, WriteCheck));
 }
@@ -145,16 +142,16 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
       "POST", "/api/v1/candidates",
       Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateCandidate");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         auto key = IdempotencyKeyOf(r, ctx.crypto);
-        if (!key.ok()) return ErrorResponse(key.status());
+        if (!key.ok()) return ProblemResponse(key.status());
         NewCandidate c{*body->String("first_name"), *body->String("last_name"),
                        body->String("email"), body->String("phone"),
                        body->Strings("tags").value_or(std::vector<std::string>{})};
         absl::StatusOr<Created<CandidateId>> created = apps.CreateCandidate(who, c, *key);
-        if (!created.ok()) return ErrorResponse(created.status());
+        if (!created.ok()) return ProblemResponse(created.status());
         absl::StatusOr<Candidate> row = apps.GetCandidate(who, created->id);
-        if (!row.ok()) return ErrorResponse(row.status());
+        if (!row.ok()) return ProblemResponse(row.status());
         return Created201("/api/v1/candidates/" + row->id.value(), created->replayed,
                           WithEtag(JsonOf(201, *row, WriteCandidate), EtagOf(*row)));
       }));
@@ -162,7 +159,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/candidates",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ErrorResponse(page.status());
+                   if (!page.ok()) return ProblemResponse(page.status());
                    absl::StatusOr<Page<Candidate>> list = apps.ListCandidates(who, *page);
                    if (!list.ok()) return ListError(list.status());
                    return PageOf(*list, WriteCandidate);
@@ -172,14 +169,14 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<Candidate> c =
                        apps.GetCandidate(who, CandidateId(Param(r, "candidate_id")));
-                   if (!c.ok()) return ErrorResponse(c.status());
+                   if (!c.ok()) return ProblemResponse(c.status());
                    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
                  }));
   if (!s.ok()) return s;
   s = router.Add("PATCH", "/api/v1/candidates/{candidate_id}",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateCandidate");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    CandidateChanges changes;
                    changes.first_name = body->String("first_name");
                    changes.last_name = body->String("last_name");
@@ -189,14 +186,14 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
                    changes.if_match = IfMatchOf(r);
                    absl::StatusOr<Candidate> c =
                        apps.UpdateCandidate(who, CandidateId(Param(r, "candidate_id")), changes);
-                   if (!c.ok()) return ErrorResponse(c.status());
+                   if (!c.ok()) return ProblemResponse(c.status());
                    return WithEtag(JsonOf(200, *c, WriteCandidate), EtagOf(*c));
                  }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/candidates/{candidate_id}/files",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    auto files = apps.ListFiles(who, CandidateId(Param(r, "candidate_id")));
-                   if (!files.ok()) return ErrorResponse(files.status());
+                   if (!files.ok()) return ProblemResponse(files.status());
                    JsonWriter w;
                    w.StartObject().Key("items").StartArray();
                    for (const CandidateFile& f : *files) WriteFile(w, f);
@@ -209,7 +206,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
       Authed(ctx, [&apps](const Request& r, const Principal& who) {
         auto file =
             apps.GetFile(who, CandidateId(Param(r, "candidate_id")), FileId(Param(r, "file_id")));
-        if (!file.ok()) return ErrorResponse(file.status());
+        if (!file.ok()) return ProblemResponse(file.status());
         Response resp{200, {}, std::move(file->second)};
         resp.SetHeader("Content-Type", file->first.content_type);
         resp.SetHeader("Content-Disposition", "attachment; filename=\"" + file->first.name + "\"");
@@ -220,7 +217,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/candidates/{candidate_id}/activity",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ErrorResponse(page.status());
+                   if (!page.ok()) return ProblemResponse(page.status());
                    auto feed = apps.Feed(who, CandidateId(Param(r, "candidate_id")), *page);
                    if (!feed.ok()) return ListError(feed.status());
                    return PageOf(*feed, WriteFeedEvent);
@@ -229,7 +226,7 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/candidates/{candidate_id}/background-checks",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    auto checks = apps.AdHocChecks(who, CandidateId(Param(r, "candidate_id")));
-                   if (!checks.ok()) return ErrorResponse(checks.status());
+                   if (!checks.ok()) return ProblemResponse(checks.status());
                    JsonWriter w;
                    w.StartObject().Key("items").StartArray();
                    for (const BackgroundCheck& c : *checks) WriteCheck(w, c);
@@ -240,13 +237,13 @@ absl::Status AddCandidateRoutes(Router& router, ApiContext& ctx) {
   return router.Add("POST", "/api/v1/candidates/{candidate_id}/background-checks",
                     Authed(ctx, [&ctx](const Request& r, const Principal& who) {
                       absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AdHocCheck");
-                      if (!body.ok()) return ErrorResponse(body.status());
+                      if (!body.ok()) return ProblemResponse(body.status());
                       auto key = IdempotencyKeyOf(r, ctx.crypto);
-                      if (!key.ok()) return ErrorResponse(key.status());
+                      if (!key.ok()) return ProblemResponse(key.status());
                       auto created =
                           ctx.checks.SendAdHoc(who, CandidateId(Param(r, "candidate_id")),
                                                *body->String("package_id"), *key);
-                      if (!created.ok()) return ErrorResponse(created.status());
+                      if (!created.ok()) return ProblemResponse(created.status());
                       return CheckAccepted(ctx, who, created);
                     }));
 }
@@ -257,14 +254,14 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
       "POST", "/api/v1/applications",
       Authed(ctx, [&ctx, &apps](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateApplication");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         auto key = IdempotencyKeyOf(r, ctx.crypto);
-        if (!key.ok()) return ErrorResponse(key.status());
+        if (!key.ok()) return ProblemResponse(key.status());
         auto created = apps.CreateApplication(who, CandidateId(*body->String("candidate_id")),
                                               JobId(*body->String("job_id")), *key);
-        if (!created.ok()) return ErrorResponse(created.status());
+        if (!created.ok()) return ProblemResponse(created.status());
         auto tab = apps.ReadTab(who, created->id);
-        if (!tab.ok()) return ErrorResponse(tab.status());
+        if (!tab.ok()) return ProblemResponse(tab.status());
         return Created201("/api/v1/applications/" + created->id.value(), created->replayed,
                           JsonOf(201, *tab, WriteApplicationTab));
       }));
@@ -272,9 +269,9 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/applications",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ErrorResponse(page.status());
+                   if (!page.ok()) return ProblemResponse(page.status());
                    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
-                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   if (!filter.ok()) return ProblemResponse(filter.status());
                    auto list = apps.ListApplications(who, *filter, *page);
                    if (!list.ok()) return ListError(list.status());
                    return PageOf(*list, WriteApplicationSummary);
@@ -283,16 +280,16 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("GET", "/api/v1/applications/counts",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<ApplicationFilter> filter = ApplicationFilterOf(r);
-                   if (!filter.ok()) return ErrorResponse(filter.status());
+                   if (!filter.ok()) return ProblemResponse(filter.status());
                    auto counts = apps.CountByCheckStatus(who, *filter);
-                   if (!counts.ok()) return ErrorResponse(counts.status());
+                   if (!counts.ok()) return ProblemResponse(counts.status());
                    return CountsResponse(*counts);
                  }));
   if (!s.ok()) return s;
   s = router.Add("GET", "/api/v1/applications/{application_id}",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    auto tab = apps.ReadTab(who, ApplicationId(Param(r, "application_id")));
-                   if (!tab.ok()) return ErrorResponse(tab.status());
+                   if (!tab.ok()) return ProblemResponse(tab.status());
                    return JsonOf(200, *tab, WriteApplicationTab);
                  }));
   if (!s.ok()) return s;
@@ -300,12 +297,12 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
       "POST", "/api/v1/applications/{application_id}/move",
       Authed(ctx, [&apps](const Request& r, const Principal& who) {
         absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "MoveApplication");
-        if (!body.ok()) return ErrorResponse(body.status());
+        if (!body.ok()) return ProblemResponse(body.status());
         ApplicationId id(Param(r, "application_id"));
         auto moved = apps.Move(who, id, StageId(*body->String("stage_id")));
-        if (!moved.ok()) return ErrorResponse(moved.status());
+        if (!moved.ok()) return ProblemResponse(moved.status());
         auto tab = apps.ReadTab(who, id);
-        if (!tab.ok()) return ErrorResponse(tab.status());
+        if (!tab.ok()) return ProblemResponse(tab.status());
         JsonWriter w;
         w.StartObject().Key("application");
         WriteApplicationTab(w, *tab);
@@ -323,19 +320,19 @@ absl::Status AddApplicationRoutes(Router& router, ApiContext& ctx) {
   s = router.Add("POST", "/api/v1/applications/{application_id}/status",
                  Authed(ctx, [&apps](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SetApplicationStatus");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    auto app = apps.SetStatus(who, ApplicationId(Param(r, "application_id")),
                                              *ParseApplicationStatus(*body->String("status")));
-                   if (!app.ok()) return ErrorResponse(app.status());
+                   if (!app.ok()) return ProblemResponse(app.status());
                    return JsonOf(200, *app, WriteApplication);
                  }));
   if (!s.ok()) return s;
   return router.Add("POST", "/api/v1/applications/{application_id}/background-checks",
                     Authed(ctx, [&ctx](const Request& r, const Principal& who) {
                       absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "SendCheck");
-                      if (!body.ok()) return ErrorResponse(body.status());
+                      if (!body.ok()) return ProblemResponse(body.status());
                       auto key = IdempotencyKeyOf(r, ctx.crypto);
-                      if (!key.ok()) return ErrorResponse(key.status());
+                      if (!key.ok()) return ProblemResponse(key.status());
                       certn_plugin::SendRequest request;
                       if (auto a = body->String("activity_id")) request.activity = ActivityId(*a);
                       request.package_id = body->String("package_id");
@@ -351,52 +348,46 @@ absl::Status AddCheckRoutes(Router& router, ApiContext& ctx) {
   absl::Status s = router.Add("GET", "/api/v1/background-checks/{check_id}",
                               Authed(ctx, [&checks](const Request& r, const Principal& who) {
                                 auto check = checks.Get(who, CheckId(Param(r, "check_id")));
-                                if (!check.ok()) return ErrorResponse(check.status());
+                                if (!check.ok()) return ProblemResponse(check.status());
                                 return JsonOf(200, *check, WriteCheck);
                               }));
   if (!s.ok()) return s;
   s = router.Add("POST", "/api/v1/background-checks/{check_id}/cancel",
                  Authed(ctx, [&checks](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CancelCheck");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    certn_plugin::CancelRequest request;
                    request.reason = body->String("reason").value_or("");
                    auto check = checks.Cancel(who, CheckId(Param(r, "check_id")), request);
-                   if (!check.ok()) return ErrorResponse(check.status());
+                   if (!check.ok()) return ProblemResponse(check.status());
                    return JsonOf(202, *check, WriteCheck);
                  }));
   if (!s.ok()) return s;
   s = router.Add("POST", "/api/v1/background-checks/{check_id}/reorder",
                  Authed(ctx, [&ctx](const Request& r, const Principal& who) {
                    absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "ReorderCheck");
-                   if (!body.ok()) return ErrorResponse(body.status());
+                   if (!body.ok()) return ProblemResponse(body.status());
                    auto key = IdempotencyKeyOf(r, ctx.crypto);
-                   if (!key.ok()) return ErrorResponse(key.status());
+                   if (!key.ok()) return ProblemResponse(key.status());
                    certn_plugin::ReorderRequest request;
                    request.package_id = body->String("package_id");
                    auto created =
                        ctx.checks.Reorder(who, CheckId(Param(r, "check_id")), request, *key);
-                   if (!created.ok()) return ErrorResponse(created.status());
+                   if (!created.ok()) return ProblemResponse(created.status());
                    return CheckAccepted(ctx, who, created);
                  }));
   if (!s.ok()) return s;
   s = router.Add("POST", "/api/v1/background-checks/{check_id}/refresh",
                  Authed(ctx, [&checks](const Request& r, const Principal& who) {
                    auto check = checks.Refresh(who, CheckId(Param(r, "check_id")));
-                   if (!check.ok()) return ErrorResponse(check.status());
+                   if (!check.ok()) return ProblemResponse(check.status());
                    return JsonOf(200, *check, WriteCheck);
                  }));
   if (!s.ok()) return s;
   return router.Add("GET", "/api/v1/background-checks/{check_id}/report",
                     Authed(ctx, [&checks](const Request& r, const Principal& who) {
                       auto report = checks.Report(who, CheckId(Param(r, "check_id")));
-                      if (!report.ok()) {
-                        if (ErrorCode(report.status()) == "report_not_ready") {
-                          return ProblemResponse(409, "report_not_ready",
-                                                 std::string(report.status().message()));
-                        }
-                        return ErrorResponse(report.status());
-                      }
+                      if (!report.ok()) return ProblemResponse(report.status());
                       return JsonOf(200, *report, WriteReport);
                     }));
 }

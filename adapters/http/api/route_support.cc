@@ -8,12 +8,6 @@
 
 namespace stagecheck::http {
 
-Response ErrorResponse(const absl::Status& status) {
-  std::string code = ErrorCode(status);
-  if (code == "unsupported_media_type") return ProblemResponse(415, code, ToStd(status.message()));
-  return ProblemResponse(status);
-}
-
 namespace {
 
 absl::StatusOr<Principal> Authenticate(ApiContext& ctx, const Request& request) {
@@ -35,13 +29,14 @@ Handler Wrap(ApiContext& ctx, AuthedFn fn, bool admin_only) {
   return [&ctx, fn = std::move(fn), admin_only](Request request, Respond respond) {
     absl::StatusOr<Principal> who = Authenticate(ctx, request);
     if (!who.ok()) {
-      Response r = ErrorResponse(who.status());
+      Response r = ProblemResponse(who.status());
       r.SetHeader("WWW-Authenticate", "Bearer");
       respond(std::move(r));
       return;
     }
     if (admin_only && who->role != Role::kAdmin) {
-      respond(ProblemResponse(403, "admin_only", "only an admin of the team may do this"));
+      respond(ProblemResponse(Error(absl::StatusCode::kPermissionDenied, "admin_only",
+                                    "only an admin of the team may do this")));
       return;
     }
     respond(fn(request, *who));
@@ -77,9 +72,10 @@ absl::Status InvalidQueryParam(std::string_view param, std::string_view why) {
 Response ListError(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kInvalidArgument &&
       ErrorCode(status) == "invalid_argument") {
-    return ProblemResponse(400, "invalid_cursor", "after is not a valid cursor");
+    return ProblemResponse(
+        Error(absl::StatusCode::kInvalidArgument, "invalid_cursor", "after is not a valid cursor"));
   }
-  return ErrorResponse(status);
+  return ProblemResponse(status);
 }
 
 absl::StatusOr<PageRequest> PageOf(const Request& request) {

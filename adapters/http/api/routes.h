@@ -34,8 +34,4 @@ absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
 absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);
 absl::Status AddOpsRoutes(Router& router, ApiContext& ctx);
 
-// Problem response for a use-case error, including the codes that have no
-// absl equivalent (unsupported_media_type → 415).
-Response ErrorResponse(const absl::Status& status);
-
 }  // namespace stagecheck::http
