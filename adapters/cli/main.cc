@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/cli/app.h"
@@ -286,6 +287,10 @@ int Serve(const std::vector<std::string>& argv) {
                        [&rt] { return rt.metrics().Render(); },
                        [&ready] { return ready.load(); }};
   http::Router router;
+  // Each resource's route table (adapters/http/api/*_routes.cc).
+  for (std::span<const http::Route> table : {http::TeamRoutes()}) {
+    if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
+  }
   for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
   }

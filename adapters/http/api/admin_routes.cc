@@ -3,6 +3,7 @@
 #include "absl/time/time.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "adapters/http/api/routes.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/strings.h"
@@ -146,48 +147,6 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
 }
 
 absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
-  auto write_team = [](JsonWriter& w, const Team& t) {
-    w.StartObject().Field("id", t.id.value()).Field("name", t.name).Key("default_package_id");
-    if (t.default_package_id)
-      w.String(*t.default_package_id);
-    else
-      w.Null();
-    w.EndObject();
-  };
-  absl::Status s = router.Add("GET", "/api/v1/me",
-                              Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
-                                absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-                                if (!team.ok()) return ProblemResponse(team.status());
-                                JsonWriter w;
-                                w.StartObject()
-                                    .Field("user_id", who.user.value())
-                                    .Field("role", RoleName(who.role))
-                                    .Key("team");
-                                write_team(w, *team);
-                                w.EndObject();
-                                return Response::Json(200, w.Take());
-                              }));
-  if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/team",
-                 Authed(ctx, [&ctx, write_team](const Request&, const Principal& who) {
-                   absl::StatusOr<Team> team = ctx.accounts.GetTeam(who.team);
-                   if (!team.ok()) return ProblemResponse(team.status());
-                   return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add("PATCH", "/api/v1/team",
-                 AdminOnly(ctx, [&ctx, write_team](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "TeamSettings");
-                   if (!body.ok()) return ProblemResponse(body.status());
-                   std::optional<std::optional<std::string>> default_package;
-                   if (body->Has("default_package_id"))
-                     default_package = body->String("default_package_id");
-                   absl::StatusOr<Team> team =
-                       ctx.accounts.UpdateTeamSettings(who.team, default_package, IfMatchOf(r));
-                   if (!team.ok()) return ProblemResponse(team.status());
-                   return WithEtag(JsonOf(200, *team, write_team), EtagOf(*team));
-                 }));
-  if (!s.ok()) return s;
   return router.Add(
       "GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
         absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);

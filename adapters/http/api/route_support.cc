@@ -69,13 +69,21 @@ absl::Status InvalidQueryParam(std::string_view param, std::string_view why) {
                    param);
 }
 
-Response ListError(const absl::Status& status) {
+absl::Status CursorError(absl::Status status) {
   if (status.code() == absl::StatusCode::kInvalidArgument &&
       ErrorCode(status) == "invalid_argument") {
-    return ProblemResponse(
-        Error(absl::StatusCode::kInvalidArgument, "invalid_cursor", "after is not a valid cursor"));
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_cursor",
+                 "after is not a valid cursor");
   }
-  return ProblemResponse(status);
+  return status;
+}
+
+Response ListError(const absl::Status& status) { return ProblemResponse(CursorError(status)); }
+
+Response CreatedAt(std::string location, bool replayed, Response response) {
+  response.SetHeader("Location", std::move(location));
+  if (replayed) response.SetHeader("Idempotent-Replayed", "true");
+  return response;
 }
 
 absl::StatusOr<PageRequest> PageOf(const Request& request) {

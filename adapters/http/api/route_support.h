@@ -6,10 +6,11 @@
 #include <optional>
 #include <string>
 
+#include "adapters/http/api/api_context.h"
 #include "adapters/http/api/json_body.h"
-#include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
 #include "adapters/http/problem.h"
+#include "core/domain/etag.h"
 
 namespace stagecheck::http {
 
@@ -30,6 +31,13 @@ absl::StatusOr<PageRequest> PageOf(const Request& request);
 // InvalidArgument from the store can only be an undecodable `after` cursor:
 // it answers 400 invalid_cursor like a cursor PageOf refused itself.
 Response ListError(const absl::Status& status);
+absl::Status CursorError(absl::Status status);
+// A paginated list's result, its error through CursorError.
+template <typename T>
+absl::StatusOr<T> Listed(absl::StatusOr<T> list) {
+  if (!list.ok()) return CursorError(list.status());
+  return list;
+}
 
 // A query parameter's bad value: 400 invalid_filter, naming the parameter
 // (problem+json `field`).
@@ -49,6 +57,25 @@ std::optional<std::string> IfMatchOf(const Request& request);
 inline Response WithEtag(Response response, std::string etag) {
   response.SetHeader("ETag", std::move(etag));
   return response;
+}
+// `value` rendered with `write`, with its own ETag.
+template <typename T, typename W>
+Response TaggedJsonOf(int status, const T& value, W write) {
+  return WithEtag(JsonOf(status, value, write), EtagOf(value));
+}
+
+// What a create answers: `response` with a Location, and
+// Idempotent-Replayed when the Idempotency-Key replayed an earlier create.
+Response CreatedAt(std::string location, bool replayed, Response response);
+
+// {"items": [...]}: a list that has no pages.
+template <typename T, typename W>
+Response ItemsOf(const std::vector<T>& items, W write) {
+  JsonWriter w;
+  w.StartObject().Key("items").StartArray();
+  for (const T& item : items) write(w, item);
+  w.EndArray().EndObject();
+  return Response::Json(200, w.Take());
 }
 
 template <typename T, typename W>

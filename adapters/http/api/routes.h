@@ -2,33 +2,14 @@
 // mapped onto the core and Certn-plugin use cases.
 #pragma once
 
-#include <functional>
-#include <string>
+#include <span>
 
-#include "adapters/http/router.h"
-#include "core/services/accounts.h"
-#include "core/services/applications.h"
-#include "core/services/plans.h"
-#include "plugin/certn/checks.h"
-#include "plugin/certn/integrations.h"
-#include "plugin/certn/webhook.h"
+#include "adapters/http/api/route_table.h"
 
 namespace stagecheck::http {
 
-struct ApiContext {
-  Accounts& accounts;
-  Plans& plans;
-  Applications& applications;
-  certn_plugin::Integrations& integrations;
-  certn_plugin::Checks& checks;
-  certn_plugin::WebhookReceiver& webhook;
-  Store& store;
-  const Crypto& crypto;
-  Logger& log;
-  Metrics& metrics;
-  std::function<std::string()> render_metrics;  // Prometheus text
-  std::function<bool()> ready;                  // false while starting or stopping
-};
+// One table a resource, each in its own file (team_routes.cc, ...).
+std::span<const Route> TeamRoutes();
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
 absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);
