@@ -288,7 +288,8 @@ int Serve(const std::vector<std::string>& argv) {
                        [&ready] { return ready.load(); }};
   http::Router router;
   // Each resource's route table (adapters/http/api/*_routes.cc).
-  for (std::span<const http::Route> table : {http::TeamRoutes()}) {
+  for (std::span<const http::Route> table :
+       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {

@@ -16,11 +16,6 @@ Response IntegrationResponse(const absl::StatusOr<certn_plugin::IntegrationView>
   return JsonOf(200, *view, WriteIntegration);
 }
 
-Response PlanResponse(int status, const absl::StatusOr<InterviewPlan>& plan) {
-  if (!plan.ok()) return ProblemResponse(plan.status());
-  return WithEtag(JsonOf(status, *plan, WritePlan), EtagOf(*plan));
-}
-
 // ?verdict=&event_type=&case_id=&since=&until= of the delivery log; a bad
 // value is 400 invalid_filter naming the parameter.
 absl::StatusOr<DeliveryFilter> DeliveryFilterOf(const Request& r) {
@@ -146,166 +141,10 @@ absl::Status AddIntegrationRoutes(Router& router, ApiContext& ctx) {
                     }));
 }
 
-absl::Status AddTeamRoutes(Router& router, ApiContext& ctx) {
-  return router.Add(
-      "GET", "/api/v1/activity-kinds", AdminOnly(ctx, [&ctx](const Request&, const Principal& who) {
-        absl::StatusOr<std::vector<OfferedKind>> kinds = ctx.plans.OfferedKinds(who);
-        if (!kinds.ok()) return ProblemResponse(kinds.status());
-        JsonWriter w;
-        w.StartObject().Key("items").StartArray();
-        for (const OfferedKind& k : *kinds) {
-          w.StartObject().Field("name", k.name).Field("display_name", k.display_name).EndObject();
-        }
-        w.EndArray().EndObject();
-        return Response::Json(200, w.Take());
-      }));
-}
-
-absl::Status AddJobRoutes(Router& router, ApiContext& ctx) {
-  Plans& plans = ctx.plans;
-  const Crypto& crypto = ctx.crypto;
-  absl::Status s =
-      router.Add("POST", "/api/v1/jobs",
-                 AdminOnly(ctx, [&plans, &crypto](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateJob");
-                   if (!body.ok()) return ProblemResponse(body.status());
-                   auto key = IdempotencyKeyOf(r, crypto);
-                   if (!key.ok()) return ProblemResponse(key.status());
-                   NewJob job{*body->String("title"), body->String("default_package_id"),
-                              body->Strings("tags").value_or(std::vector<std::string>{})};
-                   absl::StatusOr<Created<JobId>> created = plans.CreateJob(who, job, *key);
-                   if (!created.ok()) return ProblemResponse(created.status());
-                   absl::StatusOr<Job> row = plans.GetJob(who, created->id);
-                   if (!row.ok()) return ProblemResponse(row.status());
-                   Response resp = WithEtag(JsonOf(201, *row, WriteJob), EtagOf(*row));
-                   resp.SetHeader("Location", "/api/v1/jobs/" + row->id.value());
-                   if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
-                   return resp;
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/jobs",
-                 Authed(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<PageRequest> page = PageOf(r);
-                   if (!page.ok()) return ProblemResponse(page.status());
-                   absl::StatusOr<Page<Job>> jobs = plans.ListJobs(who, *page);
-                   if (!jobs.ok()) return ListError(jobs.status());
-                   return PageOf(*jobs, WriteJob);
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add("GET", "/api/v1/jobs/{job_id}",
-                 Authed(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<Job> job = plans.GetJob(who, JobId(Param(r, "job_id")));
-                   if (!job.ok()) return ProblemResponse(job.status());
-                   return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add("PATCH", "/api/v1/jobs/{job_id}",
-                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateJob");
-                   if (!body.ok()) return ProblemResponse(body.status());
-                   JobChanges changes;
-                   changes.title = body->String("title");
-                   if (body->Has("default_package_id"))
-                     changes.default_package_id = body->String("default_package_id");
-                   changes.tags = body->Strings("tags");
-                   changes.if_match = IfMatchOf(r);
-                   absl::StatusOr<Job> job =
-                       plans.UpdateJob(who, JobId(Param(r, "job_id")), changes);
-                   if (!job.ok()) return ProblemResponse(job.status());
-                   return WithEtag(JsonOf(200, *job, WriteJob), EtagOf(*job));
-                 }));
-  if (!s.ok()) return s;
-  return absl::OkStatus();
-}
-
-absl::Status AddPlanRoutes(Router& router, ApiContext& ctx) {
-  Plans& plans = ctx.plans;
-  const std::string base = "/api/v1/jobs/{job_id}/interview-plan";
-  absl::Status s =
-      router.Add("GET", base, Authed(ctx, [&plans](const Request& r, const Principal& who) {
-                   return PlanResponse(200, plans.GetPlan(who, JobId(Param(r, "job_id"))));
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add(
-      "POST", base + "/stages", AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddStage");
-        if (!body.ok()) return ProblemResponse(body.status());
-        std::optional<size_t> position;
-        if (std::optional<int64_t> p = body->Int("position")) position = static_cast<size_t>(*p);
-        StageId created;
-        absl::StatusOr<InterviewPlan> plan = plans.AddStage(
-            who, JobId(Param(r, "job_id")), *body->String("name"), position, &created);
-        if (!plan.ok()) return ProblemResponse(plan.status());
-        return WithEtag(JsonOf(201, *plan->FindStage(created), WriteStage), EtagOf(*plan));
-      }));
-  if (!s.ok()) return s;
-  s = router.Add("PATCH", base + "/stages/{stage_id}",
-                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateStage");
-                   if (!body.ok()) return ProblemResponse(body.status());
-                   StageChanges changes;
-                   changes.name = body->String("name");
-                   if (std::optional<int64_t> p = body->Int("position"))
-                     changes.position = static_cast<size_t>(*p);
-                   changes.if_match = IfMatchOf(r);
-                   return PlanResponse(200,
-                                       plans.UpdateStage(who, JobId(Param(r, "job_id")),
-                                                         StageId(Param(r, "stage_id")), changes));
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add("DELETE", base + "/stages/{stage_id}",
-                 AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                   absl::StatusOr<InterviewPlan> plan = plans.RemoveStage(
-                       who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")));
-                   if (!plan.ok()) return ProblemResponse(plan.status());
-                   return Response{204, {}, ""};
-                 }));
-  if (!s.ok()) return s;
-  s = router.Add(
-      "POST", base + "/stages/{stage_id}/activities",
-      AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "AddActivity");
-        if (!body.ok()) return ProblemResponse(body.status());
-        absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-        if (!settings.ok()) return ProblemResponse(settings.status());
-        ActivityId created;
-        absl::StatusOr<InterviewPlan> plan =
-            plans.AddActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
-                              *body->String("kind"), *settings, &created);
-        if (!plan.ok()) return ProblemResponse(plan.status());
-        return WithEtag(JsonOf(201, *plan->FindActivity(created), WriteActivity), EtagOf(*plan));
-      }));
-  if (!s.ok()) return s;
-  s = router.Add(
-      "PATCH", base + "/stages/{stage_id}/activities/{activity_id}",
-      AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-        absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "UpdateActivity");
-        if (!body.ok()) return ProblemResponse(body.status());
-        absl::StatusOr<ActivitySettings> settings = body->Settings("settings");
-        if (!settings.ok()) return ProblemResponse(settings.status());
-        ActivityId id(Param(r, "activity_id"));
-        absl::StatusOr<InterviewPlan> plan =
-            plans.UpdateActivity(who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")), id,
-                                 *settings, IfMatchOf(r));
-        if (!plan.ok()) return ProblemResponse(plan.status());
-        return WithEtag(JsonOf(200, *plan->FindActivity(id), WriteActivity), EtagOf(*plan));
-      }));
-  if (!s.ok()) return s;
-  return router.Add("DELETE", base + "/stages/{stage_id}/activities/{activity_id}",
-                    AdminOnly(ctx, [&plans](const Request& r, const Principal& who) {
-                      absl::StatusOr<InterviewPlan> plan = plans.RemoveActivity(
-                          who, JobId(Param(r, "job_id")), StageId(Param(r, "stage_id")),
-                          ActivityId(Param(r, "activity_id")));
-                      if (!plan.ok()) return ProblemResponse(plan.status());
-                      return Response{204, {}, ""};
-                    }));
-}
-
 }  // namespace
 
 absl::Status AddAdminRoutes(Router& router, ApiContext& ctx) {
-  for (auto add :
-       {AddIntegrationRoutes, AddDeliveryRoutes, AddTeamRoutes, AddJobRoutes, AddPlanRoutes}) {
+  for (auto add : {AddIntegrationRoutes, AddDeliveryRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return s;
   }
   return absl::OkStatus();

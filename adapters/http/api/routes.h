@@ -10,6 +10,8 @@ namespace stagecheck::http {
 
 // One table a resource, each in its own file (team_routes.cc, ...).
 std::span<const Route> TeamRoutes();
+std::span<const Route> JobRoutes();
+std::span<const Route> PlanRoutes();
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
 absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);

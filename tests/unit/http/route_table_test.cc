@@ -40,7 +40,7 @@ TEST(CheckTable, APublicRowNeedsAPublicFunctionAndOnlyIt) {
 }
 
 TEST(CheckTable, EveryResourceTableIsWellFormed) {
-  for (std::span<const Route> table : {TeamRoutes()}) {
+  for (std::span<const Route> table : {TeamRoutes(), JobRoutes(), PlanRoutes()}) {
     EXPECT_FALSE(table.empty());
     EXPECT_TRUE(CheckTable(table).ok()) << CheckTable(table);
   }
