@@ -289,7 +289,8 @@ int Serve(const std::vector<std::string>& argv) {
   http::Router router;
   // Each resource's route table (adapters/http/api/*_routes.cc).
   for (std::span<const http::Route> table :
-       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes()}) {
+       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
+        http::ApplicationRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {

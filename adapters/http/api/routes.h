@@ -12,6 +12,8 @@ namespace stagecheck::http {
 std::span<const Route> TeamRoutes();
 std::span<const Route> JobRoutes();
 std::span<const Route> PlanRoutes();
+std::span<const Route> CandidateRoutes();
+std::span<const Route> ApplicationRoutes();
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
 absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);

@@ -40,7 +40,8 @@ TEST(CheckTable, APublicRowNeedsAPublicFunctionAndOnlyIt) {
 }
 
 TEST(CheckTable, EveryResourceTableIsWellFormed) {
-  for (std::span<const Route> table : {TeamRoutes(), JobRoutes(), PlanRoutes()}) {
+  for (std::span<const Route> table :
+       {TeamRoutes(), JobRoutes(), PlanRoutes(), CandidateRoutes(), ApplicationRoutes()}) {
     EXPECT_FALSE(table.empty());
     EXPECT_TRUE(CheckTable(table).ok()) << CheckTable(table);
   }
