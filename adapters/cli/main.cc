@@ -23,6 +23,7 @@
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
 #include "adapters/http/access_log.h"
+#include "adapters/http/api/certn/certn_routes.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
@@ -290,12 +291,10 @@ int Serve(const std::vector<std::string>& argv) {
   // Each resource's route table (adapters/http/api/*_routes.cc).
   for (std::span<const http::Route> table :
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
-        http::ApplicationRoutes()}) {
+        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnWebhookRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
-  for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
-    if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
-  }
+  if (absl::Status s = http::AddApiRoutes(router, ctx); !s.ok()) return Fail(s);
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
   http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()));
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);

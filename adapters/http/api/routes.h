@@ -14,9 +14,8 @@ std::span<const Route> JobRoutes();
 std::span<const Route> PlanRoutes();
 std::span<const Route> CandidateRoutes();
 std::span<const Route> ApplicationRoutes();
+std::span<const Route> OpsRoutes();
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
-absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);
-absl::Status AddOpsRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace stagecheck::http

@@ -2,6 +2,7 @@
 // Requests through the tables, with real tokens, are tests/integration/api.
 #include "adapters/http/api/route_table.h"
 
+#include "adapters/http/api/certn/certn_routes.h"
 #include "adapters/http/api/routes.h"
 #include "core/errors.h"
 #include "gtest/gtest.h"
@@ -40,8 +41,8 @@ TEST(CheckTable, APublicRowNeedsAPublicFunctionAndOnlyIt) {
 }
 
 TEST(CheckTable, EveryResourceTableIsWellFormed) {
-  for (std::span<const Route> table :
-       {TeamRoutes(), JobRoutes(), PlanRoutes(), CandidateRoutes(), ApplicationRoutes()}) {
+  for (std::span<const Route> table : {TeamRoutes(), JobRoutes(), PlanRoutes(), CandidateRoutes(),
+                                       ApplicationRoutes(), OpsRoutes(), CertnWebhookRoutes()}) {
     EXPECT_FALSE(table.empty());
     EXPECT_TRUE(CheckTable(table).ok()) << CheckTable(table);
   }
