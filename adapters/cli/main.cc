@@ -288,13 +288,14 @@ int Serve(const std::vector<std::string>& argv) {
                        [&rt] { return rt.metrics().Render(); },
                        [&ready] { return ready.load(); }};
   http::Router router;
-  // Each resource's route table (adapters/http/api/*_routes.cc).
+  // Every route table: the core resources' (adapters/http/api/routes.h), then
+  // the Certn plugin's (adapters/http/api/certn/certn_routes.h).
   for (std::span<const http::Route> table :
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
-        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnWebhookRoutes()}) {
+        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
+        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
-  if (absl::Status s = http::AddApiRoutes(router, ctx); !s.ok()) return Fail(s);
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
   http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()));
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);

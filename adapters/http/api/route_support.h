@@ -1,5 +1,6 @@
-// Small pieces every route uses: authentication, role checks, idempotency
-// keys, pagination, JSON answers.
+// Small pieces the routes share: idempotency keys, pagination, query
+// parameters, ETags, JSON answers. (Authentication and role checks are the
+// route tables', route_table.h.)
 #pragma once
 
 #include <functional>
@@ -14,14 +15,6 @@
 
 namespace stagecheck::http {
 
-using AuthedFn = std::function<Response(const Request&, const Principal&)>;
-
-// Authenticates the bearer token, then runs `fn` (which may block: routes run
-// on worker threads). Use-case errors become problem responses.
-Handler Authed(ApiContext& ctx, AuthedFn fn);
-// The same, for admin-only routes: a recruiter gets 403.
-Handler AdminOnly(ApiContext& ctx, AuthedFn fn);
-
 // Idempotency-Key header with a fingerprint of method, path and body; an
 // invalid key is an error.
 absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& request,
@@ -29,8 +22,7 @@ absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& re
 absl::StatusOr<PageRequest> PageOf(const Request& request);
 // The error of a paginated list. PageOf has checked the limit, so a bare
 // InvalidArgument from the store can only be an undecodable `after` cursor:
-// it answers 400 invalid_cursor like a cursor PageOf refused itself.
-Response ListError(const absl::Status& status);
+// it is 400 invalid_cursor like a cursor PageOf refused itself.
 absl::Status CursorError(absl::Status status);
 // A paginated list's result, its error through CursorError.
 template <typename T>

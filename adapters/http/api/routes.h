@@ -1,5 +1,6 @@
-// The REST API (/api/v1), the Certn webhook and the operational endpoints,
-// mapped onto the core and Certn-plugin use cases.
+// The route tables of the REST API's core resources (/api/v1) and of the
+// operational endpoints, one file each. The Certn plugin's tables are in
+// certn/certn_routes.h; adapters/cli/main.cc registers them all.
 #pragma once
 
 #include <span>
@@ -8,14 +9,11 @@
 
 namespace stagecheck::http {
 
-// One table a resource, each in its own file (team_routes.cc, ...).
-std::span<const Route> TeamRoutes();
-std::span<const Route> JobRoutes();
-std::span<const Route> PlanRoutes();
-std::span<const Route> CandidateRoutes();
-std::span<const Route> ApplicationRoutes();
-std::span<const Route> OpsRoutes();
-
-absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
+std::span<const Route> TeamRoutes();         // team_routes.cc: /me, /team
+std::span<const Route> JobRoutes();          // job_routes.cc: /jobs
+std::span<const Route> PlanRoutes();         // plan_routes.cc: interview plans, activity kinds
+std::span<const Route> CandidateRoutes();    // candidate_routes.cc: /candidates
+std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applications
+std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
 
 }  // namespace stagecheck::http

@@ -41,8 +41,10 @@ TEST(CheckTable, APublicRowNeedsAPublicFunctionAndOnlyIt) {
 }
 
 TEST(CheckTable, EveryResourceTableIsWellFormed) {
-  for (std::span<const Route> table : {TeamRoutes(), JobRoutes(), PlanRoutes(), CandidateRoutes(),
-                                       ApplicationRoutes(), OpsRoutes(), CertnWebhookRoutes()}) {
+  for (std::span<const Route> table :
+       {TeamRoutes(), JobRoutes(), PlanRoutes(), CandidateRoutes(), ApplicationRoutes(),
+        OpsRoutes(), CertnIntegrationRoutes(), CertnDeliveryRoutes(), CertnCheckRoutes(),
+        CertnWebhookRoutes()}) {
     EXPECT_FALSE(table.empty());
     EXPECT_TRUE(CheckTable(table).ok()) << CheckTable(table);
   }

@@ -9,9 +9,9 @@
 
 namespace stagecheck::http {
 
-std::span<const Route> CertnIntegrationRoutes();
-std::span<const Route> CertnDeliveryRoutes();
-std::span<const Route> CertnCheckRoutes();
-std::span<const Route> CertnWebhookRoutes();
+std::span<const Route> CertnIntegrationRoutes();  // integration_routes.cc: settings, packages
+std::span<const Route> CertnDeliveryRoutes();     // delivery_routes.cc: the delivery log
+std::span<const Route> CertnCheckRoutes();        // check_routes.cc: send, read, cancel, report
+std::span<const Route> CertnWebhookRoutes();      // webhook_routes.cc: the webhook
 
 }  // namespace stagecheck::http
