@@ -125,9 +125,8 @@ absl::StatusOr<Response> CreateApplication(ApiContext& ctx, const Request& r,
 absl::StatusOr<Response> ListApplications(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
   ASSIGN_OR_RETURN(ApplicationFilter filter, ApplicationFilterOf(r));
-  ASSIGN_OR_RETURN(Page<ApplicationSummary> list,
-                   Listed(ctx.applications.ListApplications(who, filter, page)));
-  return PageOf(list, WriteApplicationSummary);
+  return PageResponse(ctx.applications.ListApplications(who, filter, page),
+                      WriteApplicationSummary);
 }
 
 absl::StatusOr<Response> CountApplications(ApiContext& ctx, const Request& r,

@@ -38,8 +38,7 @@ absl::StatusOr<Response> CreateCandidate(ApiContext& ctx, const Request& r, cons
 
 absl::StatusOr<Response> ListCandidates(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  ASSIGN_OR_RETURN(Page<Candidate> list, Listed(ctx.applications.ListCandidates(who, page)));
-  return PageOf(list, WriteCandidate);
+  return PageResponse(ctx.applications.ListCandidates(who, page), WriteCandidate);
 }
 
 absl::StatusOr<Response> GetCandidate(ApiContext& ctx, const Request& r, const Principal& who) {
@@ -78,8 +77,7 @@ absl::StatusOr<Response> GetFile(ApiContext& ctx, const Request& r, const Princi
 
 absl::StatusOr<Response> GetFeed(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  ASSIGN_OR_RETURN(Page<FeedEvent> feed, Listed(ctx.applications.Feed(who, CandidateOf(r), page)));
-  return PageOf(feed, WriteFeedEvent);
+  return PageResponse(ctx.applications.Feed(who, CandidateOf(r), page), WriteFeedEvent);
 }
 
 absl::StatusOr<Response> ListAdHocChecks(ApiContext& ctx, const Request& r, const Principal& who) {

@@ -31,8 +31,7 @@ absl::StatusOr<Response> CreateJob(ApiContext& ctx, const Request& r, const Prin
 
 absl::StatusOr<Response> ListJobs(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  ASSIGN_OR_RETURN(Page<Job> jobs, Listed(ctx.plans.ListJobs(who, page)));
-  return PageOf(jobs, WriteJob);
+  return PageResponse(ctx.plans.ListJobs(who, page), WriteJob);
 }
 
 absl::StatusOr<Response> GetJob(ApiContext& ctx, const Request& r, const Principal& who) {

@@ -24,12 +24,6 @@ absl::StatusOr<PageRequest> PageOf(const Request& request);
 // InvalidArgument from the store can only be an undecodable `after` cursor:
 // it is 400 invalid_cursor like a cursor PageOf refused itself.
 absl::Status CursorError(absl::Status status);
-// A paginated list's result, its error through CursorError.
-template <typename T>
-absl::StatusOr<T> Listed(absl::StatusOr<T> list) {
-  if (!list.ok()) return CursorError(list.status());
-  return list;
-}
 
 // A query parameter's bad value: 400 invalid_filter, naming the parameter
 // (problem+json `field`).
@@ -70,16 +64,19 @@ Response ItemsOf(const std::vector<T>& items, W write) {
   return Response::Json(200, w.Take());
 }
 
+// A page of a list, {"items": [...], "next": cursor or null}, each item
+// written with `write`; the list's error through CursorError.
 template <typename T, typename W>
-Response PageOf(const Page<T>& page, W write) {
+absl::StatusOr<Response> PageResponse(const absl::StatusOr<Page<T>>& list, W write) {
+  if (!list.ok()) return CursorError(list.status());
   JsonWriter w;
   w.StartObject().Key("items").StartArray();
-  for (const T& item : page.items) write(w, item);
+  for (const T& item : list->items) write(w, item);
   w.EndArray().Key("next");
-  if (page.next.empty())
+  if (list->next.empty())
     w.Null();
   else
-    w.String(page.next);
+    w.String(list->next);
   w.EndObject();
   return Response::Json(200, w.Take());
 }

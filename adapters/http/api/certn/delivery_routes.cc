@@ -63,9 +63,7 @@ absl::StatusOr<Response> GetRefusedSummary(ApiContext& ctx, const Request&, cons
 absl::StatusOr<Response> ListDeliveries(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
   ASSIGN_OR_RETURN(DeliveryFilter filter, DeliveryFilterOf(r));
-  ASSIGN_OR_RETURN(Page<WebhookDelivery> list,
-                   Listed(ctx.checks.ListDeliveries(who, filter, page)));
-  return PageOf(list, WriteDelivery);
+  return PageResponse(ctx.checks.ListDeliveries(who, filter, page), WriteDelivery);
 }
 
 absl::StatusOr<Response> ReplayDelivery(ApiContext& ctx, const Request& r, const Principal& who) {
