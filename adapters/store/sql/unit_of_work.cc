@@ -1,12 +1,11 @@
 #include "adapters/store/sql/unit_of_work.h"
 
-#include <charconv>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "adapters/store/sql/codec.h"
+#include "adapters/store/sql/pages.h"
 #include "adapters/store/sql/rows.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -14,114 +13,20 @@
 namespace stagecheck::store {
 namespace {
 
+using pages::BuildPage;
+using pages::FinishPage;
+using pages::Keyset;
+using pages::PageQuery;
+using pages::SortKey;
 using rows::Bytes;
 using rows::Cells;
 using rows::Corrupt;
+using rows::MapRows;
 using rows::P;
+using rows::Single;
 
 // The terminal statuses, as the partial unique index spells them.
 constexpr std::string_view kOpenCheck = "status NOT IN ('complete', 'error', 'cancelled')";
-
-// ---- Keyset pages ---------------------------------------------------------
-
-// One column of a keyset order; an order's last key is unique (the id).
-struct SortKey {
-  std::string_view column;
-  bool integer = false;  // bound as int64 (times, ranks), else as text
-};
-struct Keyset {
-  std::string_view name;  // "" for a list with one order (Cursor::order)
-  std::vector<SortKey> keys;
-  bool descending = true;
-};
-
-// The rows strictly after the cursor's keys in the order: "k1 <= ? AND (k1 <
-// ? OR (k1 = ? AND (k2 < ? OR ...)))" (">" ascending); the leading bound lets
-// both databases seek the index instead of scanning it from the start.
-absl::Status AppendAfter(const Keyset& order, const Cursor& cursor, std::string& sql,
-                         std::vector<Value>& params) {
-  const absl::Status bad = absl::InvalidArgumentError("invalid pagination cursor");
-  if (cursor.order != order.name || cursor.keys.size() != order.keys.size()) return bad;
-  std::vector<Value> values;
-  for (size_t i = 0; i < order.keys.size(); ++i) {
-    const std::string& text = cursor.keys[i];
-    if (!order.keys[i].integer) {
-      values.push_back(text);
-      continue;
-    }
-    int64_t n = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || ptr != text.data() + text.size()) return bad;
-    values.push_back(n);
-  }
-  const char* op = order.descending ? " < ?" : " > ?";
-  absl::StrAppend(&sql, " AND ", ToAbsl(order.keys[0].column),
-                  order.descending ? " <= ?" : " >= ?");
-  params.push_back(values[0]);
-  std::string tail;
-  for (size_t i = order.keys.size(); i-- > 0;) {
-    std::string_view col = order.keys[i].column;
-    tail = tail.empty()
-               ? absl::StrCat(ToAbsl(col), op)
-               : absl::StrCat("(", ToAbsl(col), op, " OR (", ToAbsl(col), " = ? AND ", tail, "))");
-  }
-  absl::StrAppend(&sql, " AND ", tail);
-  for (size_t i = 0; i + 1 < values.size(); ++i) {
-    params.push_back(values[i]);
-    params.push_back(values[i]);
-  }
-  params.push_back(values.back());
-  return absl::OkStatus();
-}
-
-// Builds "WHERE <filter> [AND after cursor] ORDER BY <keys> LIMIT n+1", so
-// every list is stable under inserts.
-struct PageQuery {
-  std::string sql;
-  std::vector<Value> params;
-  int limit = 0;
-};
-
-absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_view filter,
-                                    std::vector<Value> params, const Keyset& order,
-                                    const PageRequest& page) {
-  absl::StatusOr<std::optional<Cursor>> cursor = DecodeCursor(page.after);
-  if (!cursor.ok()) return cursor.status();
-  PageQuery q;
-  q.limit = PageLimit(page.limit);
-  q.sql = absl::StrCat(ToAbsl(select_from), " WHERE ", ToAbsl(filter));
-  if (cursor->has_value()) RETURN_IF_ERROR(AppendAfter(order, **cursor, q.sql, params));
-  const char* dir = order.descending ? " DESC" : " ASC";
-  absl::StrAppend(&q.sql, " ORDER BY ",
-                  absl::StrJoin(order.keys, ", ",
-                                [dir](std::string* out, const SortKey& k) {
-                                  absl::StrAppend(out, ToAbsl(k.column), dir);
-                                }),
-                  " LIMIT ?");
-  params.push_back(int64_t{q.limit + 1});
-  q.params = std::move(params);
-  return q;
-}
-
-// The lists ordered by (time, id), newest first.
-absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_view filter,
-                                    std::vector<Value> params, std::string_view sort_col,
-                                    std::string_view id_col, const PageRequest& page) {
-  return BuildPage(select_from, filter, std::move(params),
-                   Keyset{"", {{sort_col, true}, {id_col, false}}, true}, page);
-}
-
-// Trims the look-ahead row and sets the cursor of the next page.
-template <typename T, typename KeyFn>
-Page<T> FinishPage(std::vector<T> items, int limit, KeyFn key) {
-  Page<T> page;
-  if (static_cast<int>(items.size()) > limit) {
-    items.resize(limit);
-    page.next = EncodeCursor(key(items.back()));
-  }
-  page.items = std::move(items);
-  return page;
-}
 
 // ---- Row mappers ----------------------------------------------------------
 
@@ -480,26 +385,6 @@ WorkItem ReadWork(const Row& row) {
   w.last_error = c.Text();
   w.state = c.Text();
   return w;
-}
-
-// Maps every row, stopping at the first that cannot be read.
-template <typename T, typename Fn>
-absl::StatusOr<std::vector<T>> MapRows(const std::vector<Row>& rows, Fn read) {
-  std::vector<T> out;
-  out.reserve(rows.size());
-  for (const Row& row : rows) {
-    absl::StatusOr<T> item = read(row);
-    if (!item.ok()) return item.status();
-    out.push_back(*std::move(item));
-  }
-  return out;
-}
-
-// The one row a keyed SELECT finds, or NotFound.
-absl::StatusOr<Row> Single(absl::StatusOr<std::vector<Row>> rows, std::string_view what) {
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError(absl::StrCat(ToAbsl(what), " not found"));
-  return std::move(rows->front());
 }
 
 }  // namespace
