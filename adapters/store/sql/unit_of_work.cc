@@ -30,57 +30,6 @@ constexpr std::string_view kOpenCheck = "status NOT IN ('complete', 'error', 'ca
 
 // ---- Row mappers ----------------------------------------------------------
 
-constexpr std::string_view kJobCols =
-    "team_id, job_id, title, default_package_id, tags, created_at";
-absl::StatusOr<Job> ReadJob(const Row& row) {
-  Cells c(row);
-  Job j;
-  j.team = c.IdOf<TeamId>();
-  j.id = c.IdOf<JobId>();
-  j.title = c.Text();
-  j.default_package_id = c.OptText();
-  absl::StatusOr<std::vector<std::string>> tags = DecodeStrings(c.Text());
-  if (!tags.ok()) return tags.status();
-  j.tags = *std::move(tags);
-  j.created_at = c.Time();
-  return j;
-}
-
-constexpr std::string_view kCandidateCols =
-    "team_id, candidate_id, first_name, last_name, email, phone, tags, created_at, updated_at";
-absl::StatusOr<Candidate> ReadCandidate(const Row& row) {
-  Cells c(row);
-  Candidate d;
-  d.team = c.IdOf<TeamId>();
-  d.id = c.IdOf<CandidateId>();
-  d.first_name = c.Text();
-  d.last_name = c.Text();
-  d.email = c.OptText();
-  d.phone = c.OptText();
-  absl::StatusOr<std::vector<std::string>> tags = DecodeStrings(c.Text());
-  if (!tags.ok()) return tags.status();
-  d.tags = *std::move(tags);
-  d.created_at = c.Time();
-  d.updated_at = c.Time();
-  return d;
-}
-
-constexpr std::string_view kFileCols =
-    "team_id, file_id, candidate_id, name, content_type, size, sha256_hex, created_at";
-CandidateFile ReadFile(const Row& row) {
-  Cells c(row);
-  CandidateFile f;
-  f.team = c.IdOf<TeamId>();
-  f.id = c.IdOf<FileId>();
-  f.candidate = c.IdOf<CandidateId>();
-  f.name = c.Text();
-  f.content_type = c.Text();
-  f.size = c.Int();
-  f.sha256_hex = c.Text();
-  f.created_at = c.Time();
-  return f;
-}
-
 constexpr std::string_view kApplicationCols =
     "team_id, application_id, candidate_id, job_id, stage_id, status, created_at, updated_at";
 absl::StatusOr<Application> ReadApplication(const Row& row) {
@@ -396,180 +345,19 @@ absl::Status SqlUnitOfWork::UpdateOne(std::string_view sql, Params params, std::
   return absl::OkStatus();
 }
 
-// ---- Jobs and plans -------------------------------------------------------
+// ---- Applications ---------------------------------------------------------
 
-absl::Status SqlUnitOfWork::InsertJob(const Job& job) {
-  return Insert(absl::StrCat("INSERT INTO jobs (", ToAbsl(kJobCols), ") VALUES (?, ?, ?, ?, ?, ?)"),
-                {P(job.team), P(job.id), P(job.title), P(job.default_package_id),
-                 P(EncodeStrings(job.tags)), P(job.created_at)},
-                "job");
-}
-
-absl::StatusOr<Job> SqlUnitOfWork::GetJob(const TeamId& team, const JobId& job) {
-  absl::StatusOr<Row> row = Single(
-      Query(
-          absl::StrCat("SELECT ", ToAbsl(kJobCols), " FROM jobs WHERE team_id = ? AND job_id = ?"),
-          {P(team), P(job)}),
-      "job");
-  if (!row.ok()) return row.status();
-  return ReadJob(*row);
-}
-
-absl::Status SqlUnitOfWork::UpdateJob(const Job& job) {
-  // The plan columns belong to SavePlan and its version check.
-  return UpdateOne(
-      "UPDATE jobs SET title = ?, default_package_id = ?, tags = ? "
-      "WHERE team_id = ? AND job_id = ?",
-      {P(job.title), P(job.default_package_id), P(EncodeStrings(job.tags)), P(job.team), P(job.id)},
-      "job");
-}
-
-absl::StatusOr<Page<Job>> SqlUnitOfWork::ListJobs(const TeamId& team, const PageRequest& page) {
-  absl::StatusOr<PageQuery> q = BuildPage(absl::StrCat("SELECT ", ToAbsl(kJobCols), " FROM jobs"),
-                                          "team_id = ?", {P(team)}, "created_at", "job_id", page);
-  if (!q.ok()) return q.status();
-  absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
-  if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<Job>> jobs = MapRows<Job>(*rows, ReadJob);
-  if (!jobs.ok()) return jobs.status();
-  return FinishPage(*std::move(jobs), q->limit,
-                    [](const Job& j) { return TimeCursor(j.created_at, j.id.value()); });
-}
-
-absl::StatusOr<InterviewPlan> SqlUnitOfWork::GetPlan(const TeamId& team, const JobId& job) {
-  absl::StatusOr<Row> row =
-      Single(Query("SELECT plan_stages, plan_version FROM jobs WHERE team_id = ? AND job_id = ?",
-                   {P(team), P(job)}),
-             "job");
-  if (!row.ok()) return row.status();
-  Cells c(*row);
-  absl::StatusOr<std::vector<Stage>> stages = DecodeStages(c.Text());
-  if (!stages.ok()) return stages.status();
-  return InterviewPlan(team, job, *std::move(stages), c.Int());
-}
-
-absl::Status SqlUnitOfWork::SavePlan(InterviewPlan& plan) {
-  absl::StatusOr<int64_t> n = Exec(
-      "UPDATE jobs SET plan_stages = ?, plan_version = plan_version + 1 "
-      "WHERE team_id = ? AND job_id = ? AND plan_version = ?",
-      {P(EncodeStages(plan.stages())), P(plan.team()), P(plan.job()), P(plan.version())});
-  if (!n.ok()) return n.status();
-  if (*n == 1) {
-    plan.set_version(plan.version() + 1);
-    return absl::OkStatus();
-  }
-  // Nothing matched: either the job is gone or someone saved first.
-  absl::StatusOr<std::vector<Row>> exists =
-      Query("SELECT 1 FROM jobs WHERE team_id = ? AND job_id = ?", {P(plan.team()), P(plan.job())});
-  if (!exists.ok()) return exists.status();
-  if (exists->empty()) return absl::NotFoundError("job not found");
-  return absl::AbortedError("the interview plan was changed meanwhile; reload and retry");
-}
-
-// ---- Candidates and files -------------------------------------------------
-
-absl::Status SqlUnitOfWork::InsertCandidate(const Candidate& d) {
-  return Insert(absl::StrCat("INSERT INTO candidates (", ToAbsl(kCandidateCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {P(d.team), P(d.id), P(d.first_name), P(d.last_name), P(d.email), P(d.phone),
-                 P(EncodeStrings(d.tags)), P(d.created_at), P(d.updated_at)},
-                "candidate");
-}
-
-absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidate(const TeamId& team, const CandidateId& id) {
-  return GetOneCandidate(team, id, "");
-}
-
-absl::StatusOr<Candidate> SqlUnitOfWork::GetCandidateForUpdate(const TeamId& team,
-                                                               const CandidateId& id) {
-  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
-  return GetOneCandidate(team, id, dialect_.row_lock_suffix);
-}
-
-absl::StatusOr<Candidate> SqlUnitOfWork::GetOneCandidate(const TeamId& team, const CandidateId& id,
-                                                         std::string_view lock_suffix) {
-  absl::StatusOr<Row> row =
-      Single(Query(absl::StrCat("SELECT ", ToAbsl(kCandidateCols),
-                                " FROM candidates WHERE team_id = ? AND candidate_id = ?",
-                                ToAbsl(lock_suffix)),
-                   {P(team), P(id)}),
-             "candidate");
-  if (!row.ok()) return row.status();
-  return ReadCandidate(*row);
-}
-
-absl::Status SqlUnitOfWork::UpdateCandidate(const Candidate& d) {
-  RETURN_IF_ERROR(UpdateOne(
-      "UPDATE candidates SET first_name = ?, last_name = ?, email = ?, phone = ?, tags = ?, "
-      "updated_at = ? WHERE team_id = ? AND candidate_id = ?",
-      {P(d.first_name), P(d.last_name), P(d.email), P(d.phone), P(EncodeStrings(d.tags)),
-       P(d.updated_at), P(d.team), P(d.id)},
-      "candidate"));
-  // The pipeline overview searches and sorts by the candidate's name and email.
+// Keeps the applications' copy of their candidate's name and email (v6,
+// candidate_sort) in step with a write of the candidate.
+absl::Status SqlUnitOfWork::RefreshCandidateSort(const TeamId& team, const CandidateId& candidate) {
   return Exec(absl::StrCat("UPDATE applications SET candidate_sort = (SELECT ",
                            ToAbsl(kCandidateSortExpr),
                            " FROM candidates c WHERE c.team_id = applications.team_id AND "
                            "c.candidate_id = applications.candidate_id) "
                            "WHERE team_id = ? AND candidate_id = ?"),
-              {P(d.team), P(d.id)})
+              {P(team), P(candidate)})
       .status();
 }
-
-absl::StatusOr<Page<Candidate>> SqlUnitOfWork::ListCandidates(const TeamId& team,
-                                                              const PageRequest& page) {
-  absl::StatusOr<PageQuery> q =
-      BuildPage(absl::StrCat("SELECT ", ToAbsl(kCandidateCols), " FROM candidates"), "team_id = ?",
-                {P(team)}, "created_at", "candidate_id", page);
-  if (!q.ok()) return q.status();
-  absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
-  if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<Candidate>> items = MapRows<Candidate>(*rows, ReadCandidate);
-  if (!items.ok()) return items.status();
-  return FinishPage(*std::move(items), q->limit,
-                    [](const Candidate& d) { return TimeCursor(d.created_at, d.id.value()); });
-}
-
-absl::Status SqlUnitOfWork::InsertFile(const CandidateFile& f, const std::string& content) {
-  return Insert(absl::StrCat("INSERT INTO candidate_files (", ToAbsl(kFileCols),
-                             ", content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {P(f.team), P(f.id), P(f.candidate), P(f.name), P(f.content_type), P(f.size),
-                 P(f.sha256_hex), P(f.created_at), Bytes(content)},
-                "file");
-}
-
-absl::StatusOr<std::vector<CandidateFile>> SqlUnitOfWork::ListFiles(const TeamId& team,
-                                                                    const CandidateId& candidate) {
-  absl::StatusOr<std::vector<Row>> rows =
-      Query(absl::StrCat("SELECT ", ToAbsl(kFileCols),
-                         " FROM candidate_files WHERE team_id = ? AND candidate_id = ? "
-                         "ORDER BY created_at, file_id"),
-            {P(team), P(candidate)});
-  if (!rows.ok()) return rows.status();
-  std::vector<CandidateFile> files;
-  for (const Row& row : *rows) files.push_back(ReadFile(row));
-  return files;
-}
-
-absl::StatusOr<CandidateFile> SqlUnitOfWork::GetFile(const TeamId& team, const FileId& id) {
-  absl::StatusOr<Row> row =
-      Single(Query(absl::StrCat("SELECT ", ToAbsl(kFileCols),
-                                " FROM candidate_files WHERE team_id = ? AND file_id = ?"),
-                   {P(team), P(id)}),
-             "file");
-  if (!row.ok()) return row.status();
-  return ReadFile(*row);
-}
-
-absl::StatusOr<std::string> SqlUnitOfWork::GetFileContent(const TeamId& team, const FileId& id) {
-  absl::StatusOr<Row> row =
-      Single(Query("SELECT content FROM candidate_files WHERE team_id = ? AND file_id = ?",
-                   {P(team), P(id)}),
-             "file");
-  if (!row.ok()) return row.status();
-  return Cells(*row).Text();
-}
-
-// ---- Applications ---------------------------------------------------------
 
 absl::Status SqlUnitOfWork::InsertApplication(const Application& a) {
   return Insert(
