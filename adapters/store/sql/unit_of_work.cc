@@ -27,23 +27,6 @@ using rows::Single;
 
 // ---- Row mappers ----------------------------------------------------------
 
-constexpr std::string_view kFeedCols =
-    "team_id, event_id, candidate_id, application_id, check_id, at, type, actor, message";
-FeedEvent ReadFeedEvent(const Row& row) {
-  Cells c(row);
-  FeedEvent e;
-  e.team = c.IdOf<TeamId>();
-  e.id = c.IdOf<FeedEventId>();
-  e.candidate = c.IdOf<CandidateId>();
-  e.application = c.OptId<ApplicationId>();
-  e.check = c.OptId<CheckId>();
-  e.at = c.Time();
-  e.type = c.Text();
-  e.actor = c.Text();
-  e.message = c.Text();
-  return e;
-}
-
 constexpr std::string_view kDeliveryCols =
     "team_id, delivery_id, received_at, scheme, event_type, object_type, object_id, body, "
     "verdict, check_id, headers";
@@ -141,61 +124,6 @@ absl::Status SqlUnitOfWork::UpdateOne(std::string_view sql, Params params, std::
   if (!n.ok()) return n.status();
   if (*n == 0) return absl::NotFoundError(absl::StrCat(ToAbsl(what), " not found"));
   return absl::OkStatus();
-}
-
-// ---- Activity feed --------------------------------------------------------
-
-absl::Status SqlUnitOfWork::AppendFeedEvent(const FeedEvent& e) {
-  return Insert(absl::StrCat("INSERT INTO feed_events (", ToAbsl(kFeedCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {P(e.team), P(e.id), P(e.candidate), P(e.application), P(e.check), P(e.at),
-                 P(e.type), P(e.actor), P(e.message)},
-                "feed event");
-}
-
-absl::StatusOr<Page<FeedEvent>> SqlUnitOfWork::ListFeed(const TeamId& team,
-                                                        const CandidateId& candidate,
-                                                        const PageRequest& page) {
-  absl::StatusOr<PageQuery> q = BuildPage(
-      absl::StrCat("SELECT ", ToAbsl(kFeedCols), " FROM feed_events"),
-      "team_id = ? AND candidate_id = ?", {P(team), P(candidate)}, "at", "event_id", page);
-  if (!q.ok()) return q.status();
-  absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
-  if (!rows.ok()) return rows.status();
-  std::vector<FeedEvent> events;
-  for (const Row& row : *rows) events.push_back(ReadFeedEvent(row));
-  return FinishPage(std::move(events), q->limit,
-                    [](const FeedEvent& e) { return TimeCursor(e.at, e.id.value()); });
-}
-
-// ---- Idempotency keys -----------------------------------------------------
-
-absl::StatusOr<std::optional<IdempotencyRecord>> SqlUnitOfWork::GetIdempotency(
-    const TeamId& team, const std::string& key) {
-  absl::StatusOr<std::vector<Row>> rows = Query(
-      "SELECT team_id, idem_key, request_fingerprint, status_code, response_body, created_at "
-      "FROM idempotency_keys WHERE team_id = ? AND idem_key = ?",
-      {P(team), P(key)});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return std::optional<IdempotencyRecord>();
-  Cells c(rows->front());
-  IdempotencyRecord r;
-  r.team = c.IdOf<TeamId>();
-  r.key = c.Text();
-  r.request_fingerprint = c.Text();
-  r.status_code = static_cast<int>(c.Int());
-  r.response_body = c.Text();
-  r.created_at = c.Time();
-  return std::optional<IdempotencyRecord>(std::move(r));
-}
-
-absl::Status SqlUnitOfWork::PutIdempotency(const IdempotencyRecord& r) {
-  return Insert(
-      "INSERT INTO idempotency_keys (team_id, idem_key, request_fingerprint, status_code, "
-      "response_body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      {P(r.team), P(r.key), P(r.request_fingerprint), P(r.status_code), Bytes(r.response_body),
-       P(r.created_at)},
-      "idempotency key");
 }
 
 // ---- Webhook deliveries ---------------------------------------------------
