@@ -121,7 +121,7 @@ CREATE TABLE background_checks (
   requested_by TEXT NOT NULL,
   status TEXT NOT NULL,
   error_reason TEXT NOT NULL,
-  external_id TEXT,
+  certn_case_id TEXT,
   certn_short_id TEXT,
   certn_overall_status TEXT NOT NULL,
   results_url TEXT,
@@ -137,12 +137,12 @@ CREATE TABLE background_checks (
   FOREIGN KEY (team_id, candidate_id) REFERENCES candidates (team_id, candidate_id),
   FOREIGN KEY (team_id, application_id) REFERENCES applications (team_id, application_id)
 );
-CREATE UNIQUE INDEX background_checks_by_case ON background_checks (external_id);
+CREATE UNIQUE INDEX background_checks_by_case ON background_checks (certn_case_id);
 CREATE UNIQUE INDEX background_checks_one_active ON background_checks (team_id, application_id)
   WHERE application_id IS NOT NULL AND status NOT IN ('complete', 'error', 'cancelled');
 CREATE INDEX background_checks_by_candidate ON background_checks (team_id, candidate_id, created_at);
 CREATE INDEX background_checks_quiet ON background_checks (updated_at)
-  WHERE external_id IS NOT NULL AND status NOT IN ('complete', 'error', 'cancelled');
+  WHERE certn_case_id IS NOT NULL AND status NOT IN ('complete', 'error', 'cancelled');
 CREATE TABLE feed_events (
   team_id TEXT NOT NULL,
   event_id TEXT NOT NULL,
