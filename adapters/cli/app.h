@@ -14,6 +14,7 @@
 #include "adapters/store/open_store.h"
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
+#include "core/services/bulk_sends.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
 #include "core/services/work_runner.h"
@@ -48,6 +49,7 @@ class Runtime {
   certn_plugin::Integrations& integrations() { return certn_->integrations(); }
   certn_plugin::Checks& checks() { return certn_->checks(); }
   certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
+  BulkSends& bulk_sends() { return *bulk_sends_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -75,6 +77,7 @@ class Runtime {
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Plans> plans_;
   std::unique_ptr<Applications> applications_;
+  std::unique_ptr<BulkSends> bulk_sends_;
 };
 
 // A cipher for commands that never touch secrets.

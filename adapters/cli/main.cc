@@ -279,6 +279,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.integrations(),
                        rt.checks(),
                        rt.webhook(),
+                       rt.bulk_sends(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),

@@ -406,7 +406,8 @@ absl::Status AddCheckRoutes(Router& router, ApiContext& ctx) {
 absl::Status AddAdminRoutes(Router& router, ApiContext& ctx);
 
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx) {
-  for (auto add : {AddAdminRoutes, AddCandidateRoutes, AddApplicationRoutes, AddCheckRoutes}) {
+  for (auto add : {AddAdminRoutes, AddCandidateRoutes, AddApplicationRoutes, AddCheckRoutes,
+                   AddLifecycleRoutes}) {
     if (absl::Status s = add(router, ctx); !s.ok()) return s;
   }
   return absl::OkStatus();

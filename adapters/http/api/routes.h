@@ -8,6 +8,7 @@
 #include "adapters/http/router.h"
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
+#include "core/services/bulk_sends.h"
 #include "core/services/plans.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
@@ -22,6 +23,7 @@ struct ApiContext {
   certn_plugin::Integrations& integrations;
   certn_plugin::Checks& checks;
   certn_plugin::WebhookReceiver& webhook;
+  BulkSends& bulk_sends;
   Store& store;
   const Crypto& crypto;
   Logger& log;
@@ -33,6 +35,8 @@ struct ApiContext {
 absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
 absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);
 absl::Status AddOpsRoutes(Router& router, ApiContext& ctx);
+// Bulk send, expected completion and the turnaround report (lifecycle_routes.cc).
+absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx);
 
 // Problem response for a use-case error, including the codes that have no
 // absl equivalent (unsupported_media_type → 415).

@@ -77,6 +77,12 @@ const std::vector<std::pair<std::string, std::string>>& RequestSchemas() {
         "properties":{"reason":{"type":"string","maxLength":500}}})"},
       {"ReorderCheck", R"({"type":"object","additionalProperties":false,
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+      {"CreateBulkSend", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "application_ids":{"type":"array","items":{"type":"string","minLength":1,"maxLength":100}},
+          "job_id":{"type":"string","minLength":1,"maxLength":100},
+          "stage_id":{"type":"string","minLength":1,"maxLength":100},
+          "package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
       {"AdHocCheck", R"({"type":"object","additionalProperties":false,"required":["package_id"],
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
   };

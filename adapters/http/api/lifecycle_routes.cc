@@ -1,0 +1,94 @@
+// The check's later life (docs/openapi.yaml): bulk send of many
+// applications at once and its progress.
+#include "absl/strings/str_cat.h"
+#include "adapters/http/api/render.h"
+#include "adapters/http/api/route_support.h"
+#include "core/errors.h"
+#include "core/status_macros.h"
+
+namespace stagecheck::http {
+namespace {
+
+void NullOr(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
+  w.Key(key);
+  if (v)
+    w.String(*v);
+  else
+    w.Null();
+}
+
+// {"id", "status": running|done, "counts": {...}, "items": [...]}: every
+// entry with its state, so a poll shows the whole progress at once.
+void WriteBulkSend(JsonWriter& w, const BulkSend& bulk) {
+  int64_t counts[4] = {0, 0, 0, 0};
+  std::vector<BulkEntryProgress> progress;
+  for (const BulkSendEntry& e : bulk.entries) {
+    progress.push_back(ProgressOf(e));
+    ++counts[static_cast<int>(progress.back().state)];
+  }
+  w.StartObject().Field("id", bulk.id.value()).Field("status", bulk.Done() ? "done" : "running");
+  w.Field("requested_by", bulk.requested_by.value());
+  NullOr(w, "package_id", bulk.package_id);
+  w.Field("created_at", Rfc3339(bulk.created_at));
+  w.Field("total", static_cast<int64_t>(bulk.entries.size()));
+  w.Key("counts").StartObject();
+  for (BulkEntryState s : {BulkEntryState::kQueued, BulkEntryState::kSent,
+                           BulkEntryState::kSkipped, BulkEntryState::kFailed}) {
+    w.Field(StateName(s), counts[static_cast<int>(s)]);
+  }
+  w.EndObject().Key("items").StartArray();
+  for (size_t i = 0; i < bulk.entries.size(); ++i) {
+    const BulkSendEntry& e = bulk.entries[i];
+    w.StartObject().Field("application_id", e.application.value());
+    w.Field("state", StateName(progress[i].state));
+    NullOr(w, "reason",
+           progress[i].reason.empty() ? std::nullopt : std::optional(progress[i].reason));
+    NullOr(w, "check_id", e.check ? std::optional(e.check->value()) : std::nullopt);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+absl::StatusOr<BulkSelection> SelectionOf(const JsonBody& body) {
+  BulkSelection selection;
+  for (const std::string& id : body.Strings("application_ids").value_or(std::vector<std::string>{}))
+    selection.applications.emplace_back(id);
+  if (std::optional<std::string> job = body.String("job_id")) selection.job = JobId(*job);
+  if (std::optional<std::string> stage = body.String("stage_id")) selection.stage = StageId(*stage);
+  selection.package_id = body.String("package_id");
+  return selection;
+}
+
+Response CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who) {
+  absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateBulkSend");
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto key = IdempotencyKeyOf(r, ctx.crypto);
+  if (!key.ok()) return ErrorResponse(key.status());
+  absl::StatusOr<BulkSelection> selection = SelectionOf(*body);
+  if (!selection.ok()) return ErrorResponse(selection.status());
+  auto created = ctx.bulk_sends.Create(who, *selection, *key);
+  if (!created.ok()) return ErrorResponse(created.status());
+  absl::StatusOr<BulkSend> bulk = ctx.bulk_sends.Get(who, created->id);
+  if (!bulk.ok()) return ErrorResponse(bulk.status());
+  Response resp = JsonOf(202, *bulk, WriteBulkSend);
+  resp.SetHeader("Location", "/api/v1/bulk-sends/" + created->id.value());
+  if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  return resp;
+}
+
+}  // namespace
+
+absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx) {
+  RETURN_IF_ERROR(router.Add("POST", "/api/v1/bulk-sends",
+                             Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                               return CreateBulkSend(ctx, r, who);
+                             })));
+  return router.Add("GET", "/api/v1/bulk-sends/{bulk_send_id}",
+                    Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                      auto bulk = ctx.bulk_sends.Get(who, BulkSendId(Param(r, "bulk_send_id")));
+                      if (!bulk.ok()) return ErrorResponse(bulk.status());
+                      return JsonOf(200, *bulk, WriteBulkSend);
+                    }));
+}
+
+}  // namespace stagecheck::http
