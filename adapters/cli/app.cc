@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   certn::CertnClientConfig certn_config;
   certn_config.ApplyEnvironment();
   if (options.certn_base_url) certn_config.base_url_override = *options.certn_base_url;
+  if (options.certn_rate_window) certn_config.rate_limit.window = *options.certn_rate_window;
   // A vendor's rate limit is per account, whoever calls: replicas on one
   // PostgreSQL database share the budget through it; a SQLite file has one
   // process, which keeps its own.

@@ -31,6 +31,9 @@ struct RuntimeOptions {
   std::string key_file;  // used when STAGECHECK_ENCRYPTION_KEY is not set
   bool need_cipher = true;
   std::optional<std::string> certn_base_url;
+  // Certn's rolling rate-limit window (default a minute); tests shorten it
+  // to see a limit bind in seconds.
+  std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
   LogLevel log_level = LogLevel::kInfo;

@@ -27,8 +27,8 @@ struct CompletedCheck {
 struct ResultRuleRun {
   TeamId team;
   CheckId check;
-  ActivityId activity;  // whose rule it was
-  std::string action;   // "moved", "flagged", "kept"
+  ActivityId activity;           // whose rule it was
+  std::string action;            // "moved", "flagged", "kept"
   std::optional<StageId> stage;  // "moved": the stage it moved the application to
   std::string detail;            // in words, as the feed says it
   absl::Time at;

@@ -32,8 +32,9 @@ bool IsSkip(std::string_view code) {
 }  // namespace
 
 absl::Status BulkSends::RegisterWork(WorkRunner& runner) {
-  return runner.Register(std::string(kWorkBulkSendDrain),
-                         WorkHandler{.run = [this](const WorkItem& item) { return RunDrain(item); }});
+  return runner.Register(
+      std::string(kWorkBulkSendDrain),
+      WorkHandler{.run = [this](const WorkItem& item) { return RunDrain(item); }});
 }
 
 absl::StatusOr<std::vector<ApplicationId>> BulkSends::ApplicationsInStage(UnitOfWork& uow,
@@ -50,9 +51,9 @@ absl::StatusOr<std::vector<ApplicationId>> BulkSends::ApplicationsInStage(UnitOf
   filter.stage = stage;
   filter.sort = ApplicationSort::kName;
   // One page of the largest size: a next page means more than the cap.
-  ASSIGN_OR_RETURN(Page<ApplicationSummary> page,
-                   uow.ListApplications(who.team, filter,
-                                        PageRequest{static_cast<int>(kMaxBulkSelection), ""}));
+  ASSIGN_OR_RETURN(
+      Page<ApplicationSummary> page,
+      uow.ListApplications(who.team, filter, PageRequest{static_cast<int>(kMaxBulkSelection), ""}));
   if (!page.next.empty()) return TooLarge(kMaxBulkSelection + 1);
   if (page.items.empty()) {
     return Error(absl::StatusCode::kFailedPrecondition, "empty_selection",
@@ -63,8 +64,7 @@ absl::StatusOr<std::vector<ApplicationId>> BulkSends::ApplicationsInStage(UnitOf
   return ids;
 }
 
-absl::StatusOr<std::vector<ApplicationId>> BulkSends::Resolve(UnitOfWork& uow,
-                                                              const Principal& who,
+absl::StatusOr<std::vector<ApplicationId>> BulkSends::Resolve(UnitOfWork& uow, const Principal& who,
                                                               const BulkSelection& selection) {
   const bool by_stage = selection.job.has_value() || selection.stage.has_value();
   if (by_stage && !selection.applications.empty())
@@ -140,8 +140,7 @@ absl::StatusOr<BulkSend> BulkSends::Get(const Principal& who, const BulkSendId& 
 }
 
 absl::Status BulkSends::RunDrain(const WorkItem& item) {
-  ASSIGN_OR_RETURN(BulkSend bulk,
-                   InReadTransaction<BulkSend>(deps_.store, [&](UnitOfWork& uow) {
+  ASSIGN_OR_RETURN(BulkSend bulk, InReadTransaction<BulkSend>(deps_.store, [&](UnitOfWork& uow) {
                      return uow.GetBulkSend(item.team, BulkSendId(item.subject));
                    }));
   int in_flight = 0;
@@ -180,9 +179,8 @@ absl::Status BulkSends::HandOver(const BulkSend& bulk, BulkSendEntry entry) {
     entry.reason = code;
   }
   entry.updated_at = deps_.clock.Now();
-  return deps_.store.Transact([&](UnitOfWork& uow) {
-    return uow.UpdateBulkSendEntry(bulk.team, bulk.id, entry);
-  });
+  return deps_.store.Transact(
+      [&](UnitOfWork& uow) { return uow.UpdateBulkSendEntry(bulk.team, bulk.id, entry); });
 }
 
 }  // namespace stagecheck

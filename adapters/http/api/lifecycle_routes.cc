@@ -32,8 +32,8 @@ void WriteBulkSend(JsonWriter& w, const BulkSend& bulk) {
   w.Field("created_at", Rfc3339(bulk.created_at));
   w.Field("total", static_cast<int64_t>(bulk.entries.size()));
   w.Key("counts").StartObject();
-  for (BulkEntryState s : {BulkEntryState::kQueued, BulkEntryState::kSent,
-                           BulkEntryState::kSkipped, BulkEntryState::kFailed}) {
+  for (BulkEntryState s : {BulkEntryState::kQueued, BulkEntryState::kSent, BulkEntryState::kSkipped,
+                           BulkEntryState::kFailed}) {
     w.Field(StateName(s), counts[static_cast<int>(s)]);
   }
   w.EndObject().Key("items").StartArray();

@@ -40,10 +40,9 @@ absl::StatusOr<std::vector<CompletedCheck>> SqlUnitOfWork::ListCompletedChecks(
 
 absl::Status SqlUnitOfWork::SetCheckEstimate(const TeamId& team, const CheckId& check,
                                              absl::Time estimated_completion) {
-  ASSIGN_OR_RETURN(int64_t updated,
-                   Exec("UPDATE check_estimates SET estimated_completion_at = ? "
-                        "WHERE team_id = ? AND check_id = ?",
-                        {P(estimated_completion), P(team), P(check)}));
+  ASSIGN_OR_RETURN(int64_t updated, Exec("UPDATE check_estimates SET estimated_completion_at = ? "
+                                         "WHERE team_id = ? AND check_id = ?",
+                                         {P(estimated_completion), P(team), P(check)}));
   if (updated > 0) return absl::OkStatus();
   return Insert(
       "INSERT INTO check_estimates (team_id, check_id, estimated_completion_at) VALUES (?, ?, ?)",
@@ -69,8 +68,8 @@ absl::Status SqlUnitOfWork::InsertResultRuleRun(const ResultRuleRun& run) {
       "result rule run");
 }
 
-absl::StatusOr<std::optional<ResultRuleRun>> SqlUnitOfWork::GetResultRuleRun(
-    const TeamId& team, const CheckId& check) {
+absl::StatusOr<std::optional<ResultRuleRun>> SqlUnitOfWork::GetResultRuleRun(const TeamId& team,
+                                                                             const CheckId& check) {
   ASSIGN_OR_RETURN(std::vector<Row> rows,
                    Query("SELECT activity_id, action, stage_id, detail, at FROM result_rule_runs "
                          "WHERE team_id = ? AND check_id = ?",
