@@ -31,9 +31,9 @@ class BulkSendTest : public E2eTest {
     std::vector<std::string> apps;
     for (int i = 0; i < kApplications; ++i) {
       const bool email = i < kApplications - kNoEmail;
-      std::string candidate = CreateCandidate(absl::StrCat(
-          R"({"first_name":"Bulk","last_name":"Candidate)", i, R"(")",
-          email ? absl::StrCat(R"(,"email":"bulk)", i, R"(@example.com")") : "", "}"));
+      std::string candidate = CreateCandidate(
+          absl::StrCat(R"({"first_name":"Bulk","last_name":"Candidate)", i, R"(")",
+                       email ? absl::StrCat(R"(,"email":"bulk)", i, R"(@example.com")") : "", "}"));
       apps.push_back(CreateApplication(candidate, job));
     }
     return apps;
@@ -75,9 +75,9 @@ void CheckPoll(const HttpResponse& poll, std::map<std::string, std::string>& las
 TEST_F(BulkSendTest, TwoHundredApplicationsAreSentOnceEachWithinTheRateLimit) {
   // Certn's limit, and this account's own, are 60 calls in any 2 s.
   ASSERT_TRUE(fake_->SetRateLimit(kPerWindow, kWindowMs).ok());
-  HttpResponse limited = svc_->Put("/api/v1/integrations/certn",
-                                   absl::StrCat(R"({"requests_per_minute":)", kPerWindow, "}"),
-                                   team_.admin_token);
+  HttpResponse limited =
+      svc_->Put("/api/v1/integrations/certn",
+                absl::StrCat(R"({"requests_per_minute":)", kPerWindow, "}"), team_.admin_token);
   ASSERT_EQ(limited.status, 200) << limited.body;
   // Each new case's webhook would fetch it on the same budget; this is about orders.
   ASSERT_TRUE(fake_->SetWebhookFaults({.wrong_signature = true}).ok());
@@ -157,18 +157,19 @@ TEST_F(E2eTest, ABulkSendOfAStageSkipsInactiveApplicationsAndRefusesBadSelection
   std::string job = CreateJobWithCertnStage("pkg-standard");
   std::vector<std::string> apps;
   for (int i = 0; i < 3; ++i) {
-    std::string candidate = CreateCandidate(absl::StrCat(
-        R"({"first_name":"Stage","last_name":"C)", i, R"(","email":"stage)", i, R"(@example.com"})"));
+    std::string candidate =
+        CreateCandidate(absl::StrCat(R"({"first_name":"Stage","last_name":"C)", i,
+                                     R"(","email":"stage)", i, R"(@example.com"})"));
     apps.push_back(CreateApplication(candidate, job));
   }
   const std::string screen = StageId(job, "Screen");
   HttpResponse rejected = svc_->Post("/api/v1/applications/" + apps[2] + "/status",
                                      R"({"status":"rejected"})", team_.recruiter_token);
   ASSERT_EQ(rejected.status, 200) << rejected.body;
-  HttpResponse created = svc_->Post(
-      "/api/v1/bulk-sends",
-      absl::StrCat(R"({"job_id":")", job, R"(","stage_id":")", screen, R"("})"),
-      team_.recruiter_token);
+  HttpResponse created =
+      svc_->Post("/api/v1/bulk-sends",
+                 absl::StrCat(R"({"job_id":")", job, R"(","stage_id":")", screen, R"("})"),
+                 team_.recruiter_token);
   ASSERT_EQ(created.status, 202) << created.body;
   EXPECT_EQ(created.Int("/total"), 3);
   HttpResponse poll;
