@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->bulk_sends_ = std::make_unique<BulkSends>(*rt->deps_, rt->certn_->sender());
   rt->bulk_sends_->set_work_notifier([work = rt->work_.get()] { work->Wake(); });
   if (absl::Status s = rt->bulk_sends_->RegisterWork(*rt->work_); !s.ok()) return s;
+  rt->lifecycle_ = std::make_unique<CheckLifecycle>(*rt->deps_);
   return rt;
 }
 

@@ -15,6 +15,7 @@
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
 #include "core/services/work_runner.h"
@@ -53,6 +54,7 @@ class Runtime {
   certn_plugin::Checks& checks() { return certn_->checks(); }
   certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
   BulkSends& bulk_sends() { return *bulk_sends_; }
+  CheckLifecycle& lifecycle() { return *lifecycle_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -81,6 +83,7 @@ class Runtime {
   std::unique_ptr<Plans> plans_;
   std::unique_ptr<Applications> applications_;
   std::unique_ptr<BulkSends> bulk_sends_;
+  std::unique_ptr<CheckLifecycle> lifecycle_;
 };
 
 // A cipher for commands that never touch secrets.

@@ -286,6 +286,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.checks(),
                        rt.webhook(),
                        rt.bulk_sends(),
+                       rt.lifecycle(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),

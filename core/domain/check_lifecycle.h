@@ -34,4 +34,18 @@ struct ResultRuleRun {
   absl::Time at;
 };
 
+// When an open check should be done: the vendor's own estimate when its case
+// carries one, else a projection from the team's completed checks of the
+// same package (sent + median turnaround; past sent + p90 it is delayed).
+struct ExpectedCompletion {
+  enum class Source { kVendor, kProjection, kNone };
+  Source source = Source::kNone;
+  std::optional<absl::Time> at;       // the estimate, or sent + median
+  std::optional<absl::Time> late_at;  // past this the check is delayed
+  int based_on = 0;                   // completed checks the projection reads
+  absl::Duration median = absl::ZeroDuration();
+  absl::Duration p90 = absl::ZeroDuration();
+  bool delayed = false;
+};
+
 }  // namespace stagecheck

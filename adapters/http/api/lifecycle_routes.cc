@@ -1,5 +1,6 @@
 // The check's later life (docs/openapi.yaml): bulk send of many
-// applications at once and its progress.
+// applications at once and its progress; the turnaround report.
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
@@ -76,12 +77,44 @@ Response CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who)
   return resp;
 }
 
+void WriteTurnaround(JsonWriter& w, const TurnaroundReport& report) {
+  w.StartObject().Field("days", report.days).Field("since", Rfc3339(report.since));
+  w.Key("packages").StartArray();
+  for (const PackageTurnaround& p : report.packages) {
+    w.StartObject().Field("package_id", p.package_id).Field("package_name", p.package_name);
+    w.Field("count", p.stats.count);
+    w.Field("median_seconds", absl::ToInt64Seconds(p.stats.median));
+    w.Field("p90_seconds", absl::ToInt64Seconds(p.stats.p90));
+    w.Field("needs_review_share", p.stats.needs_review_share).EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+absl::StatusOr<int> DaysParam(const Request& r) {
+  std::optional<std::string> v = r.QueryParam("days");
+  if (!v) return kDefaultReportDays;
+  int days = 0;
+  if (!absl::SimpleAtoi(*v, &days) || days < 1 || days > kMaxReportDays) {
+    return InvalidQueryParam(
+        "days", absl::StrCat("must be a whole number from 1 to ", kMaxReportDays, "."));
+  }
+  return days;
+}
+
 }  // namespace
 
 absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx) {
   RETURN_IF_ERROR(router.Add("POST", "/api/v1/bulk-sends",
                              Authed(ctx, [&ctx](const Request& r, const Principal& who) {
                                return CreateBulkSend(ctx, r, who);
+                             })));
+  RETURN_IF_ERROR(router.Add("GET", "/api/v1/reports/turnaround",
+                             Authed(ctx, [&ctx](const Request& r, const Principal& who) {
+                               absl::StatusOr<int> days = DaysParam(r);
+                               if (!days.ok()) return ErrorResponse(days.status());
+                               auto report = ctx.lifecycle.Report(who, *days);
+                               if (!report.ok()) return ErrorResponse(report.status());
+                               return JsonOf(200, *report, WriteTurnaround);
                              })));
   return router.Add("GET", "/api/v1/bulk-sends/{bulk_send_id}",
                     Authed(ctx, [&ctx](const Request& r, const Principal& who) {

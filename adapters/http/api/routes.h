@@ -9,6 +9,7 @@
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
@@ -24,6 +25,7 @@ struct ApiContext {
   certn_plugin::Checks& checks;
   certn_plugin::WebhookReceiver& webhook;
   BulkSends& bulk_sends;
+  CheckLifecycle& lifecycle;
   Store& store;
   const Crypto& crypto;
   Logger& log;
