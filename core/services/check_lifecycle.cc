@@ -52,20 +52,22 @@ absl::StatusOr<TurnaroundReport> CheckLifecycle::Report(const Principal& who, in
   TurnaroundReport report;
   report.days = days;
   report.since = deps_.clock.Now() - absl::Hours(24) * days;
-  ASSIGN_OR_RETURN(std::vector<CompletedCheck> all,
-                   InReadTransaction<std::vector<CompletedCheck>>(deps_.store, [&](UnitOfWork& uow) {
-                     return uow.ListCompletedChecks(who.team, report.since, std::nullopt);
-                   }));
+  ASSIGN_OR_RETURN(
+      std::vector<CompletedCheck> all,
+      InReadTransaction<std::vector<CompletedCheck>>(deps_.store, [&](UnitOfWork& uow) {
+        return uow.ListCompletedChecks(who.team, report.since, std::nullopt);
+      }));
   std::map<std::string, std::vector<CompletedCheck>> by_package;
   std::map<std::string, std::string> names;
   for (CompletedCheck& c : all) {
-    if (!c.package_name.empty()) names[c.package_id] = c.package_name;  // oldest first: the latest wins
+    if (!c.package_name.empty())
+      names[c.package_id] = c.package_name;  // oldest first: the latest wins
     by_package[c.package_id].push_back(std::move(c));
   }
   for (const auto& entry : by_package) {
     const std::string& id = entry.first;
-    report.packages.push_back(PackageTurnaround{id, names.count(id) ? names[id] : id,
-                                                Summarize(entry.second)});
+    report.packages.push_back(
+        PackageTurnaround{id, names.count(id) ? names[id] : id, Summarize(entry.second)});
   }
   std::sort(report.packages.begin(), report.packages.end(),
             [](const PackageTurnaround& a, const PackageTurnaround& b) {
@@ -150,9 +152,9 @@ absl::StatusOr<ResultRuleRun> CheckLifecycle::MoveOnClear(UnitOfWork& uow,
     run.detail = absl::StrCat("Already in stage ", stage->name, ".");
   } else {
     run.action = "moved";
-    run.detail = absl::StrCat("Moved to stage ", stage->name,
-                              " automatically: the background check came back ", ToAbsl(result_words),
-                              " (rule of its activity: on CLEAR, move to ", stage->name, ").");
+    run.detail = absl::StrCat(
+        "Moved to stage ", stage->name, " automatically: the background check came back ",
+        ToAbsl(result_words), " (rule of its activity: on CLEAR, move to ", stage->name, ").");
     app.stage = target;
     app.updated_at = run.at;
     RETURN_IF_ERROR(uow.UpdateApplication(app));
@@ -168,14 +170,16 @@ absl::StatusOr<bool> CheckLifecycle::ApplyResultRule(UnitOfWork& uow, const Back
   const bool move = verdict == ResultVerdict::kClear && rule.on_clear_move_to;
   const bool flag = verdict == ResultVerdict::kNeedsReview && rule.flag_for_review;
   if (!move && !flag) return false;
-  ASSIGN_OR_RETURN(std::optional<ResultRuleRun> earlier, uow.GetResultRuleRun(check.team, check.id));
+  ASSIGN_OR_RETURN(std::optional<ResultRuleRun> earlier,
+                   uow.GetResultRuleRun(check.team, check.id));
   if (earlier) return false;  // a rule acts once per check
   ResultRuleRun run{check.team, check.id, activity, "flagged", std::nullopt, "", deps_.clock.Now()};
   if (move) {
     ASSIGN_OR_RETURN(run, MoveOnClear(uow, check, run, *rule.on_clear_move_to, result_words));
   } else {
-    run.detail = absl::StrCat("Flagged for review: the background check came back ", ToAbsl(result_words),
-                              "; the application stays where it is (rule of its activity).");
+    run.detail =
+        absl::StrCat("Flagged for review: the background check came back ", ToAbsl(result_words),
+                     "; the application stays where it is (rule of its activity).");
   }
   RETURN_IF_ERROR(uow.InsertResultRuleRun(run));
   const std::string type = run.action == "moved"     ? "stage_changed"
