@@ -65,7 +65,7 @@ class BulkSends {
 
   // Errors: invalid_selection (400: neither or both of ids and stage, or no
   // ids), selection_too_large (400), application_not_found (404, for an id
-  // this team does not have), job_not_found / stage_not_found (404),
+  // this team does not have), not_found (the job) / stage_not_found (404),
   // empty_selection (422: the stage holds no application).
   absl::StatusOr<Created<BulkSendId>> Create(const Principal& who, const BulkSelection& selection,
                                              const std::optional<IdempotencyKey>& key);

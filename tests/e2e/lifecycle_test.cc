@@ -38,19 +38,19 @@ class LifecycleTest : public E2eTest {
     Sent s;
     s.app = CreateApplication(candidate, job_);
     if (!background_.empty()) Move(s.app, background_);
-    HttpResponse sent = svc_->Post(
-        "/api/v1/applications/" + s.app + "/background-checks",
-        package.empty() ? "{}" : absl::StrCat(R"({"package_id":")", package, R"("})"),
-        team_.recruiter_token);
+    HttpResponse sent =
+        svc_->Post("/api/v1/applications/" + s.app + "/background-checks",
+                   package.empty() ? "{}" : absl::StrCat(R"({"package_id":")", package, R"("})"),
+                   team_.recruiter_token);
     EXPECT_EQ(sent.status, 202) << sent.body;
     s.check = sent.String("/id").value_or("");
     s.case_id = WaitForCheck(s.check, "/status", "invited").String("/certn_case_id").value_or("");
     return s;
   }
   void Move(const std::string& app, const std::string& stage) {
-    HttpResponse moved = svc_->Post("/api/v1/applications/" + app + "/move",
-                                    absl::StrCat(R"({"stage_id":")", stage, R"("})"),
-                                    team_.recruiter_token);
+    HttpResponse moved =
+        svc_->Post("/api/v1/applications/" + app + "/move",
+                   absl::StrCat(R"({"stage_id":")", stage, R"("})"), team_.recruiter_token);
     ASSERT_EQ(moved.status, 200) << moved.body;
   }
   std::string StageOf(const std::string& app) {
@@ -87,8 +87,8 @@ TEST_F(LifecycleTest, ClearMovesTheApplicationOnceAndReviewOnlyFlagsIt) {
 
   // Never twice: a person puts it back, and Certn's answer applied again moves nothing.
   Move(clear.app, background_);
-  HttpResponse refreshed =
-      svc_->Post("/api/v1/background-checks/" + clear.check + "/refresh", "", team_.recruiter_token);
+  HttpResponse refreshed = svc_->Post("/api/v1/background-checks/" + clear.check + "/refresh", "",
+                                      team_.recruiter_token);
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
   EXPECT_EQ(StageOf(clear.app), background_);
 }
@@ -114,7 +114,8 @@ TEST_F(LifecycleTest, AnOpenCheckIsProjectedFromCompletedOnesAndFlaggedDelayedPa
     WaitForCheck(done.check, "/status", "complete");
   }
   Sent open = SendFrom("ada.open@example.com", "pkg-basic");
-  HttpResponse projected = svc_->Get("/api/v1/background-checks/" + open.check, team_.recruiter_token);
+  HttpResponse projected =
+      svc_->Get("/api/v1/background-checks/" + open.check, team_.recruiter_token);
   EXPECT_EQ(projected.String("/expected_completion/source"), "projection") << projected.body;
   EXPECT_EQ(projected.Int("/expected_completion/based_on"), 5);
   EXPECT_TRUE(projected.String("/expected_completion/at").has_value());

@@ -60,12 +60,11 @@ absl::StatusOr<BulkSelection> SelectionOf(const JsonBody& body) {
   return selection;
 }
 
-Response CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who) {
-  absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateBulkSend");
-  if (!body.ok()) return ErrorResponse(body.status());
+Response CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who,
+                        const JsonBody& body) {
   auto key = IdempotencyKeyOf(r, ctx.crypto);
   if (!key.ok()) return ErrorResponse(key.status());
-  absl::StatusOr<BulkSelection> selection = SelectionOf(*body);
+  absl::StatusOr<BulkSelection> selection = SelectionOf(body);
   if (!selection.ok()) return ErrorResponse(selection.status());
   auto created = ctx.bulk_sends.Create(who, *selection, *key);
   if (!created.ok()) return ErrorResponse(created.status());
@@ -106,7 +105,9 @@ absl::StatusOr<int> DaysParam(const Request& r) {
 absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx) {
   RETURN_IF_ERROR(router.Add("POST", "/api/v1/bulk-sends",
                              Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-                               return CreateBulkSend(ctx, r, who);
+                               absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateBulkSend");
+                               if (!body.ok()) return ErrorResponse(body.status());
+                               return CreateBulkSend(ctx, r, who, *body);
                              })));
   RETURN_IF_ERROR(router.Add("GET", "/api/v1/reports/turnaround",
                              Authed(ctx, [&ctx](const Request& r, const Principal& who) {
