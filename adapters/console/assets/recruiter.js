@@ -566,6 +566,7 @@ export async function bulkSendView(root, ctx, bulkId) {
 
 // "3 h", "2 d": a turnaround in the unit a person reads at a glance.
 function duration(seconds) {
+  if (seconds < 1) return 'under a second';
   if (seconds < 90) return `${seconds} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
