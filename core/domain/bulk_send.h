@@ -38,7 +38,9 @@ struct BulkSendEntry {
   std::string reason;  // an error code when skipped or failed
   std::optional<CheckId> check;
   absl::Time updated_at;
-  // Read with the entry: where its check is (absent before it is handed over).
+  // Read with the entry: the candidate's "First Last", and where its check
+  // is (absent before it is handed over).
+  std::string candidate_name;
   std::optional<CheckStatus> check_status;
   bool check_ordered = false;  // the vendor has the order (the check has its case)
   std::string check_error_reason;

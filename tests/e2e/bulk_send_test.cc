@@ -60,6 +60,7 @@ void CheckPoll(const HttpResponse& poll, std::map<std::string, std::string>& las
     const std::string app = poll.String(p + "/application_id").value_or("");
     const std::string state = poll.String(p + "/state").value_or("");
     const bool ended = state == "skipped" || state == "failed";
+    EXPECT_EQ(poll.String(p + "/candidate_name").value_or("").rfind("Bulk Candidate", 0), 0u);
     EXPECT_EQ(poll.String(p + "/reason").has_value(), ended) << poll.body;
     if (state == "sent") {
       EXPECT_TRUE(poll.String(p + "/check_id").has_value());

@@ -520,32 +520,20 @@ const SKIP_WORDS = {
 export async function bulkSendView(root, ctx, bulkId) {
   const path = `/bulk-sends/${api.seg(bulkId)}`;
   let bulk = await api.get(path);
-  const names = new Map();
   let timer = null;
   ctx.onCleanup(() => clearTimeout(timer));
   const countsEl = h('p', { id: 'bulk-counts', class: 'counts' });
   const statusEl = h('p', { id: 'bulk-status', role: 'status' });
   const rows = h('tbody', {});
-  async function nameOf(applicationId) {
-    if (!names.has(applicationId)) {
-      try {
-        const tab = await api.get(`/applications/${api.seg(applicationId)}`);
-        names.set(applicationId, fullName(tab.candidate));
-      } catch { names.set(applicationId, applicationId); }
-    }
-    return names.get(applicationId);
-  }
-  async function show() {
+  function show() {
     const c = bulk.counts;
     countsEl.replaceChildren(...Object.entries(BULK_STATES).map(([k, words]) =>
       h('span', { class: `count bulk-${k}`, dataset: { state: k } }, `${words} `, h('span', { class: 'count-n' }, String(c[k])))));
     statusEl.textContent = bulk.status === 'done'
       ? `Done: ${c.sent} of ${bulk.total} sent to Certn.`
       : `Sending within Certn's rate limit: ${c.sent + c.skipped + c.failed} of ${bulk.total} handled.`;
-    const items = await Promise.all(bulk.items.map(async (it) => [it, await nameOf(it.application_id)]));
-    if (!ctx.alive()) return;
-    rows.replaceChildren(...items.map(([it, name]) => h('tr', { dataset: { state: it.state } },
-      h('td', {}, h('a', { href: `#/applications/${api.seg(it.application_id)}` }, name)),
+    rows.replaceChildren(...bulk.items.map((it) => h('tr', { dataset: { state: it.state } },
+      h('td', {}, h('a', { href: `#/applications/${api.seg(it.application_id)}` }, it.candidate_name)),
       h('td', {}, h('span', { class: `badge bulk-${it.state}` }, BULK_STATES[it.state] || it.state)),
       h('td', { class: 'muted' }, it.reason ? (SKIP_WORDS[it.reason] || api.reasonSentence(it.reason)) : ''))));
     clearTimeout(timer);
@@ -561,7 +549,7 @@ export async function bulkSendView(root, ctx, bulkId) {
     h('section', { class: 'card', id: 'bulk-progress', 'aria-label': 'Progress' }, statusEl, countsEl,
       h('div', { class: 'table-wrap' }, h('table', { id: 'bulk-table' },
         h('thead', {}, h('tr', {}, ['Candidate', 'State', 'Why'].map((t) => h('th', { scope: 'col' }, t)))), rows))));
-  await show();
+  show();
 }
 
 // "3 h", "2 d": a turnaround in the unit a person reads at a glance.

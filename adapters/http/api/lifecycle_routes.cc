@@ -41,6 +41,7 @@ void WriteBulkSend(JsonWriter& w, const BulkSend& bulk) {
   for (size_t i = 0; i < bulk.entries.size(); ++i) {
     const BulkSendEntry& e = bulk.entries[i];
     w.StartObject().Field("application_id", e.application.value());
+    w.Field("candidate_name", e.candidate_name);
     w.Field("state", StateName(progress[i].state));
     NullOr(w, "reason",
            progress[i].reason.empty() ? std::nullopt : std::optional(progress[i].reason));

@@ -45,7 +45,10 @@ absl::StatusOr<BulkSend> SqlUnitOfWork::GetBulkSend(const TeamId& team, const Bu
   ASSIGN_OR_RETURN(
       std::vector<Row> rows,
       Query("SELECT e.position, e.application_id, e.state, e.reason, e.check_id, e.updated_at, "
-            "k.status, k.ordered_at, k.error_reason FROM bulk_send_entries e "
+            "c.first_name, c.last_name, k.status, k.ordered_at, k.error_reason "
+            "FROM bulk_send_entries e "
+            "JOIN applications a ON a.team_id = e.team_id AND a.application_id = e.application_id "
+            "JOIN candidates c ON c.team_id = a.team_id AND c.candidate_id = a.candidate_id "
             "LEFT JOIN background_checks k ON k.team_id = e.team_id AND k.check_id = e.check_id "
             "WHERE e.team_id = ? AND e.bulk_send_id = ? ORDER BY e.position",
             {P(team), P(id)}));
@@ -61,6 +64,8 @@ absl::StatusOr<BulkSend> SqlUnitOfWork::GetBulkSend(const TeamId& team, const Bu
     e.reason = c.Text();
     e.check = c.OptId<CheckId>();
     e.updated_at = c.Time();
+    const std::string first = c.Text();
+    e.candidate_name = absl::StrCat(first, " ", c.Text());
     if (std::optional<std::string> status = c.OptText()) e.check_status = ParseStatus(*status);
     e.check_ordered = c.OptInt().has_value();
     e.check_error_reason = c.Text();

@@ -1,7 +1,7 @@
 // Turnaround statistics (nearest rank, share needing review) and a bulk send
 // entry's progress as the recruiter sees it.
-#include "core/domain/bulk_send.h"
 #include "core/services/check_lifecycle.h"
+#include "core/domain/bulk_send.h"
 #include "gtest/gtest.h"
 
 namespace stagecheck {
@@ -9,7 +9,7 @@ namespace {
 
 CompletedCheck Took(int minutes, std::optional<std::string> score = "CLEAR") {
   const absl::Time sent = absl::FromUnixSeconds(1'700'000'000);
-  return CompletedCheck{CheckId("c"), "pkg", "Basic", sent, sent + absl::Minutes(minutes),
+  return CompletedCheck{CheckId("c"),    "pkg", "Basic", sent, sent + absl::Minutes(minutes),
                         std::move(score)};
 }
 
