@@ -31,15 +31,16 @@ class ActivityKind {
  public:
   virtual ~ActivityKind() = default;
 
-  // Well-known name, e.g. "certn_background_check".
+  // Well-known name, e.g. "interview" or a plugin's "<vendor>_background_check".
   virtual std::string_view name() const = 0;
   virtual std::string_view display_name() const = 0;
   // Checks the shape of the settings and returns them normalised (defaults filled).
   virtual absl::StatusOr<ActivitySettings> ValidateSettings(const ActivitySettings& raw) const = 0;
-  // Whether an admin of `team` may add this kind now (Certn: only while connected).
+  // Whether an admin of `team` may add this kind now (a vendor's: only while
+  // the team is connected to it).
   virtual absl::StatusOr<bool> IsOffered(const TeamId& team) const = 0;
   // Checks that need the outside world, run before the plan is saved
-  // (Certn: the package is one of the team's packages).
+  // (a vendor's: the package is one of the team's packages).
   virtual absl::Status CheckAdmissible(const TeamId& team,
                                        const ActivitySettings& settings) const = 0;
   // Runs after the move that made the application enter the stage has committed.

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "core/domain/integration.h"
+#include "plugin/certn/domain/integration.h"
 
 namespace stagecheck::certn {
 

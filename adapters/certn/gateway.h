@@ -12,8 +12,8 @@
 #include "adapters/certn/config.h"
 #include "adapters/certn/rate_limiter.h"
 #include "adapters/certn/transport.h"
-#include "core/ports/certn_gateway.h"
 #include "core/ports/telemetry.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn {
 

@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "core/ports/certn_gateway.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn {
 

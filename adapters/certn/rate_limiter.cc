@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
-#include "core/ports/certn_gateway.h"
 #include "core/services/call_budgets.h"
 #include "core/strings.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn {
 namespace {

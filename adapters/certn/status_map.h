@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/domain/check_status.h"
-#include "core/ports/certn_gateway.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn {
 

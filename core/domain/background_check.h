@@ -11,8 +11,8 @@
 
 namespace stagecheck {
 
-// The reason of a check a person cancelled (the others come from Certn:
-// applicant_declined, or none when Certn cancelled it).
+// The reason of a check a person cancelled (the others come from the vendor:
+// applicant_declined, or none when the vendor cancelled it).
 inline constexpr std::string_view kCancelledByUser = "cancelled_by_user";
 
 // Why a check was sent.
@@ -39,7 +39,8 @@ struct CheckResult {
   friend bool operator==(const CheckResult&, const CheckResult&) = default;
 };
 
-// One Certn order for one application (or ad hoc for a candidate).
+// One order placed with a background-check vendor (a plugin) for one
+// application, or ad hoc for a candidate.
 struct BackgroundCheck {
   TeamId team;
   CheckId id;
@@ -52,14 +53,16 @@ struct BackgroundCheck {
   UserId requested_by;
   CheckStatus status = CheckStatus::kQueued;
   std::string error_reason;  // when status is error or cancelled (applicant_declined)
-  std::optional<std::string> certn_case_id;
-  std::optional<std::string> certn_short_id;
-  std::string certn_overall_status;
-  // Certn's overall_score (CLEAR, REVIEW, REJECT, NOT_APPLICABLE, RESTRICTED);
-  // absent until Certn scores the case.
-  std::optional<std::string> certn_overall_score;
+  // The vendor's case: its id (unique across teams), the short id it shows
+  // people, and its own overall status, kept for display.
+  std::optional<std::string> external_id;
+  std::optional<std::string> external_short_id;
+  std::string external_status;
+  // The vendor's overall score of the case (e.g. CLEAR, REVIEW, REJECT);
+  // absent until the vendor scores it.
+  std::optional<std::string> overall_score;
   std::optional<std::string> results_url;
-  std::optional<std::string> report_file_id;  // Certn's id of the generated PDF
+  std::optional<std::string> report_file_id;  // the vendor's id of the generated report
   std::optional<FileId> report_saved_as;      // our candidate file, once downloaded
   std::vector<CheckResult> results;
   absl::Time created_at;
@@ -67,13 +70,13 @@ struct BackgroundCheck {
   std::optional<absl::Time> completed_at;
   absl::Time updated_at;  // last change of any kind (reconciliation looks at it)
   // Why a queued check is not sent yet when it waits for more than its turn
-  // (an error code: the vendor's daily budget is spent, certn_daily_limit),
+  // (an error code, e.g. the vendor's daily budget is spent),
   // and until when. Cleared once the order is placed.
   std::string waiting_reason;
   std::optional<absl::Time> waiting_until;
   // A person asked to cancel the check (who, when, and their optional words);
-  // the check shows cancelled, reason cancelled_by_user, once Certn confirms
-  // (at once when Certn never received the order). Kept afterwards as the record.
+  // the check shows cancelled, reason cancelled_by_user, once the vendor
+  // confirms (at once when the vendor never received the order). Kept afterwards as the record.
   std::optional<absl::Time> cancel_requested_at;
   std::optional<UserId> cancel_requested_by;
   std::string cancel_reason;

@@ -5,7 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "core/domain/check_status.h"
+#include "absl/synchronization/mutex.h"
 #include "core/strings.h"
 
 namespace stagecheck {
@@ -30,8 +30,37 @@ void Candidate::RemoveTagsWithPrefix(std::string_view prefix) {
   std::erase_if(tags, [&](const std::string& t) { return absl::StartsWith(t, ToAbsl(prefix)); });
 }
 
+namespace {
+
+// Written while plugins are built, read by every request afterwards.
+struct SystemTagPrefixes {
+  absl::Mutex mutex;
+  std::vector<std::string> prefixes ABSL_GUARDED_BY(mutex);
+};
+
+SystemTagPrefixes& Registered() {
+  // Never destroyed: a request thread may still ask while the process exits.
+  static SystemTagPrefixes* registered = new SystemTagPrefixes;
+  return *registered;
+}
+
+}  // namespace
+
+void RegisterSystemTagPrefix(std::string_view prefix) {
+  SystemTagPrefixes& registered = Registered();
+  absl::MutexLock lock(&registered.mutex);
+  if (std::find(registered.prefixes.begin(), registered.prefixes.end(), prefix) ==
+      registered.prefixes.end()) {
+    registered.prefixes.emplace_back(prefix);
+  }
+}
+
 bool IsSystemTag(std::string_view tag) {
-  return absl::StartsWith(absl::StripLeadingAsciiWhitespace(ToAbsl(tag)), ToAbsl(kLeverTagPrefix));
+  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(ToAbsl(tag));
+  SystemTagPrefixes& registered = Registered();
+  absl::ReaderMutexLock lock(&registered.mutex);
+  return std::any_of(registered.prefixes.begin(), registered.prefixes.end(),
+                     [&](const std::string& prefix) { return absl::StartsWith(trimmed, prefix); });
 }
 
 std::vector<std::string> Candidate::SystemTags() const {

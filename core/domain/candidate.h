@@ -25,7 +25,7 @@ struct Candidate {
   bool HasTag(std::string_view tag) const;
   // Adds the tag unless an equal tag (case-insensitive, trimmed) is there.
   void AddTag(std::string tag);
-  // Removes every tag starting with `prefix` (the Lever "CERTN - " status tags).
+  // Removes every tag starting with `prefix` (a plugin's status tags).
   void RemoveTagsWithPrefix(std::string_view prefix);
   // Integration-owned tags (IsSystemTag) and the recruiter's own, in order.
   std::vector<std::string> SystemTags() const;
@@ -35,8 +35,11 @@ struct Candidate {
   void ReplaceRecruiterTags(const std::vector<std::string>& recruiter_tags);
 };
 
-// A tag an integration owns and keeps current (Lever's "CERTN - <Status>"):
-// listed apart from the recruiter's tags and never written by a person.
+// A tag an integration owns and keeps current (a check's status tag for
+// Lever): listed apart from the recruiter's tags and never written by a person.
+// System tags start with a prefix their plugin registers once it is built,
+// before any request is served; registering a known prefix again is a no-op.
+void RegisterSystemTagPrefix(std::string_view prefix);
 bool IsSystemTag(std::string_view tag);
 
 // Tags compare case-insensitively with surrounding spaces ignored.
@@ -79,7 +82,7 @@ struct FeedEvent {
   std::optional<CheckId> check;
   absl::Time at;
   std::string type;     // check_sent, candidate_started, status_changed, report_saved, error, ...
-  std::string actor;    // "user:<id>", "certn", "system"
+  std::string actor;    // "user:<id>", a plugin's name, "system"
   std::string message;  // human-readable sentence
 };
 

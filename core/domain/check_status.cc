@@ -9,21 +9,17 @@ struct StatusRow {
   CheckStatus status;
   std::string_view name;
   int rank;  // forward order; terminal statuses rank by their own rule
-  StatusLabels labels;
 };
 
-// The one mapping table for names and views.
+// The one mapping table for names and order.
 constexpr std::array<StatusRow, 7> kStatusTable = {{
-    {CheckStatus::kQueued, "queued", 0, {"Sending", "CERTN - Pending", "Invitation pending"}},
-    {CheckStatus::kInvited, "invited", 1, {"Pending", "CERTN - Pending", "Invitation completed"}},
-    {CheckStatus::kInProgress,
-     "in_progress",
-     2,
-     {"In progress", "CERTN - Analyzing", "Candidate started"}},
-    {CheckStatus::kPartial, "partial", 3, {"Partial", "CERTN - Partial", "Candidate started"}},
-    {CheckStatus::kComplete, "complete", 4, {"Complete", "CERTN - Complete", "Eligible"}},
-    {CheckStatus::kError, "error", 5, {"Error", "CERTN - Error", "Error"}},
-    {CheckStatus::kCancelled, "cancelled", 5, {"Cancelled", "CERTN - Cancelled", "Cancelled"}},
+    {CheckStatus::kQueued, "queued", 0},
+    {CheckStatus::kInvited, "invited", 1},
+    {CheckStatus::kInProgress, "in_progress", 2},
+    {CheckStatus::kPartial, "partial", 3},
+    {CheckStatus::kComplete, "complete", 4},
+    {CheckStatus::kError, "error", 5},
+    {CheckStatus::kCancelled, "cancelled", 5},
 }};
 
 const StatusRow& Row(CheckStatus status) {
@@ -71,21 +67,6 @@ TransitionOutcome Decide(CheckStatus from, CheckStatus to) {
     return TransitionOutcome::kApplied;
   if (Row(to).rank < Row(from).rank) return TransitionOutcome::kStale;
   return TransitionOutcome::kApplied;
-}
-
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason,
-                       std::string_view overall_score) {
-  StatusLabels labels = Row(status).labels;
-  if (status == CheckStatus::kComplete && overall_score != "CLEAR") {
-    labels.kula = overall_score == "REJECT"                                    ? "Not eligible"
-                  : overall_score == "REVIEW" || overall_score == "RESTRICTED" ? "Needs review"
-                                                                               : "Completed";
-  }
-  if (status == CheckStatus::kError && error_reason == "no_email") {
-    labels.lever_tag = "CERTN - Error (No Email)";
-    labels.gem = "Error (No Email)";
-  }
-  return labels;
 }
 
 }  // namespace stagecheck

@@ -1,5 +1,6 @@
 // The normalized background-check status and its forward-only machine.
-// One vocabulary inside; the Gem, Lever and Kula labels are views of it.
+// One vocabulary inside; the labels each applicant-tracking system shows are
+// views of it, kept by the plugin that reports the status.
 #pragma once
 
 #include <optional>
@@ -9,8 +10,8 @@
 namespace stagecheck {
 
 enum class CheckStatus {
-  kQueued,      // decided to send; Certn has not answered the order yet
-  kInvited,     // Certn ordered the case and emailed the candidate
+  kQueued,      // decided to send; the vendor has not answered the order yet
+  kInvited,     // the vendor ordered the case and emailed the candidate
   kInProgress,  // the candidate started
   kPartial,     // some checks complete, others not
   kComplete,
@@ -38,18 +39,5 @@ std::string_view OutcomeName(TransitionOutcome outcome);
 
 // The rule itself: what happens when a check in `from` learns about `to`.
 TransitionOutcome Decide(CheckStatus from, CheckStatus to);
-
-// The views of PRODUCT.md's status table.
-struct StatusLabels {
-  std::string_view gem;
-  std::string_view lever_tag;
-  std::string_view kula;
-};
-// `error_reason` picks the Lever tag for a missing email. `overall_score`
-// (Certn's, empty until scored) decides Kula's label of a complete check: only
-// CLEAR is "Eligible", so a result to review never reads as a pass.
-StatusLabels LabelsFor(CheckStatus status, std::string_view error_reason = {},
-                       std::string_view overall_score = {});
-inline constexpr std::string_view kLeverTagPrefix = "CERTN - ";
 
 }  // namespace stagecheck

@@ -24,28 +24,28 @@ std::optional<DeliveryVerdict> ParseVerdict(std::string_view name);
 // A webhook delivery as received, kept for audit and replay.
 struct WebhookDelivery {
   std::optional<TeamId> team;  // empty only for kUnverified
-  std::string delivery_id;     // Certn's id for the event (payload "id"), unique per team
+  std::string delivery_id;     // the vendor's id for the event, unique per team
   absl::Time received_at;
-  std::string scheme;  // "x-signature" or "certn-signature"
+  std::string scheme;  // which signature header verified it, in the plugin's words
   // The request headers that matter, as received ("Name: value" lines):
-  // Certn-Team-ID and the signature header, so a delivery can be audited and
+  // the vendor's team header and the signature header, so a delivery can be audited and
   // re-verified later. A signature is not a secret (it never leaves the store
   // through logs or the API).
   std::string headers;
   std::string event_type;
   std::string object_type;
-  std::string object_id;  // Certn case id
+  std::string object_id;  // the vendor's case id (a check's external_id)
   std::string body;
   DeliveryVerdict verdict = DeliveryVerdict::kApplied;
   std::optional<CheckId> check;
 };
 
-// Durable background work (outbox): Certn orders, case fetches, report
+// Durable background work (outbox): a plugin's orders, case fetches, report
 // downloads. Claimed with a lease so that one replica runs each item.
 struct WorkItem {
   TeamId team;
   WorkItemId id;
-  std::string kind;     // "certn.order", "certn.fetch_case", "certn.download_report"
+  std::string kind;     // "<plugin>.<work>", e.g. "<vendor>.order", "<vendor>.fetch_case"
   std::string subject;  // usually a check id
   std::string payload;
   std::optional<std::string> dedupe_key;  // unique while pending

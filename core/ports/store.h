@@ -1,8 +1,10 @@
 // The Store port: a unit of work over every aggregate. One request's writes go
 // through one UnitOfWork inside Store::Transact, so they commit or roll back
 // together. Every method takes the TeamId first and only ever sees that
-// team's rows; the few global lookups (token hash, Certn case id, Certn team
-// id) say so in their names and return the owning team.
+// team's rows; the few global lookups (token hash, a check's external id)
+// say so in their names and return the owning team. A plugin keeps its own
+// rows behind a port of its own, which the store adapter implements on the
+// same unit of work (docs/architecture.md, "Adding a vendor").
 //
 // Errors: NotFound for a missing row, AlreadyExists for a uniqueness
 // violation, Aborted for an optimistic-lock conflict, Unavailable when the
@@ -25,7 +27,6 @@
 #include "core/domain/candidate.h"
 #include "core/domain/check_lifecycle.h"
 #include "core/domain/delivery.h"
-#include "core/domain/integration.h"
 #include "core/domain/job.h"
 #include "core/domain/team.h"
 #include "core/ports/call_budget.h"
@@ -70,7 +71,7 @@ struct ApplicationFilter {
   std::optional<ApplicationStatus> status = std::nullopt;
   // The latest check's StatusName(), or kNoCheck for applications that have none.
   std::optional<std::string> check_status = std::nullopt;
-  // The latest check's Certn overall score (CLEAR, REVIEW, REJECT, ...).
+  // The latest check's overall score, in its vendor's words (CLEAR, REVIEW, ...).
   std::optional<std::string> result = std::nullopt;
   // Part of the candidate's "first last email", in any case.
   std::optional<std::string> query = std::nullopt;
@@ -113,26 +114,6 @@ class UnitOfWork {
   virtual absl::Status InsertToken(const ApiToken& token) = 0;
   // Global: the token hash is the only key a caller brings.
   virtual absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) = 0;
-
-  // Certn integration.
-  virtual absl::Status UpsertIntegration(const CertnIntegration& integration) = 0;
-  virtual absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) = 0;
-  // Global: maps a Certn-Team-ID header to the one team that claimed it.
-  virtual absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) = 0;
-  // Global: the connected integrations in team order, those after `after`
-  // (keyset; all from the first when absent), at most `limit`. The
-  // reconciler reads each one's event feed.
-  virtual absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
-      const std::optional<TeamId>& after, int limit) = 0;
-  // Compare-and-set of an integration's events_cursor: sets `cursor` only
-  // while the stored one is still `expected` (absent = NULL). Aborted when
-  // it is not (another replica advanced it, or new credentials reset it),
-  // or when the team has no integration. UpsertIntegration keeps the stored
-  // cursor while the key and region are unchanged, so an admin's edit never
-  // puts an older cursor back.
-  virtual absl::Status AdvanceEventsCursor(const TeamId& team,
-                                           const std::optional<std::string>& expected,
-                                           const std::string& cursor) = 0;
 
   // Jobs and their interview plans.
   virtual absl::Status InsertJob(const Job& job) = 0;
@@ -181,7 +162,7 @@ class UnitOfWork {
   virtual absl::Status InsertCheck(const BackgroundCheck& check) = 0;
   virtual absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) = 0;
   // GetCheck for a read-modify-write: the row stays locked until the
-  // transaction ends, so replicas applying two Certn answers (or saving one
+  // transaction ends, so replicas applying two vendor answers (or saving one
   // report) to the same check cannot overwrite each other's update.
   virtual absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
                                                             const CheckId& id) = 0;
@@ -192,9 +173,9 @@ class UnitOfWork {
       const TeamId& team, const ApplicationId& application) = 0;
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
       const TeamId& team, const CandidateId& candidate) = 0;
-  // Global: which team and check a Certn case belongs to.
-  virtual absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) = 0;
-  // Open checks with a Certn case whose last update is older than `before`.
+  // Global: which team and check a vendor's case (external id) belongs to.
+  virtual absl::StatusOr<BackgroundCheck> FindCheckByExternalId(const std::string& external_id) = 0;
+  // Open checks with a vendor case whose last update is older than `before`.
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
                                                                        int limit) = 0;
   // The same for one team (reconciliation's fallback for an integration

@@ -330,8 +330,8 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
   if (!moved.ok()) return moved.status();
   MoveOutcome outcome{*moved, {}};
   if (!entered.has_value()) return outcome;
-  // After the commit: hooks may call out (Certn auto-send goes through its own
-  // transaction and outbox).
+  // After the commit: hooks may call out (a background-check plugin's
+  // auto-send goes through its own transaction and outbox).
   for (const Activity& activity : entered->activities) {
     const ActivityKind* kind = deps_.kinds.Find(activity.kind);
     if (kind == nullptr) continue;

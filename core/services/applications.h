@@ -1,6 +1,6 @@
 // Candidates and applications: the recruiter's use cases, including the
 // "application tab" read and stage moves (which fire the activity kinds'
-// on-entry hooks, e.g. Certn auto-send).
+// on-entry hooks, e.g. a background-check plugin's auto-send).
 #pragma once
 
 #include <optional>

@@ -159,7 +159,7 @@ absl::StatusOr<InterviewPlan> Plans::AddActivity(const Principal& who, const Job
   }
   absl::StatusOr<ActivitySettings> valid = k->ValidateSettings(settings);
   if (!valid.ok()) return valid.status();
-  // Outside the transaction: may call Certn.
+  // Outside the transaction: the kind may call its vendor.
   RETURN_IF_ERROR(k->CheckAdmissible(who.team, *valid));
   ActivityId id(deps_.ids.NewId());
   auto plan = EditPlan(who, job, [&](InterviewPlan& plan) {

@@ -54,7 +54,7 @@ class Plans {
   absl::StatusOr<InterviewPlan> RemoveStage(const Principal& who, const JobId& job,
                                             const StageId& stage);
   // Runs the kind's own checks (settings shape, then admissibility: e.g. the
-  // Certn package is one of the team's) before saving.
+  // vendor's package is one of the team's) before saving.
   absl::StatusOr<InterviewPlan> AddActivity(const Principal& who, const JobId& job,
                                             const StageId& stage, const std::string& kind,
                                             const ActivitySettings& settings,

@@ -7,7 +7,7 @@
 //   if (health.ok() && health->stalled) { /* 503 work_stalled */ }
 //
 // Waiting items that are not due (a rate limit's slot, a retry's backoff,
-// Certn's daily budget) do not count: a backlog that is being worked through
+// a vendor's daily budget) do not count: a backlog that is being worked through
 // is not a stall.
 #pragma once
 
@@ -18,7 +18,7 @@
 namespace stagecheck {
 
 // Generous: a healthy worker picks a due item up within seconds, and the
-// longest a handler runs is bounded by the Certn client's timeouts.
+// longest a handler runs is bounded by the vendor clients' timeouts.
 inline constexpr absl::Duration kWorkStallsAfter = absl::Minutes(10);
 
 struct WorkHealth {

@@ -54,7 +54,7 @@ absl::StatusOr<BackgroundCheck> Checks::Cancel(const Principal& who, const Check
         check.cancel_requested_by = who.user;
         check.cancel_reason = request.reason;
         check.updated_at = now;
-        if (!check.certn_case_id) {
+        if (!check.external_id) {
           // Certn has not answered the order: nothing to ask it. Should the
           // order be in flight, RunOrder cancels the case it gets.
           RETURN_IF_ERROR(EndCancelled(uow, check, "cancel:user:" + who.user.value()));
@@ -100,7 +100,7 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
   CheckId id(item.subject);
   ASSIGN_OR_RETURN(Loaded loaded, Load(item.team, id));
   const BackgroundCheck& check = loaded.check;
-  if (!check.CancelRequested() || !check.certn_case_id) return absl::OkStatus();
+  if (!check.CancelRequested() || !check.external_id) return absl::OkStatus();
   if (check.status == CheckStatus::kComplete) {
     // Certn completed the case before the cancel reached it.
     return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
@@ -113,12 +113,12 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
   // Certn has said so already (a webhook's fetch, or an earlier run). A check
   // cancelled here before Certn had the order is not: its case, made by an
   // order in flight, is still open at Certn.
-  if (check.certn_overall_status == "CANCELLED") return absl::OkStatus();
+  if (check.external_status == "CANCELLED") return absl::OkStatus();
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(loaded.integration));
   if (item.attempts > 1) {
     // An earlier run may have cancelled the case and died before recording
     // it: look first, so a cancel reaches Certn once.
-    absl::StatusOr<CertnCase> seen = gateway_.GetCase(creds, *check.certn_case_id);
+    absl::StatusOr<CertnCase> seen = gateway_.GetCase(creds, *check.external_id);
     if (!seen.ok() && IsTransient(seen.status())) return seen.status();
     if (seen.ok() && seen->status == CheckStatus::kCancelled) {
       return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
@@ -129,7 +129,7 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
   }
   // Also for a check that ended otherwise meanwhile (a bounce): Certn's case
   // may still be open, and cancelling an ended case changes nothing.
-  absl::Status cancelled = gateway_.CancelCase(creds, *check.certn_case_id);
+  absl::Status cancelled = gateway_.CancelCase(creds, *check.external_id);
   if (!cancelled.ok() && IsTransient(cancelled)) return cancelled;
   const bool refused =
       !cancelled.ok() && (cancelled.code() == absl::StatusCode::kInvalidArgument ||
@@ -150,7 +150,7 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
     }
     // 204, or 404: Certn knows no such case any more, so nothing is left to
     // cancel there either.
-    if (cancelled.ok()) fresh.certn_overall_status = "CANCELLED";
+    if (cancelled.ok()) fresh.external_status = "CANCELLED";
     return EndCancelled(uow, fresh, "cancel");
   });
   if (recorded.ok() && refused) Notify();

@@ -7,6 +7,8 @@
 #include "core/errors.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "plugin/certn/domain/status_labels.h"
+#include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::certn_plugin {
 namespace {
@@ -107,7 +109,7 @@ absl::StatusOr<Created<CheckId>> Checks::Send(const Principal& who,
         auto team = uow.GetTeam(who.team);
         if (!team.ok()) return team.status();
         f.team = *std::move(team);
-        auto integration = uow.GetIntegration(who.team);
+        auto integration = CertnRows(uow).GetIntegration(who.team);
         if (integration.status().code() == absl::StatusCode::kNotFound) {
           return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
                        "Certn is not connected for this team.");
@@ -474,7 +476,7 @@ absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& i
     auto check = uow.GetCheck(team, id);
     if (!check.ok()) return check.status();
     l.check = *std::move(check);
-    auto integration = uow.GetIntegration(team);
+    auto integration = CertnRows(uow).GetIntegration(team);
     if (!integration.ok()) return integration.status();
     l.integration = *std::move(integration);
     auto candidate = uow.GetCandidate(team, l.check.candidate);
@@ -487,13 +489,13 @@ absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& i
 absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const CheckId& id) {
   absl::StatusOr<Loaded> loaded = Load(who.team, id);
   if (!loaded.ok()) return loaded.status();
-  if (!loaded->check.certn_case_id) {
+  if (!loaded->check.external_id) {
     return Error(absl::StatusCode::kFailedPrecondition, "not_ordered_yet",
                  "Certn has not confirmed this order yet; try again shortly.");
   }
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
-  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
+  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.external_id);
   if (!certn_case.ok()) return FromCertn(certn_case.status());
   return InTransaction<BackgroundCheck>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
@@ -564,14 +566,14 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
                                                     const std::string& source) {
   absl::Time now = deps_.clock.Now();
   CheckStatus before = check.status;
-  if (!check.certn_case_id) {
-    check.certn_case_id = certn_case.id;
+  if (!check.external_id) {
+    check.external_id = certn_case.id;
     check.ordered_at = now;
   }
-  if (!certn_case.short_id.empty()) check.certn_short_id = certn_case.short_id;
-  check.certn_overall_status = certn_case.overall_status;
+  if (!certn_case.short_id.empty()) check.external_short_id = certn_case.short_id;
+  check.external_status = certn_case.overall_status;
   // null until Certn scores the case; a score once given is not forgotten.
-  if (certn_case.overall_score) check.certn_overall_score = certn_case.overall_score;
+  if (certn_case.overall_score) check.overall_score = certn_case.overall_score;
   if (!certn_case.overall_status_known) {
     // CERTN.md section 5: mapped to in_progress, logged and counted, never a failure.
     deps_.log.Log(LogLevel::kWarning, "certn.unknown_status",
@@ -649,7 +651,7 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
     // under the same reference (Certn answers the case it made, if any) and
     // the answer's case is cancelled below. A first attempt reached no one.
     const BackgroundCheck& c = loaded->check;
-    const bool may_exist = c.CancelRequested() && !c.certn_case_id && item.attempts > 1;
+    const bool may_exist = c.CancelRequested() && !c.external_id && item.attempts > 1;
     if (!may_exist) return absl::OkStatus();  // done before a crash, or nothing at Certn
   }
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
@@ -704,14 +706,14 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   CheckId id(item.subject);
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
   if (!loaded.ok()) return loaded.status();
-  if (!loaded->check.certn_case_id) return absl::OkStatus();  // the order will apply the case
+  if (!loaded->check.external_id) return absl::OkStatus();  // the order will apply the case
   // Complete (forward-only: nothing follows) with its report saved: a fetch
   // could change nothing (the report-ready fallback, a late event).
   if (loaded->check.status == CheckStatus::kComplete && loaded->check.report_saved_as)
     return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
-  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.certn_case_id);
+  absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.external_id);
   if (!certn_case.ok()) return certn_case.status();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
@@ -723,10 +725,10 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
 absl::Status Checks::RunGenerateReport(const WorkItem& item) {
   absl::StatusOr<Loaded> loaded = Load(item.team, CheckId(item.subject));
   if (!loaded.ok()) return loaded.status();
-  if (!loaded->check.certn_case_id || loaded->check.report_file_id) return absl::OkStatus();
+  if (!loaded->check.external_id || loaded->check.report_file_id) return absl::OkStatus();
   absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
   if (!creds.ok()) return creds.status();
-  if (auto s = gateway_.GenerateReport(*creds, *loaded->check.certn_case_id); !s.ok()) return s;
+  if (auto s = gateway_.GenerateReport(*creds, *loaded->check.external_id); !s.ok()) return s;
   // Certn answers later with CASE_REPORT_READY, whose webhook fetches the
   // case. Should that delivery be lost, one later fetch finds the file.
   // Its own dedupe key: a pending twin keeps its run_at, and this later
@@ -766,8 +768,9 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     file.team = item.team;
     file.id = FileId(deps_.ids.NewId());
     file.candidate = fresh->candidate;
-    file.name = absl::StrCat(
-        "Certn_Report_", fresh->certn_short_id.value_or(fresh->certn_case_id.value_or("")), ".pdf");
+    file.name =
+        absl::StrCat("Certn_Report_",
+                     fresh->external_short_id.value_or(fresh->external_id.value_or("")), ".pdf");
     file.content_type = "application/pdf";
     file.size = static_cast<int64_t>(pdf->size());
     file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
@@ -855,7 +858,7 @@ absl::StatusOr<int> Checks::Reconcile() {
   for (;;) {
     absl::StatusOr<std::vector<CertnIntegration>> batch =
         InReadTransaction<std::vector<CertnIntegration>>(deps_.store, [&](UnitOfWork& uow) {
-          return uow.ListConnectedIntegrations(after, kIntegrationsPerRead);
+          return CertnRows(uow).ListConnectedIntegrations(after, kIntegrationsPerRead);
         });
     if (!batch.ok()) return batch.status();
     if (batch->empty()) break;
@@ -879,7 +882,7 @@ absl::StatusOr<int> Checks::Reconcile() {
 absl::Status Checks::RunReadEvents(const WorkItem& item) {
   absl::Duration wait = integrations_.config().reconcile_interval;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(item.team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(item.team); });
   // Not connected (now): nothing to read this interval, but the item stays,
   // so reads resume by themselves once the key is fixed.
   absl::StatusOr<int> fetches = 0;
@@ -954,7 +957,7 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
       if (delivered.ok()) continue;
       if (delivered.status().code() != absl::StatusCode::kNotFound) return delivered.status();
       if (!seen.insert(*event.case_id).second) continue;
-      absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(*event.case_id);
+      absl::StatusOr<BackgroundCheck> check = uow.FindCheckByExternalId(*event.case_id);
       if (check.status().code() == absl::StatusCode::kNotFound) continue;  // not a case we ordered
       if (!check.ok()) return check.status();
       if (check->team != integration.team) continue;
@@ -968,7 +971,7 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
       ++queued;
     }
     if (integration.events_cursor == cursor) return absl::OkStatus();
-    return uow.AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
+    return CertnRows(uow).AdvanceEventsCursor(integration.team, integration.events_cursor, cursor);
   });
   // Another replica read the same events and advanced the cursor first: its
   // fetches are queued, this read's were rolled back.

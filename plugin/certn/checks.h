@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/ports/certn_gateway.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/deps.h"
 #include "plugin/certn/integrations.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn_plugin {
 

@@ -29,7 +29,7 @@ absl::Status Checks::ReplayDelivery(const TeamId& team, const std::string& deliv
   absl::Status queued = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<WebhookDelivery> d = uow.GetDelivery(team, delivery_id);
     if (!d.ok()) return d.status();
-    absl::StatusOr<BackgroundCheck> check = uow.FindCheckByCaseId(d->object_id);
+    absl::StatusOr<BackgroundCheck> check = uow.FindCheckByExternalId(d->object_id);
     if (!check.ok() || check->team != team) {
       return Error(
           absl::StatusCode::kFailedPrecondition, "case_not_known",

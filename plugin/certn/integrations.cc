@@ -6,6 +6,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/checks.h"
+#include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::certn_plugin {
 namespace {
@@ -144,7 +145,7 @@ absl::StatusOr<IntegrationView> Integrations::Connect(const Principal& who,
     if (auto s = ValidateWebhookSecret(*request.webhook_secret); !s.ok()) return s;
   }
   absl::StatusOr<CertnIntegration> existing = InTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(who.team); });
   if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) {
     return existing.status();
   }
@@ -239,13 +240,14 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(
   integration.updated_at = now;
   absl::Status stored = deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     if (integration.certn_team_id) {
-      absl::StatusOr<TeamId> owner = uow.FindTeamByCertnTeamId(*integration.certn_team_id);
+      absl::StatusOr<TeamId> owner =
+          CertnRows(uow).FindTeamByCertnTeamId(*integration.certn_team_id);
       if (owner.ok() && *owner != team) {
         return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
                      "this Certn account is already connected to another team");
       }
     }
-    RETURN_IF_ERROR(uow.UpsertIntegration(integration));
+    RETURN_IF_ERROR(CertnRows(uow).UpsertIntegration(integration));
     if (integration.status != ConnectionStatus::kConnected) return absl::OkStatus();
     // Certn answers again, perhaps with a raised daily limit: orders waiting
     // for the budget or backing off go now (one still refused just waits again).
@@ -268,7 +270,7 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(
 absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(who.team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();
   return ToView(*integration);
@@ -277,7 +279,7 @@ absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
 absl::StatusOr<IntegrationView> Integrations::Verify(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(who.team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(who.team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();
   ForgetPackages(who.team);
@@ -293,14 +295,14 @@ absl::StatusOr<IntegrationView> Integrations::RotateWebhookSecret(const Principa
   absl::Time now = deps_.clock.Now();
   absl::StatusOr<CertnIntegration> rotated = InTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<CertnIntegration> {
-        absl::StatusOr<CertnIntegration> in = uow.GetIntegration(who.team);
+        absl::StatusOr<CertnIntegration> in = CertnRows(uow).GetIntegration(who.team);
         if (in.status().code() == absl::StatusCode::kNotFound) return NotConnected();
         if (!in.ok()) return in.status();
         in->previous_webhook_secret_encrypted = in->webhook_secret_encrypted;
         in->previous_secret_valid_until = now + config_.secret_rotation_grace;
         in->webhook_secret_encrypted = *encrypted;
         in->updated_at = now;
-        if (auto s = uow.UpsertIntegration(*in); !s.ok()) return s;
+        if (auto s = CertnRows(uow).UpsertIntegration(*in); !s.ok()) return s;
         return in;
       });
   if (!rotated.ok()) return rotated.status();
@@ -321,7 +323,7 @@ absl::StatusOr<CertnPackage> Integrations::FindPackage(const TeamId& team,
 
 absl::StatusOr<bool> Integrations::IsConnected(const TeamId& team) {
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return false;
   if (!integration.ok()) return integration.status();
   return integration->status == ConnectionStatus::kConnected;
@@ -344,7 +346,7 @@ absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& t
     }
   }
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetIntegration(team); });
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(team); });
   if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
   if (!integration.ok()) return integration.status();
   if (integration->status != ConnectionStatus::kConnected) return NotConnected();

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/ports/certn_gateway.h"
 #include "core/ports/cipher.h"
 #include "core/services/deps.h"
 #include "plugin/certn/config.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::certn_plugin {
 

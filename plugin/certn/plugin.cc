@@ -1,6 +1,8 @@
 #include "plugin/certn/plugin.h"
 
+#include "core/domain/candidate.h"
 #include "core/status_macros.h"
+#include "plugin/certn/domain/status_labels.h"
 #include "plugin/certn/kind.h"
 
 namespace stagecheck::certn_plugin {
@@ -15,6 +17,9 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(
   plugin->sender_ = std::make_unique<BulkSender>(*plugin->checks_);
   plugin->checks_->set_work_notifier([&runner] { runner.Wake(); });
   RETURN_IF_ERROR(RegisterCertnKind(kinds, *plugin->checks_));
+  // The Lever status tags the checks keep current are system tags: a
+  // recruiter's edit of a candidate's tags neither drops nor adds them.
+  RegisterSystemTagPrefix(kLeverTagPrefix);
   RETURN_IF_ERROR(plugin->RegisterWork(runner, config.reconcile_interval));
   return plugin;
 }

@@ -44,8 +44,8 @@ absl::Status Checks::AfterCase(UnitOfWork& uow, const BackgroundCheck& check,
   if (activity == nullptr) return absl::OkStatus();  // removed from the plan since
   return CheckLifecycle(deps_)
       .ApplyResultRule(uow, check, activity->id, RuleOf(activity->settings),
-                       VerdictOf(check.certn_overall_score),
-                       check.certn_overall_score.value_or("without a score"))
+                       VerdictOf(check.overall_score),
+                       check.overall_score.value_or("without a score"))
       .status();
 }
 

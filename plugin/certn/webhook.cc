@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/strings.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "rapidjson/document.h"
 
 namespace stagecheck::certn_plugin {
@@ -128,7 +129,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
   absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {
     if (request.certn_team_id) {
-      absl::StatusOr<TeamId> t = uow.FindTeamByCertnTeamId(*request.certn_team_id);
+      absl::StatusOr<TeamId> t = CertnRows(uow).FindTeamByCertnTeamId(*request.certn_team_id);
       if (t.ok())
         team = *t;
       else if (t.status().code() != absl::StatusCode::kNotFound)
@@ -137,7 +138,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       if (!team) return absl::OkStatus();
     }
     if (event.ok()) {
-      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByCaseId(event->object_id);
+      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByExternalId(event->object_id);
       if (c.ok()) {
         if (!team) team = c->team;
         // A case of another team is never touched through this team's delivery.
@@ -147,7 +148,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
       }
     }
     if (team) {
-      integration = uow.GetIntegration(*team);
+      integration = CertnRows(uow).GetIntegration(*team);
       if (!integration.ok() && integration.status().code() != absl::StatusCode::kNotFound) {
         return integration.status();
       }
@@ -247,7 +248,7 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       // Our own order may have committed since the delivery was looked up;
       // its adoption of orphans ran before this row existed, so adopt here.
       // (In this transaction: on SQLite it is serialised with the order's.)
-      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByCaseId(delivery.object_id);
+      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByExternalId(delivery.object_id);
       if (known.ok() && known->team == *delivery.team) {
         delivery.verdict = DeliveryVerdict::kApplied;
         delivery.check = known->id;
@@ -276,10 +277,10 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       if (auto s = uow.EnqueueWork(item); !s.ok()) return s;
     }
     if (touch_integration) {
-      absl::StatusOr<CertnIntegration> in = uow.GetIntegration(*delivery.team);
+      absl::StatusOr<CertnIntegration> in = CertnRows(uow).GetIntegration(*delivery.team);
       if (!in.ok()) return in.status();
       in->last_delivery_at = delivery.received_at;
-      if (auto s = uow.UpsertIntegration(*in); !s.ok()) return s;
+      if (auto s = CertnRows(uow).UpsertIntegration(*in); !s.ok()) return s;
     }
     return absl::OkStatus();
   };

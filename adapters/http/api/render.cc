@@ -3,8 +3,9 @@
 #include <cctype>
 
 #include "absl/time/time.h"
-#include "core/ports/certn_gateway.h"
 #include "core/strings.h"
+#include "plugin/certn/domain/status_labels.h"
+#include "plugin/certn/ports/certn_gateway.h"
 
 namespace stagecheck::http {
 namespace {
@@ -309,16 +310,16 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
   w.Field("status", StatusName(c.status));
-  WriteLabels(w, c.status, c.error_reason, c.certn_overall_score);
+  WriteLabels(w, c.status, c.error_reason, c.overall_score);
   w.Key("error_reason");
   if (c.error_reason.empty())
     w.Null();
   else
     w.String(c.error_reason);
-  OptionalString(w, "certn_case_id", c.certn_case_id);
-  OptionalString(w, "certn_short_id", c.certn_short_id);
-  w.Field("certn_status", c.certn_overall_status);
-  OptionalString(w, "overall_score", c.certn_overall_score);
+  OptionalString(w, "certn_case_id", c.external_id);
+  OptionalString(w, "certn_short_id", c.external_short_id);
+  w.Field("certn_status", c.external_status);
+  OptionalString(w, "overall_score", c.overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as)
@@ -460,13 +461,13 @@ void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
   OptionalString(w, "email", r.candidate.email);
   OptionalString(w, "phone", r.candidate.phone);
   w.EndObject();
-  OptionalString(w, "case_id", c.certn_short_id);
-  OptionalString(w, "certn_case_id", c.certn_case_id);
+  OptionalString(w, "case_id", c.external_short_id);
+  OptionalString(w, "certn_case_id", c.external_id);
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   OptionalTime(w, "date_ordered", c.ordered_at);
   OptionalTime(w, "date_completed", c.completed_at);
   w.Field("status", StatusName(c.status));
-  OptionalString(w, "overall_score", c.certn_overall_score);
+  OptionalString(w, "overall_score", c.overall_score);
   OptionalString(w, "results_url", c.results_url);
   w.Key("report_file_id");
   if (c.report_saved_as)

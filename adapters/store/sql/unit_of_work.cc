@@ -394,9 +394,9 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   if (!parsed_status) return Corrupt("check status", status);
   k.status = *parsed_status;
   k.error_reason = c.Text();
-  k.certn_case_id = c.OptText();
-  k.certn_short_id = c.OptText();
-  k.certn_overall_status = c.Text();
+  k.external_id = c.OptText();
+  k.external_short_id = c.OptText();
+  k.external_status = c.Text();
   k.results_url = c.OptText();
   k.report_file_id = c.OptText();
   k.report_saved_as = c.OptId<FileId>();
@@ -410,7 +410,7 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.ordered_at = c.OptTime();
   k.completed_at = c.OptTime();
   k.updated_at = c.Time();
-  k.certn_overall_score = c.OptText();
+  k.overall_score = c.OptText();
   k.waiting_reason = c.Text();
   k.waiting_until = c.OptTime();
   k.cancel_requested_at = c.OptTime();
@@ -946,13 +946,12 @@ absl::Status SqlUnitOfWork::RefreshLatestCheck(const BackgroundCheck& k, bool in
       "check_score = ?, last_activity_at = CASE WHEN ? > last_activity_at THEN ? "
       "ELSE last_activity_at END WHERE team_id = ? AND application_id = ?";
   absl::StatusOr<int64_t> n =
-      inserted ? Exec(kSet, {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)),
-                             P(k.certn_overall_score), P(k.updated_at), P(k.updated_at), P(k.team),
-                             P(*k.application)})
+      inserted ? Exec(kSet,
+                      {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)), P(k.overall_score),
+                       P(k.updated_at), P(k.updated_at), P(k.team), P(*k.application)})
                : Exec(absl::StrCat(ToAbsl(kSet), " AND latest_check_id = ?"),
-                      {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)),
-                       P(k.certn_overall_score), P(k.updated_at), P(k.updated_at), P(k.team),
-                       P(*k.application), P(k.id)});
+                      {P(k.id), P(StatusName(k.status)), P(CheckRank(k.status)), P(k.overall_score),
+                       P(k.updated_at), P(k.updated_at), P(k.team), P(*k.application), P(k.id)});
   return n.status();
 }
 
@@ -975,9 +974,9 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
                           P(k.requested_by),
                           P(StatusName(k.status)),
                           P(k.error_reason),
-                          P(k.certn_case_id),
-                          P(k.certn_short_id),
-                          P(k.certn_overall_status),
+                          P(k.external_id),
+                          P(k.external_short_id),
+                          P(k.external_status),
                           P(k.results_url),
                           P(k.report_file_id),
                           P(k.report_saved_as),
@@ -987,7 +986,7 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
                           P(k.ordered_at),
                           P(k.completed_at),
                           P(k.updated_at),
-                          P(k.certn_overall_score),
+                          P(k.overall_score),
                           P(WaitingReason(k)),
                           P(k.waiting_until),
                           P(k.cancel_requested_at),
@@ -1044,9 +1043,9 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
        P(k.requested_by),
        P(StatusName(k.status)),
        P(k.error_reason),
-       P(k.certn_case_id),
-       P(k.certn_short_id),
-       P(k.certn_overall_status),
+       P(k.external_id),
+       P(k.external_short_id),
+       P(k.external_status),
        P(k.results_url),
        P(k.report_file_id),
        P(k.report_saved_as),
@@ -1055,7 +1054,7 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
        P(k.ordered_at),
        P(k.completed_at),
        P(k.updated_at),
-       P(k.certn_overall_score),
+       P(k.overall_score),
        P(WaitingReason(k)),
        P(k.waiting_until),
        P(k.cancel_requested_at),
@@ -1091,8 +1090,9 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListChecksForCandida
                      params);
 }
 
-absl::StatusOr<BackgroundCheck> SqlUnitOfWork::FindCheckByCaseId(const std::string& certn_case_id) {
-  const Value params[] = {P(certn_case_id)};
+absl::StatusOr<BackgroundCheck> SqlUnitOfWork::FindCheckByExternalId(
+    const std::string& external_id) {
+  const Value params[] = {P(external_id)};
   absl::StatusOr<std::vector<BackgroundCheck>> checks = QueryChecks("certn_case_id = ?", params);
   if (!checks.ok()) return checks.status();
   if (checks->empty()) return absl::NotFoundError("no check for this Certn case");

@@ -1,5 +1,7 @@
 // UnitOfWork written once over the driver interface; the dialect supplies
-// the few differences. One instance lives for one transaction.
+// the few differences. One instance lives for one transaction, and it also
+// implements the Certn plugin's port for its rows (plugin/certn/ports/
+// certn_store.h), so the plugin's writes share the transaction.
 #pragma once
 
 #include <initializer_list>
@@ -8,10 +10,11 @@
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
 #include "core/ports/store.h"
+#include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::store {
 
-class SqlUnitOfWork final : public UnitOfWork {
+class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
  public:
   // A read-only unit of work refuses every write (the transaction was begun
   // read-only, and SQLite's deferred read must never upgrade to a writer
@@ -68,7 +71,7 @@ class SqlUnitOfWork final : public UnitOfWork {
       const TeamId& team, const ApplicationId& application) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForCandidate(
       const TeamId& team, const CandidateId& candidate) override;
-  absl::StatusOr<BackgroundCheck> FindCheckByCaseId(const std::string& certn_case_id) override;
+  absl::StatusOr<BackgroundCheck> FindCheckByExternalId(const std::string& external_id) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecks(absl::Time before,
                                                                int limit) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,

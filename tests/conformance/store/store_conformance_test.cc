@@ -16,6 +16,7 @@
 #include "core/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "tests/support/store/test_store.h"
 
 #ifndef STAGECHECK_STORE_BACKEND
@@ -238,11 +239,11 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.webhook_secret_encrypted = std::string("\x01\x00\x02", 3);
   i.status = ConnectionStatus::kUnverified;
   i.updated_at = At(1);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     // Certn's per-account limits by default (CERTN.md section 5).
-    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_minute, 60);
-    EXPECT_EQ(u.GetIntegration(TeamId("t1"))->requests_per_day, 7220);
+    EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_minute, 60);
+    EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_day, 7220);
     return absl::OkStatus();
   }));
   i.requests_per_minute = 30;
@@ -255,10 +256,10 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.previous_secret_valid_until = At(3);
   i.last_delivery_at = At(4);
   i.updated_at = At(5);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
 
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+    absl::StatusOr<CertnIntegration> got = CertnRows(u).GetIntegration(TeamId("t1"));
     if (!got.ok()) return got.status();
     EXPECT_EQ(got->region, CertnRegion::kUkEmea);
     EXPECT_EQ(got->api_key_encrypted, i.api_key_encrypted);
@@ -273,9 +274,9 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
     EXPECT_EQ(got->updated_at, At(5));
     EXPECT_EQ(got->requests_per_minute, 30);
     EXPECT_EQ(got->requests_per_day, 1000);
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
-    EXPECT_CODE(u.FindTeamByCertnTeamId("other"), kNotFound);
-    EXPECT_CODE(u.GetIntegration(TeamId("t2")), kNotFound);
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_CODE(CertnRows(u).FindTeamByCertnTeamId("other"), kNotFound);
+    EXPECT_CODE(CertnRows(u).GetIntegration(TeamId("t2")), kNotFound);
     return absl::OkStatus();
   }));
 
@@ -284,13 +285,13 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   CertnIntegration other = i;
   other.team = TeamId("t2");
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    EXPECT_CODE(u.UpsertIntegration(other), kAlreadyExists);
+    EXPECT_CODE(CertnRows(u).UpsertIntegration(other), kAlreadyExists);
     other.certn_team_id = "certn-team-2";
-    return u.UpsertIntegration(other);
+    return CertnRows(u).UpsertIntegration(other);
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
-    EXPECT_EQ(u.FindTeamByCertnTeamId("certn-team-2").value_or(TeamId()), TeamId("t2"));
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-1").value_or(TeamId()), TeamId("t1"));
+    EXPECT_EQ(CertnRows(u).FindTeamByCertnTeamId("certn-team-2").value_or(TeamId()), TeamId("t2"));
     return absl::OkStatus();
   }));
 }
@@ -537,12 +538,12 @@ class PipelineConformance : public StoreConformance {
       }
       RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k0", "c1", "a1", CheckStatus::kError, 1)));
       BackgroundCheck k1 = MakeCheck("t1", "k1", "c1", "a1", CheckStatus::kComplete, 5);
-      k1.certn_overall_score = "CLEAR";
+      k1.overall_score = "CLEAR";
       RETURN_IF_ERROR(u.InsertCheck(k1));
       BackgroundCheck k2 = MakeCheck("t1", "k2", "c2", "a2", CheckStatus::kInvited, 2);
       RETURN_IF_ERROR(u.InsertCheck(k2));
       k2.status = CheckStatus::kComplete;
-      k2.certn_overall_score = "REVIEW";
+      k2.overall_score = "REVIEW";
       k2.updated_at = At(6);
       RETURN_IF_ERROR(u.UpdateCheck(k2));
       RETURN_IF_ERROR(u.InsertCheck(MakeCheck("t1", "k3", "c3", "a3", CheckStatus::kInvited, 7)));
@@ -684,9 +685,9 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
   SeedTeam("t1");
   BackgroundCheck k = MakeCheck("t1", "k1", "t1-cand", "t1-app", CheckStatus::kQueued, 1);
   ASSERT_TRUE(k.Transition(CheckStatus::kInvited, At(2), "send") == TransitionOutcome::kApplied);
-  k.certn_case_id = "case-1";
-  k.certn_short_id = "SHORT";
-  k.certn_overall_status = "PENDING";
+  k.external_id = "case-1";
+  k.external_short_id = "SHORT";
+  k.external_status = "PENDING";
   k.results_url = "https://certn.example/r/1";
   k.report_file_id = "rep-1";
   k.report_saved_as = FileId("f1");
@@ -703,10 +704,10 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     EXPECT_EQ(got->trigger, SendTrigger::kAutoSend);
     EXPECT_EQ(got->requested_by, UserId("user-1"));
     EXPECT_EQ(got->status, CheckStatus::kInvited);
-    EXPECT_EQ(got->certn_case_id, "case-1");
-    EXPECT_EQ(got->certn_short_id, "SHORT");
-    EXPECT_EQ(got->certn_overall_status, "PENDING");
-    EXPECT_EQ(got->certn_overall_score, std::nullopt);  // null until scored
+    EXPECT_EQ(got->external_id, "case-1");
+    EXPECT_EQ(got->external_short_id, "SHORT");
+    EXPECT_EQ(got->external_status, "PENDING");
+    EXPECT_EQ(got->overall_score, std::nullopt);  // null until scored
     EXPECT_EQ(got->results_url, "https://certn.example/r/1");
     EXPECT_EQ(got->report_file_id, "rep-1");
     EXPECT_EQ(got->report_saved_as, FileId("f1"));
@@ -718,7 +719,7 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     got->error_reason = "no_email";
     got->completed_at = At(4);
     got->updated_at = At(4);
-    got->certn_overall_score = "REVIEW";
+    got->overall_score = "REVIEW";
     return u.UpdateCheck(*got);
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
@@ -726,12 +727,12 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     if (!got.ok()) return got.status();
     EXPECT_EQ(got->status, CheckStatus::kError);
     EXPECT_EQ(got->error_reason, "no_email");
-    EXPECT_EQ(got->certn_overall_score, "REVIEW");
+    EXPECT_EQ(got->overall_score, "REVIEW");
     EXPECT_EQ(got->history.size(), 2u);
     EXPECT_EQ(got->completed_at, At(4));
-    absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByCaseId("case-1");
+    absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByExternalId("case-1");
     EXPECT_TRUE(by_case.ok() && by_case->id == CheckId("k1"));
-    EXPECT_CODE(u.FindCheckByCaseId("case-x"), kNotFound);
+    EXPECT_CODE(u.FindCheckByExternalId("case-x"), kNotFound);
     EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("nope")), kNotFound);
     EXPECT_CODE(u.UpdateCheck(MakeCheck("t1", "nope", "t1-cand", std::nullopt)), kNotFound);
     return absl::OkStatus();
@@ -797,17 +798,17 @@ TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
   SeedTeam("t1");
   SeedTeam("t2");
   BackgroundCheck a = MakeCheck("t1", "k1", "t1-cand", std::nullopt);
-  a.certn_case_id = "case-1";
+  a.external_id = "case-1";
   BackgroundCheck b = MakeCheck("t2", "k1", "t2-cand", std::nullopt);
-  b.certn_case_id = "case-1";
+  b.external_id = "case-1";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(a); }));
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }), kAlreadyExists);
-  b.certn_case_id = "case-2";
+  b.external_id = "case-2";
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(b); }));
-  b.certn_case_id = "case-1";
+  b.external_id = "case-1";
   EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.UpdateCheck(b); }), kAlreadyExists);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> found = u.FindCheckByCaseId("case-2");
+    absl::StatusOr<BackgroundCheck> found = u.FindCheckByExternalId("case-2");
     EXPECT_TRUE(found.ok() && found->team == TeamId("t2"));
     return absl::OkStatus();
   }));
@@ -817,7 +818,7 @@ TEST_F(StoreConformance, CertnCaseIdIsUniqueAcrossTeams) {
 BackgroundCheck CaseCheck(std::string team, std::string id, std::optional<std::string> case_id,
                           CheckStatus status, int updated) {
   BackgroundCheck k = MakeCheck(team, id, team + "-cand", std::nullopt, status);
-  k.certn_case_id = std::move(case_id);
+  k.external_id = std::move(case_id);
   k.updated_at = At(updated);
   return k;
 }
@@ -894,7 +895,7 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
                                       integration("t1", ConnectionStatus::kConnected),
                                       integration("t2", ConnectionStatus::kInvalidKey),
                                       integration("t4", ConnectionStatus::kConnected)}) {
-      if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+      if (auto s = CertnRows(u).UpsertIntegration(i); !s.ok()) return s;
     }
     return absl::OkStatus();
   }));
@@ -905,12 +906,13 @@ TEST_F(StoreConformance, ConnectedIntegrationsAreListedInTeamOrderWithTheirEvent
         out.push_back(i.team.value());
       return out;
     };
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 10)),
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(std::nullopt, 10)),
                 ElementsAre("t1", "t3", "t4"));
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(std::nullopt, 2)), ElementsAre("t1", "t3"));
-    EXPECT_THAT(teams(u.ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(std::nullopt, 2)),
+                ElementsAre("t1", "t3"));
+    EXPECT_THAT(teams(CertnRows(u).ListConnectedIntegrations(TeamId("t3"), 2)), ElementsAre("t4"));
     absl::StatusOr<std::vector<CertnIntegration>> all =
-        u.ListConnectedIntegrations(std::nullopt, 10);
+        CertnRows(u).ListConnectedIntegrations(std::nullopt, 10);
     EXPECT_TRUE(all.ok() && !all->front().events_cursor.has_value());
     return absl::OkStatus();
   }));
@@ -925,11 +927,11 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   i.webhook_secret_encrypted = "secret";
   i.status = ConnectionStatus::kConnected;
   i.updated_at = At(1);
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   auto cursor = [&]() {
     std::optional<std::string> out;
     EXPECT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-      absl::StatusOr<CertnIntegration> got = u.GetIntegration(TeamId("t1"));
+      absl::StatusOr<CertnIntegration> got = CertnRows(u).GetIntegration(TeamId("t1"));
       if (!got.ok()) return got.status();
       out = got->events_cursor;
       return absl::OkStatus();
@@ -938,37 +940,43 @@ TEST_F(StoreConformance, TheEventsCursorAdvancesOnlyFromWhereItStandsAndSurvives
   };
   EXPECT_EQ(cursor(), std::nullopt);
   // From none to "" (the feed was read and was empty), then on.
-  ASSERT_OK(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, ""); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "");
+  }));
   EXPECT_EQ(cursor(), "");
-  ASSERT_OK(Tx(
-      [&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "41"); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::string(""), "41");
+  }));
   EXPECT_EQ(cursor(), "41");
   // Another replica moved it: a stale compare-and-set changes nothing.
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::string(""), "40"); }),
-      kAborted);
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40"); }),
-      kAborted);
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1"); }),
-      kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::string(""), "40");
+              }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "40");
+              }),
+              kAborted);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) {
+                return CertnRows(u).AdvanceEventsCursor(TeamId("t9"), std::nullopt, "1");
+              }),
+              kAborted);
   EXPECT_EQ(cursor(), "41");
   // An admin's edit (same key and region) keeps the reconciler's cursor...
   i.status_reason = "edited";
   i.events_cursor = std::nullopt;
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), "41");
   // ...and new credentials take the one they bring (none: another account's feed).
   i.api_key_encrypted = "sealed-key-2";
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), std::nullopt);
-  ASSERT_OK(
-      Tx([&](UnitOfWork& u) { return u.AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7"); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) {
+    return CertnRows(u).AdvanceEventsCursor(TeamId("t1"), std::nullopt, "7");
+  }));
   i.region = CertnRegion::kApac;
   i.events_cursor = "3";
-  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.UpsertIntegration(i); }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   EXPECT_EQ(cursor(), "3");
 }
 
@@ -1686,14 +1694,14 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     i.team = TeamId("A");
     i.api_key_encrypted = "k";
     i.webhook_secret_encrypted = "w";
-    if (auto s = u.UpsertIntegration(i); !s.ok()) return s;
+    if (auto s = CertnRows(u).UpsertIntegration(i); !s.ok()) return s;
     if (auto s = u.InsertFile(CandidateFile{TeamId("A"), FileId("f"), CandidateId("A-cand"), "n",
                                             "text/plain", 1, "h", kT0},
                               "x");
         !s.ok())
       return s;
     BackgroundCheck k = MakeCheck("A", "k", "A-cand", "A-app");
-    k.certn_case_id = "case-A";
+    k.external_id = "case-A";
     if (auto s = u.InsertCheck(k); !s.ok()) return s;
     FeedEvent e{TeamId("A"),  FeedEventId("e"), CandidateId("A-cand"),
                 std::nullopt, std::nullopt,     kT0,
@@ -1715,7 +1723,7 @@ TEST_F(StoreConformance, TeamBNeverSeesTeamARows) {
     EXPECT_CODE(u.GetCheck(b, CheckId("k")), kNotFound);
     EXPECT_CODE(u.GetFile(b, FileId("f")), kNotFound);
     EXPECT_CODE(u.GetFileContent(b, FileId("f")), kNotFound);
-    EXPECT_CODE(u.GetIntegration(b), kNotFound);
+    EXPECT_CODE(CertnRows(u).GetIntegration(b), kNotFound);
     EXPECT_CODE(u.GetDelivery(b, "d"), kNotFound);
     EXPECT_TRUE(u.GetIdempotency(b, "key").value_or(IdempotencyRecord{}).has_value() == false);
     EXPECT_TRUE(u.FindActiveCheck(b, ApplicationId("A-app")).value().has_value() == false);

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/certn/transport.h"
-#include "core/domain/integration.h"
+#include "plugin/certn/domain/integration.h"
 
 namespace stagecheck::fake_certn {
 

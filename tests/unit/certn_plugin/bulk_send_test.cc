@@ -13,8 +13,8 @@ class BulkSendDrainTest : public PluginHarness {
  protected:
   void SetUp() override {
     PluginHarness::SetUp();
-    bulk_ = std::make_unique<BulkSends>(*deps_, plugin_->sender(),
-                                        BulkSendOptions{.max_in_flight = 5});
+    bulk_ =
+        std::make_unique<BulkSends>(*deps_, plugin_->sender(), BulkSendOptions{.max_in_flight = 5});
     ASSERT_OK(bulk_->RegisterWork(*worker_));
   }
   int Handed(const Principal& who, const BulkSendId& id) {

@@ -1,6 +1,7 @@
 #include "absl/strings/match.h"
 #include "core/errors.h"
 #include "core/ports/call_budget.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
 
 namespace stagecheck::plugintest {
@@ -69,7 +70,7 @@ TEST_F(ChecksTest, SendQueuesTheCheckAndTheWorkerOrdersItOnce) {
   EXPECT_EQ(gateway_.orders()[0].reference, created.id.value());
   BackgroundCheck check = Check(recruiter_, created.id);
   EXPECT_EQ(check.status, CheckStatus::kInvited);
-  EXPECT_EQ(check.certn_case_id, gateway_.last_case_id());
+  EXPECT_EQ(check.external_id, gateway_.last_case_id());
   ASSERT_TRUE(check.results_url.has_value());
   // A page a person can open (the console asks for a sign-in), never an API address.
   EXPECT_EQ(*check.results_url, "https://stagecheck.example/checks/" + created.id.value());
@@ -273,7 +274,7 @@ TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(files->size(), 1u);
   BackgroundCheck check = Check(recruiter_, sent.id);
-  EXPECT_EQ((*files)[0].name, "Certn_Report_" + *check.certn_short_id + ".pdf");
+  EXPECT_EQ((*files)[0].name, "Certn_Report_" + *check.external_short_id + ".pdf");
   EXPECT_EQ((*files)[0].content_type, "application/pdf");
   auto file = applications_->GetFile(recruiter_, candidate_, (*files)[0].id);
   ASSERT_TRUE(file.ok());
@@ -325,13 +326,13 @@ TEST_F(ChecksTest, ScoreDeclineAndUnknownStatusesAreApplied) {
   ASSERT_OK_AND_ASSIGN(sent, SendNow());
   Drain();
   const std::string case_id = gateway_.last_case_id();
-  EXPECT_FALSE(Check(recruiter_, sent.id).certn_overall_score.has_value());
+  EXPECT_FALSE(Check(recruiter_, sent.id).overall_score.has_value());
   // A status Certn added later: in progress, logged and counted, never a failure.
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "AWAITING_SOMETHING_NEW");
   gateway_.Update(case_id, [](CertnCase& c) { c.overall_status_known = false; });
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInProgress);
-  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_status, "AWAITING_SOMETHING_NEW");
+  EXPECT_EQ(Check(recruiter_, sent.id).external_status, "AWAITING_SOMETHING_NEW");
   EXPECT_EQ(metrics_.Count("stagecheck_certn_unknown_status_total"), 1);
   // The applicant declines: cancelled, with the reason.
   gateway_.SetStatus(case_id, CheckStatus::kCancelled, "APPLICANT_DECLINED");
@@ -349,7 +350,7 @@ TEST_F(ChecksTest, TheOverallScoreIsStoredWhenCertnScores) {
   gateway_.SetStatus(gateway_.last_case_id(), CheckStatus::kComplete, "COMPLETE");
   gateway_.Update(gateway_.last_case_id(), [](CertnCase& c) { c.overall_score = "REVIEW"; });
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
-  EXPECT_EQ(Check(recruiter_, sent.id).certn_overall_score, "REVIEW");
+  EXPECT_EQ(Check(recruiter_, sent.id).overall_score, "REVIEW");
 }
 
 TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
@@ -478,8 +479,8 @@ TEST_F(ReconcileTest, FetchesOnlyTheCasesTheEventFeedNames) {
   const int fetches = gateway_.calls("get_case");
   EXPECT_EQ(gateway_.calls("list_events"), 1);
   // A lost webhook: Certn moved the first case twice; the feed says so.
-  ASSERT_TRUE(Check(recruiter_, sent.id).certn_case_id.has_value());
-  const std::string case_id = *Check(recruiter_, sent.id).certn_case_id;
+  ASSERT_TRUE(Check(recruiter_, sent.id).external_id.has_value());
+  const std::string case_id = *Check(recruiter_, sent.id).external_id;
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
   gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
   // Reconcile (every worker, every interval) adds no second read item.
@@ -709,7 +710,7 @@ TEST_F(ChecksTest, ConnectStoresSecretsEncryptedAndMasked) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->masked_api_key, "\u2022\u2022\u2022\u2022am-1");
   auto stored = InTransaction<CertnIntegration>(
-      *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+      *store_, [&](UnitOfWork& u) { return CertnRows(u).GetIntegration(admin_.team); });
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->api_key_encrypted.find("key-for"), std::string::npos);
   EXPECT_EQ(stored->webhook_secret_encrypted.find(kSecret), std::string::npos);

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "plugin/certn/ports/certn_store.h"
 #include "plugin/certn/signature.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
 
@@ -56,7 +57,7 @@ TEST_F(WebhookReceiverTest, SignedDeliveryIsRecordedAndTheCaseFetched) {
   EXPECT_EQ(gateway_.calls("get_case"), fetches_before + 1);
   EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
   auto integration = InTransaction<CertnIntegration>(
-      *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); });
+      *store_, [&](UnitOfWork& u) { return CertnRows(u).GetIntegration(admin_.team); });
   ASSERT_TRUE(integration.ok());
   EXPECT_EQ(integration->last_delivery_at, clock_.Now());
 }
@@ -68,7 +69,7 @@ TEST_F(WebhookReceiverTest, LastDeliveryTimeIsRefreshedOncePerMinute) {
   SetUpOrderedCheck();
   auto last_delivery = [&] {
     return InTransaction<CertnIntegration>(
-               *store_, [&](UnitOfWork& u) { return u.GetIntegration(admin_.team); })
+               *store_, [&](UnitOfWork& u) { return CertnRows(u).GetIntegration(admin_.team); })
         .value()
         .last_delivery_at;
   };
@@ -256,7 +257,7 @@ TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
   EXPECT_EQ(gateway_.last_case_id(), future_case);
   EXPECT_EQ(Deliveries("orphan"), 0);
   EXPECT_EQ(Deliveries("applied"), 1);
-  EXPECT_EQ(Check(admin_, created->id).certn_case_id, future_case);
+  EXPECT_EQ(Check(admin_, created->id).external_id, future_case);
 }
 
 // CERTN.md section 5 (docs/architecture.md, "Webhook"): a delivery that

@@ -104,27 +104,6 @@ TEST(StatusNames, RoundTripAndRejectUnknown) {
   EXPECT_EQ(ParseStatus(""), std::nullopt);
 }
 
-TEST(StatusLabels, MatchTheProductTable) {
-  EXPECT_EQ(LabelsFor(S::kInvited).gem, "Pending");
-  EXPECT_EQ(LabelsFor(S::kInvited).lever_tag, "CERTN - Pending");
-  EXPECT_EQ(LabelsFor(S::kInvited).kula, "Invitation completed");
-  EXPECT_EQ(LabelsFor(S::kInProgress).lever_tag, "CERTN - Analyzing");
-  EXPECT_EQ(LabelsFor(S::kInProgress).kula, "Candidate started");
-  EXPECT_EQ(LabelsFor(S::kPartial).lever_tag, "CERTN - Partial");
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "CLEAR").kula, "Eligible");
-  // Only a clear result is a pass; a result to review never reads as one.
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").kula, "Needs review");
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "RESTRICTED").kula, "Needs review");
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "REJECT").kula, "Not eligible");
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "NOT_APPLICABLE").kula, "Completed");
-  EXPECT_EQ(LabelsFor(S::kComplete).kula, "Completed");  // not scored yet
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").gem, "Complete");
-  EXPECT_EQ(LabelsFor(S::kComplete, "", "REVIEW").lever_tag, "CERTN - Complete");
-  EXPECT_EQ(LabelsFor(S::kError, "no_email").lever_tag, "CERTN - Error (No Email)");
-  EXPECT_EQ(LabelsFor(S::kError, "INVITE_UNDELIVERABLE").lever_tag, "CERTN - Error");
-  EXPECT_EQ(LabelsFor(S::kCancelled).gem, "Cancelled");
-}
-
 TEST(Triggers, RoundTrip) {
   for (SendTrigger t : {SendTrigger::kManual, SendTrigger::kAutoSend, SendTrigger::kAdHoc}) {
     EXPECT_EQ(ParseTrigger(TriggerName(t)), t);

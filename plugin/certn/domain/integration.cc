@@ -1,4 +1,4 @@
-#include "core/domain/integration.h"
+#include "plugin/certn/domain/integration.h"
 
 #include <array>
 

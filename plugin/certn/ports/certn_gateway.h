@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/domain/check_status.h"
-#include "core/domain/integration.h"
+#include "plugin/certn/domain/integration.h"
 
 namespace stagecheck {
 
