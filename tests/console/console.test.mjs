@@ -856,7 +856,7 @@ async function pipeline(env) {
   await page.getByLabel('Search', { exact: true }).fill('');
   await page.getByLabel('Sort by', { exact: true }).selectOption('name');
   await page.waitForURL(/sort=name/);
-  await page.waitForFunction(() => [...document.querySelectorAll('#application-table tbody tr td:first-child a')]
+  await page.waitForFunction(() => [...document.querySelectorAll('#application-table tbody tr td:nth-child(2) a')]
     .map((a) => a.textContent).join() === 'Ada Lovelace,Alan Turing,Grace Hopper');
   env.publishDocsImage(await env.screenshot(page, 'recruiter-applications'), 'applications-all');
   await page.setViewportSize({ width: 390, height: 844 });
