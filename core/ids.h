@@ -42,6 +42,7 @@ using CheckId = Id<struct CheckTag>;
 using FileId = Id<struct FileTag>;
 using FeedEventId = Id<struct FeedEventTag>;
 using WorkItemId = Id<struct WorkItemTag>;
+using BulkSendId = Id<struct BulkSendTag>;
 
 }  // namespace stagecheck
 

@@ -262,6 +262,7 @@ absl::Status FillCase(const ObjectReader& r, CertnCase& c) {
   c.completed = r.OptTime("completed");
   c.report_url = r.OptString("report_url");
   c.report_file_id = r.OptId("report_file_id");
+  c.estimated_completion = r.OptTime("estimated_completion_date");
   c.overall_score = ParseOverallScore(r.OptString("overall_score").value_or(""));
   if (const Value* checks = r.OptArray("checks"); checks != nullptr) {
     for (rapidjson::SizeType i = 0; i < checks->Size(); ++i) {

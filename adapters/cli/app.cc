@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   certn::CertnClientConfig certn_config;
   certn_config.ApplyEnvironment();
   if (options.certn_base_url) certn_config.base_url_override = *options.certn_base_url;
+  if (options.certn_rate_window) certn_config.rate_limit.window = *options.certn_rate_window;
   // A vendor's rate limit is per account, whoever calls: replicas on one
   // PostgreSQL database share the budget through it; a SQLite file has one
   // process, which keeps its own.
@@ -47,6 +48,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);
   rt->applications_ = std::make_unique<Applications>(*rt->deps_);
+  // Vendor-neutral: the drain sends through the plugin's CheckSender.
+  rt->bulk_sends_ = std::make_unique<BulkSends>(*rt->deps_, rt->certn_->sender());
+  rt->bulk_sends_->set_work_notifier([work = rt->work_.get()] { work->Wake(); });
+  if (absl::Status s = rt->bulk_sends_->RegisterWork(*rt->work_); !s.ok()) return s;
+  rt->lifecycle_ = std::make_unique<CheckLifecycle>(*rt->deps_);
   return rt;
 }
 

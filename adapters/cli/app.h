@@ -14,6 +14,8 @@
 #include "adapters/store/open_store.h"
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
+#include "core/services/bulk_sends.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
 #include "core/services/work_runner.h"
@@ -30,6 +32,9 @@ struct RuntimeOptions {
   std::string key_file;  // used when STAGECHECK_ENCRYPTION_KEY is not set
   bool need_cipher = true;
   std::optional<std::string> certn_base_url;
+  // Certn's rolling rate-limit window (default a minute); tests shorten it
+  // to see a limit bind in seconds.
+  std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
   LogLevel log_level = LogLevel::kInfo;
@@ -48,6 +53,8 @@ class Runtime {
   certn_plugin::Integrations& integrations() { return certn_->integrations(); }
   certn_plugin::Checks& checks() { return certn_->checks(); }
   certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
+  BulkSends& bulk_sends() { return *bulk_sends_; }
+  CheckLifecycle& lifecycle() { return *lifecycle_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -75,6 +82,8 @@ class Runtime {
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Plans> plans_;
   std::unique_ptr<Applications> applications_;
+  std::unique_ptr<BulkSends> bulk_sends_;
+  std::unique_ptr<CheckLifecycle> lifecycle_;
 };
 
 // A cipher for commands that never touch secrets.

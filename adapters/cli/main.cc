@@ -215,12 +215,12 @@ absl::StatusOr<LogLevel> ParseLogLevel(const std::string& name) {
 }
 
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<ParsedArgs> args =
-      ParseArgs(argv,
-                {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
-                 "http-workers", "job-workers", "log-level", "reconcile-interval-ms",
-                 "reconcile-after-ms", "events-grace-ms", "fetch-coalesce-ms"},
-                {});
+  absl::StatusOr<ParsedArgs> args = ParseArgs(
+      argv,
+      {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
+       "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
+       "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms"},
+      {});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
   absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
@@ -251,12 +251,18 @@ int Serve(const std::vector<std::string>& argv) {
        {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
         std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
         std::pair{"events-grace-ms", &options.plugin.events_grace},
-        std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce}}) {
+        std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce},
+        std::pair{"work-lease-ms", &options.plugin.work_lease}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, 7 * 24 * 3600 * 1000);
       if (!n.ok()) return UsageError(n.status().message());
       *target = absl::Milliseconds(*n);
     }
+  }
+  if (auto v = args->Get("certn-rate-window-ms")) {
+    absl::StatusOr<int> n = ParsePositiveInt("certn-rate-window-ms", *v, 24 * 3600 * 1000);
+    if (!n.ok()) return UsageError(n.status().message());
+    options.certn_rate_window = absl::Milliseconds(*n);
   }
   if (auto level = args->Get("log-level")) {
     absl::StatusOr<LogLevel> parsed = ParseLogLevel(*level);
@@ -281,6 +287,8 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.integrations(),
                        rt.checks(),
                        rt.webhook(),
+                       rt.bulk_sends(),
+                       rt.lifecycle(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),
@@ -293,7 +301,8 @@ int Serve(const std::vector<std::string>& argv) {
   for (std::span<const http::Route> table :
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
         http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
-        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes()}) {
+        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
+        http::LifecycleRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "core/domain/check_lifecycle.h"
 #include "core/domain/check_status.h"
 #include "core/ids.h"
 
@@ -82,6 +83,10 @@ struct BackgroundCheck {
   // The ended check (error or cancelled) this one re-orders, if any.
   std::optional<CheckId> reordered_from;
   std::vector<StatusTransition> history;
+  // Views only, never stored with the row: filled for reads by
+  // CheckLifecycle::Describe (core/services/check_lifecycle.h).
+  std::optional<ExpectedCompletion> expected_completion;
+  std::optional<ResultRuleRun> result_rule;
 
   bool CancelRequested() const { return cancel_requested_at.has_value(); }
 

@@ -23,7 +23,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/domain/background_check.h"
+#include "core/domain/bulk_send.h"
 #include "core/domain/candidate.h"
+#include "core/domain/check_lifecycle.h"
 #include "core/domain/delivery.h"
 #include "core/domain/job.h"
 #include "core/domain/team.h"
@@ -239,6 +241,30 @@ class UnitOfWork {
   // run_at <= now, leased or not); nullopt when nothing is due. An item a
   // worker defers (a rate limit, a retry's backoff) is not due until then.
   virtual absl::StatusOr<std::optional<absl::Time>> OldestDueWork(absl::Time now) = 0;
+
+  // Bulk sends (adapters/store/sql/bulk_sends.cc). Insert writes the send
+  // and its entries; AlreadyExists when the id is taken.
+  virtual absl::Status InsertBulkSend(const BulkSend& bulk) = 0;
+  // The send with its entries by position, each with its check's progress.
+  virtual absl::StatusOr<BulkSend> GetBulkSend(const TeamId& team, const BulkSendId& id) = 0;
+  // Records what the drain did with the entry at entry.position (step,
+  // reason, check, updated_at). NotFound when there is no such entry.
+  virtual absl::Status UpdateBulkSendEntry(const TeamId& team, const BulkSendId& id,
+                                           const BulkSendEntry& entry) = 0;
+
+  // Turnaround (adapters/store/sql/turnaround.cc): the team's checks
+  // completed at or after `since`, of one package when given, oldest first.
+  virtual absl::StatusOr<std::vector<CompletedCheck>> ListCompletedChecks(
+      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id) = 0;
+  // The vendor's estimate of a check's completion, when its case carries one.
+  virtual absl::Status SetCheckEstimate(const TeamId& team, const CheckId& check,
+                                        absl::Time estimated_completion) = 0;
+  virtual absl::StatusOr<std::optional<absl::Time>> GetCheckEstimate(const TeamId& team,
+                                                                     const CheckId& check) = 0;
+  // Result rules: AlreadyExists when the check has a run already.
+  virtual absl::Status InsertResultRuleRun(const ResultRuleRun& run) = 0;
+  virtual absl::StatusOr<std::optional<ResultRuleRun>> GetResultRuleRun(const TeamId& team,
+                                                                        const CheckId& check) = 0;
 
   // A vendor account's call budget shared by every replica (CallBudget): takes
   // a slot at `now` when `limits` allow it, else says how long to wait.

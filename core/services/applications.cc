@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -221,6 +222,9 @@ absl::StatusOr<ApplicationTab> Applications::ReadTab(const Principal& who,
         if (!checks.ok()) return checks.status();
         std::sort(checks->begin(), checks->end(),
                   [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
+        std::vector<BackgroundCheck*> described;
+        for (BackgroundCheck& c : *checks) described.push_back(&c);
+        RETURN_IF_ERROR(CheckLifecycle(deps_).Describe(uow, described));
         std::vector<bool> placed(checks->size(), false);
         for (const Stage& stage : plan->stages()) {
           StageView sv{stage, tab.application.stage == stage.id, {}};

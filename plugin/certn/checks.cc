@@ -463,7 +463,11 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
 
 absl::StatusOr<BackgroundCheck> Checks::Get(const Principal& who, const CheckId& id) {
   return InReadTransaction<BackgroundCheck>(
-      deps_.store, [&](UnitOfWork& uow) { return uow.GetCheck(who.team, id); });
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
+        ASSIGN_OR_RETURN(BackgroundCheck check, uow.GetCheck(who.team, id));
+        RETURN_IF_ERROR(CheckLifecycle(deps_).Describe(uow, {&check}));
+        return check;
+      });
 }
 
 absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id) {
@@ -633,6 +637,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     }
   }
   if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
+  RETURN_IF_ERROR(AfterCase(uow, check, certn_case, outcome));
   return outcome;
 }
 

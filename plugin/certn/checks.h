@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/deps.h"
 #include "plugin/certn/integrations.h"
 #include "plugin/certn/ports/certn_gateway.h"
@@ -24,6 +25,12 @@ inline constexpr std::string_view kWorkFetchCase = "certn.fetch_case";
 inline constexpr std::string_view kWorkGenerateReport = "certn.generate_report";
 inline constexpr std::string_view kWorkDownloadReport = "certn.download_report";
 inline constexpr std::string_view kWorkCancel = "certn.cancel";
+
+// The Certn activity's optional result rules (kind.cc validates them):
+// on CLEAR move the application to this stage; on REVIEW or REJECT flag it.
+inline constexpr std::string_view kOnClearMoveTo = "on_clear_move_to_stage";
+inline constexpr std::string_view kFlagForReview = "flag_for_review";
+ResultRule RuleOf(const ActivitySettings& settings);
 
 struct SendRequest {
   std::optional<ActivityId> activity;     // a Certn activity of the job's plan
@@ -156,6 +163,10 @@ class Checks {
   // Logs when an integration's feed stops (or starts again) answering, once
   // per change, and counts each fallback.
   void NoteFeed(const TeamId& team, const absl::Status& feed);
+  // What else Certn's answer brings (result_rules.cc): its completion
+  // estimate, and on the transition to complete the activity's result rules.
+  absl::Status AfterCase(UnitOfWork& uow, const BackgroundCheck& check, const CertnCase& certn_case,
+                         TransitionOutcome outcome);
   // Ends a check a person cancelled (status, tag, feed) inside `uow`.
   absl::Status EndCancelled(UnitOfWork& uow, BackgroundCheck& check, const std::string& source);
   // Loads check + credentials for a work item.

@@ -14,6 +14,7 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(
   plugin->integrations_ = std::make_unique<Integrations>(deps, gateway, cipher, config);
   plugin->checks_ = std::make_unique<Checks>(deps, gateway, *plugin->integrations_);
   plugin->webhook_ = std::make_unique<WebhookReceiver>(*plugin->checks_, committer);
+  plugin->sender_ = std::make_unique<BulkSender>(*plugin->checks_);
   plugin->checks_->set_work_notifier([&runner] { runner.Wake(); });
   RETURN_IF_ERROR(RegisterCertnKind(kinds, *plugin->checks_));
   // The Lever status tags the checks keep current are system tags: a
@@ -54,6 +55,16 @@ absl::Status CertnPlugin::RegisterWork(WorkRunner& runner, absl::Duration reconc
   }
   runner.AddPeriodic(reconcile_every, [&checks] { (void)checks.Reconcile(); });
   return absl::OkStatus();
+}
+
+absl::StatusOr<CheckId> BulkSender::SendForBulk(const Principal& who,
+                                                const ApplicationId& application,
+                                                const std::optional<std::string>& package_id,
+                                                const IdempotencyKey& key) {
+  SendRequest request;
+  request.package_id = package_id;
+  ASSIGN_OR_RETURN(Created<CheckId> created, checks_.Send(who, application, request, key));
+  return created.id;
 }
 
 WorkRunnerOptions WorkOptions(const PluginConfig& config, std::string owner, int threads) {

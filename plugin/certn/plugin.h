@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/activity_kind.h"
 #include "core/ports/cipher.h"
+#include "core/services/bulk_sends.h"
 #include "core/services/group_commit.h"
 #include "core/services/work_runner.h"
 #include "plugin/certn/checks.h"
@@ -17,6 +18,19 @@
 #include "plugin/certn/webhook.h"
 
 namespace stagecheck::certn_plugin {
+
+// A bulk send's one check (core/services/bulk_sends.h), sent as the
+// application tab sends it (Checks::Send), with the bulk send's key.
+class BulkSender final : public CheckSender {
+ public:
+  explicit BulkSender(Checks& checks) : checks_(checks) {}
+  absl::StatusOr<CheckId> SendForBulk(const Principal& who, const ApplicationId& application,
+                                      const std::optional<std::string>& package_id,
+                                      const IdempotencyKey& key) override;
+
+ private:
+  Checks& checks_;
+};
 
 class CertnPlugin {
  public:
@@ -29,6 +43,7 @@ class CertnPlugin {
   Integrations& integrations() { return *integrations_; }
   Checks& checks() { return *checks_; }
   WebhookReceiver& webhook() { return *webhook_; }
+  CheckSender& sender() { return *sender_; }
 
  private:
   CertnPlugin() = default;
@@ -38,6 +53,7 @@ class CertnPlugin {
   std::unique_ptr<Integrations> integrations_;
   std::unique_ptr<Checks> checks_;
   std::unique_ptr<WebhookReceiver> webhook_;
+  std::unique_ptr<BulkSender> sender_;
 };
 
 // The options of the core's work runner that this plugin's config sets

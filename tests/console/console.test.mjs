@@ -713,6 +713,67 @@ async function eventually(probe, what, seconds = 30) {
   }
 }
 
+// A check's later life in the console: applications selected on the
+// Applications page are sent in one bulk send whose progress view counts
+// them (one skipped: it has a check already); an open check past the
+// projection from its package's completed checks reads "Delayed"; the
+// turnaround report lists the package.
+async function lifecycle(env) {
+  await env.connectCertn();
+  const { job, stages, activities } = await env.jobWithPlan('Warehouse Lead', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic' } });
+  const apply = async (first, email) => {
+    const c = await env.api('recruiter', 'POST', '/candidates', { first_name: first, last_name: 'Bulk', email });
+    return env.api('recruiter', 'POST', '/applications', { candidate_id: c.id, job_id: job.id });
+  };
+  // Five completed checks of pkg-basic make the projection.
+  for (let i = 0; i < 5; i++) {
+    const app = await apply(`Done${i}`, `done${i}@example.com`);
+    const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
+    await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, sent.id))}/advance`, { status: 'COMPLETE' });
+    await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${sent.id}`)).status === 'complete', 'a completed check');
+  }
+  const open = await apply('Olivia', 'olivia@example.com');
+  await env.api('recruiter', 'POST', `/applications/${open.id}/move`, { stage_id: stages['Background check'] });
+  const late = await env.api('recruiter', 'POST', `/applications/${open.id}/background-checks`, { activity_id: activities['Background check'] });
+  await certnCaseOf(env, late.id);
+  const fresh = [];
+  for (const name of ['Pia', 'Quinn', 'Ravi']) fresh.push(await apply(name, `${name.toLowerCase()}@example.com`));
+
+  const page = await env.newPage();
+  await env.signIn(page, 'recruiter');
+  await page.getByRole('link', { name: 'Applications' }).click();
+  const table = page.locator('#application-table');
+  for (const app of [...fresh, open]) await table.locator(`input.select-row[data-application-id="${app.id}"]`).check();
+  await waitText(page.locator('#selected-count'), '4 applications selected');
+  await env.screenshot(page, 'recruiter-bulk-select');
+  await page.getByRole('button', { name: 'Send background check' }).click();
+  await page.waitForURL(/#\/bulk-sends\//);
+  await waitText(page.locator('#bulk-status'), 'Done: 3 of 4 sent to Certn.');
+  await waitText(page.locator('#bulk-counts [data-state="skipped"]'), 'Skipped 1');
+  const skipped = page.locator('#bulk-table tr[data-state="skipped"]');
+  await waitText(skipped, 'Olivia Bulk');
+  await waitText(skipped, 'It already has a background check in progress.');
+  await env.screenshot(page, 'recruiter-bulk-progress');
+
+  // The open check is soon past the p90 of checks that took about a second.
+  await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${late.id}`)).delayed, 'the check to be late', 30);
+  await page.goto(`${env.baseUrl}/#/applications/${open.id}`);
+  const expected = page.locator(`#expected-${late.id}`);
+  await waitText(expected.locator('.badge.delayed'), 'Delayed');
+  await waitText(expected, 'projected from 5 completed checks of this package');
+  await env.screenshot(page, 'recruiter-check-delayed');
+
+  await page.getByRole('link', { name: 'Turnaround' }).click();
+  const row = page.locator('#turnaround-table tbody tr').first();
+  await waitText(row, 'Basic');
+  const cells = await row.locator('td').allTextContents();
+  assert(cells[1] === '5', `five completed checks of the package: ${cells.join(' | ')}`);
+  assert(cells[4] === '0%', `none needing review: ${cells.join(' | ')}`);
+  await env.screenshot(page, 'recruiter-turnaround');
+  checkNoConsoleErrors(page);
+}
+
 // The Applications page is the pipeline overview: filter by check status (a
 // count) and by result; the URL carries the filters, so the view can be shared.
 async function pipeline(env) {
@@ -795,7 +856,7 @@ async function pipeline(env) {
   await page.getByLabel('Search', { exact: true }).fill('');
   await page.getByLabel('Sort by', { exact: true }).selectOption('name');
   await page.waitForURL(/sort=name/);
-  await page.waitForFunction(() => [...document.querySelectorAll('#application-table tbody tr td:first-child a')]
+  await page.waitForFunction(() => [...document.querySelectorAll('#application-table tbody tr td:nth-child(2) a')]
     .map((a) => a.textContent).join() === 'Ada Lovelace,Alan Turing,Grace Hopper');
   env.publishDocsImage(await env.screenshot(page, 'recruiter-applications'), 'applications-all');
   await page.setViewportSize({ width: 390, height: 844 });
@@ -805,4 +866,4 @@ async function pipeline(env) {
   checkNoConsoleErrors(other);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline });
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle });

@@ -752,6 +752,59 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     });
   });
 
+  await step('bulk send: progress, a second send skipped, and bad selections', async () => {
+    const c = await call('createCandidate', { token: R, body: { first_name: 'Bulk', last_name: 'One', email: 'bulk.one@example.com' }, expect: 201 });
+    const app = await call('createApplication', { token: R, body: { candidate_id: c.json.id, job_id: s.job }, expect: 201 });
+    const key = `bulk-${crypto.randomUUID()}`;
+    const bulk = await call('createBulkSend', { token: R, headers: { 'Idempotency-Key': key }, body: { application_ids: [app.json.id, app.json.id] }, expect: 202 });
+    assert.equal(bulk.json.total, 1);
+    assert.equal(bulk.json.items[0].state, 'queued');
+    const replay = await call('createBulkSend', { token: R, headers: { 'Idempotency-Key': key }, body: { application_ids: [app.json.id, app.json.id] }, expect: 202 });
+    assert.equal(replay.json.id, bulk.json.id);
+    const done = await until('the bulk send to reach Certn', async () => {
+      const r = await call('getBulkSend', { token: R, params: { bulk_send_id: bulk.json.id }, expect: 200 });
+      return { done: r.json.status === 'done', value: r.json, state: r.json.counts };
+    });
+    assert.equal(done.counts.sent, 1);
+    // Wrong state: the application has an active check now, so a second bulk send skips it.
+    const again = await call('createBulkSend', { token: R, body: { application_ids: [app.json.id] }, expect: 202 });
+    const skipped = await until('the second bulk send to finish', async () => {
+      const r = await call('getBulkSend', { token: R, params: { bulk_send_id: again.json.id }, expect: 200 });
+      return { done: r.json.status === 'done', value: r.json, state: r.json.counts };
+    });
+    assert.equal(skipped.items[0].state, 'skipped');
+    assert.equal(skipped.items[0].reason, 'check_already_active');
+    // Other teams' and unknown ids read alike; oversized and malformed selections.
+    await call('getBulkSend', { token: O, params: { bulk_send_id: bulk.json.id }, expect: [404, 'not_found'] });
+    await call('getBulkSend', { token: R, params: { bulk_send_id: 'no-such-bulk-send' }, expect: [404, 'not_found'] });
+    await call('createBulkSend', { token: O, body: { application_ids: [app.json.id] }, expect: [404, 'application_not_found'] });
+    await call('createBulkSend', { token: R, body: { application_ids: [app.json.id, 'no-such-app'] }, expect: [404, 'application_not_found'] });
+    await call('createBulkSend', { token: R, body: { application_ids: Array.from({ length: 501 }, (_, i) => `app-${i}`) }, expect: [400, 'selection_too_large'] });
+    await call('createBulkSend', { token: R, body: {}, expect: [400, 'invalid_selection'] });
+    await call('createBulkSend', { token: R, body: { application_ids: [] }, expect: [400, 'invalid_selection'] });
+    await call('createBulkSend', { token: R, body: { application_ids: [app.json.id], job_id: s.job, stage_id: s.stageBg }, expect: [400, 'invalid_selection'] });
+    await call('createBulkSend', { token: R, body: { job_id: s.job }, expect: [400, 'invalid_selection'] });
+    await call('createBulkSend', { token: R, body: { application_ids: 'all' }, expect: [400, 'invalid_body'] });
+    await call('createBulkSend', { token: R, body: { job_id: s.job, stage_id: 'no-such-stage' }, expect: [404, 'stage_not_found'] });
+    await call('createBulkSend', { token: R, body: { job_id: 'no-such-job', stage_id: s.stageBg }, expect: [404, 'not_found'] });
+    await call('createBulkSend', { token: O, body: { job_id: s.job, stage_id: s.stageBg }, expect: [404, 'not_found'] });
+    const empty = await call('addStage', { token: A, params: { job_id: s.job }, body: { name: 'Nobody here' }, expect: 201 });
+    await call('createBulkSend', { token: R, body: { job_id: s.job, stage_id: empty.json.id }, expect: [422, 'empty_selection'] });
+    await call('removeStage', { token: A, params: { job_id: s.job, stage_id: empty.json.id }, expect: 204 });
+    const check = await call('getBackgroundCheck', { token: R, params: { check_id: done.items[0].check_id }, expect: 200 });
+    assert.equal(typeof check.json.delayed, 'boolean');
+  });
+
+  await step('turnaround report', async () => {
+    const report = await call('getTurnaroundReport', { token: R, expect: 200 });
+    assert.equal(report.json.days, 90);
+    const week = await call('getTurnaroundReport', { token: A, query: { days: '7' }, expect: 200 });
+    assert.equal(week.json.days, 7);
+    for (const days of ['0', '366', 'soon']) {
+      await call('getTurnaroundReport', { token: R, query: { days }, expect: [400, 'invalid_filter'] });
+    }
+  });
+
   await step('auto-send on stage entry (Lever): no email leaves an error check, adding one and moving again retries', async () => {
     const st = await call('addStage', { token: A, params: { job_id: s.job }, body: { name: 'Auto check' }, expect: 201 });
     const act = await call('addActivity', {
@@ -869,6 +922,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       SetApplicationStatus: ['setApplicationStatus', R, { application_id: 'nope' }],
       SendCheck: ['sendBackgroundCheck', R, { application_id: 'nope' }], AdHocCheck: ['sendAdHocCheck', R, { candidate_id: 'nope' }],
       CancelCheck: ['cancelBackgroundCheck', R, { check_id: 'nope' }], ReorderCheck: ['reorderBackgroundCheck', R, { check_id: 'nope' }],
+      CreateBulkSend: ['createBulkSend', R, {}],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

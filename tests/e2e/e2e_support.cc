@@ -16,6 +16,7 @@ void E2eTest::SetUp() {
   db_.emplace(*std::move(db));
   options.db = db_->url();
 #endif
+  AdjustService(options);
   auto svc = ServiceProcess::Start(options);
   ASSERT_TRUE(svc.ok()) << svc.status();
   svc_ = *std::move(svc);

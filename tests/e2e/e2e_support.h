@@ -21,6 +21,8 @@ using testing::ServiceProcess;
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override;
+  // A test's own service flags (e.g. a shorter rate-limit window), before it starts.
+  virtual void AdjustService(testing::ServiceOptions& options) { (void)options; }
   // Admin: a job with stages Screen and Background; Background holds a Certn
   // activity on `package` (auto_send as given). Returns the job id.
   std::string CreateJobWithCertnStage(const std::string& package, bool auto_send = false);

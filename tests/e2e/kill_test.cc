@@ -125,5 +125,83 @@ TEST_F(E2eTest, EveryCancelReachesCertnOnceAcrossKills) {
   }
 }
 
+int64_t QueryCount(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return n;
+}
+
+// A bulk send survives crashes: the server is SIGKILLed twice while its
+// drain hands applications over and its worker orders them from a slow
+// Certn. Leases are short (--work-lease-ms) so the killed runs' items run
+// again within seconds. Afterwards every application has exactly one check
+// and Certn made exactly one case per application (a retried order carries
+// the same reference, so Certn answers the case it made).
+class BulkKillTest : public E2eTest {
+ protected:
+  void AdjustService(testing::ServiceOptions& options) override {
+    options.extra_args.insert(options.extra_args.end(), {"--work-lease-ms", "1500"});
+  }
+};
+
+TEST_F(BulkKillTest, EveryApplicationOfABulkSendIsSentOnceAcrossKills) {
+  constexpr int kApplications = 40;
+  std::string job = CreateJobWithCertnStage("pkg-basic");
+  std::string ids = R"({"application_ids":[)";
+  for (int i = 0; i < kApplications; ++i) {
+    std::string candidate = CreateCandidate(absl::StrCat(
+        R"({"first_name":"Ada","last_name":"L","email":"ada.bulk)", i, R"(@example.com"})"));
+    absl::StrAppend(&ids, i ? "," : "", "\"", CreateApplication(candidate, job), "\"");
+  }
+  ids += "]}";
+  ASSERT_TRUE(
+      fake_->InjectFault({.endpoint = "order_package", .latency_ms = 150, .times = -1}).ok());
+  HttpResponse created = svc_->Post("/api/v1/bulk-sends", ids, team_.recruiter_token);
+  ASSERT_EQ(created.status, 202) << created.body;
+  const std::string bulk = created.String("/id").value_or("");
+  for (size_t seen_at_least : {size_t{4}, size_t{18}}) {
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          auto log = fake_->Requests("order_package");
+          return log.ok() && log->size() >= seen_at_least;
+        },
+        absl::Seconds(30)));
+    svc_->Kill();
+    ASSERT_TRUE(svc_->Restart().ok());
+  }
+  HttpResponse poll;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        poll = svc_->Get("/api/v1/bulk-sends/" + bulk, team_.recruiter_token);
+        return poll.String("/status") == "done";
+      },
+      absl::Seconds(40)))
+      << poll.body;
+  EXPECT_EQ(poll.Int("/counts/sent"), kApplications) << poll.body;
+  auto cases = fake_->Call("GET", "/_control/cases");
+  ASSERT_TRUE(cases.ok()) << cases.status();
+  size_t made = 0;
+  for (size_t at = cases->find("\"short_id\""); at != std::string::npos;
+       at = cases->find("\"short_id\"", at + 1)) {
+    ++made;
+  }
+  EXPECT_EQ(made, static_cast<size_t>(kApplications)) << "Certn made a case twice";
+  ASSERT_TRUE(svc_->Stop().ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(svc_->sqlite_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM background_checks"), kApplications);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(DISTINCT application_id) FROM background_checks"),
+            kApplications);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(DISTINCT certn_case_id) FROM background_checks"),
+            kApplications);
+  sqlite3_close(db);
+}
+
 }  // namespace
 }  // namespace stagecheck::e2e

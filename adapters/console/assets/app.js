@@ -23,6 +23,8 @@ const ROUTES = [
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
   { pattern: /^\/applications\/([^/]+)$/, view: recruiter.applicationView, nav: 'applications' },
   { pattern: /^\/checks\/([^/]+)$/, view: recruiter.checkView, nav: 'applications' },
+  { pattern: /^\/bulk-sends\/([^/]+)$/, view: recruiter.bulkSendView, nav: 'applications' },
+  { pattern: /^\/reports\/turnaround$/, view: recruiter.turnaroundView, nav: 'turnaround' },
 ];
 
 // A check's results URL is /checks/<id> (a link that works from an email or
@@ -42,7 +44,8 @@ function navItems() {
   if (me.role === 'admin') {
     items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans']);
   }
-  items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications']);
+  items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],
+    ['turnaround', '#/reports/turnaround', 'Turnaround']);
   return items;
 }
 

@@ -367,9 +367,15 @@ function checkCell(a) {
     k.error_reason ? h('p', { class: 'state-line error' }, api.reasonSentence(k.error_reason)) : null);
 }
 
-function pipelineRow(a) {
+// `selection` (application ids) is the bulk send's: a row's box adds or
+// removes its application, and the bar above the table counts them.
+function pipelineRow(a, selection) {
   const closed = a.status !== 'active' ? h('span', { class: 'tag' }, APP_STATUS[a.status] || 'Closed') : null;
+  const box = h('input', { type: 'checkbox', class: 'select-row', 'aria-label': `Select ${a.candidate.name}`, dataset: { applicationId: a.id } });
+  box.checked = selection.ids.has(a.id);
+  box.addEventListener('change', () => selection.toggle(a.id, box.checked));
   return h('tr', {},
+    h('td', { class: 'select-cell' }, box),
     h('td', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, a.candidate.name), ' ', closed,
       h('div', { class: 'muted' }, a.candidate.email || 'No email')),
     h('td', {}, a.job_title || 'Unknown job', h('div', { class: 'muted' }, a.stage_name || 'No stage')),
@@ -403,14 +409,16 @@ export async function applicationsView(root, ctx) {
   const sort = select(SORTS, filters.sort || 'updated', { name: 'sort' });
   const counts = h('div', { class: 'counts', id: 'check-counts', role: 'group', 'aria-label': 'Applications by check status' });
   const rows = h('tbody', {});
+  const box = messageBox();
+  const selection = bulkSelection(rows, box);
   const table = h('table', { id: 'application-table', class: 'pipeline' },
     h('caption', { class: 'visually-hidden' }, 'Applications'),
-    h('thead', {}, h('tr', {}, ['Candidate', 'Job and stage', 'Background check', 'Package', 'Sent', 'Last activity']
-      .map((c) => h('th', { scope: 'col' }, c)))), rows);
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selection.all),
+      ['Candidate', 'Job and stage', 'Background check', 'Package', 'Sent', 'Last activity']
+        .map((c) => h('th', { scope: 'col' }, c)))), rows);
   const path = (base) => { const q = pipelineQuery(current()); return q ? `${base}?${q}` : base; };
-  const list = pager(rows, (after) => api.page(path('/applications'), after, 25), pipelineRow,
-    () => h('tr', {}, h('td', { colspan: 6, class: 'muted empty' }, 'No applications match these filters.')));
-  const box = messageBox();
+  const list = pager(rows, (after) => api.page(path('/applications'), after, 25), (a) => pipelineRow(a, selection),
+    () => h('tr', {}, h('td', { colspan: 7, class: 'muted empty' }, 'No applications match these filters.')));
   const current = () => {
     const f = { q: search.value.trim(), job_id: jobFilter.value, stage_id: stageFilter.value, status: statusFilter.value,
       check_status: checkFilter.value, result: resultFilter.value, sort: sort.value };
@@ -459,8 +467,135 @@ export async function applicationsView(root, ctx) {
         field('Application status', statusFilter), field('Check status', checkFilter), field('Result', resultFilter),
         field('Sort by', sort)),
       h('div', { class: 'actions' }, clear)),
-    h('section', { class: 'card' }, counts, box.el, h('div', { class: 'table-wrap' }, table), list.el));
+    h('section', { class: 'card' }, counts, selection.bar, box.el, h('div', { class: 'table-wrap' }, table), list.el));
   await reload();
+}
+
+// The pipeline's selection for a bulk send: the ids ticked (kept across
+// pages and filters), a "select all shown" box for the table's head, and the
+// bar with the count and the "Send background check" action. The send's key
+// is made per click, so a double click sends once; the progress view follows.
+const MAX_BULK = 500;
+function bulkSelection(rows, box) {
+  const ids = new Set();
+  const count = h('span', { id: 'selected-count' }, 'No application selected');
+  const send = h('button', { type: 'button', id: 'bulk-send', disabled: true }, 'Send background check');
+  const all = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Select every application shown' });
+  const refresh = () => {
+    count.textContent = ids.size === 0 ? 'No application selected'
+      : `${ids.size} application${ids.size === 1 ? '' : 's'} selected${ids.size > MAX_BULK ? ` (at most ${MAX_BULK} at once)` : ''}`;
+    send.disabled = ids.size === 0 || ids.size > MAX_BULK;
+  };
+  const selection = {
+    ids, all,
+    toggle(id, on) { if (on) ids.add(id); else ids.delete(id); refresh(); },
+    bar: h('div', { class: 'bulk-bar row', role: 'group', 'aria-label': 'Selected applications' }, count, send),
+  };
+  all.addEventListener('change', () => {
+    for (const row of rows.querySelectorAll('input.select-row')) {
+      row.checked = all.checked;
+      selection.toggle(row.dataset.applicationId, all.checked);
+    }
+  });
+  send.addEventListener('click', () => {
+    const key = api.idempotencyKey();
+    busy(send, async () => {
+      try {
+        const bulk = await api.post('/bulk-sends', { application_ids: [...ids] }, { idempotencyKey: key });
+        location.hash = `#/bulk-sends/${api.seg(bulk.id)}`;
+      } catch (e) { box.error(e.message); }
+    });
+  });
+  return selection;
+}
+
+const BULK_STATES = { queued: 'Queued', sent: 'Sent', skipped: 'Skipped', failed: 'Failed' };
+const SKIP_WORDS = {
+  check_already_active: 'It already has a background check in progress.',
+  application_not_active: 'The application is closed (rejected or hired).',
+};
+
+// A bulk send's progress: the counts and every application's state, polled
+// until nothing is queued.
+export async function bulkSendView(root, ctx, bulkId) {
+  const path = `/bulk-sends/${api.seg(bulkId)}`;
+  let bulk = await api.get(path);
+  let timer = null;
+  ctx.onCleanup(() => clearTimeout(timer));
+  const countsEl = h('p', { id: 'bulk-counts', class: 'counts' });
+  const statusEl = h('p', { id: 'bulk-status', role: 'status' });
+  const rows = h('tbody', {});
+  function show() {
+    const c = bulk.counts;
+    countsEl.replaceChildren(...Object.entries(BULK_STATES).map(([k, words]) =>
+      h('span', { class: `count bulk-${k}`, dataset: { state: k } }, `${words} `, h('span', { class: 'count-n' }, String(c[k])))));
+    statusEl.textContent = bulk.status === 'done'
+      ? `Done: ${c.sent} of ${bulk.total} sent to Certn.`
+      : `Sending within Certn's rate limit: ${c.sent + c.skipped + c.failed} of ${bulk.total} handled.`;
+    rows.replaceChildren(...bulk.items.map((it) => h('tr', { dataset: { state: it.state } },
+      h('td', {}, h('a', { href: `#/applications/${api.seg(it.application_id)}` }, it.candidate_name)),
+      h('td', {}, h('span', { class: `badge bulk-${it.state}` }, BULK_STATES[it.state] || it.state)),
+      h('td', { class: 'muted' }, it.reason ? (SKIP_WORDS[it.reason] || api.reasonSentence(it.reason)) : ''))));
+    clearTimeout(timer);
+    if (ctx.alive() && bulk.status !== 'done') {
+      timer = setTimeout(async () => {
+        try { bulk = await api.get(path); } catch { /* keep the last state; try again on the next tick */ }
+        if (ctx.alive()) show();
+      }, 1000);
+    }
+  }
+  root.replaceChildren(h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← Applications')),
+    h('h1', {}, `Bulk send of ${bulk.total} application${bulk.total === 1 ? '' : 's'}`),
+    h('section', { class: 'card', id: 'bulk-progress', 'aria-label': 'Progress' }, statusEl, countsEl,
+      h('div', { class: 'table-wrap' }, h('table', { id: 'bulk-table' },
+        h('thead', {}, h('tr', {}, ['Candidate', 'State', 'Why'].map((t) => h('th', { scope: 'col' }, t)))), rows))));
+  show();
+}
+
+// "3 h", "2 d": a turnaround in the unit a person reads at a glance.
+function duration(seconds) {
+  if (seconds < 1) return 'under a second';
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+// The turnaround report: per package, the last `days` days' completed checks.
+export async function turnaroundView(root, ctx) {
+  const report = await api.get('/reports/turnaround');
+  if (!ctx.alive()) return;
+  const rows = report.packages.map((p) => h('tr', {},
+    h('td', {}, p.package_name || p.package_id), h('td', {}, String(p.count)),
+    h('td', {}, duration(p.median_seconds)), h('td', {}, duration(p.p90_seconds)),
+    h('td', {}, `${Math.round(p.needs_review_share * 100)}%`)));
+  root.replaceChildren(h('h1', {}, 'Turnaround'),
+    h('section', { class: 'card' },
+      h('p', { class: 'muted' }, `Background checks Certn completed in the last ${report.days} days, from sent to complete. Open checks are projected from these figures and flagged “Delayed” past the 90th percentile.`),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'turnaround-table' },
+        h('thead', {}, h('tr', {}, ['Package', 'Completed', 'Median', '90th percentile', 'Needing review']
+          .map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted empty' }, 'No check completed in this period.')))))));
+}
+
+// When an open check should be done, and "Delayed" once it is past that.
+function expectedLine(check) {
+  const e = check.expected_completion;
+  if (!e || e.source === 'none' || !e.at) return null;
+  const basis = e.source === 'certn' ? 'Certn’s estimate'
+    : `projected from ${e.based_on} completed checks of this package (median ${duration(e.median_seconds)}, 90% within ${duration(e.p90_seconds)})`;
+  return h('p', { class: `state-line expected${check.delayed ? ' delayed' : ''}`, id: `expected-${check.id}` },
+    check.delayed ? h('span', { class: 'badge delayed' }, 'Delayed') : null, check.delayed ? ' ' : null,
+    `Expected by ${formatTime(e.at)} · ${basis}`);
+}
+
+// What the activity's result rule did, in the feed's words.
+function ruleLine(check) {
+  const r = check.result_rule;
+  if (!r) return null;
+  return h('p', { class: `state-line rule ${r.action}`, id: `rule-${check.id}` },
+    r.action === 'flagged' ? h('span', { class: 'badge review-flag' }, 'Flagged for review') : null,
+    r.action === 'flagged' ? ' ' : null, r.detail);
 }
 
 // "Complete · Needs review" in amber, never a green "Complete" for a check
@@ -550,6 +685,8 @@ function checkSummary(check, candidateId, { onReport, onRefresh, onChange, onReo
     h('div', { class: 'check-head' }, statusBadge(check),
       h('span', { class: 'package-name' }, ` ${check.package_name || 'Background check'}`)),
     stateLine(check),
+    expectedLine(check),
+    ruleLine(check),
   ];
   const links = [];
   if (check.results_url && !onResultsPage) {

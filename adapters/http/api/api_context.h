@@ -7,6 +7,8 @@
 
 #include "core/services/accounts.h"
 #include "core/services/applications.h"
+#include "core/services/bulk_sends.h"
+#include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
@@ -21,6 +23,8 @@ struct ApiContext {
   certn_plugin::Integrations& integrations;
   certn_plugin::Checks& checks;
   certn_plugin::WebhookReceiver& webhook;
+  BulkSends& bulk_sends;
+  CheckLifecycle& lifecycle;
   Store& store;
   const Crypto& crypto;
   Logger& log;

@@ -92,6 +92,46 @@ void WriteWaiting(JsonWriter& w, const BackgroundCheck& c) {
   w.EndObject();
 }
 
+// When an open check should be done (Certn's estimate, or the projection
+// from the team's completed checks of its package) and whether it is late;
+// null for a check that has ended.
+void WriteExpectedCompletion(JsonWriter& w, const BackgroundCheck& c) {
+  const std::optional<ExpectedCompletion>& e = c.expected_completion;
+  w.Field("delayed", e.has_value() && e->delayed);
+  w.Key("expected_completion");
+  if (!e) {
+    w.Null();
+    return;
+  }
+  using Source = ExpectedCompletion::Source;
+  w.StartObject().Field("source", e->source == Source::kVendor       ? "certn"
+                                  : e->source == Source::kProjection ? "projection"
+                                                                     : "none");
+  OptionalTime(w, "at", e->at);
+  OptionalTime(w, "late_at", e->late_at);
+  w.Field("based_on", e->based_on);
+  w.Field("median_seconds", absl::ToInt64Seconds(e->median));
+  w.Field("p90_seconds", absl::ToInt64Seconds(e->p90));
+  w.Field("delayed", e->delayed).EndObject();
+}
+
+// What the activity's result rule did once the check completed, or null.
+void WriteResultRule(JsonWriter& w, const BackgroundCheck& c) {
+  w.Key("result_rule");
+  if (!c.result_rule) {
+    w.Null();
+    return;
+  }
+  const ResultRuleRun& r = *c.result_rule;
+  w.StartObject().Field("activity_id", r.activity.value()).Field("action", r.action);
+  w.Key("stage_id");
+  if (r.stage)
+    w.String(r.stage->value());
+  else
+    w.Null();
+  w.Field("detail", r.detail).Field("at", Rfc3339(r.at)).EndObject();
+}
+
 // Who asked to cancel the check, when and why, or null; `pending` until
 // Certn confirms.
 void WriteCancellation(JsonWriter& w, const BackgroundCheck& c) {
@@ -312,6 +352,8 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   OptionalId(w, "report_file_id", c.report_saved_as);
   WriteWaiting(w, c);
   WriteCancellation(w, c);
+  WriteExpectedCompletion(w, c);
+  WriteResultRule(w, c);
   OptionalId(w, "reordered_from", c.reordered_from);
   WriteCheckResults(w, c.results);
   WriteCheckHistory(w, c.history);

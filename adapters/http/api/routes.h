@@ -15,5 +15,6 @@ std::span<const Route> PlanRoutes();         // plan_routes.cc: interview plans,
 std::span<const Route> CandidateRoutes();    // candidate_routes.cc: /candidates
 std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applications
 std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
+std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
 
 }  // namespace stagecheck::http

@@ -80,6 +80,12 @@ constexpr std::pair<std::string_view, std::string_view> kSchemas[] = {
         "properties":{"reason":{"type":"string","maxLength":500}}})"},
     {"ReorderCheck", R"({"type":"object","additionalProperties":false,
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+    {"CreateBulkSend", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "application_ids":{"type":"array","items":{"type":"string","minLength":1,"maxLength":100}},
+          "job_id":{"type":"string","minLength":1,"maxLength":100},
+          "stage_id":{"type":"string","minLength":1,"maxLength":100},
+          "package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
     {"AdHocCheck", R"({"type":"object","additionalProperties":false,"required":["package_id"],
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
 };

@@ -303,4 +303,51 @@ ALTER TABLE background_checks ADD COLUMN cancel_reason TEXT;
 ALTER TABLE background_checks ADD COLUMN reordered_from TEXT;
 )sql";
 
+// v8: the check's whole life, continued (docs/architecture.md, "Bulk send,
+// expected completion and result rules"): (1) a bulk send and one row per
+// selected application, with how its send went (queued, sent, skipped or
+// failed, and why); (2) the vendor's own estimate of a check's completion,
+// when its case carries one; (3) what a result rule did with a check, once
+// per check (the primary key is what makes a rule never run twice); (4) the
+// turnaround report's and the projection's read: a team's completed checks
+// of one package, by completion time.
+inline constexpr std::string_view kBulkSendEstimatesAndResultRules = R"sql(
+CREATE TABLE bulk_sends (
+  team_id TEXT NOT NULL,
+  bulk_send_id TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  package_id TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, bulk_send_id)
+);
+CREATE TABLE bulk_send_entries (
+  team_id TEXT NOT NULL,
+  bulk_send_id TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  application_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  check_id TEXT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, bulk_send_id, position)
+);
+CREATE TABLE check_estimates (
+  team_id TEXT NOT NULL,
+  check_id TEXT NOT NULL,
+  estimated_completion_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, check_id)
+);
+CREATE TABLE result_rule_runs (
+  team_id TEXT NOT NULL,
+  check_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  stage_id TEXT,
+  detail TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, check_id)
+);
+CREATE INDEX background_checks_completed ON background_checks (team_id, completed_at, package_id);
+)sql";
+
 }  // namespace stagecheck::store::portable

@@ -112,6 +112,20 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
                                                            const DeliveryFilter& filter,
                                                            const PageRequest& page) override;
 
+  absl::Status InsertBulkSend(const BulkSend& bulk) override;
+  absl::StatusOr<BulkSend> GetBulkSend(const TeamId& team, const BulkSendId& id) override;
+  absl::Status UpdateBulkSendEntry(const TeamId& team, const BulkSendId& id,
+                                   const BulkSendEntry& entry) override;
+  absl::StatusOr<std::vector<CompletedCheck>> ListCompletedChecks(
+      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id) override;
+  absl::Status SetCheckEstimate(const TeamId& team, const CheckId& check,
+                                absl::Time estimated_completion) override;
+  absl::StatusOr<std::optional<absl::Time>> GetCheckEstimate(const TeamId& team,
+                                                             const CheckId& check) override;
+  absl::Status InsertResultRuleRun(const ResultRuleRun& run) override;
+  absl::StatusOr<std::optional<ResultRuleRun>> GetResultRuleRun(const TeamId& team,
+                                                                const CheckId& check) override;
+
  private:
   using Params = std::initializer_list<Value>;
 

@@ -25,6 +25,8 @@ constexpr Migration kMigrations[] = {
     {6, "pipeline overview: latest check and candidate on the application, indexes",
      portable::kPipelineOverview},
     {7, "cancel and re-order a check", portable::kCancelAndReorder},
+    {8, "bulk sends, vendor estimates, result rules, turnaround index",
+     portable::kBulkSendEstimatesAndResultRules},
 };
 
 }  // namespace

@@ -76,6 +76,9 @@ struct CertnCase {
   std::optional<absl::Time> completed;
   std::optional<std::string> report_url;
   std::optional<std::string> report_file_id;
+  // Certn's estimate of when the case completes, when it gives one
+  // (docs/certn-api.md, Cases: optional; a guess of ours by name).
+  std::optional<absl::Time> estimated_completion;
   std::vector<CertnCheckResult> checks;
 };
 

@@ -251,8 +251,9 @@ absl::Status FakeCertnProcess::SetEventsFeed(bool enabled) {
 
 absl::Status FakeCertnProcess::ClearFaults() { return Call("DELETE", "/_control/faults").status(); }
 
-absl::Status FakeCertnProcess::SetRateLimit(int per_minute) {
-  return Call("POST", "/_control/rate-limit", absl::StrCat("{\"per_minute\":", per_minute, "}"))
+absl::Status FakeCertnProcess::SetRateLimit(int per_minute, int window_ms) {
+  return Call("POST", "/_control/rate-limit",
+              absl::StrCat("{\"per_minute\":", per_minute, ",\"window_ms\":", window_ms, "}"))
       .status();
 }
 

@@ -115,7 +115,8 @@ class FakeCertnProcess {
   absl::Status InjectFault(const FaultSpec& fault);
   absl::Status SetWebhookFaults(const WebhookFaultSpec& faults);
   absl::Status ClearFaults();
-  absl::Status SetRateLimit(int per_minute);
+  // `per_minute` calls in any rolling `window_ms` (a minute unless shortened).
+  absl::Status SetRateLimit(int per_minute, int window_ms = 60'000);
   // The event feed answers (true, the default) or 404s as a Certn without one.
   absl::Status SetEventsFeed(bool enabled);
   absl::Status FlushDeliveries();
