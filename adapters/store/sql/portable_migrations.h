@@ -219,7 +219,7 @@ inline constexpr std::string_view kDeliveryHeaders = R"sql(
 ALTER TABLE webhook_deliveries ADD COLUMN headers TEXT NOT NULL DEFAULT '';
 )sql";
 
-// v4: Certn's overall_score on each check (CERTN.md section 5, null until
+// v4: Certn's overall_score on each check (docs/certn-api.md, null until
 // scored); each integration's Certn rate limit (60 a minute, 7,220 a day by
 // default); and deliveries that could not be verified are no longer kept
 // (docs/architecture.md, "Webhook"): the bodies stored before are removed.
