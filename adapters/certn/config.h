@@ -1,4 +1,4 @@
-// Every assumption the Certn adapter makes about Certn lives here (CERTN.md
+// Every assumption the Certn adapter makes about Certn lives here (docs/certn-api.md
 // marks most of them [guess]): hosts per region, paths, header names, the
 // tenant-only check types, paging, timeouts and the client-side rate limit.
 // Nothing else in adapters/certn hard-codes a URL, a path or a header name.
@@ -25,7 +25,7 @@ struct CertnPaths {
   std::string generate_report = "/api/public/cases/{id}/generate-report/";
   // Answers JSON {"id", "url", "expires_at"}: a short-lived presigned URL.
   std::string report_file = "/api/public/cases/report-files/{id}/";
-  // The account's event feed [3p, CERTN.md section 5]: asked with
+  // The account's event feed [3p, docs/certn-api.md]: asked with
   // ?page_size=<max_page_size>&last_processed_event_id=<id> (no id on the
   // first read); its pages link with `next`, a URL whose part from this
   // path on is requested.
@@ -40,7 +40,7 @@ struct CertnHeaders {
   std::string retry_after = "Retry-After";
 };
 
-// CERTN.md section 5: 60 requests a minute and 7,220 a day per account.
+// docs/certn-api.md: 60 requests a minute and 7,220 a day per account.
 struct RateLimitConfig {
   int burst = 60;                            // calls allowed in any rolling window
   absl::Duration window = absl::Minutes(1);  // the rolling window
@@ -69,7 +69,7 @@ struct RetryConfig {
 };
 
 struct CertnClientConfig {
-  // The one host table (CERTN.md section 5: regional hosts from three
+  // The one host table (docs/certn-api.md: regional hosts from three
   // third-party codebases; keys are region-scoped). A value may contain
   // "{region}", replaced by the region's name (north_america, uk_emea, apac, sandbox).
   std::map<CertnRegion, std::string> base_urls = {

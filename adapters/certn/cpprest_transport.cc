@@ -1,5 +1,5 @@
 // The cpprestsdk edge: every cpprestsdk exception is caught here and becomes
-// an absl::Status. Built with _TURN_OFF_PLATFORM_STRING (see ENGINEERING.md).
+// an absl::Status. Built with _TURN_OFF_PLATFORM_STRING (see docs/architecture.md).
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
 

@@ -228,7 +228,7 @@ absl::StatusOr<CertnVerification> CertnHttpGateway::Verify(const CertnCredential
       out.reason = "the API key belongs to another Certn region";
     } else if (reply.status().code() == absl::StatusCode::kUnauthenticated) {
       // Keys are region-scoped: a key sent to another region's host gets a
-      // plain 401 too (CERTN.md section 5).
+      // plain 401 too (docs/certn-api.md).
       out.status = ConnectionStatus::kInvalidKey;
       out.reason = "invalid key or wrong region";
     } else if (reply.status().code() == absl::StatusCode::kUnavailable ||
@@ -356,7 +356,7 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
                                                              int64_t max_bytes) {
   if (report_file_id.empty())
     return absl::InvalidArgumentError("download_report: report file id is required");
-  // 1. A fresh short-lived URL (CERTN.md section 5).
+  // 1. A fresh short-lived URL (docs/certn-api.md).
   Call call{.operation = "report_file",
             .method = "GET",
             .path = ExpandPath(config_.paths.report_file, report_file_id),

@@ -1,4 +1,4 @@
-// CertnGateway over HTTP (CERTN.md sections 4 and 5): rate limited per API key,
+// CertnGateway over HTTP (docs/certn-api.md): rate limited per API key,
 // timed out, retried with jittered backoff for transient faults only, and
 // every failure an absl::Status whose message never contains the key.
 #pragma once

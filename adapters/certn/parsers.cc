@@ -14,7 +14,7 @@
 
 namespace stagecheck::certn {
 
-// What a flow cannot work without (CERTN.md section 5, "tolerant reader";
+// What a flow cannot work without (docs/certn-api.md, "tolerant reader";
 // the same table is in fixtures/README.md). Every other field is optional:
 // absent, null or unreadable, it takes the default written beside it in
 // ParseGroup / ParsePackage / ParseCheck / FillCase below.
@@ -238,7 +238,7 @@ CertnCheckResult ParseCheck(const ObjectReader& r) {
   return c;
 }
 
-// The case's package: "package" (CERTN.md section 5) as an id or an object
+// The case's package: "package" (docs/certn-api.md) as an id or an object
 // with an id, else the older "package_id".
 std::string PackageOf(const ObjectReader& r) {
   if (const Value* v = r.Optional("package"); v != nullptr && v->IsObject()) {

@@ -1,5 +1,5 @@
 // JSON text from Certn -> core structs (RapidJSON; no HTTP here, so the fuzz
-// target and unit tests need no cpprestsdk). A tolerant reader (CERTN.md
+// target and unit tests need no cpprestsdk). A tolerant reader (docs/certn-api.md
 // section 5, docs in fixtures/README.md): only the fields of
 // RequiredFieldTable() are required, and a missing or wrongly typed one is an
 // InvalidArgument naming it ("results[1].name"). Every other field is
@@ -63,14 +63,14 @@ absl::StatusOr<Page<CertnPackage>> ParsePackagesPage(std::string_view json);
 absl::StatusOr<CertnCase> ParseCase(std::string_view json);
 ErrorBody ParseErrorBody(std::string_view json);
 
-// The answer of report-files/{id} (CERTN.md section 5). `url` is required.
+// The answer of report-files/{id} (docs/certn-api.md). `url` is required.
 struct ReportFile {
   std::string id;
   std::string url;  // short-lived, presigned: never stored, logged or shown
   std::optional<absl::Time> expires_at;
 };
 absl::StatusOr<ReportFile> ParseReportFile(std::string_view json);
-// One page of the event feed (CERTN.md section 5, "Event feed"; the shape
+// One page of the event feed (docs/certn-api.md, "Event feed"; the shape
 // is a third-party guess, so every name is in RequiredFieldTable): only
 // `results` and each event's `id` are required. `next` (absent or null on
 // the last page) is the URL of the next page; a value that is not a string
@@ -84,7 +84,7 @@ absl::StatusOr<EventsPage> ParseEventsPage(std::string_view json);
 // ISO 8601 / RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed).
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
 
-// The order-package request body (CERTN.md section 5: the field is "package").
+// The order-package request body (docs/certn-api.md: the field is "package").
 std::string SerializeOrderPackage(const CertnOrder& order);
 
 }  // namespace stagecheck::certn

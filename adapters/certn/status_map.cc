@@ -15,7 +15,7 @@ struct Row {
   std::string_view error_reason;
 };
 
-// Certn's order of precedence (CERTN.md section 1).
+// Certn's order of precedence (docs/certn-api.md).
 constexpr std::array<Row, 15> kTable = {{
     {"DRAFT", CheckStatus::kInvited, ""},
     {"CASE_ORDERED", CheckStatus::kInvited, ""},
@@ -30,7 +30,7 @@ constexpr std::array<Row, 15> kTable = {{
     {"APPLICANT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
     {"CLIENT_ACTION_REQUIRED", CheckStatus::kInProgress, ""},
     {"CANCELLED", CheckStatus::kCancelled, ""},
-    {"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"},  // CERTN.md section 5
+    {"APPLICANT_DECLINED", CheckStatus::kCancelled, "applicant_declined"},  // docs/certn-api.md
     {"COMPLETE", CheckStatus::kComplete, ""},
 }};
 

@@ -1,5 +1,5 @@
 // The one table from Certn's case `overall_status` vocabulary to our
-// normalized CheckStatus (CERTN.md, "Mapping to our normalized status").
+// normalized CheckStatus (docs/certn-api.md, "Mapping to our normalized status").
 #pragma once
 
 #include <optional>
@@ -20,14 +20,14 @@ struct NormalizedStatus {
   bool known = true;  // false: not in the table, mapped to in_progress
 };
 
-// A value outside the table maps to in_progress with known = false (CERTN.md
+// A value outside the table maps to in_progress with known = false (docs/certn-api.md
 // section 5: an unknown status never fails a case fetch). In-progress
 // statuses become partial when some checks are COMPLETE and others are not
 // (superseded and cancelled checks do not count).
 NormalizedStatus NormalizeCaseStatus(std::string_view overall_status,
                                      const std::vector<CertnCheckResult>& checks);
 
-// overall_score (CERTN.md section 5): one of KnownOverallScores(), else absent.
+// overall_score (docs/certn-api.md): one of KnownOverallScores(), else absent.
 std::optional<std::string> ParseOverallScore(std::string_view score);
 const std::vector<std::string_view>& KnownOverallScores();
 

@@ -16,12 +16,14 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/cli/app.h"
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
 #include "adapters/http/access_log.h"
+#include "adapters/http/api/certn/certn_routes.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
@@ -294,8 +296,14 @@ int Serve(const std::vector<std::string>& argv) {
                        [&rt] { return rt.metrics().Render(); },
                        [&ready] { return ready.load(); }};
   http::Router router;
-  for (auto add : {http::AddApiRoutes, http::AddWebhookRoutes, http::AddOpsRoutes}) {
-    if (absl::Status s = add(router, ctx); !s.ok()) return Fail(s);
+  // Every route table: the core resources' (adapters/http/api/routes.h), then
+  // the Certn plugin's (adapters/http/api/certn/certn_routes.h).
+  for (std::span<const http::Route> table :
+       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
+        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
+        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
+        http::LifecycleRoutes()}) {
+    if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
   http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()));

@@ -83,48 +83,87 @@ std::string_view ReasonPhrase(int http_status) {
   }
 }
 
-std::string ProblemBody(int http_status, std::string_view code, std::string_view detail,
-                        std::optional<std::string_view> field) {
+namespace {
+
+// Stable codes whose HTTP status is more precise than their canonical code's.
+struct StatusByCode {
+  std::string_view code;
+  int http_status;
+};
+constexpr StatusByCode kStatusByCode[] = {
+    // If-Match named an older version (RFC 9110 section 13.1.1).
+    {"precondition_failed", 412},
+    // A body that is not application/json (InvalidArgument in json_body.cc).
+    {"unsupported_media_type", 415},
+    // The report of a check that is not complete (FailedPrecondition in the
+    // plugin): the check's state conflicts with the request (docs/openapi.yaml).
+    {"report_not_ready", 409},
+};
+
+void WriteProblem(JsonWriter& w, int http_status, std::string_view code, std::string_view detail,
+                  std::optional<std::string_view> field) {
   std::string type(kProblemTypeBase);
   type.append(code);
-  JsonWriter w;
-  w.StartObject()
-      .Field("type", std::string_view(type))
+  w.Field("type", std::string_view(type))
       .Field("title", ReasonPhrase(http_status))
       .Field("status", http_status)
       .Field("detail", detail)
       .Field("code", code);
   if (field) w.Field("field", *field);
+}
+
+Response ProblemOf(int http_status, std::string body) {
+  Response response;
+  response.status = http_status;
+  response.headers.emplace_back("Content-Type", kProblemContentType);
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace
+
+std::string ProblemBody(int http_status, std::string_view code, std::string_view detail,
+                        std::optional<std::string_view> field) {
+  JsonWriter w;
+  w.StartObject();
+  WriteProblem(w, http_status, code, detail, field);
   w.EndObject();
   return w.Take();
 }
 
 Response ProblemResponse(int http_status, std::string_view code, std::string_view detail) {
-  Response response;
-  response.status = http_status;
-  response.headers.emplace_back("Content-Type", kProblemContentType);
-  response.body = ProblemBody(http_status, code, detail);
-  return response;
+  return ProblemOf(http_status, ProblemBody(http_status, code, detail));
 }
 
-// Codes whose HTTP status is more precise than their canonical code's.
 int HttpStatusFor(const absl::Status& status) {
-  // If-Match named an older version (RFC 9110 section 13.1.1).
-  if (ErrorCode(status) == "precondition_failed") return 412;
+  std::string code = ErrorCode(status);
+  for (const StatusByCode& entry : kStatusByCode) {
+    if (entry.code == code) return entry.http_status;
+  }
   return HttpStatusFor(status.code());
 }
 
-Response ProblemResponse(const absl::Status& status) {
+Response ProblemResponse(const absl::Status& status, std::string_view name,
+                         const std::function<void(JsonWriter&)>& write) {
   int http_status = HttpStatusFor(status);
   if (status.ok() || http_status == 500) {
     // The message of an internal error may name files, queries or hosts.
     return ProblemResponse(500, "internal", "An internal error occurred.");
   }
-  Response response = ProblemResponse(http_status, ErrorCode(status), ToStd(status.message()));
-  if (std::optional<std::string> field = ErrorField(status)) {
-    response.body = ProblemBody(http_status, ErrorCode(status), ToStd(status.message()), *field);
+  std::optional<std::string> field = ErrorField(status);
+  JsonWriter w;
+  w.StartObject();
+  WriteProblem(w, http_status, ErrorCode(status), ToStd(status.message()), field);
+  if (write) {
+    w.Key(name);
+    write(w);
   }
-  return response;
+  w.EndObject();
+  return ProblemOf(http_status, w.Take());
+}
+
+Response ProblemResponse(const absl::Status& status) {
+  return ProblemResponse(status, "", nullptr);
 }
 
 }  // namespace stagecheck::http

@@ -255,6 +255,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   asio::awaitable<void> Serve();
+  void Greet();
+  asio::awaitable<void> AnswerReadError(beast::error_code ec);
+  void Dispatch(Request request);
   asio::awaitable<void> Linger();
   asio::awaitable<bool> WriteResponse(Response response, unsigned version, bool keep_alive,
                                       const std::string& request_id);
@@ -280,12 +283,8 @@ void Pending::Deliver(Response response) {
 }
 
 asio::awaitable<void> Session::Serve() {
+  Greet();
   beast::error_code ec;
-  {
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_address_ = peer.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-  }
   const auto timeout = std::chrono::seconds(impl_->options.read_timeout_seconds);
   while (!impl_->stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -309,15 +308,7 @@ asio::awaitable<void> Session::Serve() {
     }
     reading_ = false;
     if (ec) {
-      if (ec == bhttp::error::body_limit) {
-        co_await WriteError(413, "payload_too_large", "The request body is too large.");
-      } else if (ec == bhttp::error::header_limit) {
-        co_await WriteError(431, "headers_too_large", "The request headers are too large.");
-      } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        co_await WriteError(400, "malformed_request", "The request is not valid HTTP/1.1.");
-      }
-      // Otherwise: closed by the peer, timed out, or cancelled by Stop().
+      co_await AnswerReadError(ec);
       co_return;
     }
 
@@ -331,17 +322,7 @@ asio::awaitable<void> Session::Serve() {
     }
     std::string request_id = request->request_id;
 
-    response_.reset();
-    auto pending = std::make_shared<Pending>(shared_from_this());
-    asio::post(*impl_->workers, [impl = impl_, request = std::move(*request), pending]() mutable {
-      Respond respond = [pending](Response response) { pending->Deliver(std::move(response)); };
-      try {
-        impl->handler(std::move(request), std::move(respond));
-      } catch (...) {
-        pending->Deliver(InternalProblem());  // ignored when already answered
-      }
-    });
-    pending.reset();  // the worker's copies now decide when it is answered
+    Dispatch(std::move(*request));
 
     if (!response_.has_value()) {
       // Checked and parked within one strand turn, so OnResponse cannot slip
@@ -356,6 +337,45 @@ asio::awaitable<void> Session::Serve() {
     response_.reset();
     if (!ok || !keep_alive) co_return;
   }
+}
+
+// The peer's address (the webhook's refusal log keeps it), and no Nagle
+// delay on small answers.
+void Session::Greet() {
+  beast::error_code ec;
+  tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = peer.address().to_string();
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+}
+
+// A request that could not be read is answered when it was too large or not
+// HTTP; closed by the peer, timed out or cancelled by Stop() gets nothing.
+asio::awaitable<void> Session::AnswerReadError(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    co_await WriteError(413, "payload_too_large", "The request body is too large.");
+  } else if (ec == bhttp::error::header_limit) {
+    co_await WriteError(431, "headers_too_large", "The request headers are too large.");
+  } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+             ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    co_await WriteError(400, "malformed_request", "The request is not valid HTTP/1.1.");
+  }
+}
+
+// Runs the handler on a worker thread; its answer comes back through
+// OnResponse, on this session's strand.
+void Session::Dispatch(Request request) {
+  response_.reset();
+  auto pending = std::make_shared<Pending>(shared_from_this());
+  asio::post(*impl_->workers, [impl = impl_, request = std::move(request), pending]() mutable {
+    Respond respond = [pending](Response response) { pending->Deliver(std::move(response)); };
+    try {
+      impl->handler(std::move(request), std::move(respond));
+    } catch (...) {
+      pending->Deliver(InternalProblem());  // ignored when already answered
+    }
+  });
+  // Dropping `pending` here leaves the worker's copies to decide when it is
+  // answered.
 }
 
 std::optional<Request> Session::BuildRequest(bhttp::request<bhttp::string_body>& message) {

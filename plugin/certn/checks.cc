@@ -575,7 +575,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
   // null until Certn scores the case; a score once given is not forgotten.
   if (certn_case.overall_score) check.overall_score = certn_case.overall_score;
   if (!certn_case.overall_status_known) {
-    // CERTN.md section 5: mapped to in_progress, logged and counted, never a failure.
+    // docs/certn-api.md: mapped to in_progress, logged and counted, never a failure.
     deps_.log.Log(LogLevel::kWarning, "certn.unknown_status",
                   {{"team", check.team.value()},
                    {"check", check.id.value()},
@@ -623,7 +623,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     }
     if (auto s = Feed(uow, check, type, actor, message + "."); !s.ok()) return s;
   }
-  // The report is requested, not automatic (CERTN.md section 5, in
+  // The report is requested, not automatic (docs/certn-api.md, in
   // docs/architecture.md "Report"): generate-report once, on the transition
   // to complete (the status machine applies it once per check); once a
   // fetch shows the generated file, download it.

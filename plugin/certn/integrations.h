@@ -21,7 +21,7 @@ struct ConnectRequest {
   std::optional<std::string> api_key;         // required on first connect
   std::optional<CertnRegion> region;          // required on first connect
   std::optional<std::string> webhook_secret;  // required on first connect
-  // Certn's per-account rate limit (defaults 60 and 7,220; CERTN.md section 5).
+  // Certn's per-account rate limit (defaults 60 and 7,220; docs/certn-api.md).
   std::optional<int> requests_per_minute = {};
   std::optional<int> requests_per_day = {};
 };

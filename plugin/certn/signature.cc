@@ -24,7 +24,7 @@ bool IsLowerHex(std::string_view s) {
   return true;
 }
 
-// Accepts upper-case hex too: the encoding is a guess (CERTN.md), and case
+// Accepts upper-case hex too: the encoding is a guess (docs/certn-api.md), and case
 // carries no information.
 std::string NormalizeHex(std::string_view s) { return absl::AsciiStrToLower(ToAbsl(s)); }
 

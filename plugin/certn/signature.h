@@ -1,4 +1,4 @@
-// Verification of Certn's two webhook signature schemes (CERTN.md 1 and 2):
+// Verification of Certn's two webhook signature schemes (docs/certn-api.md):
 //   X-Signature: hex(HMAC-SHA256(secret, body))
 //   Certn-Signature: t=<unix>,v1=<hex(HMAC-SHA256(secret, t + "." + body))>[,v1=...]
 // Comparison is constant-time; several secrets may be valid during rotation.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/ports/certn_store.h"
 #include "rapidjson/document.h"
@@ -13,19 +14,203 @@ WebhookAnswer Answer(int status, std::string code, std::string detail) {
   return WebhookAnswer{status, std::move(code), std::move(detail)};
 }
 
+// A JSON object that is not a thin event is "invalid_event" (a body that is
+// not JSON at all is "invalid_json"): Receive tells them apart by code.
+absl::Status InvalidEvent(std::string_view message) {
+  return Error(absl::StatusCode::kInvalidArgument, "invalid_event", message);
+}
+
 absl::StatusOr<std::string> RequiredString(const rapidjson::Value& obj, const char* field) {
   auto it = obj.FindMember(field);
-  if (it == obj.MemberEnd())
-    return absl::InvalidArgumentError(absl::StrCat("event has no '", field, "'"));
+  if (it == obj.MemberEnd()) return InvalidEvent(absl::StrCat("event has no '", field, "'"));
   if (!it->value.IsString()) {
-    return absl::InvalidArgumentError(absl::StrCat("event field '", field, "' is not a string"));
+    return InvalidEvent(absl::StrCat("event field '", field, "' is not a string"));
   }
   std::string value(it->value.GetString(), it->value.GetStringLength());
   if (value.empty() || value.size() > 200) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event field '", field, "' is empty or too long"));
+    return InvalidEvent(absl::StrCat("event field '", field, "' is empty or too long"));
   }
   return value;
+}
+
+// How a delivery is refused: the answer, and what the refusal log keeps.
+struct Refusal {
+  int status;
+  std::string code;
+  std::string detail;
+};
+
+Refusal StoreUnavailable() {
+  return {503, "store_unavailable", "the delivery could not be recorded; retry later"};
+}
+
+// What step 1 of Receive finds: the team the delivery is for, its
+// integration, and the check of the event's case when it is that team's.
+struct Addressee {
+  std::optional<TeamId> team;
+  std::optional<BackgroundCheck> check;
+  absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
+};
+
+// A body that is not a thin event: "invalid_json" or "invalid_event".
+Refusal BadEvent(const absl::Status& parsed) {
+  return {400, ErrorCode(parsed), std::string(parsed.message())};
+}
+
+// Step 0: what is refused before the body is read.
+std::optional<Refusal> Screen(const WebhookRequest& request, const PluginConfig& config) {
+  if (static_cast<int64_t>(request.body.size()) > config.max_webhook_body_bytes) {
+    return Refusal{413, "payload_too_large", "webhook body is larger than 256 KiB"};
+  }
+  if (!request.certn_signature && !request.x_signature) {
+    return Refusal{401, "missing_signature", "no X-Signature or Certn-Signature header"};
+  }
+  return std::nullopt;
+}
+
+// Step 1, in one read transaction (one round trip to the store before the
+// group commit, not two): the team from Certn-Team-ID, else from the case
+// the event names; and its integration. `found.team` is set as soon as it is
+// known, so that a store error after it is still counted for the team.
+absl::Status FindAddressee(Store& store, const WebhookRequest& request,
+                           const absl::StatusOr<WebhookEvent>& event, Addressee& found) {
+  return store.Read([&](UnitOfWork& uow) -> absl::Status {
+    if (request.certn_team_id) {
+      absl::StatusOr<TeamId> t = CertnRows(uow).FindTeamByCertnTeamId(*request.certn_team_id);
+      if (t.ok())
+        found.team = *t;
+      else if (t.status().code() != absl::StatusCode::kNotFound)
+        return t.status();
+      // A named team that nobody claimed is never guessed from the case.
+      if (!found.team) return absl::OkStatus();
+    }
+    if (event.ok()) {
+      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByExternalId(event->object_id);
+      if (c.ok()) {
+        if (!found.team) found.team = c->team;
+        // A case of another team is never touched through this team's delivery.
+        if (c->team == *found.team) found.check = *std::move(c);
+      } else if (c.status().code() != absl::StatusCode::kNotFound) {
+        return c.status();
+      }
+    }
+    if (found.team) {
+      found.integration = CertnRows(uow).GetIntegration(*found.team);
+      if (!found.integration.ok() &&
+          found.integration.status().code() != absl::StatusCode::kNotFound) {
+        return found.integration.status();
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+// Why a delivery whose team is unknown is refused.
+Refusal NoTeam(const WebhookRequest& request, const absl::StatusOr<WebhookEvent>& event) {
+  if (request.certn_team_id)
+    return {401, "unknown_team", "no team is connected to this Certn team"};
+  if (!event.ok()) return BadEvent(event.status());
+  // X-Signature only and a case we have not recorded yet: it may be racing
+  // our own order's commit, so Certn is asked to retry (it retries 5xx with
+  // growing delays, by which time the case is known). Nothing of it is
+  // stored: it cannot be authenticated (docs/architecture.md, "Webhook").
+  return {503, "case_not_known_yet", "the case is not known yet; retry later"};
+}
+
+// Step 2: the delivery is signed with one of the team's secrets.
+std::optional<Refusal> Verify(Checks& checks, const WebhookRequest& request,
+                              const absl::StatusOr<CertnIntegration>& integration, absl::Time now) {
+  if (!integration.ok()) {
+    if (integration.status().code() == absl::StatusCode::kNotFound) {
+      return Refusal{401, "unknown_team", "the team has no Certn integration"};
+    }
+    return StoreUnavailable();
+  }
+  absl::StatusOr<std::vector<std::string>> secrets =
+      checks.integrations().WebhookSecrets(*integration, now);
+  if (!secrets.ok()) {
+    return Refusal{500, "secret_unreadable", "the team's webhook secret cannot be read"};
+  }
+  SignatureCheck signature =
+      request.certn_signature
+          ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
+          : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
+  absl::Status verified = VerifySignature(checks.deps().crypto, signature, request.body, *secrets,
+                                          now, checks.integrations().config().signature_tolerance);
+  if (!verified.ok()) return Refusal{401, ErrorCode(verified), std::string(verified.message())};
+  return std::nullopt;
+}
+
+// The delivery as stored, with its verdict: applied to the case's check,
+// ignored (an event we do not act on), or an orphan (a case not known yet).
+WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, const TeamId& team,
+                           const std::optional<BackgroundCheck>& check, absl::Time now) {
+  WebhookDelivery delivery;
+  delivery.team = team;
+  delivery.delivery_id = event.id;
+  delivery.received_at = now;
+  delivery.scheme = request.certn_signature ? "certn-signature" : "x-signature";
+  delivery.headers = StoredHeaders(request);
+  delivery.event_type = event.event_type;
+  delivery.object_type = event.object_type;
+  delivery.object_id = event.object_id;
+  delivery.body = std::move(request.body);
+  if (!IsKnownEvent(event)) {
+    delivery.verdict = DeliveryVerdict::kIgnored;
+  } else if (check) {
+    delivery.verdict = DeliveryVerdict::kApplied;
+    delivery.check = check->id;
+  } else {
+    delivery.verdict = DeliveryVerdict::kOrphan;
+  }
+  return delivery;
+}
+
+// Step 3's transaction: adopt an orphan whose case our own order has
+// recorded since, insert the delivery (a second copy is the verdict
+// "duplicate", not an error), queue the fetch of an applied delivery's case,
+// and refresh last_delivery_at when this delivery claimed it.
+absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+                            WebhookDelivery& delivery, std::optional<BackgroundCheck>& check,
+                            bool touch_integration, DeliveryVerdict& verdict) {
+  if (delivery.verdict == DeliveryVerdict::kOrphan) {
+    // Our own order may have committed since the delivery was looked up;
+    // its adoption of orphans ran before this row existed, so adopt here.
+    // (In this transaction: on SQLite it is serialised with the order's.)
+    absl::StatusOr<BackgroundCheck> known = uow.FindCheckByExternalId(delivery.object_id);
+    if (known.ok() && known->team == *delivery.team) {
+      delivery.verdict = DeliveryVerdict::kApplied;
+      delivery.check = known->id;
+      check = *std::move(known);
+      verdict = DeliveryVerdict::kApplied;
+    } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
+      return known.status();
+    }
+  }
+  absl::Status inserted = uow.InsertDelivery(delivery);
+  if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+    verdict = DeliveryVerdict::kDuplicate;
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(inserted);
+  if (delivery.verdict == DeliveryVerdict::kApplied) {
+    WorkItem item;
+    item.team = *delivery.team;
+    item.id = WorkItemId(deps.ids.NewId());
+    item.kind = std::string(kWorkFetchCase);
+    item.subject = check->id.value();
+    item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
+    // A little later, so the rest of Certn's burst for this change finds
+    // it pending: a pending fetch for the same check covers their events too.
+    item.run_at = delivery.received_at + fetch_coalesce;
+    RETURN_IF_ERROR(uow.EnqueueWork(item));
+  }
+  if (touch_integration) {
+    ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*delivery.team));
+    in.last_delivery_at = delivery.received_at;
+    RETURN_IF_ERROR(CertnRows(uow).UpsertIntegration(in));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -101,117 +286,35 @@ bool WebhookReceiver::ClaimRefusalLog(const std::string& code, absl::Time now,
 
 void WebhookReceiver::Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
-  const PluginConfig& config = checks_.integrations().config();
   absl::Time now = deps.clock.Now();
-  std::optional<TeamId> team;  // once found: refusals are then counted for it
-  auto refuse = [&](int status, std::string code, std::string detail) {
-    Refuse(request, team, now, status, std::move(code), std::move(detail), done);
+  Addressee to;  // once its team is found, refusals are counted for that team
+  auto refuse = [&](Refusal r) {
+    Refuse(request, to.team, now, r.status, std::move(r.code), std::move(r.detail), done);
   };
-  if (static_cast<int64_t>(request.body.size()) > config.max_webhook_body_bytes) {
-    return refuse(413, "payload_too_large", "webhook body is larger than 256 KiB");
-  }
-  if (!request.certn_signature && !request.x_signature) {
-    return refuse(401, "missing_signature", "no X-Signature or Certn-Signature header");
+  // 0. Refuse what needs no lookup. A body that is not JSON is refused now;
+  // a JSON object without the event fields only once verified, so that an
+  // unsigned sender learns nothing.
+  if (auto refusal = Screen(request, checks_.integrations().config())) {
+    return refuse(*std::move(refusal));
   }
   absl::StatusOr<WebhookEvent> event = ParseWebhookEvent(request.body);
-  if (!event.ok()) {
-    // Not JSON at all is a 400; a JSON object without the event fields is
-    // still verified first so that an unsigned sender learns nothing.
-    if (ErrorCode(event.status()) == "invalid_json") {
-      return refuse(400, "invalid_json", std::string(event.status().message()));
-    }
+  if (!event.ok() && ErrorCode(event.status()) == "invalid_json") {
+    return refuse(BadEvent(event.status()));
   }
-
-  // 1. Find the team: from Certn-Team-ID, else from the case the event names;
-  // and its integration, in the same read transaction (one round trip to the
-  // store before the group commit, not two).
-  std::optional<BackgroundCheck> check;
-  absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
-  absl::Status looked_up = deps.store.Read([&](UnitOfWork& uow) -> absl::Status {
-    if (request.certn_team_id) {
-      absl::StatusOr<TeamId> t = CertnRows(uow).FindTeamByCertnTeamId(*request.certn_team_id);
-      if (t.ok())
-        team = *t;
-      else if (t.status().code() != absl::StatusCode::kNotFound)
-        return t.status();
-      // A named team that nobody claimed is never guessed from the case.
-      if (!team) return absl::OkStatus();
-    }
-    if (event.ok()) {
-      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByExternalId(event->object_id);
-      if (c.ok()) {
-        if (!team) team = c->team;
-        // A case of another team is never touched through this team's delivery.
-        if (c->team == *team) check = *std::move(c);
-      } else if (c.status().code() != absl::StatusCode::kNotFound) {
-        return c.status();
-      }
-    }
-    if (team) {
-      integration = CertnRows(uow).GetIntegration(*team);
-      if (!integration.ok() && integration.status().code() != absl::StatusCode::kNotFound) {
-        return integration.status();
-      }
-    }
-    return absl::OkStatus();
-  });
-  if (!looked_up.ok()) {
-    return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
-  }
-  if (!team) {
-    if (request.certn_team_id)
-      return refuse(401, "unknown_team", "no team is connected to this Certn team");
-    if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
-    // X-Signature only and a case we have not recorded yet: it may be racing
-    // our own order's commit, so Certn is asked to retry (it retries 5xx with
-    // growing delays, by which time the case is known). Nothing of it is
-    // stored: it cannot be authenticated (docs/architecture.md, "Webhook").
-    return refuse(503, "case_not_known_yet", "the case is not known yet; retry later");
-  }
-
+  // 1. Find the team and its integration.
+  if (!FindAddressee(deps.store, request, event, to).ok()) return refuse(StoreUnavailable());
+  if (!to.team) return refuse(NoTeam(request, event));
   // 2. Verify with that team's secret(s).
-  if (!integration.ok()) {
-    if (integration.status().code() == absl::StatusCode::kNotFound) {
-      return refuse(401, "unknown_team", "the team has no Certn integration");
-    }
-    return refuse(503, "store_unavailable", "the delivery could not be recorded; retry later");
+  if (auto refusal = Verify(checks_, request, to.integration, now)) {
+    return refuse(*std::move(refusal));
   }
-  absl::StatusOr<std::vector<std::string>> secrets =
-      checks_.integrations().WebhookSecrets(*integration, now);
-  if (!secrets.ok())
-    return refuse(500, "secret_unreadable", "the team's webhook secret cannot be read");
-  SignatureCheck signature =
-      request.certn_signature
-          ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
-          : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
-  absl::Status verified = VerifySignature(deps.crypto, signature, request.body, *secrets, now,
-                                          config.signature_tolerance);
-  if (!verified.ok()) return refuse(401, ErrorCode(verified), std::string(verified.message()));
-  if (!event.ok()) return refuse(400, "invalid_event", std::string(event.status().message()));
-
-  // 3. Record and apply in one transaction (group commit).
-  WebhookDelivery delivery;
-  delivery.team = *team;
-  delivery.delivery_id = event->id;
-  delivery.received_at = now;
-  delivery.scheme = request.certn_signature ? "certn-signature" : "x-signature";
-  delivery.headers = StoredHeaders(request);
-  delivery.event_type = event->event_type;
-  delivery.object_type = event->object_type;
-  delivery.object_id = event->object_id;
-  delivery.body = std::move(request.body);
-  if (!IsKnownEvent(*event)) {
-    delivery.verdict = DeliveryVerdict::kIgnored;
-  } else if (check) {
-    delivery.verdict = DeliveryVerdict::kApplied;
-    delivery.check = check->id;
-  } else {
-    delivery.verdict = DeliveryVerdict::kOrphan;
-  }
-  // Writing last_delivery_at on every delivery would serialise bursts on one
-  // row; once a minute is enough to tell an admin that deliveries arrive.
-  bool touch = ClaimTouch(*team, integration->last_delivery_at, now);
-  Commit(std::move(delivery), std::move(check), touch, std::move(done));
+  if (!event.ok()) return refuse(BadEvent(event.status()));
+  // 3. Record and apply in one transaction (group commit). Writing
+  // last_delivery_at on every delivery would serialise bursts on one row;
+  // once a minute is enough to tell an admin that deliveries arrive.
+  bool touch = ClaimTouch(*to.team, to.integration->last_delivery_at, now);
+  WebhookDelivery delivery = DeliveryOf(std::move(request), *event, *to.team, to.check, now);
+  Commit(std::move(delivery), std::move(to.check), touch, std::move(done));
 }
 
 std::string StoredHeaders(const WebhookRequest& request, size_t max_value) {
@@ -243,46 +346,8 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
   auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
   auto work = [this, delivery, check, touch_integration,
                verdict](UnitOfWork& uow) mutable -> absl::Status {
-    const Deps& deps = checks_.deps();
-    if (delivery.verdict == DeliveryVerdict::kOrphan) {
-      // Our own order may have committed since the delivery was looked up;
-      // its adoption of orphans ran before this row existed, so adopt here.
-      // (In this transaction: on SQLite it is serialised with the order's.)
-      absl::StatusOr<BackgroundCheck> known = uow.FindCheckByExternalId(delivery.object_id);
-      if (known.ok() && known->team == *delivery.team) {
-        delivery.verdict = DeliveryVerdict::kApplied;
-        delivery.check = known->id;
-        check = *std::move(known);
-        *verdict = DeliveryVerdict::kApplied;
-      } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
-        return known.status();
-      }
-    }
-    absl::Status inserted = uow.InsertDelivery(delivery);
-    if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-      *verdict = DeliveryVerdict::kDuplicate;
-      return absl::OkStatus();
-    }
-    if (!inserted.ok()) return inserted;
-    if (delivery.verdict == DeliveryVerdict::kApplied) {
-      WorkItem item;
-      item.team = *delivery.team;
-      item.id = WorkItemId(deps.ids.NewId());
-      item.kind = std::string(kWorkFetchCase);
-      item.subject = check->id.value();
-      item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
-      // A little later, so the rest of Certn's burst for this change finds
-      // it pending: a pending fetch for the same check covers their events too.
-      item.run_at = delivery.received_at + checks_.integrations().config().fetch_coalesce;
-      if (auto s = uow.EnqueueWork(item); !s.ok()) return s;
-    }
-    if (touch_integration) {
-      absl::StatusOr<CertnIntegration> in = CertnRows(uow).GetIntegration(*delivery.team);
-      if (!in.ok()) return in.status();
-      in->last_delivery_at = delivery.received_at;
-      if (auto s = CertnRows(uow).UpsertIntegration(*in); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
+                          delivery, check, touch_integration, *verdict);
   };
   committer_.Submit(std::move(work), [this, verdict, started, done](absl::Status status) {
     const Deps& deps = checks_.deps();

@@ -4,7 +4,7 @@
 //   node contract_test.js --stagecheck BIN --fake-certn BIN --source-dir DIR [--work-dir DIR]
 //
 // It checks that
-//   (a) every route registered in adapters/http/api/*_routes.cc is documented
+//   (a) every route in the route tables of adapters/http/api/ is documented
 //       and the reverse, and every documented operation answers on its path
 //       and method (never route_not_found / method_not_allowed);
 //   (b) every answer's status is documented for its operation, with its media
@@ -174,32 +174,44 @@ function probeBodies(schema) {
   return probes;
 }
 
-// Every route the server registers, read from the route sources.
+// Every route the server registers, read from the route sources: the rows of
+// the route tables under adapters/http/api/ (route_table.h), each with the
+// request schema its named function parses, and the console's router.Add calls.
 function registeredRoutes() {
   const routes = [];
   const webhookPath = /kWebhookPath\s*=\s*"([^"]+)"/.exec(fs.readFileSync(path.join(SRC, 'plugin/certn/config.h'), 'utf8'))[1];
-  const files = fs.readdirSync(ROUTES_DIR).filter((f) => f.endsWith('_routes.cc')).map((f) => path.join(ROUTES_DIR, f));
-  const consoleSrc = path.join(SRC, 'adapters/console/console.cc');
-  if (fs.existsSync(consoleSrc)) files.push(consoleSrc);
-  for (const file of files) {
+  const pathOf = (file, expr) => {
+    const e = expr.trim();
+    if (/^"[^"]*"$/.test(e)) return e.slice(1, -1);
+    if (/^(\w+::)*kWebhookPath$/.test(e)) return webhookPath;
+    throw new Error(`${file}: cannot read the route path expression '${e}'`);
+  };
+  const schemaIn = (body) => {
+    const schema = /JsonBody::Parse\(\s*\w+\s*,\s*"(\w+)"\s*\)/.exec(body);
+    return schema ? schema[1] : null;
+  };
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+  const sources = walk(ROUTES_DIR).filter((f) => f.endsWith('.cc'));
+  for (const file of sources) {
     const text = fs.readFileSync(file, 'utf8');
-    const base = /const std::string base\s*=\s*"([^"]+)"/.exec(text);
-    const re = /router\.Add\(\s*"(\w+)"\s*,\s*([^,]+?)\s*,/g;
+    const row = /\{\s*"(\w+)"\s*,\s*("[^"]*"|[\w:]+)\s*,\s*Access::k\w+\s*,\s*(\w+)\s*\}/g;
     let m;
-    const starts = [];
-    while ((m = re.exec(text)) !== null) starts.push({ index: m.index, method: m[1], expr: m[2] });
-    starts.forEach((s, i) => {
-      let p;
-      let e = s.expr.trim();
-      if (/^"[^"]*"$/.test(e)) p = e.slice(1, -1);
-      else if (e === 'base') p = base[1];
-      else if (/^base \+ "[^"]*"$/.test(e)) p = base[1] + e.slice('base + "'.length, -1);
-      else if (e === 'path') p = webhookPath;
-      else throw new Error(`${file}: cannot read the route path expression '${e}'`);
-      const body = text.slice(s.index, i + 1 < starts.length ? starts[i + 1].index : text.length);
-      const schema = /JsonBody::Parse\(\s*\w+\s*,\s*"(\w+)"\s*\)/.exec(body);
-      routes.push({ method: s.method, path: p, schema: schema ? schema[1] : null, file });
-    });
+    while ((m = row.exec(text)) !== null) {
+      const [, method, expr, fn] = m;
+      const def = new RegExp(`\\n[^\\n]*\\b${fn}\\(ApiContext&[^)]*\\)\\s*\\{`).exec(text);
+      assert.ok(def, `${file}: no definition of ${fn}, the function of ${method} ${expr}`);
+      const end = text.indexOf('\n}\n', def.index);
+      routes.push({ method, path: pathOf(file, expr), schema: schemaIn(text.slice(def.index, end)), file });
+    }
+  }
+  // The console's few routes are added one by one.
+  const consoleSrc = path.join(SRC, 'adapters/console/console.cc');
+  const text = fs.existsSync(consoleSrc) ? fs.readFileSync(consoleSrc, 'utf8') : '';
+  const add = /router\.Add\(\s*"(\w+)"\s*,\s*("[^"]*")\s*,/g;
+  let m;
+  while ((m = add.exec(text)) !== null) {
+    routes.push({ method: m[1], path: pathOf(consoleSrc, m[2]), schema: null, file: consoleSrc });
   }
   return routes;
 }

@@ -79,7 +79,7 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
                                 {{"Authorization", "Api-Key " + certn_.api_key}});
   ASSERT_TRUE(certn_case.ok());
   HttpResponse parsed{200, {}, *certn_case};
-  // Certn's report-files answers a short-lived presigned URL (CERTN.md
+  // Certn's report-files answers a short-lived presigned URL (docs/certn-api.md
   // section 5); the bytes behind it are the original.
   auto file = fake_->Call(
       "GET",

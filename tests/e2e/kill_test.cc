@@ -75,7 +75,17 @@ TEST_F(E2eTest, EveryAcknowledgedDeliverySurvivesRepeatedKills) {
 // check ends cancelled by the user and each case got exactly one cancel call
 // (a cancel whose run died after reaching Certn is found cancelled, not
 // cancelled again).
-TEST_F(E2eTest, EveryCancelReachesCertnOnceAcrossKills) {
+// Leases are short enough that the killed runs' items run again within
+// seconds (the default two minutes outlast the test's waits on a busy
+// machine), and long enough that a 150 ms cancel never outlives its lease.
+class CancelKillTest : public E2eTest {
+ protected:
+  void AdjustService(testing::ServiceOptions& options) override {
+    options.extra_args.insert(options.extra_args.end(), {"--work-lease-ms", "5000"});
+  }
+};
+
+TEST_F(CancelKillTest, EveryCancelReachesCertnOnceAcrossKills) {
   std::string job = CreateJobWithCertnStage("pkg-basic");
   constexpr int kChecks = 12;
   std::vector<std::string> checks;

@@ -4,11 +4,22 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "adapters/http/api/routes.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
 
 namespace stagecheck::http {
 namespace {
+
+MemberRoute CreateBulkSend, GetBulkSend, GetTurnaround;
+
+// clang-format off
+constexpr Route kRoutes[] = {
+    {"POST", "/api/v1/bulk-sends",                Access::kTeamMember, CreateBulkSend},
+    {"GET",  "/api/v1/bulk-sends/{bulk_send_id}", Access::kTeamMember, GetBulkSend},
+    {"GET",  "/api/v1/reports/turnaround",        Access::kTeamMember, GetTurnaround},
+};
+// clang-format on
 
 void NullOr(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
   w.Key(key);
@@ -61,20 +72,21 @@ absl::StatusOr<BulkSelection> SelectionOf(const JsonBody& body) {
   return selection;
 }
 
-Response CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who,
-                        const JsonBody& body) {
-  auto key = IdempotencyKeyOf(r, ctx.crypto);
-  if (!key.ok()) return ErrorResponse(key.status());
-  absl::StatusOr<BulkSelection> selection = SelectionOf(body);
-  if (!selection.ok()) return ErrorResponse(selection.status());
-  auto created = ctx.bulk_sends.Create(who, *selection, *key);
-  if (!created.ok()) return ErrorResponse(created.status());
-  absl::StatusOr<BulkSend> bulk = ctx.bulk_sends.Get(who, created->id);
-  if (!bulk.ok()) return ErrorResponse(bulk.status());
-  Response resp = JsonOf(202, *bulk, WriteBulkSend);
-  resp.SetHeader("Location", "/api/v1/bulk-sends/" + created->id.value());
-  if (created->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+absl::StatusOr<Response> CreateBulkSend(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(r, "CreateBulkSend"));
+  ASSIGN_OR_RETURN(std::optional<IdempotencyKey> key, IdempotencyKeyOf(r, ctx.crypto));
+  ASSIGN_OR_RETURN(BulkSelection selection, SelectionOf(body));
+  ASSIGN_OR_RETURN(auto created, ctx.bulk_sends.Create(who, selection, key));
+  ASSIGN_OR_RETURN(BulkSend bulk, ctx.bulk_sends.Get(who, created.id));
+  Response resp = JsonOf(202, bulk, WriteBulkSend);
+  resp.SetHeader("Location", "/api/v1/bulk-sends/" + created.id.value());
+  if (created.replayed) resp.SetHeader("Idempotent-Replayed", "true");
   return resp;
+}
+
+absl::StatusOr<Response> GetBulkSend(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(BulkSend bulk, ctx.bulk_sends.Get(who, BulkSendId(Param(r, "bulk_send_id"))));
+  return JsonOf(200, bulk, WriteBulkSend);
 }
 
 void WriteTurnaround(JsonWriter& w, const TurnaroundReport& report) {
@@ -101,29 +113,14 @@ absl::StatusOr<int> DaysParam(const Request& r) {
   return days;
 }
 
+absl::StatusOr<Response> GetTurnaround(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(int days, DaysParam(r));
+  ASSIGN_OR_RETURN(TurnaroundReport report, ctx.lifecycle.Report(who, days));
+  return JsonOf(200, report, WriteTurnaround);
+}
+
 }  // namespace
 
-absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx) {
-  RETURN_IF_ERROR(router.Add("POST", "/api/v1/bulk-sends",
-                             Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-                               absl::StatusOr<JsonBody> body = JsonBody::Parse(r, "CreateBulkSend");
-                               if (!body.ok()) return ErrorResponse(body.status());
-                               return CreateBulkSend(ctx, r, who, *body);
-                             })));
-  RETURN_IF_ERROR(router.Add("GET", "/api/v1/reports/turnaround",
-                             Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-                               absl::StatusOr<int> days = DaysParam(r);
-                               if (!days.ok()) return ErrorResponse(days.status());
-                               auto report = ctx.lifecycle.Report(who, *days);
-                               if (!report.ok()) return ErrorResponse(report.status());
-                               return JsonOf(200, *report, WriteTurnaround);
-                             })));
-  return router.Add("GET", "/api/v1/bulk-sends/{bulk_send_id}",
-                    Authed(ctx, [&ctx](const Request& r, const Principal& who) {
-                      auto bulk = ctx.bulk_sends.Get(who, BulkSendId(Param(r, "bulk_send_id")));
-                      if (!bulk.ok()) return ErrorResponse(bulk.status());
-                      return JsonOf(200, *bulk, WriteBulkSend);
-                    }));
-}
+std::span<const Route> LifecycleRoutes() { return kRoutes; }
 
 }  // namespace stagecheck::http

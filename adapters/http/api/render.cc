@@ -26,6 +26,42 @@ void OptionalTime(JsonWriter& w, std::string_view key, const std::optional<absl:
     w.Null();
 }
 
+// An optional id (CheckId, FileId, ...) as its value or null.
+template <typename Id>
+void OptionalId(JsonWriter& w, std::string_view key, const std::optional<Id>& id) {
+  w.Key(key);
+  if (id)
+    w.String(id->value());
+  else
+    w.Null();
+}
+
+void WriteCheckResults(JsonWriter& w, const std::vector<CheckResult>& results) {
+  w.Key("results").StartArray();
+  for (const CheckResult& r : results) {
+    w.StartObject();
+    w.Field("check_type", r.check_type)
+        .Field("label", CheckTypeLabel(r.check_type))
+        .Field("status", r.status);
+    OptionalString(w, "result", r.result);
+    OptionalTime(w, "completed_at", r.completed);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteCheckHistory(JsonWriter& w, const std::vector<StatusTransition>& history) {
+  w.Key("history").StartArray();
+  for (const StatusTransition& t : history) {
+    w.StartObject();
+    w.Field("from", StatusName(t.from)).Field("to", StatusName(t.to)).Field("at", Rfc3339(t.at));
+    w.Field("source", t.source);
+    if (!t.reason.empty()) w.Field("reason", t.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void Strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
   w.Key(key).StartArray();
   for (const std::string& v : values) w.String(v);
@@ -297,16 +333,8 @@ void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& s) {
 void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.StartObject();
   w.Field("id", c.id.value()).Field("candidate_id", c.candidate.value());
-  w.Key("application_id");
-  if (c.application)
-    w.String(c.application->value());
-  else
-    w.Null();
-  w.Key("activity_id");
-  if (c.activity)
-    w.String(c.activity->value());
-  else
-    w.Null();
+  OptionalId(w, "application_id", c.application);
+  OptionalId(w, "activity_id", c.activity);
   w.Field("package_id", c.package_id).Field("package_name", c.package_name);
   w.Field("trigger", TriggerName(c.trigger)).Field("requested_by", c.requested_by.value());
   w.Field("status", StatusName(c.status));
@@ -321,40 +349,14 @@ void WriteCheck(JsonWriter& w, const BackgroundCheck& c) {
   w.Field("certn_status", c.external_status);
   OptionalString(w, "overall_score", c.overall_score);
   OptionalString(w, "results_url", c.results_url);
-  w.Key("report_file_id");
-  if (c.report_saved_as)
-    w.String(c.report_saved_as->value());
-  else
-    w.Null();
+  OptionalId(w, "report_file_id", c.report_saved_as);
   WriteWaiting(w, c);
   WriteCancellation(w, c);
   WriteExpectedCompletion(w, c);
   WriteResultRule(w, c);
-  w.Key("reordered_from");
-  if (c.reordered_from)
-    w.String(c.reordered_from->value());
-  else
-    w.Null();
-  w.Key("results").StartArray();
-  for (const CheckResult& r : c.results) {
-    w.StartObject();
-    w.Field("check_type", r.check_type)
-        .Field("label", CheckTypeLabel(r.check_type))
-        .Field("status", r.status);
-    OptionalString(w, "result", r.result);
-    OptionalTime(w, "completed_at", r.completed);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("history").StartArray();
-  for (const StatusTransition& t : c.history) {
-    w.StartObject();
-    w.Field("from", StatusName(t.from)).Field("to", StatusName(t.to)).Field("at", Rfc3339(t.at));
-    w.Field("source", t.source);
-    if (!t.reason.empty()) w.Field("reason", t.reason);
-    w.EndObject();
-  }
-  w.EndArray();
+  OptionalId(w, "reordered_from", c.reordered_from);
+  WriteCheckResults(w, c.results);
+  WriteCheckHistory(w, c.history);
   w.Field("created_at", Rfc3339(c.created_at));
   OptionalTime(w, "ordered_at", c.ordered_at);
   OptionalTime(w, "completed_at", c.completed_at);

@@ -8,51 +8,6 @@
 
 namespace stagecheck::http {
 
-Response ErrorResponse(const absl::Status& status) {
-  std::string code = ErrorCode(status);
-  if (code == "unsupported_media_type") return ProblemResponse(415, code, ToStd(status.message()));
-  return ProblemResponse(status);
-}
-
-namespace {
-
-absl::StatusOr<Principal> Authenticate(ApiContext& ctx, const Request& request) {
-  std::optional<std::string_view> header = request.Header("authorization");
-  if (!header) {
-    return Error(absl::StatusCode::kUnauthenticated, "missing_token",
-                 "send an API token as 'Authorization: Bearer <token>'");
-  }
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header->size() <= kBearer.size() ||
-      !EqualsIgnoreCase(header->substr(0, kBearer.size()), kBearer)) {
-    return Error(absl::StatusCode::kUnauthenticated, "invalid_token",
-                 "the Authorization header must be 'Bearer <token>'");
-  }
-  return ctx.accounts.Authenticate(header->substr(kBearer.size()));
-}
-
-Handler Wrap(ApiContext& ctx, AuthedFn fn, bool admin_only) {
-  return [&ctx, fn = std::move(fn), admin_only](Request request, Respond respond) {
-    absl::StatusOr<Principal> who = Authenticate(ctx, request);
-    if (!who.ok()) {
-      Response r = ErrorResponse(who.status());
-      r.SetHeader("WWW-Authenticate", "Bearer");
-      respond(std::move(r));
-      return;
-    }
-    if (admin_only && who->role != Role::kAdmin) {
-      respond(ProblemResponse(403, "admin_only", "only an admin of the team may do this"));
-      return;
-    }
-    respond(fn(request, *who));
-  };
-}
-
-}  // namespace
-
-Handler Authed(ApiContext& ctx, AuthedFn fn) { return Wrap(ctx, std::move(fn), false); }
-Handler AdminOnly(ApiContext& ctx, AuthedFn fn) { return Wrap(ctx, std::move(fn), true); }
-
 absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& request,
                                                                const Crypto& crypto) {
   std::optional<std::string_view> key = request.Header("idempotency-key");
@@ -74,12 +29,19 @@ absl::Status InvalidQueryParam(std::string_view param, std::string_view why) {
                    param);
 }
 
-Response ListError(const absl::Status& status) {
+absl::Status CursorError(absl::Status status) {
   if (status.code() == absl::StatusCode::kInvalidArgument &&
       ErrorCode(status) == "invalid_argument") {
-    return ProblemResponse(400, "invalid_cursor", "after is not a valid cursor");
+    return Error(absl::StatusCode::kInvalidArgument, "invalid_cursor",
+                 "after is not a valid cursor");
   }
-  return ErrorResponse(status);
+  return status;
+}
+
+Response CreatedAt(std::string location, bool replayed, Response response) {
+  response.SetHeader("Location", std::move(location));
+  if (replayed) response.SetHeader("Idempotent-Replayed", "true");
+  return response;
 }
 
 absl::StatusOr<PageRequest> PageOf(const Request& request) {

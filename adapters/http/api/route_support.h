@@ -1,25 +1,19 @@
-// Small pieces every route uses: authentication, role checks, idempotency
-// keys, pagination, JSON answers.
+// Small pieces the routes share: idempotency keys, pagination, query
+// parameters, ETags, JSON answers. (Authentication and role checks are the
+// route tables', route_table.h.)
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "adapters/http/api/api_context.h"
 #include "adapters/http/api/json_body.h"
-#include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
 #include "adapters/http/problem.h"
+#include "core/domain/etag.h"
 
 namespace stagecheck::http {
-
-using AuthedFn = std::function<Response(const Request&, const Principal&)>;
-
-// Authenticates the bearer token, then runs `fn` (which may block: routes run
-// on worker threads). Use-case errors become problem responses.
-Handler Authed(ApiContext& ctx, AuthedFn fn);
-// The same, for admin-only routes: a recruiter gets 403.
-Handler AdminOnly(ApiContext& ctx, AuthedFn fn);
 
 // Idempotency-Key header with a fingerprint of method, path and body; an
 // invalid key is an error.
@@ -28,8 +22,8 @@ absl::StatusOr<std::optional<IdempotencyKey>> IdempotencyKeyOf(const Request& re
 absl::StatusOr<PageRequest> PageOf(const Request& request);
 // The error of a paginated list. PageOf has checked the limit, so a bare
 // InvalidArgument from the store can only be an undecodable `after` cursor:
-// it answers 400 invalid_cursor like a cursor PageOf refused itself.
-Response ListError(const absl::Status& status);
+// it is 400 invalid_cursor like a cursor PageOf refused itself.
+absl::Status CursorError(absl::Status status);
 
 // A query parameter's bad value: 400 invalid_filter, naming the parameter
 // (problem+json `field`).
@@ -50,17 +44,39 @@ inline Response WithEtag(Response response, std::string etag) {
   response.SetHeader("ETag", std::move(etag));
   return response;
 }
-
+// `value` rendered with `write`, with its own ETag.
 template <typename T, typename W>
-Response PageOf(const Page<T>& page, W write) {
+Response TaggedJsonOf(int status, const T& value, W write) {
+  return WithEtag(JsonOf(status, value, write), EtagOf(value));
+}
+
+// What a create answers: `response` with a Location, and
+// Idempotent-Replayed when the Idempotency-Key replayed an earlier create.
+Response CreatedAt(std::string location, bool replayed, Response response);
+
+// {"items": [...]}: a list that has no pages.
+template <typename T, typename W>
+Response ItemsOf(const std::vector<T>& items, W write) {
   JsonWriter w;
   w.StartObject().Key("items").StartArray();
-  for (const T& item : page.items) write(w, item);
+  for (const T& item : items) write(w, item);
+  w.EndArray().EndObject();
+  return Response::Json(200, w.Take());
+}
+
+// A page of a list, {"items": [...], "next": cursor or null}, each item
+// written with `write`; the list's error through CursorError.
+template <typename T, typename W>
+absl::StatusOr<Response> PageResponse(const absl::StatusOr<Page<T>>& list, W write) {
+  if (!list.ok()) return CursorError(list.status());
+  JsonWriter w;
+  w.StartObject().Key("items").StartArray();
+  for (const T& item : list->items) write(w, item);
   w.EndArray().Key("next");
-  if (page.next.empty())
+  if (list->next.empty())
     w.Null();
   else
-    w.String(page.next);
+    w.String(list->next);
   w.EndObject();
   return Response::Json(200, w.Take());
 }

@@ -1,47 +1,20 @@
-// The REST API (/api/v1), the Certn webhook and the operational endpoints,
-// mapped onto the core and Certn-plugin use cases.
+// The route tables of the REST API's core resources (/api/v1) and of the
+// operational endpoints, one file each. The Certn plugin's tables are in
+// certn/certn_routes.h; adapters/cli/main.cc registers them all.
 #pragma once
 
-#include <functional>
-#include <string>
+#include <span>
 
-#include "adapters/http/router.h"
-#include "core/services/accounts.h"
-#include "core/services/applications.h"
-#include "core/services/bulk_sends.h"
-#include "core/services/check_lifecycle.h"
-#include "core/services/plans.h"
-#include "plugin/certn/checks.h"
-#include "plugin/certn/integrations.h"
-#include "plugin/certn/webhook.h"
+#include "adapters/http/api/route_table.h"
 
 namespace stagecheck::http {
 
-struct ApiContext {
-  Accounts& accounts;
-  Plans& plans;
-  Applications& applications;
-  certn_plugin::Integrations& integrations;
-  certn_plugin::Checks& checks;
-  certn_plugin::WebhookReceiver& webhook;
-  BulkSends& bulk_sends;
-  CheckLifecycle& lifecycle;
-  Store& store;
-  const Crypto& crypto;
-  Logger& log;
-  Metrics& metrics;
-  std::function<std::string()> render_metrics;  // Prometheus text
-  std::function<bool()> ready;                  // false while starting or stopping
-};
-
-absl::Status AddApiRoutes(Router& router, ApiContext& ctx);
-absl::Status AddWebhookRoutes(Router& router, ApiContext& ctx);
-absl::Status AddOpsRoutes(Router& router, ApiContext& ctx);
-// Bulk send, expected completion and the turnaround report (lifecycle_routes.cc).
-absl::Status AddLifecycleRoutes(Router& router, ApiContext& ctx);
-
-// Problem response for a use-case error, including the codes that have no
-// absl equivalent (unsupported_media_type → 415).
-Response ErrorResponse(const absl::Status& status);
+std::span<const Route> TeamRoutes();         // team_routes.cc: /me, /team
+std::span<const Route> JobRoutes();          // job_routes.cc: /jobs
+std::span<const Route> PlanRoutes();         // plan_routes.cc: interview plans, activity kinds
+std::span<const Route> CandidateRoutes();    // candidate_routes.cc: /candidates
+std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applications
+std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
+std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
 
 }  // namespace stagecheck::http

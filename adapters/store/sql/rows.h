@@ -1,13 +1,18 @@
 // What every statement of the SQL unit of work shares: parameters from domain
-// values (P, Bytes) and a left-to-right reader of result rows (Cells), so that
-// each aggregate's statements and row mappers can live in a file of their own.
+// values (P, Bytes), a left-to-right reader of result rows (Cells) and the
+// readers of whole results (MapRows, Single), so that each aggregate's
+// statements and row mappers can live in a file of their own. Keyset pages
+// are in pages.h.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "adapters/store/sql/codec.h"
@@ -86,6 +91,26 @@ class Cells {
 inline absl::Status Corrupt(std::string_view column, std::string_view value) {
   return absl::DataLossError(
       absl::StrCat("unexpected stored ", ToAbsl(column), " '", ToAbsl(value), "'"));
+}
+
+// Maps every row, stopping at the first that cannot be read.
+template <typename T, typename Fn>
+absl::StatusOr<std::vector<T>> MapRows(const std::vector<Row>& rows, Fn read) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const Row& row : rows) {
+    absl::StatusOr<T> item = read(row);
+    if (!item.ok()) return item.status();
+    out.push_back(*std::move(item));
+  }
+  return out;
+}
+
+// The one row a keyed SELECT finds, or NotFound.
+inline absl::StatusOr<Row> Single(absl::StatusOr<std::vector<Row>> rows, std::string_view what) {
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::NotFoundError(absl::StrCat(ToAbsl(what), " not found"));
+  return std::move(rows->front());
 }
 
 }  // namespace stagecheck::store::rows

@@ -149,6 +149,9 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
                                               std::string_view lock_suffix);
   absl::StatusOr<std::vector<BackgroundCheck>> QueryChecks(std::string_view where,
                                                            std::span<const Value> params);
+  // The copies of the candidate and the latest check that the pipeline
+  // overview reads on the application row (schema v6; applications.cc).
+  absl::Status RefreshCandidateSort(const TeamId& team, const CandidateId& candidate);
   absl::Status RefreshLatestCheck(const BackgroundCheck& check, bool inserted);
   absl::StatusOr<std::vector<WebhookDelivery>> QueryDeliveries(std::string_view where,
                                                                std::span<const Value> params);

@@ -17,7 +17,7 @@ enum class ConnectionStatus { kUnverified, kConnected, kInvalidKey, kUnreachable
 std::string_view ConnectionStatusName(ConnectionStatus status);
 std::optional<ConnectionStatus> ParseConnectionStatus(std::string_view name);
 
-// Certn's per-account rate limit (CERTN.md section 5): the defaults of a
+// Certn's per-account rate limit (docs/certn-api.md): the defaults of a
 // team's integration, which an admin may change.
 inline constexpr int kDefaultCertnRequestsPerMinute = 60;
 inline constexpr int kDefaultCertnRequestsPerDay = 7220;

@@ -56,7 +56,7 @@ struct CertnCheckResult {
   std::optional<absl::Time> completed;
 };
 
-// Only `id` and `overall_status` are required of Certn (CERTN.md section 5);
+// Only `id` and `overall_status` are required of Certn (docs/certn-api.md);
 // every other field has the default shown when Certn leaves it out.
 struct CertnCase {
   std::string id;
@@ -87,7 +87,7 @@ struct CertnCase {
 // waits for the next day, and the check says why.
 inline constexpr std::string_view kDailyLimitCode = "certn_daily_limit";
 
-// One entry of Certn's event feed (CERTN.md section 5, "Event feed"; the
+// One entry of Certn's event feed (docs/certn-api.md, "Event feed"; the
 // field names are guesses kept in adapters/certn/parsers.cc's field table).
 struct CertnEvent {
   std::string id;          // the feed's cursor value; required
@@ -118,7 +118,7 @@ class CertnGateway {
                                                  const CertnOrder& order) = 0;
   virtual absl::StatusOr<CertnCase> GetCase(const CertnCredentials& creds,
                                             const std::string& case_id) = 0;
-  // Certn answers 204 without a body (CERTN.md section 5); the new state
+  // Certn answers 204 without a body (docs/certn-api.md); the new state
   // arrives by webhook or the next fetch. Safe to run twice.
   virtual absl::Status CancelCase(const CertnCredentials& creds, const std::string& case_id) = 0;
   // Asks Certn to generate the case's PDF; CASE_REPORT_READY follows.

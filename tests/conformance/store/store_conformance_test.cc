@@ -241,7 +241,7 @@ TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam
   i.updated_at = At(1);
   ASSERT_OK(Tx([&](UnitOfWork& u) { return CertnRows(u).UpsertIntegration(i); }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    // Certn's per-account limits by default (CERTN.md section 5).
+    // Certn's per-account limits by default (docs/certn-api.md).
     EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_minute, 60);
     EXPECT_EQ(CertnRows(u).GetIntegration(TeamId("t1"))->requests_per_day, 7220);
     return absl::OkStatus();

@@ -268,7 +268,7 @@ TEST_F(ChecksTest, SecretsNeverAppearInResponsesOrTheLog) {
   }
 }
 
-// CERTN.md section 5 through the real service and the fake Certn: groups name
+// docs/certn-api.md through the real service and the fake Certn: groups name
 // no team (Verify connects anyway, deliveries are matched by case), a status
 // Certn adds later is in progress, and a declined applicant cancels the check.
 TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook) {
@@ -301,7 +301,7 @@ TEST_F(ChecksTest, WithoutATeamIdAnUnknownStatusAndADeclineAreFollowedByWebhook)
                                absl::Seconds(10)));
 }
 
-// CERTN.md section 5: the account's rate limit is a per-integration setting,
+// docs/certn-api.md: the account's rate limit is a per-integration setting,
 // 60 a minute and 7,220 a day unless an admin says otherwise.
 TEST_F(ChecksTest, TheCertnRateLimitIsAPerIntegrationSetting) {
   World w = NewWorld(/*connect_certn=*/true, /*send_check=*/false);

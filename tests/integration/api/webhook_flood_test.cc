@@ -1,4 +1,4 @@
-// Unauthenticated input never reaches the disk (CERTN.md section 5, in
+// Unauthenticated input never reaches the disk (docs/certn-api.md, in
 // docs/architecture.md "Webhook"): a flood of deliveries that cannot be
 // verified — random case ids, 100 KB bodies — is answered and counted, and
 // neither grows the database nor changes anything.

@@ -165,7 +165,7 @@ TEST_F(FakeCertnTest, OrderFieldErrorsUseTheDocumentedShape) {
                          {{"Authorization", "Api-Key k1"}});
   EXPECT_THAT(bad.status().message(),
               HasSubstr(R"(400: {"email_address":["This field is required."]})"));
-  // CERTN.md section 5: the field is "package"; the guessed "package_id" is not read.
+  // docs/certn-api.md: the field is "package"; the guessed "package_id" is not read.
   auto old = fake_->Call("POST", "/api/public/cases/order-package/",
                          R"({"package_id":"pkg","email_address":"a@b.c"})",
                          {{"Authorization", "Api-Key k1"}});
@@ -501,7 +501,7 @@ TEST_F(FakeCertnTest, ControlApiAcceptsTheShortId) {
   EXPECT_THAT(fake_->AdvanceCase("CASE-NOTACASE").status().message(), HasSubstr("404"));
 }
 
-// CERTN.md section 5: keys are region-scoped. The demo account lives in
+// docs/certn-api.md: keys are region-scoped. The demo account lives in
 // north_america; another region's host answers the plain 401 the adapter
 // reads as "invalid key or wrong region".
 TEST_F(FakeCertnTest, DemoKeyOnTheWrongRegionIs401) {

@@ -106,7 +106,7 @@ class GatewayVsFakeTest : public ::testing::Test {
 
 // ---- verify -----------------------------------------------------------------
 
-// CERTN.md section 5: groups need not name a team; Verify still connects.
+// docs/certn-api.md: groups need not name a team; Verify still connects.
 TEST_F(GatewayVsFakeTest, VerifyConnectsWhenGroupsNameNoTeam) {
   auto v = Gateway().Verify(creds_);
   ASSERT_TRUE(v.ok()) << v.status();
@@ -262,12 +262,12 @@ TEST_F(GatewayVsFakeTest, GetCaseFollowsTheLifecycleIncludingPartial) {
   EXPECT_TRUE(done->completed.has_value());
   EXPECT_EQ(done->overall_score, "CLEAR");
   EXPECT_EQ(done->package_id, "pkg-standard");
-  // The report is requested, not automatic (CERTN.md section 5).
+  // The report is requested, not automatic (docs/certn-api.md).
   EXPECT_FALSE(done->report_file_id.has_value());
   for (const auto& check : done->checks) EXPECT_EQ(check.result, "CLEAR");
 }
 
-// Error statuses, and APPLICANT_DECLINED (CERTN.md section 5: cancelled).
+// Error statuses, and APPLICANT_DECLINED (docs/certn-api.md: cancelled).
 TEST_F(GatewayVsFakeTest, EndingStatusesCarryTheirReason) {
   struct Row {
     const char* overall_status;

@@ -9,7 +9,7 @@ namespace {
 
 TEST(CertnConfigTest, DefaultTableHasEveryRegion) {
   CertnClientConfig config;
-  // CERTN.md section 5's regional hosts.
+  // docs/certn-api.md's regional hosts.
   EXPECT_EQ(config.BaseUrlFor(CertnRegion::kNorthAmerica), "https://api.ca.certn.co");
   EXPECT_EQ(config.BaseUrlFor(CertnRegion::kUkEmea), "https://api.uk.certn.co");
   EXPECT_EQ(config.BaseUrlFor(CertnRegion::kApac), "https://api.au.certn.co");

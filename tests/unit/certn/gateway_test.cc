@@ -209,7 +209,7 @@ TEST_F(GatewayPolicyTest, DownloadMustBeAPdf) {
             absl::StatusCode::kDataLoss);
 }
 
-// CERTN.md section 5: report-files answers a presigned URL, fetched at once
+// docs/certn-api.md: report-files answers a presigned URL, fetched at once
 // without Certn's credentials; the URL never appears in a message.
 TEST_F(GatewayPolicyTest, ReportIsDownloadedFromThePresignedUrlWithoutTheKey) {
   Script(Reply(200, R"({"id":"rf","url":"https://files.certn.test/r.pdf?X-Amz-Signature=s3cr3t",

@@ -80,7 +80,7 @@ TEST(ParseCaseTest, IgnoresUnknownFields) {
   EXPECT_EQ(parsed->checks[0].check_type, "IDENTITY_VERIFICATION_1");
 }
 
-// ---- tolerant reading (CERTN.md section 5; the table is RequiredFieldTable) --
+// ---- tolerant reading (docs/certn-api.md; the table is RequiredFieldTable) --
 
 TEST(RequiredFieldTableTest, NamesWhatAFlowCannotWorkWithout) {
   std::map<std::string, std::vector<std::string>> table;
@@ -384,7 +384,7 @@ TEST(ParseGroupsTest, ReadsTheTeamId) {
   EXPECT_EQ(page->results[0].team_id, "certn-team-42");
 }
 
-// CERTN.md section 5: a group need not name a team (nor an id or a name).
+// docs/certn-api.md: a group need not name a team (nor an id or a name).
 TEST(ParseGroupsTest, EveryGroupFieldIsOptional) {
   for (const char* group :
        {R"({"id":"g","name":"n"})", R"({"name":"n","team_id":"t"})", R"({"id":"g","team_id":"t"})",
@@ -425,7 +425,7 @@ TEST(ParseReportFileTest, OnlyTheUrlIsRequired) {
   }
 }
 
-// ---- the event feed (CERTN.md section 5; a third-party guess, read tolerantly) --
+// ---- the event feed (docs/certn-api.md; a third-party guess, read tolerantly) --
 
 // The events page fixture with one field of results[0] removed.
 std::string EventWithout(const std::string& field) {
@@ -563,7 +563,7 @@ TEST(SerializeOrderTest, MatchesTheContract) {
   rapidjson::Document doc;
   doc.Parse(SerializeOrderPackage(order).c_str());
   ASSERT_FALSE(doc.HasParseError());
-  EXPECT_STREQ(doc["package"].GetString(), "pkg-1");  // CERTN.md section 5
+  EXPECT_STREQ(doc["package"].GetString(), "pkg-1");  // docs/certn-api.md
   EXPECT_FALSE(doc.HasMember("package_id"));
   EXPECT_STREQ(doc["email_address"].GetString(), "a\"b@example.com");
   EXPECT_TRUE(doc["send_invite_email"].GetBool());

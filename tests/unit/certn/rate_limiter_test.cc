@@ -111,7 +111,7 @@ TEST(RateLimiterTest, PauseHoldsEveryCallOfThatKey) {
 }
 
 TEST(RateLimiterTest, DefaultsAreCertnsPerAccountLimits) {
-  RateLimitConfig defaults;  // CERTN.md section 5
+  RateLimitConfig defaults;  // docs/certn-api.md
   EXPECT_EQ(defaults.burst, 60);
   EXPECT_EQ(defaults.window, absl::Minutes(1));
   EXPECT_EQ(defaults.per_day, 7220);

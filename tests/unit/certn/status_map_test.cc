@@ -14,7 +14,7 @@ CertnCheckResult Check(std::string status) {
   return c;
 }
 
-// CERTN.md "Mapping to our normalized status", written out independently of the table.
+// docs/certn-api.md "Mapping to our normalized status", written out independently of the table.
 const std::map<std::string, CheckStatus>& Expected() {
   static const auto* const kExpected = new std::map<std::string, CheckStatus>{
       {"DRAFT", CheckStatus::kInvited},
@@ -74,7 +74,7 @@ TEST(StatusMapTest, NotPartialWhenNoneOrAllCountedChecksAreComplete) {
             CheckStatus::kComplete);
 }
 
-// CERTN.md section 5: an unknown status never fails a fetch.
+// docs/certn-api.md: an unknown status never fails a fetch.
 TEST(StatusMapTest, UnknownStatusIsInProgressAndMarkedUnknown) {
   NormalizedStatus got = NormalizeCaseStatus("ON_THE_MOON", {});
   EXPECT_EQ(got.status, CheckStatus::kInProgress);

@@ -264,7 +264,7 @@ TEST_F(ChecksTest, CompletionSavesTheReportPdfToTheCandidatesFiles) {
                      {{"c1", "ADVERSE_MEDIA_1", "COMPLETE", "CLEAR", std::nullopt}});
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
   Drain();
-  // CERTN.md section 5: the report is requested once, then CASE_REPORT_READY.
+  // docs/certn-api.md: the report is requested once, then CASE_REPORT_READY.
   EXPECT_EQ(gateway_.calls("generate_report"), 1);
   EXPECT_EQ(gateway_.calls("download"), 0);
   ASSERT_OK(checks_->Refresh(recruiter_, sent.id));  // the fetch CASE_REPORT_READY causes

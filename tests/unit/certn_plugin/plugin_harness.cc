@@ -79,7 +79,7 @@ absl::Status ScriptedGateway::CancelCase(const CertnCredentials& creds, const st
   std::lock_guard<std::mutex> lock(mu_);
   cases_[id].status = CheckStatus::kCancelled;
   cases_[id].overall_status = "CANCELLED";
-  return absl::OkStatus();  // 204, no body (CERTN.md section 5)
+  return absl::OkStatus();  // 204, no body (docs/certn-api.md)
 }
 
 absl::Status ScriptedGateway::GenerateReport(const CertnCredentials& creds, const std::string& id) {
@@ -106,7 +106,7 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
   c.status = status;
   c.overall_status = std::move(overall);
   c.checks = std::move(checks);
-  // The report file appears only once generate-report was called (CERTN.md section 5).
+  // The report file appears only once generate-report was called (docs/certn-api.md).
   if (status == CheckStatus::kComplete) c.completed = absl::FromUnixSeconds(1'800'000'500);
   events_.push_back(
       CertnEvent{absl::StrCat(events_.size() + 1), "CASE_STATUS_CHANGED", case_id, event_time});

@@ -99,7 +99,7 @@ class ScriptedGateway final : public CertnGateway {
       {"pkg-premium", "Premium Package", {"CRIMINAL_RECORD_1", "ADVERSE_MEDIA_1"}},
   };
   std::string expected_key = "certn-key-0001";
-  // Whether Verify names the key's Certn team (CERTN.md section 5: it may not).
+  // Whether Verify names the key's Certn team (docs/certn-api.md: it may not).
   bool names_team = true;
 
  private:

@@ -260,7 +260,7 @@ TEST_F(WebhookReceiverTest, OrphanIsStoredAndAdoptedWhenTheCaseAppears) {
   EXPECT_EQ(Check(admin_, created->id).external_id, future_case);
 }
 
-// CERTN.md section 5 (docs/architecture.md, "Webhook"): a delivery that
+// docs/certn-api.md (docs/architecture.md, "Webhook"): a delivery that
 // cannot be verified is answered and counted, its metadata kept in a bounded
 // in-memory log, and nothing of it stored.
 TEST_F(WebhookReceiverTest, UnknownCaseWithoutTeamHeaderIs503AndNothingIsStored) {

@@ -78,6 +78,36 @@ TEST(Problem, AStaleIfMatchIs412PreconditionFailed) {
   EXPECT_EQ(HttpStatusFor(Error(absl::StatusCode::kFailedPrecondition, "no_email", "x")), 422);
 }
 
+TEST(Problem, StableCodesWithAMorePreciseStatusKeepItInEveryAnswer) {
+  EXPECT_EQ(ProblemResponse(Error(absl::StatusCode::kInvalidArgument, "unsupported_media_type",
+                                  "send application/json"))
+                .status,
+            415);
+  Response not_ready = ProblemResponse(
+      Error(absl::StatusCode::kFailedPrecondition, "report_not_ready", "not complete"));
+  EXPECT_EQ(not_ready.status, 409);
+  EXPECT_THAT(not_ready.body, HasSubstr("\"title\":\"Conflict\""));
+  // The same canonical codes without those stable codes keep their status.
+  EXPECT_EQ(HttpStatusFor(Error(absl::StatusCode::kInvalidArgument, "invalid_body", "x")), 400);
+}
+
+TEST(Problem, AnExtensionMemberFollowsTheStandardOnes) {
+  Response r = ProblemResponse(
+      WithField(Error(absl::StatusCode::kAlreadyExists, "check_already_active", "active"), "x"),
+      "existing_check", [](JsonWriter& w) { w.StartObject().Field("id", "chk_1").EndObject(); });
+  EXPECT_EQ(r.status, 409);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(r.body.c_str()).HasParseError()) << r.body;
+  EXPECT_EQ(std::string(doc["code"].GetString()), "check_already_active");
+  EXPECT_EQ(std::string(doc["field"].GetString()), "x");
+  EXPECT_EQ(std::string(doc["existing_check"]["id"].GetString()), "chk_1");
+  // An internal error shows nothing of its own, extension included.
+  EXPECT_EQ(
+      ProblemResponse(absl::InternalError("db"), "existing_check", [](JsonWriter& w) { w.Null(); })
+          .body.find("existing_check"),
+      std::string::npos);
+}
+
 TEST(Problem, AnOkStatusIsTreatedAsAnInternalBug) {
   EXPECT_EQ(ProblemResponse(absl::OkStatus()).status, 500);
 }

@@ -1,7 +1,9 @@
 // The database-free parts of adapters/store/sql: dialects, codecs, cursors,
 // and that the two back-ends' migration histories stay in step.
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "adapters/store/postgres/postgres_store.h"
 #include "adapters/store/sql/codec.h"
@@ -86,6 +88,27 @@ TEST(Migrations, SqliteAndPostgresStayInStep) {
   }
   EXPECT_EQ(Tables(lite), Tables(pg));
   EXPECT_GE(Tables(lite).size(), 20u);
+}
+
+// A released migration's text, as the back-end ran it (tests/unit/sqlite/released).
+std::string Released(const std::string& name) {
+  std::ifstream in(std::string(STAGECHECK_SOURCE_DIR) + "/tests/unit/sqlite/released/" + name,
+                   std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// v1 is written once for both back-ends (sql/portable_migrations.h); each must
+// still run exactly the SQL it released, or a new database would differ from
+// one created before.
+TEST(Migrations, InitialSchemaIsTheOneEachBackEndReleased) {
+  const std::string lite = Released("v1.sqlite.sql");
+  const std::string pg = Released("v1.postgres.sql");
+  ASSERT_GT(lite.size(), 5000u);
+  ASSERT_GT(pg.size(), 5000u);
+  EXPECT_EQ(SqliteMigrations()[0].sql, lite);
+  EXPECT_EQ(PostgresMigrations()[0].sql, pg);
 }
 
 }  // namespace

@@ -1,0 +1,93 @@
+// Candidates: the people applying, their files and their activity feed.
+#include "adapters/http/api/render.h"
+#include "adapters/http/api/route_support.h"
+#include "adapters/http/api/routes.h"
+#include "core/status_macros.h"
+
+namespace stagecheck::http {
+namespace {
+
+MemberRoute CreateCandidate, ListCandidates, GetCandidate, UpdateCandidate, ListFiles, GetFile,
+    GetFeed, ListAdHocChecks;
+
+// clang-format off
+constexpr Route kRoutes[] = {
+    {"POST",  "/api/v1/candidates",                                  Access::kTeamMember, CreateCandidate},
+    {"GET",   "/api/v1/candidates",                                  Access::kTeamMember, ListCandidates},
+    {"GET",   "/api/v1/candidates/{candidate_id}",                   Access::kTeamMember, GetCandidate},
+    {"PATCH", "/api/v1/candidates/{candidate_id}",                   Access::kTeamMember, UpdateCandidate},
+    {"GET",   "/api/v1/candidates/{candidate_id}/files",             Access::kTeamMember, ListFiles},
+    {"GET",   "/api/v1/candidates/{candidate_id}/files/{file_id}",   Access::kTeamMember, GetFile},
+    {"GET",   "/api/v1/candidates/{candidate_id}/activity",          Access::kTeamMember, GetFeed},
+    {"GET",   "/api/v1/candidates/{candidate_id}/background-checks", Access::kTeamMember, ListAdHocChecks},
+};
+// clang-format on
+
+CandidateId CandidateOf(const Request& r) { return CandidateId(Param(r, "candidate_id")); }
+
+absl::StatusOr<Response> CreateCandidate(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(r, "CreateCandidate"));
+  ASSIGN_OR_RETURN(std::optional<IdempotencyKey> key, IdempotencyKeyOf(r, ctx.crypto));
+  NewCandidate c{*body.String("first_name"), *body.String("last_name"), body.String("email"),
+                 body.String("phone"), body.Strings("tags").value_or(std::vector<std::string>{})};
+  ASSIGN_OR_RETURN(Created<CandidateId> created, ctx.applications.CreateCandidate(who, c, key));
+  ASSIGN_OR_RETURN(Candidate row, ctx.applications.GetCandidate(who, created.id));
+  return CreatedAt("/api/v1/candidates/" + row.id.value(), created.replayed,
+                   TaggedJsonOf(201, row, WriteCandidate));
+}
+
+absl::StatusOr<Response> ListCandidates(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
+  return PageResponse(ctx.applications.ListCandidates(who, page), WriteCandidate);
+}
+
+absl::StatusOr<Response> GetCandidate(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(Candidate c, ctx.applications.GetCandidate(who, CandidateOf(r)));
+  return TaggedJsonOf(200, c, WriteCandidate);
+}
+
+absl::StatusOr<Response> UpdateCandidate(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(r, "UpdateCandidate"));
+  CandidateChanges changes;
+  changes.first_name = body.String("first_name");
+  changes.last_name = body.String("last_name");
+  if (body.Has("email")) changes.email = body.String("email");
+  if (body.Has("phone")) changes.phone = body.String("phone");
+  changes.tags = body.Strings("tags");
+  changes.if_match = IfMatchOf(r);
+  ASSIGN_OR_RETURN(Candidate c, ctx.applications.UpdateCandidate(who, CandidateOf(r), changes));
+  return TaggedJsonOf(200, c, WriteCandidate);
+}
+
+absl::StatusOr<Response> ListFiles(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(std::vector<CandidateFile> files,
+                   ctx.applications.ListFiles(who, CandidateOf(r)));
+  return ItemsOf(files, WriteFile);
+}
+
+absl::StatusOr<Response> GetFile(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(auto file,
+                   ctx.applications.GetFile(who, CandidateOf(r), FileId(Param(r, "file_id"))));
+  Response resp{200, {}, std::move(file.second)};
+  resp.SetHeader("Content-Type", file.first.content_type);
+  resp.SetHeader("Content-Disposition", "attachment; filename=\"" + file.first.name + "\"");
+  resp.SetHeader("X-Content-Type-Options", "nosniff");
+  return resp;
+}
+
+absl::StatusOr<Response> GetFeed(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
+  return PageResponse(ctx.applications.Feed(who, CandidateOf(r), page), WriteFeedEvent);
+}
+
+absl::StatusOr<Response> ListAdHocChecks(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(std::vector<BackgroundCheck> checks,
+                   ctx.applications.AdHocChecks(who, CandidateOf(r)));
+  return ItemsOf(checks, WriteCheck);
+}
+
+}  // namespace
+
+std::span<const Route> CandidateRoutes() { return kRoutes; }
+
+}  // namespace stagecheck::http

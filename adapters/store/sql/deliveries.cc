@@ -1,0 +1,151 @@
+// Webhook deliveries: the `webhook_deliveries` table, every verified delivery
+// kept for audit and replay, with its verdict; orphans (a delivery for a case
+// no check knows yet) wait there to be replayed in order.
+#include "adapters/store/sql/unit_of_work.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/store/sql/codec.h"
+#include "adapters/store/sql/pages.h"
+#include "adapters/store/sql/rows.h"
+#include "core/strings.h"
+
+namespace stagecheck::store {
+namespace {
+
+using pages::BuildPage;
+using pages::FinishPage;
+using pages::PageQuery;
+using rows::Bytes;
+using rows::Cells;
+using rows::Corrupt;
+using rows::MapRows;
+using rows::P;
+
+constexpr std::string_view kDeliveryCols =
+    "team_id, delivery_id, received_at, scheme, event_type, object_type, object_id, body, "
+    "verdict, check_id, headers";
+// Deliveries no team could be matched to are stored under the empty team id,
+// so that the key still starts with team_id.
+constexpr char kNoTeam[] = "";
+absl::StatusOr<WebhookDelivery> ReadDelivery(const Row& row) {
+  Cells c(row);
+  WebhookDelivery d;
+  std::string team = c.Text();
+  if (team != kNoTeam) d.team = TeamId(team);
+  d.delivery_id = c.Text();
+  d.received_at = c.Time();
+  d.scheme = c.Text();
+  d.event_type = c.Text();
+  d.object_type = c.Text();
+  d.object_id = c.Text();
+  d.body = c.Text();
+  std::string verdict = c.Text();
+  std::optional<DeliveryVerdict> parsed = ParseVerdict(verdict);
+  if (!parsed) return Corrupt("delivery verdict", verdict);
+  d.verdict = *parsed;
+  d.check = c.OptId<CheckId>();
+  d.headers = c.Text();
+  return d;
+}
+
+}  // namespace
+
+absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
+  // Only verified deliveries are stored: one no team could authenticate
+  // never reaches the disk (docs/architecture.md, "Webhook").
+  if (!d.team.has_value() || d.verdict == DeliveryVerdict::kUnverified) {
+    return absl::InvalidArgumentError("a delivery that was not verified is never stored");
+  }
+  return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id), P(d.received_at),
+                 P(d.scheme), P(d.event_type), P(d.object_type), P(d.object_id), Bytes(d.body),
+                 P(VerdictName(d.verdict)), P(d.check), P(d.headers)},
+                "delivery");
+}
+
+absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::QueryDeliveries(
+    std::string_view where, std::span<const Value> params) {
+  absl::StatusOr<std::vector<Row>> rows = Query(
+      absl::StrCat("SELECT ", ToAbsl(kDeliveryCols), " FROM webhook_deliveries ", ToAbsl(where)),
+      params);
+  if (!rows.ok()) return rows.status();
+  return MapRows<WebhookDelivery>(*rows, ReadDelivery);
+}
+
+absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
+    std::optional<TeamId> team, int limit) {
+  const int64_t n = PageLimit(limit);
+  if (!team.has_value()) {
+    // Global: the operator's view across teams.
+    const Value params[] = {n};
+    return QueryDeliveries("ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
+  }
+  const Value params[] = {P(*team), n};
+  return QueryDeliveries("WHERE team_id = ? ORDER BY received_at DESC, delivery_id DESC LIMIT ?",
+                         params);
+}
+
+absl::StatusOr<Page<WebhookDelivery>> SqlUnitOfWork::ListTeamDeliveries(const TeamId& team,
+                                                                        const DeliveryFilter& f,
+                                                                        const PageRequest& page) {
+  std::string filter = "team_id = ?";
+  std::vector<Value> params = {P(team)};
+  auto add = [&](std::string_view clause, Value value) {
+    absl::StrAppend(&filter, " AND ", ToAbsl(clause));
+    params.push_back(std::move(value));
+  };
+  if (f.verdict) add("verdict = ?", P(VerdictName(*f.verdict)));
+  if (f.event_type) add("event_type = ?", P(*f.event_type));
+  if (f.case_id) add("object_id = ?", P(*f.case_id));
+  if (f.since) add("received_at >= ?", P(*f.since));
+  if (f.until) add("received_at < ?", P(*f.until));
+  absl::StatusOr<PageQuery> q =
+      BuildPage(absl::StrCat("SELECT ", ToAbsl(kDeliveryCols), " FROM webhook_deliveries"), filter,
+                std::move(params), "received_at", "delivery_id", page);
+  if (!q.ok()) return q.status();
+  absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<WebhookDelivery>> items =
+      MapRows<WebhookDelivery>(*rows, ReadDelivery);
+  if (!items.ok()) return items.status();
+  return FinishPage(*std::move(items), q->limit, [](const WebhookDelivery& d) {
+    return TimeCursor(d.received_at, d.delivery_id);
+  });
+}
+
+absl::StatusOr<WebhookDelivery> SqlUnitOfWork::GetDelivery(const TeamId& team,
+                                                           const std::string& delivery_id) {
+  const Value params[] = {P(team), P(delivery_id)};
+  absl::StatusOr<std::vector<WebhookDelivery>> found =
+      QueryDeliveries("WHERE team_id = ? AND delivery_id = ?", params);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return absl::NotFoundError("delivery not found");
+  return std::move(found->front());
+}
+
+absl::Status SqlUnitOfWork::UpdateDeliveryVerdict(const TeamId& team,
+                                                  const std::string& delivery_id,
+                                                  DeliveryVerdict verdict,
+                                                  const std::optional<CheckId>& check) {
+  return UpdateOne(
+      "UPDATE webhook_deliveries SET verdict = ?, check_id = ? "
+      "WHERE team_id = ? AND delivery_id = ?",
+      {P(VerdictName(verdict)), P(check), P(team), P(delivery_id)}, "delivery");
+}
+
+absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListOrphans(
+    const TeamId& team, const std::string& case_id) {
+  const Value params[] = {P(team), P(case_id), P(VerdictName(DeliveryVerdict::kOrphan))};
+  // Oldest first: orphans are replayed in the order Certn sent them.
+  return QueryDeliveries(
+      "WHERE team_id = ? AND object_id = ? AND verdict = ? ORDER BY received_at, delivery_id",
+      params);
+}
+
+}  // namespace stagecheck::store

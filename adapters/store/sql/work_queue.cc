@@ -1,0 +1,156 @@
+// Durable work, the outbox: the `work_items` table. Workers of every replica
+// claim due items under a lease (the dialect's claim lock skips rows another
+// replica holds); one pending item per dedupe key.
+#include "adapters/store/sql/unit_of_work.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/store/sql/codec.h"
+#include "adapters/store/sql/rows.h"
+#include "core/strings.h"
+
+namespace stagecheck::store {
+namespace {
+
+using rows::Bytes;
+using rows::Cells;
+using rows::P;
+using rows::Single;
+
+constexpr std::string_view kWorkCols =
+    "team_id, work_id, kind, subject, payload, dedupe_key, run_at, attempts, last_error, state";
+WorkItem ReadWork(const Row& row) {
+  Cells c(row);
+  WorkItem w;
+  w.team = c.IdOf<TeamId>();
+  w.id = c.IdOf<WorkItemId>();
+  w.kind = c.Text();
+  w.subject = c.Text();
+  w.payload = c.Text();
+  w.dedupe_key = c.OptText();
+  w.run_at = c.Time();
+  w.attempts = static_cast<int>(c.Int());
+  w.last_error = c.Text();
+  w.state = c.Text();
+  return w;
+}
+
+}  // namespace
+
+absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
+  // A pending twin is the documented no-op; a reused id is still an error.
+  // Under READ COMMITTED (PostgreSQL, several replicas) the twin that made
+  // the INSERT conflict may be completed by another replica before the
+  // look-up below runs: the look-up then finds no pending twin, and the
+  // INSERT is simply tried again (it now succeeds, or meets a newer twin).
+  constexpr int kTries = 3;
+  absl::Status s;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    s = Insert(absl::StrCat("INSERT INTO work_items (", ToAbsl(kWorkCols),
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+               {P(w.team), P(w.id), P(w.kind), P(w.subject), Bytes(w.payload), P(w.dedupe_key),
+                P(w.run_at), P(w.attempts), P(w.last_error), P(w.state)},
+               "work item");
+    if (s.code() != absl::StatusCode::kAlreadyExists || !w.dedupe_key.has_value()) return s;
+    absl::StatusOr<std::vector<Row>> twin =
+        Query("SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
+              {P(w.team), P(*w.dedupe_key)});
+    if (!twin.ok()) return twin.status();
+    if (!twin->empty()) return absl::OkStatus();
+  }
+  // Still no pending twin after every try: the conflict is the work id.
+  return s;
+}
+
+absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
+                                                               const std::string& owner,
+                                                               absl::Time lease_until, int limit) {
+  // Global: workers serve every team. Items whose lease ran out are due again.
+  const Value params[] = {P(now), P(now), int64_t{PageLimit(limit)}};
+  absl::StatusOr<std::vector<Row>> rows = Query(
+      absl::StrCat("SELECT ", ToAbsl(kWorkCols),
+                   " FROM work_items WHERE state = 'pending' AND run_at <= ? AND "
+                   "(lease_until IS NULL OR lease_until <= ?) ORDER BY run_at, team_id, work_id "
+                   "LIMIT ?",
+                   ToAbsl(dialect_.claim_lock_suffix)),
+      params);
+  if (!rows.ok()) return rows.status();
+  std::vector<WorkItem> items;
+  for (const Row& row : *rows) {
+    WorkItem w = ReadWork(row);
+    absl::StatusOr<int64_t> n = Exec(
+        // Claiming releases the dedupe key: an event that arrives while this
+        // run is in flight (and may have read stale state) gets a run of its own.
+        "UPDATE work_items SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+        "dedupe_key = NULL WHERE team_id = ? AND work_id = ?",
+        {P(owner), P(lease_until), P(w.team), P(w.id)});
+    if (!n.ok()) return n.status();
+    ++w.attempts;
+    items.push_back(std::move(w));
+  }
+  return items;
+}
+
+absl::Status SqlUnitOfWork::CompleteWork(const TeamId& team, const WorkItemId& id) {
+  return UpdateOne(
+      "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_until = NULL "
+      "WHERE team_id = ? AND work_id = ?",
+      {P(team), P(id)}, "work item");
+}
+
+absl::Status SqlUnitOfWork::RetryWork(const TeamId& team, const WorkItemId& id, absl::Time run_at,
+                                      const std::string& error) {
+  return UpdateOne(
+      "UPDATE work_items SET run_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL "
+      "WHERE team_id = ? AND work_id = ? AND state = 'pending'",
+      {P(run_at), P(error), P(team), P(id)}, "pending work item");
+}
+
+absl::Status SqlUnitOfWork::DeferWork(const TeamId& team, const WorkItemId& id, absl::Time run_at) {
+  // ClaimWork counted the run; a deferral takes it back.
+  return UpdateOne(
+      "UPDATE work_items SET run_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE "
+      "0 END, "
+      "lease_owner = NULL, lease_until = NULL WHERE team_id = ? AND work_id = ? AND state = "
+      "'pending'",
+      {P(run_at), P(team), P(id)}, "pending work item");
+}
+
+absl::StatusOr<int64_t> SqlUnitOfWork::ExpediteWork(const TeamId& team, const std::string& kind,
+                                                    absl::Time now) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
+  return Exec(
+      "UPDATE work_items SET run_at = ? WHERE team_id = ? AND kind = ? AND state = 'pending' AND "
+      "run_at > ? "
+      "AND lease_owner IS NULL",
+      {P(now), P(team), P(kind), P(now)});
+}
+
+absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,
+                                     const std::string& error) {
+  return UpdateOne(
+      "UPDATE work_items SET state = 'failed', last_error = ?, lease_owner = NULL, "
+      "lease_until = NULL WHERE team_id = ? AND work_id = ?",
+      {P(error), P(team), P(id)}, "work item");
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::OldestDueWork(absl::Time now) {
+  absl::StatusOr<Row> row = Single(
+      Query("SELECT MIN(run_at) FROM work_items WHERE state = 'pending' AND run_at <= ?", {P(now)}),
+      "oldest due work");
+  if (!row.ok()) return row.status();
+  return Cells(*row).OptTime();
+}
+
+absl::StatusOr<int64_t> SqlUnitOfWork::CountWork(const std::string& state) {
+  absl::StatusOr<Row> row =
+      Single(Query("SELECT COUNT(*) FROM work_items WHERE state = ?", {P(state)}), "count");
+  if (!row.ok()) return row.status();
+  return Cells(*row).Int();
+}
+
+}  // namespace stagecheck::store
