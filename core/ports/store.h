@@ -252,10 +252,13 @@ class UnitOfWork {
   virtual absl::Status UpdateBulkSendEntry(const TeamId& team, const BulkSendId& id,
                                            const BulkSendEntry& entry) = 0;
 
-  // Turnaround (adapters/store/sql/turnaround.cc): the team's checks
-  // completed at or after `since`, of one package when given, oldest first.
+  // Turnaround (adapters/store/sql/check_lifecycle.cc): the team's checks
+  // completed at or after `since`, of one package when given, oldest first;
+  // only the `limit` most recent when limit > 0 (a projection need not read
+  // a large team's whole quarter on every view of a check).
   virtual absl::StatusOr<std::vector<CompletedCheck>> ListCompletedChecks(
-      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id) = 0;
+      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id,
+      int limit) = 0;
   // The vendor's estimate of a check's completion, when its case carries one.
   virtual absl::Status SetCheckEstimate(const TeamId& team, const CheckId& check,
                                         absl::Time estimated_completion) = 0;

@@ -55,7 +55,7 @@ absl::StatusOr<TurnaroundReport> CheckLifecycle::Report(const Principal& who, in
   ASSIGN_OR_RETURN(
       std::vector<CompletedCheck> all,
       InReadTransaction<std::vector<CompletedCheck>>(deps_.store, [&](UnitOfWork& uow) {
-        return uow.ListCompletedChecks(who.team, report.since, std::nullopt);
+        return uow.ListCompletedChecks(who.team, report.since, std::nullopt, 0);
       }));
   std::map<std::string, std::vector<CompletedCheck>> by_package;
   std::map<std::string, std::string> names;
@@ -104,8 +104,9 @@ absl::Status CheckLifecycle::Describe(UnitOfWork& uow, std::vector<BackgroundChe
     if (!IsActive(check->status)) continue;
     auto known = stats.find(check->package_id);
     if (known == stats.end()) {
-      ASSIGN_OR_RETURN(std::vector<CompletedCheck> done,
-                       uow.ListCompletedChecks(check->team, since, check->package_id));
+      ASSIGN_OR_RETURN(
+          std::vector<CompletedCheck> done,
+          uow.ListCompletedChecks(check->team, since, check->package_id, kMaxProjectionSample));
       known = stats.emplace(check->package_id, Summarize(done)).first;
     }
     ASSIGN_OR_RETURN(std::optional<absl::Time> vendor,

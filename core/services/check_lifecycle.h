@@ -22,6 +22,8 @@ namespace stagecheck {
 
 // Fewer completed checks than this make no projection (a median of two is noise).
 inline constexpr int kMinProjectionSample = 5;
+// A projection reads at most this many of the package's latest completions.
+inline constexpr int kMaxProjectionSample = 500;
 inline constexpr int kDefaultReportDays = 90;
 inline constexpr int kMaxReportDays = 365;
 

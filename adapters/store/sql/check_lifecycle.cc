@@ -1,5 +1,7 @@
 // Turnaround reads, vendor estimates (check_estimates) and result rule runs
 // (result_rule_runs), schema v8: what a check's later life leaves behind.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "adapters/store/sql/rows.h"
 #include "adapters/store/sql/unit_of_work.h"
@@ -11,7 +13,7 @@ using rows::Cells;
 using rows::P;
 
 absl::StatusOr<std::vector<CompletedCheck>> SqlUnitOfWork::ListCompletedChecks(
-    const TeamId& team, absl::Time since, const std::optional<std::string>& package_id) {
+    const TeamId& team, absl::Time since, const std::optional<std::string>& package_id, int limit) {
   std::string sql =
       "SELECT check_id, package_id, package_name, created_at, completed_at, certn_overall_score "
       "FROM background_checks WHERE team_id = ? AND status = 'complete' AND completed_at >= ?";
@@ -20,8 +22,14 @@ absl::StatusOr<std::vector<CompletedCheck>> SqlUnitOfWork::ListCompletedChecks(
     sql += " AND package_id = ?";
     params.push_back(P(*package_id));
   }
-  sql += " ORDER BY completed_at, check_id";
+  // Newest first so a limit keeps the most recent; returned oldest first.
+  sql += " ORDER BY completed_at DESC, check_id DESC";
+  if (limit > 0) {
+    sql += " LIMIT ?";
+    params.push_back(P(limit));
+  }
   ASSIGN_OR_RETURN(std::vector<Row> rows, Query(sql, params));
+  std::reverse(rows.begin(), rows.end());
   std::vector<CompletedCheck> out;
   out.reserve(rows.size());
   for (const Row& row : rows) {

@@ -117,7 +117,8 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
   absl::Status UpdateBulkSendEntry(const TeamId& team, const BulkSendId& id,
                                    const BulkSendEntry& entry) override;
   absl::StatusOr<std::vector<CompletedCheck>> ListCompletedChecks(
-      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id) override;
+      const TeamId& team, absl::Time since, const std::optional<std::string>& package_id,
+      int limit) override;
   absl::Status SetCheckEstimate(const TeamId& team, const CheckId& check,
                                 absl::Time estimated_completion) override;
   absl::StatusOr<std::optional<absl::Time>> GetCheckEstimate(const TeamId& team,
