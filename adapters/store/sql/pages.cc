@@ -67,7 +67,7 @@ absl::StatusOr<PageQuery> BuildPage(std::string_view select_from, std::string_vi
                                   absl::StrAppend(out, ToAbsl(k.column), dir);
                                 }),
                   " LIMIT ?");
-  params.push_back(int64_t{q.limit + 1});
+  params.emplace_back(int64_t{q.limit + 1});
   q.params = std::move(params);
   return q;
 }
