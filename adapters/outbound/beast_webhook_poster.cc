@@ -147,8 +147,7 @@ class BeastWebhookPoster final : public WebhookPoster {
     });
     // Beast's stream timeout bounds connect, TLS and HTTP; this bounds the
     // name resolution too, which has no timeout of its own.
-    io.run_for(std::chrono::microseconds(absl::ToInt64Microseconds(post.timeout)) +
-               std::chrono::seconds(1));
+    io.run_for(absl::ToChronoMicroseconds(post.timeout) + std::chrono::seconds(1));
     if (!out.done) return absl::DeadlineExceededError("the endpoint did not answer in time");
     if (!out.status.ok()) return out.status;
     return out.reply;
@@ -176,7 +175,7 @@ class BeastWebhookPoster final : public WebhookPoster {
     if (allowed.empty()) co_return out.Fail(refused);
 
     beast::tcp_stream tcp_stream(executor);
-    tcp_stream.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(post.timeout)));
+    tcp_stream.expires_after(absl::ToChronoMicroseconds(post.timeout));
     co_await tcp_stream.async_connect(allowed, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout) co_return out.Fail(absl::DeadlineExceededError("timed out"));
     if (ec) co_return out.Fail(absl::UnavailableError("the endpoint refused the connection"));
