@@ -4,14 +4,19 @@ import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow, checkLabels } from './harness.mjs';
 
-// Waits until `locator` shows `text` (substring), polling the DOM.
+// Waits until `locator` shows `text` (substring, case-sensitive: a string in
+// hasText ignores case, so 'Connected' would match 'Not connected').
+function exactly(text) {
+  if (text instanceof RegExp) return text;
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
 async function waitText(locator, text) {
-  await locator.filter({ hasText: text }).first().waitFor();
+  await locator.filter({ hasText: exactly(text) }).first().waitFor();
 }
 
 // The same for text inside a closed <details> (in the DOM, not on screen).
 async function waitAttachedText(locator, text) {
-  await locator.filter({ hasText: text }).first().waitFor({ state: 'attached' });
+  await locator.filter({ hasText: exactly(text) }).first().waitFor({ state: 'attached' });
 }
 
 // The visible badge colour: green (--ok in app.css) only for a CLEAR result.

@@ -165,6 +165,8 @@ export async function certnView(root, ctx) {
     showSecret.setAttribute('aria-pressed', String(!shown));
   });
 
+  // Save and Verify both act on the stored connection: one at a time.
+  const connectActions = h('fieldset', { class: 'actions' }, save, verify);
   const form = h('form', { 'aria-labelledby': 'connect-title' },
     h('h2', { id: 'connect-title' }, 'Connection'),
     field('Certn API key', apiKey, 'From Certn: Settings → API keys. Stored encrypted; only the last 4 characters are shown.'),
@@ -172,7 +174,7 @@ export async function certnView(root, ctx) {
     field('Webhook secret', secret, 'The secret Certn signs webhook calls with.'),
     h('div', { class: 'row' }, generate, showSecret),
     connectBox.el,
-    h('div', { class: 'actions' }, save, verify));
+    connectActions);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     connectBox.clear();
@@ -194,7 +196,7 @@ export async function certnView(root, ctx) {
         const kept = view && view.connected && ['invalid_key', 'wrong_region', 'unreachable'].includes(e.code);
         connectBox.error(kept ? `${e.message} The connection that was working stays in use.` : e.message);
       }
-    });
+    }, connectActions);
   });
   verify.addEventListener('click', () => busy(verify, async () => {
     connectBox.clear();
@@ -206,7 +208,7 @@ export async function certnView(root, ctx) {
       else connectBox.error(statusText(v));
       refreshPackages();
     } catch (e) { connectBox.error(e.message); }
-  }));
+  }, connectActions));
   copy.addEventListener('click', async () => {
     actionBox.clear();
     try {

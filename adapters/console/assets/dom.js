@@ -109,14 +109,19 @@ export function notice(text) {
   noticeTimer = setTimeout(() => { box.hidden = true; }, 6000);
 }
 
-// Disables a button while `fn` runs, so double clicks send once.
-export async function busy(button, fn) {
+// Disables a button while `fn` runs, so double clicks send once. With a
+// `group` (a <fieldset> holding a form's actions) the form's other actions
+// wait too, so a second request cannot start from state the first is still
+// changing; a fieldset disables its buttons without touching their own state.
+export async function busy(button, fn, group = null) {
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
+  if (group) group.disabled = true;
   try {
     return await fn();
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
+    if (group) group.disabled = false;
   }
 }
