@@ -23,9 +23,8 @@
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
 #include "adapters/http/access_log.h"
-#include "adapters/http/api/certn/certn_routes.h"
+#include "adapters/http/api/all_routes.h"
 #include "adapters/http/api/render.h"
-#include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
 #include "adapters/http/problem.h"
 #include "core/errors.h"
@@ -296,13 +295,8 @@ int Serve(const std::vector<std::string>& argv) {
                        [&rt] { return rt.metrics().Render(); },
                        [&ready] { return ready.load(); }};
   http::Router router;
-  // Every route table: the core resources' (adapters/http/api/routes.h), then
-  // the Certn plugin's (adapters/http/api/certn/certn_routes.h).
-  for (std::span<const http::Route> table :
-       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
-        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
-        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
-        http::LifecycleRoutes()}) {
+  // Every route table, core and plugins (adapters/http/api/all_routes.h).
+  for (std::span<const http::Route> table : http::AllRouteTables()) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -354,4 +354,17 @@ absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const 
       });
 }
 
+absl::Status Applications::RecordReportView(const Principal& who, const ReportView& view) {
+  FeedEvent event{who.team,
+                  FeedEventId(deps_.ids.NewId()),
+                  view.candidate,
+                  view.application,
+                  view.check,
+                  deps_.clock.Now(),
+                  std::string(kReportViewedEvent),
+                  Actor(who),
+                  view.what};
+  return deps_.store.Transact([&](UnitOfWork& uow) { return uow.AppendFeedEvent(event); });
+}
+
 }  // namespace stagecheck
