@@ -7,9 +7,9 @@
 //                    [--fetch-coalesce-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
-//   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
-//   stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]
-//   stagecheck deliveries replay --db PATH|URL --team ID --delivery ID
+//   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
+//   [--name NAME] stagecheck deliveries list --db PATH|URL [--team ID] [--limit N] stagecheck
+//   deliveries replay --db PATH|URL --team ID --delivery ID
 //
 // Bad flags exit 2 with a message; runtime failures exit 1.
 #include <pthread.h>
@@ -44,7 +44,8 @@ constexpr char kUsage[] =
     "                   [--fetch-coalesce-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
-    "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
+    "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
+    "[--name NAME]\n"
     "  stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]\n"
     "  stagecheck deliveries replay --db PATH|URL --team ID --delivery ID\n";
 
@@ -122,7 +123,7 @@ int TokenCreate(const std::vector<std::string>& argv) {
   absl::StatusOr<std::string> role_name = RequiredFlag(*args, "role");
   if (!role_name.ok()) return UsageError(role_name.status().message());
   std::optional<Role> role = ParseRole(*role_name);
-  if (!role) return UsageError("--role must be admin or recruiter");
+  if (!role) return UsageError("--role must be admin, recruiter, coordinator or viewer");
   return WithRuntime(*db, false, [&](Runtime& rt) {
     absl::StatusOr<IssuedToken> issued =
         rt.accounts().CreateToken(TeamId(*team), *role, args->Get("name").value_or(""));

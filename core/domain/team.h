@@ -16,7 +16,7 @@ struct Team {
   absl::Time created_at;
 };
 
-// Certn's model: an admin does everything; a recruiter sends checks and sees
+// The vendor's own model: an admin does everything; a recruiter sends checks and sees
 // status, result and report; a coordinator sends and sees status and result
 // but not the report; a viewer sees status only. Which role may call which
 // route is one table, kGrants (adapters/http/api/route_table.cc).

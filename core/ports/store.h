@@ -202,6 +202,12 @@ class UnitOfWork {
 
   // Activity feed: newest first.
   virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;
+  // The feed without the events of one type (the report-access trail, for
+  // those who may not read it), paged as ListFeed.
+  virtual absl::StatusOr<Page<FeedEvent>> ListFeedExcept(const TeamId& team,
+                                                         const CandidateId& candidate,
+                                                         const PageRequest& page,
+                                                         std::string_view except_type) = 0;
   virtual absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
                                                    const PageRequest& page) = 0;
 

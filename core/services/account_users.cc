@@ -113,8 +113,7 @@ absl::StatusOr<IssuedApiToken> Accounts::IssueToken(const Principal& who, const 
       });
 }
 
-absl::Status Accounts::RevokeToken(const Principal& who, const UserId& user,
-                                   const TokenId& token) {
+absl::Status Accounts::RevokeToken(const Principal& who, const UserId& user, const TokenId& token) {
   return deps_.store.Transact(
       [&](UnitOfWork& uow) { return uow.RevokeToken(who.team, user, token, deps_.clock.Now()); });
 }

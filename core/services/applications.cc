@@ -129,11 +129,12 @@ absl::StatusOr<std::pair<CandidateFile, std::string>> Applications::GetFile(
 }
 
 absl::StatusOr<Page<FeedEvent>> Applications::Feed(const Principal& who, const CandidateId& id,
-                                                   const PageRequest& page) {
+                                                   const PageRequest& page, bool report_views) {
   return InReadTransaction<Page<FeedEvent>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<FeedEvent>> {
         if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
-        return uow.ListFeed(who.team, id, page);
+        if (report_views) return uow.ListFeed(who.team, id, page);
+        return uow.ListFeedExcept(who.team, id, page, kReportViewedEvent);
       });
 }
 

@@ -46,7 +46,7 @@ struct ReportView {
   CandidateId candidate;
   std::optional<ApplicationId> application;
   std::optional<CheckId> check;
-  std::string what;  // "Opened the report", "Downloaded Certn_Report_X.pdf", ...
+  std::string what;  // "Opened the report", "Downloaded <report file name>", ...
 };
 
 // The feed type of those entries; the feed shows them to admins only.
@@ -81,8 +81,9 @@ class Applications {
   absl::StatusOr<std::pair<CandidateFile, std::string>> GetFile(const Principal& who,
                                                                 const CandidateId& candidate,
                                                                 const FileId& file);
+  // With `report_views` false, without the report-access trail.
   absl::StatusOr<Page<FeedEvent>> Feed(const Principal& who, const CandidateId& id,
-                                       const PageRequest& page);
+                                       const PageRequest& page, bool report_views = true);
   // Records who looked at a report, and when, on the candidate's feed
   // (kReportViewedEvent). The caller answers only once it is recorded.
   absl::Status RecordReportView(const Principal& who, const ReportView& view);

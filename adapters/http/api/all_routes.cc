@@ -6,10 +6,18 @@
 namespace stagecheck::http {
 
 std::vector<std::span<const Route>> AllRouteTables() {
-  return {TeamRoutes(),           JobRoutes(),           PlanRoutes(),
-          CandidateRoutes(),      ApplicationRoutes(),   OpsRoutes(),
-          CertnIntegrationRoutes(), CertnDeliveryRoutes(), CertnCheckRoutes(),
-          CertnWebhookRoutes(),   LifecycleRoutes(),     UserRoutes()};
+  return {TeamRoutes(),
+          JobRoutes(),
+          PlanRoutes(),
+          CandidateRoutes(),
+          ApplicationRoutes(),
+          OpsRoutes(),
+          CertnIntegrationRoutes(),
+          CertnDeliveryRoutes(),
+          CertnCheckRoutes(),
+          CertnWebhookRoutes(),
+          LifecycleRoutes(),
+          UserRoutes()};
 }
 
 }  // namespace stagecheck::http

@@ -84,12 +84,10 @@ absl::StatusOr<Response> GetFile(ApiContext& ctx, const Request& r, const Princi
 // and shows the audit trail of report views to admins only.
 absl::StatusOr<Response> GetFeed(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  absl::StatusOr<Page<FeedEvent>> feed = ctx.applications.Feed(who, CandidateOf(r), page);
+  absl::StatusOr<Page<FeedEvent>> feed =
+      ctx.applications.Feed(who, CandidateOf(r), page, Allows(who.role, Access::kAdmin));
   std::map<std::string, std::string, std::less<>> names;
   if (feed.ok()) {
-    if (!Allows(who.role, Access::kAdmin)) {
-      std::erase_if(feed->items, [](const FeedEvent& e) { return e.type == kReportViewedEvent; });
-    }
     ASSIGN_OR_RETURN(std::vector<User> users, ctx.accounts.ListUsers(who));
     for (const User& u : users) names["user:" + u.id.value()] = u.name;
   }

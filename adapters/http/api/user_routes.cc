@@ -61,8 +61,7 @@ absl::StatusOr<Response> IssueToken(ApiContext& ctx, const Request& r, const Pri
 }
 
 absl::StatusOr<Response> RevokeToken(ApiContext& ctx, const Request& r, const Principal& who) {
-  RETURN_IF_ERROR(
-      ctx.accounts.RevokeToken(who, UserOf(r), TokenId(Param(r, "token_id"))));
+  RETURN_IF_ERROR(ctx.accounts.RevokeToken(who, UserOf(r), TokenId(Param(r, "token_id"))));
   return Response{204, {}, ""};
 }
 

@@ -86,6 +86,9 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
                                                                      absl::Time before,
                                                                      int limit) override;
   absl::Status AppendFeedEvent(const FeedEvent& event) override;
+  absl::StatusOr<Page<FeedEvent>> ListFeedExcept(const TeamId& team, const CandidateId& candidate,
+                                                 const PageRequest& page,
+                                                 std::string_view except_type) override;
   absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
                                            const PageRequest& page) override;
   absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(const TeamId& team,

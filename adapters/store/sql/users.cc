@@ -67,11 +67,11 @@ absl::StatusOr<ApiToken> ReadToken(const Row& row) {
 }  // namespace
 
 absl::Status SqlUnitOfWork::InsertUser(const User& user) {
-  return Insert(absl::StrCat("INSERT INTO users (", ToAbsl(kUserCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                {P(user.team), P(user.id), P(user.name), P(RoleName(user.role)),
-                 P(user.created_at), P(user.email), P(user.deactivated_at)},
-                "user");
+  return Insert(
+      absl::StrCat("INSERT INTO users (", ToAbsl(kUserCols), ") VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      {P(user.team), P(user.id), P(user.name), P(RoleName(user.role)), P(user.created_at),
+       P(user.email), P(user.deactivated_at)},
+      "user");
 }
 
 absl::StatusOr<std::vector<User>> SqlUnitOfWork::ListUsers(const TeamId& team) {
@@ -84,10 +84,11 @@ absl::StatusOr<std::vector<User>> SqlUnitOfWork::ListUsers(const TeamId& team) {
 }
 
 absl::StatusOr<User> SqlUnitOfWork::GetUser(const TeamId& team, const UserId& user) {
-  absl::StatusOr<Row> row = Single(
-      Query(absl::StrCat("SELECT ", ToAbsl(kUserCols), " FROM users WHERE team_id = ? AND user_id = ?"),
-            {P(team), P(user)}),
-      "user");
+  absl::StatusOr<Row> row =
+      Single(Query(absl::StrCat("SELECT ", ToAbsl(kUserCols),
+                                " FROM users WHERE team_id = ? AND user_id = ?"),
+                   {P(team), P(user)}),
+             "user");
   if (!row.ok()) return row.status();
   return ReadUser(*row);
 }
@@ -110,11 +111,11 @@ absl::Status SqlUnitOfWork::InsertToken(const ApiToken& token) {
 
 absl::StatusOr<std::vector<ApiToken>> SqlUnitOfWork::ListTokens(const TeamId& team,
                                                                 const UserId& user) {
-  absl::StatusOr<std::vector<Row>> rows = Query(
-      absl::StrCat("SELECT ", ToAbsl(kTokenCols),
-                   " FROM api_tokens WHERE team_id = ? AND user_id = ? "
-                   "ORDER BY created_at DESC, token_id"),
-      {P(team), P(user)});
+  absl::StatusOr<std::vector<Row>> rows =
+      Query(absl::StrCat("SELECT ", ToAbsl(kTokenCols),
+                         " FROM api_tokens WHERE team_id = ? AND user_id = ? "
+                         "ORDER BY created_at DESC, token_id"),
+            {P(team), P(user)});
   if (!rows.ok()) return rows.status();
   return MapRows<ApiToken>(*rows, ReadToken);
 }

@@ -76,13 +76,13 @@ TEST_F(UsersTest, AViewerSeesStatusButNoResultAndACoordinatorNoReport) {
   EXPECT_TRUE(seen.IsNull("/results_url"));
   EXPECT_PROBLEM(svc().Get("/api/v1/background-checks/" + w.check + "/results", viewer), 403,
                  "results_forbidden");
-  EXPECT_PROBLEM(svc().Get("/api/v1/applications?result=CLEAR", viewer), 403,
-                 "results_forbidden");
+  EXPECT_PROBLEM(svc().Get("/api/v1/applications?result=CLEAR", viewer), 403, "results_forbidden");
   EXPECT_PROBLEM(svc().Get("/api/v1/background-checks/" + w.check + "/report", coordinator), 403,
                  "report_forbidden");
   EXPECT_PROBLEM(svc().Get("/api/v1/candidates/" + w.candidate + "/files", coordinator), 403,
                  "report_forbidden");
-  HttpResponse results = svc().Get("/api/v1/background-checks/" + w.check + "/results", coordinator);
+  HttpResponse results =
+      svc().Get("/api/v1/background-checks/" + w.check + "/results", coordinator);
   EXPECT_EQ(results.status, 200) << Describe(results);
   EXPECT_TRUE(results.IsNull("/report_file_id"));
 }
@@ -114,31 +114,39 @@ TEST_F(UsersTest, ADeactivatedUsersTokensStopAtOnce) {
   ASSERT_EQ(off.status, 200) << Describe(off);
   EXPECT_EQ(off.Bool("/active"), false);
   EXPECT_PROBLEM(svc().Get("/api/v1/me", token), 401, "invalid_token");
-  EXPECT_PROBLEM(svc().Post("/api/v1/users/" + user + "/tokens", R"({"name":"x"})", team.admin_token),
-                 409, "user_deactivated");
+  EXPECT_PROBLEM(
+      svc().Post("/api/v1/users/" + user + "/tokens", R"({"name":"x"})", team.admin_token), 409,
+      "user_deactivated");
   HttpResponse me = svc().Get("/api/v1/me", team.admin_token);
-  EXPECT_PROBLEM(svc().Post("/api/v1/users/" + *me.String("/user_id") + "/deactivate", "",
-                            team.admin_token),
-                 409, "cannot_deactivate_self");
+  EXPECT_PROBLEM(
+      svc().Post("/api/v1/users/" + *me.String("/user_id") + "/deactivate", "", team.admin_token),
+      409, "cannot_deactivate_self");
 }
 
 TEST_F(UsersTest, BadInputIsRefused) {
   TeamTokens team = NewTeam();
-  auto post = [&](const std::string& body) { return svc().Post("/api/v1/users", body, team.admin_token); };
-  EXPECT_PROBLEM(post(R"({"name":"A","email":"not-an-email","role":"viewer"})"), 400, "invalid_email");
-  EXPECT_PROBLEM(post(R"({"name":"A","email":"a@example.com","role":"owner"})"), 400, "invalid_body");
-  EXPECT_PROBLEM(post(R"({"name":"   ","email":"a@example.com","role":"viewer"})"), 400, "invalid_name");
+  auto post = [&](const std::string& body) {
+    return svc().Post("/api/v1/users", body, team.admin_token);
+  };
+  EXPECT_PROBLEM(post(R"({"name":"A","email":"not-an-email","role":"viewer"})"), 400,
+                 "invalid_email");
+  EXPECT_PROBLEM(post(R"({"name":"A","email":"a@example.com","role":"owner"})"), 400,
+                 "invalid_body");
+  EXPECT_PROBLEM(post(R"({"name":"   ","email":"a@example.com","role":"viewer"})"), 400,
+                 "invalid_name");
   EXPECT_PROBLEM(post(R"({"email":"a@example.com","role":"viewer"})"), 400, "invalid_body");
   ASSERT_EQ(post(R"({"name":"A","email":"a@example.com","role":"viewer"})").status, 201);
-  EXPECT_PROBLEM(post(R"({"name":"B","email":"A@example.com","role":"viewer"})"), 409, "email_taken");
+  EXPECT_PROBLEM(post(R"({"name":"B","email":"A@example.com","role":"viewer"})"), 409,
+                 "email_taken");
   HttpResponse users = svc().Get("/api/v1/users", team.admin_token);
   const std::string user = *users.String("/items/0/id");
   const std::string tokens = "/api/v1/users/" + user + "/tokens";
   EXPECT_PROBLEM(svc().Post(tokens, R"({"name":""})", team.admin_token), 400, "invalid_body");
   EXPECT_PROBLEM(svc().Post(tokens, R"({"name":"x","expires_in_days":0})", team.admin_token), 400,
                  "invalid_body");
-  EXPECT_EQ(svc().Post("/api/v1/users/no-such-user/tokens", R"({"name":"x"})", team.admin_token).status,
-            404);
+  EXPECT_EQ(
+      svc().Post("/api/v1/users/no-such-user/tokens", R"({"name":"x"})", team.admin_token).status,
+      404);
   EXPECT_EQ(svc().Post("/api/v1/users/no-such-user/deactivate", "", team.admin_token).status, 404);
 }
 

@@ -132,7 +132,9 @@ TEST(Permit, EveryRegisteredRouteHasARuleForEveryRole) {
         const bool may = rule->second == "*" || rule->second.find(letter) != std::string::npos;
         absl::Status permitted = Permit(role, route.access);
         EXPECT_EQ(permitted.ok(), may) << name << " for " << RoleName(role);
-        if (!may) EXPECT_EQ(permitted.code(), absl::StatusCode::kPermissionDenied) << name;
+        if (!may) {
+          EXPECT_EQ(permitted.code(), absl::StatusCode::kPermissionDenied) << name;
+        }
       }
     }
   }
