@@ -115,12 +115,12 @@ TEST_F(UsersTest, ADeactivatedUsersTokensStopAtOnce) {
   EXPECT_EQ(off.Bool("/active"), false);
   EXPECT_PROBLEM(svc().Get("/api/v1/me", token), 401, "invalid_token");
   EXPECT_PROBLEM(
-      svc().Post("/api/v1/users/" + user + "/tokens", R"({"name":"x"})", team.admin_token), 409,
+      svc().Post("/api/v1/users/" + user + "/tokens", R"({"name":"x"})", team.admin_token), 422,
       "user_deactivated");
   HttpResponse me = svc().Get("/api/v1/me", team.admin_token);
   EXPECT_PROBLEM(
       svc().Post("/api/v1/users/" + *me.String("/user_id") + "/deactivate", "", team.admin_token),
-      409, "cannot_deactivate_self");
+      422, "cannot_deactivate_self");
 }
 
 TEST_F(UsersTest, BadInputIsRefused) {
