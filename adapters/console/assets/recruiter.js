@@ -337,7 +337,7 @@ function actorName(e) {
   if (actor === 'certn') return 'Certn';
   if (currentUserId && actor === `user:${currentUserId}`) return 'You';
   if (e.actor_name) return e.actor_name;
-  if (actor.startsWith('user:')) return 'A former teammate';
+  if (actor.startsWith('user:')) return 'A teammate';
   return actor;
 }
 
@@ -632,7 +632,7 @@ const viewSignature = (data, checks) => JSON.stringify(data) + checks.map(slowQu
 function stateLine(check) {
   const cancel = check.cancellation;
   if (cancel && check.error_reason === 'cancelled_by_user') {
-    const who = cancel.requested_by ? actorName(`user:${cancel.requested_by}`) : 'Your team';
+    const who = cancel.requested_by ? actorName({ actor: `user:${cancel.requested_by}` }) : 'Your team';
     return h('p', { class: 'state-line cancelled' },
       `Cancelled by ${who === 'You' ? 'you' : who.toLowerCase()}${cancel.reason ? `: “${cancel.reason}”` : ''}. Re-order it to send a new one.`);
   }
