@@ -6,6 +6,7 @@
 // check, and a cancel that reached Certn is recorded before the item is done.
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/checks.h"
@@ -93,6 +94,7 @@ absl::Status Checks::EndCancelled(UnitOfWork& uow, BackgroundCheck& check,
              WithReason(absl::StrCat("Background check (", PackageWords(check), ") cancelled."),
                         check.cancel_reason)));
   }
+  RETURN_IF_ERROR(RecordCheckEvents(uow, deps_, check));
   return uow.UpdateCheck(check);
 }
 
