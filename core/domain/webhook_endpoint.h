@@ -49,7 +49,7 @@ struct OutboundEvent {
   TeamId team;
   OutboundEventId id;
   OutboundEventType type = OutboundEventType::kCheckCreated;
-  std::string subject;  // the check (or application) the event is about
+  std::string subject;   // the check (or application) the event is about
   int64_t sequence = 0;  // per subject, from 1
   std::string body;      // the JSON payload
   absl::Time created_at;
@@ -65,7 +65,7 @@ std::optional<OutboundDeliveryState> ParseDeliveryState(std::string_view name);
 
 // One attempt to deliver an event to an endpoint.
 struct DeliveryAttempt {
-  int number = 0;       // 1 for the first attempt; a replay continues the count
+  int number = 0;  // 1 for the first attempt; a replay continues the count
   absl::Time at;
   int http_status = 0;  // 0: no answer (timeout, refused address, connection error)
   absl::Duration latency;

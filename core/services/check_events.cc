@@ -38,29 +38,29 @@ std::string CheckFields(const BackgroundCheck& c, std::optional<CheckStatus> pre
       ",\"team_id\":", Quote(c.team.value()), ",\"check_id\":", Quote(c.id.value()),
       ",\"application_id\":",
       QuoteOrNull(c.application ? std::optional(c.application->value()) : std::nullopt),
-      ",\"candidate_id\":", Quote(c.candidate.value()), ",\"status\":",
-      Quote(StatusName(c.status)), ",\"previous_status\":",
-      previous ? Quote(StatusName(*previous)) : "null", ",\"score\":", QuoteOrNull(c.overall_score),
+      ",\"candidate_id\":", Quote(c.candidate.value()), ",\"status\":", Quote(StatusName(c.status)),
+      ",\"previous_status\":", previous ? Quote(StatusName(*previous)) : "null",
+      ",\"score\":", QuoteOrNull(c.overall_score),
       ",\"error_reason\":", c.error_reason.empty() ? "null" : Quote(c.error_reason));
 }
 
 // Stores one event and a delivery per subscribed, enabled endpoint; nothing
 // when none subscribes. `fields` are the data members after "sequence".
-absl::Status Enqueue(UnitOfWork& uow, const Deps& deps, const TeamId& team,
-                     OutboundEventType type, const std::string& subject,
-                     const std::string& fields) {
+absl::Status Enqueue(UnitOfWork& uow, const Deps& deps, const TeamId& team, OutboundEventType type,
+                     const std::string& subject, const std::string& fields) {
   OutboundUnitOfWork& rows = OutboundRows(uow);
   ASSIGN_OR_RETURN(std::vector<WebhookEndpoint> endpoints, rows.ListEndpoints(team));
-  std::erase_if(endpoints,
-                [&](const WebhookEndpoint& e) { return !e.enabled || !e.event_types.contains(type); });
+  std::erase_if(endpoints, [&](const WebhookEndpoint& e) {
+    return !e.enabled || !e.event_types.contains(type);
+  });
   if (endpoints.empty()) return absl::OkStatus();
   const absl::Time now = deps.clock.Now();
   ASSIGN_OR_RETURN(int64_t last, rows.LastEventSequence(team, subject));
-  OutboundEvent event{team, OutboundEventId("msg_" + deps.ids.NewId()), type, subject, last + 1,
-                      "", now};
+  OutboundEvent event{team, OutboundEventId("msg_" + deps.ids.NewId()), type, subject, last + 1, "",
+                      now};
   event.body = absl::StrCat(
-      "{\"type\":", Quote(EventTypeName(type)), ",\"timestamp\":",
-      Quote(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone())),
+      "{\"type\":", Quote(EventTypeName(type)),
+      ",\"timestamp\":", Quote(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone())),
       ",\"data\":{\"sequence\":", event.sequence, fields, "}}");
   RETURN_IF_ERROR(rows.InsertOutboundEvent(event));
   for (const WebhookEndpoint& endpoint : endpoints) {
@@ -105,7 +105,11 @@ absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const Backgrou
   if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
   const std::string subject = check.id.value();
   if (!stored.ok()) {
-    return Enqueue(uow, deps, check.team, OutboundEventType::kCheckCreated, subject,
+    RETURN_IF_ERROR(Enqueue(uow, deps, check.team, OutboundEventType::kCheckCreated, subject,
+                            CheckFields(check, std::nullopt)));
+    // A check can be born failed (no email to invite): say so too.
+    if (check.status != CheckStatus::kError) return absl::OkStatus();
+    return Enqueue(uow, deps, check.team, OutboundEventType::kCheckError, subject,
                    CheckFields(check, std::nullopt));
   }
   if (stored->status != check.status) {
@@ -116,8 +120,8 @@ absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const Backgrou
   }
   if (!stored->report_saved_as && check.report_saved_as) {
     RETURN_IF_ERROR(Enqueue(uow, deps, check.team, OutboundEventType::kCheckReportReady, subject,
-                            absl::StrCat(CheckFields(check, std::nullopt), ",\"file_id\":",
-                                         Quote(check.report_saved_as->value()))));
+                            absl::StrCat(CheckFields(check, std::nullopt),
+                                         ",\"file_id\":", Quote(check.report_saved_as->value()))));
   }
   return absl::OkStatus();
 }
@@ -134,9 +138,8 @@ absl::Status RecordApplicationEvents(UnitOfWork& uow, const Deps& deps,
                  absl::StrCat(",\"team_id\":", Quote(application.team.value()),
                               ",\"application_id\":", Quote(application.id.value()),
                               ",\"candidate_id\":", Quote(application.candidate.value()),
-                              ",\"job_id\":", Quote(application.job.value()),
-                              ",\"from_stage_id\":", stage(stored.stage),
-                              ",\"to_stage_id\":", stage(application.stage)));
+                              ",\"job_id\":", Quote(application.job.value()), ",\"from_stage_id\":",
+                              stage(stored.stage), ",\"to_stage_id\":", stage(application.stage)));
 }
 
 }  // namespace stagecheck

@@ -34,8 +34,9 @@ std::string Describe(const DeliveryAttempt& a) {
 }  // namespace
 
 absl::Status OutboundDeliverer::RegisterWork(WorkRunner& runner) {
-  return runner.Register(std::string(kWorkWebhookDeliver),
-                         WorkHandler{.run = [this](const WorkItem& item) { return Deliver(item); }});
+  return runner.Register(
+      std::string(kWorkWebhookDeliver),
+      WorkHandler{.run = [this](const WorkItem& item) { return Deliver(item); }});
 }
 
 double OutboundDeliverer::Jitter() {
@@ -56,7 +57,8 @@ absl::Status OutboundDeliverer::Deliver(const WorkItem& item) {
 
 // The delivery, its event and endpoint when it is still to be sent; a
 // delivery whose endpoint was disabled meanwhile fails here, unsent.
-absl::StatusOr<std::optional<OutboundDeliverer::Loaded>> OutboundDeliverer::Load(const WorkItem& item) {
+absl::StatusOr<std::optional<OutboundDeliverer::Loaded>> OutboundDeliverer::Load(
+    const WorkItem& item) {
   const TeamId& team = item.team;
   const OutboundDeliveryId id(item.payload);
   std::optional<Loaded> out;
@@ -105,7 +107,7 @@ absl::StatusOr<WebhookPost> OutboundDeliverer::Signed(const Loaded& loaded, absl
 }
 
 DeliveryAttempt OutboundDeliverer::Attempt(const Loaded& loaded,
-                                         std::optional<absl::Duration>& retry_after) {
+                                           std::optional<absl::Duration>& retry_after) {
   DeliveryAttempt attempt;
   attempt.at = deps_.clock.Now();
   absl::StatusOr<WebhookPost> post = Signed(loaded, attempt.at);
@@ -134,8 +136,8 @@ absl::StatusOr<std::optional<absl::Duration>> OutboundDeliverer::Record(
   RETURN_IF_ERROR(deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     next.reset();
     OutboundUnitOfWork& rows = OutboundRows(uow);
-    absl::StatusOr<OutboundDelivery> d = rows.GetOutboundDelivery(loaded.delivery.team,
-                                                                  loaded.delivery.id);
+    absl::StatusOr<OutboundDelivery> d =
+        rows.GetOutboundDelivery(loaded.delivery.team, loaded.delivery.id);
     if (absl::IsNotFound(d.status())) return absl::OkStatus();  // deleted meanwhile
     RETURN_IF_ERROR(d.status());
     attempt.number = d->attempts + 1;
@@ -147,25 +149,25 @@ absl::StatusOr<std::optional<absl::Duration>> OutboundDeliverer::Record(
       next = NextDeliveryDelay(attempt.number, Jitter(), retry_after);
     if (next && options_.fixed_retry_delay) next = options_.fixed_retry_delay;
     d->state = verdict == ReplyVerdict::kDelivered ? OutboundDeliveryState::kDelivered
-               : next                                 ? OutboundDeliveryState::kPending
-                                                      : OutboundDeliveryState::kFailed;
+               : next                              ? OutboundDeliveryState::kPending
+                                                   : OutboundDeliveryState::kFailed;
     d->next_attempt_at = next ? std::optional(now + *next) : std::nullopt;
     RETURN_IF_ERROR(rows.UpdateOutboundDelivery(*d));
     ASSIGN_OR_RETURN(WebhookEndpoint e, rows.GetEndpoint(d->team, d->endpoint));
-    JudgeEndpoint(e, verdict == ReplyVerdict::kDelivered,
-                  verdict == ReplyVerdict::kDisableEndpoint, now);
+    JudgeEndpoint(e, verdict == ReplyVerdict::kDelivered, verdict == ReplyVerdict::kDisableEndpoint,
+                  now);
     return rows.UpdateEndpoint(e);
   }));
-  deps_.metrics.Increment("stagecheck_outbound_webhook_attempts_total",
-                          verdict == ReplyVerdict::kDelivered ? "outcome=\"delivered\""
-                                                                 : "outcome=\"failed\"");
+  deps_.metrics.Increment(
+      "stagecheck_outbound_webhook_attempts_total",
+      verdict == ReplyVerdict::kDelivered ? "outcome=\"delivered\"" : "outcome=\"failed\"");
   return next;
 }
 
 // A success ends the endpoint's failure streak; 410, or a streak of
 // kDisableAfterFailingFor, disables it.
 void OutboundDeliverer::JudgeEndpoint(WebhookEndpoint& e, bool delivered, bool gone,
-                                    absl::Time now) {
+                                      absl::Time now) {
   if (delivered) {
     e.failing_since = std::nullopt;
     return;
@@ -177,8 +179,9 @@ void OutboundDeliverer::JudgeEndpoint(WebhookEndpoint& e, bool delivered, bool g
   e.disabled_reason = std::string(gone ? kDisabledGone : kDisabledFailing);
   e.disabled_at = now;
   e.updated_at = now;
-  deps_.log.Log(LogLevel::kWarning, "outbound.endpoint_disabled",
-                {{"team", e.team.value()}, {"endpoint", e.id.value()}, {"reason", e.disabled_reason}});
+  deps_.log.Log(
+      LogLevel::kWarning, "outbound.endpoint_disabled",
+      {{"team", e.team.value()}, {"endpoint", e.id.value()}, {"reason", e.disabled_reason}});
   deps_.metrics.Increment("stagecheck_outbound_endpoints_disabled_total",
                           absl::StrCat("reason=\"", e.disabled_reason, "\""));
 }

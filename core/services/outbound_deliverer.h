@@ -53,8 +53,8 @@ class OutboundDeliverer {
   DeliveryAttempt Attempt(const Loaded& loaded, std::optional<absl::Duration>& retry_after);
   absl::StatusOr<WebhookPost> Signed(const Loaded& loaded, absl::Time now);
   absl::StatusOr<std::optional<absl::Duration>> Record(const Loaded& loaded,
-                                                      DeliveryAttempt attempt,
-                                                      std::optional<absl::Duration> retry_after);
+                                                       DeliveryAttempt attempt,
+                                                       std::optional<absl::Duration> retry_after);
   void JudgeEndpoint(WebhookEndpoint& endpoint, bool delivered, bool gone, absl::Time now);
   double Jitter();
 

@@ -112,8 +112,9 @@ absl::StatusOr<EndpointWithSecret> WebhookEndpoints::RotateSecret(const Principa
   return EndpointWithSecret{std::move(e), std::move(secret)};
 }
 
-absl::StatusOr<Page<OutboundDelivery>> WebhookEndpoints::ListDeliveries(
-    const Principal& who, const WebhookEndpointId& id, const PageRequest& page) {
+absl::StatusOr<Page<OutboundDelivery>> WebhookEndpoints::ListDeliveries(const Principal& who,
+                                                                        const WebhookEndpointId& id,
+                                                                        const PageRequest& page) {
   return InReadTransaction<Page<OutboundDelivery>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<OutboundDelivery>> {
         OutboundUnitOfWork& rows = OutboundRows(uow);

@@ -67,8 +67,8 @@ class Receiver {
   void SetSecrets(const std::vector<std::string>& secrets) {
     std::vector<std::string> quoted;
     for (const std::string& s : secrets) quoted.push_back(testing::JsonQuote(s));
-    HttpResponse r = RequestTo(port_, "PUT", "/_control/secrets",
-                               "[" + absl::StrJoin(quoted, ",") + "]");
+    HttpResponse r =
+        RequestTo(port_, "PUT", "/_control/secrets", "[" + absl::StrJoin(quoted, ",") + "]");
     EXPECT_EQ(r.status, 204) << r.body;
   }
   HttpResponse Received() const { return RequestTo(port_, "GET", "/_control/received"); }
@@ -89,17 +89,23 @@ struct SeenEvent {
 class OutboundWebhooksTest : public E2eTest {
  protected:
   void AdjustService(testing::ServiceOptions& options) override {
-    options.extra_args = {"--outbound-allow-http-loopback", "--outbound-timeout-ms", "1000",
-                          "--outbound-retry-delay-ms", "200", "--work-lease-ms", "3000"};
+    options.extra_args = {"--outbound-allow-http-loopback",
+                          "--outbound-timeout-ms",
+                          "1000",
+                          "--outbound-retry-delay-ms",
+                          "200",
+                          "--work-lease-ms",
+                          "3000"};
   }
 
   // Registers the receiver for every event type; returns the secret.
   std::string Register(Receiver& receiver) {
     HttpResponse r = svc_->Post(
         "/api/v1/webhook-endpoints",
-        absl::StrCat(R"({"url":)", testing::JsonQuote(receiver.url()),
-                     R"(,"event_types":["check.created","check.status_changed","check.completed",)"
-                     R"("check.report_ready","check.error","check.cancelled","application.moved"]})"),
+        absl::StrCat(
+            R"({"url":)", testing::JsonQuote(receiver.url()),
+            R"(,"event_types":["check.created","check.status_changed","check.completed",)"
+            R"("check.report_ready","check.error","check.cancelled","application.moved"]})"),
         team_.admin_token);
     EXPECT_EQ(r.status, 201) << r.body;
     endpoint_ = r.String("/id").value_or("");
@@ -115,10 +121,9 @@ class OutboundWebhooksTest : public E2eTest {
     const std::string candidate =
         CreateCandidate(R"({"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"})");
     application_ = CreateApplication(candidate, job);
-    HttpResponse sent =
-        svc_->Post("/api/v1/applications/" + application_ + "/background-checks",
-                   absl::StrCat(R"({"activity_id":")", ActivityId(job), R"("})"),
-                   team_.recruiter_token);
+    HttpResponse sent = svc_->Post("/api/v1/applications/" + application_ + "/background-checks",
+                                   absl::StrCat(R"({"activity_id":")", ActivityId(job), R"("})"),
+                                   team_.recruiter_token);
     EXPECT_EQ(sent.status, 202) << sent.body;
     const std::string check = sent.String("/id").value_or("");
     crash();
@@ -202,9 +207,8 @@ class OutboundWebhooksTest : public E2eTest {
     ASSERT_GE(events.size(), 6u) << seen;
     EXPECT_EQ(events.front().type, "check.created") << seen;
     EXPECT_EQ(events.back().type, "check.report_ready") << seen;
-    for (const char* want :
-         {"check.status_changed:invited", "check.status_changed:in_progress",
-          "check.status_changed:complete", "check.completed:complete"}) {
+    for (const char* want : {"check.status_changed:invited", "check.status_changed:in_progress",
+                             "check.status_changed:complete", "check.completed:complete"}) {
       EXPECT_NE(seen.find(want), std::string::npos) << want << " missing from " << seen;
     }
     EXPECT_LT(seen.find("check.status_changed:invited"), seen.find("check.status_changed:complete"))
@@ -217,9 +221,8 @@ class OutboundWebhooksTest : public E2eTest {
 };
 
 TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTimeouts) {
-  auto receiver =
-      Receiver::Start({"--fail-first", "1", "--hang-next", "1", "--hang-seconds", "3"},
-                      svc_->temp_dir());
+  auto receiver = Receiver::Start({"--fail-first", "1", "--hang-next", "1", "--hang-seconds", "3"},
+                                  svc_->temp_dir());
   const std::string first_secret = Register(*receiver);
   const std::string check = RunFlow([] {});
   std::map<std::string, HttpResponse> delivered = WaitDelivered(*receiver, "check.report_ready");
@@ -248,15 +251,15 @@ TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTime
   EXPECT_FALSE(svc_->LogContains(first_secret));
 
   // A rotation: both secrets sign during the grace period.
-  HttpResponse rotated = svc_->Post(
-      "/api/v1/webhook-endpoints/" + endpoint_ + "/rotate-secret", "", team_.admin_token);
+  HttpResponse rotated = svc_->Post("/api/v1/webhook-endpoints/" + endpoint_ + "/rotate-secret", "",
+                                    team_.admin_token);
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   receiver->SetSecrets({first_secret, rotated.String("/secret").value_or("")});
   HttpResponse tab = svc_->Get("/api/v1/applications/" + application_, team_.recruiter_token);
-  HttpResponse moved = svc_->Post(
-      "/api/v1/applications/" + application_ + "/move",
-      absl::StrCat(R"({"stage_id":")", tab.String("/stages/0/id").value_or(""), R"("})"),
-      team_.recruiter_token);
+  HttpResponse moved =
+      svc_->Post("/api/v1/applications/" + application_ + "/move",
+                 absl::StrCat(R"({"stage_id":")", tab.String("/stages/1/id").value_or(""), R"("})"),
+                 team_.recruiter_token);
   ASSERT_EQ(moved.status, 200) << moved.body;
   WaitDelivered(*receiver, "application.moved");
   all = receiver->Received();

@@ -74,9 +74,9 @@ absl::StatusOr<Response> ListDeliveries(ApiContext& ctx, const Request& r, const
 }
 
 absl::StatusOr<Response> ReplayDelivery(ApiContext& ctx, const Request& r, const Principal& who) {
-  ASSIGN_OR_RETURN(OutboundDelivery d,
-                   ctx.endpoints.Replay(who, EndpointOf(r),
-                                        OutboundDeliveryId(Param(r, "delivery_id"))));
+  ASSIGN_OR_RETURN(
+      OutboundDelivery d,
+      ctx.endpoints.Replay(who, EndpointOf(r), OutboundDeliveryId(Param(r, "delivery_id"))));
   return JsonOf(202, d, WriteOutboundDelivery);
 }
 

@@ -90,14 +90,13 @@ absl::StatusOr<OutboundDelivery> ReadDelivery(const TeamId& team, const Row& row
 }  // namespace
 
 absl::Status SqlUnitOfWork::InsertEndpoint(const WebhookEndpoint& e) {
-  return Insert(
-      absl::StrCat("INSERT INTO webhook_endpoints (team_id, ", ToAbsl(kEndpointCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      {P(e.team), P(e.id), P(e.url), P(EventTypesText(e.event_types)), P(e.description),
-       Bytes(e.secret_encrypted), Bytes(e.previous_secret_encrypted), P(e.previous_valid_until),
-       P(e.enabled ? 1 : 0), P(e.disabled_reason), P(e.disabled_at), P(e.failing_since),
-       P(e.created_at), P(e.updated_at)},
-      "webhook endpoint");
+  return Insert(absl::StrCat("INSERT INTO webhook_endpoints (team_id, ", ToAbsl(kEndpointCols),
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {P(e.team), P(e.id), P(e.url), P(EventTypesText(e.event_types)), P(e.description),
+                 Bytes(e.secret_encrypted), Bytes(e.previous_secret_encrypted),
+                 P(e.previous_valid_until), P(e.enabled ? 1 : 0), P(e.disabled_reason),
+                 P(e.disabled_at), P(e.failing_since), P(e.created_at), P(e.updated_at)},
+                "webhook endpoint");
 }
 
 absl::StatusOr<WebhookEndpoint> SqlUnitOfWork::GetEndpoint(const TeamId& team,
@@ -124,14 +123,14 @@ absl::Status SqlUnitOfWork::UpdateEndpoint(const WebhookEndpoint& e) {
 }
 
 absl::Status SqlUnitOfWork::DeleteEndpoint(const TeamId& team, const WebhookEndpointId& id) {
-  RETURN_IF_ERROR(Exec(
-      "DELETE FROM outbound_attempts WHERE team_id = ? AND delivery_id IN (SELECT delivery_id "
-      "FROM outbound_deliveries WHERE team_id = ? AND endpoint_id = ?)",
-      {P(team), P(team), P(id)})
-                      .status());
   RETURN_IF_ERROR(
-      Exec("DELETE FROM outbound_deliveries WHERE team_id = ? AND endpoint_id = ?", {P(team), P(id)})
+      Exec("DELETE FROM outbound_attempts WHERE team_id = ? AND delivery_id IN (SELECT delivery_id "
+           "FROM outbound_deliveries WHERE team_id = ? AND endpoint_id = ?)",
+           {P(team), P(team), P(id)})
           .status());
+  RETURN_IF_ERROR(Exec("DELETE FROM outbound_deliveries WHERE team_id = ? AND endpoint_id = ?",
+                       {P(team), P(id)})
+                      .status());
   ASSIGN_OR_RETURN(int64_t n, Exec("DELETE FROM webhook_endpoints WHERE team_id = ? AND "
                                    "endpoint_id = ?",
                                    {P(team), P(id)}));
@@ -225,14 +224,14 @@ absl::Status SqlUnitOfWork::InsertDeliveryAttempt(const TeamId& team, const Outb
 
 absl::StatusOr<Page<OutboundDelivery>> SqlUnitOfWork::ListOutboundDeliveries(
     const TeamId& team, const WebhookEndpointId& endpoint, const PageRequest& page) {
-  ASSIGN_OR_RETURN(PageQuery q,
-                   BuildPage(absl::StrCat("SELECT ", ToAbsl(kDeliveryCols),
-                                          " FROM outbound_deliveries"),
-                             "team_id = ? AND endpoint_id = ?", {P(team), P(endpoint)},
-                             "created_at", "delivery_id", page));
+  ASSIGN_OR_RETURN(PageQuery q, BuildPage(absl::StrCat("SELECT ", ToAbsl(kDeliveryCols),
+                                                       " FROM outbound_deliveries"),
+                                          "team_id = ? AND endpoint_id = ?", {P(team), P(endpoint)},
+                                          "created_at", "delivery_id", page));
   ASSIGN_OR_RETURN(std::vector<Row> rows, Query(q.sql, q.params));
-  ASSIGN_OR_RETURN(std::vector<OutboundDelivery> items,
-                   MapRows<OutboundDelivery>(rows, [&](const Row& r) { return ReadDelivery(team, r); }));
+  ASSIGN_OR_RETURN(
+      std::vector<OutboundDelivery> items,
+      MapRows<OutboundDelivery>(rows, [&](const Row& r) { return ReadDelivery(team, r); }));
   for (OutboundDelivery& d : items) {
     ASSIGN_OR_RETURN(std::vector<Row> attempts,
                      Query("SELECT attempt, at, http_status, latency_ms, error, excerpt FROM "

@@ -84,8 +84,9 @@ TEST_F(OutboundConformance, EndpointsRoundTripPerTeamAndKeepBinarySecrets) {
             absl::StatusCode::kAlreadyExists);
   OUTBOUND_ASSERT_OK(
       Tx([&](OutboundUnitOfWork& u) { return u.InsertEndpoint(MakeEndpoint("t2", "we_2", 1)); }));
-  absl::StatusOr<WebhookEndpoint> got = Read<WebhookEndpoint>(
-      [&](OutboundUnitOfWork& u) { return u.GetEndpoint(TeamId("t1"), WebhookEndpointId("we_1")); });
+  absl::StatusOr<WebhookEndpoint> got = Read<WebhookEndpoint>([&](OutboundUnitOfWork& u) {
+    return u.GetEndpoint(TeamId("t1"), WebhookEndpointId("we_1"));
+  });
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->url, e.url);
   EXPECT_EQ(got->secret_encrypted, e.secret_encrypted);
@@ -95,7 +96,9 @@ TEST_F(OutboundConformance, EndpointsRoundTripPerTeamAndKeepBinarySecrets) {
   // Another team's endpoint is not found through this team.
   EXPECT_EQ(Read<WebhookEndpoint>([&](OutboundUnitOfWork& u) {
               return u.GetEndpoint(TeamId("t1"), WebhookEndpointId("we_2"));
-            }).status().code(),
+            })
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
   absl::StatusOr<std::vector<WebhookEndpoint>> list = Read<std::vector<WebhookEndpoint>>(
       [&](OutboundUnitOfWork& u) { return u.ListEndpoints(TeamId("t1")); });
@@ -118,7 +121,8 @@ TEST_F(OutboundConformance, EndpointUpdatesRotationAndDisablingAndDeletes) {
       [&](OutboundUnitOfWork& u) { return u.GetEndpoint(TeamId("t1"), e.id); });
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->secret_encrypted, "new");
-  EXPECT_EQ(got->previous_secret_encrypted, std::optional<std::string>(std::string("sealed\0bytes", 12)));
+  EXPECT_EQ(got->previous_secret_encrypted,
+            std::optional<std::string>(std::string("sealed\0bytes", 12)));
   EXPECT_EQ(got->previous_valid_until, e.previous_valid_until);
   EXPECT_FALSE(got->enabled);
   EXPECT_EQ(got->disabled_reason, kDisabledGone);
@@ -131,16 +135,24 @@ TEST_F(OutboundConformance, EndpointUpdatesRotationAndDisablingAndDeletes) {
   }));
   EXPECT_EQ(Tx([&](OutboundUnitOfWork& u) { return u.DeleteEndpoint(TeamId("t2"), e.id); }).code(),
             absl::StatusCode::kNotFound);
-  OUTBOUND_ASSERT_OK(Tx([&](OutboundUnitOfWork& u) { return u.DeleteEndpoint(TeamId("t1"), e.id); }));
+  OUTBOUND_ASSERT_OK(
+      Tx([&](OutboundUnitOfWork& u) { return u.DeleteEndpoint(TeamId("t1"), e.id); }));
   EXPECT_EQ(Read<OutboundDelivery>([&](OutboundUnitOfWork& u) {
               return u.GetOutboundDelivery(TeamId("t1"), OutboundDeliveryId("d1"));
-            }).status().code(),
+            })
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(OutboundConformance, EventsAreNumberedPerSubjectAndUnique) {
-  OutboundEvent ev{TeamId("t1"), OutboundEventId("msg_1"), OutboundEventType::kCheckCreated,
-                   "chk-1", 1, R"({"type":"check.created"})", kStart};
+  OutboundEvent ev{TeamId("t1"),
+                   OutboundEventId("msg_1"),
+                   OutboundEventType::kCheckCreated,
+                   "chk-1",
+                   1,
+                   R"({"type":"check.created"})",
+                   kStart};
   OUTBOUND_ASSERT_OK(Tx([&](OutboundUnitOfWork& u) { return u.InsertOutboundEvent(ev); }));
   absl::StatusOr<int64_t> last = Read<int64_t>(
       [&](OutboundUnitOfWork& u) { return u.LastEventSequence(TeamId("t1"), "chk-1"); });
@@ -180,8 +192,8 @@ TEST_F(OutboundConformance, DeliveriesKeepTheirAttemptLogAndPage) {
   d.attempts = 1;
   d.next_attempt_at = std::nullopt;
   OUTBOUND_ASSERT_OK(Tx([&](OutboundUnitOfWork& u) { return u.UpdateOutboundDelivery(d); }));
-  absl::StatusOr<Page<OutboundDelivery>> page = Read<Page<OutboundDelivery>>(
-      [&](OutboundUnitOfWork& u) {
+  absl::StatusOr<Page<OutboundDelivery>> page =
+      Read<Page<OutboundDelivery>>([&](OutboundUnitOfWork& u) {
         return u.ListOutboundDeliveries(TeamId("t1"), WebhookEndpointId("we_1"),
                                         PageRequest{.limit = 2, .after = ""});
       });
@@ -194,8 +206,8 @@ TEST_F(OutboundConformance, DeliveriesKeepTheirAttemptLogAndPage) {
   EXPECT_EQ(page->items[0].attempt_log[0].latency, absl::Milliseconds(42));
   EXPECT_EQ(page->items[0].attempt_log[0].excerpt, "oops");
   ASSERT_FALSE(page->next.empty());
-  absl::StatusOr<Page<OutboundDelivery>> rest = Read<Page<OutboundDelivery>>(
-      [&](OutboundUnitOfWork& u) {
+  absl::StatusOr<Page<OutboundDelivery>> rest =
+      Read<Page<OutboundDelivery>>([&](OutboundUnitOfWork& u) {
         return u.ListOutboundDeliveries(TeamId("t1"), WebhookEndpointId("we_1"),
                                         PageRequest{.limit = 2, .after = page->next});
       });

@@ -99,11 +99,14 @@ def make_handler(state):
             pass
 
         def answer(self, status, body=b""):
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass  # the sender stopped waiting (a planned hang): nothing to tell
 
         def read_body(self):
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))

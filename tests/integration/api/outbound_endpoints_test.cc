@@ -18,8 +18,9 @@ class OutboundEndpointsTest : public ApiTest {
 
   HttpResponse Create(const TeamTokens& t, const std::string& url,
                       const std::string& types = R"(["check.created","check.completed"])") {
-    return svc().Post(kPath, absl::StrCat(R"({"url":)", JsonQuote(url), R"(,"event_types":)",
-                                          types, R"(,"description":"Our ATS"})"),
+    return svc().Post(kPath,
+                      absl::StrCat(R"({"url":)", JsonQuote(url), R"(,"event_types":)", types,
+                                   R"(,"description":"Our ATS"})"),
                       t.admin_token);
   }
   std::string CreateId(const TeamTokens& t, const std::string& url = kDeadUrl,
@@ -48,9 +49,9 @@ TEST_F(OutboundEndpointsTest, AdminRegistersAnEndpointAndSeesItsSecretOnce) {
   HttpResponse list = svc().Get(kPath, t.admin_token);
   ASSERT_EQ(list.Size("/items"), 1u) << list.body;
   EXPECT_FALSE(list.Has("/items/0/secret"));
-  HttpResponse patched = svc().Patch(std::string(kPath) + "/" + id,
-                                     R"({"event_types":["application.moved"],"description":"x"})",
-                                     t.admin_token);
+  HttpResponse patched =
+      svc().Patch(std::string(kPath) + "/" + id,
+                  R"({"event_types":["application.moved"],"description":"x"})", t.admin_token);
   ASSERT_EQ(patched.status, 200) << Describe(patched);
   EXPECT_EQ(patched.Size("/event_types"), 1u);
   EXPECT_EQ(patched.String("/description"), "x");
@@ -87,9 +88,9 @@ TEST_F(OutboundEndpointsTest, RefusesBadEndpointsWithACodeAndTheField) {
   EXPECT_EQ(svc().Get(kPath, t.admin_token).Size("/items"), 0u);
   // An edit is checked the same way.
   const std::string id = CreateId(t, "https://ats.example.com/");
-  EXPECT_PROBLEM(svc().Patch(std::string(kPath) + "/" + id, R"({"url":"http://10.1.1.1/"})",
-                             t.admin_token),
-                 400, "invalid_endpoint_url");
+  EXPECT_PROBLEM(
+      svc().Patch(std::string(kPath) + "/" + id, R"({"url":"http://10.1.1.1/"})", t.admin_token),
+      400, "invalid_endpoint_url");
   EXPECT_EQ(svc().Get(std::string(kPath) + "/" + id, t.admin_token).String("/url"),
             "https://ats.example.com/");
 }
@@ -100,8 +101,7 @@ TEST_F(OutboundEndpointsTest, RecruitersAndOtherTeamsReachNothing) {
   const std::string id = CreateId(a);
   const std::string one = std::string(kPath) + "/" + id;
   EXPECT_PROBLEM(svc().Get(kPath, a.recruiter_token), 403, "admin_only");
-  EXPECT_PROBLEM(Create(TeamTokens{a.team_id, a.recruiter_token, ""}, kDeadUrl), 403,
-                 "admin_only");
+  EXPECT_PROBLEM(Create(TeamTokens{a.team_id, a.recruiter_token, ""}, kDeadUrl), 403, "admin_only");
   EXPECT_PROBLEM(svc().Get(one, b.admin_token), 404, "not_found");
   EXPECT_PROBLEM(svc().Patch(one, R"({"description":"mine"})", b.admin_token), 404, "not_found");
   EXPECT_PROBLEM(svc().Post(one + "/rotate-secret", "", b.admin_token), 404, "not_found");
@@ -175,8 +175,7 @@ TEST_F(OutboundEndpointsTest, FailedAttemptsAreLoggedAndADeliveryCanBeReplayed) 
   ASSERT_EQ(svc().Patch(mine, R"({"enabled":false})", w.team.admin_token).status, 200);
   EXPECT_PROBLEM(svc().Post(mine + "/deliveries/" + delivery + "/replay", "", w.team.admin_token),
                  422, "endpoint_disabled");
-  EXPECT_PROBLEM(svc().Get(mine + "/deliveries?limit=0", w.team.admin_token), 400,
-                 "invalid_limit");
+  EXPECT_PROBLEM(svc().Get(mine + "/deliveries?limit=0", w.team.admin_token), 400, "invalid_limit");
 }
 
 }  // namespace
