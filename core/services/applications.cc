@@ -315,8 +315,7 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
         absl::Time now = deps_.clock.Now();
         app->stage = stage_id;
         app->updated_at = now;
-        RETURN_IF_ERROR(RecordApplicationEvents(uow, deps_, *app));
-        RETURN_IF_ERROR(uow.UpdateApplication(*app));
+        RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, *app));
         FeedEvent event{who.team,
                         FeedEventId(deps_.ids.NewId()),
                         app->candidate,
@@ -351,7 +350,7 @@ absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const 
         if (!app.ok()) return app.status();
         app->status = status;
         app->updated_at = deps_.clock.Now();
-        RETURN_IF_ERROR(uow.UpdateApplication(*app));
+        RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, *app));
         return app;
       });
 }

@@ -142,4 +142,22 @@ absl::Status RecordApplicationEvents(UnitOfWork& uow, const Deps& deps,
                               stage(stored.stage), ",\"to_stage_id\":", stage(application.stage)));
 }
 
+absl::Status InsertCheckWithEvents(UnitOfWork& uow, const Deps& deps,
+                                   const BackgroundCheck& check) {
+  RETURN_IF_ERROR(RecordCheckEvents(uow, deps, check));
+  return uow.InsertCheck(check);
+}
+
+absl::Status UpdateCheckWithEvents(UnitOfWork& uow, const Deps& deps,
+                                   const BackgroundCheck& check) {
+  RETURN_IF_ERROR(RecordCheckEvents(uow, deps, check));
+  return uow.UpdateCheck(check);
+}
+
+absl::Status UpdateApplicationWithEvents(UnitOfWork& uow, const Deps& deps,
+                                         const Application& application) {
+  RETURN_IF_ERROR(RecordApplicationEvents(uow, deps, application));
+  return uow.UpdateApplication(application);
+}
+
 }  // namespace stagecheck

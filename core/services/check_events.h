@@ -1,9 +1,10 @@
 // The outbox of outbound webhooks (issue 20): the events a change of a check
-// or an application causes, written in the transaction of that change. Call
-// RecordCheckEvents right before the check is inserted or updated
-// (uow.InsertCheck / uow.UpdateCheck) and RecordApplicationEvents right
-// before an application is updated: each compares the stored row with the
-// one about to be written, so callers say nothing about what changed.
+// or an application causes, written in the transaction of that change. Write
+// a check with InsertCheckWithEvents / UpdateCheckWithEvents and an
+// application with UpdateApplicationWithEvents instead of the unit of work's
+// own methods: each compares the stored row with the one about to be written
+// (RecordCheckEvents, RecordApplicationEvents), so callers say nothing about
+// what changed.
 //
 // A change becomes events (docs/outbound-webhooks.md):
 //   new check                      check.created
@@ -32,5 +33,11 @@ WorkItem DeliveryWork(const Deps& deps, const TeamId& team, const std::string& d
 absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check);
 absl::Status RecordApplicationEvents(UnitOfWork& uow, const Deps& deps,
                                      const Application& application);
+
+// The events, then uow.InsertCheck / UpdateCheck / UpdateApplication.
+absl::Status InsertCheckWithEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check);
+absl::Status UpdateCheckWithEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check);
+absl::Status UpdateApplicationWithEvents(UnitOfWork& uow, const Deps& deps,
+                                         const Application& application);
 
 }  // namespace stagecheck

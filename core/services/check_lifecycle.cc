@@ -159,8 +159,7 @@ absl::StatusOr<ResultRuleRun> CheckLifecycle::MoveOnClear(UnitOfWork& uow,
         ToAbsl(result_words), " (rule of its activity: on CLEAR, move to ", stage->name, ").");
     app.stage = target;
     app.updated_at = run.at;
-    RETURN_IF_ERROR(RecordApplicationEvents(uow, deps_, app));
-    RETURN_IF_ERROR(uow.UpdateApplication(app));
+    RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, app));
   }
   return run;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/domain/status_labels.h"
@@ -377,7 +378,7 @@ absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan) {
     // why, whichever way it was sent.
     BackgroundCheck check = NewCheck(who, plan, now);
     check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
-    if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+    if (auto s = InsertCheckWithEvents(uow, deps_, check); !s.ok()) return s;
     SetStatusTag(*candidate, check);
     candidate->updated_at = now;
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
@@ -434,7 +435,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     if (!candidate.ok()) return candidate.status();
     absl::Time now = deps_.clock.Now();
     BackgroundCheck check = NewCheck(who, plan, now);
-    if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+    if (auto s = InsertCheckWithEvents(uow, deps_, check); !s.ok()) return s;
     if (auto s = EnqueueWork(uow, plan.team, kWorkOrder, check.id, now); !s.ok()) return s;
     SetStatusTag(*candidate, check);
     candidate->updated_at = now;
@@ -636,7 +637,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
         return s;
     }
   }
-  if (auto s = uow.UpdateCheck(check); !s.ok()) return s;
+  if (auto s = UpdateCheckWithEvents(uow, deps_, check); !s.ok()) return s;
   RETURN_IF_ERROR(AfterCase(uow, check, certn_case, outcome));
   return outcome;
 }
@@ -674,7 +675,7 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
           !s.ok()) {
         return s;
       }
-      return uow.UpdateCheck(*check);
+      return UpdateCheckWithEvents(uow, deps_, *check);
     }
     check->waiting_reason.clear();  // sent: whatever it waited for is over
     check->waiting_until.reset();
@@ -778,7 +779,7 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
     fresh->report_saved_as = file.id;
     fresh->updated_at = now;
-    if (auto s = uow.UpdateCheck(*fresh); !s.ok()) return s;
+    if (auto s = UpdateCheckWithEvents(uow, deps_, *fresh); !s.ok()) return s;
     return Feed(uow, *fresh, "report_saved", "system",
                 absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
   });
@@ -794,7 +795,7 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
     const bool already_said = check.waiting_reason == reason;
     check.waiting_reason = reason;
     check.waiting_until = until;
-    RETURN_IF_ERROR(uow.UpdateCheck(check));
+    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
     if (already_said) return absl::OkStatus();
     return Feed(uow, check, "waiting", "system",
                 absl::StrCat("Certn's daily limit is reached; the background check (",
@@ -825,7 +826,7 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
                                                      : "report";
     if (item.kind == kWorkOrder) {
       check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", ErrorCode(error));
-      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+      if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
     } else if (item.kind == kWorkCancel) {
       // The intent is dropped so the check does not read "cancelling" for
       // ever; the recruiter may ask again.
@@ -834,12 +835,12 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
         check->cancel_requested_by.reset();
         check->cancel_reason.clear();
         check->updated_at = deps_.clock.Now();
-        if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+        if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
       }
     } else if (item.kind == kWorkDownloadReport || item.kind == kWorkGenerateReport) {
       check->error_reason = "report_failed: " + ErrorCode(error);
       check->updated_at = deps_.clock.Now();
-      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+      if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
     }
     return Feed(uow, *check, "error", "system",
                 absl::StrCat("Certn ", what, " failed: ", error.message()));

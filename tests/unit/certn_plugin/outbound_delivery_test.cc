@@ -53,8 +53,7 @@ class OutboundDeliveryTest : public PluginHarness {
     job_ = NewJob(admin_);
     app_ = NewApplication(recruiter_, NewCandidate(recruiter_), job_);
   }
-  std::string AddEndpoint(std::vector<std::string> types = {"check.created",
-                                                            "check.status_changed",
+  std::string AddEndpoint(std::vector<std::string> types = {"check.created", "check.status_changed",
                                                             "application.moved"}) {
     auto created = endpoints_->Create(admin_, {"https://ats.example.com/hooks", types, ""});
     EXPECT_TRUE(created.ok()) << created.status();
