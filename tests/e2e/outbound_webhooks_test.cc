@@ -115,7 +115,10 @@ class OutboundWebhooksTest : public E2eTest {
   }
 
   // Sends a check and takes it to complete with its report saved; `crash`
-  // runs after each step (a SIGKILL and restart, for the kill test).
+  // runs after the send, once the candidate started, and once the report is
+  // saved (a SIGKILL and restart, for the kill test: the receiver's 500s keep
+  // events in the outbox each time). Certn's own webhooks are not what this
+  // tests, so no kill lands between the completion and the report.
   std::string RunFlow(const std::function<void()>& crash) {
     const std::string job = CreateJobWithCertnStage("pkg-standard");
     const std::string candidate =
@@ -133,7 +136,6 @@ class OutboundWebhooksTest : public E2eTest {
     WaitForCheck(check, "/status", "in_progress");
     crash();
     AdvanceToComplete(case_id);
-    crash();
     EXPECT_TRUE(testing::WaitFor(
         [&] {
           return svc_->Get("/api/v1/background-checks/" + check, team_.recruiter_token)
@@ -141,12 +143,17 @@ class OutboundWebhooksTest : public E2eTest {
               .has_value();
         },
         absl::Seconds(40)));
+    // The last events (complete, report ready) are still being delivered.
+    crash();
     return check;
   }
 
-  // Waits until the receiver has answered 2xx to an event of `type` about
-  // `subject_pointer` == `subject`; returns every answered delivery by webhook-id.
-  std::map<std::string, HttpResponse> WaitDelivered(Receiver& receiver, const std::string& type) {
+  // Waits until the receiver has answered 2xx to an event of `type` and, when
+  // `check` is given, to every event of that check up to the highest number
+  // it has seen (a retried event may land after later ones); returns every
+  // answered delivery by webhook-id.
+  std::map<std::string, HttpResponse> WaitDelivered(Receiver& receiver, const std::string& type,
+                                                    const std::string& check = "") {
     std::map<std::string, HttpResponse> delivered;
     HttpResponse all;
     EXPECT_TRUE(testing::WaitFor(
@@ -161,11 +168,21 @@ class OutboundWebhooksTest : public E2eTest {
             delivered[all.String(p + "/webhook_id").value_or("")] = Item(all, p + "/payload");
             found = found || all.String(p + "/payload/type") == type;
           }
-          return found;
+          return found && (check.empty() || Contiguous(delivered, check));
         },
         absl::Seconds(60)))
         << "never delivered: " << type << "; received: " << all.body.substr(0, 3000);
     return delivered;
+  }
+
+  static bool Contiguous(const std::map<std::string, HttpResponse>& delivered,
+                         const std::string& check) {
+    std::set<int64_t> numbers;
+    for (const auto& [id, event] : delivered)
+      if (event.String("/data/check_id") == check)
+        numbers.insert(event.Int("/data/sequence").value_or(0));
+    return !numbers.empty() && *numbers.begin() == 1 &&
+           *numbers.rbegin() == static_cast<int64_t>(numbers.size());
   }
 
   // The events of one check in the order of their sequence numbers; fails
@@ -225,7 +242,8 @@ TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTime
                                   svc_->temp_dir());
   const std::string first_secret = Register(*receiver);
   const std::string check = RunFlow([] {});
-  std::map<std::string, HttpResponse> delivered = WaitDelivered(*receiver, "check.report_ready");
+  std::map<std::string, HttpResponse> delivered =
+      WaitDelivered(*receiver, "check.report_ready", check);
   ExpectWholeFlow(InSequence(delivered, check));
 
   // Each event was tried three times (500, a timeout, delivered) with the
@@ -247,7 +265,11 @@ TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTime
   EXPECT_EQ(log.String("/items/0/state"), "delivered") << log.body;
   EXPECT_EQ(log.Int("/items/0/attempt_log/0/http_status"), 500) << log.body;
   EXPECT_TRUE(log.IsNull("/items/0/attempt_log/1/http_status")) << log.body;
-  EXPECT_EQ(log.Int("/items/0/attempt_log/2/http_status"), 204) << log.body;
+  // Delivered by the last attempt (the third, unless a busy machine made the
+  // receiver's answer miss the 1 s timeout once more).
+  const int64_t last = log.Int("/items/0/attempts").value_or(0) - 1;
+  EXPECT_GE(last, 2) << log.body;
+  EXPECT_EQ(log.Int(absl::StrCat("/items/0/attempt_log/", last, "/http_status")), 204) << log.body;
   EXPECT_FALSE(svc_->LogContains(first_secret));
 
   // A rotation: both secrets sign during the grace period.
@@ -277,7 +299,8 @@ TEST_F(OutboundWebhooksTest, ASigkillMidFlowLosesNoEvent) {
     svc_->Kill();
     ASSERT_TRUE(svc_->Restart().ok());
   });
-  std::map<std::string, HttpResponse> delivered = WaitDelivered(*receiver, "check.report_ready");
+  std::map<std::string, HttpResponse> delivered =
+      WaitDelivered(*receiver, "check.report_ready", check);
   ExpectWholeFlow(InSequence(delivered, check));
 }
 
