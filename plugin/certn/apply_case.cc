@@ -41,12 +41,13 @@ struct TransitionLine {
 
 TransitionLine LineFor(const BackgroundCheck& check, CheckStatus before, bool user_cancel) {
   if (user_cancel) {
-    TransitionLine line{"cancelled", "certn",
-                        absl::StrCat("Background check (",
-                                     check.package_name.empty() ? "Certn" : check.package_name,
-                                     ") cancelled")};
+    TransitionLine line{
+        "cancelled", "certn",
+        absl::StrCat("Background check (",
+                     check.package_name.empty() ? "Certn" : check.package_name, ") cancelled")};
     if (check.cancel_requested_by) line.actor = "user:" + check.cancel_requested_by->value();
-    if (!check.cancel_reason.empty()) absl::StrAppend(&line.message, ". Reason: ", check.cancel_reason);
+    if (!check.cancel_reason.empty())
+      absl::StrAppend(&line.message, ". Reason: ", check.cancel_reason);
     line.message += ".";
     return line;
   }
