@@ -15,8 +15,8 @@ std::span<const Route> PlanRoutes();         // plan_routes.cc: interview plans,
 std::span<const Route> CandidateRoutes();    // candidate_routes.cc: /candidates
 std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applications
 std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
-std::span<const Route> LifecycleRoutes();
-std::span<const Route> UserRoutes();  // user_routes.cc: /users and their tokens    //
-                                      // lifecycle_routes.cc: bulk sends, turnaround
+std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
+std::span<const Route> OutboundRoutes();     // outbound_routes.cc: /webhook-endpoints
+std::span<const Route> UserRoutes();         // user_routes.cc: /users and their tokens
 
 }  // namespace stagecheck::http
