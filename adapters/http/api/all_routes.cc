@@ -17,6 +17,7 @@ std::vector<std::span<const Route>> AllRouteTables() {
           CertnCheckRoutes(),
           CertnWebhookRoutes(),
           LifecycleRoutes(),
+          OutboundRoutes(),
           UserRoutes()};
 }
 

@@ -113,6 +113,13 @@ const std::map<std::string, std::string> kWhoMay = {
     {"POST /api/v1/users/{user_id}/deactivate", "a"},
     {"GET /api/v1/users/{user_id}/tokens", "a"}, {"POST /api/v1/users/{user_id}/tokens", "a"},
     {"DELETE /api/v1/users/{user_id}/tokens/{token_id}", "a"},
+    {"POST /api/v1/webhook-endpoints", "a"}, {"GET /api/v1/webhook-endpoints", "a"},
+    {"GET /api/v1/webhook-endpoints/{endpoint_id}", "a"},
+    {"PATCH /api/v1/webhook-endpoints/{endpoint_id}", "a"},
+    {"DELETE /api/v1/webhook-endpoints/{endpoint_id}", "a"},
+    {"POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret", "a"},
+    {"GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries", "a"},
+    {"POST /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/replay", "a"},
 };
 // clang-format on
 
