@@ -18,6 +18,7 @@
 #include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
 #include "core/services/plans.h"
+#include "core/services/retention.h"
 #include "core/services/work_runner.h"
 #include "plugin/certn/plugin.h"
 
@@ -37,6 +38,8 @@ struct RuntimeOptions {
   std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
+  // How often each team's retention purge is queued (docs/operations.md).
+  absl::Duration retention_interval = absl::Hours(1);
   LogLevel log_level = LogLevel::kInfo;
 };
 
@@ -55,6 +58,7 @@ class Runtime {
   certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
   BulkSends& bulk_sends() { return *bulk_sends_; }
   CheckLifecycle& lifecycle() { return *lifecycle_; }
+  Retention& retention() { return *retention_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -63,6 +67,7 @@ class Runtime {
  private:
   Runtime() = default;
   absl::Status LoadPlugins(const RuntimeOptions& options);
+  absl::Status WireRetention(const RuntimeOptions& options);
 
   crypto::OpenSslCrypto crypto_;
   crypto::UuidGenerator ids_;
@@ -84,6 +89,7 @@ class Runtime {
   std::unique_ptr<Applications> applications_;
   std::unique_ptr<BulkSends> bulk_sends_;
   std::unique_ptr<CheckLifecycle> lifecycle_;
+  std::unique_ptr<Retention> retention_;
 };
 
 // A cipher for commands that never touch secrets.

@@ -289,6 +289,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.webhook(),
                        rt.bulk_sends(),
                        rt.lifecycle(),
+                       rt.retention(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),
@@ -302,7 +303,7 @@ int Serve(const std::vector<std::string>& argv) {
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
         http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
         http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
-        http::LifecycleRoutes()}) {
+        http::LifecycleRoutes(), http::RetentionRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -5,6 +5,7 @@
 #include "adapters/store/postgres/postgres_store.h"
 #include "adapters/store/sql/column_types.h"
 #include "adapters/store/sql/portable_migrations.h"
+#include "adapters/store/sql/retention_migrations.h"
 
 namespace stagecheck::store {
 namespace {
@@ -27,6 +28,8 @@ constexpr Migration kMigrations[] = {
     {7, "cancel and re-order a check", portable::kCancelAndReorder},
     {8, "bulk sends, vendor estimates, result rules, turnaround index",
      portable::kBulkSendEstimatesAndResultRules},
+    {11, "retention settings, erasure, report data purged and encrypted at rest",
+     portable::kRetentionAndErasure},
 };
 
 }  // namespace
