@@ -86,6 +86,9 @@ absl::Status Runtime::WireRetention(const RuntimeOptions& options) {
         if (cancelled.status().code() == absl::StatusCode::kAborted) return absl::OkStatus();
         return cancelled.status();
       });
+  retention_->set_refused_forgetter([webhook = &certn_->webhook()](const auto& cutoff) {
+    return webhook->ForgetRefused(cutoff);
+  });
   return retention_->RegisterWork(*work_);
 }
 

@@ -41,6 +41,9 @@ class RetentionUnitOfWork {
   // The team's settings; the defaults (updated_at absent) when never set.
   virtual absl::StatusOr<RetentionSettings> GetRetention(const TeamId& team) = 0;
   virtual absl::Status PutRetention(const TeamId& team, const RetentionSettings& settings) = 0;
+  // Global: every team whose settings were changed (the others keep the defaults).
+  virtual absl::StatusOr<std::vector<std::pair<TeamId, RetentionSettings>>>
+  ListChangedRetention() = 0;
   // Global: team ids after `after` in order, at most `limit` (the scheduler's walk).
   virtual absl::StatusOr<std::vector<TeamId>> ListTeamIds(const std::optional<TeamId>& after,
                                                           int limit) = 0;
@@ -70,8 +73,8 @@ class RetentionUnitOfWork {
                                                        absl::Time now) = 0;
 };
 
-// The retention rows of the transaction `uow` belongs to (a wiring error,
-// std::bad_cast, when the store lacks them; as CertnRows).
+// The retention rows of the transaction `uow` belongs to. A store whose unit
+// of work lacks them is a wiring error: the cast throws std::bad_cast.
 inline RetentionUnitOfWork& RetentionRows(UnitOfWork& uow) {
   return dynamic_cast<RetentionUnitOfWork&>(uow);
 }

@@ -1,5 +1,7 @@
 #include "core/services/retention.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
@@ -38,7 +40,9 @@ absl::Status Retention::RegisterWork(WorkRunner& runner) {
       runner.Register(std::string(kWorkRetentionPurge),
                       WorkHandler{.run = [this](const WorkItem& item) { return RunPurge(item); }}));
   runner.AddPeriodic(options_.interval, [this] {
-    if (absl::Status s = Schedule(); !s.ok()) {
+    absl::Status s = Schedule();
+    if (s.ok()) s = ForgetRefused().status();
+    if (!s.ok()) {
       deps_.log.Log(LogLevel::kWarning, "retention.schedule_failed",
                     {{"error", ToStd(s.message())}});
     }
@@ -71,6 +75,22 @@ absl::Status Retention::Schedule() {
     if (teams.size() < static_cast<size_t>(kTeamsPerPage)) return absl::OkStatus();
     after = teams.back();
   }
+}
+
+absl::StatusOr<size_t> Retention::ForgetRefused() {
+  if (!forget_refused_) return 0;
+  using Changed = std::vector<std::pair<TeamId, RetentionSettings>>;
+  ASSIGN_OR_RETURN(Changed changed, InReadTransaction<Changed>(deps_.store, [](UnitOfWork& uow) {
+                     return RetentionRows(uow).ListChangedRetention();
+                   }));
+  std::map<TeamId, int> days;
+  for (const auto& [team, settings] : changed) days[team] = settings.unverified_metadata_days;
+  const absl::Time now = deps_.clock.Now();
+  const int default_days = RetentionSettings{}.unverified_metadata_days;
+  return forget_refused_([&](const std::optional<TeamId>& team) {
+    auto it = team ? days.find(*team) : days.end();
+    return now - absl::Hours(24) * (it == days.end() ? default_days : it->second);
+  });
 }
 
 absl::StatusOr<int64_t> Retention::PurgeReports(const TeamId& team,

@@ -36,11 +36,17 @@ struct ErasureResult {
 // vendor's plugin). OK when the check cannot be cancelled any more.
 using CheckCanceller = std::function<absl::Status(const Principal&, const BackgroundCheck&)>;
 
+// Drops this process's in-memory details of refused (unverified) webhook
+// deliveries recorded before `cutoff(team)`; returns how many.
+using RefusedForgetter =
+    std::function<size_t(const std::function<absl::Time(const std::optional<TeamId>&)>& cutoff)>;
+
 class Retention {
  public:
   Retention(const Deps& deps, RetentionOptions options) : deps_(deps), options_(options) {}
 
   void set_canceller(CheckCanceller cancel) { cancel_ = std::move(cancel); }
+  void set_refused_forgetter(RefusedForgetter forget) { forget_refused_ = std::move(forget); }
 
   absl::StatusOr<RetentionSettings> Get(const TeamId& team);
   // InvalidArgument (invalid_retention) for a value out of range.
@@ -51,6 +57,9 @@ class Retention {
   // Queues one purge per team (deduplicated: a pending one is kept).
   absl::Status Schedule();
   absl::Status RunPurge(const WorkItem& item);
+  // Every replica, each interval: its in-memory details of refused
+  // deliveries older than their team's unverified_metadata_days go.
+  absl::StatusOr<size_t> ForgetRefused();
 
   // Erases the candidate's personal data (NotFound candidate_not_found for
   // another team's or an unknown one). A second erasure answers the first's result.
@@ -63,6 +72,7 @@ class Retention {
   Deps deps_;
   RetentionOptions options_;
   CheckCanceller cancel_;
+  RefusedForgetter forget_refused_;
 };
 
 }  // namespace stagecheck

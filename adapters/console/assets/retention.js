@@ -9,7 +9,7 @@ const FIELDS = [
   ['delivery_body_days', 'Webhook delivery bodies (days)',
     'The bodies of the webhook deliveries Certn sent are removed after this many days; the delivery log keeps when and what. Default 30.'],
   ['unverified_metadata_days', 'Refused deliveries\' details (days)',
-    'Deliveries that failed verification are never stored; their details are kept in memory for at most this many days. Default 7.'],
+    'Deliveries that failed verification are never stored in the database; each server keeps a short record of them in memory, removed after this many days. Default 7.'],
 ];
 
 export async function retentionView(root) {

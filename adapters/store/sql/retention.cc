@@ -25,6 +25,17 @@ constexpr std::string_view kErasedFirst = "Erased";
 constexpr std::string_view kErasedLast = "candidate";
 constexpr std::string_view kErasedWord = "[erased]";
 
+constexpr std::string_view kRetentionCols =
+    "team_id, report_days, delivery_body_days, unverified_metadata_days, updated_at";
+RetentionSettings ReadRetention(Cells& c) {
+  RetentionSettings s;
+  s.report_days = static_cast<int>(c.Int());
+  s.delivery_body_days = static_cast<int>(c.Int());
+  s.unverified_metadata_days = static_cast<int>(c.Int());
+  s.updated_at = c.Time();
+  return s;
+}
+
 // The candidate's checks, as a subquery with two parameters (team, candidate).
 constexpr std::string_view kChecksOf =
     "SELECT check_id FROM background_checks WHERE team_id = ? AND candidate_id = ?";
@@ -52,17 +63,28 @@ std::vector<std::string> PersonalWords(Cells& c) {
 
 absl::StatusOr<RetentionSettings> SqlUnitOfWork::GetRetention(const TeamId& team) {
   ASSIGN_OR_RETURN(std::vector<Row> rows,
-                   Query("SELECT report_days, delivery_body_days, unverified_metadata_days, "
-                         "updated_at FROM team_retention WHERE team_id = ?",
+                   Query(absl::StrCat("SELECT ", ToAbsl(kRetentionCols),
+                                      " FROM team_retention WHERE team_id = ?"),
                          {P(team)}));
-  RetentionSettings s;
-  if (rows.empty()) return s;
+  if (rows.empty()) return RetentionSettings{};
   Cells c(rows.front());
-  s.report_days = static_cast<int>(c.Int());
-  s.delivery_body_days = static_cast<int>(c.Int());
-  s.unverified_metadata_days = static_cast<int>(c.Int());
-  s.updated_at = c.Time();
-  return s;
+  c.Text();  // team_id
+  return ReadRetention(c);
+}
+
+absl::StatusOr<std::vector<std::pair<TeamId, RetentionSettings>>>
+SqlUnitOfWork::ListChangedRetention() {
+  ASSIGN_OR_RETURN(std::vector<Row> rows,
+                   Query(absl::StrCat("SELECT ", ToAbsl(kRetentionCols),
+                                      " FROM team_retention ORDER BY team_id"),
+                         {}));
+  std::vector<std::pair<TeamId, RetentionSettings>> out;
+  for (const Row& row : rows) {
+    Cells c(row);
+    TeamId team = c.IdOf<TeamId>();
+    out.emplace_back(std::move(team), ReadRetention(c));
+  }
+  return out;
 }
 
 absl::Status SqlUnitOfWork::PutRetention(const TeamId& team, const RetentionSettings& s) {

@@ -137,6 +137,7 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Re
   absl::Status PutRetention(const TeamId& team, const RetentionSettings& settings) override;
   absl::StatusOr<std::vector<TeamId>> ListTeamIds(const std::optional<TeamId>& after,
                                                   int limit) override;
+  absl::StatusOr<std::vector<std::pair<TeamId, RetentionSettings>>> ListChangedRetention() override;
   absl::StatusOr<std::vector<PurgedReport>> PurgeReports(const TeamId& team,
                                                          absl::Time completed_before,
                                                          absl::Time now, int limit) override;

@@ -27,6 +27,8 @@ class RetentionTest : public PluginHarness {
       absl::StatusOr<BackgroundCheck> c = checks_->Cancel(who, check.id, {"erasure"});
       return c.status().code() == absl::StatusCode::kAborted ? absl::OkStatus() : c.status();
     });
+    retention_->set_refused_forgetter(
+        [this](const auto& cutoff) { return webhook_->ForgetRefused(cutoff); });
     ASSERT_OK(retention_->RegisterWork(*worker_));
     admin_ = NewTeam();
     job_ = NewJob(admin_);
@@ -54,6 +56,17 @@ class RetentionTest : public PluginHarness {
     Drain();
     EXPECT_TRUE(Check(admin_, id).report_saved_as.has_value());
     return id;
+  }
+
+  // A delivery naming `team`'s Certn team with a signature that does not verify.
+  void RefusedFor(const Principal& team) {
+    certn_plugin::WebhookRequest r;
+    r.body =
+        R"({"id":"d-1","event_type":"CASE_STATUS_CHANGED","object_id":"c","object_type":"CASE"})";
+    r.certn_team_id = certn_team_of_[team.team.value()];
+    r.certn_signature =
+        "t=" + std::to_string(absl::ToUnixSeconds(clock_.Now())) + ",v1=" + std::string(64, '0');
+    EXPECT_EQ(Deliver(r).http_status, 401);
   }
 
   int FeedCount(const std::string& type) {
@@ -98,6 +111,29 @@ TEST_F(RetentionTest, ReportDataIsPurgedOnceAfterTheTeamsPeriodWithAFeedLine) {
   Drain();
   EXPECT_EQ(FeedCount("report_data_purged"), 1);
   EXPECT_EQ(gateway_.calls("download"), downloads);
+}
+
+TEST_F(RetentionTest, RefusedDeliveriesDetailsAreForgottenAfterTheirTeamsPeriod) {
+  Principal other = NewTeam("certn-team-2");
+  RetentionPatch month;
+  month.unverified_metadata_days = 30;
+  ASSERT_OK(retention_->Update(other, month));
+  RefusedFor(admin_);
+  RefusedFor(other);
+  ASSERT_EQ(webhook_->refused().Snapshot().size(), 2u);
+  clock_.Advance(absl::Hours(24 * 6));
+  ASSERT_OK_AND_ASSIGN(none, retention_->ForgetRefused());
+  EXPECT_EQ(none, 0u);
+  clock_.Advance(absl::Hours(24 * 2));  // 8 days: past the default 7
+  ASSERT_OK_AND_ASSIGN(one, retention_->ForgetRefused());
+  EXPECT_EQ(one, 1u);
+  std::vector<certn_plugin::RefusedDelivery> left = webhook_->refused().Snapshot();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].team, other.team);
+  clock_.Advance(absl::Hours(24 * 23));  // 31 days
+  ASSERT_OK_AND_ASSIGN(last, retention_->ForgetRefused());
+  EXPECT_EQ(last, 1u);
+  EXPECT_THAT(webhook_->refused().Snapshot(), IsEmpty());
 }
 
 TEST_F(RetentionTest, SettingsOutOfRangeAreRefusedNamingTheField) {
