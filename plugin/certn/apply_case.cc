@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/domain/status_labels.h"
@@ -41,12 +42,13 @@ struct TransitionLine {
 
 TransitionLine LineFor(const BackgroundCheck& check, CheckStatus before, bool user_cancel) {
   if (user_cancel) {
-    TransitionLine line{"cancelled", "certn",
-                        absl::StrCat("Background check (",
-                                     check.package_name.empty() ? "Certn" : check.package_name,
-                                     ") cancelled")};
+    TransitionLine line{
+        "cancelled", "certn",
+        absl::StrCat("Background check (",
+                     check.package_name.empty() ? "Certn" : check.package_name, ") cancelled")};
     if (check.cancel_requested_by) line.actor = "user:" + check.cancel_requested_by->value();
-    if (!check.cancel_reason.empty()) absl::StrAppend(&line.message, ". Reason: ", check.cancel_reason);
+    if (!check.cancel_reason.empty())
+      absl::StrAppend(&line.message, ". Reason: ", check.cancel_reason);
     line.message += ".";
     return line;
   }
@@ -107,7 +109,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     RETURN_IF_ERROR(Feed(uow, check, line.type, line.actor, line.message));
   }
   RETURN_IF_ERROR(QueueReportWork(uow, check, outcome, now));
-  RETURN_IF_ERROR(uow.UpdateCheck(check));
+  RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
   RETURN_IF_ERROR(AfterCase(uow, check, certn_case, outcome));
   return outcome;
 }

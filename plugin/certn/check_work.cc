@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/domain/status_labels.h"
@@ -45,7 +46,7 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
           !s.ok()) {
         return s;
       }
-      return uow.UpdateCheck(*check);
+      return UpdateCheckWithEvents(uow, deps_, *check);
     }
     check->waiting_reason.clear();  // sent: whatever it waited for is over
     check->waiting_until.reset();
@@ -149,7 +150,7 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
     if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
     fresh->report_saved_as = file.id;
     fresh->updated_at = now;
-    if (auto s = uow.UpdateCheck(*fresh); !s.ok()) return s;
+    if (auto s = UpdateCheckWithEvents(uow, deps_, *fresh); !s.ok()) return s;
     return Feed(uow, *fresh, "report_saved", "system",
                 absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
   });
@@ -165,7 +166,7 @@ void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::T
     const bool already_said = check.waiting_reason == reason;
     check.waiting_reason = reason;
     check.waiting_until = until;
-    RETURN_IF_ERROR(uow.UpdateCheck(check));
+    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
     if (already_said) return absl::OkStatus();
     return Feed(uow, check, "waiting", "system",
                 absl::StrCat("Certn's daily limit is reached; the background check (",
@@ -196,7 +197,7 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
                                                      : "report";
     if (item.kind == kWorkOrder) {
       check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", ErrorCode(error));
-      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+      if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
     } else if (item.kind == kWorkCancel) {
       // The intent is dropped so the check does not read "cancelling" for
       // ever; the recruiter may ask again.
@@ -205,12 +206,12 @@ void Checks::WorkFailed(const WorkItem& item, const absl::Status& error) {
         check->cancel_requested_by.reset();
         check->cancel_reason.clear();
         check->updated_at = deps_.clock.Now();
-        if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+        if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
       }
     } else if (item.kind == kWorkDownloadReport || item.kind == kWorkGenerateReport) {
       check->error_reason = "report_failed: " + ErrorCode(error);
       check->updated_at = deps_.clock.Now();
-      if (auto s = uow.UpdateCheck(*check); !s.ok()) return s;
+      if (auto s = UpdateCheckWithEvents(uow, deps_, *check); !s.ok()) return s;
     }
     return Feed(uow, *check, "error", "system",
                 absl::StrCat("Certn ", what, " failed: ", error.message()));

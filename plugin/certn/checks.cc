@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/domain/status_labels.h"
@@ -57,7 +58,7 @@ absl::Status Checks::RecordNoEmail(const Principal& who, const SendPlan& plan) {
     // why, whichever way it was sent.
     BackgroundCheck check = NewCheck(who, plan, now);
     check.Transition(CheckStatus::kError, now, std::string(TriggerName(plan.trigger)), "no_email");
-    if (auto s = uow.InsertCheck(check); !s.ok()) return s;
+    if (auto s = InsertCheckWithEvents(uow, deps_, check); !s.ok()) return s;
     SetStatusTag(*candidate, check);
     candidate->updated_at = now;
     if (auto s = uow.UpdateCandidate(*candidate); !s.ok()) return s;
@@ -127,7 +128,7 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     ASSIGN_OR_RETURN(Candidate candidate, uow.GetCandidateForUpdate(plan.team, plan.candidate));
     absl::Time now = deps_.clock.Now();
     BackgroundCheck check = NewCheck(who, plan, now);
-    RETURN_IF_ERROR(uow.InsertCheck(check));
+    RETURN_IF_ERROR(InsertCheckWithEvents(uow, deps_, check));
     RETURN_IF_ERROR(EnqueueWork(uow, plan.team, kWorkOrder, check.id, now));
     SetStatusTag(candidate, check);
     candidate.updated_at = now;

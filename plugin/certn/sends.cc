@@ -101,11 +101,10 @@ absl::Status RequireReorderable(const BackgroundCheck& previous) {
   if (previous.status == CheckStatus::kError || previous.status == CheckStatus::kCancelled) {
     return absl::OkStatus();
   }
-  return Error(
-      absl::StatusCode::kAborted, "check_not_ended",
-      absl::StrCat("Only a background check that ended in error or was cancelled can be "
-                   "re-ordered; this one is ",
-                   ToAbsl(StatusName(previous.status)), "."));
+  return Error(absl::StatusCode::kAborted, "check_not_ended",
+               absl::StrCat("Only a background check that ended in error or was cancelled can be "
+                            "re-ordered; this one is ",
+                            ToAbsl(StatusName(previous.status)), "."));
 }
 
 // How the ended check ended, in words, for the re-order's feed line.
@@ -274,8 +273,9 @@ absl::StatusOr<Created<CheckId>> Checks::Reorder(const Principal& who, const Che
 
 absl::Status Checks::AutoSend(const StageEntry& entry) {
   ASSIGN_OR_RETURN(AutoSendFacts facts,
-                   InReadTransaction<AutoSendFacts>(
-                       deps_.store, [&](UnitOfWork& uow) { return ReadAutoSendFacts(uow, entry); }));
+                   InReadTransaction<AutoSendFacts>(deps_.store, [&](UnitOfWork& uow) {
+                     return ReadAutoSendFacts(uow, entry);
+                   }));
   // Moving out and back in never sends a second check while one is active.
   if (facts.active.has_value()) return absl::OkStatus();
   // Nor after a check completed: auto-send runs a check once. Errors and
@@ -308,10 +308,9 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
 // Visible to the recruiter in the feed, not only in the move's answer.
 absl::Status Checks::RecordAutoSendFailure(const SendPlan& plan, const absl::Status& why) {
   return deps_.store.Transact([&](UnitOfWork& uow) {
-    return uow.AppendFeedEvent(FeedEvent{plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate,
-                                         plan.application, std::nullopt, deps_.clock.Now(),
-                                         "error", "system",
-                                         absl::StrCat("Auto-send failed: ", why.message())});
+    return uow.AppendFeedEvent(FeedEvent{
+        plan.team, FeedEventId(deps_.ids.NewId()), plan.candidate, plan.application, std::nullopt,
+        deps_.clock.Now(), "error", "system", absl::StrCat("Auto-send failed: ", why.message())});
   });
 }
 

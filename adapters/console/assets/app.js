@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { h, field, messageBox, busy } from './dom.js';
 import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
+import * as outbound from './outbound.js';
 import { retentionView } from './retention.js';
 
 const main = document.getElementById('main');
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/admin\/certn$/, view: admin.certnView, admin: true, nav: 'certn' },
   { pattern: /^\/admin\/jobs$/, view: admin.jobsView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/jobs\/([^/]+)$/, view: admin.jobView, admin: true, nav: 'jobs' },
+  { pattern: /^\/admin\/webhooks$/, view: outbound.outboundView, admin: true, nav: 'webhooks' },
   { pattern: /^\/admin\/retention$/, view: retentionView, admin: true, nav: 'retention' },
   { pattern: /^\/candidates$/, view: recruiter.candidatesView, nav: 'candidates' },
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
@@ -44,7 +46,8 @@ const routeFor = (hash) => {
 function navItems() {
   const items = [];
   if (me.role === 'admin') {
-    items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans']);
+    items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans'],
+      ['webhooks', '#/admin/webhooks', 'Outbound webhooks']);
     items.push(['retention', '#/admin/retention', 'Data retention']);
   }
   items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],

@@ -11,6 +11,7 @@
 #include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
 #include "core/services/retention.h"
+#include "core/services/webhook_endpoints.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
 #include "plugin/certn/webhook.h"
@@ -26,6 +27,7 @@ struct ApiContext {
   certn_plugin::WebhookReceiver& webhook;
   BulkSends& bulk_sends;
   CheckLifecycle& lifecycle;
+  WebhookEndpoints& endpoints;
   Retention& retention;
   Store& store;
   const Crypto& crypto;

@@ -216,6 +216,18 @@ absl::StatusOr<ErasureCounts> SqlUnitOfWork::EraseCandidate(const TeamId& team,
                                     ToAbsl(kChecksOf), ")"),
                        {Bytes(std::string()), P(team), P(team), P(candidate)})
                       .status());
+  // Outbound webhook events carry ids and statuses only; what the host
+  // ATS answered to them (an excerpt per attempt) may echo anything.
+  RETURN_IF_ERROR(
+      Exec(absl::StrCat("UPDATE outbound_attempts SET excerpt = '' WHERE team_id = ? AND "
+                        "delivery_id IN (SELECT d.delivery_id FROM outbound_deliveries d JOIN "
+                        "outbound_events e ON e.team_id = d.team_id AND e.event_id = d.event_id "
+                        "WHERE d.team_id = ? AND (e.subject IN (",
+                        ToAbsl(kChecksOf),
+                        ") OR e.subject IN (SELECT application_id FROM applications WHERE "
+                        "team_id = ? AND candidate_id = ?)))"),
+           {P(team), P(team), P(team), P(candidate), P(team), P(candidate)})
+          .status());
   RETURN_IF_ERROR(ScrubFeedMessages(team, candidate, words));
   RETURN_IF_ERROR(
       UpdateOne("UPDATE candidates SET first_name = ?, last_name = ?, email = NULL, "
