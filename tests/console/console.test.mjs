@@ -1048,4 +1048,63 @@ async function users(env) {
   checkNoConsoleErrors(page);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks, users });
+// The team's retention settings (issue 19): admins read and change them, a
+// bad value is refused in words, recruiters never see the page.
+async function retention(env) {
+  const page = await env.newPage();
+  page.allowHttpError(/\/api\/v1\/team\/retention$/, 400);  // the out-of-range value
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);  // the landing page: not connected
+  await env.signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Data retention' }).click();
+  await page.waitForURL(/#\/admin\/retention$/);
+  const report = page.getByLabel('Report data (days after a check completes)', { exact: true });
+  const bodies = page.getByLabel('Webhook delivery bodies (days)', { exact: true });
+  const refused = page.getByLabel('Refused deliveries\' details (days)', { exact: true });
+  await waitText(page.locator('.view'), 'These are the defaults; nobody has changed them yet.');
+  assert(await report.inputValue() === '365', 'report data is kept 365 days by default');
+  assert(await bodies.inputValue() === '30', 'webhook bodies are kept 30 days by default');
+  assert(await refused.inputValue() === '7', 'refused deliveries\' details are kept 7 days by default');
+  await checkLabels(page, 'retention');
+  await env.screenshot(page, 'admin-retention-defaults');
+
+  // Refused: a fraction (in the browser), then a value the API rejects.
+  const save = page.getByRole('button', { name: 'Save retention settings' });
+  await report.fill('2.5');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Report data: enter a whole number of days.');
+  await report.fill('0');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Report days must be at least 1.');
+  const error = await page.getByRole('alert').textContent();
+  assert(!error.includes('{') && !error.includes('invalid_'), `error text: ${error}`);
+  await env.screenshot(page, 'admin-retention-refused');
+
+  await report.fill('90');
+  await bodies.fill('14');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Retention settings saved.');
+  await waitText(page.locator('.view'), 'Last changed');
+  const saved = await env.api('admin', 'GET', '/team/retention');
+  assert(saved.report_days === 90 && saved.delivery_body_days === 14 && saved.unverified_metadata_days === 7,
+    `saved settings: ${JSON.stringify(saved)}`);
+  await page.reload();
+  await report.waitFor();
+  await page.waitForFunction(() => document.querySelector('input[name="report_days"]').value === '90');
+  assert(await bodies.inputValue() === '14', 'the saved value is shown after a reload');
+  await env.screenshot(page, 'admin-retention-saved');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'retention at phone width');
+  checkNoConsoleErrors(page);
+
+  const other = await env.newPage();
+  await env.signIn(other, 'recruiter');
+  assert(await other.getByRole('link', { name: 'Data retention' }).count() === 0, 'no retention link for recruiters');
+  await other.goto(`${env.baseUrl}/#/admin/retention`);
+  await waitText(other.getByRole('alert'), 'only available to team admins');
+  assert(await other.getByLabel('Report data (days after a check completes)', { exact: true }).count() === 0,
+    'the retention form is not shown to recruiters');
+  checkNoConsoleErrors(other);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks,
+  users, retention });

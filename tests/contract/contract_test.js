@@ -951,6 +951,25 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     await call('verifyCertnWebhook', { expect: [400, 'missing_challenge'] });
   });
 
+  await step('admin sets how long data is kept and erases a candidate', async () => {
+    const kept = await call('getRetention', { token: A, expect: 200 });
+    assert.equal(kept.json.report_days, 365);
+    assert.equal(kept.json.updated_at, null);
+    const changed = await call('updateRetention', { token: A, body: { report_days: 180 }, expect: 200 });
+    assert.equal(changed.json.report_days, 180);
+    assert.equal(changed.json.delivery_body_days, 30);
+    await call('updateRetention', { token: A, body: { report_days: 0 }, expect: [400, 'invalid_body'] });
+    await call('getRetention', { token: R, expect: [403, 'admin_only'] });
+    await call('updateRetention', { token: R, body: { report_days: 30 }, expect: [403, 'admin_only'] });
+    const c = await call('createCandidate', { token: R, body: { first_name: 'Erin', last_name: 'Example', email: 'erin@example.com' }, expect: 201 });
+    await call('eraseCandidate', { token: R, params: { candidate_id: c.json.id }, expect: [403, 'admin_only'] });
+    await call('eraseCandidate', { token: O, params: { candidate_id: c.json.id }, expect: [404, 'not_found'] });
+    const erased = await call('eraseCandidate', { token: A, params: { candidate_id: c.json.id }, expect: 200 });
+    assert.equal(erased.json.erased, true);
+    const again = await call('eraseCandidate', { token: A, params: { candidate_id: c.json.id }, expect: 200 });
+    assert.deepEqual(again.json, erased.json);
+  });
+
   await step('the web console', async () => {
     const page = await call('consoleIndex', { expect: 200 });
     assert.match(page.text, /<html/i);
@@ -988,6 +1007,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       CreateWebhookEndpoint: ['createWebhookEndpoint', A, {}],
       UpdateWebhookEndpoint: ['updateWebhookEndpoint', A, { endpoint_id: 'nope' }],
       CreateUser: ['createUser', A, {}], IssueToken: ['issueUserToken', A, { user_id: 'nope' }],
+      RetentionSettings: ['updateRetention', A, {}],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

@@ -5,6 +5,7 @@ import { h, field, messageBox, busy } from './dom.js';
 import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
 import * as outbound from './outbound.js';
+import { retentionView } from './retention.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -21,6 +22,7 @@ const ROUTES = [
   { pattern: /^\/admin\/jobs\/([^/]+)$/, view: admin.jobView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/webhooks$/, view: outbound.outboundView, admin: true, nav: 'webhooks' },
   { pattern: /^\/admin\/users$/, view: admin.usersView, admin: true, nav: 'users' },
+  { pattern: /^\/admin\/retention$/, view: retentionView, admin: true, nav: 'retention' },
   { pattern: /^\/candidates$/, view: recruiter.candidatesView, nav: 'candidates' },
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
@@ -48,7 +50,8 @@ function navItems() {
   const items = [];
   if (me.role === 'admin') {
     items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans'],
-      ['webhooks', '#/admin/webhooks', 'Outbound webhooks'], ['users', '#/admin/users', 'Users']);
+      ['webhooks', '#/admin/webhooks', 'Outbound webhooks'], ['users', '#/admin/users', 'Users'],
+      ['retention', '#/admin/retention', 'Data retention']);
   }
   items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],
     ['turnaround', '#/reports/turnaround', 'Turnaround']);

@@ -18,7 +18,8 @@ std::vector<std::span<const Route>> AllRouteTables() {
           CertnWebhookRoutes(),
           LifecycleRoutes(),
           OutboundRoutes(),
-          UserRoutes()};
+          UserRoutes(),
+          RetentionRoutes()};
 }
 
 }  // namespace stagecheck::http

@@ -18,5 +18,6 @@ std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz
 std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
 std::span<const Route> OutboundRoutes();     // outbound_routes.cc: /webhook-endpoints
 std::span<const Route> UserRoutes();         // user_routes.cc: /users and their tokens
+std::span<const Route> RetentionRoutes();    // retention_routes.cc: retention, erasure
 
 }  // namespace stagecheck::http

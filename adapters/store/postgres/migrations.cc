@@ -7,6 +7,7 @@
 #include "adapters/store/sql/column_types.h"
 #include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
+#include "adapters/store/sql/retention_migrations.h"
 
 namespace stagecheck::store {
 namespace {
@@ -33,6 +34,8 @@ constexpr Migration kMigrations[] = {
     {9, "outbound webhooks: endpoints, outbox, delivery log", kV9.view()},
     {10, "users and API tokens: email, deactivation, token names, expiry, revocation",
      portable::kUsersAndTokens},
+    {11, "retention settings, erasure, report data purged and encrypted at rest",
+     portable::kRetentionAndErasure},
 };
 
 }  // namespace

@@ -8,10 +8,12 @@
 
 namespace stagecheck::store {
 
-SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts)
+SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
+                   Cipher* at_rest)
     : pool_(std::move(pool)),
       dialect_(dialect),
-      max_attempts_(max_attempts < 1 ? 1 : max_attempts) {}
+      max_attempts_(max_attempts < 1 ? 1 : max_attempts),
+      at_rest_(at_rest) {}
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
   for (int tries = 0;; ++tries) {
@@ -28,7 +30,7 @@ absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
 absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode) {
   absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction(mode);
   if (!lease.ok()) return lease.status();
-  SqlUnitOfWork uow(**lease, dialect_, mode == Mode::kReadOnly);
+  SqlUnitOfWork uow(**lease, dialect_, mode == Mode::kReadOnly, at_rest_);
   absl::Status s = work(uow);
   if (!s.ok()) {
     (*lease)->Rollback().IgnoreError();
@@ -67,7 +69,7 @@ std::vector<absl::Status> SqlStore::RunBatchOnce(
     return out;
   }
   Connection& conn = **lease;
-  SqlUnitOfWork uow(conn, dialect_);
+  SqlUnitOfWork uow(conn, dialect_, false, at_rest_);
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (!isolate) {
       out[i] = pieces[i](uow);

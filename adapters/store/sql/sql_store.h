@@ -6,6 +6,7 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/pool.h"
+#include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
 namespace stagecheck::store {
@@ -14,7 +15,8 @@ class SqlStore final : public Store {
  public:
   // `max_attempts` bounds how often a transaction that hit a serialization
   // failure or deadlock is run.
-  SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts);
+  SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
+           Cipher* at_rest = nullptr);
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
   absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
@@ -41,6 +43,7 @@ class SqlStore final : public Store {
   std::unique_ptr<ConnectionPool> pool_;
   const Dialect& dialect_;
   const int max_attempts_;
+  Cipher* const at_rest_;
 };
 
 }  // namespace stagecheck::store

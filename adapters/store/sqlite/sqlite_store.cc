@@ -322,7 +322,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   auto pool = std::make_unique<ConnectionPool>(
       [path, options, shared] { return Connect(path, options, /*create=*/false, shared); },
       options.pool_size);
-  return std::make_unique<SqlStore>(std::move(pool), SqliteDialect(), options.max_attempts);
+  return std::make_unique<SqlStore>(std::move(pool), SqliteDialect(), options.max_attempts,
+                                    options.at_rest);
 }
 
 }  // namespace stagecheck::store

@@ -120,6 +120,8 @@ const std::map<std::string, std::string> kWhoMay = {
     {"POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret", "a"},
     {"GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries", "a"},
     {"POST /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/replay", "a"},
+    {"GET /api/v1/team/retention", "a"}, {"PATCH /api/v1/team/retention", "a"},
+    {"DELETE /api/v1/candidates/{candidate_id}", "a"},
 };
 // clang-format on
 
