@@ -316,6 +316,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.bulk_sends(),
                        rt.lifecycle(),
                        rt.endpoints(),
+                       rt.notifications(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),
@@ -329,7 +330,7 @@ int Serve(const std::vector<std::string>& argv) {
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
         http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
         http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
-        http::LifecycleRoutes(), http::OutboundRoutes()}) {
+        http::LifecycleRoutes(), http::OutboundRoutes(), http::NotificationRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -5,6 +5,7 @@ import { h, field, messageBox, busy } from './dom.js';
 import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
 import * as outbound from './outbound.js';
+import * as notifications from './notifications.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -27,6 +28,7 @@ const ROUTES = [
   { pattern: /^\/checks\/([^/]+)$/, view: recruiter.checkView, nav: 'applications' },
   { pattern: /^\/bulk-sends\/([^/]+)$/, view: recruiter.bulkSendView, nav: 'applications' },
   { pattern: /^\/reports\/turnaround$/, view: recruiter.turnaroundView, nav: 'turnaround' },
+  { pattern: /^\/notifications$/, view: notifications.notificationsView, nav: 'notifications' },
 ];
 
 // A check's results URL is /checks/<id> (a link that works from an email or
@@ -62,6 +64,7 @@ function renderNav(active) {
 
 function signInView(message) {
   nav.hidden = true;
+  notifications.stopBell();
   who.hidden = true;
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
   const box = messageBox();
@@ -128,6 +131,7 @@ async function route() {
     return;
   }
   renderNav(match.r.nav);
+  notifications.startBell();
   if (match.r.admin && me.role !== 'admin') { forbiddenView(); return; }
   const container = h('div', { class: 'view' });
   main.replaceChildren(container);

@@ -9,6 +9,7 @@
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
+#include "core/services/notifications.h"
 #include "core/services/plans.h"
 #include "core/services/webhook_endpoints.h"
 #include "plugin/certn/checks.h"
@@ -27,6 +28,7 @@ struct ApiContext {
   BulkSends& bulk_sends;
   CheckLifecycle& lifecycle;
   WebhookEndpoints& endpoints;
+  Notifications& notifications;
   Store& store;
   const Crypto& crypto;
   Logger& log;

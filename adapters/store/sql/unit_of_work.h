@@ -10,13 +10,17 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
+#include "core/ports/notification_store.h"
 #include "core/ports/outbound_store.h"
 #include "core/ports/store.h"
 #include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::store {
 
-class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public OutboundUnitOfWork {
+class SqlUnitOfWork final : public UnitOfWork,
+                            public CertnUnitOfWork,
+                            public OutboundUnitOfWork,
+                            public NotificationUnitOfWork {
  public:
   // A read-only unit of work refuses every write (the transaction was begun
   // read-only, and SQLite's deferred read must never upgrade to a writer
@@ -150,6 +154,23 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Ou
   absl::StatusOr<Page<OutboundDelivery>> ListOutboundDeliveries(const TeamId& team,
                                                                 const WebhookEndpointId& endpoint,
                                                                 const PageRequest& page) override;
+
+  // Notifications for people and application watches (notifications.cc).
+  absl::Status AddWatch(const ApplicationWatch& watch) override;
+  absl::Status RemoveWatch(const TeamId& team, const ApplicationId& application,
+                           const UserId& user) override;
+  absl::StatusOr<std::vector<UserId>> ListWatchers(const TeamId& team,
+                                                   const ApplicationId& application) override;
+  absl::Status InsertNotification(const Notification& notification) override;
+  absl::StatusOr<Page<Notification>> ListNotifications(const TeamId& team, const UserId& user,
+                                                       const PageRequest& page) override;
+  absl::StatusOr<Notification> GetNotification(const TeamId& team, const UserId& user,
+                                               const NotificationId& id) override;
+  absl::StatusOr<int64_t> CountUnreadNotifications(const TeamId& team, const UserId& user) override;
+  absl::Status MarkNotificationRead(const TeamId& team, const UserId& user,
+                                    const NotificationId& id, absl::Time at) override;
+  absl::StatusOr<int64_t> MarkAllNotificationsRead(const TeamId& team, const UserId& user,
+                                                   absl::Time at) override;
 
  private:
   using Params = std::initializer_list<Value>;
