@@ -991,6 +991,10 @@ async function notificationsScenario(env) {
   await entry.getByRole('link', { name: 'Open the application' }).click();
   await page.waitForURL(new RegExp(`#/applications/${ada.app.id}$`));
   await page.locator('#bell-count').waitFor({ state: 'hidden' });
+  // Watching the application from its page.
+  await page.getByRole('button', { name: 'Watch', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop watching' }).waitFor();
+  assert((await env.api('recruiter', 'GET', `/applications/${ada.app.id}/watch`)).watching === true, 'the watch is stored');
 
   const grace = await sendFor('Grace', 'Hopper', 'grace+review@example.com');
   await complete(grace);

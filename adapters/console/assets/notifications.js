@@ -84,3 +84,25 @@ export async function notificationsView(container, ctx) {
     box.el, h('div', { class: 'actions' }, all), list, more));
   await load(true);
 }
+
+// "Watch" / "Stop watching" for an application: a watcher is notified of its
+// checks like their sender.
+export function watchButton(applicationId) {
+  const path = `/applications/${api.seg(applicationId)}/watch`;
+  const button = h('button', { type: 'button', class: 'secondary', id: 'watch-application', hidden: true }, 'Watch');
+  let watching = false;
+  const show = (value) => {
+    watching = value;
+    button.textContent = watching ? 'Stop watching' : 'Watch';
+    button.title = watching ? 'You are told when its checks complete, need review or fail.' : 'Be told when its checks complete, need review or fail.';
+    button.hidden = false;
+  };
+  api.get(path).then((r) => show(r.watching), () => {});
+  button.addEventListener('click', () => busy(button, async () => {
+    try {
+      const r = watching ? await api.del(path) : await api.post(path);
+      show(r.watching);
+    } catch { /* the button keeps its state */ }
+  }));
+  return button;
+}
