@@ -65,8 +65,8 @@ absl::StatusOr<Response> UnreadCount(ApiContext& ctx, const Request&, const Prin
 }
 
 absl::StatusOr<Response> MarkRead(ApiContext& ctx, const Request& r, const Principal& who) {
-  ASSIGN_OR_RETURN(Notification n, ctx.notifications.MarkRead(
-                                       who, NotificationId(Param(r, "notification_id"))));
+  ASSIGN_OR_RETURN(Notification n,
+                   ctx.notifications.MarkRead(who, NotificationId(Param(r, "notification_id"))));
   return JsonOf(200, n, WriteNotification);
 }
 

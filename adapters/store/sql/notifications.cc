@@ -86,22 +86,19 @@ absl::Status SqlUnitOfWork::InsertNotification(const Notification& n) {
 absl::StatusOr<Page<Notification>> SqlUnitOfWork::ListNotifications(const TeamId& team,
                                                                     const UserId& user,
                                                                     const PageRequest& page) {
-  ASSIGN_OR_RETURN(PageQuery q,
-                   BuildPage(absl::StrCat("SELECT ", ToAbsl(kNotificationCols),
-                                          " FROM notifications"),
-                             "team_id = ? AND user_id = ?", {P(team), P(user)}, "created_at",
-                             "notification_id", page));
+  ASSIGN_OR_RETURN(PageQuery q, BuildPage(absl::StrCat("SELECT ", ToAbsl(kNotificationCols),
+                                                       " FROM notifications"),
+                                          "team_id = ? AND user_id = ?", {P(team), P(user)},
+                                          "created_at", "notification_id", page));
   ASSIGN_OR_RETURN(std::vector<Row> rows, Query(q.sql, q.params));
-  ASSIGN_OR_RETURN(
-      std::vector<Notification> items,
-      MapRows<Notification>(rows, [&](const Row& r) { return ReadNotification(team, r); }));
-  return FinishPage(std::move(items), q.limit, [](const Notification& n) {
-    return TimeCursor(n.created_at, n.id.value());
-  });
+  ASSIGN_OR_RETURN(std::vector<Notification> items, MapRows<Notification>(rows, [&](const Row& r) {
+                     return ReadNotification(team, r);
+                   }));
+  return FinishPage(std::move(items), q.limit,
+                    [](const Notification& n) { return TimeCursor(n.created_at, n.id.value()); });
 }
 
-absl::StatusOr<Notification> SqlUnitOfWork::GetNotification(const TeamId& team,
-                                                            const UserId& user,
+absl::StatusOr<Notification> SqlUnitOfWork::GetNotification(const TeamId& team, const UserId& user,
                                                             const NotificationId& id) {
   ASSIGN_OR_RETURN(Row row, Single(Query(absl::StrCat("SELECT ", ToAbsl(kNotificationCols),
                                                       " FROM notifications WHERE team_id = ? "
@@ -132,8 +129,7 @@ absl::Status SqlUnitOfWork::MarkNotificationRead(const TeamId& team, const UserI
 }
 
 absl::StatusOr<int64_t> SqlUnitOfWork::MarkAllNotificationsRead(const TeamId& team,
-                                                                const UserId& user,
-                                                                absl::Time at) {
+                                                                const UserId& user, absl::Time at) {
   return Exec(
       "UPDATE notifications SET read_at = ? WHERE team_id = ? AND user_id = ? AND read_at IS "
       "NULL",

@@ -42,7 +42,8 @@ class NotificationConformance : public ::testing::Test {
   int64_t Unread(const std::string& team, const std::string& user) {
     int64_t n = -1;
     EXPECT_TRUE(Rows([&](NotificationUnitOfWork& u) {
-                  absl::StatusOr<int64_t> c = u.CountUnreadNotifications(TeamId(team), UserId(user));
+                  absl::StatusOr<int64_t> c =
+                      u.CountUnreadNotifications(TeamId(team), UserId(user));
                   if (c.ok()) n = *c;
                   return c.status();
                 }).ok());
@@ -56,7 +57,8 @@ class NotificationConformance : public ::testing::Test {
 TEST_F(NotificationConformance, AUsersListIsNewestFirstInPagesAndOnlyTheirs) {
   ASSERT_TRUE(Rows([](NotificationUnitOfWork& u) -> absl::Status {
                 for (int i = 0; i < 5; ++i) {
-                  absl::Status s = u.InsertNotification(Note("t1", "u1", "n" + std::to_string(i), i));
+                  absl::Status s =
+                      u.InsertNotification(Note("t1", "u1", "n" + std::to_string(i), i));
                   if (!s.ok()) return s;
                 }
                 (void)u.InsertNotification(Note("t1", "u2", "other_user", 9));
@@ -87,8 +89,8 @@ TEST_F(NotificationConformance, RoundTripsAndMarksReadOnlyTheUsersOwn) {
   EXPECT_EQ(Rows([&](NotificationUnitOfWork& u) { return u.InsertNotification(n); }).code(),
             absl::StatusCode::kAlreadyExists);
   // Another user of the team, or the same user id in another team: not found.
-  for (const auto& [team, user] : std::vector<std::pair<std::string, std::string>>{
-           {"t1", "u2"}, {"t2", "u1"}}) {
+  for (const auto& [team, user] :
+       std::vector<std::pair<std::string, std::string>>{{"t1", "u2"}, {"t2", "u1"}}) {
     EXPECT_EQ(Rows([&](NotificationUnitOfWork& u) {
                 return u.MarkNotificationRead(TeamId(team), UserId(user), n.id, kT0);
               }).code(),
@@ -154,17 +156,14 @@ TEST_F(NotificationConformance, WatchesAreIdempotentPerTeamAndRemovable) {
   };
   ASSERT_TRUE(list().ok());
   EXPECT_EQ(watchers, (std::vector<UserId>{UserId("u1"), UserId("u2")}));
-  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
-                return u.RemoveWatch(t1, app, UserId("u1"));
-              }).ok());
-  EXPECT_EQ(Rows([&](NotificationUnitOfWork& u) {
-              return u.RemoveWatch(t1, app, UserId("u1"));
-            }).code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(Rows([&](NotificationUnitOfWork& u) {
-              return u.RemoveWatch(t1, app, UserId("u3"));
-            }).code(),
-            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(
+      Rows([&](NotificationUnitOfWork& u) { return u.RemoveWatch(t1, app, UserId("u1")); }).ok());
+  EXPECT_EQ(
+      Rows([&](NotificationUnitOfWork& u) { return u.RemoveWatch(t1, app, UserId("u1")); }).code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      Rows([&](NotificationUnitOfWork& u) { return u.RemoveWatch(t1, app, UserId("u3")); }).code(),
+      absl::StatusCode::kNotFound);
   ASSERT_TRUE(list().ok());
   EXPECT_EQ(watchers, (std::vector<UserId>{UserId("u2")}));
 }

@@ -57,8 +57,8 @@ TEST_F(NotificationsTest, TheSenderAndAWatcherAreToldWhenACheckCompletes) {
   // The admin's own copy is another notification: the recruiter's is not theirs.
   EXPECT_PROBLEM(svc().Post(std::string(kList) + "/" + id + "/read", "", w.team.admin_token), 404,
                  "not_found");
-  HttpResponse read = svc().Post(std::string(kList) + "/" + id + "/read", "",
-                                 w.team.recruiter_token);
+  HttpResponse read =
+      svc().Post(std::string(kList) + "/" + id + "/read", "", w.team.recruiter_token);
   ASSERT_EQ(read.status, 200) << Describe(read);
   EXPECT_EQ(read.Bool("/read"), true);
   EXPECT_EQ(Unread(w.team.recruiter_token), 0);
@@ -96,8 +96,8 @@ TEST_F(NotificationsTest, AnotherTeamReachesNothingAndBadInputIsRefused) {
   EXPECT_PROBLEM(svc().Delete(watch, other.recruiter_token), 404, "not_found");
   EXPECT_PROBLEM(svc().Post("/api/v1/applications/nope/watch", "", w.team.recruiter_token), 404,
                  "not_found");
-  EXPECT_PROBLEM(svc().Get(std::string(kList) + "?after=not-a-cursor", w.team.recruiter_token),
-                 400, "invalid_cursor");
+  EXPECT_PROBLEM(svc().Get(std::string(kList) + "?after=not-a-cursor", w.team.recruiter_token), 400,
+                 "invalid_cursor");
   EXPECT_PROBLEM(svc().Get(std::string(kList) + "?limit=0", w.team.recruiter_token), 400,
                  "invalid_limit");
   EXPECT_EQ(svc().Get(kList).status, 401);
