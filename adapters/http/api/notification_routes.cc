@@ -1,7 +1,8 @@
 // Notifications for people (issue 20, item 4): a signed-in user's own
 // notifications (newest first, unread count, mark read) and the watch a user
-// keeps on an application to be told about its checks. Any member; nobody
-// reaches another user's notifications (404).
+// keeps on an application to be told about its checks. Any member reads
+// their own (nobody reaches another user's: 404); watching needs the right
+// to see results (kResults), since a notification says the result in words.
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
@@ -18,9 +19,9 @@ constexpr Route kRoutes[] = {
     {"GET",    "/api/v1/notifications/unread-count",           Access::kTeamMember, UnreadCount},
     {"POST",   "/api/v1/notifications/read-all",               Access::kTeamMember, MarkAllRead},
     {"POST",   "/api/v1/notifications/{notification_id}/read", Access::kTeamMember, MarkRead},
-    {"GET",    "/api/v1/applications/{application_id}/watch",  Access::kTeamMember, GetWatch},
-    {"POST",   "/api/v1/applications/{application_id}/watch",  Access::kTeamMember, Watch},
-    {"DELETE", "/api/v1/applications/{application_id}/watch",  Access::kTeamMember, Unwatch},
+    {"GET",    "/api/v1/applications/{application_id}/watch",  Access::kResults,    GetWatch},
+    {"POST",   "/api/v1/applications/{application_id}/watch",  Access::kResults,    Watch},
+    {"DELETE", "/api/v1/applications/{application_id}/watch",  Access::kResults,    Unwatch},
 };
 // clang-format on
 

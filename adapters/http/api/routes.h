@@ -17,6 +17,7 @@ std::span<const Route> ApplicationRoutes();   // application_routes.cc: /applica
 std::span<const Route> OpsRoutes();           // ops_routes.cc: /healthz, /readyz, /metrics
 std::span<const Route> LifecycleRoutes();     // lifecycle_routes.cc: bulk sends, turnaround
 std::span<const Route> OutboundRoutes();      // outbound_routes.cc: /webhook-endpoints
+std::span<const Route> UserRoutes();          // user_routes.cc: /users and their tokens
 std::span<const Route> NotificationRoutes();  // notification_routes.cc: /notifications, watches
 
 }  // namespace stagecheck::http
