@@ -99,6 +99,7 @@ absl::Status Runtime::WireRetention(const RuntimeOptions& options) {
 absl::Status Runtime::OpenOutbound(const RuntimeOptions& options) {
   poster_ = outbound::MakeBeastWebhookPoster(options.outbound_policy);
   endpoints_ = std::make_unique<WebhookEndpoints>(*deps_, *cipher_, options.outbound_policy);
+  notifications_ = std::make_unique<Notifications>(*deps_);
   endpoints_->set_work_notifier([work = work_.get()] { work->Wake(); });
   deliverer_ = std::make_unique<OutboundDeliverer>(
       *deps_, *cipher_, *poster_, options.outbound_policy, options.outbound_delivery);

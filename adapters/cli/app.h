@@ -17,6 +17,7 @@
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
+#include "core/services/notifications.h"
 #include "core/services/outbound_deliverer.h"
 #include "core/services/plans.h"
 #include "core/services/retention.h"
@@ -66,6 +67,7 @@ class Runtime {
   CheckLifecycle& lifecycle() { return *lifecycle_; }
   WebhookEndpoints& endpoints() { return *endpoints_; }
   Retention& retention() { return *retention_; }
+  Notifications& notifications() { return *notifications_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -101,6 +103,7 @@ class Runtime {
   std::unique_ptr<WebhookEndpoints> endpoints_;
   std::unique_ptr<OutboundDeliverer> deliverer_;
   std::unique_ptr<Retention> retention_;
+  std::unique_ptr<Notifications> notifications_;
 };
 
 // A cipher for commands that never touch secrets.

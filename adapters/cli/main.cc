@@ -317,6 +317,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.lifecycle(),
                        rt.endpoints(),
                        rt.retention(),
+                       rt.notifications(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),

@@ -6,6 +6,7 @@ import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
 import * as outbound from './outbound.js';
 import { retentionView } from './retention.js';
+import * as notifications from './notifications.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -30,6 +31,7 @@ const ROUTES = [
   { pattern: /^\/checks\/([^/]+)$/, view: recruiter.checkView, nav: 'applications' },
   { pattern: /^\/bulk-sends\/([^/]+)$/, view: recruiter.bulkSendView, nav: 'applications' },
   { pattern: /^\/reports\/turnaround$/, view: recruiter.turnaroundView, nav: 'turnaround' },
+  { pattern: /^\/notifications$/, view: notifications.notificationsView, nav: 'notifications' },
 ];
 
 // A check's results URL is /checks/<id> (a link that works from an email or
@@ -68,6 +70,7 @@ function renderNav(active) {
 
 function signInView(message) {
   nav.hidden = true;
+  notifications.stopBell();
   who.hidden = true;
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
   const box = messageBox();
@@ -134,6 +137,7 @@ async function route() {
     return;
   }
   renderNav(match.r.nav);
+  notifications.startBell();
   if (match.r.admin && me.role !== 'admin') { forbiddenView(); return; }
   const container = h('div', { class: 'view' });
   main.replaceChildren(container);

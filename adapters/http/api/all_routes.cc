@@ -19,7 +19,8 @@ std::vector<std::span<const Route>> AllRouteTables() {
           LifecycleRoutes(),
           OutboundRoutes(),
           UserRoutes(),
-          RetentionRoutes()};
+          RetentionRoutes(),
+          NotificationRoutes()};
 }
 
 }  // namespace stagecheck::http

@@ -9,6 +9,7 @@
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
+#include "core/services/notifications.h"
 #include "core/services/plans.h"
 #include "core/services/retention.h"
 #include "core/services/webhook_endpoints.h"
@@ -29,6 +30,7 @@ struct ApiContext {
   CheckLifecycle& lifecycle;
   WebhookEndpoints& endpoints;
   Retention& retention;
+  Notifications& notifications;
   Store& store;
   const Crypto& crypto;
   Logger& log;

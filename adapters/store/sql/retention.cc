@@ -229,6 +229,10 @@ absl::StatusOr<ErasureCounts> SqlUnitOfWork::EraseCandidate(const TeamId& team,
            {P(team), P(team), P(team), P(candidate), P(team), P(candidate)})
           .status());
   RETURN_IF_ERROR(ScrubFeedMessages(team, candidate, words));
+  // A notification's words name the candidate; it goes with them.
+  RETURN_IF_ERROR(Exec("DELETE FROM notifications WHERE team_id = ? AND candidate_id = ?",
+                       {P(team), P(candidate)})
+                      .status());
   RETURN_IF_ERROR(
       UpdateOne("UPDATE candidates SET first_name = ?, last_name = ?, email = NULL, "
                 "phone = NULL, tags = ?, erased_at = ?, updated_at = ? "

@@ -11,6 +11,7 @@
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
 #include "core/ports/cipher.h"
+#include "core/ports/notification_store.h"
 #include "core/ports/outbound_store.h"
 #include "core/ports/retention_store.h"
 #include "core/ports/store.h"
@@ -21,7 +22,8 @@ namespace stagecheck::store {
 class SqlUnitOfWork final : public UnitOfWork,
                             public CertnUnitOfWork,
                             public OutboundUnitOfWork,
-                            public RetentionUnitOfWork {
+                            public RetentionUnitOfWork,
+                            public NotificationUnitOfWork {
  public:
   // A read-only unit of work refuses every write (the transaction was begun
   // read-only, and SQLite's deferred read must never upgrade to a writer
@@ -185,6 +187,22 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                        const CandidateId& candidate) override;
   absl::StatusOr<ErasureCounts> EraseCandidate(const TeamId& team, const CandidateId& candidate,
                                                absl::Time now) override;
+  // Notifications for people and application watches (notifications.cc).
+  absl::Status AddWatch(const ApplicationWatch& watch) override;
+  absl::Status RemoveWatch(const TeamId& team, const ApplicationId& application,
+                           const UserId& user) override;
+  absl::StatusOr<std::vector<UserId>> ListWatchers(const TeamId& team,
+                                                   const ApplicationId& application) override;
+  absl::Status InsertNotification(const Notification& notification) override;
+  absl::StatusOr<Page<Notification>> ListNotifications(const TeamId& team, const UserId& user,
+                                                       const PageRequest& page) override;
+  absl::StatusOr<Notification> GetNotification(const TeamId& team, const UserId& user,
+                                               const NotificationId& id) override;
+  absl::StatusOr<int64_t> CountUnreadNotifications(const TeamId& team, const UserId& user) override;
+  absl::Status MarkNotificationRead(const TeamId& team, const UserId& user,
+                                    const NotificationId& id, absl::Time at) override;
+  absl::StatusOr<int64_t> MarkAllNotificationsRead(const TeamId& team, const UserId& user,
+                                                   absl::Time at) override;
 
  private:
   using Params = std::initializer_list<Value>;

@@ -4,6 +4,7 @@
 // postgres/migrations.cc under the same number.
 #include "adapters/store/sql/access_migrations.h"
 #include "adapters/store/sql/column_types.h"
+#include "adapters/store/sql/notification_migrations.h"
 #include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
 #include "adapters/store/sql/retention_migrations.h"
@@ -17,6 +18,7 @@ constexpr portable::ColumnTypes kTypes = {.int64 = "INTEGER", .bytes = "BLOB"};
 
 constexpr auto kV1 = portable::Spelled<portable::kInitialSchema, kTypes>();
 constexpr auto kV9 = portable::Spelled<portable::kOutboundWebhooks, kTypes>();
+constexpr auto kV12 = portable::Spelled<portable::kNotifications, kTypes>();
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1.view()},
@@ -36,6 +38,7 @@ constexpr Migration kMigrations[] = {
      portable::kUsersAndTokens},
     {11, "retention settings, erasure, report data purged and encrypted at rest",
      portable::kRetentionAndErasure},
+    {12, "notifications for people, application watches", kV12.view()},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // catalogue lists, and report bytes sealed with the deployment key.
 #include "adapters/crypto/aes_gcm_cipher.h"
 #include "adapters/store/open_store.h"
+#include "core/ports/notification_store.h"
 #include "core/ports/retention_store.h"
 #include "core/status_macros.h"
 #include "gmock/gmock.h"
@@ -271,7 +272,16 @@ TEST_F(RetentionConformance, ErasureLeavesNoPersonalWordInAnyColumnOfAnyTable) {
       w.run_at = kT0;
       RETURN_IF_ERROR(u.EnqueueWork(w));
     }
-    return absl::OkStatus();
+    // A notification's words name the candidate.
+    Notification note;
+    note.team = TeamId("t1");
+    note.id = NotificationId("note-1");
+    note.user = UserId("someone");
+    note.text = absl::StrCat("Background check for ", kFirst, " ", kLast, " is complete: clear");
+    note.check = CheckId("chk");
+    note.candidate = CandidateId("cand");
+    note.created_at = kT0;
+    return NotificationRows(u).InsertNotification(note);
   }));
   for (const char* word : {kFirst, kLast, kEmail, kPhone})
     ASSERT_FALSE(Holding(word).empty()) << word << " should be found before the erasure";
