@@ -24,4 +24,9 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+Role Narrower(Role a, Role b) {
+  // The enum lists the roles from the widest to the narrowest.
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
+
 }  // namespace stagecheck

@@ -25,6 +25,14 @@ enum class Role { kAdmin, kRecruiter, kCoordinator, kViewer };
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
+// The roles are nested, each allowed all the next one is (admin ⊇ recruiter
+// ⊇ coordinator ⊇ viewer; route_table_test checks this against kGrants).
+// The narrower of two: a request's role is the narrower of its token's role
+// and its user's current role, so demoting a user narrows every token at once.
+Role Narrower(Role a, Role b);
+// True when `role` allows nothing `limit` does not.
+inline bool NoWiderThan(Role role, Role limit) { return Narrower(role, limit) == role; }
+
 // Who is calling, after authentication.
 struct Principal {
   TeamId team;
@@ -48,6 +56,8 @@ struct User {
 struct ApiToken {
   TeamId team;
   UserId user;
+  // The most this token may do: the user's role when it was issued, or a
+  // narrower one the admin chose. A request gets Narrower(this, user's role).
   Role role = Role::kRecruiter;
   std::string token_hash;
   absl::Time created_at;

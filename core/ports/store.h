@@ -114,13 +114,19 @@ class UnitOfWork {
   virtual absl::Status InsertToken(const ApiToken& token) = 0;
   // Global: the token hash is the only key a caller brings. NotFound unless
   // the token is not revoked and its user is active (read on every request,
-  // so a revocation is seen by every replica at once).
+  // so a revocation is seen by every replica at once). The role found is
+  // Narrower(the user's current role, the token's role).
   virtual absl::StatusOr<TokenLookup> FindTokenByHash(const std::string& token_hash) = 0;
   // The team's users, by name; one user (NotFound when not the team's).
   virtual absl::StatusOr<std::vector<User>> ListUsers(const TeamId& team) = 0;
   virtual absl::StatusOr<User> GetUser(const TeamId& team, const UserId& user) = 0;
   // Sets deactivated_at unless already set; NotFound when not the team's.
   virtual absl::Status DeactivateUser(const TeamId& team, const UserId& user, absl::Time at) = 0;
+  // Writes the user's name and role; NotFound when not the team's.
+  virtual absl::Status UpdateUser(const User& user) = 0;
+  // The team's active admins, their rows locked until the transaction ends
+  // (so two admins demoting each other at once cannot leave none).
+  virtual absl::StatusOr<std::vector<UserId>> LockActiveAdmins(const TeamId& team) = 0;
   // A user's tokens, newest first (hashes included: never render them).
   virtual absl::StatusOr<std::vector<ApiToken>> ListTokens(const TeamId& team,
                                                            const UserId& user) = 0;

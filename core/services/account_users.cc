@@ -1,6 +1,7 @@
 // Accounts: an admin's management of the team's users and their API tokens.
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/services/accounts.h"
 #include "core/status_macros.h"
@@ -25,6 +26,28 @@ absl::StatusOr<std::string> Trimmed(std::string_view raw, size_t max, std::strin
   return text;
 }
 
+absl::StatusOr<Role> ValidRole(std::string_view name) {
+  std::optional<Role> role = ParseRole(name);
+  if (!role) {
+    return Invalid("invalid_role", "the role must be admin, recruiter, coordinator or viewer",
+                   "role");
+  }
+  return *role;
+}
+
+// Refuses a change that leaves the team without an active admin: `user`
+// stops being one (demoted or deactivated) and no other active admin is
+// left. The admins' rows stay locked until the change is written.
+absl::Status KeepAnAdmin(UnitOfWork& uow, const TeamId& team, const UserId& user) {
+  ASSIGN_OR_RETURN(std::vector<UserId> admins, uow.LockActiveAdmins(team));
+  for (const UserId& admin : admins) {
+    if (admin != user) return absl::OkStatus();
+  }
+  if (admins.empty()) return absl::OkStatus();  // `user` is not an active admin either
+  return Error(absl::StatusCode::kAborted, "last_admin",
+               "this is the team's last active admin; make another user an admin first");
+}
+
 absl::StatusOr<User> ValidUser(const NewUser& in) {
   ASSIGN_OR_RETURN(std::string name, Trimmed(in.name, kMaxNameLength, "invalid_name",
                                              "the name must be 1 to 200 characters", "name"));
@@ -36,15 +59,11 @@ absl::StatusOr<User> ValidUser(const NewUser& in) {
       email.find_first_of(" \t\r\n") != std::string::npos) {
     return Invalid("invalid_email", "the email must look like name@example.com", "email");
   }
-  std::optional<Role> role = ParseRole(in.role);
-  if (!role) {
-    return Invalid("invalid_role", "the role must be admin, recruiter, coordinator or viewer",
-                   "role");
-  }
+  ASSIGN_OR_RETURN(Role role, ValidRole(in.role));
   User user;
   user.name = std::move(name);
   user.email = absl::AsciiStrToLower(email);
-  user.role = *role;
+  user.role = role;
   return user;
 }
 
@@ -76,8 +95,34 @@ absl::StatusOr<User> Accounts::DeactivateUser(const Principal& who, const UserId
                  "you cannot deactivate yourself; ask another admin");
   }
   return InTransaction<User>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<User> {
+    RETURN_IF_ERROR(uow.GetUser(who.team, user).status());
+    RETURN_IF_ERROR(KeepAnAdmin(uow, who.team, user));
     RETURN_IF_ERROR(uow.DeactivateUser(who.team, user, deps_.clock.Now()));
     return uow.GetUser(who.team, user);
+  });
+}
+
+absl::StatusOr<User> Accounts::UpdateUser(const Principal& who, const UserId& user,
+                                          const UserChanges& changes) {
+  if (!changes.name && !changes.role) {
+    return Invalid("nothing_to_change", "give the user's new name or role", "name");
+  }
+  std::optional<std::string> name;
+  if (changes.name) {
+    ASSIGN_OR_RETURN(name, Trimmed(*changes.name, kMaxNameLength, "invalid_name",
+                                   "the name must be 1 to 200 characters", "name"));
+  }
+  std::optional<Role> role;
+  if (changes.role) {
+    ASSIGN_OR_RETURN(role, ValidRole(*changes.role));
+  }
+  return InTransaction<User>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<User> {
+    ASSIGN_OR_RETURN(User row, uow.GetUser(who.team, user));
+    if (role && *role != Role::kAdmin) RETURN_IF_ERROR(KeepAnAdmin(uow, who.team, user));
+    if (name) row.name = *name;
+    if (role) row.role = *role;
+    RETURN_IF_ERROR(uow.UpdateUser(row));
+    return row;
   });
 }
 
@@ -98,6 +143,10 @@ absl::StatusOr<IssuedApiToken> Accounts::IssueToken(const Principal& who, const 
   if (in.expires_at && *in.expires_at <= deps_.clock.Now()) {
     return Invalid("invalid_expiry", "the expiry must be in the future", "expires_at");
   }
+  std::optional<Role> role;
+  if (in.role) {
+    ASSIGN_OR_RETURN(role, ValidRole(*in.role));
+  }
   std::string clear = NewToken();
   return InTransaction<IssuedApiToken>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<IssuedApiToken> {
@@ -106,8 +155,15 @@ absl::StatusOr<IssuedApiToken> Accounts::IssueToken(const Principal& who, const 
           return Error(absl::StatusCode::kFailedPrecondition, "user_deactivated",
                        "the user is deactivated");
         }
+        if (role && !NoWiderThan(*role, owner.role)) {
+          return Invalid("role_too_wide",
+                         absl::StrCat("a token may not do more than its user: choose ",
+                                      ToAbsl(RoleName(owner.role)), " or a narrower role"),
+                         "role");
+        }
         IssuedApiToken issued{TokenRow(owner, clear, name), clear};
         issued.row.expires_at = in.expires_at;
+        if (role) issued.row.role = *role;
         RETURN_IF_ERROR(uow.InsertToken(issued.row));
         return issued;
       });

@@ -30,6 +30,14 @@ struct NewUser {
 struct TokenRequest {
   std::string name;
   std::optional<absl::Time> expires_at;
+  // The token's role: the user's when empty, else equal to it or narrower.
+  std::optional<std::string> role;
+};
+
+// What an admin changes of a user; at least one of the two.
+struct UserChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> role;
 };
 
 // A token just issued: its stored row and the clear token, shown once.
@@ -59,10 +67,17 @@ class Accounts {
   // Users and their tokens, managed by an admin of `who`'s team.
   absl::StatusOr<std::vector<User>> ListUsers(const Principal& who);
   absl::StatusOr<User> CreateUser(const Principal& who, const NewUser& user);
-  // 409 cannot_deactivate_self for the caller's own user.
+  // 422 cannot_deactivate_self for the caller's own user, last_admin for the
+  // team's last active admin.
   absl::StatusOr<User> DeactivateUser(const Principal& who, const UserId& user);
+  // A new name and/or role, effective from the user's next request (every
+  // token's role is capped by the user's: Narrower). 422 last_admin when it
+  // would leave the team without an active admin.
+  absl::StatusOr<User> UpdateUser(const Principal& who, const UserId& user,
+                                  const UserChanges& changes);
   absl::StatusOr<std::vector<ApiToken>> ListTokens(const Principal& who, const UserId& user);
-  // 409 user_deactivated for a deactivated user.
+  // 422 user_deactivated for a deactivated user; 400 role_too_wide for a
+  // role wider than the user's.
   absl::StatusOr<IssuedApiToken> IssueToken(const Principal& who, const UserId& user,
                                             const TokenRequest& token);
   absl::Status RevokeToken(const Principal& who, const UserId& user, const TokenId& token);

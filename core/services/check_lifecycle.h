@@ -31,7 +31,8 @@ struct TurnaroundStats {
   int count = 0;
   absl::Duration median = absl::ZeroDuration();  // nearest rank
   absl::Duration p90 = absl::ZeroDuration();     // nearest rank
-  double needs_review_share = 0;                 // scored REVIEW or REJECT
+  // Scored REVIEW or REJECT; empty in an answer to someone who may not see results.
+  std::optional<double> needs_review_share = 0.0;
 };
 // Statistics of `checks` (any order); zeros when empty.
 TurnaroundStats Summarize(const std::vector<CompletedCheck>& checks);

@@ -64,6 +64,17 @@ std::string NotificationText(NotificationKind kind, std::string_view candidate_n
                         : absl::StrCat(subject, " is complete: ", result);
 }
 
+Notification WithoutResult(Notification n) {
+  if (n.kind == NotificationKind::kError) return n;
+  n.kind = NotificationKind::kCompleted;
+  // NotificationText's words: "<subject> is complete[ and needs review]: <result>".
+  // The subject names the candidate, so the last " is complete" is ours.
+  constexpr std::string_view kComplete = " is complete";
+  const size_t at = n.text.rfind(kComplete);
+  if (at != std::string::npos) n.text.resize(at + kComplete.size());
+  return n;
+}
+
 absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
                                       const BackgroundCheck* stored, const BackgroundCheck& check) {
   std::optional<NotificationKind> kind = KindOf(stored, check);

@@ -25,6 +25,11 @@ absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
 std::string NotificationText(NotificationKind kind, std::string_view candidate_name,
                              const std::optional<std::string>& score);
 
+// The notification as told to someone who may not see results (a role
+// without them, or a token narrowed to one): "needs review" becomes
+// "completed" and the words end at "is complete". Errors say no result.
+Notification WithoutResult(Notification n);
+
 class Notifications {
  public:
   explicit Notifications(const Deps& deps) : deps_(deps) {}

@@ -1171,5 +1171,156 @@ async function retention(env) {
   checkNoConsoleErrors(other);
 }
 
+// Every console page as each of the four roles (issue 19): what the role may
+// not use is absent (not merely refused), what it may use is there, and no
+// page asks the API for something the role is refused (no 403 in the console).
+async function roles(env) {
+  await env.connectCertn();
+  const { job, activities } = await env.jobWithPlan('Porter', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic' } });
+  const cand = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Noor', last_name: 'Haddad', email: 'noor@example.com' });
+  const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: cand.id, job_id: job.id });
+  const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
+  await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, sent.id))}/advance`, { status: 'COMPLETE' });
+  await eventually(async () => (await env.api('admin', 'GET', `/background-checks/${sent.id}`)).report_file_id, 'the report PDF to be saved');
+  const bulk = await env.api('recruiter', 'POST', '/bulk-sends', { application_ids: [app.id] });
+  const tokenFor = async (name, email, role) => {
+    const user = await env.api('admin', 'POST', '/users', { name, email, role });
+    return { user, token: (await env.api('admin', 'POST', `/users/${user.id}/tokens`, { name: 'browser' })).token };
+  };
+  const coordinator = await tokenFor('Cole Ordway', 'cole@example.com', 'coordinator');
+  const viewer = await tokenFor('Vera Watts', 'vera@example.com', 'viewer');
+  const grid = [
+    { role: 'admin', word: 'Admin', token: env.adminToken, recruit: true, results: true, report: true },
+    { role: 'recruiter', word: 'Recruiter', token: env.recruiterToken, recruit: true, results: true, report: true },
+    { role: 'coordinator', word: 'Coordinator', token: coordinator.token, recruit: true, results: true, report: false },
+    { role: 'viewer', word: 'Viewer', token: viewer.token, recruit: false, results: false, report: false },
+  ];
+  const present = async (locator, expected, what) => {
+    if (expected) await locator.first().waitFor();
+    else assert(await locator.count() === 0, `${what} is shown but the role may not use it`);
+  };
+  for (const g of grid) {
+    const page = await env.newPage();
+    page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);  // never: Certn is connected
+    await page.goto(`${env.baseUrl}/`);
+    await page.getByLabel('API token', { exact: true }).fill(g.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitText(page.locator('#who-label'), g.word);
+    assert((await page.getByRole('link', { name: 'Users' }).count() > 0) === (g.role === 'admin'), `${g.role}: Users link`);
+
+    // Candidates: the form to add one only for those who may.
+    await page.goto(`${env.baseUrl}/#/candidates`);
+    await page.getByRole('heading', { name: 'All candidates' }).waitFor();
+    await page.locator('#candidate-list li').first().waitFor();
+    await present(page.getByRole('button', { name: 'Create candidate' }), g.recruit, `${g.role}: Create candidate`);
+    await env.screenshot(page, `roles-${g.role}-candidates`);
+
+    // The candidate: details editable, applications, ad-hoc send, files.
+    await page.goto(`${env.baseUrl}/#/candidates/${cand.id}`);
+    await page.getByRole('heading', { name: 'Noor Haddad', level: 1 }).waitFor();
+    await page.locator('#activity-feed li').first().waitFor();
+    await present(page.getByRole('button', { name: 'Save candidate' }), g.recruit, `${g.role}: Save candidate`);
+    await present(page.getByRole('button', { name: 'Create application' }), g.recruit, `${g.role}: Create application`);
+    await present(page.locator('#adhoc-send'), g.recruit, `${g.role}: ad-hoc send`);
+    await present(page.locator('#candidate-files li'), g.report, `${g.role}: files`);
+    assert(await page.getByLabel('First name', { exact: true }).inputValue() === 'Noor', `${g.role}: the details are shown`);
+    assert(await page.getByLabel('First name', { exact: true }).isEditable() === g.recruit, `${g.role}: details editable`);
+    await present(page.locator('#candidate-applications .badge', { hasText: exactly('Complete · Clear') }), g.results, `${g.role}: the result on the profile`);
+    await env.screenshot(page, `roles-${g.role}-candidate`);
+
+    // Applications: bulk selection and its send for those who may send; the
+    // result filter and the result for those who may see results.
+    await page.goto(`${env.baseUrl}/#/applications`);
+    const row = page.locator('#application-table tbody tr', { hasText: 'Noor Haddad' });
+    await row.waitFor();
+    await present(page.locator('#select-all'), g.recruit, `${g.role}: select all`);
+    await present(row.locator('input.select-row'), g.recruit, `${g.role}: row checkbox`);
+    await present(page.locator('#bulk-send'), g.recruit, `${g.role}: bulk send button`);
+    await present(page.getByLabel('Result', { exact: true }), g.results, `${g.role}: result filter`);
+    const badge = (await row.locator('.badge').first().textContent()).trim();
+    assert(badge === (g.results ? 'Complete · Clear' : 'Complete'), `${g.role}: the row's badge reads ${badge}`);
+    if (!g.results) assert(await badgeColour(row.locator('.badge').first()) !== GREEN, 'no green for a role that may not see the result');
+    await checkLabels(page, `applications as ${g.role}`);
+    await env.screenshot(page, `roles-${g.role}-applications`);
+    // A shared link with a result filter does not ask a viewer's API for it.
+    await page.goto(`${env.baseUrl}/#/applications?result=CLEAR`);
+    await row.waitFor();
+
+    // The application: moving, sending and watching for those who may.
+    await page.goto(`${env.baseUrl}/#/applications/${app.id}`);
+    const card = page.locator(`.check[data-check-id="${sent.id}"]`);
+    await card.waitFor();
+    await waitText(card.locator('.badge').first(), 'Complete');
+    await present(page.getByRole('button', { name: 'Move application' }), g.recruit, `${g.role}: Move application`);
+    await present(page.getByRole('button', { name: 'Watch' }), g.recruit && g.results, `${g.role}: Watch`);
+    await present(card.locator('.results-link'), g.results, `${g.role}: Open results`);
+    await present(card.getByRole('button', { name: 'View report' }), g.report, `${g.role}: View report`);
+    await present(card.getByRole('button', { name: 'Download PDF' }), g.report, `${g.role}: Download PDF`);
+    await present(card.getByRole('button', { name: /^Re-order/ }), false, `${g.role}: re-order of a complete check`);
+    await env.screenshot(page, `roles-${g.role}-application`);
+
+    // The check's page: the report panel for those who may open it.
+    await page.goto(`${env.baseUrl}/#/checks/${sent.id}`);
+    await page.getByRole('heading', { name: 'Background check — Noor Haddad', level: 1 }).waitFor();
+    await waitText(page.locator('#check-summary'), 'Complete');
+    assert(await page.locator('#report').isVisible() === g.report, `${g.role}: report panel`);
+    await env.screenshot(page, `roles-${g.role}-check`);
+
+    // The bulk send's progress: read-only for everyone.
+    await page.goto(`${env.baseUrl}/#/bulk-sends/${bulk.id}`);
+    await page.getByRole('heading', { name: 'Bulk send of 1 application', level: 1 }).waitFor();
+    assert(await page.locator('.view button').count() === 0, `${g.role}: the bulk send page has no action`);
+
+    // Turnaround: the share needing review is a result.
+    await page.goto(`${env.baseUrl}/#/reports/turnaround`);
+    await page.locator('#turnaround-table tbody tr').first().waitFor();
+    await present(page.getByRole('columnheader', { name: 'Needing review' }), g.results, `${g.role}: Needing review`);
+    await env.screenshot(page, `roles-${g.role}-turnaround`);
+
+    // The notifications page: readable by everyone.
+    await page.goto(`${env.baseUrl}/#/notifications`);
+    await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();
+    checkNoConsoleErrors(page);
+    await page.context().close();
+  }
+
+  // The admin changes a role with the selector; it holds from the next request.
+  const page = await env.newPage();
+  page.allowHttpError(/\/api\/v1\/users\/[^/]+$/, 409);  // demoting the last admin
+  await env.signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Users' }).click();
+  const vera = page.locator('#users li.user').filter({ hasText: exactly('Vera Watts') });
+  await waitText(vera, 'vera@example.com · Viewer');
+  await page.getByLabel('Role of Vera Watts', { exact: true }).selectOption('coordinator');
+  await page.getByRole('button', { name: 'Change role of Vera Watts' }).click();
+  await waitText(page.locator('#notice'), 'Vera Watts is now Coordinator, from their next request on.');
+  await waitText(vera, 'vera@example.com · Coordinator');
+  const me = await (await fetch(`${env.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${viewer.token}` } })).json();
+  assert(me.role === 'coordinator' && me.can.recruit === true, `Vera's token now: ${JSON.stringify(me)}`);
+  // A token narrower than its user, issued from the page.
+  await page.getByRole('button', { name: 'Tokens of Vera Watts' }).click();
+  await vera.getByLabel('Token name', { exact: true }).fill('status screen');
+  await vera.getByLabel('Token role', { exact: true }).selectOption('viewer');
+  await vera.getByRole('button', { name: 'Issue token' }).click();
+  const shown = page.getByRole('dialog', { name: 'Token “status screen” issued' });
+  const screen = await shown.getByLabel('The new API token', { exact: true }).inputValue();
+  await shown.getByRole('button', { name: 'I have copied it' }).click();
+  await waitText(vera.locator('li.token', { hasText: 'status screen' }), 'Viewer only');
+  const screenMe = await (await fetch(`${env.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${screen}` } })).json();
+  assert(screenMe.role === 'viewer', `the narrowed token: ${screenMe.role}`);
+  // The last admin cannot step down: refused in words.
+  const self = page.locator('#users li.user').filter({ hasText: '(you)' });
+  const selfName = (await self.locator('strong').first().textContent()).trim();
+  await page.getByLabel(`Role of ${selfName}`, { exact: true }).selectOption('recruiter');
+  await page.getByRole('button', { name: `Change role of ${selfName}` }).click();
+  await waitText(page.getByRole('alert'), 'This is the team’s last admin. Make another user an admin first.');
+  const error = await page.getByRole('alert').first().textContent();
+  assert(!error.includes('last_admin') && !error.includes('{'), `error text: ${error}`);
+  await checkLabels(page, 'users with role selectors');
+  await env.screenshot(page, 'roles-admin-users');
+  checkNoConsoleErrors(page);
+}
+
 await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks,
-  users, retention, notifications: notificationsScenario });
+  users, retention, notifications: notificationsScenario, roles });

@@ -576,6 +576,9 @@ const ROLES = [
   ['admin', 'Admin — everything, including users and Certn settings'],
 ];
 const ROLE_NAMES = { admin: 'Admin', recruiter: 'Recruiter', coordinator: 'Coordinator', viewer: 'Viewer' };
+// The roles from the widest to the narrowest: a token may take its user's
+// role or one after it (the server refuses a wider one: role_too_wide).
+const ROLE_ORDER = ['admin', 'recruiter', 'coordinator', 'viewer'];
 const EXPIRIES = [['', 'Never expires'], ['30', 'Expires in 30 days'], ['90', 'Expires in 90 days'], ['365', 'Expires in a year']];
 
 // The token just issued, shown this once with a way to copy it.
@@ -603,8 +606,12 @@ function tokensPanel(user, onChange) {
   const list = h('ul', { class: 'list tokens', 'aria-label': `API tokens of ${user.name}` });
   const name = h('input', { name: 'token_name', maxlength: '100', required: true, placeholder: 'For example: laptop' });
   const expiry = select(EXPIRIES, '', { name: 'expires_in_days' });
+  const narrower = ROLE_ORDER.slice(ROLE_ORDER.indexOf(user.role) + 1);
+  const tokenRole = select([['', `Same as the user (${ROLE_NAMES[user.role] || user.role})`],
+    ...narrower.map((r) => [r, `Only ${ROLE_NAMES[r]}`])], '', { name: 'token_role' });
   const issue = h('button', { type: 'submit' }, 'Issue token');
-  const form = h('form', { class: 'inline-form', 'aria-label': `Issue a token to ${user.name}` }, field('Token name', name), field('Expiry', expiry), issue);
+  const form = h('form', { class: 'inline-form', 'aria-label': `Issue a token to ${user.name}` }, field('Token name', name), field('Expiry', expiry),
+    narrower.length ? field('Token role', tokenRole) : null, issue);
   async function load() {
     const tokens = await api.get(`/users/${api.seg(user.id)}/tokens`);
     list.replaceChildren(...(tokens.items.length ? tokens.items.map((t) => {
@@ -616,7 +623,9 @@ function tokensPanel(user, onChange) {
           try { await api.del(`/users/${api.seg(user.id)}/tokens/${api.seg(t.id)}`); notice('The token was revoked.'); await load(); } catch (e) { box.error(e.message); }
         });
       });
-      const facts = [`created ${formatTime(t.created_at)}`, t.last_used_at ? `last used ${formatTime(t.last_used_at)}` : 'never used',
+      // A token issued before a promotion keeps its narrower role.
+      const role = t.role && t.role !== user.role ? `${ROLE_NAMES[t.role] || t.role} only` : null;
+      const facts = [...(role ? [role] : []), `created ${formatTime(t.created_at)}`, t.last_used_at ? `last used ${formatTime(t.last_used_at)}` : 'never used',
         t.expires_at ? `expires ${formatTime(t.expires_at)}` : 'no expiry'];
       return h('li', { class: 'token', dataset: { revoked: t.revoked_at ? 'true' : 'false' } }, h('strong', {}, t.name),
         h('span', { class: 'muted' }, ` · ${facts.join(' · ')} `),
@@ -630,6 +639,7 @@ function tokensPanel(user, onChange) {
       try {
         const body = { name: name.value.trim() };
         if (expiry.value) body.expires_in_days = Number(expiry.value);
+        if (tokenRole.value) body.role = tokenRole.value;
         const issued = await api.post(`/users/${api.seg(user.id)}/tokens`, body);
         name.value = '';
         await load();
@@ -640,8 +650,28 @@ function tokensPanel(user, onChange) {
   return { el: h('div', { class: 'tokens-panel' }, list, user.active ? form : null, box.el), load };
 }
 
+// A user's role: a selector and its button. The change applies from the
+// user's next request; a token issued with a narrower role keeps it.
+function roleChanger(user, box, reload) {
+  const role = select(ROLE_ORDER.map((r) => [r, ROLE_NAMES[r]]), user.role, { name: 'user_role' });
+  role.setAttribute('aria-label', `Role of ${user.name}`);
+  const change = h('button', { type: 'button', class: 'secondary small' }, 'Change role');
+  change.setAttribute('aria-label', `Change role of ${user.name}`);
+  change.addEventListener('click', () => busy(change, async () => {
+    box.clear();
+    if (role.value === user.role) { box.error(`${user.name} is already ${ROLE_NAMES[user.role]}.`); return; }
+    try {
+      const changed = await api.patch(`/users/${api.seg(user.id)}`, { role: role.value });
+      notice(`${changed.name} is now ${ROLE_NAMES[changed.role]}, from their next request on.`);
+      await reload();
+    } catch (e) { box.error(e.message); role.value = user.role; }
+  }));
+  return h('span', { class: 'role-change' }, ' ', role, ' ', change);
+}
+
 export async function usersView(root, ctx) {
   const box = messageBox();
+  const listBox = messageBox();  // what a role change answered
   const list = h('ul', { class: 'list', id: 'users', 'aria-label': 'Users' });
   const name = h('input', { name: 'name', maxlength: '200', required: true, autocomplete: 'off' });
   const email = h('input', { name: 'email', type: 'email', maxlength: '254', required: true, autocomplete: 'off' });
@@ -675,7 +705,7 @@ export async function usersView(root, ctx) {
         h('strong', {}, u.name), self ? h('span', { class: 'muted' }, ' (you)') : null,
         h('span', { class: 'muted' }, ` · ${u.email || 'no email'} · ${ROLE_NAMES[u.role] || u.role} `),
         u.active ? null : h('span', { class: 'badge' }, 'Deactivated'), ' ', show, ' ',
-        u.active && !self ? off : null, tokens.el);
+        u.active && !self ? off : null, u.active ? roleChanger(u, listBox, self ? () => location.reload() : load) : null, tokens.el);
     }));
   }
   form.addEventListener('submit', async (event) => {
@@ -693,7 +723,7 @@ export async function usersView(root, ctx) {
   });
   root.replaceChildren(h('h1', {}, 'Users'),
     h('p', {}, 'Who can sign in to your team, with which role, and their API tokens. A revoked token or a deactivated user is refused from the next request on.'),
-    h('section', { class: 'card', 'aria-labelledby': 'users-title' }, h('h2', { id: 'users-title' }, 'Team members'), list), form);
+    h('section', { class: 'card', 'aria-labelledby': 'users-title' }, h('h2', { id: 'users-title' }, 'Team members'), listBox.el, list), form);
   document.title = 'Users · Stagecheck';
   await load();
 }

@@ -26,6 +26,8 @@ const SENTENCES = {
   invalid_email: 'Enter an email address like name@example.com.',
   cannot_deactivate_self: 'You cannot deactivate yourself. Ask another admin.',
   user_deactivated: 'This user is deactivated, so they cannot get new tokens.',
+  last_admin: 'This is the team’s last admin. Make another user an admin first.',
+  role_too_wide: 'A token cannot do more than its user. Choose the user’s role or a narrower one.',
   not_found: 'That item could not be found. It may have been removed.',
   stage_not_found: 'That stage no longer exists. Reload the interview plan.',
   activity_not_found: 'That activity no longer exists. Reload the page.',

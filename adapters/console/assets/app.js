@@ -146,6 +146,7 @@ async function route() {
     alive: () => mine === generation,
     onCleanup(fn) { const prev = cleanup; cleanup = () => { if (prev) prev(); fn(); }; },
   };
+  recruiter.signedIn(ctx);  // what the role may do, before any view draws
   try {
     await match.r.view(container, ctx, ...match.m.slice(1).map(decodeURIComponent));
   } catch (e) {

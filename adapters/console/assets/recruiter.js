@@ -91,7 +91,8 @@ function candidateFieldList(f) {
   ];
 }
 
-export async function candidatesView(root) {
+export async function candidatesView(root, ctx) {
+  signedIn(ctx);
   const f = candidateFields();
   const box = messageBox();
   const create = h('button', { type: 'submit' }, 'Create candidate');
@@ -117,7 +118,7 @@ export async function candidatesView(root) {
       h('span', { class: 'muted' }, c.email ? ` · ${c.email}` : ' · no email'),
       c.tags.length ? h('span', { class: 'tags' }, c.tags.map((t) => h('span', { class: 'tag' }, t))) : null),
   'No candidates yet.');
-  root.replaceChildren(h('h1', {}, 'Candidates'), form,
+  root.replaceChildren(h('h1', {}, 'Candidates'), can.recruit ? form : null,
     h('section', { class: 'card', 'aria-labelledby': 'candidates-title' },
       h('h2', { id: 'candidates-title' }, 'All candidates'), list, more.el));
   await more.load();
@@ -159,9 +160,11 @@ export async function candidateView(root, ctx, candidateId) {
   const detailBox = messageBox();
   const save = h('button', { type: 'submit' }, 'Save candidate');
   const reload = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Reload candidate');
+  // A role that may not edit candidates reads the details, without a Save.
+  if (!can.recruit) for (const input of Object.values(f)) input.readOnly = true;
   const details = h('form', { class: 'card', 'aria-labelledby': 'details-title' },
     h('h2', { id: 'details-title' }, 'Details'), candidateFieldList(f), systemTags, detailBox.el,
-    h('div', { class: 'actions' }, reload, save));
+    can.recruit ? h('div', { class: 'actions' }, reload, save) : null);
   const fillDetails = (c, etag) => {
     candidate = c;
     candidateEtag = etag;
@@ -325,11 +328,12 @@ export async function candidateView(root, ctx, candidateId) {
 
 let currentUserId = null;
 // What the signed-in role may do (GET /me's `can`, from the server's one table
-// of grants): what it may not open is not shown.
-let can = { recruit: true, results: true, report: true, admin: false };
-function signedIn(ctx) {
+// of grants): what it may not open or do is not shown. The router sets it
+// before every view (app.js); until then nothing is allowed.
+let can = { recruit: false, results: false, report: false, admin: false };
+export function signedIn(ctx) {
   currentUserId = ctx.me.user_id;
-  can = ctx.me.can || can;
+  can = { ...can, ...(ctx.me.can || {}) };
 }
 
 function actorName(e) {
@@ -380,13 +384,17 @@ function checkCell(a) {
 
 // `selection` (application ids) is the bulk send's: a row's box adds or
 // removes its application, and the bar above the table counts them.
+// Without a selection (a role that may not send) the row has no box.
 function pipelineRow(a, selection) {
   const closed = a.status !== 'active' ? h('span', { class: 'tag' }, APP_STATUS[a.status] || 'Closed') : null;
-  const box = h('input', { type: 'checkbox', class: 'select-row', 'aria-label': `Select ${a.candidate.name}`, dataset: { applicationId: a.id } });
-  box.checked = selection.ids.has(a.id);
-  box.addEventListener('change', () => selection.toggle(a.id, box.checked));
+  let box = null;
+  if (selection) {
+    box = h('input', { type: 'checkbox', class: 'select-row', 'aria-label': `Select ${a.candidate.name}`, dataset: { applicationId: a.id } });
+    box.checked = selection.ids.has(a.id);
+    box.addEventListener('change', () => selection.toggle(a.id, box.checked));
+  }
   return h('tr', {},
-    h('td', { class: 'select-cell' }, box),
+    box ? h('td', { class: 'select-cell' }, box) : null,
     h('td', {}, h('a', { href: `#/applications/${api.seg(a.id)}` }, a.candidate.name), ' ', closed,
       h('div', { class: 'muted' }, a.candidate.email || 'No email')),
     h('td', {}, a.job_title || 'Unknown job', h('div', { class: 'muted' }, a.stage_name || 'No stage')),
@@ -408,9 +416,11 @@ function countButtons(counts, current, onPick) {
 }
 
 export async function applicationsView(root, ctx) {
+  signedIn(ctx);
   const jobs = await allJobs();
   if (!ctx.alive()) return;
   const filters = pipelineFilters();
+  if (!can.results) delete filters.result;  // filtering by result is seeing results
   const jobFilter = select([['', 'All jobs'], ...jobs.map((j) => [j.id, j.title])], filters.job_id || '', { name: 'job_id' });
   const stageFilter = select([['', 'All stages']], '', { name: 'stage_id', disabled: true });
   const search = h('input', { type: 'search', name: 'q', maxlength: 100, value: filters.q || '', autocomplete: 'off', placeholder: 'Name or email' });
@@ -421,18 +431,19 @@ export async function applicationsView(root, ctx) {
   const counts = h('div', { class: 'counts', id: 'check-counts', role: 'group', 'aria-label': 'Applications by check status' });
   const rows = h('tbody', {});
   const box = messageBox();
-  const selection = bulkSelection(rows, box);
+  // Only a role that may send checks selects applications for a bulk send.
+  const selection = can.recruit ? bulkSelection(rows, box) : null;
   const table = h('table', { id: 'application-table', class: 'pipeline' },
     h('caption', { class: 'visually-hidden' }, 'Applications'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selection.all),
+    h('thead', {}, h('tr', {}, selection ? h('th', { scope: 'col', class: 'select-cell' }, selection.all) : null,
       ['Candidate', 'Job and stage', 'Background check', 'Package', 'Sent', 'Last activity']
         .map((c) => h('th', { scope: 'col' }, c)))), rows);
   const path = (base) => { const q = pipelineQuery(current()); return q ? `${base}?${q}` : base; };
   const list = pager(rows, (after) => api.page(path('/applications'), after, 25), (a) => pipelineRow(a, selection),
-    () => h('tr', {}, h('td', { colspan: 7, class: 'muted empty' }, 'No applications match these filters.')));
+    () => h('tr', {}, h('td', { colspan: selection ? 7 : 6, class: 'muted empty' }, 'No applications match these filters.')));
   const current = () => {
     const f = { q: search.value.trim(), job_id: jobFilter.value, stage_id: stageFilter.value, status: statusFilter.value,
-      check_status: checkFilter.value, result: resultFilter.value, sort: sort.value };
+      check_status: checkFilter.value, result: can.results ? resultFilter.value : '', sort: sort.value };
     return Object.fromEntries(Object.entries(f).filter(([, v]) => v));
   };
   let countsAsked = 0;
@@ -475,10 +486,10 @@ export async function applicationsView(root, ctx) {
   root.replaceChildren(h('h1', {}, 'Applications'),
     h('section', { class: 'card', 'aria-label': 'Filters' },
       h('div', { class: 'filters' }, field('Search', search), field('Job', jobFilter), field('Stage', stageFilter),
-        field('Application status', statusFilter), field('Check status', checkFilter), field('Result', resultFilter),
-        field('Sort by', sort)),
+        field('Application status', statusFilter), field('Check status', checkFilter),
+        can.results ? field('Result', resultFilter) : null, field('Sort by', sort)),
       h('div', { class: 'actions' }, clear)),
-    h('section', { class: 'card' }, counts, selection.bar, box.el, h('div', { class: 'table-wrap' }, table), list.el));
+    h('section', { class: 'card' }, counts, selection ? selection.bar : null, box.el, h('div', { class: 'table-wrap' }, table), list.el));
   await reload();
 }
 
@@ -529,6 +540,7 @@ const SKIP_WORDS = {
 // A bulk send's progress: the counts and every application's state, polled
 // until nothing is queued.
 export async function bulkSendView(root, ctx, bulkId) {
+  signedIn(ctx);
   const path = `/bulk-sends/${api.seg(bulkId)}`;
   let bulk = await api.get(path);
   let timer = null;
@@ -573,20 +585,23 @@ function duration(seconds) {
 }
 
 // The turnaround report: per package, the last `days` days' completed checks.
+// The share needing review is a count of results: not for a role without them.
 export async function turnaroundView(root, ctx) {
+  signedIn(ctx);
   const report = await api.get('/reports/turnaround');
   if (!ctx.alive()) return;
+  const review = can.results;
+  const columns = ['Package', 'Completed', 'Median', '90th percentile', ...(review ? ['Needing review'] : [])];
   const rows = report.packages.map((p) => h('tr', {},
     h('td', {}, p.package_name || p.package_id), h('td', {}, String(p.count)),
     h('td', {}, duration(p.median_seconds)), h('td', {}, duration(p.p90_seconds)),
-    h('td', {}, `${Math.round(p.needs_review_share * 100)}%`)));
+    review && p.needs_review_share !== null ? h('td', {}, `${Math.round(p.needs_review_share * 100)}%`) : null));
   root.replaceChildren(h('h1', {}, 'Turnaround'),
     h('section', { class: 'card' },
       h('p', { class: 'muted' }, `Background checks Certn completed in the last ${report.days} days, from sent to complete. Open checks are projected from these figures and flagged “Delayed” past the 90th percentile.`),
       h('div', { class: 'table-wrap' }, h('table', { id: 'turnaround-table' },
-        h('thead', {}, h('tr', {}, ['Package', 'Completed', 'Median', '90th percentile', 'Needing review']
-          .map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted empty' }, 'No check completed in this period.')))))));
+        h('thead', {}, h('tr', {}, columns.map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: columns.length, class: 'muted empty' }, 'No check completed in this period.')))))));
 }
 
 // When an open check should be done, and "Delayed" once it is past that.
@@ -615,7 +630,8 @@ export function statusBadge(check) {
   let text = check.labels ? check.labels.gem : statusWords(check.status);
   let tone = check.status;
   if (check.status === 'error' && check.error_reason === 'applicant_expired') text = 'Expired';
-  if (check.status === 'complete') {
+  // A role that may not see results reads "Complete", never "Result pending".
+  if (check.status === 'complete' && can.results) {
     const score = SCORES[check.overall_score];
     text = score ? `${text} · ${score.words}` : `${text} · Result pending`;
     tone = `complete score-${score ? score.tone : 'pending'}`;
@@ -1036,7 +1052,7 @@ export async function checkView(root, ctx, checkId) {
       else reportEl.replaceChildren(h('h2', { id: 'report-title' }, 'Report'), h('p', { class: 'muted' }, 'Certn has not received the order yet.'));
     }
     clearTimeout(timer);
-    if (ctx.alive() && (ACTIVE.has(check.status) || (check.status === 'complete' && !check.report_file_id))) {
+    if (ctx.alive() && (ACTIVE.has(check.status) || (can.report && check.status === 'complete' && !check.report_file_id))) {
       timer = setTimeout(async () => {
         try { check = await api.get(path); } catch { /* keep the last state; try again on the next tick */ }
         if (ctx.alive()) show();

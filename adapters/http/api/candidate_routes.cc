@@ -92,7 +92,8 @@ absl::StatusOr<Response> GetFeed(ApiContext& ctx, const Request& r, const Princi
     ASSIGN_OR_RETURN(std::vector<User> users, ctx.accounts.ListUsers(who));
     for (const User& u : users) names["user:" + u.id.value()] = u.name;
   }
-  return PageResponse(feed, [&names](JsonWriter& w, const FeedEvent& e) {
+  return PageResponse(feed, [&names, &who](JsonWriter& w, FeedEvent e) {
+    ShowTo(who.role, e);
     auto it = names.find(e.actor);
     WriteFeedEvent(w, e, it == names.end() ? nullptr : &it->second);
   });

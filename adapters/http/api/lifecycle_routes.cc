@@ -5,6 +5,7 @@
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
+#include "adapters/http/api/visibility.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
 
@@ -97,7 +98,9 @@ void WriteTurnaround(JsonWriter& w, const TurnaroundReport& report) {
     w.Field("count", p.stats.count);
     w.Field("median_seconds", absl::ToInt64Seconds(p.stats.median));
     w.Field("p90_seconds", absl::ToInt64Seconds(p.stats.p90));
-    w.Field("needs_review_share", p.stats.needs_review_share).EndObject();
+    w.Key("needs_review_share");
+    p.stats.needs_review_share ? w.Double(*p.stats.needs_review_share) : w.Null();
+    w.EndObject();
   }
   w.EndArray().EndObject();
 }
@@ -116,6 +119,7 @@ absl::StatusOr<int> DaysParam(const Request& r) {
 absl::StatusOr<Response> GetTurnaround(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(int days, DaysParam(r));
   ASSIGN_OR_RETURN(TurnaroundReport report, ctx.lifecycle.Report(who, days));
+  ShowTo(who.role, report);
   return JsonOf(200, report, WriteTurnaround);
 }
 

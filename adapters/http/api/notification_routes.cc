@@ -2,10 +2,13 @@
 // notifications (newest first, unread count, mark read) and the watch a user
 // keeps on an application to be told about its checks. Any member reads
 // their own (nobody reaches another user's: 404); watching needs the right
-// to see results (kResults), since a notification says the result in words.
+// to see results (kResults), since a notification says the result in words
+// (and one read by a role without results, after a demotion or through a
+// narrowed token, leaves the result out: ShowTo).
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
+#include "adapters/http/api/visibility.h"
 #include "core/status_macros.h"
 
 namespace stagecheck::http {
@@ -57,7 +60,11 @@ ApplicationId ApplicationOf(const Request& r) { return ApplicationId(Param(r, "a
 absl::StatusOr<Response> ListNotifications(ApiContext& ctx, const Request& r,
                                            const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  return PageResponse(ctx.notifications.List(who, page), WriteNotification);
+  absl::StatusOr<Page<Notification>> list = ctx.notifications.List(who, page);
+  if (list.ok()) {
+    for (Notification& n : list->items) ShowTo(who.role, n);
+  }
+  return PageResponse(list, WriteNotification);
 }
 
 absl::StatusOr<Response> UnreadCount(ApiContext& ctx, const Request&, const Principal& who) {
@@ -68,6 +75,7 @@ absl::StatusOr<Response> UnreadCount(ApiContext& ctx, const Request&, const Prin
 absl::StatusOr<Response> MarkRead(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(Notification n,
                    ctx.notifications.MarkRead(who, NotificationId(Param(r, "notification_id"))));
+  ShowTo(who.role, n);
   return JsonOf(200, n, WriteNotification);
 }
 

@@ -114,7 +114,12 @@ constexpr std::pair<std::string_view, std::string_view> kSchemas[] = {
     {"IssueToken", R"({"type":"object","additionalProperties":false,"required":["name"],
         "properties":{
           "name":{"type":"string","minLength":1,"maxLength":100},
-          "expires_in_days":{"type":"integer","minimum":1,"maximum":3650}}})"},
+          "expires_in_days":{"type":"integer","minimum":1,"maximum":3650},
+          "role":{"type":"string","enum":["admin","recruiter","coordinator","viewer"]}}})"},
+    {"UpdateUser", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "name":{"type":"string","minLength":1,"maxLength":200},
+          "role":{"type":"string","enum":["admin","recruiter","coordinator","viewer"]}}})"},
 };
 
 }  // namespace

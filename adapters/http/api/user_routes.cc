@@ -1,6 +1,7 @@
 // Users and their API tokens, managed by the team's admins: add a user with a
-// role, deactivate one (their tokens stop working at once), issue tokens
-// (the clear token is in the 201 answer only) and revoke them.
+// role, rename one or change their role, deactivate one (their tokens stop
+// working at once), issue tokens (the clear token is in the 201 answer only;
+// a token may be given a narrower role than its user's) and revoke them.
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
@@ -9,12 +10,13 @@
 namespace stagecheck::http {
 namespace {
 
-MemberRoute ListUsers, CreateUser, DeactivateUser, ListTokens, IssueToken, RevokeToken;
+MemberRoute ListUsers, CreateUser, UpdateUser, DeactivateUser, ListTokens, IssueToken, RevokeToken;
 
 // clang-format off
 constexpr Route kRoutes[] = {
     {"GET",    "/api/v1/users",                                Access::kAdmin, ListUsers},
     {"POST",   "/api/v1/users",                                Access::kAdmin, CreateUser},
+    {"PATCH",  "/api/v1/users/{user_id}",                      Access::kAdmin, UpdateUser},
     {"POST",   "/api/v1/users/{user_id}/deactivate",           Access::kAdmin, DeactivateUser},
     {"GET",    "/api/v1/users/{user_id}/tokens",               Access::kAdmin, ListTokens},
     {"POST",   "/api/v1/users/{user_id}/tokens",               Access::kAdmin, IssueToken},
@@ -36,6 +38,13 @@ absl::StatusOr<Response> CreateUser(ApiContext& ctx, const Request& r, const Pri
   return CreatedAt("/api/v1/users/" + user.id.value(), false, JsonOf(201, user, WriteUser));
 }
 
+absl::StatusOr<Response> UpdateUser(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(r, "UpdateUser"));
+  UserChanges changes{body.String("name"), body.String("role")};
+  ASSIGN_OR_RETURN(User user, ctx.accounts.UpdateUser(who, UserOf(r), changes));
+  return JsonOf(200, user, WriteUser);
+}
+
 absl::StatusOr<Response> DeactivateUser(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(User user, ctx.accounts.DeactivateUser(who, UserOf(r)));
   return JsonOf(200, user, WriteUser);
@@ -48,7 +57,7 @@ absl::StatusOr<Response> ListTokens(ApiContext& ctx, const Request& r, const Pri
 
 absl::StatusOr<Response> IssueToken(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(r, "IssueToken"));
-  TokenRequest in{*body.String("name"), std::nullopt};
+  TokenRequest in{*body.String("name"), std::nullopt, body.String("role")};
   if (std::optional<int64_t> days = body.Int("expires_in_days")) {
     in.expires_at = absl::Now() + absl::Hours(24 * *days);
   }

@@ -10,6 +10,7 @@
 #include "adapters/store/sql/codec.h"
 #include "adapters/store/sql/rows.h"
 #include "adapters/store/sql/unit_of_work.h"
+#include "core/domain/erasure.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 
@@ -42,22 +43,6 @@ constexpr std::string_view kChecksOf =
 constexpr std::string_view kCasesOf =
     "SELECT certn_case_id FROM background_checks WHERE team_id = ? AND candidate_id = ? "
     "AND certn_case_id IS NOT NULL";
-
-// The words of a candidate that may appear in free text: the longest first,
-// so "Ada Lovelace" goes before "Ada". Names shorter than 3 characters are
-// too likely to be part of other words to be cut out of sentences.
-std::vector<std::string> PersonalWords(Cells& c) {
-  std::string first = c.Text();
-  std::string last = c.Text();
-  std::vector<std::string> words = {absl::StrCat(first, " ", last)};
-  for (std::optional<std::string> v : {c.OptText(), c.OptText()}) {
-    if (v && !v->empty()) words.push_back(*v);  // email, phone
-  }
-  for (const std::string& name : {last, first}) {
-    if (name.size() >= 3) words.push_back(name);
-  }
-  return words;
-}
 
 }  // namespace
 
@@ -163,11 +148,21 @@ absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::GetErasure(const TeamId
 }
 
 absl::Status SqlUnitOfWork::ScrubFeedMessages(const TeamId& team, const CandidateId& candidate,
-                                              const std::vector<std::string>& words) {
-  for (const std::string& word : words) {
-    RETURN_IF_ERROR(Exec("UPDATE feed_events SET message = replace(message, ?, ?) "
-                         "WHERE team_id = ? AND candidate_id = ?",
-                         {P(word), P(kErasedWord), P(team), P(candidate)})
+                                              const PersonalWords& words) {
+  // Read, scrubbed here (ScrubPersonalWords: whole words, not SQL's
+  // substring replace), and written back where a line changed.
+  ASSIGN_OR_RETURN(std::vector<Row> lines,
+                   Query("SELECT event_id, message FROM feed_events WHERE team_id = ? AND "
+                         "candidate_id = ?",
+                         {P(team), P(candidate)}));
+  for (const Row& row : lines) {
+    Cells c(row);
+    const std::string id = c.Text();
+    const std::string message = c.Text();
+    std::string scrubbed = ScrubPersonalWords(message, words, kErasedWord);
+    if (scrubbed == message) continue;
+    RETURN_IF_ERROR(Exec("UPDATE feed_events SET message = ? WHERE team_id = ? AND event_id = ?",
+                         {P(scrubbed), P(team), P(id)})
                         .status());
   }
   // A person's reason for cancelling is free text too.
@@ -188,7 +183,11 @@ absl::StatusOr<ErasureCounts> SqlUnitOfWork::EraseCandidate(const TeamId& team,
                          {P(team), P(candidate)}));
   if (who.empty()) return absl::NotFoundError("candidate not found");
   Cells c(who.front());
-  const std::vector<std::string> words = PersonalWords(c);
+  const std::string first = c.Text();
+  const std::string last = c.Text();
+  const std::optional<std::string> email = c.OptText();
+  const std::optional<std::string> phone = c.OptText();
+  const PersonalWords words = PersonalWordsOf(first, last, email, phone);
   ErasureCounts counts;
   ASSIGN_OR_RETURN(counts.files, Exec("DELETE FROM candidate_files WHERE team_id = ? AND "
                                       "candidate_id = ?",

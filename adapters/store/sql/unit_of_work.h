@@ -10,6 +10,7 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
+#include "core/domain/erasure.h"
 #include "core/ports/cipher.h"
 #include "core/ports/notification_store.h"
 #include "core/ports/outbound_store.h"
@@ -43,6 +44,8 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<std::vector<User>> ListUsers(const TeamId& team) override;
   absl::StatusOr<User> GetUser(const TeamId& team, const UserId& user) override;
   absl::Status DeactivateUser(const TeamId& team, const UserId& user, absl::Time at) override;
+  absl::Status UpdateUser(const User& user) override;
+  absl::StatusOr<std::vector<UserId>> LockActiveAdmins(const TeamId& team) override;
   absl::StatusOr<std::vector<ApiToken>> ListTokens(const TeamId& team, const UserId& user) override;
   absl::Status RevokeToken(const TeamId& team, const UserId& user, const TokenId& token,
                            absl::Time at) override;
@@ -208,7 +211,7 @@ class SqlUnitOfWork final : public UnitOfWork,
   using Params = std::initializer_list<Value>;
 
   absl::Status ScrubFeedMessages(const TeamId& team, const CandidateId& candidate,
-                                 const std::vector<std::string>& words);
+                                 const PersonalWords& words);
 
   absl::StatusOr<int64_t> Exec(std::string_view sql, Params params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, Params params);

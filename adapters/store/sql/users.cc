@@ -100,6 +100,24 @@ absl::Status SqlUnitOfWork::DeactivateUser(const TeamId& team, const UserId& use
       {P(at), P(team), P(user)}, "user");
 }
 
+absl::Status SqlUnitOfWork::UpdateUser(const User& user) {
+  return UpdateOne("UPDATE users SET name = ?, role = ? WHERE team_id = ? AND user_id = ?",
+                   {P(user.name), P(RoleName(user.role)), P(user.team), P(user.id)}, "user");
+}
+
+absl::StatusOr<std::vector<UserId>> SqlUnitOfWork::LockActiveAdmins(const TeamId& team) {
+  absl::StatusOr<std::vector<Row>> rows =
+      Query(absl::StrCat("SELECT user_id FROM users WHERE team_id = ? AND role = 'admin' AND "
+                         "deactivated_at IS NULL ORDER BY user_id",
+                         ToAbsl(dialect_.row_lock_suffix)),
+            {P(team)});
+  if (!rows.ok()) return rows.status();
+  return MapRows<UserId>(*rows, [](const Row& row) -> absl::StatusOr<UserId> {
+    Cells c(row);
+    return c.IdOf<UserId>();
+  });
+}
+
 absl::Status SqlUnitOfWork::InsertToken(const ApiToken& token) {
   return Insert(absl::StrCat("INSERT INTO api_tokens (", ToAbsl(kTokenCols),
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -139,7 +157,8 @@ absl::Status SqlUnitOfWork::TouchToken(const TeamId& team, const TokenId& token,
 
 absl::StatusOr<TokenLookup> SqlUnitOfWork::FindTokenByHash(const std::string& token_hash) {
   absl::StatusOr<Row> row = Single(
-      Query("SELECT t.team_id, t.user_id, u.role, t.token_id, t.expires_at, t.last_used_at "
+      Query("SELECT t.team_id, t.user_id, u.role, t.role, t.token_id, t.expires_at, "
+            "t.last_used_at "
             "FROM api_tokens t JOIN users u ON u.team_id = t.team_id AND u.user_id = t.user_id "
             "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.deactivated_at IS NULL",
             {P(token_hash)}),
@@ -149,9 +168,11 @@ absl::StatusOr<TokenLookup> SqlUnitOfWork::FindTokenByHash(const std::string& to
   TokenLookup found;
   found.who.team = c.IdOf<TeamId>();
   found.who.user = c.IdOf<UserId>();
-  absl::StatusOr<Role> role = RoleOf(c);
-  if (!role.ok()) return role.status();
-  found.who.role = *role;
+  absl::StatusOr<Role> user_role = RoleOf(c);
+  if (!user_role.ok()) return user_role.status();
+  absl::StatusOr<Role> token_role = RoleOf(c);
+  if (!token_role.ok()) return token_role.status();
+  found.who.role = Narrower(*user_role, *token_role);
   found.token = c.IdOf<TokenId>();
   found.expires_at = c.OptTime();
   found.last_used_at = c.OptTime();

@@ -328,6 +328,45 @@ TEST_F(RetentionConformance, ErasureLeavesNoPersonalWordInAnyColumnOfAnyTable) {
   }));
 }
 
+// Short names are cut from free text too, as whole words only: "Al" goes,
+// "Also" and "Alma" stay; another candidate's lines are untouched.
+TEST_F(RetentionConformance, ErasureCutsShortNamesAsWholeWordsOnly) {
+  Seed();
+  const std::string line =
+      "Al Li's invite bounced; LI asked Al to retry. Also Alma, Lin and Lisa stay.";
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    Candidate shorty = NewCandidate("t1", "Al", "Li", "al@short.example");
+    shorty.id = CandidateId("short");
+    RETURN_IF_ERROR(u.InsertCandidate(shorty));
+    for (const char* c : {"short", "cand"}) {
+      RETURN_IF_ERROR(u.AppendFeedEvent(FeedEvent{TeamId("t1"), FeedEventId(std::string("n-") + c),
+                                                  CandidateId(c), std::nullopt, std::nullopt, kT0,
+                                                  "note", "user:u1", line}));
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    return RetentionRows(u).EraseCandidate(TeamId("t1"), CandidateId("short"), Day(3)).status();
+  }));
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(Page<FeedEvent> erased,
+                     u.ListFeed(TeamId("t1"), CandidateId("short"), PageRequest{}));
+    EXPECT_EQ(erased.items.size(), 1u);
+    if (!erased.items.empty()) {
+      EXPECT_EQ(erased.items[0].message,
+                "[erased]'s invite bounced; [erased] asked [erased] to retry. Also Alma, Lin and "
+                "Lisa stay.");
+    }
+    ASSIGN_OR_RETURN(Page<FeedEvent> other,
+                     u.ListFeed(TeamId("t1"), CandidateId("cand"), PageRequest{}));
+    bool untouched = false;
+    for (const FeedEvent& e : other.items) untouched = untouched || e.message == line;
+    EXPECT_TRUE(untouched) << "another candidate's line must keep its words";
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(Holding("al@short.example"), IsEmpty());
+}
+
 TEST_F(RetentionConformance, ReportBytesAndResultsAreSealedAtRestAndOldRowsStillRead) {
   Seed();
   EXPECT_THAT(Holding("%PDF"), IsEmpty());

@@ -150,6 +150,118 @@ TEST_F(UsersTest, BadInputIsRefused) {
   EXPECT_EQ(svc().Post("/api/v1/users/no-such-user/deactivate", "", team.admin_token).status, 404);
 }
 
+TEST_F(UsersTest, AnAdminRenamesAUserAndChangesTheirRoleEffectiveOnTheNextRequest) {
+  TeamTokens team = NewTeam();
+  auto [user, token] = AddUser(team, "Dana Lee", "recruiter");
+  const std::string path = "/api/v1/users/" + user;
+  ASSERT_EQ(svc().Post("/api/v1/candidates", R"({"first_name":"A","last_name":"B"})", token).status,
+            201);
+  HttpResponse changed =
+      svc().Patch(path, R"({"role":"viewer","name":"Dana Lee-Ray"})", team.admin_token);
+  ASSERT_EQ(changed.status, 200) << Describe(changed);
+  EXPECT_EQ(changed.String("/role"), "viewer");
+  EXPECT_EQ(changed.String("/name"), "Dana Lee-Ray");
+  // The very next request of the same token meets the new role.
+  EXPECT_EQ(svc().Get("/api/v1/me", token).String("/role"), "viewer");
+  EXPECT_PROBLEM(svc().Post("/api/v1/candidates", R"({"first_name":"A","last_name":"B"})", token),
+                 403, "read_only_role");
+  HttpResponse back = svc().Patch(path, R"({"role":"recruiter"})", team.admin_token);
+  ASSERT_EQ(back.status, 200) << Describe(back);
+  EXPECT_EQ(back.String("/name"), "Dana Lee-Ray");
+  EXPECT_EQ(svc().Get("/api/v1/me", token).String("/role"), "recruiter");
+  HttpResponse users = svc().Get("/api/v1/users", team.admin_token);
+  EXPECT_TRUE(absl::StrContains(users.body, "Dana Lee-Ray")) << Describe(users);
+}
+
+TEST_F(UsersTest, TheLastActiveAdminCannotBeDemoted) {
+  TeamTokens team = NewTeam();
+  const std::string me = *svc().Get("/api/v1/me", team.admin_token).String("/user_id");
+  HttpResponse refused =
+      svc().Patch("/api/v1/users/" + me, R"({"role":"recruiter"})", team.admin_token);
+  EXPECT_PROBLEM(refused, 409, "last_admin");
+  EXPECT_TRUE(absl::StrContains(refused.body, "last active admin")) << Describe(refused);
+  EXPECT_EQ(svc().Get("/api/v1/me", team.admin_token).String("/role"), "admin");
+  // Renaming the last admin, or keeping them admin, is fine.
+  EXPECT_EQ(
+      svc()
+          .Patch("/api/v1/users/" + me, R"({"name":"Ann Admin","role":"admin"})", team.admin_token)
+          .status,
+      200);
+  // With a second admin, the first may step down; the second is then the last.
+  auto [second, second_token] = AddUser(team, "Bo Admin", "admin");
+  HttpResponse down = svc().Patch("/api/v1/users/" + me, R"({"role":"viewer"})", team.admin_token);
+  ASSERT_EQ(down.status, 200) << Describe(down);
+  EXPECT_PROBLEM(svc().Patch("/api/v1/users/" + me, R"({"role":"admin"})", team.admin_token), 403,
+                 "admin_only");
+  EXPECT_PROBLEM(svc().Patch("/api/v1/users/" + second, R"({"role":"coordinator"})", second_token),
+                 409, "last_admin");
+  EXPECT_PROBLEM(svc().Post("/api/v1/users/" + second + "/deactivate", "", second_token), 422,
+                 "cannot_deactivate_self");
+}
+
+TEST_F(UsersTest, ChangingAUserRefusesBadInputAndOtherTeams) {
+  TeamTokens team = NewTeam();
+  auto [user, token] = AddUser(team, "Dana Lee", "recruiter");
+  const std::string path = "/api/v1/users/" + user;
+  EXPECT_PROBLEM(svc().Patch(path, "{}", team.admin_token), 400, "nothing_to_change");
+  EXPECT_PROBLEM(svc().Patch(path, R"({"role":"owner"})", team.admin_token), 400, "invalid_body");
+  EXPECT_PROBLEM(svc().Patch(path, R"({"name":"   "})", team.admin_token), 400, "invalid_name");
+  EXPECT_PROBLEM(svc().Patch(path, R"({"name":""})", team.admin_token), 400, "invalid_body");
+  EXPECT_PROBLEM(svc().Patch(path, R"({"email":"x@example.com"})", team.admin_token), 400,
+                 "invalid_body");
+  EXPECT_PROBLEM(svc().Patch(path, "not json", team.admin_token), 400, "invalid_json");
+  EXPECT_EQ(
+      svc().Patch("/api/v1/users/no-such-user", R"({"role":"viewer"})", team.admin_token).status,
+      404);
+  TeamTokens other = NewTeam();
+  EXPECT_EQ(svc().Patch(path, R"({"role":"viewer"})", other.admin_token).status, 404);
+  EXPECT_PROBLEM(svc().Patch(path, R"({"role":"admin"})", token), 403, "admin_only");
+  EXPECT_EQ(svc().Get("/api/v1/me", token).String("/role"), "recruiter");
+}
+
+// A token's role caps what it may do: equal to its user's or narrower, and
+// a request gets the narrower of the token's and the user's current role.
+TEST_F(UsersTest, ATokenMayBeNarrowerThanItsUserAndADemotionNarrowsEveryToken) {
+  TeamTokens team = NewTeam();
+  auto [user, full] = AddUser(team, "Dana Lee", "recruiter");
+  const std::string tokens = "/api/v1/users/" + user + "/tokens";
+  HttpResponse issued =
+      svc().Post(tokens, R"({"name":"status board","role":"viewer"})", team.admin_token);
+  ASSERT_EQ(issued.status, 201) << Describe(issued);
+  EXPECT_EQ(issued.String("/role"), "viewer");
+  const std::string board = *issued.String("/token");
+  EXPECT_EQ(svc().Get("/api/v1/me", board).String("/role"), "viewer");
+  EXPECT_EQ(svc().Get("/api/v1/me", board).Bool("/can/recruit"), false);
+  EXPECT_PROBLEM(svc().Post("/api/v1/candidates", R"({"first_name":"A","last_name":"B"})", board),
+                 403, "read_only_role");
+  EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "recruiter");
+  HttpResponse list = svc().Get(tokens, team.admin_token);
+  EXPECT_TRUE(absl::StrContains(list.body, R"("role":"viewer")")) << Describe(list);
+  EXPECT_TRUE(absl::StrContains(list.body, R"("role":"recruiter")")) << Describe(list);
+
+  // Wider than the user, or no role at all: refused in words.
+  HttpResponse wide = svc().Post(tokens, R"({"name":"x","role":"admin"})", team.admin_token);
+  EXPECT_PROBLEM(wide, 400, "role_too_wide");
+  EXPECT_TRUE(absl::StrContains(wide.body, "may not do more than its user")) << Describe(wide);
+  EXPECT_PROBLEM(svc().Post(tokens, R"({"name":"x","role":"owner"})", team.admin_token), 400,
+                 "invalid_body");
+  EXPECT_PROBLEM(svc().Post(tokens, R"({"name":"x","role":7})", team.admin_token), 400,
+                 "invalid_body");
+
+  // Demoting the user narrows every token at once; promoting back does not
+  // widen a token beyond what it was issued with.
+  ASSERT_EQ(
+      svc().Patch("/api/v1/users/" + user, R"({"role":"coordinator"})", team.admin_token).status,
+      200);
+  EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "coordinator");
+  EXPECT_EQ(svc().Get("/api/v1/me", board).String("/role"), "viewer");
+  ASSERT_EQ(
+      svc().Patch("/api/v1/users/" + user, R"({"role":"recruiter"})", team.admin_token).status,
+      200);
+  EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "recruiter");
+  EXPECT_EQ(svc().Get("/api/v1/me", board).String("/role"), "viewer");
+}
+
 TEST_F(UsersTest, EveryLookAtAReportIsInTheFeedForAdminsWithANamedActor) {
   World w = NewWorld();
   auto [user, dana] = AddUser(w.team, "Dana Lee", "recruiter");

@@ -20,16 +20,16 @@ TEST(TurnaroundTest, MedianAndP90AreNearestRanksOfTheSortedTurnarounds) {
   EXPECT_EQ(stats.count, 10);
   EXPECT_EQ(stats.median, absl::Minutes(50));  // rank ceil(0.5 * 10) = 5
   EXPECT_EQ(stats.p90, absl::Minutes(90));     // rank ceil(0.9 * 10) = 9
-  EXPECT_DOUBLE_EQ(stats.needs_review_share, 0);
+  EXPECT_DOUBLE_EQ(stats.needs_review_share.value_or(-1), 0);
 }
 
 TEST(TurnaroundTest, ReviewAndRejectNeedReviewAndOneCheckIsItsOwnPercentiles) {
   TurnaroundStats one = Summarize({Took(7, "REVIEW")});
   EXPECT_EQ(one.median, absl::Minutes(7));
   EXPECT_EQ(one.p90, absl::Minutes(7));
-  EXPECT_DOUBLE_EQ(one.needs_review_share, 1);
+  EXPECT_DOUBLE_EQ(one.needs_review_share.value_or(-1), 1);
   TurnaroundStats mixed = Summarize({Took(1, "REJECT"), Took(2), Took(3, std::nullopt), Took(4)});
-  EXPECT_DOUBLE_EQ(mixed.needs_review_share, 0.25);
+  EXPECT_DOUBLE_EQ(mixed.needs_review_share.value_or(-1), 0.25);
   EXPECT_EQ(Summarize({}).count, 0);
 }
 

@@ -110,7 +110,7 @@ const std::map<std::string, std::string> kWhoMay = {
     {"POST /api/v1/bulk-sends", "arc"}, {"GET /api/v1/bulk-sends/{bulk_send_id}", "arcv"},
     {"GET /api/v1/reports/turnaround", "arcv"},
     {"GET /api/v1/users", "a"}, {"POST /api/v1/users", "a"},
-    {"POST /api/v1/users/{user_id}/deactivate", "a"},
+    {"PATCH /api/v1/users/{user_id}", "a"}, {"POST /api/v1/users/{user_id}/deactivate", "a"},
     {"GET /api/v1/users/{user_id}/tokens", "a"}, {"POST /api/v1/users/{user_id}/tokens", "a"},
     {"DELETE /api/v1/users/{user_id}/tokens/{token_id}", "a"},
     {"POST /api/v1/webhook-endpoints", "a"}, {"GET /api/v1/webhook-endpoints", "a"},
@@ -130,6 +130,29 @@ const std::map<std::string, std::string> kWhoMay = {
     {"DELETE /api/v1/applications/{application_id}/watch", "arc"},
 };
 // clang-format on
+
+// Narrower (core/domain/team.h) caps a token's role by its user's: sound only
+// while the roles nest in kGrants, each allowed all a narrower one is.
+TEST(Permit, TheRolesNestAsNarrowerAssumes) {
+  const Role roles[] = {Role::kAdmin, Role::kRecruiter, Role::kCoordinator, Role::kViewer};
+  const Access accesses[] = {Access::kTeamMember, Access::kRecruit, Access::kResults,
+                             Access::kReport, Access::kAdmin};
+  for (Role wide : roles) {
+    for (Role narrow : roles) {
+      if (Narrower(wide, narrow) != narrow) continue;
+      EXPECT_TRUE(NoWiderThan(narrow, wide));
+      for (Access access : accesses) {
+        if (Allows(narrow, access)) {
+          EXPECT_TRUE(Allows(wide, access)) << RoleName(narrow) << " is narrower than "
+                                            << RoleName(wide) << " but may do something it may not";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(Narrower(Role::kRecruiter, Role::kViewer), Role::kViewer);
+  EXPECT_EQ(Narrower(Role::kCoordinator, Role::kAdmin), Role::kCoordinator);
+  EXPECT_FALSE(NoWiderThan(Role::kAdmin, Role::kRecruiter));
+}
 
 TEST(Permit, EveryRegisteredRouteHasARuleForEveryRole) {
   const std::pair<Role, char> roles[] = {{Role::kAdmin, 'a'},

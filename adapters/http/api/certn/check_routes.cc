@@ -43,8 +43,10 @@ std::optional<BackgroundCheck> ActiveCheck(ApiContext& ctx, const Principal& who
     for (const ActivityView& av : sv.activities)
       all.insert(all.end(), av.checks.begin(), av.checks.end());
   }
-  for (const BackgroundCheck& c : all) {
-    if (IsActive(c.status)) return c;
+  for (BackgroundCheck& c : all) {
+    if (!IsActive(c.status)) continue;
+    ShowTo(who.role, c);  // a coordinator's refusal carries no report
+    return c;
   }
   return std::nullopt;
 }
