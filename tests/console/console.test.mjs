@@ -1021,15 +1021,23 @@ async function notificationsScenario(env) {
 // Users and roles: an admin adds a coordinator, issues a token (shown once),
 // revokes another; the coordinator signed in sees status and results but no
 // report link, PDF or files; the admin reads who opened the results page.
-async function users(env) {
+// Certn connected, a job whose stage "Background check" has a Certn
+// activity, and a candidate's application whose check is complete with its
+// report saved.
+async function completedCheck(env, title, candidate) {
   await env.connectCertn();
-  const { job, activities } = await env.jobWithPlan('Driver', ['Applied', 'Background check'],
+  const { job, activities } = await env.jobWithPlan(title, ['Applied', 'Background check'],
     { 'Background check': { package_id: 'pkg-basic' } });
-  const cand = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Rosa', last_name: 'Diaz', email: 'rosa@example.com' });
+  const cand = await env.api('recruiter', 'POST', '/candidates', candidate);
   const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: cand.id, job_id: job.id });
   const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
   await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, sent.id))}/advance`, { status: 'COMPLETE' });
   await eventually(async () => (await env.api('admin', 'GET', `/background-checks/${sent.id}`)).report_file_id, 'the report PDF to be saved');
+  return { job, cand, app, sent };
+}
+
+async function users(env) {
+  const { cand, app, sent } = await completedCheck(env, 'Driver', { first_name: 'Rosa', last_name: 'Diaz', email: 'rosa@example.com' });
 
   const page = await env.newPage();
   await env.signIn(page, 'admin');
@@ -1175,14 +1183,7 @@ async function retention(env) {
 // not use is absent (not merely refused), what it may use is there, and no
 // page asks the API for something the role is refused (no 403 in the console).
 async function roles(env) {
-  await env.connectCertn();
-  const { job, activities } = await env.jobWithPlan('Porter', ['Applied', 'Background check'],
-    { 'Background check': { package_id: 'pkg-basic' } });
-  const cand = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Noor', last_name: 'Haddad', email: 'noor@example.com' });
-  const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: cand.id, job_id: job.id });
-  const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
-  await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, sent.id))}/advance`, { status: 'COMPLETE' });
-  await eventually(async () => (await env.api('admin', 'GET', `/background-checks/${sent.id}`)).report_file_id, 'the report PDF to be saved');
+  const { cand, app, sent } = await completedCheck(env, 'Porter', { first_name: 'Noor', last_name: 'Haddad', email: 'noor@example.com' });
   const bulk = await env.api('recruiter', 'POST', '/bulk-sends', { application_ids: [app.id] });
   const tokenFor = async (name, email, role) => {
     const user = await env.api('admin', 'POST', '/users', { name, email, role });

@@ -883,10 +883,24 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const tokens = await call('listUserTokens', { token: A, params: { user_id: cora.json.id }, expect: 200 });
     assert.equal(tokens.json.items.length, 1);
     assert.ok(tokens.json.items[0].last_used_at);
+    assert.equal(tokens.json.items[0].role, 'coordinator');
+    // A new role holds from the next request; a token may be narrower than its user.
+    const renamed = await call('updateUser', { token: A, params: { user_id: cora.json.id }, body: { name: 'Cora Ord', role: 'viewer' }, expect: 200 });
+    assert.equal(renamed.json.role, 'viewer');
+    assert.equal((await call('getMe', { token: C, expect: 200 })).json.role, 'viewer');
+    await call('updateUser', { token: A, params: { user_id: cora.json.id }, body: {}, expect: [400, 'nothing_to_change'] });
+    await call('updateUser', { token: A, params: { user_id: 'no-such-user' }, body: { role: 'viewer' }, expect: [404, 'not_found'] });
+    await call('updateUser', { token: R, params: { user_id: cora.json.id }, body: { role: 'admin' }, expect: [403, 'admin_only'] });
+    const admin = await call('getMe', { token: A, expect: 200 });
+    await call('updateUser', { token: A, params: { user_id: admin.json.user_id }, body: { role: 'recruiter' }, expect: [409, 'last_admin'] });
+    await call('issueUserToken', { token: A, params: { user_id: cora.json.id }, body: { name: 'x', role: 'recruiter' }, expect: [400, 'role_too_wide'] });
+    const board = await call('issueUserToken', { token: A, params: { user_id: cora.json.id }, body: { name: 'board', role: 'viewer' }, expect: 201 });
+    assert.equal(board.json.role, 'viewer');
     await call('revokeUserToken', { token: A, params: { user_id: cora.json.id, token_id: issued.json.id }, expect: 204 });
     await call('getMe', { token: C, expect: [401, 'invalid_token'] });
     await call('deactivateUser', { token: A, params: { user_id: cora.json.id }, expect: 200 });
     await call('deactivateUser', { token: A, params: { user_id: me.json.user_id }, expect: 200 });
+    await call('deactivateUser', { token: A, params: { user_id: admin.json.user_id }, expect: [422, 'cannot_deactivate_self'] });
     await call('deactivateUser', { token: A, params: { user_id: 'no-such-user' }, expect: [404, 'not_found'] });
   });
 
@@ -1040,6 +1054,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       CreateWebhookEndpoint: ['createWebhookEndpoint', A, {}],
       UpdateWebhookEndpoint: ['updateWebhookEndpoint', A, { endpoint_id: 'nope' }],
       CreateUser: ['createUser', A, {}], IssueToken: ['issueUserToken', A, { user_id: 'nope' }],
+      UpdateUser: ['updateUser', A, { user_id: 'nope' }],
       RetentionSettings: ['updateRetention', A, {}],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });

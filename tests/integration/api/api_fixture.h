@@ -95,6 +95,8 @@ class ApiTest : public ::testing::Test {
                         const std::string& activity);
   // Polls the check until Certn has confirmed the order (certn_case_id set).
   void WaitOrdered(const TeamTokens& team, const std::string& check);
+  // Advances the world's Certn case until the vendor says COMPLETE.
+  void CompleteAtCertn(const World& w);
 
   // Every readable resource of the world, concatenated: equal before and
   // after a refused request means nothing changed.

@@ -17,18 +17,7 @@ class NotificationsTest : public ApiTest {
     EXPECT_EQ(r.status, 200) << Describe(r);
     return r.Int("/unread").value_or(-1);
   }
-  // Advances the world's case until the vendor says COMPLETE.
-  void Complete(const World& w) {
-    HttpResponse check = svc().Get("/api/v1/background-checks/" + w.check, w.team.recruiter_token);
-    const std::string case_id = check.String("/certn_case_id").value_or("");
-    ASSERT_FALSE(case_id.empty()) << Describe(check);
-    for (int step = 0; step < 10; ++step) {
-      auto advanced = fake().AdvanceCase(case_id);
-      ASSERT_TRUE(advanced.ok()) << advanced.status();
-      if (advanced->find("\"overall_status\":\"COMPLETE\"") != std::string::npos) return;
-    }
-    FAIL() << "case never completed";
-  }
+  void Complete(const World& w) { CompleteAtCertn(w); }
 };
 
 TEST_F(NotificationsTest, TheSenderAndAWatcherAreToldWhenACheckCompletes) {

@@ -44,15 +44,9 @@ class RedactionTest : public ApiTest {
     ASSERT_EQ(rule.status, 200) << Describe(rule);
   }
 
+  // Completes the world's check, and waits for its report and result rule.
   void Complete(const World& w) {
-    HttpResponse check = svc().Get("/api/v1/background-checks/" + w.check, w.team.admin_token);
-    const std::string case_id = check.String("/certn_case_id").value_or("");
-    ASSERT_FALSE(case_id.empty()) << Describe(check);
-    for (int step = 0; step < 10; ++step) {
-      auto advanced = fake().AdvanceCase(case_id);
-      ASSERT_TRUE(advanced.ok()) << advanced.status();
-      if (absl::StrContains(*advanced, "\"overall_status\":\"COMPLETE\"")) break;
-    }
+    CompleteAtCertn(w);
     ASSERT_TRUE(testing::WaitFor([&] {
       HttpResponse c = svc().Get("/api/v1/background-checks/" + w.check, w.team.admin_token);
       return c.String("/overall_score") == "CLEAR" && !c.IsNull("/report_file_id") &&
@@ -134,6 +128,7 @@ TEST_F(RedactionTest, TheRefusedSendsExistingCheckIsRedactedLikeAnyCheck) {
 // to a viewer, the same notification says "is complete" only.
 TEST_F(RedactionTest, ANotificationLeavesTheResultOutForARoleWithoutIt) {
   World w = NewWorld();
+  AddRule(w);
   Complete(w);
   const std::string me =
       svc().Get("/api/v1/me", w.team.recruiter_token).String("/user_id").value_or("");
