@@ -56,9 +56,11 @@ struct User {
 struct ApiToken {
   TeamId team;
   UserId user;
-  // The most this token may do: the user's role when it was issued, or a
-  // narrower one the admin chose. A request gets Narrower(this, user's role).
-  Role role = Role::kRecruiter;
+  // The most this token may do: kAdmin (no limit of its own, the default:
+  // it follows its user's role, promotions included) or a narrower role the
+  // admin chose. A request gets Narrower(this, the user's current role).
+  // Tokens issued before token roles were read carry their user's role then.
+  Role role = Role::kAdmin;
   std::string token_hash;
   absl::Time created_at;
   TokenId id;

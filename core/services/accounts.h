@@ -30,7 +30,8 @@ struct NewUser {
 struct TokenRequest {
   std::string name;
   std::optional<absl::Time> expires_at;
-  // The token's role: the user's when empty, else equal to it or narrower.
+  // The token's own limit: none when empty (it follows its user's role),
+  // else the user's role or a narrower one.
   std::optional<std::string> role;
 };
 

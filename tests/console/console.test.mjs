@@ -1183,8 +1183,11 @@ async function retention(env) {
 // not use is absent (not merely refused), what it may use is there, and no
 // page asks the API for something the role is refused (no 403 in the console).
 async function roles(env) {
-  const { cand, app, sent } = await completedCheck(env, 'Porter', { first_name: 'Noor', last_name: 'Haddad', email: 'noor@example.com' });
-  const bulk = await env.api('recruiter', 'POST', '/bulk-sends', { application_ids: [app.id] });
+  const { job, cand, app, sent } = await completedCheck(env, 'Porter', { first_name: 'Noor', last_name: 'Haddad', email: 'noor@example.com' });
+  // A bulk send (of another application: it sends a new check) to look at.
+  const other = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Omar', last_name: 'Salem', email: 'omar@example.com' });
+  const otherApp = await env.api('recruiter', 'POST', '/applications', { candidate_id: other.id, job_id: job.id });
+  const bulk = await env.api('recruiter', 'POST', '/bulk-sends', { application_ids: [otherApp.id] });
   const tokenFor = async (name, email, role) => {
     const user = await env.api('admin', 'POST', '/users', { name, email, role });
     return { user, token: (await env.api('admin', 'POST', `/users/${user.id}/tokens`, { name: 'browser' })).token };
@@ -1215,6 +1218,11 @@ async function roles(env) {
     await page.getByRole('heading', { name: 'All candidates' }).waitFor();
     await page.locator('#candidate-list li').first().waitFor();
     await present(page.getByRole('button', { name: 'Create candidate' }), g.recruit, `${g.role}: Create candidate`);
+    const noNull = async (what) => {
+      const text = await page.locator('#main').innerText();
+      assert(!/\bnull\b|undefined|\{"/.test(text), `${g.role}: ${what} shows raw values: ${text.slice(0, 300)}`);
+    };
+    await noNull('candidates');
     await env.screenshot(page, `roles-${g.role}-candidates`);
 
     // The candidate: details editable, applications, ad-hoc send, files.
@@ -1228,6 +1236,7 @@ async function roles(env) {
     assert(await page.getByLabel('First name', { exact: true }).inputValue() === 'Noor', `${g.role}: the details are shown`);
     assert(await page.getByLabel('First name', { exact: true }).isEditable() === g.recruit, `${g.role}: details editable`);
     await present(page.locator('#candidate-applications .badge', { hasText: exactly('Complete · Clear') }), g.results, `${g.role}: the result on the profile`);
+    await noNull('the candidate');
     await env.screenshot(page, `roles-${g.role}-candidate`);
 
     // Applications: bulk selection and its send for those who may send; the
@@ -1243,6 +1252,7 @@ async function roles(env) {
     assert(badge === (g.results ? 'Complete · Clear' : 'Complete'), `${g.role}: the row's badge reads ${badge}`);
     if (!g.results) assert(await badgeColour(row.locator('.badge').first()) !== GREEN, 'no green for a role that may not see the result');
     await checkLabels(page, `applications as ${g.role}`);
+    await noNull('applications');
     await env.screenshot(page, `roles-${g.role}-applications`);
     // A shared link with a result filter does not ask a viewer's API for it.
     await page.goto(`${env.baseUrl}/#/applications?result=CLEAR`);
@@ -1259,6 +1269,7 @@ async function roles(env) {
     await present(card.getByRole('button', { name: 'View report' }), g.report, `${g.role}: View report`);
     await present(card.getByRole('button', { name: 'Download PDF' }), g.report, `${g.role}: Download PDF`);
     await present(card.getByRole('button', { name: /^Re-order/ }), false, `${g.role}: re-order of a complete check`);
+    await noNull('the application');
     await env.screenshot(page, `roles-${g.role}-application`);
 
     // The check's page: the report panel for those who may open it.
@@ -1266,6 +1277,7 @@ async function roles(env) {
     await page.getByRole('heading', { name: 'Background check — Noor Haddad', level: 1 }).waitFor();
     await waitText(page.locator('#check-summary'), 'Complete');
     assert(await page.locator('#report').isVisible() === g.report, `${g.role}: report panel`);
+    await noNull('the check');
     await env.screenshot(page, `roles-${g.role}-check`);
 
     // The bulk send's progress: read-only for everyone.
@@ -1277,6 +1289,7 @@ async function roles(env) {
     await page.goto(`${env.baseUrl}/#/reports/turnaround`);
     await page.locator('#turnaround-table tbody tr').first().waitFor();
     await present(page.getByRole('columnheader', { name: 'Needing review' }), g.results, `${g.role}: Needing review`);
+    await noNull('turnaround');
     await env.screenshot(page, `roles-${g.role}-turnaround`);
 
     // The notifications page: readable by everyone.

@@ -883,7 +883,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const tokens = await call('listUserTokens', { token: A, params: { user_id: cora.json.id }, expect: 200 });
     assert.equal(tokens.json.items.length, 1);
     assert.ok(tokens.json.items[0].last_used_at);
-    assert.equal(tokens.json.items[0].role, 'coordinator');
+    assert.equal(tokens.json.items[0].role, null);  // no limit of its own: it follows Cora's role
     // A new role holds from the next request; a token may be narrower than its user.
     const renamed = await call('updateUser', { token: A, params: { user_id: cora.json.id }, body: { name: 'Cora Ord', role: 'viewer' }, expect: 200 });
     assert.equal(renamed.json.role, 'viewer');

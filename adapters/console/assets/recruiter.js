@@ -118,9 +118,10 @@ export async function candidatesView(root, ctx) {
       h('span', { class: 'muted' }, c.email ? ` · ${c.email}` : ' · no email'),
       c.tags.length ? h('span', { class: 'tags' }, c.tags.map((t) => h('span', { class: 'tag' }, t))) : null),
   'No candidates yet.');
-  root.replaceChildren(h('h1', {}, 'Candidates'), can.recruit ? form : null,
+  // replaceChildren would show a null as the word "null": leave it out.
+  root.replaceChildren(...[h('h1', {}, 'Candidates'), can.recruit ? form : null,
     h('section', { class: 'card', 'aria-labelledby': 'candidates-title' },
-      h('h2', { id: 'candidates-title' }, 'All candidates'), list, more.el));
+      h('h2', { id: 'candidates-title' }, 'All candidates'), list, more.el)].filter(Boolean));
   await more.load();
 }
 
@@ -1012,12 +1013,13 @@ export async function applicationView(root, ctx, applicationId) {
   feed = pager(feedList, (after) => api.page(`/candidates/${api.seg(tab.candidate.id)}/activity`, after, 10), feedItem, 'No activity yet.');
   signature = viewSignature(tab, allChecks());
   render();
-  root.replaceChildren(
+  // A role that may not recruit has no toolbar (and no "null" in its place).
+  root.replaceChildren(...[
     h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
     can.recruit ? h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop, watchButton(applicationId))) : null, tabBox.el,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', {}, 'Interview plan'), stagesEl, otherEl, reportEl),
-      h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));
+      h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el))].filter(Boolean));
   await feed.load();
   schedule();
 }

@@ -510,7 +510,9 @@ namespace {
 // A token as listed: never its hash, never the clear token.
 void WriteTokenFields(JsonWriter& w, const ApiToken& t) {
   w.Field("id", t.id.value()).Field("name", t.name).Field("created_at", Rfc3339(t.created_at));
-  w.Field("role", RoleName(t.role));  // the most it may do (its user's role caps it)
+  // The token's own limit, or null: it does what its user may.
+  w.Key("role");
+  t.role == Role::kAdmin ? w.Null() : w.String(RoleName(t.role));
   OptionalTime(w, "expires_at", t.expires_at);
   OptionalTime(w, "last_used_at", t.last_used_at);
   OptionalTime(w, "revoked_at", t.revoked_at);

@@ -237,7 +237,7 @@ TEST_F(UsersTest, ATokenMayBeNarrowerThanItsUserAndADemotionNarrowsEveryToken) {
   EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "recruiter");
   HttpResponse list = svc().Get(tokens, team.admin_token);
   EXPECT_TRUE(absl::StrContains(list.body, R"("role":"viewer")")) << Describe(list);
-  EXPECT_TRUE(absl::StrContains(list.body, R"("role":"recruiter")")) << Describe(list);
+  EXPECT_TRUE(absl::StrContains(list.body, R"("role":null)")) << Describe(list);
 
   // Wider than the user, or no role at all: refused in words.
   HttpResponse wide = svc().Post(tokens, R"({"name":"x","role":"admin"})", team.admin_token);
@@ -248,8 +248,8 @@ TEST_F(UsersTest, ATokenMayBeNarrowerThanItsUserAndADemotionNarrowsEveryToken) {
   EXPECT_PROBLEM(svc().Post(tokens, R"({"name":"x","role":7})", team.admin_token), 400,
                  "invalid_body");
 
-  // Demoting the user narrows every token at once; promoting back does not
-  // widen a token beyond what it was issued with.
+  // Demoting the user narrows every token at once; promoting them widens the
+  // token without a limit of its own, never one beyond its limit.
   ASSERT_EQ(
       svc().Patch("/api/v1/users/" + user, R"({"role":"coordinator"})", team.admin_token).status,
       200);
@@ -259,6 +259,10 @@ TEST_F(UsersTest, ATokenMayBeNarrowerThanItsUserAndADemotionNarrowsEveryToken) {
       svc().Patch("/api/v1/users/" + user, R"({"role":"recruiter"})", team.admin_token).status,
       200);
   EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "recruiter");
+  EXPECT_EQ(svc().Get("/api/v1/me", board).String("/role"), "viewer");
+  ASSERT_EQ(svc().Patch("/api/v1/users/" + user, R"({"role":"admin"})", team.admin_token).status,
+            200);
+  EXPECT_EQ(svc().Get("/api/v1/me", full).String("/role"), "admin");
   EXPECT_EQ(svc().Get("/api/v1/me", board).String("/role"), "viewer");
 }
 
