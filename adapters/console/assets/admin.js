@@ -604,7 +604,7 @@ function tokenShownOnce(issued, opener) {
 function tokensPanel(user, onChange) {
   const box = messageBox();
   const list = h('ul', { class: 'list tokens', 'aria-label': `API tokens of ${user.name}` });
-  const name = h('input', { name: 'token_name', maxlength: '100', required: true, placeholder: 'For example: laptop' });
+  const name = h('input', { type: 'text', name: 'token_name', maxlength: '100', required: true, placeholder: 'For example: laptop' });
   const expiry = select(EXPIRIES, '', { name: 'expires_in_days' });
   const narrower = ROLE_ORDER.slice(ROLE_ORDER.indexOf(user.role) + 1);
   const tokenRole = select([['', `Same as the user (${ROLE_NAMES[user.role] || user.role})`],
@@ -673,7 +673,7 @@ export async function usersView(root, ctx) {
   const box = messageBox();
   const listBox = messageBox();  // what a role change answered
   const list = h('ul', { class: 'list', id: 'users', 'aria-label': 'Users' });
-  const name = h('input', { name: 'name', maxlength: '200', required: true, autocomplete: 'off' });
+  const name = h('input', { type: 'text', name: 'name', maxlength: '200', required: true, autocomplete: 'off' });
   const email = h('input', { name: 'email', type: 'email', maxlength: '254', required: true, autocomplete: 'off' });
   const role = select(ROLES, 'recruiter', { name: 'role' });
   const add = h('button', { type: 'submit' }, 'Add user');
