@@ -13,6 +13,7 @@ namespace {
 // A week: longer than any server means, short enough that Seconds() of a
 // huge number can never overflow a Duration into infinity.
 constexpr double kLongestSeconds = 7 * 24 * 3600;
+constexpr absl::Duration kLongest = absl::Hours(7 * 24);
 
 std::optional<absl::Duration> DeltaSeconds(const std::string& text) {
   double seconds = 0;
@@ -33,7 +34,9 @@ std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time
   absl::Time when;
   std::string error;
   if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", text, &when, &error)) return std::nullopt;
-  return std::max(when - now, absl::ZeroDuration());
+  // ParseTime also accepts "infinite-future" and "infinite-past": no date.
+  if (when == absl::InfiniteFuture() || when == absl::InfinitePast()) return std::nullopt;
+  return std::clamp(when - now, absl::ZeroDuration(), kLongest);
 }
 
 }  // namespace stagecheck
