@@ -166,13 +166,47 @@ WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, co
   return delivery;
 }
 
+// What step 3's transaction did, for its answer and for PendingFetches.
+struct Recorded {
+  DeliveryVerdict verdict;
+  std::optional<absl::Time> fetch_due;  // the fetch this delivery queued itself,
+  std::optional<CheckId> fetch_check;   // of this check
+};
+
+// Queues the fetch of an applied delivery's case unless a fetch this
+// process committed covers it (pending_fetches.h): a burst for one case
+// writes one work item, not one per delivery.
+absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+                        const PendingFetches& pending, const WebhookDelivery& delivery,
+                        const BackgroundCheck& check, Recorded& out) {
+  if (pending.Covers(check.id, delivery.received_at)) return absl::OkStatus();
+  WorkItem item;
+  item.team = *delivery.team;
+  item.id = WorkItemId(deps.ids.NewId());
+  item.kind = std::string(kWorkFetchCase);
+  item.subject = check.id.value();
+  item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check.id.value());
+  // A little later, so the rest of Certn's burst for this change finds
+  // it pending: a pending fetch for the same check covers their events too.
+  item.run_at = delivery.received_at + fetch_coalesce;
+  ASSIGN_OR_RETURN(bool queued, uow.EnqueueWorkUnlessPending(item));
+  if (queued) {
+    out.fetch_due = item.run_at;
+    out.fetch_check = check.id;
+  }
+  return absl::OkStatus();
+}
+
 // Step 3's transaction: adopt an orphan whose case our own order has
 // recorded since, insert the delivery (a second copy is the verdict
 // "duplicate", not an error), queue the fetch of an applied delivery's case,
 // and refresh last_delivery_at when this delivery claimed it.
 absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                            WebhookDelivery& delivery, std::optional<BackgroundCheck>& check,
-                            bool touch_integration, DeliveryVerdict& verdict) {
+                            const PendingFetches& pending, WebhookDelivery& delivery,
+                            std::optional<BackgroundCheck>& check, bool touch_integration,
+                            Recorded& out) {
+  out.fetch_due.reset();  // a batch may run this piece again
+  out.fetch_check.reset();
   if (delivery.verdict == DeliveryVerdict::kOrphan) {
     // Our own order may have committed since the delivery was looked up;
     // its adoption of orphans ran before this row existed, so adopt here.
@@ -182,28 +216,19 @@ absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fe
       delivery.verdict = DeliveryVerdict::kApplied;
       delivery.check = known->id;
       check = *std::move(known);
-      verdict = DeliveryVerdict::kApplied;
+      out.verdict = DeliveryVerdict::kApplied;
     } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
       return known.status();
     }
   }
   absl::Status inserted = uow.InsertDelivery(delivery);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-    verdict = DeliveryVerdict::kDuplicate;
+    out.verdict = DeliveryVerdict::kDuplicate;
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(inserted);
   if (delivery.verdict == DeliveryVerdict::kApplied) {
-    WorkItem item;
-    item.team = *delivery.team;
-    item.id = WorkItemId(deps.ids.NewId());
-    item.kind = std::string(kWorkFetchCase);
-    item.subject = check->id.value();
-    item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
-    // A little later, so the rest of Certn's burst for this change finds
-    // it pending: a pending fetch for the same check covers their events too.
-    item.run_at = delivery.received_at + fetch_coalesce;
-    RETURN_IF_ERROR(uow.EnqueueWork(item));
+    RETURN_IF_ERROR(QueueFetch(uow, deps, fetch_coalesce, pending, delivery, *check, out));
   }
   if (touch_integration) {
     ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*delivery.team));
@@ -343,13 +368,14 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
                              bool touch_integration, std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
-  auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
+  auto recorded =
+      std::make_shared<Recorded>(Recorded{delivery.verdict, std::nullopt, std::nullopt});
   auto work = [this, delivery, check, touch_integration,
-               verdict](UnitOfWork& uow) mutable -> absl::Status {
+               recorded](UnitOfWork& uow) mutable -> absl::Status {
     return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
-                          delivery, check, touch_integration, *verdict);
+                          pending_fetches_, delivery, check, touch_integration, *recorded);
   };
-  committer_.Submit(std::move(work), [this, verdict, started, done](absl::Status status) {
+  committer_.Submit(std::move(work), [this, recorded, started, done](absl::Status status) {
     const Deps& deps = checks_.deps();
     deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
                          absl::ToDoubleSeconds(deps.clock.Now() - started));
@@ -359,9 +385,15 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
       return;
     }
-    std::string_view name = VerdictName(*verdict);
+    const DeliveryVerdict verdict = recorded->verdict;
+    std::string_view name = VerdictName(verdict);
     Count(name);
-    if (*verdict == DeliveryVerdict::kApplied) checks_.NotifyWork();
+    // Only a delivery that queued a fetch wakes the worker: the rest of a
+    // burst is covered by that fetch and has nothing new for it.
+    if (recorded->fetch_due && recorded->fetch_check) {
+      pending_fetches_.Remember(*recorded->fetch_check, *recorded->fetch_due, deps.clock.Now());
+      checks_.NotifyWork();
+    }
     done(Answer(200, std::string(name), "recorded"));
   });
 }

@@ -11,6 +11,7 @@
 
 #include "core/services/group_commit.h"
 #include "plugin/certn/checks.h"
+#include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/refused_deliveries.h"
 #include "plugin/certn/signature.h"
 
@@ -85,6 +86,7 @@ class WebhookReceiver {
 
   Checks& checks_;
   GroupCommitter& committer_;
+  PendingFetches pending_fetches_;
   std::mutex touch_mu_;
   std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
 

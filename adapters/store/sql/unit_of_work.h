@@ -94,6 +94,7 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
   absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
+  absl::StatusOr<bool> EnqueueWorkUnlessPending(const WorkItem& item) override;
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                   absl::Time lease_until, int limit) override;
   absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;
