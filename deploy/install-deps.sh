@@ -12,6 +12,9 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev
   # servers the tests and benchmarks start on loopback
   postgresql nginx-light wrk
+  # instructions per delivery: stagecheck-webhook-cpu includes valgrind/callgrind.h,
+  # and bench.smoke.cpu runs it under callgrind
+  valgrind
   # fuzzing (libFuzzer) and the browser tests
   clang-14 libclang-rt-14-dev chromium nodejs npm
   # the formatting check (deploy/format.sh)
