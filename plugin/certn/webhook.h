@@ -66,8 +66,8 @@ class WebhookReceiver {
     CertnIntegration integration;
     std::optional<BackgroundCheck> check;  // the check of the event's case, when known
   };
-  void Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
-              bool touch_integration, std::function<void(WebhookAnswer)> done);
+  void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
+              std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
   // `team`: the team the delivery is known to be for, if any.
   void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,

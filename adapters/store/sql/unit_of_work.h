@@ -30,6 +30,7 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
   absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) override;
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
+  absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) override;
   absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
   absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
       const std::optional<TeamId>& after, int limit) override;
