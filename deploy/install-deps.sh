@@ -10,8 +10,9 @@ PACKAGES=(
   # libraries
   libcpprest-dev libboost-dev libboost-system-dev rapidjson-dev libssl-dev openssl
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev
-  # servers the tests and benchmarks start on loopback
-  postgresql nginx-light wrk
+  # servers the tests and benchmarks start on loopback (python3: the
+  # independent outbound-webhook receiver, tests/e2e/receiver)
+  postgresql nginx-light wrk python3
   # instructions per delivery: stagecheck-webhook-cpu includes valgrind/callgrind.h,
   # and bench.smoke.cpu runs it under callgrind
   valgrind

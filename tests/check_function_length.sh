@@ -18,16 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KNOWN_LONG=(
-  # issue 17 item 6: the Certn use cases, split along the steps their
-  # comments name once the vendor-neutral core has moved them.
-  plugin/certn/checks.cc:Checks::Send
-  plugin/certn/checks.cc:Checks::Reorder
-  plugin/certn/checks.cc:Checks::AutoSend
-  plugin/certn/checks.cc:Checks::QueueCheck
-  plugin/certn/checks.cc:Checks::ApplyCase
-  plugin/certn/checks.cc:Checks::ReconcileIntegration
-)
+KNOWN_LONG=()
 
 max=$1
 shift

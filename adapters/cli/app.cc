@@ -1,5 +1,6 @@
 #include "adapters/cli/app.h"
 
+#include "adapters/outbound/beast_webhook_poster.h"
 #include "core/services/call_budgets.h"
 #include "plugin/certn/kind.h"
 
@@ -55,6 +56,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->bulk_sends_->set_work_notifier([work = rt->work_.get()] { work->Wake(); });
   if (absl::Status s = rt->bulk_sends_->RegisterWork(*rt->work_); !s.ok()) return s;
   rt->lifecycle_ = std::make_unique<CheckLifecycle>(*rt->deps_);
+  if (absl::Status s = rt->OpenOutbound(options); !s.ok()) return s;
   return rt;
 }
 
@@ -67,6 +69,17 @@ absl::Status Runtime::LoadPlugins(const RuntimeOptions& options) {
   if (!certn.ok()) return certn.status();
   certn_ = *std::move(certn);
   return absl::OkStatus();
+}
+
+// Outbound webhooks to the host ATS: endpoints, and the deliverer of the
+// outbox the core's check and application changes fill (issue 20).
+absl::Status Runtime::OpenOutbound(const RuntimeOptions& options) {
+  poster_ = outbound::MakeBeastWebhookPoster(options.outbound_policy);
+  endpoints_ = std::make_unique<WebhookEndpoints>(*deps_, *cipher_, options.outbound_policy);
+  endpoints_->set_work_notifier([work = work_.get()] { work->Wake(); });
+  deliverer_ = std::make_unique<OutboundDeliverer>(
+      *deps_, *cipher_, *poster_, options.outbound_policy, options.outbound_delivery);
+  return deliverer_->RegisterWork(*work_);
 }
 
 Runtime::~Runtime() {

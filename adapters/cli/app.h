@@ -17,7 +17,9 @@
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
+#include "core/services/outbound_deliverer.h"
 #include "core/services/plans.h"
+#include "core/services/webhook_endpoints.h"
 #include "core/services/work_runner.h"
 #include "plugin/certn/plugin.h"
 
@@ -37,6 +39,10 @@ struct RuntimeOptions {
   std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
+  // Where outbound webhooks may point (--outbound-allow-http-loopback,
+  // --outbound-allow-private-addresses; docs/operations.md).
+  EndpointPolicy outbound_policy;
+  DeliveryOptions outbound_delivery;  // --outbound-timeout-ms, --outbound-retry-delay-ms
   LogLevel log_level = LogLevel::kInfo;
 };
 
@@ -55,6 +61,7 @@ class Runtime {
   certn_plugin::WebhookReceiver& webhook() { return certn_->webhook(); }
   BulkSends& bulk_sends() { return *bulk_sends_; }
   CheckLifecycle& lifecycle() { return *lifecycle_; }
+  WebhookEndpoints& endpoints() { return *endpoints_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -63,6 +70,7 @@ class Runtime {
  private:
   Runtime() = default;
   absl::Status LoadPlugins(const RuntimeOptions& options);
+  absl::Status OpenOutbound(const RuntimeOptions& options);
 
   crypto::OpenSslCrypto crypto_;
   crypto::UuidGenerator ids_;
@@ -84,6 +92,9 @@ class Runtime {
   std::unique_ptr<Applications> applications_;
   std::unique_ptr<BulkSends> bulk_sends_;
   std::unique_ptr<CheckLifecycle> lifecycle_;
+  std::unique_ptr<WebhookPoster> poster_;
+  std::unique_ptr<WebhookEndpoints> endpoints_;
+  std::unique_ptr<OutboundDeliverer> deliverer_;
 };
 
 // A cipher for commands that never touch secrets.

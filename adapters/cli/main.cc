@@ -4,7 +4,9 @@
 //                    [--public-url URL] [--key-file PATH] [--io-threads N]
 //                    [--http-workers N] [--job-workers N] [--log-level LEVEL]
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
-//                    [--fetch-coalesce-ms N]
+//                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
+//                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
+//                    [--outbound-retry-delay-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
@@ -42,7 +44,9 @@ constexpr char kUsage[] =
     "                   [--log-level debug|info|warning|error]\n"
     "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms "
     "N]\n"
-    "                   [--fetch-coalesce-ms N]\n"
+    "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
+    "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
+    "                   [--outbound-retry-delay-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
@@ -214,13 +218,30 @@ absl::StatusOr<LogLevel> ParseLogLevel(const std::string& name) {
   return absl::InvalidArgumentError("--log-level must be debug, info, warning or error");
 }
 
+// --outbound-timeout-ms and --outbound-retry-delay-ms (tests: a timeout and
+// the retries in seconds instead of the schedule's minutes and hours).
+absl::Status OutboundTimings(const ParsedArgs& args, DeliveryOptions& delivery) {
+  if (auto v = args.Get("outbound-timeout-ms")) {
+    absl::StatusOr<int> n = ParsePositiveInt("outbound-timeout-ms", *v, 60 * 1000);
+    if (!n.ok()) return n.status();
+    delivery.timeout = absl::Milliseconds(*n);
+  }
+  if (auto v = args.Get("outbound-retry-delay-ms")) {
+    absl::StatusOr<int> n = ParsePositiveInt("outbound-retry-delay-ms", *v, 24 * 3600 * 1000);
+    if (!n.ok()) return n.status();
+    delivery.fixed_retry_delay = absl::Milliseconds(*n);
+  }
+  return absl::OkStatus();
+}
+
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs(
-      argv,
-      {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
-       "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
-       "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms"},
-      {});
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(argv,
+                {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
+                 "http-workers", "job-workers", "log-level", "reconcile-interval-ms",
+                 "reconcile-after-ms", "events-grace-ms", "fetch-coalesce-ms", "work-lease-ms",
+                 "certn-rate-window-ms", "outbound-timeout-ms", "outbound-retry-delay-ms"},
+                {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
   absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
@@ -264,6 +285,11 @@ int Serve(const std::vector<std::string>& argv) {
     if (!n.ok()) return UsageError(n.status().message());
     options.certn_rate_window = absl::Milliseconds(*n);
   }
+  // Outbound webhooks (docs/operations.md): tests and local development only.
+  options.outbound_policy.allow_http_loopback = args->Has("outbound-allow-http-loopback");
+  options.outbound_policy.allow_private_addresses = args->Has("outbound-allow-private-addresses");
+  if (absl::Status s = OutboundTimings(*args, options.outbound_delivery); !s.ok())
+    return UsageError(s.message());
   if (auto level = args->Get("log-level")) {
     absl::StatusOr<LogLevel> parsed = ParseLogLevel(*level);
     if (!parsed.ok()) return UsageError(parsed.status().message());
@@ -289,6 +315,7 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.webhook(),
                        rt.bulk_sends(),
                        rt.lifecycle(),
+                       rt.endpoints(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),
@@ -302,7 +329,7 @@ int Serve(const std::vector<std::string>& argv) {
        {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
         http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
         http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
-        http::LifecycleRoutes()}) {
+        http::LifecycleRoutes(), http::OutboundRoutes()}) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -92,10 +92,10 @@ std::optional<absl::Duration> NextDeliveryDelay(int attempts_made, double jitter
   return delay;
 }
 
-DeliveryVerdict JudgeReply(int http_status) {
-  if (http_status >= 200 && http_status < 300) return DeliveryVerdict::kDelivered;
-  if (http_status == 410) return DeliveryVerdict::kDisableEndpoint;
-  return DeliveryVerdict::kRetry;
+ReplyVerdict JudgeReply(int http_status) {
+  if (http_status >= 200 && http_status < 300) return ReplyVerdict::kDelivered;
+  if (http_status == 410) return ReplyVerdict::kDisableEndpoint;
+  return ReplyVerdict::kRetry;
 }
 
 }  // namespace stagecheck

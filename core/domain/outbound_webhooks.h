@@ -48,12 +48,13 @@ std::optional<absl::Duration> NextDeliveryDelay(int attempts_made, double jitter
                                                 std::optional<absl::Duration> retry_after);
 inline constexpr int kMaxDeliveryAttempts = 8;
 
-enum class DeliveryVerdict {
+// What an answer means (an inbound delivery's verdict is DeliveryVerdict, core/domain/delivery.h).
+enum class ReplyVerdict {
   kDelivered,        // 2xx
   kRetry,            // anything else, timeouts and connection errors too
   kDisableEndpoint,  // 410 Gone: the receiver asks never to be called again
 };
-DeliveryVerdict JudgeReply(int http_status);
+ReplyVerdict JudgeReply(int http_status);
 
 // An endpoint whose every delivery has failed since `failing_since` for this
 // long is disabled, and admins are told.

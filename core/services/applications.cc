@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
 #include "core/status_macros.h"
@@ -314,7 +315,7 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
         absl::Time now = deps_.clock.Now();
         app->stage = stage_id;
         app->updated_at = now;
-        RETURN_IF_ERROR(uow.UpdateApplication(*app));
+        RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, *app));
         FeedEvent event{who.team,
                         FeedEventId(deps_.ids.NewId()),
                         app->candidate,
@@ -349,7 +350,7 @@ absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const 
         if (!app.ok()) return app.status();
         app->status = status;
         app->updated_at = deps_.clock.Now();
-        RETURN_IF_ERROR(uow.UpdateApplication(*app));
+        RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, *app));
         return app;
       });
 }

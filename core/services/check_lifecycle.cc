@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 
@@ -158,7 +159,7 @@ absl::StatusOr<ResultRuleRun> CheckLifecycle::MoveOnClear(UnitOfWork& uow,
         ToAbsl(result_words), " (rule of its activity: on CLEAR, move to ", stage->name, ").");
     app.stage = target;
     app.updated_at = run.at;
-    RETURN_IF_ERROR(uow.UpdateApplication(app));
+    RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, app));
   }
   return run;
 }

@@ -6,6 +6,7 @@
 // check, and a cancel that reached Certn is recorded before the item is done.
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/checks.h"
@@ -60,7 +61,7 @@ absl::StatusOr<BackgroundCheck> Checks::Cancel(const Principal& who, const Check
           RETURN_IF_ERROR(EndCancelled(uow, check, "cancel:user:" + who.user.value()));
           return check;
         }
-        RETURN_IF_ERROR(uow.UpdateCheck(check));
+        RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
         RETURN_IF_ERROR(EnqueueWork(uow, check.team, kWorkCancel, check.id, now));
         queued_work = true;
         RETURN_IF_ERROR(Feed(
@@ -93,7 +94,7 @@ absl::Status Checks::EndCancelled(UnitOfWork& uow, BackgroundCheck& check,
              WithReason(absl::StrCat("Background check (", PackageWords(check), ") cancelled."),
                         check.cancel_reason)));
   }
-  return uow.UpdateCheck(check);
+  return UpdateCheckWithEvents(uow, deps_, check);
 }
 
 absl::Status Checks::RunCancel(const WorkItem& item) {

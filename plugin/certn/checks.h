@@ -144,8 +144,11 @@ class Checks {
   void NotifyWork() { Notify(); }
   const Deps& deps() const { return deps_; }
 
- private:
+  // What a send decided (send_plan.h); public so that the send files' helpers
+  // can name it.
   struct SendPlan;
+
+ private:
   absl::StatusOr<Created<CheckId>> QueueCheck(const Principal& who, SendPlan plan,
                                               const std::optional<IdempotencyKey>& key);
   absl::StatusOr<std::string> ResolvePackage(const TeamId& team, const Candidate& candidate,
@@ -155,11 +158,29 @@ class Checks {
   // A fresh check (status queued) for what the send decided.
   BackgroundCheck NewCheck(const Principal& who, const SendPlan& plan, absl::Time now);
   absl::Status RecordNoEmail(const Principal& who, const SendPlan& plan);
+  // An auto-send that could not choose a package says why in the feed.
+  absl::Status RecordAutoSendFailure(const SendPlan& plan, const absl::Status& why);
+  // already_reordered / check_already_active: what a send must not duplicate.
+  absl::Status RefuseDuplicate(UnitOfWork& uow, const SendPlan& plan);
   // check_already_active when an ad-hoc check of this package is still open.
   absl::Status RefuseSecondActiveAdHoc(UnitOfWork& uow, const SendPlan& plan);
   // Reconcile's work for one integration, and its fallback.
   absl::StatusOr<int> ReconcileIntegration(const CertnIntegration& integration);
   absl::StatusOr<int> EnqueueQuietChecks(const TeamId& team);
+  // The case fetches a page of feed events asks for, inside `uow`.
+  struct EventFetches {
+    int queued = 0;
+    size_t skipped = 0;  // older than reconcile_after
+  };
+  absl::StatusOr<EventFetches> QueueFetchesForEvents(UnitOfWork& uow,
+                                                     const CertnIntegration& integration,
+                                                     const std::vector<CertnEvent>& events,
+                                                     absl::Time now);
+  // An unknown Certn status: logged and counted (docs/certn-api.md).
+  void NoteUnknownStatus(const BackgroundCheck& check, const CertnCase& certn_case);
+  // generate-report or download-report when a complete check needs it.
+  absl::Status QueueReportWork(UnitOfWork& uow, const BackgroundCheck& check,
+                               TransitionOutcome outcome, absl::Time now);
   // Logs when an integration's feed stops (or starts again) answering, once
   // per change, and counts each fallback.
   void NoteFeed(const TeamId& team, const absl::Status& feed);

@@ -871,4 +871,85 @@ async function pipeline(env) {
   checkNoConsoleErrors(other);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle });
+// Outbound webhooks (admin): bad URLs are refused in words, the signing
+// secret is shown once, the delivery log shows a failed attempt and sends it
+// again, a rotation shows the new secret, a disabled endpoint says why.
+async function outboundWebhooks(env) {
+  const page = await env.newPage();
+  page.allowHttpError(/\/api\/v1\/webhook-endpoints$/, 400);
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);  // the landing page, before Certn is connected
+  await env.signIn(page, 'admin');
+  await page.waitForURL(/#\/admin\/certn$/);
+  await page.getByRole('link', { name: 'Outbound webhooks' }).click();
+  await page.waitForURL(/#\/admin\/webhooks$/);
+  await waitText(page.locator('.endpoints'), 'No endpoints yet.');
+
+  const url = page.getByLabel('URL', { exact: true });
+  await url.fill('http://ats.example.com/hooks');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await waitText(page.getByRole('alert'), 'The endpoint URL must use https.');
+  await url.fill('https://10.0.0.7/hooks');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await waitText(page.getByRole('alert'), 'The endpoint resolves to a private address, which webhooks are not sent to.');
+
+  await url.fill('https://ats.example.com/hooks/stagecheck');
+  await page.getByLabel('Description (optional)', { exact: true }).fill('Our ATS');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await waitText(page.getByRole('status'), 'Copy it into your ATS now: it is shown only this once.');
+  const secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+  assert(secret.startsWith('whsec_'), `the secret shown is ${secret}`);
+  const card = page.locator('.endpoint').first();
+  await waitText(card, 'https://ats.example.com/hooks/stagecheck');
+  await waitText(card.locator('.badge'), 'Active');
+  await waitText(card, 'Sends: Check sent, Status changed, Check completed');
+  env.publishDocsImage(await env.screenshot(page, 'admin-outbound-webhooks'), 'outbound-webhooks');
+
+  // A check makes an event; ats.example.com does not answer here, so the
+  // first attempt fails and the delivery waits for its retry.
+  await env.connectCertn();
+  const cand = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Hook', last_name: 'Test', email: 'hook@example.com' });
+  await env.api('recruiter', 'POST', `/candidates/${cand.id}/background-checks`, { package_id: 'pkg-basic' });
+  const { items } = await env.api('admin', 'GET', '/webhook-endpoints');
+  await eventually(async () => {
+    const log = await env.api('admin', 'GET', `/webhook-endpoints/${items[0].id}/deliveries`);
+    return log.items.some((d) => d.event_type === 'check.created' && d.attempts >= 1);
+  }, 'a first attempt of check.created');
+  await card.getByRole('button', { name: 'Show delivery log' }).click();
+  const row = card.locator('li.delivery').filter({ hasText: 'Check sent' }).first();
+  await waitText(row, 'Attempt 1: no answer');
+  await waitText(row.locator('.badge'), 'Waiting to retry');
+  assert(await badgeColour(row.locator('.badge')) === 'rgb(122, 65, 0)', 'a waiting delivery is amber');
+  await row.getByRole('button', { name: 'Send again' }).click();
+  await waitText(page.locator('#notice'), 'The event will be sent again now.');
+  await env.screenshot(page, 'admin-outbound-webhooks-log');
+
+  // Rotation: a new secret, once; the old one signs for a day.
+  await card.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+  await waitText(card, 'New signing secret');
+  const rotated = await card.getByLabel('Signing secret', { exact: true }).inputValue();
+  assert(rotated.startsWith('whsec_') && rotated !== secret, 'a new secret is shown');
+  assert(await page.getByLabel('Signing secret', { exact: true }).count() === 1, 'the stale secret is gone');
+
+  // Disabled: says why, in words and in red; enabled again.
+  await card.getByRole('button', { name: 'Disable' }).click();
+  const disabled = page.locator('.endpoint').first();
+  await waitText(disabled.locator('.badge').first(), 'Disabled');
+  await waitText(disabled, 'Not sending: An admin disabled it.');
+  assert(await badgeColour(disabled.locator('.badge').first()) === 'rgb(122, 28, 28)', 'a disabled endpoint is red');
+  const text = await page.locator('main').innerText();
+  assert(!/we_|msg_|[{}]|disabled_by_admin/.test(text), `raw ids, codes or JSON on the page: ${text}`);
+  await checkLabels(page, 'outbound webhooks');
+  await env.screenshot(page, 'admin-outbound-webhooks-disabled');
+  await disabled.getByRole('button', { name: 'Enable' }).click();
+  await waitText(page.locator('.endpoint').first().locator('.badge').first(), 'Active');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'outbound webhooks at phone width');
+
+  await page.locator('.endpoint').first().getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await waitText(page.locator('.endpoints'), 'No endpoints yet.');
+  checkNoConsoleErrors(page);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks });

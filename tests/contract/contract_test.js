@@ -647,6 +647,38 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     await call('moveApplication', { token: R, params: { application_id: s.application }, body: { stage_id: 'no-such-stage' }, expect: [404, 'stage_not_found'] });
   });
 
+  await step('outbound webhooks: endpoints, the delivery log, replay', async () => {
+    const created = await call('createWebhookEndpoint', { token: A, body: { url: 'https://hooks.example.com/stagecheck', event_types: ['application.moved', 'check.completed'], description: 'ATS' }, expect: 201 });
+    const ep = created.json.id;
+    assert.match(created.json.secret, /^whsec_/);
+    assert.equal(created.headers.get('location'), `/api/v1/webhook-endpoints/${ep}`);
+    await call('createWebhookEndpoint', { token: A, body: { url: 'http://hooks.example.com/', event_types: ['check.completed'] }, expect: [400, 'invalid_endpoint_url'] });
+    await call('createWebhookEndpoint', { token: A, body: { url: 'https://10.0.0.1/', event_types: ['check.completed'] }, expect: [400, 'endpoint_address_refused'] });
+    await call('createWebhookEndpoint', { token: A, body: { url: 'https://hooks.example.com/', event_types: ['check.nope'] }, expect: [400, 'unknown_event_type'] });
+    await call('createWebhookEndpoint', { token: R, body: { url: 'https://hooks.example.com/', event_types: ['check.completed'] }, expect: [403, 'admin_only'] });
+    const list = await call('listWebhookEndpoints', { token: A, expect: 200 });
+    assert.ok(list.json.items.every((e) => !('secret' in e)));
+    await call('getWebhookEndpoint', { token: A, params: { endpoint_id: ep }, expect: 200 });
+    await call('getWebhookEndpoint', { token: O, params: { endpoint_id: ep }, expect: [404, 'not_found'] });
+    await call('updateWebhookEndpoint', { token: A, params: { endpoint_id: ep }, body: { description: 'Our ATS' }, expect: 200 });
+    await call('updateWebhookEndpoint', { token: A, params: { endpoint_id: ep }, body: { url: 'https://169.254.169.254/' }, expect: [400, 'endpoint_address_refused'] });
+    const rotated = await call('rotateWebhookEndpointSecret', { token: A, params: { endpoint_id: ep }, expect: 200 });
+    assert.ok(rotated.json.previous_secret_valid_until);
+    // A move is an event: one delivery for this endpoint, in the move's transaction.
+    await call('moveApplication', { token: R, params: { application_id: s.application }, body: { stage_id: s.stageScreen }, expect: 200 });
+    await call('moveApplication', { token: R, params: { application_id: s.application }, body: { stage_id: s.stageBg }, expect: 200 });
+    const log = await call('listWebhookEndpointDeliveries', { token: A, params: { endpoint_id: ep }, query: { limit: '1' }, expect: 200 });
+    assert.equal(log.json.items[0].event_type, 'application.moved');
+    assert.ok(log.json.next, 'two moves, two deliveries');
+    await call('listWebhookEndpointDeliveries', { token: A, params: { endpoint_id: ep }, query: { limit: '0' }, expect: [400, 'invalid_limit'] });
+    await call('replayWebhookEndpointDelivery', { token: A, params: { endpoint_id: ep, delivery_id: log.json.items[0].id }, expect: 202 });
+    await call('replayWebhookEndpointDelivery', { token: A, params: { endpoint_id: ep, delivery_id: 'nope' }, expect: [404, 'not_found'] });
+    await call('updateWebhookEndpoint', { token: A, params: { endpoint_id: ep }, body: { enabled: false }, expect: 200 });
+    await call('replayWebhookEndpointDelivery', { token: A, params: { endpoint_id: ep, delivery_id: log.json.items[0].id }, expect: [422, 'endpoint_disabled'] });
+    await call('deleteWebhookEndpoint', { token: A, params: { endpoint_id: ep }, expect: 204 });
+    await call('deleteWebhookEndpoint', { token: A, params: { endpoint_id: ep }, expect: [404, 'not_found'] });
+  });
+
   await step('recruiter sends the check; Certn is ordered; webhook completes it; report and PDF', async () => {
     await call('sendBackgroundCheck', { token: R, params: { application_id: s.applicationNoEmail }, body: { activity_id: s.activity }, expect: [422, 'no_email'] });
     await call('sendBackgroundCheck', { token: R, params: { application_id: s.application }, body: { activity_id: 'no-such-activity' }, expect: [404, 'activity_not_found'] });
@@ -923,6 +955,8 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       SendCheck: ['sendBackgroundCheck', R, { application_id: 'nope' }], AdHocCheck: ['sendAdHocCheck', R, { candidate_id: 'nope' }],
       CancelCheck: ['cancelBackgroundCheck', R, { check_id: 'nope' }], ReorderCheck: ['reorderBackgroundCheck', R, { check_id: 'nope' }],
       CreateBulkSend: ['createBulkSend', R, {}],
+      CreateWebhookEndpoint: ['createWebhookEndpoint', A, {}],
+      UpdateWebhookEndpoint: ['updateWebhookEndpoint', A, { endpoint_id: 'nope' }],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

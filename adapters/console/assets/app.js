@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { h, field, messageBox, busy } from './dom.js';
 import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
+import * as outbound from './outbound.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -18,6 +19,7 @@ const ROUTES = [
   { pattern: /^\/admin\/certn$/, view: admin.certnView, admin: true, nav: 'certn' },
   { pattern: /^\/admin\/jobs$/, view: admin.jobsView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/jobs\/([^/]+)$/, view: admin.jobView, admin: true, nav: 'jobs' },
+  { pattern: /^\/admin\/webhooks$/, view: outbound.outboundView, admin: true, nav: 'webhooks' },
   { pattern: /^\/candidates$/, view: recruiter.candidatesView, nav: 'candidates' },
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
@@ -42,7 +44,8 @@ const routeFor = (hash) => {
 function navItems() {
   const items = [];
   if (me.role === 'admin') {
-    items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans']);
+    items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans'],
+      ['webhooks', '#/admin/webhooks', 'Outbound webhooks']);
   }
   items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],
     ['turnaround', '#/reports/turnaround', 'Turnaround']);

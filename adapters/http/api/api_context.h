@@ -10,6 +10,7 @@
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/plans.h"
+#include "core/services/webhook_endpoints.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
 #include "plugin/certn/webhook.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   certn_plugin::WebhookReceiver& webhook;
   BulkSends& bulk_sends;
   CheckLifecycle& lifecycle;
+  WebhookEndpoints& endpoints;
   Store& store;
   const Crypto& crypto;
   Logger& log;

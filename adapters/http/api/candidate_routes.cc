@@ -31,9 +31,10 @@ absl::StatusOr<Response> CreateCandidate(ApiContext& ctx, const Request& r, cons
   NewCandidate c{*body.String("first_name"), *body.String("last_name"), body.String("email"),
                  body.String("phone"), body.Strings("tags").value_or(std::vector<std::string>{})};
   ASSIGN_OR_RETURN(Created<CandidateId> created, ctx.applications.CreateCandidate(who, c, key));
-  ASSIGN_OR_RETURN(Candidate row, ctx.applications.GetCandidate(who, created.id));
-  return CreatedAt("/api/v1/candidates/" + row.id.value(), created.replayed,
-                   TaggedJsonOf(201, row, WriteCandidate));
+  return CreatedRow(
+      "/api/v1/candidates", created,
+      [&](const CandidateId& id) { return ctx.applications.GetCandidate(who, id); },
+      WriteCandidate);
 }
 
 absl::StatusOr<Response> ListCandidates(ApiContext& ctx, const Request& r, const Principal& who) {

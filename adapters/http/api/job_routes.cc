@@ -24,9 +24,9 @@ absl::StatusOr<Response> CreateJob(ApiContext& ctx, const Request& r, const Prin
   NewJob job{*body.String("title"), body.String("default_package_id"),
              body.Strings("tags").value_or(std::vector<std::string>{})};
   ASSIGN_OR_RETURN(Created<JobId> created, ctx.plans.CreateJob(who, job, key));
-  ASSIGN_OR_RETURN(Job row, ctx.plans.GetJob(who, created.id));
-  return CreatedAt("/api/v1/jobs/" + row.id.value(), created.replayed,
-                   TaggedJsonOf(201, row, WriteJob));
+  return CreatedRow(
+      "/api/v1/jobs", created, [&](const JobId& id) { return ctx.plans.GetJob(who, id); },
+      WriteJob);
 }
 
 absl::StatusOr<Response> ListJobs(ApiContext& ctx, const Request& r, const Principal& who) {

@@ -54,6 +54,17 @@ Response TaggedJsonOf(int status, const T& value, W write) {
 // Idempotent-Replayed when the Idempotency-Key replayed an earlier create.
 Response CreatedAt(std::string location, bool replayed, Response response);
 
+// A create's 201: the created row read back with `read` (a use case's Get),
+// written with `write`, with its ETag and its Location under `collection`.
+template <typename Id, typename Read, typename W>
+absl::StatusOr<Response> CreatedRow(std::string_view collection, const Created<Id>& created,
+                                    Read read, W write) {
+  auto row = read(created.id);
+  if (!row.ok()) return row.status();
+  return CreatedAt(std::string(collection) + "/" + created.id.value(), created.replayed,
+                   TaggedJsonOf(201, *row, write));
+}
+
 // {"items": [...]}: a list that has no pages.
 template <typename T, typename W>
 Response ItemsOf(const std::vector<T>& items, W write) {

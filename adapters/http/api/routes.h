@@ -16,5 +16,6 @@ std::span<const Route> CandidateRoutes();    // candidate_routes.cc: /candidates
 std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applications
 std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
 std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
+std::span<const Route> OutboundRoutes();     // outbound_routes.cc: /webhook-endpoints
 
 }  // namespace stagecheck::http

@@ -88,6 +88,18 @@ constexpr std::pair<std::string_view, std::string_view> kSchemas[] = {
           "package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
     {"AdHocCheck", R"({"type":"object","additionalProperties":false,"required":["package_id"],
         "properties":{"package_id":{"type":"string","minLength":1,"maxLength":200}}})"},
+    {"CreateWebhookEndpoint", R"({"type":"object","additionalProperties":false,
+        "required":["url","event_types"],
+        "properties":{
+          "url":{"type":"string","minLength":1,"maxLength":2048},
+          "event_types":{"type":"array","maxItems":20,"items":{"type":"string","minLength":1,"maxLength":100}},
+          "description":{"type":"string","maxLength":200}}})"},
+    {"UpdateWebhookEndpoint", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "url":{"type":"string","minLength":1,"maxLength":2048},
+          "event_types":{"type":"array","maxItems":20,"items":{"type":"string","minLength":1,"maxLength":100}},
+          "description":{"type":"string","maxLength":200},
+          "enabled":{"type":"boolean"}}})"},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // there and list it here and in sqlite/migrations.cc under the same number.
 #include "adapters/store/postgres/postgres_store.h"
 #include "adapters/store/sql/column_types.h"
+#include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
 
 namespace stagecheck::store {
@@ -13,6 +14,7 @@ namespace {
 constexpr portable::ColumnTypes kTypes = {.int64 = "BIGINT", .bytes = "BYTEA"};
 
 constexpr auto kV1 = portable::Spelled<portable::kInitialSchema, kTypes>();
+constexpr auto kV9 = portable::Spelled<portable::kOutboundWebhooks, kTypes>();
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1.view()},
@@ -27,6 +29,7 @@ constexpr Migration kMigrations[] = {
     {7, "cancel and re-order a check", portable::kCancelAndReorder},
     {8, "bulk sends, vendor estimates, result rules, turnaround index",
      portable::kBulkSendEstimatesAndResultRules},
+    {9, "outbound webhooks: endpoints, outbox, delivery log", kV9.view()},
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 // UnitOfWork written once over the driver interface; the dialect supplies
 // the few differences. One instance lives for one transaction, and it also
 // implements the Certn plugin's port for its rows (plugin/certn/ports/
-// certn_store.h), so the plugin's writes share the transaction.
+// certn_store.h) and the outbound webhook rows (core/ports/outbound_store.h),
+// so the plugin's writes and the outbox share the transaction.
 #pragma once
 
 #include <initializer_list>
@@ -9,12 +10,13 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
+#include "core/ports/outbound_store.h"
 #include "core/ports/store.h"
 #include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::store {
 
-class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
+class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public OutboundUnitOfWork {
  public:
   // A read-only unit of work refuses every write (the transaction was begun
   // read-only, and SQLite's deferred read must never upgrade to a writer
@@ -128,6 +130,28 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork {
   absl::Status InsertResultRuleRun(const ResultRuleRun& run) override;
   absl::StatusOr<std::optional<ResultRuleRun>> GetResultRuleRun(const TeamId& team,
                                                                 const CheckId& check) override;
+
+  // Outbound webhooks (outbound.cc).
+  absl::Status InsertEndpoint(const WebhookEndpoint& endpoint) override;
+  absl::StatusOr<WebhookEndpoint> GetEndpoint(const TeamId& team,
+                                              const WebhookEndpointId& id) override;
+  absl::Status UpdateEndpoint(const WebhookEndpoint& endpoint) override;
+  absl::Status DeleteEndpoint(const TeamId& team, const WebhookEndpointId& id) override;
+  absl::StatusOr<std::vector<WebhookEndpoint>> ListEndpoints(const TeamId& team) override;
+  absl::StatusOr<int64_t> LastEventSequence(const TeamId& team,
+                                            const std::string& subject) override;
+  absl::Status InsertOutboundEvent(const OutboundEvent& event) override;
+  absl::StatusOr<OutboundEvent> GetOutboundEvent(const TeamId& team,
+                                                 const OutboundEventId& id) override;
+  absl::Status InsertOutboundDelivery(const OutboundDelivery& delivery) override;
+  absl::StatusOr<OutboundDelivery> GetOutboundDelivery(const TeamId& team,
+                                                       const OutboundDeliveryId& id) override;
+  absl::Status UpdateOutboundDelivery(const OutboundDelivery& delivery) override;
+  absl::Status InsertDeliveryAttempt(const TeamId& team, const OutboundDeliveryId& id,
+                                     const DeliveryAttempt& attempt) override;
+  absl::StatusOr<Page<OutboundDelivery>> ListOutboundDeliveries(const TeamId& team,
+                                                                const WebhookEndpointId& endpoint,
+                                                                const PageRequest& page) override;
 
  private:
   using Params = std::initializer_list<Value>;

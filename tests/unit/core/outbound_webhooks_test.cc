@@ -62,15 +62,15 @@ TEST(OutboundWebhooksTest, ALongerRetryAfterWinsUpToADay) {
 }
 
 TEST(OutboundWebhooksTest, OnlyTwoHundredsCountAndGoneDisables) {
-  EXPECT_EQ(JudgeReply(200), DeliveryVerdict::kDelivered);
-  EXPECT_EQ(JudgeReply(204), DeliveryVerdict::kDelivered);
-  EXPECT_EQ(JudgeReply(299), DeliveryVerdict::kDelivered);
-  EXPECT_EQ(JudgeReply(301), DeliveryVerdict::kRetry);
-  EXPECT_EQ(JudgeReply(404), DeliveryVerdict::kRetry);
-  EXPECT_EQ(JudgeReply(429), DeliveryVerdict::kRetry);
-  EXPECT_EQ(JudgeReply(500), DeliveryVerdict::kRetry);
-  EXPECT_EQ(JudgeReply(410), DeliveryVerdict::kDisableEndpoint);
-  EXPECT_EQ(JudgeReply(0), DeliveryVerdict::kRetry);
+  EXPECT_EQ(JudgeReply(200), ReplyVerdict::kDelivered);
+  EXPECT_EQ(JudgeReply(204), ReplyVerdict::kDelivered);
+  EXPECT_EQ(JudgeReply(299), ReplyVerdict::kDelivered);
+  EXPECT_EQ(JudgeReply(301), ReplyVerdict::kRetry);
+  EXPECT_EQ(JudgeReply(404), ReplyVerdict::kRetry);
+  EXPECT_EQ(JudgeReply(429), ReplyVerdict::kRetry);
+  EXPECT_EQ(JudgeReply(500), ReplyVerdict::kRetry);
+  EXPECT_EQ(JudgeReply(410), ReplyVerdict::kDisableEndpoint);
+  EXPECT_EQ(JudgeReply(0), ReplyVerdict::kRetry);
 }
 
 }  // namespace
