@@ -43,6 +43,7 @@ using FileId = Id<struct FileTag>;
 using FeedEventId = Id<struct FeedEventTag>;
 using WorkItemId = Id<struct WorkItemTag>;
 using BulkSendId = Id<struct BulkSendTag>;
+using TokenId = Id<struct TokenTag>;
 
 }  // namespace stagecheck
 

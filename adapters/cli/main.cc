@@ -9,9 +9,9 @@
 //                    [--outbound-retry-delay-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
-//   stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]
-//   stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]
-//   stagecheck deliveries replay --db PATH|URL --team ID --delivery ID
+//   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
+//   [--name NAME] stagecheck deliveries list --db PATH|URL [--team ID] [--limit N] stagecheck
+//   deliveries replay --db PATH|URL --team ID --delivery ID
 //
 // Bad flags exit 2 with a message; runtime failures exit 1.
 #include <pthread.h>
@@ -25,9 +25,8 @@
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
 #include "adapters/http/access_log.h"
-#include "adapters/http/api/certn/certn_routes.h"
+#include "adapters/http/api/all_routes.h"
 #include "adapters/http/api/render.h"
-#include "adapters/http/api/routes.h"
 #include "adapters/http/json_writer.h"
 #include "adapters/http/problem.h"
 #include "core/errors.h"
@@ -49,7 +48,8 @@ constexpr char kUsage[] =
     "                   [--outbound-retry-delay-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
-    "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter [--name NAME]\n"
+    "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
+    "[--name NAME]\n"
     "  stagecheck deliveries list --db PATH|URL [--team ID] [--limit N]\n"
     "  stagecheck deliveries replay --db PATH|URL --team ID --delivery ID\n";
 
@@ -127,7 +127,7 @@ int TokenCreate(const std::vector<std::string>& argv) {
   absl::StatusOr<std::string> role_name = RequiredFlag(*args, "role");
   if (!role_name.ok()) return UsageError(role_name.status().message());
   std::optional<Role> role = ParseRole(*role_name);
-  if (!role) return UsageError("--role must be admin or recruiter");
+  if (!role) return UsageError("--role must be admin, recruiter, coordinator or viewer");
   return WithRuntime(*db, false, [&](Runtime& rt) {
     absl::StatusOr<IssuedToken> issued =
         rt.accounts().CreateToken(TeamId(*team), *role, args->Get("name").value_or(""));
@@ -323,13 +323,8 @@ int Serve(const std::vector<std::string>& argv) {
                        [&rt] { return rt.metrics().Render(); },
                        [&ready] { return ready.load(); }};
   http::Router router;
-  // Every route table: the core resources' (adapters/http/api/routes.h), then
-  // the Certn plugin's (adapters/http/api/certn/certn_routes.h).
-  for (std::span<const http::Route> table :
-       {http::TeamRoutes(), http::JobRoutes(), http::PlanRoutes(), http::CandidateRoutes(),
-        http::ApplicationRoutes(), http::OpsRoutes(), http::CertnIntegrationRoutes(),
-        http::CertnDeliveryRoutes(), http::CertnCheckRoutes(), http::CertnWebhookRoutes(),
-        http::LifecycleRoutes(), http::OutboundRoutes()}) {
+  // Every route table, core and plugins (adapters/http/api/all_routes.h).
+  for (std::span<const http::Route> table : http::AllRouteTables()) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);

@@ -8,6 +8,10 @@ std::string_view RoleName(Role role) {
       return "admin";
     case Role::kRecruiter:
       return "recruiter";
+    case Role::kCoordinator:
+      return "coordinator";
+    case Role::kViewer:
+      return "viewer";
   }
   return "recruiter";
 }
@@ -15,6 +19,8 @@ std::string_view RoleName(Role role) {
 std::optional<Role> ParseRole(std::string_view name) {
   if (name == "admin") return Role::kAdmin;
   if (name == "recruiter") return Role::kRecruiter;
+  if (name == "coordinator") return Role::kCoordinator;
+  if (name == "viewer") return Role::kViewer;
   return std::nullopt;
 }
 

@@ -112,8 +112,24 @@ class UnitOfWork {
   virtual absl::Status UpdateTeam(const Team& team) = 0;
   virtual absl::Status InsertUser(const User& user) = 0;
   virtual absl::Status InsertToken(const ApiToken& token) = 0;
-  // Global: the token hash is the only key a caller brings.
-  virtual absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) = 0;
+  // Global: the token hash is the only key a caller brings. NotFound unless
+  // the token is not revoked and its user is active (read on every request,
+  // so a revocation is seen by every replica at once).
+  virtual absl::StatusOr<TokenLookup> FindTokenByHash(const std::string& token_hash) = 0;
+  // The team's users, by name; one user (NotFound when not the team's).
+  virtual absl::StatusOr<std::vector<User>> ListUsers(const TeamId& team) = 0;
+  virtual absl::StatusOr<User> GetUser(const TeamId& team, const UserId& user) = 0;
+  // Sets deactivated_at unless already set; NotFound when not the team's.
+  virtual absl::Status DeactivateUser(const TeamId& team, const UserId& user, absl::Time at) = 0;
+  // A user's tokens, newest first (hashes included: never render them).
+  virtual absl::StatusOr<std::vector<ApiToken>> ListTokens(const TeamId& team,
+                                                           const UserId& user) = 0;
+  // Sets revoked_at unless already set; NotFound when not the user's token.
+  virtual absl::Status RevokeToken(const TeamId& team, const UserId& user, const TokenId& token,
+                                   absl::Time at) = 0;
+  // Sets last_used_at = at unless it is already at or after `unless_since`.
+  virtual absl::Status TouchToken(const TeamId& team, const TokenId& token, absl::Time at,
+                                  absl::Time unless_since) = 0;
 
   // Jobs and their interview plans.
   virtual absl::Status InsertJob(const Job& job) = 0;
@@ -186,6 +202,12 @@ class UnitOfWork {
 
   // Activity feed: newest first.
   virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;
+  // The feed without the events of one type (the report-access trail, for
+  // those who may not read it), paged as ListFeed.
+  virtual absl::StatusOr<Page<FeedEvent>> ListFeedExcept(const TeamId& team,
+                                                         const CandidateId& candidate,
+                                                         const PageRequest& page,
+                                                         std::string_view except_type) = 0;
   virtual absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
                                                    const PageRequest& page) = 0;
 

@@ -130,11 +130,12 @@ absl::StatusOr<std::pair<CandidateFile, std::string>> Applications::GetFile(
 }
 
 absl::StatusOr<Page<FeedEvent>> Applications::Feed(const Principal& who, const CandidateId& id,
-                                                   const PageRequest& page) {
+                                                   const PageRequest& page, bool report_views) {
   return InReadTransaction<Page<FeedEvent>>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Page<FeedEvent>> {
         if (auto c = uow.GetCandidate(who.team, id); !c.ok()) return c.status();
-        return uow.ListFeed(who.team, id, page);
+        if (report_views) return uow.ListFeed(who.team, id, page);
+        return uow.ListFeedExcept(who.team, id, page, kReportViewedEvent);
       });
 }
 
@@ -353,6 +354,19 @@ absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const 
         RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, *app));
         return app;
       });
+}
+
+absl::Status Applications::RecordReportView(const Principal& who, const ReportView& view) {
+  FeedEvent event{who.team,
+                  FeedEventId(deps_.ids.NewId()),
+                  view.candidate,
+                  view.application,
+                  view.check,
+                  deps_.clock.Now(),
+                  std::string(kReportViewedEvent),
+                  Actor(who),
+                  view.what};
+  return deps_.store.Transact([&](UnitOfWork& uow) { return uow.AppendFeedEvent(event); });
 }
 
 }  // namespace stagecheck

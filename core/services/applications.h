@@ -41,6 +41,17 @@ struct StageView {
   std::vector<ActivityView> activities;
 };
 
+// A look at a check's report, results page or report PDF, for the audit trail.
+struct ReportView {
+  CandidateId candidate;
+  std::optional<ApplicationId> application;
+  std::optional<CheckId> check;
+  std::string what;  // "Opened the report", "Downloaded <report file name>", ...
+};
+
+// The feed type of those entries; the feed shows them to admins only.
+inline constexpr std::string_view kReportViewedEvent = "report_viewed";
+
 // Everything the application tab shows.
 struct ApplicationTab {
   Application application;
@@ -70,8 +81,12 @@ class Applications {
   absl::StatusOr<std::pair<CandidateFile, std::string>> GetFile(const Principal& who,
                                                                 const CandidateId& candidate,
                                                                 const FileId& file);
+  // With `report_views` false, without the report-access trail.
   absl::StatusOr<Page<FeedEvent>> Feed(const Principal& who, const CandidateId& id,
-                                       const PageRequest& page);
+                                       const PageRequest& page, bool report_views = true);
+  // Records who looked at a report, and when, on the candidate's feed
+  // (kReportViewedEvent). The caller answers only once it is recorded.
+  absl::Status RecordReportView(const Principal& who, const ReportView& view);
   // Checks sent from the candidate profile (Kula's ad-hoc activities).
   absl::StatusOr<std::vector<BackgroundCheck>> AdHocChecks(const Principal& who,
                                                            const CandidateId& id);

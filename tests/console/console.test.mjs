@@ -952,4 +952,100 @@ async function outboundWebhooks(env) {
   checkNoConsoleErrors(page);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks });
+
+// Users and roles: an admin adds a coordinator, issues a token (shown once),
+// revokes another; the coordinator signed in sees status and results but no
+// report link, PDF or files; the admin reads who opened the results page.
+async function users(env) {
+  await env.connectCertn();
+  const { job, activities } = await env.jobWithPlan('Driver', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic' } });
+  const cand = await env.api('recruiter', 'POST', '/candidates', { first_name: 'Rosa', last_name: 'Diaz', email: 'rosa@example.com' });
+  const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: cand.id, job_id: job.id });
+  const sent = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
+  await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, sent.id))}/advance`, { status: 'COMPLETE' });
+  await eventually(async () => (await env.api('admin', 'GET', `/background-checks/${sent.id}`)).report_file_id, 'the report PDF to be saved');
+
+  const page = await env.newPage();
+  await env.signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('Cora Ordin');
+  await page.getByLabel('Email', { exact: true }).fill('cora@example.com');
+  await page.getByLabel('Role', { exact: true }).selectOption('coordinator');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  const cora = page.locator('#users li.user').filter({ hasText: exactly('Cora Ordin') });
+  await waitText(cora, 'cora@example.com · Coordinator');
+  // The same email again is refused in words.
+  await page.getByLabel('Name', { exact: true }).fill('Cora Twin');
+  await page.getByLabel('Email', { exact: true }).fill('CORA@example.com');
+  page.allowHttpError(/\/api\/v1\/users$/, 409);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await waitText(page.locator('form .message.error'), 'Someone in the team already has this email.');
+
+  // Two tokens; the first is shown once, the second revoked.
+  await page.getByRole('button', { name: 'Tokens of Cora Ordin' }).click();
+  await waitText(cora, 'No tokens yet.');
+  await cora.getByLabel('Token name', { exact: true }).fill('laptop');
+  await cora.getByRole('button', { name: 'Issue token' }).click();
+  const shown = page.getByRole('dialog', { name: 'Token “laptop” issued' });
+  await waitText(shown, 'it is shown only once');
+  const token = await shown.getByLabel('The new API token', { exact: true }).inputValue();
+  assert(/^sc_[0-9a-f]{64}$/.test(token), `the token shown: ${token.slice(0, 6)}…`);
+  await env.screenshot(page, 'admin-token-shown-once');
+  await shown.getByRole('button', { name: 'I have copied it' }).click();
+  await shown.waitFor({ state: 'detached' });
+  assert(!(await page.content()).includes(token), 'the token is no longer on the page');
+  await cora.getByLabel('Token name', { exact: true }).fill('old phone');
+  await cora.getByLabel('Expiry', { exact: true }).selectOption('30');
+  await cora.getByRole('button', { name: 'Issue token' }).click();
+  const second = page.getByRole('dialog', { name: 'Token “old phone” issued' });
+  const oldToken = await second.getByLabel('The new API token', { exact: true }).inputValue();
+  await second.getByRole('button', { name: 'I have copied it' }).click();
+  await cora.getByRole('button', { name: 'Revoke token old phone' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+  await waitText(cora.locator('li.token[data-revoked="true"]'), 'Revoked');
+  await waitText(cora.locator('li.token[data-revoked="true"]'), 'expires');
+  const refused = await fetch(`${env.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${oldToken}` } });
+  assert(refused.status === 401, `a revoked token answers ${refused.status}`);
+  await checkLabels(page, 'users');
+  await env.screenshot(page, 'admin-users');
+
+  // The coordinator: status and result, no report.
+  const coordinator = await env.newPage();
+  coordinator.allowHttpError(/\/api\/v1\/background-checks\/[^/]+\/report$/, 403);
+  await coordinator.goto(`${env.baseUrl}/`);
+  await coordinator.getByLabel('API token', { exact: true }).fill(token);
+  await coordinator.getByRole('button', { name: 'Sign in' }).click();
+  await waitText(coordinator.locator('#who-label'), 'Coordinator');
+  assert(await coordinator.getByRole('link', { name: 'Users' }).count() === 0, 'no Users link for a coordinator');
+  await coordinator.goto(`${env.baseUrl}/#/applications/${app.id}`);
+  const card = coordinator.locator(`.check[data-check-id="${sent.id}"]`);
+  await waitText(card.locator('.badge').first(), 'Complete');
+  await card.locator('.results-link').waitFor();
+  assert(await card.getByRole('button', { name: 'View report' }).count() === 0, 'no View report for a coordinator');
+  assert(await card.getByRole('button', { name: 'Download PDF' }).count() === 0, 'no Download PDF for a coordinator');
+  await env.screenshot(coordinator, 'coordinator-application');
+  await coordinator.goto(`${env.baseUrl}/#/checks/${sent.id}`);
+  await coordinator.getByRole('heading', { name: 'Background check — Rosa Diaz', level: 1 }).waitFor();
+  await waitText(coordinator.locator('#check-summary'), 'Complete');
+  assert(await coordinator.locator('#report').isHidden(), 'the report panel is hidden for a coordinator');
+  await env.screenshot(coordinator, 'coordinator-results-page');
+  await coordinator.goto(`${env.baseUrl}/#/candidates/${cand.id}`);
+  await coordinator.getByRole('heading', { name: 'Rosa Diaz', level: 1 }).waitFor();
+  await coordinator.locator('#activity-feed li').first().waitFor();
+  assert(await coordinator.locator('#candidate-files').count() === 0, 'no files for a coordinator');
+  const coordinatorFeed = await coordinator.locator('#activity-feed').textContent();
+  assert(!coordinatorFeed.includes('Opened the results page'), 'the access trail is for admins');
+  checkNoConsoleErrors(coordinator);
+
+  // The admin sees who looked, by name.
+  await page.goto(`${env.baseUrl}/#/candidates/${cand.id}`);
+  const look = page.locator('#activity-feed li.report_viewed').first();
+  await waitText(look, 'Opened the results page');
+  await waitText(look, 'Cora Ordin');
+  await env.screenshot(page, 'admin-feed-report-views');
+  checkNoConsoleErrors(page);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks, users });

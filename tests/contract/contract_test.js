@@ -827,6 +827,36 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     assert.equal(typeof check.json.delayed, 'boolean');
   });
 
+  await step('users and tokens: roles, revocation, the report-access audit', async () => {
+    await call('listUsers', { token: R, expect: [403, 'admin_only'] });
+    const cora = await call('createUser', { token: A, body: { name: 'Cora Ordin', email: 'cora@example.com', role: 'coordinator' }, expect: 201 });
+    assert.equal(cora.json.active, true);
+    await call('createUser', { token: A, body: { name: 'Again', email: 'CORA@example.com', role: 'viewer' }, expect: [409, 'email_taken'] });
+    await call('createUser', { token: A, body: { name: 'X', email: 'nope', role: 'viewer' }, expect: [400, 'invalid_email'] });
+    await call('createUser', { token: A, body: { name: 'X', email: 'x@example.com', role: 'owner' }, expect: [400, 'invalid_body'] });
+    const users = await call('listUsers', { token: A, expect: 200 });
+    assert.ok(users.json.items.some((u) => u.id === cora.json.id));
+    const issued = await call('issueUserToken', { token: A, params: { user_id: cora.json.id }, body: { name: 'laptop', expires_in_days: 30 }, expect: 201 });
+    const C = issued.json.token;
+    await call('issueUserToken', { token: A, params: { user_id: 'no-such-user' }, body: { name: 'x' }, expect: [404, 'not_found'] });
+    const me = await call('getMe', { token: C, expect: 200 });
+    assert.deepEqual(me.json.can, { recruit: true, results: true, report: false, admin: false });
+    await call('getBackgroundCheckReport', { token: C, params: { check_id: s.check }, expect: [403, 'report_forbidden'] });
+    await call('getBackgroundCheckResults', { token: C, params: { check_id: s.check }, expect: 200 });
+    await call('getBackgroundCheckResults', { token: C, params: { check_id: 'no-such-check' }, expect: [404, 'not_found'] });
+    const feed = await call('listCandidateActivity', { token: A, params: { candidate_id: s.candidate }, expect: 200 });
+    const look = feed.json.items.find((e) => e.type === 'report_viewed');
+    assert.equal(look.actor_name, 'Cora Ordin');
+    const tokens = await call('listUserTokens', { token: A, params: { user_id: cora.json.id }, expect: 200 });
+    assert.equal(tokens.json.items.length, 1);
+    assert.ok(tokens.json.items[0].last_used_at);
+    await call('revokeUserToken', { token: A, params: { user_id: cora.json.id, token_id: issued.json.id }, expect: 204 });
+    await call('getMe', { token: C, expect: [401, 'invalid_token'] });
+    await call('deactivateUser', { token: A, params: { user_id: cora.json.id }, expect: 200 });
+    await call('deactivateUser', { token: A, params: { user_id: me.json.user_id }, expect: 200 });
+    await call('deactivateUser', { token: A, params: { user_id: 'no-such-user' }, expect: [404, 'not_found'] });
+  });
+
   await step('turnaround report', async () => {
     const report = await call('getTurnaroundReport', { token: R, expect: 200 });
     assert.equal(report.json.days, 90);
@@ -957,6 +987,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       CreateBulkSend: ['createBulkSend', R, {}],
       CreateWebhookEndpoint: ['createWebhookEndpoint', A, {}],
       UpdateWebhookEndpoint: ['updateWebhookEndpoint', A, { endpoint_id: 'nope' }],
+      CreateUser: ['createUser', A, {}], IssueToken: ['issueUserToken', A, { user_id: 'nope' }],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

@@ -1,7 +1,7 @@
 // Admin views: the Certn integration, team and job default packages, jobs and
 // their interview plans.
 import * as api from './api.js';
-import { h, field, select, messageBox, busy, time, openDialog, confirmDialog, notice, uid } from './dom.js';
+import { h, field, select, messageBox, busy, time, formatTime, openDialog, confirmDialog, notice, uid } from './dom.js';
 import { pager } from './recruiter.js';
 
 const REGIONS = [
@@ -565,4 +565,135 @@ export async function jobView(root, ctx, jobId) {
     h('section', { 'aria-labelledby': 'plan-title' },
       h('h2', { id: 'plan-title' }, 'Interview plan'), planBox.el, stagesList,
       h('div', { class: 'card' }, addForm)));
+}
+
+// ---- users and their API tokens ---------------------------------------------
+
+const ROLES = [
+  ['recruiter', 'Recruiter — sends checks, sees status, result and report'],
+  ['coordinator', 'Coordinator — sends checks, sees status and result, not the report'],
+  ['viewer', 'Viewer — sees status only'],
+  ['admin', 'Admin — everything, including users and Certn settings'],
+];
+const ROLE_NAMES = { admin: 'Admin', recruiter: 'Recruiter', coordinator: 'Coordinator', viewer: 'Viewer' };
+const EXPIRIES = [['', 'Never expires'], ['30', 'Expires in 30 days'], ['90', 'Expires in 90 days'], ['365', 'Expires in a year']];
+
+// The token just issued, shown this once with a way to copy it.
+function tokenShownOnce(issued, opener) {
+  const value = h('input', { type: 'text', readonly: true, value: issued.token, id: 'new-token', 'aria-label': 'The new API token' });
+  const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy token');
+  copy.addEventListener('click', async () => {
+    value.select();
+    try { await navigator.clipboard.writeText(issued.token); notice('Token copied.'); } catch { notice('Select the token and copy it.'); }
+  });
+  const done = h('button', { type: 'button' }, 'I have copied it');
+  const dialog = openDialog({
+    title: `Token “${issued.name}” issued`,
+    body: h('div', {}, h('p', { class: 'message warn' }, 'Copy this token now: it is shown only once and cannot be shown again.'), value, h('div', { class: 'actions' }, copy)),
+    actions: [done],
+    onClose: () => opener.focus(),
+  });
+  done.addEventListener('click', () => dialog.close());
+  value.focus();
+  value.select();
+}
+
+function tokensPanel(user, onChange) {
+  const box = messageBox();
+  const list = h('ul', { class: 'list tokens', 'aria-label': `API tokens of ${user.name}` });
+  const name = h('input', { name: 'token_name', maxlength: '100', required: true, placeholder: 'For example: laptop' });
+  const expiry = select(EXPIRIES, '', { name: 'expires_in_days' });
+  const issue = h('button', { type: 'submit' }, 'Issue token');
+  const form = h('form', { class: 'inline-form', 'aria-label': `Issue a token to ${user.name}` }, field('Token name', name), field('Expiry', expiry), issue);
+  async function load() {
+    const tokens = await api.get(`/users/${api.seg(user.id)}/tokens`);
+    list.replaceChildren(...(tokens.items.length ? tokens.items.map((t) => {
+      const revoke = h('button', { type: 'button', class: 'secondary small' }, 'Revoke');
+      revoke.setAttribute('aria-label', `Revoke token ${t.name}`);
+      revoke.addEventListener('click', async () => {
+        if (!await confirmDialog(`Revoke the token “${t.name}”?`, 'Requests with this token are refused from now on. This cannot be undone.', 'Revoke token')) return;
+        await busy(revoke, async () => {
+          try { await api.del(`/users/${api.seg(user.id)}/tokens/${api.seg(t.id)}`); notice('The token was revoked.'); await load(); } catch (e) { box.error(e.message); }
+        });
+      });
+      const facts = [`created ${formatTime(t.created_at)}`, t.last_used_at ? `last used ${formatTime(t.last_used_at)}` : 'never used',
+        t.expires_at ? `expires ${formatTime(t.expires_at)}` : 'no expiry'];
+      return h('li', { class: 'token', dataset: { revoked: t.revoked_at ? 'true' : 'false' } }, h('strong', {}, t.name),
+        h('span', { class: 'muted' }, ` · ${facts.join(' · ')} `),
+        t.revoked_at ? h('span', { class: 'badge' }, `Revoked ${formatTime(t.revoked_at)}`) : revoke);
+    }) : [h('li', { class: 'muted' }, 'No tokens yet.')]));
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    box.clear();
+    await busy(issue, async () => {
+      try {
+        const body = { name: name.value.trim() };
+        if (expiry.value) body.expires_in_days = Number(expiry.value);
+        const issued = await api.post(`/users/${api.seg(user.id)}/tokens`, body);
+        name.value = '';
+        await load();
+        tokenShownOnce(issued, issue);
+      } catch (e) { box.error(e.message); }
+    });
+  });
+  return { el: h('div', { class: 'tokens-panel' }, list, user.active ? form : null, box.el), load };
+}
+
+export async function usersView(root, ctx) {
+  const box = messageBox();
+  const list = h('ul', { class: 'list', id: 'users', 'aria-label': 'Users' });
+  const name = h('input', { name: 'name', maxlength: '200', required: true, autocomplete: 'off' });
+  const email = h('input', { name: 'email', type: 'email', maxlength: '254', required: true, autocomplete: 'off' });
+  const role = select(ROLES, 'recruiter', { name: 'role' });
+  const add = h('button', { type: 'submit' }, 'Add user');
+  const form = h('form', { class: 'card', 'aria-labelledby': 'add-user-title' }, h('h2', { id: 'add-user-title' }, 'Add a user'),
+    field('Name', name, 'Shown in the activity feed.'), field('Email', email), field('Role', role), box.el, h('div', { class: 'actions' }, add));
+  async function load() {
+    const users = await api.get('/users');
+    if (!ctx.alive()) return;
+    list.replaceChildren(...users.items.map((u) => {
+      const tokens = tokensPanel(u, load);
+      const show = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false' }, 'Tokens');
+      show.setAttribute('aria-label', `Tokens of ${u.name}`);
+      tokens.el.hidden = true;
+      show.addEventListener('click', () => busy(show, async () => {
+        tokens.el.hidden = !tokens.el.hidden;
+        show.setAttribute('aria-expanded', String(!tokens.el.hidden));
+        if (!tokens.el.hidden) { try { await tokens.load(); } catch (e) { box.error(e.message); } }
+      }));
+      const off = h('button', { type: 'button', class: 'secondary small' }, 'Deactivate');
+      off.setAttribute('aria-label', `Deactivate ${u.name}`);
+      off.addEventListener('click', async () => {
+        if (!await confirmDialog(`Deactivate ${u.name}?`, 'Their tokens stop working at once. Their name stays in the activity feed.', 'Deactivate')) return;
+        await busy(off, async () => {
+          try { await api.post(`/users/${api.seg(u.id)}/deactivate`); notice(`${u.name} was deactivated.`); await load(); } catch (e) { box.error(e.message); }
+        });
+      });
+      const self = u.id === ctx.me.user_id;
+      return h('li', { class: 'user', dataset: { role: u.role, active: String(u.active) } },
+        h('strong', {}, u.name), self ? h('span', { class: 'muted' }, ' (you)') : null,
+        h('span', { class: 'muted' }, ` · ${u.email || 'no email'} · ${ROLE_NAMES[u.role] || u.role} `),
+        u.active ? null : h('span', { class: 'badge' }, 'Deactivated'), ' ', show, ' ',
+        u.active && !self ? off : null, tokens.el);
+    }));
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    box.clear();
+    await busy(add, async () => {
+      try {
+        const created = await api.post('/users', { name: name.value.trim(), email: email.value.trim(), role: role.value });
+        name.value = '';
+        email.value = '';
+        notice(`${created.name} was added. Issue them a token to sign in.`);
+        await load();
+      } catch (e) { box.error(e.message); }
+    });
+  });
+  root.replaceChildren(h('h1', {}, 'Users'),
+    h('p', {}, 'Who can sign in to your team, with which role, and their API tokens. A revoked token or a deactivated user is refused from the next request on.'),
+    h('section', { class: 'card', 'aria-labelledby': 'users-title' }, h('h2', { id: 'users-title' }, 'Team members'), list), form);
+  document.title = 'Users · Stagecheck';
+  await load();
 }

@@ -20,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/admin\/jobs$/, view: admin.jobsView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/jobs\/([^/]+)$/, view: admin.jobView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/webhooks$/, view: outbound.outboundView, admin: true, nav: 'webhooks' },
+  { pattern: /^\/admin\/users$/, view: admin.usersView, admin: true, nav: 'users' },
   { pattern: /^\/candidates$/, view: recruiter.candidatesView, nav: 'candidates' },
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
@@ -41,11 +42,13 @@ const routeFor = (hash) => {
   return ROUTES.find((r) => r.pattern.test(path));
 };
 
+const ROLE_WORDS = { admin: 'Admin', recruiter: 'Recruiter', coordinator: 'Coordinator', viewer: 'Viewer' };
+
 function navItems() {
   const items = [];
   if (me.role === 'admin') {
     items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans'],
-      ['webhooks', '#/admin/webhooks', 'Outbound webhooks']);
+      ['webhooks', '#/admin/webhooks', 'Outbound webhooks'], ['users', '#/admin/users', 'Users']);
   }
   items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],
     ['turnaround', '#/reports/turnaround', 'Turnaround']);
@@ -57,7 +60,7 @@ function renderNav(active) {
     h('li', {}, h('a', { href, 'aria-current': key === active ? 'page' : false }, label)))));
   nav.hidden = false;
   who.hidden = false;
-  whoLabel.textContent = `${me.team.name} · ${me.role === 'admin' ? 'Admin' : 'Recruiter'}`;
+  whoLabel.textContent = `${me.team.name} · ${ROLE_WORDS[me.role] || 'Member'}`;
 }
 
 function signInView(message) {
@@ -101,7 +104,7 @@ function forbiddenView() {
   main.replaceChildren(h('section', { class: 'card', 'aria-labelledby': 'denied-title' },
     h('h1', { id: 'denied-title' }, 'Admins only'),
     h('p', { class: 'message error', role: 'alert' },
-      'Certn settings and interview plans are only available to team admins. Ask an admin of your team for access.'),
+      'Certn settings, interview plans and users are only available to team admins. Ask an admin of your team for access.'),
     h('p', {}, h('a', { href: '#/candidates' }, 'Go to candidates'))));
   document.title = 'Admins only · Stagecheck';
 }

@@ -138,7 +138,7 @@ function packageSelect(items, selected, name = 'package_id') {
 }
 
 export async function candidateView(root, ctx, candidateId) {
-  currentUserId = ctx.me.user_id;
+  signedIn(ctx);
   const base = `/candidates/${api.seg(candidateId)}`;
   const [read, jobs] = await Promise.all([api.getWithEtag(base), allJobs()]);
   if (!ctx.alive()) return;
@@ -312,28 +312,38 @@ export async function candidateView(root, ctx, candidateId) {
     h('div', { class: 'columns' },
       h('div', {}, details,
         h('section', { class: 'card', 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Applications'),
-          appList, apps.el, applyForm, appBox.el),
+          appList, apps.el, can.recruit ? applyForm : null, appBox.el),
         h('section', { class: 'card', 'aria-labelledby': 'adhoc-title' }, h('h2', { id: 'adhoc-title' }, 'Ad-hoc background check'),
-          h('p', {}, 'Send a check without an interview-plan stage.'), h('div', { class: 'actions' }, adhocOpen), adhocBox.el, adhocList)),
+          can.recruit ? h('p', {}, 'Send a check without an interview-plan stage.') : null,
+          can.recruit ? h('div', { class: 'actions' }, adhocOpen) : null, adhocBox.el, adhocList)),
       h('div', {},
-        h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, 'Files'), filesList, filesBox.el),
+        can.report ? h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, 'Files'), filesList, filesBox.el) : null,
         h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el))));
-  await Promise.all([apps.load(), loadAdhoc(), loadFiles(), feed.load()]);
+  await Promise.all([apps.load(), loadAdhoc(), can.report ? loadFiles() : null, feed.load()]);
 }
 
 let currentUserId = null;
+// What the signed-in role may do (GET /me's `can`, from the server's one table
+// of grants): what it may not open is not shown.
+let can = { recruit: true, results: true, report: true, admin: false };
+function signedIn(ctx) {
+  currentUserId = ctx.me.user_id;
+  can = ctx.me.can || can;
+}
 
-function actorName(actor) {
+function actorName(e) {
+  const actor = e.actor;
   if (actor === 'system') return 'Stagecheck';
   if (actor === 'certn') return 'Certn';
   if (currentUserId && actor === `user:${currentUserId}`) return 'You';
+  if (e.actor_name) return e.actor_name;
   if (actor.startsWith('user:')) return 'A teammate';
   return actor;
 }
 
 function feedItem(e) {
   return h('li', { class: `feed-item ${e.type}` }, h('p', {}, e.message),
-    h('p', { class: 'muted' }, time(e.at), ` · ${actorName(e.actor)}`));
+    h('p', { class: 'muted' }, time(e.at), ` · ${actorName(e)}`));
 }
 
 // ---- applications ----------------------------------------------------------
@@ -622,7 +632,7 @@ const viewSignature = (data, checks) => JSON.stringify(data) + checks.map(slowQu
 function stateLine(check) {
   const cancel = check.cancellation;
   if (cancel && check.error_reason === 'cancelled_by_user') {
-    const who = cancel.requested_by ? actorName(`user:${cancel.requested_by}`) : 'Your team';
+    const who = cancel.requested_by ? actorName({ actor: `user:${cancel.requested_by}` }) : 'Your team';
     return h('p', { class: 'state-line cancelled' },
       `Cancelled by ${who === 'You' ? 'you' : who.toLowerCase()}${cancel.reason ? `: “${cancel.reason}”` : ''}. Re-order it to send a new one.`);
   }
@@ -689,15 +699,15 @@ function checkSummary(check, candidateId, { onReport, onRefresh, onChange, onReo
     ruleLine(check),
   ];
   const links = [];
-  if (check.results_url && !onResultsPage) {
+  if (check.results_url && !onResultsPage && can.results) {
     links.push(h('a', { href: check.results_url, target: '_blank', rel: 'noopener', class: 'results-link' }, 'Open results'));
   }
-  if (onReport && check.certn_case_id) {
+  if (onReport && check.certn_case_id && can.report) {
     const view = h('button', { type: 'button', class: 'secondary small', id: `report-${check.id}` }, 'View report');
     view.addEventListener('click', () => onReport(check, view));
     links.push(view);
   }
-  if (onReport && ACTIVE.has(check.status) && check.certn_case_id) {
+  if (onReport && ACTIVE.has(check.status) && check.certn_case_id && can.recruit) {
     const pull = h('button', { type: 'button', class: 'secondary small', id: `refresh-${check.id}` }, 'Refresh status');
     pull.addEventListener('click', () => busy(pull, async () => {
       try {
@@ -708,17 +718,17 @@ function checkSummary(check, candidateId, { onReport, onRefresh, onChange, onReo
     }));
     links.push(pull);
   }
-  if (onChange && ACTIVE.has(check.status) && !(check.cancellation && check.cancellation.pending)) {
+  if (onChange && can.recruit && ACTIVE.has(check.status) && !(check.cancellation && check.cancellation.pending)) {
     const stop = h('button', { type: 'button', class: 'secondary small', id: `cancel-${check.id}` }, 'Cancel check');
     stop.addEventListener('click', () => cancelDialog(check, stop, onChange));
     links.push(stop);
   }
-  if (onChange && onReorder && (check.status === 'error' || check.status === 'cancelled')) {
+  if (onChange && onReorder && can.recruit && (check.status === 'error' || check.status === 'cancelled')) {
     const again = h('button', { type: 'button', class: 'small', id: `reorder-${check.id}` }, 'Re-order');
     again.addEventListener('click', () => reorder(check, again, onChange));
     links.push(again);
   }
-  if (check.report_file_id) {
+  if (check.report_file_id && can.report) {
     const dl = h('button', { type: 'button', class: 'secondary small', id: `pdf-${check.id}` }, 'Download PDF');
     dl.addEventListener('click', () => busy(dl, async () => {
       try {
@@ -790,7 +800,7 @@ async function loadReportInto(el, check) {
 }
 
 export async function applicationView(root, ctx, applicationId) {
-  currentUserId = ctx.me.user_id;
+  signedIn(ctx);
   const path = `/applications/${api.seg(applicationId)}`;
   let tab = await api.get(path);
   if (!ctx.alive()) return;
@@ -920,7 +930,7 @@ export async function applicationView(root, ctx, applicationId) {
         return h('li', { class: 'activity certn', dataset: { activityId: a.id } },
           h('h4', {}, 'Certn background check'),
           check ? checkSummary(check, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh(), onChange: () => refresh(), onReorder: true }) : h('p', { class: 'muted' }, 'Not sent yet.'),
-          (!check || !ACTIVE.has(check.status)) ? h('div', { class: 'actions' }, button) : null,
+          can.recruit && (!check || !ACTIVE.has(check.status)) ? h('div', { class: 'actions' }, button) : null,
           a.earlier_checks.length ? h('details', {}, h('summary', {}, `Earlier checks (${a.earlier_checks.length})`),
             a.earlier_checks.map((c) => checkSummary(c, tab.candidate.id, { onReport: showReport, onRefresh: () => refresh() }))) : null);
       })) : h('p', { class: 'muted' }, 'No activities.'))));
@@ -987,7 +997,7 @@ export async function applicationView(root, ctx, applicationId) {
   render();
   root.replaceChildren(
     h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
-    h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop)), tabBox.el,
+    can.recruit ? h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop)) : null, tabBox.el,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', {}, 'Interview plan'), stagesEl, otherEl, reportEl),
       h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));
@@ -1000,9 +1010,11 @@ export async function applicationView(root, ctx, applicationId) {
 // The page a check's results URL opens: the status, the overall result and
 // the report, for any signed-in member of the team.
 export async function checkView(root, ctx, checkId) {
-  currentUserId = ctx.me.user_id;
+  signedIn(ctx);
   const path = `/background-checks/${api.seg(checkId)}`;
-  let check = await api.get(path);
+  // Opening the page reads the results once through /results (the look is
+  // recorded for the admins); polling then reads the check.
+  let check = await api.get(can.results ? `${path}/results` : path);
   const candidate = await api.get(`/candidates/${api.seg(check.candidate_id)}`);
   if (!ctx.alive()) return;
   const back = check.application_id
@@ -1015,7 +1027,9 @@ export async function checkView(root, ctx, checkId) {
   ctx.onCleanup(() => clearTimeout(timer));
   async function show() {
     summaryEl.replaceChildren(checkSummary(check, check.candidate_id, { onResultsPage: true }));
-    if (reportState(check) !== shown) {
+    if (!can.report) {
+      reportEl.hidden = true;
+    } else if (reportState(check) !== shown) {
       shown = reportState(check);
       if (check.certn_case_id) await loadReportInto(reportEl, check);
       else reportEl.replaceChildren(h('h2', { id: 'report-title' }, 'Report'), h('p', { class: 'muted' }, 'Certn has not received the order yet.'));

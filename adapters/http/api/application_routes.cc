@@ -5,6 +5,7 @@
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
+#include "adapters/http/api/visibility.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
 
@@ -16,12 +17,12 @@ MemberRoute CreateApplication, ListApplications, CountApplications, GetApplicati
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST", "/api/v1/applications",                         Access::kTeamMember, CreateApplication},
+    {"POST", "/api/v1/applications",                         Access::kRecruit, CreateApplication},
     {"GET",  "/api/v1/applications",                         Access::kTeamMember, ListApplications},
     {"GET",  "/api/v1/applications/counts",                  Access::kTeamMember, CountApplications},
     {"GET",  "/api/v1/applications/{application_id}",        Access::kTeamMember, GetApplication},
-    {"POST", "/api/v1/applications/{application_id}/move",   Access::kTeamMember, MoveApplication},
-    {"POST", "/api/v1/applications/{application_id}/status", Access::kTeamMember, SetApplicationStatus},
+    {"POST", "/api/v1/applications/{application_id}/move",   Access::kRecruit, MoveApplication},
+    {"POST", "/api/v1/applications/{application_id}/status", Access::kRecruit, SetApplicationStatus},
 };
 // clang-format on
 
@@ -118,6 +119,7 @@ absl::StatusOr<Response> CreateApplication(ApiContext& ctx, const Request& r,
       ctx.applications.CreateApplication(who, CandidateId(*body.String("candidate_id")),
                                          JobId(*body.String("job_id")), key));
   ASSIGN_OR_RETURN(ApplicationTab tab, ctx.applications.ReadTab(who, created.id));
+  ShowTo(who.role, tab);
   return CreatedAt("/api/v1/applications/" + created.id.value(), created.replayed,
                    JsonOf(201, tab, WriteApplicationTab));
 }
@@ -125,19 +127,24 @@ absl::StatusOr<Response> CreateApplication(ApiContext& ctx, const Request& r,
 absl::StatusOr<Response> ListApplications(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
   ASSIGN_OR_RETURN(ApplicationFilter filter, ApplicationFilterOf(r));
-  return PageResponse(ctx.applications.ListApplications(who, filter, page),
-                      WriteApplicationSummary);
+  RETURN_IF_ERROR(MayFilterBy(who.role, filter));
+  absl::StatusOr<Page<ApplicationSummary>> list =
+      ctx.applications.ListApplications(who, filter, page);
+  if (list.ok()) ShowTo(who.role, *list);
+  return PageResponse(list, WriteApplicationSummary);
 }
 
 absl::StatusOr<Response> CountApplications(ApiContext& ctx, const Request& r,
                                            const Principal& who) {
   ASSIGN_OR_RETURN(ApplicationFilter filter, ApplicationFilterOf(r));
+  RETURN_IF_ERROR(MayFilterBy(who.role, filter));
   ASSIGN_OR_RETURN(auto counts, ctx.applications.CountByCheckStatus(who, filter));
   return CountsResponse(counts);
 }
 
 absl::StatusOr<Response> GetApplication(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(ApplicationTab tab, ctx.applications.ReadTab(who, ApplicationOf(r)));
+  ShowTo(who.role, tab);
   return JsonOf(200, tab, WriteApplicationTab);
 }
 
@@ -148,6 +155,7 @@ absl::StatusOr<Response> MoveApplication(ApiContext& ctx, const Request& r, cons
   ApplicationId id = ApplicationOf(r);
   ASSIGN_OR_RETURN(auto moved, ctx.applications.Move(who, id, StageId(*body.String("stage_id"))));
   ASSIGN_OR_RETURN(ApplicationTab tab, ctx.applications.ReadTab(who, id));
+  ShowTo(who.role, tab);
   JsonWriter w;
   w.StartObject().Key("application");
   WriteApplicationTab(w, tab);

@@ -1,7 +1,10 @@
 // Candidates: the people applying, their files and their activity feed.
+#include <map>
+
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
 #include "adapters/http/api/routes.h"
+#include "adapters/http/api/visibility.h"
 #include "core/status_macros.h"
 
 namespace stagecheck::http {
@@ -12,12 +15,12 @@ MemberRoute CreateCandidate, ListCandidates, GetCandidate, UpdateCandidate, List
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST",  "/api/v1/candidates",                                  Access::kTeamMember, CreateCandidate},
+    {"POST",  "/api/v1/candidates",                                  Access::kRecruit, CreateCandidate},
     {"GET",   "/api/v1/candidates",                                  Access::kTeamMember, ListCandidates},
     {"GET",   "/api/v1/candidates/{candidate_id}",                   Access::kTeamMember, GetCandidate},
-    {"PATCH", "/api/v1/candidates/{candidate_id}",                   Access::kTeamMember, UpdateCandidate},
-    {"GET",   "/api/v1/candidates/{candidate_id}/files",             Access::kTeamMember, ListFiles},
-    {"GET",   "/api/v1/candidates/{candidate_id}/files/{file_id}",   Access::kTeamMember, GetFile},
+    {"PATCH", "/api/v1/candidates/{candidate_id}",                   Access::kRecruit, UpdateCandidate},
+    {"GET",   "/api/v1/candidates/{candidate_id}/files",             Access::kReport, ListFiles},
+    {"GET",   "/api/v1/candidates/{candidate_id}/files/{file_id}",   Access::kReport, GetFile},
     {"GET",   "/api/v1/candidates/{candidate_id}/activity",          Access::kTeamMember, GetFeed},
     {"GET",   "/api/v1/candidates/{candidate_id}/background-checks", Access::kTeamMember, ListAdHocChecks},
 };
@@ -69,6 +72,8 @@ absl::StatusOr<Response> ListFiles(ApiContext& ctx, const Request& r, const Prin
 absl::StatusOr<Response> GetFile(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(auto file,
                    ctx.applications.GetFile(who, CandidateOf(r), FileId(Param(r, "file_id"))));
+  RETURN_IF_ERROR(ctx.applications.RecordReportView(
+      who, {CandidateOf(r), std::nullopt, std::nullopt, "Downloaded " + file.first.name}));
   Response resp{200, {}, std::move(file.second)};
   resp.SetHeader("Content-Type", file.first.content_type);
   resp.SetHeader("Content-Disposition", "attachment; filename=\"" + file.first.name + "\"");
@@ -76,14 +81,27 @@ absl::StatusOr<Response> GetFile(ApiContext& ctx, const Request& r, const Princi
   return resp;
 }
 
+// The feed names people (each entry's actor_name: the user's display name),
+// and shows the audit trail of report views to admins only.
 absl::StatusOr<Response> GetFeed(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(PageRequest page, PageOf(r));
-  return PageResponse(ctx.applications.Feed(who, CandidateOf(r), page), WriteFeedEvent);
+  absl::StatusOr<Page<FeedEvent>> feed =
+      ctx.applications.Feed(who, CandidateOf(r), page, Allows(who.role, Access::kAdmin));
+  std::map<std::string, std::string, std::less<>> names;
+  if (feed.ok()) {
+    ASSIGN_OR_RETURN(std::vector<User> users, ctx.accounts.ListUsers(who));
+    for (const User& u : users) names["user:" + u.id.value()] = u.name;
+  }
+  return PageResponse(feed, [&names](JsonWriter& w, const FeedEvent& e) {
+    auto it = names.find(e.actor);
+    WriteFeedEvent(w, e, it == names.end() ? nullptr : &it->second);
+  });
 }
 
 absl::StatusOr<Response> ListAdHocChecks(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(std::vector<BackgroundCheck> checks,
                    ctx.applications.AdHocChecks(who, CandidateOf(r)));
+  ShowTo(who.role, checks);
   return ItemsOf(checks, WriteCheck);
 }
 

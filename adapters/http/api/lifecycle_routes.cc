@@ -15,7 +15,7 @@ MemberRoute CreateBulkSend, GetBulkSend, GetTurnaround;
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST", "/api/v1/bulk-sends",                Access::kTeamMember, CreateBulkSend},
+    {"POST", "/api/v1/bulk-sends",                Access::kRecruit, CreateBulkSend},
     {"GET",  "/api/v1/bulk-sends/{bulk_send_id}", Access::kTeamMember, GetBulkSend},
     {"GET",  "/api/v1/reports/turnaround",        Access::kTeamMember, GetTurnaround},
 };

@@ -408,12 +408,19 @@ void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab) {
   w.EndObject();
 }
 
-void WriteFeedEvent(JsonWriter& w, const FeedEvent& e) {
+void WriteFeedEvent(JsonWriter& w, const FeedEvent& e) { WriteFeedEvent(w, e, nullptr); }
+
+void WriteFeedEvent(JsonWriter& w, const FeedEvent& e, const std::string* actor_name) {
   w.StartObject();
   w.Field("id", e.id.value())
       .Field("type", e.type)
       .Field("actor", e.actor)
       .Field("message", e.message);
+  w.Key("actor_name");
+  if (actor_name)
+    w.String(*actor_name);
+  else
+    w.Null();
   w.Field("at", Rfc3339(e.at));
   w.Key("application_id");
   if (e.application)
@@ -486,6 +493,40 @@ void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& r) {
     w.EndObject();
   }
   w.EndArray();
+  w.EndObject();
+}
+
+void WriteUser(JsonWriter& w, const User& u) {
+  w.StartObject().Field("id", u.id.value()).Field("name", u.name);
+  OptionalString(w, "email", u.email);
+  w.Field("role", RoleName(u.role)).Field("active", !u.deactivated_at.has_value());
+  w.Field("created_at", Rfc3339(u.created_at));
+  OptionalTime(w, "deactivated_at", u.deactivated_at);
+  w.EndObject();
+}
+
+namespace {
+
+// A token as listed: never its hash, never the clear token.
+void WriteTokenFields(JsonWriter& w, const ApiToken& t) {
+  w.Field("id", t.id.value()).Field("name", t.name).Field("created_at", Rfc3339(t.created_at));
+  OptionalTime(w, "expires_at", t.expires_at);
+  OptionalTime(w, "last_used_at", t.last_used_at);
+  OptionalTime(w, "revoked_at", t.revoked_at);
+}
+
+}  // namespace
+
+void WriteToken(JsonWriter& w, const ApiToken& t) {
+  w.StartObject();
+  WriteTokenFields(w, t);
+  w.EndObject();
+}
+
+void WriteIssuedToken(JsonWriter& w, const ApiToken& t, const std::string& clear) {
+  w.StartObject();
+  WriteTokenFields(w, t);
+  w.Field("token", clear);
   w.EndObject();
 }
 

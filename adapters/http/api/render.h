@@ -29,6 +29,12 @@ void WriteApplicationSummary(JsonWriter& w, const ApplicationSummary& summary);
 void WriteApplicationTab(JsonWriter& w, const ApplicationTab& tab);
 void WriteCheck(JsonWriter& w, const BackgroundCheck& check);
 void WriteFeedEvent(JsonWriter& w, const FeedEvent& event);
+// With the display name of the user the actor names ("user:<id>"), or null.
+void WriteFeedEvent(JsonWriter& w, const FeedEvent& event, const std::string* actor_name);
+void WriteUser(JsonWriter& w, const User& user);
+// A token as listed (never its hash); WriteIssuedToken adds the clear token.
+void WriteToken(JsonWriter& w, const ApiToken& token);
+void WriteIssuedToken(JsonWriter& w, const ApiToken& token, const std::string& clear);
 void WriteIntegration(JsonWriter& w, const certn_plugin::IntegrationView& view);
 void WritePackage(JsonWriter& w, const CertnPackage& package);
 void WriteReport(JsonWriter& w, const certn_plugin::InlineReport& report);

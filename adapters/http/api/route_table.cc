@@ -15,11 +15,23 @@ struct Grant {
   Role role;
   Access access;
 };
+// clang-format off
 constexpr Grant kGrants[] = {
-    {Role::kAdmin, Access::kTeamMember},
-    {Role::kAdmin, Access::kAdmin},
-    {Role::kRecruiter, Access::kTeamMember},
+    {Role::kAdmin,       Access::kTeamMember},
+    {Role::kAdmin,       Access::kRecruit},
+    {Role::kAdmin,       Access::kResults},
+    {Role::kAdmin,       Access::kReport},
+    {Role::kAdmin,       Access::kAdmin},
+    {Role::kRecruiter,   Access::kTeamMember},
+    {Role::kRecruiter,   Access::kRecruit},
+    {Role::kRecruiter,   Access::kResults},
+    {Role::kRecruiter,   Access::kReport},
+    {Role::kCoordinator, Access::kTeamMember},
+    {Role::kCoordinator, Access::kRecruit},
+    {Role::kCoordinator, Access::kResults},
+    {Role::kViewer,      Access::kTeamMember},
 };
+// clang-format on
 
 // What a caller who does not meet a requirement is told (else "forbidden").
 struct Refusal {
@@ -29,6 +41,9 @@ struct Refusal {
 };
 constexpr Refusal kRefusals[] = {
     {Access::kAdmin, "admin_only", "only an admin of the team may do this"},
+    {Access::kRecruit, "read_only_role", "a viewer may look at statuses only"},
+    {Access::kResults, "results_forbidden", "this user may not see check results"},
+    {Access::kReport, "report_forbidden", "this user may not open background-check reports"},
 };
 
 absl::StatusOr<Principal> Authenticate(ApiContext& ctx, const Request& request) {

@@ -22,18 +22,21 @@
 namespace stagecheck::http {
 
 // Who may call a route. Which roles meet which requirement is said once, in
-// kGrants (route_table.cc): a finer role model (recruiter, coordinator,
-// viewer; reading reports as a right of its own) adds its requirements here
-// and its rows there, and each table names what its routes require.
+// kGrants (route_table.cc), and each table names what its routes require
+// (docs/operations.md, "Users, roles and tokens", shows the grid).
 enum class Access {
   kPublic,      // anyone, without a token: health, metrics, a vendor's webhook
-  kTeamMember,  // any signed-in user of the team
+  kTeamMember,  // any signed-in user of the team, a viewer too: status
+  kRecruit,     // works the pipeline: candidates, applications, sending checks
+  kResults,     // a check's result and per-check results
+  kReport,      // a check's report: inline, its PDF, the candidate's files
   kAdmin,       // an admin of the team
 };
 
 // OK when `role` meets `access`; else PermissionDenied with the
-// requirement's stable code ("admin_only").
+// requirement's stable code ("admin_only", "report_forbidden", ...).
 absl::Status Permit(Role role, Access access);
+inline bool Allows(Role role, Access access) { return Permit(role, access).ok(); }
 
 // Answers a signed-in caller whose role meets the route's Access. An error
 // becomes the problem response of ProblemResponse(status) (problem.cc).

@@ -17,5 +17,6 @@ std::span<const Route> ApplicationRoutes();  // application_routes.cc: /applicat
 std::span<const Route> OpsRoutes();          // ops_routes.cc: /healthz, /readyz, /metrics
 std::span<const Route> LifecycleRoutes();    // lifecycle_routes.cc: bulk sends, turnaround
 std::span<const Route> OutboundRoutes();     // outbound_routes.cc: /webhook-endpoints
+std::span<const Route> UserRoutes();         // user_routes.cc: /users and their tokens
 
 }  // namespace stagecheck::http

@@ -100,6 +100,16 @@ constexpr std::pair<std::string_view, std::string_view> kSchemas[] = {
           "event_types":{"type":"array","maxItems":20,"items":{"type":"string","minLength":1,"maxLength":100}},
           "description":{"type":"string","maxLength":200},
           "enabled":{"type":"boolean"}}})"},
+    {"CreateUser", R"({"type":"object","additionalProperties":false,
+        "required":["name","email","role"],
+        "properties":{
+          "name":{"type":"string","minLength":1,"maxLength":200},
+          "email":{"type":"string","minLength":3,"maxLength":254},
+          "role":{"type":"string","enum":["admin","recruiter","coordinator","viewer"]}}})"},
+    {"IssueToken", R"({"type":"object","additionalProperties":false,"required":["name"],
+        "properties":{
+          "name":{"type":"string","minLength":1,"maxLength":100},
+          "expires_in_days":{"type":"integer","minimum":1,"maximum":3650}}})"},
 };
 
 }  // namespace

@@ -30,7 +30,13 @@ absl::StatusOr<Response> GetMe(ApiContext& ctx, const Request&, const Principal&
   JsonWriter w;
   w.StartObject().Field("user_id", who.user.value()).Field("role", RoleName(who.role)).Key("team");
   WriteTeam(w, team);
-  w.EndObject();
+  // What the role may do, from kGrants: the console hides the rest.
+  w.Key("can").StartObject();
+  w.Field("recruit", Allows(who.role, Access::kRecruit));
+  w.Field("results", Allows(who.role, Access::kResults));
+  w.Field("report", Allows(who.role, Access::kReport));
+  w.Field("admin", Allows(who.role, Access::kAdmin));
+  w.EndObject().EndObject();
   return Response::Json(200, w.Take());
 }
 

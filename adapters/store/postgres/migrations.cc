@@ -3,6 +3,7 @@
 // BLOB). Forward-only: never edit a released migration; add the next version
 // there and list it here and in sqlite/migrations.cc under the same number.
 #include "adapters/store/postgres/postgres_store.h"
+#include "adapters/store/sql/access_migrations.h"
 #include "adapters/store/sql/column_types.h"
 #include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
@@ -30,6 +31,8 @@ constexpr Migration kMigrations[] = {
     {8, "bulk sends, vendor estimates, result rules, turnaround index",
      portable::kBulkSendEstimatesAndResultRules},
     {9, "outbound webhooks: endpoints, outbox, delivery log", kV9.view()},
+    {10, "users and API tokens: email, deactivation, token names, expiry, revocation",
+     portable::kUsersAndTokens},
 };
 
 }  // namespace

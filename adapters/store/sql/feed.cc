@@ -50,9 +50,17 @@ absl::Status SqlUnitOfWork::AppendFeedEvent(const FeedEvent& e) {
 absl::StatusOr<Page<FeedEvent>> SqlUnitOfWork::ListFeed(const TeamId& team,
                                                         const CandidateId& candidate,
                                                         const PageRequest& page) {
-  absl::StatusOr<PageQuery> q = BuildPage(
-      absl::StrCat("SELECT ", ToAbsl(kFeedCols), " FROM feed_events"),
-      "team_id = ? AND candidate_id = ?", {P(team), P(candidate)}, "at", "event_id", page);
+  return ListFeedExcept(team, candidate, page, "");
+}
+
+absl::StatusOr<Page<FeedEvent>> SqlUnitOfWork::ListFeedExcept(const TeamId& team,
+                                                              const CandidateId& candidate,
+                                                              const PageRequest& page,
+                                                              std::string_view except_type) {
+  absl::StatusOr<PageQuery> q =
+      BuildPage(absl::StrCat("SELECT ", ToAbsl(kFeedCols), " FROM feed_events"),
+                "team_id = ? AND candidate_id = ? AND type <> ?",
+                {P(team), P(candidate), P(except_type)}, "at", "event_id", page);
   if (!q.ok()) return q.status();
   absl::StatusOr<std::vector<Row>> rows = Query(q->sql, q->params);
   if (!rows.ok()) return rows.status();

@@ -29,7 +29,15 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Ou
   absl::Status UpdateTeam(const Team& team) override;
   absl::Status InsertUser(const User& user) override;
   absl::Status InsertToken(const ApiToken& token) override;
-  absl::StatusOr<Principal> FindPrincipalByTokenHash(const std::string& token_hash) override;
+  absl::StatusOr<TokenLookup> FindTokenByHash(const std::string& token_hash) override;
+  absl::StatusOr<std::vector<User>> ListUsers(const TeamId& team) override;
+  absl::StatusOr<User> GetUser(const TeamId& team, const UserId& user) override;
+  absl::Status DeactivateUser(const TeamId& team, const UserId& user, absl::Time at) override;
+  absl::StatusOr<std::vector<ApiToken>> ListTokens(const TeamId& team, const UserId& user) override;
+  absl::Status RevokeToken(const TeamId& team, const UserId& user, const TokenId& token,
+                           absl::Time at) override;
+  absl::Status TouchToken(const TeamId& team, const TokenId& token, absl::Time at,
+                          absl::Time unless_since) override;
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
   absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) override;
@@ -81,6 +89,9 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Ou
                                                                      absl::Time before,
                                                                      int limit) override;
   absl::Status AppendFeedEvent(const FeedEvent& event) override;
+  absl::StatusOr<Page<FeedEvent>> ListFeedExcept(const TeamId& team, const CandidateId& candidate,
+                                                 const PageRequest& page,
+                                                 std::string_view except_type) override;
   absl::StatusOr<Page<FeedEvent>> ListFeed(const TeamId& team, const CandidateId& candidate,
                                            const PageRequest& page) override;
   absl::StatusOr<std::optional<IdempotencyRecord>> GetIdempotency(const TeamId& team,

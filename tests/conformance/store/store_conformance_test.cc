@@ -196,36 +196,120 @@ TEST_F(StoreConformance, TeamsRoundTripAndReportMissingAndDuplicate) {
   }));
 }
 
+User MakeUser(const std::string& team, const std::string& id, const std::string& name, Role role) {
+  User u;
+  u.team = TeamId(team);
+  u.id = UserId(id);
+  u.name = name;
+  u.role = role;
+  u.created_at = kT0;
+  return u;
+}
+
+ApiToken MakeToken(const User& user, const std::string& hash, const std::string& id) {
+  ApiToken t;
+  t.team = user.team;
+  t.user = user.id;
+  t.role = user.role;
+  t.token_hash = hash;
+  t.created_at = kT0;
+  t.id = TokenId(id);
+  t.name = "laptop";
+  return t;
+}
+
 TEST_F(StoreConformance, TokensFindTheirPrincipalGlobally) {
   SeedTeam("t1");
+  const User ada = MakeUser("t1", "u1", "Ada", Role::kAdmin);
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    if (auto s = u.InsertUser(User{TeamId("t1"), UserId("u1"), "Ada", Role::kAdmin, kT0}); !s.ok())
-      return s;
-    return u.InsertToken(ApiToken{TeamId("t1"), UserId("u1"), Role::kAdmin, "hash-1", kT0});
+    if (auto s = u.InsertUser(ada); !s.ok()) return s;
+    return u.InsertToken(MakeToken(ada, "hash-1", "tok-1"));
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    absl::StatusOr<Principal> p = u.FindPrincipalByTokenHash("hash-1");
+    absl::StatusOr<TokenLookup> p = u.FindTokenByHash("hash-1");
     EXPECT_TRUE(p.ok()) << p.status();
     if (p.ok()) {
-      EXPECT_EQ(p->team, TeamId("t1"));
-      EXPECT_EQ(p->user, UserId("u1"));
-      EXPECT_EQ(p->role, Role::kAdmin);
+      EXPECT_EQ(p->who.team, TeamId("t1"));
+      EXPECT_EQ(p->who.user, UserId("u1"));
+      EXPECT_EQ(p->who.role, Role::kAdmin);
+      EXPECT_EQ(p->token, TokenId("tok-1"));
+      EXPECT_EQ(p->last_used_at, std::nullopt);
     }
-    EXPECT_CODE(u.FindPrincipalByTokenHash("hash-2"), kNotFound);
-    EXPECT_CODE(u.InsertUser(User{TeamId("t1"), UserId("u1"), "Again", Role::kAdmin, kT0}),
-                kAlreadyExists);
+    EXPECT_CODE(u.FindTokenByHash("hash-2"), kNotFound);
+    EXPECT_CODE(u.InsertUser(MakeUser("t1", "u1", "Again", Role::kAdmin)), kAlreadyExists);
     return absl::OkStatus();
   }));
   // The hash is unique across teams.
   SeedTeam("t2");
-  EXPECT_CODE(
-      Tx([&](UnitOfWork& u) -> absl::Status {
-        if (auto s = u.InsertUser(User{TeamId("t2"), UserId("u2"), "Bob", Role::kRecruiter, kT0});
-            !s.ok())
-          return s;
-        return u.InsertToken(ApiToken{TeamId("t2"), UserId("u2"), Role::kRecruiter, "hash-1", kT0});
-      }),
-      kAlreadyExists);
+  const User bob = MakeUser("t2", "u2", "Bob", Role::kRecruiter);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) -> absl::Status {
+                if (auto s = u.InsertUser(bob); !s.ok()) return s;
+                return u.InsertToken(MakeToken(bob, "hash-1", "tok-2"));
+              }),
+              kAlreadyExists);
+}
+
+TEST_F(StoreConformance, RevokedTokensAndDeactivatedUsersAreNotFound) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  User dana = MakeUser("t1", "u1", "Dana Lee", Role::kCoordinator);
+  dana.email = "dana@example.com";
+  const User vic = MakeUser("t1", "u2", "Vic", Role::kViewer);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_OK(u.InsertUser(dana));
+    EXPECT_OK(u.InsertUser(vic));
+    EXPECT_OK(u.InsertToken(MakeToken(dana, "hash-a", "tok-a")));
+    EXPECT_OK(u.InsertToken(MakeToken(dana, "hash-b", "tok-b")));
+    EXPECT_OK(u.InsertToken(MakeToken(vic, "hash-c", "tok-c")));
+    User twin = MakeUser("t1", "u3", "Twin", Role::kViewer);
+    twin.email = "dana@example.com";
+    EXPECT_CODE(u.InsertUser(twin), kAlreadyExists);  // one email per team
+    return absl::OkStatus();
+  }));
+  const absl::Time later = kT0 + absl::Minutes(5);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_OK(u.TouchToken(TeamId("t1"), TokenId("tok-a"), later, later - absl::Minutes(1)));
+    // Within the minute: no second write.
+    EXPECT_OK(u.TouchToken(TeamId("t1"), TokenId("tok-a"), later + absl::Seconds(30),
+                           later - absl::Seconds(30)));
+    EXPECT_OK(u.RevokeToken(TeamId("t1"), UserId("u1"), TokenId("tok-b"), later));
+    EXPECT_OK(u.RevokeToken(TeamId("t1"), UserId("u1"), TokenId("tok-b"), later + absl::Hours(1)));
+    EXPECT_CODE(u.RevokeToken(TeamId("t2"), UserId("u1"), TokenId("tok-a"), later), kNotFound);
+    EXPECT_CODE(u.RevokeToken(TeamId("t1"), UserId("u2"), TokenId("tok-a"), later), kNotFound);
+    EXPECT_OK(u.DeactivateUser(TeamId("t1"), UserId("u2"), later));
+    EXPECT_CODE(u.DeactivateUser(TeamId("t2"), UserId("u1"), later), kNotFound);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<TokenLookup> a = u.FindTokenByHash("hash-a");
+    EXPECT_TRUE(a.ok()) << a.status();
+    if (a.ok()) {
+      EXPECT_EQ(a->last_used_at, later);
+    }
+    EXPECT_CODE(u.FindTokenByHash("hash-b"), kNotFound);  // revoked
+    EXPECT_CODE(u.FindTokenByHash("hash-c"), kNotFound);  // its user is deactivated
+    absl::StatusOr<std::vector<ApiToken>> tokens = u.ListTokens(TeamId("t1"), UserId("u1"));
+    EXPECT_TRUE(tokens.ok() && tokens->size() == 2u);
+    if (tokens.ok() && tokens->size() == 2u) {
+      for (const ApiToken& t : *tokens) {
+        EXPECT_EQ(t.revoked_at.has_value(), t.id == TokenId("tok-b"));
+        if (t.revoked_at) {
+          EXPECT_EQ(*t.revoked_at, later);  // the first revocation stands
+        }
+      }
+    }
+    absl::StatusOr<std::vector<User>> users = u.ListUsers(TeamId("t1"));
+    EXPECT_TRUE(users.ok() && users->size() == 2u);
+    if (users.ok() && users->size() == 2u) {
+      EXPECT_EQ((*users)[0].name, "Dana Lee");
+      EXPECT_EQ((*users)[0].email, "dana@example.com");
+      EXPECT_EQ((*users)[0].role, Role::kCoordinator);
+      EXPECT_EQ((*users)[1].deactivated_at, later);
+    }
+    EXPECT_CODE(u.GetUser(TeamId("t2"), UserId("u1")), kNotFound);
+    EXPECT_TRUE(u.ListUsers(TeamId("t2")).ok());
+    return absl::OkStatus();
+  }));
 }
 
 TEST_F(StoreConformance, IntegrationUpsertsKeepsBinarySecretsAndOwnsItsCertnTeam) {

@@ -176,6 +176,40 @@ TEST_F(ReplicasTest, EndToEndThroughTheLoadBalancer) {
   EXPECT_EQ(Orders(w->certn.certn_team_id).size(), 1u);
 }
 
+// Authentication reads the store on every request (no cache): a token
+// revoked, or a user deactivated, through one replica is refused by the
+// other on its very next request.
+TEST_F(ReplicasTest, ARevocationOnOneReplicaIsSeenByTheOtherAtOnce) {
+  absl::StatusOr<World> w = cluster().NewWorld("revocation");
+  ASSERT_TRUE(w.ok()) << w.status();
+  ServiceProcess& one = cluster().replica(0);
+  ServiceProcess& two = cluster().replica(1);
+  const std::string admin = w->team.admin_token;
+  HttpResponse user =
+      one.Post("/api/v1/users",
+               R"({"name":"Dana Lee","email":"dana@example.com","role":"recruiter"})", admin);
+  ASSERT_EQ(user.status, 201) << user.body;
+  const std::string tokens = "/api/v1/users/" + user.String("/id").value_or("") + "/tokens";
+  HttpResponse first = one.Post(tokens, R"({"name":"laptop"})", admin);
+  HttpResponse second = one.Post(tokens, R"({"name":"phone"})", admin);
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string laptop = first.String("/token").value_or("");
+  const std::string phone = second.String("/token").value_or("");
+  // Both replicas accept it (and would have cached it, were there a cache).
+  ASSERT_EQ(two.Get("/api/v1/me", laptop).status, 200);
+  ASSERT_EQ(one.Get("/api/v1/me", laptop).status, 200);
+  ASSERT_EQ(one.Delete(tokens + "/" + first.String("/id").value_or(""), admin).status, 204);
+  EXPECT_EQ(two.Get("/api/v1/me", laptop).status, 401);
+  EXPECT_EQ(one.Get("/api/v1/me", laptop).status, 401);
+  ASSERT_EQ(two.Get("/api/v1/me", phone).status, 200);
+  ASSERT_EQ(two.Post("/api/v1/users/" + user.String("/id").value_or("") + "/deactivate", "", admin)
+                .status,
+            200);
+  EXPECT_EQ(one.Get("/api/v1/me", phone).status, 401);
+  EXPECT_EQ(two.Get("/api/v1/me", phone).status, 401);
+}
+
 TEST_F(ReplicasTest, SameSignedDeliveriesToBothReplicasAreAppliedOnce) {
   auto w = cluster().NewWorld("deliveries");
   ASSERT_TRUE(w.ok()) << w.status();

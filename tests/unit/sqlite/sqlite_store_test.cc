@@ -115,7 +115,8 @@ TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
   ASSERT_TRUE(store.ok()) << store.status();
   absl::Status s = (*store)->Transact([](UnitOfWork& u) {
-    return u.InsertUser(User{TeamId("ghost"), UserId("u"), "n", Role::kAdmin, kT0});
+    return u.InsertUser(
+        User{TeamId("ghost"), UserId("u"), "n", Role::kAdmin, kT0, std::nullopt, std::nullopt});
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
 }

@@ -4,27 +4,34 @@
 #include "adapters/http/api/certn/certn_routes.h"
 #include "adapters/http/api/render.h"
 #include "adapters/http/api/route_support.h"
+#include "adapters/http/api/visibility.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
 
 namespace stagecheck::http {
 namespace {
 
-MemberRoute SendCheck, SendAdHocCheck, GetCheck, RefreshCheck, CancelCheck, ReorderCheck, GetReport;
+MemberRoute SendCheck, SendAdHocCheck, GetCheck, RefreshCheck, CancelCheck, ReorderCheck, GetReport,
+    GetResults;
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST", "/api/v1/applications/{application_id}/background-checks", Access::kTeamMember, SendCheck},
-    {"POST", "/api/v1/candidates/{candidate_id}/background-checks",     Access::kTeamMember, SendAdHocCheck},
+    {"POST", "/api/v1/applications/{application_id}/background-checks", Access::kRecruit,    SendCheck},
+    {"POST", "/api/v1/candidates/{candidate_id}/background-checks",     Access::kRecruit,    SendAdHocCheck},
     {"GET",  "/api/v1/background-checks/{check_id}",                    Access::kTeamMember, GetCheck},
-    {"POST", "/api/v1/background-checks/{check_id}/refresh",            Access::kTeamMember, RefreshCheck},
-    {"POST", "/api/v1/background-checks/{check_id}/cancel",             Access::kTeamMember, CancelCheck},
-    {"POST", "/api/v1/background-checks/{check_id}/reorder",            Access::kTeamMember, ReorderCheck},
-    {"GET",  "/api/v1/background-checks/{check_id}/report",             Access::kTeamMember, GetReport},
+    {"POST", "/api/v1/background-checks/{check_id}/refresh",            Access::kRecruit,    RefreshCheck},
+    {"POST", "/api/v1/background-checks/{check_id}/cancel",             Access::kRecruit,    CancelCheck},
+    {"POST", "/api/v1/background-checks/{check_id}/reorder",            Access::kRecruit,    ReorderCheck},
+    {"GET",  "/api/v1/background-checks/{check_id}/report",             Access::kReport,     GetReport},
+    {"GET",  "/api/v1/background-checks/{check_id}/results",            Access::kResults,    GetResults},
 };
 // clang-format on
 
 CheckId CheckOf(const Request& r) { return CheckId(Param(r, "check_id")); }
+
+ReportView ReportViewOf(const BackgroundCheck& check, std::string what) {
+  return ReportView{check.candidate, check.application, check.id, std::move(what)};
+}
 
 // The active check of an application, if its tab can be read and shows one.
 std::optional<BackgroundCheck> ActiveCheck(ApiContext& ctx, const Principal& who,
@@ -60,6 +67,7 @@ Response SendError(ApiContext& ctx, const Principal& who, const absl::Status& st
 absl::StatusOr<Response> CheckAccepted(ApiContext& ctx, const Principal& who,
                                        const Created<CheckId>& created) {
   ASSIGN_OR_RETURN(BackgroundCheck check, ctx.checks.Get(who, created.id));
+  ShowTo(who.role, check);
   return CreatedAt("/api/v1/background-checks/" + check.id.value(), created.replayed,
                    JsonOf(202, check, WriteCheck));
 }
@@ -87,11 +95,13 @@ absl::StatusOr<Response> SendAdHocCheck(ApiContext& ctx, const Request& r, const
 
 absl::StatusOr<Response> GetCheck(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(BackgroundCheck check, ctx.checks.Get(who, CheckOf(r)));
+  ShowTo(who.role, check);
   return JsonOf(200, check, WriteCheck);
 }
 
 absl::StatusOr<Response> RefreshCheck(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(BackgroundCheck check, ctx.checks.Refresh(who, CheckOf(r)));
+  ShowTo(who.role, check);
   return JsonOf(200, check, WriteCheck);
 }
 
@@ -100,6 +110,7 @@ absl::StatusOr<Response> CancelCheck(ApiContext& ctx, const Request& r, const Pr
   certn_plugin::CancelRequest request;
   request.reason = body.String("reason").value_or("");
   ASSIGN_OR_RETURN(BackgroundCheck check, ctx.checks.Cancel(who, CheckOf(r), request));
+  ShowTo(who.role, check);
   return JsonOf(202, check, WriteCheck);
 }
 
@@ -114,7 +125,19 @@ absl::StatusOr<Response> ReorderCheck(ApiContext& ctx, const Request& r, const P
 
 absl::StatusOr<Response> GetReport(ApiContext& ctx, const Request& r, const Principal& who) {
   ASSIGN_OR_RETURN(certn_plugin::InlineReport report, ctx.checks.Report(who, CheckOf(r)));
+  RETURN_IF_ERROR(
+      ctx.applications.RecordReportView(who, ReportViewOf(report.check, "Opened the report")));
   return JsonOf(200, report, WriteReport);
+}
+
+// The check's results page (its results_url, once a page load): the check
+// with its per-check results; the look is recorded like a report's.
+absl::StatusOr<Response> GetResults(ApiContext& ctx, const Request& r, const Principal& who) {
+  ASSIGN_OR_RETURN(BackgroundCheck check, ctx.checks.Get(who, CheckOf(r)));
+  RETURN_IF_ERROR(
+      ctx.applications.RecordReportView(who, ReportViewOf(check, "Opened the results page")));
+  ShowTo(who.role, check);
+  return JsonOf(200, check, WriteCheck);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ constexpr Route kRoutes[] = {
     {"GET",  "/api/v1/integrations/certn",                       Access::kAdmin,      GetIntegration},
     {"POST", "/api/v1/integrations/certn/verify",                Access::kAdmin,      VerifyIntegration},
     {"POST", "/api/v1/integrations/certn/webhook-secret/rotate", Access::kAdmin,      RotateWebhookSecret},
-    {"GET",  "/api/v1/integrations/certn/packages",              Access::kTeamMember, ListPackages},
+    {"GET",  "/api/v1/integrations/certn/packages",              Access::kRecruit, ListPackages},
 };
 // clang-format on
 
