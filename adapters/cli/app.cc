@@ -24,7 +24,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   } else {
     rt->cipher_ = std::make_unique<RefusingCipher>();
   }
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(options.db, StoreOptions{});
+  // Report data is sealed at rest with the same key as the secrets; commands
+  // run without it neither read nor write report data.
+  StoreOptions store_options;
+  store_options.at_rest = options.need_cipher ? rt->cipher_.get() : nullptr;
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(options.db, store_options);
   if (!store.ok()) return store.status();
   rt->store_ = *std::move(store);
   rt->deps_ = std::make_unique<Deps>(
@@ -57,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   if (absl::Status s = rt->bulk_sends_->RegisterWork(*rt->work_); !s.ok()) return s;
   rt->lifecycle_ = std::make_unique<CheckLifecycle>(*rt->deps_);
   if (absl::Status s = rt->OpenOutbound(options); !s.ok()) return s;
+  if (absl::Status s = rt->WireRetention(options); !s.ok()) return s;
   return rt;
 }
 
@@ -71,11 +76,32 @@ absl::Status Runtime::LoadPlugins(const RuntimeOptions& options) {
   return absl::OkStatus();
 }
 
+// Retention and erasure: an erasure cancels an active check through its
+// plugin first (durably, as a person's cancel would).
+absl::Status Runtime::WireRetention(const RuntimeOptions& options) {
+  RetentionOptions retention_options;
+  retention_options.interval = options.retention_interval;
+  retention_ = std::make_unique<Retention>(*deps_, retention_options);
+  retention_->set_canceller(
+      [checks = &certn_->checks()](const Principal& who, const BackgroundCheck& check) {
+        absl::StatusOr<BackgroundCheck> cancelled = checks->Cancel(
+            who, check.id, certn_plugin::CancelRequest{.reason = "The candidate is being erased."});
+        // Ended meanwhile (completed, failed): nothing left to cancel.
+        if (cancelled.status().code() == absl::StatusCode::kAborted) return absl::OkStatus();
+        return cancelled.status();
+      });
+  retention_->set_refused_forgetter([webhook = &certn_->webhook()](const auto& cutoff) {
+    return webhook->ForgetRefused(cutoff);
+  });
+  return retention_->RegisterWork(*work_);
+}
+
 // Outbound webhooks to the host ATS: endpoints, and the deliverer of the
 // outbox the core's check and application changes fill (issue 20).
 absl::Status Runtime::OpenOutbound(const RuntimeOptions& options) {
   poster_ = outbound::MakeBeastWebhookPoster(options.outbound_policy);
   endpoints_ = std::make_unique<WebhookEndpoints>(*deps_, *cipher_, options.outbound_policy);
+  notifications_ = std::make_unique<Notifications>(*deps_);
   endpoints_->set_work_notifier([work = work_.get()] { work->Wake(); });
   deliverer_ = std::make_unique<OutboundDeliverer>(
       *deps_, *cipher_, *poster_, options.outbound_policy, options.outbound_delivery);

@@ -17,8 +17,10 @@
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/group_commit.h"
+#include "core/services/notifications.h"
 #include "core/services/outbound_deliverer.h"
 #include "core/services/plans.h"
+#include "core/services/retention.h"
 #include "core/services/webhook_endpoints.h"
 #include "core/services/work_runner.h"
 #include "plugin/certn/plugin.h"
@@ -43,6 +45,8 @@ struct RuntimeOptions {
   // --outbound-allow-private-addresses; docs/operations.md).
   EndpointPolicy outbound_policy;
   DeliveryOptions outbound_delivery;  // --outbound-timeout-ms, --outbound-retry-delay-ms
+  // How often each team's retention purge is queued (docs/operations.md).
+  absl::Duration retention_interval = absl::Hours(1);
   LogLevel log_level = LogLevel::kInfo;
 };
 
@@ -62,6 +66,8 @@ class Runtime {
   BulkSends& bulk_sends() { return *bulk_sends_; }
   CheckLifecycle& lifecycle() { return *lifecycle_; }
   WebhookEndpoints& endpoints() { return *endpoints_; }
+  Retention& retention() { return *retention_; }
+  Notifications& notifications() { return *notifications_; }
   WorkRunner& work() { return *work_; }
   JsonLogger& logger() { return *logger_; }
   PrometheusMetrics& metrics() { return metrics_; }
@@ -71,6 +77,7 @@ class Runtime {
   Runtime() = default;
   absl::Status LoadPlugins(const RuntimeOptions& options);
   absl::Status OpenOutbound(const RuntimeOptions& options);
+  absl::Status WireRetention(const RuntimeOptions& options);
 
   crypto::OpenSslCrypto crypto_;
   crypto::UuidGenerator ids_;
@@ -95,6 +102,8 @@ class Runtime {
   std::unique_ptr<WebhookPoster> poster_;
   std::unique_ptr<WebhookEndpoints> endpoints_;
   std::unique_ptr<OutboundDeliverer> deliverer_;
+  std::unique_ptr<Retention> retention_;
+  std::unique_ptr<Notifications> notifications_;
 };
 
 // A cipher for commands that never touch secrets.

@@ -316,6 +316,8 @@ int Serve(const std::vector<std::string>& argv) {
                        rt.bulk_sends(),
                        rt.lifecycle(),
                        rt.endpoints(),
+                       rt.retention(),
+                       rt.notifications(),
                        rt.store(),
                        rt.crypto(),
                        rt.logger(),

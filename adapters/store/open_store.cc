@@ -14,7 +14,8 @@ store::SqliteOptions ForSqlite(const StoreOptions& o) {
   return store::SqliteOptions{.pool_size = o.pool_size,
                               .busy_timeout_ms = Millis(o.busy_timeout),
                               .max_attempts = o.max_attempts,
-                              .migrate = o.migrate};
+                              .migrate = o.migrate,
+                              .at_rest = o.at_rest};
 }
 
 store::PostgresOptions ForPostgres(const StoreOptions& o) {
@@ -23,7 +24,8 @@ store::PostgresOptions ForPostgres(const StoreOptions& o) {
       .statement_timeout_ms = Millis(o.statement_timeout),
       .connect_timeout_s = static_cast<int>(absl::ToInt64Seconds(o.connect_timeout)),
       .max_attempts = o.max_attempts,
-      .migrate = o.migrate};
+      .migrate = o.migrate,
+      .at_rest = o.at_rest};
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
 namespace stagecheck {
@@ -25,6 +26,10 @@ struct StoreOptions {
   // PostgreSQL: per-statement limit and connect limit.
   absl::Duration statement_timeout = absl::Seconds(10);
   absl::Duration connect_timeout = absl::Seconds(5);
+  // Encrypts report data at rest (candidate files, per-check results) with
+  // the deployment key; null: written in clear, and encrypted rows read
+  // without their results (commands that run without the key).
+  Cipher* at_rest = nullptr;
 };
 
 // InvalidArgument for an unusable path or URL; Unavailable when the database

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/ports/outbound_store.h"
+#include "core/services/notifications.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 
@@ -103,6 +104,7 @@ WorkItem DeliveryWork(const Deps& deps, const TeamId& team, const std::string& d
 absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check) {
   absl::StatusOr<BackgroundCheck> stored = uow.GetCheck(check.team, check.id);
   if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  RETURN_IF_ERROR(RecordCheckNotifications(uow, deps, stored.ok() ? &*stored : nullptr, check));
   const std::string subject = check.id.value();
   if (!stored.ok()) {
     RETURN_IF_ERROR(Enqueue(uow, deps, check.team, OutboundEventType::kCheckCreated, subject,

@@ -12,6 +12,8 @@
 //                                  check.error or check.cancelled for those
 //   our copy of the report saved   check.report_ready
 //   an application in another stage application.moved
+// The same comparison writes the notifications for people
+// (core/services/notifications.h: completed, needs review, error).
 // An event is stored only when an enabled endpoint of the team subscribes to
 // it, numbered per check (or application) so a receiver can order them, with
 // one delivery and one `webhook.deliver` work item per such endpoint.

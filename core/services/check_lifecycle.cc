@@ -19,13 +19,13 @@ absl::Duration NearestRank(const std::vector<absl::Duration>& sorted, double p) 
   return sorted[std::max<size_t>(rank, 1) - 1];
 }
 
-bool NeedsReview(const std::optional<std::string>& score) {
-  return score && (*score == "REVIEW" || *score == "REJECT");
-}
-
 std::string Actor(const ActivityId& activity) { return "rule:" + activity.value(); }
 
 }  // namespace
+
+bool ScoreNeedsReview(const std::optional<std::string>& score) {
+  return score && (*score == "REVIEW" || *score == "REJECT");
+}
 
 TurnaroundStats Summarize(const std::vector<CompletedCheck>& checks) {
   TurnaroundStats stats;
@@ -34,7 +34,7 @@ TurnaroundStats Summarize(const std::vector<CompletedCheck>& checks) {
   int review = 0;
   for (const CompletedCheck& c : checks) {
     took.push_back(std::max(c.completed_at - c.sent_at, absl::ZeroDuration()));
-    review += NeedsReview(c.overall_score) ? 1 : 0;
+    review += ScoreNeedsReview(c.overall_score) ? 1 : 0;
   }
   std::sort(took.begin(), took.end());
   stats.count = static_cast<int>(took.size());

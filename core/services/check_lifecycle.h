@@ -48,6 +48,9 @@ struct TurnaroundReport {
   std::vector<PackageTurnaround> packages;  // by package name
 };
 
+// A vendor's overall score that asks a person to look (REVIEW or REJECT).
+bool ScoreNeedsReview(const std::optional<std::string>& score);
+
 // How a check's result reads for the rules.
 enum class ResultVerdict { kClear, kNeedsReview, kOther };
 

@@ -39,6 +39,14 @@ std::vector<RefusedDelivery> RefusedDeliveries::Snapshot() const {
   return std::vector<RefusedDelivery>(entries_.begin(), entries_.end());
 }
 
+size_t RefusedDeliveries::Forget(
+    const std::function<absl::Time(const std::optional<TeamId>&)>& cutoff) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t before = entries_.size();
+  std::erase_if(entries_, [&](const RefusedDelivery& d) { return d.at < cutoff(d.team); });
+  return before - entries_.size();
+}
+
 uint64_t RefusedDeliveries::total() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;

@@ -28,6 +28,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,9 @@ class RefusedDeliveries {
   uint64_t total() const;
   // The team's refusals in the hour up to `now`.
   RefusedSummary SummaryFor(const TeamId& team, absl::Time now) const;
+  // Drops the entries recorded before `cutoff(entry.team)` (each team's
+  // retention of refused deliveries' details); returns how many.
+  size_t Forget(const std::function<absl::Time(const std::optional<TeamId>&)>& cutoff);
 
  private:
   static constexpr int kMinutes = 60;

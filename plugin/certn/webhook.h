@@ -56,6 +56,11 @@ class WebhookReceiver {
   void Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done);
 
   const RefusedDeliveries& refused() const { return refused_; }
+  // Drops refused deliveries' details older than their team's retention
+  // (RefusedDeliveries::Forget); returns how many.
+  size_t ForgetRefused(const std::function<absl::Time(const std::optional<TeamId>&)>& cutoff) {
+    return refused_.Forget(cutoff);
+  }
   // The team's refused deliveries in the last hour, as this process saw them
   // (refused_deliveries.h). The caller checks that `team` may be shown them.
   RefusedSummary RefusedSummaryFor(const TeamId& team) const;

@@ -952,6 +952,71 @@ async function outboundWebhooks(env) {
   checkNoConsoleErrors(page);
 }
 
+// Notifications for people: the recruiter sends two checks; when Certn
+// completes them, the bell in the top bar counts them (refreshed on
+// navigation), the Notifications page lists them newest first in words with
+// a link to the application; opening one marks it read, "Mark all read" the rest.
+async function notificationsScenario(env) {
+  await env.connectCertn();
+  const { job, activities } = await env.jobWithPlan('Data Analyst', ['Applied', 'Background check'],
+    { 'Background check': { package_id: 'pkg-basic', auto_send: false } });
+  const sendFor = async (first, last, email) => {
+    const c = await env.api('recruiter', 'POST', '/candidates', { first_name: first, last_name: last, email });
+    const app = await env.api('recruiter', 'POST', '/applications', { candidate_id: c.id, job_id: job.id });
+    const check = await env.api('recruiter', 'POST', `/applications/${app.id}/background-checks`, { activity_id: activities['Background check'] });
+    return { app, check };
+  };
+  const complete = async ({ check }) => {
+    await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, check.id))}/advance`, { status: 'COMPLETE' });
+    await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${check.id}`)).status === 'complete', 'a completed check');
+  };
+  const ada = await sendFor('Ada', 'Lovelace', 'ada@example.com');
+  const page = await env.newPage();
+  await env.signIn(page, 'recruiter');
+  const bell = page.locator('#bell');
+  await bell.waitFor();
+  assert(await page.locator('#bell-count').isHidden(), 'no count before anything happened');
+  await complete(ada);
+  await page.getByRole('link', { name: 'Applications' }).click();
+  await waitText(page.locator('#bell-count'), '1');
+  assert(await badgeColour(page.locator('#bell-count')) === 'rgb(255, 255, 255)', 'the count is white on red');
+  await env.screenshot(page, 'recruiter-notifications-bell');
+
+  await bell.click();
+  await page.waitForURL(/#\/notifications$/);
+  const entry = page.locator('li.notification').first();
+  await waitText(entry, 'Background check for Ada Lovelace is complete: clear');
+  await waitText(entry.locator('.badge.new'), 'New');
+  await env.screenshot(page, 'recruiter-notifications');
+  await entry.getByRole('link', { name: 'Open the application' }).click();
+  await page.waitForURL(new RegExp(`#/applications/${ada.app.id}$`));
+  await page.locator('#bell-count').waitFor({ state: 'hidden' });
+  // Watching the application from its page.
+  await page.getByRole('button', { name: 'Watch', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop watching' }).waitFor();
+  assert((await env.api('recruiter', 'GET', `/applications/${ada.app.id}/watch`)).watching === true, 'the watch is stored');
+
+  const grace = await sendFor('Grace', 'Hopper', 'grace+review@example.com');
+  await complete(grace);
+  await bell.click();
+  await page.waitForURL(/#\/notifications$/);
+  await waitText(page.locator('#bell-count'), '1');
+  const newest = page.locator('li.notification').first();
+  await waitText(newest, 'Background check for Grace Hopper is complete and needs review: review');
+  await waitText(page.locator('li.notification').nth(1), 'Background check for Ada Lovelace is complete: clear');
+  assert(await page.locator('li.notification').nth(1).locator('.badge.new').count() === 0, 'the opened one is read');
+  await page.getByRole('button', { name: 'Mark all read' }).click();
+  await page.locator('#bell-count').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.querySelectorAll('li.notification .badge.new').length === 0);
+  const text = await page.locator('main').innerText();
+  assert(!/[{}]|needs_review|_id/.test(text), `raw ids, codes or JSON on the page: ${text}`);
+  await checkLabels(page, 'notifications');
+  await env.screenshot(page, 'recruiter-notifications-read');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'notifications at phone width');
+  checkNoConsoleErrors(page);
+}
+
 
 // Users and roles: an admin adds a coordinator, issues a token (shown once),
 // revokes another; the coordinator signed in sees status and results but no
@@ -1048,4 +1113,63 @@ async function users(env) {
   checkNoConsoleErrors(page);
 }
 
-await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks, users });
+// The team's retention settings (issue 19): admins read and change them, a
+// bad value is refused in words, recruiters never see the page.
+async function retention(env) {
+  const page = await env.newPage();
+  page.allowHttpError(/\/api\/v1\/team\/retention$/, 400);  // the out-of-range value
+  page.allowHttpError(/\/api\/v1\/integrations\/certn$/, 422);  // the landing page: not connected
+  await env.signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Data retention' }).click();
+  await page.waitForURL(/#\/admin\/retention$/);
+  const report = page.getByLabel('Report data (days after a check completes)', { exact: true });
+  const bodies = page.getByLabel('Webhook delivery bodies (days)', { exact: true });
+  const refused = page.getByLabel('Refused deliveries\' details (days)', { exact: true });
+  await waitText(page.locator('.view'), 'These are the defaults; nobody has changed them yet.');
+  assert(await report.inputValue() === '365', 'report data is kept 365 days by default');
+  assert(await bodies.inputValue() === '30', 'webhook bodies are kept 30 days by default');
+  assert(await refused.inputValue() === '7', 'refused deliveries\' details are kept 7 days by default');
+  await checkLabels(page, 'retention');
+  await env.screenshot(page, 'admin-retention-defaults');
+
+  // Refused: a fraction (in the browser), then a value the API rejects.
+  const save = page.getByRole('button', { name: 'Save retention settings' });
+  await report.fill('2.5');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Report data: enter a whole number of days.');
+  await report.fill('0');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Report days must be at least 1.');
+  const error = await page.getByRole('alert').textContent();
+  assert(!error.includes('{') && !error.includes('invalid_'), `error text: ${error}`);
+  await env.screenshot(page, 'admin-retention-refused');
+
+  await report.fill('90');
+  await bodies.fill('14');
+  await save.click();
+  await waitText(page.getByRole('alert'), 'Retention settings saved.');
+  await waitText(page.locator('.view'), 'Last changed');
+  const saved = await env.api('admin', 'GET', '/team/retention');
+  assert(saved.report_days === 90 && saved.delivery_body_days === 14 && saved.unverified_metadata_days === 7,
+    `saved settings: ${JSON.stringify(saved)}`);
+  await page.reload();
+  await report.waitFor();
+  await page.waitForFunction(() => document.querySelector('input[name="report_days"]').value === '90');
+  assert(await bodies.inputValue() === '14', 'the saved value is shown after a reload');
+  await env.screenshot(page, 'admin-retention-saved');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkNoHorizontalOverflow(page, 'retention at phone width');
+  checkNoConsoleErrors(page);
+
+  const other = await env.newPage();
+  await env.signIn(other, 'recruiter');
+  assert(await other.getByRole('link', { name: 'Data retention' }).count() === 0, 'no retention link for recruiters');
+  await other.goto(`${env.baseUrl}/#/admin/retention`);
+  await waitText(other.getByRole('alert'), 'only available to team admins');
+  assert(await other.getByLabel('Report data (days after a check completes)', { exact: true }).count() === 0,
+    'the retention form is not shown to recruiters');
+  checkNoConsoleErrors(other);
+}
+
+await run({ admin, recruiter, errors_and_roles: errorsAndRoles, states, cancel_reorder: cancelReorder, deliveries_banner: deliveriesBanner, demo, pipeline, lifecycle, outbound_webhooks: outboundWebhooks,
+  users, retention, notifications: notificationsScenario });

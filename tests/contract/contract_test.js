@@ -645,6 +645,9 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const moved = await call('moveApplication', { token: R, params: { application_id: s.application }, body: { stage_id: s.stageBg }, expect: 200 });
     assert.equal(moved.json.application.stage_id, s.stageBg);
     await call('moveApplication', { token: R, params: { application_id: s.application }, body: { stage_id: 'no-such-stage' }, expect: [404, 'stage_not_found'] });
+    const watched = await call('watchApplication', { token: A, params: { application_id: s.application }, expect: 200 });
+    assert.equal(watched.json.watching, true);
+    await call('watchApplication', { token: O, params: { application_id: s.application }, expect: [404, 'not_found'] });
   });
 
   await step('outbound webhooks: endpoints, the delivery log, replay', async () => {
@@ -745,6 +748,36 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     const view = tab.json.stages.find((x) => x.id === s.stageBg).activities.find((a) => a.id === s.activity);
     assert.equal(view.background_check.id, s.check);
     assert.equal(view.background_check.status, 'complete');
+  });
+
+  await step('notifications for people: the sender and a watcher, read and read-all; watches', async () => {
+    // The admin watched the application before the check was sent (in the candidates step).
+    await call('getApplicationWatch', { token: A, params: { application_id: s.application }, expect: 200 });
+    await call('getApplicationWatch', { token: O, params: { application_id: s.application }, expect: [404, 'not_found'] });
+    const mine = await until('the sender is notified', async () => {
+      const r = await call('countUnreadNotifications', { token: R, expect: 200 });
+      return { done: r.json.unread >= 1, value: r.json, state: r.json };
+    });
+    assert.ok(mine.unread >= 1);
+    const list = await call('listNotifications', { token: R, query: { limit: '1' }, expect: 200 });
+    const n = list.json.items[0];
+    assert.match(n.text, /^Background check for Ada Lovelace is complete/);
+    assert.equal(n.check_id, s.check);
+    assert.equal(n.read, false);
+    await call('listNotifications', { token: R, query: { after: 'c'.repeat(201) }, expect: [400, 'invalid_cursor'] });
+    await call('markNotificationRead', { token: A, params: { notification_id: n.id }, expect: [404, 'not_found'] });
+    await call('markNotificationRead', { token: O, params: { notification_id: n.id }, expect: [404, 'not_found'] });
+    const read = await call('markNotificationRead', { token: R, params: { notification_id: n.id }, expect: 200 });
+    assert.equal(read.json.read, true);
+    const watcher = await call('listNotifications', { token: A, expect: 200 });
+    assert.ok(watcher.json.items.some((x) => x.check_id === s.check), 'the watcher is notified too');
+    const all = await call('markAllNotificationsRead', { token: A, expect: 200 });
+    assert.ok(all.json.marked >= 1);
+    const none = await call('countUnreadNotifications', { token: A, expect: 200 });
+    assert.equal(none.json.unread, 0);
+    const off = await call('unwatchApplication', { token: A, params: { application_id: s.application }, expect: 200 });
+    assert.equal(off.json.watching, false);
+    await call('unwatchApplication', { token: O, params: { application_id: s.application }, expect: [404, 'not_found'] });
   });
 
   await step('recruiter cancels a check, then re-orders it', async () => {
@@ -951,6 +984,25 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
     await call('verifyCertnWebhook', { expect: [400, 'missing_challenge'] });
   });
 
+  await step('admin sets how long data is kept and erases a candidate', async () => {
+    const kept = await call('getRetention', { token: A, expect: 200 });
+    assert.equal(kept.json.report_days, 365);
+    assert.equal(kept.json.updated_at, null);
+    const changed = await call('updateRetention', { token: A, body: { report_days: 180 }, expect: 200 });
+    assert.equal(changed.json.report_days, 180);
+    assert.equal(changed.json.delivery_body_days, 30);
+    await call('updateRetention', { token: A, body: { report_days: 0 }, expect: [400, 'invalid_body'] });
+    await call('getRetention', { token: R, expect: [403, 'admin_only'] });
+    await call('updateRetention', { token: R, body: { report_days: 30 }, expect: [403, 'admin_only'] });
+    const c = await call('createCandidate', { token: R, body: { first_name: 'Erin', last_name: 'Example', email: 'erin@example.com' }, expect: 201 });
+    await call('eraseCandidate', { token: R, params: { candidate_id: c.json.id }, expect: [403, 'admin_only'] });
+    await call('eraseCandidate', { token: O, params: { candidate_id: c.json.id }, expect: [404, 'not_found'] });
+    const erased = await call('eraseCandidate', { token: A, params: { candidate_id: c.json.id }, expect: 200 });
+    assert.equal(erased.json.erased, true);
+    const again = await call('eraseCandidate', { token: A, params: { candidate_id: c.json.id }, expect: 200 });
+    assert.deepEqual(again.json, erased.json);
+  });
+
   await step('the web console', async () => {
     const page = await call('consoleIndex', { expect: 200 });
     assert.match(page.text, /<html/i);
@@ -988,6 +1040,7 @@ test('live: every documented operation against stagecheck serve + fake-certn', a
       CreateWebhookEndpoint: ['createWebhookEndpoint', A, {}],
       UpdateWebhookEndpoint: ['updateWebhookEndpoint', A, { endpoint_id: 'nope' }],
       CreateUser: ['createUser', A, {}], IssueToken: ['issueUserToken', A, { user_id: 'nope' }],
+      RetentionSettings: ['updateRetention', A, {}],
     };
     const d2020 = new Ajv2020({ strict: true, allowUnionTypes: true });
     const cpp = cppRequestSchemas();

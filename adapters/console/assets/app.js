@@ -5,6 +5,8 @@ import { h, field, messageBox, busy } from './dom.js';
 import * as admin from './admin.js';
 import * as recruiter from './recruiter.js';
 import * as outbound from './outbound.js';
+import { retentionView } from './retention.js';
+import * as notifications from './notifications.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -21,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/admin\/jobs\/([^/]+)$/, view: admin.jobView, admin: true, nav: 'jobs' },
   { pattern: /^\/admin\/webhooks$/, view: outbound.outboundView, admin: true, nav: 'webhooks' },
   { pattern: /^\/admin\/users$/, view: admin.usersView, admin: true, nav: 'users' },
+  { pattern: /^\/admin\/retention$/, view: retentionView, admin: true, nav: 'retention' },
   { pattern: /^\/candidates$/, view: recruiter.candidatesView, nav: 'candidates' },
   { pattern: /^\/candidates\/([^/]+)$/, view: recruiter.candidateView, nav: 'candidates' },
   { pattern: /^\/applications$/, view: recruiter.applicationsView, nav: 'applications' },
@@ -28,6 +31,7 @@ const ROUTES = [
   { pattern: /^\/checks\/([^/]+)$/, view: recruiter.checkView, nav: 'applications' },
   { pattern: /^\/bulk-sends\/([^/]+)$/, view: recruiter.bulkSendView, nav: 'applications' },
   { pattern: /^\/reports\/turnaround$/, view: recruiter.turnaroundView, nav: 'turnaround' },
+  { pattern: /^\/notifications$/, view: notifications.notificationsView, nav: 'notifications' },
 ];
 
 // A check's results URL is /checks/<id> (a link that works from an email or
@@ -48,7 +52,8 @@ function navItems() {
   const items = [];
   if (me.role === 'admin') {
     items.push(['certn', '#/admin/certn', 'Certn settings'], ['jobs', '#/admin/jobs', 'Jobs & interview plans'],
-      ['webhooks', '#/admin/webhooks', 'Outbound webhooks'], ['users', '#/admin/users', 'Users']);
+      ['webhooks', '#/admin/webhooks', 'Outbound webhooks'], ['users', '#/admin/users', 'Users'],
+      ['retention', '#/admin/retention', 'Data retention']);
   }
   items.push(['candidates', '#/candidates', 'Candidates'], ['applications', '#/applications', 'Applications'],
     ['turnaround', '#/reports/turnaround', 'Turnaround']);
@@ -65,6 +70,7 @@ function renderNav(active) {
 
 function signInView(message) {
   nav.hidden = true;
+  notifications.stopBell();
   who.hidden = true;
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
   const box = messageBox();
@@ -131,6 +137,7 @@ async function route() {
     return;
   }
   renderNav(match.r.nav);
+  notifications.startBell();
   if (match.r.admin && me.role !== 'admin') { forbiddenView(); return; }
   const container = h('div', { class: 'view' });
   main.replaceChildren(container);

@@ -2,6 +2,7 @@
 // background checks, reports, files and the activity feed.
 import * as api from './api.js';
 import { h, field, select, messageBox, busy, time, formatTime, openDialog, notice, uid } from './dom.js';
+import { watchButton } from './notifications.js';
 
 const POLL_MS = 2000;
 const ACTIVE = new Set(['queued', 'invited', 'in_progress', 'partial']);
@@ -997,7 +998,7 @@ export async function applicationView(root, ctx, applicationId) {
   render();
   root.replaceChildren(
     h('p', { class: 'crumbs' }, h('a', { href: '#/applications' }, '← All applications')), heading, meta,
-    can.recruit ? h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop)) : null, tabBox.el,
+    can.recruit ? h('div', { class: 'card toolbar' }, moveForm, statusForm, h('div', { class: 'actions' }, sendTop, watchButton(applicationId))) : null, tabBox.el,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', {}, 'Interview plan'), stagesEl, otherEl, reportEl),
       h('section', { class: 'card', 'aria-labelledby': 'feed-title' }, h('h2', { id: 'feed-title' }, 'Activity feed'), feedList, feed.el)));

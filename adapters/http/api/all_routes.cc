@@ -18,7 +18,9 @@ std::vector<std::span<const Route>> AllRouteTables() {
           CertnWebhookRoutes(),
           LifecycleRoutes(),
           OutboundRoutes(),
-          UserRoutes()};
+          UserRoutes(),
+          RetentionRoutes(),
+          NotificationRoutes()};
 }
 
 }  // namespace stagecheck::http

@@ -9,7 +9,9 @@
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
+#include "core/services/notifications.h"
 #include "core/services/plans.h"
+#include "core/services/retention.h"
 #include "core/services/webhook_endpoints.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/integrations.h"
@@ -27,6 +29,8 @@ struct ApiContext {
   BulkSends& bulk_sends;
   CheckLifecycle& lifecycle;
   WebhookEndpoints& endpoints;
+  Retention& retention;
+  Notifications& notifications;
   Store& store;
   const Crypto& crypto;
   Logger& log;

@@ -23,6 +23,11 @@ constexpr std::pair<std::string_view, std::string_view> kSchemas[] = {
         "properties":{"webhook_secret":{"type":"string","minLength":16,"maxLength":512}}})"},
     {"TeamSettings", R"({"type":"object","additionalProperties":false,
         "properties":{"default_package_id":{"type":["string","null"],"minLength":1,"maxLength":200}}})"},
+    {"RetentionSettings", R"({"type":"object","additionalProperties":false,
+        "properties":{
+          "report_days":{"type":"integer","minimum":1,"maximum":3650},
+          "delivery_body_days":{"type":"integer","minimum":1,"maximum":3650},
+          "unverified_metadata_days":{"type":"integer","minimum":1,"maximum":3650}}})"},
     {"CreateJob", R"({"type":"object","additionalProperties":false,"required":["title"],
         "properties":{
           "title":{"type":"string","minLength":1,"maxLength":200},

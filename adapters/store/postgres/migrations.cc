@@ -5,8 +5,10 @@
 #include "adapters/store/postgres/postgres_store.h"
 #include "adapters/store/sql/access_migrations.h"
 #include "adapters/store/sql/column_types.h"
+#include "adapters/store/sql/notification_migrations.h"
 #include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
+#include "adapters/store/sql/retention_migrations.h"
 
 namespace stagecheck::store {
 namespace {
@@ -16,6 +18,7 @@ constexpr portable::ColumnTypes kTypes = {.int64 = "BIGINT", .bytes = "BYTEA"};
 
 constexpr auto kV1 = portable::Spelled<portable::kInitialSchema, kTypes>();
 constexpr auto kV9 = portable::Spelled<portable::kOutboundWebhooks, kTypes>();
+constexpr auto kV12 = portable::Spelled<portable::kNotifications, kTypes>();
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1.view()},
@@ -33,6 +36,9 @@ constexpr Migration kMigrations[] = {
     {9, "outbound webhooks: endpoints, outbox, delivery log", kV9.view()},
     {10, "users and API tokens: email, deactivation, token names, expiry, revocation",
      portable::kUsersAndTokens},
+    {11, "retention settings, erasure, report data purged and encrypted at rest",
+     portable::kRetentionAndErasure},
+    {12, "notifications for people, application watches", kV12.view()},
 };
 
 }  // namespace

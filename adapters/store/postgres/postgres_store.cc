@@ -269,7 +269,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
   if (absl::Status s = Prepare(url, options).status(); !s.ok()) return s;
   auto pool = std::make_unique<ConnectionPool>([url, options] { return Connect(url, options); },
                                                options.pool_size);
-  return std::make_unique<SqlStore>(std::move(pool), PostgresDialect(), options.max_attempts);
+  return std::make_unique<SqlStore>(std::move(pool), PostgresDialect(), options.max_attempts,
+                                    options.at_rest);
 }
 
 }  // namespace stagecheck::store

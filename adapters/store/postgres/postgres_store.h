@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "adapters/store/sql/migrate.h"
+#include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
 namespace stagecheck::store {
@@ -15,8 +16,9 @@ struct PostgresOptions {
   int pool_size = 4;
   int statement_timeout_ms = 10000;
   int connect_timeout_s = 5;
-  int max_attempts = 5;  // runs of a transaction hitting serialization failures/deadlocks
-  bool migrate = true;   // false: refuse a database that is not migrated yet
+  int max_attempts = 5;       // runs of a transaction hitting serialization failures/deadlocks
+  bool migrate = true;        // false: refuse a database that is not migrated yet
+  Cipher* at_rest = nullptr;  // report data at rest (StoreOptions::at_rest)
 };
 
 // `url` is a libpq URL (postgres:// or postgresql://). InvalidArgument for a

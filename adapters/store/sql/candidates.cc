@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/store/sql/at_rest.h"
 #include "adapters/store/sql/codec.h"
 #include "adapters/store/sql/pages.h"
 #include "adapters/store/sql/rows.h"
+#include "core/errors.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 
@@ -119,11 +121,21 @@ absl::StatusOr<Page<Candidate>> SqlUnitOfWork::ListCandidates(const TeamId& team
 }
 
 absl::Status SqlUnitOfWork::InsertFile(const CandidateFile& f, const std::string& content) {
-  return Insert(absl::StrCat("INSERT INTO candidate_files (", ToAbsl(kFileCols),
-                             ", content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {P(f.team), P(f.id), P(f.candidate), P(f.name), P(f.content_type), P(f.size),
-                 P(f.sha256_hex), P(f.created_at), Bytes(content)},
-                "file");
+  // An erased candidate gets no file back (a report downloaded after the
+  // erasure, say). A candidate that does not exist is the key's to refuse.
+  absl::StatusOr<std::optional<absl::Time>> erased = GetErasure(f.team, f.candidate);
+  if (erased.ok() && erased->has_value()) {
+    return Error(absl::StatusCode::kFailedPrecondition, "candidate_erased",
+                 "This candidate's personal data was erased; no file is kept for them.");
+  }
+  if (!erased.ok() && erased.status().code() != absl::StatusCode::kNotFound) return erased.status();
+  ASSIGN_OR_RETURN(std::string stored, Seal(at_rest_, content));
+  return Insert(
+      absl::StrCat("INSERT INTO candidate_files (", ToAbsl(kFileCols),
+                   ", content, encrypted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      {P(f.team), P(f.id), P(f.candidate), P(f.name), P(f.content_type), P(f.size), P(f.sha256_hex),
+       P(f.created_at), Bytes(stored), int64_t{at_rest_ != nullptr ? 1 : 0}},
+      "file");
 }
 
 absl::StatusOr<std::vector<CandidateFile>> SqlUnitOfWork::ListFiles(const TeamId& team,
@@ -150,12 +162,19 @@ absl::StatusOr<CandidateFile> SqlUnitOfWork::GetFile(const TeamId& team, const F
 }
 
 absl::StatusOr<std::string> SqlUnitOfWork::GetFileContent(const TeamId& team, const FileId& id) {
-  absl::StatusOr<Row> row =
-      Single(Query("SELECT content FROM candidate_files WHERE team_id = ? AND file_id = ?",
-                   {P(team), P(id)}),
-             "file");
+  absl::StatusOr<Row> row = Single(
+      Query("SELECT content, encrypted FROM candidate_files WHERE team_id = ? AND file_id = ?",
+            {P(team), P(id)}),
+      "file");
   if (!row.ok()) return row.status();
-  return Cells(*row).Text();
+  Cells c(*row);
+  std::string stored = c.Text();
+  if (c.Int() == 0) return stored;  // written in clear (before v11, or without a key)
+  if (at_rest_ == nullptr) {
+    return Error(absl::StatusCode::kFailedPrecondition, "no_encryption_key",
+                 "This file is encrypted at rest and no encryption key is configured.");
+  }
+  return at_rest_->Decrypt(stored);
 }
 
 }  // namespace stagecheck::store

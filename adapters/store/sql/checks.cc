@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/store/sql/at_rest.h"
 #include "adapters/store/sql/codec.h"
 #include "adapters/store/sql/rows.h"
 #include "core/status_macros.h"
@@ -38,7 +39,7 @@ constexpr std::string_view kCheckCols =
     "created_at, ordered_at, completed_at, updated_at, certn_overall_score, waiting_reason, "
     "waiting_until, "
     "cancel_requested_at, cancel_requested_by, cancel_reason, reordered_from";
-absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
+absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row, Cipher* at_rest) {
   Cells c(row);
   BackgroundCheck k;
   k.team = c.IdOf<TeamId>();
@@ -64,7 +65,9 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
   k.results_url = c.OptText();
   k.report_file_id = c.OptText();
   k.report_saved_as = c.OptId<FileId>();
-  absl::StatusOr<std::vector<CheckResult>> results = DecodeResults(c.Text());
+  absl::StatusOr<std::string> plain_results = OpenResults(at_rest, c.Text());
+  if (!plain_results.ok()) return plain_results.status();
+  absl::StatusOr<std::vector<CheckResult>> results = DecodeResults(*plain_results);
   if (!results.ok()) return results.status();
   k.results = *std::move(results);
   absl::StatusOr<std::vector<StatusTransition>> history = DecodeHistory(c.Text());
@@ -87,6 +90,7 @@ absl::StatusOr<BackgroundCheck> ReadCheck(const Row& row) {
 }  // namespace
 
 absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
+  ASSIGN_OR_RETURN(std::string results, Seal(at_rest_, EncodeResults(k.results)));
   // One conflict clause covers the key, the Certn case id and the partial
   // "one active check per application" index.
   RETURN_IF_ERROR(Insert(absl::StrCat("INSERT INTO background_checks (", ToAbsl(kCheckCols),
@@ -109,7 +113,7 @@ absl::Status SqlUnitOfWork::InsertCheck(const BackgroundCheck& k) {
                           P(k.results_url),
                           P(k.report_file_id),
                           P(k.report_saved_as),
-                          P(EncodeResults(k.results)),
+                          P(results),
                           P(EncodeHistory(k.history)),
                           P(k.created_at),
                           P(k.ordered_at),
@@ -132,7 +136,8 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::QueryChecks(
       absl::StrCat("SELECT ", ToAbsl(kCheckCols), " FROM background_checks WHERE ", ToAbsl(where)),
       params);
   if (!rows.ok()) return rows.status();
-  return MapRows<BackgroundCheck>(*rows, ReadCheck);
+  return MapRows<BackgroundCheck>(*rows,
+                                  [this](const Row& row) { return ReadCheck(row, at_rest_); });
 }
 
 absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetCheck(const TeamId& team, const CheckId& id) {
@@ -156,6 +161,7 @@ absl::StatusOr<BackgroundCheck> SqlUnitOfWork::GetOneCheck(const TeamId& team, c
 }
 
 absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
+  ASSIGN_OR_RETURN(std::string results, Seal(at_rest_, EncodeResults(k.results)));
   // The case id and the one-active index may reject the update.
   RETURN_IF_ERROR(UpdateOne(
       "UPDATE background_checks SET activity_id = ?, package_id = ?, package_name = ?, "
@@ -178,7 +184,7 @@ absl::Status SqlUnitOfWork::UpdateCheck(const BackgroundCheck& k) {
        P(k.results_url),
        P(k.report_file_id),
        P(k.report_saved_as),
-       P(EncodeResults(k.results)),
+       P(results),
        P(EncodeHistory(k.history)),
        P(k.ordered_at),
        P(k.completed_at),

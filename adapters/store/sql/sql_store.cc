@@ -10,10 +10,11 @@
 namespace stagecheck::store {
 
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-                   std::unique_ptr<CommitFlusher> flusher)
+                   Cipher* at_rest, std::unique_ptr<CommitFlusher> flusher)
     : pool_(std::move(pool)),
       dialect_(dialect),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
+      at_rest_(at_rest),
       flusher_(std::move(flusher)) {}
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
@@ -31,7 +32,7 @@ absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
 absl::Status SqlStore::RunOnce(const std::function<absl::Status(UnitOfWork&)>& work, Mode mode) {
   absl::StatusOr<ConnectionPool::Lease> lease = BeginTransaction(mode);
   if (!lease.ok()) return lease.status();
-  SqlUnitOfWork uow(**lease, dialect_, mode == Mode::kReadOnly);
+  SqlUnitOfWork uow(**lease, dialect_, mode == Mode::kReadOnly, at_rest_);
   absl::Status s = work(uow);
   if (!s.ok()) {
     (*lease)->Rollback().IgnoreError();
@@ -82,7 +83,7 @@ std::vector<absl::Status> SqlStore::RunBatchOnce(
     return out;
   }
   Connection& conn = **lease;
-  SqlUnitOfWork uow(conn, dialect_);
+  SqlUnitOfWork uow(conn, dialect_, false, at_rest_);
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (!isolate) {
       out[i] = pieces[i](uow);

@@ -7,6 +7,7 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/pool.h"
+#include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
 namespace stagecheck::store {
@@ -25,7 +26,7 @@ class SqlStore final : public Store {
   // `max_attempts` bounds how often a transaction that hit a serialization
   // failure or deadlock is run.
   SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-           std::unique_ptr<CommitFlusher> flusher = nullptr);
+           Cipher* at_rest = nullptr, std::unique_ptr<CommitFlusher> flusher = nullptr);
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
   absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
@@ -53,6 +54,7 @@ class SqlStore final : public Store {
   std::unique_ptr<ConnectionPool> pool_;
   const Dialect& dialect_;
   const int max_attempts_;
+  Cipher* const at_rest_;
   std::unique_ptr<CommitFlusher> flusher_;  // destroyed first: it answers its waiters
 };
 

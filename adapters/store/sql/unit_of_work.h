@@ -10,19 +10,29 @@
 
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/driver.h"
+#include "core/ports/cipher.h"
+#include "core/ports/notification_store.h"
 #include "core/ports/outbound_store.h"
+#include "core/ports/retention_store.h"
 #include "core/ports/store.h"
 #include "plugin/certn/ports/certn_store.h"
 
 namespace stagecheck::store {
 
-class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public OutboundUnitOfWork {
+class SqlUnitOfWork final : public UnitOfWork,
+                            public CertnUnitOfWork,
+                            public OutboundUnitOfWork,
+                            public RetentionUnitOfWork,
+                            public NotificationUnitOfWork {
  public:
   // A read-only unit of work refuses every write (the transaction was begun
   // read-only, and SQLite's deferred read must never upgrade to a writer
   // behind the writer mutex's back).
-  SqlUnitOfWork(Connection& conn, const Dialect& dialect, bool read_only = false)
-      : conn_(conn), dialect_(dialect), read_only_(read_only) {}
+  // `at_rest` encrypts report data (file contents, per-check results); null
+  // writes it in clear (StoreOptions::at_rest).
+  SqlUnitOfWork(Connection& conn, const Dialect& dialect, bool read_only = false,
+                Cipher* at_rest = nullptr)
+      : conn_(conn), dialect_(dialect), read_only_(read_only), at_rest_(at_rest) {}
 
   absl::Status InsertTeam(const Team& team) override;
   absl::StatusOr<Team> GetTeam(const TeamId& team) override;
@@ -164,8 +174,43 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Ou
                                                                 const WebhookEndpointId& endpoint,
                                                                 const PageRequest& page) override;
 
+  // Retention and erasure (retention.cc).
+  absl::StatusOr<RetentionSettings> GetRetention(const TeamId& team) override;
+  absl::Status PutRetention(const TeamId& team, const RetentionSettings& settings) override;
+  absl::StatusOr<std::vector<TeamId>> ListTeamIds(const std::optional<TeamId>& after,
+                                                  int limit) override;
+  absl::StatusOr<std::vector<std::pair<TeamId, RetentionSettings>>> ListChangedRetention() override;
+  absl::StatusOr<std::vector<PurgedReport>> PurgeReports(const TeamId& team,
+                                                         absl::Time completed_before,
+                                                         absl::Time now, int limit) override;
+  absl::StatusOr<int64_t> PurgeDeliveryBodies(const TeamId& team, absl::Time received_before,
+                                              int limit) override;
+  absl::StatusOr<std::optional<absl::Time>> GetErasure(const TeamId& team,
+                                                       const CandidateId& candidate) override;
+  absl::StatusOr<ErasureCounts> EraseCandidate(const TeamId& team, const CandidateId& candidate,
+                                               absl::Time now) override;
+  // Notifications for people and application watches (notifications.cc).
+  absl::Status AddWatch(const ApplicationWatch& watch) override;
+  absl::Status RemoveWatch(const TeamId& team, const ApplicationId& application,
+                           const UserId& user) override;
+  absl::StatusOr<std::vector<UserId>> ListWatchers(const TeamId& team,
+                                                   const ApplicationId& application) override;
+  absl::Status InsertNotification(const Notification& notification) override;
+  absl::StatusOr<Page<Notification>> ListNotifications(const TeamId& team, const UserId& user,
+                                                       const PageRequest& page) override;
+  absl::StatusOr<Notification> GetNotification(const TeamId& team, const UserId& user,
+                                               const NotificationId& id) override;
+  absl::StatusOr<int64_t> CountUnreadNotifications(const TeamId& team, const UserId& user) override;
+  absl::Status MarkNotificationRead(const TeamId& team, const UserId& user,
+                                    const NotificationId& id, absl::Time at) override;
+  absl::StatusOr<int64_t> MarkAllNotificationsRead(const TeamId& team, const UserId& user,
+                                                   absl::Time at) override;
+
  private:
   using Params = std::initializer_list<Value>;
+
+  absl::Status ScrubFeedMessages(const TeamId& team, const CandidateId& candidate,
+                                 const std::vector<std::string>& words);
 
   absl::StatusOr<int64_t> Exec(std::string_view sql, Params params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, Params params);
@@ -196,6 +241,7 @@ class SqlUnitOfWork final : public UnitOfWork, public CertnUnitOfWork, public Ou
   Connection& conn_;
   const Dialect& dialect_;
   const bool read_only_;
+  Cipher* const at_rest_;
 };
 
 }  // namespace stagecheck::store

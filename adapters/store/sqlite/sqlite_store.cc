@@ -326,7 +326,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
       [path, options, shared] { return Connect(path, options, /*create=*/false, shared); },
       options.pool_size);
   return std::make_unique<SqlStore>(
-      std::move(pool), SqliteDialect(), options.max_attempts,
+      std::move(pool), SqliteDialect(), options.max_attempts, options.at_rest,
       std::make_unique<WalFlusher>(path + "-wal", options.before_flush));
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "adapters/store/sql/migrate.h"
+#include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
 namespace stagecheck::store {
@@ -16,7 +17,8 @@ struct SqliteOptions {
   int pool_size = 4;
   int busy_timeout_ms = 5000;  // waits for other processes holding the write lock
   int max_attempts = 3;
-  bool migrate = true;  // false: refuse a database that is not migrated yet
+  bool migrate = true;        // false: refuse a database that is not migrated yet
+  Cipher* at_rest = nullptr;  // report data at rest (StoreOptions::at_rest)
   // Tests only: runs on the WAL flusher's thread between a batch's commit
   // and its fdatasync (sqlite/wal_flusher.h), e.g. to kill the process there.
   std::function<void()> before_flush = nullptr;

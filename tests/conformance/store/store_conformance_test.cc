@@ -131,13 +131,10 @@ WorkItem MakeWork(const std::string& team, const std::string& id,
 class StoreConformance : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<storetest::TestDatabase>> db =
-        storetest::TestDatabase::Create(kBackend);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    absl::StatusOr<std::unique_ptr<Store>> store = db_->Open();
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    absl::StatusOr<storetest::FreshStore> fresh = storetest::OpenFreshStore(kBackend);
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    db_ = std::move(fresh->db);
+    store_ = std::move(fresh->store);
   }
 
   absl::Status Tx(const std::function<absl::Status(UnitOfWork&)>& work) {

@@ -455,6 +455,15 @@ std::vector<Endpoint> AllEndpoints(const World& w) {
        true,
        {R"({"package_id":""})", R"({"package_id":5})", R"({"package":"pkg-basic"})"}},
       {"GET", check + "/report", "", false, true},
+      {"GET", "/api/v1/team/retention", "", true},
+      {"PATCH",
+       "/api/v1/team/retention",
+       R"({"report_days":180})",
+       true,
+       false,
+       {R"({"report_days":0})", R"({"delivery_body_days":3651})", R"({"report_days":"30"})",
+        R"({"unverified_metadata_days":1.5})", R"({"report_days":null})"}},
+      {"DELETE", cand, "", true, true},
   };
 }
 

@@ -35,4 +35,12 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+absl::StatusOr<FreshStore> OpenFreshStore(std::string_view backend, const StoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<TestDatabase>> db = TestDatabase::Create(backend);
+  if (!db.ok()) return db.status();
+  absl::StatusOr<std::unique_ptr<Store>> store = (*db)->Open(options);
+  if (!store.ok()) return store.status();
+  return FreshStore{*std::move(db), *std::move(store)};
+}
+
 }  // namespace stagecheck::storetest

@@ -42,4 +42,12 @@ class TestDatabase {
   std::optional<pgtest::ScratchDatabase> pg_;
 };
 
+// A fresh database with a store open on it.
+struct FreshStore {
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<Store> store;
+};
+absl::StatusOr<FreshStore> OpenFreshStore(std::string_view backend,
+                                          const StoreOptions& options = {});
+
 }  // namespace stagecheck::storetest

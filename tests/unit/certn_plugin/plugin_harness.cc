@@ -161,13 +161,16 @@ void PluginHarness::SetUp() {
   auto db = storetest::TestDatabase::Create("sqlite");
   ASSERT_TRUE(db.ok()) << db.status();
   db_ = *std::move(db);
-  auto store = db_->Open();
-  ASSERT_TRUE(store.ok()) << store.status();
-  real_store_ = *std::move(store);
-  store_ = std::make_unique<storetest::FaultyStore>(*real_store_);
   auto cipher = crypto::AesGcmCipher::FromRawKey(crypto_.RandomBytes(32));
   ASSERT_TRUE(cipher.ok()) << cipher.status();
   cipher_ = *std::move(cipher);
+  // Report data sealed at rest with the deployment key, as in production.
+  StoreOptions options;
+  options.at_rest = cipher_.get();
+  auto store = db_->Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  real_store_ = *std::move(store);
+  store_ = std::make_unique<storetest::FaultyStore>(*real_store_);
   deps_ = std::make_unique<Deps>(Deps{*store_, clock_, ids_, crypto_, log_, metrics_, kinds_});
   certn_plugin::PluginConfig config;
   config.public_base_url = "https://stagecheck.example";

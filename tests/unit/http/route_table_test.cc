@@ -120,6 +120,14 @@ const std::map<std::string, std::string> kWhoMay = {
     {"POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret", "a"},
     {"GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries", "a"},
     {"POST /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/replay", "a"},
+    {"GET /api/v1/team/retention", "a"}, {"PATCH /api/v1/team/retention", "a"},
+    {"DELETE /api/v1/candidates/{candidate_id}", "a"},
+    {"GET /api/v1/notifications", "arcv"}, {"GET /api/v1/notifications/unread-count", "arcv"},
+    {"POST /api/v1/notifications/read-all", "arcv"},
+    {"POST /api/v1/notifications/{notification_id}/read", "arcv"},
+    {"GET /api/v1/applications/{application_id}/watch", "arc"},
+    {"POST /api/v1/applications/{application_id}/watch", "arc"},
+    {"DELETE /api/v1/applications/{application_id}/watch", "arc"},
 };
 // clang-format on
 

@@ -1,0 +1,146 @@
+#include "core/services/notifications.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/ports/notification_store.h"
+#include "core/services/check_lifecycle.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+
+namespace stagecheck {
+namespace {
+
+// What the change of `check` tells people, if anything.
+std::optional<NotificationKind> KindOf(const BackgroundCheck* stored,
+                                       const BackgroundCheck& check) {
+  if (stored != nullptr && stored->status == check.status) return std::nullopt;
+  if (check.status == CheckStatus::kError) return NotificationKind::kError;
+  if (check.status != CheckStatus::kComplete) return std::nullopt;
+  return ScoreNeedsReview(check.overall_score) ? NotificationKind::kNeedsReview
+                                               : NotificationKind::kCompleted;
+}
+
+absl::StatusOr<std::string> CandidateName(UnitOfWork& uow, const BackgroundCheck& check) {
+  absl::StatusOr<Candidate> c = uow.GetCandidate(check.team, check.candidate);
+  if (absl::IsNotFound(c.status())) return std::string("a candidate");
+  if (!c.ok()) return c.status();
+  std::string name = std::string(absl::StripAsciiWhitespace(
+      ToAbsl(absl::StrCat(ToAbsl(c->first_name), " ", ToAbsl(c->last_name)))));
+  return name.empty() ? std::string("a candidate") : name;
+}
+
+// The sender and the application's watchers, each once.
+absl::StatusOr<std::set<UserId>> Recipients(UnitOfWork& uow, const BackgroundCheck& check) {
+  std::set<UserId> users;
+  if (!check.requested_by.empty()) users.insert(check.requested_by);
+  if (check.application) {
+    ASSIGN_OR_RETURN(std::vector<UserId> watchers,
+                     NotificationRows(uow).ListWatchers(check.team, *check.application));
+    users.insert(watchers.begin(), watchers.end());
+  }
+  return users;
+}
+
+}  // namespace
+
+std::string NotificationText(NotificationKind kind, std::string_view candidate_name,
+                             const std::optional<std::string>& score) {
+  const std::string subject = absl::StrCat("Background check for ", ToAbsl(candidate_name));
+  const std::string result = score ? absl::AsciiStrToLower(ToAbsl(*score)) : "";
+  switch (kind) {
+    case NotificationKind::kNeedsReview:
+      return absl::StrCat(subject, " is complete and needs review: ", result);
+    case NotificationKind::kError:
+      return absl::StrCat(subject, " could not be completed");
+    case NotificationKind::kCompleted:
+      break;
+  }
+  return result.empty() ? absl::StrCat(subject, " is complete")
+                        : absl::StrCat(subject, " is complete: ", result);
+}
+
+absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
+                                      const BackgroundCheck* stored, const BackgroundCheck& check) {
+  std::optional<NotificationKind> kind = KindOf(stored, check);
+  if (!kind) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::set<UserId> users, Recipients(uow, check));
+  if (users.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string name, CandidateName(uow, check));
+  const absl::Time now = deps.clock.Now();
+  for (const UserId& user : users) {
+    Notification n;
+    n.team = check.team;
+    n.id = NotificationId(deps.ids.NewId());
+    n.user = user;
+    n.kind = *kind;
+    n.text = NotificationText(*kind, name, check.overall_score);
+    n.check = check.id;
+    n.candidate = check.candidate;
+    n.application = check.application;
+    n.created_at = now;
+    RETURN_IF_ERROR(NotificationRows(uow).InsertNotification(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Page<Notification>> Notifications::List(const Principal& who,
+                                                       const PageRequest& page) {
+  return InReadTransaction<Page<Notification>>(deps_.store, [&](UnitOfWork& uow) {
+    return NotificationRows(uow).ListNotifications(who.team, who.user, page);
+  });
+}
+
+absl::StatusOr<int64_t> Notifications::UnreadCount(const Principal& who) {
+  return InReadTransaction<int64_t>(deps_.store, [&](UnitOfWork& uow) {
+    return NotificationRows(uow).CountUnreadNotifications(who.team, who.user);
+  });
+}
+
+absl::StatusOr<Notification> Notifications::MarkRead(const Principal& who,
+                                                     const NotificationId& id) {
+  return InTransaction<Notification>(
+      deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Notification> {
+        NotificationUnitOfWork& rows = NotificationRows(uow);
+        RETURN_IF_ERROR(rows.MarkNotificationRead(who.team, who.user, id, deps_.clock.Now()));
+        return rows.GetNotification(who.team, who.user, id);
+      });
+}
+
+absl::StatusOr<int64_t> Notifications::MarkAllRead(const Principal& who) {
+  return InTransaction<int64_t>(deps_.store, [&](UnitOfWork& uow) {
+    return NotificationRows(uow).MarkAllNotificationsRead(who.team, who.user, deps_.clock.Now());
+  });
+}
+
+absl::Status Notifications::Watch(const Principal& who, const ApplicationId& application) {
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    RETURN_IF_ERROR(uow.GetApplication(who.team, application).status());
+    return NotificationRows(uow).AddWatch(
+        ApplicationWatch{who.team, application, who.user, deps_.clock.Now()});
+  });
+}
+
+absl::Status Notifications::Unwatch(const Principal& who, const ApplicationId& application) {
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    RETURN_IF_ERROR(uow.GetApplication(who.team, application).status());
+    absl::Status removed = NotificationRows(uow).RemoveWatch(who.team, application, who.user);
+    return absl::IsNotFound(removed) ? absl::OkStatus() : removed;
+  });
+}
+
+absl::StatusOr<bool> Notifications::Watching(const Principal& who,
+                                             const ApplicationId& application) {
+  return InReadTransaction<bool>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(uow.GetApplication(who.team, application).status());
+    ASSIGN_OR_RETURN(std::vector<UserId> watchers,
+                     NotificationRows(uow).ListWatchers(who.team, application));
+    return std::find(watchers.begin(), watchers.end(), who.user) != watchers.end();
+  });
+}
+
+}  // namespace stagecheck

@@ -1,0 +1,48 @@
+// Notifications for people (issue 20, item 4; docs/operations.md, section
+// 12). The user who sent a check and everyone watching its application are
+// told when it completes (clear or otherwise), completes needing review
+// (scored REVIEW or REJECT) or stops with an error. RecordCheckNotifications
+// runs where a check's changes become events (core/services/check_events.cc),
+// in the transaction that writes the check. A user reads and marks only their
+// own notifications; watching is per signed-in user.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "core/domain/notification.h"
+#include "core/services/deps.h"
+
+namespace stagecheck {
+
+// Inside the transaction writing `check`: `stored` is the row before the
+// write, nullptr for a new check. Writes one notification per recipient
+// when the status becomes complete or error; nothing otherwise.
+absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
+                                      const BackgroundCheck* stored, const BackgroundCheck& check);
+
+// The words of a notification of `kind` about a check for `candidate_name`.
+std::string NotificationText(NotificationKind kind, std::string_view candidate_name,
+                             const std::optional<std::string>& score);
+
+class Notifications {
+ public:
+  explicit Notifications(const Deps& deps) : deps_(deps) {}
+
+  absl::StatusOr<Page<Notification>> List(const Principal& who, const PageRequest& page);
+  absl::StatusOr<int64_t> UnreadCount(const Principal& who);
+  // NotFound (404) unless the notification is the caller's.
+  absl::StatusOr<Notification> MarkRead(const Principal& who, const NotificationId& id);
+  // Returns how many were unread.
+  absl::StatusOr<int64_t> MarkAllRead(const Principal& who);
+
+  // NotFound (404) for an application not of the caller's team.
+  absl::Status Watch(const Principal& who, const ApplicationId& application);
+  absl::Status Unwatch(const Principal& who, const ApplicationId& application);
+  absl::StatusOr<bool> Watching(const Principal& who, const ApplicationId& application);
+
+ private:
+  Deps deps_;
+};
+
+}  // namespace stagecheck
