@@ -259,8 +259,17 @@ TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTime
   }
   for (const auto& [id, seen] : bodies) EXPECT_EQ(seen.size(), 1u) << id;
   for (const auto& [id, n] : attempts) EXPECT_GE(n, 3) << id;
-  HttpResponse log = svc_->Get("/api/v1/webhook-endpoints/" + endpoint_ + "/deliveries?limit=100",
-                               team_.admin_token);
+  // The receiver has the delivery before the deliverer's own transaction
+  // records the attempt that made it: the log catches up.
+  HttpResponse log;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        log = svc_->Get("/api/v1/webhook-endpoints/" + endpoint_ + "/deliveries?limit=100",
+                        team_.admin_token);
+        return log.String("/items/0/state") == "delivered";
+      },
+      absl::Seconds(20)))
+      << log.body;
   ASSERT_GE(log.Size("/items").value_or(0), 6u) << log.body;
   EXPECT_EQ(log.String("/items/0/state"), "delivered") << log.body;
   EXPECT_EQ(log.Int("/items/0/attempt_log/0/http_status"), 500) << log.body;
