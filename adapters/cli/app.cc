@@ -46,9 +46,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
                                                            rt->call_budget_.get());
   if (absl::Status s = RegisterBuiltinKinds(rt->kinds_); !s.ok()) return s;
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
-  rt->work_ = std::make_unique<WorkRunner>(
-      *rt->deps_,
-      certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads));
+  WorkRunnerOptions work_options =
+      certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads);
+  // The worker's claims and outcomes share the deliveries' batches (issue 21).
+  work_options.committer = rt->committer_.get();
+  rt->work_ = std::make_unique<WorkRunner>(*rt->deps_, std::move(work_options));
   if (absl::Status s = rt->LoadPlugins(options); !s.ok()) return s;
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);

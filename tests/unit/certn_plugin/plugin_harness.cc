@@ -181,8 +181,10 @@ void PluginHarness::SetUp() {
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
   committer_ = std::make_unique<GroupCommitter>(*store_);
   // No threads: tests run due work by hand (Drain), on the hand-driven clock.
-  worker_ =
-      std::make_unique<WorkRunner>(*deps_, certn_plugin::WorkOptions(config, "test-worker", 0));
+  // Claims and outcomes ride the group commit, as in production.
+  WorkRunnerOptions work_options = certn_plugin::WorkOptions(config, "test-worker", 0);
+  work_options.committer = committer_.get();
+  worker_ = std::make_unique<WorkRunner>(*deps_, std::move(work_options));
   // The same factory production uses (adapters/cli/app.cc).
   auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config,
                                                   kinds_, *worker_);
