@@ -51,6 +51,17 @@ class NotificationConformance : public ::testing::Test {
     return n;
   }
 
+  // The stored row of `n` (its team, user and id).
+  Notification Get(const Notification& n) {
+    Notification got;
+    EXPECT_TRUE(Rows([&](NotificationUnitOfWork& u) {
+                  auto g = u.GetNotification(n.team, n.user, n.id);
+                  if (g.ok()) got = *g;
+                  return g.status();
+                }).ok());
+    return got;
+  }
+
   std::unique_ptr<storetest::TestDatabase> db_;
   std::unique_ptr<Store> store_;
 };
@@ -105,12 +116,7 @@ TEST_F(NotificationConformance, RoundTripsAndMarksReadOnlyTheUsersOwn) {
   ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
                 return u.MarkNotificationRead(n.team, n.user, n.id, read + absl::Hours(1));
               }).ok());
-  Notification got;
-  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
-                auto g = u.GetNotification(n.team, n.user, n.id);
-                if (g.ok()) got = *g;
-                return g.status();
-              }).ok());
+  Notification got = Get(n);
   EXPECT_EQ(got.kind, NotificationKind::kNeedsReview);
   EXPECT_EQ(got.text, n.text);
   EXPECT_EQ(got.check, n.check);
@@ -180,12 +186,7 @@ TEST_F(NotificationConformance, AnEndpointNoticeRoundTripsWithoutACheck) {
   n.endpoint = WebhookEndpointId("we_1");
   n.created_at = kT0;
   ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) { return u.InsertNotification(n); }).ok());
-  Notification got;
-  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
-                auto g = u.GetNotification(n.team, n.user, n.id);
-                if (g.ok()) got = *g;
-                return g.status();
-              }).ok());
+  Notification got = Get(n);
   EXPECT_EQ(got.kind, NotificationKind::kEndpointDisabled);
   EXPECT_EQ(got.endpoint, n.endpoint);
   EXPECT_FALSE(got.check.has_value());

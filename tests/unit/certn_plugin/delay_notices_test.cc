@@ -19,9 +19,8 @@ class DelayNoticesTest : public PluginHarness {
  protected:
   void SetUp() override {
     PluginHarness::SetUp();
-    // 2025-03-04 09:00 UTC: the dates in the words are known.
-    clock_.Advance(absl::FromCivil(absl::CivilSecond(2025, 3, 4, 9, 0, 0), absl::UTCTimeZone()) -
-                   clock_.Now());
+    // The harness's clock starts on 2027-01-15 at 08:00 UTC: the dates in the words are known.
+    ASSERT_EQ(absl::FormatTime("%Y-%m-%d", clock_.Now(), absl::UTCTimeZone()), "2027-01-15");
     DelayScanOptions options;
     options.batch = 1;  // every check its own batch: the walk is tested too
     delays_ = std::make_unique<DelayNotices>(*deps_, options);
@@ -83,7 +82,7 @@ TEST_F(DelayNoticesTest, APassedEstimateIsToldOnceToTheSenderAndWatchers) {
   std::vector<Notification> told = Of(recruiter_);
   ASSERT_EQ(told.size(), 1u);
   EXPECT_EQ(told[0].text,
-            "Background check for Ada Lovelace is past its expected date (6 March 2025)");
+            "Background check for Ada Lovelace is past its expected date (17 January 2027)");
   EXPECT_EQ(told[0].check, check);
   EXPECT_EQ(told[0].application, app);
   EXPECT_EQ(Of(watcher_).size(), 1u);
@@ -110,7 +109,7 @@ TEST_F(DelayNoticesTest, ALaterEstimateThatPassesIsANewDelay) {
   RunJob(*delays_);
   std::vector<Notification> told = Of(recruiter_);
   ASSERT_EQ(told.size(), 2u);
-  EXPECT_TRUE(absl::StrContains(told[0].text, "(7 March 2025)")) << told[0].text;
+  EXPECT_TRUE(absl::StrContains(told[0].text, "(18 January 2027)")) << told[0].text;
 }
 
 TEST_F(DelayNoticesTest, EveryBatchIsWalkedAndEndedOrCancelledChecksAreNotTold) {
