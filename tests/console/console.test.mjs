@@ -957,6 +957,9 @@ async function outboundWebhooks(env) {
 // completes them, the bell in the top bar counts them (refreshed on
 // navigation), the Notifications page lists them newest first in words with
 // a link to the application; opening one marks it read, "Mark all read" the rest.
+// A check whose Certn estimate passed is told once, with an amber "Delayed"
+// badge and its date; an outbound endpoint answering 410 is told to the admin
+// with a red badge and the way to the Outbound webhooks page.
 async function notificationsScenario(env) {
   await env.connectCertn();
   const { job, stages, activities } = await env.jobWithPlan('Data Analyst', ['Applied', 'Background check'],
@@ -1019,6 +1022,7 @@ async function notificationsScenario(env) {
   const kate = await sendFor('Katherine', 'Johnson', 'katherine@example.com');
   await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, kate.check.id))}/advance`, { estimated_completion_in_s: -3600 });
   await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${kate.check.id}`)).delayed, 'the check to be late', 30);
+  await eventually(async () => (await env.api('recruiter', 'GET', '/notifications/unread-count')).unread === 1, 'the delayed-check notification', 30);
   await page.getByRole('link', { name: 'Applications' }).click();
   await waitText(page.locator('#bell-count'), '1');
   await bell.click();

@@ -43,7 +43,8 @@ CREATE TABLE application_watches (
 // row per check and delay the delayed-check job told people about: its
 // primary key makes the notice once per check and delay (re-runs, restarts
 // and replicas insert nothing twice). Ids and times only. (3) indexes by age
-// for the retention job's purge of the outbox and of read notifications.
+// for the retention job's purge of the outbox and of read notifications, and
+// of deliveries by event (which events no delivery needs any more).
 inline constexpr std::string_view kNotificationSubjects = R"sql(
 CREATE TABLE notifications_v13 (
   team_id TEXT NOT NULL,
@@ -78,6 +79,7 @@ CREATE TABLE check_delay_notices (
   PRIMARY KEY (team_id, check_id, delay_key)
 );
 CREATE INDEX outbound_deliveries_by_age ON outbound_deliveries (team_id, updated_at);
+CREATE INDEX outbound_deliveries_by_event ON outbound_deliveries (team_id, event_id);
 CREATE INDEX outbound_events_by_age ON outbound_events (team_id, created_at);
 )sql";
 

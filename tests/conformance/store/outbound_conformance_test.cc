@@ -273,8 +273,9 @@ TEST_F(OutboundConformance, RetentionPurgesFinishedDeliveriesNeverPendingOnes) {
       return absl::OkStatus();
     }));
   }
-  // A batch of 1: one delivery a run; the events once no delivery needs them.
-  EXPECT_EQ(runs, (std::vector<std::pair<int64_t, int64_t>>{{1, 0}, {1, 1}, {0, 1}}));
+  // A batch of 1: one delivery a run, then its event, which no delivery needs
+  // any more (msg_a deleted, then msg_b, the newest of chk-1, emptied); then nothing.
+  EXPECT_EQ(runs, (std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 1}, {0, 0}}));
   OUTBOUND_ASSERT_OK(store_->Read([&](UnitOfWork& uow) -> absl::Status {
     OutboundUnitOfWork& u = OutboundRows(uow);
     const TeamId t1("t1");
@@ -290,9 +291,11 @@ TEST_F(OutboundConformance, RetentionPurgesFinishedDeliveriesNeverPendingOnes) {
     EXPECT_EQ(last, 2);  // the next event of chk-1 is number 3
     ASSIGN_OR_RETURN(Page<OutboundDelivery> left,
                      u.ListOutboundDeliveries(t1, WebhookEndpointId("we_1"), {}));
-    ASSERT_EQ(left.items.size(), 1u);  // the pending one, with its attempt log
-    EXPECT_EQ(left.items[0].id.value(), "d3");
-    EXPECT_EQ(left.items[0].attempt_log.size(), 1u);
+    EXPECT_EQ(left.items.size(), 1u);  // the pending one, with its attempt log
+    if (left.items.size() == 1) {
+      EXPECT_EQ(left.items[0].id.value(), "d3");
+      EXPECT_EQ(left.items[0].attempt_log.size(), 1u);
+    }
     ASSIGN_OR_RETURN(OutboundEvent waiting, u.GetOutboundEvent(t1, OutboundEventId("msg_c")));
     EXPECT_EQ(waiting.body, R"({"type":"check.completed"})");
     ASSIGN_OR_RETURN(OutboundDelivery other,

@@ -53,6 +53,12 @@ class DelayNoticesTest : public PluginHarness {
     ASSERT_OK(job.Schedule());
     Drain();
   }
+  static WorkItem ScanOf(const TeamId& team) {
+    WorkItem item;
+    item.team = team;
+    item.kind = std::string(kWorkDelayScan);
+    return item;
+  }
   std::vector<Notification> Of(const Principal& who) {
     auto page = notifications_->List(who, PageRequest{50, ""});
     EXPECT_TRUE(page.ok()) << page.status();
@@ -92,7 +98,7 @@ TEST_F(DelayNoticesTest, APassedEstimateIsToldOnceToTheSenderAndWatchers) {
   clock_.Advance(absl::Hours(3));
   RunJob(*delays_);
   DelayNotices replica(*deps_, DelayScanOptions{});
-  ASSERT_OK(replica.RunScan(WorkItem{admin_.team}));
+  ASSERT_OK(replica.RunScan(ScanOf(admin_.team)));
   EXPECT_EQ(Of(recruiter_).size(), 1u);
   EXPECT_EQ(Of(watcher_).size(), 1u);
 }
@@ -130,9 +136,9 @@ TEST_F(DelayNoticesTest, AnotherTeamsChecksAreNotScannedWithThisTeams) {
   Sent(absl::Hours(1));
   const Principal other = NewTeam("certn-team-2");
   clock_.Advance(absl::Hours(2));
-  ASSERT_OK(delays_->RunScan(WorkItem{other.team}));
+  ASSERT_OK(delays_->RunScan(ScanOf(other.team)));
   EXPECT_TRUE(Of(recruiter_).empty());
-  ASSERT_OK(delays_->RunScan(WorkItem{admin_.team}));
+  ASSERT_OK(delays_->RunScan(ScanOf(admin_.team)));
   EXPECT_EQ(Of(recruiter_).size(), 1u);
 }
 
