@@ -194,8 +194,9 @@ TEST_F(OutboundDeliveryTest, AnAutomaticDisableNotifiesEveryActiveAdminOnce) {
   EXPECT_TRUE(told(gone->user, Role::kAdmin).empty());
   EXPECT_TRUE(told(recruiter_.user, Role::kRecruiter).empty());
   // Enabled again and gone again: a new notice for the new disable only.
-  ASSERT_TRUE(
-      endpoints_->Update(admin_, WebhookEndpointId(ep), EndpointChanges{.enabled = true}).ok());
+  EndpointChanges on;
+  on.enabled = true;
+  ASSERT_OK(endpoints_->Update(admin_, WebhookEndpointId(ep), on));
   poster_.script.push_back(WebhookReply{410, absl::Milliseconds(1), std::nullopt, "gone"});
   ASSERT_OK(applications_->Move(recruiter_, app_, StageNamed(admin_, job_, "Screen")));
   Drain();
