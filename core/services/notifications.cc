@@ -104,12 +104,13 @@ std::string DelayedText(std::string_view candidate_name, absl::Time late_at) {
 }
 
 std::string EndpointDisabledText(const WebhookEndpoint& endpoint) {
-  const std::string why = endpoint.disabled_reason == kDisabledGone
-                              ? "it answered 410 Gone, which asks us to stop sending"
-                              : "every delivery to it failed for 72 hours";
+  // The same advice as the endpoint's own reason (adapters/http/api/outbound_render.cc).
+  const bool gone = endpoint.disabled_reason == kDisabledGone;
   return absl::StrCat("Outbound webhook endpoint ", EndpointName(endpoint),
-                      " was disabled automatically: ", why,
-                      ". Fix the receiver, then enable it on the Outbound webhooks page.");
+                      " was disabled automatically: ",
+                      gone ? "it answered 410 Gone, which asks us to stop sending. Check the URL"
+                           : "every delivery to it failed for 72 hours. Fix the receiver",
+                      ", then enable it on the Outbound webhooks page.");
 }
 
 std::string NotificationText(NotificationKind kind, std::string_view candidate_name,

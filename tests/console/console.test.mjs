@@ -1071,7 +1071,7 @@ async function endpointDisabledNotice(env, app, stages) {
     await page.locator('#bell').click();
     await page.waitForURL(/#\/notifications$/);
     const notice = page.locator('li.notification').first();
-    await waitText(notice, 'Outbound webhook endpoint Host ATS was disabled automatically: it answered 410 Gone, which asks us to stop sending. Fix the receiver, then enable it on the Outbound webhooks page.');
+    await waitText(notice, 'Outbound webhook endpoint Host ATS was disabled automatically: it answered 410 Gone, which asks us to stop sending. Check the URL, then enable it on the Outbound webhooks page.');
     await waitText(notice.locator('.badge.bad'), 'Endpoint disabled');
     assert(await badgeColour(notice.locator('.badge.bad')) === 'rgb(122, 28, 28)', 'a disabled endpoint is red, as on its page');
     const text = await page.locator('main').innerText();

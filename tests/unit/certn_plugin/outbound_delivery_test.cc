@@ -188,8 +188,8 @@ TEST_F(OutboundDeliveryTest, AnAutomaticDisableNotifiesEveryActiveAdminOnce) {
     EXPECT_FALSE(items[0].check.has_value());
     EXPECT_EQ(items[0].text,
               "Outbound webhook endpoint https://ats.example.com/hooks was disabled "
-              "automatically: it answered 410 Gone, which asks us to stop sending. Fix the "
-              "receiver, then enable it on the Outbound webhooks page.");
+              "automatically: it answered 410 Gone, which asks us to stop sending. Check the "
+              "URL, then enable it on the Outbound webhooks page.");
   }
   EXPECT_TRUE(told(gone->user, Role::kAdmin).empty());
   EXPECT_TRUE(told(recruiter_.user, Role::kRecruiter).empty());
