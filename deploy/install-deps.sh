@@ -13,6 +13,9 @@ PACKAGES=(
   # servers the tests and benchmarks start on loopback (python3: the
   # independent outbound-webhook receiver, tests/e2e/receiver)
   postgresql nginx-light wrk python3
+  # instructions per delivery: stagecheck-webhook-cpu includes valgrind/callgrind.h,
+  # and bench.smoke.cpu runs it under callgrind
+  valgrind
   # fuzzing (libFuzzer) and the browser tests
   clang-14 libclang-rt-14-dev chromium nodejs npm
   # the formatting check (deploy/format.sh)

@@ -46,13 +46,16 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
                                                            rt->call_budget_.get());
   if (absl::Status s = RegisterBuiltinKinds(rt->kinds_); !s.ok()) return s;
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
-  rt->work_ = std::make_unique<WorkRunner>(
-      *rt->deps_,
-      certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads));
+  WorkRunnerOptions work_options =
+      certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads);
+  // The worker's claims and outcomes share the deliveries' batches (issue 21).
+  work_options.committer = rt->committer_.get();
+  rt->work_ = std::make_unique<WorkRunner>(*rt->deps_, std::move(work_options));
   if (absl::Status s = rt->LoadPlugins(options); !s.ok()) return s;
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);
   rt->applications_ = std::make_unique<Applications>(*rt->deps_);
+  if (absl::Status s = rt->applications_->RegisterWork(*rt->work_); !s.ok()) return s;
   // Vendor-neutral: the drain sends through the plugin's CheckSender.
   rt->bulk_sends_ = std::make_unique<BulkSends>(*rt->deps_, rt->certn_->sender());
   rt->bulk_sends_->set_work_notifier([work = rt->work_.get()] { work->Wake(); });

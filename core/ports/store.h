@@ -243,6 +243,9 @@ class UnitOfWork {
   // same dedupe key exists that no worker has claimed yet; claiming releases
   // the key, so work enqueued while an item runs gets a run of its own.
   virtual absl::Status EnqueueWork(const WorkItem& item) = 0;
+  // As EnqueueWork; true when `item` itself was queued, false when a pending
+  // twin covers it (the caller then knows nothing of the twin's run_at).
+  virtual absl::StatusOr<bool> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
   // Leases up to `limit` due items to `owner` until `lease_until`; an item
   // whose lease expired (its worker died) is due again.
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
@@ -321,9 +324,16 @@ class Store {
   // The same, for many independent pieces of work in one transaction (group
   // commit): one failing piece rolls back only itself (the batch is then
   // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per
-  // piece; all are durable once this returns, or every one carries the commit's error.
+  // piece; every one carries the commit's error if it failed. Committed, not
+  // necessarily durable yet: see WhenDurable.
   virtual std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;
+  // Calls `then` once every transaction this store committed before the call
+  // is on disk: at once where a commit already is (the default), else from
+  // the store's flusher, with the flush's error if it failed. A group
+  // committer writes its next batch while the last one is being flushed and
+  // answers the last one's callers from here. Transact waits for it itself.
+  virtual void WhenDurable(std::function<void(absl::Status)> then) { then(absl::OkStatus()); }
   // Cheap liveness check of the database (for /readyz).
   virtual absl::Status Ping() = 0;
   virtual std::string_view backend() const = 0;  // "sqlite" or "postgres"

@@ -1,5 +1,8 @@
 #include "core/services/group_commit.h"
 
+#include <memory>
+#include <utility>
+
 namespace stagecheck {
 
 GroupCommitter::GroupCommitter(Store& store, size_t max_batch)
@@ -12,6 +15,9 @@ GroupCommitter::~GroupCommitter() {
   }
   cv_.notify_all();
   thread_.join();
+  // Every caller is answered before the committer goes away.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return awaiting_flush_ == 0; });
 }
 
 void GroupCommitter::Submit(Work work, Done done) {
@@ -37,11 +43,25 @@ void GroupCommitter::Run() {
     std::vector<Work> pieces;
     pieces.reserve(batch.size());
     for (auto& [work, _] : batch) pieces.push_back(std::move(work));
-    std::vector<absl::Status> results = store_.TransactBatch(pieces);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].second(i < results.size() ? results[i]
-                                         : absl::InternalError("batch result missing"));
+    auto answer = std::make_shared<std::pair<decltype(batch), std::vector<absl::Status>>>(
+        std::move(batch), store_.TransactBatch(pieces));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++awaiting_flush_;
     }
+    store_.WhenDurable([this, answer](absl::Status flushed) {
+      auto& [callers, results] = *answer;
+      for (size_t i = 0; i < callers.size(); ++i) {
+        absl::Status result =
+            i < results.size() ? results[i] : absl::InternalError("batch result missing");
+        // A piece that failed wrote nothing; one that committed is only
+        // acknowledged once flushed.
+        callers[i].second(result.ok() ? flushed : result);
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      --awaiting_flush_;
+      cv_.notify_all();  // under the lock: the destructor may be waiting for this
+    });
   }
 }
 

@@ -1,7 +1,9 @@
-// Group commit: the writes of concurrent requests (webhook deliveries) are
-// batched into one transaction, each in its own savepoint, and each caller is
-// told its outcome only after the batch has committed. One fsync serves many
-// requests, which is what lets the webhook keep up with bursts.
+// Group commit: the writes of concurrent requests (webhook deliveries, the
+// worker's claims and outcomes) are batched into one transaction, and each
+// caller is told its outcome only once the batch is committed and durable
+// (Store::WhenDurable). One fsync serves many requests, which is what lets
+// the webhook keep up with bursts; where the store flushes apart from its
+// commits, the next batch is written while the last one is being flushed.
 #pragma once
 
 #include <condition_variable>
@@ -24,8 +26,9 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // `done` runs on the committer's thread after the batch holding `work`
-  // committed (OK or the piece's own error) or failed (the commit's error).
+  // `done` runs once the batch holding `work` committed and is durable (OK
+  // or the piece's own error) or failed (the commit's or the flush's error),
+  // on the committer's thread or the store's flusher.
   void Submit(Work work, Done done);
 
  private:
@@ -37,6 +40,7 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<std::pair<Work, Done>> queue_;
   bool stopping_ = false;
+  int awaiting_flush_ = 0;  // batches committed whose callers are not answered yet
   std::thread thread_;
 };
 

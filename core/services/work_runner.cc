@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/group_commit.h"
 #include "core/strings.h"
 
 namespace stagecheck {
@@ -77,27 +79,25 @@ void WorkRunner::RunOne(const WorkItem& item) {
                             : handler->second.run(item);
   absl::Status recorded;
   if (result.ok()) {
-    recorded =
-        deps_.store.Transact([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
+    recorded = Record([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
     Count(item, "done");
   } else if (std::optional<absl::Duration> after = RetryAfterOf(result)) {
     // A rate limit: wait for the slot without using up an attempt, and a
     // little longer than asked so waiting items spread.
     absl::Time next = deps_.clock.Now() + *after + Jitter(absl::Milliseconds(250));
-    recorded = deps_.store.Transact(
-        [&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
+    recorded = Record([&](UnitOfWork& uow) { return uow.DeferWork(item.team, item.id, next); });
     if (handler != handlers_.end() && handler->second.on_deferred)
       handler->second.on_deferred(item, result, next);
     Count(item, "deferred");
   } else if (IsTransient(result) && item.attempts < options_.max_attempts) {
     // item.attempts already counts this run (ClaimWork increments it).
     absl::Time next = deps_.clock.Now() + Backoff(item.attempts);
-    recorded = deps_.store.Transact([&](UnitOfWork& uow) {
+    recorded = Record([&](UnitOfWork& uow) {
       return uow.RetryWork(item.team, item.id, next, std::string(result.message()));
     });
     Count(item, "retry");
   } else {
-    recorded = deps_.store.Transact([&](UnitOfWork& uow) {
+    recorded = Record([&](UnitOfWork& uow) {
       return uow.FailWork(item.team, item.id, std::string(result.message()));
     });
     if (handler != handlers_.end() && handler->second.on_failed)
@@ -117,19 +117,31 @@ void WorkRunner::RunOne(const WorkItem& item) {
   }
 }
 
+absl::Status WorkRunner::Record(const std::function<absl::Status(UnitOfWork&)>& work) {
+  if (options_.committer == nullptr) return deps_.store.Transact(work);
+  std::promise<absl::Status> committed;
+  std::future<absl::Status> result = committed.get_future();
+  options_.committer->Submit(work, [&committed](absl::Status s) { committed.set_value(s); });
+  return result.get();
+}
+
 int WorkRunner::RunDue(int limit) {
   absl::Time now = deps_.clock.Now();
-  absl::StatusOr<std::vector<WorkItem>> claimed =
-      InTransaction<std::vector<WorkItem>>(deps_.store, [&](UnitOfWork& uow) {
-        return uow.ClaimWork(now, options_.owner, now + options_.lease, limit);
-      });
-  if (!claimed.ok()) {
-    deps_.log.Log(LogLevel::kWarning, "work.claim_failed",
-                  {{"error", ToStd(claimed.status().message())}});
+  std::vector<WorkItem> claimed;
+  absl::Status status = Record([&](UnitOfWork& uow) -> absl::Status {
+    claimed.clear();  // a batch may run this piece again
+    absl::StatusOr<std::vector<WorkItem>> got =
+        uow.ClaimWork(now, options_.owner, now + options_.lease, limit);
+    if (!got.ok()) return got.status();
+    claimed = *std::move(got);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    deps_.log.Log(LogLevel::kWarning, "work.claim_failed", {{"error", ToStd(status.message())}});
     return 0;
   }
-  for (const WorkItem& item : *claimed) RunOne(item);
-  return static_cast<int>(claimed->size());
+  for (const WorkItem& item : claimed) RunOne(item);
+  return static_cast<int>(claimed.size());
 }
 
 void WorkRunner::RunPeriodic() {

@@ -23,6 +23,8 @@
 
 namespace stagecheck {
 
+class GroupCommitter;
+
 // What a plugin does with one kind of work. Every handler must be idempotent:
 // an item whose lease expired runs again.
 struct WorkHandler {
@@ -43,6 +45,10 @@ struct WorkRunnerOptions {
   int max_attempts = 20;
   absl::Duration initial_backoff = absl::Seconds(2);
   absl::Duration max_backoff = absl::Minutes(10);
+  // When set, claims and outcomes are pieces of its batches (one commit, one
+  // fsync, shared with the webhook deliveries written at the same time)
+  // instead of transactions of their own. Must outlive the runner's threads.
+  GroupCommitter* committer = nullptr;
 };
 
 class WorkRunner {
@@ -75,6 +81,9 @@ class WorkRunner {
   };
   void Loop();
   void RunOne(const WorkItem& item);
+  // Runs `work` in a transaction of its own, or as a piece of the group
+  // commit's next batch; returns once it committed.
+  absl::Status Record(const std::function<absl::Status(UnitOfWork&)>& work);
   absl::Duration Backoff(int attempts);
   absl::Duration Jitter(absl::Duration up_to);
   void Count(const WorkItem& item, std::string_view outcome);

@@ -48,7 +48,7 @@ Refusal StoreUnavailable() {
 // integration, and the check of the event's case when it is that team's.
 struct Addressee {
   std::optional<TeamId> team;
-  std::optional<BackgroundCheck> check;
+  std::optional<CheckId> check;
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
 };
 
@@ -85,11 +85,12 @@ absl::Status FindAddressee(Store& store, const WebhookRequest& request,
       if (!found.team) return absl::OkStatus();
     }
     if (event.ok()) {
-      absl::StatusOr<BackgroundCheck> c = uow.FindCheckByExternalId(event->object_id);
+      // Its id and team only: reading the whole check cost a third of a delivery.
+      absl::StatusOr<CaseCheck> c = CertnRows(uow).FindCheckByCaseId(event->object_id);
       if (c.ok()) {
         if (!found.team) found.team = c->team;
         // A case of another team is never touched through this team's delivery.
-        if (c->team == *found.team) found.check = *std::move(c);
+        if (c->team == *found.team) found.check = c->id;
       } else if (c.status().code() != absl::StatusCode::kNotFound) {
         return c.status();
       }
@@ -144,7 +145,7 @@ std::optional<Refusal> Verify(Checks& checks, const WebhookRequest& request,
 // The delivery as stored, with its verdict: applied to the case's check,
 // ignored (an event we do not act on), or an orphan (a case not known yet).
 WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, const TeamId& team,
-                           const std::optional<BackgroundCheck>& check, absl::Time now) {
+                           const std::optional<CheckId>& check, absl::Time now) {
   WebhookDelivery delivery;
   delivery.team = team;
   delivery.delivery_id = event.id;
@@ -159,11 +160,42 @@ WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, co
     delivery.verdict = DeliveryVerdict::kIgnored;
   } else if (check) {
     delivery.verdict = DeliveryVerdict::kApplied;
-    delivery.check = check->id;
+    delivery.check = *check;
   } else {
     delivery.verdict = DeliveryVerdict::kOrphan;
   }
   return delivery;
+}
+
+// What step 3's transaction did, for its answer and for PendingFetches.
+struct Recorded {
+  DeliveryVerdict verdict;
+  std::optional<absl::Time> fetch_due;  // the fetch this delivery queued itself,
+  std::optional<CheckId> fetch_check;   // of this check
+};
+
+// Queues the fetch of an applied delivery's case unless a fetch this
+// process committed covers it (pending_fetches.h): a burst for one case
+// writes one work item, not one per delivery.
+absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+                        const PendingFetches& pending, const WebhookDelivery& delivery,
+                        const CheckId& check, Recorded& out) {
+  if (pending.Covers(check, delivery.received_at)) return absl::OkStatus();
+  WorkItem item;
+  item.team = *delivery.team;
+  item.id = WorkItemId(deps.ids.NewId());
+  item.kind = std::string(kWorkFetchCase);
+  item.subject = check.value();
+  item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check.value());
+  // A little later, so the rest of Certn's burst for this change finds
+  // it pending: a pending fetch for the same check covers their events too.
+  item.run_at = delivery.received_at + fetch_coalesce;
+  ASSIGN_OR_RETURN(bool queued, uow.EnqueueWorkUnlessPending(item));
+  if (queued) {
+    out.fetch_due = item.run_at;
+    out.fetch_check = check;
+  }
+  return absl::OkStatus();
 }
 
 // Step 3's transaction: adopt an orphan whose case our own order has
@@ -171,39 +203,32 @@ WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, co
 // "duplicate", not an error), queue the fetch of an applied delivery's case,
 // and refresh last_delivery_at when this delivery claimed it.
 absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                            WebhookDelivery& delivery, std::optional<BackgroundCheck>& check,
-                            bool touch_integration, DeliveryVerdict& verdict) {
+                            const PendingFetches& pending, WebhookDelivery& delivery,
+                            std::optional<CheckId>& check, bool touch_integration, Recorded& out) {
+  out.fetch_due.reset();  // a batch may run this piece again
+  out.fetch_check.reset();
   if (delivery.verdict == DeliveryVerdict::kOrphan) {
     // Our own order may have committed since the delivery was looked up;
     // its adoption of orphans ran before this row existed, so adopt here.
     // (In this transaction: on SQLite it is serialised with the order's.)
-    absl::StatusOr<BackgroundCheck> known = uow.FindCheckByExternalId(delivery.object_id);
+    absl::StatusOr<CaseCheck> known = CertnRows(uow).FindCheckByCaseId(delivery.object_id);
     if (known.ok() && known->team == *delivery.team) {
       delivery.verdict = DeliveryVerdict::kApplied;
       delivery.check = known->id;
-      check = *std::move(known);
-      verdict = DeliveryVerdict::kApplied;
+      check = known->id;
+      out.verdict = DeliveryVerdict::kApplied;
     } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
       return known.status();
     }
   }
   absl::Status inserted = uow.InsertDelivery(delivery);
   if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-    verdict = DeliveryVerdict::kDuplicate;
+    out.verdict = DeliveryVerdict::kDuplicate;
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(inserted);
   if (delivery.verdict == DeliveryVerdict::kApplied) {
-    WorkItem item;
-    item.team = *delivery.team;
-    item.id = WorkItemId(deps.ids.NewId());
-    item.kind = std::string(kWorkFetchCase);
-    item.subject = check->id.value();
-    item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check->id.value());
-    // A little later, so the rest of Certn's burst for this change finds
-    // it pending: a pending fetch for the same check covers their events too.
-    item.run_at = delivery.received_at + fetch_coalesce;
-    RETURN_IF_ERROR(uow.EnqueueWork(item));
+    RETURN_IF_ERROR(QueueFetch(uow, deps, fetch_coalesce, pending, delivery, *check, out));
   }
   if (touch_integration) {
     ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*delivery.team));
@@ -339,17 +364,18 @@ bool WebhookReceiver::ClaimTouch(const TeamId& team, const std::optional<absl::T
   return true;
 }
 
-void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
+void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> check,
                              bool touch_integration, std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
-  auto verdict = std::make_shared<DeliveryVerdict>(delivery.verdict);
+  auto recorded =
+      std::make_shared<Recorded>(Recorded{delivery.verdict, std::nullopt, std::nullopt});
   auto work = [this, delivery, check, touch_integration,
-               verdict](UnitOfWork& uow) mutable -> absl::Status {
+               recorded](UnitOfWork& uow) mutable -> absl::Status {
     return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
-                          delivery, check, touch_integration, *verdict);
+                          pending_fetches_, delivery, check, touch_integration, *recorded);
   };
-  committer_.Submit(std::move(work), [this, verdict, started, done](absl::Status status) {
+  committer_.Submit(std::move(work), [this, recorded, started, done](absl::Status status) {
     const Deps& deps = checks_.deps();
     deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
                          absl::ToDoubleSeconds(deps.clock.Now() - started));
@@ -359,9 +385,15 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<BackgroundC
       done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
       return;
     }
-    std::string_view name = VerdictName(*verdict);
+    const DeliveryVerdict verdict = recorded->verdict;
+    std::string_view name = VerdictName(verdict);
     Count(name);
-    if (*verdict == DeliveryVerdict::kApplied) checks_.NotifyWork();
+    // Only a delivery that queued a fetch wakes the worker: the rest of a
+    // burst is covered by that fetch and has nothing new for it.
+    if (recorded->fetch_due && recorded->fetch_check) {
+      pending_fetches_.Remember(*recorded->fetch_check, *recorded->fetch_due, deps.clock.Now());
+      checks_.NotifyWork();
+    }
     done(Answer(200, std::string(name), "recorded"));
   });
 }

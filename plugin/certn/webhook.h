@@ -11,6 +11,7 @@
 
 #include "core/services/group_commit.h"
 #include "plugin/certn/checks.h"
+#include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/refused_deliveries.h"
 #include "plugin/certn/signature.h"
 
@@ -70,8 +71,8 @@ class WebhookReceiver {
     CertnIntegration integration;
     std::optional<BackgroundCheck> check;  // the check of the event's case, when known
   };
-  void Commit(WebhookDelivery delivery, std::optional<BackgroundCheck> check,
-              bool touch_integration, std::function<void(WebhookAnswer)> done);
+  void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
+              std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
   // `team`: the team the delivery is known to be for, if any.
   void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
@@ -90,6 +91,7 @@ class WebhookReceiver {
 
   Checks& checks_;
   GroupCommitter& committer_;
+  PendingFetches pending_fetches_;
   std::mutex touch_mu_;
   std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
 

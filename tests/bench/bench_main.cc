@@ -9,6 +9,7 @@
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
 // failed (a process did not start, counts do not add up), never on a number.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -32,6 +33,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "adapters/crypto/openssl_crypto.h"
@@ -62,12 +64,14 @@ struct Sizes {
   int burst_sends;
   int latency_sends;
   int certn_limit_per_minute;
-  int calls_checks;  // checks driven order -> statuses -> complete -> report
+  int calls_checks;    // checks driven order -> statuses -> complete -> report
+  int cases_per_team;  // ordered cases per team that the real-path deliveries name
+  int fsync_n;         // 4 KiB write + fdatasync probes of the disk
 };
 
-const Sizes kFull{"full", 50, 2, 10, 8, 2000, 10000, 1000000, 8, 1000, 30, 120, 50};
-const Sizes kQuick{"quick", 20, 1, 5, 4, 500, 10000, 100000, 4, 150, 20, 120, 20};
-const Sizes kSmoke{"smoke", 3, 0.5, 1, 1, 20, 50, 500, 1, 8, 3, 120, 3};
+const Sizes kFull{"full", 50, 2, 10, 8, 2000, 10000, 1000000, 8, 1000, 30, 120, 50, 40, 200};
+const Sizes kQuick{"quick", 20, 1, 5, 4, 500, 10000, 100000, 4, 150, 20, 120, 20, 20, 100};
+const Sizes kSmoke{"smoke", 3, 0.5, 1, 1, 20, 50, 500, 1, 8, 3, 120, 3, 2, 20};
 
 struct Options {
   Sizes sizes = kFull;
@@ -303,14 +307,20 @@ Load RunAtRate(const Options& o, int port, const std::function<std::string(int64
 
 // ---- request files ----------------------------------------------------------
 
+// A team that receives deliveries; `cases` are the Certn cases it ordered
+// (the real path's deliveries name them).
 struct Hooked {
   std::string certn_team_id, secret;
+  std::vector<std::string> cases = {};
 };
 
 int64_t g_file_seq = 0;
 
+// Deliveries round-robin over the teams; with `ordered`, each names one of
+// its team's ordered cases in turn (several status changes per case), else
+// a case nobody ordered.
 std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams, int64_t count,
-                             const std::string& tag) {
+                             const std::string& tag, bool ordered = false) {
   static crypto::OpenSslCrypto crypto;
   std::string path = absl::StrCat(o.work_dir, "/webhooks-", tag, "-", ++g_file_seq, ".txt");
   std::ofstream out(path, std::ios::binary);
@@ -318,8 +328,10 @@ std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams,
   const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
   for (int64_t i = 0; i < count; ++i) {
     const Hooked& t = teams[i % teams.size()];
+    const int64_t round = i / static_cast<int64_t>(teams.size());
+    std::string case_id = ordered && !t.cases.empty() ? t.cases[round % t.cases.size()] : "";
     std::string body =
-        WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i));
+        WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i), case_id);
     std::string sig = certn_plugin::SignCertnSignature(crypto, t.secret, now, body);
     out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e"
         << "Certn-Team-ID:" << t.certn_team_id << "\x1e"
@@ -346,12 +358,214 @@ int64_t SqliteCount(const std::string& path, const std::string& sql) {
   return n;
 }
 
+// ---- teams with Certn accounts and applications -----------------------------
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p / 100.0 * v.size())));
+  return v[i];
+}
+
+void ParallelFor(int n, int threads, const std::function<void(int)>& fn) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+// A team with its own Certn account, one job with a Certn activity and
+// `count` applications ready to send.
+struct SendTeam {
+  testing::TeamTokens team;
+  std::string api_key, certn_team_id, webhook_secret, activity;
+  std::vector<std::string> apps;
+};
+
+absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fake,
+                                       const std::string& name, int count) {
+  SendTeam st;
+  auto team = svc.CreateTeam(name);
+  if (!team.ok()) return team.status();
+  st.team = *team;
+  auto account = testing::ConnectCertn(svc, fake, *team);
+  if (!account.ok()) return account.status();
+  st.api_key = account->api_key;
+  st.certn_team_id = account->certn_team_id;
+  st.webhook_secret = account->webhook_secret;
+  HttpResponse job = svc.Post("/api/v1/jobs", R"({"title":"Burst"})", team->admin_token);
+  std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
+  HttpResponse bg = svc.Post(plan, R"({"name":"Background"})", team->admin_token);
+  HttpResponse act = svc.Post(
+      plan + "/" + bg.String("/id").value_or("") + "/activities",
+      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
+      team->admin_token);
+  st.activity = act.String("/id").value_or("");
+  st.apps.resize(count);
+  std::atomic<int> failures{0};
+  ParallelFor(count, 4, [&](int i) {
+    HttpResponse c = svc.Post("/api/v1/candidates",
+                              absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
+                                           R"(","email":"burst.)", i, R"(@example.com"})"),
+                              team->recruiter_token);
+    HttpResponse a =
+        svc.Post("/api/v1/applications",
+                 absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
+                              R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
+                 team->recruiter_token);
+    st.apps[i] = a.String("/id").value_or("");
+    if (a.status != 201) ++failures;
+  });
+  if (failures > 0) return absl::InternalError(absl::StrCat(failures.load(), " set-up failures"));
+  return st;
+}
+
 // ---- part 1: webhook ingest -------------------------------------------------
 
-struct IngestResult {
-  Load max, half;
-  int64_t idle_rss_kb = -1, load_rss_kb = -1, load_hwm_kb = -1;
+// A team that receives deliveries, with `cases` checks sent through the API
+// and ordered at the fake Certn: the real path's deliveries name them.
+absl::StatusOr<Hooked> OrderedTeam(ServiceProcess& svc, FakeCertnProcess& fake,
+                                   const std::string& name, int cases) {
+  auto st = SetUpSendTeam(svc, fake, name, cases);
+  if (!st.ok()) return st.status();
+  Hooked h{st->certn_team_id, st->webhook_secret};
+  // Orders and the worker's case fetches are not what is measured: the
+  // account's own limit (60 calls a minute) would only stretch the set-up.
+  HttpResponse limit = svc.Put("/api/v1/integrations/certn", R"({"requests_per_minute":6000})",
+                               st->team.admin_token);
+  if (limit.status != 200)
+    return absl::InternalError(absl::StrCat("rate limit setting answered ", limit.status));
+  const std::string body = absl::StrCat(R"({"activity_id":")", st->activity, R"("})");
+  std::vector<std::string> checks(cases);
+  std::atomic<int> refused{0};
+  ParallelFor(cases, 4, [&](int i) {
+    HttpResponse r = svc.Post("/api/v1/applications/" + st->apps[i] + "/background-checks", body,
+                              st->team.recruiter_token);
+    checks[i] = r.String("/id").value_or("");
+    if (r.status != 202) ++refused;
+  });
+  if (refused > 0) return absl::InternalError(absl::StrCat(refused.load(), " sends refused"));
+  for (const std::string& check : checks) {
+    std::optional<std::string> case_id;
+    testing::WaitFor(
+        [&] {
+          HttpResponse r = svc.Get("/api/v1/background-checks/" + check, st->team.recruiter_token);
+          if (r.Has("/certn_case_id") && !r.IsNull("/certn_case_id"))
+            case_id = r.String("/certn_case_id");
+          return case_id.has_value();
+        },
+        absl::Seconds(60));
+    if (!case_id) return absl::DeadlineExceededError("check " + check + " was not ordered");
+    h.cases.push_back(*case_id);
+  }
+  return h;
+}
+
+// The disk's own commit latency: a 4 KiB append + fdatasync, `n` times, in
+// the directory the SQLite stores live in.
+struct Fsync {
+  double p50_us = 0, p99_us = 0;
+  int n = 0;
 };
+
+Fsync MeasureFsync(const std::string& dir, int n) {
+  Fsync f;
+  const std::string path = dir + "/fsync-probe";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    HarnessFailure("fsync probe: cannot open " + path);
+    return f;
+  }
+  const std::string block(4096, 'x');
+  std::vector<double> us;
+  for (int i = 0; i < n; ++i) {
+    absl::Time t0 = absl::Now();
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0) {
+      HarnessFailure("fsync probe: write/fdatasync failed");
+      break;
+    }
+    us.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  f.n = static_cast<int>(us.size());
+  f.p50_us = Percentile(us, 50);
+  f.p99_us = Percentile(us, 99);
+  return f;
+}
+
+// One kind of delivery on a running service: max load after a warm-up,
+// then half of that rate.
+struct PathResult {
+  Load warm, max, half;
+};
+
+PathResult MeasurePath(const Options& o, int port, const std::vector<Hooked>& teams,
+                       const std::string& tag, bool ordered, int64_t& sent) {
+  PathResult r;
+  const int64_t warm_n = 40000;
+  r.warm = RunWrk(o, port, WriteWebhookFile(o, teams, warm_n, tag + "-warm", ordered),
+                  o.sizes.warm_s, false);
+  sent += warm_n;
+  double expect = std::max(1000.0, r.warm.rps);
+  int64_t count =
+      std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
+  sent += count;
+  r.max = RunWrk(o, port, WriteWebhookFile(o, teams, count, tag + "-max", ordered), o.sizes.max_s,
+                 false);
+  if (r.max.ok && r.max.requests >= count - o.wrk_connections) {
+    Note(absl::StrCat(tag, ": the max-load run used up its ", count, " pre-signed deliveries"));
+  }
+  if (r.max.ok && r.max.rps > 0) {
+    auto make = [&](int64_t n) {
+      sent += n;
+      return WriteWebhookFile(o, teams, n, tag + "-half", ordered);
+    };
+    r.half = RunAtRate(o, port, make, r.max.rps / 2, o.sizes.half_s);
+  }
+  int64_t bad = r.warm.status_errors + r.max.status_errors + r.half.status_errors;
+  if (bad > 0) Note(absl::StrCat(tag, ": ", bad, " non-2xx webhook answers"));
+  return r;
+}
+
+struct IngestResult {
+  PathResult unknown, ordered;
+  int64_t idle_rss_kb = -1, load_rss_kb = -1, load_hwm_kb = -1;
+  int64_t cases = 0;
+};
+
+// Every 2xx is a committed row; on the real path every applied delivery's
+// case has a fetch queued or done.
+void CheckCounts(const std::string& backend, const std::string& db, const IngestResult& r,
+                 int64_t sent) {
+  int64_t ok_answers = 0;
+  for (const PathResult* p : {&r.unknown, &r.ordered}) {
+    ok_answers += p->warm.requests - p->warm.status_errors + p->max.requests - p->max.status_errors;
+  }
+  int64_t rows = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
+  if (rows < ok_answers || rows > sent) {
+    return HarnessFailure(absl::StrCat(backend, ": webhook_deliveries has ", rows,
+                                       " rows; 2xx answers (warm+max) ", ok_answers,
+                                       ", sent at most ", sent));
+  }
+  Note(absl::StrCat(backend, ": ", rows, " deliveries committed >= ", ok_answers,
+                    " answered 2xx (warm+max), <= ", sent, " sent"));
+  int64_t applied =
+      SqliteCount(db, "SELECT count(*) FROM webhook_deliveries WHERE verdict = 'applied'");
+  int64_t fetches =
+      SqliteCount(db, "SELECT count(*) FROM work_items WHERE kind = 'certn.fetch_case'");
+  if (r.ordered.max.requests > 0 && (applied <= 0 || fetches <= 0)) {
+    return HarnessFailure(absl::StrCat(backend, ": real path: ", applied, " applied deliveries, ",
+                                       fetches, " case fetches queued"));
+  }
+  Note(absl::StrCat(backend, ": real path: ", applied, " deliveries applied to ", r.cases,
+                    " ordered cases; ", fetches, " case fetches queued (one pending per case)"));
+}
 
 std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& backend,
                                           const std::string& db, FakeCertnProcess& fake) {
@@ -366,65 +580,66 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
     return std::nullopt;
   }
   std::vector<Hooked> teams;
-  for (int i = 0; i < o.sizes.teams; ++i) {
-    auto team = (*svc)->CreateTeam(absl::StrCat("bench-", backend, "-", i));
-    if (!team.ok()) {
-      HarnessFailure(absl::StrCat(backend, ": team create: ", team.status().ToString()));
-      return std::nullopt;
-    }
-    auto account = testing::ConnectCertn(**svc, fake, *team);
-    if (!account.ok()) {
-      HarnessFailure(absl::StrCat(backend, ": connect Certn: ", account.status().ToString()));
-      return std::nullopt;
-    }
-    teams.push_back({account->certn_team_id, account->webhook_secret});
-  }
   IngestResult r;
+  for (int i = 0; i < o.sizes.teams; ++i) {
+    // The fake Certn, still busy with the previous server's webhooks, can
+    // drop a connection: a team whose set-up failed is made again (new name).
+    absl::StatusOr<Hooked> team = absl::UnknownError("not tried");
+    for (int attempt = 0; attempt < 3 && !team.ok(); ++attempt) {
+      team = OrderedTeam(**svc, fake, absl::StrCat("bench-", backend, "-", i, "-", attempt),
+                         o.sizes.cases_per_team);
+    }
+    if (!team.ok()) {
+      HarnessFailure(absl::StrCat(backend, ": team set-up: ", team.status().ToString()));
+      return std::nullopt;
+    }
+    r.cases += static_cast<int64_t>(team->cases.size());
+    teams.push_back(*std::move(team));
+  }
   const int port = (*svc)->port();
   const int pid = (*svc)->pid();
   r.idle_rss_kb = ProcStatusKb(pid, "VmRSS");
-  std::cerr << "bench: " << backend << ": " << teams.size() << " teams connected; warming up\n";
-  Load warm =
-      RunWrk(o, port, WriteWebhookFile(o, teams, 40000, backend + "-warm"), o.sizes.warm_s, false);
-  double expect = std::max(1000.0, warm.rps);
-  int64_t sent = 40000;
-  int64_t count =
-      std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
-  sent += count;
-  r.max =
-      RunWrk(o, port, WriteWebhookFile(o, teams, count, backend + "-max"), o.sizes.max_s, false);
+  std::cerr << "bench: " << backend << ": " << teams.size() << " teams, " << r.cases
+            << " ordered cases; measuring\n";
+  int64_t sent = 0;
+  // Unknown cases first, while the worker is idle; then the real path.
+  r.unknown = MeasurePath(o, port, teams, backend + "-unknown", false, sent);
+  r.ordered = MeasurePath(o, port, teams, backend + "-ordered", true, sent);
   r.load_rss_kb = ProcStatusKb(pid, "VmRSS");
   r.load_hwm_kb = ProcStatusKb(pid, "VmHWM");
-  if (r.max.ok && r.max.requests >= count - o.wrk_connections) {
-    Note(absl::StrCat(backend, ": the max-load run used up its ", count, " pre-signed deliveries"));
-  }
-  if (r.max.ok && r.max.rps > 0) {
-    auto make = [&](int64_t n) {
-      sent += n;
-      return WriteWebhookFile(o, teams, n, backend + "-half");
-    };
-    r.half = RunAtRate(o, port, make, r.max.rps / 2, o.sizes.half_s);
-  }
-  // Counts must add up: every 2xx was committed, nothing beyond what was sent.
-  int64_t ok_answers = warm.requests - warm.status_errors + r.max.requests - r.max.status_errors;
   if (!(*svc)->sqlite_path().empty()) {
     (void)(*svc)->Stop();
-    int64_t rows = SqliteCount((*svc)->sqlite_path(), "SELECT count(*) FROM webhook_deliveries");
-    if (rows < ok_answers || rows > sent) {
-      HarnessFailure(absl::StrCat(backend, ": webhook_deliveries has ", rows,
-                                  " rows; 2xx answers (warm+max) ", ok_answers, ", sent at most ",
-                                  sent));
-    } else {
-      Note(absl::StrCat(backend, ": ", rows, " deliveries committed >= ", ok_answers,
-                        " answered 2xx (warm+max), <= ", sent, " sent"));
-    }
+    CheckCounts(backend, (*svc)->sqlite_path(), r, sent);
   }
-  int64_t bad = warm.status_errors + r.max.status_errors + r.half.status_errors;
-  if (bad > 0) Note(absl::StrCat(backend, ": ", bad, " non-2xx webhook answers"));
   return r;
 }
 
+std::string Latencies(const Load& l) {
+  return absl::StrCat(Ms(l.p50_us), " / ", Ms(l.p99_us), " / ", Ms(l.p999_us));
+}
+
+// The rows of one kind of delivery: throughput against nginx, latency at
+// max and half load (the half-load p99 against the disk's fsync p99).
+void AddPathRows(const std::string& g, const PathResult& p, const Load& ref, const Fsync& disk,
+                 const std::string& target, double target_ratio) {
+  double ratio = ref.rps > 0 ? p.max.rps / ref.rps : 0;
+  AddRow({g, "max throughput (durable 2xx)", absl::StrCat(Fmt(p.max.rps), " req/s"),
+          ref.rps > 0 ? absl::StrCat(Fmt(ref.rps), " nginx") : "",
+          ref.rps > 0 ? absl::StrCat(Fmt(ratio, 3), "x") : "", target,
+          target.empty() || ref.rps <= 0 ? "" : Yes(ratio >= target_ratio)});
+  AddRow({g, "max load p50 / p99 / p99.9", Latencies(p.max), "", "", "", ""});
+  double to_disk = disk.p99_us > 0 ? p.half.p99_us / disk.p99_us : 0;
+  AddRow({g, absl::StrCat("half load (", Fmt(p.half.rps), " req/s) p50 / p99 / p99.9"),
+          Latencies(p.half), absl::StrCat("disk fsync p99 ", Ms(disk.p99_us)),
+          to_disk > 0 ? absl::StrCat(Fmt(to_disk, 1), "x disk p99") : "",
+          target.empty() ? "" : "p99 <= 3x disk fsync p99",
+          target.empty() ? "" : Yes(p.half.ok && to_disk > 0 && to_disk <= 3)});
+}
+
 void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t* sqlite_load_hwm) {
+  const Fsync disk = MeasureFsync(o.work_dir, o.sizes.fsync_n);
+  AddRow({"disk", absl::StrCat("4 KiB write + fdatasync (", disk.n, "x), p50 / p99"),
+          absl::StrCat(Ms(disk.p50_us), " / ", Ms(disk.p99_us)), "", "", "", ""});
   Load ref;
   if (nginx != nullptr) {
     std::vector<Hooked> dummy = {{"nginx-team", "nginx-secret-0123456789"}};
@@ -435,9 +650,7 @@ void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t
             absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
                          o.wrk_connections),
             absl::StrCat(Fmt(ref.rps), " req/s"), "", "", "", ""});
-    AddRow({"reference", "nginx p50 / p99 / p99.9",
-            absl::StrCat(Ms(ref.p50_us), " / ", Ms(ref.p99_us), " / ", Ms(ref.p999_us)), "", "", "",
-            ""});
+    AddRow({"reference", "nginx p50 / p99 / p99.9", Latencies(ref), "", "", "", ""});
   } else {
     Note("nginx not found: no reference run");
   }
@@ -449,22 +662,13 @@ void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t
   for (const auto& [name, db] : backends) {
     auto r = WebhookIngest(o, name, db, fake);
     if (!r) continue;
-    std::string g = "webhook " + name;
-    bool sqlite = name == "sqlite";
-    double ratio = ref.rps > 0 ? r->max.rps / ref.rps : 0;
-    AddRow({g, "max throughput (durable 2xx)", absl::StrCat(Fmt(r->max.rps), " req/s"),
-            ref.rps > 0 ? absl::StrCat(Fmt(ref.rps), " nginx") : "",
-            ref.rps > 0 ? absl::StrCat(Fmt(ratio, 3), "x") : "", sqlite ? ">= 0.5x nginx" : "",
-            sqlite && ref.rps > 0 ? Yes(ratio >= 0.5) : ""});
-    AddRow({g, "max load p50 / p99 / p99.9",
-            absl::StrCat(Ms(r->max.p50_us), " / ", Ms(r->max.p99_us), " / ", Ms(r->max.p999_us)),
-            "", "", "", ""});
-    AddRow({g, absl::StrCat("half load (", Fmt(r->half.rps), " req/s) p50 / p99 / p99.9"),
-            absl::StrCat(Ms(r->half.p50_us), " / ", Ms(r->half.p99_us), " / ", Ms(r->half.p999_us)),
-            "", r->max.rps > 0 ? absl::StrCat(Fmt(r->half.rps / r->max.rps, 2), "x of max") : "",
-            sqlite ? "p99 <= 5 ms" : "", sqlite ? Yes(r->half.ok && r->half.p99_us <= 5000) : ""});
+    const bool sqlite = name == "sqlite";
+    AddPathRows(absl::StrCat("webhook ", name, " ordered"), r->ordered, ref, disk,
+                sqlite ? ">= 0.2x nginx (stretch 0.5x)" : "", 0.2);
+    AddPathRows(absl::StrCat("webhook ", name, " unknown"), r->unknown, ref, disk, "", 0);
     AddRow(
-        {g, "RSS idle / under load / peak",
+        {"webhook " + name,
+         absl::StrCat("RSS idle / under load / peak (", r->cases, " ordered cases)"),
          absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)),
          "", "", "", ""});
     if (sqlite) *sqlite_load_hwm = r->load_hwm_kb;
@@ -473,34 +677,26 @@ void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t
 
 // ---- part 2: instructions per delivery (callgrind) --------------------------
 
-void PartCpu(const Options& o, FakeCertnProcess& fake) {
-  std::string db = o.work_dir + "/cpu.db";
-  std::filesystem::remove(db);
-  ServiceOptions so;
-  so.certn_base_url = fake.base_url();
-  so.db = db;
-  so.log_level = "warning";
-  auto svc = ServiceProcess::Start(so);
-  if (!svc.ok()) return HarnessFailure("cpu: service: " + svc.status().ToString());
-  auto team = (*svc)->CreateTeam("bench-cpu");
-  if (!team.ok()) return HarnessFailure("cpu: team: " + team.status().ToString());
-  auto account = testing::ConnectCertn(**svc, fake, *team);
-  if (!account.ok()) return HarnessFailure("cpu: connect: " + account.status().ToString());
-  std::string key = (*svc)->encryption_key();
-  if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("cpu: stop: " + s.ToString());
+// One callgrind run of the in-process driver: instructions per delivery, or
+// -1 after a harness failure. `cases` empty: cases nobody ordered.
+double CountInstructions(const Options& o, const std::string& db, const std::string& key,
+                         const Hooked& team, const std::string& cases, const std::string& tag) {
   const int n = o.sizes.cpu_n;
-  std::string out_file = o.work_dir + "/callgrind.out";
+  std::string out_file = absl::StrCat(o.work_dir, "/callgrind-", tag, ".out");
   std::filesystem::remove(out_file);
   std::filesystem::remove(out_file + ".1");
-  std::string cmd = absl::StrCat(
-      "env STAGECHECK_ENCRYPTION_KEY=", key, " timeout 600 valgrind --tool=callgrind",
-      " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db, " --certn-team-id ",
-      account->certn_team_id, " --secret ", account->webhook_secret, " --n ", n);
+  std::string cmd =
+      absl::StrCat("env STAGECHECK_ENCRYPTION_KEY=", key, " timeout 600 valgrind --tool=callgrind",
+                   " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db,
+                   " --certn-team-id ", team.certn_team_id, " --secret ", team.secret, " --n ", n,
+                   cases.empty() ? "" : " --cases " + cases);
   absl::Time t0 = absl::Now();
   CmdResult r = Run(cmd);
-  if (r.exit_code != 0)
-    return HarnessFailure("cpu: driver under callgrind: " + r.output.substr(0, 800));
-  // The dump taken right after the last answer (counters zeroed before the first).
+  if (r.exit_code != 0) {
+    HarnessFailure("cpu: driver under callgrind: " + r.output.substr(0, 800));
+    return -1;
+  }
+  // The dump made after the last answer (callgrind numbers it .1).
   std::ifstream in(out_file + ".1");
   std::string line;
   int64_t total = -1;
@@ -511,15 +707,51 @@ void PartCpu(const Options& o, FakeCertnProcess& fake) {
         total = v;
     }
   }
-  if (total <= 0) return HarnessFailure("cpu: no callgrind totals in " + out_file + ".1");
-  int64_t rows = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
-  if (rows < n) HarnessFailure(absl::StrCat("cpu: ", rows, " deliveries stored, expected ", n));
-  AddRow({"webhook cpu",
-          absl::StrCat("instructions per delivery (callgrind, ", n, " in-process, SQLite)"),
-          absl::StrCat(Fmt(static_cast<double>(total) / n / 1000.0, 1), "k instr"), "", "", "",
-          ""});
-  Note(absl::StrCat("callgrind run took ", Fmt(absl::ToDoubleSeconds(absl::Now() - t0), 1),
+  if (total <= 0) {
+    HarnessFailure("cpu: no callgrind totals in " + out_file + ".1");
+    return -1;
+  }
+  Note(absl::StrCat("callgrind run (", tag, ") took ",
+                    Fmt(absl::ToDoubleSeconds(absl::Now() - t0), 1),
                     " s; profile: callgrind_annotate ", out_file, ".1"));
+  return static_cast<double>(total) / n;
+}
+
+void PartCpu(const Options& o, FakeCertnProcess& fake) {
+  std::string db = o.work_dir + "/cpu.db";
+  std::filesystem::remove(db);
+  ServiceOptions so;
+  so.certn_base_url = fake.base_url();
+  so.db = db;
+  so.log_level = "warning";
+  auto svc = ServiceProcess::Start(so);
+  if (!svc.ok()) return HarnessFailure("cpu: service: " + svc.status().ToString());
+  auto team = OrderedTeam(**svc, fake, "bench-cpu", std::max(2, o.sizes.cases_per_team / 2));
+  if (!team.ok()) return HarnessFailure("cpu: team: " + team.status().ToString());
+  std::string key = (*svc)->encryption_key();
+  if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("cpu: stop: " + s.ToString());
+  const int n = o.sizes.cpu_n;
+  const double unknown = CountInstructions(o, db, key, *team, "", "unknown");
+  int64_t before = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
+  const double ordered =
+      CountInstructions(o, db, key, *team, absl::StrJoin(team->cases, ","), "ordered");
+  int64_t rows = SqliteCount(db, "SELECT count(*) FROM webhook_deliveries");
+  int64_t applied =
+      SqliteCount(db, "SELECT count(*) FROM webhook_deliveries WHERE verdict = 'applied'");
+  if (before < n || rows < 2 * n || applied < n) {
+    HarnessFailure(absl::StrCat("cpu: ", rows, " deliveries stored (", applied,
+                                " applied), expected ", 2 * n, " (", n, " applied)"));
+  }
+  for (auto [name, v] :
+       {std::pair{"ordered cases (real path)", ordered}, std::pair{"unknown cases", unknown}}) {
+    if (v <= 0) continue;
+    const bool real = std::string_view(name).rfind("ordered", 0) == 0;
+    AddRow({"webhook cpu",
+            absl::StrCat("instructions per delivery, ", name, " (callgrind, ", n,
+                         " in-process, SQLite)"),
+            absl::StrCat(Fmt(v / 1000.0, 1), "k instr"), "", "", real ? "<= 60k" : "",
+            real ? Yes(v <= 60000) : ""});
+  }
 }
 
 // ---- part 3: application tab ------------------------------------------------
@@ -912,69 +1144,6 @@ void PartAppTab(const Options& o, FakeCertnProcess& fake) {
 }
 
 // ---- part 4: send burst -----------------------------------------------------
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p / 100.0 * v.size())));
-  return v[i];
-}
-
-void ParallelFor(int n, int threads, const std::function<void(int)>& fn) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (int i = next++; i < n; i = next++) fn(i);
-    });
-  }
-  for (auto& th : pool) th.join();
-}
-
-// A team with its own Certn account, one job with a Certn activity and
-// `count` applications ready to send.
-struct SendTeam {
-  testing::TeamTokens team;
-  std::string api_key, certn_team_id, activity;
-  std::vector<std::string> apps;
-};
-
-absl::StatusOr<SendTeam> SetUpSendTeam(ServiceProcess& svc, FakeCertnProcess& fake,
-                                       const std::string& name, int count) {
-  SendTeam st;
-  auto team = svc.CreateTeam(name);
-  if (!team.ok()) return team.status();
-  st.team = *team;
-  auto account = testing::ConnectCertn(svc, fake, *team);
-  if (!account.ok()) return account.status();
-  st.api_key = account->api_key;
-  st.certn_team_id = account->certn_team_id;
-  HttpResponse job = svc.Post("/api/v1/jobs", R"({"title":"Burst"})", team->admin_token);
-  std::string plan = "/api/v1/jobs/" + job.String("/id").value_or("") + "/interview-plan/stages";
-  HttpResponse bg = svc.Post(plan, R"({"name":"Background"})", team->admin_token);
-  HttpResponse act = svc.Post(
-      plan + "/" + bg.String("/id").value_or("") + "/activities",
-      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":false}})",
-      team->admin_token);
-  st.activity = act.String("/id").value_or("");
-  st.apps.resize(count);
-  std::atomic<int> failures{0};
-  ParallelFor(count, 4, [&](int i) {
-    HttpResponse c = svc.Post("/api/v1/candidates",
-                              absl::StrCat(R"({"first_name":"Burst","last_name":"N)", i,
-                                           R"(","email":"burst.)", i, R"(@example.com"})"),
-                              team->recruiter_token);
-    HttpResponse a =
-        svc.Post("/api/v1/applications",
-                 absl::StrCat(R"({"candidate_id":")", c.String("/id").value_or(""),
-                              R"(","job_id":")", job.String("/id").value_or(""), R"("})"),
-                 team->recruiter_token);
-    st.apps[i] = a.String("/id").value_or("");
-    if (a.status != 201) ++failures;
-  });
-  if (failures > 0) return absl::InternalError(absl::StrCat(failures.load(), " set-up failures"));
-  return st;
-}
 
 void PartBurst(const Options& o) {
   const int limit = o.sizes.certn_limit_per_minute;

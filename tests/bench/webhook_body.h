@@ -9,10 +9,13 @@
 
 namespace stagecheck::bench {
 
-inline std::string WebhookBody(const std::string& delivery_id, int seq) {
+// `case_id` is a case Stagecheck ordered (the real path: the delivery is
+// applied and queues a fetch of the case), or empty for one it never ordered
+// (made up from `seq`: the delivery is stored as an orphan).
+inline std::string WebhookBody(const std::string& delivery_id, int seq, std::string case_id = "") {
   static constexpr const char* kEvents[] = {"CASE_STATUS_CHANGED", "CHECK_STATUS_CHANGED",
                                             "CASE_REPORT_READY"};
-  std::string case_id = absl::StrFormat("9c1e%04x-5b2a-4c3d-8e4f-%012x", seq % 65536, seq);
+  if (case_id.empty()) case_id = absl::StrFormat("9c1e%04x-5b2a-4c3d-8e4f-%012x", seq % 65536, seq);
   return absl::StrCat(
       R"({"id":")", delivery_id, R"(","event_type":")", kEvents[seq % 3], R"(","object_id":")",
       case_id,

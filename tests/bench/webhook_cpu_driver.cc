@@ -5,7 +5,9 @@
 // just before the first delivery and dumped after the last answer, so the
 // figure covers verification, parsing and the durable group commit only.
 //
-//   stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N
+//   stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N [--cases A,B,...]
+//   (--cases: the team's ordered Certn cases, named round-robin: the real
+//   path, where each delivery is applied and queues a fetch of its case)
 //   (STAGECHECK_ENCRYPTION_KEY must be the store's key)
 // Prints {"deliveries":N,"ok":K,"seconds":S}; exits 1 unless every answer was 2xx.
 #include <valgrind/callgrind.h>
@@ -18,6 +20,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "adapters/cli/app.h"
 #include "plugin/certn/signature.h"
@@ -25,6 +28,7 @@
 
 int main(int argc, char** argv) {
   std::string db, team_id, secret;
+  std::vector<std::string> cases;
   int n = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -34,6 +38,8 @@ int main(int argc, char** argv) {
       team_id = argv[i + 1];
     else if (flag == "--secret")
       secret = argv[i + 1];
+    else if (flag == "--cases")
+      cases = absl::StrSplit(argv[i + 1], ',', absl::SkipEmpty());
     else if (flag == "--n" && !absl::SimpleAtoi(argv[i + 1], &n))
       n = 0;
   }
@@ -57,7 +63,8 @@ int main(int argc, char** argv) {
   const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
   for (int i = 0; i < n; ++i) {
     stagecheck::certn_plugin::WebhookRequest r;
-    r.body = stagecheck::bench::WebhookBody(absl::StrCat("cpu-", run, "-", i), i);
+    r.body = stagecheck::bench::WebhookBody(absl::StrCat("cpu-", run, "-", i), i,
+                                            cases.empty() ? "" : cases[i % cases.size()]);
     r.certn_team_id = team_id;
     r.certn_signature = stagecheck::certn_plugin::SignCertnSignature(crypto, secret, now, r.body);
     requests.push_back(std::move(r));

@@ -106,6 +106,17 @@ absl::StatusOr<TeamId> SqlUnitOfWork::FindTeamByCertnTeamId(const std::string& c
   return Cells(*row).IdOf<TeamId>();
 }
 
+absl::StatusOr<CaseCheck> SqlUnitOfWork::FindCheckByCaseId(const std::string& case_id) {
+  absl::StatusOr<Row> row =
+      Single(Query("SELECT team_id, check_id FROM background_checks WHERE certn_case_id = ?",
+                   {P(case_id)}),
+             "check for this Certn case");
+  if (!row.ok()) return row.status();
+  Cells c(*row);
+  TeamId team = c.IdOf<TeamId>();  // the columns in order
+  return CaseCheck{std::move(team), c.IdOf<CheckId>()};
+}
+
 absl::StatusOr<std::vector<CertnIntegration>> SqlUnitOfWork::ListConnectedIntegrations(
     const std::optional<TeamId>& after, int limit) {
   std::vector<Value> params = {P(ConnectionStatusName(ConnectionStatus::kConnected))};

@@ -1,5 +1,6 @@
 #include "adapters/store/sql/sql_store.h"
 
+#include <future>
 #include <random>
 #include <string>
 
@@ -9,11 +10,12 @@
 namespace stagecheck::store {
 
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-                   Cipher* at_rest)
+                   Cipher* at_rest, std::unique_ptr<CommitFlusher> flusher)
     : pool_(std::move(pool)),
       dialect_(dialect),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
-      at_rest_(at_rest) {}
+      at_rest_(at_rest),
+      flusher_(std::move(flusher)) {}
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
   for (int tries = 0;; ++tries) {
@@ -51,7 +53,19 @@ absl::Status SqlStore::RunWithRetries(const std::function<absl::Status(UnitOfWor
 }
 
 absl::Status SqlStore::Transact(const std::function<absl::Status(UnitOfWork&)>& work) {
-  return RunWithRetries(work, Mode::kReadWrite);
+  absl::Status s = RunWithRetries(work, Mode::kReadWrite);
+  if (!s.ok() || flusher_ == nullptr) return s;
+  // Committed: returns once it is on disk too (transactions committing at
+  // the same time share the fsync).
+  std::promise<absl::Status> flushed;
+  std::future<absl::Status> result = flushed.get_future();
+  flusher_->After([&flushed](absl::Status f) { flushed.set_value(f); });
+  return result.get();
+}
+
+void SqlStore::WhenDurable(std::function<void(absl::Status)> then) {
+  if (flusher_ == nullptr) return then(absl::OkStatus());
+  flusher_->After(std::move(then));
 }
 
 absl::Status SqlStore::Read(const std::function<absl::Status(UnitOfWork&)>& work) {

@@ -2,6 +2,7 @@
 // retries of serialization failures, over a ConnectionPool and a Dialect.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "adapters/store/sql/dialect.h"
@@ -11,17 +12,27 @@
 
 namespace stagecheck::store {
 
+// Makes commits durable apart from the commit itself (SQLite in WAL mode with
+// synchronous=NORMAL: sqlite/wal_flusher.h). Without one, a commit is durable.
+class CommitFlusher {
+ public:
+  virtual ~CommitFlusher() = default;
+  // `then` runs once an fsync that began after this call has finished.
+  virtual void After(std::function<void(absl::Status)> then) = 0;
+};
+
 class SqlStore final : public Store {
  public:
   // `max_attempts` bounds how often a transaction that hit a serialization
   // failure or deadlock is run.
   SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-           Cipher* at_rest = nullptr);
+           Cipher* at_rest = nullptr, std::unique_ptr<CommitFlusher> flusher = nullptr);
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
   absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
   std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) override;
+  void WhenDurable(std::function<void(absl::Status)> then) override;
   absl::Status Ping() override;
   std::string_view backend() const override { return dialect_.name; }
 
@@ -44,6 +55,7 @@ class SqlStore final : public Store {
   const Dialect& dialect_;
   const int max_attempts_;
   Cipher* const at_rest_;
+  std::unique_ptr<CommitFlusher> flusher_;  // destroyed first: it answers its waiters
 };
 
 }  // namespace stagecheck::store

@@ -50,6 +50,7 @@ class SqlUnitOfWork final : public UnitOfWork,
                           absl::Time unless_since) override;
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
+  absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) override;
   absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
   absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
       const std::optional<TeamId>& after, int limit) override;
@@ -119,6 +120,7 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
+  absl::StatusOr<bool> EnqueueWorkUnlessPending(const WorkItem& item) override;
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                   absl::Time lease_until, int limit) override;
   absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;

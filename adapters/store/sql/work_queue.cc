@@ -42,6 +42,10 @@ WorkItem ReadWork(const Row& row) {
 }  // namespace
 
 absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
+  return EnqueueWorkUnlessPending(w).status();
+}
+
+absl::StatusOr<bool> SqlUnitOfWork::EnqueueWorkUnlessPending(const WorkItem& w) {
   // A pending twin is the documented no-op; a reused id is still an error.
   // Under READ COMMITTED (PostgreSQL, several replicas) the twin that made
   // the INSERT conflict may be completed by another replica before the
@@ -55,12 +59,13 @@ absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
                {P(w.team), P(w.id), P(w.kind), P(w.subject), Bytes(w.payload), P(w.dedupe_key),
                 P(w.run_at), P(w.attempts), P(w.last_error), P(w.state)},
                "work item");
+    if (s.ok()) return true;
     if (s.code() != absl::StatusCode::kAlreadyExists || !w.dedupe_key.has_value()) return s;
     absl::StatusOr<std::vector<Row>> twin =
         Query("SELECT 1 FROM work_items WHERE team_id = ? AND dedupe_key = ? AND state = 'pending'",
               {P(w.team), P(*w.dedupe_key)});
     if (!twin.ok()) return twin.status();
-    if (!twin->empty()) return absl::OkStatus();
+    if (!twin->empty()) return false;
   }
   // Still no pending twin after every try: the conflict is the work id.
   return s;

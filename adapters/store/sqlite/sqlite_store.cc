@@ -11,6 +11,7 @@
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/sql_store.h"
+#include "adapters/store/sqlite/wal_flusher.h"
 
 namespace stagecheck::store {
 namespace {
@@ -269,8 +270,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connect(const std::string& path,
     return absl::FailedPreconditionError(
         absl::StrCat("sqlite: could not switch '", path, "' to WAL journaling"));
   }
-  // synchronous=FULL: a committed transaction (and so a 2xx) is on disk.
-  for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=FULL"}) {
+  // synchronous=NORMAL: a commit writes the WAL without an fsync; the
+  // store's WalFlusher fdatasyncs it before anything is acknowledged, so a
+  // committed transaction that was answered (and so a 2xx) is on disk.
+  for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
     if (absl::Status s = conn->ExecScript(pragma); !s.ok()) return s;
   }
   return conn;
@@ -322,8 +325,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   auto pool = std::make_unique<ConnectionPool>(
       [path, options, shared] { return Connect(path, options, /*create=*/false, shared); },
       options.pool_size);
-  return std::make_unique<SqlStore>(std::move(pool), SqliteDialect(), options.max_attempts,
-                                    options.at_rest);
+  return std::make_unique<SqlStore>(
+      std::move(pool), SqliteDialect(), options.max_attempts, options.at_rest,
+      std::make_unique<WalFlusher>(path + "-wal", options.before_flush));
 }
 
 }  // namespace stagecheck::store

@@ -19,6 +19,12 @@
 
 namespace stagecheck {
 
+// Which check a Certn case is, and whose.
+struct CaseCheck {
+  TeamId team;
+  CheckId id;
+};
+
 class CertnUnitOfWork {
  public:
   virtual ~CertnUnitOfWork() = default;
@@ -27,6 +33,9 @@ class CertnUnitOfWork {
   virtual absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) = 0;
   // Global: maps a Certn-Team-ID header to the one team that claimed it.
   virtual absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) = 0;
+  // Global: the check of Certn case `case_id`, without reading the whole
+  // check (the webhook's look-up); NotFound when no check has that case.
+  virtual absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) = 0;
   // Global: the connected integrations in team order, those after `after`
   // (keyset; all from the first when absent), at most `limit`. The
   // reconciler reads each one's event feed.

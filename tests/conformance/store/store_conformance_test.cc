@@ -814,6 +814,10 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     absl::StatusOr<BackgroundCheck> by_case = u.FindCheckByExternalId("case-1");
     EXPECT_TRUE(by_case.ok() && by_case->id == CheckId("k1"));
     EXPECT_CODE(u.FindCheckByExternalId("case-x"), kNotFound);
+    absl::StatusOr<CaseCheck> case_check = CertnRows(u).FindCheckByCaseId("case-1");
+    EXPECT_TRUE(case_check.ok() && case_check->id == CheckId("k1") &&
+                case_check->team == TeamId("t1"));
+    EXPECT_CODE(CertnRows(u).FindCheckByCaseId("case-x"), kNotFound);
     EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("nope")), kNotFound);
     EXPECT_CODE(u.UpdateCheck(MakeCheck("t1", "nope", "t1-cand", std::nullopt)), kNotFound);
     return absl::OkStatus();

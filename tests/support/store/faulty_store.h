@@ -39,6 +39,9 @@ class FaultyStore final : public Store {
   absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
   std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) override;
+  void WhenDurable(std::function<void(absl::Status)> then) override {
+    inner_.WhenDurable(std::move(then));
+  }
   absl::Status Ping() override;
   std::string_view backend() const override { return inner_.backend(); }
 

@@ -181,8 +181,10 @@ void PluginHarness::SetUp() {
   ASSERT_OK(RegisterBuiltinKinds(kinds_));
   committer_ = std::make_unique<GroupCommitter>(*store_);
   // No threads: tests run due work by hand (Drain), on the hand-driven clock.
-  worker_ =
-      std::make_unique<WorkRunner>(*deps_, certn_plugin::WorkOptions(config, "test-worker", 0));
+  // Claims and outcomes ride the group commit, as in production.
+  WorkRunnerOptions work_options = certn_plugin::WorkOptions(config, "test-worker", 0);
+  work_options.committer = committer_.get();
+  worker_ = std::make_unique<WorkRunner>(*deps_, std::move(work_options));
   // The same factory production uses (adapters/cli/app.cc).
   auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config,
                                                   kinds_, *worker_);
@@ -194,6 +196,7 @@ void PluginHarness::SetUp() {
   accounts_ = std::make_unique<Accounts>(*deps_);
   plans_ = std::make_unique<Plans>(*deps_);
   applications_ = std::make_unique<Applications>(*deps_);
+  ASSERT_OK(applications_->RegisterWork(*worker_));
 }
 
 void PluginHarness::TearDown() {

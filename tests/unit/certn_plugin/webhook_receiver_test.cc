@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/ports/certn_store.h"
 #include "plugin/certn/signature.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
@@ -11,6 +12,7 @@
 namespace stagecheck::plugintest {
 namespace {
 
+using certn_plugin::PendingFetches;
 using certn_plugin::WebhookAnswer;
 using certn_plugin::WebhookRequest;
 
@@ -450,6 +452,132 @@ TEST(WebhookEventParse, UnknownObjectTypeIsNotKnown) {
       R"({"id":"a","event_type":"CASE_STATUS_CHANGED","object_id":"c","object_type":"APPLICATION"})");
   ASSERT_TRUE(e.ok());
   EXPECT_FALSE(certn_plugin::IsKnownEvent(*e));
+}
+
+TEST(PendingFetchesTest, CoversDeliveriesReceivedWellBeforeTheFetchIsDue) {
+  PendingFetches pending;
+  const CheckId check("c-1"), other("c-2");
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_FALSE(pending.Covers(check, t0));
+  pending.Remember(check, t0 + absl::Seconds(1), t0);
+  EXPECT_TRUE(pending.Covers(check, t0));
+  EXPECT_TRUE(pending.Covers(
+      check, t0 + absl::Seconds(1) - PendingFetches::kMargin - absl::Milliseconds(1)));
+  // Within the margin of the fetch's start, or after it: not covered.
+  EXPECT_FALSE(pending.Covers(check, t0 + absl::Seconds(1) - PendingFetches::kMargin));
+  EXPECT_FALSE(pending.Covers(check, t0 + absl::Seconds(2)));
+  EXPECT_FALSE(pending.Covers(other, t0));
+}
+
+TEST(PendingFetchesTest, PrunesFetchesThatAreDueAndKeepsTheRest) {
+  PendingFetches pending;
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  for (int i = 0; i < 5000; ++i) {
+    pending.Remember(CheckId(absl::StrCat("old-", i)), t0 + absl::Seconds(1), t0);
+  }
+  pending.Remember(CheckId("late"), t0 + absl::Minutes(10), t0);
+  // Past the first 4096, each Remember prunes what is due by then.
+  pending.Remember(CheckId("new"), t0 + absl::Minutes(5), t0 + absl::Minutes(1));
+  EXPECT_FALSE(pending.Covers(CheckId("old-1"), t0 - absl::Hours(1)));
+  EXPECT_TRUE(pending.Covers(CheckId("late"), t0 + absl::Minutes(2)));
+  EXPECT_TRUE(pending.Covers(CheckId("new"), t0 + absl::Minutes(2)));
+}
+
+// Issue 21: the plugin as deployed (a webhook's fetch waits a second). A
+// burst of deliveries for one case writes one case fetch, and the in-memory
+// coalescing (plugin/certn/pending_fetches.h) never lets a delivery go without
+// a fetch that starts after it arrived.
+class FetchCoalescingTest : public WebhookReceiverTest {
+ protected:
+  void Configure(certn_plugin::PluginConfig& config) override {
+    config.fetch_coalesce = absl::Seconds(1);
+  }
+  void SetUp() override {
+    WebhookReceiverTest::SetUp();
+    SetUpOrderedCheck();
+    gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  }
+  int64_t QueuedFetches() {
+    return CountRows(
+        absl::StrCat("work_items WHERE kind = 'certn.fetch_case' AND state = "
+                     "'pending' AND subject = '",
+                     check_.value(), "'"));
+  }
+  std::string Applied(const std::string& id) { return Deliver(SignedEvent(id, case_id_)).code; }
+};
+
+TEST_F(FetchCoalescingTest, ABurstForOneCaseWritesOneFetchThatRunsOnce) {
+  const int fetches = gateway_.calls("get_case");
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(Applied(absl::StrCat("burst-", i)), "applied");
+    clock_.Advance(absl::Milliseconds(10));  // all well within the second
+  }
+  EXPECT_EQ(QueuedFetches(), 1);
+  EXPECT_EQ(Drain(), 0);  // not due yet
+  clock_.Advance(absl::Seconds(1));
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
+  EXPECT_EQ(QueuedFetches(), 0);
+}
+
+// A delivery that arrives once the remembered fetch may have started (or
+// within the margin of its start) gets a fetch of its own.
+TEST_F(FetchCoalescingTest, ADeliveryAtOrAfterTheFetchStartsGetsItsOwnFetch) {
+  const int fetches = gateway_.calls("get_case");
+  ASSERT_EQ(Applied("d-1"), "applied");
+  clock_.Advance(absl::Seconds(1));
+  Drain();  // the first fetch ran
+  ASSERT_EQ(gateway_.calls("get_case"), fetches + 1);
+  gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+  ASSERT_EQ(Applied("d-2"), "applied");
+  EXPECT_EQ(QueuedFetches(), 1);
+  clock_.Advance(absl::Seconds(1));
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
+  EXPECT_EQ(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
+}
+
+// Another replica's fetch (due earlier than ours would be) makes our insert
+// a no-op: its run time is not known here, so it must never be taken for a
+// fetch of ours. After it ran, the next delivery queues a fetch again.
+TEST_F(FetchCoalescingTest, APendingFetchQueuedElsewhereIsNeverTakenForOurs) {
+  WorkItem elsewhere;
+  elsewhere.team = admin_.team;
+  elsewhere.id = WorkItemId("fetch-from-another-replica");
+  elsewhere.kind = "certn.fetch_case";
+  elsewhere.subject = check_.value();
+  elsewhere.dedupe_key = absl::StrCat("certn.fetch_case:", check_.value());
+  elsewhere.run_at = clock_.Now();
+  ASSERT_OK(store_->Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(elsewhere); }));
+  const int fetches = gateway_.calls("get_case");
+  ASSERT_EQ(Applied("d-1"), "applied");  // covered by the pending twin
+  EXPECT_EQ(QueuedFetches(), 1);
+  Drain();  // the twin is due now and runs
+  ASSERT_EQ(gateway_.calls("get_case"), fetches + 1);
+  clock_.Advance(absl::Milliseconds(100));
+  ASSERT_EQ(Applied("d-2"), "applied");
+  EXPECT_EQ(QueuedFetches(), 1) << "d-2 arrived after the only fetch started";
+  clock_.Advance(absl::Seconds(1));
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
+}
+
+// The worker's claims and outcomes are pieces of the group commit's batches
+// (the harness wires the worker as production does), not transactions of
+// their own.
+TEST_F(FetchCoalescingTest, TheWorkersClaimAndCompletionRideTheGroupCommit) {
+  ASSERT_EQ(Applied("d-1"), "applied");
+  clock_.Advance(absl::Seconds(1));
+  const int batches = store_->batch_calls();
+  EXPECT_EQ(worker_->RunDue(16), 1);
+  // One batch claimed the fetch, one recorded it done.
+  EXPECT_GE(store_->batch_calls(), batches + 2);
+  EXPECT_EQ(QueuedFetches(), 0);
+  EXPECT_EQ(CountRows(absl::StrCat("work_items WHERE kind = 'certn.fetch_case' AND state = "
+                                   "'done' AND subject = '",
+                                   check_.value(), "'")),
+            1);
 }
 
 }  // namespace

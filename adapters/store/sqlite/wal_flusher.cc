@@ -1,0 +1,76 @@
+#include "adapters/store/sqlite/wal_flusher.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace stagecheck::store {
+
+WalFlusher::WalFlusher(std::string wal_path, std::function<void()> before_flush)
+    : wal_path_(std::move(wal_path)),
+      before_flush_(std::move(before_flush)),
+      thread_([this] { Run(); }) {}
+
+WalFlusher::~WalFlusher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void WalFlusher::After(std::function<void(absl::Status)> then) {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    // Asked from a callback of this thread: nothing would flush for it.
+    then(Flush());
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiting_.push_back(std::move(then));
+  }
+  cv_.notify_one();
+}
+
+void WalFlusher::Run() {
+  for (;;) {
+    std::vector<std::function<void(absl::Status)>> taken;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;  // stopping, and everyone answered
+      taken.swap(waiting_);
+    }
+    // Every taken waiter's commit finished before it was queued, so before
+    // the fsync below begins.
+    if (before_flush_) before_flush_();
+    const absl::Status flushed = Flush();
+    for (auto& then : taken) then(flushed);
+  }
+}
+
+absl::Status WalFlusher::Flush() const {
+  int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    // No -wal file: the last connection checkpointed it into the database
+    // (synced by SQLite) and removed it; nothing is left to flush.
+    if (errno == ENOENT) return absl::OkStatus();
+    return absl::UnavailableError(
+        absl::StrCat("sqlite: cannot open the WAL to flush it: ", std::strerror(errno)));
+  }
+  const int rc = ::fdatasync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("sqlite: fdatasync of the WAL failed: ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace stagecheck::store

@@ -1,0 +1,45 @@
+// Durability apart from the commit, for SQLite in WAL mode with
+// synchronous=NORMAL (issue 21): a commit appends its frames to the -wal file
+// without an fsync, and this thread fdatasyncs that file for every commit
+// that finished before the fsync began. The store answers a Transact, and a
+// group committer its callers, only after such an fsync: as durable as
+// synchronous=FULL for everything acknowledged (docs/performance.md), while
+// the writer goes on with the next transaction during the flush.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/store/sql/sql_store.h"
+
+namespace stagecheck::store {
+
+class WalFlusher final : public CommitFlusher {
+ public:
+  // `wal_path`: the database's -wal file. `before_flush` (tests only) runs
+  // on the flusher's thread after it took its waiters, before the fsync.
+  explicit WalFlusher(std::string wal_path, std::function<void()> before_flush = nullptr);
+  ~WalFlusher() override;  // flushes for, and answers, every waiter; then stops
+  WalFlusher(const WalFlusher&) = delete;
+  WalFlusher& operator=(const WalFlusher&) = delete;
+
+  void After(std::function<void(absl::Status)> then) override;
+
+ private:
+  void Run();
+  absl::Status Flush() const;
+
+  const std::string wal_path_;
+  const std::function<void()> before_flush_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::function<void(absl::Status)>> waiting_;  // guarded by mu_
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace stagecheck::store
