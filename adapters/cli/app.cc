@@ -94,7 +94,11 @@ absl::Status Runtime::WireRetention(const RuntimeOptions& options) {
   retention_->set_refused_forgetter([webhook = &certn_->webhook()](const auto& cutoff) {
     return webhook->ForgetRefused(cutoff);
   });
-  return retention_->RegisterWork(*work_);
+  if (absl::Status s = retention_->RegisterWork(*work_); !s.ok()) return s;
+  // The other periodic per-team job: notices of checks past their expected date.
+  delay_notices_ = std::make_unique<DelayNotices>(
+      *deps_, DelayScanOptions{.interval = options.delay_scan_interval});
+  return delay_notices_->RegisterWork(*work_);
 }
 
 // Outbound webhooks to the host ATS: endpoints, and the deliverer of the

@@ -16,6 +16,7 @@
 #include "core/services/applications.h"
 #include "core/services/bulk_sends.h"
 #include "core/services/check_lifecycle.h"
+#include "core/services/delay_notices.h"
 #include "core/services/group_commit.h"
 #include "core/services/notifications.h"
 #include "core/services/outbound_deliverer.h"
@@ -47,6 +48,8 @@ struct RuntimeOptions {
   DeliveryOptions outbound_delivery;  // --outbound-timeout-ms, --outbound-retry-delay-ms
   // How often each team's retention purge is queued (docs/operations.md).
   absl::Duration retention_interval = absl::Hours(1);
+  // How often each team's delayed-check scan is queued (--delay-scan-interval-ms).
+  absl::Duration delay_scan_interval = absl::Hours(1);
   LogLevel log_level = LogLevel::kInfo;
 };
 
@@ -104,6 +107,7 @@ class Runtime {
   std::unique_ptr<OutboundDeliverer> deliverer_;
   std::unique_ptr<Retention> retention_;
   std::unique_ptr<Notifications> notifications_;
+  std::unique_ptr<DelayNotices> delay_notices_;
 };
 
 // A cipher for commands that never touch secrets.

@@ -6,7 +6,7 @@
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
 //                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
 //                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
-//                    [--outbound-retry-delay-ms N]
+//                    [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
@@ -45,7 +45,7 @@ constexpr char kUsage[] =
     "N]\n"
     "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
     "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
-    "                   [--outbound-retry-delay-ms N]\n"
+    "                   [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
@@ -235,13 +235,13 @@ absl::Status OutboundTimings(const ParsedArgs& args, DeliveryOptions& delivery) 
 }
 
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<ParsedArgs> args =
-      ParseArgs(argv,
-                {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
-                 "http-workers", "job-workers", "log-level", "reconcile-interval-ms",
-                 "reconcile-after-ms", "events-grace-ms", "fetch-coalesce-ms", "work-lease-ms",
-                 "certn-rate-window-ms", "outbound-timeout-ms", "outbound-retry-delay-ms"},
-                {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
+  absl::StatusOr<ParsedArgs> args = ParseArgs(
+      argv,
+      {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
+       "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
+       "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms", "outbound-timeout-ms",
+       "outbound-retry-delay-ms", "delay-scan-interval-ms"},
+      {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
   absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
@@ -267,13 +267,15 @@ int Serve(const std::vector<std::string>& argv) {
     }
   }
   // Reconciliation (docs/operations.md): how often the event feeds are read,
-  // and how quiet a check must be for the fallback to fetch it.
+  // and how quiet a check must be for the fallback to fetch it; how often
+  // the delayed-check scan is queued (section 14).
   for (auto [flag, target] :
        {std::pair{"reconcile-interval-ms", &options.plugin.reconcile_interval},
         std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
         std::pair{"events-grace-ms", &options.plugin.events_grace},
         std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce},
-        std::pair{"work-lease-ms", &options.plugin.work_lease}}) {
+        std::pair{"work-lease-ms", &options.plugin.work_lease},
+        std::pair{"delay-scan-interval-ms", &options.delay_scan_interval}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, 7 * 24 * 3600 * 1000);
       if (!n.ok()) return UsageError(n.status().message());

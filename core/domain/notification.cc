@@ -11,6 +11,8 @@ constexpr KindName kKindNames[] = {
     {NotificationKind::kCompleted, "completed"},
     {NotificationKind::kNeedsReview, "needs_review"},
     {NotificationKind::kError, "error"},
+    {NotificationKind::kDelayed, "delayed"},
+    {NotificationKind::kEndpointDisabled, "endpoint_disabled"},
 };
 
 }  // namespace

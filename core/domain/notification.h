@@ -1,6 +1,8 @@
 // Notifications for people (issue 20, item 4): a record for one user of a
 // team that a check they sent, or a check on an application they watch,
-// completed, needs review or stopped with an error. Written in the
+// completed, needs review, stopped with an error or is past its expected
+// date; and, for every active admin, that an outbound webhook endpoint was
+// disabled automatically. Written in the
 // transaction of the change (core/services/notifications.h); the words are
 // set then, so that the list reads without joining anything.
 #pragma once
@@ -10,14 +12,16 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "core/domain/webhook_endpoint.h"
 #include "core/ids.h"
 
 namespace stagecheck {
 
 using NotificationId = Id<struct NotificationTag>;
 
-enum class NotificationKind { kCompleted, kNeedsReview, kError };
-std::string_view NotificationKindName(NotificationKind kind);  // completed, needs_review, error
+enum class NotificationKind { kCompleted, kNeedsReview, kError, kDelayed, kEndpointDisabled };
+// completed, needs_review, error, delayed, endpoint_disabled
+std::string_view NotificationKindName(NotificationKind kind);
 std::optional<NotificationKind> ParseNotificationKind(std::string_view name);
 
 struct Notification {
@@ -26,9 +30,12 @@ struct Notification {
   UserId user;  // who reads it
   NotificationKind kind = NotificationKind::kCompleted;
   std::string text;  // "Background check for Ada Lovelace is complete: clear"
-  CheckId check;
-  CandidateId candidate;
-  std::optional<ApplicationId> application;  // empty for an ad-hoc check
+  // A check's notification names the check and its candidate (and its
+  // application, but for an ad-hoc check); endpoint_disabled names the endpoint.
+  std::optional<CheckId> check;
+  std::optional<CandidateId> candidate;
+  std::optional<ApplicationId> application;
+  std::optional<WebhookEndpointId> endpoint;
   std::optional<absl::Time> read_at;
   absl::Time created_at;
 };

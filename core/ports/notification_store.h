@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -46,6 +47,13 @@ class NotificationUnitOfWork {
   // Returns how many were unread.
   virtual absl::StatusOr<int64_t> MarkAllNotificationsRead(const TeamId& team, const UserId& user,
                                                            absl::Time at) = 0;
+
+  // Remembers that the people of `check` were told of its delay `delay_key`
+  // (past `late_at`). False, and nothing written, when they already were:
+  // the caller then tells no one (once per check and delay, whoever runs it).
+  virtual absl::StatusOr<bool> RecordDelayNotice(const TeamId& team, const CheckId& check,
+                                                 const std::string& delay_key, absl::Time late_at,
+                                                 absl::Time at) = 0;
 };
 
 // The notification rows of the transaction `uow` belongs to (std::bad_cast

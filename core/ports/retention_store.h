@@ -27,6 +27,12 @@ struct PurgedReport {
   bool file_removed = false;
 };
 
+// What one batch of the outbox's purge removed.
+struct OutboxPurge {
+  int64_t deliveries = 0;  // finished deliveries, with their attempt logs
+  int64_t events = 0;      // events deleted or emptied
+};
+
 // What an erasure removed, for its audit line.
 struct ErasureCounts {
   int64_t files = 0;
@@ -58,6 +64,16 @@ class RetentionUnitOfWork {
   // `received_before`; returns how many.
   virtual absl::StatusOr<int64_t> PurgeDeliveryBodies(const TeamId& team,
                                                       absl::Time received_before, int limit) = 0;
+  // Deletes up to `limit` finished (delivered or failed) outbound deliveries
+  // last changed before `finished_before`, with their attempt logs; then up
+  // to `limit` events created before it that no delivery needs any more
+  // (the newest event of each subject stays, its body emptied, so that its
+  // sequence numbers go on). Pending deliveries and their events are kept.
+  virtual absl::StatusOr<OutboxPurge> PurgeOutbox(const TeamId& team, absl::Time finished_before,
+                                                  int limit) = 0;
+  // Deletes up to `limit` notifications read and created before `created_before`.
+  virtual absl::StatusOr<int64_t> PurgeReadNotifications(const TeamId& team,
+                                                         absl::Time created_before, int limit) = 0;
 
   // When the candidate was erased; nullopt while not. NotFound when the
   // team has no such candidate.

@@ -205,6 +205,10 @@ class UnitOfWork {
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,
                                                                              absl::Time before,
                                                                              int limit) = 0;
+  // A team's open checks with ids after `after` (all when empty), by id, at
+  // most `limit` (the delayed-check job's walk).
+  virtual absl::StatusOr<std::vector<BackgroundCheck>> ListOpenChecksOfTeam(
+      const TeamId& team, const std::optional<CheckId>& after, int limit) = 0;
 
   // Activity feed: newest first.
   virtual absl::Status AppendFeedEvent(const FeedEvent& event) = 0;

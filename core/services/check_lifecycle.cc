@@ -78,9 +78,9 @@ absl::StatusOr<TurnaroundReport> CheckLifecycle::Report(const Principal& who, in
   return report;
 }
 
-ExpectedCompletion CheckLifecycle::Expect(const BackgroundCheck& check,
-                                          std::optional<absl::Time> vendor,
-                                          const TurnaroundStats& stats) const {
+ExpectedCompletion CheckLifecycle::ExpectOne(const BackgroundCheck& check,
+                                             std::optional<absl::Time> vendor,
+                                             const TurnaroundStats& stats) const {
   const absl::Time now = deps_.clock.Now();
   ExpectedCompletion e;
   e.based_on = stats.count;
@@ -98,11 +98,10 @@ ExpectedCompletion CheckLifecycle::Expect(const BackgroundCheck& check,
   return e;
 }
 
-absl::Status CheckLifecycle::Describe(UnitOfWork& uow, std::vector<BackgroundCheck*> checks) {
+absl::Status CheckLifecycle::Expect(UnitOfWork& uow, const std::vector<BackgroundCheck*>& checks) {
   std::map<std::string, TurnaroundStats> stats;  // per package, read once
   const absl::Time since = deps_.clock.Now() - absl::Hours(24) * kDefaultReportDays;
   for (BackgroundCheck* check : checks) {
-    ASSIGN_OR_RETURN(check->result_rule, uow.GetResultRuleRun(check->team, check->id));
     if (!IsActive(check->status)) continue;
     auto known = stats.find(check->package_id);
     if (known == stats.end()) {
@@ -113,9 +112,16 @@ absl::Status CheckLifecycle::Describe(UnitOfWork& uow, std::vector<BackgroundChe
     }
     ASSIGN_OR_RETURN(std::optional<absl::Time> vendor,
                      uow.GetCheckEstimate(check->team, check->id));
-    check->expected_completion = Expect(*check, vendor, known->second);
+    check->expected_completion = ExpectOne(*check, vendor, known->second);
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckLifecycle::Describe(UnitOfWork& uow, std::vector<BackgroundCheck*> checks) {
+  for (BackgroundCheck* check : checks) {
+    ASSIGN_OR_RETURN(check->result_rule, uow.GetResultRuleRun(check->team, check->id));
+  }
+  return Expect(uow, checks);
 }
 
 absl::StatusOr<std::optional<std::string>> CheckLifecycle::MovedByPersonSince(

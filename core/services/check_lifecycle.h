@@ -72,6 +72,11 @@ class CheckLifecycle {
   // Fills the checks' view fields (expected completion, result rule run),
   // reading the statistics once per package.
   absl::Status Describe(UnitOfWork& uow, std::vector<BackgroundCheck*> checks);
+  // Fills the expected completion of the open ones of `checks`, and judges
+  // whether each is delayed (now past its late_at): the one rule the API's
+  // view (Describe) and the delayed-check job (core/services/delay_notices.h)
+  // share. Statistics are read once per package.
+  absl::Status Expect(UnitOfWork& uow, const std::vector<BackgroundCheck*>& checks);
 
   // Inside the transaction that completed `check` (status complete): runs
   // `rule` of `activity` once for the check (a later call finds its run and
@@ -82,8 +87,8 @@ class CheckLifecycle {
 
  private:
   // The expected completion of one open check given its package's statistics.
-  ExpectedCompletion Expect(const BackgroundCheck& check, std::optional<absl::Time> vendor,
-                            const TurnaroundStats& stats) const;
+  ExpectedCompletion ExpectOne(const BackgroundCheck& check, std::optional<absl::Time> vendor,
+                               const TurnaroundStats& stats) const;
   // A person moved the application between stages after `since` (its feed says so).
   absl::StatusOr<std::optional<std::string>> MovedByPersonSince(UnitOfWork& uow,
                                                                 const BackgroundCheck& check);

@@ -1,12 +1,14 @@
 #include "core/services/notifications.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "core/ports/notification_store.h"
 #include "core/services/check_lifecycle.h"
 #include "core/status_macros.h"
@@ -46,7 +48,70 @@ absl::StatusOr<std::set<UserId>> Recipients(UnitOfWork& uow, const BackgroundChe
   return users;
 }
 
+Notification NewNotification(const Deps& deps, const TeamId& team, const UserId& user,
+                             NotificationKind kind, std::string text) {
+  Notification n;
+  n.team = team;
+  n.id = NotificationId(deps.ids.NewId());
+  n.user = user;
+  n.kind = kind;
+  n.text = std::move(text);
+  n.created_at = deps.clock.Now();
+  return n;
+}
+
+// One notification of `kind` about `check` for its sender and its
+// application's watchers, worded by `text(candidate name)`.
+absl::Status NotifyCheckPeople(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check,
+                               NotificationKind kind,
+                               const std::function<std::string(std::string_view)>& text) {
+  ASSIGN_OR_RETURN(std::set<UserId> users, Recipients(uow, check));
+  if (users.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string name, CandidateName(uow, check));
+  const std::string words = text(name);
+  for (const UserId& user : users) {
+    Notification n = NewNotification(deps, check.team, user, kind, words);
+    n.check = check.id;
+    n.candidate = check.candidate;
+    n.application = check.application;
+    RETURN_IF_ERROR(NotificationRows(uow).InsertNotification(n));
+  }
+  return absl::OkStatus();
+}
+
+constexpr std::string_view kMonths[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+
+// "1 December 2026": the day (UTC) a check was expected by.
+std::string DayWords(absl::Time t) {
+  const absl::CivilDay day = absl::ToCivilDay(t, absl::UTCTimeZone());
+  return absl::StrCat(day.day(), " ", ToAbsl(kMonths[day.month() - 1]), " ", day.year());
+}
+
+// The endpoint as an admin knows it: its description, else its URL without
+// the query (which may carry a token).
+std::string EndpointName(const WebhookEndpoint& e) {
+  if (!e.description.empty()) return e.description;
+  return e.url.substr(0, e.url.find_first_of("?#"));
+}
+
 }  // namespace
+
+std::string DelayedText(std::string_view candidate_name, absl::Time late_at) {
+  return absl::StrCat("Background check for ", ToAbsl(candidate_name),
+                      " is past its expected date (", DayWords(late_at), ")");
+}
+
+std::string EndpointDisabledText(const WebhookEndpoint& endpoint) {
+  // The same advice as the endpoint's own reason (adapters/http/api/outbound_render.cc).
+  const bool gone = endpoint.disabled_reason == kDisabledGone;
+  return absl::StrCat("Outbound webhook endpoint ", EndpointName(endpoint),
+                      " was disabled automatically: ",
+                      gone ? "it answered 410 Gone, which asks us to stop sending. Check the URL"
+                           : "every delivery to it failed for 72 hours. Fix the receiver",
+                      ", then enable it on the Outbound webhooks page.");
+}
 
 std::string NotificationText(NotificationKind kind, std::string_view candidate_name,
                              const std::optional<std::string>& score) {
@@ -58,6 +123,8 @@ std::string NotificationText(NotificationKind kind, std::string_view candidate_n
     case NotificationKind::kError:
       return absl::StrCat(subject, " could not be completed");
     case NotificationKind::kCompleted:
+    case NotificationKind::kDelayed:           // worded by DelayedText
+    case NotificationKind::kEndpointDisabled:  // worded by EndpointDisabledText
       break;
   }
   return result.empty() ? absl::StrCat(subject, " is complete")
@@ -65,7 +132,9 @@ std::string NotificationText(NotificationKind kind, std::string_view candidate_n
 }
 
 Notification WithoutResult(Notification n) {
-  if (n.kind == NotificationKind::kError) return n;
+  // Only a completion carries a result; an error, a delay or an endpoint's
+  // disable says none.
+  if (n.kind != NotificationKind::kCompleted && n.kind != NotificationKind::kNeedsReview) return n;
   n.kind = NotificationKind::kCompleted;
   // NotificationText's words: "<subject> is complete[ and needs review]: <result>".
   // The subject names the candidate, so the last " is complete" is ours.
@@ -79,21 +148,26 @@ absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
                                       const BackgroundCheck* stored, const BackgroundCheck& check) {
   std::optional<NotificationKind> kind = KindOf(stored, check);
   if (!kind) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::set<UserId> users, Recipients(uow, check));
-  if (users.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string name, CandidateName(uow, check));
-  const absl::Time now = deps.clock.Now();
-  for (const UserId& user : users) {
-    Notification n;
-    n.team = check.team;
-    n.id = NotificationId(deps.ids.NewId());
-    n.user = user;
-    n.kind = *kind;
-    n.text = NotificationText(*kind, name, check.overall_score);
-    n.check = check.id;
-    n.candidate = check.candidate;
-    n.application = check.application;
-    n.created_at = now;
+  return NotifyCheckPeople(uow, deps, check, *kind, [&](std::string_view name) {
+    return NotificationText(*kind, name, check.overall_score);
+  });
+}
+
+absl::Status RecordDelayNotifications(UnitOfWork& uow, const Deps& deps,
+                                      const BackgroundCheck& check, absl::Time late_at) {
+  return NotifyCheckPeople(uow, deps, check, NotificationKind::kDelayed,
+                           [&](std::string_view name) { return DelayedText(name, late_at); });
+}
+
+absl::Status RecordEndpointDisabledNotifications(UnitOfWork& uow, const Deps& deps,
+                                                 const WebhookEndpoint& endpoint) {
+  ASSIGN_OR_RETURN(std::vector<User> users, uow.ListUsers(endpoint.team));
+  const std::string text = EndpointDisabledText(endpoint);
+  for (const User& user : users) {
+    if (user.role != Role::kAdmin || user.deactivated_at) continue;
+    Notification n =
+        NewNotification(deps, endpoint.team, user.id, NotificationKind::kEndpointDisabled, text);
+    n.endpoint = endpoint.id;
     RETURN_IF_ERROR(NotificationRows(uow).InsertNotification(n));
   }
   return absl::OkStatus();

@@ -1,7 +1,9 @@
 // Notifications for people (issue 20, item 4; docs/operations.md, section
 // 12). The user who sent a check and everyone watching its application are
 // told when it completes (clear or otherwise), completes needing review
-// (scored REVIEW or REJECT) or stops with an error. RecordCheckNotifications
+// (scored REVIEW or REJECT), stops with an error, or is past its expected
+// date (the delayed-check job); every active admin when an outbound endpoint
+// is disabled automatically. RecordCheckNotifications
 // runs where a check's changes become events (core/services/check_events.cc),
 // in the transaction that writes the check. A user reads and marks only their
 // own notifications; watching is per signed-in user.
@@ -11,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/domain/notification.h"
+#include "core/domain/webhook_endpoint.h"
 #include "core/services/deps.h"
 
 namespace stagecheck {
@@ -29,6 +32,19 @@ std::string NotificationText(NotificationKind kind, std::string_view candidate_n
 // without them, or a token narrowed to one): "needs review" becomes
 // "completed" and the words end at "is complete". Errors say no result.
 Notification WithoutResult(Notification n);
+
+// Inside the delayed-check job's transaction (core/services/delay_notices.h):
+// one `delayed` notification per recipient of `check`, which was expected by `late_at`.
+absl::Status RecordDelayNotifications(UnitOfWork& uow, const Deps& deps,
+                                      const BackgroundCheck& check, absl::Time late_at);
+// "Background check for Ada Lovelace is past its expected date (1 December 2026)".
+std::string DelayedText(std::string_view candidate_name, absl::Time late_at);
+
+// Inside the transaction that disabled `endpoint` automatically (410, or
+// failing for 72 hours): one `endpoint_disabled` notification per active admin.
+absl::Status RecordEndpointDisabledNotifications(UnitOfWork& uow, const Deps& deps,
+                                                 const WebhookEndpoint& endpoint);
+std::string EndpointDisabledText(const WebhookEndpoint& endpoint);
 
 class Notifications {
  public:

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/ports/outbound_store.h"
 #include "core/services/check_events.h"
+#include "core/services/notifications.h"
 #include "core/services/standard_webhooks.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -154,9 +155,11 @@ absl::StatusOr<std::optional<absl::Duration>> OutboundDeliverer::Record(
     d->next_attempt_at = next ? std::optional(now + *next) : std::nullopt;
     RETURN_IF_ERROR(rows.UpdateOutboundDelivery(*d));
     ASSIGN_OR_RETURN(WebhookEndpoint e, rows.GetEndpoint(d->team, d->endpoint));
-    JudgeEndpoint(e, verdict == ReplyVerdict::kDelivered, verdict == ReplyVerdict::kDisableEndpoint,
-                  now);
-    return rows.UpdateEndpoint(e);
+    const bool disabled = JudgeEndpoint(e, verdict == ReplyVerdict::kDelivered,
+                                        verdict == ReplyVerdict::kDisableEndpoint, now);
+    RETURN_IF_ERROR(rows.UpdateEndpoint(e));
+    // The admins are told in the transaction that disables it.
+    return disabled ? RecordEndpointDisabledNotifications(uow, deps_, e) : absl::OkStatus();
   }));
   deps_.metrics.Increment(
       "stagecheck_outbound_webhook_attempts_total",
@@ -165,16 +168,16 @@ absl::StatusOr<std::optional<absl::Duration>> OutboundDeliverer::Record(
 }
 
 // A success ends the endpoint's failure streak; 410, or a streak of
-// kDisableAfterFailingFor, disables it.
-void OutboundDeliverer::JudgeEndpoint(WebhookEndpoint& e, bool delivered, bool gone,
+// kDisableAfterFailingFor, disables it. Returns whether it disabled it now.
+bool OutboundDeliverer::JudgeEndpoint(WebhookEndpoint& e, bool delivered, bool gone,
                                       absl::Time now) {
   if (delivered) {
     e.failing_since = std::nullopt;
-    return;
+    return false;
   }
   if (!e.failing_since) e.failing_since = now;
   const bool failing_too_long = now - *e.failing_since >= kDisableAfterFailingFor;
-  if (!e.enabled || !(gone || failing_too_long)) return;
+  if (!e.enabled || !(gone || failing_too_long)) return false;
   e.enabled = false;
   e.disabled_reason = std::string(gone ? kDisabledGone : kDisabledFailing);
   e.disabled_at = now;
@@ -184,6 +187,7 @@ void OutboundDeliverer::JudgeEndpoint(WebhookEndpoint& e, bool delivered, bool g
       {{"team", e.team.value()}, {"endpoint", e.id.value()}, {"reason", e.disabled_reason}});
   deps_.metrics.Increment("stagecheck_outbound_endpoints_disabled_total",
                           absl::StrCat("reason=\"", e.disabled_reason, "\""));
+  return true;
 }
 
 }  // namespace stagecheck

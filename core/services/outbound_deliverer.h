@@ -6,7 +6,8 @@
 // NextDeliveryDelay (Retry-After honoured) as a planned deferral of the same
 // work item, so the schedule is the Standard Webhooks one and not the work
 // runner's; after kMaxDeliveryAttempts the delivery has failed. An endpoint
-// whose every attempt has failed for kDisableAfterFailingFor is disabled.
+// whose every attempt has failed for kDisableAfterFailingFor is disabled,
+// and every active admin of its team notified in the same transaction.
 // A run that dies after posting runs again when its lease ends: the receiver
 // may see an event twice, with the same webhook-id.
 #pragma once
@@ -55,7 +56,7 @@ class OutboundDeliverer {
   absl::StatusOr<std::optional<absl::Duration>> Record(const Loaded& loaded,
                                                        DeliveryAttempt attempt,
                                                        std::optional<absl::Duration> retry_after);
-  void JudgeEndpoint(WebhookEndpoint& endpoint, bool delivered, bool gone, absl::Time now);
+  bool JudgeEndpoint(WebhookEndpoint& endpoint, bool delivered, bool gone, absl::Time now);
   double Jitter();
 
   Deps deps_;

@@ -1,17 +1,16 @@
 #include "core/services/retention.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/team_work.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 
 namespace stagecheck {
 namespace {
-
-constexpr int kTeamsPerPage = 200;
-constexpr std::string_view kDedupe = "retention.purge";
 
 std::string DaysWords(int days) { return absl::StrCat(days, days == 1 ? " day" : " days"); }
 
@@ -50,32 +49,7 @@ absl::Status Retention::RegisterWork(WorkRunner& runner) {
   return absl::OkStatus();
 }
 
-absl::Status Retention::Schedule() {
-  std::optional<TeamId> after;
-  while (true) {
-    ASSIGN_OR_RETURN(std::vector<TeamId> teams,
-                     InReadTransaction<std::vector<TeamId>>(deps_.store, [&](UnitOfWork& uow) {
-                       return RetentionRows(uow).ListTeamIds(after, kTeamsPerPage);
-                     }));
-    if (teams.empty()) return absl::OkStatus();
-    const absl::Time now = deps_.clock.Now();
-    RETURN_IF_ERROR(deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-      for (const TeamId& team : teams) {
-        WorkItem item;
-        item.team = team;
-        item.id = WorkItemId(deps_.ids.NewId());
-        item.kind = std::string(kWorkRetentionPurge);
-        item.subject = team.value();
-        item.dedupe_key = std::string(kDedupe);
-        item.run_at = now;
-        RETURN_IF_ERROR(uow.EnqueueWork(item));
-      }
-      return absl::OkStatus();
-    }));
-    if (teams.size() < static_cast<size_t>(kTeamsPerPage)) return absl::OkStatus();
-    after = teams.back();
-  }
-}
+absl::Status Retention::Schedule() { return EnqueueForEveryTeam(deps_, kWorkRetentionPurge); }
 
 absl::StatusOr<size_t> Retention::ForgetRefused() {
   if (!forget_refused_) return 0;
@@ -119,21 +93,39 @@ absl::StatusOr<int64_t> Retention::PurgeReports(const TeamId& team,
   });
 }
 
+absl::Status Retention::PurgeRest(const TeamId& team, const RetentionSettings& settings,
+                                  PurgeCounts& n) {
+  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
+    RetentionUnitOfWork& rows = RetentionRows(uow);
+    const absl::Time now = deps_.clock.Now();
+    const absl::Time bodies_before = now - absl::Hours(24) * settings.delivery_body_days;
+    ASSIGN_OR_RETURN(n.bodies, rows.PurgeDeliveryBodies(team, bodies_before, options_.batch));
+    ASSIGN_OR_RETURN(n.outbox, rows.PurgeOutbox(team, bodies_before, options_.batch));
+    ASSIGN_OR_RETURN(
+        n.notifications,
+        rows.PurgeReadNotifications(team, now - absl::Hours(24) * options_.read_notification_days,
+                                    options_.batch));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Retention::RunPurge(const WorkItem& item) {
   ASSIGN_OR_RETURN(RetentionSettings settings, Get(item.team));
-  ASSIGN_OR_RETURN(int64_t reports, PurgeReports(item.team, settings));
-  ASSIGN_OR_RETURN(
-      int64_t bodies, InTransaction<int64_t>(deps_.store, [&](UnitOfWork& uow) {
-        const absl::Time cutoff = deps_.clock.Now() - absl::Hours(24) * settings.delivery_body_days;
-        return RetentionRows(uow).PurgeDeliveryBodies(item.team, cutoff, options_.batch);
-      }));
-  if (reports > 0 || bodies > 0) {
+  PurgeCounts n;
+  ASSIGN_OR_RETURN(n.reports, PurgeReports(item.team, settings));
+  RETURN_IF_ERROR(PurgeRest(item.team, settings, n));
+  const int64_t most =
+      std::max({n.reports, n.bodies, n.outbox.deliveries, n.outbox.events, n.notifications});
+  if (most > 0) {
     deps_.log.Log(LogLevel::kInfo, "retention.purged",
                   {{"team", item.team.value()},
-                   {"reports", std::to_string(reports)},
-                   {"delivery_bodies", std::to_string(bodies)}});
+                   {"reports", std::to_string(n.reports)},
+                   {"delivery_bodies", std::to_string(n.bodies)},
+                   {"outbound_deliveries", std::to_string(n.outbox.deliveries)},
+                   {"outbound_events", std::to_string(n.outbox.events)},
+                   {"read_notifications", std::to_string(n.notifications)}});
   }
-  if (reports < options_.batch && bodies < options_.batch) return absl::OkStatus();
+  if (most < options_.batch) return absl::OkStatus();
   // A full batch: more may be due. The next batch runs after other work had its turn.
   return WithRetryAfter(
       Error(absl::StatusCode::kUnavailable, "retention_next_batch", "more to purge"),

@@ -2,7 +2,9 @@
 // erasure"). A team's settings say how long report data and webhook bodies
 // are kept; the durable `retention.purge` work item (one per team at a time,
 // leased like all work, so replicas never purge twice) removes what is older
-// in small batches and writes a feed line for every check it purged. An
+// in small batches (report data, recorded webhook bodies, finished outbound
+// deliveries with their events and attempt logs, read notifications) and
+// writes a feed line for every check whose report it purged. An
 // admin's erasure removes a candidate's personal data in one transaction,
 // after asking the check's vendor (durably, through the plugin) to cancel an
 // active check.
@@ -25,6 +27,7 @@ inline constexpr std::string_view kWorkRetentionPurge = "retention.purge";
 struct RetentionOptions {
   absl::Duration interval = absl::Hours(1);  // how often each team's purge is queued
   int batch = 50;                            // rows of each kind one run removes at most
+  int read_notification_days = 90;           // a read notification is kept this long
 };
 
 struct ErasureResult {
@@ -67,7 +70,16 @@ class Retention {
 
  private:
   absl::Status CancelActiveChecks(const Principal& who, const CandidateId& candidate);
+  // What one run removed, per kind (each at most options_.batch).
+  struct PurgeCounts {
+    int64_t reports = 0;
+    int64_t bodies = 0;
+    OutboxPurge outbox;
+    int64_t notifications = 0;
+  };
   absl::StatusOr<int64_t> PurgeReports(const TeamId& team, const RetentionSettings& settings);
+  // Delivery bodies, the outbox and read notifications, in one transaction.
+  absl::Status PurgeRest(const TeamId& team, const RetentionSettings& settings, PurgeCounts& n);
 
   Deps deps_;
   RetentionOptions options_;

@@ -1,6 +1,7 @@
 // Browser tests of the web console against a real `stagecheck serve` and a
 // real fake Certn. One scenario per ctest test (console.<scenario>).
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { run, assert, checkNoConsoleErrors, checkNoHorizontalOverflow, checkLabels } from './harness.mjs';
 
@@ -956,9 +957,12 @@ async function outboundWebhooks(env) {
 // completes them, the bell in the top bar counts them (refreshed on
 // navigation), the Notifications page lists them newest first in words with
 // a link to the application; opening one marks it read, "Mark all read" the rest.
+// A check whose Certn estimate passed is told once, with an amber "Delayed"
+// badge and its date; an outbound endpoint answering 410 is told to the admin
+// with a red badge and the way to the Outbound webhooks page.
 async function notificationsScenario(env) {
   await env.connectCertn();
-  const { job, activities } = await env.jobWithPlan('Data Analyst', ['Applied', 'Background check'],
+  const { job, stages, activities } = await env.jobWithPlan('Data Analyst', ['Applied', 'Background check'],
     { 'Background check': { package_id: 'pkg-basic', auto_send: false } });
   const sendFor = async (first, last, email) => {
     const c = await env.api('recruiter', 'POST', '/candidates', { first_name: first, last_name: last, email });
@@ -1012,10 +1016,78 @@ async function notificationsScenario(env) {
   assert(!/[{}]|needs_review|_id/.test(text), `raw ids, codes or JSON on the page: ${text}`);
   await checkLabels(page, 'notifications');
   await env.screenshot(page, 'recruiter-notifications-read');
+
+  // Past its expected date: Certn's estimate for Katherine's check passed an
+  // hour ago; the delayed-check job (every 500 ms here) tells the sender once.
+  const kate = await sendFor('Katherine', 'Johnson', 'katherine@example.com');
+  await env.control('POST', `/_control/cases/${encodeURIComponent(await certnCaseOf(env, kate.check.id))}/advance`, { estimated_completion_in_s: -3600 });
+  await eventually(async () => (await env.api('recruiter', 'GET', `/background-checks/${kate.check.id}`)).delayed, 'the check to be late', 30);
+  await eventually(async () => (await env.api('recruiter', 'GET', '/notifications/unread-count')).unread === 1, 'the delayed-check notification', 30);
+  await page.getByRole('link', { name: 'Applications' }).click();
+  await waitText(page.locator('#bell-count'), '1');
+  await bell.click();
+  await page.waitForURL(/#\/notifications$/);
+  const late = page.locator('li.notification').first();
+  await waitText(late, 'Background check for Katherine Johnson is past its expected date (');
+  assert(/is past its expected date \(\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\)/.test(await late.innerText()),
+    `the date in words: ${await late.innerText()}`);
+  await waitText(late.locator('.badge.delayed'), 'Delayed');
+  assert(await badgeColour(late.locator('.badge.delayed')) === 'rgb(122, 65, 0)', 'a delayed check is amber, as on its application');
+  await env.screenshot(page, 'recruiter-notifications-delayed');
+  // Told once: two more runs of the job (counted in /metrics) add nothing.
+  const runs = async () => {
+    const text = await (await fetch(`${env.baseUrl}/metrics`)).text();
+    const m = text.match(/stagecheck_work_total\{kind="checks\.delay_scan",outcome="done"\} (\d+)/);
+    return m ? Number(m[1]) : 0;
+  };
+  const before = await runs();
+  await eventually(async () => (await runs()) >= before + 2, 'two more runs of the delayed-check job', 30);
+  const kinds = (await env.api('recruiter', 'GET', '/notifications')).items.filter((n) => n.kind === 'delayed');
+  assert(kinds.length === 1, `one delayed notification, not ${kinds.length}`);
+  await late.getByRole('link', { name: 'Open the application' }).click();
+  await page.waitForURL(new RegExp(`#/applications/${kate.app.id}$`));
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${env.baseUrl}/#/notifications`);
+  await page.locator('li.notification').first().waitFor();
   await checkNoHorizontalOverflow(page, 'notifications at phone width');
   checkNoConsoleErrors(page);
+  await endpointDisabledNotice(env, kate.app, stages);
 }
+
+// An outbound endpoint that answers 410 is disabled automatically; every
+// admin finds it under the bell, in words, with the way to the Outbound
+// webhooks page, where the endpoint says why it is not sending.
+async function endpointDisabledNotice(env, app, stages) {
+  const receiver = http.createServer((req, res) => { req.resume(); res.writeHead(410).end('gone'); });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${receiver.address().port}/hooks`;
+    await env.api('admin', 'POST', '/webhook-endpoints', { url, event_types: ['application.moved'], description: 'Host ATS' });
+    await env.api('recruiter', 'POST', `/applications/${app.id}/move`, { stage_id: stages['Background check'] });
+    await eventually(async () => (await env.api('admin', 'GET', '/webhook-endpoints')).items[0].enabled === false, 'the endpoint to be disabled', 30);
+    const page = await env.newPage();
+    await env.signIn(page, 'admin');
+    await waitText(page.locator('#bell-count'), '1');
+    await page.locator('#bell').click();
+    await page.waitForURL(/#\/notifications$/);
+    const notice = page.locator('li.notification').first();
+    await waitText(notice, 'Outbound webhook endpoint Host ATS was disabled automatically: it answered 410 Gone, which asks us to stop sending. Check the URL, then enable it on the Outbound webhooks page.');
+    await waitText(notice.locator('.badge.bad'), 'Endpoint disabled');
+    assert(await badgeColour(notice.locator('.badge.bad')) === 'rgb(122, 28, 28)', 'a disabled endpoint is red, as on its page');
+    const text = await page.locator('main').innerText();
+    assert(!/[{}]|endpoint_disabled|endpoint_gone|we_|_id/.test(text), `raw ids, codes or JSON on the page: ${text}`);
+    await checkLabels(page, 'notifications of an admin');
+    await env.screenshot(page, 'admin-notifications-endpoint-disabled');
+    await notice.getByRole('link', { name: 'Open Outbound webhooks' }).click();
+    await page.waitForURL(/#\/admin\/webhooks$/);
+    await waitText(page.locator('.endpoint').first(), 'Not sending: It answered 410 Gone');
+    await page.locator('#bell-count').waitFor({ state: 'hidden' });
+    checkNoConsoleErrors(page);
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
+}
+notificationsScenario.envOptions = { serveArgs: ['--delay-scan-interval-ms', '500', '--outbound-allow-http-loopback'] };
 
 
 // Users and roles: an admin adds a coordinator, issues a token (shown once),

@@ -67,6 +67,7 @@ function cli(args, env) {
 
 export class Env {
   // options.fakeArgs: more fake-certn flags (say --demo --demo-step-ms N);
+  // options.serveArgs: more `stagecheck serve` flags;
   // options.regionalCertn: Stagecheck reaches the fake as a regional host per
   // region (/regions/{region}), as deploy/demo.sh does, so a key used on the
   // wrong region is refused.
@@ -87,7 +88,8 @@ export class Env {
     const port = await freePort();
     this.server = await startServer('stagecheck', STAGECHECK,
       ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--public-url', `http://127.0.0.1:${port}`,
-        '--certn-base-url', options.regionalCertn ? `${this.certnUrl}/regions/{region}` : this.certnUrl, '--log-level', 'info'], env);
+        '--certn-base-url', options.regionalCertn ? `${this.certnUrl}/regions/{region}` : this.certnUrl, '--log-level', 'info',
+        ...(options.serveArgs || [])], env);
     this.baseUrl = `http://127.0.0.1:${this.server.port}`;
     this.webhookUrl = `${this.baseUrl}/certn/certnWebhookHandler`;
     await this.control('POST', '/_control/accounts', { ...DEMO_ACCOUNT, webhook_url: this.webhookUrl });

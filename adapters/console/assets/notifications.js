@@ -1,7 +1,8 @@
 // Notifications for people: the bell in the top bar (the caller's unread
 // count, polled every 30 s and on every navigation) and the page listing the
 // caller's notifications, newest first, each with a link to its application
-// (or check), marked read when opened; "Mark all read".
+// (or check; the Outbound webhooks page for an admin's notice of a disabled
+// endpoint), marked read when opened; "Mark all read".
 import * as api from './api.js';
 import { h, messageBox, busy, time } from './dom.js';
 
@@ -29,8 +30,26 @@ export function stopBell() {
   if (timer) { clearInterval(timer); timer = null; }
 }
 
-const linkOf = (n) => (n.application_id ? `#/applications/${api.seg(n.application_id)}` : `#/checks/${api.seg(n.check_id)}`);
-const linkText = (n) => (n.application_id ? 'Open the application' : 'Open the check');
+// Where a notification leads: a disabled endpoint to the Outbound webhooks
+// page (admins only receive those), a check's to its application or check.
+function linkOf(n) {
+  if (n.kind === 'endpoint_disabled') return '#/admin/webhooks';
+  return n.application_id ? `#/applications/${api.seg(n.application_id)}` : `#/checks/${api.seg(n.check_id)}`;
+}
+function linkText(n) {
+  if (n.kind === 'endpoint_disabled') return 'Open Outbound webhooks';
+  return n.application_id ? 'Open the application' : 'Open the check';
+}
+// The kinds that ask for attention carry a badge in the colours the rest of
+// the console gives them (a delayed check amber, a disabled endpoint red).
+const kindBadges = {
+  delayed: { text: 'Delayed', class: 'badge delayed' },
+  endpoint_disabled: { text: 'Endpoint disabled', class: 'badge bad' },
+};
+function kindBadge(n) {
+  const b = kindBadges[n.kind];
+  return b ? h('span', { class: b.class }, b.text) : null;
+}
 
 function row(n, box) {
   const item = h('li', { class: n.read ? 'notification' : 'notification unread' });
@@ -48,7 +67,7 @@ function row(n, box) {
     } catch (e) { box.error(e.message); }
   }));
   item.append(
-    h('p', {}, n.read ? null : h('span', { class: 'badge new' }, 'New'), ' ', n.text),
+    h('p', {}, n.read ? null : h('span', { class: 'badge new' }, 'New'), ' ', kindBadge(n), kindBadge(n) ? ' ' : null, n.text),
     h('p', { class: 'muted' }, time(n.created_at), ' · ', open),
     h('div', { class: 'actions' }, mark));
   return item;
@@ -67,7 +86,7 @@ export async function notificationsView(container, ctx) {
     next = pageOf.next;
     more.hidden = !next;
     if (reset && pageOf.items.length === 0) {
-      list.append(h('li', { class: 'muted' }, 'Nothing yet. You are told here when a check you sent, or one on an application you watch, completes, needs review or fails.'));
+      list.append(h('li', { class: 'muted' }, 'Nothing yet. You are told here when a check you sent, or one on an application you watch, completes, needs review, fails or is past its expected date.'));
     }
     for (const n of pageOf.items) list.append(row(n, box));
   }
@@ -94,7 +113,7 @@ export function watchButton(applicationId) {
   const show = (value) => {
     watching = value;
     button.textContent = watching ? 'Stop watching' : 'Watch';
-    button.title = watching ? 'You are told when its checks complete, need review or fail.' : 'Be told when its checks complete, need review or fail.';
+    button.title = watching ? 'You are told when its checks complete, need review, fail or are late.' : 'Be told when its checks complete, need review, fail or are late.';
     button.hidden = false;
   };
   api.get(path).then((r) => show(r.watching), () => {});

@@ -28,15 +28,21 @@ constexpr Route kRoutes[] = {
 };
 // clang-format on
 
+template <typename IdT>
+void IdOrNull(JsonWriter& w, std::string_view key, const std::optional<IdT>& id) {
+  w.Key(key);
+  id ? w.String(id->value()) : w.Null();
+}
+
 void WriteNotification(JsonWriter& w, const Notification& n) {
   w.StartObject()
       .Field("id", n.id.value())
       .Field("kind", NotificationKindName(n.kind))
-      .Field("text", n.text)
-      .Field("check_id", n.check.value())
-      .Field("candidate_id", n.candidate.value());
-  w.Key("application_id");
-  n.application ? w.String(n.application->value()) : w.Null();
+      .Field("text", n.text);
+  IdOrNull(w, "check_id", n.check);
+  IdOrNull(w, "candidate_id", n.candidate);
+  IdOrNull(w, "application_id", n.application);
+  IdOrNull(w, "endpoint_id", n.endpoint);
   w.Field("read", n.read_at.has_value());
   w.Key("read_at");
   n.read_at ? w.String(Rfc3339(*n.read_at)) : w.Null();

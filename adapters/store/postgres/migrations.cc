@@ -19,6 +19,7 @@ constexpr portable::ColumnTypes kTypes = {.int64 = "BIGINT", .bytes = "BYTEA"};
 constexpr auto kV1 = portable::Spelled<portable::kInitialSchema, kTypes>();
 constexpr auto kV9 = portable::Spelled<portable::kOutboundWebhooks, kTypes>();
 constexpr auto kV12 = portable::Spelled<portable::kNotifications, kTypes>();
+constexpr auto kV13 = portable::Spelled<portable::kNotificationSubjects, kTypes>();
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1.view()},
@@ -39,6 +40,8 @@ constexpr Migration kMigrations[] = {
     {11, "retention settings, erasure, report data purged and encrypted at rest",
      portable::kRetentionAndErasure},
     {12, "notifications for people, application watches", kV12.view()},
+    {13, "notifications about endpoints, delayed-check notices, outbox retention indexes",
+     kV13.view()},
 };
 
 }  // namespace

@@ -252,4 +252,13 @@ absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListQuietChecksOfTea
       params);
 }
 
+absl::StatusOr<std::vector<BackgroundCheck>> SqlUnitOfWork::ListOpenChecksOfTeam(
+    const TeamId& team, const std::optional<CheckId>& after, int limit) {
+  const Value params[] = {P(team), P(after ? after->value() : std::string()),
+                          int64_t{PageLimit(limit)}};
+  return QueryChecks(absl::StrCat("team_id = ? AND check_id > ? AND ", ToAbsl(kOpenCheck),
+                                  " ORDER BY check_id LIMIT ?"),
+                     params);
+}
+
 }  // namespace stagecheck::store

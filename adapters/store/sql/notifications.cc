@@ -1,5 +1,6 @@
-// The notification tables (schema v12, notification_migrations.h): a user's
-// notifications and who watches which application.
+// The notification tables (schema v12 and v13, notification_migrations.h): a
+// user's notifications, who watches which application, and which delays of
+// a check its people were told of.
 #include "adapters/store/sql/pages.h"
 #include "adapters/store/sql/rows.h"
 #include "adapters/store/sql/unit_of_work.h"
@@ -19,8 +20,8 @@ using rows::Single;
 namespace {
 
 constexpr std::string_view kNotificationCols =
-    "notification_id, user_id, kind, text, check_id, candidate_id, application_id, read_at, "
-    "created_at";
+    "notification_id, user_id, kind, text, check_id, candidate_id, application_id, endpoint_id, "
+    "read_at, created_at";
 
 absl::StatusOr<Notification> ReadNotification(const TeamId& team, const Row& row) {
   Cells c(row);
@@ -33,10 +34,10 @@ absl::StatusOr<Notification> ReadNotification(const TeamId& team, const Row& row
   if (!parsed) return Corrupt("notifications.kind", kind);
   n.kind = *parsed;
   n.text = c.Text();
-  n.check = c.IdOf<CheckId>();
-  n.candidate = c.IdOf<CandidateId>();
-  std::optional<std::string> application = c.OptText();
-  if (application) n.application = ApplicationId(*application);
+  n.check = c.OptId<CheckId>();
+  n.candidate = c.OptId<CandidateId>();
+  n.application = c.OptId<ApplicationId>();
+  n.endpoint = c.OptId<WebhookEndpointId>();
   n.read_at = c.OptTime();
   n.created_at = c.Time();
   return n;
@@ -75,11 +76,9 @@ absl::StatusOr<std::vector<UserId>> SqlUnitOfWork::ListWatchers(const TeamId& te
 absl::Status SqlUnitOfWork::InsertNotification(const Notification& n) {
   return Insert(
       absl::StrCat("INSERT INTO notifications (team_id, ", ToAbsl(kNotificationCols),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       {P(n.team), P(n.id), P(n.user), P(NotificationKindName(n.kind)), P(n.text), P(n.check),
-       P(n.candidate),
-       P(n.application ? std::optional<std::string>(n.application->value()) : std::nullopt),
-       P(n.read_at), P(n.created_at)},
+       P(n.candidate), P(n.application), P(n.endpoint), P(n.read_at), P(n.created_at)},
       "notification");
 }
 
@@ -134,6 +133,18 @@ absl::StatusOr<int64_t> SqlUnitOfWork::MarkAllNotificationsRead(const TeamId& te
       "UPDATE notifications SET read_at = ? WHERE team_id = ? AND user_id = ? AND read_at IS "
       "NULL",
       {P(at), P(team), P(user)});
+}
+
+absl::StatusOr<bool> SqlUnitOfWork::RecordDelayNotice(const TeamId& team, const CheckId& check,
+                                                      const std::string& delay_key,
+                                                      absl::Time late_at, absl::Time at) {
+  // A concurrent insert of the same key waits for the other transaction and
+  // then inserts nothing (both stores), so two runs never both see `true`.
+  ASSIGN_OR_RETURN(int64_t n, Exec("INSERT INTO check_delay_notices (team_id, check_id, "
+                                   "delay_key, late_at, notified_at) VALUES (?, ?, ?, ?, ?) "
+                                   "ON CONFLICT (team_id, check_id, delay_key) DO NOTHING",
+                                   {P(team), P(check), P(delay_key), P(late_at), P(at)}));
+  return n > 0;
 }
 
 }  // namespace stagecheck::store

@@ -138,6 +138,63 @@ absl::StatusOr<int64_t> SqlUnitOfWork::PurgeDeliveryBodies(const TeamId& team,
       {Bytes(std::string()), P(team), P(team), P(received_before), P(limit)});
 }
 
+absl::StatusOr<OutboxPurge> SqlUnitOfWork::PurgeOutbox(const TeamId& team,
+                                                       absl::Time finished_before, int limit) {
+  OutboxPurge purged;
+  ASSIGN_OR_RETURN(std::vector<Row> deliveries,
+                   Query(absl::StrCat("SELECT delivery_id FROM outbound_deliveries WHERE "
+                                      "team_id = ? AND state <> 'pending' AND updated_at < ? "
+                                      "ORDER BY updated_at, delivery_id LIMIT ?",
+                                      ToAbsl(dialect_.row_lock_suffix)),
+                         {P(team), P(finished_before), P(limit)}));
+  for (const Row& row : deliveries) {
+    const std::string id = Cells(row).Text();
+    RETURN_IF_ERROR(Exec("DELETE FROM outbound_attempts WHERE team_id = ? AND delivery_id = ?",
+                         {P(team), P(id)})
+                        .status());
+    ASSIGN_OR_RETURN(int64_t n, Exec("DELETE FROM outbound_deliveries WHERE team_id = ? AND "
+                                     "delivery_id = ? AND state <> 'pending'",
+                                     {P(team), P(id)}));
+    purged.deliveries += n;
+  }
+  // Events no delivery refers to; the newest of a subject only once (emptied).
+  ASSIGN_OR_RETURN(
+      std::vector<Row> events,
+      Query("SELECT event_id FROM outbound_events e WHERE e.team_id = ? AND e.created_at < ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbound_deliveries d WHERE d.team_id = e.team_id "
+            "AND d.event_id = e.event_id) AND (length(e.body) > 0 OR e.sequence < (SELECT "
+            "MAX(l.sequence) FROM outbound_events l WHERE l.team_id = e.team_id AND l.subject "
+            "= e.subject)) ORDER BY e.created_at, e.event_id LIMIT ?",
+            {P(team), P(finished_before), P(limit)}));
+  for (const Row& row : events) {
+    const std::string id = Cells(row).Text();
+    ASSIGN_OR_RETURN(int64_t deleted,
+                     Exec("DELETE FROM outbound_events WHERE team_id = ? AND event_id = ? AND "
+                          "sequence < (SELECT MAX(l.sequence) FROM outbound_events l WHERE "
+                          "l.team_id = outbound_events.team_id AND l.subject = "
+                          "outbound_events.subject)",
+                          {P(team), P(id)}));
+    if (deleted == 0) {
+      RETURN_IF_ERROR(Exec("UPDATE outbound_events SET body = '' WHERE team_id = ? AND "
+                           "event_id = ?",
+                           {P(team), P(id)})
+                          .status());
+    }
+    ++purged.events;
+  }
+  return purged;
+}
+
+absl::StatusOr<int64_t> SqlUnitOfWork::PurgeReadNotifications(const TeamId& team,
+                                                              absl::Time created_before,
+                                                              int limit) {
+  return Exec(
+      "DELETE FROM notifications WHERE team_id = ? AND notification_id IN (SELECT "
+      "notification_id FROM notifications WHERE team_id = ? AND read_at IS NOT NULL AND "
+      "created_at < ? ORDER BY created_at LIMIT ?)",
+      {P(team), P(team), P(created_before), P(limit)});
+}
+
 absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::GetErasure(const TeamId& team,
                                                                     const CandidateId& candidate) {
   ASSIGN_OR_RETURN(std::vector<Row> rows,

@@ -101,6 +101,8 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<std::vector<BackgroundCheck>> ListQuietChecksOfTeam(const TeamId& team,
                                                                      absl::Time before,
                                                                      int limit) override;
+  absl::StatusOr<std::vector<BackgroundCheck>> ListOpenChecksOfTeam(
+      const TeamId& team, const std::optional<CheckId>& after, int limit) override;
   absl::Status AppendFeedEvent(const FeedEvent& event) override;
   absl::StatusOr<Page<FeedEvent>> ListFeedExcept(const TeamId& team, const CandidateId& candidate,
                                                  const PageRequest& page,
@@ -188,6 +190,10 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                          absl::Time now, int limit) override;
   absl::StatusOr<int64_t> PurgeDeliveryBodies(const TeamId& team, absl::Time received_before,
                                               int limit) override;
+  absl::StatusOr<OutboxPurge> PurgeOutbox(const TeamId& team, absl::Time finished_before,
+                                          int limit) override;
+  absl::StatusOr<int64_t> PurgeReadNotifications(const TeamId& team, absl::Time created_before,
+                                                 int limit) override;
   absl::StatusOr<std::optional<absl::Time>> GetErasure(const TeamId& team,
                                                        const CandidateId& candidate) override;
   absl::StatusOr<ErasureCounts> EraseCandidate(const TeamId& team, const CandidateId& candidate,
@@ -208,6 +214,9 @@ class SqlUnitOfWork final : public UnitOfWork,
                                     const NotificationId& id, absl::Time at) override;
   absl::StatusOr<int64_t> MarkAllNotificationsRead(const TeamId& team, const UserId& user,
                                                    absl::Time at) override;
+  absl::StatusOr<bool> RecordDelayNotice(const TeamId& team, const CheckId& check,
+                                         const std::string& delay_key, absl::Time late_at,
+                                         absl::Time at) override;
 
  private:
   using Params = std::initializer_list<Value>;

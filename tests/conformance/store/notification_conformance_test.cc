@@ -1,7 +1,8 @@
 // Notifications for people and application watches (core/ports/
-// notification_store.h, schema v12) on every Store back-end, built into the
+// notification_store.h, schema v12 and v13) on every Store back-end, built into the
 // conformance binary of each (STAGECHECK_STORE_BACKEND).
 #include "core/ports/notification_store.h"
+#include "core/ports/retention_store.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/test_store.h"
 
@@ -48,6 +49,17 @@ class NotificationConformance : public ::testing::Test {
                   return c.status();
                 }).ok());
     return n;
+  }
+
+  // The stored row of `n` (its team, user and id).
+  Notification Get(const Notification& n) {
+    Notification got;
+    EXPECT_TRUE(Rows([&](NotificationUnitOfWork& u) {
+                  auto g = u.GetNotification(n.team, n.user, n.id);
+                  if (g.ok()) got = *g;
+                  return g.status();
+                }).ok());
+    return got;
   }
 
   std::unique_ptr<storetest::TestDatabase> db_;
@@ -104,12 +116,7 @@ TEST_F(NotificationConformance, RoundTripsAndMarksReadOnlyTheUsersOwn) {
   ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
                 return u.MarkNotificationRead(n.team, n.user, n.id, read + absl::Hours(1));
               }).ok());
-  Notification got;
-  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) {
-                auto g = u.GetNotification(n.team, n.user, n.id);
-                if (g.ok()) got = *g;
-                return g.status();
-              }).ok());
+  Notification got = Get(n);
   EXPECT_EQ(got.kind, NotificationKind::kNeedsReview);
   EXPECT_EQ(got.text, n.text);
   EXPECT_EQ(got.check, n.check);
@@ -166,6 +173,84 @@ TEST_F(NotificationConformance, WatchesAreIdempotentPerTeamAndRemovable) {
       absl::StatusCode::kNotFound);
   ASSERT_TRUE(list().ok());
   EXPECT_EQ(watchers, (std::vector<UserId>{UserId("u2")}));
+}
+
+// Schema v13: a notification about an endpoint names no check or candidate.
+TEST_F(NotificationConformance, AnEndpointNoticeRoundTripsWithoutACheck) {
+  Notification n;
+  n.team = TeamId("t1");
+  n.id = NotificationId("e1");
+  n.user = UserId("admin");
+  n.kind = NotificationKind::kEndpointDisabled;
+  n.text = "Outbound webhook endpoint ATS was disabled automatically: it answered 410 Gone";
+  n.endpoint = WebhookEndpointId("we_1");
+  n.created_at = kT0;
+  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) { return u.InsertNotification(n); }).ok());
+  Notification got = Get(n);
+  EXPECT_EQ(got.kind, NotificationKind::kEndpointDisabled);
+  EXPECT_EQ(got.endpoint, n.endpoint);
+  EXPECT_FALSE(got.check.has_value());
+  EXPECT_FALSE(got.candidate.has_value());
+  EXPECT_FALSE(got.application.has_value());
+  EXPECT_EQ(Unread("t1", "admin"), 1);
+}
+
+TEST_F(NotificationConformance, ADelayIsRecordedOncePerCheckAndKey) {
+  std::vector<bool> firsts;
+  auto record = [&](const std::string& team, const std::string& check, const std::string& key) {
+    return Rows([&](NotificationUnitOfWork& u) -> absl::Status {
+      absl::StatusOr<bool> first =
+          u.RecordDelayNotice(TeamId(team), CheckId(check), key, kT0, kT0 + absl::Hours(1));
+      if (first.ok()) firsts.push_back(*first);
+      return first.status();
+    });
+  };
+  ASSERT_TRUE(record("t1", "chk_1", "vendor:100").ok());
+  ASSERT_TRUE(record("t1", "chk_1", "vendor:100").ok());  // again: nothing new
+  ASSERT_TRUE(record("t1", "chk_1", "vendor:200").ok());  // a later estimate passed too
+  ASSERT_TRUE(record("t1", "chk_2", "vendor:100").ok());
+  ASSERT_TRUE(record("t2", "chk_1", "vendor:100").ok());  // another team's check
+  ASSERT_TRUE(record("t1", "chk_1", "projection").ok());
+  ASSERT_TRUE(record("t1", "chk_1", "projection").ok());
+  EXPECT_EQ(firsts, (std::vector<bool>{true, false, true, true, true, true, false}));
+}
+
+TEST_F(NotificationConformance, RetentionPurgesOnlyOldReadNotifications) {
+  ASSERT_TRUE(Rows([](NotificationUnitOfWork& u) -> absl::Status {
+                for (int i = 0; i < 4; ++i) {
+                  Notification n = Note("t1", "u1", "old" + std::to_string(i), i);
+                  if (i < 3) n.read_at = kT0 + absl::Hours(1);  // old3 stays unread
+                  absl::Status s = u.InsertNotification(n);
+                  if (!s.ok()) return s;
+                }
+                Notification fresh = Note("t1", "u1", "fresh", 1000);
+                fresh.read_at = kT0 + absl::Hours(1);
+                (void)u.InsertNotification(fresh);
+                Notification other = Note("t2", "u1", "other", 0);
+                other.read_at = kT0 + absl::Hours(1);
+                return u.InsertNotification(other);
+              }).ok());
+  std::vector<int64_t> runs;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_
+                    ->Transact([&](UnitOfWork& u) -> absl::Status {
+                      absl::StatusOr<int64_t> n = RetentionRows(u).PurgeReadNotifications(
+                          TeamId("t1"), kT0 + absl::Seconds(500), 2);
+                      if (n.ok()) runs.push_back(*n);
+                      return n.status();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(runs, (std::vector<int64_t>{2, 1, 0}));
+  std::vector<std::string> left;
+  ASSERT_TRUE(Rows([&](NotificationUnitOfWork& u) -> absl::Status {
+                auto p = u.ListNotifications(TeamId("t1"), UserId("u1"), PageRequest{10, ""});
+                if (!p.ok()) return p.status();
+                for (const Notification& n : p->items) left.push_back(n.id.value());
+                auto o = u.GetNotification(TeamId("t2"), UserId("u1"), NotificationId("other"));
+                return o.status();
+              }).ok());
+  EXPECT_EQ(left, (std::vector<std::string>{"fresh", "old3"}));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // (STAGECHECK_STORE_BACKEND), like store_conformance_test.cc.
 #include "absl/strings/str_cat.h"
 #include "core/ports/outbound_store.h"
+#include "core/ports/retention_store.h"
 #include "core/status_macros.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/test_store.h"
@@ -220,6 +221,100 @@ TEST_F(OutboundConformance, DeliveriesKeepTheirAttemptLogAndPage) {
               return u.ListOutboundDeliveries(TeamId("t2"), WebhookEndpointId("we_1"), {});
             })->items.size(),
             0u);
+}
+
+// The retention job's purge of the outbox (core/ports/retention_store.h):
+// finished deliveries older than the cutoff go with their attempt logs,
+// pending ones (and their events) stay whatever their age; an event no
+// delivery needs goes, but the newest of its subject, which stays emptied so
+// that the subject's numbering goes on; another team is untouched.
+TEST_F(OutboundConformance, RetentionPurgesFinishedDeliveriesNeverPendingOnes) {
+  const absl::Time cutoff = kStart + absl::Hours(24) * 30;
+  auto event = [](const std::string& team, const std::string& id, const std::string& subject,
+                  int64_t sequence) {
+    return OutboundEvent{TeamId(team),
+                         OutboundEventId(id),
+                         OutboundEventType::kCheckCompleted,
+                         subject,
+                         sequence,
+                         R"({"type":"check.completed"})",
+                         kStart};
+  };
+  auto delivery = [](const std::string& team, const std::string& id, const std::string& ev,
+                     OutboundDeliveryState state) {
+    OutboundDelivery d = MakeDelivery(team, id, "we_1", 0);
+    d.event = OutboundEventId(ev);
+    d.state = state;
+    return d;
+  };
+  OUTBOUND_ASSERT_OK(Tx([&](OutboundUnitOfWork& u) -> absl::Status {
+    // chk-1: events 1 and 2 delivered long ago; chk-2: event 1 still pending.
+    RETURN_IF_ERROR(u.InsertOutboundEvent(event("t1", "msg_a", "chk-1", 1)));
+    RETURN_IF_ERROR(u.InsertOutboundEvent(event("t1", "msg_b", "chk-1", 2)));
+    RETURN_IF_ERROR(u.InsertOutboundEvent(event("t1", "msg_c", "chk-2", 1)));
+    RETURN_IF_ERROR(u.InsertOutboundEvent(event("t2", "msg_a", "chk-1", 1)));
+    for (const auto& [id, ev] : {std::pair{"d1", "msg_a"}, std::pair{"d2", "msg_b"}}) {
+      RETURN_IF_ERROR(
+          u.InsertOutboundDelivery(delivery("t1", id, ev, OutboundDeliveryState::kDelivered)));
+      RETURN_IF_ERROR(u.InsertDeliveryAttempt(TeamId("t1"), OutboundDeliveryId(id),
+                                              {1, kStart, 200, absl::Milliseconds(5), "", "ok"}));
+    }
+    RETURN_IF_ERROR(
+        u.InsertOutboundDelivery(delivery("t1", "d3", "msg_c", OutboundDeliveryState::kPending)));
+    RETURN_IF_ERROR(u.InsertDeliveryAttempt(TeamId("t1"), OutboundDeliveryId("d3"),
+                                            {1, kStart, 500, absl::Milliseconds(5), "", "no"}));
+    return u.InsertOutboundDelivery(delivery("t2", "d1", "msg_a", OutboundDeliveryState::kFailed));
+  }));
+  std::vector<std::pair<int64_t, int64_t>> runs;
+  for (int i = 0; i < 3; ++i) {
+    OUTBOUND_ASSERT_OK(store_->Transact([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(OutboxPurge n, RetentionRows(u).PurgeOutbox(TeamId("t1"), cutoff, 1));
+      runs.emplace_back(n.deliveries, n.events);
+      return absl::OkStatus();
+    }));
+  }
+  // A batch of 1: one delivery a run, then its event, which no delivery needs
+  // any more (msg_a deleted, then msg_b, the newest of chk-1, emptied); then nothing.
+  EXPECT_EQ(runs, (std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 1}, {0, 0}}));
+  OUTBOUND_ASSERT_OK(store_->Read([&](UnitOfWork& uow) -> absl::Status {
+    OutboundUnitOfWork& u = OutboundRows(uow);
+    const TeamId t1("t1");
+    EXPECT_EQ(u.GetOutboundDelivery(t1, OutboundDeliveryId("d1")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(u.GetOutboundDelivery(t1, OutboundDeliveryId("d2")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(u.GetOutboundEvent(t1, OutboundEventId("msg_a")).status().code(),
+              absl::StatusCode::kNotFound);
+    ASSIGN_OR_RETURN(OutboundEvent newest, u.GetOutboundEvent(t1, OutboundEventId("msg_b")));
+    EXPECT_EQ(newest.body, "");
+    ASSIGN_OR_RETURN(int64_t last, u.LastEventSequence(t1, "chk-1"));
+    EXPECT_EQ(last, 2);  // the next event of chk-1 is number 3
+    ASSIGN_OR_RETURN(Page<OutboundDelivery> left,
+                     u.ListOutboundDeliveries(t1, WebhookEndpointId("we_1"), {}));
+    EXPECT_EQ(left.items.size(), 1u);  // the pending one, with its attempt log
+    if (left.items.size() == 1) {
+      EXPECT_EQ(left.items[0].id.value(), "d3");
+      EXPECT_EQ(left.items[0].attempt_log.size(), 1u);
+    }
+    ASSIGN_OR_RETURN(OutboundEvent waiting, u.GetOutboundEvent(t1, OutboundEventId("msg_c")));
+    EXPECT_EQ(waiting.body, R"({"type":"check.completed"})");
+    ASSIGN_OR_RETURN(OutboundDelivery other,
+                     u.GetOutboundDelivery(TeamId("t2"), OutboundDeliveryId("d1")));
+    EXPECT_EQ(other.state, OutboundDeliveryState::kFailed);
+    return absl::OkStatus();
+  }));
+  // The attempt logs of the purged deliveries went with them.
+  OUTBOUND_ASSERT_OK(Tx([&](OutboundUnitOfWork& u) {
+    return u.InsertDeliveryAttempt(TeamId("t1"), OutboundDeliveryId("d1"),
+                                   {1, kStart, 200, absl::Milliseconds(5), "", "ok"});
+  }));
+  // Before the cutoff nothing goes: a recent finished delivery stays.
+  OUTBOUND_ASSERT_OK(store_->Transact([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(OutboxPurge n,
+                     RetentionRows(u).PurgeOutbox(TeamId("t2"), kStart - absl::Seconds(1), 10));
+    EXPECT_EQ(n.deliveries + n.events, 0);
+    return absl::OkStatus();
+  }));
 }
 
 }  // namespace

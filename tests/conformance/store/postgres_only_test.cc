@@ -1,9 +1,11 @@
 // PostgreSQL behaviour with no SQLite counterpart: the server going away and
-// coming back, and deadlocks retried inside Transact.
+// coming back, deadlocks retried inside Transact, and a concurrent insert of
+// the same delay notice.
 #include <latch>
 #include <thread>
 
 #include "adapters/store/open_store.h"
+#include "core/ports/notification_store.h"
 #include "gtest/gtest.h"
 #include "tests/support/pg/pg_test_support.h"
 
@@ -109,6 +111,47 @@ TEST(PostgresDeadlock, IsRetriedInsideTransact) {
   EXPECT_TRUE(ab.ok()) << ab;
   EXPECT_TRUE(ba.ok()) << ba;
   EXPECT_GE(runs.load(), 3);  // one of them ran twice
+}
+
+// Two replicas' delayed-check jobs racing on one check: the second insert of
+// the same delay waits for the first transaction, then inserts nothing, so
+// exactly one of them goes on to notify (core/services/delay_notices.cc).
+TEST(PostgresDelayNotice, OnlyOneOfTwoConcurrentRecordersIsFirst) {
+  absl::StatusOr<pgtest::ScratchDatabase> db = pgtest::ScratchDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db->url(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::latch first_inserted(1), second_started(1);
+  auto record = [&](bool first_one, bool& was_first) {
+    bool arrived = false;  // a rerun must not count the latches down twice
+    return (*store)->Transact([&](UnitOfWork& u) -> absl::Status {
+      if (!first_one && !arrived) {
+        arrived = true;
+        first_inserted.wait();
+        second_started.count_down();  // the first may commit now, or after we wait on its row
+      }
+      absl::StatusOr<bool> fresh =
+          NotificationRows(u).RecordDelayNotice(TeamId("t1"), CheckId("chk"), "vendor:1", kT0, kT0);
+      if (!fresh.ok()) return fresh.status();
+      was_first = *fresh;
+      if (first_one && !arrived) {
+        arrived = true;
+        first_inserted.count_down();
+        second_started.wait();  // commits with the other's insert probably waiting
+      }
+      return absl::OkStatus();
+    });
+  };
+  bool a = false, b = false;
+  absl::Status sa, sb;
+  std::thread t1([&] { sa = record(true, a); });
+  std::thread t2([&] { sb = record(false, b); });
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(sa.ok()) << sa;
+  ASSERT_TRUE(sb.ok()) << sb;
+  EXPECT_TRUE(a);
+  EXPECT_FALSE(b);
 }
 
 }  // namespace

@@ -281,7 +281,16 @@ TEST_F(RetentionConformance, ErasureLeavesNoPersonalWordInAnyColumnOfAnyTable) {
     note.check = CheckId("chk");
     note.candidate = CandidateId("cand");
     note.created_at = kT0;
-    return NotificationRows(u).InsertNotification(note);
+    RETURN_IF_ERROR(NotificationRows(u).InsertNotification(note));
+    // So does a delayed one; the job's memory of the delay holds ids only.
+    note.id = NotificationId("note-2");
+    note.kind = NotificationKind::kDelayed;
+    note.text = absl::StrCat("Background check for ", kFirst, " ", kLast,
+                             " is past its expected date (1 December 2026)");
+    RETURN_IF_ERROR(NotificationRows(u).InsertNotification(note));
+    return NotificationRows(u)
+        .RecordDelayNotice(TeamId("t1"), CheckId("chk"), "projection", kT0, kT0)
+        .status();
   }));
   for (const char* word : {kFirst, kLast, kEmail, kPhone})
     ASSERT_FALSE(Holding(word).empty()) << word << " should be found before the erasure";

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "core/ports/outbound_store.h"
+#include "core/services/notifications.h"
 #include "core/services/outbound_deliverer.h"
 #include "core/services/standard_webhooks.h"
 #include "core/services/webhook_endpoints.h"
@@ -162,6 +163,46 @@ TEST_F(OutboundDeliveryTest, A410DisablesTheEndpointAndLaterEventsAreNotSent) {
   EXPECT_EQ(Log(ep).size(), 1u);  // a disabled endpoint gets no new deliveries
 }
 
+// Every active admin is told, in words, once; nobody else.
+TEST_F(OutboundDeliveryTest, AnAutomaticDisableNotifiesEveryActiveAdminOnce) {
+  auto second = accounts_->CreateToken(admin_.team, Role::kAdmin, "Ines");
+  auto gone = accounts_->CreateToken(admin_.team, Role::kAdmin, "Olga");
+  ASSERT_TRUE(second.ok() && gone.ok());
+  ASSERT_TRUE(accounts_->DeactivateUser(admin_, gone->user).ok());
+  const std::string ep = AddEndpoint({"application.moved"});
+  poster_.script.push_back(WebhookReply{410, absl::Milliseconds(1), std::nullopt, "gone"});
+  ASSERT_OK(applications_->Move(recruiter_, app_, StageNamed(admin_, job_, "Background")));
+  Drain();
+  ASSERT_FALSE(Endpoint(ep).enabled);
+  Notifications notifications(*deps_);
+  auto told = [&](const UserId& user, Role role) {
+    auto page = notifications.List(Principal{admin_.team, user, role}, PageRequest{});
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->items : std::vector<Notification>{};
+  };
+  for (const UserId& user : {admin_.user, second->user}) {
+    std::vector<Notification> items = told(user, Role::kAdmin);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].kind, NotificationKind::kEndpointDisabled);
+    EXPECT_EQ(items[0].endpoint, WebhookEndpointId(ep));
+    EXPECT_FALSE(items[0].check.has_value());
+    EXPECT_EQ(items[0].text,
+              "Outbound webhook endpoint https://ats.example.com/hooks was disabled "
+              "automatically: it answered 410 Gone, which asks us to stop sending. Check the "
+              "URL, then enable it on the Outbound webhooks page.");
+  }
+  EXPECT_TRUE(told(gone->user, Role::kAdmin).empty());
+  EXPECT_TRUE(told(recruiter_.user, Role::kRecruiter).empty());
+  // Enabled again and gone again: a new notice for the new disable only.
+  EndpointChanges on;
+  on.enabled = true;
+  ASSERT_OK(endpoints_->Update(admin_, WebhookEndpointId(ep), on));
+  poster_.script.push_back(WebhookReply{410, absl::Milliseconds(1), std::nullopt, "gone"});
+  ASSERT_OK(applications_->Move(recruiter_, app_, StageNamed(admin_, job_, "Screen")));
+  Drain();
+  EXPECT_EQ(told(admin_.user, Role::kAdmin).size(), 2u);
+}
+
 TEST_F(OutboundDeliveryTest, AnEndpointFailingFor72HoursIsDisabled) {
   const std::string ep = AddEndpoint({"application.moved"});
   for (int i = 0; i < 40; ++i)
@@ -188,6 +229,13 @@ TEST_F(OutboundDeliveryTest, AnEndpointFailingFor72HoursIsDisabled) {
   EXPECT_FALSE(e.enabled);
   EXPECT_EQ(e.disabled_reason, kDisabledFailing);
   EXPECT_EQ(metrics_.Count("stagecheck_outbound_endpoints_disabled_total"), 1);
+  auto told = Notifications(*deps_).List(admin_, PageRequest{});
+  ASSERT_TRUE(told.ok()) << told.status();
+  ASSERT_EQ(told->items.size(), 1u);
+  EXPECT_EQ(told->items[0].text,
+            "Outbound webhook endpoint https://ats.example.com/hooks was disabled automatically: "
+            "every delivery to it failed for 72 hours. Fix the receiver, then enable it on the "
+            "Outbound webhooks page.");
 }
 
 TEST_F(OutboundDeliveryTest, DuringARotationBothSecretsSignAndAfterItOnlyTheNewOne) {
@@ -220,6 +268,8 @@ TEST_F(OutboundDeliveryTest, ADeliveryWaitingForADisabledEndpointFailsUnsentAndC
   EXPECT_EQ(log[0].state, OutboundDeliveryState::kFailed);
   EXPECT_EQ(endpoints_->Replay(admin_, WebhookEndpointId(ep), log[0].id).status().code(),
             absl::StatusCode::kFailedPrecondition);
+  // An admin's own disable tells nobody.
+  EXPECT_TRUE(Notifications(*deps_).List(admin_, PageRequest{})->items.empty());
   EndpointChanges on;
   on.enabled = true;
   ASSERT_OK(endpoints_->Update(admin_, WebhookEndpointId(ep), on));

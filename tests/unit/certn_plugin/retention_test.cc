@@ -5,6 +5,9 @@
 // DELETE the same.
 #include "core/services/retention.h"
 #include "core/errors.h"
+#include "core/ports/notification_store.h"
+#include "core/ports/outbound_store.h"
+#include "core/status_macros.h"
 #include "gmock/gmock.h"
 #include "tests/support/store/catalog_search.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
@@ -111,6 +114,76 @@ TEST_F(RetentionTest, ReportDataIsPurgedOnceAfterTheTeamsPeriodWithAFeedLine) {
   Drain();
   EXPECT_EQ(FeedCount("report_data_purged"), 1);
   EXPECT_EQ(gateway_.calls("download"), downloads);
+}
+
+// The outbox (finished deliveries, their attempt logs, the events no delivery
+// needs) goes after the team's webhook-body period, in batches; a pending
+// delivery stays whatever its age; read notifications go after 90 days.
+TEST_F(RetentionTest, TheOutboxAndReadNotificationsArePurgedButNeverPendingDeliveries) {
+  const absl::Time t0 = clock_.Now();
+  ASSERT_OK(store_->Transact([&](UnitOfWork& uow) -> absl::Status {
+    OutboundUnitOfWork& out = OutboundRows(uow);
+    for (int i = 1; i <= 4; ++i) {
+      const std::string n = std::to_string(i);
+      RETURN_IF_ERROR(out.InsertOutboundEvent({admin_.team, OutboundEventId("msg_" + n),
+                                               OutboundEventType::kApplicationMoved, app_.value(),
+                                               i, R"({"n":)" + n + "}", t0}));
+      OutboundDelivery d;
+      d.team = admin_.team;
+      d.id = OutboundDeliveryId("d" + n);
+      d.endpoint = WebhookEndpointId("we_1");
+      d.event = OutboundEventId("msg_" + n);
+      d.event_type = OutboundEventType::kApplicationMoved;
+      d.state = i == 4 ? OutboundDeliveryState::kPending : OutboundDeliveryState::kDelivered;
+      d.created_at = d.updated_at = t0;
+      RETURN_IF_ERROR(out.InsertOutboundDelivery(d));
+      RETURN_IF_ERROR(out.InsertDeliveryAttempt(admin_.team, d.id,
+                                                {1, t0, 200, absl::Milliseconds(4), "", "ok"}));
+    }
+    for (bool read : {true, false}) {
+      Notification note;
+      note.team = admin_.team;
+      note.id = NotificationId(read ? "read" : "unread");
+      note.user = admin_.user;
+      note.text = "Background check for Ada Lovelace is complete: clear";
+      note.read_at = read ? std::optional(t0) : std::nullopt;
+      note.created_at = t0;
+      RETURN_IF_ERROR(NotificationRows(uow).InsertNotification(note));
+    }
+    return absl::OkStatus();
+  }));
+  auto left = [&] {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    ->Read([&](UnitOfWork& uow) -> absl::Status {
+                      ASSIGN_OR_RETURN(Page<OutboundDelivery> page,
+                                       OutboundRows(uow).ListOutboundDeliveries(
+                                           admin_.team, WebhookEndpointId("we_1"), {}));
+                      for (const OutboundDelivery& d : page.items) ids.push_back(d.id.value());
+                      ASSIGN_OR_RETURN(
+                          Page<Notification> notes,
+                          NotificationRows(uow).ListNotifications(admin_.team, admin_.user, {}));
+                      for (const Notification& n : notes.items) ids.push_back(n.id.value());
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return ids;
+  };
+  clock_.Advance(absl::Hours(24 * 29));  // within the default 30 days
+  ASSERT_OK(retention_->Schedule());
+  Drain();
+  EXPECT_EQ(left().size(), 6u);
+  clock_.Advance(absl::Hours(24 * 2));  // 31 days: a batch of 2, then the rest
+  ASSERT_OK(retention_->Schedule());
+  Drain();
+  EXPECT_EQ(left().size(), 4u);
+  clock_.Advance(absl::Seconds(1));  // the next batch was put back 100 ms
+  Drain();
+  EXPECT_EQ(left(), (std::vector<std::string>{"d4", "unread", "read"}));
+  clock_.Advance(absl::Hours(24 * 60));  // 91 days: the read notification goes too
+  ASSERT_OK(retention_->Schedule());
+  Drain();
+  EXPECT_EQ(left(), (std::vector<std::string>{"d4", "unread"}));
 }
 
 TEST_F(RetentionTest, RefusedDeliveriesDetailsAreForgottenAfterTheirTeamsPeriod) {
