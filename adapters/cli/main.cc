@@ -6,7 +6,7 @@
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
 //                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
 //                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
-//                    [--outbound-retry-delay-ms N]
+//                    [--outbound-retry-delay-ms N] [--db-committers N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
@@ -45,7 +45,7 @@ constexpr char kUsage[] =
     "N]\n"
     "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
     "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
-    "                   [--outbound-retry-delay-ms N]\n"
+    "                   [--outbound-retry-delay-ms N] [--db-committers N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
@@ -235,13 +235,13 @@ absl::Status OutboundTimings(const ParsedArgs& args, DeliveryOptions& delivery) 
 }
 
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<ParsedArgs> args =
-      ParseArgs(argv,
-                {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads",
-                 "http-workers", "job-workers", "log-level", "reconcile-interval-ms",
-                 "reconcile-after-ms", "events-grace-ms", "fetch-coalesce-ms", "work-lease-ms",
-                 "certn-rate-window-ms", "outbound-timeout-ms", "outbound-retry-delay-ms"},
-                {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
+  absl::StatusOr<ParsedArgs> args = ParseArgs(
+      argv,
+      {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
+       "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
+       "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms", "outbound-timeout-ms",
+       "outbound-retry-delay-ms", "db-committers"},
+      {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
   absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
@@ -259,7 +259,8 @@ int Serve(const std::vector<std::string>& argv) {
   server_options.port = listen->port;
   for (auto [flag, target, max] : {std::tuple{"io-threads", &server_options.io_threads, 64},
                                    std::tuple{"http-workers", &server_options.worker_threads, 256},
-                                   std::tuple{"job-workers", &options.worker_threads, 64}}) {
+                                   std::tuple{"job-workers", &options.worker_threads, 64},
+                                   std::tuple{"db-committers", &options.committers, 32}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, max);
       if (!n.ok()) return UsageError(n.status().message());

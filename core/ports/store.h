@@ -246,6 +246,12 @@ class UnitOfWork {
   // whose lease expired (its worker died) is due again.
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                           absl::Time lease_until, int limit) = 0;
+  // Leases one pending, unleased item to `owner` as ClaimWork would, whether
+  // it is due or not (the transaction that queued it hands it straight to
+  // a runner: WorkRunner::ClaimQueued). NotFound when it is not pending or
+  // already leased.
+  virtual absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id,
+                                     const std::string& owner, absl::Time lease_until) = 0;
   virtual absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) = 0;
   // Puts a claimed item back to run at `run_at` without counting the run as
   // an attempt: it was refused by a rate limit, not failed, and a burst of
