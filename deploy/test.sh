@@ -43,7 +43,7 @@ ctest --test-dir build/asan -L unit --output-on-failure -j2
 
 echo "== fuzz: bounded libFuzzer runs (clang-14, ASan+UBSan)"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target certn_parsers_fuzz webhook_fuzz endpoint_url_fuzz
+cmake --build --preset fuzz --target certn_parsers_fuzz webhook_fuzz endpoint_url_fuzz retry_after_fuzz
 ctest --test-dir build/fuzz -L fuzz --output-on-failure -j2
 
 echo "== default: every test"

@@ -6,7 +6,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "adapters/certn/parsers.h"
+#include "core/domain/retry_after.h"
 #include "core/errors.h"
 #include "core/strings.h"
 
@@ -20,13 +22,12 @@ std::string Truncate(std::string_view s, size_t n = 200) {
   return std::string(s.substr(0, std::min(n, s.size())));
 }
 
-// Retry-After in seconds (the HTTP-date form is not used by Certn [guess]).
+// Certn's Retry-After: seconds or an HTTP-date, read like every other
+// server's (core/domain/retry_after.h).
 std::optional<absl::Duration> RetryAfter(const HttpReply& reply, std::string_view header) {
   auto value = reply.Header(header);
   if (!value.has_value()) return std::nullopt;
-  double seconds = 0;
-  if (!absl::SimpleAtod(*value, &seconds) || seconds < 0) return std::nullopt;
-  return absl::Seconds(seconds);
+  return ParseRetryAfter(*value, absl::Now());
 }
 
 absl::Status Malformed(std::string_view operation, const absl::Status& parse_error,

@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->accounts_ = std::make_unique<Accounts>(*rt->deps_);
   rt->plans_ = std::make_unique<Plans>(*rt->deps_);
   rt->applications_ = std::make_unique<Applications>(*rt->deps_);
+  if (absl::Status s = rt->applications_->RegisterWork(*rt->work_); !s.ok()) return s;
   // Vendor-neutral: the drain sends through the plugin's CheckSender.
   rt->bulk_sends_ = std::make_unique<BulkSends>(*rt->deps_, rt->certn_->sender());
   rt->bulk_sends_->set_work_notifier([work = rt->work_.get()] { work->Wake(); });

@@ -2,6 +2,7 @@
 
 #include <utility>  // g++ 12 needs it before <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <string>
@@ -30,6 +31,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/domain/retry_after.h"
 #include "core/errors.h"
 
 namespace stagecheck::outbound {
@@ -62,21 +64,6 @@ std::string AddressBytes(const asio::ip::address& address) {
   }
   auto bytes = address.to_v6().to_bytes();
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-// Retry-After is delta-seconds or an HTTP-date (RFC 9110, section 10.2.3).
-std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now) {
-  std::string text(absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())));
-  if (text.empty()) return std::nullopt;
-  int64_t seconds = 0;
-  if (absl::SimpleAtoi(text, &seconds)) {
-    if (seconds < 0) return std::nullopt;
-    return std::min(absl::Seconds(seconds), kLongestRetryAfter);
-  }
-  absl::Time when;
-  std::string error;
-  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", text, &when, &error)) return std::nullopt;
-  return std::clamp(when - now, absl::ZeroDuration(), kLongestRetryAfter);
 }
 
 std::string HostHeader(const EndpointUrl& url) {
@@ -116,8 +103,9 @@ asio::awaitable<void> SendAndRead(Stream& stream, const WebhookPost& post, absl:
   out.reply.status = static_cast<int>(parser.get().result_int());
   auto retry_after = parser.get().find(bhttp::field::retry_after);
   if (retry_after != parser.get().end()) {
-    out.reply.retry_after = ParseRetryAfter(
+    auto wait = ParseRetryAfter(
         std::string_view(retry_after->value().data(), retry_after->value().size()), absl::Now());
+    if (wait.has_value()) out.reply.retry_after = std::min(*wait, kLongestRetryAfter);
   }
   // The body only feeds the log's excerpt: a body past the cap or cut short
   // does not change the answer.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/domain/etag.h"
 #include "core/errors.h"
 #include "core/services/check_events.h"
@@ -334,13 +335,69 @@ absl::StatusOr<MoveOutcome> Applications::Move(const Principal& who, const Appli
   if (!entered.has_value()) return outcome;
   // After the commit: hooks may call out (a background-check plugin's
   // auto-send goes through its own transaction and outbox).
-  for (const Activity& activity : entered->activities) {
+  outcome.hooks = RunEntryHooks(who, *moved, *entered);
+  return outcome;
+}
+
+std::vector<std::pair<ActivityId, absl::Status>> Applications::RunEntryHooks(const Principal& who,
+                                                                             const Application& app,
+                                                                             const Stage& stage) {
+  std::vector<std::pair<ActivityId, absl::Status>> hooks;
+  for (const Activity& activity : stage.activities) {
     const ActivityKind* kind = deps_.kinds.Find(activity.kind);
     if (kind == nullptr) continue;
-    StageEntry entry{who, moved->id, moved->candidate, moved->job, entered->id, activity};
-    outcome.hooks.emplace_back(activity.id, kind->OnStageEntered(entry));
+    StageEntry entry{who, app.id, app.candidate, app.job, stage.id, activity};
+    hooks.emplace_back(activity.id, kind->OnStageEntered(entry));
   }
-  return outcome;
+  return hooks;
+}
+
+WorkItem StageEnteredWork(const Deps& deps, const Application& app, const StageId& stage,
+                          const UserId& on_behalf_of, std::string_view cause) {
+  WorkItem item;
+  item.team = app.team;
+  item.id = WorkItemId(deps.ids.NewId());
+  item.kind = std::string(kWorkStageEntered);
+  item.subject = app.id.value();
+  item.payload = absl::StrCat(stage.value(), "\n", on_behalf_of.value());
+  item.dedupe_key = absl::StrCat(ToAbsl(kWorkStageEntered), ":", ToAbsl(cause));
+  item.run_at = deps.clock.Now();
+  return item;
+}
+
+absl::Status Applications::RegisterWork(WorkRunner& runner) {
+  return runner.Register(
+      std::string(kWorkStageEntered),
+      WorkHandler{.run = [this](const WorkItem& item) { return RunStageEntered(item); }});
+}
+
+absl::Status Applications::RunStageEntered(const WorkItem& item) {
+  std::vector<std::string> parts = absl::StrSplit(item.payload, absl::MaxSplits('\n', 1));
+  if (parts.size() != 2) return absl::InvalidArgumentError("malformed stage entry work item");
+  const StageId stage_id(parts[0]);
+  const ApplicationId app_id(item.subject);
+  ASSIGN_OR_RETURN(
+      auto facts,
+      (InReadTransaction<std::pair<Application, InterviewPlan>>(
+          deps_.store,
+          [&](UnitOfWork& uow) -> absl::StatusOr<std::pair<Application, InterviewPlan>> {
+            ASSIGN_OR_RETURN(Application app, uow.GetApplication(item.team, app_id));
+            ASSIGN_OR_RETURN(InterviewPlan plan, uow.GetPlan(item.team, app.job));
+            return std::pair{std::move(app), std::move(plan)};
+          })));
+  const auto& [app, plan] = facts;
+  const Stage* stage = plan.FindStage(stage_id);
+  // Moved on (or out of the plan, or closed) since: entering is history.
+  if (stage == nullptr || app.stage != stage_id || app.status != ApplicationStatus::kActive) {
+    return absl::OkStatus();
+  }
+  const Principal on_behalf_of{item.team, UserId(parts[1]), Role::kRecruiter};
+  for (const auto& [activity, result] : RunEntryHooks(on_behalf_of, app, *stage)) {
+    // Refusals (no email, no package) are on the feed already; only a
+    // passing failure is worth running the hooks again (each is idempotent).
+    if (IsTransient(result)) return result;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Application> Applications::SetStatus(const Principal& who, const ApplicationId& id,

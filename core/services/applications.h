@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/services/deps.h"
+#include "core/services/work_runner.h"
 
 namespace stagecheck {
 
@@ -61,6 +62,17 @@ struct ApplicationTab {
   std::vector<BackgroundCheck> other_checks;  // checks not tied to an activity of the plan
 };
 
+// A stage the system moved an application into (a result rule's move on a
+// clear result) runs that stage's on-entry hooks - e.g. the next stage's
+// auto-send - from the durable work runner: the work item is written in the
+// same transaction as the move, so a crash between the two loses nothing.
+inline constexpr std::string_view kWorkStageEntered = "application.stage_entered";
+
+// The work item of such a move; the hooks act for `on_behalf_of` (the person
+// who sent the check whose result moved it). `cause` keeps it once per cause.
+WorkItem StageEnteredWork(const Deps& deps, const Application& app, const StageId& stage,
+                          const UserId& on_behalf_of, std::string_view cause);
+
 struct MoveOutcome {
   Application application;
   // What each on-entry hook of the new stage said (e.g. auto-send refused: no email).
@@ -110,7 +122,16 @@ class Applications {
   absl::StatusOr<Application> SetStatus(const Principal& who, const ApplicationId& id,
                                         ApplicationStatus status);
 
+  // Registers kWorkStageEntered (before the runner starts).
+  absl::Status RegisterWork(WorkRunner& runner);
+
  private:
+  // The on-entry hook of every activity of `stage`, after the move committed.
+  std::vector<std::pair<ActivityId, absl::Status>> RunEntryHooks(const Principal& who,
+                                                                 const Application& app,
+                                                                 const Stage& stage);
+  absl::Status RunStageEntered(const WorkItem& item);
+
   Deps deps_;
 };
 

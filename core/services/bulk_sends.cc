@@ -100,6 +100,8 @@ absl::StatusOr<Created<BulkSendId>> BulkSends::Create(const Principal& who,
                                                       const std::optional<IdempotencyKey>& key) {
   if (selection.applications.size() > 10 * kMaxBulkSelection)
     return TooLarge(selection.applications.size());  // not worth deduplicating first
+  // Outside the transaction: the vendor may be asked for its package list.
+  if (selection.package_id) RETURN_IF_ERROR(sender_.CheckPackage(who.team, *selection.package_id));
   Created<BulkSendId> created;
   absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> earlier, LookupIdempotency(uow, who.team, key));

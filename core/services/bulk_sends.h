@@ -37,6 +37,10 @@ class CheckSender {
                                               const ApplicationId& application,
                                               const std::optional<std::string>& package_id,
                                               const IdempotencyKey& key) = 0;
+  // Whether `package_id` is one the team can order, asked once before a bulk
+  // send with a chosen package is accepted: a typo is refused at once (400,
+  // the vendor's code) instead of failing every entry of the bulk.
+  virtual absl::Status CheckPackage(const TeamId& team, const std::string& package_id) = 0;
 };
 
 // What a bulk send selects: either application ids or a job's stage.

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/services/applications.h"
 #include "core/services/check_events.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -160,6 +161,8 @@ absl::StatusOr<ResultRuleRun> CheckLifecycle::MoveOnClear(UnitOfWork& uow,
     app.stage = target;
     app.updated_at = run.at;
     RETURN_IF_ERROR(UpdateApplicationWithEvents(uow, deps_, app));
+    RETURN_IF_ERROR(uow.EnqueueWork(
+        StageEnteredWork(deps_, app, target, check.requested_by, check.id.value())));
   }
   return run;
 }

@@ -18,12 +18,12 @@ bool PrintableWithoutSpaces(std::string_view s) {
   return true;
 }
 
-absl::Status NotConnected() {
-  return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
-               "Certn is not connected for this team");
-}
-
 }  // namespace
+
+absl::Status CertnNotConnected() {
+  return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
+               "Certn is not connected for this team.");
+}
 
 absl::Status FromCertn(const absl::Status& status) {
   switch (status.code()) {
@@ -271,7 +271,7 @@ absl::StatusOr<IntegrationView> Integrations::Get(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(who.team); });
-  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (integration.status().code() == absl::StatusCode::kNotFound) return CertnNotConnected();
   if (!integration.ok()) return integration.status();
   return ToView(*integration);
 }
@@ -280,7 +280,7 @@ absl::StatusOr<IntegrationView> Integrations::Verify(const Principal& who) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(who.team); });
-  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (integration.status().code() == absl::StatusCode::kNotFound) return CertnNotConnected();
   if (!integration.ok()) return integration.status();
   ForgetPackages(who.team);
   return VerifyAndStore(who.team, *std::move(integration));
@@ -296,7 +296,7 @@ absl::StatusOr<IntegrationView> Integrations::RotateWebhookSecret(const Principa
   absl::StatusOr<CertnIntegration> rotated = InTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<CertnIntegration> {
         absl::StatusOr<CertnIntegration> in = CertnRows(uow).GetIntegration(who.team);
-        if (in.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+        if (in.status().code() == absl::StatusCode::kNotFound) return CertnNotConnected();
         if (!in.ok()) return in.status();
         in->previous_webhook_secret_encrypted = in->webhook_secret_encrypted;
         in->previous_secret_valid_until = now + config_.secret_rotation_grace;
@@ -347,9 +347,9 @@ absl::StatusOr<std::vector<CertnPackage>> Integrations::Packages(const TeamId& t
   }
   absl::StatusOr<CertnIntegration> integration = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(team); });
-  if (integration.status().code() == absl::StatusCode::kNotFound) return NotConnected();
+  if (integration.status().code() == absl::StatusCode::kNotFound) return CertnNotConnected();
   if (!integration.ok()) return integration.status();
-  if (integration->status != ConnectionStatus::kConnected) return NotConnected();
+  if (integration->status != ConnectionStatus::kConnected) return CertnNotConnected();
   absl::StatusOr<CertnCredentials> creds = Credentials(*integration);
   if (!creds.ok()) return creds.status();
   absl::StatusOr<std::vector<CertnPackage>> packages = gateway_.ListPackages(*creds);

@@ -17,6 +17,10 @@
 
 namespace stagecheck::certn_plugin {
 
+// The one answer to "this team has no working Certn connection" (422
+// certn_not_connected), for every use case that needs one.
+absl::Status CertnNotConnected();
+
 struct ConnectRequest {
   std::optional<std::string> api_key;         // required on first connect
   std::optional<CertnRegion> region;          // required on first connect

@@ -68,6 +68,10 @@ absl::StatusOr<CheckId> BulkSender::SendForBulk(const Principal& who,
   return created.id;
 }
 
+absl::Status BulkSender::CheckPackage(const TeamId& team, const std::string& package_id) {
+  return checks_.integrations().FindPackage(team, package_id).status();
+}
+
 WorkRunnerOptions WorkOptions(const PluginConfig& config, std::string owner, int threads) {
   return WorkRunnerOptions{.owner = std::move(owner),
                            .threads = threads,

@@ -27,6 +27,7 @@ class BulkSender final : public CheckSender {
   absl::StatusOr<CheckId> SendForBulk(const Principal& who, const ApplicationId& application,
                                       const std::optional<std::string>& package_id,
                                       const IdempotencyKey& key) override;
+  absl::Status CheckPackage(const TeamId& team, const std::string& package_id) override;
 
  private:
   Checks& checks_;

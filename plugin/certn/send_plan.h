@@ -35,9 +35,4 @@ inline absl::Status NoEmail() {
                "This candidate has no email address, so Certn cannot invite them.");
 }
 
-inline absl::Status CertnNotConnected() {
-  return Error(absl::StatusCode::kFailedPrecondition, "certn_not_connected",
-               "Certn is not connected for this team.");
-}
-
 }  // namespace stagecheck::certn_plugin

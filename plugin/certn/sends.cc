@@ -133,8 +133,8 @@ absl::StatusOr<AutoSendFacts> ReadAutoSendFacts(UnitOfWork& uow, const StageEntr
   ASSIGN_OR_RETURN(f.active, uow.FindActiveCheck(team, entry.application));
   ASSIGN_OR_RETURN(std::vector<BackgroundCheck> all,
                    uow.ListChecksForApplication(team, entry.application));
-  f.completed = std::any_of(all.begin(), all.end(), [](const BackgroundCheck& c) {
-    return c.status == CheckStatus::kComplete;
+  f.completed = std::any_of(all.begin(), all.end(), [&entry](const BackgroundCheck& c) {
+    return c.status == CheckStatus::kComplete && c.activity == entry.activity.id;
   });
   return f;
 }
@@ -278,8 +278,10 @@ absl::Status Checks::AutoSend(const StageEntry& entry) {
                    }));
   // Moving out and back in never sends a second check while one is active.
   if (facts.active.has_value()) return absl::OkStatus();
-  // Nor after a check completed: auto-send runs a check once. Errors and
-  // cancellations do not count (adding a missing email and moving again retries).
+  // Nor after this activity's check completed: auto-send runs an activity's
+  // check once (another activity's, e.g. a later stage's second package, is
+  // its own). Errors and cancellations do not count (adding a missing email
+  // and moving again retries).
   if (facts.completed) return absl::OkStatus();
   SendPlan plan;
   plan.team = entry.actor.team;

@@ -208,6 +208,14 @@ TEST_F(E2eTest, ABulkSendOfAStageSkipsInactiveApplicationsAndRefusesBadSelection
       team_.recruiter_token);
   EXPECT_EQ(empty.status, 422) << empty.body;
   EXPECT_EQ(empty.code(), "empty_selection");
+
+  // A package the team cannot order is refused before anything is queued.
+  HttpResponse unknown_package = svc_->Post(
+      "/api/v1/bulk-sends",
+      absl::StrCat(R"({"application_ids":[")", apps[0], R"("],"package_id":"pkg-typo"})"),
+      team_.recruiter_token);
+  EXPECT_EQ(unknown_package.status, 400) << unknown_package.body;
+  EXPECT_EQ(unknown_package.code(), "unknown_package");
 }
 
 }  // namespace

@@ -93,6 +93,41 @@ TEST_F(LifecycleTest, ClearMovesTheApplicationOnceAndReviewOnlyFlagsIt) {
   EXPECT_EQ(StageOf(clear.app), background_);
 }
 
+TEST_F(LifecycleTest, ARulesMoveRunsTheNextStagesAutoSendForTheSameSender) {
+  CreateJobWithRules();
+  // Offer has its own Certn activity (a second package) that sends on entry.
+  HttpResponse offer_activity = svc_->Post(
+      "/api/v1/jobs/" + job_ + "/interview-plan/stages/" + offer_ + "/activities",
+      R"({"kind":"certn_background_check","settings":{"package_id":"pkg-basic","auto_send":true}})",
+      team_.admin_token);
+  ASSERT_EQ(offer_activity.status, 201) << offer_activity.body;
+  Sent s = SendFrom("ada.next@example.com");
+  AdvanceToComplete(s.case_id);
+  WaitForCheck(s.check, "/result_rule/action", "moved");
+  HttpResponse tab;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        tab = svc_->Get("/api/v1/applications/" + s.app, team_.recruiter_token);
+        return tab.String("/stages/2/activities/0/background_check/status") == "invited";
+      },
+      absl::Seconds(30)))
+      << tab.body;
+  const std::string next = "/stages/2/activities/0/background_check";
+  EXPECT_EQ(tab.String("/stages/2/id"), offer_);
+  EXPECT_EQ(tab.String(next + "/trigger"), "auto_send");
+  EXPECT_EQ(tab.String(next + "/package_id"), "pkg-basic");
+  EXPECT_EQ(tab.String(next + "/requested_by"),
+            svc_->Get("/api/v1/background-checks/" + s.check, team_.recruiter_token)
+                .String("/requested_by"));
+  // Once: the first check's answer applied again sends nothing more.
+  ASSERT_EQ(
+      svc_->Post("/api/v1/background-checks/" + s.check + "/refresh", "", team_.recruiter_token)
+          .status,
+      200);
+  HttpResponse again = svc_->Get("/api/v1/applications/" + s.app, team_.recruiter_token);
+  EXPECT_EQ(again.Size("/stages/2/activities/0/earlier_checks"), 0u) << again.body;
+}
+
 TEST_F(LifecycleTest, APersonsMoveSinceTheCheckWasSentIsNeverOverridden) {
   CreateJobWithRules();
   Sent s = SendFrom("ada.moved@example.com");

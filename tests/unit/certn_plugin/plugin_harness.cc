@@ -197,6 +197,7 @@ void PluginHarness::SetUp() {
   accounts_ = std::make_unique<Accounts>(*deps_);
   plans_ = std::make_unique<Plans>(*deps_);
   applications_ = std::make_unique<Applications>(*deps_);
+  ASSERT_OK(applications_->RegisterWork(*worker_));
 }
 
 void PluginHarness::TearDown() {
