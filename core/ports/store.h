@@ -325,9 +325,12 @@ class Store {
   virtual absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
   // The same, for many independent pieces of work in one transaction (group
   // commit): one failing piece rolls back only itself (the batch is then
-  // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per
-  // piece; every one carries the commit's error if it failed. Committed, not
-  // necessarily durable yet: see WhenDurable.
+  // rerun with each piece in its own savepoint, so pieces may run twice). A
+  // piece that alone hit a serialization failure or deadlock (with another
+  // transaction, e.g. another group-commit lane's batch) runs again in a
+  // batch of its own. Returns one status per piece; every one carries the
+  // commit's error if it failed. Committed, not necessarily durable yet: see
+  // WhenDurable.
   virtual std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;
   // Calls `then` once every transaction this store committed before the call

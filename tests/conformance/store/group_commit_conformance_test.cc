@@ -6,8 +6,8 @@
 // fetch, a check's event sequence numbers stay 1, 2, 3 ..., and every piece
 // is answered with its own outcome. Built into each back-end's conformance
 // binary (STAGECHECK_STORE_BACKEND).
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -209,8 +209,7 @@ TEST_F(GroupCommitLanes, ACheckEventSequenceStaysContiguousAcrossLanes) {
   constexpr int kChanges = 24;
   std::vector<GroupCommitter::Work> pieces(kChanges, [&](UnitOfWork& u) -> absl::Status {
     ASSIGN_OR_RETURN(BackgroundCheck k, u.GetCheckForUpdate(TeamId("t1"), CheckId("k1")));
-    k.status =
-        k.status == CheckStatus::kInvited ? CheckStatus::kInProgress : CheckStatus::kInvited;
+    k.status = k.status == CheckStatus::kInvited ? CheckStatus::kInProgress : CheckStatus::kInvited;
     return UpdateCheckWithEvents(u, deps, k);
   });
   for (const absl::Status& s : SubmitConcurrently(*committer_, pieces)) EXPECT_TRUE(s.ok()) << s;
