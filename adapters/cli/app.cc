@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_, 256, committers);
   WorkRunnerOptions work_options =
       certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads);
+  work_options.express_threads = options.express_threads;
   // The worker's claims and outcomes share the deliveries' batches (issue 21).
   work_options.committer = rt->committer_.get();
   rt->work_ = std::make_unique<WorkRunner>(*rt->deps_, std::move(work_options));

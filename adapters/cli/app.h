@@ -47,6 +47,9 @@ struct RuntimeOptions {
   std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
+  // Threads that run a send's order handed over by its transaction
+  // (--express-workers; WorkRunnerOptions::express_threads). 0: none.
+  int express_threads = 1;
   // Group-commit lanes (--db-committers): 0 picks the back-end's default,
   // kPostgresCommitters on PostgreSQL, 1 on SQLite (a single writer).
   int committers = 0;

@@ -6,7 +6,7 @@
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
 //                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
 //                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
-//                    [--outbound-retry-delay-ms N] [--db-committers N]
+//                    [--outbound-retry-delay-ms N] [--db-committers N] [--express-workers N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
@@ -45,7 +45,8 @@ constexpr char kUsage[] =
     "N]\n"
     "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
     "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
-    "                   [--outbound-retry-delay-ms N] [--db-committers N]\n"
+    "                   [--outbound-retry-delay-ms N] [--db-committers N] [--express-workers "
+    "N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
@@ -240,7 +241,7 @@ int Serve(const std::vector<std::string>& argv) {
       {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
        "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
        "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms", "outbound-timeout-ms",
-       "outbound-retry-delay-ms", "db-committers"},
+       "outbound-retry-delay-ms", "db-committers", "express-workers"},
       {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
@@ -280,6 +281,12 @@ int Serve(const std::vector<std::string>& argv) {
       if (!n.ok()) return UsageError(n.status().message());
       *target = absl::Milliseconds(*n);
     }
+  }
+  if (auto v = args->Get("express-workers")) {
+    // 0 is allowed: every order then waits for the job workers' claims.
+    absl::StatusOr<int> n = ParseIntInRange("express-workers", *v, 0, 8);
+    if (!n.ok()) return UsageError(n.status().message());
+    options.express_threads = *n;
   }
   if (auto v = args->Get("certn-rate-window-ms")) {
     absl::StatusOr<int> n = ParsePositiveInt("certn-rate-window-ms", *v, 24 * 3600 * 1000);

@@ -4,7 +4,7 @@
 // pre-generated requests) and prints ONE table of figures and ratios.
 //
 //   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N]
-//   [--pg-committers N,M] [--work-dir DIR] [--out FILE]
+//   [--pg-committers N,M] [--express-workers N] [--work-dir DIR] [--out FILE]
 //     parts: webhook, cpu, apptab, burst, calls (default: all)
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
@@ -86,6 +86,7 @@ struct Options {
   // PostgreSQL ingest once per value, with `serve --db-committers N`; empty:
   // once with the server's default.
   std::vector<int> pg_committers;
+  int express_workers = -1;  // the burst's `serve --express-workers`; -1: its default
   bool Want(const std::string& part) const { return only.empty() || only.count(part) > 0; }
 };
 
@@ -1163,6 +1164,8 @@ void PartBurst(const Options& o) {
   ServiceOptions so;
   so.certn_base_url = (*fake)->base_url();
   so.log_level = "warning";
+  if (o.express_workers >= 0)
+    so.extra_args = {"--express-workers", std::to_string(o.express_workers)};
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("burst: service: " + svc.status().ToString());
   const int n = o.sizes.burst_sends, k = o.sizes.latency_sends;
@@ -1510,6 +1513,12 @@ int Main(int argc, char** argv) {
         std::cerr << "stagecheck-bench: --connections needs a number from 1 to 1000\n";
         return 2;
       }
+    } else if (a == "--express-workers") {
+      if (!absl::SimpleAtoi(value(), &o.express_workers) || o.express_workers < 0 ||
+          o.express_workers > 8) {
+        std::cerr << "stagecheck-bench: --express-workers needs a number from 0 to 8\n";
+        return 2;
+      }
     } else if (a == "--pg-committers") {
       for (absl::string_view part : absl::StrSplit(value(), ',')) {
         int n = 0;
@@ -1526,7 +1535,8 @@ int Main(int argc, char** argv) {
       const bool help = a == "--help" || a == "-h";
       (help ? std::cout : std::cerr) << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] "
                                         "[--only webhook,cpu,apptab,burst,calls]"
-                                        " [--connections N] [--pg-committers N,M] [--work-dir DIR]"
+                                        " [--connections N] [--pg-committers N,M]"
+                                        " [--express-workers N] [--work-dir DIR]"
                                         " [--out FILE]\n";
       return help ? 0 : 2;
     }
