@@ -28,6 +28,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   // run without it neither read nor write report data.
   StoreOptions store_options;
   store_options.at_rest = options.need_cipher ? rt->cipher_.get() : nullptr;
+  const bool postgres = IsPostgresUrl(options.db);
+  // SQLite has one writer: a second lane would only wait for its lock.
+  const int committers =
+      !postgres ? 1 : (options.committers > 0 ? options.committers : kPostgresCommitters);
+  if (postgres) store_options.pool_size = kPostgresPoolBase + committers;
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(options.db, store_options);
   if (!store.ok()) return store.status();
   rt->store_ = *std::move(store);
@@ -45,9 +50,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const RuntimeOptions& opt
   rt->gateway_ = std::make_unique<certn::CertnHttpGateway>(certn_config, rt->logger_.get(), nullptr,
                                                            rt->call_budget_.get());
   if (absl::Status s = RegisterBuiltinKinds(rt->kinds_); !s.ok()) return s;
-  rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_);
+  rt->committer_ = std::make_unique<GroupCommitter>(*rt->store_, 256, committers);
   WorkRunnerOptions work_options =
       certn_plugin::WorkOptions(options.plugin, rt->ids_.NewId(), options.worker_threads);
+  work_options.express_threads = options.express_threads;
   // The worker's claims and outcomes share the deliveries' batches (issue 21).
   work_options.committer = rt->committer_.get();
   rt->work_ = std::make_unique<WorkRunner>(*rt->deps_, std::move(work_options));

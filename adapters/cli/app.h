@@ -32,6 +32,12 @@ using observability::FileSink;
 using observability::JsonLogger;
 using observability::PrometheusMetrics;
 
+// PostgreSQL does its own group commit of concurrent transactions: this many
+// lanes commit at once (each holds a pooled connection while it commits).
+inline constexpr int kPostgresCommitters = 4;
+// The connections of a PostgreSQL pool besides the committers' own.
+inline constexpr int kPostgresPoolBase = 4;
+
 struct RuntimeOptions {
   std::string db;
   std::string key_file;  // used when STAGECHECK_ENCRYPTION_KEY is not set
@@ -42,6 +48,12 @@ struct RuntimeOptions {
   std::optional<absl::Duration> certn_rate_window;
   certn_plugin::PluginConfig plugin;
   int worker_threads = 2;
+  // Threads that run a send's order handed over by its transaction
+  // (--express-workers; WorkRunnerOptions::express_threads). 0: none.
+  int express_threads = 1;
+  // Group-commit lanes (--db-committers): 0 picks the back-end's default,
+  // kPostgresCommitters on PostgreSQL, 1 on SQLite (a single writer).
+  int committers = 0;
   // Where outbound webhooks may point (--outbound-allow-http-loopback,
   // --outbound-allow-private-addresses; docs/operations.md).
   EndpointPolicy outbound_policy;

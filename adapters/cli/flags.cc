@@ -64,13 +64,18 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& text) {
   return HostPort{host, static_cast<uint16_t>(port)};
 }
 
-absl::StatusOr<int> ParsePositiveInt(const std::string& flag, const std::string& text, int max) {
+absl::StatusOr<int> ParseIntInRange(const std::string& flag, const std::string& text, int min,
+                                    int max) {
   int value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < 1 || value > max) {
+  if (!absl::SimpleAtoi(text, &value) || value < min || value > max) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " must be a whole number from 1 to ", max));
+        absl::StrCat("--", flag, " must be a whole number from ", min, " to ", max));
   }
   return value;
+}
+
+absl::StatusOr<int> ParsePositiveInt(const std::string& flag, const std::string& text, int max) {
+  return ParseIntInRange(flag, text, 1, max);
 }
 
 }  // namespace stagecheck::cli

@@ -31,6 +31,8 @@ struct HostPort {
   uint16_t port = 0;
 };
 absl::StatusOr<HostPort> ParseHostPort(const std::string& text);
+absl::StatusOr<int> ParseIntInRange(const std::string& flag, const std::string& text, int min,
+                                    int max);
 absl::StatusOr<int> ParsePositiveInt(const std::string& flag, const std::string& text, int max);
 
 }  // namespace stagecheck::cli

@@ -7,6 +7,7 @@
 //                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
 //                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
 //                    [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]
+//                    [--db-committers N] [--express-workers N]
 //   stagecheck migrate --db PATH|URL
 //   stagecheck team create NAME --db PATH|URL
 //   stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer
@@ -46,6 +47,7 @@ constexpr char kUsage[] =
     "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
     "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
     "                   [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]\n"
+    "                   [--db-committers N] [--express-workers N]\n"
     "  stagecheck migrate --db PATH|URL\n"
     "  stagecheck team create NAME --db PATH|URL\n"
     "  stagecheck token create --db PATH|URL --team ID --role admin|recruiter|coordinator|viewer "
@@ -235,13 +237,29 @@ absl::Status OutboundTimings(const ParsedArgs& args, DeliveryOptions& delivery) 
 }
 
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs(
-      argv,
-      {"db", "listen", "certn-base-url", "public-url", "key-file", "io-threads", "http-workers",
-       "job-workers", "log-level", "reconcile-interval-ms", "reconcile-after-ms", "events-grace-ms",
-       "fetch-coalesce-ms", "work-lease-ms", "certn-rate-window-ms", "outbound-timeout-ms",
-       "outbound-retry-delay-ms", "delay-scan-interval-ms"},
-      {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(argv,
+                {"db",
+                 "listen",
+                 "certn-base-url",
+                 "public-url",
+                 "key-file",
+                 "io-threads",
+                 "http-workers",
+                 "job-workers",
+                 "log-level",
+                 "reconcile-interval-ms",
+                 "reconcile-after-ms",
+                 "events-grace-ms",
+                 "fetch-coalesce-ms",
+                 "work-lease-ms",
+                 "certn-rate-window-ms",
+                 "outbound-timeout-ms",
+                 "outbound-retry-delay-ms",
+                 "delay-scan-interval-ms",
+                 "db-committers",
+                 "express-workers"},
+                {"outbound-allow-http-loopback", "outbound-allow-private-addresses"});
   if (!args.ok()) return UsageError(args.status().message());
   if (!args->positional.empty()) return UsageError("serve takes no arguments");
   absl::StatusOr<std::string> db = RequiredFlag(*args, "db");
@@ -259,7 +277,8 @@ int Serve(const std::vector<std::string>& argv) {
   server_options.port = listen->port;
   for (auto [flag, target, max] : {std::tuple{"io-threads", &server_options.io_threads, 64},
                                    std::tuple{"http-workers", &server_options.worker_threads, 256},
-                                   std::tuple{"job-workers", &options.worker_threads, 64}}) {
+                                   std::tuple{"job-workers", &options.worker_threads, 64},
+                                   std::tuple{"db-committers", &options.committers, 32}}) {
     if (auto v = args->Get(flag)) {
       absl::StatusOr<int> n = ParsePositiveInt(flag, *v, max);
       if (!n.ok()) return UsageError(n.status().message());
@@ -281,6 +300,12 @@ int Serve(const std::vector<std::string>& argv) {
       if (!n.ok()) return UsageError(n.status().message());
       *target = absl::Milliseconds(*n);
     }
+  }
+  if (auto v = args->Get("express-workers")) {
+    // 0 is allowed: every order then waits for the job workers' claims.
+    absl::StatusOr<int> n = ParseIntInRange("express-workers", *v, 0, 8);
+    if (!n.ok()) return UsageError(n.status().message());
+    options.express_threads = *n;
   }
   if (auto v = args->Get("certn-rate-window-ms")) {
     absl::StatusOr<int> n = ParsePositiveInt("certn-rate-window-ms", *v, 24 * 3600 * 1000);

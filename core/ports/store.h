@@ -256,6 +256,12 @@ class UnitOfWork {
   // whose lease expired (its worker died) is due again.
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                           absl::Time lease_until, int limit) = 0;
+  // Leases one pending, unleased item to `owner` as ClaimWork would, whether
+  // it is due or not (the transaction that queued it hands it straight to
+  // a runner: WorkRunner::ClaimQueued). NotFound when it is not pending or
+  // already leased.
+  virtual absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id,
+                                     const std::string& owner, absl::Time lease_until) = 0;
   virtual absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) = 0;
   // Puts a claimed item back to run at `run_at` without counting the run as
   // an attempt: it was refused by a rate limit, not failed, and a burst of
@@ -329,9 +335,12 @@ class Store {
   virtual absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) = 0;
   // The same, for many independent pieces of work in one transaction (group
   // commit): one failing piece rolls back only itself (the batch is then
-  // rerun with each piece in its own savepoint, so pieces may run twice). Returns one status per
-  // piece; every one carries the commit's error if it failed. Committed, not
-  // necessarily durable yet: see WhenDurable.
+  // rerun with each piece in its own savepoint, so pieces may run twice). A
+  // piece that alone hit a serialization failure or deadlock (with another
+  // transaction, e.g. another group-commit lane's batch) runs again in a
+  // batch of its own. Returns one status per piece; every one carries the
+  // commit's error if it failed. Committed, not necessarily durable yet: see
+  // WhenDurable.
   virtual std::vector<absl::Status> TransactBatch(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) = 0;
   // Calls `then` once every transaction this store committed before the call

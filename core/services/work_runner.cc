@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/services/group_commit.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 
 namespace stagecheck {
@@ -31,6 +32,12 @@ void WorkRunner::AddPeriodic(absl::Duration every, std::function<void()> task) {
 
 void WorkRunner::Start() {
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
+  if (options_.threads == 0) return;  // RunDue by hand: nothing runs on its own
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < options_.express_threads; ++i) {
+    threads_.emplace_back([this] { ExpressLoop(); });
+    ++express_started_;
+  }
 }
 
 void WorkRunner::Stop() {
@@ -39,8 +46,56 @@ void WorkRunner::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  express_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  express_started_ = 0;
+  // Items handed over and not run keep their lease: due again when it ends.
+  handed_.clear();
+}
+
+absl::StatusOr<std::optional<WorkItem>> WorkRunner::ClaimQueued(UnitOfWork& uow,
+                                                                const WorkItem& item) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Only when it would run at once: a queued hand-over would hold the
+    // item's lease while due-work threads might be free.
+    if (stopping_ || express_busy_ + static_cast<int>(handed_.size()) >= express_started_)
+      return std::nullopt;
+  }
+  RETURN_IF_ERROR(
+      uow.ClaimWorkItem(item.team, item.id, options_.owner, deps_.clock.Now() + options_.lease));
+  WorkItem claimed = item;
+  ++claimed.attempts;  // as ClaimWork counts a run
+  claimed.dedupe_key.reset();
+  return claimed;
+}
+
+void WorkRunner::Hand(WorkItem claimed) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || express_started_ == 0) return;  // the lease ends, then it is due again
+    handed_.push_back(std::move(claimed));
+  }
+  express_cv_.notify_one();
+}
+
+void WorkRunner::ExpressLoop() {
+  for (;;) {
+    WorkItem item;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      express_cv_.wait(lock, [&] { return stopping_ || !handed_.empty(); });
+      if (stopping_) return;
+      item = std::move(handed_.front());
+      handed_.pop_front();
+      ++express_busy_;
+    }
+    RunOne(item);
+    std::lock_guard<std::mutex> lock(mu_);
+    --express_busy_;
+  }
 }
 
 void WorkRunner::Wake() {

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -49,6 +51,11 @@ struct WorkRunnerOptions {
   // fsync, shared with the webhook deliveries written at the same time)
   // instead of transactions of their own. Must outlive the runner's threads.
   GroupCommitter* committer = nullptr;
+  // Threads (besides `threads`) that run only items handed over by the
+  // transaction that queued them (ClaimQueued, Hand: a send's order), so
+  // that such an item neither waits for a claim of its own (a second
+  // commit and fsync) nor behind a backlog of due work. 0: none.
+  int express_threads = 1;
 };
 
 class WorkRunner {
@@ -67,6 +74,16 @@ class WorkRunner {
   void Stop();
   // Wakes an idle thread now (new work was queued).
   void Wake();
+  // In the transaction that queued `item` (after uow.EnqueueWork): when an
+  // express thread is free, leases the item to this runner and returns it
+  // as claimed; once that transaction is durable, the caller passes it to
+  // Hand. nullopt: the item stays pending for the due-work claims (Wake).
+  // If the transaction rolls back, so does the lease; if the process dies
+  // before the item ran, it runs again when the lease ends, as any claimed
+  // item does.
+  absl::StatusOr<std::optional<WorkItem>> ClaimQueued(UnitOfWork& uow, const WorkItem& item);
+  // Runs an item ClaimQueued returned on an express thread, now.
+  void Hand(WorkItem claimed);
   // Claims and runs what is due; returns how many items ran. Used by the
   // threads, and directly by tests.
   int RunDue(int limit = 16);
@@ -80,6 +97,7 @@ class WorkRunner {
     absl::Time last = absl::InfinitePast();
   };
   void Loop();
+  void ExpressLoop();
   void RunOne(const WorkItem& item);
   // Runs `work` in a transaction of its own, or as a piece of the group
   // commit's next batch; returns once it committed.
@@ -98,6 +116,10 @@ class WorkRunner {
   int wakeups_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::thread> threads_;
+  std::condition_variable express_cv_;
+  std::deque<WorkItem> handed_;  // claimed items waiting for an express thread
+  int express_busy_ = 0;         // express threads running an item
+  int express_started_ = 0;
 };
 
 }  // namespace stagecheck

@@ -118,7 +118,9 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     if (package.ok()) plan.package_name = package->name;
   }
   Created<CheckId> created;
+  std::optional<WorkItem> handed;  // the order, claimed in this transaction
   absl::Status status = TransactIdempotent(deps_.store, key, [&](UnitOfWork& uow) -> absl::Status {
+    handed.reset();  // a retried transaction starts over
     ASSIGN_OR_RETURN(std::optional<std::string> earlier, LookupIdempotency(uow, plan.team, key));
     if (earlier) {
       created = {CheckId(*earlier), true};
@@ -129,7 +131,11 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     absl::Time now = deps_.clock.Now();
     BackgroundCheck check = NewCheck(who, plan, now);
     RETURN_IF_ERROR(InsertCheckWithEvents(uow, deps_, check));
-    RETURN_IF_ERROR(EnqueueWork(uow, plan.team, kWorkOrder, check.id, now));
+    WorkItem order = NewWork(plan.team, kWorkOrder, check.id, now);
+    RETURN_IF_ERROR(uow.EnqueueWork(order));
+    if (runner_ != nullptr) {
+      ASSIGN_OR_RETURN(handed, runner_->ClaimQueued(uow, order));
+    }
     SetStatusTag(candidate, check);
     candidate.updated_at = now;
     RETURN_IF_ERROR(uow.UpdateCandidate(candidate));
@@ -140,7 +146,11 @@ absl::StatusOr<Created<CheckId>> Checks::QueueCheck(const Principal& who, SendPl
     return RememberIdempotency(uow, plan.team, key, 202, check.id.value(), now);
   });
   if (!status.ok()) return status;
-  if (!created.replayed) Notify();
+  if (handed) {
+    runner_->Hand(*std::move(handed));
+  } else if (!created.replayed) {
+    Notify();
+  }
   return created;
 }
 
@@ -219,6 +229,11 @@ absl::Status Checks::Feed(UnitOfWork& uow, const BackgroundCheck& check, std::st
 
 absl::Status Checks::EnqueueWork(UnitOfWork& uow, const TeamId& team, std::string_view kind,
                                  const CheckId& check, absl::Time run_at) {
+  return uow.EnqueueWork(NewWork(team, kind, check, run_at));
+}
+
+WorkItem Checks::NewWork(const TeamId& team, std::string_view kind, const CheckId& check,
+                         absl::Time run_at) {
   WorkItem item;
   item.team = team;
   item.id = WorkItemId(deps_.ids.NewId());
@@ -226,7 +241,7 @@ absl::Status Checks::EnqueueWork(UnitOfWork& uow, const TeamId& team, std::strin
   item.subject = check.value();
   item.dedupe_key = absl::StrCat(ToAbsl(kind), ":", check.value());
   item.run_at = run_at;
-  return uow.EnqueueWork(item);
+  return item;
 }
 
 }  // namespace stagecheck::certn_plugin

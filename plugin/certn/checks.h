@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "core/services/check_lifecycle.h"
 #include "core/services/deps.h"
+#include "core/services/work_runner.h"
 #include "plugin/certn/integrations.h"
 #include "plugin/certn/ports/certn_gateway.h"
 
@@ -57,6 +58,10 @@ class Checks {
 
   // Called after a check is queued so the worker wakes up at once.
   void set_work_notifier(std::function<void()> notify) { notify_ = std::move(notify); }
+  // A send's order is claimed in the send's own transaction and handed to
+  // this runner's express thread once durable (WorkRunner::ClaimQueued), so
+  // it leaves for Certn without a second commit; null: woken as other work.
+  void set_work_runner(WorkRunner* runner) { runner_ = runner; }
 
   // Send from the application tab. 202 semantics: the check is queued and
   // ordered from Certn by the worker.
@@ -202,6 +207,8 @@ class Checks {
                     std::string actor, std::string message);
   absl::Status EnqueueWork(UnitOfWork& uow, const TeamId& team, std::string_view kind,
                            const CheckId& check, absl::Time run_at);
+  WorkItem NewWork(const TeamId& team, std::string_view kind, const CheckId& check,
+                   absl::Time run_at);
   std::string ResultsUrl(const BackgroundCheck& check, const CertnCase& certn_case) const;
   void Notify() {
     if (notify_) notify_();
@@ -211,6 +218,7 @@ class Checks {
   CertnGateway& gateway_;
   Integrations& integrations_;
   std::function<void()> notify_;
+  WorkRunner* runner_ = nullptr;
   std::mutex feed_mu_;
   std::set<TeamId> feed_unavailable_;  // GUARDED_BY(feed_mu_): logged as such
 };

@@ -16,6 +16,7 @@ absl::StatusOr<std::unique_ptr<CertnPlugin>> CertnPlugin::Create(
   plugin->webhook_ = std::make_unique<WebhookReceiver>(*plugin->checks_, committer);
   plugin->sender_ = std::make_unique<BulkSender>(*plugin->checks_);
   plugin->checks_->set_work_notifier([&runner] { runner.Wake(); });
+  plugin->checks_->set_work_runner(&runner);
   RETURN_IF_ERROR(RegisterCertnKind(kinds, *plugin->checks_));
   // The Lever status tags the checks keep current are system tags: a
   // recruiter's edit of a candidate's tags neither drops nor adds them.

@@ -375,7 +375,10 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> ch
     return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
                           pending_fetches_, delivery, check, touch_integration, *recorded);
   };
-  committer_.Submit(std::move(work), [this, recorded, started, done](absl::Status status) {
+  // One lane per case: its deliveries and the fetch they queue commit in
+  // order and never wait on each other across lanes (group_commit.h).
+  const std::string key = delivery.object_id;
+  committer_.Submit(key, std::move(work), [this, recorded, started, done](absl::Status status) {
     const Deps& deps = checks_.deps();
     deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
                          absl::ToDoubleSeconds(deps.clock.Now() - started));

@@ -105,4 +105,11 @@ void E2eTest::AdvanceToComplete(const std::string& case_id) {
   FAIL() << "case never completed";
 }
 
+HttpResponse E2eTest::SendCheckForNewCandidate(const std::string& candidate_json) {
+  std::string job = CreateJobWithCertnStage("pkg-basic");
+  std::string app = CreateApplication(CreateCandidate(candidate_json), job);
+  return svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}",
+                    team_.recruiter_token);
+}
+
 }  // namespace stagecheck::e2e

@@ -30,6 +30,9 @@ class E2eTest : public ::testing::Test {
   std::string ActivityId(const std::string& job);
   std::string CreateCandidate(const std::string& body);
   std::string CreateApplication(const std::string& candidate, const std::string& job);
+  // A job with a Certn stage on pkg-basic, a candidate (`candidate_json`),
+  // its application, and a send of its check: the send's answer.
+  HttpResponse SendCheckForNewCandidate(const std::string& candidate_json);
   // Polls GET /background-checks/{id} until `pointer` equals `value`.
   HttpResponse WaitForCheck(const std::string& check, const std::string& pointer,
                             const std::string& value, absl::Duration timeout = absl::Seconds(20));

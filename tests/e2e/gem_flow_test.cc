@@ -134,12 +134,8 @@ TEST_F(E2eTest, GemFlowFromActivityToResults) {
 }
 
 TEST_F(E2eTest, ReportIsNotReadyBeforeCompletion) {
-  std::string job = CreateJobWithCertnStage("pkg-basic");
-  std::string candidate =
-      CreateCandidate(R"({"first_name":"Grace","last_name":"Hopper","email":"grace@example.com"})");
-  std::string app = CreateApplication(candidate, job);
-  HttpResponse sent =
-      svc_->Post("/api/v1/applications/" + app + "/background-checks", "{}", team_.recruiter_token);
+  HttpResponse sent = SendCheckForNewCandidate(
+      R"({"first_name":"Grace","last_name":"Hopper","email":"grace@example.com"})");
   ASSERT_EQ(sent.status, 202) << sent.body;
   HttpResponse report =
       svc_->Get("/api/v1/background-checks/" + sent.String("/id").value_or("") + "/report",

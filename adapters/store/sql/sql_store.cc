@@ -120,7 +120,7 @@ std::vector<absl::Status> SqlStore::RunBatchOnce(
   return out;
 }
 
-std::vector<absl::Status> SqlStore::TransactBatch(
+std::vector<absl::Status> SqlStore::RunBatch(
     const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) {
   if (pieces.empty()) return {};
   absl::Status commit;
@@ -142,6 +142,29 @@ std::vector<absl::Status> SqlStore::TransactBatch(
   }
   // Nothing is durable unless the commit is: every piece then carries its error.
   if (!commit.ok()) out.assign(pieces.size(), commit);
+  return out;
+}
+
+std::vector<absl::Status> SqlStore::TransactBatch(
+    const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces) {
+  std::vector<absl::Status> out = RunBatch(pieces);
+  // A piece that alone hit a deadlock or a serialization failure (with
+  // another transaction, e.g. another committer's batch on PostgreSQL) wrote
+  // nothing while the rest committed: it runs again, in a batch of the
+  // pieces that failed so.
+  for (int attempt = 1; attempt < max_attempts_; ++attempt) {
+    std::vector<size_t> again;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (IsRetryable(out[i])) again.push_back(i);
+    }
+    if (again.empty()) break;
+    Backoff(attempt);
+    std::vector<std::function<absl::Status(UnitOfWork&)>> rerun;
+    rerun.reserve(again.size());
+    for (size_t i : again) rerun.push_back(pieces[i]);
+    std::vector<absl::Status> results = RunBatch(rerun);
+    for (size_t j = 0; j < again.size(); ++j) out[again[j]] = results[j];
+  }
   return out;
 }
 

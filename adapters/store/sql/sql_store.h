@@ -49,6 +49,9 @@ class SqlStore final : public Store {
   std::vector<absl::Status> RunBatchOnce(
       const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces, bool isolate,
       absl::Status& commit, bool& piece_failed);
+  // A batch, rerun while its commit hits a serialization failure or deadlock.
+  std::vector<absl::Status> RunBatch(
+      const std::vector<std::function<absl::Status(UnitOfWork&)>>& pieces);
   void Backoff(int attempt) const;
 
   std::unique_ptr<ConnectionPool> pool_;

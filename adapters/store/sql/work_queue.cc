@@ -100,6 +100,16 @@ absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
   return items;
 }
 
+absl::Status SqlUnitOfWork::ClaimWorkItem(const TeamId& team, const WorkItemId& id,
+                                          const std::string& owner, absl::Time lease_until) {
+  // As ClaimWork's UPDATE, for one item the caller's transaction just queued.
+  return UpdateOne(
+      "UPDATE work_items SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+      "dedupe_key = NULL WHERE team_id = ? AND work_id = ? AND state = 'pending' AND "
+      "lease_owner IS NULL",
+      {P(owner), P(lease_until), P(team), P(id)}, "unleased pending work item");
+}
+
 absl::Status SqlUnitOfWork::CompleteWork(const TeamId& team, const WorkItemId& id) {
   return UpdateOne(
       "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_until = NULL "

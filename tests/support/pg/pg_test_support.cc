@@ -59,6 +59,10 @@ std::string WithDatabase(const std::string& url, const std::string& database) {
 }
 
 absl::Status ExecSql(const std::string& url, const std::string& sql) {
+  return QueryValue(url, sql).status();
+}
+
+absl::StatusOr<std::string> QueryValue(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn);
@@ -67,12 +71,14 @@ absl::Status ExecSql(const std::string& url, const std::string& sql) {
   }
   PGresult* res = PQexec(conn, sql.c_str());
   ExecStatusType st = PQresultStatus(res);
-  absl::Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-                       ? absl::OkStatus()
-                       : absl::InternalError(absl::StrCat(sql, ": ", PQerrorMessage(conn)));
+  absl::StatusOr<std::string> out =
+      (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+          ? std::string(PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "")
+          : absl::StatusOr<std::string>(
+                absl::InternalError(absl::StrCat(sql, ": ", PQerrorMessage(conn))));
   PQclear(res);
   PQfinish(conn);
-  return s;
+  return out;
 }
 
 absl::StatusOr<ScratchDatabase> ScratchDatabase::Create() {

@@ -68,5 +68,8 @@ class PrivateServer {
 
 // Runs one SQL statement on `url` (test set-up, e.g. to break a table).
 absl::Status ExecSql(const std::string& url, const std::string& sql);
+// Runs one query on `url`: its first row's first column as text ("" when
+// it returns no row).
+absl::StatusOr<std::string> QueryValue(const std::string& url, const std::string& sql);
 
 }  // namespace stagecheck::pgtest

@@ -745,5 +745,54 @@ TEST_F(ChecksTest, CertnRefusingTheStoredKeyIsNotTheCallers401) {
   EXPECT_EQ(FromCertnCode(absl::UnavailableError("down")), "unavailable");
 }
 
+// Issue 21 item 6: with worker threads running, a send's order is claimed in
+// the send's own transaction and handed to the express thread once durable.
+// The due-work thread polls once an hour and the manual clock never reaches
+// the order's lease, so nothing but the hand-over can run it.
+class HandedOrderTest : public ChecksTest {
+ protected:
+  void ConfigureWork(WorkRunnerOptions& options) override {
+    options.threads = 1;
+    options.express_threads = 1;
+    options.poll_interval = absl::Hours(1);
+  }
+  // Polls `done` (set by another thread) for up to 20 s.
+  static bool Eventually(const std::function<bool()>& done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!done()) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return true;
+  }
+};
+
+TEST_F(HandedOrderTest, ASendsOrderLeavesWithoutAClaimOfItsOwn) {
+  SetUpApplication();
+  worker_->Start();
+  ASSERT_OK_AND_ASSIGN(created, SendNow());
+  // Claimed once, in the send's transaction, and done.
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows("work_items WHERE kind = 'certn.order' AND attempts = 1 AND state = 'done'") ==
+           1;
+  }));
+  EXPECT_EQ(Check(recruiter_, created.id).status, CheckStatus::kInvited);
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  worker_->Stop();
+  EXPECT_EQ(Drain(), 0);  // done: nothing left pending
+  EXPECT_EQ(gateway_.calls("order"), 1);
+}
+
+TEST_F(HandedOrderTest, WithoutStartedThreadsTheOrderWaitsForTheDueWorkClaims) {
+  SetUpApplication();
+  // Without started threads nothing is handed over: the order stays pending
+  // and the due-work claims run it (the tests' Drain).
+  ASSERT_OK_AND_ASSIGN(created, SendNow());
+  EXPECT_EQ(gateway_.calls("order"), 0);
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  EXPECT_EQ(Check(recruiter_, created.id).status, CheckStatus::kInvited);
+}
+
 }  // namespace
 }  // namespace stagecheck::plugintest

@@ -184,6 +184,7 @@ void PluginHarness::SetUp() {
   // Claims and outcomes ride the group commit, as in production.
   WorkRunnerOptions work_options = certn_plugin::WorkOptions(config, "test-worker", 0);
   work_options.committer = committer_.get();
+  ConfigureWork(work_options);
   worker_ = std::make_unique<WorkRunner>(*deps_, std::move(work_options));
   // The same factory production uses (adapters/cli/app.cc).
   auto plugin = certn_plugin::CertnPlugin::Create(*deps_, gateway_, *cipher_, *committer_, config,

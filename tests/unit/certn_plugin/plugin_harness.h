@@ -121,6 +121,8 @@ class PluginHarness : public testing::Test {
   void TearDown() override;
   // Changes the plugin's settings before the plugin is built.
   virtual void Configure(certn_plugin::PluginConfig& config) { (void)config; }
+  // Changes the worker's options (no threads by default) before it is built.
+  virtual void ConfigureWork(WorkRunnerOptions& options) { (void)options; }
 
   // A team with a connected Certn integration; returns its admin.
   Principal NewTeam(const std::string& certn_team_id = "certn-team-1");

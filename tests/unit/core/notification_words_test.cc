@@ -30,9 +30,9 @@ TEST(NotificationWords, WithoutResultHidesTheResultOfACompletion) {
   EXPECT_EQ(review.kind, NotificationKind::kCompleted);
   EXPECT_EQ(review.text, "Background check for Ada Lovelace is complete");
 
-  const Notification clear = WithoutResult(Told(
-      NotificationKind::kCompleted,
-      NotificationText(NotificationKind::kCompleted, "Ada Lovelace", std::string("CLEAR"))));
+  const Notification clear = WithoutResult(
+      Told(NotificationKind::kCompleted,
+           NotificationText(NotificationKind::kCompleted, "Ada Lovelace", std::string("CLEAR"))));
   EXPECT_EQ(clear.kind, NotificationKind::kCompleted);
   EXPECT_EQ(clear.text, "Background check for Ada Lovelace is complete");
 }
