@@ -119,7 +119,10 @@ std::string NotificationText(NotificationKind kind, std::string_view candidate_n
   const std::string result = score ? absl::AsciiStrToLower(ToAbsl(*score)) : "";
   switch (kind) {
     case NotificationKind::kNeedsReview:
-      return absl::StrCat(subject, " is complete and needs review: ", result);
+      // "needs review: review" would say it twice; another result (reject) is named.
+      return result.empty() || result == "review"
+                 ? absl::StrCat(subject, " is complete and needs review")
+                 : absl::StrCat(subject, " is complete and needs review: ", result);
     case NotificationKind::kError:
       return absl::StrCat(subject, " could not be completed");
     case NotificationKind::kCompleted:

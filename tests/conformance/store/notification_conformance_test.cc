@@ -18,7 +18,7 @@ Notification Note(const std::string& team, const std::string& user, const std::s
   n.id = NotificationId(id);
   n.user = UserId(user);
   n.kind = NotificationKind::kNeedsReview;
-  n.text = "Background check for Ada Lovelace is complete and needs review: review";
+  n.text = "Background check for Ada Lovelace is complete and needs review";
   n.check = CheckId("chk_" + id);
   n.candidate = CandidateId("cand_1");
   if (second % 2 == 0) n.application = ApplicationId("app_1");

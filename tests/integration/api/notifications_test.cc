@@ -109,7 +109,7 @@ TEST_F(NotificationsTest, AResultToReviewSaysSoAndPagesAreNewestFirst) {
   ASSERT_EQ(first.Size("/items"), 1u) << first.body;
   EXPECT_EQ(first.String("/items/0/kind"), "needs_review");
   EXPECT_EQ(first.String("/items/0/text"),
-            "Background check for Ada Lovelace is complete and needs review: review");
+            "Background check for Ada Lovelace is complete and needs review");
   EXPECT_EQ(first.String("/items/0/check_id"), review.check);
   const std::string next = first.String("/next").value_or("");
   ASSERT_FALSE(next.empty()) << first.body;

@@ -18,7 +18,9 @@ TEST(NotificationWords, ACompletionNamesItsResult) {
   EXPECT_EQ(NotificationText(NotificationKind::kCompleted, "Ada Lovelace", "CLEAR"),
             "Background check for Ada Lovelace is complete: clear");
   EXPECT_EQ(NotificationText(NotificationKind::kNeedsReview, "Ada Lovelace", "REVIEW"),
-            "Background check for Ada Lovelace is complete and needs review: review");
+            "Background check for Ada Lovelace is complete and needs review");
+  EXPECT_EQ(NotificationText(NotificationKind::kNeedsReview, "Ada Lovelace", "REJECT"),
+            "Background check for Ada Lovelace is complete and needs review: reject");
   EXPECT_EQ(NotificationText(NotificationKind::kCompleted, "Ada Lovelace", std::nullopt),
             "Background check for Ada Lovelace is complete");
 }
