@@ -233,6 +233,13 @@ export async function checkLabels(page, what) {
     return bad;
   });
   assert(unlabelled.length === 0, `${what}: controls without a label: ${unlabelled.join(' | ')}`);
+  // Every field a person types in wears the console's style (a browser's bare
+  // input looks broken beside the styled ones): app.css's rounded border.
+  const unstyled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
+    .filter((el) => !['hidden', 'checkbox', 'radio', 'file', 'submit', 'button'].includes(el.type))
+    .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).borderRadius !== '6px')
+    .map((el) => el.outerHTML.slice(0, 80)));
+  assert(unstyled.length === 0, `${what}: fields without the console's style: ${unstyled.join(' | ')}`);
 }
 
 // The page must fit the viewport (no sideways scrolling at phone width).

@@ -1047,7 +1047,9 @@ export async function checkView(root, ctx, checkId) {
   async function show() {
     summaryEl.replaceChildren(checkSummary(check, check.candidate_id, { onResultsPage: true }));
     if (!can.report) {
-      reportEl.hidden = true;
+      // Say why there is no report rather than leave the page looking broken.
+      reportEl.replaceChildren(h('h2', { id: 'report-title' }, 'Report'),
+        h('p', { class: 'muted' }, 'Reports are open to recruiters and admins. Ask an admin if you need to see this one.'));
     } else if (reportState(check) !== shown) {
       shown = reportState(check);
       if (check.certn_case_id) await loadReportInto(reportEl, check);
