@@ -26,6 +26,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -1282,31 +1283,36 @@ void PartBurst(const Options& o) {
           calls_per_min > 0 ? Yes(calls_per_min >= 0.85 * limit && calls_per_min <= 1.05 * limit)
                             : ""});
 
-  // Added latency per send: sequential sends with the limit off, each timed
-  // from the POST until the order shows in the fake's log, against the fake's
-  // own order-package answered directly (both include one loopback call).
-  // Sent by the second team (its own key and rolling window); an order is
-  // found in the log by its idempotency key, our check id.
+  // Added latency per send: sequential sends with the limit off, each from
+  // the moment the POST leaves here to the moment the fake Certn received the
+  // order (its request log's microsecond time, same host clock): everything
+  // Stagecheck adds before Certn sees the order (the API request, the send's
+  // durable commit, the hand-over to a worker, the order's call). Polling the
+  // log only finds the entry; its timestamp, not the poll, is the figure. The
+  // fake's own order answered directly is the reference. Sent by the second
+  // team (its own key and rolling window) while the first one's backlog
+  // drains; an order is found in the log by its idempotency key, our check id.
   (void)(*fake)->SetRateLimit(0);
   const std::string latency_body =
       absl::StrCat(R"({"activity_id":")", latency_team->activity, R"("})");
   std::vector<double> e2e, direct;
   for (int i = 0; i < k; ++i) {
-    absl::Time t0 = absl::Now();
+    const int64_t t0_us = absl::ToUnixMicros(absl::Now());
     HttpResponse r =
         (*svc)->Post("/api/v1/applications/" + latency_team->apps[i] + "/background-checks",
                      latency_body, latency_team->team.recruiter_token);
     const std::string check = r.String("/id").value_or("");
-    bool seen = testing::WaitFor(
+    std::optional<int64_t> arrived_us;
+    testing::WaitFor(
         [&] {
           auto got = (*fake)->Requests("order_package");
           if (!got.ok()) return false;
-          return std::any_of(got->begin(), got->end(), [&](const fake_certn::LoggedRequest& l) {
-            return l.idempotency_key == check;
-          });
+          for (const fake_certn::LoggedRequest& l : *got)
+            if (l.idempotency_key == check) arrived_us = l.at_unix_us;
+          return arrived_us.has_value();
         },
         absl::Seconds(10));
-    if (r.status == 202 && seen) e2e.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+    if (r.status == 202 && arrived_us) e2e.push_back((*arrived_us - t0_us) / 1000.0);
   }
   for (int i = 0; i < k; ++i) {
     absl::Time t0 = absl::Now();
@@ -1317,12 +1323,11 @@ void PartBurst(const Options& o) {
                             {"Content-Type", "application/json"}});
     if (r.ok()) direct.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
   }
-  double added = Percentile(e2e, 50) - Percentile(direct, 50);
-  AddRow({g, "added latency per send (send->order at Certn minus fake's own), p50",
-          absl::StrCat(Fmt(added, 2), " ms"),
-          absl::StrCat(Fmt(Percentile(e2e, 50), 2), " ms e2e, ", Fmt(Percentile(direct, 50), 2),
-                       " ms direct"),
-          "", "<= 1 ms", Yes(!e2e.empty() && added <= 1.0)});
+  const double added = Percentile(e2e, 50);
+  AddRow({g, "added latency per send (POST sent -> order received at Certn), p50 / p99",
+          absl::StrCat(Fmt(added, 2), " ms / ", Fmt(Percentile(e2e, 99), 2), " ms"),
+          absl::StrCat(Fmt(Percentile(direct, 50), 2), " ms direct order round trip"), "",
+          "<= 1 ms p50", Yes(!e2e.empty() && added <= 1.0)});
   if (static_cast<int>(e2e.size()) != k)
     HarnessFailure(absl::StrCat("burst: ", e2e.size(), " of ", k, " timed sends"));
 }

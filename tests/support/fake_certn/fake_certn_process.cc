@@ -278,10 +278,10 @@ absl::StatusOr<std::vector<LoggedRequest>> FakeCertnProcess::Requests(const std:
   }
   std::vector<LoggedRequest> out;
   for (const auto& r : doc["requests"].GetArray()) {
-    out.push_back(LoggedRequest{r["method"].GetString(), r["path"].GetString(),
-                                r["query"].GetString(), r["endpoint"].GetString(),
-                                r["idempotency_key"].GetString(), r["certn_team_id"].GetString(),
-                                r["status"].GetInt(), r["at_unix_ms"].GetInt64()});
+    out.push_back(LoggedRequest{
+        r["method"].GetString(), r["path"].GetString(), r["query"].GetString(),
+        r["endpoint"].GetString(), r["idempotency_key"].GetString(), r["certn_team_id"].GetString(),
+        r["status"].GetInt(), r["at_unix_ms"].GetInt64(), r["at_unix_us"].GetInt64()});
   }
   return out;
 }

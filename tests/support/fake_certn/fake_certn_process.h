@@ -77,6 +77,7 @@ struct LoggedRequest {
   std::string certn_team_id;
   int status = 0;
   int64_t at_unix_ms = 0;
+  int64_t at_unix_us = 0;
 };
 
 struct DeliveryRecord {
