@@ -13,6 +13,14 @@
 
 namespace stagecheck::certn_plugin {
 
+namespace {
+
+// Answered instead of the daily limit when the team's Certn settings changed
+// while the order's attempt ran with the old ones (see RunOrder).
+constexpr std::string_view kSettingsChangedCode = "certn_settings_changed";
+
+}  // namespace
+
 absl::Status Checks::RunOrder(const WorkItem& item) {
   CheckId id(item.subject);
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
@@ -33,6 +41,16 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
                    // Our idempotency reference: a retried order never makes a second case.
                    loaded->check.id.value()};
   absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(*creds, order);
+  if (!certn_case.ok() && ErrorCode(certn_case.status()) == kDailyLimitCode &&
+      SettingsChangedSince(item.team, loaded->integration.updated_at)) {
+    // An admin changed the limits while this attempt ran with the old ones.
+    // Their change hurried along every waiting order but this one, which was
+    // leased; so it goes again in a moment with the new settings instead of
+    // waiting for midnight (a limit still reached then defers it as usual).
+    return WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kSettingsChangedCode,
+                                "Certn settings changed during the order; trying again"),
+                          absl::Seconds(1));
+  }
   if (!certn_case.ok() && IsTransient(certn_case.status())) return certn_case.status();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
@@ -72,6 +90,12 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
     }
     return absl::OkStatus();
   });
+}
+
+bool Checks::SettingsChangedSince(const TeamId& team, absl::Time loaded_at_version) {
+  absl::StatusOr<CertnIntegration> now = InReadTransaction<CertnIntegration>(
+      deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(team); });
+  return now.ok() && now->updated_at > loaded_at_version;
 }
 
 absl::Status Checks::RunFetch(const WorkItem& item) {

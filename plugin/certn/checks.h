@@ -201,6 +201,9 @@ class Checks {
     CertnIntegration integration;
     Candidate candidate;
   };
+  // Whether the team's Certn settings were saved after the version an
+  // attempt loaded (their updated_at is later).
+  bool SettingsChangedSince(const TeamId& team, absl::Time loaded_at_version);
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
   void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
   absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,

@@ -429,6 +429,36 @@ TEST_F(ChecksTest, AnOrderRefusedByTheDailyLimitWaitsVisiblyAndIsSentWhenTheDayT
   EXPECT_EQ(gateway_.orders().size(), 1u);
 }
 
+TEST_F(ChecksTest, ALimitRaisedWhileAnOrderIsInFlightSendsItSoonNotAtMidnight) {
+  SetUpApplication();
+  const absl::Duration until_midnight = NextUtcMidnight(clock_.Now()) - clock_.Now();
+  ASSERT_GT(until_midnight, absl::Seconds(10));
+  gateway_.FailNext(
+      "order", WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kDailyLimitCode,
+                                    "Certn's daily limit is reached; sending resumes at 00:00 UTC"),
+                              until_midnight));
+  // The admin raises the daily limit while the first attempt is at Certn
+  // with the old settings (its order is leased, so the raise cannot hurry it).
+  gateway_.during["order"] = [&] {
+    gateway_.during.erase("order");
+    clock_.Advance(absl::Milliseconds(5));
+    certn_plugin::ConnectRequest raise;
+    raise.requests_per_day = 10000;
+    ASSERT_OK(integrations_->Connect(admin_, raise).status());
+  };
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 1);
+  BackgroundCheck refused = Check(recruiter_, sent.id);
+  EXPECT_EQ(refused.status, CheckStatus::kQueued);
+  EXPECT_TRUE(refused.waiting_reason.empty()) << "told to wait for midnight after the raise";
+
+  clock_.Advance(absl::Seconds(2));
+  Drain();
+  EXPECT_EQ(gateway_.calls("order"), 2);
+  EXPECT_EQ(Check(recruiter_, sent.id).status, CheckStatus::kInvited);
+}
+
 TEST_F(ChecksTest, ARateLimitOfAMinuteIsNotShownAsWaiting) {
   SetUpApplication();
   gateway_.FailNext(

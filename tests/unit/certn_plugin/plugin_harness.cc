@@ -11,6 +11,10 @@
 namespace stagecheck::plugintest {
 
 absl::Status ScriptedGateway::Enter(const std::string& operation, const CertnCredentials& creds) {
+  if (auto hook = during.find(operation); hook != during.end() && hook->second) {
+    std::function<void()> run = hook->second;  // the hook may erase itself
+    run();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   ++calls_[operation];
   auto& queued = faults_[operation];

@@ -87,6 +87,9 @@ class ScriptedGateway final : public CertnGateway {
   void SetStatus(const std::string& case_id, CheckStatus status, std::string overall,
                  std::vector<CertnCheckResult> checks = {});
   void FailNext(std::string operation, absl::Status status, int times = 1);
+  // Runs at the start of every call of `operation`, before its answer (to
+  // change the world while a call is in flight). Set before work runs.
+  std::map<std::string, std::function<void()>> during;
   // Any other change to a stored case (score, reason, unknown status).
   void Update(const std::string& case_id, const std::function<void(CertnCase&)>& change);
   int calls(const std::string& operation) const;
