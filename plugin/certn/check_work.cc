@@ -23,34 +23,24 @@ constexpr std::string_view kSettingsChangedCode = "certn_settings_changed";
 
 absl::Status Checks::RunOrder(const WorkItem& item) {
   CheckId id(item.subject);
-  absl::StatusOr<Loaded> loaded = Load(item.team, id);
-  if (!loaded.ok()) return loaded.status();
-  if (loaded->check.status != CheckStatus::kQueued) {
+  ASSIGN_OR_RETURN(Loaded loaded, Load(item.team, id));
+  if (loaded.check.status != CheckStatus::kQueued) {
     // Cancelled before Certn answered: an earlier attempt of this order may
     // have created the case all the same (a timeout), so it is placed again
     // under the same reference (Certn answers the case it made, if any) and
     // the answer's case is cancelled below. A first attempt reached no one.
-    const BackgroundCheck& c = loaded->check;
+    const BackgroundCheck& c = loaded.check;
     const bool may_exist = c.CancelRequested() && !c.external_id && item.attempts > 1;
     if (!may_exist) return absl::OkStatus();  // done before a crash, or nothing at Certn
   }
-  absl::StatusOr<CertnCredentials> creds = integrations_.Credentials(loaded->integration);
-  if (!creds.ok()) return creds.status();
-  CertnOrder order{loaded->check.package_id, loaded->candidate.email.value_or(""),
-                   loaded->candidate.first_name, loaded->candidate.last_name,
+  ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(loaded.integration));
+  CertnOrder order{loaded.check.package_id, loaded.candidate.email.value_or(""),
+                   loaded.candidate.first_name, loaded.candidate.last_name,
                    // Our idempotency reference: a retried order never makes a second case.
-                   loaded->check.id.value()};
-  absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(*creds, order);
-  if (!certn_case.ok() && ErrorCode(certn_case.status()) == kDailyLimitCode &&
-      SettingsChangedSince(item.team, loaded->integration.updated_at)) {
-    // An admin changed the limits while this attempt ran with the old ones.
-    // Their change hurried along every waiting order but this one, which was
-    // leased; so it goes again in a moment with the new settings instead of
-    // waiting for midnight (a limit still reached then defers it as usual).
-    return WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kSettingsChangedCode,
-                                "Certn settings changed during the order; trying again"),
-                          absl::Seconds(1));
-  }
+                   loaded.check.id.value()};
+  absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(creds, order);
+  RETURN_IF_ERROR(
+      AgainIfSettingsChanged(item.team, certn_case.status(), loaded.integration.updated_at));
   if (!certn_case.ok() && IsTransient(certn_case.status())) return certn_case.status();
   return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
     absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
@@ -92,10 +82,19 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
   });
 }
 
-bool Checks::SettingsChangedSince(const TeamId& team, absl::Time loaded_at_version) {
+absl::Status Checks::AgainIfSettingsChanged(const TeamId& team, const absl::Status& refused,
+                                            absl::Time loaded_version) {
+  if (ErrorCode(refused) != kDailyLimitCode) return absl::OkStatus();
   absl::StatusOr<CertnIntegration> now = InReadTransaction<CertnIntegration>(
       deps_.store, [&](UnitOfWork& uow) { return CertnRows(uow).GetIntegration(team); });
-  return now.ok() && now->updated_at > loaded_at_version;
+  if (!now.ok() || now->updated_at <= loaded_version) return absl::OkStatus();
+  // An admin changed the limits while this attempt ran with the old ones.
+  // Their change hurried along every waiting order but this one, which was
+  // leased; so it goes again in a moment with the new settings instead of
+  // waiting for midnight (a limit still reached then defers it as usual).
+  return WithRetryAfter(Error(absl::StatusCode::kResourceExhausted, kSettingsChangedCode,
+                              "Certn settings changed during the order; trying again"),
+                        absl::Seconds(1));
 }
 
 absl::Status Checks::RunFetch(const WorkItem& item) {

@@ -201,9 +201,11 @@ class Checks {
     CertnIntegration integration;
     Candidate candidate;
   };
-  // Whether the team's Certn settings were saved after the version an
-  // attempt loaded (their updated_at is later).
-  bool SettingsChangedSince(const TeamId& team, absl::Time loaded_at_version);
+  // For an order `refused` by the daily limit: a one-second Retry-After when
+  // the team's Certn settings were saved after the version the attempt
+  // loaded (updated_at later); OK otherwise.
+  absl::Status AgainIfSettingsChanged(const TeamId& team, const absl::Status& refused,
+                                      absl::Time loaded_version);
   absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
   void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
   absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,
