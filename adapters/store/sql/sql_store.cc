@@ -9,6 +9,13 @@
 
 namespace stagecheck::store {
 
+absl::Status CommitFlusher::Sync() {
+  std::promise<absl::Status> flushed;
+  std::future<absl::Status> result = flushed.get_future();
+  After([&flushed](absl::Status f) { flushed.set_value(f); });
+  return result.get();
+}
+
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
                    Cipher* at_rest, std::unique_ptr<CommitFlusher> flusher)
     : pool_(std::move(pool)),
@@ -57,10 +64,7 @@ absl::Status SqlStore::Transact(const std::function<absl::Status(UnitOfWork&)>& 
   if (!s.ok() || flusher_ == nullptr) return s;
   // Committed: returns once it is on disk too (transactions committing at
   // the same time share the fsync).
-  std::promise<absl::Status> flushed;
-  std::future<absl::Status> result = flushed.get_future();
-  flusher_->After([&flushed](absl::Status f) { flushed.set_value(f); });
-  return result.get();
+  return flusher_->Sync();
 }
 
 void SqlStore::WhenDurable(std::function<void(absl::Status)> then) {

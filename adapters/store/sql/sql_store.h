@@ -19,6 +19,9 @@ class CommitFlusher {
   virtual ~CommitFlusher() = default;
   // `then` runs once an fsync that began after this call has finished.
   virtual void After(std::function<void(absl::Status)> then) = 0;
+  // Returns once an fsync that began after this call has finished; a
+  // flusher may run it on the calling thread.
+  virtual absl::Status Sync();
 };
 
 class SqlStore final : public Store {

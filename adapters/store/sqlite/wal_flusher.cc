@@ -37,19 +37,43 @@ void WalFlusher::After(std::function<void(absl::Status)> then) {
   cv_.notify_one();
 }
 
+absl::Status WalFlusher::Sync() {
+  bool busy = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy = flushing_ || !waiting_.empty();
+    if (!busy) flushing_ = true;
+  }
+  if (busy) return CommitFlusher::Sync();  // the thread's next flush covers this commit
+  // The caller's commit returned before this fsync begins.
+  if (before_flush_) before_flush_();
+  const absl::Status flushed = Flush();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flushing_ = false;
+  }
+  cv_.notify_one();  // waiters queued meanwhile need an fsync of their own
+  return flushed;
+}
+
 void WalFlusher::Run() {
   for (;;) {
     std::vector<std::function<void(absl::Status)>> taken;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      cv_.wait(lock, [&] { return (stopping_ || !waiting_.empty()) && !flushing_; });
       if (waiting_.empty()) return;  // stopping, and everyone answered
       taken.swap(waiting_);
+      flushing_ = true;
     }
     // Every taken waiter's commit finished before it was queued, so before
     // the fsync below begins.
     if (before_flush_) before_flush_();
     const absl::Status flushed = Flush();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      flushing_ = false;
+    }
     for (auto& then : taken) then(flushed);
   }
 }

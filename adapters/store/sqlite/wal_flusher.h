@@ -28,6 +28,10 @@ class WalFlusher final : public CommitFlusher {
   WalFlusher& operator=(const WalFlusher&) = delete;
 
   void After(std::function<void(absl::Status)> then) override;
+  // When no flush is running or queued, the caller fsyncs itself: a lone
+  // API write (a send) skips two thread wake-ups on its way to the answer.
+  // Otherwise it waits for the thread's next flush, shared with the others.
+  absl::Status Sync() override;
 
  private:
   void Run();
@@ -38,6 +42,7 @@ class WalFlusher final : public CommitFlusher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::function<void(absl::Status)>> waiting_;  // guarded by mu_
+  bool flushing_ = false;  // guarded by mu_: a flush runs (this thread's or a caller's)
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <future>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "adapters/store/open_store.h"
 #include "adapters/store/sqlite/sqlite_store.h"
@@ -204,6 +206,24 @@ TEST_F(SqliteDurability, AGroupCommitIsAnsweredOnlyAfterItsFlush) {
       (*store)->Read([](UnitOfWork& u) { return u.GetTeam(TeamId("held")).status(); }).ok());
   release.set_value();
   EXPECT_TRUE(answer.get().ok());
+}
+
+// A lone write (a send from the API) fsyncs on its own thread: no flush was
+// running or queued, so it skips the hand-over to the flusher and back.
+TEST_F(SqliteDurability, ALoneTransactFlushesOnTheCallersThread) {
+  std::vector<std::thread::id> flushed_on;
+  store::SqliteOptions options;
+  options.before_flush = [&] { flushed_on.push_back(std::this_thread::get_id()); };
+  absl::StatusOr<std::unique_ptr<Store>> store = store::OpenSqliteStore(db_->db(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  flushed_on.clear();  // whatever opening the store wrote
+  ASSERT_TRUE((*store)
+                  ->Transact([](UnitOfWork& u) {
+                    return u.InsertTeam(Team{TeamId("lone"), "l", std::nullopt, kT0});
+                  })
+                  .ok());
+  ASSERT_EQ(flushed_on.size(), 1u);
+  EXPECT_EQ(flushed_on[0], std::this_thread::get_id());
 }
 
 }  // namespace
