@@ -261,6 +261,8 @@ absl::StatusOr<IntegrationView> Integrations::VerifyAndStore(
     return Error(absl::StatusCode::kAlreadyExists, "certn_team_claimed",
                  "this Certn account is already connected to another team");
   }
+  // Bumped even when the write failed: it may have committed all the same.
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   if (!stored.ok()) return stored;
   deps_.log.Log(LogLevel::kInfo, "certn.integration.verified",
                 {{"team", team.value()}, {"status", ConnectionStatusName(integration.status)}});
@@ -305,6 +307,7 @@ absl::StatusOr<IntegrationView> Integrations::RotateWebhookSecret(const Principa
         if (auto s = CertnRows(uow).UpsertIntegration(*in); !s.ok()) return s;
         return in;
       });
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   if (!rotated.ok()) return rotated.status();
   deps_.log.Log(LogLevel::kInfo, "certn.webhook_secret.rotated", {{"team", who.team.value()}});
   return ToView(*rotated);

@@ -2,6 +2,7 @@
 // webhook secret rotation, and the (briefly cached) package list.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -75,6 +76,10 @@ class Integrations {
   // only be known after binding).
   void set_public_base_url(std::string url) { config_.public_base_url = std::move(url); }
 
+  // Counts this process's writes of integrations (connect, verify, rotate):
+  // what the webhook remembered before the last one is stale (addressees.h).
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
  private:
   IntegrationView ToView(const CertnIntegration& integration) const;
   // Verifies (unless `verified_already` holds Certn's answer) and stores.
@@ -104,6 +109,7 @@ class Integrations {
   std::map<TeamId, CachedPackages> package_cache_;
 
   static constexpr size_t kMaxOpenedSecrets = 4096;
+  std::atomic<uint64_t> generation_{0};
   std::mutex secrets_mu_;
   std::unordered_map<std::string, std::string> opened_;  // ciphertext → plaintext
 };

@@ -50,6 +50,7 @@ struct Addressee {
   std::optional<TeamId> team;
   std::optional<CheckId> check;
   absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
+  bool remembered = false;  // from AddresseeCache: up to a second old
 };
 
 // A body that is not a thin event: "invalid_json" or "invalid_event".
@@ -72,9 +73,33 @@ std::optional<Refusal> Screen(const WebhookRequest& request, const PluginConfig&
 // group commit, not two): the team from Certn-Team-ID, else from the case
 // the event names; and its integration. `found.team` is set as soon as it is
 // known, so that a store error after it is still counted for the team.
-absl::Status FindAddressee(Store& store, const WebhookRequest& request,
-                           const absl::StatusOr<WebhookEvent>& event, Addressee& found) {
+// Step 1 from memory, when every piece the delivery needs was found within
+// the last second (addressees.h); an unknown case is always looked up.
+bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& request,
+                         const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
+                         Addressee& found) {
+  std::optional<CaseCheck> c;
+  if (event.ok() && !(c = cache.CheckOf(event->object_id, now))) return false;
+  if (request.certn_team_id) {
+    found.team = cache.TeamOf(*request.certn_team_id, now);
+  } else if (c) {
+    found.team = c->team;
+  }
+  if (!found.team) return false;
+  std::optional<CertnIntegration> integration = cache.IntegrationOf(*found.team, now);
+  if (!integration) return false;
+  // A case of another team is never touched through this team's delivery.
+  if (c && c->team == *found.team) found.check = c->id;
+  found.integration = *std::move(integration);
+  found.remembered = true;
+  return true;
+}
+
+absl::Status LookUpAddressee(Store& store, AddresseeCache& cache, const WebhookRequest& request,
+                             const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
+                             Addressee& found) {
   return store.Read([&](UnitOfWork& uow) -> absl::Status {
+    found = Addressee{};  // a retried read starts over
     if (request.certn_team_id) {
       absl::StatusOr<TeamId> t = CertnRows(uow).FindTeamByCertnTeamId(*request.certn_team_id);
       if (t.ok())
@@ -83,11 +108,13 @@ absl::Status FindAddressee(Store& store, const WebhookRequest& request,
         return t.status();
       // A named team that nobody claimed is never guessed from the case.
       if (!found.team) return absl::OkStatus();
+      cache.RememberTeam(*request.certn_team_id, *found.team, now);
     }
     if (event.ok()) {
       // Its id and team only: reading the whole check cost a third of a delivery.
       absl::StatusOr<CaseCheck> c = CertnRows(uow).FindCheckByCaseId(event->object_id);
       if (c.ok()) {
+        cache.RememberCheck(event->object_id, *c, now);
         if (!found.team) found.team = c->team;
         // A case of another team is never touched through this team's delivery.
         if (c->team == *found.team) found.check = c->id;
@@ -97,13 +124,21 @@ absl::Status FindAddressee(Store& store, const WebhookRequest& request,
     }
     if (found.team) {
       found.integration = CertnRows(uow).GetIntegration(*found.team);
-      if (!found.integration.ok() &&
-          found.integration.status().code() != absl::StatusCode::kNotFound) {
+      if (found.integration.ok()) {
+        cache.RememberIntegration(*found.integration, now);
+      } else if (found.integration.status().code() != absl::StatusCode::kNotFound) {
         return found.integration.status();
       }
     }
     return absl::OkStatus();
   });
+}
+
+absl::Status FindAddressee(Store& store, AddresseeCache& cache, const WebhookRequest& request,
+                           const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
+                           Addressee& found) {
+  if (RememberedAddressee(cache, request, event, now, found)) return absl::OkStatus();
+  return LookUpAddressee(store, cache, request, event, now, found);
 }
 
 // Why a delivery whose team is unknown is refused.
@@ -327,12 +362,22 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
     return refuse(BadEvent(event.status()));
   }
   // 1. Find the team and its integration.
-  if (!FindAddressee(deps.store, request, event, to).ok()) return refuse(StoreUnavailable());
+  const AddresseeCache::Stamp stamp{now, checks_.integrations().generation()};
+  if (!FindAddressee(deps.store, addressees_, request, event, stamp, to).ok()) {
+    return refuse(StoreUnavailable());
+  }
   if (!to.team) return refuse(NoTeam(request, event));
   // 2. Verify with that team's secret(s).
-  if (auto refusal = Verify(checks_, request, to.integration, now)) {
-    return refuse(*std::move(refusal));
+  std::optional<Refusal> refusal = Verify(checks_, request, to.integration, now);
+  if (refusal && to.remembered) {
+    // A secret rotated on another replica within the second: read it now.
+    if (!LookUpAddressee(deps.store, addressees_, request, event, stamp, to).ok()) {
+      return refuse(StoreUnavailable());
+    }
+    if (!to.team) return refuse(NoTeam(request, event));
+    refusal = Verify(checks_, request, to.integration, now);
   }
+  if (refusal) return refuse(*std::move(refusal));
   if (!event.ok()) return refuse(BadEvent(event.status()));
   // 3. Record and apply in one transaction (group commit). Writing
   // last_delivery_at on every delivery would serialise bursts on one row;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/services/group_commit.h"
+#include "plugin/certn/addressees.h"
 #include "plugin/certn/checks.h"
 #include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/refused_deliveries.h"
@@ -92,9 +93,14 @@ class WebhookReceiver {
   Checks& checks_;
   GroupCommitter& committer_;
   PendingFetches pending_fetches_;
+  AddresseeCache addressees_{kAddresseesFreshFor};
   std::mutex touch_mu_;
   std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
 
+  // How long a delivery's team, case and integration, once read, serve the
+  // deliveries after it (addressees.h): an admin's change reaches every
+  // replica's webhook within this.
+  static constexpr absl::Duration kAddresseesFreshFor = absl::Seconds(1);
   static constexpr size_t kRefusedCapacity = 1000;
   RefusedDeliveries refused_{kRefusedCapacity};
   struct RefusalLogState {

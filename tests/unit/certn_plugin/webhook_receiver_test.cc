@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "plugin/certn/addressees.h"
 #include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/ports/certn_store.h"
 #include "plugin/certn/signature.h"
@@ -12,6 +13,7 @@
 namespace stagecheck::plugintest {
 namespace {
 
+using certn_plugin::AddresseeCache;
 using certn_plugin::PendingFetches;
 using certn_plugin::WebhookAnswer;
 using certn_plugin::WebhookRequest;
@@ -578,6 +580,71 @@ TEST_F(FetchCoalescingTest, TheWorkersClaimAndCompletionRideTheGroupCommit) {
                                    "'done' AND subject = '",
                                    check_.value(), "'")),
             1);
+}
+
+// Another replica rotated the secret (written straight to the shared store,
+// past this process's Integrations): a delivery signed with the new secret is
+// accepted at once, the remembered old one is read again; the old secret,
+// replaced without a grace period, stops working within a second.
+TEST_F(WebhookReceiverTest, ASecretReplacedOnAnotherReplicaReachesThisOneWithinASecond) {
+  SetUpOrderedCheck();
+  ASSERT_EQ(Deliver(SignedEvent("remembered", case_id_)).http_status, 200);
+  absl::StatusOr<std::string> sealed = cipher_->Encrypt("whsec_elsewhere_secret_9");
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  ASSERT_OK(store_->Transact([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<CertnIntegration> in = CertnRows(u).GetIntegration(admin_.team);
+    if (!in.ok()) return in.status();
+    in->webhook_secret_encrypted = *sealed;
+    in->previous_webhook_secret_encrypted.reset();
+    in->previous_secret_valid_until.reset();
+    return CertnRows(u).UpsertIntegration(*in);
+  }));
+  WebhookRequest fresh = SignedEvent("new-secret", case_id_);
+  fresh.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_elsewhere_secret_9", fresh.body);
+  EXPECT_EQ(Deliver(fresh).http_status, 200);
+  clock_.Advance(absl::Seconds(1));
+  WebhookAnswer old = Deliver(SignedEvent("old-secret", case_id_));
+  EXPECT_EQ(old.http_status, 401);
+  EXPECT_EQ(old.code, "bad_signature");
+}
+
+TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
+  AddresseeCache cache(absl::Seconds(1));
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  const AddresseeCache::Stamp at{t0, 7};
+  EXPECT_FALSE(cache.TeamOf("certn-team", at));
+  cache.RememberTeam("certn-team", TeamId("team-a"), at);
+  cache.RememberCheck("case-1", CaseCheck{TeamId("team-a"), CheckId("check-1")}, at);
+  CertnIntegration integration;
+  integration.team = TeamId("team-a");
+  cache.RememberIntegration(integration, at);
+
+  const AddresseeCache::Stamp later{t0 + absl::Milliseconds(999), 7};
+  EXPECT_EQ(cache.TeamOf("certn-team", later), TeamId("team-a"));
+  ASSERT_TRUE(cache.CheckOf("case-1", later));
+  EXPECT_EQ(cache.CheckOf("case-1", later)->id, CheckId("check-1"));
+  EXPECT_TRUE(cache.IntegrationOf(TeamId("team-a"), later));
+  EXPECT_FALSE(cache.CheckOf("case-2", later));
+
+  // A second later, or after an integration write of this process: stale.
+  const AddresseeCache::Stamp expired{t0 + absl::Seconds(1), 7};
+  EXPECT_FALSE(cache.TeamOf("certn-team", expired));
+  EXPECT_FALSE(cache.IntegrationOf(TeamId("team-a"), expired));
+  const AddresseeCache::Stamp rewritten{t0, 8};
+  EXPECT_FALSE(cache.CheckOf("case-1", rewritten));
+  EXPECT_FALSE(cache.IntegrationOf(TeamId("team-a"), rewritten));
+}
+
+TEST(AddresseeCacheTest, AFloodOfCasesStaysBounded) {
+  AddresseeCache cache(absl::Seconds(1));
+  const AddresseeCache::Stamp at{absl::FromUnixSeconds(1'700'000'000), 0};
+  for (int i = 0; i < 40'000; ++i) {
+    cache.RememberCheck("case-" + std::to_string(i),
+                        CaseCheck{TeamId("t"), CheckId("c" + std::to_string(i))}, at);
+  }
+  // The newest is there; the map was started over at least once on the way.
+  EXPECT_TRUE(cache.CheckOf("case-39999", at));
+  EXPECT_FALSE(cache.CheckOf("case-0", at));
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+// Who a webhook delivery is for, remembered for a second (issue 21).
+//
+// Finding a delivery's team, case and integration was a read transaction of
+// its own: under a burst the writer changes the database between any two
+// reads, so each one started with an empty page cache and read its pages
+// back from the file (a third of a delivery's CPU). A burst names the same
+// few teams and cases over and over; the answers are kept here for
+// `fresh_for` (one second in production), after which the next delivery
+// reads them again. What that allows: an admin's change to a team's Certn
+// connection (a rotated webhook secret, a disconnect, a new Certn team ID)
+// reaches the webhook of every other replica within that second; in the
+// replica that made it, at once (each answer carries the generation of this
+// process's integration writes it was read at, Integrations::generation(), and
+// a later write makes it stale). A rotated secret's predecessor is accepted
+// for longer anyway (previous_secret_valid_until). Only what was found is
+// remembered: an
+// unknown team or case is looked up every time, so that a team connected or
+// a case ordered a moment ago is recognised at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/time/time.h"
+#include "core/ids.h"
+#include "plugin/certn/domain/integration.h"
+#include "plugin/certn/ports/certn_store.h"
+
+namespace stagecheck::certn_plugin {
+
+class AddresseeCache {
+ public:
+  // When a delivery looks up: its clock, and the generation of integration
+  // writes (Integrations::generation()) taken before it read anything.
+  struct Stamp {
+    absl::Time now;
+    uint64_t generation = 0;
+  };
+
+  explicit AddresseeCache(absl::Duration fresh_for) : fresh_for_(fresh_for) {}
+
+  std::optional<TeamId> TeamOf(std::string_view certn_team_id, Stamp at) const;
+  std::optional<CaseCheck> CheckOf(std::string_view case_id, Stamp at) const;
+  std::optional<CertnIntegration> IntegrationOf(const TeamId& team, Stamp at) const;
+
+  // `at`: the stamp taken before the answer was read.
+  void RememberTeam(std::string_view certn_team_id, const TeamId& team, Stamp at);
+  void RememberCheck(std::string_view case_id, const CaseCheck& check, Stamp at);
+  void RememberIntegration(const CertnIntegration& integration, Stamp at);
+
+ private:
+  template <typename T>
+  struct Entry {
+    T value;
+    absl::Time until;
+    uint64_t generation;
+  };
+  template <typename T>
+  using Map = std::unordered_map<std::string, Entry<T>>;
+
+  template <typename T>
+  std::optional<T> Find(const Map<T>& map, std::string_view key, Stamp at) const;
+  template <typename T>
+  void Put(Map<T>& map, std::string_view key, const T& value, Stamp at);
+
+  // Bounds memory under a flood of distinct cases: expired entries go first.
+  static constexpr size_t kPruneAbove = 16384;
+  const absl::Duration fresh_for_;
+  mutable std::mutex mu_;
+  Map<TeamId> teams_;                   // Certn team ID → team, guarded by mu_
+  Map<CaseCheck> checks_;               // Certn case ID → check, guarded by mu_
+  Map<CertnIntegration> integrations_;  // team id → integration, guarded by mu_
+};
+
+}  // namespace stagecheck::certn_plugin
