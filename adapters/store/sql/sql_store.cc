@@ -17,16 +17,19 @@ absl::Status CommitFlusher::Sync() {
 }
 
 SqlStore::SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-                   Cipher* at_rest, std::unique_ptr<CommitFlusher> flusher)
+                   Cipher* at_rest, std::unique_ptr<CommitFlusher> flusher,
+                   std::unique_ptr<ConnectionPool> writers)
     : pool_(std::move(pool)),
+      writers_(std::move(writers)),
       dialect_(dialect),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
       at_rest_(at_rest),
       flusher_(std::move(flusher)) {}
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::BeginTransaction(Mode mode) {
+  ConnectionPool& pool = mode == Mode::kReadWrite && writers_ ? *writers_ : *pool_;
   for (int tries = 0;; ++tries) {
-    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire();
     if (!lease.ok()) return lease.status();
     absl::Status s = mode == Mode::kReadOnly ? (*lease)->BeginRead() : (*lease)->Begin();
     if (s.ok()) return lease;

@@ -28,8 +28,12 @@ class SqlStore final : public Store {
  public:
   // `max_attempts` bounds how often a transaction that hit a serialization
   // failure or deadlock is run.
+  // `writers` (optional): where write transactions lease their connection,
+  // reads keep `pool` (SQLite: one writer connection, whose page cache stays
+  // valid because no other connection writes; see OpenSqliteStore).
   SqlStore(std::unique_ptr<ConnectionPool> pool, const Dialect& dialect, int max_attempts,
-           Cipher* at_rest = nullptr, std::unique_ptr<CommitFlusher> flusher = nullptr);
+           Cipher* at_rest = nullptr, std::unique_ptr<CommitFlusher> flusher = nullptr,
+           std::unique_ptr<ConnectionPool> writers = nullptr);
 
   absl::Status Transact(const std::function<absl::Status(UnitOfWork&)>& work) override;
   absl::Status Read(const std::function<absl::Status(UnitOfWork&)>& work) override;
@@ -58,6 +62,7 @@ class SqlStore final : public Store {
   void Backoff(int attempt) const;
 
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ConnectionPool> writers_;  // null: writes use pool_ too
   const Dialect& dialect_;
   const int max_attempts_;
   Cipher* const at_rest_;
