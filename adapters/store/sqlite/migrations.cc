@@ -4,6 +4,7 @@
 // postgres/migrations.cc under the same number.
 #include "adapters/store/sql/access_migrations.h"
 #include "adapters/store/sql/column_types.h"
+#include "adapters/store/sql/ingest_migrations.h"
 #include "adapters/store/sql/notification_migrations.h"
 #include "adapters/store/sql/outbound_migrations.h"
 #include "adapters/store/sql/portable_migrations.h"
@@ -20,6 +21,7 @@ constexpr auto kV1 = portable::Spelled<portable::kInitialSchema, kTypes>();
 constexpr auto kV9 = portable::Spelled<portable::kOutboundWebhooks, kTypes>();
 constexpr auto kV12 = portable::Spelled<portable::kNotifications, kTypes>();
 constexpr auto kV13 = portable::Spelled<portable::kNotificationSubjects, kTypes>();
+constexpr auto kV14 = portable::Spelled<portable::kDeliveriesKeyedOnce, kTypes>();
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1.view()},
@@ -42,6 +44,7 @@ constexpr Migration kMigrations[] = {
     {12, "notifications for people, application watches", kV12.view()},
     {13, "notifications about endpoints, delayed-check notices, outbox retention indexes",
      kV13.view()},
+    {14, "webhook deliveries keyed once by team and delivery id", kV14.view()},
 };
 
 }  // namespace

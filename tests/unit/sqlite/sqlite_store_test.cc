@@ -8,6 +8,7 @@
 
 #include "adapters/store/open_store.h"
 #include "adapters/store/sqlite/sqlite_store.h"
+#include "core/services/deps.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/faulty_store.h"
 #include "tests/support/store/test_store.h"
@@ -109,6 +110,60 @@ TEST_F(SqliteStoreTest, ADatabaseFromANewerBinaryIsRefused) {
   sqlite3_close(raw);
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+}
+
+// v14 rebuilds webhook_deliveries with (team_id, delivery_id) as its only
+// key: a delivery stored at v13 is still there, whole, and a second copy of it
+// is still refused as a duplicate.
+TEST_F(SqliteStoreTest, DeliveriesStoredBeforeV14SurviveItsRebuildAndStayUnique) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_->db().c_str(), &raw), SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    return rc == SQLITE_OK ? std::string() : message + " in: " + sql.substr(0, 80);
+  };
+  ASSERT_EQ(exec("CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"),
+            "");
+  for (const store::Migration& m : store::SqliteMigrations()) {
+    if (m.version >= 14) break;
+    ASSERT_EQ(exec(std::string(m.sql)), "");
+    ASSERT_EQ(
+        exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)"),
+        "");
+  }
+  ASSERT_EQ(exec("INSERT INTO teams (team_id, name, created_at) VALUES ('t1', 'T', 0)"), "");
+  ASSERT_EQ(exec("INSERT INTO webhook_deliveries (team_id, delivery_id, received_at, scheme, "
+                 "event_type, object_type, object_id, body, verdict, check_id, headers) VALUES "
+                 "('t1', 'd1', 5, 'x-signature', 'CASE_STATUS_CHANGED', 'CASE', 'case-1', "
+                 "X'7B7D', 'orphan', NULL, 'X-Signature: ab')"),
+            "");
+  sqlite3_close(raw);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(Pragma("SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(store::SqliteMigrations().back().version));
+  absl::StatusOr<WebhookDelivery> kept = InTransaction<WebhookDelivery>(
+      **store, [](UnitOfWork& u) { return u.GetDelivery(TeamId("t1"), "d1"); });
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->body, "{}");
+  EXPECT_EQ(kept->headers, "X-Signature: ab");
+  EXPECT_EQ(kept->object_id, "case-1");
+  EXPECT_EQ(kept->verdict, DeliveryVerdict::kOrphan);
+  WebhookDelivery again = *kept;
+  again.received_at = kT0;
+  absl::Status twice = (*store)->Transact([&](UnitOfWork& u) { return u.InsertDelivery(again); });
+  EXPECT_EQ(twice.code(), absl::StatusCode::kAlreadyExists) << twice;
+  // The orphan index came back with the table: the order's adoption finds it.
+  absl::StatusOr<std::vector<WebhookDelivery>> orphans =
+      InTransaction<std::vector<WebhookDelivery>>(
+          **store, [](UnitOfWork& u) { return u.ListOrphans(TeamId("t1"), "case-1"); });
+  ASSERT_TRUE(orphans.ok()) << orphans.status();
+  EXPECT_EQ(orphans->size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
