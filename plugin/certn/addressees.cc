@@ -3,8 +3,7 @@
 namespace stagecheck::certn_plugin {
 
 template <typename T>
-std::optional<T> AddresseeCache::Find(const Map<T>& map, std::string_view key,
-                                      Stamp at) const {
+std::optional<T> AddresseeCache::Find(const Map<T>& map, std::string_view key, Stamp at) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = map.find(std::string(key));
   if (it == map.end() || at.now >= it->second.until) return std::nullopt;
@@ -23,8 +22,7 @@ void AddresseeCache::Put(Map<T>& map, std::string_view key, const T& value, Stam
   map.insert_or_assign(std::string(key), Entry<T>{value, at.now + fresh_for_, at.generation});
 }
 
-std::optional<TeamId> AddresseeCache::TeamOf(std::string_view certn_team_id,
-                                             Stamp at) const {
+std::optional<TeamId> AddresseeCache::TeamOf(std::string_view certn_team_id, Stamp at) const {
   return Find(teams_, certn_team_id, at);
 }
 
@@ -32,18 +30,15 @@ std::optional<CaseCheck> AddresseeCache::CheckOf(std::string_view case_id, Stamp
   return Find(checks_, case_id, at);
 }
 
-std::optional<CertnIntegration> AddresseeCache::IntegrationOf(const TeamId& team,
-                                                              Stamp at) const {
+std::optional<CertnIntegration> AddresseeCache::IntegrationOf(const TeamId& team, Stamp at) const {
   return Find(integrations_, team.value(), at);
 }
 
-void AddresseeCache::RememberTeam(std::string_view certn_team_id, const TeamId& team,
-                                  Stamp at) {
+void AddresseeCache::RememberTeam(std::string_view certn_team_id, const TeamId& team, Stamp at) {
   Put(teams_, certn_team_id, team, at);
 }
 
-void AddresseeCache::RememberCheck(std::string_view case_id, const CaseCheck& check,
-                                   Stamp at) {
+void AddresseeCache::RememberCheck(std::string_view case_id, const CaseCheck& check, Stamp at) {
   Put(checks_, case_id, check, at);
 }
 
