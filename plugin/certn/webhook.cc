@@ -69,10 +69,6 @@ std::optional<Refusal> Screen(const WebhookRequest& request, const PluginConfig&
   return std::nullopt;
 }
 
-// Step 1, in one read transaction (one round trip to the store before the
-// group commit, not two): the team from Certn-Team-ID, else from the case
-// the event names; and its integration. `found.team` is set as soon as it is
-// known, so that a store error after it is still counted for the team.
 // Step 1 from memory, when every piece the delivery needs was found within
 // the last second (addressees.h); an unknown case is always looked up.
 bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& request,
@@ -95,6 +91,11 @@ bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& requ
   return true;
 }
 
+// Step 1, in one read transaction (one round trip to the store before the
+// group commit, not two): the team from Certn-Team-ID, else from the case
+// the event names; and its integration, each remembered for the next
+// deliveries. `found.team` is set as soon as it is known, so that a store
+// error after it is still counted for the team.
 absl::Status LookUpAddressee(Store& store, AddresseeCache& cache, const WebhookRequest& request,
                              const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
                              Addressee& found) {
