@@ -270,15 +270,26 @@ TEST_F(OutboundWebhooksTest, EveryEventArrivesSignedAndInOrderThrough500sAndTime
       },
       absl::Seconds(20)))
       << log.body;
-  ASSERT_GE(log.Size("/items").value_or(0), 6u) << log.body;
+  const size_t items = log.Size("/items").value_or(0);
+  ASSERT_GE(items, 6u) << log.body;
   EXPECT_EQ(log.String("/items/0/state"), "delivered") << log.body;
-  EXPECT_EQ(log.Int("/items/0/attempt_log/0/http_status"), 500) << log.body;
-  EXPECT_TRUE(log.IsNull("/items/0/attempt_log/1/http_status")) << log.body;
-  // Delivered by the last attempt (the third, unless a busy machine made the
-  // receiver's answer miss the 1 s timeout once more).
-  const int64_t last = log.Int("/items/0/attempts").value_or(0) - 1;
-  EXPECT_GE(last, 2) << log.body;
-  EXPECT_EQ(log.Int(absl::StrCat("/items/0/attempt_log/", last, "/http_status")), 204) << log.body;
+  // Every event: refused with a 500 first, delivered by its last attempt.
+  // The timeout between them is logged as an attempt without a status. Under
+  // a CPU hog an attempt can outlive its 3 s lease: it runs again under the
+  // same number and the lost run's record is refused (seen once in CI: 500,
+  // then 204 as attempt 2), so the timeout must show in at least one event's
+  // log, not necessarily in each.
+  size_t with_timeout_logged = 0;
+  for (size_t i = 0; i < items; ++i) {
+    const std::string item = absl::StrCat("/items/", i);
+    const int64_t last = log.Int(item + "/attempts").value_or(0) - 1;
+    EXPECT_GE(last, 1) << item << " " << log.body;
+    EXPECT_EQ(log.Int(item + "/attempt_log/0/http_status"), 500) << item << " " << log.body;
+    EXPECT_EQ(log.Int(absl::StrCat(item, "/attempt_log/", last, "/http_status")), 204)
+        << item << " " << log.body;
+    if (last >= 2 && log.IsNull(item + "/attempt_log/1/http_status")) ++with_timeout_logged;
+  }
+  EXPECT_GE(with_timeout_logged, 1u) << log.body;
   EXPECT_FALSE(svc_->LogContains(first_secret));
 
   // A rotation: both secrets sign during the grace period.
