@@ -46,13 +46,16 @@ absl::Status WalFlusher::Sync() {
   }
   if (busy) return CommitFlusher::Sync();  // the thread's next flush covers this commit
   // The caller's commit returned before this fsync begins.
+  const absl::Status flushed = FlushMarked();
+  cv_.notify_one();  // waiters queued meanwhile need an fsync of their own
+  return flushed;
+}
+
+absl::Status WalFlusher::FlushMarked() {
   if (before_flush_) before_flush_();
   const absl::Status flushed = Flush();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    flushing_ = false;
-  }
-  cv_.notify_one();  // waiters queued meanwhile need an fsync of their own
+  std::lock_guard<std::mutex> lock(mu_);
+  flushing_ = false;
   return flushed;
 }
 
@@ -68,12 +71,7 @@ void WalFlusher::Run() {
     }
     // Every taken waiter's commit finished before it was queued, so before
     // the fsync below begins.
-    if (before_flush_) before_flush_();
-    const absl::Status flushed = Flush();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      flushing_ = false;
-    }
+    const absl::Status flushed = FlushMarked();
     for (auto& then : taken) then(flushed);
   }
 }

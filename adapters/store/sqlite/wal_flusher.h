@@ -36,6 +36,8 @@ class WalFlusher final : public CommitFlusher {
  private:
   void Run();
   absl::Status Flush() const;
+  // The fsync for which the caller set flushing_ (the test hook first); clears it.
+  absl::Status FlushMarked();
 
   const std::string wal_path_;
   const std::function<void()> before_flush_;
