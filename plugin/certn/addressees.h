@@ -13,9 +13,8 @@
 // process's integration writes it was read at, Integrations::generation(), and
 // a later write makes it stale). A rotated secret's predecessor is accepted
 // for longer anyway (previous_secret_valid_until). Only what was found is
-// remembered: an
-// unknown team or case is looked up every time, so that a team connected or
-// a case ordered a moment ago is recognised at once.
+// remembered: an unknown team or case is looked up every time, so that a
+// team connected or a case ordered a moment ago is recognised at once.
 #pragma once
 
 #include <cstddef>
