@@ -6,9 +6,13 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 
 namespace stagecheck::crypto {
 
@@ -78,15 +82,65 @@ std::string OpenSslCrypto::RandomBytes(size_t n) const {
 }
 
 std::string FormatUuidV4(std::string_view random16) {
-  std::string b(random16.substr(0, 16));
-  b.resize(16, '\0');
-  b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string hex = HexEncode(b);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  static constexpr char kHex[] = "0123456789abcdef";
+  unsigned char b[16] = {};
+  for (size_t i = 0; i < 16 && i < random16.size(); ++i)
+    b[i] = static_cast<unsigned char>(random16[i]);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string out(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dashes already there
+    out[at++] = kHex[b[i] >> 4];
+    out[at++] = kHex[b[i] & 0x0f];
+  }
+  return out;
 }
 
-std::string UuidGenerator::NewId() { return FormatUuidV4(OpenSslCrypto().RandomBytes(16)); }
+namespace {
+
+// Bumped in a forked child, so that it never hands out the random bytes its
+// parent had already drawn (both would then make the same ids).
+std::atomic<uint64_t> fork_generation{0};
+
+void CountForkInChild() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+// Each RAND_bytes call costs ~7k instructions (the DRBG's locking and
+// reseed checks) whatever its size; ids are made per delivery, so a thread
+// draws 1 KiB at a time and cuts 16 bytes off it per id. Ids are names, not
+// secrets: tokens and keys still take RandomBytes directly.
+struct RandomPool {
+  unsigned char bytes[1024];
+  size_t used = sizeof(bytes);
+  uint64_t generation = 0;
+
+  std::string_view Take16() {
+    const uint64_t now = fork_generation.load(std::memory_order_relaxed);
+    if (used + 16 > sizeof(bytes) || generation != now) {
+      if (RAND_bytes(bytes, static_cast<int>(sizeof(bytes))) != 1) {
+        std::fputs("stagecheck: the system random generator failed\n", stderr);
+        std::abort();
+      }
+      used = 0;
+      generation = now;
+    }
+    std::string_view out(reinterpret_cast<const char*>(bytes + used), 16);
+    used += 16;
+    return out;
+  }
+};
+
+}  // namespace
+
+UuidGenerator::UuidGenerator() {
+  static std::once_flag registered;
+  std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, &CountForkInChild); });
+}
+
+std::string UuidGenerator::NewId() {
+  thread_local RandomPool pool;
+  return FormatUuidV4(pool.Take16());
+}
 
 }  // namespace stagecheck::crypto

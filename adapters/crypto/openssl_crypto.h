@@ -21,8 +21,10 @@ class OpenSslCrypto final : public Crypto {
 };
 
 // Random (version 4) UUIDs, lower-case "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
+// Thread-safe; a forked child never repeats its parent's ids.
 class UuidGenerator final : public IdGenerator {
  public:
+  UuidGenerator();
   std::string NewId() override;
 };
 

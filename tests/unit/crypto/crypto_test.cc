@@ -1,3 +1,6 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
@@ -5,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "adapters/crypto/aes_gcm_cipher.h"
 #include "adapters/crypto/api_token.h"
@@ -112,6 +116,54 @@ TEST(Uuid, IsVersion4AndUnique) {
   }
   EXPECT_EQ(seen.size(), 1000u);
   EXPECT_EQ(FormatUuidV4(std::string(16, '\xff')), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}
+
+TEST(Uuid, ThreadsDrawingAtOnceNeverRepeatAnId) {
+  UuidGenerator ids;
+  std::vector<std::vector<std::string>> drawn(4);
+  std::vector<std::thread> threads;
+  for (auto& mine : drawn) {
+    threads.emplace_back([&ids, &mine] {
+      for (int i = 0; i < 500; ++i) mine.push_back(ids.NewId());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> seen;
+  for (const auto& mine : drawn) seen.insert(mine.begin(), mine.end());
+  EXPECT_EQ(seen.size(), 2000u);
+}
+
+// Ids are cut from a per-thread pool of random bytes; a forked child must not
+// go on cutting the pool its parent still holds.
+TEST(Uuid, AForkedChildDoesNotRepeatItsParentsNextIds) {
+  UuidGenerator ids;
+  (void)ids.NewId();  // the pool is filled and partly used
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string out;
+    for (int i = 0; i < 8; ++i) out += ids.NewId();
+    ssize_t written = write(pipe_fds[1], out.data(), out.size());
+    _exit(written == static_cast<ssize_t>(out.size()) ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string from_child(8 * 36, '\0');
+  size_t got = 0;
+  while (got < from_child.size()) {
+    ssize_t n = read(pipe_fds[0], from_child.data() + got, from_child.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, from_child.size());
+  std::set<std::string> child_ids;
+  for (size_t at = 0; at < got; at += 36) child_ids.insert(from_child.substr(at, 36));
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(child_ids.count(ids.NewId()), 0u);
 }
 
 // RFC 4648 section 10.
