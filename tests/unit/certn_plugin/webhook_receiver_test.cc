@@ -4,6 +4,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "gmock/gmock.h"
 #include "plugin/certn/addressees.h"
 #include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/ports/certn_store.h"
@@ -447,6 +449,55 @@ TEST(WebhookEventParse, RefusesMissingAndWrongTypedFields) {
         R"({"id":"","event_type":"X","object_id":"c","object_type":"CASE"})"}) {
     EXPECT_FALSE(certn_plugin::ParseWebhookEvent(body).ok()) << body;
   }
+}
+
+// Only top-level fields count: Certn's case summary alongside has ids of its
+// own, at any depth, before and after the event's.
+TEST(WebhookEventParse, ReadsOnlyTopLevelFieldsWhateverIsNestedAroundThem) {
+  auto e = certn_plugin::ParseWebhookEvent(
+      R"({"data":{"id":"nested","case":{"object_id":"n2","list":[{"id":"n3"},["id"]]}},)"
+      R"("id":"evt-1","event_type":"CASE_STATUS_CHANGED","object_id":"case-9",)"
+      R"("more":[{"object_type":"X"}],"object_type":"CASE","after":{"id":"n4"}})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->id, "evt-1");
+  EXPECT_EQ(e->event_type, "CASE_STATUS_CHANGED");
+  EXPECT_EQ(e->object_id, "case-9");
+  EXPECT_EQ(e->object_type, "CASE");
+
+  auto only_nested = certn_plugin::ParseWebhookEvent(
+      R"({"data":{"id":"nested"},"event_type":"X","object_id":"c","object_type":"CASE"})");
+  ASSERT_FALSE(only_nested.ok());
+  EXPECT_THAT(only_nested.status().message(), ::testing::HasSubstr("event has no 'id'"));
+}
+
+TEST(WebhookEventParse, AFieldGivenTwiceCountsTheFirstTime) {
+  auto e = certn_plugin::ParseWebhookEvent(
+      R"({"id":"first","event_type":"X","object_id":"c","object_type":"CASE","id":"second"})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->id, "first");
+  auto bad_first = certn_plugin::ParseWebhookEvent(
+      R"({"id":7,"event_type":"X","object_id":"c","object_type":"CASE","id":"second"})");
+  EXPECT_FALSE(bad_first.ok());
+}
+
+TEST(WebhookEventParse, SaysWhichFieldIsNotAStringAndRefusesBrokenJson) {
+  for (const char* value : {"null", "true", "1.5", "{\"a\":\"b\"}", "[\"a\"]"}) {
+    auto e = certn_plugin::ParseWebhookEvent(absl::StrCat(
+        R"({"id":"a","event_type":"X","object_id":)", value, R"(,"object_type":"CASE"})"));
+    ASSERT_FALSE(e.ok()) << value;
+    EXPECT_THAT(e.status().message(), ::testing::HasSubstr("'object_id' is not a string")) << value;
+  }
+  auto too_long = certn_plugin::ParseWebhookEvent(
+      absl::StrCat(R"({"id":")", std::string(201, 'a'),
+                   R"(","event_type":"X","object_id":"c","object_type":"CASE"})"));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_THAT(too_long.status().message(), ::testing::HasSubstr("'id' is empty or too long"));
+  for (const char* body : {"", "{", R"({"id":"a",})", R"({"id":"a" "x":1})", "\x01", "nul"}) {
+    auto e = certn_plugin::ParseWebhookEvent(body);
+    ASSERT_FALSE(e.ok()) << body;
+    EXPECT_EQ(ErrorCode(e.status()), "invalid_json") << body;
+  }
+  EXPECT_EQ(ErrorCode(certn_plugin::ParseWebhookEvent("[1]").status()), "invalid_json");
 }
 
 TEST(WebhookEventParse, UnknownObjectTypeIsNotKnown) {
