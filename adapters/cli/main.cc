@@ -368,7 +368,8 @@ int Serve(const std::vector<std::string>& argv) {
     if (absl::Status s = http::AddRoutes(router, ctx, table); !s.ok()) return Fail(s);
   }
   if (absl::Status s = console::AddConsoleRoutes(router); !s.ok()) return Fail(s);
-  http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()));
+  http::Server server(server_options, http::WithAccessLog(router, rt.logger(), rt.metrics()),
+                      http::WithAccessLog(router.IoThreadHandler(), rt.logger(), rt.metrics()));
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
   if (!public_url) {
     // Only now is an ephemeral port (--listen HOST:0) known.

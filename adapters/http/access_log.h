@@ -1,6 +1,7 @@
 // Middleware: one structured log line and two metrics per request.
 //
-//   Server server(options, WithAccessLog(router, logger, metrics));
+//   Server server(options, WithAccessLog(router, logger, metrics),
+//                 WithAccessLog(router.IoThreadHandler(), logger, metrics));
 //
 // Log event "http.request" with request_id, method, path, status, duration_ms,
 // remote (never the query string or headers: they may carry secrets).
@@ -18,5 +19,7 @@ inline constexpr char kRequestsTotal[] = "stagecheck_http_requests_total";
 inline constexpr char kRequestDuration[] = "stagecheck_http_request_duration_seconds";
 
 Handler WithAccessLog(Handler inner, Logger& logger, Metrics& metrics);
+// The same for requests an IoHandler takes (empty stays empty).
+IoHandler WithAccessLog(IoHandler inner, Logger& logger, Metrics& metrics);
 
 }  // namespace stagecheck::http

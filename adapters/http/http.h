@@ -50,6 +50,13 @@ using Respond = std::function<void(Response)>;
 // may block on the store. It must call `respond` exactly once, possibly later
 // from another thread (the webhook answers after its group commit).
 using Handler = std::function<void(Request, Respond)>;
+// Tried on the io thread that read the request, before it is handed to a
+// worker, so it must never block (no store, no vendor, no file). It either
+// takes the request, answering through `respond` now or later, and returns
+// true; or returns false with both left untouched, and the request goes to
+// the Handler on a worker as usual. Saves the hop to a worker where a route
+// can answer from memory (the webhook, whose addressees are remembered).
+using IoHandler = std::function<bool(Request& request, Respond& respond)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -68,7 +75,7 @@ struct ServerOptions {
 // Stop() itself (Stop joins the worker threads).
 class Server {
  public:
-  Server(ServerOptions options, Handler handler);
+  Server(ServerOptions options, Handler handler, IoHandler on_io_thread = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

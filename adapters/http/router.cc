@@ -20,6 +20,7 @@ struct Router::Route {
   std::string pattern;
   std::vector<Segment> segments;
   Handler handler;
+  IoHandler on_io_thread;  // may be empty
 };
 
 struct Router::Table {
@@ -54,7 +55,8 @@ std::string_view RawPath(const Request& request) {
 
 Router::Router() : table_(std::make_shared<Table>()) {}
 
-absl::Status Router::Add(std::string method, std::string_view pattern_view, Handler handler) {
+absl::Status Router::Add(std::string method, std::string_view pattern_view, Handler handler,
+                         IoHandler on_io_thread) {
   const std::string pattern(pattern_view);
   if (pattern.empty() || pattern.front() != '/') {
     return absl::InvalidArgumentError(absl::StrCat("route pattern must start with '/': ", pattern));
@@ -63,6 +65,7 @@ absl::Status Router::Add(std::string method, std::string_view pattern_view, Hand
   route.method = std::move(method);
   route.pattern = pattern;
   route.handler = std::move(handler);
+  route.on_io_thread = std::move(on_io_thread);
   for (std::string_view part : SplitPath(pattern)) {
     Route::Segment segment;
     if (!part.empty() && part.front() == '{') {
@@ -88,11 +91,11 @@ absl::Status Router::Add(std::string method, std::string_view pattern_view, Hand
   return absl::OkStatus();
 }
 
-void Router::operator()(Request request, Respond respond) const {
+const Router::Route* Router::Match(const Request& request,
+                                   std::vector<std::string>& allowed) const {
   std::vector<std::string_view> parts = SplitPath(RawPath(request));
   const Route* best = nullptr;
   size_t best_literals = 0;
-  std::vector<std::string> allowed;
   for (const Route& route : table_->routes) {
     if (route.segments.size() != parts.size()) continue;
     bool matches = true;
@@ -119,6 +122,23 @@ void Router::operator()(Request request, Respond respond) const {
       best_literals = literals;
     }
   }
+  return best;
+}
+
+bool Router::FillPathParams(const Route& route, Request& request) {
+  std::vector<std::string_view> parts = SplitPath(RawPath(request));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!route.segments[i].is_param) continue;
+    std::optional<std::string> value = PercentDecode(parts[i]);
+    if (!value.has_value()) return false;
+    request.path_params[route.segments[i].text] = std::move(*value);
+  }
+  return true;
+}
+
+void Router::operator()(Request request, Respond respond) const {
+  std::vector<std::string> allowed;
+  const Route* best = Match(request, allowed);
   if (best == nullptr) {
     if (allowed.empty()) {
       respond(ProblemResponse(404, "route_not_found", "No resource at this path."));
@@ -130,16 +150,30 @@ void Router::operator()(Request request, Respond respond) const {
     respond(std::move(response));
     return;
   }
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (!best->segments[i].is_param) continue;
-    std::optional<std::string> value = PercentDecode(parts[i]);
-    if (!value.has_value()) {
-      respond(ProblemResponse(400, "invalid_path", "Malformed percent-encoding in the path."));
-      return;
-    }
-    request.path_params[best->segments[i].text] = std::move(*value);
+  if (!FillPathParams(*best, request)) {
+    respond(ProblemResponse(400, "invalid_path", "Malformed percent-encoding in the path."));
+    return;
   }
   best->handler(std::move(request), std::move(respond));
+}
+
+bool Router::TryOnIoThread(Request& request, Respond& respond) const {
+  std::vector<std::string> allowed;
+  const Route* best = Match(request, allowed);
+  if (best == nullptr || !best->on_io_thread) return false;
+  // Filled in place: the worker's dispatch of a declined request fills the
+  // same values again.
+  if (!FillPathParams(*best, request)) return false;
+  return best->on_io_thread(request, respond);
+}
+
+IoHandler Router::IoThreadHandler() const {
+  const bool any = std::any_of(table_->routes.begin(), table_->routes.end(),
+                               [](const Route& route) { return bool(route.on_io_thread); });
+  if (!any) return nullptr;
+  Router self = *this;  // shares the table
+  return
+      [self](Request& request, Respond& respond) { return self.TryOnIoThread(request, respond); };
 }
 
 }  // namespace stagecheck::http

@@ -27,15 +27,31 @@ class Router {
 
   // InvalidArgument on a malformed pattern (not starting with '/', empty or
   // unbalanced `{}`), AlreadyExists when the same method + pattern is taken.
-  absl::Status Add(std::string method, std::string_view pattern, Handler handler);
+  // `on_io_thread`, when given, is offered the route's requests first on the
+  // io thread (IoHandler, http.h); what it declines goes to `handler`.
+  absl::Status Add(std::string method, std::string_view pattern, Handler handler,
+                   IoHandler on_io_thread = nullptr);
 
   // Dispatches to the matching handler (on the calling thread) or answers
   // 404 / 405 problems.
   void operator()(Request request, Respond respond) const;
 
+  // For Server's io thread: the matching route's IoHandler, with the path
+  // parameters filled in. False, with nothing answered, for a route without
+  // one and for anything the router itself would answer (404, 405, 400).
+  bool TryOnIoThread(Request& request, Respond& respond) const;
+  // TryOnIoThread as an IoHandler sharing this route table; empty when no
+  // route has an IoHandler.
+  IoHandler IoThreadHandler() const;
+
  private:
   struct Route;
   struct Table;
+  // The best route for the request's path and method, else nullptr and the
+  // methods the path does have in `allowed`.
+  const Route* Match(const Request& request, std::vector<std::string>& allowed) const;
+  // Fills request.path_params for `route`; false on malformed percent-encoding.
+  static bool FillPathParams(const Route& route, Request& request);
   std::shared_ptr<Table> table_;
 };
 

@@ -1,10 +1,12 @@
 // http::Server on Boost.Beast 1.74 with C++20 coroutines.
 //
 // Threads: `io_threads` run the io_context (accept, parse, write); each
-// connection lives on its own strand. A parsed request is posted to a worker
-// pool where the Handler runs; `respond` posts the response back to the
+// connection lives on its own strand. A parsed request is offered to the
+// IoHandler, if any, right there; otherwise it is posted to a worker pool
+// where the Handler runs. `respond` posts the response back to the
 // connection's strand, where the parked coroutine writes it. That is the only
-// thread hop per request: io -> worker -> io.
+// thread hop per request: io -> worker -> io (none for what the IoHandler
+// answers at once).
 //
 // One request at a time per connection: pipelined requests wait in the read
 // buffer, so responses keep request order.
@@ -127,9 +129,10 @@ class Session;
 // Server::Impl is private to Server; the state lives in a base that Session
 // may name.
 struct ServerState {
-  ServerState(ServerOptions opts, Handler h)
+  ServerState(ServerOptions opts, Handler h, IoHandler io)
       : options(std::move(opts)),
         handler(std::move(h)),
+        on_io_thread(std::move(io)),
         ioc(options.io_threads > 0 ? options.io_threads : 1),
         acceptor(ioc) {}
 
@@ -148,6 +151,7 @@ struct ServerState {
 
   ServerOptions options;
   Handler handler;
+  IoHandler on_io_thread;  // may be empty
   asio::io_context ioc;
   tcp::acceptor acceptor;
   std::optional<asio::thread_pool> workers;
@@ -361,11 +365,21 @@ asio::awaitable<void> Session::AnswerReadError(beast::error_code ec) {
   }
 }
 
-// Runs the handler on a worker thread; its answer comes back through
+// Offers the request to the io handler first (on this strand), else runs
+// the handler on a worker thread; either way its answer comes back through
 // OnResponse, on this session's strand.
 void Session::Dispatch(Request request) {
   response_.reset();
   auto pending = std::make_shared<Pending>(shared_from_this());
+  if (impl_->on_io_thread) {
+    Respond respond = [pending](Response response) { pending->Deliver(std::move(response)); };
+    try {
+      if (impl_->on_io_thread(request, respond)) return;
+    } catch (...) {
+      pending->Deliver(InternalProblem());  // ignored when already answered
+      return;
+    }
+  }
   asio::post(*impl_->workers, [impl = impl_, request = std::move(request), pending]() mutable {
     Respond respond = [pending](Response response) { pending->Deliver(std::move(response)); };
     try {
@@ -477,8 +491,9 @@ void ServerState::StopSessions() {
   }
 }
 
-Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, IoHandler on_io_thread)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler),
+                                   std::move(on_io_thread))) {}
 
 Server::~Server() { Stop(); }
 

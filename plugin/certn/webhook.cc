@@ -123,13 +123,6 @@ absl::Status LookUpAddressee(Store& store, AddresseeCache& cache, const WebhookR
   });
 }
 
-absl::Status FindAddressee(Store& store, AddresseeCache& cache, const WebhookRequest& request,
-                           const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
-                           Addressee& found) {
-  if (RememberedAddressee(cache, request, event, now, found)) return absl::OkStatus();
-  return LookUpAddressee(store, cache, request, event, now, found);
-}
-
 // Why a delivery whose team is unknown is refused.
 Refusal NoTeam(const WebhookRequest& request, const absl::StatusOr<WebhookEvent>& event) {
   if (request.certn_team_id)
@@ -410,11 +403,25 @@ bool WebhookReceiver::ClaimRefusalLog(const std::string& code, absl::Time now,
 }
 
 void WebhookReceiver::Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done) {
+  Admit(request, done, /*may_block=*/true);
+}
+
+bool WebhookReceiver::ReceiveWithoutBlocking(WebhookRequest& request,
+                                             std::function<void(WebhookAnswer)>& done) {
+  return Admit(request, done, /*may_block=*/false);
+}
+
+// Receive's steps. Without `may_block`, the steps that would read the store
+// (an addressee not remembered, or a remembered secret that did not verify)
+// return false instead, before anything was answered, counted or moved.
+bool WebhookReceiver::Admit(WebhookRequest& request, std::function<void(WebhookAnswer)>& done,
+                            bool may_block) {
   const Deps& deps = checks_.deps();
   absl::Time now = deps.clock.Now();
   Addressee to;  // once its team is found, refusals are counted for that team
   auto refuse = [&](Refusal r) {
     Refuse(request, to.team, now, r.status, std::move(r.code), std::move(r.detail), done);
+    return true;
   };
   // 0. Refuse what needs no lookup. A body that is not JSON is refused now;
   // a JSON object without the event fields only once verified, so that an
@@ -428,13 +435,17 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   }
   // 1. Find the team and its integration.
   const AddresseeCache::Stamp stamp{now, checks_.integrations().generation()};
-  if (!FindAddressee(deps.store, addressees_, request, event, stamp, to).ok()) {
-    return refuse(StoreUnavailable());
+  if (!RememberedAddressee(addressees_, request, event, stamp, to)) {
+    if (!may_block) return false;
+    if (!LookUpAddressee(deps.store, addressees_, request, event, stamp, to).ok()) {
+      return refuse(StoreUnavailable());
+    }
   }
   if (!to.team) return refuse(NoTeam(request, event));
   // 2. Verify with that team's secret(s).
   std::optional<Refusal> refusal = Verify(checks_, request, to.integration, now);
   if (refusal && to.remembered) {
+    if (!may_block) return false;
     // A secret rotated on another replica within the second: read it now.
     if (!LookUpAddressee(deps.store, addressees_, request, event, stamp, to).ok()) {
       return refuse(StoreUnavailable());
@@ -450,6 +461,7 @@ void WebhookReceiver::Receive(WebhookRequest request, std::function<void(Webhook
   bool touch = ClaimTouch(*to.team, to.integration->last_delivery_at, now);
   WebhookDelivery delivery = DeliveryOf(std::move(request), *event, *to.team, to.check, now);
   Commit(std::move(delivery), std::move(to.check), touch, std::move(done));
+  return true;
 }
 
 std::string StoredHeaders(const WebhookRequest& request, size_t max_value) {

@@ -55,6 +55,12 @@ class WebhookReceiver {
   // be racing our own order) and counted; only its metadata is kept, in
   // refused() — never its body, never on disk.
   void Receive(WebhookRequest request, std::function<void(WebhookAnswer)> done);
+  // The same without ever waiting on the store, for an io thread: when the
+  // delivery's team, case and integration are remembered (addressees.h), or
+  // it is refused before any look-up, it is taken and answered as Receive
+  // would (true). Otherwise returns false and leaves `request` and `done`
+  // untouched: call Receive on a thread that may block.
+  bool ReceiveWithoutBlocking(WebhookRequest& request, std::function<void(WebhookAnswer)>& done);
 
   const RefusedDeliveries& refused() const { return refused_; }
   // Drops refused deliveries' details older than their team's retention
@@ -72,6 +78,7 @@ class WebhookReceiver {
     CertnIntegration integration;
     std::optional<BackgroundCheck> check;  // the check of the event's case, when known
   };
+  bool Admit(WebhookRequest& request, std::function<void(WebhookAnswer)>& done, bool may_block);
   void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
               std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);

@@ -109,6 +109,11 @@ absl::Status CheckTable(std::span<const Route> table) {
                        is_public ? ": a public function needs Access::kPublic"
                                  : ": Access::kPublic needs a public function"));
     }
+    if (route.on_io_thread != nullptr && !is_public) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(route.method), " ", ToAbsl(route.path),
+                       ": only a public route runs on the io thread"));
+    }
   }
   return absl::OkStatus();
 }
@@ -119,7 +124,14 @@ absl::Status AddRoutes(Router& router, ApiContext& ctx, std::span<const Route> t
     Handler handler = route.access == Access::kPublic
                           ? PublicHandler(ctx, std::get<PublicRoute*>(route.answer))
                           : MemberHandler(ctx, route.access, std::get<MemberRoute*>(route.answer));
-    RETURN_IF_ERROR(router.Add(std::string(route.method), route.path, std::move(handler)));
+    IoHandler on_io_thread;
+    if (route.on_io_thread != nullptr) {
+      on_io_thread = [&ctx, io = route.on_io_thread](Request& request, Respond& respond) {
+        return io(ctx, request, respond);
+      };
+    }
+    RETURN_IF_ERROR(router.Add(std::string(route.method), route.path, std::move(handler),
+                               std::move(on_io_thread)));
   }
   return absl::OkStatus();
 }

@@ -45,16 +45,21 @@ using MemberRoute = absl::StatusOr<Response>(ApiContext& ctx, const Request& req
 // Answers anyone, through `respond`, perhaps later and from another thread
 // (the webhook answers after its group commit).
 using PublicRoute = void(ApiContext& ctx, Request request, Respond respond);
+// A public route's try on the io thread (IoHandler, http.h): answers from
+// memory and returns true, or returns false, untouched, for its PublicRoute.
+using IoRoute = bool(ApiContext& ctx, Request& request, Respond& respond);
 
 struct Route {
   std::string_view method;
   std::string_view path;
   Access access;
   std::variant<MemberRoute*, PublicRoute*> answer;  // PublicRoute for Access::kPublic only
+  IoRoute* on_io_thread = nullptr;                  // public routes only
 };
 
 // InvalidArgument when a row's Access does not fit its function's kind
-// (public functions, and only they, go with Access::kPublic).
+// (public functions, and only they, go with Access::kPublic; only they may
+// have an IoRoute: a member route reads its caller's token from the store).
 absl::Status CheckTable(std::span<const Route> table);
 
 // Registers every route of a table CheckTable accepts: a member route behind

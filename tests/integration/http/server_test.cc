@@ -3,6 +3,7 @@
 #include <future>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,8 +47,9 @@ Handler Echo() {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(Handler handler, ServerOptions options = Options()) {
-    server_ = std::make_unique<Server>(options, std::move(handler));
+  void StartServer(Handler handler, ServerOptions options = Options(),
+                   IoHandler on_io_thread = nullptr) {
+    server_ = std::make_unique<Server>(options, std::move(handler), std::move(on_io_thread));
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
   }
@@ -300,6 +302,65 @@ TEST_F(ServerTest, AnswersA500WhenTheHandlerThrowsOrDropsRespond) {
   auto dropped = client.RoundTrip(Get("/drop"));
   ASSERT_TRUE(dropped.has_value());
   EXPECT_EQ(dropped->status, 500);
+}
+
+// The io handler takes what it can answer without blocking; what it
+// declines reaches the worker's handler whole, on another thread.
+TEST_F(ServerTest, AnIoHandlerAnswersOnTheIoThreadAndDeclinesTheRestToAWorker) {
+  std::atomic<int> worker_calls{0};
+  std::promise<std::thread::id> io_thread, worker_thread;
+  std::atomic<bool> io_seen{false}, worker_seen{false};
+  IoHandler on_io = [&](Request& request, Respond& respond) {
+    if (request.path != "/quick") return false;
+    if (!io_seen.exchange(true)) io_thread.set_value(std::this_thread::get_id());
+    respond(Response::Text(200, "io " + request.body));
+    return true;
+  };
+  StartServer(
+      [&](Request request, Respond respond) {
+        ++worker_calls;
+        if (!worker_seen.exchange(true)) worker_thread.set_value(std::this_thread::get_id());
+        respond(Response::Text(200, "worker " + request.path + " " + request.body));
+      },
+      Options(), on_io);
+  TestClient client(server_->port());
+  auto quick = client.RoundTrip(Post("/quick", "a"));
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(quick->body, "io a");
+  EXPECT_EQ(worker_calls.load(), 0);
+  auto slow = client.RoundTrip(Post("/slow", "b"));
+  ASSERT_TRUE(slow.has_value());
+  EXPECT_EQ(slow->body, "worker /slow b");
+  EXPECT_EQ(worker_calls.load(), 1);
+  EXPECT_NE(io_thread.get_future().get(), worker_thread.get_future().get());
+  // Pipelined, mixed: still answered in request order.
+  ASSERT_TRUE(client.Send(Post("/slow", "1") + Post("/quick", "2") + Post("/slow", "3")));
+  for (std::string expected : {"worker /slow 1", "io 2", "worker /slow 3"}) {
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->body, expected);
+  }
+}
+
+TEST_F(ServerTest, AnIoHandlerMayAnswerLaterFromAnotherThreadOrThrow) {
+  std::vector<std::thread> later;
+  IoHandler on_io = [&](Request& request, Respond& respond) {
+    if (request.path == "/throw") throw std::runtime_error("boom");
+    later.emplace_back([respond] { respond(Response::Text(202, "later")); });
+    return true;
+  };
+  StartServer([](Request, Respond respond) { respond(Response::Text(200, "worker")); }, Options(),
+              on_io);
+  TestClient client(server_->port());
+  auto answered = client.RoundTrip(Post("/later", "x"));
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->status, 202);
+  EXPECT_EQ(answered->body, "later");
+  auto thrown = client.RoundTrip(Get("/throw"));
+  ASSERT_TRUE(thrown.has_value());
+  EXPECT_EQ(thrown->status, 500);
+  EXPECT_THAT(thrown->body, HasSubstr("\"code\":\"internal\""));
+  for (std::thread& t : later) t.join();
 }
 
 TEST_F(ServerTest, EchoesASaneRequestIdAndReplacesOthers) {

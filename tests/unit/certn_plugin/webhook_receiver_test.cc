@@ -659,6 +659,52 @@ TEST_F(WebhookReceiverTest, ASecretReplacedOnAnotherReplicaReachesThisOneWithinA
   EXPECT_EQ(old.code, "bad_signature");
 }
 
+// The io thread's path: only what needs no store read is taken, and it is
+// recorded exactly as Receive records it.
+TEST_F(WebhookReceiverTest, WithoutBlockingTakesOnlyRememberedDeliveriesAndReadsNothing) {
+  SetUpOrderedCheck();
+  WebhookRequest cold = SignedEvent("cold", case_id_);
+  const std::string cold_body = cold.body;
+  bool answered = false;
+  std::function<void(WebhookAnswer)> done = [&](WebhookAnswer) { answered = true; };
+  EXPECT_FALSE(webhook_->ReceiveWithoutBlocking(cold, done));
+  EXPECT_FALSE(answered);
+  EXPECT_EQ(cold.body, cold_body);  // left whole for Receive
+  ASSERT_TRUE(done);
+  EXPECT_EQ(Deliver(std::move(cold)).code, "applied");  // remembers the addressee
+
+  const int reads_before = store_->transact_calls();
+  std::promise<WebhookAnswer> warm_answer;
+  std::function<void(WebhookAnswer)> warm_done = [&](WebhookAnswer a) { warm_answer.set_value(a); };
+  WebhookRequest warm = SignedEvent("warm", case_id_);
+  ASSERT_TRUE(webhook_->ReceiveWithoutBlocking(warm, warm_done));
+  auto future = warm_answer.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  WebhookAnswer a = future.get();
+  EXPECT_EQ(a.http_status, 200);
+  EXPECT_EQ(a.code, "applied");
+  EXPECT_EQ(store_->transact_calls(), reads_before);  // the group commit only
+  EXPECT_EQ(Deliveries("applied"), 2);
+
+  // A remembered team whose secret does not verify is left to Receive, which
+  // reads the integration again before refusing.
+  WebhookRequest forged = SignedEvent("forged", case_id_);
+  forged.x_signature = certn_plugin::SignXSignature(crypto_, "whsec_someone_else_00", forged.body);
+  std::function<void(WebhookAnswer)> forged_done = [&](WebhookAnswer) { answered = true; };
+  EXPECT_FALSE(webhook_->ReceiveWithoutBlocking(forged, forged_done));
+  EXPECT_FALSE(answered);
+  EXPECT_EQ(Deliver(std::move(forged)).http_status, 401);
+
+  // Refused before any look-up: taken and answered on the spot.
+  WebhookRequest junk = SignedEvent("junk", case_id_);
+  junk.body = "not json";
+  std::optional<WebhookAnswer> junk_answer;
+  std::function<void(WebhookAnswer)> junk_done = [&](WebhookAnswer a) { junk_answer = a; };
+  EXPECT_TRUE(webhook_->ReceiveWithoutBlocking(junk, junk_done));
+  ASSERT_TRUE(junk_answer.has_value());
+  EXPECT_EQ(junk_answer->http_status, 400);
+}
+
 TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
   AddresseeCache cache(absl::Seconds(1));
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);

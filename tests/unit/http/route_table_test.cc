@@ -46,6 +46,17 @@ TEST(CheckTable, APublicRowNeedsAPublicFunctionAndOnlyIt) {
   EXPECT_EQ(CheckTable(guarded_open).code(), absl::StatusCode::kInvalidArgument);
 }
 
+bool Quick(ApiContext&, Request&, Respond&) { return false; }
+
+// A member route authenticates its caller's token against the store, which
+// an io thread must not wait on.
+TEST(CheckTable, OnlyAPublicRouteMayRunOnTheIoThread) {
+  const Route open[] = {{"POST", "/hook", Access::kPublic, Open, Quick}};
+  EXPECT_TRUE(CheckTable(open).ok());
+  const Route member[] = {{"POST", "/a", Access::kAdmin, Member, Quick}};
+  EXPECT_EQ(CheckTable(member).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(CheckTable, EveryResourceTableIsWellFormed) {
   for (std::span<const Route> table : AllRouteTables()) {
     EXPECT_FALSE(table.empty());

@@ -129,5 +129,52 @@ TEST(Router, RootPathMatches) {
   EXPECT_EQ(Call(router, Make("GET", "/")).body, "root");
 }
 
+// What a route's IoHandler may take on the io thread; everything else,
+// the router's own 404/405/400 included, is left for the worker.
+TEST(Router, OffersOnlyRoutesWithAnIoHandlerOnTheIoThread) {
+  Router router;
+  int quick_calls = 0;
+  ASSERT_TRUE(router
+                  .Add("POST", "/hooks/{team}", Named("hook"),
+                       [&](Request& request, Respond& respond) {
+                         ++quick_calls;
+                         if (request.body == "decline") return false;
+                         respond(Response::Text(200, "io " + request.path_params["team"]));
+                         return true;
+                       })
+                  .ok());
+  ASSERT_TRUE(router.Add("GET", "/plain", Named("plain")).ok());
+  IoHandler io = router.IoThreadHandler();
+  ASSERT_TRUE(io);
+
+  std::optional<Response> out;
+  Respond respond = [&](Response r) { out = std::move(r); };
+  Request taken = Make("POST", "/hooks/t%201");
+  EXPECT_TRUE(io(taken, respond));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->body, "io t 1");
+
+  out.reset();
+  Request declined = Make("POST", "/hooks/t2");
+  declined.body = "decline";
+  EXPECT_FALSE(io(declined, respond));
+  EXPECT_FALSE(out.has_value());
+  EXPECT_EQ(declined.body, "decline");
+  EXPECT_EQ(Call(router, declined).body, "hook team=t2");
+
+  for (Request other : {Make("GET", "/plain"), Make("GET", "/nowhere"), Make("GET", "/hooks/t3"),
+                        Make("POST", "/hooks/%zz")}) {
+    EXPECT_FALSE(io(other, respond)) << other.method << " " << other.target;
+  }
+  EXPECT_FALSE(out.has_value());
+  EXPECT_EQ(quick_calls, 2);
+}
+
+TEST(Router, HasNoIoHandlerWhenNoRouteHasOne) {
+  Router router;
+  ASSERT_TRUE(router.Add("GET", "/plain", Named("plain")).ok());
+  EXPECT_FALSE(router.IoThreadHandler());
+}
+
 }  // namespace
 }  // namespace stagecheck::http
