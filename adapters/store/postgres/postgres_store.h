@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "adapters/store/sql/driver.h"
 #include "adapters/store/sql/migrate.h"
 #include "core/ports/cipher.h"
 #include "core/ports/store.h"
@@ -29,5 +30,10 @@ absl::StatusOr<MigrationResult> MigratePostgres(const std::string& url,
                                                 const PostgresOptions& options);
 
 std::span<const Migration> PostgresMigrations();
+
+// One session as the store's pool makes them (SQL with $1.. placeholders):
+// for tests and tools that look below the Store.
+absl::StatusOr<std::unique_ptr<Connection>> ConnectPostgres(const std::string& url,
+                                                            const PostgresOptions& options);
 
 }  // namespace stagecheck::store

@@ -6,10 +6,15 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <variant>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "adapters/store/open_store.h"
+#include "adapters/store/postgres/postgres_store.h"
 #include "core/ports/notification_store.h"
 #include "core/services/group_commit.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/pg/pg_test_support.h"
 
@@ -203,6 +208,89 @@ TEST_F(PostgresDeadlock, IsRetriedInsideAGroupCommitBatch) {
   EXPECT_TRUE(s_ab.ok()) << s_ab;
   EXPECT_TRUE(s_ba.ok()) << s_ba;
   EXPECT_GE(runs.load(), 3);  // one of them ran twice
+}
+
+// Statements are prepared once per session and kept, bounded; what the
+// server refuses to prepare still reports its own error.
+class PostgresPreparedStatements : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<pgtest::ScratchDatabase> db = pgtest::ScratchDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_.emplace(*std::move(db));
+    absl::StatusOr<std::unique_ptr<store::Connection>> conn =
+        store::ConnectPostgres(db_->url(), store::PostgresOptions{});
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    conn_ = *std::move(conn);
+  }
+  // How many statements this session has prepared whose text contains `like`.
+  int64_t Prepared(const std::string& like) {
+    const store::Value params[] = {std::string("%" + like + "%")};
+    absl::StatusOr<std::vector<store::Row>> rows =
+        conn_->Query("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE $1", params);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok() || rows->empty()) return -1;
+    return std::get<int64_t>((*rows)[0][0]);
+  }
+
+  std::optional<pgtest::ScratchDatabase> db_;
+  std::unique_ptr<store::Connection> conn_;
+};
+
+TEST_F(PostgresPreparedStatements, ARepeatedStatementIsPreparedOnceAndAnswersEachCall) {
+  for (int64_t i = 0; i < 5; ++i) {
+    const store::Value params[] = {i};
+    absl::StatusOr<std::vector<store::Row>> rows =
+        conn_->Query("SELECT $1::bigint + 1 AS marker_once", params);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ(std::get<int64_t>((*rows)[0][0]), i + 1);
+  }
+  EXPECT_EQ(Prepared("marker_once"), 1);
+  // The same text with a parameter of another type is a statement of its own.
+  const store::Value text[] = {std::string("7")};
+  ASSERT_TRUE(conn_->Query("SELECT $1 AS marker_typed", text).ok());
+  const store::Value number[] = {int64_t{7}};
+  ASSERT_TRUE(conn_->Query("SELECT $1 AS marker_typed", number).ok());
+  EXPECT_EQ(Prepared("marker_typed"), 2);
+}
+
+TEST_F(PostgresPreparedStatements, TheSessionKeepsAtMostItsBoundOfStatements) {
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(conn_->Query(absl::StrCat("SELECT ", i, " AS marker_many"), {}).ok());
+  }
+  EXPECT_LE(Prepared("marker_many"), 256);
+  EXPECT_GE(Prepared("marker_many"), 200);
+  // The most recent are still there and still answer.
+  absl::StatusOr<std::vector<store::Row>> last = conn_->Query("SELECT 299 AS marker_many", {});
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(std::get<int64_t>((*last)[0][0]), 299);
+}
+
+TEST_F(PostgresPreparedStatements, ARefusedStatementReportsItsOwnErrorInsideATransaction) {
+  ASSERT_TRUE(conn_->Begin().ok());
+  absl::StatusOr<std::vector<store::Row>> missing =
+      conn_->Query("SELECT id FROM no_such_table WHERE id = $1", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("no_such_table"));
+  ASSERT_TRUE(conn_->Rollback().ok());
+  EXPECT_TRUE(conn_->Query("SELECT 1 AS marker_after", {}).ok());
+}
+
+// A table altered under a prepared statement (a migration run by another
+// replica) fails that run as retryable; the next run prepares it afresh.
+TEST_F(PostgresPreparedStatements, AStatementWhoseResultChangedIsPreparedAgainOnTheNextRun) {
+  ASSERT_TRUE(
+      conn_->ExecScript("CREATE TABLE altered (a bigint); INSERT INTO altered VALUES (1);").ok());
+  ASSERT_TRUE(conn_->Query("SELECT * FROM altered", {}).ok());
+  ASSERT_TRUE(conn_->ExecScript("ALTER TABLE altered ADD COLUMN b text DEFAULT 'x';").ok());
+  absl::StatusOr<std::vector<store::Row>> changed = conn_->Query("SELECT * FROM altered", {});
+  ASSERT_FALSE(changed.ok());
+  EXPECT_TRUE(store::IsRetryable(changed.status())) << changed.status();
+  absl::StatusOr<std::vector<store::Row>> again = conn_->Query("SELECT * FROM altered", {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].size(), 2u);
 }
 
 }  // namespace
