@@ -1,6 +1,7 @@
 #include "adapters/crypto/openssl_crypto.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace stagecheck::crypto {
 
@@ -20,24 +22,56 @@ namespace {
 
 // OpenSSL 3's one-shot HMAC() fetches the MAC and digest implementations on
 // every call (~20% of a webhook delivery's instructions). Each thread keeps
-// one HMAC-SHA256 context instead and re-keys it per message.
+// one HMAC-SHA256 context instead and re-keys it when the key changes.
 struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
 };
 
-EVP_MAC_CTX* ThreadHmacSha256() {
-  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx = [] {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> made(mac != nullptr ? EVP_MAC_CTX_new(mac)
-                                                                    : nullptr);
-    EVP_MAC_free(mac);  // the context holds its own reference
+// Each thread's HMAC-SHA256 context, and the key it was last keyed with:
+// keying hashes the key's two padded blocks, which a webhook burst for one
+// team would redo for every delivery with the same secret.
+struct ThreadMac {
+  ThreadMac() = default;
+  ThreadMac(ThreadMac&&) = default;
+  ~ThreadMac() { OPENSSL_cleanse(key.data(), key.size()); }
+  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx;
+  std::string key;  // a secret: wiped before it is replaced or freed
+  bool keyed = false;
+};
+
+ThreadMac& ThreadHmacSha256() {
+  thread_local ThreadMac mac = [] {
+    ThreadMac made;
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    made.ctx.reset(hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr);
+    EVP_MAC_free(hmac);  // the context holds its own reference
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
                            OSSL_PARAM_construct_end()};
-    if (made == nullptr || EVP_MAC_CTX_set_params(made.get(), params) != 1) made.reset();
+    if (made.ctx != nullptr && EVP_MAC_CTX_set_params(made.ctx.get(), params) != 1) {
+      made.ctx.reset();
+    }
     return made;
   }();
-  return ctx.get();
+  return mac;
+}
+
+// Keys the context with `key`; with the key it already holds, only resets it
+// (OpenSSL's HMAC keeps the keyed state when init is given no key).
+bool KeyWith(ThreadMac& mac, std::string_view key) {
+  if (mac.keyed && mac.key.size() == key.size() &&
+      CRYPTO_memcmp(mac.key.data(), key.data(), key.size()) == 0) {
+    return EVP_MAC_init(mac.ctx.get(), nullptr, 0, nullptr) == 1;
+  }
+  // An empty key is legal HMAC; OpenSSL wants a non-null pointer for it.
+  static const unsigned char kEmpty = 0;
+  const auto* key_bytes =
+      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  OPENSSL_cleanse(mac.key.data(), mac.key.size());
+  mac.key.clear();
+  mac.keyed = EVP_MAC_init(mac.ctx.get(), key_bytes, key.size(), nullptr) == 1;
+  if (mac.keyed) mac.key.assign(key.data(), key.size());
+  return mac.keyed;
 }
 
 [[noreturn]] void HmacFailed() {
@@ -48,17 +82,14 @@ EVP_MAC_CTX* ThreadHmacSha256() {
 }  // namespace
 
 std::string OpenSslCrypto::HmacSha256(std::string_view key, std::string_view message) const {
-  EVP_MAC_CTX* ctx = ThreadHmacSha256();
+  ThreadMac& mac = ThreadHmacSha256();
   std::string out(32, '\0');
   size_t length = 0;
-  // An empty key is legal HMAC; OpenSSL wants a non-null pointer for it.
-  static const unsigned char kEmpty = 0;
-  const auto* key_bytes =
-      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (ctx == nullptr || EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) !=
-          1 ||
-      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &length, out.size()) != 1) {
+  if (mac.ctx == nullptr || !KeyWith(mac, key) ||
+      EVP_MAC_update(mac.ctx.get(), reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1 ||
+      EVP_MAC_final(mac.ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
+                    out.size()) != 1) {
     HmacFailed();
   }
   out.resize(length);

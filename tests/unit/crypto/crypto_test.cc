@@ -96,6 +96,32 @@ TEST(Sha256, MatchesFips180Vectors) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// A thread's HMAC context stays keyed between calls with the same key; a
+// different key, an empty one or a long one must each still give RFC 4231's
+// answer whatever came before.
+TEST(HmacSha256, InterleavedAndRepeatedKeysGiveTheSameAnswers) {
+  OpenSslCrypto crypto;
+  const std::string key1(20, '\x0b'), data1 = "Hi There";
+  const std::string want1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string key2 = "Jefe", data2 = "what do ya want for nothing?";
+  const std::string want2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string long_key(131, '\xaa');
+  const std::string long_data = "Test Using Larger Than Block-Size Key - Hash Key First";
+  const std::string want_long = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  const std::string want_empty = Hex(crypto.HmacSha256("", data1));
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(Hex(crypto.HmacSha256(key1, data1)), want1) << round;
+    EXPECT_EQ(Hex(crypto.HmacSha256(key1, data1)), want1) << round;
+    EXPECT_EQ(Hex(crypto.HmacSha256(key2, data2)), want2) << round;
+    EXPECT_EQ(Hex(crypto.HmacSha256("", data1)), want_empty) << round;
+    EXPECT_EQ(Hex(crypto.HmacSha256(long_key, long_data)), want_long) << round;
+    EXPECT_EQ(Hex(crypto.HmacSha256(long_key, long_data)), want_long) << round;
+  }
+  // A key that starts like the last one but is longer is another key.
+  EXPECT_NE(Hex(crypto.HmacSha256(key2 + "x", data2)), want2);
+  EXPECT_EQ(Hex(crypto.HmacSha256(key2, data2)), want2);
+}
+
 TEST(RandomBytes, HaveTheRequestedLengthAndDiffer) {
   OpenSslCrypto crypto;
   EXPECT_EQ(crypto.RandomBytes(0), "");
