@@ -74,6 +74,15 @@ bool KeyWith(ThreadMac& mac, std::string_view key) {
   return mac.keyed;
 }
 
+// Aborts if the system CSPRNG fails: continuing with predictable bytes
+// (tokens, nonces, ids) would be worse than stopping.
+void FillRandom(unsigned char* out, size_t n) {
+  if (n > 0 && RAND_bytes(out, static_cast<int>(n)) != 1) {
+    std::fputs("stagecheck: the system random generator failed\n", stderr);
+    std::abort();
+  }
+}
+
 [[noreturn]] void HmacFailed() {
   std::fputs("stagecheck: OpenSSL's HMAC-SHA256 failed\n", stderr);
   std::abort();
@@ -105,27 +114,18 @@ std::string OpenSslCrypto::Sha256(std::string_view data) const {
 
 std::string OpenSslCrypto::RandomBytes(size_t n) const {
   std::string out(n, '\0');
-  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    std::fputs("stagecheck: the system random generator failed\n", stderr);
-    std::abort();
-  }
+  FillRandom(reinterpret_cast<unsigned char*>(out.data()), n);
   return out;
 }
 
 std::string FormatUuidV4(std::string_view random16) {
-  static constexpr char kHex[] = "0123456789abcdef";
   unsigned char b[16] = {};
   for (size_t i = 0; i < 16 && i < random16.size(); ++i)
     b[i] = static_cast<unsigned char>(random16[i]);
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string out(36, '-');
-  size_t at = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dashes already there
-    out[at++] = kHex[b[i] >> 4];
-    out[at++] = kHex[b[i] & 0x0f];
-  }
+  std::string out = HexEncode(std::string_view(reinterpret_cast<const char*>(b), sizeof(b)));
+  for (size_t dash : {8, 13, 18, 23}) out.insert(dash, 1, '-');
   return out;
 }
 
@@ -149,10 +149,7 @@ struct RandomPool {
   std::string_view Take16() {
     const uint64_t now = fork_generation.load(std::memory_order_relaxed);
     if (used + 16 > sizeof(bytes) || generation != now) {
-      if (RAND_bytes(bytes, static_cast<int>(sizeof(bytes))) != 1) {
-        std::fputs("stagecheck: the system random generator failed\n", stderr);
-        std::abort();
-      }
+      FillRandom(bytes, sizeof(bytes));
       used = 0;
       generation = now;
     }
