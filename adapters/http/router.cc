@@ -91,9 +91,9 @@ absl::Status Router::Add(std::string method, std::string_view pattern_view, Hand
   return absl::OkStatus();
 }
 
-const Router::Route* Router::Match(const Request& request,
+const Router::Route* Router::Match(const std::vector<std::string_view>& parts,
+                                   std::string_view method,
                                    std::vector<std::string>& allowed) const {
-  std::vector<std::string_view> parts = SplitPath(RawPath(request));
   const Route* best = nullptr;
   size_t best_literals = 0;
   for (const Route& route : table_->routes) {
@@ -110,7 +110,7 @@ const Router::Route* Router::Match(const Request& request,
       }
     }
     if (!matches) continue;
-    if (route.method != request.method) {
+    if (route.method != method) {
       if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
         allowed.push_back(route.method);
       }
@@ -125,8 +125,8 @@ const Router::Route* Router::Match(const Request& request,
   return best;
 }
 
-bool Router::FillPathParams(const Route& route, Request& request) {
-  std::vector<std::string_view> parts = SplitPath(RawPath(request));
+bool Router::FillPathParams(const Route& route, const std::vector<std::string_view>& parts,
+                            Request& request) {
   for (size_t i = 0; i < parts.size(); ++i) {
     if (!route.segments[i].is_param) continue;
     std::optional<std::string> value = PercentDecode(parts[i]);
@@ -137,8 +137,10 @@ bool Router::FillPathParams(const Route& route, Request& request) {
 }
 
 void Router::operator()(Request request, Respond respond) const {
+  // Views into request.target (or .path), which path_params never touch.
+  const std::vector<std::string_view> parts = SplitPath(RawPath(request));
   std::vector<std::string> allowed;
-  const Route* best = Match(request, allowed);
+  const Route* best = Match(parts, request.method, allowed);
   if (best == nullptr) {
     if (allowed.empty()) {
       respond(ProblemResponse(404, "route_not_found", "No resource at this path."));
@@ -150,7 +152,7 @@ void Router::operator()(Request request, Respond respond) const {
     respond(std::move(response));
     return;
   }
-  if (!FillPathParams(*best, request)) {
+  if (!FillPathParams(*best, parts, request)) {
     respond(ProblemResponse(400, "invalid_path", "Malformed percent-encoding in the path."));
     return;
   }
@@ -158,12 +160,13 @@ void Router::operator()(Request request, Respond respond) const {
 }
 
 bool Router::TryOnIoThread(Request& request, Respond& respond) const {
+  const std::vector<std::string_view> parts = SplitPath(RawPath(request));
   std::vector<std::string> allowed;
-  const Route* best = Match(request, allowed);
+  const Route* best = Match(parts, request.method, allowed);
   if (best == nullptr || !best->on_io_thread) return false;
   // Filled in place: the worker's dispatch of a declined request fills the
   // same values again.
-  if (!FillPathParams(*best, request)) return false;
+  if (!FillPathParams(*best, parts, request)) return false;
   return best->on_io_thread(request, respond);
 }
 

@@ -47,11 +47,14 @@ class Router {
  private:
   struct Route;
   struct Table;
-  // The best route for the request's path and method, else nullptr and the
-  // methods the path does have in `allowed`.
-  const Route* Match(const Request& request, std::vector<std::string>& allowed) const;
-  // Fills request.path_params for `route`; false on malformed percent-encoding.
-  static bool FillPathParams(const Route& route, Request& request);
+  // The best route for the path's segments `parts` and the method, else
+  // nullptr and the methods the path does have in `allowed`.
+  const Route* Match(const std::vector<std::string_view>& parts, std::string_view method,
+                     std::vector<std::string>& allowed) const;
+  // Fills request.path_params for `route` from `parts`; false on malformed
+  // percent-encoding.
+  static bool FillPathParams(const Route& route, const std::vector<std::string_view>& parts,
+                             Request& request);
   std::shared_ptr<Table> table_;
 };
 
