@@ -56,6 +56,9 @@ absl::Status MapError(int rc, std::string_view what, const char* detail) {
 // busy_timeout still covers other processes (e.g. `stagecheck migrate`).
 struct Shared {
   std::mutex writer;
+  // Set before the first writing connection opens; goes away after the last
+  // one closed (each holds this struct).
+  std::unique_ptr<WalCheckpointer> checkpointer;
 };
 
 class SqliteConnection final : public Connection {
@@ -121,6 +124,8 @@ class SqliteConnection final : public Connection {
     return Simple(absl::StrCat("ROLLBACK TO SAVEPOINT ", Abs(name)));
   }
   bool broken() const override { return false; }
+
+  sqlite3* handle() const { return db_; }
 
  private:
   static absl::string_view Abs(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -251,9 +256,9 @@ absl::Status CheckPath(const std::string& path) {
 // 16 MiB (negative: KiB), where SQLite's default is 2 MiB.
 constexpr const char* kWriterCacheSize = "PRAGMA cache_size=-16384";
 
-absl::StatusOr<std::unique_ptr<Connection>> Connect(const std::string& path,
-                                                    const SqliteOptions& options, bool create,
-                                                    std::shared_ptr<Shared> shared) {
+absl::StatusOr<std::unique_ptr<SqliteConnection>> Connect(const std::string& path,
+                                                          const SqliteOptions& options, bool create,
+                                                          std::shared_ptr<Shared> shared) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -290,7 +295,7 @@ absl::StatusOr<MigrationResult> Prepare(const std::string& path, const SqliteOpt
   std::error_code ec;
   const bool existed = InMemory(path) || fs::exists(path, ec);
   absl::StatusOr<MigrationResult> result = [&]() -> absl::StatusOr<MigrationResult> {
-    absl::StatusOr<std::unique_ptr<Connection>> conn = Connect(path, options, true, shared);
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> conn = Connect(path, options, true, shared);
     if (!conn.ok()) return conn.status();
     if (options.migrate) return ApplyMigrations(**conn, SqliteDialect(), SqliteMigrations());
     absl::StatusOr<int64_t> version = SchemaVersion(**conn, SqliteDialect());
@@ -325,8 +330,14 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   }
   auto shared = std::make_shared<Shared>();
   if (absl::Status s = Prepare(path, options, shared).status(); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<WalCheckpointer>> checkpointer =
+      WalCheckpointer::Open(path, shared->writer, options.checkpoints);
+  if (!checkpointer.ok()) return checkpointer.status();
+  shared->checkpointer = std::move(*checkpointer);
   auto pool = std::make_unique<ConnectionPool>(
-      [path, options, shared] { return Connect(path, options, /*create=*/false, shared); },
+      [path, options, shared]() -> absl::StatusOr<std::unique_ptr<Connection>> {
+        return Connect(path, options, /*create=*/false, shared);
+      },
       options.pool_size);
   // Every write on one connection: SQLite empties a connection's page cache
   // when another connection wrote since its last transaction, so writers
@@ -336,10 +347,12 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   // the hot index pages that every delivery's insert walks.
   auto writers = std::make_unique<ConnectionPool>(
       [path, options, shared]() -> absl::StatusOr<std::unique_ptr<Connection>> {
-        absl::StatusOr<std::unique_ptr<Connection>> conn = Connect(path, options, false, shared);
-        if (!conn.ok()) return conn;
+        absl::StatusOr<std::unique_ptr<SqliteConnection>> conn =
+            Connect(path, options, false, shared);
+        if (!conn.ok()) return conn.status();
         if (absl::Status s = (*conn)->ExecScript(kWriterCacheSize); !s.ok()) return s;
-        return conn;
+        shared->checkpointer->Watch((*conn)->handle());
+        return std::unique_ptr<Connection>(std::move(*conn));
       },
       1);
   return std::make_unique<SqlStore>(

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "adapters/store/sql/migrate.h"
+#include "adapters/store/sqlite/wal_checkpointer.h"
 #include "core/ports/cipher.h"
 #include "core/ports/store.h"
 
@@ -22,6 +23,9 @@ struct SqliteOptions {
   // Tests only: runs on the WAL flusher's thread between a batch's commit
   // and its fdatasync (sqlite/wal_flusher.h), e.g. to kill the process there.
   std::function<void()> before_flush = nullptr;
+  // When the WAL is copied into the database, on a thread of its own
+  // (sqlite/wal_checkpointer.h); tests shorten it and watch its passes.
+  CheckpointOptions checkpoints{};
 };
 
 // Opens (creating when needed) the database at `path`. Every transaction is
@@ -31,6 +35,7 @@ struct SqliteOptions {
 // Commits do not fsync (WAL, synchronous=NORMAL); a thread of the store
 // fdatasyncs the WAL, and Transact (and WhenDurable) wait for an fsync that
 // began after the commit, so what they acknowledge is on disk as with FULL.
+// Another thread checkpoints the WAL, so that no commit waits for that.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                        const SqliteOptions& options);
 absl::StatusOr<MigrationResult> MigrateSqlite(const std::string& path,

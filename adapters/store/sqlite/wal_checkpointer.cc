@@ -1,0 +1,136 @@
+#include "adapters/store/sqlite/wal_checkpointer.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+
+namespace stagecheck::store {
+namespace {
+
+// Bytes of one WAL frame: its 24-byte header and one page.
+int64_t FrameBytes(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t page = 4096;
+  if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    page = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return page + 24;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(const std::string& path,
+                                                                       std::mutex& writer_lock,
+                                                                       CheckpointOptions options) {
+  sqlite3* db = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = absl::UnavailableError(absl::StrCat(
+        "sqlite: cannot open '", path,
+        "' to checkpoint it: ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    sqlite3_close_v2(db);
+    return s;
+  }
+  // A connection sees the WAL only once it has read the database: before
+  // that its checkpoints report "not in WAL mode". synchronous=NORMAL as on
+  // the store's connections: a checkpoint still fsyncs the WAL before it
+  // copies and the database file after.
+  char* err = nullptr;
+  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr,
+                   &err) != SQLITE_OK) {
+    absl::Status s = absl::UnavailableError(absl::StrCat(
+        "sqlite: cannot open '", path, "' to checkpoint it: ", err != nullptr ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close_v2(db);
+    return s;
+  }
+  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(db, writer_lock, std::move(options)));
+}
+
+WalCheckpointer::WalCheckpointer(sqlite3* db, std::mutex& writer_lock, CheckpointOptions options)
+    : db_(db),
+      writer_lock_(writer_lock),
+      options_(std::move(options)),
+      thread_([this] { Run(); }) {}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  sqlite3_close_v2(db_);
+}
+
+void WalCheckpointer::Watch(sqlite3* writer) {
+  // The WAL keeps its length after a restart (no size change for the
+  // flusher's fdatasync to record) unless a burst grew it well past the
+  // catch-up point; then the first commit after the restart trims it.
+  const int64_t limit = 2 * static_cast<int64_t>(options_.catch_up_frames) * FrameBytes(writer);
+  sqlite3_exec(writer, absl::StrCat("PRAGMA journal_size_limit=", limit).c_str(), nullptr, nullptr,
+               nullptr);
+  sqlite3_wal_hook(writer, &WalCheckpointer::OnCommit, this);
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3* /*writer*/, const char* /*schema*/, int frames) {
+  static_cast<WalCheckpointer*>(self)->Committed(frames);
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::Committed(int frames) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (frames < copied_) copied_ = 0;  // the WAL started again from its beginning
+    frames_ = frames;
+    wake = frames_ - copied_ >= options_.start_frames;
+  }
+  if (wake) cv_.notify_one();
+}
+
+bool WalCheckpointer::Pass(bool under_writer_lock, int& frames, int& copied) {
+  if (options_.before_pass) options_.before_pass();
+  int log = -1;
+  int done = -1;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  if (options_.after_pass) options_.after_pass(log, done, under_writer_lock);
+  if (rc != SQLITE_OK || log < 0 || done < 0) return false;
+  frames = log;
+  copied = done;
+  return true;
+}
+
+void WalCheckpointer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || frames_ - copied_ >= options_.start_frames; });
+    if (stopping_) return;
+    const int asked_at = frames_;
+    lock.unlock();
+    int frames = 0;
+    int copied = 0;
+    bool ok = Pass(/*under_writer_lock=*/false, frames, copied);
+    if (ok && frames >= options_.catch_up_frames) {
+      // The writer starts the WAL again only if its transaction begins with
+      // every frame copied; without a pause, the next one has always begun
+      // by the time a pass ends. Only what it appended meanwhile is left.
+      std::lock_guard<std::mutex> writer(writer_lock_);
+      ok = Pass(/*under_writer_lock=*/true, frames, copied);
+    }
+    lock.lock();
+    // A pass that failed (another process's checkpoint, an I/O error the
+    // writer will meet too) is tried again after start_frames more frames,
+    // not in a loop.
+    // A commit that reported fewer frames than were copied came after the
+    // WAL started again: nothing of the new one is copied yet.
+    copied_ = !ok ? asked_at : (frames_ >= copied ? copied : 0);
+  }
+}
+
+}  // namespace stagecheck::store
