@@ -1,6 +1,7 @@
 #include "adapters/store/sqlite/wal_checkpointer.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cstdint>
 
@@ -19,6 +20,17 @@ int64_t FrameBytes(sqlite3* db) {
   }
   sqlite3_finalize(stmt);
   return page + 24;
+}
+
+// SQLite's busy handler for the checkpointer's connection: a RESTART
+// checkpoint waits here for readers of the WAL to finish, while the writer is
+// paused, so it polls briefly (readers last well under a millisecond; SQLite's
+// default handler would sleep a whole one first) and gives up after ~10 ms.
+int ReadersDone(void* /*unused*/, int calls) {
+  constexpr int kPolls = 100;
+  if (calls >= kPolls) return 0;
+  usleep(100);
+  return 1;
 }
 
 }  // namespace
@@ -49,6 +61,7 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(const std
     sqlite3_close_v2(db);
     return s;
   }
+  sqlite3_busy_handler(db, &ReadersDone, nullptr);
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(db, writer_lock, std::move(options)));
 }
 
@@ -94,16 +107,35 @@ void WalCheckpointer::Committed(int frames) {
   if (wake) cv_.notify_one();
 }
 
-bool WalCheckpointer::Pass(bool under_writer_lock, int& frames, int& copied) {
+WalCheckpointer::Outcome WalCheckpointer::Pass(bool under_writer_lock, int& frames, int& copied) {
   if (options_.before_pass) options_.before_pass();
   int log = -1;
   int done = -1;
-  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  // Under the writer lock, RESTART: once every frame is copied it also waits
+  // (ReadersDone) until no reader still reads frames of this WAL; a reader
+  // that began before the copy ended would keep the writer's next
+  // transaction appending (the WAL restarts only with no such reader).
+  const int mode = under_writer_lock ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, mode, &log, &done);
   if (options_.after_pass) options_.after_pass(log, done, under_writer_lock);
-  if (rc != SQLITE_OK || log < 0 || done < 0) return false;
+  // Busy: another process's checkpoint ran, or a reader outlasted the wait;
+  // what was copied is still counted.
+  if ((rc != SQLITE_OK && rc != SQLITE_BUSY) || log < 0 || done < 0) return Outcome::kFailed;
   frames = log;
   copied = done;
-  return true;
+  if (!under_writer_lock || rc != SQLITE_OK) return Outcome::kCopied;
+  // Every frame copied and no reader left on them: the writer's next
+  // transaction (this thread holds it off) starts the WAL again. Counted
+  // from 0 now, before any commit can report a length of the new WAL.
+  std::lock_guard<std::mutex> lock(mu_);
+  frames_ = 0;
+  copied_ = 0;
+  return Outcome::kRestarts;
+}
+
+bool WalCheckpointer::NothingCommittedSince(int frames) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return frames_ == frames;
 }
 
 void WalCheckpointer::Run() {
@@ -115,21 +147,26 @@ void WalCheckpointer::Run() {
     lock.unlock();
     int frames = 0;
     int copied = 0;
-    bool ok = Pass(/*under_writer_lock=*/false, frames, copied);
-    if (ok && frames >= options_.catch_up_frames) {
+    Outcome outcome = Pass(/*under_writer_lock=*/false, frames, copied);
+    if (outcome != Outcome::kFailed && frames >= options_.catch_up_frames) {
       // The writer starts the WAL again only if its transaction begins with
       // every frame copied; without a pause, the next one has always begun
       // by the time a pass ends. Only what it appended meanwhile is left.
       std::lock_guard<std::mutex> writer(writer_lock_);
-      ok = Pass(/*under_writer_lock=*/true, frames, copied);
+      outcome = Pass(/*under_writer_lock=*/true, frames, copied);
+    } else if (outcome != Outcome::kFailed && copied == frames && writer_lock_.try_lock()) {
+      // An idle writer with every frame copied: restarting now costs it
+      // nothing, and keeps the WAL short where writes are few.
+      std::lock_guard<std::mutex> writer(writer_lock_, std::adopt_lock);
+      if (NothingCommittedSince(frames)) outcome = Pass(/*under_writer_lock=*/true, frames, copied);
     }
     lock.lock();
+    if (outcome == Outcome::kRestarts) continue;  // counted from 0 already
     // A pass that failed (another process's checkpoint, an I/O error the
     // writer will meet too) is tried again after start_frames more frames,
-    // not in a loop.
-    // A commit that reported fewer frames than were copied came after the
-    // WAL started again: nothing of the new one is copied yet.
-    copied_ = !ok ? asked_at : (frames_ >= copied ? copied : 0);
+    // not in a loop. A commit that reported fewer frames than were copied
+    // came after the WAL started again: nothing of the new one is copied.
+    copied_ = outcome == Outcome::kFailed ? asked_at : (frames_ >= copied ? copied : 0);
   }
 }
 

@@ -13,7 +13,11 @@
 // next transaction has always begun before a passive checkpoint ends. So
 // once the WAL has grown past `catch_up_frames`, the thread copies what the
 // writer appended during its last pass while holding the store's writer
-// lock: a pause of one short pass, not one per 1000 frames.
+// lock, and waits there for the readers of its old frames to finish (a
+// RESTART checkpoint): a pause of one short pass, not one per 1000 frames.
+// When a pass has copied everything and the writer is idle, the thread
+// restarts the WAL at once (the same RESTART, nothing left to copy), so that
+// where writes are few the WAL stays as short as SQLite would keep it.
 //
 // Durability does not change: a checkpoint fsyncs the WAL before it copies
 // and the database file after, as the automatic one did; the frames it copies
@@ -69,9 +73,15 @@ class WalCheckpointer {
   static int OnCommit(void* self, sqlite3* writer, const char* schema, int frames);
   void Committed(int frames);
   void Run();
-  // One passive checkpoint; returns false when SQLite refused it (busy: a
-  // checkpoint of another process runs).
-  bool Pass(bool under_writer_lock, int& frames, int& copied);
+  enum class Outcome {
+    kFailed,    // SQLite refused it (an I/O error, another process's checkpoint)
+    kCopied,    // `copied` of the WAL's `frames` are in the database file
+    kRestarts,  // all of them, and the writer's next transaction restarts the WAL
+  };
+  // One checkpoint: PASSIVE, or under the writer lock RESTART.
+  Outcome Pass(bool under_writer_lock, int& frames, int& copied);
+  // Whether the writer's last commit left the WAL `frames` long.
+  bool NothingCommittedSince(int frames);
 
   sqlite3* const db_;
   std::mutex& writer_lock_;

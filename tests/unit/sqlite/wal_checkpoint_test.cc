@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -141,6 +143,44 @@ TEST_F(SqliteCheckpoints, AWalKeptGrowingByABusyWriterStillStartsAgain) {
   EXPECT_GT(under_lock.load(), 0);
   // The WAL never grew far past the catch-up point.
   EXPECT_LT(longest.load(), 600);
+}
+
+// Writes now and then (a send, an admin's change): each pass finds every
+// frame copied and the writer idle, and restarts the WAL at once, so the WAL
+// file stays the length of one round of writes instead of growing until
+// catch_up_frames (here never reached).
+TEST_F(SqliteCheckpoints, AWalWrittenNowAndThenStartsAgainAfterEachPass) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int restarts = 0;
+  store::SqliteOptions options;
+  options.checkpoints.start_frames = 50;
+  options.checkpoints.catch_up_frames = 1'000'000;
+  options.checkpoints.after_pass = [&](int frames, int copied, bool under_writer_lock) {
+    if (!under_writer_lock || frames <= 0 || copied != frames) return;
+    std::lock_guard<std::mutex> lock(mu);
+    ++restarts;
+    cv.notify_all();
+  };
+  absl::StatusOr<std::unique_ptr<Store>> store = store::OpenSqliteStore(db_->db(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  int64_t first_round = 0;
+  for (int round = 0; round < 10; ++round) {
+    int seen = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      seen = restarts;
+    }
+    // One transaction past start_frames (~60 frames); the pass it starts
+    // finds the writer idle, as this thread waits.
+    ASSERT_TRUE(InsertTeams(**store, "r" + std::to_string(round) + "-", 200).ok());
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return restarts > seen; }))
+        << "round " << round;
+    if (round == 0) first_round = FileSize(Wal());
+  }
+  // Without the restarts the WAL would hold all ten rounds.
+  EXPECT_LE(FileSize(Wal()), 2 * first_round);
 }
 
 }  // namespace
