@@ -25,10 +25,9 @@ int64_t FrameBytes(sqlite3* db) {
 // SQLite's busy handler for the checkpointer's connection: a RESTART
 // checkpoint waits here for readers of the WAL to finish, while the writer is
 // paused, so it polls briefly (readers last well under a millisecond; SQLite's
-// default handler would sleep a whole one first) and gives up after ~10 ms.
-int ReadersDone(void* /*unused*/, int calls) {
-  constexpr int kPolls = 100;
-  if (calls >= kPolls) return 0;
+// default handler would sleep a whole one first), up to `*polls` times.
+int ReadersDone(void* polls, int calls) {
+  if (calls >= *static_cast<const int*>(polls)) return 0;
   usleep(100);
   return 1;
 }
@@ -61,15 +60,14 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(const std
     sqlite3_close_v2(db);
     return s;
   }
-  sqlite3_busy_handler(db, &ReadersDone, nullptr);
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(db, writer_lock, std::move(options)));
 }
 
 WalCheckpointer::WalCheckpointer(sqlite3* db, std::mutex& writer_lock, CheckpointOptions options)
-    : db_(db),
-      writer_lock_(writer_lock),
-      options_(std::move(options)),
-      thread_([this] { Run(); }) {}
+    : db_(db), writer_lock_(writer_lock), options_(std::move(options)) {
+  sqlite3_busy_handler(db_, &ReadersDone, &reader_polls_);
+  thread_ = std::thread([this] { Run(); });
+}
 
 WalCheckpointer::~WalCheckpointer() {
   {
@@ -138,6 +136,10 @@ bool WalCheckpointer::NothingCommittedSince(int frames) {
   return frames_ == frames;
 }
 
+// Up to ~10 ms of the writer's time spent waiting for readers, once a WAL
+// grown to catch_up_frames is copied.
+constexpr int kCatchUpReaderPolls = 100;
+
 void WalCheckpointer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -153,11 +155,14 @@ void WalCheckpointer::Run() {
       // every frame copied; without a pause, the next one has always begun
       // by the time a pass ends. Only what it appended meanwhile is left.
       std::lock_guard<std::mutex> writer(writer_lock_);
+      reader_polls_ = kCatchUpReaderPolls;
       outcome = Pass(/*under_writer_lock=*/true, frames, copied);
     } else if (outcome != Outcome::kFailed && copied == frames && writer_lock_.try_lock()) {
       // An idle writer with every frame copied: restarting now costs it
       // nothing, and keeps the WAL short where writes are few.
       std::lock_guard<std::mutex> writer(writer_lock_, std::adopt_lock);
+      // A reader still on the old frames: not worth holding the writer for.
+      reader_polls_ = 0;
       if (NothingCommittedSince(frames)) outcome = Pass(/*under_writer_lock=*/true, frames, copied);
     }
     lock.lock();

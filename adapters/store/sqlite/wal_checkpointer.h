@@ -91,6 +91,7 @@ class WalCheckpointer {
   int frames_ = 0;  // guarded by mu_: the WAL's length at the writer's last commit
   int copied_ = 0;  // guarded by mu_: frames copied by the last pass
   bool stopping_ = false;
+  int reader_polls_ = 0;  // this thread's: how long a RESTART waits for readers
   std::thread thread_;
 };
 
