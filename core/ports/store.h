@@ -249,9 +249,13 @@ class UnitOfWork {
   // same dedupe key exists that no worker has claimed yet; claiming releases
   // the key, so work enqueued while an item runs gets a run of its own.
   virtual absl::Status EnqueueWork(const WorkItem& item) = 0;
-  // As EnqueueWork; true when `item` itself was queued, false when a pending
-  // twin covers it (the caller then knows nothing of the twin's run_at).
-  virtual absl::StatusOr<bool> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
+  // As EnqueueWork, saying which item covers the work: `item` itself, or the
+  // pending twin that was there already, with its run_at.
+  struct Enqueued {
+    bool queued = false;  // `item` was inserted; false: a pending twin covers it
+    absl::Time run_at;    // when the covering item is due
+  };
+  virtual absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
   // Leases up to `limit` due items to `owner` until `lease_until`; an item
   // whose lease expired (its worker died) is due again.
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,

@@ -7,9 +7,10 @@
 // now, and nothing moves a pending fetch earlier). A delivery received at T
 // with T + margin < R is therefore covered: the fetch starts after the
 // delivery arrived, so it reads the change the delivery announced. The
-// margin absorbs clock skew between replicas that share a database. Only
-// items this process inserted itself are remembered (a pending twin's run_at
-// is not known), and only after their commit.
+// margin absorbs clock skew between replicas that share a database. An
+// item is remembered only after the transaction that inserted it, or that
+// found it pending as a twin (queued by another replica, or before a
+// restart), committed.
 #pragma once
 
 #include <cstddef>

@@ -187,8 +187,9 @@ WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, co
 // What step 3's transaction did, for its answer and for PendingFetches.
 struct Recorded {
   DeliveryVerdict verdict;
-  std::optional<absl::Time> fetch_due;  // the fetch this delivery queued itself,
-  std::optional<CheckId> fetch_check;   // of this check
+  std::optional<absl::Time> fetch_due;  // the pending fetch that covers this delivery,
+  std::optional<CheckId> fetch_check;   // of this check,
+  bool fetch_queued = false;            // queued by this delivery (else a twin's)
 };
 
 // Queues the fetch of an applied delivery's case unless a fetch this
@@ -207,11 +208,12 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
   // A little later, so the rest of Certn's burst for this change finds
   // it pending: a pending fetch for the same check covers their events too.
   item.run_at = delivery.received_at + fetch_coalesce;
-  ASSIGN_OR_RETURN(bool queued, uow.EnqueueWorkUnlessPending(item));
-  if (queued) {
-    out.fetch_due = item.run_at;
-    out.fetch_check = check;
-  }
+  ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued, uow.EnqueueWorkUnlessPending(item));
+  // A twin's run_at is remembered too (pending_fetches.h): one queued before
+  // a restart, or by another replica, then covers the rest of the burst.
+  out.fetch_due = enqueued.run_at;
+  out.fetch_check = check;
+  out.fetch_queued = enqueued.queued;
   return absl::OkStatus();
 }
 
@@ -224,6 +226,7 @@ absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fe
                             std::optional<CheckId>& check, bool touch_integration, Recorded& out) {
   out.fetch_due.reset();  // a batch may run this piece again
   out.fetch_check.reset();
+  out.fetch_queued = false;
   if (delivery.verdict == DeliveryVerdict::kOrphan) {
     // Our own order may have committed since the delivery was looked up;
     // its adoption of orphans ran before this row existed, so adopt here.
@@ -490,37 +493,40 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> ch
                              bool touch_integration, std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
-  auto recorded =
-      std::make_shared<Recorded>(Recorded{delivery.verdict, std::nullopt, std::nullopt});
-  auto work = [this, delivery, check, touch_integration,
+  auto recorded = std::make_shared<Recorded>(
+      Recorded{delivery.verdict, std::nullopt, std::nullopt, /*fetch_queued=*/false});
+  // Moved in, not copied: the body is most of a delivery's bytes.
+  const std::string key = delivery.object_id;
+  auto work = [this, delivery = std::move(delivery), check = std::move(check), touch_integration,
                recorded](UnitOfWork& uow) mutable -> absl::Status {
     return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
                           pending_fetches_, delivery, check, touch_integration, *recorded);
   };
   // One lane per case: its deliveries and the fetch they queue commit in
   // order and never wait on each other across lanes (group_commit.h).
-  const std::string key = delivery.object_id;
-  committer_.Submit(key, std::move(work), [this, recorded, started, done](absl::Status status) {
-    const Deps& deps = checks_.deps();
-    deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
-                         absl::ToDoubleSeconds(deps.clock.Now() - started));
-    if (!status.ok()) {
-      Count("store_unavailable");
-      deps.log.Log(LogLevel::kError, "webhook.store_failed", {{"error", ToStd(status.message())}});
-      done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
-      return;
-    }
-    const DeliveryVerdict verdict = recorded->verdict;
-    std::string_view name = VerdictName(verdict);
-    Count(name);
-    // Only a delivery that queued a fetch wakes the worker: the rest of a
-    // burst is covered by that fetch and has nothing new for it.
-    if (recorded->fetch_due && recorded->fetch_check) {
-      pending_fetches_.Remember(*recorded->fetch_check, *recorded->fetch_due, deps.clock.Now());
-      checks_.NotifyWork();
-    }
-    done(Answer(200, std::string(name), "recorded"));
-  });
+  committer_.Submit(
+      key, std::move(work), [this, recorded, started, done = std::move(done)](absl::Status status) {
+        const Deps& deps = checks_.deps();
+        deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
+                             absl::ToDoubleSeconds(deps.clock.Now() - started));
+        if (!status.ok()) {
+          Count("store_unavailable");
+          deps.log.Log(LogLevel::kError, "webhook.store_failed",
+                       {{"error", ToStd(status.message())}});
+          done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
+          return;
+        }
+        const DeliveryVerdict verdict = recorded->verdict;
+        std::string_view name = VerdictName(verdict);
+        Count(name);
+        if (recorded->fetch_due && recorded->fetch_check) {
+          pending_fetches_.Remember(*recorded->fetch_check, *recorded->fetch_due, deps.clock.Now());
+          // Only a delivery that queued a fetch wakes the worker: the rest of a
+          // burst is covered by that fetch and has nothing new for it.
+          if (recorded->fetch_queued) checks_.NotifyWork();
+        }
+        done(Answer(200, std::string(name), "recorded"));
+      });
 }
 
 }  // namespace stagecheck::certn_plugin

@@ -123,7 +123,7 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
-  absl::StatusOr<bool> EnqueueWorkUnlessPending(const WorkItem& item) override;
+  absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) override;
   absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id, const std::string& owner,
                              absl::Time lease_until) override;
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,

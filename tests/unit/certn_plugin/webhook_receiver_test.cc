@@ -557,6 +557,20 @@ class FetchCoalescingTest : public WebhookReceiverTest {
                      check_.value(), "'"));
   }
   std::string Applied(const std::string& id) { return Deliver(SignedEvent(id, case_id_)).code; }
+  // A fetch of the check queued by someone else (another replica, or this
+  // service before a restart), written straight to the store.
+  absl::StatusOr<WorkItem> QueueFetchElsewhere(const std::string& id, absl::Time run_at) {
+    WorkItem w;
+    w.team = admin_.team;
+    w.id = WorkItemId(id);
+    w.kind = "certn.fetch_case";
+    w.subject = check_.value();
+    w.dedupe_key = absl::StrCat("certn.fetch_case:", check_.value());
+    w.run_at = run_at;
+    absl::Status s = store_->Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(w); });
+    if (!s.ok()) return s;
+    return w;
+  }
 };
 
 TEST_F(FetchCoalescingTest, ABurstForOneCaseWritesOneFetchThatRunsOnce) {
@@ -592,17 +606,10 @@ TEST_F(FetchCoalescingTest, ADeliveryAtOrAfterTheFetchStartsGetsItsOwnFetch) {
 }
 
 // Another replica's fetch (due earlier than ours would be) makes our insert
-// a no-op: its run time is not known here, so it must never be taken for a
-// fetch of ours. After it ran, the next delivery queues a fetch again.
+// a no-op: it covers only what arrived well before it is due. After it ran,
+// the next delivery queues a fetch again.
 TEST_F(FetchCoalescingTest, APendingFetchQueuedElsewhereIsNeverTakenForOurs) {
-  WorkItem elsewhere;
-  elsewhere.team = admin_.team;
-  elsewhere.id = WorkItemId("fetch-from-another-replica");
-  elsewhere.kind = "certn.fetch_case";
-  elsewhere.subject = check_.value();
-  elsewhere.dedupe_key = absl::StrCat("certn.fetch_case:", check_.value());
-  elsewhere.run_at = clock_.Now();
-  ASSERT_OK(store_->Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(elsewhere); }));
+  ASSERT_OK(QueueFetchElsewhere("fetch-from-another-replica", clock_.Now()).status());
   const int fetches = gateway_.calls("get_case");
   ASSERT_EQ(Applied("d-1"), "applied");  // covered by the pending twin
   EXPECT_EQ(QueuedFetches(), 1);
@@ -614,6 +621,28 @@ TEST_F(FetchCoalescingTest, APendingFetchQueuedElsewhereIsNeverTakenForOurs) {
   clock_.Advance(absl::Seconds(1));
   Drain();
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
+}
+
+// A twin found pending (queued before a restart, or by another replica) is
+// remembered with its run_at once the delivery that met it committed: the
+// rest of the burst is covered without looking again, and a delivery too
+// close to the twin's start still gets a fetch of its own.
+TEST_F(FetchCoalescingTest, APendingTwinDueLaterCoversTheRestOfTheBurstFromMemory) {
+  absl::StatusOr<WorkItem> elsewhere =
+      QueueFetchElsewhere("fetch-queued-before-a-restart", clock_.Now() + absl::Seconds(5));
+  ASSERT_OK(elsewhere.status());
+  ASSERT_EQ(Applied("d-1"), "applied");  // met the twin in the store
+  EXPECT_EQ(QueuedFetches(), 1);
+  // Taken out of the store behind the plugin's back: only its memory can
+  // still tell that a fetch is pending.
+  ASSERT_OK(store_->Transact(
+      [&](UnitOfWork& uow) { return uow.CompleteWork(elsewhere->team, elsewhere->id); }));
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_EQ(Applied("d-2"), "applied");
+  EXPECT_EQ(QueuedFetches(), 0) << "d-2 is covered by the remembered twin";
+  clock_.Advance(absl::Seconds(3) - PendingFetches::kMargin);
+  ASSERT_EQ(Applied("d-3"), "applied");
+  EXPECT_EQ(QueuedFetches(), 1) << "d-3 arrived within the margin of the twin's start";
 }
 
 // The worker's claims and outcomes are pieces of the group commit's batches
