@@ -10,6 +10,7 @@ PACKAGES=(
   # libraries
   libcpprest-dev libboost-dev libboost-system-dev rapidjson-dev libssl-dev openssl
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev
+  libsimdjson-dev
   # servers the tests and benchmarks start on loopback (python3: the
   # independent outbound-webhook receiver, tests/e2e/receiver)
   postgresql nginx-light wrk python3

@@ -2,7 +2,7 @@
 file(GLOB_RECURSE files ${CORE_DIR}/*.h ${CORE_DIR}/*.cc)
 set(bad "")
 foreach(f IN LISTS files)
-  file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](cpprest|sqlite3|libpq|pqxx|postgresql|openssl|rapidjson|boost|curl)")
+  file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](cpprest|sqlite3|libpq|pqxx|postgresql|openssl|rapidjson|simdjson|boost|curl)")
   if(lines)
     list(APPEND bad "${f}: ${lines}")
   endif()

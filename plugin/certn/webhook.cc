@@ -5,20 +5,12 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "plugin/certn/ports/certn_store.h"
-#include "rapidjson/memorystream.h"
-#include "rapidjson/reader.h"
 
 namespace stagecheck::certn_plugin {
 namespace {
 
 WebhookAnswer Answer(int status, std::string code, std::string detail) {
   return WebhookAnswer{status, std::move(code), std::move(detail)};
-}
-
-// A JSON object that is not a thin event is "invalid_event" (a body that is
-// not JSON at all is "invalid_json"): Receive tells them apart by code.
-absl::Status InvalidEvent(std::string_view message) {
-  return Error(absl::StatusCode::kInvalidArgument, "invalid_event", message);
 }
 
 // How a delivery is refused: the answer, and what the refusal log keeps.
@@ -259,104 +251,6 @@ absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fe
 }
 
 }  // namespace
-
-namespace {
-
-// Reads the four top-level strings of an event without building a document:
-// a DOM allocated every string and object of the case summary Certn sends
-// alongside them (~half of the parse). The whole body is still parsed, so
-// anything that is not JSON is refused as before. For a field given twice,
-// the first one counts (as rapidjson's FindMember would have it).
-class EventFieldsReader
-    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventFieldsReader> {
- public:
-  static constexpr const char* kFields[] = {"id", "event_type", "object_id", "object_type"};
-  struct Field {
-    bool seen = false;
-    bool is_string = false;
-    std::string value;
-  };
-
-  bool root_is_object() const { return root_is_object_; }
-  const Field& field(size_t i) const { return fields_[i]; }
-
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    pending_ = -1;
-    if (depth_ != 1) return true;
-    for (size_t i = 0; i < std::size(kFields); ++i) {
-      if (std::string_view(kFields[i]) == std::string_view(s, n)) pending_ = static_cast<int>(i);
-    }
-    return true;
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return Value(true, s, n); }
-  bool StartObject() {
-    if (depth_ == 0) root_is_object_ = true;
-    Value(false, nullptr, 0);
-    ++depth_;
-    return true;
-  }
-  bool StartArray() {
-    Value(false, nullptr, 0);
-    ++depth_;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) { return End(); }
-  bool EndArray(rapidjson::SizeType) { return End(); }
-  // Numbers, booleans and null: a value that is not a string.
-  bool Default() { return Value(false, nullptr, 0); }
-
- private:
-  bool End() {
-    --depth_;
-    return true;
-  }
-  bool Value(bool is_string, const char* s, size_t n) {
-    if (depth_ == 1 && pending_ >= 0 && !fields_[pending_].seen) {
-      Field& f = fields_[pending_];
-      f.seen = true;
-      f.is_string = is_string;
-      if (is_string) f.value.assign(s, n);
-    }
-    pending_ = -1;
-    return true;
-  }
-
-  int depth_ = 0;
-  int pending_ = -1;  // the top-level field whose value comes next, if wanted
-  bool root_is_object_ = false;
-  Field fields_[std::size(kFields)];
-};
-
-}  // namespace
-
-absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
-  EventFieldsReader fields;
-  rapidjson::Reader reader;
-  rapidjson::MemoryStream stream(body.data(), body.size());
-  // Iterative: the body is not authenticated yet, and a recursive parse of
-  // 200 KB of '[' overflows the stack.
-  if (reader
-          .Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream, fields)
-          .IsError()) {
-    return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not JSON");
-  }
-  if (!fields.root_is_object()) {
-    return Error(absl::StatusCode::kInvalidArgument, "invalid_json", "body is not a JSON object");
-  }
-  WebhookEvent event;
-  std::string* targets[] = {&event.id, &event.event_type, &event.object_id, &event.object_type};
-  for (size_t i = 0; i < std::size(targets); ++i) {
-    const char* name = EventFieldsReader::kFields[i];
-    const EventFieldsReader::Field& f = fields.field(i);
-    if (!f.seen) return InvalidEvent(absl::StrCat("event has no '", name, "'"));
-    if (!f.is_string) return InvalidEvent(absl::StrCat("event field '", name, "' is not a string"));
-    if (f.value.empty() || f.value.size() > 200) {
-      return InvalidEvent(absl::StrCat("event field '", name, "' is empty or too long"));
-    }
-    *targets[i] = f.value;
-  }
-  return event;
-}
 
 bool IsKnownEvent(const WebhookEvent& event) {
   if (event.object_type != "CASE") return false;

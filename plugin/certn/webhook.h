@@ -15,6 +15,7 @@
 #include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/refused_deliveries.h"
 #include "plugin/certn/signature.h"
+#include "plugin/certn/webhook_event.h"
 
 namespace stagecheck::certn_plugin {
 
@@ -35,14 +36,6 @@ struct WebhookAnswer {
   std::string detail;  // safe to show and log: never a secret or a signature
 };
 
-// The thin event of the cases API.
-struct WebhookEvent {
-  std::string id;
-  std::string event_type;
-  std::string object_id;
-  std::string object_type;
-};
-absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body);
 bool IsKnownEvent(const WebhookEvent& event);
 
 class WebhookReceiver {

@@ -500,6 +500,53 @@ TEST(WebhookEventParse, SaysWhichFieldIsNotAStringAndRefusesBrokenJson) {
   EXPECT_EQ(ErrorCode(certn_plugin::ParseWebhookEvent("[1]").status()), "invalid_json");
 }
 
+// The fast parser (simdjson) refuses some JSON that Certn could send; such a
+// body is read by the tolerant one (rapidjson) instead, never refused.
+TEST(WebhookEventParse, JsonTheFastParserRefusesIsReadByTheTolerantOne) {
+  const std::string event =
+      R"("id":"evt-7","event_type":"CASE_STATUS_CHANGED","object_id":"c-1","object_type":"CASE")";
+  const std::string deep = std::string(1100, '[') + std::string(1100, ']');
+  for (const std::string& body : {
+           absl::StrCat("{", event, R"(,"big":123456789012345678901234567890})"),
+           absl::StrCat("{", event, "} trailing bytes"),
+           absl::StrCat("{", event,
+                        ",\"name\":\"Ren\xe9"
+                        "e\"}"),  // Latin-1, not UTF-8
+           absl::StrCat("{", event, ",\"deep\":", deep, "}"),
+       }) {
+    EXPECT_FALSE(certn_plugin::ParseWebhookEventWith(certn_plugin::EventParser::kFast, body).ok())
+        << body.substr(0, 120);
+    absl::StatusOr<certn_plugin::WebhookEvent> e = certn_plugin::ParseWebhookEvent(body);
+    ASSERT_TRUE(e.ok()) << e.status() << " for " << body.substr(0, 120);
+    EXPECT_EQ(e->id, "evt-7");
+    EXPECT_EQ(e->object_id, "c-1");
+  }
+  // What both refuse stays refused, as JSON.
+  EXPECT_EQ(ErrorCode(certn_plugin::ParseWebhookEvent(absl::StrCat("{", event, ",}")).status()),
+            "invalid_json");
+}
+
+// Both parsers agree on what they both read: the same fields, the same refusals.
+TEST(WebhookEventParse, BothParsersReadTheSameEvent) {
+  for (const char* body : {
+           R"({"id":"a","event_type":"X","object_id":"c","object_type":"CASE","id":"b"})",
+           R"({"\u0069d":"esc\u00e9","event_type":"X","object_id":"c\n","object_type":"CASE"})",
+           R"({"id":"a","event_type":"X","object_id":7,"object_type":"CASE"})",
+           R"({"data":{"id":"n"},"event_type":"X","object_id":"c","object_type":"CASE"})",
+           R"([{"id":"a"}])",
+       }) {
+    auto fast = certn_plugin::ParseWebhookEventWith(certn_plugin::EventParser::kFast, body);
+    auto tolerant = certn_plugin::ParseWebhookEventWith(certn_plugin::EventParser::kTolerant, body);
+    ASSERT_EQ(fast.ok(), tolerant.ok()) << body;
+    if (!fast.ok()) {
+      EXPECT_EQ(fast.status(), tolerant.status()) << body;
+      continue;
+    }
+    EXPECT_EQ(fast->id, tolerant->id) << body;
+    EXPECT_EQ(fast->object_id, tolerant->object_id) << body;
+  }
+}
+
 TEST(WebhookEventParse, UnknownObjectTypeIsNotKnown) {
   auto e = certn_plugin::ParseWebhookEvent(
       R"({"id":"a","event_type":"CASE_STATUS_CHANGED","object_id":"c","object_type":"APPLICATION"})");
