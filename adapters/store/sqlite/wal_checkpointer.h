@@ -82,6 +82,12 @@ class WalCheckpointer {
   Outcome Pass(bool under_writer_lock, int& frames, int& copied);
   // Whether the writer's last commit left the WAL `frames` long.
   bool NothingCommittedSince(int frames);
+  // A WAL of catch_up_frames brought to its end, the last of it under the
+  // writer lock.
+  Outcome CatchUp(int& frames, int& copied);
+  // Syncs the database file, so that what passes copied is on disk before
+  // the pass under the writer lock (see CatchUp).
+  void SyncDatabaseFile() const;
 
   sqlite3* const db_;
   std::mutex& writer_lock_;
