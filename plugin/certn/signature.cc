@@ -14,27 +14,37 @@ absl::Status Refuse(std::string_view code, std::string_view message) {
   return Error(absl::StatusCode::kUnauthenticated, code, message);
 }
 
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) ||
-        absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  return true;
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-// Accepts upper-case hex too: the encoding is a guess (docs/certn-api.md), and case
-// carries no information.
-std::string NormalizeHex(std::string_view s) { return absl::AsciiStrToLower(ToAbsl(s)); }
+// The bytes a hex string spells, in either case: the encoding is a guess
+// (docs/certn-api.md), and case carries no information. Empty when `s` is
+// empty or not hex.
+std::string HexBytes(std::string_view s) {
+  if (s.size() % 2 != 0) return "";
+  std::string out(s.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int high = HexValue(s[2 * i]);
+    const int low = HexValue(s[2 * i + 1]);
+    if (high < 0 || low < 0) return "";
+    out[i] = static_cast<char>((high << 4) | low);
+  }
+  return out;
+}
 
+// Compares raw HMACs: hex-encoding each one per delivery cost more than the
+// comparison.
 bool MatchesAny(const Crypto& crypto, std::string_view message, std::string_view provided_hex,
                 const std::vector<std::string>& secrets) {
-  std::string provided = NormalizeHex(provided_hex);
+  const std::string provided = HexBytes(provided_hex);
   bool matched = false;
   for (const std::string& secret : secrets) {
     // No early exit: the time taken does not tell which secret matched.
-    matched |= ConstantTimeEquals(HexEncode(crypto.HmacSha256(secret, message)), provided);
+    matched |= ConstantTimeEquals(crypto.HmacSha256(secret, message), provided);
   }
   return matched;
 }
@@ -58,7 +68,7 @@ absl::StatusOr<ParsedCertnSignature> ParseCertnSignature(std::string_view header
       }
       have_t = true;
     } else if (prefix == "v1") {
-      if (value.size() != 64 || !IsLowerHex(NormalizeHex(ToStd(value)))) {
+      if (value.size() != 64 || HexBytes(ToStd(value)).empty()) {
         return absl::InvalidArgumentError("Certn-Signature v1 is not a hex SHA-256 HMAC");
       }
       parsed.v1.emplace_back(value);

@@ -124,7 +124,7 @@ bool ReadTolerantly(std::string_view body, EventFields& out) {
   // 200 KB of '[' overflows the stack.
   return !parser
               .Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream,
-                                                                                          reader)
+                                                                                         reader)
               .IsError();
 }
 
