@@ -82,7 +82,8 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::ListDeliveries(
     std::optional<TeamId> team, int limit) {
   const int64_t n = PageLimit(limit);
   if (!team.has_value()) {
-    // Global: the operator's view across teams.
+    // Global: the operator's view across teams; no index orders it (v15),
+    // so it reads the whole table.
     const Value params[] = {n};
     return QueryDeliveries("ORDER BY received_at DESC, delivery_id DESC LIMIT ?", params);
   }

@@ -40,4 +40,12 @@ CREATE INDEX webhook_deliveries_orphans ON webhook_deliveries (team_id, object_i
 CREATE INDEX webhook_deliveries_by_team_received ON webhook_deliveries (team_id, received_at);
 )sql";
 
+// v15 (issue 21): no global time index on webhook_deliveries. Every query of
+// the table names its team (retention, the deliveries page, orphans), served
+// by (team_id, received_at); the global index was one more tree written by
+// every delivery's insert, read only by the store's team-less listing (tests
+// and operators' one-off checks, which may scan).
+inline constexpr std::string_view kDeliveriesWithoutGlobalTimeIndex =
+    "DROP INDEX IF EXISTS webhook_deliveries_by_received;";
+
 }  // namespace stagecheck::store::portable

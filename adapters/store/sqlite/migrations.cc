@@ -45,6 +45,7 @@ constexpr Migration kMigrations[] = {
     {13, "notifications about endpoints, delayed-check notices, outbox retention indexes",
      kV13.view()},
     {14, "webhook deliveries keyed once by team and delivery id", kV14.view()},
+    {15, "no global time index on webhook deliveries", portable::kDeliveriesWithoutGlobalTimeIndex},
 };
 
 }  // namespace
