@@ -48,6 +48,22 @@ TEST_F(SignatureTest, XSignatureUpperCaseHexAccepted) {
   EXPECT_TRUE(VerifyX(upper).ok());
 }
 
+// The header is decoded once and compared as bytes: either case, or a mix,
+// spells the same HMAC; 64 characters that are not hex match nothing.
+TEST_F(SignatureTest, HexOfEitherCaseIsTheSameSignatureAndNonHexMatchesNothing) {
+  std::string mixed = kXSig;
+  for (size_t i = 0; i < mixed.size(); i += 2) mixed[i] = static_cast<char>(std::toupper(mixed[i]));
+  EXPECT_TRUE(VerifyX(mixed).ok());
+  std::string v1 = kV1;
+  for (char& c : v1) c = static_cast<char>(std::toupper(c));
+  EXPECT_TRUE(VerifyC("t=1700000000,v1=" + v1).ok());
+  std::string not_hex = kXSig;
+  not_hex[63] = 'g';
+  EXPECT_EQ(ErrorCode(VerifyX(not_hex)), "bad_signature");
+  EXPECT_EQ(ErrorCode(VerifyX(std::string(64, 'z'))), "bad_signature");
+  EXPECT_EQ(ErrorCode(VerifyC("t=1700000000,v1=" + not_hex)), "malformed_signature");
+}
+
 TEST_F(SignatureTest, XSignatureWrongSecretRefused) {
   absl::Status s = VerifyX(kXSig, kBody, {"whsec_some_other_secret"});
   EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
