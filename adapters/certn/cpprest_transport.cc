@@ -93,7 +93,16 @@ class CpprestTransport final : public Transport {
 
     pplx::cancellation_token_source cts;
     auto response = WaitUntil(http_client->request(request, cts.get_token()), deadline, cts);
-    if (!response.ok()) return response.status();
+    if (!response.ok()) {
+      // A pooled connection the server had closed while idle fails here
+      // ("Failed to write request headers/body"), and after a burst the pool
+      // holds several: every retry would draw the next. The next call starts
+      // a fresh pool instead.
+      if (response.status().code() == absl::StatusCode::kUnavailable) {
+        Forget(authority_builder.to_string(), call.connect_timeout, http_client);
+      }
+      return response.status();
+    }
 
     HttpReply reply;
     reply.status = response->status_code();
@@ -132,11 +141,25 @@ class CpprestTransport final : public Transport {
     }
   }
 
+  using ClientKey = std::pair<std::string, int64_t>;
+  static ClientKey KeyOf(const std::string& authority, absl::Duration timeout) {
+    return {authority, std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))};
+  }
+
+  // Drops `stale` from the cache (unless another call replaced it already);
+  // calls still using it keep it until they end.
+  void Forget(const std::string& authority, absl::Duration timeout,
+              const std::shared_ptr<client::http_client>& stale) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = clients_.find(KeyOf(authority, timeout));
+    if (it != clients_.end() && it->second == stale) clients_.erase(it);
+  }
+
   std::shared_ptr<client::http_client> ClientFor(const std::string& authority,
                                                  absl::Duration timeout) {
-    const int64_t timeout_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
+    const ClientKey key = KeyOf(authority, timeout);
+    const int64_t timeout_ms = key.second;
     std::lock_guard<std::mutex> lock(mu_);
-    auto key = std::make_pair(authority, timeout_ms);
     auto it = clients_.find(key);
     if (it != clients_.end()) return it->second;
     client::http_client_config config;
@@ -148,7 +171,7 @@ class CpprestTransport final : public Transport {
 
   std::mutex mu_;
   // One client (and so one connection pool) per host and timeout.
-  std::map<std::pair<std::string, int64_t>, std::shared_ptr<client::http_client>> clients_;
+  std::map<ClientKey, std::shared_ptr<client::http_client>> clients_;
 };
 
 }  // namespace
