@@ -78,7 +78,8 @@ class ClosingServer {
     size_t body_at = std::string::npos;
     size_t length = 0;
     for (;;) {
-      if (body_at == std::string::npos && (body_at = request.find("\r\n\r\n")) != std::string::npos) {
+      if (body_at == std::string::npos &&
+          (body_at = request.find("\r\n\r\n")) != std::string::npos) {
         body_at += 4;
         const size_t at = request.find("Content-Length: ");
         if (at != std::string::npos && at < body_at) length = std::stoul(request.substr(at + 16));
@@ -133,7 +134,8 @@ TEST(CpprestTransportTest, AfterAStaleConnectionFailsTheNextCallOpensAFreshOne) 
   // after its answer, all back in the client's pool.
   std::vector<std::future<absl::StatusOr<HttpReply>>> burst;
   for (int i = 0; i < kBurst; ++i) {
-    burst.push_back(std::async(std::launch::async, [&] { return transport->Send(Post(server.url())); }));
+    burst.push_back(
+        std::async(std::launch::async, [&] { return transport->Send(Post(server.url())); }));
   }
   for (auto& f : burst) {
     absl::StatusOr<HttpReply> reply = f.get();
