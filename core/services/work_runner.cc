@@ -172,11 +172,17 @@ void WorkRunner::RunOne(const WorkItem& item) {
   }
 }
 
-absl::Status WorkRunner::Record(const std::function<absl::Status(UnitOfWork&)>& work) {
+absl::Status WorkRunner::Record(const std::function<absl::Status(UnitOfWork&)>& work,
+                                std::string_view key) {
   if (options_.committer == nullptr) return deps_.store.Transact(work);
   std::promise<absl::Status> committed;
   std::future<absl::Status> result = committed.get_future();
-  options_.committer->Submit(work, [&committed](absl::Status s) { committed.set_value(s); });
+  auto done = [&committed](absl::Status s) { committed.set_value(s); };
+  if (key.empty()) {
+    options_.committer->Submit(work, std::move(done));
+  } else {
+    options_.committer->Submit(key, work, std::move(done));
+  }
   return result.get();
 }
 

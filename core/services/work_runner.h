@@ -16,6 +16,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -89,6 +90,13 @@ class WorkRunner {
   int RunDue(int limit = 16);
   // Runs the periodic tasks that are due now.
   void RunPeriodic();
+  // A handler's own writes: `work` runs as a piece of the group commit's
+  // next batch (on the lane of `key`, when given), shared with the webhook
+  // deliveries committed at the same time, or in a transaction of its own
+  // without a committer. Returns once it committed and is durable. Never
+  // from inside a piece: it would wait for its own batch.
+  absl::Status Record(const std::function<absl::Status(UnitOfWork&)>& work,
+                      std::string_view key = {});
 
  private:
   struct Periodic {
@@ -99,9 +107,6 @@ class WorkRunner {
   void Loop();
   void ExpressLoop();
   void RunOne(const WorkItem& item);
-  // Runs `work` in a transaction of its own, or as a piece of the group
-  // commit's next batch; returns once it committed.
-  absl::Status Record(const std::function<absl::Status(UnitOfWork&)>& work);
   absl::Duration Backoff(int attempts);
   absl::Duration Jitter(absl::Duration up_to);
   void Count(const WorkItem& item, std::string_view outcome);

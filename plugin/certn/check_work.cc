@@ -42,44 +42,56 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
   RETURN_IF_ERROR(
       AgainIfSettingsChanged(item.team, certn_case.status(), loaded.integration.updated_at));
   if (!certn_case.ok() && IsTransient(certn_case.status())) return certn_case.status();
-  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
-    if (!check.ok()) return check.status();
-    if (!certn_case.ok()) {
-      // Permanent: Certn refused the order. The check ends with the reason.
-      std::string reason = ErrorCode(certn_case.status());
-      check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", reason);
-      if (auto s = Feed(uow, *check, "error", "certn",
-                        absl::StrCat("Certn refused the order: ", certn_case.status().message()));
-          !s.ok()) {
-        return s;
-      }
-      return UpdateCheckWithEvents(uow, deps_, *check);
-    }
-    check->waiting_reason.clear();  // sent: whatever it waited for is over
-    check->waiting_until.reset();
-    auto applied = ApplyCase(uow, *check, *certn_case, "order");
-    if (!applied.ok()) return applied.status();
-    if (check->CancelRequested()) {
-      // Cancelled while the order was in flight: Certn now has a case to cancel.
-      RETURN_IF_ERROR(EnqueueWork(uow, item.team, kWorkCancel, check->id, deps_.clock.Now()));
-    }
-    // Deliveries that raced our own order's commit are adopted now.
-    auto orphans = uow.ListOrphans(item.team, certn_case->id);
-    if (!orphans.ok()) return orphans.status();
-    for (const WebhookDelivery& orphan : *orphans) {
-      if (auto s = uow.UpdateDeliveryVerdict(item.team, orphan.delivery_id,
-                                             DeliveryVerdict::kApplied, check->id);
-          !s.ok()) {
-        return s;
-      }
-    }
-    if (!orphans->empty()) {
-      // The orphans may describe a newer state than the order's answer.
-      return EnqueueWork(uow, item.team, kWorkFetchCase, check->id, deps_.clock.Now());
-    }
-    return absl::OkStatus();
-  });
+  return RecordOrder(item, certn_case);
+}
+
+// The order's outcome, in the check: the case Certn made (and orphans of it
+// that arrived first), or Certn's permanent refusal.
+absl::Status Checks::RecordOrder(const WorkItem& item,
+                                 const absl::StatusOr<CertnCase>& certn_case) {
+  const CheckId id(item.subject);
+  const std::string lane = certn_case.ok() ? certn_case->id : std::string();
+  return RecordWork(
+      [&](UnitOfWork& uow) -> absl::Status {
+        absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
+        if (!check.ok()) return check.status();
+        if (!certn_case.ok()) {
+          // Permanent: Certn refused the order. The check ends with the reason.
+          std::string reason = ErrorCode(certn_case.status());
+          check->Transition(CheckStatus::kError, deps_.clock.Now(), "order", reason);
+          if (auto s =
+                  Feed(uow, *check, "error", "certn",
+                       absl::StrCat("Certn refused the order: ", certn_case.status().message()));
+              !s.ok()) {
+            return s;
+          }
+          return UpdateCheckWithEvents(uow, deps_, *check);
+        }
+        check->waiting_reason.clear();  // sent: whatever it waited for is over
+        check->waiting_until.reset();
+        auto applied = ApplyCase(uow, *check, *certn_case, "order");
+        if (!applied.ok()) return applied.status();
+        if (check->CancelRequested()) {
+          // Cancelled while the order was in flight: Certn now has a case to cancel.
+          RETURN_IF_ERROR(EnqueueWork(uow, item.team, kWorkCancel, check->id, deps_.clock.Now()));
+        }
+        // Deliveries that raced our own order's commit are adopted now.
+        auto orphans = uow.ListOrphans(item.team, certn_case->id);
+        if (!orphans.ok()) return orphans.status();
+        for (const WebhookDelivery& orphan : *orphans) {
+          if (auto s = uow.UpdateDeliveryVerdict(item.team, orphan.delivery_id,
+                                                 DeliveryVerdict::kApplied, check->id);
+              !s.ok()) {
+            return s;
+          }
+        }
+        if (!orphans->empty()) {
+          // The orphans may describe a newer state than the order's answer.
+          return EnqueueWork(uow, item.team, kWorkFetchCase, check->id, deps_.clock.Now());
+        }
+        return absl::OkStatus();
+      },
+      lane);
 }
 
 absl::Status Checks::AgainIfSettingsChanged(const TeamId& team, const absl::Status& refused,
@@ -97,6 +109,12 @@ absl::Status Checks::AgainIfSettingsChanged(const TeamId& team, const absl::Stat
                         absl::Seconds(1));
 }
 
+absl::Status Checks::RecordWork(const std::function<absl::Status(UnitOfWork&)>& work,
+                                std::string_view key) {
+  if (runner_ == nullptr) return deps_.store.Transact(work);
+  return runner_->Record(work, key);
+}
+
 absl::Status Checks::RunFetch(const WorkItem& item) {
   CheckId id(item.subject);
   absl::StatusOr<Loaded> loaded = Load(item.team, id);
@@ -110,11 +128,13 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.external_id);
   if (!certn_case.ok()) return certn_case.status();
-  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
-    if (!check.ok()) return check.status();
-    return ApplyCase(uow, *check, *certn_case, "fetch").status();
-  });
+  return RecordWork(
+      [&](UnitOfWork& uow) -> absl::Status {
+        absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
+        if (!check.ok()) return check.status();
+        return ApplyCase(uow, *check, *certn_case, "fetch").status();
+      },
+      *loaded->check.external_id);
 }
 
 absl::Status Checks::RunGenerateReport(const WorkItem& item) {
@@ -135,7 +155,8 @@ absl::Status Checks::RunGenerateReport(const WorkItem& item) {
   fallback.subject = loaded->check.id.value();
   fallback.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":report:", fallback.subject);
   fallback.run_at = deps_.clock.Now() + integrations_.config().report_ready_fallback;
-  return deps_.store.Transact([&](UnitOfWork& uow) { return uow.EnqueueWork(fallback); });
+  return RecordWork([&](UnitOfWork& uow) { return uow.EnqueueWork(fallback); },
+                    *loaded->check.external_id);
 }
 
 absl::Status Checks::RunDownload(const WorkItem& item) {
@@ -154,29 +175,31 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
   if (pdf->rfind("%PDF-", 0) != 0) {
     return Error(absl::StatusCode::kDataLoss, "report_not_pdf", "Certn's report file is not a PDF");
   }
-  return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
-    absl::StatusOr<BackgroundCheck> fresh = uow.GetCheckForUpdate(item.team, id);
-    if (!fresh.ok()) return fresh.status();
-    if (fresh->report_saved_as) return absl::OkStatus();
-    absl::Time now = deps_.clock.Now();
-    CandidateFile file;
-    file.team = item.team;
-    file.id = FileId(deps_.ids.NewId());
-    file.candidate = fresh->candidate;
-    file.name =
-        absl::StrCat("Certn_Report_",
-                     fresh->external_short_id.value_or(fresh->external_id.value_or("")), ".pdf");
-    file.content_type = "application/pdf";
-    file.size = static_cast<int64_t>(pdf->size());
-    file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
-    file.created_at = now;
-    if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
-    fresh->report_saved_as = file.id;
-    fresh->updated_at = now;
-    if (auto s = UpdateCheckWithEvents(uow, deps_, *fresh); !s.ok()) return s;
-    return Feed(uow, *fresh, "report_saved", "system",
-                absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
-  });
+  return RecordWork(
+      [&](UnitOfWork& uow) -> absl::Status {
+        absl::StatusOr<BackgroundCheck> fresh = uow.GetCheckForUpdate(item.team, id);
+        if (!fresh.ok()) return fresh.status();
+        if (fresh->report_saved_as) return absl::OkStatus();
+        absl::Time now = deps_.clock.Now();
+        CandidateFile file;
+        file.team = item.team;
+        file.id = FileId(deps_.ids.NewId());
+        file.candidate = fresh->candidate;
+        file.name = absl::StrCat("Certn_Report_",
+                                 fresh->external_short_id.value_or(fresh->external_id.value_or("")),
+                                 ".pdf");
+        file.content_type = "application/pdf";
+        file.size = static_cast<int64_t>(pdf->size());
+        file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
+        file.created_at = now;
+        if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
+        fresh->report_saved_as = file.id;
+        fresh->updated_at = now;
+        if (auto s = UpdateCheckWithEvents(uow, deps_, *fresh); !s.ok()) return s;
+        return Feed(uow, *fresh, "report_saved", "system",
+                    absl::StrCat("Report saved to the candidate's files as ", file.name, "."));
+      },
+      check.external_id.value_or(""));
 }
 
 void Checks::WorkDeferred(const WorkItem& item, const absl::Status& why, absl::Time until) {

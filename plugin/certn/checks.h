@@ -111,6 +111,7 @@ class Checks {
   // Durable work handlers, registered with the core's WorkRunner by
   // CertnPlugin (plugin.cc). Each is idempotent: a lost lease runs it again.
   absl::Status RunOrder(const WorkItem& item);
+  absl::Status RecordOrder(const WorkItem& item, const absl::StatusOr<CertnCase>& certn_case);
   absl::Status RunFetch(const WorkItem& item);
   absl::Status RunGenerateReport(const WorkItem& item);
   absl::Status RunDownload(const WorkItem& item);
@@ -218,6 +219,13 @@ class Checks {
   void Notify() {
     if (notify_) notify_();
   }
+  // A work handler's writes after its call to Certn: a piece of the group
+  // commit's batches (WorkRunner::Record), on the lane of the case `key`
+  // when known, so a busy case's fetches neither take the writer apart from
+  // its deliveries nor wait for an fsync of their own (issue 21). Without a
+  // runner, a transaction of its own.
+  absl::Status RecordWork(const std::function<absl::Status(UnitOfWork&)>& work,
+                          std::string_view key = {});
 
   Deps deps_;
   CertnGateway& gateway_;

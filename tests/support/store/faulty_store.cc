@@ -38,6 +38,7 @@ absl::Status FaultyStore::Transact(const std::function<absl::Status(UnitOfWork&)
 }
 
 absl::Status FaultyStore::Read(const std::function<absl::Status(UnitOfWork&)>& work) {
+  ++read_calls_;
   return CountedTransaction([&] { return inner_.Read(work); });
 }
 

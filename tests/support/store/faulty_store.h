@@ -28,7 +28,8 @@ class FaultyStore final : public Store {
   // The next `n` transactions (Transact or TransactBatch) fail with `status`.
   void FailNext(int n, absl::Status status = DefaultFault());
 
-  int transact_calls() const { return transact_calls_.load(); }
+  int transact_calls() const { return transact_calls_.load(); }  // Transact and Read
+  int read_calls() const { return read_calls_.load(); }
   int batch_calls() const { return batch_calls_.load(); }
   int ping_calls() const { return ping_calls_.load(); }
   // Calls answered with the injected fault (not forwarded).
@@ -61,6 +62,7 @@ class FaultyStore final : public Store {
   int fail_next_ = 0;
   absl::Status fault_;
   std::atomic<int> transact_calls_{0};
+  std::atomic<int> read_calls_{0};
   std::atomic<int> batch_calls_{0};
   std::atomic<int> ping_calls_{0};
   std::atomic<int> failed_calls_{0};

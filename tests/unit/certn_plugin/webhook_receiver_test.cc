@@ -709,6 +709,25 @@ TEST_F(FetchCoalescingTest, TheWorkersClaimAndCompletionRideTheGroupCommit) {
             1);
 }
 
+// The fetch's own writes (the case applied to the check) are a piece of a
+// batch too: a busy case's fetches neither take the writer apart from the
+// deliveries nor wait for an fsync of their own (issue 21).
+TEST_F(FetchCoalescingTest, TheFetchAppliesTheCaseInAGroupCommitBatch) {
+  ASSERT_EQ(Applied("d-1"), "applied");
+  clock_.Advance(absl::Seconds(1));
+  const int batches = store_->batch_calls();
+  const int own_writes = store_->transact_calls() - store_->read_calls();
+  const int fetches = gateway_.calls("get_case");
+  ASSERT_NE(Check(admin_, check_).status, CheckStatus::kInProgress);
+  EXPECT_EQ(worker_->RunDue(16), 1);
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  // The claim, the case applied, the fetch recorded done.
+  EXPECT_EQ(store_->batch_calls(), batches + 3);
+  EXPECT_EQ(store_->transact_calls() - store_->read_calls(), own_writes)
+      << "no write transaction of its own";
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);  // the case applied
+}
+
 // Another replica rotated the secret (written straight to the shared store,
 // past this process's Integrations): a delivery signed with the new secret is
 // accepted at once, the remembered old one is read again; the old secret,
