@@ -1,5 +1,8 @@
 #include "plugin/certn/signature.h"
 
+#include <array>
+#include <cstdint>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -14,12 +17,20 @@ absl::Status Refuse(std::string_view code, std::string_view message) {
   return Error(absl::StatusCode::kUnauthenticated, code, message);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Each byte's hex digit value, or -1: one load a character, where the three
+// range tests cost ~14 instructions (every delivery decodes 64 of them).
+constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  for (int c = 0; c < 10; ++c) values['0' + c] = static_cast<int8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    values['a' + c] = static_cast<int8_t>(10 + c);
+    values['A' + c] = static_cast<int8_t>(10 + c);
+  }
+  return values;
+}();
+
+int HexValue(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 // The bytes a hex string spells, in either case: the encoding is a guess
 // (docs/certn-api.md), and case carries no information. Empty when `s` is
@@ -36,11 +47,10 @@ std::string HexBytes(std::string_view s) {
   return out;
 }
 
-// Compares raw HMACs: hex-encoding each one per delivery cost more than the
-// comparison.
-bool MatchesAny(const Crypto& crypto, std::string_view message, std::string_view provided_hex,
+// Compares raw HMACs (`provided` decoded from its hex): hex-encoding each
+// one per delivery cost more than the comparison.
+bool MatchesAny(const Crypto& crypto, std::string_view message, std::string_view provided,
                 const std::vector<std::string>& secrets) {
-  const std::string provided = HexBytes(provided_hex);
   bool matched = false;
   for (const std::string& secret : secrets) {
     // No early exit: the time taken does not tell which secret matched.
@@ -68,10 +78,11 @@ absl::StatusOr<ParsedCertnSignature> ParseCertnSignature(std::string_view header
       }
       have_t = true;
     } else if (prefix == "v1") {
-      if (value.size() != 64 || HexBytes(ToStd(value)).empty()) {
+      std::string hmac = value.size() == 64 ? HexBytes(ToStd(value)) : std::string();
+      if (hmac.empty()) {
         return absl::InvalidArgumentError("Certn-Signature v1 is not a hex SHA-256 HMAC");
       }
-      parsed.v1.emplace_back(value);
+      parsed.v1.push_back(std::move(hmac));
     }
     // Other schemes (v0, v2, ...) are ignored, as Certn documents.
   }
@@ -88,7 +99,8 @@ absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
     std::string_view value = check.header_value;
     if (value.size() != 64)
       return Refuse("malformed_signature", "X-Signature is not a hex SHA-256 HMAC");
-    if (!MatchesAny(crypto, body, value, secrets)) {
+    // Not hex: decodes to nothing, which no HMAC equals.
+    if (!MatchesAny(crypto, body, HexBytes(value), secrets)) {
       return Refuse("bad_signature", "X-Signature does not match");
     }
     return absl::OkStatus();

@@ -20,7 +20,9 @@ enum class SignatureScheme { kXSignature, kCertnSignature };
 
 struct ParsedCertnSignature {
   int64_t timestamp = 0;
-  std::vector<std::string> v1;  // every v1 value, other schemes ignored
+  // Every v1 value, decoded once: the 32 bytes of an HMAC-SHA256. Other
+  // schemes are ignored.
+  std::vector<std::string> v1;
 };
 
 // InvalidArgument (naming what is wrong, never echoing values) when malformed.
