@@ -81,7 +81,8 @@ restart() {
   local dir
   dir=$(cat "$state/dir")
   cd "$dir"
-  as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+  as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart \
+    >/dev/null || resume  # stopped, but the start failed: started again as resume does
 }
 
 halt() {
@@ -91,12 +92,23 @@ halt() {
   as_server_user "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
 }
 
+# Retried, on the same port (clients hold its URL): under a loaded CI machine
+# one start of a just-halted server failed with pg_ctl's "could not start
+# server" (2026-12-02). The log's tail says why each failed attempt did.
 resume() {
   local dir
   dir=$(cat "$state/dir")
   cd "$dir"
-  as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "$(cat "$state/opts")" start >/dev/null
+  for attempt in 1 2 3 4 5; do
+    if as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "$(cat "$state/opts")" start >/dev/null; then
+      return 0
+    fi
+    echo "pg_server.sh: resume failed (attempt $attempt)" >&2
+    tail -5 "$dir/server.log" >&2 || true
+    sleep 1
+  done
+  return 1
 }
 
 case "$cmd" in
