@@ -175,6 +175,9 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
   if (pdf->rfind("%PDF-", 0) != 0) {
     return Error(absl::StatusCode::kDataLoss, "report_not_pdf", "Certn's report file is not a PDF");
   }
+  // Hashed before the write: the piece runs in a batch shared with webhook
+  // deliveries, which should not wait for a report's hash.
+  const std::string sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
   return RecordWork(
       [&](UnitOfWork& uow) -> absl::Status {
         absl::StatusOr<BackgroundCheck> fresh = uow.GetCheckForUpdate(item.team, id);
@@ -190,7 +193,7 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
                                  ".pdf");
         file.content_type = "application/pdf";
         file.size = static_cast<int64_t>(pdf->size());
-        file.sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
+        file.sha256_hex = sha256_hex;
         file.created_at = now;
         if (auto s = uow.InsertFile(file, *pdf); !s.ok()) return s;
         fresh->report_saved_as = file.id;
