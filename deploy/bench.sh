@@ -51,7 +51,8 @@ done
 echo "bench: uptime: $(uptime)" >&2
 
 pg_args=()
-if bash tests/support/pg/pg_server.sh start "$work/pg" >&2; then
+# --durable: fsync on, as in production (the tests' servers run without it).
+if bash tests/support/pg/pg_server.sh start "$work/pg" --durable >&2; then
   pg_args=(--pg-url "$(cat "$work/pg/url")")
 else
   echo "bench: PostgreSQL did not start; measuring SQLite only" >&2

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for tests.
-#   pg_server.sh start   <state-dir>   initdb into a temp dir, start on a free
+#   pg_server.sh start   <state-dir> [--durable]
+#                                      initdb into a temp dir, start on a free
 #                                      loopback port, create database
-#                                      "stagecheck", write <state-dir>/url
+#                                      "stagecheck", write <state-dir>/url;
+#                                      fsync is off unless --durable (the
+#                                      benchmark's server: see start())
 #   pg_server.sh restart <state-dir>   fast restart (same port and data)
 #   pg_server.sh halt    <state-dir>   stop the server, keep its data
 #   pg_server.sh resume  <state-dir>   start a halted server again
@@ -13,6 +16,12 @@ set -euo pipefail
 
 cmd=${1:?usage: pg_server.sh start|stop|restart <state-dir>}
 state=${2:?usage: pg_server.sh start|stop|restart <state-dir>}
+durable=false
+case "${3:-}" in
+  "") ;;
+  --durable) [ "$cmd" = start ] && durable=true ;;
+  *) echo "pg_server.sh: unknown option '$3'" >&2; exit 2 ;;
+esac
 bin=${STAGECHECK_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 as_server_user() {
@@ -58,10 +67,15 @@ start() {
   cd "$dir"
   as_server_user "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale \
     --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+  # Tests: fsync off, a throwaway server whose durability is not what they
+  # check (a SIGKILL of the service leaves PostgreSQL's commits in place).
+  # The benchmark (--durable): PostgreSQL's defaults, so that its "durable
+  # 2xx" figures pay for the WAL flush as production does.
+  local sync="-c fsync=off"
+  if $durable; then sync="-c fsync=on -c synchronous_commit=on"; fi
   for attempt in 1 2 3 4 5; do
     port=$(pick_port)
-    # fsync off: a throwaway server; durability is SQLite's and production's job.
-    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 $sync -c max_connections=300" \
       >"$state/opts"
     if as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "$(cat "$state/opts")" start >/dev/null; then
