@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "adapters/crypto/codec.h"
+#include "core/ports/crypto.h"
 
 namespace stagecheck::crypto {
 namespace {

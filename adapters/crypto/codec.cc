@@ -73,13 +73,6 @@ std::optional<std::string> Decode(std::string_view text, const std::array<int8_t
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStandard, true); }
@@ -94,19 +87,6 @@ std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl,
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
   static const std::array<int8_t, 256> table = ReverseTable(kUrl);
   return Decode(text, table);
-}
-
-std::optional<std::string> HexDecode(std::string_view text) {
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = HexValue(text[i]);
-    int lo = HexValue(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>((hi << 4) | lo));
-  }
-  return out;
 }
 
 }  // namespace stagecheck::crypto

@@ -1,4 +1,4 @@
-// Byte <-> text codecs. HexEncode lives in core/ports/crypto.h.
+// Byte <-> text codecs. HexEncode and HexDecode live in core/ports/crypto.h.
 #pragma once
 
 #include <optional>
@@ -14,7 +14,5 @@ std::optional<std::string> Base64Decode(std::string_view text);
 // URL-safe alphabet ('-', '_'), no padding: safe in URLs, headers and tokens.
 std::string Base64UrlEncode(std::string_view bytes);
 std::optional<std::string> Base64UrlDecode(std::string_view text);
-// Upper or lower case; nullopt on odd length or a non-hex character.
-std::optional<std::string> HexDecode(std::string_view text);
 
 }  // namespace stagecheck::crypto

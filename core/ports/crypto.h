@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,10 @@ class Crypto {
 // difference is.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 std::string HexEncode(std::string_view bytes);
+// A hex digit's value (either case), or -1.
+int HexDigitValue(char c);
+// The bytes `text` spells, upper or lower case; nullopt on odd length or a
+// character that is not a hex digit.
+std::optional<std::string> HexDecode(std::string_view text);
 
 }  // namespace stagecheck

@@ -1,8 +1,5 @@
 #include "plugin/certn/signature.h"
 
-#include <array>
-#include <cstdint>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,35 +14,10 @@ absl::Status Refuse(std::string_view code, std::string_view message) {
   return Error(absl::StatusCode::kUnauthenticated, code, message);
 }
 
-// Each byte's hex digit value, or -1: one load a character, where the three
-// range tests cost ~14 instructions (every delivery decodes 64 of them).
-constexpr std::array<int8_t, 256> kHexValues = [] {
-  std::array<int8_t, 256> values{};
-  values.fill(-1);
-  for (int c = 0; c < 10; ++c) values['0' + c] = static_cast<int8_t>(c);
-  for (int c = 0; c < 6; ++c) {
-    values['a' + c] = static_cast<int8_t>(10 + c);
-    values['A' + c] = static_cast<int8_t>(10 + c);
-  }
-  return values;
-}();
-
-int HexValue(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
-
 // The bytes a hex string spells, in either case: the encoding is a guess
 // (docs/certn-api.md), and case carries no information. Empty when `s` is
 // empty or not hex.
-std::string HexBytes(std::string_view s) {
-  if (s.size() % 2 != 0) return "";
-  std::string out(s.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int high = HexValue(s[2 * i]);
-    const int low = HexValue(s[2 * i + 1]);
-    if (high < 0 || low < 0) return "";
-    out[i] = static_cast<char>((high << 4) | low);
-  }
-  return out;
-}
+std::string HexBytes(std::string_view s) { return HexDecode(s).value_or(std::string()); }
 
 // Compares raw HMACs (`provided` decoded from its hex): hex-encoding each
 // one per delivery cost more than the comparison.

@@ -1,6 +1,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
@@ -14,6 +15,7 @@
 #include "adapters/crypto/api_token.h"
 #include "adapters/crypto/codec.h"
 #include "adapters/crypto/openssl_crypto.h"
+#include "core/ports/crypto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -236,8 +238,33 @@ TEST(Base64, RejectsMalformedInput) {
 
 TEST(Hex, DecodesAndRejects) {
   EXPECT_EQ(HexDecode("00fFa0"), std::string("\x00\xff\xa0", 3));
+  EXPECT_EQ(HexDecode(""), std::string());
   EXPECT_FALSE(HexDecode("abc").has_value());
   EXPECT_FALSE(HexDecode("zz").has_value());
+  EXPECT_FALSE(HexDecode("0g").has_value());
+  EXPECT_FALSE(HexDecode(std::string("\xff"
+                                     "0",
+                                     2))
+                   .has_value());  // a high byte indexes no digit
+  EXPECT_FALSE(HexDecode(std::string("0\0", 2)).has_value());
+}
+
+TEST(Hex, DigitValuesInEitherCase) {
+  const std::string digits = "0123456789abcdef";
+  for (int v = 0; v < 16; ++v) {
+    EXPECT_EQ(HexDigitValue(digits[v]), v);
+    EXPECT_EQ(HexDigitValue(static_cast<char>(std::toupper(digits[v]))), v);
+  }
+  for (int c = 0; c < 256; ++c) {
+    if (digits.find(static_cast<char>(std::tolower(c))) != std::string::npos) continue;
+    EXPECT_EQ(HexDigitValue(static_cast<char>(c)), -1) << "byte " << c;
+  }
+}
+
+TEST(Hex, RoundTripsEveryByte) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  EXPECT_EQ(HexDecode(HexEncode(all)), all);
 }
 
 TEST(ApiToken, HasPrefixLengthAndHashes) {
