@@ -411,8 +411,8 @@ absl::StatusOr<std::string> CertnHttpGateway::DownloadReport(const CertnCredenti
 }
 
 absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(
-    const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
-    int max_pages) {
+    const CertnCredentials& creds, const std::optional<std::string>& after_event_id, int max_pages,
+    absl::Time young_after) {
   const std::string& base_path = config_.paths.events;
   // The largest page Certn gives, so that an interval's events are one call.
   std::string path = absl::StrCat(base_path, "?page_size=", std::max(1, config_.max_page_size));
@@ -436,8 +436,15 @@ absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(
     }
     auto page = ParseEventsPage(reply->body);
     if (!page.ok()) return Malformed(call.operation, page.status(), creds.api_key);
-    for (CertnEvent& event : page->results) out.events.push_back(std::move(event));
-    if (!page->next) return out;
+    bool young = false;
+    for (CertnEvent& event : page->results) {
+      young = young || (event.created && *event.created > young_after);
+      out.events.push_back(std::move(event));
+    }
+    // A young event is left for a later read with everything after it: the
+    // pages after it would be read again then (one call an interval, not
+    // one a page of the last `events_grace` of events).
+    if (!page->next || young) return out;
     // Only the path and query of `next` are used, under the configured base
     // URL: the key is never sent to a host a response names.
     const size_t at = page->next->find(base_path);

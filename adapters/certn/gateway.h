@@ -39,7 +39,7 @@ class CertnHttpGateway final : public CertnGateway {
                                              int64_t max_bytes) override;
   absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
                                              const std::optional<std::string>& after_event_id,
-                                             int max_pages) override;
+                                             int max_pages, absl::Time young_after) override;
 
   const CertnClientConfig& config() const { return config_; }
 

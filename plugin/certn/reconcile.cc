@@ -88,8 +88,10 @@ void DropYoungEvents(std::vector<CertnEvent>& events, absl::Time now, absl::Dura
 
 absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integration) {
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(integration));
+  const PluginConfig& config = integrations_.config();
+  const absl::Time now = deps_.clock.Now();
   absl::StatusOr<CertnEventsRead> read = gateway_.ListEvents(
-      creds, integration.events_cursor, integrations_.config().events_max_pages);
+      creds, integration.events_cursor, config.events_max_pages, now - config.events_grace);
   if (!read.ok()) {
     const absl::StatusCode code = read.status().code();
     // Rate limited or unreachable: worth trying again next interval.
@@ -99,8 +101,6 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
     return EnqueueQuietChecks(integration.team);
   }
   NoteFeed(integration.team, absl::OkStatus());
-  const PluginConfig& config = integrations_.config();
-  const absl::Time now = deps_.clock.Now();
   DropYoungEvents(read->events, now, config.events_grace);
   const std::string cursor =
       read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;

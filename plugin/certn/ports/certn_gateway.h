@@ -133,7 +133,10 @@ class CertnGateway {
                                                      const std::string& report_file_id,
                                                      int64_t max_bytes) = 0;
   // The account's events after `after_event_id` (every event from the start
-  // of the feed when absent), following the feed's pages up to `max_pages`.
+  // of the feed when absent), following the feed's pages up to `max_pages`,
+  // but not past a page holding an event created after `young_after`: the
+  // caller leaves such an event, and every later one, for a later read
+  // (the feed is oldest first), so their pages would be read again then.
   // Only reads, so it may run twice. Unimplemented (code
   // events_feed_unavailable) when Certn has no feed for this account (HTTP
   // 404, 405, 410); DataLoss when the answer has an unexpected shape; both
@@ -141,7 +144,7 @@ class CertnGateway {
   // Other errors (unavailable, rate limited) are worth trying again later.
   virtual absl::StatusOr<CertnEventsRead> ListEvents(
       const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
-      int max_pages) = 0;
+      int max_pages, absl::Time young_after) = 0;
 };
 
 }  // namespace stagecheck

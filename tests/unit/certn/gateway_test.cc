@@ -306,7 +306,7 @@ TEST_F(GatewayPolicyTest, PackagesAreAskedForActiveOnlyAndOrdersNameThePackage) 
 TEST_F(GatewayPolicyTest, ListEventsAsksAfterTheCursorAndFollowsNextOnTheConfiguredHost) {
   Script(Reply(200, ReadFixture("events_page1.json")));
   Script(Reply(200, R"({"next": null, "results": [{"id": 43, "object_id": "c-9"}]})"));
-  auto read = gateway_->ListEvents(creds_, std::string("39"), 5);
+  auto read = gateway_->ListEvents(creds_, std::string("39"), 5, absl::InfiniteFuture());
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->events.size(), 4u);
   EXPECT_EQ(read->events.back().id, "43");
@@ -321,29 +321,49 @@ TEST_F(GatewayPolicyTest, ListEventsAsksAfterTheCursorAndFollowsNextOnTheConfigu
 
 TEST_F(GatewayPolicyTest, ListEventsWithoutACursorAsksFromTheStartAndStopsAtMaxPages) {
   Script(Reply(200, ReadFixture("events_page1.json")));
-  auto read = gateway_->ListEvents(creds_, std::nullopt, 1);
+  auto read = gateway_->ListEvents(creds_, std::nullopt, 1, absl::InfiniteFuture());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->events.size(), 3u);
   EXPECT_TRUE(read->more);
   EXPECT_EQ(shared_->calls[0].url, "http://certn.test/api/public/events/?page_size=100");
 }
 
+TEST_F(GatewayPolicyTest, ListEventsStopsPagingAtAYoungEvent) {
+  // Page 1's last event (10:05:00) is younger than 10:02: the read leaves it,
+  // and every later one, for a later read, so page 2 is not asked for.
+  Script(Reply(200, ReadFixture("events_page1.json")));
+  auto read = gateway_->ListEvents(
+      creds_, std::string("39"), 5,
+      absl::FromCivil(absl::CivilSecond(2026, 11, 30, 10, 2, 0), absl::UTCTimeZone()));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->events.size(), 3u);
+  EXPECT_EQ(Calls(), 1u);
+  // An event that does not say when it was made is not young: paging goes on.
+  Script(Reply(200, R"({"next": "/api/public/events/?last_processed_event_id=2",
+                        "results": [{"id": 2, "object_id": "c-1"}]})"));
+  Script(Reply(200, R"({"next": null, "results": [{"id": 3, "object_id": "c-2"}]})"));
+  read = gateway_->ListEvents(creds_, std::string("1"), 5, absl::InfinitePast());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->events.size(), 2u);
+  EXPECT_EQ(Calls(), 3u);
+}
+
 TEST_F(GatewayPolicyTest, AFeedThatCannotAnswerSaysSo) {
   for (int status : {404, 405, 410}) {
     Script(Reply(status, R"({"detail": "Not found."})"));
-    auto read = gateway_->ListEvents(creds_, std::string("1"), 5);
+    auto read = gateway_->ListEvents(creds_, std::string("1"), 5, absl::InfiniteFuture());
     EXPECT_EQ(read.status().code(), absl::StatusCode::kUnimplemented) << status;
     EXPECT_EQ(ErrorCode(read.status()), "events_feed_unavailable") << status;
   }
   Script(Reply(200, R"({"events": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5, absl::InfiniteFuture()).status().code(),
             absl::StatusCode::kDataLoss);
   // A next that is not the feed's, or that loops, is an unexpected shape too.
   Script(Reply(200, R"({"next": "https://elsewhere.test/steal?k=1", "results": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5, absl::InfiniteFuture()).status().code(),
             absl::StatusCode::kDataLoss);
   Script(Reply(200, R"({"next": "/api/public/events/?page_size=100", "results": []})"));
-  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5).status().code(),
+  EXPECT_EQ(gateway_->ListEvents(creds_, std::nullopt, 5, absl::InfiniteFuture()).status().code(),
             absl::StatusCode::kDataLoss);
 }
 

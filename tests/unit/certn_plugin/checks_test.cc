@@ -544,6 +544,9 @@ TEST_F(ReconcileTest, SkipsEventsDeliveredAsWebhooksAndWaitsForYoungOnes) {
   ReadFeed();
   EXPECT_EQ(gateway_.calls("list_events"), 2);
   EXPECT_EQ(gateway_.calls("get_case"), fetches);
+  // The read told the gateway which events are young, so that it stops
+  // paging at them (the gateway's own test shows it does).
+  EXPECT_EQ(gateway_.last_young_after, clock_.Now() - integrations_->config().events_grace);
   // It arrives (a delivery's id is its event's id) and fetches the case.
   EXPECT_EQ(Deliver(SignedEvent("1", case_id)).http_status, 200);
   Drain();

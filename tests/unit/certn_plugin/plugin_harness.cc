@@ -117,10 +117,11 @@ void ScriptedGateway::SetStatus(const std::string& case_id, CheckStatus status, 
 }
 
 absl::StatusOr<CertnEventsRead> ScriptedGateway::ListEvents(
-    const CertnCredentials& creds, const std::optional<std::string>& after_event_id,
-    int max_pages) {
-  (void)max_pages;
+    const CertnCredentials& creds, const std::optional<std::string>& after_event_id, int max_pages,
+    absl::Time young_after) {
+  (void)max_pages;  // one page holds the whole scripted feed
   if (absl::Status s = Enter("list_events", creds); !s.ok()) return s;
+  last_young_after = young_after;
   if (!events_feed) {
     return Error(absl::StatusCode::kUnimplemented, "events_feed_unavailable", "no event feed");
   }

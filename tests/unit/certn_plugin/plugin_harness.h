@@ -78,8 +78,9 @@ class ScriptedGateway final : public CertnGateway {
   // events_feed is false: then the feed answers as Certn without one.
   absl::StatusOr<CertnEventsRead> ListEvents(const CertnCredentials& creds,
                                              const std::optional<std::string>& after_event_id,
-                                             int max_pages) override;
+                                             int max_pages, absl::Time young_after) override;
   bool events_feed = true;
+  absl::Time last_young_after = absl::InfinitePast();  // of the last ListEvents
   // The `created` of the events SetStatus records from now on (none: absent).
   std::optional<absl::Time> event_time;
 
