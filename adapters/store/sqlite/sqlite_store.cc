@@ -55,7 +55,7 @@ absl::Status MapError(int rc, std::string_view what, const char* detail) {
 // process queue on this mutex instead of spinning in SQLite's busy handler;
 // busy_timeout still covers other processes (e.g. `stagecheck migrate`).
 struct Shared {
-  std::mutex writer;
+  std::timed_mutex writer;  // timed: the checkpointer waits for it (wal_checkpointer.h)
   // Set before the first writing connection opens; goes away after the last
   // one closed (each holds this struct).
   std::unique_ptr<WalCheckpointer> checkpointer;

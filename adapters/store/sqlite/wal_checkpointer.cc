@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
@@ -34,9 +35,8 @@ int ReadersDone(void* polls, int calls) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(const std::string& path,
-                                                                       std::mutex& writer_lock,
-                                                                       CheckpointOptions options) {
+absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(
+    const std::string& path, std::timed_mutex& writer_lock, CheckpointOptions options) {
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -63,7 +63,8 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Open(const std
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(db, writer_lock, std::move(options)));
 }
 
-WalCheckpointer::WalCheckpointer(sqlite3* db, std::mutex& writer_lock, CheckpointOptions options)
+WalCheckpointer::WalCheckpointer(sqlite3* db, std::timed_mutex& writer_lock,
+                                 CheckpointOptions options)
     : db_(db), writer_lock_(writer_lock), options_(std::move(options)) {
   sqlite3_busy_handler(db_, &ReadersDone, &reader_polls_);
   thread_ = std::thread([this] { Run(); });
@@ -147,7 +148,7 @@ constexpr int kCatchUpReaderPolls = 100;
 WalCheckpointer::Outcome WalCheckpointer::CatchUp(int& frames, int& copied) {
   SyncDatabaseFile();
   if (Pass(/*under_writer_lock=*/false, frames, copied) != Outcome::kFailed) SyncDatabaseFile();
-  std::lock_guard<std::mutex> writer(writer_lock_);
+  std::lock_guard<std::timed_mutex> writer(writer_lock_);
   reader_polls_ = kCatchUpReaderPolls;
   return Pass(/*under_writer_lock=*/true, frames, copied);
 }
@@ -163,6 +164,17 @@ void WalCheckpointer::SyncDatabaseFile() const {
     return;
   }
   (void)file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
+// The pass was woken by a commit whose transaction may still hold the
+// writer lock for a moment (the commit reports its frames from inside
+// COMMIT): when nothing was committed after the frames just copied, wait for
+// that transaction to end rather than miss the restart (on a loaded machine
+// the pass can finish first). A writer that has committed since is busy: no
+// wait, the next pass comes after start_frames more frames.
+bool WalCheckpointer::WriterIdleAfter(int frames) {
+  if (!NothingCommittedSince(frames)) return false;
+  return writer_lock_.try_lock_for(std::chrono::seconds(1));
 }
 
 bool WalCheckpointer::NothingCommittedSince(int frames) {
@@ -182,10 +194,10 @@ void WalCheckpointer::Run() {
     Outcome outcome = Pass(/*under_writer_lock=*/false, frames, copied);
     if (outcome != Outcome::kFailed && frames >= options_.catch_up_frames) {
       outcome = CatchUp(frames, copied);
-    } else if (outcome != Outcome::kFailed && copied == frames && writer_lock_.try_lock()) {
+    } else if (outcome != Outcome::kFailed && copied == frames && WriterIdleAfter(frames)) {
       // An idle writer with every frame copied: restarting now costs it
       // nothing, and keeps the WAL short where writes are few.
-      std::lock_guard<std::mutex> writer(writer_lock_, std::adopt_lock);
+      std::lock_guard<std::timed_mutex> writer(writer_lock_, std::adopt_lock);
       // A reader still on the old frames: not worth holding the writer for.
       reader_polls_ = 0;
       if (NothingCommittedSince(frames)) outcome = Pass(/*under_writer_lock=*/true, frames, copied);

@@ -57,7 +57,7 @@ class WalCheckpointer {
   // in WAL mode). `writer_lock` is the lock every write transaction of the
   // store holds; it outlives the checkpointer.
   static absl::StatusOr<std::unique_ptr<WalCheckpointer>> Open(const std::string& path,
-                                                               std::mutex& writer_lock,
+                                                               std::timed_mutex& writer_lock,
                                                                CheckpointOptions options);
   ~WalCheckpointer();  // stops the thread, then closes its connection
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -69,7 +69,7 @@ class WalCheckpointer {
   void Watch(sqlite3* writer);
 
  private:
-  WalCheckpointer(sqlite3* db, std::mutex& writer_lock, CheckpointOptions options);
+  WalCheckpointer(sqlite3* db, std::timed_mutex& writer_lock, CheckpointOptions options);
   static int OnCommit(void* self, sqlite3* writer, const char* schema, int frames);
   void Committed(int frames);
   void Run();
@@ -82,6 +82,9 @@ class WalCheckpointer {
   Outcome Pass(bool under_writer_lock, int& frames, int& copied);
   // Whether the writer's last commit left the WAL `frames` long.
   bool NothingCommittedSince(int frames);
+  // Takes the writer lock if nothing was committed after `frames`, waiting
+  // (bounded) for the transaction that committed them to end.
+  bool WriterIdleAfter(int frames);
   // A WAL of catch_up_frames brought to its end, the last of it under the
   // writer lock.
   Outcome CatchUp(int& frames, int& copied);
@@ -90,7 +93,7 @@ class WalCheckpointer {
   void SyncDatabaseFile() const;
 
   sqlite3* const db_;
-  std::mutex& writer_lock_;
+  std::timed_mutex& writer_lock_;
   const CheckpointOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
