@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# postgres.server.options: pg_server.sh's own options. The benchmark's server
+# (--durable) must flush as production does, or its "durable 2xx" rows would
+# measure a server without fsync; the tests' server (no option) runs without
+# it; an unknown option is refused before anything starts.
+set -euo pipefail
+script="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg_server.sh"
+bin=${STAGECHECK_PG_BIN:-/usr/lib/postgresql/15/bin}
+state=$(mktemp -d /tmp/stagecheck-pg-options.XXXXXX)
+trap 'bash "$script" stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+
+setting() { "$bin/psql" -X -At -d "$(cat "$state/url")" -c "SHOW $1"; }
+expect() {
+  local got
+  got=$(setting "$1")
+  if [ "$got" != "$2" ]; then
+    echo "FAIL: $3: $1 is '$got', expected '$2'" >&2
+    exit 1
+  fi
+}
+
+bash "$script" start "$state" --durable >/dev/null
+expect fsync on "--durable"
+expect synchronous_commit on "--durable"
+bash "$script" stop "$state" >/dev/null
+
+bash "$script" start "$state" >/dev/null
+expect fsync off "no option"
+bash "$script" stop "$state" >/dev/null
+
+if bash "$script" start "$state" --fast 2>"$state/err"; then
+  echo "FAIL: an unknown option was accepted" >&2
+  exit 1
+fi
+grep -q "unknown option '--fast'" "$state/err" || { cat "$state/err" >&2; exit 1; }
+[ ! -f "$state/url" ] || { echo "FAIL: a refused start left a server" >&2; exit 1; }
+echo "ok: --durable flushes, the default does not, an unknown option is refused"
