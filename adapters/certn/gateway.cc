@@ -438,7 +438,7 @@ absl::StatusOr<CertnEventsRead> CertnHttpGateway::ListEvents(
     if (!page.ok()) return Malformed(call.operation, page.status(), creds.api_key);
     bool young = false;
     for (CertnEvent& event : page->results) {
-      young = young || (event.created && *event.created > young_after);
+      young = young || event.CreatedAfter(young_after);
       out.events.push_back(std::move(event));
     }
     // A young event is left for a later read with everything after it: the

@@ -75,12 +75,11 @@ absl::Status Checks::RunReadEvents(const WorkItem& item) {
 
 namespace {
 
-// Only the events older than `grace` are taken (and the cursor moves past
+// Only the events made by `young_after` are taken (and the cursor moves past
 // them): a younger one's webhook may still be on its way.
-void DropYoungEvents(std::vector<CertnEvent>& events, absl::Time now, absl::Duration grace) {
-  auto young = std::find_if(events.begin(), events.end(), [&](const CertnEvent& e) {
-    return e.created && *e.created > now - grace;
-  });
+void DropYoungEvents(std::vector<CertnEvent>& events, absl::Time young_after) {
+  auto young = std::find_if(events.begin(), events.end(),
+                            [&](const CertnEvent& e) { return e.CreatedAfter(young_after); });
   events.erase(young, events.end());
 }
 
@@ -90,8 +89,10 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(integration));
   const PluginConfig& config = integrations_.config();
   const absl::Time now = deps_.clock.Now();
-  absl::StatusOr<CertnEventsRead> read = gateway_.ListEvents(
-      creds, integration.events_cursor, config.events_max_pages, now - config.events_grace);
+  // The gateway stops paging at such an event; the read drops it and the rest.
+  const absl::Time young_after = now - config.events_grace;
+  absl::StatusOr<CertnEventsRead> read =
+      gateway_.ListEvents(creds, integration.events_cursor, config.events_max_pages, young_after);
   if (!read.ok()) {
     const absl::StatusCode code = read.status().code();
     // Rate limited or unreachable: worth trying again next interval.
@@ -101,7 +102,7 @@ absl::StatusOr<int> Checks::ReconcileIntegration(const CertnIntegration& integra
     return EnqueueQuietChecks(integration.team);
   }
   NoteFeed(integration.team, absl::OkStatus());
-  DropYoungEvents(read->events, now, config.events_grace);
+  DropYoungEvents(read->events, young_after);
   const std::string cursor =
       read->events.empty() ? integration.events_cursor.value_or("") : read->events.back().id;
   EventFetches fetches;

@@ -96,6 +96,9 @@ struct CertnEvent {
   // about another kind of object.
   std::optional<std::string> case_id = {};
   std::optional<absl::Time> created = {};  // when Certn recorded it, if it says
+
+  // Made after `t`; an event that does not say when is not.
+  bool CreatedAfter(absl::Time t) const { return created.has_value() && *created > t; }
 };
 
 // What one read of the feed brought: the events after the cursor, oldest
