@@ -19,7 +19,11 @@ state=${2:?usage: pg_server.sh start|stop|restart <state-dir>}
 durable=false
 case "${3:-}" in
   "") ;;
-  --durable) [ "$cmd" = start ] && durable=true ;;
+  --durable)
+    if [ "$cmd" != start ]; then
+      echo "pg_server.sh: --durable is an option of start" >&2; exit 2
+    fi
+    durable=true ;;
   *) echo "pg_server.sh: unknown option '$3'" >&2; exit 2 ;;
 esac
 bin=${STAGECHECK_PG_BIN:-/usr/lib/postgresql/15/bin}

@@ -34,4 +34,10 @@ if bash "$script" start "$state" --fast 2>"$state/err"; then
 fi
 grep -q "unknown option '--fast'" "$state/err" || { cat "$state/err" >&2; exit 1; }
 [ ! -f "$state/url" ] || { echo "FAIL: a refused start left a server" >&2; exit 1; }
-echo "ok: --durable flushes, the default does not, an unknown option is refused"
+# --durable belongs to start: elsewhere it would be silently ignored.
+if bash "$script" restart "$state" --durable 2>"$state/err"; then
+  echo "FAIL: --durable was accepted by restart" >&2
+  exit 1
+fi
+grep -q "is an option of start" "$state/err" || { cat "$state/err" >&2; exit 1; }
+echo "ok: --durable flushes, the default does not, other options are refused"
