@@ -30,11 +30,26 @@ void WalFlusher::After(std::function<void(absl::Status)> then) {
     then(Flush());
     return;
   }
+  bool flush_running = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    flush_running = flushing_;
     waiting_.push_back(std::move(then));
   }
   cv_.notify_one();
+  // The next fsync starts only when the running one ends; the frames just
+  // committed can be on their way to the disk meanwhile.
+  if (flush_running) StartWriteback();
+}
+
+void WalFlusher::StartWriteback() const {
+  // A hint, not a promise: what it fails to start, the fdatasync writes.
+  // Asynchronous (no SYNC_FILE_RANGE_WAIT_*): the committer does not wait
+  // for the disk, and a page already under writeback is left to finish.
+  int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(fd);
 }
 
 absl::Status WalFlusher::Sync() {

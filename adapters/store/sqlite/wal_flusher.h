@@ -27,6 +27,9 @@ class WalFlusher final : public CommitFlusher {
   WalFlusher(const WalFlusher&) = delete;
   WalFlusher& operator=(const WalFlusher&) = delete;
 
+  // While a flush runs, the caller also starts the writeback of the frames
+  // committed since (sync_file_range), so that the next fdatasync, which
+  // must wait for the running one, finds most of them written already.
   void After(std::function<void(absl::Status)> then) override;
   // When no flush is running or queued, the caller fsyncs itself: a lone
   // API write (a send) skips two thread wake-ups on its way to the answer.
@@ -36,6 +39,8 @@ class WalFlusher final : public CommitFlusher {
  private:
   void Run();
   absl::Status Flush() const;
+  // Starts writing the WAL's dirty pages to the disk without waiting.
+  void StartWriteback() const;
   // The fsync for which the caller set flushing_ (the test hook first); clears it.
   absl::Status FlushMarked();
 

@@ -1,0 +1,92 @@
+// WalFlusher on its own (the store's use of it is in sqlite_durability_test.cc):
+// a caller queued while a flush runs is answered by a later flush, never by
+// the running one, whether or not the -wal file is there to start writing.
+#include "adapters/store/sqlite/wal_flusher.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/support/store/test_store.h"
+
+namespace stagecheck::store {
+namespace {
+
+// Holds the flusher's first flush (after it took its waiters, before its
+// fdatasync) until Release(); later flushes pass.
+class HeldFirstFlush {
+ public:
+  std::function<void()> Hook() {
+    return [this] {
+      if (flushes_.fetch_add(1) > 0) return;
+      entered_.set_value();
+      released_.get_future().wait();
+    };
+  }
+  void WaitUntilHeld() { entered_.get_future().wait(); }
+  void Release() { released_.set_value(); }
+  int flushes() const { return flushes_.load(); }
+
+ private:
+  std::atomic<int> flushes_{0};
+  std::promise<void> entered_;
+  std::promise<void> released_;
+};
+
+void Append(const std::string& path, size_t bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  const std::string data(bytes, 'f');
+  ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(fd);
+}
+
+class WalFlusherTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = storetest::TestDatabase::Create("sqlite");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    db_ = *std::move(dir);
+    wal_ = db_->db() + "-wal";
+  }
+  // Queues `first`, waits until its flush is held, then queues a second
+  // caller (the frames of a batch committed meanwhile written first when
+  // `write_more`) and checks who is answered when.
+  void QueueDuringAHeldFlush(bool write_more) {
+    HeldFirstFlush held;
+    WalFlusher flusher(wal_, held.Hook());
+    std::promise<absl::Status> first;
+    std::promise<absl::Status> second;
+    flusher.After([&](absl::Status s) { first.set_value(std::move(s)); });
+    held.WaitUntilHeld();
+    if (write_more) Append(wal_, 64 * 1024);
+    flusher.After([&](absl::Status s) { second.set_value(std::move(s)); });
+    auto second_answer = second.get_future();
+    // Not answered while the flush that began before it is held.
+    EXPECT_EQ(second_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    held.Release();
+    EXPECT_TRUE(first.get_future().get().ok());
+    EXPECT_TRUE(second_answer.get().ok());
+    // The second caller had a flush of its own.
+    EXPECT_EQ(held.flushes(), 2);
+  }
+  std::unique_ptr<storetest::TestDatabase> db_;
+  std::string wal_;
+};
+
+TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushIsAnsweredByTheNextOne) {
+  Append(wal_, 4096);
+  QueueDuringAHeldFlush(/*write_more=*/true);
+}
+
+TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushWithoutAWalFileIsAnsweredToo) {
+  ASSERT_NE(::access(wal_.c_str(), F_OK), 0);  // no -wal: nothing to start writing
+  QueueDuringAHeldFlush(/*write_more=*/false);
+}
+
+}  // namespace
+}  // namespace stagecheck::store
