@@ -53,6 +53,7 @@
 #include "adapters/http/http.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/url.h"
+#include "core/thread_name.h"
 
 namespace stagecheck::http {
 namespace {
@@ -381,6 +382,9 @@ void Session::Dispatch(Request request) {
     }
   }
   asio::post(*impl_->workers, [impl = impl_, request = std::move(request), pending]() mutable {
+    // asio's pool starts its threads itself: each names itself on its first request.
+    thread_local const bool named = (NameThisThread("sc-http"), true);
+    (void)named;
     Respond respond = [pending](Response response) { pending->Deliver(std::move(response)); };
     try {
       impl->handler(std::move(request), std::move(respond));
@@ -536,7 +540,7 @@ absl::Status Server::Start() {
   asio::co_spawn(impl_->ioc, impl_->AcceptLoop(), asio::detached);
   int threads = impl_->options.io_threads > 0 ? impl_->options.io_threads : 1;
   for (int i = 0; i < threads; ++i) {
-    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+    NameThread(impl_->io_threads.emplace_back([this] { impl_->ioc.run(); }), "sc-http-io");
   }
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/thread_name.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -54,6 +55,7 @@ FileSink::FileSink(std::FILE* file) : file_(file) {
       FlushLocked();
     }
   });
+  NameThread(flusher_, "sc-log");
 }
 
 FileSink::~FileSink() {

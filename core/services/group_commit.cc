@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "core/thread_name.h"
 
 namespace stagecheck {
 
@@ -11,7 +13,11 @@ GroupCommitter::GroupCommitter(Store& store, size_t max_batch, int lanes)
     : store_(store), max_batch_(std::max<size_t>(max_batch, 1)) {
   const int n = std::max(lanes, 1);
   for (int i = 0; i < n; ++i) lanes_.push_back(std::make_unique<Lane>());
-  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { Run(*l); });
+  for (int i = 0; i < n; ++i) {
+    Lane& lane = *lanes_[i];
+    lane.thread = std::thread([this, &lane] { Run(lane); });
+    NameThread(lane.thread, n == 1 ? std::string("sc-commit") : absl::StrCat("sc-commit-", i + 1));
+  }
 }
 
 GroupCommitter::~GroupCommitter() {

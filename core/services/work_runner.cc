@@ -9,6 +9,7 @@
 #include "core/services/group_commit.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "core/thread_name.h"
 
 namespace stagecheck {
 
@@ -31,11 +32,13 @@ void WorkRunner::AddPeriodic(absl::Duration every, std::function<void()> task) {
 }
 
 void WorkRunner::Start() {
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < options_.threads; ++i) {
+    NameThread(threads_.emplace_back([this] { Loop(); }), "sc-worker");
+  }
   if (options_.threads == 0) return;  // RunDue by hand: nothing runs on its own
   std::lock_guard<std::mutex> lock(mu_);
   for (int i = 0; i < options_.express_threads; ++i) {
-    threads_.emplace_back([this] { ExpressLoop(); });
+    NameThread(threads_.emplace_back([this] { ExpressLoop(); }), "sc-express");
     ++express_started_;
   }
 }

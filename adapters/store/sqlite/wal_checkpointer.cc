@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "core/thread_name.h"
 
 namespace stagecheck::store {
 namespace {
@@ -68,6 +69,7 @@ WalCheckpointer::WalCheckpointer(sqlite3* db, std::timed_mutex& writer_lock,
     : db_(db), writer_lock_(writer_lock), options_(std::move(options)) {
   sqlite3_busy_handler(db_, &ReadersDone, &reader_polls_);
   thread_ = std::thread([this] { Run(); });
+  NameThread(thread_, "sc-checkpoint");
 }
 
 WalCheckpointer::~WalCheckpointer() {

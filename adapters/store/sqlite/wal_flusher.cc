@@ -7,13 +7,16 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/thread_name.h"
 
 namespace stagecheck::store {
 
 WalFlusher::WalFlusher(std::string wal_path, std::function<void()> before_flush)
     : wal_path_(std::move(wal_path)),
       before_flush_(std::move(before_flush)),
-      thread_([this] { Run(); }) {}
+      thread_([this] { Run(); }) {
+  NameThread(thread_, "sc-wal-flush");
+}
 
 WalFlusher::~WalFlusher() {
   {

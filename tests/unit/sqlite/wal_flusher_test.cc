@@ -8,8 +8,13 @@
 
 #include <atomic>
 #include <future>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
+#include "adapters/store/open_store.h"
+#include "core/services/group_commit.h"
 #include "gtest/gtest.h"
 #include "tests/support/store/test_store.h"
 
@@ -86,6 +91,28 @@ TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushIsAnsweredByTheNextOne) {
 TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushWithoutAWalFileIsAnsweredToo) {
   ASSERT_NE(::access(wal_.c_str(), F_OK), 0);  // no -wal: nothing to start writing
   QueueDuringAHeldFlush(/*write_more=*/false);
+}
+
+// The names of this process's threads, as `top -H` shows them.
+std::set<std::string> ThreadNames() {
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
+
+TEST_F(WalFlusherTest, TheStoresThreadsAndACommittersLaneAreNamed) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db_->db(), {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  GroupCommitter committer(**store);
+  // Named by the thread that started them: no waiting for them to run.
+  const std::set<std::string> names = ThreadNames();
+  EXPECT_TRUE(names.count("sc-wal-flush")) << "no WAL flusher thread";
+  EXPECT_TRUE(names.count("sc-checkpoint")) << "no checkpointer thread";
+  EXPECT_TRUE(names.count("sc-commit")) << "no committer thread";
 }
 
 }  // namespace
