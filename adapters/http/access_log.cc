@@ -40,12 +40,16 @@ Respond Logged(const Request& request, Respond respond, Logger& logger, Metrics&
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - entry->start).count();
     std::string status = std::to_string(response.status);
-    std::string millis = std::to_string(seconds * 1000.0);
     respond(std::move(response));  // answer first: logging is not on the client's clock
     std::string method_label = "method=\"" + std::string(MethodLabel(entry->method)) + "\"";
     metrics.Increment(kRequestsTotal, method_label + ",status=\"" + status + "\"");
     metrics.Observe(kRequestDuration, method_label, seconds);
-    logger.Log(status[0] == '5' ? LogLevel::kError : LogLevel::kInfo, "http.request",
+    // Answers run on the thread that answers the rest of a webhook batch:
+    // no formatting for a line the log level drops.
+    const LogLevel level = status[0] == '5' ? LogLevel::kError : LogLevel::kInfo;
+    if (!logger.Enabled(level)) return;
+    std::string millis = std::to_string(seconds * 1000.0);
+    logger.Log(level, "http.request",
                {{"request_id", entry->request_id},
                 {"method", entry->method},
                 {"path", entry->path},

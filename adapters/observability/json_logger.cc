@@ -148,9 +148,13 @@ std::string_view LevelName(LogLevel level) {
 JsonLogger::JsonLogger(std::shared_ptr<LogSink> sink, LogLevel min_level)
     : sink_(std::move(sink)), min_level_(min_level) {}
 
+bool JsonLogger::Enabled(LogLevel level) const {
+  return static_cast<int>(level) >= static_cast<int>(min_level_) && sink_ != nullptr;
+}
+
 void JsonLogger::Log(LogLevel level, std::string_view event,
                      std::initializer_list<LogField> fields) {
-  if (static_cast<int>(level) < static_cast<int>(min_level_) || sink_ == nullptr) return;
+  if (!Enabled(level)) return;
   // Formatting happens outside the sink's lock; only the write is serialised.
   sink_->Write(FormatLine(NowRfc3339(), level, event, fields));
 }

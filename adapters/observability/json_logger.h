@@ -95,6 +95,7 @@ class JsonLogger final : public Logger {
  public:
   explicit JsonLogger(std::shared_ptr<LogSink> sink, LogLevel min_level = LogLevel::kInfo);
   void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) override;
+  bool Enabled(LogLevel level) const override;
 
   // The line Log() would write at `timestamp` (RFC 3339 text); for tests and
   // for callers that batch lines themselves.

@@ -19,6 +19,12 @@ class Logger {
   virtual ~Logger() = default;
   virtual void Log(LogLevel level, std::string_view event,
                    std::initializer_list<LogField> fields) = 0;
+  // Whether Log at `level` would write anything: a caller on a hot path
+  // skips formatting fields that would be thrown away.
+  virtual bool Enabled(LogLevel level) const {
+    (void)level;
+    return true;
+  }
 };
 
 class Metrics {
@@ -33,6 +39,7 @@ class Metrics {
 class NullLogger final : public Logger {
  public:
   void Log(LogLevel, std::string_view, std::initializer_list<LogField>) override {}
+  bool Enabled(LogLevel) const override { return false; }
 };
 
 class NullMetrics final : public Metrics {

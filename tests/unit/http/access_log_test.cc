@@ -52,6 +52,29 @@ TEST(AccessLog, LogsAndCountsEachAnsweredRequestOnce) {
               HasSubstr("stagecheck_http_request_duration_seconds_count{method=\"POST\"} 1\n"));
 }
 
+TEST(AccessLog, AtWarningCountsEveryAnswerButLogsOnlyServerErrors) {
+  auto sink = std::make_shared<observability::CapturingSink>();
+  observability::JsonLogger logger(sink, LogLevel::kWarning);
+  observability::PrometheusMetrics metrics;
+  int status = 200;
+  Handler handler = WithAccessLog(
+      [&](Request, Respond respond) { respond(Response::Text(status, "")); }, logger, metrics);
+  Request request;
+  request.method = "POST";
+  request.request_id = "rid-quiet";
+  handler(request, [](Response) {});
+  EXPECT_TRUE(sink->Lines().empty());
+  status = 503;
+  request.request_id = "rid-loud";
+  handler(request, [](Response) {});
+  ASSERT_EQ(sink->Lines().size(), 1u);
+  EXPECT_THAT(sink->Lines()[0], HasSubstr("\"request_id\":\"rid-loud\""));
+  EXPECT_THAT(sink->Lines()[0], HasSubstr("\"duration_ms\""));
+  std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("{method=\"POST\",status=\"200\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("{method=\"POST\",status=\"503\"} 1\n"));
+}
+
 TEST(AccessLog, FoldsUnknownMethodsIntoOneLabel) {
   auto sink = std::make_shared<observability::CapturingSink>();
   observability::JsonLogger logger(sink);

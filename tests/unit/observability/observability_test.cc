@@ -71,6 +71,17 @@ TEST(JsonLogger, DropsLinesBelowTheMinimumLevel) {
   EXPECT_EQ(sink->Lines().size(), 1u);
 }
 
+TEST(JsonLogger, SaysWhichLevelsItWouldWrite) {
+  JsonLogger logger(std::make_shared<CapturingSink>(), LogLevel::kWarning);
+  EXPECT_FALSE(logger.Enabled(LogLevel::kDebug));
+  EXPECT_FALSE(logger.Enabled(LogLevel::kInfo));
+  EXPECT_TRUE(logger.Enabled(LogLevel::kWarning));
+  EXPECT_TRUE(logger.Enabled(LogLevel::kError));
+  // Without a sink nothing is written at any level.
+  EXPECT_FALSE(JsonLogger(nullptr, LogLevel::kDebug).Enabled(LogLevel::kError));
+  EXPECT_FALSE(NullLogger().Enabled(LogLevel::kError));
+}
+
 TEST(JsonLogger, FormatsAFixedLine) {
   EXPECT_EQ(JsonLogger::FormatLine("2024-01-02T03:04:05.678Z", LogLevel::kDebug, "e", {{"k", "v"}}),
             R"({"ts":"2024-01-02T03:04:05.678Z","level":"debug","event":"e","fields":{"k":"v"}})");
