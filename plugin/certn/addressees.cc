@@ -1,11 +1,13 @@
 #include "plugin/certn/addressees.h"
 
+#include "core/strings.h"
+
 namespace stagecheck::certn_plugin {
 
 template <typename T>
 std::optional<T> AddresseeCache::Find(const Map<T>& map, std::string_view key, Stamp at) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = map.find(std::string(key));
+  auto it = map.find(ToAbsl(key));
   if (it == map.end() || at.now >= it->second.until) return std::nullopt;
   // Read before an integration write of this process: maybe older than it.
   if (it->second.generation != at.generation) return std::nullopt;
@@ -16,7 +18,7 @@ template <typename T>
 void AddresseeCache::Put(Map<T>& map, std::string_view key, const T& value, Stamp at) {
   std::lock_guard<std::mutex> lock(mu_);
   if (map.size() >= kPruneAbove) {
-    std::erase_if(map, [&at](const auto& kv) { return at.now >= kv.second.until; });
+    absl::erase_if(map, [&at](const auto& kv) { return at.now >= kv.second.until; });
     if (map.size() >= kPruneAbove) map.clear();  // all fresh: a flood, start over
   }
   map.insert_or_assign(std::string(key), Entry<T>{value, at.now + fresh_for_, at.generation});
@@ -30,8 +32,9 @@ std::optional<CaseCheck> AddresseeCache::CheckOf(std::string_view case_id, Stamp
   return Find(checks_, case_id, at);
 }
 
-std::optional<CertnIntegration> AddresseeCache::IntegrationOf(const TeamId& team, Stamp at) const {
-  return Find(integrations_, team.value(), at);
+std::shared_ptr<const CertnIntegration> AddresseeCache::IntegrationOf(const TeamId& team,
+                                                                      Stamp at) const {
+  return Find(integrations_, team.value(), at).value_or(nullptr);
 }
 
 void AddresseeCache::RememberTeam(std::string_view certn_team_id, const TeamId& team, Stamp at) {
@@ -42,8 +45,10 @@ void AddresseeCache::RememberCheck(std::string_view case_id, const CaseCheck& ch
   Put(checks_, case_id, check, at);
 }
 
-void AddresseeCache::RememberIntegration(const CertnIntegration& integration, Stamp at) {
-  Put(integrations_, integration.team.value(), integration, at);
+void AddresseeCache::RememberIntegration(std::shared_ptr<const CertnIntegration> integration,
+                                         Stamp at) {
+  if (integration == nullptr) return;
+  Put(integrations_, integration->team.value(), integration, at);
 }
 
 }  // namespace stagecheck::certn_plugin

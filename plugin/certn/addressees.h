@@ -19,12 +19,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "core/ids.h"
 #include "plugin/certn/domain/integration.h"
@@ -45,12 +46,14 @@ class AddresseeCache {
 
   std::optional<TeamId> TeamOf(std::string_view certn_team_id, Stamp at) const;
   std::optional<CaseCheck> CheckOf(std::string_view case_id, Stamp at) const;
-  std::optional<CertnIntegration> IntegrationOf(const TeamId& team, Stamp at) const;
+  // Shared, not copied: an integration is a dozen strings, and every
+  // delivery of a burst asks for it.
+  std::shared_ptr<const CertnIntegration> IntegrationOf(const TeamId& team, Stamp at) const;
 
   // `at`: the stamp taken before the answer was read.
   void RememberTeam(std::string_view certn_team_id, const TeamId& team, Stamp at);
   void RememberCheck(std::string_view case_id, const CaseCheck& check, Stamp at);
-  void RememberIntegration(const CertnIntegration& integration, Stamp at);
+  void RememberIntegration(std::shared_ptr<const CertnIntegration> integration, Stamp at);
 
  private:
   template <typename T>
@@ -59,8 +62,10 @@ class AddresseeCache {
     absl::Time until;
     uint64_t generation;
   };
+  // Looked up by string_view without making a key string (absl's maps take
+  // any string-like key).
   template <typename T>
-  using Map = std::unordered_map<std::string, Entry<T>>;
+  using Map = absl::flat_hash_map<std::string, Entry<T>>;
 
   template <typename T>
   std::optional<T> Find(const Map<T>& map, std::string_view key, Stamp at) const;
@@ -71,9 +76,9 @@ class AddresseeCache {
   static constexpr size_t kPruneAbove = 16384;
   const absl::Duration fresh_for_;
   mutable std::mutex mu_;
-  Map<TeamId> teams_;                   // Certn team ID → team, guarded by mu_
-  Map<CaseCheck> checks_;               // Certn case ID → check, guarded by mu_
-  Map<CertnIntegration> integrations_;  // team id → integration, guarded by mu_
+  Map<TeamId> teams_;      // Certn team ID → team, guarded by mu_
+  Map<CaseCheck> checks_;  // Certn case ID → check, guarded by mu_
+  Map<std::shared_ptr<const CertnIntegration>> integrations_;  // team id →, guarded by mu_
 };
 
 }  // namespace stagecheck::certn_plugin

@@ -29,7 +29,8 @@ Refusal StoreUnavailable() {
 struct Addressee {
   std::optional<TeamId> team;
   std::optional<CheckId> check;
-  absl::StatusOr<CertnIntegration> integration = absl::NotFoundError("no team");
+  absl::StatusOr<std::shared_ptr<const CertnIntegration>> integration =
+      absl::NotFoundError("no team");
   bool remembered = false;  // from AddresseeCache: up to a second old
 };
 
@@ -62,11 +63,11 @@ bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& requ
     found.team = c->team;
   }
   if (!found.team) return false;
-  std::optional<CertnIntegration> integration = cache.IntegrationOf(*found.team, now);
-  if (!integration) return false;
+  std::shared_ptr<const CertnIntegration> integration = cache.IntegrationOf(*found.team, now);
+  if (integration == nullptr) return false;
   // A case of another team is never touched through this team's delivery.
   if (c && c->team == *found.team) found.check = c->id;
-  found.integration = *std::move(integration);
+  found.integration = std::move(integration);
   found.remembered = true;
   return true;
 }
@@ -104,11 +105,14 @@ absl::Status LookUpAddressee(Store& store, AddresseeCache& cache, const WebhookR
       }
     }
     if (found.team) {
-      found.integration = CertnRows(uow).GetIntegration(*found.team);
-      if (found.integration.ok()) {
+      absl::StatusOr<CertnIntegration> read = CertnRows(uow).GetIntegration(*found.team);
+      if (read.ok()) {
+        found.integration = std::make_shared<const CertnIntegration>(*std::move(read));
         cache.RememberIntegration(*found.integration, now);
-      } else if (found.integration.status().code() != absl::StatusCode::kNotFound) {
-        return found.integration.status();
+      } else if (read.status().code() != absl::StatusCode::kNotFound) {
+        return read.status();
+      } else {
+        found.integration = read.status();
       }
     }
     return absl::OkStatus();
@@ -128,8 +132,9 @@ Refusal NoTeam(const WebhookRequest& request, const absl::StatusOr<WebhookEvent>
 }
 
 // Step 2: the delivery is signed with one of the team's secrets.
-std::optional<Refusal> Verify(Checks& checks, const WebhookRequest& request,
-                              const absl::StatusOr<CertnIntegration>& integration, absl::Time now) {
+std::optional<Refusal> Verify(
+    Checks& checks, const WebhookRequest& request,
+    const absl::StatusOr<std::shared_ptr<const CertnIntegration>>& integration, absl::Time now) {
   if (!integration.ok()) {
     if (integration.status().code() == absl::StatusCode::kNotFound) {
       return Refusal{401, "unknown_team", "the team has no Certn integration"};
@@ -137,7 +142,7 @@ std::optional<Refusal> Verify(Checks& checks, const WebhookRequest& request,
     return StoreUnavailable();
   }
   absl::StatusOr<std::vector<std::string>> secrets =
-      checks.integrations().WebhookSecrets(*integration, now);
+      checks.integrations().WebhookSecrets(**integration, now);
   if (!secrets.ok()) {
     return Refusal{500, "secret_unreadable", "the team's webhook secret cannot be read"};
   }
@@ -355,7 +360,7 @@ bool WebhookReceiver::Admit(WebhookRequest& request, std::function<void(WebhookA
   // 3. Record and apply in one transaction (group commit). Writing
   // last_delivery_at on every delivery would serialise bursts on one row;
   // once a minute is enough to tell an admin that deliveries arrive.
-  bool touch = ClaimTouch(*to.team, to.integration->last_delivery_at, now);
+  bool touch = ClaimTouch(*to.team, (*to.integration)->last_delivery_at, now);
   WebhookDelivery delivery = DeliveryOf(std::move(request), *event, *to.team, to.check, now);
   Commit(std::move(delivery), std::move(to.check), touch, std::move(done));
   return true;

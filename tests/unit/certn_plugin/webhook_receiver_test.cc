@@ -809,13 +809,17 @@ TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
   cache.RememberCheck("case-1", CaseCheck{TeamId("team-a"), CheckId("check-1")}, at);
   CertnIntegration integration;
   integration.team = TeamId("team-a");
-  cache.RememberIntegration(integration, at);
+  cache.RememberIntegration(std::make_shared<const CertnIntegration>(integration), at);
 
   const AddresseeCache::Stamp later{t0 + absl::Milliseconds(999), 7};
   EXPECT_EQ(cache.TeamOf("certn-team", later), TeamId("team-a"));
   ASSERT_TRUE(cache.CheckOf("case-1", later));
   EXPECT_EQ(cache.CheckOf("case-1", later)->id, CheckId("check-1"));
-  EXPECT_TRUE(cache.IntegrationOf(TeamId("team-a"), later));
+  ASSERT_TRUE(cache.IntegrationOf(TeamId("team-a"), later));
+  EXPECT_EQ(cache.IntegrationOf(TeamId("team-a"), later)->team, TeamId("team-a"));
+  // Every delivery of a burst shares the one remembered copy.
+  EXPECT_EQ(cache.IntegrationOf(TeamId("team-a"), later),
+            cache.IntegrationOf(TeamId("team-a"), later));
   EXPECT_FALSE(cache.CheckOf("case-2", later));
 
   // A second later, or after an integration write of this process: stale.

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <future>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <string>
 
