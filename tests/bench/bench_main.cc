@@ -478,6 +478,18 @@ absl::StatusOr<Hooked> OrderedTeam(ServiceProcess& svc, FakeCertnProcess& fake,
   return h;
 }
 
+// OrderedTeam, made again under a new name (`name`-1, -2) when its set-up
+// failed: the fake Certn, still busy with the previous server's webhooks,
+// can drop a connection ("Failed to write request body").
+absl::StatusOr<Hooked> OrderedTeamRetried(ServiceProcess& svc, FakeCertnProcess& fake,
+                                          const std::string& name, int cases) {
+  absl::StatusOr<Hooked> team = absl::UnknownError("not tried");
+  for (int attempt = 0; attempt < 3 && !team.ok(); ++attempt) {
+    team = OrderedTeam(svc, fake, absl::StrCat(name, "-", attempt), cases);
+  }
+  return team;
+}
+
 // The disk's own commit latency: a 4 KiB append + fdatasync, `n` times, in
 // the directory the SQLite stores live in.
 struct Fsync {
@@ -597,13 +609,8 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
   std::vector<Hooked> teams;
   IngestResult r;
   for (int i = 0; i < o.sizes.teams; ++i) {
-    // The fake Certn, still busy with the previous server's webhooks, can
-    // drop a connection: a team whose set-up failed is made again (new name).
-    absl::StatusOr<Hooked> team = absl::UnknownError("not tried");
-    for (int attempt = 0; attempt < 3 && !team.ok(); ++attempt) {
-      team = OrderedTeam(**svc, fake, absl::StrCat("bench-", backend, "-", i, "-", attempt),
-                         o.sizes.cases_per_team);
-    }
+    absl::StatusOr<Hooked> team = OrderedTeamRetried(
+        **svc, fake, absl::StrCat("bench-", backend, "-", i), o.sizes.cases_per_team);
     if (!team.ok()) {
       HarnessFailure(absl::StrCat(backend, ": team set-up: ", team.status().ToString()));
       return std::nullopt;
@@ -745,7 +752,7 @@ void PartCpu(const Options& o, FakeCertnProcess& fake) {
   so.log_level = "warning";
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("cpu: service: " + svc.status().ToString());
-  auto team = OrderedTeam(**svc, fake, "bench-cpu", std::max(2, o.sizes.cases_per_team / 2));
+  auto team = OrderedTeamRetried(**svc, fake, "bench-cpu", std::max(2, o.sizes.cases_per_team / 2));
   if (!team.ok()) return HarnessFailure("cpu: team: " + team.status().ToString());
   std::string key = (*svc)->encryption_key();
   if (absl::Status s = (*svc)->Stop(); !s.ok()) return HarnessFailure("cpu: stop: " + s.ToString());
