@@ -478,7 +478,7 @@ absl::StatusOr<Hooked> OrderedTeam(ServiceProcess& svc, FakeCertnProcess& fake,
   return h;
 }
 
-// OrderedTeam, made again under a new name (`name`-1, -2) when its set-up
+// OrderedTeam as `name`-0, made again as `name`-1 and -2 when its set-up
 // failed: the fake Certn, still busy with the previous server's webhooks,
 // can drop a connection ("Failed to write request body").
 absl::StatusOr<Hooked> OrderedTeamRetried(ServiceProcess& svc, FakeCertnProcess& fake,
