@@ -96,17 +96,9 @@ wait_ok() {  # url [pid]
   return 1
 }
 
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
+# free_port: outside the ephemeral range, like the PostgreSQL server's.
+# shellcheck source=../../tests/support/free_port.sh
+source "$root/tests/support/free_port.sh"
 
 # 1. PostgreSQL, migrated once (replicas would also migrate at start-up, under
 #    an advisory lock).

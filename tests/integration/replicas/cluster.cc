@@ -2,10 +2,8 @@
 
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "adapters/crypto/openssl_crypto.h"
 #include "plugin/certn/signature.h"
+#include "tests/support/service/loopback_port.h"
 
 namespace stagecheck::replicas_test {
 namespace {
@@ -38,21 +37,6 @@ std::string ReadFile(const std::string& path) {
 
 std::string Tail(const std::string& text, size_t max = 3000) {
   return text.size() <= max ? text : "..." + text.substr(text.size() - max);
-}
-
-absl::StatusOr<uint16_t> FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return absl::InternalError("cannot bind a loopback port");
-  return ntohs(addr.sin_port);
 }
 
 std::string NginxBinary() {
@@ -102,7 +86,7 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
 }
 
 absl::Status NginxProcess::Launch(const std::vector<uint16_t>& upstream_ports) {
-  absl::StatusOr<uint16_t> port = FreePort();
+  absl::StatusOr<uint16_t> port = testing::PickRestartablePort();
   if (!port.ok()) return port.status();
   port_ = *port;
   const std::string source = STAGECHECK_SOURCE_DIR;

@@ -47,18 +47,11 @@ stop() {
   rm -f "$state/dir" "$state/port" "$state/url" "$state/opts"
 }
 
-# A port nobody listens on now; pg_ctl start is retried if we lose a race.
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
+# free_port: a port nobody listens on now, outside the kernel's ephemeral
+# range so that a halted server's port is still free when it resumes. pg_ctl
+# start is retried on another port if we lose a race for it.
+# shellcheck source=../free_port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../free_port.sh"
 
 start() {
   stop  # a server left over by an interrupted run
@@ -78,7 +71,7 @@ start() {
   local sync="-c fsync=off"
   if $durable; then sync="-c fsync=on -c synchronous_commit=on"; fi
   for attempt in 1 2 3 4 5; do
-    port=$(pick_port)
+    port=$(free_port)
     echo "-p $port -k $dir -c listen_addresses=127.0.0.1 $sync -c max_connections=300" \
       >"$state/opts"
     if as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

@@ -1,12 +1,9 @@
 #include "tests/support/service/service_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "rapidjson/pointer.h"
 #include "tests/integration/http/test_client.h"
+#include "tests/support/service/loopback_port.h"
 
 extern char** environ;
 
@@ -47,24 +45,6 @@ std::string RandomHexString(size_t bytes) {
     out.push_back(kHex[v & 0xf]);
   }
   return out;
-}
-
-// A port that was free a moment ago (bound to 0, read back, released).
-absl::StatusOr<uint16_t> PickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return absl::InternalError("could not find a free loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 int64_t MillisLeft(absl::Time deadline) {
@@ -234,7 +214,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(ServiceOpt
   // Restart() come back on the same address; retry if someone took it.
   absl::Status launched;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    absl::StatusOr<uint16_t> port = PickFreePort();
+    absl::StatusOr<uint16_t> port = PickRestartablePort();
     if (!port.ok()) return port.status();
     svc->port_ = *port;
     launched = svc->Launch();
