@@ -658,47 +658,74 @@ void AddPathRows(const std::string& g, const PathResult& p, const Load& ref, con
           target.empty() ? "" : Yes(p.half.ok && to_disk > 0 && to_disk <= 3)});
 }
 
+// nginx's `return 200;` for the same POSTs at `o.wrk_connections`: the
+// reference of the ingest ratios. Not ok without nginx.
+Load MeasureNginx(const Options& o, Nginx* nginx) {
+  if (nginx == nullptr) {
+    Note("nginx not found: no reference run");
+    return Load{};
+  }
+  std::vector<Hooked> dummy = {{"nginx-team", "nginx-secret-0123456789"}};
+  std::string file = WriteWebhookFile(o, dummy, 20000, "nginx");
+  (void)RunWrk(o, nginx->port(), file, o.sizes.warm_s, true);
+  Load ref = RunWrk(o, nginx->port(), file, o.sizes.max_s, true);
+  AddRow({"reference",
+          absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
+                       o.wrk_connections),
+          absl::StrCat(Fmt(ref.rps), " req/s"), "", "", "", ""});
+  AddRow({"reference", absl::StrCat("nginx -c", o.wrk_connections, " p50 / p99 / p99.9"),
+          Latencies(ref), "", "", "", ""});
+  return ref;
+}
+
+// Issue 21 sets its PostgreSQL target at this many connections.
+constexpr int kPostgresTargetConnections = 128;
+
+// Ingest on each back-end: rows for both kinds of delivery, against `ref`.
+// `suffix` names a pass at other than the default connections.
+void IngestRows(const Options& o, FakeCertnProcess& fake, const Load& ref, const Fsync& disk,
+                const std::vector<std::tuple<std::string, std::string, int>>& backends,
+                const std::string& suffix, int64_t* sqlite_load_hwm) {
+  for (const auto& [name, db, committers] : backends) {
+    auto r = WebhookIngest(o, name + suffix, db, fake, committers);
+    if (!r) continue;
+    const bool sqlite = name == "sqlite";
+    const std::string target = sqlite ? ">= 0.2x nginx (stretch 0.5x)"
+                               : o.wrk_connections == kPostgresTargetConnections
+                                   ? absl::StrCat(">= 0.1x nginx at -c", kPostgresTargetConnections)
+                                   : "";
+    const std::string group = absl::StrCat("webhook ", name, suffix);
+    AddPathRows(group + " ordered", r->ordered, ref, disk, target, sqlite ? 0.2 : 0.1);
+    AddPathRows(group + " unknown", r->unknown, ref, disk, "", 0);
+    AddRow(
+        {group, absl::StrCat("RSS idle / under load / peak (", r->cases, " ordered cases)"),
+         absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)),
+         "", "", "", ""});
+    if (sqlite && sqlite_load_hwm != nullptr) *sqlite_load_hwm = r->load_hwm_kb;
+  }
+}
+
 void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t* sqlite_load_hwm) {
   const Fsync disk = MeasureFsync(o.work_dir, o.sizes.fsync_n);
   AddRow({"disk", absl::StrCat("4 KiB write + fdatasync (", disk.n, "x), p50 / p99"),
           absl::StrCat(Ms(disk.p50_us), " / ", Ms(disk.p99_us)), "", "", "", ""});
-  Load ref;
-  if (nginx != nullptr) {
-    std::vector<Hooked> dummy = {{"nginx-team", "nginx-secret-0123456789"}};
-    std::string file = WriteWebhookFile(o, dummy, 20000, "nginx");
-    (void)RunWrk(o, nginx->port(), file, o.sizes.warm_s, true);
-    ref = RunWrk(o, nginx->port(), file, o.sizes.max_s, true);
-    AddRow({"reference",
-            absl::StrCat("nginx return 200, same POSTs, wrk -t", o.wrk_threads, " -c",
-                         o.wrk_connections),
-            absl::StrCat(Fmt(ref.rps), " req/s"), "", "", "", ""});
-    AddRow({"reference", "nginx p50 / p99 / p99.9", Latencies(ref), "", "", "", ""});
-  } else {
-    Note("nginx not found: no reference run");
-  }
+  const Load ref = MeasureNginx(o, nginx);
   std::vector<std::tuple<std::string, std::string, int>> backends = {{"sqlite", "", 0}};
+  std::vector<std::tuple<std::string, std::string, int>> postgres;
   if (o.pg_url.empty()) Note("no --pg-url: PostgreSQL ingest not measured");
-  if (!o.pg_url.empty() && o.pg_committers.empty()) backends.push_back({"postgres", o.pg_url, 0});
+  if (!o.pg_url.empty() && o.pg_committers.empty()) postgres.push_back({"postgres", o.pg_url, 0});
   for (int n : o.pg_url.empty() ? std::vector<int>{} : o.pg_committers)
-    backends.push_back({absl::StrCat("postgres-", n, "committers"), o.pg_url, n});
-  for (const auto& [name, db, committers] : backends) {
-    auto r = WebhookIngest(o, name, db, fake, committers);
-    if (!r) continue;
-    const bool sqlite = name == "sqlite";
-    // Issue 21's PostgreSQL target is set at 128 connections.
-    const std::string target = sqlite                     ? ">= 0.2x nginx (stretch 0.5x)"
-                               : o.wrk_connections == 128 ? ">= 0.1x nginx at -c128"
-                                                          : "";
-    AddPathRows(absl::StrCat("webhook ", name, " ordered"), r->ordered, ref, disk, target,
-                sqlite ? 0.2 : 0.1);
-    AddPathRows(absl::StrCat("webhook ", name, " unknown"), r->unknown, ref, disk, "", 0);
-    AddRow(
-        {"webhook " + name,
-         absl::StrCat("RSS idle / under load / peak (", r->cases, " ordered cases)"),
-         absl::StrCat(MiB(r->idle_rss_kb), " / ", MiB(r->load_rss_kb), " / ", MiB(r->load_hwm_kb)),
-         "", "", "", ""});
-    if (sqlite) *sqlite_load_hwm = r->load_hwm_kb;
-  }
+    postgres.push_back({absl::StrCat("postgres-", n, "committers"), o.pg_url, n});
+  backends.insert(backends.end(), postgres.begin(), postgres.end());
+  IngestRows(o, fake, ref, disk, backends, "", sqlite_load_hwm);
+  // PostgreSQL's target is set at -c128: a pass of its own there, against
+  // nginx at -c128 in the same run, unless the run is at -c128 already.
+  if (postgres.empty() || o.wrk_connections == kPostgresTargetConnections) return;
+  Options wide = o;
+  wide.wrk_connections = kPostgresTargetConnections;
+  const Load wide_ref = MeasureNginx(wide, nginx);
+  IngestRows(wide, fake, wide_ref, disk, postgres, absl::StrCat("-c", kPostgresTargetConnections),
+             nullptr);
 }
 
 // ---- part 2: instructions per delivery (callgrind) --------------------------
