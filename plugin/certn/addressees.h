@@ -14,7 +14,10 @@
 // a later write makes it stale). A rotated secret's predecessor is accepted
 // for longer anyway (previous_secret_valid_until). Only what was found is
 // remembered: an unknown team or case is looked up every time, so that a
-// team connected or a case ordered a moment ago is recognised at once.
+// team connected or a case ordered a moment ago is recognised at once. An
+// unknown case of a remembered team (named by Certn-Team-ID) is looked up in
+// the delivery's own transaction, not before it (webhook.cc), and remembered
+// here when that transaction finds it.
 #pragma once
 
 #include <cstddef>

@@ -51,12 +51,18 @@ std::optional<Refusal> Screen(const WebhookRequest& request, const PluginConfig&
 }
 
 // Step 1 from memory, when every piece the delivery needs was found within
-// the last second (addressees.h); an unknown case is always looked up.
+// the last second (addressees.h). A case not remembered needs no read here
+// when Certn-Team-ID names a remembered team: the delivery then goes in as
+// an orphan, and its own transaction looks the case up (RecordDelivery),
+// where an order committed a moment ago is seen too. Without the header the
+// case is what names the team, so it is looked up first.
 bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& request,
                          const absl::StatusOr<WebhookEvent>& event, AddresseeCache::Stamp now,
                          Addressee& found) {
   std::optional<CaseCheck> c;
-  if (event.ok() && !(c = cache.CheckOf(event->object_id, now))) return false;
+  if (event.ok() && !(c = cache.CheckOf(event->object_id, now)) && !request.certn_team_id) {
+    return false;
+  }
   if (request.certn_team_id) {
     found.team = cache.TeamOf(*request.certn_team_id, now);
   } else if (c) {
@@ -181,12 +187,20 @@ WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, co
   return delivery;
 }
 
-// What step 3's transaction did, for its answer and for PendingFetches.
+// What step 3's transaction did, for its answer, for PendingFetches and
+// for AddresseeCache.
 struct Recorded {
   DeliveryVerdict verdict;
   std::optional<absl::Time> fetch_due;  // the pending fetch that covers this delivery,
   std::optional<CheckId> fetch_check;   // of this check,
   bool fetch_queued = false;            // queued by this delivery (else a twin's)
+  // The case's check, when the transaction read it (rare: a case not
+  // remembered), for AddresseeCache.
+  struct FoundCase {
+    std::string case_id;
+    CaseCheck check;
+  };
+  std::optional<FoundCase> found_case;
 };
 
 // Queues the fetch of an applied delivery's case unless a fetch this
@@ -224,11 +238,14 @@ absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fe
   out.fetch_due.reset();  // a batch may run this piece again
   out.fetch_check.reset();
   out.fetch_queued = false;
+  out.found_case.reset();
   if (delivery.verdict == DeliveryVerdict::kOrphan) {
-    // Our own order may have committed since the delivery was looked up;
-    // its adoption of orphans ran before this row existed, so adopt here.
-    // (In this transaction: on SQLite it is serialised with the order's.)
+    // The case was not remembered, or our own order committed since the
+    // delivery was looked up; that order's adoption of orphans ran before
+    // this row existed, so adopt here. (In this transaction: on SQLite it is
+    // serialised with the order's.)
     absl::StatusOr<CaseCheck> known = CertnRows(uow).FindCheckByCaseId(delivery.object_id);
+    if (known.ok()) out.found_case = Recorded::FoundCase{delivery.object_id, *known};
     if (known.ok() && known->team == *delivery.team) {
       delivery.verdict = DeliveryVerdict::kApplied;
       delivery.check = known->id;
@@ -362,7 +379,7 @@ bool WebhookReceiver::Admit(WebhookRequest& request, std::function<void(WebhookA
   // once a minute is enough to tell an admin that deliveries arrive.
   bool touch = ClaimTouch(*to.team, (*to.integration)->last_delivery_at, now);
   WebhookDelivery delivery = DeliveryOf(std::move(request), *event, *to.team, to.check, now);
-  Commit(std::move(delivery), std::move(to.check), touch, std::move(done));
+  Commit(std::move(delivery), std::move(to.check), touch, stamp, std::move(done));
   return true;
 }
 
@@ -389,11 +406,12 @@ bool WebhookReceiver::ClaimTouch(const TeamId& team, const std::optional<absl::T
 }
 
 void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> check,
-                             bool touch_integration, std::function<void(WebhookAnswer)> done) {
+                             bool touch_integration, AddresseeCache::Stamp stamp,
+                             std::function<void(WebhookAnswer)> done) {
   const Deps& deps = checks_.deps();
   absl::Time started = deps.clock.Now();
-  auto recorded = std::make_shared<Recorded>(
-      Recorded{delivery.verdict, std::nullopt, std::nullopt, /*fetch_queued=*/false});
+  auto recorded = std::make_shared<Recorded>(Recorded{delivery.verdict, std::nullopt, std::nullopt,
+                                                      /*fetch_queued=*/false, std::nullopt});
   // Moved in, not copied: the body is most of a delivery's bytes.
   const std::string key = delivery.object_id;
   auto work = [this, delivery = std::move(delivery), check = std::move(check), touch_integration,
@@ -404,7 +422,8 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> ch
   // One lane per case: its deliveries and the fetch they queue commit in
   // order and never wait on each other across lanes (group_commit.h).
   committer_.Submit(
-      key, std::move(work), [this, recorded, started, done = std::move(done)](absl::Status status) {
+      key, std::move(work),
+      [this, recorded, started, stamp, done = std::move(done)](absl::Status status) {
         const Deps& deps = checks_.deps();
         deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
                              absl::ToDoubleSeconds(deps.clock.Now() - started));
@@ -414,6 +433,11 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> ch
                        {{"error", ToStd(status.message())}});
           done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
           return;
+        }
+        // The case the transaction found: the next deliveries for it need
+        // no read at all.
+        if (const auto& found = recorded->found_case) {
+          addressees_.RememberCheck(found->case_id, found->check, stamp);
         }
         const DeliveryVerdict verdict = recorded->verdict;
         std::string_view name = VerdictName(verdict);

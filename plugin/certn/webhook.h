@@ -72,8 +72,10 @@ class WebhookReceiver {
     std::optional<BackgroundCheck> check;  // the check of the event's case, when known
   };
   bool Admit(WebhookRequest& request, std::function<void(WebhookAnswer)>& done, bool may_block);
+  // `stamp`: when the delivery's addressee was found (for what the
+  // transaction finds about its case, remembered in addressees_).
   void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
-              std::function<void(WebhookAnswer)> done);
+              AddresseeCache::Stamp stamp, std::function<void(WebhookAnswer)> done);
   void Count(std::string_view verdict);
   // `team`: the team the delivery is known to be for, if any.
   void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,

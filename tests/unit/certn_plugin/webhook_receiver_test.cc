@@ -800,6 +800,58 @@ TEST_F(WebhookReceiverTest, WithoutBlockingTakesOnlyRememberedDeliveriesAndReads
   EXPECT_EQ(junk_answer->http_status, 400);
 }
 
+// A case not remembered, of a team that Certn-Team-ID names and that is
+// remembered, needs no read before the group commit: its own transaction
+// looks the case up, adopts it when it is ours, and remembers it.
+TEST_F(WebhookReceiverTest, WithoutBlockingTakesAnUnknownCaseOfARememberedTeam) {
+  SetUpOrderedCheck();
+  const bool with_team = true;
+  ASSERT_EQ(Deliver(SignedEvent("cold", case_id_, "CASE_STATUS_CHANGED", with_team)).code,
+            "applied");  // remembers the team and its integration
+  auto without_blocking = [&](WebhookRequest request) -> std::optional<WebhookAnswer> {
+    auto answer = std::make_shared<std::promise<WebhookAnswer>>();
+    std::function<void(WebhookAnswer)> done = [answer](WebhookAnswer a) { answer->set_value(a); };
+    if (!webhook_->ReceiveWithoutBlocking(request, done)) return std::nullopt;
+    auto future = answer->get_future();
+    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer";
+      return std::nullopt;
+    }
+    return future.get();
+  };
+  const int reads_before = store_->transact_calls();
+
+  std::optional<WebhookAnswer> stranger = without_blocking(
+      SignedEvent("stranger", "case-nobody-ordered", "CASE_STATUS_CHANGED", with_team));
+  ASSERT_TRUE(stranger.has_value());
+  EXPECT_EQ(stranger->http_status, 200);
+  EXPECT_EQ(stranger->code, "orphan");
+  EXPECT_EQ(store_->transact_calls(), reads_before);  // the group commit only
+
+  // A case ordered after the team was remembered: adopted in the transaction.
+  JobId job = NewJob(admin_);
+  ApplicationId app = NewApplication(admin_, NewCandidate(admin_), job);
+  auto created =
+      checks_->Send(admin_, app, {CertnActivity(admin_, job), std::nullopt}, std::nullopt);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Drain();
+  const std::string new_case = gateway_.last_case_id();
+  ASSERT_NE(new_case, case_id_);
+  const int reads_after_order = store_->transact_calls();
+  std::optional<WebhookAnswer> late =
+      without_blocking(SignedEvent("late", new_case, "CASE_STATUS_CHANGED", with_team));
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->code, "applied");
+  // Remembered from that transaction: without the header, the case alone
+  // names the team, and it is taken without a read too.
+  std::optional<WebhookAnswer> headerless = without_blocking(SignedEvent("headerless", new_case));
+  ASSERT_TRUE(headerless.has_value());
+  EXPECT_EQ(headerless->code, "applied");
+  EXPECT_EQ(store_->transact_calls(), reads_after_order);  // the group commit only
+  EXPECT_EQ(Deliveries("orphan"), 1);
+  EXPECT_EQ(Deliveries("applied"), 3);
+}
+
 TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
   AddresseeCache cache(absl::Seconds(1));
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
