@@ -1,6 +1,7 @@
 #include "adapters/observability/prometheus_metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -83,10 +84,17 @@ std::string FormatSampleValue(double value) {
   char buffer[32];
   if (value == std::floor(value) && std::fabs(value) < 1e15) {
     std::snprintf(buffer, sizeof(buffer), "%.0f", value);
-  } else {
-    std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+    return buffer;
   }
-  return buffer;
+  // The shortest text that reads back as the same double: le="0.005", not
+  // "%.17g"'s le="0.0050000000000000001"; fixed-point unless the value is
+  // very small or very large (le="0.0001", not "1e-04").
+  const double magnitude = std::fabs(value);
+  const std::to_chars_result written =
+      magnitude >= 1e-6 && magnitude < 1e15
+          ? std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::fixed)
+          : std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, written.ptr);
 }
 
 PrometheusMetrics::Series::Series(MetricType type, const std::vector<double>* buckets)

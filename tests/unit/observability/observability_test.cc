@@ -166,10 +166,10 @@ TEST(Metrics, RendersHistogramsWithCumulativeBuckets) {
   EXPECT_EQ(metrics.Render(),
             "# HELP req_seconds Latency\\nin seconds.\n"
             "# TYPE req_seconds histogram\n"
-            "req_seconds_bucket{route=\"w\",le=\"0.10000000000000001\"} 1\n"
+            "req_seconds_bucket{route=\"w\",le=\"0.1\"} 1\n"
             "req_seconds_bucket{route=\"w\",le=\"1\"} 2\n"
             "req_seconds_bucket{route=\"w\",le=\"+Inf\"} 3\n"
-            "req_seconds_sum{route=\"w\"} 3.5499999999999998\n"
+            "req_seconds_sum{route=\"w\"} 3.55\n"
             "req_seconds_count{route=\"w\"} 3\n");
 }
 
@@ -178,7 +178,7 @@ TEST(Metrics, CreatesUndescribedHistogramsWithDefaultBuckets) {
   metrics.Observe("lat", "", 0.003);
   std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("# TYPE lat histogram\n"));
-  EXPECT_THAT(text, HasSubstr("lat_bucket{le=\"0.0050000000000000001\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("lat_bucket{le=\"0.005\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("lat_bucket{le=\"10\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("lat_count 1\n"));
 }
@@ -224,6 +224,11 @@ TEST(Metrics, FormatsSampleValues) {
   EXPECT_EQ(FormatSampleValue(0), "0");
   EXPECT_EQ(FormatSampleValue(-2), "-2");
   EXPECT_EQ(FormatSampleValue(0.25), "0.25");
+  // The shortest text that reads back as the same double.
+  EXPECT_EQ(FormatSampleValue(0.1), "0.1");
+  EXPECT_EQ(FormatSampleValue(0.0001), "0.0001");
+  EXPECT_EQ(FormatSampleValue(1e20), "1e+20");
+  EXPECT_EQ(std::stod(FormatSampleValue(1.0 / 3)), 1.0 / 3);
   EXPECT_EQ(FormatSampleValue(1.0 / 0.0), "+Inf");
   EXPECT_EQ(FormatSampleValue(-1.0 / 0.0), "-Inf");
   EXPECT_EQ(FormatSampleValue(0.0 / 0.0), "NaN");
