@@ -1,6 +1,7 @@
 #include "core/services/group_commit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -9,8 +10,18 @@
 
 namespace stagecheck {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_batch, int lanes)
-    : store_(store), max_batch_(std::max<size_t>(max_batch, 1)) {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch, int lanes, Metrics* metrics)
+    : store_(store),
+      max_batch_(std::max<size_t>(max_batch, 1)),
+      metrics_(metrics != nullptr ? *metrics : null_metrics_) {
   const int n = std::max(lanes, 1);
   for (int i = 0; i < n; ++i) lanes_.push_back(std::make_unique<Lane>());
   for (int i = 0; i < n; ++i) {
@@ -80,7 +91,10 @@ void GroupCommitter::Run(Lane& lane) {
     std::vector<Work> pieces;
     pieces.reserve(batch.size());
     for (auto& [work, _] : batch) pieces.push_back(std::move(work));
+    const auto started = std::chrono::steady_clock::now();
     std::vector<absl::Status> results = store_.TransactBatch(pieces);
+    metrics_.Observe(kBatchPiecesMetric, "", static_cast<double>(pieces.size()));
+    metrics_.Observe(kBatchSecondsMetric, "", SecondsSince(started));
     Answer(std::move(batch), std::move(results), lane);
   }
 }
@@ -94,7 +108,9 @@ void GroupCommitter::Answer(std::vector<std::pair<Work, Done>> batch,
   const int size = static_cast<int>(batch.size());
   auto answer = std::make_shared<std::pair<decltype(batch), std::vector<absl::Status>>>(
       std::move(batch), std::move(results));
-  store_.WhenDurable([this, answer, size, &lane](absl::Status flushed) {
+  const auto committed = std::chrono::steady_clock::now();
+  store_.WhenDurable([this, answer, size, &lane, committed](absl::Status flushed) {
+    metrics_.Observe(kDurableWaitMetric, "", SecondsSince(committed));
     auto& [callers, statuses] = *answer;
     for (size_t i = 0; i < callers.size(); ++i) {
       absl::Status result =

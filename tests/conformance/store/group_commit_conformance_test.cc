@@ -101,6 +101,55 @@ class GroupCommitLanes : public ::testing::Test {
   std::unique_ptr<GroupCommitter> committer_;
 };
 
+// Every observation, by metric name.
+class RecordingMetrics final : public Metrics {
+ public:
+  void Increment(std::string_view, std::string_view, double) override {}
+  void Set(std::string_view, std::string_view, double) override {}
+  void Observe(std::string_view name, std::string_view, double value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    observed_[std::string(name)].push_back(value);
+  }
+  std::vector<double> Of(std::string_view name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = observed_.find(std::string(name));
+    return it == observed_.end() ? std::vector<double>{} : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<double>> observed_;
+};
+
+// Each batch is observed once in each histogram: its pieces add up to every
+// piece submitted, and its times are never negative.
+TEST_F(GroupCommitLanes, EachBatchIsObservedOnceWithItsPiecesAndTimes) {
+  RecordingMetrics metrics;
+  committer_ = std::make_unique<GroupCommitter>(*store_, 256, kLanes, &metrics);
+  std::vector<GroupCommitter::Work> pieces;
+  for (int i = 0; i < 40; ++i) {
+    pieces.push_back([i](UnitOfWork& u) {
+      return u.InsertDelivery(Delivery(absl::StrCat("m-", i), absl::StrCat("case-", i % 5)));
+    });
+  }
+  for (const absl::Status& s : SubmitConcurrently(*committer_, pieces)) LANES_ASSERT_OK(s);
+  committer_.reset();  // every batch answered and observed
+  const std::vector<double> sizes = metrics.Of(GroupCommitter::kBatchPiecesMetric);
+  ASSERT_FALSE(sizes.empty());
+  double total = 0;
+  for (double size : sizes) {
+    EXPECT_GE(size, 1);
+    total += size;
+  }
+  EXPECT_EQ(total, 40);
+  const std::vector<double> commits = metrics.Of(GroupCommitter::kBatchSecondsMetric);
+  const std::vector<double> waits = metrics.Of(GroupCommitter::kDurableWaitMetric);
+  EXPECT_EQ(commits.size(), sizes.size());
+  EXPECT_EQ(waits.size(), sizes.size());
+  for (double seconds : commits) EXPECT_GE(seconds, 0);
+  for (double seconds : waits) EXPECT_GE(seconds, 0);
+}
+
 TEST_F(GroupCommitLanes, EveryCopyOfADeliveryIsAnsweredAndOneIsStored) {
   ASSERT_EQ(committer_->lanes(), kLanes);
   // 60 deliveries, 3 copies each, spread over every lane (no key): the

@@ -9,12 +9,17 @@ namespace {
 
 class OpsTest : public ApiTest {};
 
-// The sample's value (the line that starts with the name, not # TYPE's).
-double OldestDueSeconds(const HttpResponse& metrics) {
-  const std::string name = "\nstagecheck_work_oldest_due_seconds ";
-  size_t at = metrics.body.find(name);
+// A sample's value: the line that starts with `series` (a name, with its
+// labels if any), not # TYPE's; -1 when there is none.
+double SampleValue(const HttpResponse& metrics, const std::string& series) {
+  const std::string line = "\n" + series + " ";
+  size_t at = metrics.body.find(line);
   if (at == std::string::npos) return -1;
-  return std::stod(metrics.body.substr(at + name.size()));
+  return std::stod(metrics.body.substr(at + line.size()));
+}
+
+double OldestDueSeconds(const HttpResponse& metrics) {
+  return SampleValue(metrics, "stagecheck_work_oldest_due_seconds");
 }
 
 TEST_F(OpsTest, ReadyzFailsOnceDueWorkStopsMovingAndRecoversWhenItMovesAgain) {
@@ -49,6 +54,27 @@ TEST_F(OpsTest, ReadyzFailsOnceDueWorkStopsMovingAndRecoversWhenItMovesAgain) {
                        "' AND work_id = 'stuck-1'"));
   EXPECT_EQ(svc().Get("/readyz").status, 200);
   EXPECT_EQ(OldestDueSeconds(svc().Get("/metrics")), 0);
+}
+
+// The group committer's histograms: a sent check's webhooks and the
+// worker's outcomes went through it, each batch counted once in each.
+TEST_F(OpsTest, MetricsShowTheGroupCommittersBatches) {
+  World w = NewWorld();
+  WaitQuiet(w.team);
+  HttpResponse metrics = svc().Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  for (const std::string name :
+       {"stagecheck_commit_batch_pieces", "stagecheck_commit_batch_seconds",
+        "stagecheck_commit_durable_wait_seconds"}) {
+    EXPECT_NE(metrics.body.find("# TYPE " + name + " histogram"), std::string::npos) << name;
+    EXPECT_GE(SampleValue(metrics, name + "_count"), 1) << metrics.body;
+    EXPECT_GE(SampleValue(metrics, name + "_sum"), 0) << name;
+  }
+  // Pieces are counted in their own buckets, not in seconds'.
+  const double batches = SampleValue(metrics, "stagecheck_commit_batch_pieces_count");
+  EXPECT_GE(SampleValue(metrics, "stagecheck_commit_batch_pieces_sum"), batches);
+  EXPECT_GE(SampleValue(metrics, R"(stagecheck_commit_batch_pieces_bucket{le="256"})"), batches);
+  EXPECT_GE(SampleValue(metrics, R"(stagecheck_commit_batch_seconds_bucket{le="0.0001"})"), 0);
 }
 
 }  // namespace
