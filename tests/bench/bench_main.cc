@@ -331,7 +331,11 @@ int64_t g_file_seq = 0;
 
 // Deliveries round-robin over the teams; with `ordered`, each names one of
 // its team's ordered cases in turn (several status changes per case), else
-// a case nobody ordered.
+// a case nobody ordered. Ordered: as CertnCentric sends them (CERTN.md,
+// section 5), signed with X-Signature and no team header, so the team is
+// found by the case. Unknown: the legacy Certn-Signature + Certn-Team-ID
+// form, the only one under which a case we do not know is stored (without a
+// team header it is refused with a 503 and never reaches the disk).
 std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams, int64_t count,
                              const std::string& tag, bool ordered = false) {
   static crypto::OpenSslCrypto crypto;
@@ -345,10 +349,14 @@ std::string WriteWebhookFile(const Options& o, const std::vector<Hooked>& teams,
     std::string case_id = ordered && !t.cases.empty() ? t.cases[round % t.cases.size()] : "";
     std::string body =
         WebhookBody(absl::StrCat("evt-", tag, "-", run, "-", i), static_cast<int>(i), case_id);
-    std::string sig = certn_plugin::SignCertnSignature(crypto, t.secret, now, body);
-    out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e"
-        << "Certn-Team-ID:" << t.certn_team_id << "\x1e"
-        << "Certn-Signature:" << sig << "\t" << body << "\n";
+    out << "POST\t/certn/certnWebhookHandler\tContent-Type:application/json\x1e";
+    if (!case_id.empty()) {
+      out << "X-Signature:" << certn_plugin::SignXSignature(crypto, t.secret, body);
+    } else {
+      out << "Certn-Team-ID:" << t.certn_team_id << "\x1e"
+          << "Certn-Signature:" << certn_plugin::SignCertnSignature(crypto, t.secret, now, body);
+    }
+    out << "\t" << body << "\n";
   }
   return path;
 }

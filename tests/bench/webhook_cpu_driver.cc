@@ -8,7 +8,9 @@
 //
 //   stagecheck-webhook-cpu --db PATH --certn-team-id ID --secret S --n N [--cases A,B,...]
 //   (--cases: the team's ordered Certn cases, named round-robin: the real
-//   path, where each delivery is applied and queues a fetch of its case)
+//   path, where each delivery is applied and queues a fetch of its case,
+//   signed with X-Signature as CertnCentric sends it; without --cases the
+//   legacy Certn-Signature + Certn-Team-ID form, which an unknown case needs)
 //   (STAGECHECK_ENCRYPTION_KEY must be the store's key)
 // Prints {"deliveries":N,"ok":K,"seconds":S}; exits 1 unless every answer was 2xx.
 #include <valgrind/callgrind.h>
@@ -69,8 +71,13 @@ int main(int argc, char** argv) {
       stagecheck::certn_plugin::WebhookRequest r;
       r.body = stagecheck::bench::WebhookBody(absl::StrCat("cpu-", run, "-", i), i,
                                               cases.empty() ? "" : cases[i % cases.size()]);
-      r.certn_team_id = team_id;
-      r.certn_signature = stagecheck::certn_plugin::SignCertnSignature(crypto, secret, now, r.body);
+      if (!cases.empty()) {
+        r.x_signature = stagecheck::certn_plugin::SignXSignature(crypto, secret, r.body);
+      } else {
+        r.certn_team_id = team_id;
+        r.certn_signature =
+            stagecheck::certn_plugin::SignCertnSignature(crypto, secret, now, r.body);
+      }
       made.push_back(std::move(r));
     }
     return made;
