@@ -6,7 +6,7 @@
 # starts nginx (`return 200;`), the fake Certn and stagecheck serve on SQLite
 # and PostgreSQL, and prints one table of figures and ratios. Everything it
 # started is stopped on exit, Ctrl-C included. Full run: ~25 min on a 2-core
-# VM; --quick: ~7. The whole run is capped at 45 minutes.
+# VM; --quick: ~8. The whole run is capped at 45 minutes.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 quick=()
