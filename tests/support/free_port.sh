@@ -9,16 +9,18 @@
 # "Address already in use" for as long as that connection lives. CI lost a
 # PostgreSQL restart to exactly this on 2026-12-02.
 
-# The ports free_port picks from: below the ephemeral range if there is room,
-# else above it, else (a range covering nearly everything) anywhere.
+# The ports free_port picks from: from 10000 up to the ephemeral range if that
+# leaves 1,024 ports, else above it if that does, else (a range covering
+# nearly everything) anywhere. The same rule as RestartablePortWindow in
+# tests/support/service/loopback_port.h, for the C++ test harness.
 free_port_window() {
   local low=32768 high=60999
   if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
     read -r low high </proc/sys/net/ipv4/ip_local_port_range || true
   fi
-  if [ "$low" -gt 11024 ]; then
+  if [ $((low - 10000)) -ge 1024 ]; then
     echo "10000 $((low - 1))"
-  elif [ "$high" -lt 64535 ]; then
+  elif [ $((65535 - high)) -ge 1024 ]; then
     echo "$((high + 1)) 65535"
   else
     echo "20000 60000"

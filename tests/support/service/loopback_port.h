@@ -1,6 +1,5 @@
 // Loopback ports for test servers that stop and start again on the same port.
-#ifndef STAGECHECK_TESTS_SUPPORT_SERVICE_LOOPBACK_PORT_H_
-#define STAGECHECK_TESTS_SUPPORT_SERVICE_LOOPBACK_PORT_H_
+#pragma once
 
 #include <cstdint>
 #include <string_view>
@@ -22,6 +21,7 @@ PortRange EphemeralPortRange();
 
 // Where PickRestartablePort looks: below the ephemeral range if there is room,
 // else above it; an empty range (low > high) when neither side has room.
+// tests/support/free_port.sh applies the same rule for the shell scripts.
 PortRange RestartablePortWindow(PortRange ephemeral);
 
 // A loopback port that is free now (a bind succeeds) and outside the kernel's
@@ -33,5 +33,3 @@ PortRange RestartablePortWindow(PortRange ephemeral);
 absl::StatusOr<uint16_t> PickRestartablePort();
 
 }  // namespace stagecheck::testing
-
-#endif  // STAGECHECK_TESTS_SUPPORT_SERVICE_LOOPBACK_PORT_H_
