@@ -12,6 +12,18 @@
 #include "core/thread_name.h"
 
 namespace stagecheck {
+namespace {
+
+// The item a thread's RunOne is running, and whether its handler's last
+// write (RecordLast) already recorded it done.
+struct Running {
+  const void* runner;
+  const WorkItem* item;
+  bool completed = false;
+};
+thread_local Running* running = nullptr;
+
+}  // namespace
 
 WorkRunner::WorkRunner(const Deps& deps, WorkRunnerOptions options)
     : deps_(deps), options_(std::move(options)) {}
@@ -131,13 +143,18 @@ void WorkRunner::Count(const WorkItem& item, std::string_view outcome) {
 
 void WorkRunner::RunOne(const WorkItem& item) {
   auto handler = handlers_.find(item.kind);
+  Running state{this, &item};
+  running = &state;
   absl::Status result = handler == handlers_.end()
                             ? Error(absl::StatusCode::kInvalidArgument, "unknown_work",
                                     "unknown work kind " + item.kind)
                             : handler->second.run(item);
+  running = nullptr;
   absl::Status recorded;
   if (result.ok()) {
-    recorded = Record([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
+    if (!state.completed) {
+      recorded = Record([&](UnitOfWork& uow) { return uow.CompleteWork(item.team, item.id); });
+    }
     Count(item, "done");
   } else if (std::optional<absl::Duration> after = RetryAfterOf(result)) {
     // A rate limit: wait for the slot without using up an attempt, and a
@@ -187,6 +204,27 @@ absl::Status WorkRunner::Record(const std::function<absl::Status(UnitOfWork&)>& 
     options_.committer->Submit(key, work, std::move(done));
   }
   return result.get();
+}
+
+absl::Status WorkRunner::RecordLast(const WorkItem& item,
+                                    const std::function<absl::Status(UnitOfWork&)>& work,
+                                    std::string_view key) {
+  Running* run = running;
+  if (run == nullptr || run->runner != this || !(run->item->id == item.id) ||
+      !(run->item->team == item.team)) {
+    return Record(work, key);
+  }
+  absl::Status status = Record(
+      [&](UnitOfWork& uow) -> absl::Status {
+        RETURN_IF_ERROR(work(uow));
+        absl::Status done = uow.CompleteWork(item.team, item.id);
+        // Removed meanwhile (an operator, retention): the handler's writes stand.
+        if (done.code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+        return done;
+      },
+      key);
+  if (status.ok()) run->completed = true;
+  return status;
 }
 
 int WorkRunner::RunDue(int limit) {

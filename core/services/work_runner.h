@@ -97,6 +97,15 @@ class WorkRunner {
   // from inside a piece: it would wait for its own batch.
   absl::Status Record(const std::function<absl::Status(UnitOfWork&)>& work,
                       std::string_view key = {});
+  // A handler's last write, returned as the handler's own result: `work`
+  // and the completion of `item` (the item the handler runs) commit in one
+  // transaction, so a fetch costs the writer one piece and the worker one
+  // wait for an fsync, not two; RunOne then records nothing more. An item
+  // gone meanwhile (NotFound) leaves `work` to stand. When the calling
+  // thread is not running `item` (a handler called directly), as Record.
+  absl::Status RecordLast(const WorkItem& item,
+                          const std::function<absl::Status(UnitOfWork&)>& work,
+                          std::string_view key = {});
 
  private:
   struct Periodic {

@@ -51,7 +51,8 @@ absl::Status Checks::RecordOrder(const WorkItem& item,
                                  const absl::StatusOr<CertnCase>& certn_case) {
   const CheckId id(item.subject);
   const std::string lane = certn_case.ok() ? certn_case->id : std::string();
-  return RecordWork(
+  return RecordLastWork(
+      item,
       [&](UnitOfWork& uow) -> absl::Status {
         absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
         if (!check.ok()) return check.status();
@@ -109,10 +110,11 @@ absl::Status Checks::AgainIfSettingsChanged(const TeamId& team, const absl::Stat
                         absl::Seconds(1));
 }
 
-absl::Status Checks::RecordWork(const std::function<absl::Status(UnitOfWork&)>& work,
-                                std::string_view key) {
+absl::Status Checks::RecordLastWork(const WorkItem& item,
+                                    const std::function<absl::Status(UnitOfWork&)>& work,
+                                    std::string_view key) {
   if (runner_ == nullptr) return deps_.store.Transact(work);
-  return runner_->Record(work, key);
+  return runner_->RecordLast(item, work, key);
 }
 
 absl::Status Checks::RunFetch(const WorkItem& item) {
@@ -128,7 +130,8 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
   if (!creds.ok()) return creds.status();
   absl::StatusOr<CertnCase> certn_case = gateway_.GetCase(*creds, *loaded->check.external_id);
   if (!certn_case.ok()) return certn_case.status();
-  return RecordWork(
+  return RecordLastWork(
+      item,
       [&](UnitOfWork& uow) -> absl::Status {
         absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
         if (!check.ok()) return check.status();
@@ -155,8 +158,8 @@ absl::Status Checks::RunGenerateReport(const WorkItem& item) {
   fallback.subject = loaded->check.id.value();
   fallback.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":report:", fallback.subject);
   fallback.run_at = deps_.clock.Now() + integrations_.config().report_ready_fallback;
-  return RecordWork([&](UnitOfWork& uow) { return uow.EnqueueWork(fallback); },
-                    *loaded->check.external_id);
+  return RecordLastWork(
+      item, [&](UnitOfWork& uow) { return uow.EnqueueWork(fallback); }, *loaded->check.external_id);
 }
 
 absl::Status Checks::RunDownload(const WorkItem& item) {
@@ -178,7 +181,8 @@ absl::Status Checks::RunDownload(const WorkItem& item) {
   // Hashed before the write: the piece runs in a batch shared with webhook
   // deliveries, which should not wait for a report's hash.
   const std::string sha256_hex = HexEncode(deps_.crypto.Sha256(*pdf));
-  return RecordWork(
+  return RecordLastWork(
+      item,
       [&](UnitOfWork& uow) -> absl::Status {
         absl::StatusOr<BackgroundCheck> fresh = uow.GetCheckForUpdate(item.team, id);
         if (!fresh.ok()) return fresh.status();

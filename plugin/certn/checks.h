@@ -219,13 +219,16 @@ class Checks {
   void Notify() {
     if (notify_) notify_();
   }
-  // A work handler's writes after its call to Certn: a piece of the group
-  // commit's batches (WorkRunner::Record), on the lane of the case `key`
-  // when known, so a busy case's fetches neither take the writer apart from
-  // its deliveries nor wait for an fsync of their own (issue 21). Without a
+  // A work handler's last write, after its call to Certn, returned as the
+  // handler's result: a piece of the group commit's batches
+  // (WorkRunner::RecordLast), on the lane of the case `key` when known, so a
+  // busy case's fetches neither take the writer apart from its deliveries
+  // nor wait for an fsync of their own, and `item` is recorded done in the
+  // same transaction (one fsync per fetch, not two; issue 21). Without a
   // runner, a transaction of its own.
-  absl::Status RecordWork(const std::function<absl::Status(UnitOfWork&)>& work,
-                          std::string_view key = {});
+  absl::Status RecordLastWork(const WorkItem& item,
+                              const std::function<absl::Status(UnitOfWork&)>& work,
+                              std::string_view key = {});
 
   Deps deps_;
   CertnGateway& gateway_;

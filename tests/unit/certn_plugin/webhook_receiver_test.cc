@@ -700,8 +700,8 @@ TEST_F(FetchCoalescingTest, TheWorkersClaimAndCompletionRideTheGroupCommit) {
   clock_.Advance(absl::Seconds(1));
   const int batches = store_->batch_calls();
   EXPECT_EQ(worker_->RunDue(16), 1);
-  // One batch claimed the fetch, one recorded it done.
-  EXPECT_GE(store_->batch_calls(), batches + 2);
+  // One batch claimed the fetch; one applied the case and recorded it done.
+  EXPECT_EQ(store_->batch_calls(), batches + 2);
   EXPECT_EQ(QueuedFetches(), 0);
   EXPECT_EQ(CountRows(absl::StrCat("work_items WHERE kind = 'certn.fetch_case' AND state = "
                                    "'done' AND subject = '",
@@ -721,11 +721,37 @@ TEST_F(FetchCoalescingTest, TheFetchAppliesTheCaseInAGroupCommitBatch) {
   ASSERT_NE(Check(admin_, check_).status, CheckStatus::kInProgress);
   EXPECT_EQ(worker_->RunDue(16), 1);
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
-  // The claim, the case applied, the fetch recorded done.
-  EXPECT_EQ(store_->batch_calls(), batches + 3);
+  // The claim; the case applied and the fetch recorded done, together.
+  EXPECT_EQ(store_->batch_calls(), batches + 2);
   EXPECT_EQ(store_->transact_calls() - store_->read_calls(), own_writes)
       << "no write transaction of its own";
   EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);  // the case applied
+}
+
+// The case applied and the fetch recorded done are one transaction: when it
+// fails, neither is kept, and the fetch runs again and applies the case.
+TEST_F(FetchCoalescingTest, AFetchWhoseLastWriteFailsIsNeitherAppliedNorDone) {
+  ASSERT_EQ(Applied("d-1"), "applied");
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_NE(Check(admin_, check_).status, CheckStatus::kInProgress);
+  const int fetches = gateway_.calls("get_case");
+  // The claim has committed by the time Certn is asked; the transaction
+  // after the answer (the case applied, the item done) fails.
+  gateway_.during["get_case"] = [this] { store_->FailNext(1); };
+  EXPECT_EQ(worker_->RunDue(16), 1);
+  gateway_.during.clear();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 1);
+  EXPECT_NE(Check(admin_, check_).status, CheckStatus::kInProgress) << "the apply was rolled back";
+  EXPECT_EQ(QueuedFetches(), 1) << "the fetch is still pending";
+  // Due again after its backoff: this time the case is applied and the item done.
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(worker_->RunDue(16), 1);
+  EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);
+  EXPECT_EQ(QueuedFetches(), 0);
+  EXPECT_EQ(CountRows(absl::StrCat("work_items WHERE kind = 'certn.fetch_case' AND state = "
+                                   "'done' AND subject = '",
+                                   check_.value(), "'")),
+            1);
 }
 
 // Another replica rotated the secret (written straight to the shared store,
