@@ -256,8 +256,10 @@ class UnitOfWork {
     absl::Time run_at;    // when the covering item is due
   };
   virtual absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
-  // Leases up to `limit` due items to `owner` until `lease_until`; an item
-  // whose lease expired (its worker died) is due again.
+  // Leases up to `limit` due items to `owner` until `lease_until`, earliest
+  // due first; an item whose lease expired (its worker died) is due again.
+  // Returned as claimed: `attempts` counts this run, and the dedupe key is
+  // released (nullopt), so the same key may be queued again meanwhile.
   virtual absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                           absl::Time lease_until, int limit) = 0;
   // Leases one pending, unleased item to `owner` as ClaimWork would, whether

@@ -3,8 +3,10 @@
 // replica holds); one pending item per dedupe key.
 #include "adapters/store/sql/unit_of_work.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -79,29 +81,28 @@ absl::StatusOr<UnitOfWork::Enqueued> SqlUnitOfWork::EnqueueWorkUnlessPending(con
 absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
                                                                const std::string& owner,
                                                                absl::Time lease_until, int limit) {
-  // Global: workers serve every team. Items whose lease ran out are due again.
-  const Value params[] = {P(now), P(now), int64_t{PageLimit(limit)}};
-  absl::StatusOr<std::vector<Row>> rows = Query(
-      absl::StrCat("SELECT ", ToAbsl(kWorkCols),
-                   " FROM work_items WHERE state = 'pending' AND run_at <= ? AND "
-                   "(lease_until IS NULL OR lease_until <= ?) ORDER BY run_at, team_id, work_id "
-                   "LIMIT ?",
-                   ToAbsl(dialect_.claim_lock_suffix)),
-      params);
+  // Global: workers serve every team. Items whose lease ran out are due
+  // again. One statement for the whole claim, not a look-up plus one UPDATE
+  // per item (issue 21: a claim of 16 was 17 round trips on PostgreSQL).
+  // Claiming releases the dedupe key: an event that arrives while this run
+  // is in flight (and may have read stale state) gets a run of its own.
+  const Value params[] = {P(owner), P(lease_until), P(now), P(now), int64_t{PageLimit(limit)}};
+  absl::StatusOr<std::vector<Row>> rows =
+      Query(absl::StrCat("UPDATE work_items SET lease_owner = ?, lease_until = ?, "
+                         "attempts = attempts + 1, dedupe_key = NULL WHERE (team_id, work_id) IN "
+                         "(SELECT team_id, work_id FROM work_items WHERE state = 'pending' AND "
+                         "run_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+                         "ORDER BY run_at, team_id, work_id LIMIT ?",
+                         ToAbsl(dialect_.claim_lock_suffix), ") RETURNING ", ToAbsl(kWorkCols)),
+            params);
   if (!rows.ok()) return rows.status();
   std::vector<WorkItem> items;
-  for (const Row& row : *rows) {
-    WorkItem w = ReadWork(row);
-    absl::StatusOr<int64_t> n = Exec(
-        // Claiming releases the dedupe key: an event that arrives while this
-        // run is in flight (and may have read stale state) gets a run of its own.
-        "UPDATE work_items SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
-        "dedupe_key = NULL WHERE team_id = ? AND work_id = ?",
-        {P(owner), P(lease_until), P(w.team), P(w.id)});
-    if (!n.ok()) return n.status();
-    ++w.attempts;
-    items.push_back(std::move(w));
-  }
+  items.reserve(rows->size());
+  for (const Row& row : *rows) items.push_back(ReadWork(row));
+  // RETURNING names no order: due first, as the look-up chose them.
+  std::sort(items.begin(), items.end(), [](const WorkItem& a, const WorkItem& b) {
+    return std::tie(a.run_at, a.team, a.id) < std::tie(b.run_at, b.team, b.id);
+  });
   return items;
 }
 

@@ -1385,9 +1385,15 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
   ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
     absl::StatusOr<std::vector<WorkItem>> items = u.ClaimWork(At(50), "f", At(60), 10);
     if (!items.ok()) return items.status();
+    // One item held k10 (w11 was its twin); the claim released the key.
     EXPECT_EQ(std::count_if(items->begin(), items->end(),
-                            [](const WorkItem& w) { return w.dedupe_key == "k10"; }),
+                            [](const WorkItem& w) { return w.id == WorkItemId("w10"); }),
               1);
+    EXPECT_EQ(std::count_if(items->begin(), items->end(),
+                            [](const WorkItem& w) { return w.id == WorkItemId("w11"); }),
+              0);
+    EXPECT_TRUE(std::none_of(items->begin(), items->end(),
+                             [](const WorkItem& w) { return w.dedupe_key.has_value(); }));
     return absl::OkStatus();
   }));
   ASSERT_OK(Tx([&](UnitOfWork& u) { return u.EnqueueWork(MakeWork("t1", "w12", "k10", 0)); }));
@@ -1416,7 +1422,8 @@ TEST_F(StoreConformance, ClaimWorkLeasesDueItemsAndReleasesExpiredLeases) {
       EXPECT_EQ(w.id, WorkItemId("w9"));
       EXPECT_EQ(w.payload, MakeWork("t1", "w9").payload);
       EXPECT_EQ(w.last_error, "timeout");
-      EXPECT_EQ(w.dedupe_key, "k9");
+      EXPECT_EQ(w.dedupe_key, std::nullopt) << "released by the claim";
+      EXPECT_EQ(w.attempts, 1) << "this run counted";
       EXPECT_EQ(w.kind, "certn.order");
       EXPECT_EQ(w.state, "pending");
       EXPECT_EQ(w.run_at, At(200));
