@@ -1,5 +1,7 @@
 #include "plugin/certn/webhook.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/status_macros.h"
@@ -228,46 +230,83 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
   return absl::OkStatus();
 }
 
-// Step 3's transaction: adopt an orphan whose case our own order has
-// recorded since, insert the delivery (a second copy is the verdict
-// "duplicate", not an error), queue the fetch of an applied delivery's case,
-// and refresh last_delivery_at when this delivery claimed it.
-absl::Status RecordDelivery(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                            const PendingFetches& pending, WebhookDelivery& delivery,
-                            std::optional<CheckId>& check, bool touch_integration, Recorded& out) {
-  out.fetch_due.reset();  // a batch may run this piece again
-  out.fetch_check.reset();
-  out.fetch_queued = false;
-  out.found_case.reset();
-  if (delivery.verdict == DeliveryVerdict::kOrphan) {
-    // The case was not remembered, or our own order committed since the
-    // delivery was looked up; that order's adoption of orphans ran before
-    // this row existed, so adopt here. (In this transaction: on SQLite it is
-    // serialised with the order's.)
-    absl::StatusOr<CaseCheck> known = CertnRows(uow).FindCheckByCaseId(delivery.object_id);
-    if (known.ok()) out.found_case = Recorded::FoundCase{delivery.object_id, *known};
-    if (known.ok() && known->team == *delivery.team) {
-      delivery.verdict = DeliveryVerdict::kApplied;
-      delivery.check = known->id;
-      check = known->id;
-      out.verdict = DeliveryVerdict::kApplied;
-    } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
-      return known.status();
+// Adopts an orphan whose case our own order has recorded since: the case was
+// not remembered, or our order committed after the delivery was looked up;
+// that order's adoption of orphans ran before this row existed, so adopt
+// here (in the delivery's transaction: on SQLite it is serialised with the
+// order's).
+absl::Status AdoptOrphan(UnitOfWork& uow, WebhookDelivery& delivery, std::optional<CheckId>& check,
+                         Recorded& out) {
+  absl::StatusOr<CaseCheck> known = CertnRows(uow).FindCheckByCaseId(delivery.object_id);
+  if (known.ok()) out.found_case = Recorded::FoundCase{delivery.object_id, *known};
+  if (known.ok() && known->team == *delivery.team) {
+    delivery.verdict = DeliveryVerdict::kApplied;
+    delivery.check = known->id;
+    check = known->id;
+    out.verdict = DeliveryVerdict::kApplied;
+  } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
+    return known.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// A delivery waiting in a bundle (bundled_commit.h) for its transaction.
+struct WebhookReceiver::Queued {
+  WebhookDelivery delivery;
+  std::optional<CheckId> check;
+  bool touch_integration = false;
+  AddresseeCache::Stamp stamp;
+  absl::Time started;
+  std::function<void(WebhookAnswer)> done;
+  Recorded recorded{};
+};
+
+namespace {
+
+// Step 3's transaction, for a bundle of deliveries: adopt the orphans whose
+// case our own order has recorded since, insert the deliveries in as few
+// statements as the store can (a second copy is the verdict "duplicate", not
+// an error), queue the fetch of each applied delivery's case (once per case
+// in the bundle), and refresh last_delivery_at where a delivery claimed it.
+// A batch may run this again: every output starts over.
+absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+                              const PendingFetches& pending,
+                              std::vector<WebhookReceiver::Queued>& bundle) {
+  std::vector<const WebhookDelivery*> rows;
+  rows.reserve(bundle.size());
+  for (WebhookReceiver::Queued& q : bundle) {
+    q.recorded = Recorded{};
+    q.recorded.verdict = q.delivery.verdict;
+    if (q.delivery.verdict == DeliveryVerdict::kOrphan) {
+      RETURN_IF_ERROR(AdoptOrphan(uow, q.delivery, q.check, q.recorded));
     }
+    rows.push_back(&q.delivery);
   }
-  absl::Status inserted = uow.InsertDelivery(delivery);
-  if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-    out.verdict = DeliveryVerdict::kDuplicate;
-    return absl::OkStatus();
-  }
-  RETURN_IF_ERROR(inserted);
-  if (delivery.verdict == DeliveryVerdict::kApplied) {
-    RETURN_IF_ERROR(QueueFetch(uow, deps, fetch_coalesce, pending, delivery, *check, out));
-  }
-  if (touch_integration) {
-    ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*delivery.team));
-    in.last_delivery_at = delivery.received_at;
-    RETURN_IF_ERROR(CertnRows(uow).UpsertIntegration(in));
+  ASSIGN_OR_RETURN(std::vector<bool> inserted, uow.InsertDeliveries(rows));
+  std::map<CheckId, const Recorded*> fetched;  // the bundle's first fetch look-up per check
+  for (size_t i = 0; i < bundle.size(); ++i) {
+    WebhookReceiver::Queued& q = bundle[i];
+    if (!inserted[i]) {
+      q.recorded.verdict = DeliveryVerdict::kDuplicate;
+      continue;
+    }
+    if (q.delivery.verdict == DeliveryVerdict::kApplied) {
+      if (auto twin = fetched.find(*q.check); twin != fetched.end()) {
+        q.recorded.fetch_due = twin->second->fetch_due;
+        q.recorded.fetch_check = twin->second->fetch_check;
+      } else {
+        RETURN_IF_ERROR(
+            QueueFetch(uow, deps, fetch_coalesce, pending, q.delivery, *q.check, q.recorded));
+        if (q.recorded.fetch_due) fetched.emplace(*q.check, &q.recorded);
+      }
+    }
+    if (q.touch_integration) {
+      ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*q.delivery.team));
+      in.last_delivery_at = q.delivery.received_at;
+      RETURN_IF_ERROR(CertnRows(uow).UpsertIntegration(in));
+    }
   }
   return absl::OkStatus();
 }
@@ -405,51 +444,57 @@ bool WebhookReceiver::ClaimTouch(const TeamId& team, const std::optional<absl::T
   return true;
 }
 
+WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
+    : checks_(checks),
+      bundles_(std::make_unique<BundledCommitter<Queued>>(
+          committer,
+          [this](UnitOfWork& uow, std::vector<Queued>& bundle) {
+            return RecordDeliveries(uow, checks_.deps(),
+                                    checks_.integrations().config().fetch_coalesce,
+                                    pending_fetches_, bundle);
+          },
+          [this](std::vector<Queued>& bundle, absl::Status status) {
+            for (Queued& q : bundle) AnswerQueued(q, status);
+          })) {}
+
+WebhookReceiver::~WebhookReceiver() = default;
+
 void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> check,
                              bool touch_integration, AddresseeCache::Stamp stamp,
                              std::function<void(WebhookAnswer)> done) {
-  const Deps& deps = checks_.deps();
-  absl::Time started = deps.clock.Now();
-  auto recorded = std::make_shared<Recorded>(Recorded{delivery.verdict, std::nullopt, std::nullopt,
-                                                      /*fetch_queued=*/false, std::nullopt});
-  // Moved in, not copied: the body is most of a delivery's bytes.
-  const std::string key = delivery.object_id;
-  auto work = [this, delivery = std::move(delivery), check = std::move(check), touch_integration,
-               recorded](UnitOfWork& uow) mutable -> absl::Status {
-    return RecordDelivery(uow, checks_.deps(), checks_.integrations().config().fetch_coalesce,
-                          pending_fetches_, delivery, check, touch_integration, *recorded);
-  };
   // One lane per case: its deliveries and the fetch they queue commit in
-  // order and never wait on each other across lanes (group_commit.h).
-  committer_.Submit(
-      key, std::move(work),
-      [this, recorded, started, stamp, done = std::move(done)](absl::Status status) {
-        const Deps& deps = checks_.deps();
-        deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
-                             absl::ToDoubleSeconds(deps.clock.Now() - started));
-        if (!status.ok()) {
-          Count("store_unavailable");
-          deps.log.Log(LogLevel::kError, "webhook.store_failed",
-                       {{"error", ToStd(status.message())}});
-          done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
-          return;
-        }
-        // The case the transaction found: the next deliveries for it need
-        // no read at all.
-        if (const auto& found = recorded->found_case) {
-          addressees_.RememberCheck(found->case_id, found->check, stamp);
-        }
-        const DeliveryVerdict verdict = recorded->verdict;
-        std::string_view name = VerdictName(verdict);
-        Count(name);
-        if (recorded->fetch_due && recorded->fetch_check) {
-          pending_fetches_.Remember(*recorded->fetch_check, *recorded->fetch_due, deps.clock.Now());
-          // Only a delivery that queued a fetch wakes the worker: the rest of a
-          // burst is covered by that fetch and has nothing new for it.
-          if (recorded->fetch_queued) checks_.NotifyWork();
-        }
-        done(Answer(200, std::string(name), "recorded"));
-      });
+  // order and never wait on each other across lanes (group_commit.h); the
+  // deliveries queued on a lane meanwhile are written together.
+  const std::string key = delivery.object_id;
+  // Moved in, not copied: the body is most of a delivery's bytes.
+  bundles_->Submit(key, Queued{std::move(delivery), std::move(check), touch_integration, stamp,
+                               checks_.deps().clock.Now(), std::move(done)});
+}
+
+void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
+  const Deps& deps = checks_.deps();
+  deps.metrics.Observe("stagecheck_webhook_apply_seconds", "",
+                       absl::ToDoubleSeconds(deps.clock.Now() - q.started));
+  if (!status.ok()) {
+    Count("store_unavailable");
+    deps.log.Log(LogLevel::kError, "webhook.store_failed", {{"error", ToStd(status.message())}});
+    q.done(Answer(503, "store_unavailable", "the delivery could not be recorded; retry later"));
+    return;
+  }
+  const Recorded& recorded = q.recorded;
+  // The case the transaction found: the next deliveries for it need no read at all.
+  if (const auto& found = recorded.found_case) {
+    addressees_.RememberCheck(found->case_id, found->check, q.stamp);
+  }
+  std::string_view name = VerdictName(recorded.verdict);
+  Count(name);
+  if (recorded.fetch_due && recorded.fetch_check) {
+    pending_fetches_.Remember(*recorded.fetch_check, *recorded.fetch_due, deps.clock.Now());
+    // Only a delivery that queued a fetch wakes the worker: the rest of a
+    // burst is covered by that fetch and has nothing new for it.
+    if (recorded.fetch_queued) checks_.NotifyWork();
+  }
+  q.done(Answer(200, std::string(name), "recorded"));
 }
 
 }  // namespace stagecheck::certn_plugin

@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "core/services/bundled_commit.h"
 #include "core/services/group_commit.h"
 #include "plugin/certn/addressees.h"
 #include "plugin/certn/checks.h"
@@ -40,8 +42,8 @@ bool IsKnownEvent(const WebhookEvent& event);
 
 class WebhookReceiver {
  public:
-  WebhookReceiver(Checks& checks, GroupCommitter& committer)
-      : checks_(checks), committer_(committer) {}
+  WebhookReceiver(Checks& checks, GroupCommitter& committer);
+  ~WebhookReceiver();
 
   // `done` is called exactly once, possibly on another thread. A delivery
   // that cannot be authenticated is answered (401, or 503 while its case may
@@ -76,6 +78,13 @@ class WebhookReceiver {
   // transaction finds about its case, remembered in addressees_).
   void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
               AddresseeCache::Stamp stamp, std::function<void(WebhookAnswer)> done);
+
+ public:
+  struct Queued;  // a delivery waiting in a bundle for its transaction (webhook.cc)
+
+ private:
+  // Answers a bundled delivery once its transaction is durable or failed.
+  void AnswerQueued(Queued& queued, const absl::Status& status);
   void Count(std::string_view verdict);
   // `team`: the team the delivery is known to be for, if any.
   void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
@@ -93,7 +102,6 @@ class WebhookReceiver {
   bool ClaimTouch(const TeamId& team, const std::optional<absl::Time>& stored, absl::Time now);
 
   Checks& checks_;
-  GroupCommitter& committer_;
   PendingFetches pending_fetches_;
   AddresseeCache addressees_{kAddresseesFreshFor};
   std::mutex touch_mu_;
@@ -111,6 +119,9 @@ class WebhookReceiver {
   };
   std::mutex refusal_log_mu_;
   std::map<std::string, RefusalLogState> refusal_log_;  // guarded by refusal_log_mu_
+  // Last: its pieces use the members above. Deliveries queued on one lane
+  // of the group commit are written together (bundled_commit.h).
+  std::unique_ptr<BundledCommitter<Queued>> bundles_;
 };
 
 }  // namespace stagecheck::certn_plugin

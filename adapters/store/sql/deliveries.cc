@@ -53,20 +53,94 @@ absl::StatusOr<WebhookDelivery> ReadDelivery(const Row& row) {
   return d;
 }
 
-}  // namespace
-
-absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
-  // Only verified deliveries are stored: one no team could authenticate
-  // never reaches the disk (docs/architecture.md, "Webhook").
+// Only verified deliveries are stored: one no team could authenticate never
+// reaches the disk (docs/architecture.md, "Webhook").
+absl::Status RefuseUnverified(const WebhookDelivery& d) {
   if (!d.team.has_value() || d.verdict == DeliveryVerdict::kUnverified) {
     return absl::InvalidArgumentError("a delivery that was not verified is never stored");
   }
+  return absl::OkStatus();
+}
+
+void AppendDeliveryParams(const WebhookDelivery& d, std::vector<Value>& out) {
+  out.push_back(d.team.has_value() ? P(*d.team) : P(kNoTeam));
+  out.push_back(P(d.delivery_id));
+  out.push_back(P(d.received_at));
+  out.push_back(P(d.scheme));
+  out.push_back(P(d.event_type));
+  out.push_back(P(d.object_type));
+  out.push_back(P(d.object_id));
+  out.push_back(Bytes(d.body));
+  out.push_back(P(VerdictName(d.verdict)));
+  out.push_back(P(d.check));
+  out.push_back(P(d.headers));
+}
+
+// The most rows one INSERT of InsertDeliveries holds. A batch is cut into
+// pieces of 16, 8, 4, 2 and 1 rows, so only five statement shapes exist
+// (each prepared once per connection on PostgreSQL).
+constexpr size_t kMaxRowsPerInsert = 16;
+
+// "INSERT ... VALUES (...), ... ON CONFLICT DO NOTHING RETURNING ..." for `rows` rows.
+const std::string& MultiRowInsert(size_t rows) {
+  static const std::vector<std::string> kByRows = [] {
+    std::vector<std::string> sql(kMaxRowsPerInsert + 1);
+    for (size_t n = 1; n <= kMaxRowsPerInsert; n *= 2) {
+      sql[n] = absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols), ") VALUES ");
+      for (size_t i = 0; i < n; ++i) {
+        absl::StrAppend(&sql[n], i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      }
+      absl::StrAppend(&sql[n], " ON CONFLICT DO NOTHING RETURNING team_id, delivery_id");
+    }
+    return sql;
+  }();
+  return kByRows[rows];
+}
+
+}  // namespace
+
+absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
+  if (absl::Status refused = RefuseUnverified(d); !refused.ok()) return refused;
   return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id), P(d.received_at),
                  P(d.scheme), P(d.event_type), P(d.object_type), P(d.object_id), Bytes(d.body),
                  P(VerdictName(d.verdict)), P(d.check), P(d.headers)},
                 "delivery");
+}
+
+absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
+    std::span<const WebhookDelivery* const> batch) {
+  if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
+  for (const WebhookDelivery* d : batch) {
+    if (absl::Status refused = RefuseUnverified(*d); !refused.ok()) return refused;
+  }
+  std::vector<bool> inserted(batch.size(), false);
+  std::vector<Value> params;
+  for (size_t at = 0; at < batch.size();) {
+    size_t rows = kMaxRowsPerInsert;
+    while (rows > batch.size() - at) rows /= 2;
+    const std::span<const WebhookDelivery* const> chunk = batch.subspan(at, rows);
+    params.clear();
+    for (const WebhookDelivery* d : chunk) AppendDeliveryParams(*d, params);
+    absl::StatusOr<std::vector<Row>> stored = Query(MultiRowInsert(rows), params);
+    if (!stored.ok()) return stored.status();
+    // Each row returned is the first copy in the chunk of its key (a second
+    // copy within the chunk met the first one's conflict).
+    for (const Row& row : *stored) {
+      Cells c(row);
+      const std::string team = c.Text();
+      const std::string id = c.Text();
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        if (!inserted[at + i] && chunk[i]->delivery_id == id && chunk[i]->team->value() == team) {
+          inserted[at + i] = true;
+          break;
+        }
+      }
+    }
+    at += rows;
+  }
+  return inserted;
 }
 
 absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::QueryDeliveries(

@@ -113,6 +113,8 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                                   const std::string& key) override;
   absl::Status PutIdempotency(const IdempotencyRecord& record) override;
   absl::Status InsertDelivery(const WebhookDelivery& delivery) override;
+  absl::StatusOr<std::vector<bool>> InsertDeliveries(
+      std::span<const WebhookDelivery* const> batch) override;
   absl::StatusOr<std::vector<WebhookDelivery>> ListDeliveries(std::optional<TeamId> team,
                                                               int limit) override;
   absl::StatusOr<WebhookDelivery> GetDelivery(const TeamId& team,

@@ -20,10 +20,12 @@
 #include "core/ports/clock.h"
 #include "core/ports/outbound_store.h"
 #include "core/ports/telemetry.h"
+#include "core/services/bundled_commit.h"
 #include "core/services/check_events.h"
 #include "core/services/group_commit.h"
 #include "core/status_macros.h"
 #include "gtest/gtest.h"
+#include "tests/support/store/lane_gate.h"
 #include "tests/support/store/test_store.h"
 
 namespace stagecheck {
@@ -317,6 +319,88 @@ TEST_F(GroupCommitLanes, PiecesWithOneKeyCommitInTheOrderSubmitted) {
     EXPECT_EQ(firsts.size(), static_cast<size_t>(kPerKey)) << key;
     EXPECT_TRUE(std::is_sorted(firsts.begin(), firsts.end())) << key;
   }
+}
+
+// Bundles (bundled_commit.h): an item waiting in a bundle, with the answer
+// it gets.
+struct BundledItem {
+  WebhookDelivery delivery;
+  std::promise<absl::Status>* answered;
+};
+
+using storetest::LaneGate;
+
+TEST_F(GroupCommitLanes, ItemsQueuedBehindABusyLaneAreWrittenAsOneBundle) {
+  std::mutex mu;
+  std::vector<std::vector<std::string>> written;  // each run of the write: its deliveries
+  BundledCommitter<BundledItem> bundles(
+      *committer_,
+      [&](UnitOfWork& u, std::vector<BundledItem>& items) -> absl::Status {
+        std::vector<const WebhookDelivery*> rows;
+        std::vector<std::string> ids;
+        for (const BundledItem& item : items) {
+          rows.push_back(&item.delivery);
+          ids.push_back(item.delivery.delivery_id);
+        }
+        RETURN_IF_ERROR(u.InsertDeliveries(rows).status());
+        std::lock_guard<std::mutex> lock(mu);
+        written.push_back(ids);
+        return absl::OkStatus();
+      },
+      [](std::vector<BundledItem>& items, absl::Status s) {
+        for (BundledItem& item : items) item.answered->set_value(s);
+      });
+  constexpr int kQueued = 5;
+  std::vector<std::promise<absl::Status>> answers(kQueued + 1);
+  LaneGate gate(*committer_, "case-b");
+  for (int i = 0; i < kQueued; ++i) {
+    bundles.Submit("case-b", BundledItem{Delivery(absl::StrCat("q", i), "case-b"), &answers[i]});
+  }
+  LANES_ASSERT_OK(gate.Release());
+  for (int i = 0; i < kQueued; ++i) EXPECT_TRUE(answers[i].get_future().get().ok()) << i;
+  // Once the bundle's piece started, the next item opens a bundle of its own.
+  bundles.Submit("case-b", BundledItem{Delivery("after", "case-b"), &answers[kQueued]});
+  EXPECT_TRUE(answers[kQueued].get_future().get().ok());
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(written.size(), 2u);
+  // A batch may run a piece again; every run holds the same items in order.
+  for (size_t i = 0; i + 1 < written.size(); ++i) {
+    EXPECT_EQ(written[i], (std::vector<std::string>{"q0", "q1", "q2", "q3", "q4"}));
+  }
+  EXPECT_EQ(written.back(), std::vector<std::string>{"after"});
+  LANES_ASSERT_OK(store_->Read([](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<WebhookDelivery> all, u.ListDeliveries(std::nullopt, 100));
+    EXPECT_EQ(all.size(), static_cast<size_t>(kQueued + 1));
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(GroupCommitLanes, EveryItemOfABundleWhoseWriteFailsGetsTheErrorAndNothingIsStored) {
+  BundledCommitter<BundledItem> bundles(
+      *committer_,
+      [](UnitOfWork& u, std::vector<BundledItem>& items) -> absl::Status {
+        std::vector<const WebhookDelivery*> rows;
+        for (const BundledItem& item : items) rows.push_back(&item.delivery);
+        RETURN_IF_ERROR(u.InsertDeliveries(rows).status());
+        return absl::UnavailableError("the bundle's write failed after its INSERT");
+      },
+      [](std::vector<BundledItem>& items, absl::Status s) {
+        for (BundledItem& item : items) item.answered->set_value(s);
+      });
+  std::vector<std::promise<absl::Status>> answers(3);
+  LaneGate gate(*committer_, "case-f");
+  for (int i = 0; i < 3; ++i) {
+    bundles.Submit("case-f", BundledItem{Delivery(absl::StrCat("f", i), "case-f"), &answers[i]});
+  }
+  LANES_ASSERT_OK(gate.Release());
+  for (auto& answer : answers) {
+    EXPECT_EQ(answer.get_future().get().code(), absl::StatusCode::kUnavailable);
+  }
+  LANES_ASSERT_OK(store_->Read([](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<WebhookDelivery> all, u.ListDeliveries(std::nullopt, 100));
+    EXPECT_TRUE(all.empty());
+    return absl::OkStatus();
+  }));
 }
 
 }  // namespace

@@ -1197,6 +1197,61 @@ WebhookDelivery MakeDelivery(std::optional<std::string> team, const std::string&
   return d;
 }
 
+// A burst's deliveries in few statements (16, then 4 rows here): each row
+// stored as InsertDelivery stores it, and a copy already stored, or a
+// second copy within the batch, reported as not inserted.
+TEST_F(StoreConformance, InsertDeliveriesStoresABatchAndReportsTheDuplicates) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertDelivery(MakeDelivery("t1", "known", 0)); }));
+  std::vector<WebhookDelivery> batch;
+  for (int i = 0; i < 17; ++i) batch.push_back(MakeDelivery("t1", absl::StrCat("b", i), i + 1));
+  batch.push_back(MakeDelivery("t1", "known", 30));  // stored before
+  batch.push_back(MakeDelivery("t1", "b3", 31));     // a second copy
+  batch.push_back(MakeDelivery("t2", "b3", 32, DeliveryVerdict::kOrphan, "case-9"));  // t2's own
+  std::vector<const WebhookDelivery*> rows;
+  for (const WebhookDelivery& d : batch) rows.push_back(&d);
+  std::vector<bool> inserted;
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(inserted, u.InsertDeliveries(rows));
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(inserted.size(), batch.size());
+  for (int i = 0; i < 17; ++i) EXPECT_TRUE(inserted[i]) << "b" << i;
+  EXPECT_FALSE(inserted[17]) << "stored before";
+  EXPECT_FALSE(inserted[18]) << "a second copy within the batch";
+  EXPECT_TRUE(inserted[19]) << "the same Certn id for another team";
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(WebhookDelivery b3, u.GetDelivery(TeamId("t1"), "b3"));
+    EXPECT_EQ(b3.received_at, At(4)) << "the first copy is the one kept";
+    EXPECT_EQ(b3.body, batch[3].body);
+    EXPECT_EQ(b3.headers, batch[3].headers);
+    EXPECT_EQ(b3.verdict, DeliveryVerdict::kApplied);
+    ASSIGN_OR_RETURN(WebhookDelivery other, u.GetDelivery(TeamId("t2"), "b3"));
+    EXPECT_EQ(other.verdict, DeliveryVerdict::kOrphan);
+    EXPECT_EQ(other.object_id, "case-9");
+    ASSIGN_OR_RETURN(WebhookDelivery known, u.GetDelivery(TeamId("t1"), "known"));
+    EXPECT_EQ(known.received_at, At(0)) << "a stored delivery is never overwritten";
+    ASSIGN_OR_RETURN(std::vector<WebhookDelivery> all, u.ListDeliveries(std::nullopt, 100));
+    EXPECT_EQ(all.size(), 19u);
+    return absl::OkStatus();
+  }));
+  // One delivery nobody verified refuses the whole batch: nothing is stored.
+  std::vector<WebhookDelivery> mixed = {
+      MakeDelivery("t1", "fresh", 40),
+      MakeDelivery("t1", "unverified", 41, DeliveryVerdict::kUnverified)};
+  std::vector<const WebhookDelivery*> mixed_rows = {&mixed[0], &mixed[1]};
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.InsertDeliveries(mixed_rows).status(); }),
+              kInvalidArgument);
+  EXPECT_CODE(Tx([&](UnitOfWork& u) { return u.GetDelivery(TeamId("t1"), "fresh").status(); }),
+              kNotFound);
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<bool> none, u.InsertDeliveries({}));
+    EXPECT_TRUE(none.empty());
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(StoreConformance, DeliveriesAreUniquePerTeamAndListNewestFirst) {
   SeedTeam("t1");
   SeedTeam("t2");

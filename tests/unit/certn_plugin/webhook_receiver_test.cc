@@ -10,6 +10,7 @@
 #include "plugin/certn/pending_fetches.h"
 #include "plugin/certn/ports/certn_store.h"
 #include "plugin/certn/signature.h"
+#include "tests/support/store/lane_gate.h"
 #include "tests/unit/certn_plugin/plugin_harness.h"
 
 namespace stagecheck::plugintest {
@@ -726,6 +727,35 @@ TEST_F(FetchCoalescingTest, TheFetchAppliesTheCaseInAGroupCommitBatch) {
   EXPECT_EQ(store_->transact_calls() - store_->read_calls(), own_writes)
       << "no write transaction of its own";
   EXPECT_EQ(Check(admin_, check_).status, CheckStatus::kInProgress);  // the case applied
+}
+
+// Deliveries that queue up behind a busy lane are written as one bundle (one
+// piece of one batch, bundled_commit.h): each is answered with its own
+// verdict, a second copy within the bundle is a duplicate, and the case they
+// name gets one fetch.
+TEST_F(FetchCoalescingTest, DeliveriesQueuedBehindABusyLaneAreOneBundleWithTheirOwnVerdicts) {
+  const std::vector<std::string> ids = {"b-1", "b-2", "b-3", "b-2", "b-4"};
+  std::vector<std::promise<certn_plugin::WebhookAnswer>> answers(ids.size());
+  storetest::LaneGate gate(*committer_, case_id_);
+  const int batches = store_->batch_calls();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    webhook_->Receive(SignedEvent(ids[i], case_id_),
+                      [&answers, i](certn_plugin::WebhookAnswer a) { answers[i].set_value(a); });
+  }
+  ASSERT_OK(gate.Release());
+  std::vector<std::string> codes;
+  for (auto& answer : answers) {
+    certn_plugin::WebhookAnswer a = answer.get_future().get();
+    EXPECT_EQ(a.http_status, 200) << a.code << ": " << a.detail;
+    codes.push_back(a.code);
+  }
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"applied", "applied", "applied", "duplicate", "applied"}));
+  EXPECT_EQ(store_->batch_calls(), batches + 1) << "one batch wrote the whole bundle";
+  EXPECT_EQ(QueuedFetches(), 1);
+  EXPECT_EQ(CountRows(absl::StrCat("webhook_deliveries WHERE object_id = '", case_id_,
+                                   "' AND delivery_id LIKE 'b-%'")),
+            4);
 }
 
 // The case applied and the fetch recorded done are one transaction: when it
