@@ -29,6 +29,9 @@ void DescribeCommitMetrics(PrometheusMetrics& metrics) {
   metrics.DescribeHistogram(GroupCommitter::kDurableWaitMetric,
                             "Time from a batch's commit until the store says it is durable.",
                             seconds);
+  metrics.DescribeHistogram(certn_plugin::WebhookReceiver::kBundleDeliveriesMetric,
+                            "Webhook deliveries written together as one piece of a batch.",
+                            {1, 2, 4, 8, 16, 32, 64, 128, 256});
 }
 
 }  // namespace

@@ -454,6 +454,8 @@ WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
                                     pending_fetches_, bundle);
           },
           [this](std::vector<Queued>& bundle, absl::Status status) {
+            checks_.deps().metrics.Observe(kBundleDeliveriesMetric, "",
+                                           static_cast<double>(bundle.size()));
             for (Queued& q : bundle) AnswerQueued(q, status);
           })) {}
 

@@ -42,6 +42,10 @@ bool IsKnownEvent(const WebhookEvent& event);
 
 class WebhookReceiver {
  public:
+  // Histogram: deliveries per bundle (one transaction's piece; bundled_commit.h).
+  static constexpr std::string_view kBundleDeliveriesMetric =
+      "stagecheck_webhook_bundle_deliveries";
+
   WebhookReceiver(Checks& checks, GroupCommitter& committer);
   ~WebhookReceiver();
 

@@ -47,17 +47,27 @@ class CountingMetrics final : public Metrics {
     std::lock_guard<std::mutex> lock(mu_);
     counts_[std::string(name)] += by;
   }
-  void Observe(std::string_view, std::string_view, double) override {}
+  void Observe(std::string_view name, std::string_view, double value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    observed_[std::string(name)].push_back(value);
+  }
   void Set(std::string_view, std::string_view, double) override {}
   double Count(const std::string& name) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = counts_.find(name);
     return it == counts_.end() ? 0 : it->second;
   }
+  // Every value observed in the histogram `name`, in order.
+  std::vector<double> Observed(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = observed_.find(name);
+    return it == observed_.end() ? std::vector<double>{} : it->second;
+  }
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, double> counts_;
+  std::map<std::string, std::vector<double>> observed_;
 };
 
 // Scripted Certn: cases live in memory; faults can be queued per operation.

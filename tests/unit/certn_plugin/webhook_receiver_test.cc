@@ -752,6 +752,9 @@ TEST_F(FetchCoalescingTest, DeliveriesQueuedBehindABusyLaneAreOneBundleWithTheir
   EXPECT_EQ(codes,
             (std::vector<std::string>{"applied", "applied", "applied", "duplicate", "applied"}));
   EXPECT_EQ(store_->batch_calls(), batches + 1) << "one batch wrote the whole bundle";
+  EXPECT_EQ(metrics_.Observed(std::string(certn_plugin::WebhookReceiver::kBundleDeliveriesMetric)),
+            std::vector<double>{5})
+      << "one bundle held the five deliveries";
   EXPECT_EQ(QueuedFetches(), 1);
   EXPECT_EQ(CountRows(absl::StrCat("webhook_deliveries WHERE object_id = '", case_id_,
                                    "' AND delivery_id LIKE 'b-%'")),
