@@ -230,24 +230,22 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
   return absl::OkStatus();
 }
 
-// Adopts an orphan whose case our own order has recorded since: the case was
-// not remembered, or our order committed after the delivery was looked up;
-// that order's adoption of orphans ran before this row existed, so adopt
-// here (in the delivery's transaction: on SQLite it is serialised with the
-// order's).
-absl::Status AdoptOrphan(UnitOfWork& uow, WebhookDelivery& delivery, std::optional<CheckId>& check,
-                         Recorded& out) {
-  absl::StatusOr<CaseCheck> known = CertnRows(uow).FindCheckByCaseId(delivery.object_id);
-  if (known.ok()) out.found_case = Recorded::FoundCase{delivery.object_id, *known};
-  if (known.ok() && known->team == *delivery.team) {
-    delivery.verdict = DeliveryVerdict::kApplied;
-    delivery.check = known->id;
-    check = known->id;
-    out.verdict = DeliveryVerdict::kApplied;
-  } else if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) {
-    return known.status();
-  }
-  return absl::OkStatus();
+// Adopts an orphan whose case our own order has recorded since (`known`:
+// the checks of the bundle's orphans' cases): the case was not remembered,
+// or our order committed after the delivery was looked up; that order's
+// adoption of orphans ran before this row existed, so adopt here (in the
+// delivery's transaction: on SQLite it is serialised with the order's).
+void AdoptOrphan(const std::map<std::string, CaseCheck>& known, WebhookDelivery& delivery,
+                 std::optional<CheckId>& check, Recorded& out) {
+  auto it = known.find(delivery.object_id);
+  if (it == known.end()) return;
+  out.found_case = Recorded::FoundCase{delivery.object_id, it->second};
+  // A case of another team is never touched through this team's delivery.
+  if (it->second.team != *delivery.team) return;
+  delivery.verdict = DeliveryVerdict::kApplied;
+  delivery.check = it->second.id;
+  check = it->second.id;
+  out.verdict = DeliveryVerdict::kApplied;
 }
 
 }  // namespace
@@ -274,13 +272,22 @@ namespace {
 absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
                               const PendingFetches& pending,
                               std::vector<WebhookReceiver::Queued>& bundle) {
+  std::vector<std::string> orphan_cases;
+  for (const WebhookReceiver::Queued& q : bundle) {
+    if (q.delivery.verdict == DeliveryVerdict::kOrphan)
+      orphan_cases.push_back(q.delivery.object_id);
+  }
+  std::map<std::string, CaseCheck> known;
+  if (!orphan_cases.empty()) {
+    ASSIGN_OR_RETURN(known, CertnRows(uow).FindChecksByCaseIds(orphan_cases));
+  }
   std::vector<const WebhookDelivery*> rows;
   rows.reserve(bundle.size());
   for (WebhookReceiver::Queued& q : bundle) {
     q.recorded = Recorded{};
     q.recorded.verdict = q.delivery.verdict;
     if (q.delivery.verdict == DeliveryVerdict::kOrphan) {
-      RETURN_IF_ERROR(AdoptOrphan(uow, q.delivery, q.check, q.recorded));
+      AdoptOrphan(known, q.delivery, q.check, q.recorded);
     }
     rows.push_back(&q.delivery);
   }

@@ -54,6 +54,8 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::Status UpsertIntegration(const CertnIntegration& integration) override;
   absl::StatusOr<CertnIntegration> GetIntegration(const TeamId& team) override;
   absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) override;
+  absl::StatusOr<std::map<std::string, CaseCheck>> FindChecksByCaseIds(
+      std::span<const std::string> case_ids) override;
   absl::StatusOr<TeamId> FindTeamByCertnTeamId(const std::string& certn_team_id) override;
   absl::StatusOr<std::vector<CertnIntegration>> ListConnectedIntegrations(
       const std::optional<TeamId>& after, int limit) override;

@@ -7,7 +7,9 @@
 // Errors follow core/ports/store.h: NotFound, AlreadyExists, Aborted, Unavailable.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,11 @@ class CertnUnitOfWork {
   // Global: the check of Certn case `case_id`, without reading the whole
   // check (the webhook's look-up); NotFound when no check has that case.
   virtual absl::StatusOr<CaseCheck> FindCheckByCaseId(const std::string& case_id) = 0;
+  // Global: FindCheckByCaseId for several cases in few statements (a bundle
+  // of webhook deliveries' orphans: one round trip, not one each). A case no
+  // check has is absent from the answer.
+  virtual absl::StatusOr<std::map<std::string, CaseCheck>> FindChecksByCaseIds(
+      std::span<const std::string> case_ids) = 0;
   // Global: the connected integrations in team order, those after `after`
   // (keyset; all from the first when absent), at most `limit`. The
   // reconciler reads each one's event feed.

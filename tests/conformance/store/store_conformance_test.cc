@@ -818,6 +818,23 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
     EXPECT_TRUE(case_check.ok() && case_check->id == CheckId("k1") &&
                 case_check->team == TeamId("t1"));
     EXPECT_CODE(CertnRows(u).FindCheckByCaseId("case-x"), kNotFound);
+    // Several at once: known cases answered, unknown ones absent, a repeat once.
+    const std::vector<std::string> cases = {"case-x", "case-1", "case-y", "case-1"};
+    absl::StatusOr<std::map<std::string, CaseCheck>> many = CertnRows(u).FindChecksByCaseIds(cases);
+    EXPECT_TRUE(many.ok()) << many.status();
+    if (many.ok()) {
+      EXPECT_EQ(many->size(), 1u);
+      EXPECT_TRUE(many->contains("case-1") && many->at("case-1").id == CheckId("k1") &&
+                  many->at("case-1").team == TeamId("t1"));
+    }
+    std::vector<std::string> lots;  // 16 + 4 + 1 placeholders
+    for (int i = 0; i < 20; ++i) lots.push_back(absl::StrCat("none-", i));
+    lots.push_back("case-1");
+    absl::StatusOr<std::map<std::string, CaseCheck>> chunked =
+        CertnRows(u).FindChecksByCaseIds(lots);
+    EXPECT_TRUE(chunked.ok() && chunked->size() == 1 && chunked->contains("case-1"));
+    absl::StatusOr<std::map<std::string, CaseCheck>> none = CertnRows(u).FindChecksByCaseIds({});
+    EXPECT_TRUE(none.ok() && none->empty());
     EXPECT_CODE(u.GetCheck(TeamId("t1"), CheckId("nope")), kNotFound);
     EXPECT_CODE(u.UpdateCheck(MakeCheck("t1", "nope", "t1-cand", std::nullopt)), kNotFound);
     return absl::OkStatus();
