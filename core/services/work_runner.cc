@@ -210,8 +210,8 @@ absl::Status WorkRunner::RecordLast(const WorkItem& item,
                                     const std::function<absl::Status(UnitOfWork&)>& work,
                                     std::string_view key) {
   Running* run = running;
-  if (run == nullptr || run->runner != this || !(run->item->id == item.id) ||
-      !(run->item->team == item.team)) {
+  if (run == nullptr || run->runner != this || run->item->id != item.id ||
+      run->item->team != item.team) {
     return Record(work, key);
   }
   absl::Status status = Record(

@@ -23,8 +23,10 @@ using pages::PageQuery;
 using rows::Bytes;
 using rows::Cells;
 using rows::Corrupt;
+using rows::ForEachRun;
 using rows::MapRows;
 using rows::P;
+using rows::RunShapes;
 
 constexpr std::string_view kDeliveryCols =
     "team_id, delivery_id, received_at, scheme, event_type, object_type, object_id, body, "
@@ -76,37 +78,29 @@ void AppendDeliveryParams(const WebhookDelivery& d, std::vector<Value>& out) {
   out.push_back(P(d.headers));
 }
 
-// The most rows one INSERT of InsertDeliveries holds. A batch is cut into
-// pieces of 16, 8, 4, 2 and 1 rows, so only five statement shapes exist
-// (each prepared once per connection on PostgreSQL).
-constexpr size_t kMaxRowsPerInsert = 16;
-
-// "INSERT ... VALUES (...), ... ON CONFLICT DO NOTHING RETURNING ..." for `rows` rows.
+// "INSERT ... VALUES (...), ... ON CONFLICT DO NOTHING RETURNING ..." for
+// `rows` rows (rows::RunShapes).
 const std::string& MultiRowInsert(size_t rows) {
-  static const std::vector<std::string> kByRows = [] {
-    std::vector<std::string> sql(kMaxRowsPerInsert + 1);
-    for (size_t n = 1; n <= kMaxRowsPerInsert; n *= 2) {
-      sql[n] = absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols), ") VALUES ");
-      for (size_t i = 0; i < n; ++i) {
-        absl::StrAppend(&sql[n], i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      }
-      absl::StrAppend(&sql[n], " ON CONFLICT DO NOTHING RETURNING team_id, delivery_id");
+  static const std::vector<std::string> kByRows = RunShapes([](size_t n) {
+    std::string sql =
+        absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols), ") VALUES ");
+    for (size_t i = 0; i < n; ++i) {
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
+    absl::StrAppend(&sql, " ON CONFLICT DO NOTHING RETURNING team_id, delivery_id");
     return sql;
-  }();
+  });
   return kByRows[rows];
 }
 
 }  // namespace
 
 absl::Status SqlUnitOfWork::InsertDelivery(const WebhookDelivery& d) {
-  if (absl::Status refused = RefuseUnverified(d); !refused.ok()) return refused;
-  return Insert(absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols),
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                {d.team.has_value() ? P(*d.team) : P(kNoTeam), P(d.delivery_id), P(d.received_at),
-                 P(d.scheme), P(d.event_type), P(d.object_type), P(d.object_id), Bytes(d.body),
-                 P(VerdictName(d.verdict)), P(d.check), P(d.headers)},
-                "delivery");
+  const WebhookDelivery* one[] = {&d};
+  absl::StatusOr<std::vector<bool>> inserted = InsertDeliveries(one);
+  if (!inserted.ok()) return inserted.status();
+  if (!inserted->front()) return absl::AlreadyExistsError("delivery already exists");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
@@ -117,29 +111,28 @@ absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
   }
   std::vector<bool> inserted(batch.size(), false);
   std::vector<Value> params;
-  for (size_t at = 0; at < batch.size();) {
-    size_t rows = kMaxRowsPerInsert;
-    while (rows > batch.size() - at) rows /= 2;
-    const std::span<const WebhookDelivery* const> chunk = batch.subspan(at, rows);
+  absl::Status stored = ForEachRun(batch.size(), [&](size_t at, size_t rows) -> absl::Status {
+    const std::span<const WebhookDelivery* const> run = batch.subspan(at, rows);
     params.clear();
-    for (const WebhookDelivery* d : chunk) AppendDeliveryParams(*d, params);
-    absl::StatusOr<std::vector<Row>> stored = Query(MultiRowInsert(rows), params);
-    if (!stored.ok()) return stored.status();
-    // Each row returned is the first copy in the chunk of its key (a second
-    // copy within the chunk met the first one's conflict).
-    for (const Row& row : *stored) {
+    for (const WebhookDelivery* d : run) AppendDeliveryParams(*d, params);
+    absl::StatusOr<std::vector<Row>> returned = Query(MultiRowInsert(rows), params);
+    if (!returned.ok()) return returned.status();
+    // Each row returned is the first copy in the run of its key (a second
+    // copy within the run met the first one's conflict).
+    for (const Row& row : *returned) {
       Cells c(row);
       const std::string team = c.Text();
       const std::string id = c.Text();
-      for (size_t i = 0; i < chunk.size(); ++i) {
-        if (!inserted[at + i] && chunk[i]->delivery_id == id && chunk[i]->team->value() == team) {
+      for (size_t i = 0; i < run.size(); ++i) {
+        if (!inserted[at + i] && run[i]->delivery_id == id && run[i]->team->value() == team) {
           inserted[at + i] = true;
           break;
         }
       }
     }
-    at += rows;
-  }
+    return absl::OkStatus();
+  });
+  if (!stored.ok()) return stored;
   return inserted;
 }
 

@@ -122,39 +122,31 @@ absl::StatusOr<CaseCheck> SqlUnitOfWork::FindCheckByCaseId(const std::string& ca
 
 absl::StatusOr<std::map<std::string, CaseCheck>> SqlUnitOfWork::FindChecksByCaseIds(
     std::span<const std::string> case_ids) {
-  // Up to 16 cases a statement, cut 16/8/4/2/1 so that few shapes get prepared.
-  constexpr size_t kMaxCases = 16;
-  static const std::vector<std::string> kByCount = [] {
-    std::vector<std::string> sql(kMaxCases + 1);
-    for (size_t n = 1; n <= kMaxCases; n *= 2) {
-      sql[n] =
-          "SELECT certn_case_id, team_id, check_id FROM background_checks WHERE "
-          "certn_case_id IN (";
-      for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql[n], i == 0 ? "?" : ", ?");
-      sql[n] += ")";
-    }
-    return sql;
-  }();
+  static const std::vector<std::string> kByCount = rows::RunShapes([](size_t n) {
+    std::string sql =
+        "SELECT certn_case_id, team_id, check_id FROM background_checks WHERE certn_case_id IN (";
+    for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
+    return sql + ")";
+  });
   std::vector<std::string> distinct(case_ids.begin(), case_ids.end());
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   std::map<std::string, CaseCheck> found;
   std::vector<Value> params;
-  for (size_t at = 0; at < distinct.size();) {
-    size_t n = kMaxCases;
-    while (n > distinct.size() - at) n /= 2;
+  absl::Status read = rows::ForEachRun(distinct.size(), [&](size_t at, size_t n) -> absl::Status {
     params.clear();
     for (size_t i = at; i < at + n; ++i) params.push_back(P(distinct[i]));
-    absl::StatusOr<std::vector<Row>> rows = Query(kByCount[n], params);
-    if (!rows.ok()) return rows.status();
-    for (const Row& row : *rows) {
+    absl::StatusOr<std::vector<Row>> matched = Query(kByCount[n], params);
+    if (!matched.ok()) return matched.status();
+    for (const Row& row : *matched) {
       Cells c(row);
       std::string case_id = c.Text();
       TeamId team = c.IdOf<TeamId>();  // the columns in order
       found.insert_or_assign(std::move(case_id), CaseCheck{std::move(team), c.IdOf<CheckId>()});
     }
-    at += n;
-  }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
   return found;
 }
 

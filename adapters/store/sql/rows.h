@@ -5,6 +5,8 @@
 // are in pages.h.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,6 +113,33 @@ inline absl::StatusOr<Row> Single(absl::StatusOr<std::vector<Row>> rows, std::st
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError(absl::StrCat(ToAbsl(what), " not found"));
   return std::move(rows->front());
+}
+
+// ---- Statements over many rows or keys ------------------------------------
+
+// A statement over a varying number of rows or keys (a multi-row INSERT, an
+// IN list) is cut into runs of 16, 8, 4, 2 and 1, largest first, so that it
+// has only five shapes, each prepared once per connection on PostgreSQL.
+inline constexpr size_t kMaxRun = 16;
+
+// The statements `shape(n)` builds for n = 1, 2, 4, 8 and 16, indexed by n.
+inline std::vector<std::string> RunShapes(const std::function<std::string(size_t n)>& shape) {
+  std::vector<std::string> sql(kMaxRun + 1);
+  for (size_t n = 1; n <= kMaxRun; n *= 2) sql[n] = shape(n);
+  return sql;
+}
+
+// Calls `run(at, n)` for each run of `count` items, in order; stops at the
+// first error and returns it.
+inline absl::Status ForEachRun(size_t count,
+                               const std::function<absl::Status(size_t at, size_t n)>& run) {
+  for (size_t at = 0; at < count;) {
+    size_t n = kMaxRun;
+    while (n > count - at) n /= 2;
+    if (absl::Status s = run(at, n); !s.ok()) return s;
+    at += n;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace stagecheck::store::rows
