@@ -281,7 +281,13 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> Connect(const std::string& pat
   // synchronous=NORMAL: a commit writes the WAL without an fsync; the
   // store's WalFlusher fdatasyncs it before anything is acknowledged, so a
   // committed transaction that was answered (and so a 2xx) is on disk.
-  for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
+  // temp_store=MEMORY: a multi-row INSERT keeps a statement journal, and
+  // once a bundle's rows outgrow SQLite's 64 KiB spill threshold it became a
+  // file created and unlinked in /var/tmp on every batch, on the writer's
+  // critical path and in the ext4 journal its fdatasync waits on. Nothing
+  // in a statement journal or a sort needs to survive the statement.
+  for (const char* pragma :
+       {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"}) {
     if (absl::Status s = conn->ExecScript(pragma); !s.ok()) return s;
   }
   return conn;
