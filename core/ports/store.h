@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -264,6 +265,14 @@ class UnitOfWork {
     absl::Time run_at;    // when the covering item is due
   };
   virtual absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
+  // A pending item's team and dedupe key.
+  using DedupeKey = std::pair<TeamId, std::string>;
+  // When the pending item of each of `keys` that has one is due: the twins
+  // EnqueueWorkUnlessPending would meet, found together (issue 21: a bundle
+  // of webhook deliveries asks once, not once per case). Keys without a
+  // pending item are absent.
+  virtual absl::StatusOr<std::map<DedupeKey, absl::Time>> PendingDue(
+      std::span<const DedupeKey> keys) = 0;
   // Leases up to `limit` due items to `owner` until `lease_until`, earliest
   // due first; an item whose lease expired (its worker died) is due again.
   // Returned as claimed: `attempts` counts this run, and the dedupe key is

@@ -205,28 +205,36 @@ struct Recorded {
   std::optional<FoundCase> found_case;
 };
 
-// Queues the fetch of an applied delivery's case unless a fetch this
-// process committed covers it (pending_fetches.h): a burst for one case
-// writes one work item, not one per delivery.
+// The dedupe key of a check's case fetch: one pending fetch per check.
+std::string FetchDedupeKey(const CheckId& check) {
+  return absl::StrCat(ToAbsl(kWorkFetchCase), ":", check.value());
+}
+
+// Notes on `out` that the fetch due at `due` covers an applied delivery of
+// `check`.
+void CoveredBy(const CheckId& check, absl::Time due, bool queued, Recorded& out) {
+  out.fetch_due = due;
+  out.fetch_check = check;
+  out.fetch_queued = queued;
+}
+
+// Queues the fetch of an applied delivery's case, or notes the pending twin
+// that covers it.
 absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                        const PendingFetches& pending, const WebhookDelivery& delivery,
-                        const CheckId& check, Recorded& out) {
-  if (pending.Covers(check, delivery.received_at)) return absl::OkStatus();
+                        const WebhookDelivery& delivery, const CheckId& check, Recorded& out) {
   WorkItem item;
   item.team = *delivery.team;
   item.id = WorkItemId(deps.ids.NewId());
   item.kind = std::string(kWorkFetchCase);
   item.subject = check.value();
-  item.dedupe_key = absl::StrCat(ToAbsl(kWorkFetchCase), ":", check.value());
+  item.dedupe_key = FetchDedupeKey(check);
   // A little later, so the rest of Certn's burst for this change finds
   // it pending: a pending fetch for the same check covers their events too.
   item.run_at = delivery.received_at + fetch_coalesce;
   ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued, uow.EnqueueWorkUnlessPending(item));
   // A twin's run_at is remembered too (pending_fetches.h): one queued before
   // a restart, or by another replica, then covers the rest of the burst.
-  out.fetch_due = enqueued.run_at;
-  out.fetch_check = check;
-  out.fetch_queued = enqueued.queued;
+  CoveredBy(check, enqueued.run_at, enqueued.queued, out);
   return absl::OkStatus();
 }
 
@@ -263,6 +271,39 @@ struct WebhookReceiver::Queued {
 
 namespace {
 
+// The fetches of a bundle's applied deliveries: none where a fetch this
+// process committed covers the delivery (pending_fetches.h), so a burst for
+// one case writes one work item, not one per delivery; else the case's
+// pending twin, looked up for the whole bundle in one statement; else a new
+// fetch, queued once per case.
+absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+                          const PendingFetches& pending,
+                          std::vector<WebhookReceiver::Queued>& bundle) {
+  std::vector<WebhookReceiver::Queued*> uncovered;
+  std::vector<UnitOfWork::DedupeKey> keys;
+  for (WebhookReceiver::Queued& q : bundle) {
+    if (q.recorded.verdict != DeliveryVerdict::kApplied) continue;
+    if (pending.Covers(*q.check, q.delivery.received_at)) continue;
+    uncovered.push_back(&q);
+    keys.emplace_back(*q.delivery.team, FetchDedupeKey(*q.check));
+  }
+  if (uncovered.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto twins, uow.PendingDue(keys));
+  std::map<CheckId, const Recorded*> queued;  // the bundle's new fetch per check
+  for (size_t i = 0; i < uncovered.size(); ++i) {
+    WebhookReceiver::Queued& q = *uncovered[i];
+    if (auto twin = twins.find(keys[i]); twin != twins.end()) {
+      CoveredBy(*q.check, twin->second, false, q.recorded);
+    } else if (auto first = queued.find(*q.check); first != queued.end()) {
+      CoveredBy(*q.check, *first->second->fetch_due, false, q.recorded);
+    } else {
+      RETURN_IF_ERROR(QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.check, q.recorded));
+      queued.emplace(*q.check, &q.recorded);
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Step 3's transaction, for a bundle of deliveries: adopt the orphans whose
 // case our own order has recorded since, insert the deliveries in as few
 // statements as the store can (a second copy is the verdict "duplicate", not
@@ -292,24 +333,12 @@ absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration 
     rows.push_back(&q.delivery);
   }
   ASSIGN_OR_RETURN(std::vector<bool> inserted, uow.InsertDeliveries(rows));
-  std::map<CheckId, const Recorded*> fetched;  // the bundle's first fetch look-up per check
   for (size_t i = 0; i < bundle.size(); ++i) {
-    WebhookReceiver::Queued& q = bundle[i];
-    if (!inserted[i]) {
-      q.recorded.verdict = DeliveryVerdict::kDuplicate;
-      continue;
-    }
-    if (q.delivery.verdict == DeliveryVerdict::kApplied) {
-      if (auto twin = fetched.find(*q.check); twin != fetched.end()) {
-        q.recorded.fetch_due = twin->second->fetch_due;
-        q.recorded.fetch_check = twin->second->fetch_check;
-      } else {
-        RETURN_IF_ERROR(
-            QueueFetch(uow, deps, fetch_coalesce, pending, q.delivery, *q.check, q.recorded));
-        if (q.recorded.fetch_due) fetched.emplace(*q.check, &q.recorded);
-      }
-    }
-    if (q.touch_integration) {
+    if (!inserted[i]) bundle[i].recorded.verdict = DeliveryVerdict::kDuplicate;
+  }
+  RETURN_IF_ERROR(QueueFetches(uow, deps, fetch_coalesce, pending, bundle));
+  for (WebhookReceiver::Queued& q : bundle) {
+    if (q.touch_integration && q.recorded.verdict != DeliveryVerdict::kDuplicate) {
       ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*q.delivery.team));
       in.last_delivery_at = q.delivery.received_at;
       RETURN_IF_ERROR(CertnRows(uow).UpsertIntegration(in));

@@ -128,6 +128,8 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
   absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) override;
+  absl::StatusOr<std::map<DedupeKey, absl::Time>> PendingDue(
+      std::span<const DedupeKey> keys) override;
   absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id, const std::string& owner,
                              absl::Time lease_until) override;
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,

@@ -4,6 +4,7 @@
 #include "adapters/store/sql/unit_of_work.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -76,6 +77,43 @@ absl::StatusOr<UnitOfWork::Enqueued> SqlUnitOfWork::EnqueueWorkUnlessPending(con
   }
   // Still no pending twin after every try: the conflict is the work id.
   return s;
+}
+
+absl::StatusOr<std::map<UnitOfWork::DedupeKey, absl::Time>> SqlUnitOfWork::PendingDue(
+    std::span<const DedupeKey> keys) {
+  // The keys as a VALUES list joined to the table, CROSS JOIN so that SQLite
+  // walks the list and meets each key through the pending-dedupe index (a
+  // row-value IN would scan every pending item instead).
+  static const std::vector<std::string> kByCount = rows::RunShapes([](size_t n) {
+    std::string sql = "SELECT w.team_id, w.dedupe_key, w.run_at FROM (VALUES ";
+    for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?)");
+    return sql +
+           ") AS k CROSS JOIN work_items AS w WHERE w.team_id = k.column1 AND "
+           "w.dedupe_key = k.column2 AND w.state = 'pending'";
+  });
+  std::vector<DedupeKey> distinct(keys.begin(), keys.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  std::map<DedupeKey, absl::Time> due;
+  std::vector<Value> params;
+  absl::Status read = rows::ForEachRun(distinct.size(), [&](size_t at, size_t n) -> absl::Status {
+    params.clear();
+    for (size_t i = at; i < at + n; ++i) {
+      params.push_back(P(distinct[i].first));
+      params.push_back(P(distinct[i].second));
+    }
+    absl::StatusOr<std::vector<Row>> matched = Query(kByCount[n], params);
+    if (!matched.ok()) return matched.status();
+    for (const Row& row : *matched) {
+      Cells c(row);
+      TeamId team = c.IdOf<TeamId>();  // the columns in order
+      std::string key = c.Text();
+      due.insert_or_assign(DedupeKey{std::move(team), std::move(key)}, c.Time());
+    }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
+  return due;
 }
 
 absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,

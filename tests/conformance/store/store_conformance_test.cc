@@ -1368,6 +1368,37 @@ TEST_F(StoreConformance, EnqueueUnlessPendingTellsWhenTheTwinThatCoversItIsDue) 
   }));
 }
 
+TEST_F(StoreConformance, PendingDueFindsEachKeysPendingTwinInOneLookUp) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    for (const WorkItem& w :
+         {MakeWork("t1", "w1", "fetch:a", 30), MakeWork("t2", "w2", "fetch:a", 40),
+          MakeWork("t1", "w3", "fetch:claimed", 10), MakeWork("t1", "w4", "fetch:done", 20)}) {
+      if (auto s = u.EnqueueWork(w); !s.ok()) return s;
+    }
+    // A claimed item has released its key; a completed one is no twin.
+    if (auto s = u.ClaimWorkItem(TeamId("t1"), WorkItemId("w3"), "w", At(1000)); !s.ok()) return s;
+    return u.CompleteWork(TeamId("t1"), WorkItemId("w4"));
+  }));
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    // Keys asked twice, of two teams, with and without a pending item, and
+    // more of them than one statement takes (rows::kMaxRun).
+    std::vector<UnitOfWork::DedupeKey> keys = {
+        {TeamId("t1"), "fetch:a"},       {TeamId("t2"), "fetch:a"},    {TeamId("t1"), "fetch:a"},
+        {TeamId("t1"), "fetch:claimed"}, {TeamId("t1"), "fetch:done"}, {TeamId("t2"), "fetch:none"},
+        {TeamId("t3"), "fetch:a"}};
+    for (int i = 0; i < 20; ++i) keys.emplace_back(TeamId("t1"), absl::StrCat("fetch:x", i));
+    ASSIGN_OR_RETURN(auto due, u.PendingDue(keys));
+    EXPECT_EQ(due.size(), 2u);
+    EXPECT_EQ(due[UnitOfWork::DedupeKey(TeamId("t1"), "fetch:a")], At(30));
+    EXPECT_EQ(due[UnitOfWork::DedupeKey(TeamId("t2"), "fetch:a")], At(40));
+    ASSIGN_OR_RETURN(auto none, u.PendingDue({}));
+    EXPECT_TRUE(none.empty());
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(StoreConformance, OldestDueWorkIsTheLongestWaitingPendingItemLeasedOrNot) {
   SeedTeam("t1");
   SeedTeam("t2");

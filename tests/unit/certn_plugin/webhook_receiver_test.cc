@@ -761,6 +761,30 @@ TEST_F(FetchCoalescingTest, DeliveriesQueuedBehindABusyLaneAreOneBundleWithTheir
             4);
 }
 
+// A bundle whose case has a fetch pending in the store (queued before a
+// restart, or by another replica) finds it with one look-up for the whole
+// bundle: no fetch of its own, and the twin is remembered for what follows.
+TEST_F(FetchCoalescingTest, ABundleMeetsItsCasesPendingTwinAndRemembersIt) {
+  absl::StatusOr<WorkItem> elsewhere =
+      QueueFetchElsewhere("fetch-queued-elsewhere", clock_.Now() + absl::Seconds(5));
+  ASSERT_OK(elsewhere.status());
+  const std::vector<std::string> ids = {"t-1", "t-2", "t-3"};
+  std::vector<std::promise<certn_plugin::WebhookAnswer>> answers(ids.size());
+  storetest::LaneGate gate(*committer_, case_id_);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    webhook_->Receive(SignedEvent(ids[i], case_id_),
+                      [&answers, i](certn_plugin::WebhookAnswer a) { answers[i].set_value(a); });
+  }
+  ASSERT_OK(gate.Release());
+  for (auto& answer : answers) EXPECT_EQ(answer.get_future().get().code, "applied");
+  EXPECT_EQ(QueuedFetches(), 1) << "the twin covers the whole bundle";
+  ASSERT_OK(store_->Transact(
+      [&](UnitOfWork& uow) { return uow.CompleteWork(elsewhere->team, elsewhere->id); }));
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_EQ(Applied("t-4"), "applied");
+  EXPECT_EQ(QueuedFetches(), 0) << "t-4 is covered by the twin the bundle remembered";
+}
+
 // The case applied and the fetch recorded done are one transaction: when it
 // fails, neither is kept, and the fetch runs again and applies the case.
 TEST_F(FetchCoalescingTest, AFetchWhoseLastWriteFailsIsNeitherAppliedNorDone) {
