@@ -253,12 +253,23 @@ absl::Status CheckPath(const std::string& path) {
   return absl::OkStatus();
 }
 
+// SQLite keeps memory statistics by default, taking a process-wide mutex on
+// every allocation and free, a few per row written; nothing here reads them.
+// They can only be turned off before SQLite initialises: if something in
+// the process opened a database first, sqlite3_config refuses (harmlessly:
+// the statistics stay on).
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 // 16 MiB (negative: KiB), where SQLite's default is 2 MiB.
 constexpr const char* kWriterCacheSize = "PRAGMA cache_size=-16384";
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> Connect(const std::string& path,
                                                           const SqliteOptions& options, bool create,
                                                           std::shared_ptr<Shared> shared) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
