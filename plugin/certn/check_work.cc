@@ -23,7 +23,7 @@ constexpr std::string_view kSettingsChangedCode = "certn_settings_changed";
 
 absl::Status Checks::RunOrder(const WorkItem& item) {
   CheckId id(item.subject);
-  ASSIGN_OR_RETURN(Loaded loaded, Load(item.team, id));
+  ASSIGN_OR_RETURN(Loaded loaded, Load(item.team, id, /*with_candidate=*/true));
   if (loaded.check.status != CheckStatus::kQueued) {
     // Cancelled before Certn answered: an earlier attempt of this order may
     // have created the case all the same (a timeout), so it is placed again
@@ -34,8 +34,9 @@ absl::Status Checks::RunOrder(const WorkItem& item) {
     if (!may_exist) return absl::OkStatus();  // done before a crash, or nothing at Certn
   }
   ASSIGN_OR_RETURN(CertnCredentials creds, integrations_.Credentials(loaded.integration));
-  CertnOrder order{loaded.check.package_id, loaded.candidate.email.value_or(""),
-                   loaded.candidate.first_name, loaded.candidate.last_name,
+  const Candidate& candidate = *loaded.candidate;
+  CertnOrder order{loaded.check.package_id, candidate.email.value_or(""), candidate.first_name,
+                   candidate.last_name,
                    // Our idempotency reference: a retried order never makes a second case.
                    loaded.check.id.value()};
   absl::StatusOr<CertnCase> certn_case = gateway_.OrderPackage(creds, order);

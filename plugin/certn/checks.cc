@@ -163,7 +163,8 @@ absl::StatusOr<BackgroundCheck> Checks::Get(const Principal& who, const CheckId&
       });
 }
 
-absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id) {
+absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& id,
+                                            bool with_candidate) {
   return InReadTransaction<Loaded>(deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<Loaded> {
     Loaded l;
     auto check = uow.GetCheck(team, id);
@@ -172,9 +173,11 @@ absl::StatusOr<Checks::Loaded> Checks::Load(const TeamId& team, const CheckId& i
     auto integration = CertnRows(uow).GetIntegration(team);
     if (!integration.ok()) return integration.status();
     l.integration = *std::move(integration);
-    auto candidate = uow.GetCandidate(team, l.check.candidate);
-    if (!candidate.ok()) return candidate.status();
-    l.candidate = *std::move(candidate);
+    if (with_candidate) {
+      auto candidate = uow.GetCandidate(team, l.check.candidate);
+      if (!candidate.ok()) return candidate.status();
+      l.candidate = *std::move(candidate);
+    }
     return l;
   });
 }

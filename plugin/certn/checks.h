@@ -200,14 +200,17 @@ class Checks {
   struct Loaded {
     BackgroundCheck check;
     CertnIntegration integration;
-    Candidate candidate;
+    std::optional<Candidate> candidate;  // read only for an order, which sends it
   };
   // For an order `refused` by the daily limit: a one-second Retry-After when
   // the team's Certn settings were saved after the version the attempt
   // loaded (updated_at later); OK otherwise.
   absl::Status AgainIfSettingsChanged(const TeamId& team, const absl::Status& refused,
                                       absl::Time loaded_version);
-  absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id);
+  // A check and its team's integration, read together; its candidate too
+  // when `with_candidate` (only an order sends the candidate to Certn: a
+  // fetch, say, saves the read, a round trip on PostgreSQL).
+  absl::StatusOr<Loaded> Load(const TeamId& team, const CheckId& id, bool with_candidate = false);
   void SetStatusTag(Candidate& candidate, const BackgroundCheck& check);
   absl::Status Feed(UnitOfWork& uow, const BackgroundCheck& check, std::string type,
                     std::string actor, std::string message);
