@@ -264,7 +264,13 @@ class UnitOfWork {
     bool queued = false;  // `item` was inserted; false: a pending twin covers it
     absl::Time run_at;    // when the covering item is due
   };
-  virtual absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) = 0;
+  // kLookFirst: the twin is looked for before the INSERT, as a burst meets
+  // it far more often than not. kInsertFirst: the caller has just found no
+  // twin in this transaction (PendingDue), so the INSERT goes first and the
+  // look-up follows only a conflict.
+  enum class TwinCheck { kLookFirst, kInsertFirst };
+  virtual absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item,
+                                                            TwinCheck check) = 0;
   // A pending item's team and dedupe key.
   using DedupeKey = std::pair<TeamId, std::string>;
   // When the pending item of each of `keys` that has one is due: the twins

@@ -218,8 +218,8 @@ void CoveredBy(const CheckId& check, absl::Time due, bool queued, Recorded& out)
   out.fetch_queued = queued;
 }
 
-// Queues the fetch of an applied delivery's case, or notes the pending twin
-// that covers it.
+// Queues the fetch of an applied delivery's case whose twin the bundle's
+// look-up did not find, or notes the twin that has committed since.
 absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
                         const WebhookDelivery& delivery, const CheckId& check, Recorded& out) {
   WorkItem item;
@@ -231,7 +231,8 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
   // A little later, so the rest of Certn's burst for this change finds
   // it pending: a pending fetch for the same check covers their events too.
   item.run_at = delivery.received_at + fetch_coalesce;
-  ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued, uow.EnqueueWorkUnlessPending(item));
+  ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued,
+                   uow.EnqueueWorkUnlessPending(item, UnitOfWork::TwinCheck::kInsertFirst));
   // A twin's run_at is remembered too (pending_fetches.h): one queued before
   // a restart, or by another replica, then covers the rest of the burst.
   CoveredBy(check, enqueued.run_at, enqueued.queued, out);

@@ -127,7 +127,7 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<std::vector<WebhookDelivery>> ListOrphans(const TeamId& team,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
-  absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item) override;
+  absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item, TwinCheck check) override;
   absl::StatusOr<std::map<DedupeKey, absl::Time>> PendingDue(
       std::span<const DedupeKey> keys) override;
   absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id, const std::string& owner,

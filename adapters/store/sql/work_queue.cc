@@ -45,21 +45,23 @@ WorkItem ReadWork(const Row& row) {
 }  // namespace
 
 absl::Status SqlUnitOfWork::EnqueueWork(const WorkItem& w) {
-  return EnqueueWorkUnlessPending(w).status();
+  return EnqueueWorkUnlessPending(w, TwinCheck::kLookFirst).status();
 }
 
-absl::StatusOr<UnitOfWork::Enqueued> SqlUnitOfWork::EnqueueWorkUnlessPending(const WorkItem& w) {
+absl::StatusOr<UnitOfWork::Enqueued> SqlUnitOfWork::EnqueueWorkUnlessPending(const WorkItem& w,
+                                                                             TwinCheck check) {
   // A pending twin is the documented no-op; a reused id is still an error.
-  // The twin is looked for first: a burst for one case meets it far more
-  // often than not, and on SQLite an INSERT that finds the conflict costs
-  // about three look-ups (issue 21). Under READ COMMITTED (PostgreSQL,
-  // several replicas) a twin can commit between the look-up and the INSERT,
-  // or be completed by another replica after the INSERT met it: the look-up
-  // and the INSERT are then simply tried again.
+  // The twin is looked for first (unless the caller has just looked): a
+  // burst for one case meets it far more often than not, and on SQLite an
+  // INSERT that finds the conflict costs about three look-ups (issue 21).
+  // Under READ COMMITTED (PostgreSQL, several replicas) a twin can commit
+  // between the look-up and the INSERT, or be completed by another replica
+  // after the INSERT met it: the look-up and the INSERT are then simply
+  // tried again.
   constexpr int kTries = 3;
   absl::Status s;
   for (int attempt = 0; attempt < kTries; ++attempt) {
-    if (w.dedupe_key.has_value()) {
+    if (w.dedupe_key.has_value() && (attempt > 0 || check == TwinCheck::kLookFirst)) {
       absl::StatusOr<std::vector<Row>> twin = Query(
           "SELECT run_at FROM work_items WHERE team_id = ? AND dedupe_key = ? AND "
           "state = 'pending'",

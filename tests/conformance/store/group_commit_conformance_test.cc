@@ -202,7 +202,8 @@ TEST_F(GroupCommitLanes, ACaseHasOnePendingFetchHoweverManyLanesQueueIt) {
       w.subject = "k1";
       w.dedupe_key = "certn.fetch_case:k1";
       w.run_at = kAt;
-      ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued, u.EnqueueWorkUnlessPending(w));
+      ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued,
+                       u.EnqueueWorkUnlessPending(w, UnitOfWork::TwinCheck::kLookFirst));
       const bool inserted = enqueued.queued;
       queued[i] = inserted ? 1 : 0;  // a rerun overwrites its own earlier run
       return absl::OkStatus();

@@ -1349,23 +1349,30 @@ TEST_F(StoreConformance, EnqueueIsANoOpForAPendingDedupeKey) {
   }));
 }
 
+// Whether the twin is looked for before the INSERT or only after it met a
+// conflict, the answers are the same.
 TEST_F(StoreConformance, EnqueueUnlessPendingTellsWhenTheTwinThatCoversItIsDue) {
-  SeedTeam("t1");
-  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
-    ASSIGN_OR_RETURN(UnitOfWork::Enqueued first,
-                     u.EnqueueWorkUnlessPending(MakeWork("t1", "w1", "fetch:k1", 30)));
-    EXPECT_TRUE(first.queued);
-    EXPECT_EQ(first.run_at, At(30));
-    // A later twin is covered by the first, and learns when that one runs.
-    ASSIGN_OR_RETURN(UnitOfWork::Enqueued twin,
-                     u.EnqueueWorkUnlessPending(MakeWork("t1", "w2", "fetch:k1", 45)));
-    EXPECT_FALSE(twin.queued);
-    EXPECT_EQ(twin.run_at, At(30));
-    // Reusing an id is still an error.
-    EXPECT_CODE(u.EnqueueWorkUnlessPending(MakeWork("t1", "w1", "fetch:k2", 30)), kAlreadyExists);
-    EXPECT_EQ(u.CountWork("pending").value_or(-1), 1);
-    return absl::OkStatus();
-  }));
+  for (const auto& [team, check] : {std::pair{"t1", UnitOfWork::TwinCheck::kLookFirst},
+                                    std::pair{"t2", UnitOfWork::TwinCheck::kInsertFirst}}) {
+    SCOPED_TRACE(team);
+    SeedTeam(team);
+    ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(UnitOfWork::Enqueued first,
+                       u.EnqueueWorkUnlessPending(MakeWork(team, "w1", "fetch:k1", 30), check));
+      EXPECT_TRUE(first.queued);
+      EXPECT_EQ(first.run_at, At(30));
+      // A later twin is covered by the first, and learns when that one runs.
+      ASSIGN_OR_RETURN(UnitOfWork::Enqueued twin,
+                       u.EnqueueWorkUnlessPending(MakeWork(team, "w2", "fetch:k1", 45), check));
+      EXPECT_FALSE(twin.queued);
+      EXPECT_EQ(twin.run_at, At(30));
+      // Reusing an id is still an error.
+      EXPECT_CODE(u.EnqueueWorkUnlessPending(MakeWork(team, "w1", "fetch:k2", 30), check),
+                  kAlreadyExists);
+      EXPECT_EQ(u.CountWork("pending").value_or(-1), team == std::string("t1") ? 1 : 2);
+      return absl::OkStatus();
+    }));
+  }
 }
 
 TEST_F(StoreConformance, PendingDueFindsEachKeysPendingTwinInOneLookUp) {
