@@ -3,7 +3,10 @@
 // no check knows yet) wait there to be replayed in order.
 #include "adapters/store/sql/unit_of_work.h"
 
+#include <algorithm>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "adapters/store/sql/codec.h"
 #include "adapters/store/sql/pages.h"
 #include "adapters/store/sql/rows.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 
 namespace stagecheck::store {
@@ -78,19 +82,42 @@ void AppendDeliveryParams(const WebhookDelivery& d, std::vector<Value>& out) {
   out.push_back(P(d.headers));
 }
 
-// "INSERT ... VALUES (...), ... ON CONFLICT DO NOTHING RETURNING ..." for
+// "INSERT ... VALUES (...), ... ON CONFLICT DO NOTHING [RETURNING ...]" for
 // `rows` rows (rows::RunShapes).
-const std::string& MultiRowInsert(size_t rows) {
-  static const std::vector<std::string> kByRows = RunShapes([](size_t n) {
-    std::string sql =
-        absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols), ") VALUES ");
-    for (size_t i = 0; i < n; ++i) {
-      absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+const std::string& MultiRowInsert(size_t rows, bool returning) {
+  auto shapes = [](bool with_returning) {
+    return RunShapes([with_returning](size_t n) {
+      std::string sql =
+          absl::StrCat("INSERT INTO webhook_deliveries (", ToAbsl(kDeliveryCols), ") VALUES ");
+      for (size_t i = 0; i < n; ++i) {
+        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      }
+      absl::StrAppend(&sql, " ON CONFLICT DO NOTHING",
+                      with_returning ? " RETURNING team_id, delivery_id" : "");
+      return sql;
+    });
+  };
+  static const std::vector<std::string> kReturning = shapes(true);
+  static const std::vector<std::string> kPlain = shapes(false);
+  return returning ? kReturning[rows] : kPlain[rows];
+}
+
+// Marks the row of `run` each stored key (team_id, delivery_id) belongs to:
+// the first copy in the run of that key not marked yet (a second copy within
+// the run met the first one's conflict).
+void MarkStored(const std::vector<Row>& keys, std::span<const WebhookDelivery* const> run,
+                std::span<bool> inserted) {
+  for (const Row& row : keys) {
+    Cells c(row);
+    const std::string team = c.Text();
+    const std::string id = c.Text();
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (!inserted[i] && run[i]->delivery_id == id && run[i]->team->value() == team) {
+        inserted[i] = true;
+        break;
+      }
     }
-    absl::StrAppend(&sql, " ON CONFLICT DO NOTHING RETURNING team_id, delivery_id");
-    return sql;
-  });
-  return kByRows[rows];
+  }
 }
 
 }  // namespace
@@ -109,31 +136,48 @@ absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
   for (const WebhookDelivery* d : batch) {
     if (absl::Status refused = RefuseUnverified(*d); !refused.ok()) return refused;
   }
-  std::vector<bool> inserted(batch.size(), false);
+  // std::vector<bool> has no span; a run's flags are copied out at the end.
+  std::unique_ptr<bool[]> stored_flags(new bool[batch.size()]());
+  std::span<bool> stored(stored_flags.get(), batch.size());
   std::vector<Value> params;
-  absl::Status stored = ForEachRun(batch.size(), [&](size_t at, size_t rows) -> absl::Status {
+  absl::Status status = ForEachRun(batch.size(), [&](size_t at, size_t rows) -> absl::Status {
     const std::span<const WebhookDelivery* const> run = batch.subspan(at, rows);
     params.clear();
     for (const WebhookDelivery* d : run) AppendDeliveryParams(*d, params);
-    absl::StatusOr<std::vector<Row>> returned = Query(MultiRowInsert(rows), params);
-    if (!returned.ok()) return returned.status();
-    // Each row returned is the first copy in the run of its key (a second
-    // copy within the run met the first one's conflict).
-    for (const Row& row : *returned) {
-      Cells c(row);
-      const std::string team = c.Text();
-      const std::string id = c.Text();
-      for (size_t i = 0; i < run.size(); ++i) {
-        if (!inserted[at + i] && run[i]->delivery_id == id && run[i]->team->value() == team) {
-          inserted[at + i] = true;
-          break;
-        }
-      }
+    ASSIGN_OR_RETURN(std::optional<std::vector<Row>> keys, InsertDeliveryRun(rows, params));
+    if (!keys.has_value()) {
+      std::fill_n(stored.begin() + at, rows, true);
+    } else {
+      MarkStored(*keys, run, stored.subspan(at, rows));
     }
     return absl::OkStatus();
   });
-  if (!stored.ok()) return stored;
-  return inserted;
+  if (!status.ok()) return status;
+  return std::vector<bool>(stored.begin(), stored.end());
+}
+
+absl::StatusOr<std::optional<std::vector<Row>>> SqlUnitOfWork::InsertDeliveryRun(
+    size_t rows, std::span<const Value> params) {
+  if (!dialect_.consecutive_rowids) {
+    ASSIGN_OR_RETURN(std::vector<Row> keys,
+                     Query(MultiRowInsert(rows, /*returning=*/true), params));
+    return keys;
+  }
+  ASSIGN_OR_RETURN(int64_t count, Exec(MultiRowInsert(rows, /*returning=*/false), params));
+  if (count == static_cast<int64_t>(rows)) return std::nullopt;
+  if (count == 0) return std::vector<Row>{};
+  // Some rows met a conflict: the `count` stored are the ones numbered up to
+  // the last rowid this connection inserted (dialect.h).
+  ASSIGN_OR_RETURN(std::vector<Row> keys,
+                   Query("SELECT team_id, delivery_id FROM webhook_deliveries "
+                         "WHERE rowid > last_insert_rowid() - ? AND rowid <= last_insert_rowid()",
+                         {Value(count)}));
+  // Only a table whose largest rowid is 2^63 - 1 numbers new rows at random.
+  if (static_cast<int64_t>(keys.size()) != count) {
+    return absl::InternalError(absl::StrCat("webhook_deliveries: ", count, " rows were stored but ",
+                                            keys.size(), " could be read back by rowid"));
+  }
+  return keys;
 }
 
 absl::StatusOr<std::vector<WebhookDelivery>> SqlUnitOfWork::QueryDeliveries(

@@ -30,7 +30,8 @@ const Dialect& SqliteDialect() {
                                 .ledger_exists =
                                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
                                     "AND name = 'schema_migrations'",
-                                .account_lock = ""};
+                                .account_lock = "",
+                                .consecutive_rowids = true};
   return kDialect;
 }
 
@@ -46,7 +47,8 @@ const Dialect& PostgresDialect() {
                                     "SELECT COUNT(*) FROM information_schema.tables WHERE "
                                     "table_schema = current_schema() AND table_name = "
                                     "'schema_migrations'",
-                                .account_lock = "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))"};
+                                .account_lock = "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))",
+                                .consecutive_rowids = false};
   return kDialect;
 }
 

@@ -29,6 +29,13 @@ struct Dialect {
   // of the transaction; one `?` (the account). Empty: SQLite's BEGIN
   // IMMEDIATE already serialises whole transactions.
   std::string_view account_lock;
+  // SQLite gives a table's new rows consecutive rowids, one past the largest
+  // (docs: "ROWIDs and the INTEGER PRIMARY KEY"), and has one writer, so the
+  // rows a multi-row INSERT stored are the last ones up to
+  // last_insert_rowid(): they are read back only when some row met a
+  // conflict. Its RETURNING costs more than the insert itself (issue 21).
+  // PostgreSQL has no rowid and concurrent writers: it uses RETURNING.
+  bool consecutive_rowids = false;
 
   // Rewrites `?` placeholders for this dialect (quoted text is left alone).
   std::string Sql(std::string_view portable) const;

@@ -21,8 +21,12 @@ absl::Status SqlUnitOfWork::RefuseInReadOnly() const {
 }
 
 absl::StatusOr<int64_t> SqlUnitOfWork::Exec(std::string_view sql, Params params) {
+  return Exec(sql, std::span<const Value>(params.begin(), params.size()));
+}
+
+absl::StatusOr<int64_t> SqlUnitOfWork::Exec(std::string_view sql, std::span<const Value> params) {
   if (absl::Status s = RefuseInReadOnly(); !s.ok()) return s;
-  return conn_.Exec(dialect_.Sql(sql), std::span<const Value>(params.begin(), params.size()));
+  return conn_.Exec(dialect_.Sql(sql), params);
 }
 
 absl::StatusOr<std::vector<Row>> SqlUnitOfWork::Query(std::string_view sql, Params params) {

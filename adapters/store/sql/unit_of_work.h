@@ -233,6 +233,12 @@ class SqlUnitOfWork final : public UnitOfWork,
                                  const PersonalWords& words);
 
   absl::StatusOr<int64_t> Exec(std::string_view sql, Params params);
+  absl::StatusOr<int64_t> Exec(std::string_view sql, std::span<const Value> params);
+  // Inserts one run of deliveries (`params`: `rows` rows' columns); the
+  // (team_id, delivery_id) of each row it stored, or nullopt when it stored
+  // every row.
+  absl::StatusOr<std::optional<std::vector<Row>>> InsertDeliveryRun(size_t rows,
+                                                                    std::span<const Value> params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, Params params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, std::span<const Value> params);
   // For a statement that may break a constraint: on PostgreSQL it runs in a

@@ -1253,6 +1253,22 @@ TEST_F(StoreConformance, InsertDeliveriesStoresABatchAndReportsTheDuplicates) {
     EXPECT_EQ(all.size(), 19u);
     return absl::OkStatus();
   }));
+  // A run whose last row is a copy, and a run of copies only: the rows
+  // stored are told apart from the copies whatever their order.
+  std::vector<WebhookDelivery> tail_copy = {MakeDelivery("t1", "late", 33),
+                                            MakeDelivery("t1", "b5", 34)};
+  std::vector<WebhookDelivery> copies = {MakeDelivery("t1", "b6", 35),
+                                         MakeDelivery("t1", "known", 36)};
+  for (const auto& [run, expected] : {std::pair{&tail_copy, std::vector<bool>{true, false}},
+                                      std::pair{&copies, std::vector<bool>{false, false}}}) {
+    std::vector<const WebhookDelivery*> run_rows;
+    for (const WebhookDelivery& d : *run) run_rows.push_back(&d);
+    ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<bool> stored, u.InsertDeliveries(run_rows));
+      EXPECT_EQ(stored, expected) << run->front().delivery_id;
+      return absl::OkStatus();
+    }));
+  }
   // One delivery nobody verified refuses the whole batch: nothing is stored.
   std::vector<WebhookDelivery> mixed = {
       MakeDelivery("t1", "fresh", 40),
