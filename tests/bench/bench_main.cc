@@ -31,6 +31,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -534,12 +535,72 @@ Fsync MeasureFsync(const std::string& dir, int n) {
 
 // One kind of delivery on a running service: max load after a warm-up,
 // then half of that rate.
-struct PathResult {
-  Load warm, max, half;
+// The service's own account of where a delivery's time went, from the
+// histograms /metrics exposes (docs/operations.md): their _sum and _count.
+struct StoreTimes {
+  std::map<std::string, double> values;  // "<histogram>_sum" / "<histogram>_count"
+  bool ok = false;
 };
 
-PathResult MeasurePath(const Options& o, int port, const std::vector<Hooked>& teams,
-                       const std::string& tag, bool ordered, int64_t& sent) {
+StoreTimes ScrapeStoreTimes(const ServiceProcess& svc) {
+  StoreTimes t;
+  HttpResponse r = svc.Get("/metrics");
+  if (r.status != 200) return t;
+  for (absl::string_view line : absl::StrSplit(r.body, '\n')) {
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
+    double v = 0;
+    if (parts.size() == 2 &&
+        (absl::EndsWith(parts[0], "_sum") || absl::EndsWith(parts[0], "_count")) &&
+        absl::SimpleAtod(parts[1], &v)) {
+      t.values[std::string(parts[0])] = v;
+    }
+  }
+  t.ok = true;
+  return t;
+}
+
+// Over one phase (`after` minus `before`): deliveries per transaction, and
+// the mean time to write and commit a batch, to wait for its fsync, and
+// from a delivery's hand-over to the committer to its answer.
+struct StorePhase {
+  double deliveries_per_commit = 0, batch_ms = 0, durable_wait_ms = 0, apply_ms = 0;
+  bool ok = false;
+};
+
+StorePhase StorePhaseOf(const StoreTimes& before, const StoreTimes& after) {
+  StorePhase p;
+  if (!before.ok || !after.ok) return p;
+  auto delta = [&](const std::string& name) {
+    auto at = [](const StoreTimes& t, const std::string& n) {
+      auto it = t.values.find(n);
+      return it == t.values.end() ? 0.0 : it->second;
+    };
+    return at(after, name) - at(before, name);
+  };
+  auto mean_ms = [&](const std::string& histogram) {
+    double n = delta(histogram + "_count");
+    return n > 0 ? delta(histogram + "_sum") / n * 1000 : 0;
+  };
+  double batches = delta("stagecheck_commit_batch_seconds_count");
+  if (batches <= 0) return p;
+  p.deliveries_per_commit = delta("stagecheck_webhook_apply_seconds_count") / batches;
+  p.batch_ms = mean_ms("stagecheck_commit_batch_seconds");
+  p.durable_wait_ms = mean_ms("stagecheck_commit_durable_wait_seconds");
+  p.apply_ms = mean_ms("stagecheck_webhook_apply_seconds");
+  p.ok = true;
+  return p;
+}
+
+struct PathResult {
+  Load warm, max, half;
+  StorePhase max_store;  // inside the service during the max-load run
+};
+
+PathResult MeasurePath(const Options& o, const ServiceProcess& svc,
+                       const std::vector<Hooked>& teams, const std::string& tag, bool ordered,
+                       int64_t& sent) {
+  const int port = svc.port();
   PathResult r;
   const int64_t warm_n = 40000;
   r.warm = RunWrk(o, port, WriteWebhookFile(o, teams, warm_n, tag + "-warm", ordered),
@@ -549,8 +610,10 @@ PathResult MeasurePath(const Options& o, int port, const std::vector<Hooked>& te
   int64_t count =
       std::min<int64_t>(2000000, static_cast<int64_t>(expect * o.sizes.max_s * 1.6) + 2000);
   sent += count;
-  r.max = RunWrk(o, port, WriteWebhookFile(o, teams, count, tag + "-max", ordered), o.sizes.max_s,
-                 false);
+  const std::string max_file = WriteWebhookFile(o, teams, count, tag + "-max", ordered);
+  const StoreTimes before = ScrapeStoreTimes(svc);
+  r.max = RunWrk(o, port, max_file, o.sizes.max_s, false);
+  r.max_store = StorePhaseOf(before, ScrapeStoreTimes(svc));
   if (r.max.ok && r.max.requests >= count - o.wrk_connections) {
     Note(absl::StrCat(tag, ": the max-load run used up its ", count, " pre-signed deliveries"));
   }
@@ -626,15 +689,14 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
     r.cases += static_cast<int64_t>(team->cases.size());
     teams.push_back(*std::move(team));
   }
-  const int port = (*svc)->port();
   const int pid = (*svc)->pid();
   r.idle_rss_kb = ProcStatusKb(pid, "VmRSS");
   std::cerr << "bench: " << backend << ": " << teams.size() << " teams, " << r.cases
             << " ordered cases; measuring\n";
   int64_t sent = 0;
   // Unknown cases first, while the worker is idle; then the real path.
-  r.unknown = MeasurePath(o, port, teams, backend + "-unknown", false, sent);
-  r.ordered = MeasurePath(o, port, teams, backend + "-ordered", true, sent);
+  r.unknown = MeasurePath(o, **svc, teams, backend + "-unknown", false, sent);
+  r.ordered = MeasurePath(o, **svc, teams, backend + "-ordered", true, sent);
   r.load_rss_kb = ProcStatusKb(pid, "VmRSS");
   r.load_hwm_kb = ProcStatusKb(pid, "VmHWM");
   if (!(*svc)->sqlite_path().empty()) {
@@ -658,6 +720,12 @@ void AddPathRows(const std::string& g, const PathResult& p, const Load& ref, con
           ref.rps > 0 ? absl::StrCat(Fmt(ratio, 3), "x") : "", target,
           target.empty() || ref.rps <= 0 ? "" : Yes(ratio >= target_ratio)});
   AddRow({g, "max load p50 / p99 / p99.9", Latencies(p.max), "", "", "", ""});
+  if (const StorePhase& s = p.max_store; s.ok) {
+    AddRow({g, "max load, inside: deliveries per commit / write+commit / fsync wait / to answer",
+            absl::StrCat(Fmt(s.deliveries_per_commit, 1), " / ", Fmt(s.batch_ms, 2), " ms / ",
+                         Fmt(s.durable_wait_ms, 2), " ms / ", Fmt(s.apply_ms, 2), " ms"),
+            "", "", "", ""});
+  }
   double to_disk = disk.p99_us > 0 ? p.half.p99_us / disk.p99_us : 0;
   AddRow({g, absl::StrCat("half load (", Fmt(p.half.rps), " req/s) p50 / p99 / p99.9"),
           Latencies(p.half), absl::StrCat("disk fsync p99 ", Ms(disk.p99_us)),
