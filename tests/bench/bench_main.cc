@@ -533,8 +533,6 @@ Fsync MeasureFsync(const std::string& dir, int n) {
   return f;
 }
 
-// One kind of delivery on a running service: max load after a warm-up,
-// then half of that rate.
 // The service's own account of where a delivery's time went, from the
 // histograms /metrics exposes (docs/operations.md): their _sum and _count.
 struct StoreTimes {
@@ -597,6 +595,8 @@ struct PathResult {
   StorePhase max_store;  // inside the service during the max-load run
 };
 
+// One kind of delivery on a running service: max load after a warm-up,
+// then half of that rate.
 PathResult MeasurePath(const Options& o, const ServiceProcess& svc,
                        const std::vector<Hooked>& teams, const std::string& tag, bool ordered,
                        int64_t& sent) {

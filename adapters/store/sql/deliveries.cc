@@ -4,7 +4,6 @@
 #include "adapters/store/sql/unit_of_work.h"
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,18 +101,18 @@ const std::string& MultiRowInsert(size_t rows, bool returning) {
   return returning ? kReturning[rows] : kPlain[rows];
 }
 
-// Marks the row of `run` each stored key (team_id, delivery_id) belongs to:
-// the first copy in the run of that key not marked yet (a second copy within
-// the run met the first one's conflict).
+// Marks the row of `run` (the batch's rows from `at`) each stored key
+// (team_id, delivery_id) belongs to: the first copy in the run of that key
+// not marked yet (a second copy within the run met the first one's conflict).
 void MarkStored(const std::vector<Row>& keys, std::span<const WebhookDelivery* const> run,
-                std::span<bool> inserted) {
+                size_t at, std::vector<bool>& inserted) {
   for (const Row& row : keys) {
     Cells c(row);
     const std::string team = c.Text();
     const std::string id = c.Text();
     for (size_t i = 0; i < run.size(); ++i) {
-      if (!inserted[i] && run[i]->delivery_id == id && run[i]->team->value() == team) {
-        inserted[i] = true;
+      if (!inserted[at + i] && run[i]->delivery_id == id && run[i]->team->value() == team) {
+        inserted[at + i] = true;
         break;
       }
     }
@@ -136,9 +135,7 @@ absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
   for (const WebhookDelivery* d : batch) {
     if (absl::Status refused = RefuseUnverified(*d); !refused.ok()) return refused;
   }
-  // std::vector<bool> has no span; a run's flags are copied out at the end.
-  std::unique_ptr<bool[]> stored_flags(new bool[batch.size()]());
-  std::span<bool> stored(stored_flags.get(), batch.size());
+  std::vector<bool> inserted(batch.size(), false);
   std::vector<Value> params;
   absl::Status status = ForEachRun(batch.size(), [&](size_t at, size_t rows) -> absl::Status {
     const std::span<const WebhookDelivery* const> run = batch.subspan(at, rows);
@@ -146,14 +143,14 @@ absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
     for (const WebhookDelivery* d : run) AppendDeliveryParams(*d, params);
     ASSIGN_OR_RETURN(std::optional<std::vector<Row>> keys, InsertDeliveryRun(rows, params));
     if (!keys.has_value()) {
-      std::fill_n(stored.begin() + at, rows, true);
+      std::fill_n(inserted.begin() + at, rows, true);
     } else {
-      MarkStored(*keys, run, stored.subspan(at, rows));
+      MarkStored(*keys, run, at, inserted);
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return std::vector<bool>(stored.begin(), stored.end());
+  return inserted;
 }
 
 absl::StatusOr<std::optional<std::vector<Row>>> SqlUnitOfWork::InsertDeliveryRun(
