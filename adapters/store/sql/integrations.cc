@@ -128,24 +128,17 @@ absl::StatusOr<std::map<std::string, CaseCheck>> SqlUnitOfWork::FindChecksByCase
     for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
     return sql + ")";
   });
-  std::vector<std::string> distinct(case_ids.begin(), case_ids.end());
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const std::vector<std::string> distinct = rows::SortedDistinct(case_ids);
   std::map<std::string, CaseCheck> found;
-  std::vector<Value> params;
-  absl::Status read = rows::ForEachRun(distinct.size(), [&](size_t at, size_t n) -> absl::Status {
-    params.clear();
-    for (size_t i = at; i < at + n; ++i) params.push_back(P(distinct[i]));
-    absl::StatusOr<std::vector<Row>> matched = Query(kByCount[n], params);
-    if (!matched.ok()) return matched.status();
-    for (const Row& row : *matched) {
-      Cells c(row);
-      std::string case_id = c.Text();
-      TeamId team = c.IdOf<TeamId>();  // the columns in order
-      found.insert_or_assign(std::move(case_id), CaseCheck{std::move(team), c.IdOf<CheckId>()});
-    }
-    return absl::OkStatus();
-  });
+  absl::Status read = QueryInRuns(
+      kByCount, distinct.size(),
+      [&](size_t i, std::vector<Value>& params) { params.push_back(P(distinct[i])); },
+      [&](const Row& row) {
+        Cells c(row);
+        std::string case_id = c.Text();
+        TeamId team = c.IdOf<TeamId>();  // the columns in order
+        found.insert_or_assign(std::move(case_id), CaseCheck{std::move(team), c.IdOf<CheckId>()});
+      });
   if (!read.ok()) return read;
   return found;
 }

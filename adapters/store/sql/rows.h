@@ -5,9 +5,11 @@
 // are in pages.h.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -127,6 +129,15 @@ inline std::vector<std::string> RunShapes(const std::function<std::string(size_t
   std::vector<std::string> sql(kMaxRun + 1);
   for (size_t n = 1; n <= kMaxRun; n *= 2) sql[n] = shape(n);
   return sql;
+}
+
+// `keys` sorted, each once: a look-up in runs asks for a key once.
+template <typename Key>
+std::vector<Key> SortedDistinct(std::span<const Key> keys) {
+  std::vector<Key> distinct(keys.begin(), keys.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  return distinct;
 }
 
 // Calls `run(at, n)` for each run of `count` items, in order; stops at the

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/store/sql/rows.h"
 #include "core/strings.h"
 
 namespace stagecheck::store {
@@ -36,6 +37,21 @@ absl::StatusOr<std::vector<Row>> SqlUnitOfWork::Query(std::string_view sql, Para
 absl::StatusOr<std::vector<Row>> SqlUnitOfWork::Query(std::string_view sql,
                                                       std::span<const Value> params) {
   return conn_.Query(dialect_.Sql(sql), params);
+}
+
+absl::Status SqlUnitOfWork::QueryInRuns(
+    const std::vector<std::string>& by_count, size_t count,
+    const std::function<void(size_t i, std::vector<Value>& params)>& bind,
+    const std::function<void(const Row&)>& read) {
+  std::vector<Value> params;
+  return rows::ForEachRun(count, [&](size_t at, size_t n) -> absl::Status {
+    params.clear();
+    for (size_t i = at; i < at + n; ++i) bind(i, params);
+    absl::StatusOr<std::vector<Row>> matched = Query(by_count[n], params);
+    if (!matched.ok()) return matched.status();
+    for (const Row& row : *matched) read(row);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<int64_t> SqlUnitOfWork::ExecGuarded(std::string_view sql, Params params) {

@@ -241,6 +241,12 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                                     std::span<const Value> params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, Params params);
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql, std::span<const Value> params);
+  // A look-up of `count` keys in runs (rows::ForEachRun): `by_count[n]`
+  // (rows::RunShapes) asks for n keys, key i bound by `bind(i, params)`;
+  // `read` sees every row matched.
+  absl::Status QueryInRuns(const std::vector<std::string>& by_count, size_t count,
+                           const std::function<void(size_t i, std::vector<Value>& params)>& bind,
+                           const std::function<void(const Row&)>& read);
   // For a statement that may break a constraint: on PostgreSQL it runs in a
   // savepoint so that the caller can go on after the error, as on SQLite.
   absl::StatusOr<int64_t> ExecGuarded(std::string_view sql, Params params);

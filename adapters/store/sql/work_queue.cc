@@ -93,27 +93,20 @@ absl::StatusOr<std::map<UnitOfWork::DedupeKey, absl::Time>> SqlUnitOfWork::Pendi
            ") AS k CROSS JOIN work_items AS w WHERE w.team_id = k.column1 AND "
            "w.dedupe_key = k.column2 AND w.state = 'pending'";
   });
-  std::vector<DedupeKey> distinct(keys.begin(), keys.end());
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const std::vector<DedupeKey> distinct = rows::SortedDistinct(keys);
   std::map<DedupeKey, absl::Time> due;
-  std::vector<Value> params;
-  absl::Status read = rows::ForEachRun(distinct.size(), [&](size_t at, size_t n) -> absl::Status {
-    params.clear();
-    for (size_t i = at; i < at + n; ++i) {
-      params.push_back(P(distinct[i].first));
-      params.push_back(P(distinct[i].second));
-    }
-    absl::StatusOr<std::vector<Row>> matched = Query(kByCount[n], params);
-    if (!matched.ok()) return matched.status();
-    for (const Row& row : *matched) {
-      Cells c(row);
-      TeamId team = c.IdOf<TeamId>();  // the columns in order
-      std::string key = c.Text();
-      due.insert_or_assign(DedupeKey{std::move(team), std::move(key)}, c.Time());
-    }
-    return absl::OkStatus();
-  });
+  absl::Status read = QueryInRuns(
+      kByCount, distinct.size(),
+      [&](size_t i, std::vector<Value>& params) {
+        params.push_back(P(distinct[i].first));
+        params.push_back(P(distinct[i].second));
+      },
+      [&](const Row& row) {
+        Cells c(row);
+        TeamId team = c.IdOf<TeamId>();  // the columns in order
+        std::string key = c.Text();
+        due.insert_or_assign(DedupeKey{std::move(team), std::move(key)}, c.Time());
+      });
   if (!read.ok()) return read;
   return due;
 }
