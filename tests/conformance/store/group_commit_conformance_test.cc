@@ -5,7 +5,7 @@
 // delivery is stored once however many copies race, a case has one pending
 // fetch, a check's event sequence numbers stay 1, 2, 3 ..., and every piece
 // is answered with its own outcome. Built into each back-end's conformance
-// binary (STAGECHECK_STORE_BACKEND).
+// binary (backend_under_test.h).
 #include <algorithm>
 #include <atomic>
 #include <future>
@@ -25,13 +25,13 @@
 #include "core/services/group_commit.h"
 #include "core/status_macros.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/store/backend_under_test.h"
 #include "tests/support/store/lane_gate.h"
 #include "tests/support/store/test_store.h"
 
 namespace stagecheck {
 namespace {
 
-constexpr std::string_view kLanesBackend = STAGECHECK_STORE_BACKEND;
 const absl::Time kAt = absl::FromUnixSeconds(1'700'000'000);
 constexpr int kLanes = 4;
 constexpr int kSubmitters = 8;
@@ -87,7 +87,8 @@ class GroupCommitLanes : public ::testing::Test {
   void SetUp() override {
     StoreOptions options;
     options.pool_size = kLanes + 2;
-    absl::StatusOr<storetest::FreshStore> fresh = storetest::OpenFreshStore(kLanesBackend, options);
+    absl::StatusOr<storetest::FreshStore> fresh =
+        storetest::OpenFreshStore(storetest::BackendUnderTest(), options);
     ASSERT_TRUE(fresh.ok()) << fresh.status();
     db_ = std::move(fresh->db);
     store_ = std::move(fresh->store);

@@ -1,9 +1,10 @@
 // Notifications for people and application watches (core/ports/
 // notification_store.h, schema v12 and v13) on every Store back-end, built into the
-// conformance binary of each (STAGECHECK_STORE_BACKEND).
+// conformance binary of each (backend_under_test.h).
 #include "core/ports/notification_store.h"
 #include "core/ports/retention_store.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/store/backend_under_test.h"
 #include "tests/support/store/test_store.h"
 
 namespace stagecheck {
@@ -29,7 +30,7 @@ Notification Note(const std::string& team, const std::string& user, const std::s
 class NotificationConformance : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = storetest::TestDatabase::Create(STAGECHECK_STORE_BACKEND);
+    auto db = storetest::TestDatabase::Create(storetest::BackendUnderTest());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     auto store = db_->Open();

@@ -1,17 +1,17 @@
 // The outbound webhook rows (core/ports/outbound_store.h, schema v9) on every
 // Store back-end: built into the conformance binary of each
-// (STAGECHECK_STORE_BACKEND), like store_conformance_test.cc.
+// (backend_under_test.h), like store_conformance_test.cc.
 #include "absl/strings/str_cat.h"
 #include "core/ports/outbound_store.h"
 #include "core/ports/retention_store.h"
 #include "core/status_macros.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/store/backend_under_test.h"
 #include "tests/support/store/test_store.h"
 
 namespace stagecheck {
 namespace {
 
-constexpr std::string_view kOutboundBackend = STAGECHECK_STORE_BACKEND;
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
 
 #define OUTBOUND_ASSERT_OK(expr)                   \
@@ -49,7 +49,7 @@ class OutboundConformance : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<storetest::TestDatabase>> db =
-        storetest::TestDatabase::Create(kOutboundBackend);
+        storetest::TestDatabase::Create(storetest::BackendUnderTest());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     absl::StatusOr<std::unique_ptr<Store>> store = db_->Open();

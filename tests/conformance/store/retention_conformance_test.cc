@@ -1,5 +1,5 @@
-// Retention, erasure and report data at rest on every Store back-end (built
-// once per back-end, like store_conformance_test.cc): the retention job's
+// Retention, erasure and report data at rest on every Store back-end (in each
+// back-end's conformance binary, like store_conformance_test.cc): the retention job's
 // purges, a candidate's erasure searched for in every column the schema
 // catalogue lists, and report bytes sealed with the deployment key.
 #include "adapters/crypto/aes_gcm_cipher.h"
@@ -9,19 +9,16 @@
 #include "core/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/store/backend_under_test.h"
 #include "tests/support/store/catalog_search.h"
 #include "tests/support/store/test_store.h"
-
-#ifndef STAGECHECK_STORE_BACKEND
-#error "define STAGECHECK_STORE_BACKEND as \"sqlite\" or \"postgres\""
-#endif
 
 namespace stagecheck {
 namespace {
 
 using ::testing::IsEmpty;
 
-constexpr std::string_view kBackend = STAGECHECK_STORE_BACKEND;
+const std::string_view kBackend = storetest::BackendUnderTest();
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 absl::Time Day(int d) { return kT0 + absl::Hours(24) * d; }
 

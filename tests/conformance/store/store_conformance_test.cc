@@ -1,5 +1,5 @@
 // One conformance suite for every Store back-end. The same source is built
-// once per back-end (STAGECHECK_STORE_BACKEND = "sqlite" or "postgres"), so
+// once and linked into one binary per back-end (backend_under_test.h), so
 // both promise exactly the same behaviour. Each test gets a fresh database.
 #include <algorithm>
 #include <atomic>
@@ -17,11 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/certn/ports/certn_store.h"
+#include "tests/conformance/store/backend_under_test.h"
 #include "tests/support/store/test_store.h"
-
-#ifndef STAGECHECK_STORE_BACKEND
-#error "define STAGECHECK_STORE_BACKEND as \"sqlite\" or \"postgres\""
-#endif
 
 namespace stagecheck {
 namespace {
@@ -29,7 +26,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr std::string_view kBackend = STAGECHECK_STORE_BACKEND;
+const std::string_view kBackend = storetest::BackendUnderTest();
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 absl::Time At(int seconds) { return kT0 + absl::Seconds(seconds); }

@@ -1,0 +1,7 @@
+#include "tests/conformance/store/backend_under_test.h"
+
+namespace stagecheck::storetest {
+
+std::string_view BackendUnderTest() { return "sqlite"; }
+
+}  // namespace stagecheck::storetest
