@@ -35,6 +35,9 @@ function(stagecheck_test)
   endif()
   target_compile_definitions(${T_NAME} PRIVATE
     STAGECHECK_BUILD_DIR="${CMAKE_BINARY_DIR}" STAGECHECK_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  if(TARGET stagecheck_test_pch)
+    target_precompile_headers(${T_NAME} REUSE_FROM stagecheck_test_pch)
+  endif()
   # gtest_discover_tests splits list-valued PROPERTIES, so labels go on the
   # directory (one area per test folder) and each property stays single-valued.
   set_property(DIRECTORY APPEND PROPERTY LABELS ${T_AREA} ${T_LABELS})
