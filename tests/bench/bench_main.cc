@@ -4,8 +4,12 @@
 // pre-generated requests) and prints ONE table of figures and ratios.
 //
 //   stagecheck-bench [--quick|--smoke] [--pg-url URL] [--only a,b] [--connections N]
-//   [--pg-committers N,M] [--express-workers N] [--work-dir DIR] [--out FILE]
+//   [--pg-committers N,M] [--express-workers N] [--serve-arg ARG]... [--work-dir DIR]
+//   [--out FILE]
 //     parts: webhook, cpu, apptab, burst, calls (default: all)
+//   --serve-arg passes one more argument to the webhook part's `stagecheck
+//   serve` (experiments, e.g. `--serve-arg --fetch-coalesce-ms --serve-arg
+//   600000` keeps the worker's case fetches out of the measured minutes).
 //
 // Benchmarks report; the exit code is non-zero only when the harness itself
 // failed (a process did not start, counts do not add up), never on a number.
@@ -96,7 +100,8 @@ struct Options {
   // PostgreSQL ingest once per value, with `serve --db-committers N`; empty:
   // once with the server's default.
   std::vector<int> pg_committers;
-  int express_workers = -1;  // the burst's `serve --express-workers`; -1: its default
+  int express_workers = -1;             // the burst's `serve --express-workers`; -1: its default
+  std::vector<std::string> serve_args;  // more `serve` arguments for the webhook part
   bool Want(const std::string& part) const { return only.empty() || only.count(part) > 0; }
 };
 
@@ -670,7 +675,11 @@ std::optional<IngestResult> WebhookIngest(const Options& o, const std::string& b
   so.certn_base_url = fake.base_url();
   so.db = db;
   so.log_level = "warning";
-  if (committers > 0) so.extra_args = {"--db-committers", std::to_string(committers)};
+  so.extra_args = o.serve_args;
+  if (committers > 0) {
+    so.extra_args.push_back("--db-committers");
+    so.extra_args.push_back(std::to_string(committers));
+  }
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) {
     HarnessFailure(
@@ -782,6 +791,10 @@ void IngestRows(const Options& o, FakeCertnProcess& fake, const Load& ref, const
 }
 
 void PartWebhook(const Options& o, FakeCertnProcess& fake, Nginx* nginx, int64_t* sqlite_load_hwm) {
+  if (!o.serve_args.empty()) {
+    Note(absl::StrCat("webhook: stagecheck serve ran with ", absl::StrJoin(o.serve_args, " "),
+                      ": not the standard set-up"));
+  }
   const Fsync disk = MeasureFsync(o.work_dir, o.sizes.fsync_n);
   AddRow({"disk", absl::StrCat("4 KiB write + fdatasync (", disk.n, "x), p50 / p99"),
           absl::StrCat(Ms(disk.p50_us), " / ", Ms(disk.p99_us)), "", "", "", ""});
@@ -1680,6 +1693,12 @@ int Main(int argc, char** argv) {
         }
         o.pg_committers.push_back(n);
       }
+    } else if (a == "--serve-arg") {
+      if (i + 1 >= argc) {
+        std::cerr << "stagecheck-bench: --serve-arg needs an argument\n";
+        return 2;
+      }
+      o.serve_args.push_back(value());
     } else if (a == "--only") {
       for (absl::string_view p : absl::StrSplit(value(), ',', absl::SkipEmpty()))
         o.only.insert(std::string(p));
@@ -1688,8 +1707,8 @@ int Main(int argc, char** argv) {
       (help ? std::cout : std::cerr) << "usage: stagecheck-bench [--quick|--smoke] [--pg-url URL] "
                                         "[--only webhook,cpu,apptab,burst,calls]"
                                         " [--connections N] [--pg-committers N,M]"
-                                        " [--express-workers N] [--work-dir DIR]"
-                                        " [--out FILE]\n";
+                                        " [--express-workers N] [--serve-arg ARG]..."
+                                        " [--work-dir DIR] [--out FILE]\n";
       return help ? 0 : 2;
     }
   }
