@@ -22,6 +22,14 @@ function(stagecheck_add_subdirs)
   endforeach()
 endfunction()
 
+# The test binaries reuse the precompiled header tests/CMakeLists.txt defines
+# (stagecheck_test_pch), where the tests directory was configured.
+function(stagecheck_use_test_pch target)
+  if(TARGET stagecheck_test_pch)
+    target_precompile_headers(${target} REUSE_FROM stagecheck_test_pch)
+  endif()
+endfunction()
+
 # stagecheck_test(NAME <target> AREA <core|sqlite|...> SOURCES ... LIBS ... [LABELS ...])
 # Builds a GoogleTest binary and registers each test as "<area>.<Suite>.<Test>".
 include(GoogleTest)
@@ -35,9 +43,7 @@ function(stagecheck_test)
   endif()
   target_compile_definitions(${T_NAME} PRIVATE
     STAGECHECK_BUILD_DIR="${CMAKE_BINARY_DIR}" STAGECHECK_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
-  if(TARGET stagecheck_test_pch)
-    target_precompile_headers(${T_NAME} REUSE_FROM stagecheck_test_pch)
-  endif()
+  stagecheck_use_test_pch(${T_NAME})
   # gtest_discover_tests splits list-valued PROPERTIES, so labels go on the
   # directory (one area per test folder) and each property stays single-valued.
   set_property(DIRECTORY APPEND PROPERTY LABELS ${T_AREA} ${T_LABELS})
