@@ -4,7 +4,7 @@
 
 namespace stagecheck {
 namespace {
-constexpr std::array<std::pair<DeliveryVerdict, std::string_view>, 6> kVerdicts = {{
+constexpr std::array<std::pair<DeliveryVerdict, std::string_view>, kVerdictCount> kVerdicts = {{
     {DeliveryVerdict::kApplied, "applied"},
     {DeliveryVerdict::kDuplicate, "duplicate"},
     {DeliveryVerdict::kNoChange, "no_change"},

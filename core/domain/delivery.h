@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ enum class DeliveryVerdict {
   kOrphan,      // verified, case not known yet: adopted when it appears
   kUnverified,  // no team could be found to verify it: answered 503, never applied
 };
+inline constexpr size_t kVerdictCount = 6;  // the verdicts above, numbered from 0
 std::string_view VerdictName(DeliveryVerdict verdict);
 std::optional<DeliveryVerdict> ParseVerdict(std::string_view name);
 

@@ -41,8 +41,10 @@ class BundledCommitter {
         answer_(std::move(answer)),
         open_(static_cast<size_t>(committer.lanes())) {}
 
-  // `item` joins the open bundle of `key`'s lane, or opens one.
-  void Submit(std::string_view key, Item item) {
+  // `item` joins the open bundle of `key`'s lane, or opens one. `key` may
+  // view into `item` (it is read before `item` is moved): the caller need
+  // not copy it.
+  void Submit(std::string_view key, Item&& item) {
     const size_t lane = committer_.LaneOf(key);
     auto bundle = std::make_shared<Bundle>();
     {
@@ -57,8 +59,8 @@ class BundledCommitter {
       bundle->items.push_back(std::move(item));
       open_[lane] = bundle;
     }
-    committer_.Submit(
-        key,
+    committer_.SubmitToLane(
+        lane,
         [this, bundle](UnitOfWork& uow) {
           Close(*bundle);
           return write_(uow, bundle->items);

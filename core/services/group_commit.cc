@@ -64,7 +64,11 @@ size_t GroupCommitter::LaneOf(std::string_view key) const {
 }
 
 void GroupCommitter::Submit(std::string_view key, Work work, Done done) {
-  Enqueue(*lanes_[LaneOf(key)], std::move(work), std::move(done));
+  SubmitToLane(LaneOf(key), std::move(work), std::move(done));
+}
+
+void GroupCommitter::SubmitToLane(size_t lane, Work work, Done done) {
+  Enqueue(*lanes_.at(lane), std::move(work), std::move(done));
 }
 
 void GroupCommitter::Enqueue(Lane& lane, Work work, Done done) {

@@ -64,6 +64,8 @@ class GroupCommitter {
   int lanes() const { return static_cast<int>(lanes_.size()); }
   // The lane pieces submitted with `key` go to.
   size_t LaneOf(std::string_view key) const;
+  // The same as Submit(key, ...) with `lane` = LaneOf(key).
+  void SubmitToLane(size_t lane, Work work, Done done);
 
  private:
   struct Lane {

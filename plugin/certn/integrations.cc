@@ -94,43 +94,51 @@ IntegrationView Integrations::ToView(const CertnIntegration& in) const {
 }
 
 absl::StatusOr<CertnCredentials> Integrations::Credentials(const CertnIntegration& integration) {
-  absl::StatusOr<std::string> key = Decrypt(integration.api_key_encrypted);
+  absl::StatusOr<std::shared_ptr<const std::string>> key = Decrypt(integration.api_key_encrypted);
   if (!key.ok()) {
     return Error(absl::StatusCode::kInternal, "secret_unreadable",
                  "the stored Certn API key cannot be decrypted (was the encryption key changed?)");
   }
-  return CertnCredentials{*std::move(key), integration.region, integration.requests_per_minute,
+  return CertnCredentials{**key, integration.region, integration.requests_per_minute,
                           integration.requests_per_day};
 }
 
-absl::StatusOr<std::string> Integrations::Decrypt(const std::string& sealed) {
+absl::StatusOr<std::shared_ptr<const std::string>> Integrations::Decrypt(
+    const std::string& sealed) {
   {
     std::lock_guard<std::mutex> lock(secrets_mu_);
     auto it = opened_.find(sealed);
     if (it != opened_.end()) return it->second;
   }
   absl::StatusOr<std::string> plain = cipher_.Decrypt(sealed);
-  if (!plain.ok()) return plain;
+  if (!plain.ok()) return plain.status();
+  auto opened = std::make_shared<const std::string>(*std::move(plain));
   std::lock_guard<std::mutex> lock(secrets_mu_);
   // Bounded: rotated secrets' entries are dropped wholesale, never reached again.
   if (opened_.size() >= kMaxOpenedSecrets) opened_.clear();
-  opened_.emplace(sealed, *plain);
-  return plain;
+  opened_.emplace(sealed, opened);
+  return opened;
 }
 
-absl::StatusOr<std::vector<std::string>> Integrations::WebhookSecrets(
+absl::StatusOr<Integrations::SecretList> Integrations::WebhookSecrets(
     const CertnIntegration& integration, absl::Time now) {
-  std::vector<std::string> secrets;
-  absl::StatusOr<std::string> current = Decrypt(integration.webhook_secret_encrypted);
+  SecretList secrets;
+  auto add = [&secrets](std::shared_ptr<const std::string> secret) {
+    secrets.views[secrets.count] = *secret;
+    secrets.held[secrets.count++] = std::move(secret);
+  };
+  absl::StatusOr<std::shared_ptr<const std::string>> current =
+      Decrypt(integration.webhook_secret_encrypted);
   if (!current.ok()) {
     return Error(absl::StatusCode::kInternal, "secret_unreadable",
                  "the stored webhook secret cannot be decrypted");
   }
-  secrets.push_back(*std::move(current));
+  add(*std::move(current));
   if (integration.previous_webhook_secret_encrypted && integration.previous_secret_valid_until &&
       now < *integration.previous_secret_valid_until) {
-    absl::StatusOr<std::string> previous = Decrypt(*integration.previous_webhook_secret_encrypted);
-    if (previous.ok()) secrets.push_back(*std::move(previous));
+    absl::StatusOr<std::shared_ptr<const std::string>> previous =
+        Decrypt(*integration.previous_webhook_secret_encrypted);
+    if (previous.ok()) add(*std::move(previous));
   }
   return secrets;
 }

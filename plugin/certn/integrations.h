@@ -2,11 +2,15 @@
 // webhook secret rotation, and the (briefly cached) package list.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -67,9 +71,15 @@ class Integrations {
 
   // For the plugin's own use (send, webhook, worker).
   absl::StatusOr<CertnCredentials> Credentials(const CertnIntegration& integration);
-  // The secrets that may sign a delivery now: current, and previous within grace.
-  absl::StatusOr<std::vector<std::string>> WebhookSecrets(const CertnIntegration& integration,
-                                                          absl::Time now);
+  // The secrets that may sign a delivery now: current, and previous within
+  // grace. Shared with the remembered plaintexts (no copy per delivery).
+  struct SecretList {
+    std::array<std::shared_ptr<const std::string>, 2> held;
+    std::array<std::string_view, 2> views;  // into `held`
+    size_t count = 0;
+    std::span<const std::string_view> all() const { return {views.data(), count}; }
+  };
+  absl::StatusOr<SecretList> WebhookSecrets(const CertnIntegration& integration, absl::Time now);
   std::string WebhookUrl() const;
   const PluginConfig& config() const { return config_; }
   // Set once at start-up, before requests are served (the listening port may
@@ -94,7 +104,7 @@ class Integrations {
   // its team's secret, and AES-GCM per delivery was measurable. Each
   // encryption uses a fresh nonce, so a rotated or reconnected secret is a
   // new ciphertext and never hits a stale entry.
-  absl::StatusOr<std::string> Decrypt(const std::string& sealed);
+  absl::StatusOr<std::shared_ptr<const std::string>> Decrypt(const std::string& sealed);
 
   Deps deps_;
   CertnGateway& gateway_;
@@ -111,7 +121,8 @@ class Integrations {
   static constexpr size_t kMaxOpenedSecrets = 4096;
   std::atomic<uint64_t> generation_{0};
   std::mutex secrets_mu_;
-  std::unordered_map<std::string, std::string> opened_;  // ciphertext → plaintext
+  // ciphertext → plaintext
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> opened_;
 };
 
 // The integration's one event-feed read item (kWorkReadEvents), due at `run_at`.

@@ -22,9 +22,9 @@ std::string HexBytes(std::string_view s) { return HexDecode(s).value_or(std::str
 // Compares raw HMACs (`provided` decoded from its hex): hex-encoding each
 // one per delivery cost more than the comparison.
 bool MatchesAny(const Crypto& crypto, std::string_view message, std::string_view provided,
-                const std::vector<std::string>& secrets) {
+                std::span<const std::string_view> secrets) {
   bool matched = false;
-  for (const std::string& secret : secrets) {
+  for (std::string_view secret : secrets) {
     // No early exit: the time taken does not tell which secret matched.
     matched |= ConstantTimeEquals(crypto.HmacSha256(secret, message), provided);
   }
@@ -64,7 +64,7 @@ absl::StatusOr<ParsedCertnSignature> ParseCertnSignature(std::string_view header
 }
 
 absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
-                             std::string_view body, const std::vector<std::string>& secrets,
+                             std::string_view body, std::span<const std::string_view> secrets,
                              absl::Time now, absl::Duration tolerance) {
   if (secrets.empty()) return Refuse("no_secret", "the team has no webhook secret");
   if (check.scheme == SignatureScheme::kXSignature) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,13 +31,13 @@ absl::StatusOr<ParsedCertnSignature> ParseCertnSignature(std::string_view header
 
 struct SignatureCheck {
   SignatureScheme scheme = SignatureScheme::kXSignature;
-  std::string header_value;  // the X-Signature or Certn-Signature header
+  std::string_view header_value;  // the X-Signature or Certn-Signature header
 };
 
 // OK when any of `secrets` signed `body`; Unauthenticated otherwise (stale
 // timestamp, no match, malformed header), with a message safe to log.
 absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
-                             std::string_view body, const std::vector<std::string>& secrets,
+                             std::string_view body, std::span<const std::string_view> secrets,
                              absl::Time now, absl::Duration tolerance);
 
 // What the fake Certn and the tests use to sign.

@@ -1,5 +1,6 @@
 #include "plugin/certn/webhook.h"
 
+#include <array>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -31,8 +32,10 @@ Refusal StoreUnavailable() {
 struct Addressee {
   std::optional<TeamId> team;
   std::optional<CheckId> check;
+  // NotFound until found. Without a message: a message would be an
+  // allocation per delivery, and only the code is read.
   absl::StatusOr<std::shared_ptr<const CertnIntegration>> integration =
-      absl::NotFoundError("no team");
+      absl::Status(absl::StatusCode::kNotFound, "");
   bool remembered = false;  // from AddresseeCache: up to a second old
 };
 
@@ -65,16 +68,19 @@ bool RememberedAddressee(const AddresseeCache& cache, const WebhookRequest& requ
   if (event.ok() && !(c = cache.CheckOf(event->object_id, now)) && !request.certn_team_id) {
     return false;
   }
+  // A case of another team is never touched through this team's delivery.
+  bool case_of_team = false;
   if (request.certn_team_id) {
     found.team = cache.TeamOf(*request.certn_team_id, now);
+    case_of_team = c && found.team && c->team == *found.team;
   } else if (c) {
-    found.team = c->team;
+    found.team = std::move(c->team);  // the case names the team
+    case_of_team = true;
   }
   if (!found.team) return false;
   std::shared_ptr<const CertnIntegration> integration = cache.IntegrationOf(*found.team, now);
   if (integration == nullptr) return false;
-  // A case of another team is never touched through this team's delivery.
-  if (c && c->team == *found.team) found.check = c->id;
+  if (case_of_team) found.check = std::move(c->id);
   found.integration = std::move(integration);
   found.remembered = true;
   return true;
@@ -149,7 +155,7 @@ std::optional<Refusal> Verify(
     }
     return StoreUnavailable();
   }
-  absl::StatusOr<std::vector<std::string>> secrets =
+  absl::StatusOr<Integrations::SecretList> secrets =
       checks.integrations().WebhookSecrets(**integration, now);
   if (!secrets.ok()) {
     return Refusal{500, "secret_unreadable", "the team's webhook secret cannot be read"};
@@ -158,31 +164,34 @@ std::optional<Refusal> Verify(
       request.certn_signature
           ? SignatureCheck{SignatureScheme::kCertnSignature, *request.certn_signature}
           : SignatureCheck{SignatureScheme::kXSignature, *request.x_signature};
-  absl::Status verified = VerifySignature(checks.deps().crypto, signature, request.body, *secrets,
-                                          now, checks.integrations().config().signature_tolerance);
+  absl::Status verified =
+      VerifySignature(checks.deps().crypto, signature, request.body, secrets->all(), now,
+                      checks.integrations().config().signature_tolerance);
   if (!verified.ok()) return Refusal{401, ErrorCode(verified), std::string(verified.message())};
   return std::nullopt;
 }
 
 // The delivery as stored, with its verdict: applied to the case's check,
 // ignored (an event we do not act on), or an orphan (a case not known yet).
-WebhookDelivery DeliveryOf(WebhookRequest request, const WebhookEvent& event, const TeamId& team,
-                           const std::optional<CheckId>& check, absl::Time now) {
+// Everything is moved in: each string copied was an allocation.
+WebhookDelivery DeliveryOf(WebhookRequest request, WebhookEvent event, TeamId team,
+                           std::optional<CheckId> check, absl::Time now) {
   WebhookDelivery delivery;
-  delivery.team = team;
-  delivery.delivery_id = event.id;
+  const bool known = IsKnownEvent(event);
+  delivery.team = std::move(team);
+  delivery.delivery_id = std::move(event.id);
   delivery.received_at = now;
   delivery.scheme = request.certn_signature ? "certn-signature" : "x-signature";
   delivery.headers = StoredHeaders(request);
-  delivery.event_type = event.event_type;
-  delivery.object_type = event.object_type;
-  delivery.object_id = event.object_id;
+  delivery.event_type = std::move(event.event_type);
+  delivery.object_type = std::move(event.object_type);
+  delivery.object_id = std::move(event.object_id);
   delivery.body = std::move(request.body);
-  if (!IsKnownEvent(event)) {
+  if (!known) {
     delivery.verdict = DeliveryVerdict::kIgnored;
   } else if (check) {
     delivery.verdict = DeliveryVerdict::kApplied;
-    delivery.check = *check;
+    delivery.check = std::move(check);
   } else {
     delivery.verdict = DeliveryVerdict::kOrphan;
   }
@@ -245,7 +254,7 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
 // adoption of orphans ran before this row existed, so adopt here (in the
 // delivery's transaction: on SQLite it is serialised with the order's).
 void AdoptOrphan(const std::map<std::string, CaseCheck>& known, WebhookDelivery& delivery,
-                 std::optional<CheckId>& check, Recorded& out) {
+                 Recorded& out) {
   auto it = known.find(delivery.object_id);
   if (it == known.end()) return;
   out.found_case = Recorded::FoundCase{delivery.object_id, it->second};
@@ -253,7 +262,6 @@ void AdoptOrphan(const std::map<std::string, CaseCheck>& known, WebhookDelivery&
   if (it->second.team != *delivery.team) return;
   delivery.verdict = DeliveryVerdict::kApplied;
   delivery.check = it->second.id;
-  check = it->second.id;
   out.verdict = DeliveryVerdict::kApplied;
 }
 
@@ -261,8 +269,7 @@ void AdoptOrphan(const std::map<std::string, CaseCheck>& known, WebhookDelivery&
 
 // A delivery waiting in a bundle (bundled_commit.h) for its transaction.
 struct WebhookReceiver::Queued {
-  WebhookDelivery delivery;
-  std::optional<CheckId> check;
+  WebhookDelivery delivery;  // an applied one names its check
   bool touch_integration = false;
   AddresseeCache::Stamp stamp;
   absl::Time started;
@@ -284,9 +291,9 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
   std::vector<UnitOfWork::DedupeKey> keys;
   for (WebhookReceiver::Queued& q : bundle) {
     if (q.recorded.verdict != DeliveryVerdict::kApplied) continue;
-    if (pending.Covers(*q.check, q.delivery.received_at)) continue;
+    if (pending.Covers(*q.delivery.check, q.delivery.received_at)) continue;
     uncovered.push_back(&q);
-    keys.emplace_back(*q.delivery.team, FetchDedupeKey(*q.check));
+    keys.emplace_back(*q.delivery.team, FetchDedupeKey(*q.delivery.check));
   }
   if (uncovered.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto twins, uow.PendingDue(keys));
@@ -294,12 +301,13 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
   for (size_t i = 0; i < uncovered.size(); ++i) {
     WebhookReceiver::Queued& q = *uncovered[i];
     if (auto twin = twins.find(keys[i]); twin != twins.end()) {
-      CoveredBy(*q.check, twin->second, false, q.recorded);
-    } else if (auto first = queued.find(*q.check); first != queued.end()) {
-      CoveredBy(*q.check, *first->second->fetch_due, false, q.recorded);
+      CoveredBy(*q.delivery.check, twin->second, false, q.recorded);
+    } else if (auto first = queued.find(*q.delivery.check); first != queued.end()) {
+      CoveredBy(*q.delivery.check, *first->second->fetch_due, false, q.recorded);
     } else {
-      RETURN_IF_ERROR(QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.check, q.recorded));
-      queued.emplace(*q.check, &q.recorded);
+      RETURN_IF_ERROR(
+          QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.delivery.check, q.recorded));
+      queued.emplace(*q.delivery.check, &q.recorded);
     }
   }
   return absl::OkStatus();
@@ -329,7 +337,7 @@ absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration 
     q.recorded = Recorded{};
     q.recorded.verdict = q.delivery.verdict;
     if (q.delivery.verdict == DeliveryVerdict::kOrphan) {
-      AdoptOrphan(known, q.delivery, q.check, q.recorded);
+      AdoptOrphan(known, q.delivery, q.recorded);
     }
     rows.push_back(&q.delivery);
   }
@@ -360,6 +368,20 @@ bool IsKnownEvent(const WebhookEvent& event) {
 void WebhookReceiver::Count(std::string_view verdict) {
   checks_.deps().metrics.Increment("stagecheck_webhook_deliveries_total",
                                    absl::StrCat("verdict=\"", ToAbsl(verdict), "\""));
+}
+
+void WebhookReceiver::Count(DeliveryVerdict verdict) {
+  // Each verdict's label made once: a StrCat per delivery was an allocation.
+  static const std::array<std::string, kVerdictCount> kLabels = [] {
+    std::array<std::string, kVerdictCount> labels;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      labels[i] =
+          absl::StrCat("verdict=\"", ToAbsl(VerdictName(static_cast<DeliveryVerdict>(i))), "\"");
+    }
+    return labels;
+  }();
+  checks_.deps().metrics.Increment("stagecheck_webhook_deliveries_total",
+                                   kLabels.at(static_cast<size_t>(verdict)));
 }
 
 RefusedSummary WebhookReceiver::RefusedSummaryFor(const TeamId& team) const {
@@ -454,8 +476,9 @@ bool WebhookReceiver::Admit(WebhookRequest& request, std::function<void(WebhookA
   // last_delivery_at on every delivery would serialise bursts on one row;
   // once a minute is enough to tell an admin that deliveries arrive.
   bool touch = ClaimTouch(*to.team, (*to.integration)->last_delivery_at, now);
-  WebhookDelivery delivery = DeliveryOf(std::move(request), *event, *to.team, to.check, now);
-  Commit(std::move(delivery), std::move(to.check), touch, stamp, std::move(done));
+  WebhookDelivery delivery = DeliveryOf(std::move(request), *std::move(event), *std::move(to.team),
+                                        std::move(to.check), now);
+  Commit(std::move(delivery), touch, stamp, std::move(done));
   return true;
 }
 
@@ -498,16 +521,16 @@ WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
 
 WebhookReceiver::~WebhookReceiver() = default;
 
-void WebhookReceiver::Commit(WebhookDelivery delivery, std::optional<CheckId> check,
-                             bool touch_integration, AddresseeCache::Stamp stamp,
-                             std::function<void(WebhookAnswer)> done) {
+void WebhookReceiver::Commit(WebhookDelivery delivery, bool touch_integration,
+                             AddresseeCache::Stamp stamp, std::function<void(WebhookAnswer)> done) {
+  // Moved in, not copied: the body is most of a delivery's bytes.
+  Queued queued{std::move(delivery), touch_integration, stamp, checks_.deps().clock.Now(),
+                std::move(done)};
   // One lane per case: its deliveries and the fetch they queue commit in
   // order and never wait on each other across lanes (group_commit.h); the
   // deliveries queued on a lane meanwhile are written together.
-  const std::string key = delivery.object_id;
-  // Moved in, not copied: the body is most of a delivery's bytes.
-  bundles_->Submit(key, Queued{std::move(delivery), std::move(check), touch_integration, stamp,
-                               checks_.deps().clock.Now(), std::move(done)});
+  const std::string_view key = queued.delivery.object_id;
+  bundles_->Submit(key, std::move(queued));
 }
 
 void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
@@ -525,15 +548,14 @@ void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
   if (const auto& found = recorded.found_case) {
     addressees_.RememberCheck(found->case_id, found->check, q.stamp);
   }
-  std::string_view name = VerdictName(recorded.verdict);
-  Count(name);
+  Count(recorded.verdict);
   if (recorded.fetch_due && recorded.fetch_check) {
     pending_fetches_.Remember(*recorded.fetch_check, *recorded.fetch_due, deps.clock.Now());
     // Only a delivery that queued a fetch wakes the worker: the rest of a
     // burst is covered by that fetch and has nothing new for it.
     if (recorded.fetch_queued) checks_.NotifyWork();
   }
-  q.done(Answer(200, std::string(name), "recorded"));
+  q.done(Answer(200, std::string(VerdictName(recorded.verdict)), "recorded"));
 }
 
 }  // namespace stagecheck::certn_plugin

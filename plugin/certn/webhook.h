@@ -80,8 +80,8 @@ class WebhookReceiver {
   bool Admit(WebhookRequest& request, std::function<void(WebhookAnswer)>& done, bool may_block);
   // `stamp`: when the delivery's addressee was found (for what the
   // transaction finds about its case, remembered in addressees_).
-  void Commit(WebhookDelivery delivery, std::optional<CheckId> check, bool touch_integration,
-              AddresseeCache::Stamp stamp, std::function<void(WebhookAnswer)> done);
+  void Commit(WebhookDelivery delivery, bool touch_integration, AddresseeCache::Stamp stamp,
+              std::function<void(WebhookAnswer)> done);
 
  public:
   struct Queued;  // a delivery waiting in a bundle for its transaction (webhook.cc)
@@ -90,6 +90,7 @@ class WebhookReceiver {
   // Answers a bundled delivery once its transaction is durable or failed.
   void AnswerQueued(Queued& queued, const absl::Status& status);
   void Count(std::string_view verdict);
+  void Count(DeliveryVerdict verdict);
   // `team`: the team the delivery is known to be for, if any.
   void Refuse(const WebhookRequest& request, const std::optional<TeamId>& team, absl::Time now,
               int status, std::string code, std::string detail,

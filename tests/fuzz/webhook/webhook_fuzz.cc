@@ -5,6 +5,7 @@
 // first '\n', then the body.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -47,17 +48,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)ParseCertnSignature(header);
   SignatureCheck check{
-      certn_scheme ? SignatureScheme::kCertnSignature : SignatureScheme::kXSignature,
-      std::string(header)};
-  absl::Status verified =
-      VerifySignature(crypto, check, body, {"whsec_fuzz_secret_0001", "whsec_fuzz_previous_02"},
-                      absl::FromUnixSeconds(1700000000), absl::Minutes(5));
+      certn_scheme ? SignatureScheme::kCertnSignature : SignatureScheme::kXSignature, header};
+  constexpr std::string_view kBoth[] = {"whsec_fuzz_secret_0001", "whsec_fuzz_previous_02"};
+  absl::Status verified = VerifySignature(crypto, check, body, kBoth,
+                                          absl::FromUnixSeconds(1700000000), absl::Minutes(5));
   // A signature made with the secret over this very body must verify.
   if (!certn_scheme) {
     std::string good = SignXSignature(crypto, "whsec_fuzz_secret_0001", body);
-    if (!VerifySignature(crypto, {SignatureScheme::kXSignature, good}, body,
-                         {"whsec_fuzz_secret_0001"}, absl::FromUnixSeconds(1700000000),
-                         absl::Minutes(5))
+    if (!VerifySignature(crypto, {SignatureScheme::kXSignature, good}, body, std::span(kBoth, 1),
+                         absl::FromUnixSeconds(1700000000), absl::Minutes(5))
              .ok()) {
       __builtin_trap();
     }

@@ -22,12 +22,12 @@ constexpr int64_t kT = 1700000000;
 class SignatureTest : public testing::Test {
  protected:
   absl::Status VerifyX(std::string sig, std::string body = kBody,
-                       std::vector<std::string> secrets = {kSecret}) {
+                       std::vector<std::string_view> secrets = {kSecret}) {
     return VerifySignature(crypto_, {SignatureScheme::kXSignature, sig}, body, secrets, now_,
                            absl::Minutes(5));
   }
   absl::Status VerifyC(std::string header, std::string body = kBody,
-                       std::vector<std::string> secrets = {kSecret}) {
+                       std::vector<std::string_view> secrets = {kSecret}) {
     return VerifySignature(crypto_, {SignatureScheme::kCertnSignature, header}, body, secrets, now_,
                            absl::Minutes(5));
   }
@@ -135,7 +135,7 @@ TEST_F(SignatureTest, MalformedHeadersRefused) {
 }
 
 TEST_F(SignatureTest, RotatedSecretsBothAccepted) {
-  std::vector<std::string> both = {kRotated, kSecret};
+  std::vector<std::string_view> both = {kRotated, kSecret};
   EXPECT_TRUE(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, both).ok());
   EXPECT_TRUE(VerifyC(std::string("t=1700000000,v1=") + kV1Rotated, kBody, both).ok());
   EXPECT_EQ(ErrorCode(VerifyC(std::string("t=1700000000,v1=") + kV1, kBody, {kRotated})),
