@@ -191,6 +191,11 @@ class UnitOfWork {
   virtual absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team,
                                                             const CheckId& id) = 0;
   virtual absl::Status UpdateCheck(const BackgroundCheck& check) = 0;
+  // Sets only the check's updated_at: for a vendor answer that changed
+  // nothing else (the time still tells reconciliation the check was looked
+  // at). No copy on the application moves. NotFound when there is no such
+  // check.
+  virtual absl::Status TouchCheck(const TeamId& team, const CheckId& id, absl::Time updated_at) = 0;
   virtual absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck(
       const TeamId& team, const ApplicationId& application) = 0;
   virtual absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication(

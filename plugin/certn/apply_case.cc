@@ -15,22 +15,39 @@ namespace stagecheck::certn_plugin {
 
 namespace {
 
+// Sets `field` to `value`; true when that changed it.
+template <typename T>
+bool Assign(T& field, T value) {
+  if (field == value) return false;
+  field = std::move(value);
+  return true;
+}
+
 // What the case says of itself, copied onto the check (the status is the
-// status machine's to apply).
-void CopyCase(BackgroundCheck& check, const CertnCase& certn_case, absl::Time now) {
+// status machine's to apply). True when anything changed.
+bool CopyCase(BackgroundCheck& check, const CertnCase& certn_case, absl::Time now) {
+  bool changed = false;
   if (!check.external_id) {
     check.external_id = certn_case.id;
     check.ordered_at = now;
+    changed = true;
   }
-  if (!certn_case.short_id.empty()) check.external_short_id = certn_case.short_id;
-  check.external_status = certn_case.overall_status;
+  if (!certn_case.short_id.empty()) {
+    changed |= Assign(check.external_short_id, std::optional<std::string>(certn_case.short_id));
+  }
+  changed |= Assign(check.external_status, certn_case.overall_status);
   // null until Certn scores the case; a score once given is not forgotten.
-  if (certn_case.overall_score) check.overall_score = certn_case.overall_score;
-  if (certn_case.report_file_id) check.report_file_id = certn_case.report_file_id;
-  check.results.clear();
-  for (const CertnCheckResult& r : certn_case.checks) {
-    check.results.push_back(CheckResult{r.check_type, r.status, r.result, r.completed});
+  if (certn_case.overall_score) changed |= Assign(check.overall_score, certn_case.overall_score);
+  if (certn_case.report_file_id) {
+    changed |= Assign(check.report_file_id, certn_case.report_file_id);
   }
+  std::vector<CheckResult> results;
+  results.reserve(certn_case.checks.size());
+  for (const CertnCheckResult& r : certn_case.checks) {
+    results.push_back(CheckResult{r.check_type, r.status, r.result, r.completed});
+  }
+  changed |= Assign(check.results, std::move(results));
+  return changed;
 }
 
 // The feed line of an applied transition: its type, actor and words.
@@ -85,12 +102,12 @@ std::string Checks::ResultsUrl(const BackgroundCheck& check, const CertnCase& ce
 
 absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundCheck& check,
                                                     const CertnCase& certn_case,
-                                                    const std::string& source) {
+                                                    const std::string& source, CheckRow row) {
   absl::Time now = deps_.clock.Now();
   CheckStatus before = check.status;
-  CopyCase(check, certn_case, now);
+  bool changed = CopyCase(check, certn_case, now);
   if (!certn_case.overall_status_known) NoteUnknownStatus(check, certn_case);
-  check.results_url = ResultsUrl(check, certn_case);
+  changed |= Assign(check.results_url, std::optional<std::string>(ResultsUrl(check, certn_case)));
   // Certn's CANCELLED after a person asked for it is their cancel.
   const bool user_cancel = certn_case.status == CheckStatus::kCancelled && check.CancelRequested();
   TransitionOutcome outcome =
@@ -109,7 +126,13 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     RETURN_IF_ERROR(Feed(uow, check, line.type, line.actor, line.message));
   }
   RETURN_IF_ERROR(QueueReportWork(uow, check, outcome, now));
-  RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
+  if (row == CheckRow::kAsStored && !changed && outcome != TransitionOutcome::kApplied) {
+    // Nothing new (most fetches: a reconciliation's, a burst's later
+    // events): no event, no feed line, and only the time it was looked at.
+    RETURN_IF_ERROR(uow.TouchCheck(check.team, check.id, now));
+  } else {
+    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
+  }
   RETURN_IF_ERROR(AfterCase(uow, check, certn_case, outcome));
   return outcome;
 }

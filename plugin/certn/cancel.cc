@@ -124,7 +124,7 @@ absl::Status Checks::RunCancel(const WorkItem& item) {
     if (seen.ok() && seen->status == CheckStatus::kCancelled) {
       return deps_.store.Transact([&](UnitOfWork& uow) -> absl::Status {
         ASSIGN_OR_RETURN(BackgroundCheck fresh, uow.GetCheckForUpdate(item.team, id));
-        return ApplyCase(uow, fresh, *seen, "cancel").status();
+        return ApplyCase(uow, fresh, *seen, "cancel", CheckRow::kAsStored).status();
       });
     }
   }

@@ -136,7 +136,7 @@ absl::Status Checks::RunFetch(const WorkItem& item) {
       [&](UnitOfWork& uow) -> absl::Status {
         absl::StatusOr<BackgroundCheck> check = uow.GetCheckForUpdate(item.team, id);
         if (!check.ok()) return check.status();
-        return ApplyCase(uow, *check, *certn_case, "fetch").status();
+        return ApplyCase(uow, *check, *certn_case, "fetch", CheckRow::kAsStored).status();
       },
       *loaded->check.external_id);
 }

@@ -197,7 +197,8 @@ absl::StatusOr<BackgroundCheck> Checks::Refresh(const Principal& who, const Chec
       deps_.store, [&](UnitOfWork& uow) -> absl::StatusOr<BackgroundCheck> {
         auto check = uow.GetCheckForUpdate(who.team, id);
         if (!check.ok()) return check.status();
-        auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value());
+        auto applied = ApplyCase(uow, *check, *certn_case, "refresh:user:" + who.user.value(),
+                                 CheckRow::kAsStored);
         if (!applied.ok()) return applied.status();
         return check;
       });

@@ -101,12 +101,18 @@ class Checks {
   // FailedPrecondition report_not_ready until the check is complete.
   absl::StatusOr<InlineReport> Report(const Principal& who, const CheckId& id);
 
+  // Whether ApplyCase's `check` is the row as this transaction read it
+  // (GetCheckForUpdate) and nothing changed it since. Only then may a case
+  // that brings nothing new be written as the check's updated_at alone
+  // (UnitOfWork::TouchCheck): a caller's own changes must be written whole.
+  enum class CheckRow { kAsStored, kChangedByCaller };
   // Applies a fetched case to the check inside the caller's transaction:
   // status machine, per-check results, results URL, Lever status tag, feed,
   // follow-up work (report). Returns the status machine's outcome.
   absl::StatusOr<TransitionOutcome> ApplyCase(UnitOfWork& uow, BackgroundCheck& check,
                                               const CertnCase& certn_case,
-                                              const std::string& source);
+                                              const std::string& source,
+                                              CheckRow row = CheckRow::kChangedByCaller);
 
   // Durable work handlers, registered with the core's WorkRunner by
   // CertnPlugin (plugin.cc). Each is idempotent: a lost lease runs it again.

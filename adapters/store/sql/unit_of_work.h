@@ -91,6 +91,7 @@ class SqlUnitOfWork final : public UnitOfWork,
   absl::StatusOr<BackgroundCheck> GetCheck(const TeamId& team, const CheckId& id) override;
   absl::StatusOr<BackgroundCheck> GetCheckForUpdate(const TeamId& team, const CheckId& id) override;
   absl::Status UpdateCheck(const BackgroundCheck& check) override;
+  absl::Status TouchCheck(const TeamId& team, const CheckId& id, absl::Time updated_at) override;
   absl::StatusOr<std::optional<BackgroundCheck>> FindActiveCheck(
       const TeamId& team, const ApplicationId& application) override;
   absl::StatusOr<std::vector<BackgroundCheck>> ListChecksForApplication(

@@ -838,6 +838,64 @@ TEST_F(StoreConformance, ChecksRoundTripEveryField) {
   }));
 }
 
+// A vendor answer that changed nothing writes only the check's updated_at
+// (UnitOfWork::TouchCheck): every other column stays as it was, and the
+// application's copy of its latest check, its last activity among them,
+// does not move.
+TEST_F(StoreConformance, TouchCheckSetsOnlyUpdatedAt) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  BackgroundCheck k = MakeCheck("t1", "k1", "t1-cand", "t1-app", CheckStatus::kQueued, 1);
+  ASSERT_TRUE(k.Transition(CheckStatus::kInvited, At(2), "send") == TransitionOutcome::kApplied);
+  k.external_id = "case-1";
+  k.external_status = "PENDING";
+  k.results = {CheckResult{"CRIMINAL_1", "PENDING", std::nullopt, std::nullopt}};
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.InsertCheck(k); }));
+  auto last_activity = [&] {
+    absl::Time at = absl::InfinitePast();
+    EXPECT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(Page<ApplicationSummary> p, u.ListApplications(TeamId("t1"), {}, {}));
+      for (const ApplicationSummary& a : p.items) {
+        if (a.application.id == ApplicationId("t1-app")) at = a.last_activity_at;
+      }
+      return absl::OkStatus();
+    }));
+    return at;
+  };
+  const absl::Time activity_before = last_activity();
+  ASSERT_NE(activity_before, absl::InfinitePast());
+
+  ASSERT_OK(Tx([&](UnitOfWork& u) { return u.TouchCheck(TeamId("t1"), CheckId("k1"), At(9)); }));
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(BackgroundCheck got, u.GetCheck(TeamId("t1"), CheckId("k1")));
+    EXPECT_EQ(got.updated_at, At(9));
+    EXPECT_EQ(got.status, CheckStatus::kInvited);
+    EXPECT_EQ(got.external_id, "case-1");
+    EXPECT_EQ(got.external_status, "PENDING");
+    EXPECT_EQ(got.results, k.results);
+    EXPECT_EQ(got.history, k.history);
+    EXPECT_EQ(got.created_at, k.created_at);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(last_activity(), activity_before);
+
+  // Another team's check, or none: NotFound, and nothing written.
+  ASSERT_OK(Tx([&](UnitOfWork& u) -> absl::Status {
+    EXPECT_CODE(u.TouchCheck(TeamId("t2"), CheckId("k1"), At(10)), kNotFound);
+    EXPECT_CODE(u.TouchCheck(TeamId("t1"), CheckId("nope"), At(10)), kNotFound);
+    return absl::OkStatus();
+  }));
+  // A read-only transaction refuses it.
+  EXPECT_CODE(store_->Read(
+                  [&](UnitOfWork& u) { return u.TouchCheck(TeamId("t1"), CheckId("k1"), At(11)); }),
+              kFailedPrecondition);
+  ASSERT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+    ASSIGN_OR_RETURN(BackgroundCheck got, u.GetCheck(TeamId("t1"), CheckId("k1")));
+    EXPECT_EQ(got.updated_at, At(9));
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(StoreConformance, OneActiveCheckPerApplicationIsEnforcedByTheDatabase) {
   SeedTeam("t1");
   ASSERT_OK(

@@ -353,6 +353,80 @@ TEST_F(ChecksTest, TheOverallScoreIsStoredWhenCertnScores) {
   EXPECT_EQ(Check(recruiter_, sent.id).overall_score, "REVIEW");
 }
 
+// A fetch that finds nothing new (most fetches: a reconciliation's, the
+// later events of a burst) marks only when the check was looked at: no
+// feed line, no change to anything else. Whatever Certn did change is
+// written: an overall status of the same stage, a per-check result.
+TEST_F(ChecksTest, AFetchThatFindsNothingNewOnlyMarksWhenTheCheckWasLookedAt) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  const std::string case_id = gateway_.last_case_id();
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED");
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  const BackgroundCheck before = Check(recruiter_, sent.id);
+  const size_t feed_before = FeedOf(recruiter_, candidate_).size();
+
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  BackgroundCheck after = Check(recruiter_, sent.id);
+  EXPECT_EQ(after.updated_at, clock_.Now());
+  EXPECT_EQ(after.status, before.status);
+  EXPECT_EQ(after.external_status, before.external_status);
+  EXPECT_EQ(after.results, before.results);
+  EXPECT_EQ(after.history, before.history);
+  EXPECT_EQ(after.results_url, before.results_url);
+  EXPECT_EQ(FeedOf(recruiter_, candidate_).size(), feed_before);
+
+  // A first per-check result, nothing else.
+  const std::vector<CertnCheckResult> one_result = {
+      {"c1", "CRIMINAL_RECORD_1", "IN_PROGRESS", std::nullopt, std::nullopt}};
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "APPLICANT_STARTED", one_result);
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  after = Check(recruiter_, sent.id);
+  ASSERT_EQ(after.results.size(), 1u);
+  EXPECT_EQ(after.results[0].check_type, "CRIMINAL_RECORD_1");
+  EXPECT_EQ(after.external_status, before.external_status);
+  EXPECT_EQ(after.updated_at, clock_.Now());
+  // The same stage under another of Certn's words, nothing else.
+  gateway_.SetStatus(case_id, CheckStatus::kInProgress, "IN_PROGRESS", one_result);
+  ASSERT_OK(checks_->Refresh(recruiter_, sent.id));
+  after = Check(recruiter_, sent.id);
+  EXPECT_EQ(after.status, before.status);
+  EXPECT_EQ(after.external_status, "IN_PROGRESS");
+  EXPECT_EQ(after.results.size(), 1u);
+}
+
+// An order recorded again (its lease lost after Certn answered) finds the
+// case it applied already: Certn brings nothing new, but the order's own
+// change to the check (its wait is over) is still written.
+TEST_F(ChecksTest, ARecordedOrderKeepsItsOwnChangeWhenTheCaseBringsNothingNew) {
+  SetUpApplication();
+  ASSERT_OK_AND_ASSIGN(sent, SendNow());
+  Drain();
+  ASSERT_OK(store_->Transact([&](UnitOfWork& u) -> absl::Status {
+    absl::StatusOr<BackgroundCheck> k = u.GetCheckForUpdate(admin_.team, sent.id);
+    if (!k.ok()) return k.status();
+    k->waiting_reason = "daily_limit";
+    k->waiting_until = clock_.Now() + absl::Hours(1);
+    return u.UpdateCheck(*k);
+  }));
+  ASSERT_EQ(Check(recruiter_, sent.id).waiting_reason, "daily_limit");
+  absl::StatusOr<CertnCase> same =
+      gateway_.GetCase(CertnCredentials{gateway_.expected_key}, gateway_.last_case_id());
+  ASSERT_OK(same);
+  WorkItem item;
+  item.team = admin_.team;
+  item.id = WorkItemId("replayed-order");
+  item.kind = "certn.order";
+  item.subject = sent.id.value();
+  ASSERT_OK(checks_->RecordOrder(item, *same));
+  const BackgroundCheck after = Check(recruiter_, sent.id);
+  EXPECT_EQ(after.waiting_reason, "");
+  EXPECT_EQ(after.waiting_until, std::nullopt);
+}
+
 TEST_F(ChecksTest, TransientOrderFaultIsRetriedWithBackoff) {
   SetUpApplication();
   gateway_.FailNext("order", absl::UnavailableError("Certn 503"), 2);
