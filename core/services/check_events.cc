@@ -101,12 +101,24 @@ WorkItem DeliveryWork(const Deps& deps, const TeamId& team, const std::string& d
   return item;
 }
 
+StoredCheck StoredCheckOf(const BackgroundCheck& stored) {
+  return StoredCheck{stored.status, stored.report_saved_as.has_value()};
+}
+
 absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check) {
   absl::StatusOr<BackgroundCheck> stored = uow.GetCheck(check.team, check.id);
   if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
-  RETURN_IF_ERROR(RecordCheckNotifications(uow, deps, stored.ok() ? &*stored : nullptr, check));
+  return RecordCheckEvents(
+      uow, deps, check,
+      stored.ok() ? std::optional<StoredCheck>(StoredCheckOf(*stored)) : std::nullopt);
+}
+
+absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check,
+                               const std::optional<StoredCheck>& stored) {
+  RETURN_IF_ERROR(RecordCheckNotifications(
+      uow, deps, stored ? std::optional<CheckStatus>(stored->status) : std::nullopt, check));
   const std::string subject = check.id.value();
-  if (!stored.ok()) {
+  if (!stored) {
     RETURN_IF_ERROR(Enqueue(uow, deps, check.team, OutboundEventType::kCheckCreated, subject,
                             CheckFields(check, std::nullopt)));
     // A check can be born failed (no email to invite): say so too.
@@ -120,7 +132,7 @@ absl::Status RecordCheckEvents(UnitOfWork& uow, const Deps& deps, const Backgrou
           Enqueue(uow, deps, check.team, type, subject, CheckFields(check, stored->status)));
     }
   }
-  if (!stored->report_saved_as && check.report_saved_as) {
+  if (!stored->report_saved && check.report_saved_as) {
     RETURN_IF_ERROR(Enqueue(uow, deps, check.team, OutboundEventType::kCheckReportReady, subject,
                             absl::StrCat(CheckFields(check, std::nullopt),
                                          ",\"file_id\":", Quote(check.report_saved_as->value()))));
@@ -153,6 +165,12 @@ absl::Status InsertCheckWithEvents(UnitOfWork& uow, const Deps& deps,
 absl::Status UpdateCheckWithEvents(UnitOfWork& uow, const Deps& deps,
                                    const BackgroundCheck& check) {
   RETURN_IF_ERROR(RecordCheckEvents(uow, deps, check));
+  return uow.UpdateCheck(check);
+}
+
+absl::Status UpdateCheckWithEvents(UnitOfWork& uow, const Deps& deps, const BackgroundCheck& check,
+                                   const StoredCheck& stored) {
+  RETURN_IF_ERROR(RecordCheckEvents(uow, deps, check, stored));
   return uow.UpdateCheck(check);
 }
 

@@ -18,9 +18,9 @@ namespace stagecheck {
 namespace {
 
 // What the change of `check` tells people, if anything.
-std::optional<NotificationKind> KindOf(const BackgroundCheck* stored,
+std::optional<NotificationKind> KindOf(std::optional<CheckStatus> stored_status,
                                        const BackgroundCheck& check) {
-  if (stored != nullptr && stored->status == check.status) return std::nullopt;
+  if (stored_status == check.status) return std::nullopt;
   if (check.status == CheckStatus::kError) return NotificationKind::kError;
   if (check.status != CheckStatus::kComplete) return std::nullopt;
   return ScoreNeedsReview(check.overall_score) ? NotificationKind::kNeedsReview
@@ -148,8 +148,9 @@ Notification WithoutResult(Notification n) {
 }
 
 absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
-                                      const BackgroundCheck* stored, const BackgroundCheck& check) {
-  std::optional<NotificationKind> kind = KindOf(stored, check);
+                                      std::optional<CheckStatus> stored_status,
+                                      const BackgroundCheck& check) {
+  std::optional<NotificationKind> kind = KindOf(stored_status, check);
   if (!kind) return absl::OkStatus();
   return NotifyCheckPeople(uow, deps, check, *kind, [&](std::string_view name) {
     return NotificationText(*kind, name, check.overall_score);

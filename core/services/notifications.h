@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "core/domain/notification.h"
@@ -18,11 +19,12 @@
 
 namespace stagecheck {
 
-// Inside the transaction writing `check`: `stored` is the row before the
-// write, nullptr for a new check. Writes one notification per recipient
-// when the status becomes complete or error; nothing otherwise.
+// Inside the transaction writing `check`: `stored_status` is the status of
+// the row before the write, nullopt for a new check. Writes one notification
+// per recipient when the status becomes complete or error; nothing otherwise.
 absl::Status RecordCheckNotifications(UnitOfWork& uow, const Deps& deps,
-                                      const BackgroundCheck* stored, const BackgroundCheck& check);
+                                      std::optional<CheckStatus> stored_status,
+                                      const BackgroundCheck& check);
 
 // The words of a notification of `kind` about a check for `candidate_name`.
 std::string NotificationText(NotificationKind kind, std::string_view candidate_name,

@@ -105,6 +105,7 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
                                                     const std::string& source, CheckRow row) {
   absl::Time now = deps_.clock.Now();
   CheckStatus before = check.status;
+  const StoredCheck stored = StoredCheckOf(check);  // as read, when row == kAsStored
   bool changed = CopyCase(check, certn_case, now);
   if (!certn_case.overall_status_known) NoteUnknownStatus(check, certn_case);
   changed |= Assign(check.results_url, std::optional<std::string>(ResultsUrl(check, certn_case)));
@@ -126,12 +127,14 @@ absl::StatusOr<TransitionOutcome> Checks::ApplyCase(UnitOfWork& uow, BackgroundC
     RETURN_IF_ERROR(Feed(uow, check, line.type, line.actor, line.message));
   }
   RETURN_IF_ERROR(QueueReportWork(uow, check, outcome, now));
-  if (row == CheckRow::kAsStored && !changed && outcome != TransitionOutcome::kApplied) {
+  if (row == CheckRow::kChangedByCaller) {
+    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
+  } else if (changed || outcome == TransitionOutcome::kApplied) {
+    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check, stored));
+  } else {
     // Nothing new (most fetches: a reconciliation's, a burst's later
     // events): no event, no feed line, and only the time it was looked at.
     RETURN_IF_ERROR(uow.TouchCheck(check.team, check.id, now));
-  } else {
-    RETURN_IF_ERROR(UpdateCheckWithEvents(uow, deps_, check));
   }
   RETURN_IF_ERROR(AfterCase(uow, check, certn_case, outcome));
   return outcome;

@@ -104,7 +104,9 @@ class Checks {
   // Whether ApplyCase's `check` is the row as this transaction read it
   // (GetCheckForUpdate) and nothing changed it since. Only then may a case
   // that brings nothing new be written as the check's updated_at alone
-  // (UnitOfWork::TouchCheck): a caller's own changes must be written whole.
+  // (UnitOfWork::TouchCheck), and the events of one that does be found
+  // without reading the row again: a caller's own changes must be written
+  // whole and compared with the stored row.
   enum class CheckRow { kAsStored, kChangedByCaller };
   // Applies a fetched case to the check inside the caller's transaction:
   // status machine, per-check results, results URL, Lever status tag, feed,
