@@ -46,15 +46,17 @@ absl::StatusOr<std::vector<CompletedCheck>> SqlUnitOfWork::ListCompletedChecks(
   return out;
 }
 
+// One statement, and no write when the estimate is the one stored: Certn
+// repeats it in every case it returns, and most fetches find nothing new.
 absl::Status SqlUnitOfWork::SetCheckEstimate(const TeamId& team, const CheckId& check,
                                              absl::Time estimated_completion) {
-  ASSIGN_OR_RETURN(int64_t updated, Exec("UPDATE check_estimates SET estimated_completion_at = ? "
-                                         "WHERE team_id = ? AND check_id = ?",
-                                         {P(estimated_completion), P(team), P(check)}));
-  if (updated > 0) return absl::OkStatus();
-  return Insert(
-      "INSERT INTO check_estimates (team_id, check_id, estimated_completion_at) VALUES (?, ?, ?)",
-      {P(team), P(check), P(estimated_completion)}, "check estimate");
+  return Exec(
+             "INSERT INTO check_estimates (team_id, check_id, estimated_completion_at) "
+             "VALUES (?, ?, ?) ON CONFLICT (team_id, check_id) DO UPDATE SET "
+             "estimated_completion_at = excluded.estimated_completion_at "
+             "WHERE check_estimates.estimated_completion_at <> excluded.estimated_completion_at",
+             {P(team), P(check), P(estimated_completion)})
+      .status();
 }
 
 absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::GetCheckEstimate(const TeamId& team,

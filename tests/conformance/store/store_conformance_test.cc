@@ -896,6 +896,42 @@ TEST_F(StoreConformance, TouchCheckSetsOnlyUpdatedAt) {
   }));
 }
 
+// Certn's estimate for a check: the first is kept, the same one again
+// changes nothing, a new one replaces it; each team sees only its own.
+TEST_F(StoreConformance, CheckEstimateIsKeptOncePerCheckAndReplacedWhenItMoves) {
+  SeedTeam("t1");
+  SeedTeam("t2");
+  auto estimate = [&](const char* team) {
+    std::optional<absl::Time> got;
+    EXPECT_OK(store_->Read([&](UnitOfWork& u) -> absl::Status {
+      ASSIGN_OR_RETURN(got, u.GetCheckEstimate(TeamId(team), CheckId("k1")));
+      return absl::OkStatus();
+    }));
+    return got;
+  };
+  EXPECT_EQ(estimate("t1"), std::nullopt);
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.SetCheckEstimate(TeamId("t1"), CheckId("k1"), At(5)); }));
+  EXPECT_EQ(estimate("t1"), At(5));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.SetCheckEstimate(TeamId("t1"), CheckId("k1"), At(5)); }));
+  EXPECT_EQ(estimate("t1"), At(5));
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.SetCheckEstimate(TeamId("t1"), CheckId("k1"), At(8)); }));
+  EXPECT_EQ(estimate("t1"), At(8));
+  EXPECT_EQ(estimate("t2"), std::nullopt);
+  ASSERT_OK(
+      Tx([&](UnitOfWork& u) { return u.SetCheckEstimate(TeamId("t2"), CheckId("k1"), At(3)); }));
+  EXPECT_EQ(estimate("t2"), At(3));
+  EXPECT_EQ(estimate("t1"), At(8));
+  // A read-only transaction refuses it.
+  EXPECT_CODE(store_->Read([&](UnitOfWork& u) {
+    return u.SetCheckEstimate(TeamId("t1"), CheckId("k1"), At(9));
+  }),
+              kFailedPrecondition);
+  EXPECT_EQ(estimate("t1"), At(8));
+}
+
 TEST_F(StoreConformance, OneActiveCheckPerApplicationIsEnforcedByTheDatabase) {
   SeedTeam("t1");
   ASSERT_OK(
