@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <system_error>
 
@@ -125,14 +126,17 @@ class CpprestTransport final : public Transport {
                                pplx::cancellation_token_source& cts, std::string& out) {
     concurrency::streams::istream body = response.body();
     constexpr size_t kChunk = 64 * 1024;
+    // One buffer for the whole body, not zero-filled (every byte read is
+    // written first). Shared with the read's continuation: a read that misses
+    // the deadline may still write into it after this returns.
+    std::shared_ptr<uint8_t[]> buffer = std::make_shared_for_overwrite<uint8_t[]>(kChunk);
     for (;;) {
-      auto buffer = std::make_shared<std::vector<uint8_t>>(kChunk);
-      concurrency::streams::rawptr_buffer<uint8_t> sink(buffer->data(), buffer->size());
+      concurrency::streams::rawptr_buffer<uint8_t> sink(buffer.get(), kChunk);
       auto n = WaitUntil(body.read(sink, kChunk).then([buffer](size_t got) { return got; }),
                          deadline, cts);
       if (!n.ok()) return n.status();
       if (*n == 0) return absl::OkStatus();
-      out.append(reinterpret_cast<const char*>(buffer->data()), *n);
+      out.append(reinterpret_cast<const char*>(buffer.get()), *n);
       if (cap >= 0 && static_cast<int64_t>(out.size()) > cap) {
         cts.cancel();
         return absl::ResourceExhaustedError(

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -28,12 +29,15 @@
 namespace stagecheck::certn {
 namespace {
 
-// Answers each connection's first request with 200 "ok", then closes it.
-// The first `hold` connections are answered only once all of them are open,
-// so that the client holds that many connections at once.
+constexpr char kOk[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+
+// Answers each connection's first request with `reply` (200 "ok"), then
+// closes it. The first `hold` connections are answered only once all of them
+// are open, so that the client holds that many connections at once.
 class ClosingServer {
  public:
-  explicit ClosingServer(int hold) : hold_(hold) {
+  explicit ClosingServer(int hold, std::string reply = kOk)
+      : hold_(hold), reply_(std::move(reply)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -95,13 +99,24 @@ class ClosingServer {
       cv_.notify_all();
       cv_.wait(lock, [&] { return opened_ >= hold_; });
     }
-    static constexpr char kReply[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
-    (void)!::write(client, kReply, sizeof kReply - 1);
+    for (size_t sent = 0; sent < reply_.size();) {
+      const ssize_t put = ::write(client, reply_.data() + sent, reply_.size() - sent);
+      if (put <= 0) break;
+      sent += static_cast<size_t>(put);
+    }
+    if (reply_.size() > sizeof kOk) {
+      // A long reply: closed only once the client has read it (a close with
+      // the client's bytes unread would reset the connection, and the reset
+      // can overtake the reply's tail).
+      ::shutdown(client, SHUT_WR);
+      while (::read(client, buf, sizeof buf) > 0) {
+      }
+    }
     ::close(client);
   }
 
   const int hold_;
+  const std::string reply_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> accepted_{0};
@@ -151,6 +166,35 @@ TEST(CpprestTransportTest, AfterAStaleConnectionFailsTheNextCallOpensAFreshOne) 
   // fresh one.
   EXPECT_TRUE(ok[0] || ok[1]) << seen;
   EXPECT_TRUE(ok[1] || ok[2]) << seen;
+}
+
+// A body longer than one read (the transport reads 64 KiB at a time), sent
+// in chunks, its length not announced: read whole and in order up to the
+// cap, refused past it.
+TEST(CpprestTransportTest, ABodyOfManyReadsIsReadWholeAndStopsAtTheCap) {
+  std::string body;
+  for (int i = 0; body.size() < 200 * 1024; ++i) absl::StrAppend(&body, i, ",");
+  std::string reply =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t at = 0; at < body.size(); at += 10000) {
+    const std::string chunk = body.substr(at, 10000);
+    absl::StrAppend(&reply, absl::Hex(chunk.size()), "\r\n", chunk, "\r\n");
+  }
+  reply += "0\r\n\r\n";
+  ClosingServer server(0, reply);
+  HttpCall call = Post(server.url());
+  call.max_response_bytes = 1 << 20;
+  // A transport for each call: the server closes every connection.
+  absl::StatusOr<HttpReply> whole = MakeCpprestTransport()->Send(call);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_TRUE(whole->body == body) << whole->body.size() << " bytes of " << body.size();
+
+  call.max_response_bytes = 100 * 1024;
+  absl::StatusOr<HttpReply> capped = MakeCpprestTransport()->Send(call);
+  EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted) << capped.status();
+  EXPECT_NE(capped.status().message().find("larger than 102400 bytes"), std::string::npos)
+      << capped.status();
 }
 
 }  // namespace
