@@ -53,8 +53,8 @@ ctest --test-dir build/default --output-on-failure -j2 "$@"
 
 if [[ $# -eq 0 ]]; then
   echo "== default, under load: integration, e2e and console tests beside a CPU hog per core"
-  # The 300-send rate-limit burst (four minutes of waiting on Certn's limit)
-  # ran in the step above; load does not change what it proves.
+  # The 300-send rate-limit burst (a minute of waiting on the limit) ran in
+  # the step above; load does not change what it proves.
   bash tests/support/busy.sh ctest --test-dir build/default --output-on-failure -j2 -L 'integration|e2e|console' \
     -E 'ReplicaRateLimitTest'
 fi
