@@ -12,10 +12,11 @@
 namespace stagecheck::store {
 
 WalFlusher::WalFlusher(std::string wal_path, std::function<void()> before_flush)
-    : wal_path_(std::move(wal_path)),
-      before_flush_(std::move(before_flush)),
-      thread_([this] { Run(); }) {
-  NameThread(thread_, "sc-wal-flush");
+    : wal_path_(std::move(wal_path)), before_flush_(std::move(before_flush)) {
+  for (std::thread& t : threads_) {
+    t = std::thread([this] { Run(); });
+    NameThread(t, "sc-wal-flush");
+  }
 }
 
 WalFlusher::~WalFlusher() {
@@ -24,12 +25,20 @@ WalFlusher::~WalFlusher() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  for (std::thread& t : threads_) t.join();
+}
+
+bool WalFlusher::OnFlusherThread() const {
+  const std::thread::id self = std::this_thread::get_id();
+  for (const std::thread& t : threads_) {
+    if (t.get_id() == self) return true;
+  }
+  return false;
 }
 
 void WalFlusher::After(std::function<void(absl::Status)> then) {
-  if (std::this_thread::get_id() == thread_.get_id()) {
-    // Asked from a callback of this thread: nothing would flush for it.
+  if (OnFlusherThread()) {
+    // Asked from a flusher's callback: that thread would not flush for it.
     then(Flush());
     return;
   }
@@ -90,6 +99,9 @@ void WalFlusher::Run() {
     // Every taken waiter's commit finished before it was queued, so before
     // the fsync below begins.
     const absl::Status flushed = FlushMarked();
+    // The other thread may take the callers queued meanwhile and flush for
+    // them while this one answers its own.
+    cv_.notify_all();
     for (auto& then : taken) then(flushed);
   }
 }

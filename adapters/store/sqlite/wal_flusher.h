@@ -18,6 +18,11 @@
 
 namespace stagecheck::store {
 
+// Two threads take turns: while one answers the callers of its flush (the
+// webhook's answers, the worker's outcomes: CPU work), the other can already
+// run the next fdatasync (waiting on the disk), so answering never delays the
+// next flush. Still one fdatasync at a time, each for every commit that
+// finished before it began.
 class WalFlusher final : public CommitFlusher {
  public:
   // `wal_path`: the database's -wal file. `before_flush` (tests only) runs
@@ -38,6 +43,7 @@ class WalFlusher final : public CommitFlusher {
 
  private:
   void Run();
+  bool OnFlusherThread() const;
   absl::Status Flush() const;
   // Starts writing the WAL's dirty pages to the disk without waiting.
   void StartWriteback() const;
@@ -51,7 +57,7 @@ class WalFlusher final : public CommitFlusher {
   std::vector<std::function<void(absl::Status)>> waiting_;  // guarded by mu_
   bool flushing_ = false;  // guarded by mu_: a flush runs (this thread's or a caller's)
   bool stopping_ = false;
-  std::thread thread_;
+  std::thread threads_[2];
 };
 
 }  // namespace stagecheck::store

@@ -1,6 +1,7 @@
 // WalFlusher on its own (the store's use of it is in sqlite_durability_test.cc):
 // a caller queued while a flush runs is answered by a later flush, never by
-// the running one, whether or not the -wal file is there to start writing.
+// the running one, whether or not the -wal file is there to start writing;
+// and a slow answer does not hold the next flush.
 #include "adapters/store/sqlite/wal_flusher.h"
 
 #include <fcntl.h>
@@ -91,6 +92,33 @@ TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushIsAnsweredByTheNextOne) {
 TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushWithoutAWalFileIsAnsweredToo) {
   ASSERT_NE(::access(wal_.c_str(), F_OK), 0);  // no -wal: nothing to start writing
   QueueDuringAHeldFlush(/*write_more=*/false);
+}
+
+// Answering a flush's callers does not hold the next flush: a caller queued
+// while another flush's answer is still running is flushed and answered
+// meanwhile (by the flusher's other thread).
+TEST_F(WalFlusherTest, ASlowAnswerDoesNotHoldTheNextFlush) {
+  Append(wal_, 4096);
+  WalFlusher flusher(wal_);
+  std::promise<void> answering;
+  std::promise<void> let_go;
+  std::shared_future<void> released = let_go.get_future().share();
+  flusher.After([&](absl::Status s) {
+    EXPECT_TRUE(s.ok()) << s;
+    answering.set_value();
+    released.wait();
+  });
+  answering.get_future().wait();  // the first flush is done and its answer running
+  Append(wal_, 4096);
+  std::promise<absl::Status> second;
+  flusher.After([&](absl::Status s) { second.set_value(std::move(s)); });
+  auto second_answer = second.get_future();
+  // A bound for the failure message only: one thread would wait forever.
+  const bool answered =
+      second_answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  let_go.set_value();
+  ASSERT_TRUE(answered) << "the second caller waited for the first one's answer";
+  EXPECT_TRUE(second_answer.get().ok());
 }
 
 // The names of this process's threads, as `top -H` shows them.
