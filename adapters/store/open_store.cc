@@ -15,7 +15,8 @@ store::SqliteOptions ForSqlite(const StoreOptions& o) {
                               .busy_timeout_ms = Millis(o.busy_timeout),
                               .max_attempts = o.max_attempts,
                               .migrate = o.migrate,
-                              .at_rest = o.at_rest};
+                              .at_rest = o.at_rest,
+                              .metrics = o.metrics};
 }
 
 store::PostgresOptions ForPostgres(const StoreOptions& o) {

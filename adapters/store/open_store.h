@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "core/ports/cipher.h"
 #include "core/ports/store.h"
+#include "core/ports/telemetry.h"
 
 namespace stagecheck {
 
@@ -30,6 +31,8 @@ struct StoreOptions {
   // the deployment key; null: written in clear, and encrypted rows read
   // without their results (commands that run without the key).
   Cipher* at_rest = nullptr;
+  // SQLite: the WAL flusher's fdatasync times (stagecheck_wal_fsync_seconds).
+  Metrics* metrics = nullptr;
 };
 
 // InvalidArgument for an unusable path or URL; Unavailable when the database

@@ -566,10 +566,11 @@ StoreTimes ScrapeStoreTimes(const ServiceProcess& svc) {
 }
 
 // Over one phase (`after` minus `before`): deliveries per transaction, and
-// the mean time to write and commit a batch, to wait for its fsync, and
-// from a delivery's hand-over to the committer to its answer.
+// the mean time to write and commit a batch, to wait for its fsync, of the
+// fsync itself (SQLite's WAL flusher; 0 on PostgreSQL, whose commit flushes),
+// and from a delivery's hand-over to the committer to its answer.
 struct StorePhase {
-  double deliveries_per_commit = 0, batch_ms = 0, durable_wait_ms = 0, apply_ms = 0;
+  double deliveries_per_commit = 0, batch_ms = 0, durable_wait_ms = 0, fsync_ms = 0, apply_ms = 0;
   bool ok = false;
 };
 
@@ -592,6 +593,7 @@ StorePhase StorePhaseOf(const StoreTimes& before, const StoreTimes& after) {
   p.deliveries_per_commit = delta("stagecheck_webhook_apply_seconds_count") / batches;
   p.batch_ms = mean_ms("stagecheck_commit_batch_seconds");
   p.durable_wait_ms = mean_ms("stagecheck_commit_durable_wait_seconds");
+  p.fsync_ms = mean_ms("stagecheck_wal_fsync_seconds");
   p.apply_ms = mean_ms("stagecheck_webhook_apply_seconds");
   p.ok = true;
   return p;
@@ -732,9 +734,12 @@ void AddPathRows(const std::string& g, const PathResult& p, const Load& ref, con
           target.empty() || ref.rps <= 0 ? "" : Yes(ratio >= target_ratio)});
   AddRow({g, "max load p50 / p99 / p99.9", Latencies(p.max), "", "", "", ""});
   if (const StorePhase& s = p.max_store; s.ok) {
-    AddRow({g, "max load, inside: deliveries per commit / write+commit / fsync wait / to answer",
+    AddRow({g,
+            "max load, inside: deliveries per commit / write+commit / fsync wait (of which "
+            "fdatasync) / to answer",
             absl::StrCat(Fmt(s.deliveries_per_commit, 1), " / ", Fmt(s.batch_ms, 2), " ms / ",
-                         Fmt(s.durable_wait_ms, 2), " ms / ", Fmt(s.apply_ms, 2), " ms"),
+                         Fmt(s.durable_wait_ms, 2), " ms (", Fmt(s.fsync_ms, 2), " ms) / ",
+                         Fmt(s.apply_ms, 2), " ms"),
             "", "", "", ""});
   }
   double to_disk = disk.p99_us > 0 ? p.half.p99_us / disk.p99_us : 0;

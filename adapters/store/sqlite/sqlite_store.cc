@@ -374,7 +374,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
       1);
   return std::make_unique<SqlStore>(
       std::move(pool), SqliteDialect(), options.max_attempts, options.at_rest,
-      std::make_unique<WalFlusher>(path + "-wal", options.before_flush), std::move(writers));
+      std::make_unique<WalFlusher>(path + "-wal", options.before_flush, options.metrics),
+      std::move(writers));
 }
 
 }  // namespace stagecheck::store

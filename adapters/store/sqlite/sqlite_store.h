@@ -11,6 +11,7 @@
 #include "adapters/store/sqlite/wal_checkpointer.h"
 #include "core/ports/cipher.h"
 #include "core/ports/store.h"
+#include "core/ports/telemetry.h"
 
 namespace stagecheck::store {
 
@@ -23,6 +24,8 @@ struct SqliteOptions {
   // Tests only: runs on the WAL flusher's thread between a batch's commit
   // and its fdatasync (sqlite/wal_flusher.h), e.g. to kill the process there.
   std::function<void()> before_flush = nullptr;
+  // Receives the WAL flusher's fdatasync times (WalFlusher::kFsyncMetric).
+  Metrics* metrics = nullptr;
   // When the WAL is copied into the database, on a thread of its own
   // (sqlite/wal_checkpointer.h); tests shorten it and watch its passes.
   CheckpointOptions checkpoints{};

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -11,8 +12,8 @@
 
 namespace stagecheck::store {
 
-WalFlusher::WalFlusher(std::string wal_path, std::function<void()> before_flush)
-    : wal_path_(std::move(wal_path)), before_flush_(std::move(before_flush)) {
+WalFlusher::WalFlusher(std::string wal_path, std::function<void()> before_flush, Metrics* metrics)
+    : wal_path_(std::move(wal_path)), before_flush_(std::move(before_flush)), metrics_(metrics) {
   for (std::thread& t : threads_) {
     t = std::thread([this] { Run(); });
     NameThread(t, "sc-wal-flush");
@@ -115,8 +116,14 @@ absl::Status WalFlusher::Flush() const {
     return absl::UnavailableError(
         absl::StrCat("sqlite: cannot open the WAL to flush it: ", std::strerror(errno)));
   }
+  const auto started = std::chrono::steady_clock::now();
   const int rc = ::fdatasync(fd);
   const int err = errno;
+  if (metrics_ != nullptr) {
+    metrics_->Observe(
+        kFsyncMetric, "",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   ::close(fd);
   if (rc != 0) {
     return absl::UnavailableError(

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapters/store/sql/sql_store.h"
+#include "core/ports/telemetry.h"
 
 namespace stagecheck::store {
 
@@ -25,9 +26,15 @@ namespace stagecheck::store {
 // finished before it began.
 class WalFlusher final : public CommitFlusher {
  public:
+  // How long each fdatasync of the WAL took: the disk's part of the wait
+  // from commit to answer (stagecheck_commit_durable_wait_seconds).
+  static constexpr std::string_view kFsyncMetric = "stagecheck_wal_fsync_seconds";
+
   // `wal_path`: the database's -wal file. `before_flush` (tests only) runs
   // on the flusher's thread after it took its waiters, before the fsync.
-  explicit WalFlusher(std::string wal_path, std::function<void()> before_flush = nullptr);
+  // `metrics` (may be null) receives kFsyncMetric.
+  explicit WalFlusher(std::string wal_path, std::function<void()> before_flush = nullptr,
+                      Metrics* metrics = nullptr);
   ~WalFlusher() override;  // flushes for, and answers, every waiter; then stops
   WalFlusher(const WalFlusher&) = delete;
   WalFlusher& operator=(const WalFlusher&) = delete;
@@ -52,6 +59,7 @@ class WalFlusher final : public CommitFlusher {
 
   const std::string wal_path_;
   const std::function<void()> before_flush_;
+  Metrics* const metrics_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::function<void(absl::Status)>> waiting_;  // guarded by mu_

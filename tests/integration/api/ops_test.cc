@@ -65,7 +65,7 @@ TEST_F(OpsTest, MetricsShowTheGroupCommittersBatches) {
   ASSERT_EQ(metrics.status, 200);
   for (const std::string name :
        {"stagecheck_commit_batch_pieces", "stagecheck_commit_batch_seconds",
-        "stagecheck_commit_durable_wait_seconds"}) {
+        "stagecheck_commit_durable_wait_seconds", "stagecheck_wal_fsync_seconds"}) {
     EXPECT_NE(metrics.body.find("# TYPE " + name + " histogram"), std::string::npos) << name;
     EXPECT_GE(SampleValue(metrics, name + "_count"), 1) << metrics.body;
     EXPECT_GE(SampleValue(metrics, name + "_sum"), 0) << name;
