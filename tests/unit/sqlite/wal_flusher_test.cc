@@ -64,9 +64,9 @@ class WalFlusherTest : public testing::Test {
   // `write_more`) and checks who is answered when.
   void QueueDuringAHeldFlush(bool write_more) {
     HeldFirstFlush held;
-    WalFlusher flusher(wal_, held.Hook());
-    std::promise<absl::Status> first;
+    std::promise<absl::Status> first;  // both outlive the flusher's threads
     std::promise<absl::Status> second;
+    WalFlusher flusher(wal_, held.Hook());
     flusher.After([&](absl::Status s) { first.set_value(std::move(s)); });
     held.WaitUntilHeld();
     if (write_more) Append(wal_, 64 * 1024);
@@ -99,10 +99,13 @@ TEST_F(WalFlusherTest, ACallerQueuedDuringAFlushWithoutAWalFileIsAnsweredToo) {
 // meanwhile (by the flusher's other thread).
 TEST_F(WalFlusherTest, ASlowAnswerDoesNotHoldTheNextFlush) {
   Append(wal_, 4096);
-  WalFlusher flusher(wal_);
+  // Declared before the flusher, which outlives none of them: its threads
+  // are joined (and done with them) before they go.
   std::promise<void> answering;
   std::promise<void> let_go;
   std::shared_future<void> released = let_go.get_future().share();
+  std::promise<absl::Status> second;
+  WalFlusher flusher(wal_);
   flusher.After([&](absl::Status s) {
     EXPECT_TRUE(s.ok()) << s;
     answering.set_value();
@@ -110,7 +113,6 @@ TEST_F(WalFlusherTest, ASlowAnswerDoesNotHoldTheNextFlush) {
   });
   answering.get_future().wait();  // the first flush is done and its answer running
   Append(wal_, 4096);
-  std::promise<absl::Status> second;
   flusher.After([&](absl::Status s) { second.set_value(std::move(s)); });
   auto second_answer = second.get_future();
   // A bound for the failure message only: one thread would wait forever.
