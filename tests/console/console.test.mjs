@@ -827,7 +827,9 @@ async function pipeline(env) {
   await counts.getByRole('button', { name: /^Complete 2/ }).click();
   await page.waitForURL(/check_status=complete/);
   await page.waitForFunction(() => document.querySelectorAll('#application-table tbody tr').length === 2);
+  // Pressed as soon as it is picked, and still pressed once the counts reload.
   assert(await counts.getByRole('button', { name: /^Complete 2/ }).getAttribute('aria-pressed') === 'true', 'the picked count is pressed');
+  assert(await counts.locator('button[data-check-status=""]').getAttribute('aria-pressed') === 'false', 'All is no longer pressed');
   assert(await page.getByLabel('Check status', { exact: true }).inputValue() === 'complete', 'the check status filter follows the count');
   const clearBadge = rows.filter({ hasText: 'Grace Hopper' }).locator('.badge');
   await waitText(clearBadge, 'Complete · Clear');

@@ -455,10 +455,18 @@ export async function applicationsView(root, ctx) {
       if (ctx.alive() && mine === countsAsked) counts.replaceChildren(...countButtons(c, checkFilter.value, pick));
     } catch (e) { box.error(e.message); }
   }
+  // The count picked is shown pressed at once; the counts' own reload (which
+  // keeps the same pressed one) may arrive after the table's.
+  function pressCurrentCount() {
+    for (const b of counts.querySelectorAll('button.count')) {
+      b.setAttribute('aria-pressed', String(b.dataset.checkStatus === checkFilter.value));
+    }
+  }
   async function reload() {
     const q = pipelineQuery(current());
     history.replaceState(null, '', `#/applications${q ? `?${q}` : ''}`);
     box.clear();
+    pressCurrentCount();
     await Promise.all([list.reset(), loadCounts()]);
   }
   function pick(value) { checkFilter.value = value; reload(); }
