@@ -90,18 +90,18 @@ void FillRandom(unsigned char* out, size_t n) {
 
 }  // namespace
 
-std::string OpenSslCrypto::HmacSha256(std::string_view key, std::string_view message) const {
+Sha256Digest OpenSslCrypto::HmacSha256Digest(std::string_view key, std::string_view message) const {
   ThreadMac& mac = ThreadHmacSha256();
-  std::string out(32, '\0');
+  Sha256Digest out;
   size_t length = 0;
   if (mac.ctx == nullptr || !KeyWith(mac, key) ||
       EVP_MAC_update(mac.ctx.get(), reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1 ||
-      EVP_MAC_final(mac.ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
-                    out.size()) != 1) {
+      EVP_MAC_final(mac.ctx.get(), reinterpret_cast<unsigned char*>(out.bytes.data()), &length,
+                    out.bytes.size()) != 1 ||
+      length != out.bytes.size()) {
     HmacFailed();
   }
-  out.resize(length);
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace stagecheck::crypto {
 // HMAC-SHA256, SHA-256 and RAND_bytes. Stateless and thread-safe.
 class OpenSslCrypto final : public Crypto {
  public:
-  std::string HmacSha256(std::string_view key, std::string_view message) const override;
+  Sha256Digest HmacSha256Digest(std::string_view key, std::string_view message) const override;
   std::string Sha256(std::string_view data) const override;
   // Aborts if the system CSPRNG fails: continuing with predictable bytes
   // (tokens, nonces) would be worse than stopping.

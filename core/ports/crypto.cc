@@ -45,15 +45,33 @@ std::string HexEncode(std::string_view bytes) {
 
 int HexDigitValue(char c) { return kHexDigitValues[static_cast<unsigned char>(c)]; }
 
+namespace {
+
+// Decodes `text` (2 * out.size() hex digits) into `out`; false on a
+// character that is not a hex digit.
+bool DecodeHexInto(std::string_view text, char* out, size_t size) {
+  for (size_t i = 0; i < size; ++i) {
+    const int high = HexDigitValue(text[2 * i]);
+    const int low = HexDigitValue(text[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    out[i] = static_cast<char>((high << 4) | low);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<std::string> HexDecode(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
   std::string out(text.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int high = HexDigitValue(text[2 * i]);
-    const int low = HexDigitValue(text[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out[i] = static_cast<char>((high << 4) | low);
-  }
+  if (!DecodeHexInto(text, out.data(), out.size())) return std::nullopt;
+  return out;
+}
+
+std::optional<Sha256Digest> HexDecodeDigest(std::string_view text) {
+  Sha256Digest out;
+  if (text.size() != 2 * out.bytes.size()) return std::nullopt;
+  if (!DecodeHexInto(text, out.bytes.data(), out.bytes.size())) return std::nullopt;
   return out;
 }
 

@@ -26,7 +26,7 @@ bool MatchesAny(const Crypto& crypto, std::string_view message, std::string_view
   bool matched = false;
   for (std::string_view secret : secrets) {
     // No early exit: the time taken does not tell which secret matched.
-    matched |= ConstantTimeEquals(crypto.HmacSha256(secret, message), provided);
+    matched |= ConstantTimeEquals(crypto.HmacSha256Digest(secret, message).view(), provided);
   }
   return matched;
 }
@@ -72,7 +72,9 @@ absl::Status VerifySignature(const Crypto& crypto, const SignatureCheck& check,
     if (value.size() != 64)
       return Refuse("malformed_signature", "X-Signature is not a hex SHA-256 HMAC");
     // Not hex: decodes to nothing, which no HMAC equals.
-    if (!MatchesAny(crypto, body, HexBytes(value), secrets)) {
+    const std::optional<Sha256Digest> provided = HexDecodeDigest(value);
+    if (!MatchesAny(crypto, body, provided.has_value() ? provided->view() : std::string_view(),
+                    secrets)) {
       return Refuse("bad_signature", "X-Signature does not match");
     }
     return absl::OkStatus();
