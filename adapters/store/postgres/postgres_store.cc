@@ -3,94 +3,29 @@
 #include <libpq-fe.h>
 
 #include <cstring>
-#include <list>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "adapters/store/postgres/pg_values.h"
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/sql_store.h"
+#include "core/status_macros.h"
 
 namespace stagecheck::store {
 namespace {
 
-// Type oids from PostgreSQL's pg_type.dat (stable across versions).
-constexpr Oid kBoolOid = 16;
-constexpr Oid kByteaOid = 17;
-constexpr Oid kInt8Oid = 20;
-constexpr Oid kInt2Oid = 21;
-constexpr Oid kInt4Oid = 23;
-constexpr Oid kTextOid = 25;
-
-constexpr int kBinary = 1;
+using pg::FromSqlState;
+using pg::kBinary;
+using pg::kPreparedPerConnection;
+using pg::PgParams;
+using pg::ReadRows;
+using pg::StatementCache;
 
 absl::string_view Abs(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-uint64_t ReadBigEndian(const char* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-// SQLSTATE classes, see the PostgreSQL manual's appendix "Error Codes".
-absl::Status FromSqlState(std::string_view state, std::string msg) {
-  if (state == "23505") return absl::AlreadyExistsError(msg);
-  if (state == "23503") return absl::FailedPreconditionError(msg);
-  if (state == "40001" || state == "40P01") return MarkRetryable(absl::AbortedError(msg));
-  if (state == "57014") return absl::DeadlineExceededError(msg);  // statement_timeout
-  if (state.starts_with("23") || state.starts_with("22")) return absl::InvalidArgumentError(msg);
-  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57P")) {
-    return absl::UnavailableError(msg);
-  }
-  return absl::InternalError(msg);
-}
-
-// Prepared statements one connection keeps: the SQL of a page or a search
-// varies with its filters, so the set is bounded, least recently used out.
-constexpr size_t kPreparedPerConnection = 256;
-
-// Statement names by key (SQL and parameter types), least recently used
-// first out.
-class StatementCache {
- public:
-  explicit StatementCache(size_t capacity) : capacity_(capacity) {}
-
-  const std::string* Find(const std::string& key) {
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) return nullptr;
-    order_.splice(order_.begin(), order_, it->second);  // now the most recent
-    return &it->second->second;
-  }
-  // Adds `name` for `key` and returns it; `evicted` is the name that made
-  // room, if the cache was full.
-  const std::string* Add(std::string key, std::string name, std::optional<std::string>& evicted) {
-    if (order_.size() >= capacity_) {
-      evicted = std::move(order_.back().second);
-      by_key_.erase(order_.back().first);
-      order_.pop_back();
-    }
-    order_.emplace_front(std::move(key), std::move(name));
-    by_key_[order_.front().first] = order_.begin();
-    return &order_.front().second;
-  }
-  void Forget(const std::string& name) {
-    for (auto it = order_.begin(); it != order_.end(); ++it) {
-      if (it->second != name) continue;
-      by_key_.erase(it->first);
-      order_.erase(it);
-      return;
-    }
-  }
-
- private:
-  using Entry = std::pair<std::string, std::string>;  // key, statement name
-  size_t capacity_;
-  std::list<Entry> order_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> by_key_;
-};
 
 class PgConnection final : public Connection {
  public:
@@ -98,7 +33,7 @@ class PgConnection final : public Connection {
   ~PgConnection() override { PQfinish(conn_); }
 
   absl::StatusOr<int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
-    PGresult* res = Send(sql, params);
+    PGresult* res = SendInTransaction(sql, params);
     absl::Status s = CheckPrepared(res, sql);
     int64_t n = 0;
     if (s.ok()) {
@@ -112,7 +47,7 @@ class PgConnection final : public Connection {
 
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
                                          std::span<const Value> params) override {
-    PGresult* res = Send(sql, params);
+    PGresult* res = SendInTransaction(sql, params);
     absl::Status s = CheckPrepared(res, sql);
     std::vector<Row> rows;
     if (s.ok()) rows = ReadRows(res);
@@ -122,19 +57,26 @@ class PgConnection final : public Connection {
   }
 
   absl::Status ExecScript(std::string_view sql) override {
+    RETURN_IF_ERROR(SendPendingBegin());
     PGresult* res = PQexec(conn_, std::string(sql).c_str());
     absl::Status s = Check(res, "script");
     PQclear(res);
     return s;
   }
 
-  absl::Status Begin() override { return Simple("BEGIN ISOLATION LEVEL READ COMMITTED"); }
+  // BEGIN is not sent on its own: it travels with the transaction's first
+  // statement, in one round trip (SendInTransaction). Neither level takes a
+  // snapshot or a lock before that statement anyway.
+  absl::Status Begin() override { return Defer(kBeginReadWrite); }
   // REPEATABLE READ: several SELECTs see one snapshot; a read-only
   // transaction at this level never fails with a serialization error.
-  absl::Status BeginRead() override {
-    return Simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  }
+  absl::Status BeginRead() override { return Defer(kBeginReadOnly); }
   absl::Status Commit() override {
+    // A transaction that ran no statement has nothing to commit.
+    if (pending_begin_ != nullptr) {
+      pending_begin_ = nullptr;
+      return absl::OkStatus();
+    }
     PGresult* res = PQexec(conn_, "COMMIT");
     absl::Status s = Check(res, "COMMIT");
     // COMMIT of a transaction that already failed answers "ROLLBACK".
@@ -144,8 +86,15 @@ class PgConnection final : public Connection {
     PQclear(res);
     return s;
   }
-  absl::Status Rollback() override { return Simple("ROLLBACK"); }
+  absl::Status Rollback() override {
+    if (pending_begin_ != nullptr) {
+      pending_begin_ = nullptr;
+      return absl::OkStatus();
+    }
+    return Simple("ROLLBACK");
+  }
   absl::Status Savepoint(std::string_view name) override {
+    RETURN_IF_ERROR(SendPendingBegin());
     return Simple(absl::StrCat("SAVEPOINT ", Abs(name)));
   }
   absl::Status ReleaseSavepoint(std::string_view name) override {
@@ -164,43 +113,116 @@ class PgConnection final : public Connection {
     return s;
   }
 
-  // Every parameter travels in binary with an explicit type, so text keeps
-  // embedded bytes exactly (or is refused) instead of being cut at a NUL.
-  PGresult* Send(std::string_view sql, std::span<const Value> params) {
-    const size_t n = params.size();
-    std::vector<Oid> types(n, 0);
-    std::vector<const char*> values(n, nullptr);
-    std::vector<int> lengths(n, 0);
-    std::vector<int> formats(n, kBinary);
-    std::vector<std::array<char, 8>> ints(n);
-    for (size_t i = 0; i < n; ++i) {
-      const Value& v = params[i];
-      if (const int64_t* x = std::get_if<int64_t>(&v)) {
-        uint64_t u = static_cast<uint64_t>(*x);
-        for (int b = 7; b >= 0; --b, u >>= 8) ints[i][b] = static_cast<char>(u & 0xff);
-        types[i] = kInt8Oid;
-        values[i] = ints[i].data();
-        lengths[i] = 8;
-      } else if (const std::string* s = std::get_if<std::string>(&v)) {
-        types[i] = kTextOid;
-        values[i] = s->data();
-        lengths[i] = static_cast<int>(s->size());
-      } else if (const Blob* b = std::get_if<Blob>(&v)) {
-        types[i] = kByteaOid;
-        values[i] = b->bytes.data();
-        lengths[i] = static_cast<int>(b->bytes.size());
-      }
-    }
+  static constexpr char kBeginReadWrite[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+  static constexpr char kBeginReadOnly[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+  absl::Status Defer(const char* begin) {
+    pending_begin_ = begin;
+    return absl::OkStatus();
+  }
+
+  // Sends a deferred BEGIN by itself, for the calls that do not pipeline it
+  // (savepoints, scripts).
+  absl::Status SendPendingBegin() {
+    if (pending_begin_ == nullptr) return absl::OkStatus();
+    const char* begin = std::exchange(pending_begin_, nullptr);
+    return Simple(begin);
+  }
+
+  // Runs one statement; the first of a transaction carries its BEGIN. A
+  // session that answered before and now fails there was broken while it
+  // sat in the pool (a server restart): nothing of the transaction ran, so
+  // it reconnects and runs the two again, once, as a fresh session would.
+  PGresult* SendInTransaction(std::string_view sql, std::span<const Value> params) {
+    if (pending_begin_ == nullptr) return Send(sql, params, nullptr);
+    const char* begin = std::exchange(pending_begin_, nullptr);
+    PGresult* res = Send(sql, params, begin);
+    if (!answered_before_ || PQstatus(conn_) == CONNECTION_OK) return res;
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) return res;  // still down: that answer stands
+    PQclear(res);
+    statements_.Clear();
+    broken_ = false;
+    return Send(sql, params, begin);
+  }
+
+  // Runs `sql` (pg_values.h: how parameters travel); `begin`, when given, is
+  // sent ahead of it in the same round trip.
+  PGresult* Send(std::string_view sql, std::span<const Value> params, const char* begin) {
+    const PgParams p(params);
+    const int n = static_cast<int>(params.size());
     PGresult* refused = nullptr;
-    const std::string* name = PreparedName(sql, types, refused);
+    const std::string* name = PreparedName(sql, p.types, refused);
     if (refused != nullptr) return refused;
-    if (name == nullptr) {
-      return PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(n), types.data(),
-                          values.data(), lengths.data(), formats.data(), kBinary);
+    if (name != nullptr) last_prepared_ = *name;
+    PGresult* res = nullptr;
+    if (begin == nullptr) {
+      res = name == nullptr
+                ? PQexecParams(conn_, std::string(sql).c_str(), n, p.types.data(), p.values.data(),
+                               p.lengths.data(), p.formats.data(), kBinary)
+                : PQexecPrepared(conn_, name->c_str(), n, p.values.data(), p.lengths.data(),
+                                 p.formats.data(), kBinary);
+    } else {
+      res = Pipelined(begin, [&] {
+        return name == nullptr
+                   ? PQsendQueryParams(conn_, std::string(sql).c_str(), n, p.types.data(),
+                                       p.values.data(), p.lengths.data(), p.formats.data(), kBinary)
+                   : PQsendQueryPrepared(conn_, name->c_str(), n, p.values.data(), p.lengths.data(),
+                                         p.formats.data(), kBinary);
+      });
     }
-    last_prepared_ = *name;
-    return PQexecPrepared(conn_, name->c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                          formats.data(), kBinary);
+    if (res != nullptr && PQresultStatus(res) != PGRES_FATAL_ERROR) answered_before_ = true;
+    return res;
+  }
+
+  // `begin` then the statement `send_statement` sends, in libpq's pipeline
+  // mode: one round trip. The statement's result, or BEGIN's when BEGIN
+  // failed (the server then skipped the statement); nullptr when the
+  // session failed before either answered.
+  template <typename SendStatement>
+  PGresult* Pipelined(const char* begin, SendStatement send_statement) {
+    if (PQenterPipelineMode(conn_) != 1) return nullptr;
+    PGresult* answer = nullptr;
+    if (PQsendQueryParams(conn_, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+        send_statement() == 1 && PQpipelineSync(conn_) == 1) {
+      answer = ReadPipelined();
+    }
+    if (PQexitPipelineMode(conn_) != 1) {
+      // Results left unread (a session failing half-way): it cannot be reused.
+      broken_ = true;
+    }
+    return answer;
+  }
+
+  // Reads BEGIN's result, the statement's, and the pipeline's sync.
+  PGresult* ReadPipelined() {
+    PGresult* begin_result = NextResult();
+    PGresult* answer = NextResult();
+    PGresult* sync = PQgetResult(conn_);
+    const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced) broken_ = true;
+    const bool begin_ok =
+        begin_result != nullptr && PQresultStatus(begin_result) == PGRES_COMMAND_OK;
+    if (begin_ok) {
+      PQclear(begin_result);
+      return answer;
+    }
+    PQclear(answer);
+    return begin_result;
+  }
+
+  // One query's result in a pipeline, and the nullptr that ends it.
+  PGresult* NextResult() {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) return nullptr;
+    if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      broken_ = true;  // out of step with what was sent
+      return nullptr;
+    }
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    return res;
   }
 
   // The server-side statement for `sql` with these parameter types, prepared
@@ -261,44 +283,12 @@ class PgConnection final : public Connection {
     return FromSqlState(state, std::move(msg));
   }
 
-  static Value Cell(PGresult* res, int row, int col) {
-    if (PQgetisnull(res, row, col)) return std::monostate{};
-    const char* p = PQgetvalue(res, row, col);
-    const int len = PQgetlength(res, row, col);
-    switch (PQftype(res, col)) {
-      case kInt8Oid:
-      case kInt4Oid:
-      case kInt2Oid: {
-        // Sign-extend from the column's width.
-        uint64_t u = ReadBigEndian(p, len);
-        const int shift = 64 - 8 * len;
-        return static_cast<int64_t>(u << shift) >> shift;
-      }
-      case kBoolOid:
-        return int64_t{len > 0 && p[0] != 0};
-      case kByteaOid:
-        return Blob{std::string(p, len)};
-      default:
-        return std::string(p, len);
-    }
-  }
-
-  static std::vector<Row> ReadRows(PGresult* res) {
-    const int nrows = PQntuples(res);
-    const int ncols = PQnfields(res);
-    std::vector<Row> rows;
-    rows.reserve(nrows);
-    for (int r = 0; r < nrows; ++r) {
-      Row row;
-      row.reserve(ncols);
-      for (int c = 0; c < ncols; ++c) row.push_back(Cell(res, r, c));
-      rows.push_back(std::move(row));
-    }
-    return rows;
-  }
-
   PGconn* conn_;
   bool broken_ = false;
+  // The BEGIN that goes with the transaction's first statement, if it has
+  // not run one yet.
+  const char* pending_begin_ = nullptr;
+  bool answered_before_ = false;  // the session ran a statement once: a pooled one
   StatementCache statements_{kPreparedPerConnection};
   uint64_t statements_made_ = 0;
   std::string last_prepared_;  // the statement the last Send ran, if prepared

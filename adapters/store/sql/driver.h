@@ -24,8 +24,21 @@ struct Blob {
   friend bool operator==(const Blob&, const Blob&) = default;
 };
 
-// A parameter or a result cell: NULL, 64-bit integer, text or blob.
-using Value = std::variant<std::monostate, int64_t, std::string, Blob>;
+// Text or bytes a parameter borrows from the caller instead of copying: for
+// the large, per-row values of a hot statement (a webhook delivery's body),
+// whose owner outlives the statement. Never a result cell.
+struct TextRef {
+  std::string_view text;
+  friend bool operator==(const TextRef&, const TextRef&) = default;
+};
+struct BlobRef {
+  std::string_view bytes;
+  friend bool operator==(const BlobRef&, const BlobRef&) = default;
+};
+
+// A parameter or a result cell: NULL, 64-bit integer, text or blob (a
+// parameter may also borrow its text or blob).
+using Value = std::variant<std::monostate, int64_t, std::string, Blob, TextRef, BlobRef>;
 using Row = std::vector<Value>;
 
 // One database session. Not thread-safe: a pool lends it to one caller at a time.

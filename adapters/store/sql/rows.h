@@ -43,6 +43,18 @@ Value P(const std::optional<T>& v) {
   if (!v.has_value()) return std::monostate{};
   return P(*v);
 }
+// Borrowed: the string must outlive the statement (driver.h, TextRef).
+inline Value PRef(const std::string& s) { return TextRef{s}; }
+template <typename Tag>
+Value PRef(const Id<Tag>& id) {
+  return TextRef{id.value()};
+}
+template <typename T>
+Value PRef(const std::optional<T>& v) {
+  if (!v.has_value()) return std::monostate{};
+  return PRef(*v);
+}
+inline Value BytesRef(const std::string& s) { return BlobRef{s}; }
 inline Value Bytes(const std::string& s) { return Blob{s}; }
 inline Value Bytes(const std::optional<std::string>& s) {
   if (!s.has_value()) return std::monostate{};

@@ -162,9 +162,14 @@ class SqliteConnection final : public Connection {
         rc = sqlite3_bind_int64(stmt, at, *n);
       } else if (const std::string* s = std::get_if<std::string>(&v)) {
         rc = sqlite3_bind_text64(stmt, at, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else if (const TextRef* t = std::get_if<TextRef>(&v)) {
+        rc = sqlite3_bind_text64(stmt, at, t->text.data(), t->text.size(), SQLITE_STATIC,
+                                 SQLITE_UTF8);
+      } else if (const Blob* b = std::get_if<Blob>(&v)) {
+        rc = sqlite3_bind_blob64(stmt, at, b->bytes.data(), b->bytes.size(), SQLITE_STATIC);
       } else {
-        const std::string& b = std::get<Blob>(v).bytes;
-        rc = sqlite3_bind_blob64(stmt, at, b.data(), b.size(), SQLITE_STATIC);
+        const std::string_view r = std::get<BlobRef>(v).bytes;
+        rc = sqlite3_bind_blob64(stmt, at, r.data(), r.size(), SQLITE_STATIC);
       }
       if (rc != SQLITE_OK) return MapError(rc, "bind", sqlite3_errmsg(db_));
     }

@@ -52,8 +52,9 @@ TEST_F(PostgresServerLoss, ARestartCostsNoRequest) {
   ASSERT_TRUE(InsertTeam(*store_, "before").ok());
   ASSERT_TRUE(store_->Ping().ok());
   ASSERT_TRUE(server_->Restart().ok());
-  // The stale session fails at BEGIN, before any work ran, so the store
-  // replaces it and the call succeeds.
+  // The stale session fails at the transaction's first statement (which
+  // carries its BEGIN), before any work ran, so it reconnects and runs the
+  // two again, and the call succeeds.
   absl::Status s = InsertTeam(*store_, "after");
   EXPECT_TRUE(s.ok()) << s;
   EXPECT_TRUE(store_->Ping().ok());
@@ -291,6 +292,92 @@ TEST_F(PostgresPreparedStatements, AStatementWhoseResultChangedIsPreparedAgainOn
   ASSERT_TRUE(again.ok()) << again.status();
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].size(), 2u);
+}
+
+// BEGIN travels with a transaction's first statement (one round trip): the
+// transaction still starts there, at the level asked for, and ends cleanly
+// when it ran nothing.
+class PostgresDeferredBegin : public PostgresPreparedStatements {
+ protected:
+  std::unique_ptr<store::Connection> Other() {
+    absl::StatusOr<std::unique_ptr<store::Connection>> conn =
+        store::ConnectPostgres(db_->url(), store::PostgresOptions{});
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return conn.ok() ? *std::move(conn) : nullptr;
+  }
+  int64_t Count(store::Connection& conn) {
+    absl::StatusOr<std::vector<store::Row>> rows = conn.Query("SELECT count(*) FROM marks", {});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok() || rows->empty()) return -1;
+    return std::get<int64_t>((*rows)[0][0]);
+  }
+  absl::Status Mark(store::Connection& conn, int64_t n) {
+    const store::Value params[] = {n};
+    return conn.Exec("INSERT INTO marks (n) VALUES ($1)", params).status();
+  }
+};
+
+TEST_F(PostgresDeferredBegin, AReadTransactionSeesOneSnapshotFromItsFirstStatement) {
+  ASSERT_TRUE(conn_->ExecScript("CREATE TABLE marks (n bigint);").ok());
+  std::unique_ptr<store::Connection> other = Other();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(conn_->BeginRead().ok());
+  EXPECT_EQ(Count(*conn_), 0);
+  ASSERT_TRUE(Mark(*other, 1).ok());  // committed by itself
+  EXPECT_EQ(Count(*conn_), 0) << "REPEATABLE READ: the first statement's snapshot holds";
+  ASSERT_TRUE(conn_->Commit().ok());
+  EXPECT_EQ(Count(*conn_), 1);
+  // Read only: a write inside it is refused.
+  ASSERT_TRUE(conn_->BeginRead().ok());
+  absl::Status write = Mark(*conn_, 2);
+  EXPECT_FALSE(write.ok());
+  EXPECT_THAT(std::string(write.message()), ::testing::HasSubstr("read-only"));
+  ASSERT_TRUE(conn_->Rollback().ok());
+}
+
+TEST_F(PostgresDeferredBegin, AWriteTransactionIsAtomicFromItsFirstStatement) {
+  ASSERT_TRUE(conn_->ExecScript("CREATE TABLE marks (n bigint);").ok());
+  std::unique_ptr<store::Connection> other = Other();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(conn_->Begin().ok());
+  ASSERT_TRUE(Mark(*conn_, 1).ok());
+  ASSERT_TRUE(Mark(*conn_, 2).ok());
+  EXPECT_EQ(Count(*other), 0) << "nothing is seen before the commit";
+  ASSERT_TRUE(conn_->Rollback().ok());
+  EXPECT_EQ(Count(*other), 0) << "the rollback took both back";
+  ASSERT_TRUE(conn_->Begin().ok());
+  ASSERT_TRUE(Mark(*conn_, 3).ok());
+  ASSERT_TRUE(conn_->Commit().ok());
+  EXPECT_EQ(Count(*other), 1);
+}
+
+TEST_F(PostgresDeferredBegin, AFirstStatementThatFailsToRunFailsTheTransactionAlone) {
+  ASSERT_TRUE(conn_->Begin().ok());
+  // Prepared fine, fails when it runs: in the same round trip as BEGIN.
+  const store::Value zero[] = {int64_t{0}};
+  absl::StatusOr<std::vector<store::Row>> failed = conn_->Query("SELECT 1 / $1", zero);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(std::string(failed.status().message()), ::testing::HasSubstr("division by zero"));
+  EXPECT_FALSE(conn_->broken());
+  // The transaction is failed (a COMMIT rolls it back), and the session is fine after it.
+  EXPECT_FALSE(conn_->Commit().ok());
+  absl::StatusOr<std::vector<store::Row>> after = conn_->Query("SELECT 2 AS marker_after", {});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(std::get<int64_t>((*after)[0][0]), 2);
+}
+
+TEST_F(PostgresDeferredBegin, ATransactionThatRanNothingLeavesNoneOpen) {
+  ASSERT_TRUE(conn_->Begin().ok());
+  ASSERT_TRUE(conn_->Commit().ok());
+  ASSERT_TRUE(conn_->BeginRead().ok());
+  ASSERT_TRUE(conn_->Rollback().ok());
+  // Outside a transaction block a savepoint is refused: none was left open.
+  EXPECT_FALSE(conn_->Savepoint("nothing_open").ok());
+  // A savepoint as a transaction's first step starts it.
+  ASSERT_TRUE(conn_->Begin().ok());
+  EXPECT_TRUE(conn_->Savepoint("first").ok());
+  EXPECT_TRUE(conn_->ReleaseSavepoint("first").ok());
+  EXPECT_TRUE(conn_->Commit().ok());
 }
 
 }  // namespace
