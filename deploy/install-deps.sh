@@ -11,6 +11,8 @@ PACKAGES=(
   libcpprest-dev libboost-dev libboost-system-dev rapidjson-dev libssl-dev openssl
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev
   libsimdjson-dev
+  # the service's allocator (adapters/cli/allocator.h)
+  libmimalloc-dev
   # servers the tests and benchmarks start on loopback (python3: the
   # independent outbound-webhook receiver, tests/e2e/receiver)
   postgresql nginx-light wrk python3

@@ -15,7 +15,6 @@
 //   deliveries replay --db PATH|URL --team ID --delivery ID
 //
 // Bad flags exit 2 with a message; runtime failures exit 1.
-#include <malloc.h>
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include <span>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/cli/allocator.h"
 #include "adapters/cli/app.h"
 #include "adapters/cli/flags.h"
 #include "adapters/console/console.h"
@@ -237,17 +237,8 @@ absl::Status OutboundTimings(const ParsedArgs& args, DeliveryOptions& delivery) 
   return absl::OkStatus();
 }
 
-// A server allocates and frees the same sizes all day: glibc's defaults hand
-// memory back to the kernel after every burst (trim, and mmap for blocks
-// from 128 KiB) and take it back through page faults, a tenth of the
-// webhook's CPU under load (perf, issue 21). Fixed thresholds keep it.
-void KeepFreedMemoryForReuse() {
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 int Serve(const std::vector<std::string>& argv) {
-  KeepFreedMemoryForReuse();
+  TuneAllocatorForServer();
   absl::StatusOr<ParsedArgs> args =
       ParseArgs(argv,
                 {"db",
@@ -380,7 +371,9 @@ int Serve(const std::vector<std::string>& argv) {
   ready = true;
   std::cout << "{\"port\":" << server.port() << "}" << std::endl;
   rt.logger().Log(LogLevel::kInfo, "server.started",
-                  {{"port", std::to_string(server.port())}, {"store", rt.store().backend()}});
+                  {{"port", std::to_string(server.port())},
+                   {"store", rt.store().backend()},
+                   {"allocator", AllocatorName()}});
   int sig = WaitForSignal();
   ready = false;
   rt.logger().Log(LogLevel::kInfo, "server.stopping", {{"signal", std::to_string(sig)}});

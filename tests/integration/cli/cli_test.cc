@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "tests/support/service/certn_setup.h"
@@ -181,6 +182,12 @@ TEST_F(CliTest, ServeAnswersHealthAndASecondStartReusesTheDatabase) {
   auto svc = testing::ServiceProcess::Start(options);
   ASSERT_TRUE(svc.ok()) << svc.status();
   EXPECT_EQ((*svc)->Get("/healthz").status, 200);
+  // The start is logged with the allocator the process really runs on: a
+  // build linked with mimalloc whose malloc still resolved to glibc's would
+  // log "glibc" here.
+  const std::string allocator = absl::StrCat("\"allocator\":\"", STAGECHECK_EXPECTED_ALLOCATOR);
+  EXPECT_TRUE(testing::WaitFor([&] { return (*svc)->LogContains(allocator); }))
+      << (*svc)->ReadLog();
   auto team = (*svc)->CreateTeam("acme");
   ASSERT_TRUE(team.ok());
   ASSERT_EQ((*svc)->Post("/api/v1/jobs", R"({"title":"Kept"})", team->admin_token).status, 201);
