@@ -211,6 +211,36 @@ void PrometheusMetrics::Set(std::string_view name, std::string_view labels, doub
   if (Series* series = FindOrCreateSeries(name, labels, MetricType::kGauge)) series->Set(value);
 }
 
+namespace {
+
+// A registry series updated through the port: no lookup, and nothing for a
+// name the registry refused (nullptr), as Increment and Observe do.
+class RegistrySeries final : public MetricSeries {
+ public:
+  explicit RegistrySeries(PrometheusMetrics::Series* series) : series_(series) {}
+  void Add(double by) override {
+    if (series_ != nullptr) series_->Add(by);
+  }
+  void Observe(double value) override {
+    if (series_ != nullptr) series_->Observe(value);
+  }
+
+ private:
+  PrometheusMetrics::Series* series_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetricSeries> PrometheusMetrics::CounterSeries(std::string_view name,
+                                                               std::string_view labels) {
+  return std::make_unique<RegistrySeries>(FindOrCreateSeries(name, labels, MetricType::kCounter));
+}
+
+std::unique_ptr<MetricSeries> PrometheusMetrics::HistogramSeries(std::string_view name,
+                                                                 std::string_view labels) {
+  return std::make_unique<RegistrySeries>(FindOrCreateSeries(name, labels, MetricType::kHistogram));
+}
+
 std::string PrometheusMetrics::Render() const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   std::string out;

@@ -71,6 +71,13 @@ class PrometheusMetrics final : public Metrics {
   void Increment(std::string_view name, std::string_view labels, double by = 1) override;
   void Observe(std::string_view name, std::string_view labels, double value) override;
   void Set(std::string_view name, std::string_view labels, double value) override;
+  // The family's series itself (no lookup on update); for an invalid name or
+  // a family of another type, a series that counts nothing, as Increment and
+  // Observe would.
+  std::unique_ptr<MetricSeries> CounterSeries(std::string_view name,
+                                              std::string_view labels) override;
+  std::unique_ptr<MetricSeries> HistogramSeries(std::string_view name,
+                                                std::string_view labels) override;
 
   // Text exposition format, families and series sorted for stable output.
   std::string Render() const;

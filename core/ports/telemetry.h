@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,17 @@ class Logger {
   }
 };
 
+// One series of a counter or a histogram, found once and then updated without
+// its name and labels being looked up again: for the paths that count every
+// request (a lookup by name was ~400 instructions a call, two a webhook
+// delivery). Valid as long as the Metrics that made it.
+class MetricSeries {
+ public:
+  virtual ~MetricSeries() = default;
+  virtual void Add(double by = 1) = 0;     // a counter's series
+  virtual void Observe(double value) = 0;  // a histogram's series
+};
+
 class Metrics {
  public:
   virtual ~Metrics() = default;
@@ -34,7 +46,40 @@ class Metrics {
   virtual void Increment(std::string_view name, std::string_view labels, double by = 1) = 0;
   virtual void Observe(std::string_view name, std::string_view labels, double value) = 0;
   virtual void Set(std::string_view name, std::string_view labels, double value) = 0;
+  // The series Increment (a counter) or Observe (a histogram) would update.
+  // By default a series that calls them by name; a registry overrides these
+  // to skip the lookup.
+  virtual std::unique_ptr<MetricSeries> CounterSeries(std::string_view name,
+                                                      std::string_view labels);
+  virtual std::unique_ptr<MetricSeries> HistogramSeries(std::string_view name,
+                                                        std::string_view labels);
 };
+
+namespace telemetry_internal {
+// The default series: Increment and Observe by name.
+class SeriesByName final : public MetricSeries {
+ public:
+  SeriesByName(Metrics& metrics, std::string_view name, std::string_view labels)
+      : metrics_(metrics), name_(name), labels_(labels) {}
+  void Add(double by) override { metrics_.Increment(name_, labels_, by); }
+  void Observe(double value) override { metrics_.Observe(name_, labels_, value); }
+
+ private:
+  Metrics& metrics_;
+  std::string name_;
+  std::string labels_;
+};
+}  // namespace telemetry_internal
+
+inline std::unique_ptr<MetricSeries> Metrics::CounterSeries(std::string_view name,
+                                                            std::string_view labels) {
+  return std::make_unique<telemetry_internal::SeriesByName>(*this, name, labels);
+}
+
+inline std::unique_ptr<MetricSeries> Metrics::HistogramSeries(std::string_view name,
+                                                              std::string_view labels) {
+  return std::make_unique<telemetry_internal::SeriesByName>(*this, name, labels);
+}
 
 class NullLogger final : public Logger {
  public:

@@ -3,6 +3,7 @@
 // follow-up work in one (group-committed) transaction, answer after commit.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -107,6 +108,9 @@ class WebhookReceiver {
   bool ClaimTouch(const TeamId& team, const std::optional<absl::Time>& stored, absl::Time now);
 
   Checks& checks_;
+  // Each delivery counts its verdict and its time to apply: series found once.
+  std::array<std::unique_ptr<MetricSeries>, kVerdictCount> verdict_counts_;
+  std::unique_ptr<MetricSeries> apply_seconds_;
   PendingFetches pending_fetches_;
   AddresseeCache addressees_{kAddresseesFreshFor};
   std::mutex touch_mu_;

@@ -220,6 +220,48 @@ TEST(Metrics, HandlesAreStableAndCountUnderContention) {
   EXPECT_THAT(text, HasSubstr("per_thread_total{t=\"3\"} 10000\n"));
 }
 
+TEST(Metrics, SeriesFoundOnceUpdateTheSameSamplesAsUpdatesByName) {
+  PrometheusMetrics metrics;
+  std::unique_ptr<MetricSeries> applied =
+      metrics.CounterSeries("deliveries_total", "verdict=\"applied\"");
+  std::unique_ptr<MetricSeries> latency = metrics.HistogramSeries("apply_seconds", "");
+  applied->Add();
+  applied->Add(2);
+  metrics.Increment("deliveries_total", "verdict=\"applied\"");
+  latency->Observe(0.25);
+  metrics.Observe("apply_seconds", "", 0.5);
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("deliveries_total{verdict=\"applied\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("apply_seconds_count 2\n"));
+  EXPECT_THAT(text, HasSubstr("apply_seconds_sum 0.75\n"));
+  // As by name: a counter does not go down, and a series of the other type
+  // or of an invalid name counts nothing.
+  applied->Add(-5);
+  applied->Observe(1);
+  metrics.CounterSeries("bad name", "")->Add();
+  metrics.HistogramSeries("deliveries_total", "verdict=\"applied\"")->Observe(1);
+  EXPECT_THAT(metrics.Render(), HasSubstr("deliveries_total{verdict=\"applied\"} 4\n"));
+  EXPECT_THAT(metrics.Render(), Not(HasSubstr("bad")));
+}
+
+// The port's default series (a Metrics that does not override them) update by name.
+TEST(Metrics, TheDefaultSeriesOfThePortUpdateByName) {
+  struct Recorded final : Metrics {
+    void Increment(std::string_view name, std::string_view labels, double by) override {
+      calls.push_back(std::string(name) + "{" + std::string(labels) + "}+" + std::to_string(by));
+    }
+    void Observe(std::string_view name, std::string_view, double value) override {
+      calls.push_back(std::string(name) + "=" + std::to_string(value));
+    }
+    void Set(std::string_view, std::string_view, double) override {}
+    std::vector<std::string> calls;
+  } recorded;
+  recorded.CounterSeries("a_total", "k=\"v\"")->Add(3);
+  recorded.HistogramSeries("b_seconds", "")->Observe(0.5);
+  EXPECT_THAT(recorded.calls,
+              ::testing::ElementsAre("a_total{k=\"v\"}+3.000000", "b_seconds=0.500000"));
+}
+
 TEST(Metrics, FormatsSampleValues) {
   EXPECT_EQ(FormatSampleValue(0), "0");
   EXPECT_EQ(FormatSampleValue(-2), "-2");
