@@ -287,20 +287,24 @@ namespace {
 absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
                           const PendingFetches& pending,
                           std::vector<WebhookReceiver::Queued>& bundle) {
-  std::vector<WebhookReceiver::Queued*> uncovered;
+  std::vector<std::pair<WebhookReceiver::Queued*, size_t>> uncovered;  // and its key's index
+  // One key per case: a bundle is one lane's deliveries, mostly of one case,
+  // and a key per delivery was copied and sorted only to be deduplicated.
   std::vector<UnitOfWork::DedupeKey> keys;
+  std::map<CheckId, size_t> key_of;
   for (WebhookReceiver::Queued& q : bundle) {
     if (q.recorded.verdict != DeliveryVerdict::kApplied) continue;
     if (pending.Covers(*q.delivery.check, q.delivery.received_at)) continue;
-    uncovered.push_back(&q);
-    keys.emplace_back(*q.delivery.team, FetchDedupeKey(*q.delivery.check));
+    auto [it, added] = key_of.try_emplace(*q.delivery.check, keys.size());
+    if (added) keys.emplace_back(*q.delivery.team, FetchDedupeKey(*q.delivery.check));
+    uncovered.emplace_back(&q, it->second);
   }
   if (uncovered.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto twins, uow.PendingDue(keys));
   std::map<CheckId, const Recorded*> queued;  // the bundle's new fetch per check
-  for (size_t i = 0; i < uncovered.size(); ++i) {
-    WebhookReceiver::Queued& q = *uncovered[i];
-    if (auto twin = twins.find(keys[i]); twin != twins.end()) {
+  for (const auto& [delivery, key] : uncovered) {
+    WebhookReceiver::Queued& q = *delivery;
+    if (auto twin = twins.find(keys[key]); twin != twins.end()) {
       CoveredBy(*q.delivery.check, twin->second, false, q.recorded);
     } else if (auto first = queued.find(*q.delivery.check); first != queued.end()) {
       CoveredBy(*q.delivery.check, *first->second->fetch_due, false, q.recorded);
@@ -549,7 +553,8 @@ void WebhookReceiver::Commit(WebhookDelivery delivery, bool touch_integration,
 
 void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
   const Deps& deps = checks_.deps();
-  apply_seconds_->Observe(absl::ToDoubleSeconds(deps.clock.Now() - q.started));
+  const absl::Time answered = deps.clock.Now();
+  apply_seconds_->Observe(absl::ToDoubleSeconds(answered - q.started));
   if (!status.ok()) {
     Count("store_unavailable");
     deps.log.Log(LogLevel::kError, "webhook.store_failed", {{"error", ToStd(status.message())}});
@@ -563,7 +568,7 @@ void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
   }
   Count(recorded.verdict);
   if (recorded.fetch_due && recorded.fetch_check) {
-    pending_fetches_.Remember(*recorded.fetch_check, *recorded.fetch_due, deps.clock.Now());
+    pending_fetches_.Remember(*recorded.fetch_check, *recorded.fetch_due, answered);
     // Only a delivery that queued a fetch wakes the worker: the rest of a
     // burst is covered by that fetch and has nothing new for it.
     if (recorded.fetch_queued) checks_.NotifyWork();

@@ -52,14 +52,18 @@ bool ReadFast(std::string_view body, EventFields& out) {
   simdjson::dom::object object;
   if (root.get(object)) return true;  // JSON, but not an object
   out.root_is_object = true;
-  for (size_t i = 0; i < kFields.size(); ++i) {
-    simdjson::dom::element value;
-    if (object.at_key(kFields[i]).get(value)) continue;
-    Field& f = out.fields[i];
-    f.seen = true;
-    std::string_view text;
-    f.is_string = !value.get(text);
-    if (f.is_string) f.value.assign(text);
+  // One pass over the keys (at_key per field walked them four times); the
+  // first of a repeated key counts, as at_key would have it.
+  for (const simdjson::dom::key_value_pair member : object) {
+    for (size_t i = 0; i < kFields.size(); ++i) {
+      Field& f = out.fields[i];
+      if (f.seen || member.key != kFields[i]) continue;
+      f.seen = true;
+      std::string_view text;
+      f.is_string = !member.value.get(text);
+      if (f.is_string) f.value.assign(text);
+      break;
+    }
   }
   return true;
 }
