@@ -46,7 +46,7 @@ class BundledCommitter {
   // not copy it.
   void Submit(std::string_view key, Item&& item) {
     const size_t lane = committer_.LaneOf(key);
-    auto bundle = std::make_shared<Bundle>();
+    std::shared_ptr<Bundle> bundle;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (const std::shared_ptr<Bundle>& open = open_[lane]; open != nullptr) {
@@ -56,6 +56,10 @@ class BundledCommitter {
           return;
         }
       }
+      // Made only for an item that opens a bundle, with room for a burst:
+      // an item is moved (not reallocated) into place.
+      bundle = std::make_shared<Bundle>();
+      bundle->items.reserve(kBundleRoom);
       bundle->items.push_back(std::move(item));
       open_[lane] = bundle;
     }
@@ -73,6 +77,7 @@ class BundledCommitter {
   }
 
  private:
+  static constexpr size_t kBundleRoom = 16;
   struct Bundle {
     std::mutex mu;
     bool closed = false;  // the piece started: items are fixed from now on

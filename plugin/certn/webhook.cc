@@ -301,17 +301,21 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
   }
   if (uncovered.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto twins, uow.PendingDue(keys));
-  std::map<CheckId, const Recorded*> queued;  // the bundle's new fetch per check
+  std::vector<const absl::Time*> twin_due(keys.size(), nullptr);  // looked up once per key
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (auto twin = twins.find(keys[k]); twin != twins.end()) twin_due[k] = &twin->second;
+  }
+  std::vector<const Recorded*> queued(keys.size(), nullptr);  // the bundle's new fetch per check
   for (const auto& [delivery, key] : uncovered) {
     WebhookReceiver::Queued& q = *delivery;
-    if (auto twin = twins.find(keys[key]); twin != twins.end()) {
-      CoveredBy(*q.delivery.check, twin->second, false, q.recorded);
-    } else if (auto first = queued.find(*q.delivery.check); first != queued.end()) {
-      CoveredBy(*q.delivery.check, *first->second->fetch_due, false, q.recorded);
+    if (const absl::Time* due = twin_due[key]; due != nullptr) {
+      CoveredBy(*q.delivery.check, *due, false, q.recorded);
+    } else if (const Recorded* first = queued[key]; first != nullptr) {
+      CoveredBy(*q.delivery.check, *first->fetch_due, false, q.recorded);
     } else {
       RETURN_IF_ERROR(
           QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.delivery.check, q.recorded));
-      queued.emplace(*q.delivery.check, &q.recorded);
+      queued[key] = &q.recorded;
     }
   }
   return absl::OkStatus();
