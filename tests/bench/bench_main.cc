@@ -887,10 +887,9 @@ InstructionParts CountInstructions(const Options& o, const std::string& db, cons
   std::filesystem::remove(out_file + ".1");
   std::string cmd =
       absl::StrCat("env STAGECHECK_ENCRYPTION_KEY=", key, " ", kVectorStringFunctions,
-                   " timeout 600 valgrind --tool=callgrind",
-                   " --callgrind-out-file=", out_file, " ", o.cpu_driver, " --db ", db,
-                   " --certn-team-id ", team.certn_team_id, " --secret ", team.secret, " --n ", n,
-                   cases.empty() ? "" : " --cases " + cases);
+                   " timeout 600 valgrind --tool=callgrind", " --callgrind-out-file=", out_file,
+                   " ", o.cpu_driver, " --db ", db, " --certn-team-id ", team.certn_team_id,
+                   " --secret ", team.secret, " --n ", n, cases.empty() ? "" : " --cases " + cases);
   absl::Time t0 = absl::Now();
   CmdResult r = Run(cmd);
   if (r.exit_code != 0) {
@@ -929,8 +928,9 @@ void PartCpu(const Options& o, FakeCertnProcess& fake) {
   // The HMAC's share is larger here than on the machine itself where its CPU
   // has SHA extensions: valgrind runs OpenSSL's code without them.
   Note("callgrind counts HMAC-SHA256 as OpenSSL's code without SHA extensions (valgrind has none)");
-  Note("the callgrind runs use glibc's vector memset/memcpy (GLIBC_TUNABLES): callgrind counts a "
-       "rep-prefixed one once per byte");
+  Note(
+      "the callgrind runs use glibc's vector memset/memcpy (GLIBC_TUNABLES): callgrind counts a "
+      "rep-prefixed one once per byte");
   std::string db = o.work_dir + "/cpu.db";
   std::filesystem::remove(db);
   ServiceOptions so;
