@@ -174,8 +174,10 @@ std::optional<Refusal> Verify(
 // The delivery as stored, with its verdict: applied to the case's check,
 // ignored (an event we do not act on), or an orphan (a case not known yet).
 // Everything is moved in: each string copied was an allocation.
-WebhookDelivery DeliveryOf(WebhookRequest request, WebhookEvent event, TeamId team,
-                           std::optional<CheckId> check, absl::Time now) {
+// By reference: a request and an event moved into parameters were two more
+// moves of every string they hold.
+WebhookDelivery DeliveryOf(WebhookRequest&& request, WebhookEvent&& event, TeamId&& team,
+                           std::optional<CheckId>&& check, absl::Time now) {
   WebhookDelivery delivery;
   const bool known = IsKnownEvent(event);
   delivery.team = std::move(team);
@@ -543,8 +545,9 @@ WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
 
 WebhookReceiver::~WebhookReceiver() = default;
 
-void WebhookReceiver::Commit(WebhookDelivery delivery, bool touch_integration,
-                             AddresseeCache::Stamp stamp, std::function<void(WebhookAnswer)> done) {
+void WebhookReceiver::Commit(WebhookDelivery&& delivery, bool touch_integration,
+                             AddresseeCache::Stamp stamp,
+                             std::function<void(WebhookAnswer)>&& done) {
   // Moved in, not copied: the body is most of a delivery's bytes.
   Queued queued{std::move(delivery), touch_integration, stamp, checks_.deps().clock.Now(),
                 std::move(done)};

@@ -81,8 +81,8 @@ class WebhookReceiver {
   bool Admit(WebhookRequest& request, std::function<void(WebhookAnswer)>& done, bool may_block);
   // `stamp`: when the delivery's addressee was found (for what the
   // transaction finds about its case, remembered in addressees_).
-  void Commit(WebhookDelivery delivery, bool touch_integration, AddresseeCache::Stamp stamp,
-              std::function<void(WebhookAnswer)> done);
+  void Commit(WebhookDelivery&& delivery, bool touch_integration, AddresseeCache::Stamp stamp,
+              std::function<void(WebhookAnswer)>&& done);
 
  public:
   struct Queued;  // a delivery waiting in a bundle for its transaction (webhook.cc)

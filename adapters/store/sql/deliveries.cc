@@ -72,6 +72,8 @@ absl::Status RefuseUnverified(const WebhookDelivery& d) {
 // Borrows the delivery's strings (PRef): a bundle's deliveries outlive its
 // insert, and copying each body and id into the parameters was most of the
 // allocations a delivery cost the committer.
+constexpr size_t kDeliveryParams = 11;  // AppendDeliveryParams' values, one per column
+
 void AppendDeliveryParams(const WebhookDelivery& d, std::vector<Value>& out) {
   out.push_back(d.team.has_value() ? PRef(*d.team) : P(kNoTeam));
   out.push_back(PRef(d.delivery_id));
@@ -142,6 +144,7 @@ absl::StatusOr<std::vector<bool>> SqlUnitOfWork::InsertDeliveries(
   }
   std::vector<bool> inserted(batch.size(), false);
   std::vector<Value> params;
+  params.reserve(std::min(batch.size(), rows::kMaxRun) * kDeliveryParams);
   absl::Status status = ForEachRun(batch.size(), [&](size_t at, size_t rows) -> absl::Status {
     const std::span<const WebhookDelivery* const> run = batch.subspan(at, rows);
     params.clear();
