@@ -303,21 +303,20 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
   }
   if (uncovered.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto twins, uow.PendingDue(keys));
-  std::vector<const absl::Time*> twin_due(keys.size(), nullptr);  // looked up once per key
+  // Per key, the run of the fetch that covers its deliveries: the pending
+  // twin (looked up once per key), else the first delivery's new fetch.
+  std::vector<const absl::Time*> covering(keys.size(), nullptr);
   for (size_t k = 0; k < keys.size(); ++k) {
-    if (auto twin = twins.find(keys[k]); twin != twins.end()) twin_due[k] = &twin->second;
+    if (auto twin = twins.find(keys[k]); twin != twins.end()) covering[k] = &twin->second;
   }
-  std::vector<const Recorded*> queued(keys.size(), nullptr);  // the bundle's new fetch per check
   for (const auto& [delivery, key] : uncovered) {
     WebhookReceiver::Queued& q = *delivery;
-    if (const absl::Time* due = twin_due[key]; due != nullptr) {
+    if (const absl::Time* due = covering[key]; due != nullptr) {
       CoveredBy(*q.delivery.check, *due, false, q.recorded);
-    } else if (const Recorded* first = queued[key]; first != nullptr) {
-      CoveredBy(*q.delivery.check, *first->fetch_due, false, q.recorded);
     } else {
       RETURN_IF_ERROR(
           QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.delivery.check, q.recorded));
-      queued[key] = &q.recorded;
+      covering[key] = &*q.recorded.fetch_due;  // QueueFetch sets it; the bundle does not move
     }
   }
   return absl::OkStatus();
