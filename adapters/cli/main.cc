@@ -4,7 +4,8 @@
 //                    [--public-url URL] [--key-file PATH] [--io-threads N]
 //                    [--http-workers N] [--job-workers N] [--log-level LEVEL]
 //                    [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms N]
-//                    [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]
+//                    [--fetch-coalesce-ms N] [--fetch-coalesce-max-ms N]
+//                    [--outbound-allow-http-loopback]
 //                    [--outbound-allow-private-addresses] [--outbound-timeout-ms N]
 //                    [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]
 //                    [--db-committers N] [--express-workers N]
@@ -45,7 +46,8 @@ constexpr char kUsage[] =
     "                   [--log-level debug|info|warning|error]\n"
     "                   [--reconcile-interval-ms N] [--reconcile-after-ms N] [--events-grace-ms "
     "N]\n"
-    "                   [--fetch-coalesce-ms N] [--outbound-allow-http-loopback]\n"
+    "                   [--fetch-coalesce-ms N] [--fetch-coalesce-max-ms N]\n"
+    "                   [--outbound-allow-http-loopback]\n"
     "                   [--outbound-allow-private-addresses] [--outbound-timeout-ms N]\n"
     "                   [--outbound-retry-delay-ms N] [--delay-scan-interval-ms N]\n"
     "                   [--db-committers N] [--express-workers N]\n"
@@ -254,6 +256,7 @@ int Serve(const std::vector<std::string>& argv) {
                  "reconcile-after-ms",
                  "events-grace-ms",
                  "fetch-coalesce-ms",
+                 "fetch-coalesce-max-ms",
                  "work-lease-ms",
                  "certn-rate-window-ms",
                  "outbound-timeout-ms",
@@ -295,6 +298,7 @@ int Serve(const std::vector<std::string>& argv) {
         std::pair{"reconcile-after-ms", &options.plugin.reconcile_after},
         std::pair{"events-grace-ms", &options.plugin.events_grace},
         std::pair{"fetch-coalesce-ms", &options.plugin.fetch_coalesce},
+        std::pair{"fetch-coalesce-max-ms", &options.plugin.fetch_coalesce_max},
         std::pair{"work-lease-ms", &options.plugin.work_lease},
         std::pair{"delay-scan-interval-ms", &options.delay_scan_interval}}) {
     if (auto v = args->Get(flag)) {

@@ -31,6 +31,10 @@ struct PluginConfig {
   // burst Certn sends for one change (CASE_STATUS_CHANGED and a
   // CHECK_STATUS_CHANGED per check) finds it still pending and is one fetch.
   absl::Duration fetch_coalesce = absl::Seconds(1);
+  // The most a busy case's fetch waits: while a case's deliveries keep
+  // coming, each fetch waits twice as long as the last, up to this
+  // (pending_fetches.h). Equal to fetch_coalesce: every fetch waits that.
+  absl::Duration fetch_coalesce_max = absl::Seconds(8);
   // After generate-report, one case fetch this much later finds the report
   // file should the CASE_REPORT_READY delivery be lost.
   absl::Duration report_ready_fallback = absl::Minutes(2);

@@ -206,7 +206,8 @@ struct Recorded {
   DeliveryVerdict verdict;
   std::optional<absl::Time> fetch_due;  // the pending fetch that covers this delivery,
   std::optional<CheckId> fetch_check;   // of this check,
-  bool fetch_queued = false;            // queued by this delivery (else a twin's)
+  bool fetch_queued = false;            // queued by this delivery (else a twin's),
+  absl::Duration fetch_window;          // then with this wait (pending_fetches.h)
   // The case's check, when the transaction read it (rare: a case not
   // remembered), for AddresseeCache.
   struct FoundCase {
@@ -223,15 +224,15 @@ std::string FetchDedupeKey(const CheckId& check) {
 
 // Notes on `out` that the fetch due at `due` covers an applied delivery of
 // `check`.
-void CoveredBy(const CheckId& check, absl::Time due, bool queued, Recorded& out) {
+void CoveredBy(const CheckId& check, absl::Time due, Recorded& out) {
   out.fetch_due = due;
   out.fetch_check = check;
-  out.fetch_queued = queued;
+  out.fetch_queued = false;
 }
 
 // Queues the fetch of an applied delivery's case whose twin the bundle's
 // look-up did not find, or notes the twin that has committed since.
-absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
+absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, const PendingFetches& pending,
                         const WebhookDelivery& delivery, const CheckId& check, Recorded& out) {
   WorkItem item;
   item.team = *delivery.team;
@@ -240,13 +241,17 @@ absl::Status QueueFetch(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_
   item.subject = check.value();
   item.dedupe_key = FetchDedupeKey(check);
   // A little later, so the rest of Certn's burst for this change finds
-  // it pending: a pending fetch for the same check covers their events too.
-  item.run_at = delivery.received_at + fetch_coalesce;
+  // it pending: a pending fetch for the same check covers their events too
+  // (later still while the case stays busy: pending_fetches.h).
+  const absl::Duration window = pending.WindowFor(check, delivery.received_at);
+  item.run_at = delivery.received_at + window;
   ASSIGN_OR_RETURN(UnitOfWork::Enqueued enqueued,
                    uow.EnqueueWorkUnlessPending(item, UnitOfWork::TwinCheck::kInsertFirst));
   // A twin's run_at is remembered too (pending_fetches.h): one queued before
   // a restart, or by another replica, then covers the rest of the burst.
-  CoveredBy(check, enqueued.run_at, enqueued.queued, out);
+  CoveredBy(check, enqueued.run_at, out);
+  out.fetch_queued = enqueued.queued;
+  out.fetch_window = window;
   return absl::OkStatus();
 }
 
@@ -286,8 +291,7 @@ namespace {
 // one case writes one work item, not one per delivery; else the case's
 // pending twin, looked up for the whole bundle in one statement; else a new
 // fetch, queued once per case.
-absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                          const PendingFetches& pending,
+absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, PendingFetches& pending,
                           std::vector<WebhookReceiver::Queued>& bundle) {
   std::vector<std::pair<WebhookReceiver::Queued*, size_t>> uncovered;  // and its key's index
   // One key per case: a bundle is one lane's deliveries, mostly of one case,
@@ -312,10 +316,9 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
   for (const auto& [delivery, key] : uncovered) {
     WebhookReceiver::Queued& q = *delivery;
     if (const absl::Time* due = covering[key]; due != nullptr) {
-      CoveredBy(*q.delivery.check, *due, false, q.recorded);
+      CoveredBy(*q.delivery.check, *due, q.recorded);
     } else {
-      RETURN_IF_ERROR(
-          QueueFetch(uow, deps, fetch_coalesce, q.delivery, *q.delivery.check, q.recorded));
+      RETURN_IF_ERROR(QueueFetch(uow, deps, pending, q.delivery, *q.delivery.check, q.recorded));
       covering[key] = &*q.recorded.fetch_due;  // QueueFetch sets it; the bundle does not move
     }
   }
@@ -328,8 +331,7 @@ absl::Status QueueFetches(UnitOfWork& uow, const Deps& deps, absl::Duration fetc
 // an error), queue the fetch of each applied delivery's case (once per case
 // in the bundle), and refresh last_delivery_at where a delivery claimed it.
 // A batch may run this again: every output starts over.
-absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration fetch_coalesce,
-                              const PendingFetches& pending,
+absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, PendingFetches& pending,
                               std::vector<WebhookReceiver::Queued>& bundle) {
   std::vector<std::string> orphan_cases;
   for (const WebhookReceiver::Queued& q : bundle) {
@@ -354,7 +356,7 @@ absl::Status RecordDeliveries(UnitOfWork& uow, const Deps& deps, absl::Duration 
   for (size_t i = 0; i < bundle.size(); ++i) {
     if (!inserted[i]) bundle[i].recorded.verdict = DeliveryVerdict::kDuplicate;
   }
-  RETURN_IF_ERROR(QueueFetches(uow, deps, fetch_coalesce, pending, bundle));
+  RETURN_IF_ERROR(QueueFetches(uow, deps, pending, bundle));
   for (WebhookReceiver::Queued& q : bundle) {
     if (q.touch_integration && q.recorded.verdict != DeliveryVerdict::kDuplicate) {
       ASSIGN_OR_RETURN(CertnIntegration in, CertnRows(uow).GetIntegration(*q.delivery.team));
@@ -529,12 +531,12 @@ WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
     : checks_(checks),
       verdict_counts_(VerdictCounts(checks.deps().metrics)),
       apply_seconds_(checks.deps().metrics.HistogramSeries("stagecheck_webhook_apply_seconds", "")),
+      pending_fetches_(checks.integrations().config().fetch_coalesce,
+                       checks.integrations().config().fetch_coalesce_max),
       bundles_(std::make_unique<BundledCommitter<Queued>>(
           committer,
           [this](UnitOfWork& uow, std::vector<Queued>& bundle) {
-            return RecordDeliveries(uow, checks_.deps(),
-                                    checks_.integrations().config().fetch_coalesce,
-                                    pending_fetches_, bundle);
+            return RecordDeliveries(uow, checks_.deps(), pending_fetches_, bundle);
           },
           [this](std::vector<Queued>& bundle, absl::Status status) {
             checks_.deps().metrics.Observe(kBundleDeliveriesMetric, "",
@@ -574,7 +576,10 @@ void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
   }
   Count(recorded.verdict);
   if (recorded.fetch_due && recorded.fetch_check) {
-    pending_fetches_.Remember(*recorded.fetch_check, *recorded.fetch_due, answered);
+    pending_fetches_.Remember(
+        *recorded.fetch_check, *recorded.fetch_due,
+        recorded.fetch_queued ? std::optional(recorded.fetch_window) : std::nullopt,
+        q.delivery.received_at, answered);
     // Only a delivery that queued a fetch wakes the worker: the rest of a
     // burst is covered by that fetch and has nothing new for it.
     if (recorded.fetch_queued) checks_.NotifyWork();

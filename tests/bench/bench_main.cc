@@ -1587,6 +1587,11 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
   so.log_level = "warning";
   so.extra_args = {"--reconcile-interval-ms", "2000", "--fetch-coalesce-ms",
                    absl::StrCat(fetch_coalesce_ms)};
+  // Not coalesced: no busy case's fetch waits longer either.
+  if (!coalesced) {
+    so.extra_args.insert(so.extra_args.end(),
+                         {"--fetch-coalesce-max-ms", absl::StrCat(fetch_coalesce_ms)});
+  }
   auto svc = ServiceProcess::Start(so);
   if (!svc.ok()) return HarnessFailure("calls: service: " + svc.status().ToString());
   auto st = SetUpSendTeam(**svc, **fake, "bench-calls", n);

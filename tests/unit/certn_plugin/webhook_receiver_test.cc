@@ -556,11 +556,11 @@ TEST(WebhookEventParse, UnknownObjectTypeIsNotKnown) {
 }
 
 TEST(PendingFetchesTest, CoversDeliveriesReceivedWellBeforeTheFetchIsDue) {
-  PendingFetches pending;
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
   const CheckId check("c-1"), other("c-2");
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   EXPECT_FALSE(pending.Covers(check, t0));
-  pending.Remember(check, t0 + absl::Seconds(1), t0);
+  pending.Remember(check, t0 + absl::Seconds(1), absl::Seconds(1), t0, t0);
   EXPECT_TRUE(pending.Covers(check, t0));
   EXPECT_TRUE(pending.Covers(
       check, t0 + absl::Seconds(1) - PendingFetches::kMargin - absl::Milliseconds(1)));
@@ -571,17 +571,89 @@ TEST(PendingFetchesTest, CoversDeliveriesReceivedWellBeforeTheFetchIsDue) {
 }
 
 TEST(PendingFetchesTest, PrunesFetchesThatAreDueAndKeepsTheRest) {
-  PendingFetches pending;
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   for (int i = 0; i < 5000; ++i) {
-    pending.Remember(CheckId(absl::StrCat("old-", i)), t0 + absl::Seconds(1), t0);
+    pending.Remember(CheckId(absl::StrCat("old-", i)), t0 + absl::Seconds(1), absl::Seconds(1), t0,
+                     t0);
   }
-  pending.Remember(CheckId("late"), t0 + absl::Minutes(10), t0);
-  // Past the first 4096, each Remember prunes what is due by then.
-  pending.Remember(CheckId("new"), t0 + absl::Minutes(5), t0 + absl::Minutes(1));
+  pending.Remember(CheckId("late"), t0 + absl::Minutes(10), absl::Seconds(1), t0, t0);
+  // Past the first 4096, each Remember prunes what is due and quiet by then.
+  const absl::Time later = t0 + absl::Minutes(1);
+  pending.Remember(CheckId("new"), t0 + absl::Minutes(5), std::nullopt, later, later);
   EXPECT_FALSE(pending.Covers(CheckId("old-1"), t0 - absl::Hours(1)));
   EXPECT_TRUE(pending.Covers(CheckId("late"), t0 + absl::Minutes(2)));
   EXPECT_TRUE(pending.Covers(CheckId("new"), t0 + absl::Minutes(2)));
+}
+
+// A case whose deliveries kept coming through its last fetch's wait, and
+// come again within a wait of the last of them, waits twice as long for the
+// next fetch, up to the most; one quiet for a wait starts again from the
+// base.
+TEST(PendingFetchesTest, ABusyCaseWaitsTwiceAsLongEachTimeUpToTheMost) {
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
+  const CheckId check("c-1"), other("c-2");
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_EQ(pending.WindowFor(check, t0), absl::Seconds(1)) << "never fetched: the base";
+  absl::Time now = t0;
+  std::vector<absl::Duration> waits;
+  for (int i = 0; i < 6; ++i) {
+    const absl::Duration window = pending.WindowFor(check, now);
+    waits.push_back(window);
+    pending.Remember(check, now + window, window, now, now);
+    // Deliveries all through the wait, covered by the pending fetch.
+    EXPECT_TRUE(pending.Covers(check, now + window / 2));
+    EXPECT_TRUE(pending.Covers(check, now + window - absl::Milliseconds(300)));
+    now += window;  // the next delivery arrives just as the fetch starts
+  }
+  EXPECT_EQ(waits,
+            (std::vector<absl::Duration>{absl::Seconds(1), absl::Seconds(2), absl::Seconds(4),
+                                         absl::Seconds(8), absl::Seconds(8), absl::Seconds(8)}));
+  EXPECT_EQ(pending.WindowFor(other, now), absl::Seconds(1)) << "other cases are not busy";
+  // The last delivery came 300 ms before `now`: within a wait of it the case
+  // is still busy (a fetch that starts late changes nothing), quiet for a
+  // whole wait since it is the base again.
+  const absl::Time last = now - absl::Milliseconds(300);
+  EXPECT_EQ(pending.WindowFor(check, last + absl::Seconds(8) - absl::Milliseconds(1)),
+            absl::Seconds(8));
+  EXPECT_EQ(pending.WindowFor(check, last + absl::Seconds(8)), absl::Seconds(1));
+}
+
+// One burst for one change (however many deliveries) does not make a case
+// busy, even when the next change's burst comes as the fetch starts.
+TEST(PendingFetchesTest, ChangesOneAfterAnotherNeverMakeACaseBusy) {
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
+  const CheckId check("c-1");
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  for (int change = 0; change < 5; ++change) {
+    ASSERT_EQ(pending.WindowFor(check, now), absl::Seconds(1)) << change;
+    pending.Remember(check, now + absl::Seconds(1), absl::Seconds(1), now, now);
+    for (int event = 1; event <= 6; ++event) {
+      EXPECT_TRUE(pending.Covers(check, now + absl::Milliseconds(20 * event)));
+    }
+    now += absl::Seconds(1);
+  }
+}
+
+// A twin found pending (queued elsewhere) keeps the case's window; with no
+// most above the base, a busy case's fetches all wait the base.
+TEST(PendingFetchesTest, ATwinKeepsTheWindowAndAMostAtTheBaseTurnsTheBackOffOff) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  const CheckId check("c-1");
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
+  pending.Remember(check, t0 + absl::Seconds(4), absl::Seconds(4), t0, t0);
+  pending.Remember(check, t0 + absl::Seconds(4), std::nullopt, t0 + absl::Seconds(3),
+                   t0 + absl::Seconds(3));
+  EXPECT_EQ(pending.WindowFor(check, t0 + absl::Seconds(5)), absl::Seconds(8));
+  PendingFetches flat(absl::Seconds(1), absl::Seconds(1));
+  flat.Remember(check, t0 + absl::Seconds(1), absl::Seconds(1), t0, t0);
+  EXPECT_TRUE(flat.Covers(check, t0 + absl::Milliseconds(700)));
+  EXPECT_EQ(flat.WindowFor(check, t0 + absl::Seconds(1)), absl::Seconds(1));
+  // A most below the base is the base.
+  PendingFetches below(absl::Seconds(2), absl::Seconds(1));
+  below.Remember(check, t0 + absl::Seconds(2), absl::Seconds(2), t0, t0);
+  EXPECT_TRUE(below.Covers(check, t0 + absl::Milliseconds(1500)));
+  EXPECT_EQ(below.WindowFor(check, t0 + absl::Seconds(2)), absl::Seconds(2));
 }
 
 // Issue 21: the plugin as deployed (a webhook's fetch waits a second). A
@@ -647,10 +719,38 @@ TEST_F(FetchCoalescingTest, ADeliveryAtOrAfterTheFetchStartsGetsItsOwnFetch) {
   gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
   ASSERT_EQ(Applied("d-2"), "applied");
   EXPECT_EQ(QueuedFetches(), 1);
-  clock_.Advance(absl::Seconds(1));
+  clock_.Advance(absl::Seconds(1));  // one change after another: never busy
   Drain();
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
   EXPECT_EQ(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
+}
+
+// A case whose deliveries keep coming (here one every 100 ms for 20 s) is
+// fetched 1, 2, 4 and then every 8 s instead of every second; the change
+// its last deliveries announce is still read by a fetch that starts after
+// them, and once the case is quiet its next fetch waits the base again.
+TEST_F(FetchCoalescingTest, ACaseWhoseDeliveriesKeepComingIsFetchedLessAndLessOften) {
+  const int fetches = gateway_.calls("get_case");
+  std::vector<int> fetched_at;  // tenths of a second
+  for (int i = 0; i < 200; ++i) {
+    if (i == 160) gateway_.SetStatus(case_id_, CheckStatus::kInProgress, "APPLICANT_SUBMITTED");
+    ASSERT_EQ(Applied(absl::StrCat("storm-", i)), "applied");
+    clock_.Advance(absl::Milliseconds(100));
+    if (Drain() > 0) fetched_at.push_back(i + 1);
+  }
+  EXPECT_EQ(fetched_at, (std::vector<int>{10, 30, 70, 150}));
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 4);
+  EXPECT_EQ(QueuedFetches(), 1) << "the last deliveries' fetch is pending";
+  EXPECT_NE(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
+  clock_.Advance(absl::Seconds(3));  // t = 23 s: 8 s after the fetch at 15 s
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 5);
+  EXPECT_EQ(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
+  clock_.Advance(absl::Seconds(9));  // quiet for longer than the last window
+  ASSERT_EQ(Applied("after-the-storm"), "applied");
+  clock_.Advance(absl::Seconds(1));
+  Drain();
+  EXPECT_EQ(gateway_.calls("get_case"), fetches + 6) << "the base window again";
 }
 
 // Another replica's fetch (due earlier than ours would be) makes our insert
