@@ -531,6 +531,7 @@ WebhookReceiver::WebhookReceiver(Checks& checks, GroupCommitter& committer)
     : checks_(checks),
       verdict_counts_(VerdictCounts(checks.deps().metrics)),
       apply_seconds_(checks.deps().metrics.HistogramSeries("stagecheck_webhook_apply_seconds", "")),
+      busy_case_fetches_(checks.deps().metrics.CounterSeries(kBusyCaseFetchesMetric, "")),
       pending_fetches_(checks.integrations().config().fetch_coalesce,
                        checks.integrations().config().fetch_coalesce_max),
       bundles_(std::make_unique<BundledCommitter<Queued>>(
@@ -582,7 +583,12 @@ void WebhookReceiver::AnswerQueued(Queued& q, const absl::Status& status) {
         q.delivery.received_at, answered);
     // Only a delivery that queued a fetch wakes the worker: the rest of a
     // burst is covered by that fetch and has nothing new for it.
-    if (recorded.fetch_queued) checks_.NotifyWork();
+    if (recorded.fetch_queued) {
+      checks_.NotifyWork();
+      if (recorded.fetch_window > checks_.integrations().config().fetch_coalesce) {
+        busy_case_fetches_->Add();
+      }
+    }
   }
   q.done(Answer(200, std::string(VerdictName(recorded.verdict)), "recorded"));
 }

@@ -46,6 +46,10 @@ class WebhookReceiver {
   // Histogram: deliveries per bundle (one transaction's piece; bundled_commit.h).
   static constexpr std::string_view kBundleDeliveriesMetric =
       "stagecheck_webhook_bundle_deliveries";
+  // Counter: case fetches queued with a longer wait than fetch_coalesce,
+  // as their case's deliveries kept coming (pending_fetches.h).
+  static constexpr std::string_view kBusyCaseFetchesMetric =
+      "stagecheck_certn_busy_case_fetches_total";
 
   WebhookReceiver(Checks& checks, GroupCommitter& committer);
   ~WebhookReceiver();
@@ -111,6 +115,7 @@ class WebhookReceiver {
   // Each delivery counts its verdict and its time to apply: series found once.
   std::array<std::unique_ptr<MetricSeries>, kVerdictCount> verdict_counts_;
   std::unique_ptr<MetricSeries> apply_seconds_;
+  std::unique_ptr<MetricSeries> busy_case_fetches_;
   PendingFetches pending_fetches_;
   AddresseeCache addressees_{kAddresseesFreshFor};
   std::mutex touch_mu_;

@@ -721,6 +721,7 @@ TEST_F(FetchCoalescingTest, ADeliveryAtOrAfterTheFetchStartsGetsItsOwnFetch) {
   EXPECT_EQ(QueuedFetches(), 1);
   clock_.Advance(absl::Seconds(1));  // one change after another: never busy
   Drain();
+  EXPECT_EQ(metrics_.Count(std::string(certn_plugin::WebhookReceiver::kBusyCaseFetchesMetric)), 0);
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 2);
   EXPECT_EQ(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
 }
@@ -740,6 +741,8 @@ TEST_F(FetchCoalescingTest, ACaseWhoseDeliveriesKeepComingIsFetchedLessAndLessOf
   }
   EXPECT_EQ(fetched_at, (std::vector<int>{10, 30, 70, 150}));
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 4);
+  // Those due 3, 7, 15 and 23 s in waited longer than the base.
+  EXPECT_EQ(metrics_.Count(std::string(certn_plugin::WebhookReceiver::kBusyCaseFetchesMetric)), 4);
   EXPECT_EQ(QueuedFetches(), 1) << "the last deliveries' fetch is pending";
   EXPECT_NE(Check(admin_, check_).external_status, "APPLICANT_SUBMITTED");
   clock_.Advance(absl::Seconds(3));  // t = 23 s: 8 s after the fetch at 15 s
@@ -751,6 +754,7 @@ TEST_F(FetchCoalescingTest, ACaseWhoseDeliveriesKeepComingIsFetchedLessAndLessOf
   clock_.Advance(absl::Seconds(1));
   Drain();
   EXPECT_EQ(gateway_.calls("get_case"), fetches + 6) << "the base window again";
+  EXPECT_EQ(metrics_.Count(std::string(certn_plugin::WebhookReceiver::kBusyCaseFetchesMetric)), 4);
 }
 
 // Another replica's fetch (due earlier than ours would be) makes our insert
