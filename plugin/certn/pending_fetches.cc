@@ -37,14 +37,16 @@ void PendingFetches::Remember(const CheckId& check, absl::Time run_at,
       it = f.run_at + f.window <= now ? due_.erase(it) : std::next(it);
     }
   }
-  auto [it, added] = due_.try_emplace(check.value(), Fetch{run_at, window_, received, received});
-  Fetch& f = it->second;
   if (window) {  // a fetch this process queued: the deliveries it covers start with this one
-    f = Fetch{run_at, *window, received, received};
+    due_.insert_or_assign(check.value(), Fetch{run_at, *window, received, received});
     return;
   }
   // A twin: the store's run_at (which keeps microseconds only, so it is not
-  // compared with ours), covering one more delivery.
+  // compared with ours), covering one more delivery; a case not seen yet
+  // keeps the base window.
+  auto [it, added] = due_.try_emplace(check.value(), Fetch{run_at, window_, received, received});
+  if (added) return;
+  Fetch& f = it->second;
   f.run_at = run_at;
   f.first_seen = std::min(f.first_seen, received);
   f.last_seen = std::max(f.last_seen, received);
