@@ -33,8 +33,7 @@ void PendingFetches::Remember(const CheckId& check, absl::Time run_at,
   std::lock_guard<std::mutex> lock(mu_);
   if (due_.size() >= kPruneAbove) {
     for (auto it = due_.begin(); it != due_.end();) {
-      const Fetch& f = it->second;
-      it = f.run_at + f.window <= now ? due_.erase(it) : std::next(it);
+      it = it->second.KeptUntil() <= now ? due_.erase(it) : std::next(it);
     }
   }
   if (window) {  // a fetch this process queued: the deliveries it covers start with this one

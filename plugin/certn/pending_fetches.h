@@ -28,6 +28,7 @@
 // moves.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -56,8 +57,8 @@ class PendingFetches {
   // The fetch of `check`, due at `run_at`, that covers a delivery received
   // at `received`, committed. `window`: the wait it was queued with by this
   // process, or none for a twin found pending (queued elsewhere: its case
-  // keeps the window it had). `now` prunes cases quiet since their last
-  // fetch's window ended.
+  // keeps the window it had). `now` prunes what is neither pending nor
+  // busy any more (Fetch::KeptUntil).
   void Remember(const CheckId& check, absl::Time run_at, std::optional<absl::Duration> window,
                 absl::Time received, absl::Time now);
 
@@ -66,6 +67,9 @@ class PendingFetches {
     absl::Time run_at;
     absl::Duration window;
     absl::Time first_seen, last_seen;  // of the deliveries it covers
+    // Until when it tells anything: it covers deliveries until run_at, and
+    // WindowFor reads it until one window after the last delivery it covered.
+    absl::Time KeptUntil() const { return std::max(run_at, last_seen + window); }
   };
   static constexpr size_t kPruneAbove = 4096;
   const absl::Duration window_;

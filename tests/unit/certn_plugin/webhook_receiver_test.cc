@@ -586,6 +586,28 @@ TEST(PendingFetchesTest, PrunesFetchesThatAreDueAndKeepsTheRest) {
   EXPECT_TRUE(pending.Covers(CheckId("new"), t0 + absl::Minutes(2)));
 }
 
+// A fetch that starts late (a backlog) goes on covering deliveries as a
+// twin past its run_at; pruning keeps its case until one window after the
+// last of them, so the case is still known to be busy.
+TEST(PendingFetchesTest, PruningKeepsABusyCaseWhoseFetchStartedLate) {
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
+  const CheckId check("c-1");
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  pending.Remember(check, t0 + absl::Seconds(1), absl::Seconds(1), t0, t0);
+  ASSERT_TRUE(pending.Covers(check, t0 + absl::Milliseconds(600)));
+  // Still pending at 3 s: the delivery met it as a twin.
+  const absl::Time late = t0 + absl::Seconds(3);
+  pending.Remember(check, t0 + absl::Seconds(1), std::nullopt, late, late);
+  for (int i = 0; i < 4100; ++i) {
+    pending.Remember(CheckId(absl::StrCat("other-", i)), t0 + absl::Seconds(1), absl::Seconds(1),
+                     t0, t0);
+  }
+  const absl::Time now = t0 + absl::Milliseconds(3500);
+  pending.Remember(CheckId("prunes"), now + absl::Seconds(1), absl::Seconds(1), now, now);
+  EXPECT_EQ(pending.WindowFor(check, now + absl::Milliseconds(100)), absl::Seconds(2))
+      << "kept: busy until a window after its last delivery at 3 s";
+}
+
 // A case whose deliveries kept coming through its last fetch's wait, and
 // come again within a wait of the last of them, waits twice as long for the
 // next fetch, up to the most; one quiet for a wait starts again from the
