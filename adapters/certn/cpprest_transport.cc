@@ -2,6 +2,7 @@
 // an absl::Status. Built with _TURN_OFF_PLATFORM_STRING (see docs/architecture.md).
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
 #include <cctype>
@@ -27,14 +28,40 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// cpprestsdk runs its sockets and every task continuation on one shared
+// Asio pool, 40 threads by default. Each continuation is posted to the pool
+// and wakes an idle thread, so a GET on loopback took ~42 context switches
+// and ~540 us of CPU, most of it in the kernel's wake-ups (issue 21;
+// docs/performance.md, nineteenth round). With one thread a continuation
+// posted from the pool runs next on the same thread: ~6 switches and
+// ~190 us a call. One thread is enough: every call's I/O is asynchronous on
+// it, and nothing here blocks on the pool (callers wait on their own
+// thread, and the continuations only hand a result over). The pool can be
+// sized once per process, before its first use; this file is the process's
+// only user of cpprestsdk, so it sizes it when the first transport is made.
+constexpr size_t kCpprestThreads = 1;
+
+void SizeCpprestPool() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    try {
+      crossplat::threadpool::initialize_with_threads(kCpprestThreads);
+    } catch (const std::exception&) {
+      // Already started (by a caller that sized it itself): keep it.
+    }
+  });
+}
+
 // Waits for a pplx task until `deadline`; on expiry cancels the whole call
-// through `cts` (the continuation still runs later, on its own shared state).
+// through `cts` (the continuation still runs later, on its own shared state,
+// holding `keep_alive`: what the task may still write into).
 template <typename T>
 absl::StatusOr<T> WaitUntil(pplx::task<T> task, std::chrono::steady_clock::time_point deadline,
-                            pplx::cancellation_token_source& cts) {
+                            pplx::cancellation_token_source& cts,
+                            std::shared_ptr<void> keep_alive = nullptr) {
   auto promise = std::make_shared<std::promise<T>>();
   std::future<T> future = promise->get_future();
-  task.then([promise](pplx::task<T> done) {
+  task.then([promise, keep_alive = std::move(keep_alive)](pplx::task<T> done) {
     try {
       promise->set_value(done.get());
     } catch (...) {
@@ -132,8 +159,7 @@ class CpprestTransport final : public Transport {
     std::shared_ptr<uint8_t[]> buffer = std::make_shared_for_overwrite<uint8_t[]>(kChunk);
     for (;;) {
       concurrency::streams::rawptr_buffer<uint8_t> sink(buffer.get(), kChunk);
-      auto n = WaitUntil(body.read(sink, kChunk).then([buffer](size_t got) { return got; }),
-                         deadline, cts);
+      auto n = WaitUntil(body.read(sink, kChunk), deadline, cts, buffer);
       if (!n.ok()) return n.status();
       if (*n == 0) return absl::OkStatus();
       out.append(reinterpret_cast<const char*>(buffer.get()), *n);
@@ -188,6 +214,9 @@ std::optional<std::string> HttpReply::Header(std::string_view name) const {
   return std::nullopt;
 }
 
-std::unique_ptr<Transport> MakeCpprestTransport() { return std::make_unique<CpprestTransport>(); }
+std::unique_ptr<Transport> MakeCpprestTransport() {
+  SizeCpprestPool();
+  return std::make_unique<CpprestTransport>();
+}
 
 }  // namespace stagecheck::certn

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <string>
@@ -33,11 +34,12 @@ constexpr char kOk[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-L
 
 // Answers each connection's first request with `reply` (200 "ok"), then
 // closes it. The first `hold` connections are answered only once all of them
-// are open, so that the client holds that many connections at once.
+// are open, so that the client holds that many connections at once. A gated
+// server answers its first connection only once OpenGate() is called.
 class ClosingServer {
  public:
-  explicit ClosingServer(int hold, std::string reply = kOk)
-      : hold_(hold), reply_(std::move(reply)) {
+  explicit ClosingServer(int hold, std::string reply = kOk, bool gated = false)
+      : hold_(hold), reply_(std::move(reply)), gated_(gated) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -56,6 +58,7 @@ class ClosingServer {
     thread_ = std::thread([this] { Accept(); });
   }
   ~ClosingServer() {
+    OpenGate();
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
@@ -63,6 +66,15 @@ class ClosingServer {
   }
   std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/ping"); }
   int connections() const { return accepted_.load(); }
+  void WaitForConnections(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return accepted_.load() >= n; });
+  }
+  void OpenGate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    gate_open_ = true;
+    cv_.notify_all();
+  }
 
  private:
   void Accept() {
@@ -72,6 +84,10 @@ class ClosingServer {
       const timeval limit{5, 0};  // a connection that never sends ends the session
       ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
       const int n = ++accepted_;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        cv_.notify_all();
+      }
       sessions_.emplace_back([this, client, n] { Serve(client, n); });
     }
   }
@@ -99,6 +115,10 @@ class ClosingServer {
       cv_.notify_all();
       cv_.wait(lock, [&] { return opened_ >= hold_; });
     }
+    if (gated_ && n == 1) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return gate_open_; });
+    }
     for (size_t sent = 0; sent < reply_.size();) {
       const ssize_t put = ::write(client, reply_.data() + sent, reply_.size() - sent);
       if (put <= 0) break;
@@ -117,12 +137,14 @@ class ClosingServer {
 
   const int hold_;
   const std::string reply_;
+  const bool gated_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> accepted_{0};
   std::mutex mu_;
   std::condition_variable cv_;
-  int opened_ = 0;  // guarded by mu_
+  int opened_ = 0;          // guarded by mu_
+  bool gate_open_ = false;  // guarded by mu_
   std::thread thread_;
   std::vector<std::thread> sessions_;  // only the accept thread adds
 };
@@ -195,6 +217,46 @@ TEST(CpprestTransportTest, ABodyOfManyReadsIsReadWholeAndStopsAtTheCap) {
   EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted) << capped.status();
   EXPECT_NE(capped.status().message().find("larger than 102400 bytes"), std::string::npos)
       << capped.status();
+}
+
+// cpprestsdk runs every call's sockets and continuations on one thread
+// (cpprest_transport.cc): a call whose answer does not come must not hold up
+// the others. Serialised calls would wait behind the held one until its
+// inactivity timeout failed it; here the others are answered while it waits,
+// and it is answered too once the server lets it.
+TEST(CpprestTransportTest, ACallWaitingForItsAnswerDoesNotHoldUpTheOthers) {
+  ClosingServer server(0, kOk, /*gated=*/true);
+  std::unique_ptr<Transport> transport = MakeCpprestTransport();
+  auto held = std::async(std::launch::async, [&] { return transport->Send(Post(server.url())); });
+  server.WaitForConnections(1);  // the held call is in flight
+  for (int i = 0; i < 5; ++i) {
+    // A transport of its own for each: the server closes every connection
+    // (pooled, it would be stale); the process's one cpprestsdk thread is
+    // what they share.
+    absl::StatusOr<HttpReply> reply = MakeCpprestTransport()->Send(Post(server.url()));
+    ASSERT_TRUE(reply.ok()) << i << ": " << reply.status();
+    EXPECT_EQ(reply->body, "ok");
+  }
+  server.OpenGate();
+  absl::StatusOr<HttpReply> late = held.get();
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->body, "ok");
+  EXPECT_EQ(server.connections(), 6);
+}
+
+// The pool is sized once, before its first use: cpprestsdk's default would
+// start 40 threads, each woken in turn by the continuations of every call.
+TEST(CpprestTransportTest, CallsRunOnAPoolOfOneThreadNotCpprestsForty) {
+  ClosingServer server(0);
+  absl::StatusOr<HttpReply> reply = MakeCpprestTransport()->Send(Post(server.url()));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  int threads = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)entry;
+    ++threads;
+  }
+  // This process: gtest's thread, the server's, Asio's resolver, the pool.
+  EXPECT_LT(threads, 12);
 }
 
 }  // namespace
