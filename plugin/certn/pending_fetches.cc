@@ -31,11 +31,7 @@ void PendingFetches::Remember(const CheckId& check, absl::Time run_at,
                               std::optional<absl::Duration> window, absl::Time received,
                               absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (due_.size() >= kPruneAbove) {
-    for (auto it = due_.begin(); it != due_.end();) {
-      it = it->second.KeptUntil() <= now ? due_.erase(it) : std::next(it);
-    }
-  }
+  PruneIfDue(now);
   if (window) {  // a fetch this process queued: the deliveries it covers start with this one
     due_.insert_or_assign(check.value(), Fetch{run_at, *window, received, received});
     return;
@@ -49,6 +45,19 @@ void PendingFetches::Remember(const CheckId& check, absl::Time run_at,
   f.run_at = run_at;
   f.first_seen = std::min(f.first_seen, received);
   f.last_seen = std::max(f.last_seen, received);
+}
+
+void PendingFetches::PruneIfDue(absl::Time now) {
+  if (due_.size() < prune_at_) return;
+  for (auto it = due_.begin(); it != due_.end();) {
+    it = it->second.KeptUntil() <= now ? due_.erase(it) : std::next(it);
+  }
+  prune_at_ = std::max(kPruneAbove, 2 * due_.size());
+}
+
+size_t PendingFetches::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return due_.size();
 }
 
 }  // namespace stagecheck::certn_plugin

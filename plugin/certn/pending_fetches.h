@@ -61,6 +61,8 @@ class PendingFetches {
   // busy any more (Fetch::KeptUntil).
   void Remember(const CheckId& check, absl::Time run_at, std::optional<absl::Duration> window,
                 absl::Time received, absl::Time now);
+  // How many cases are remembered (pruned or not yet).
+  size_t size() const;
 
  private:
   struct Fetch {
@@ -71,11 +73,17 @@ class PendingFetches {
     // WindowFor reads it until one window after the last delivery it covered.
     absl::Time KeptUntil() const { return std::max(run_at, last_seen + window); }
   };
+  // Drops what tells nothing any more once the map has reached prune_at_,
+  // then waits for it to double before scanning again: a storm over more
+  // live cases than kPruneAbove would otherwise scan the whole map on every
+  // delivery's answer. Memory stays within twice the live cases.
+  void PruneIfDue(absl::Time now);
   static constexpr size_t kPruneAbove = 4096;
   const absl::Duration window_;
   const absl::Duration max_window_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Fetch> due_;  // check id → its last fetch, guarded by mu_
+  size_t prune_at_ = kPruneAbove;               // guarded by mu_
 };
 
 }  // namespace stagecheck::certn_plugin

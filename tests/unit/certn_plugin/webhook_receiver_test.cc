@@ -573,17 +573,44 @@ TEST(PendingFetchesTest, CoversDeliveriesReceivedWellBeforeTheFetchIsDue) {
 TEST(PendingFetchesTest, PrunesFetchesThatAreDueAndKeepsTheRest) {
   PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
-  for (int i = 0; i < 5000; ++i) {
+  for (int i = 0; i < 4095; ++i) {
     pending.Remember(CheckId(absl::StrCat("old-", i)), t0 + absl::Seconds(1), absl::Seconds(1), t0,
                      t0);
   }
   pending.Remember(CheckId("late"), t0 + absl::Minutes(10), absl::Seconds(1), t0, t0);
-  // Past the first 4096, each Remember prunes what is due and quiet by then.
+  // At 4096 remembered, a Remember prunes what is due and quiet by then.
   const absl::Time later = t0 + absl::Minutes(1);
   pending.Remember(CheckId("new"), t0 + absl::Minutes(5), std::nullopt, later, later);
+  EXPECT_EQ(pending.size(), 2u);
   EXPECT_FALSE(pending.Covers(CheckId("old-1"), t0 - absl::Hours(1)));
   EXPECT_TRUE(pending.Covers(CheckId("late"), t0 + absl::Minutes(2)));
   EXPECT_TRUE(pending.Covers(CheckId("new"), t0 + absl::Minutes(2)));
+}
+
+// A storm over more live cases than the pruning threshold: a prune that
+// finds nothing due does not run again on the next answer (each would scan
+// every case), only once the map has doubled.
+TEST(PendingFetchesTest, PruningRunsAgainOnlyOnceTheMapHasDoubled) {
+  PendingFetches pending(absl::Seconds(1), absl::Seconds(8));
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  for (int i = 0; i < 4097; ++i) {  // the 4097th prunes: nothing is due yet
+    pending.Remember(CheckId(absl::StrCat("live-", i)), t0 + absl::Seconds(1), absl::Seconds(1), t0,
+                     t0);
+  }
+  ASSERT_EQ(pending.size(), 4097u);
+  // A minute on, every one of them is due and quiet, yet kept: no scan
+  // until 8,192 are remembered.
+  const absl::Time later = t0 + absl::Minutes(1);
+  for (int i = 0; i < 4095; ++i) {
+    pending.Remember(CheckId(absl::StrCat("next-", i)), later + absl::Seconds(1), absl::Seconds(1),
+                     later, later);
+  }
+  EXPECT_EQ(pending.size(), 8192u);
+  EXPECT_TRUE(pending.Covers(CheckId("live-1"), t0 - absl::Hours(1))) << "not pruned yet";
+  pending.Remember(CheckId("doubles"), later + absl::Seconds(1), absl::Seconds(1), later, later);
+  EXPECT_EQ(pending.size(), 4096u) << "the 4,097 due ones pruned, the new ones kept";
+  EXPECT_FALSE(pending.Covers(CheckId("live-1"), t0 - absl::Hours(1)));
+  EXPECT_TRUE(pending.Covers(CheckId("next-1"), later));
 }
 
 // A fetch that starts late (a backlog) goes on covering deliveries as a
@@ -598,12 +625,13 @@ TEST(PendingFetchesTest, PruningKeepsABusyCaseWhoseFetchStartedLate) {
   // Still pending at 3 s: the delivery met it as a twin.
   const absl::Time late = t0 + absl::Seconds(3);
   pending.Remember(check, t0 + absl::Seconds(1), std::nullopt, late, late);
-  for (int i = 0; i < 4100; ++i) {
+  for (int i = 0; i < 4095; ++i) {  // 4,096 remembered: the next Remember prunes
     pending.Remember(CheckId(absl::StrCat("other-", i)), t0 + absl::Seconds(1), absl::Seconds(1),
                      t0, t0);
   }
   const absl::Time now = t0 + absl::Milliseconds(3500);
   pending.Remember(CheckId("prunes"), now + absl::Seconds(1), absl::Seconds(1), now, now);
+  ASSERT_EQ(pending.size(), 2u) << "the others pruned";
   EXPECT_EQ(pending.WindowFor(check, now + absl::Milliseconds(100)), absl::Seconds(2))
       << "kept: busy until a window after its last delivery at 3 s";
 }
