@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "adapters/certn/transport.h"
 #include "adapters/crypto/openssl_crypto.h"
 #include "plugin/certn/signature.h"
 #include "tests/bench/webhook_body.h"
@@ -1577,6 +1579,50 @@ void PartBurst(const Options& o) {
 // the next, and counts every call the service made to Certn (the fake's
 // request log), by kind. Reconciliation reads the event feed every 2 s
 // (every minute in production), so the feed's reads are in the count.
+// This process's CPU time (all threads) and context switches so far.
+struct ProcessUsage {
+  double cpu_us = 0;
+  int64_t switches = 0;
+};
+ProcessUsage UsageNow() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
+  return {us(u.ru_utime) + us(u.ru_stime), u.ru_nvcsw + u.ru_nivcsw};
+}
+
+// The client side of a Certn call, as the service makes it (the cpprestsdk
+// transport): `calls` GETs of the package list from the fake, one after
+// another, this process's CPU and context switches per call. The bench does
+// nothing else meanwhile, so all of it is the transport's.
+void CertnClientRow(FakeCertnProcess& fake, const std::string& api_key, int calls,
+                    const std::string& g) {
+  std::unique_ptr<certn::Transport> transport = certn::MakeCpprestTransport();
+  certn::HttpCall call;
+  call.url = fake.base_url() + "/api/public/packages/";
+  call.headers = {{"Authorization", "Api-Key " + api_key}};
+  for (int i = 0; i < 20; ++i) (void)transport->Send(call);  // the connection, warm
+  const ProcessUsage before = UsageNow();
+  const absl::Time started = absl::Now();
+  for (int i = 0; i < calls; ++i) {
+    absl::StatusOr<certn::HttpReply> reply = transport->Send(call);
+    if (!reply.ok() || reply->status != 200) {
+      return HarnessFailure(
+          absl::StrCat("calls: client GET ", i, ": ",
+                       reply.ok() ? absl::StrCat(reply->status) : reply.status().ToString()));
+    }
+  }
+  const double wall_us = absl::ToDoubleMicroseconds(absl::Now() - started);
+  const ProcessUsage after = UsageNow();
+  AddRow({g,
+          absl::StrCat("client side of a Certn GET (cpprestsdk transport, ", calls,
+                       " in a row): CPU / context switches / wall per call"),
+          absl::StrCat(Fmt((after.cpu_us - before.cpu_us) / calls), " us / ",
+                       Fmt(static_cast<double>(after.switches - before.switches) / calls, 1), " / ",
+                       Fmt(wall_us / calls), " us"),
+          "", "", "", ""});
+}
+
 void PartCalls(const Options& o, int fetch_coalesce_ms) {
   const int n = o.sizes.calls_checks;
   const bool coalesced = fetch_coalesce_ms > 1;
@@ -1735,6 +1781,7 @@ void PartCalls(const Options& o, int fetch_coalesce_ms) {
                        " events"),
           absl::StrCat(Fmt(intervals, 0), " intervals + ", Fmt(pages, 0), " pages"), "",
           "1 per interval + extra pages", Yes(by_kind["events"] <= intervals + pages + 1)});
+  CertnClientRow(**fake, st->api_key, 100 * n, g);
 }
 
 // ---- main -------------------------------------------------------------------
