@@ -15,13 +15,14 @@ std::optional<T> AddresseeCache::Find(const Map<T>& map, std::string_view key, S
 }
 
 template <typename T>
-void AddresseeCache::Put(Map<T>& map, std::string_view key, const T& value, Stamp at) {
+void AddresseeCache::Put(Map<T>& map, std::string_view key, const T& value, Stamp at,
+                         absl::Duration fresh) {
   std::lock_guard<std::mutex> lock(mu_);
   if (map.size() >= kPruneAbove) {
     absl::erase_if(map, [&at](const auto& kv) { return at.now >= kv.second.until; });
     if (map.size() >= kPruneAbove) map.clear();  // all fresh: a flood, start over
   }
-  map.insert_or_assign(std::string(key), Entry<T>{value, at.now + fresh_for_, at.generation});
+  map.insert_or_assign(std::string(key), Entry<T>{value, at.now + fresh, at.generation});
 }
 
 std::optional<TeamId> AddresseeCache::TeamOf(std::string_view certn_team_id, Stamp at) const {
@@ -38,17 +39,17 @@ std::shared_ptr<const CertnIntegration> AddresseeCache::IntegrationOf(const Team
 }
 
 void AddresseeCache::RememberTeam(std::string_view certn_team_id, const TeamId& team, Stamp at) {
-  Put(teams_, certn_team_id, team, at);
+  Put(teams_, certn_team_id, team, at, fresh_for_);
 }
 
 void AddresseeCache::RememberCheck(std::string_view case_id, const CaseCheck& check, Stamp at) {
-  Put(checks_, case_id, check, at);
+  Put(checks_, case_id, check, at, case_fresh_for_);
 }
 
 void AddresseeCache::RememberIntegration(std::shared_ptr<const CertnIntegration> integration,
                                          Stamp at) {
   if (integration == nullptr) return;
-  Put(integrations_, integration->team.value(), integration, at);
+  Put(integrations_, integration->team.value(), integration, at, fresh_for_);
 }
 
 }  // namespace stagecheck::certn_plugin

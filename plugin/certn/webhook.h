@@ -117,7 +117,7 @@ class WebhookReceiver {
   std::unique_ptr<MetricSeries> apply_seconds_;
   std::unique_ptr<MetricSeries> busy_case_fetches_;
   PendingFetches pending_fetches_;
-  AddresseeCache addressees_{kAddresseesFreshFor};
+  AddresseeCache addressees_{kAddresseesFreshFor, kCasesFreshFor};
   std::mutex touch_mu_;
   std::map<TeamId, absl::Time> touched_;  // team → when this process last claimed a refresh
 
@@ -125,6 +125,9 @@ class WebhookReceiver {
   // deliveries after it (addressees.h): an admin's change reaches every
   // replica's webhook within this.
   static constexpr absl::Duration kAddresseesFreshFor = absl::Seconds(1);
+  // How long a case's check, once read, serves: it never changes once
+  // recorded, so this bounds memory only (addressees.h).
+  static constexpr absl::Duration kCasesFreshFor = absl::Minutes(1);
   static constexpr size_t kRefusedCapacity = 1000;
   RefusedDeliveries refused_{kRefusedCapacity};
   struct RefusalLogState {

@@ -1089,16 +1089,22 @@ TEST_F(WebhookReceiverTest, WithoutBlockingTakesAnUnknownCaseOfARememberedTeam) 
   EXPECT_EQ(Deliveries("applied"), 3);
 }
 
-TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
-  AddresseeCache cache(absl::Seconds(1));
-  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
-  const AddresseeCache::Stamp at{t0, 7};
-  EXPECT_FALSE(cache.TeamOf("certn-team", at));
+// Certn team "certn-team" → team-a, "case-1" → team-a's check-1, and
+// team-a's integration, all found at `at`.
+void RememberTeamCaseAndIntegration(AddresseeCache& cache, AddresseeCache::Stamp at) {
   cache.RememberTeam("certn-team", TeamId("team-a"), at);
   cache.RememberCheck("case-1", CaseCheck{TeamId("team-a"), CheckId("check-1")}, at);
   CertnIntegration integration;
   integration.team = TeamId("team-a");
   cache.RememberIntegration(std::make_shared<const CertnIntegration>(integration), at);
+}
+
+TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
+  AddresseeCache cache(absl::Seconds(1), absl::Minutes(1));
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  const AddresseeCache::Stamp at{t0, 7};
+  EXPECT_FALSE(cache.TeamOf("certn-team", at));
+  RememberTeamCaseAndIntegration(cache, at);
 
   const AddresseeCache::Stamp later{t0 + absl::Milliseconds(999), 7};
   EXPECT_EQ(cache.TeamOf("certn-team", later), TeamId("team-a"));
@@ -1120,8 +1126,28 @@ TEST(AddresseeCacheTest, RemembersFoundAnswersForTheirSecondAndGeneration) {
   EXPECT_FALSE(cache.IntegrationOf(TeamId("team-a"), rewritten));
 }
 
+// A case's check never changes once recorded: it serves for its own, longer
+// time, while the team and its integration (which an admin may change on
+// another replica) are read again after their second.
+TEST(AddresseeCacheTest, ACasesCheckOutlivesTheSecondOfItsTeamAndIntegration) {
+  AddresseeCache cache(absl::Seconds(1), absl::Minutes(1));
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  const AddresseeCache::Stamp at{t0, 3};
+  RememberTeamCaseAndIntegration(cache, at);
+
+  const AddresseeCache::Stamp later{t0 + absl::Seconds(30), 3};
+  ASSERT_TRUE(cache.CheckOf("case-1", later));
+  EXPECT_EQ(cache.CheckOf("case-1", later)->id, CheckId("check-1"));
+  EXPECT_EQ(cache.CheckOf("case-1", later)->team, TeamId("team-a"));
+  EXPECT_FALSE(cache.TeamOf("certn-team", later));
+  EXPECT_FALSE(cache.IntegrationOf(TeamId("team-a"), later));
+  EXPECT_FALSE(cache.CheckOf("case-1", AddresseeCache::Stamp{t0 + absl::Minutes(1), 3}));
+  EXPECT_FALSE(cache.CheckOf("case-1", AddresseeCache::Stamp{t0 + absl::Seconds(30), 4}))
+      << "an integration write of this process still makes it stale";
+}
+
 TEST(AddresseeCacheTest, AFloodOfCasesStaysBounded) {
-  AddresseeCache cache(absl::Seconds(1));
+  AddresseeCache cache(absl::Seconds(1), absl::Minutes(1));
   const AddresseeCache::Stamp at{absl::FromUnixSeconds(1'700'000'000), 0};
   for (int i = 0; i < 40'000; ++i) {
     cache.RememberCheck("case-" + std::to_string(i),
