@@ -20,7 +20,7 @@ void AddresseeCache::Put(Map<T>& map, std::string_view key, const T& value, Stam
   std::lock_guard<std::mutex> lock(mu_);
   if (map.size() >= kPruneAbove) {
     absl::erase_if(map, [&at](const auto& kv) { return at.now >= kv.second.until; });
-    if (map.size() >= kPruneAbove) map.clear();  // all fresh: a flood, start over
+    if (map.size() > kPruneAbove / 2) map.clear();  // mostly fresh: a flood, start over
   }
   map.insert_or_assign(std::string(key), Entry<T>{value, at.now + fresh, at.generation});
 }

@@ -85,7 +85,11 @@ class AddresseeCache {
   template <typename T>
   void Put(Map<T>& map, std::string_view key, const T& value, Stamp at, absl::Duration fresh);
 
-  // Bounds memory under a flood of distinct cases: expired entries go first.
+  // Bounds memory under a flood of distinct cases: expired entries go first;
+  // a map still more than half full after that starts over, so the next
+  // scan is at least kPruneAbove / 2 answers away (a map left just under
+  // the bound was scanned again on every Put, and a case's minute keeps
+  // many more entries fresh than a second did).
   static constexpr size_t kPruneAbove = 16384;
   const absl::Duration fresh_for_;
   const absl::Duration case_fresh_for_;

@@ -1146,6 +1146,26 @@ TEST(AddresseeCacheTest, ACasesCheckOutlivesTheSecondOfItsTeamAndIntegration) {
       << "an integration write of this process still makes it stale";
 }
 
+// A prune that leaves the map more than half full starts it over: left
+// just under the bound it would be scanned again on every answer.
+TEST(AddresseeCacheTest, AMostlyFreshMapStartsOverInsteadOfScanningOnEveryAnswer) {
+  AddresseeCache cache(absl::Seconds(1), absl::Minutes(1));
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  const AddresseeCache::Stamp first{t0, 0}, next{t0 + absl::Seconds(30), 0};
+  auto check_of = [](int i) { return CaseCheck{TeamId("t"), CheckId("c" + std::to_string(i))}; };
+  for (int i = 0; i < 1000; ++i)
+    cache.RememberCheck("old-" + std::to_string(i), check_of(i), first);
+  for (int i = 0; i < 15'384; ++i) {  // 16,384 remembered, the first 1,000 due at t0 + 1 min
+    cache.RememberCheck("case-" + std::to_string(i), check_of(i), next);
+  }
+  const AddresseeCache::Stamp pruning{t0 + absl::Seconds(61), 0};
+  ASSERT_TRUE(cache.CheckOf("case-0", pruning));
+  cache.RememberCheck("newest", check_of(0), pruning);
+  EXPECT_TRUE(cache.CheckOf("newest", pruning));
+  EXPECT_FALSE(cache.CheckOf("case-0", pruning))
+      << "15,384 still fresh after the prune: more than half, so started over";
+}
+
 TEST(AddresseeCacheTest, AFloodOfCasesStaysBounded) {
   AddresseeCache cache(absl::Seconds(1), absl::Minutes(1));
   const AddresseeCache::Stamp at{absl::FromUnixSeconds(1'700'000'000), 0};
