@@ -31,7 +31,8 @@ const Dialect& SqliteDialect() {
                                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
                                     "AND name = 'schema_migrations'",
                                 .account_lock = "",
-                                .consecutive_rowids = true};
+                                .consecutive_rowids = true,
+                                .lateral_probes = false};
   return kDialect;
 }
 
@@ -48,7 +49,8 @@ const Dialect& PostgresDialect() {
                                     "table_schema = current_schema() AND table_name = "
                                     "'schema_migrations'",
                                 .account_lock = "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))",
-                                .consecutive_rowids = false};
+                                .consecutive_rowids = false,
+                                .lateral_probes = true};
   return kDialect;
 }
 

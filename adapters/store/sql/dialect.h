@@ -36,6 +36,12 @@ struct Dialect {
   // conflict. Its RETURNING costs more than the insert itself (issue 21).
   // PostgreSQL has no rowid and concurrent writers: it uses RETURNING.
   bool consecutive_rowids = false;
+  // A look-up of a list of keys, one index probe per key. SQLite walks a
+  // VALUES list CROSS JOINed to the table. PostgreSQL's planner may instead
+  // merge-join that list with the whole index (its statistics lag a queue
+  // whose index fills with dead entries: ~1,450 buffers for two keys, issue
+  // 21); a LATERAL sub-select with LIMIT 1 per key cannot be merged.
+  bool lateral_probes = false;
 
   // Rewrites `?` placeholders for this dialect (quoted text is left alone).
   std::string Sql(std::string_view portable) const;

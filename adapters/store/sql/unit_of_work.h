@@ -129,6 +129,10 @@ class SqlUnitOfWork final : public UnitOfWork,
                                                            const std::string& case_id) override;
   absl::Status EnqueueWork(const WorkItem& item) override;
   absl::StatusOr<Enqueued> EnqueueWorkUnlessPending(const WorkItem& item, TwinCheck check) override;
+  // PendingDue's statement for `keys` keys (a power of two up to
+  // rows::kMaxRun), portable `?` placeholders: team, key, team, key, ...
+  // Public for the test that reads its plan on PostgreSQL.
+  static std::string PendingDueSql(const Dialect& dialect, size_t keys);
   absl::StatusOr<std::map<DedupeKey, absl::Time>> PendingDue(
       std::span<const DedupeKey> keys) override;
   absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id, const std::string& owner,

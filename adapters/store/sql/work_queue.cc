@@ -81,22 +81,38 @@ absl::StatusOr<UnitOfWork::Enqueued> SqlUnitOfWork::EnqueueWorkUnlessPending(con
   return s;
 }
 
+std::string SqlUnitOfWork::PendingDueSql(const Dialect& dialect, size_t keys) {
+  // The keys as a VALUES list, each met through the pending-dedupe index
+  // (Dialect::lateral_probes): on SQLite joined to the table with CROSS JOIN,
+  // so that it walks the list (a row-value IN would scan every pending item
+  // instead); on PostgreSQL one LATERAL probe per key (at most one pending
+  // item has a key: the index is unique).
+  std::string values = "(VALUES ";
+  for (size_t i = 0; i < keys; ++i) absl::StrAppend(&values, i == 0 ? "" : ", ", "(?, ?)");
+  if (dialect.lateral_probes) {
+    return absl::StrCat("SELECT k.column1, k.column2, w.run_at FROM ", values,
+                        ") AS k CROSS JOIN LATERAL (SELECT run_at FROM work_items WHERE "
+                        "team_id = k.column1 AND dedupe_key = k.column2 AND "
+                        "state = 'pending' LIMIT 1) AS w");
+  }
+  return absl::StrCat("SELECT w.team_id, w.dedupe_key, w.run_at FROM ", values,
+                      ") AS k CROSS JOIN work_items AS w WHERE w.team_id = k.column1 AND "
+                      "w.dedupe_key = k.column2 AND w.state = 'pending'");
+}
+
 absl::StatusOr<std::map<UnitOfWork::DedupeKey, absl::Time>> SqlUnitOfWork::PendingDue(
     std::span<const DedupeKey> keys) {
-  // The keys as a VALUES list joined to the table, CROSS JOIN so that SQLite
-  // walks the list and meets each key through the pending-dedupe index (a
-  // row-value IN would scan every pending item instead).
-  static const std::vector<std::string> kByCount = rows::RunShapes([](size_t n) {
-    std::string sql = "SELECT w.team_id, w.dedupe_key, w.run_at FROM (VALUES ";
-    for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?)");
-    return sql +
-           ") AS k CROSS JOIN work_items AS w WHERE w.team_id = k.column1 AND "
-           "w.dedupe_key = k.column2 AND w.state = 'pending'";
-  });
+  // Each dialect's shapes made once (both: a process has one dialect, but
+  // this is not the place to know which).
+  static const std::vector<std::string> kJoined =
+      rows::RunShapes([](size_t n) { return PendingDueSql(SqliteDialect(), n); });
+  static const std::vector<std::string> kLateral =
+      rows::RunShapes([](size_t n) { return PendingDueSql(PostgresDialect(), n); });
+  const std::vector<std::string>& by_count = dialect_.lateral_probes ? kLateral : kJoined;
   const std::vector<DedupeKey> distinct = rows::SortedDistinct(keys);
   std::map<DedupeKey, absl::Time> due;
   absl::Status read = QueryInRuns(
-      kByCount, distinct.size(),
+      by_count, distinct.size(),
       [&](size_t i, std::vector<Value>& params) {
         params.push_back(P(distinct[i].first));
         params.push_back(P(distinct[i].second));
