@@ -11,6 +11,7 @@
 #include "adapters/store/sql/dialect.h"
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/sql_store.h"
+#include "adapters/store/sqlite/wal_append_vfs.h"
 #include "adapters/store/sqlite/wal_flusher.h"
 
 namespace stagecheck::store {
@@ -277,7 +278,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> Connect(const std::string& pat
   ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  // The WAL's frames written once per commit (wal_append_vfs.h); the
+  // default VFS where SQLite has none to wrap.
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, WalAppendVfsName());
   if (rc != SQLITE_OK) {
     absl::Status s = MapError(rc, absl::StrCat("open '", path, "'"),
                               db != nullptr ? sqlite3_errmsg(db) : nullptr);
