@@ -32,7 +32,8 @@ const Dialect& SqliteDialect() {
                                     "AND name = 'schema_migrations'",
                                 .account_lock = "",
                                 .consecutive_rowids = true,
-                                .lateral_probes = false};
+                                .lateral_probes = false,
+                                .due_index_hint = " INDEXED BY work_items_due"};
   return kDialect;
 }
 
@@ -50,7 +51,8 @@ const Dialect& PostgresDialect() {
                                     "'schema_migrations'",
                                 .account_lock = "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))",
                                 .consecutive_rowids = false,
-                                .lateral_probes = true};
+                                .lateral_probes = true,
+                                .due_index_hint = ""};
   return kDialect;
 }
 

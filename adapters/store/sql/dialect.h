@@ -42,6 +42,13 @@ struct Dialect {
   // whose index fills with dead entries: ~1,450 buffers for two keys, issue
   // 21); a LATERAL sub-select with LIMIT 1 per key cannot be merged.
   bool lateral_probes = false;
+  // Follows `work_items` where a look-up of due items (the worker's claim,
+  // the oldest due item) must walk the partial index of pending items by
+  // run_at. SQLite, which keeps no statistics here, otherwise prefers the
+  // equality on `work_items_by_state`: the claim read every pending item,
+  // due or not, and sorted them (~170 µs a claim at 2,000 pending fetches,
+  // more than all of a batch's inserts; issue 21).
+  std::string_view due_index_hint;
 
   // Rewrites `?` placeholders for this dialect (quoted text is left alone).
   std::string Sql(std::string_view portable) const;

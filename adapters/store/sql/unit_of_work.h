@@ -137,6 +137,9 @@ class SqlUnitOfWork final : public UnitOfWork,
       std::span<const DedupeKey> keys) override;
   absl::Status ClaimWorkItem(const TeamId& team, const WorkItemId& id, const std::string& owner,
                              absl::Time lease_until) override;
+  // ClaimWork's one statement, portable `?` placeholders: owner, lease
+  // until, now, now, limit. Public for the test that reads its plan.
+  static std::string ClaimWorkSql(const Dialect& dialect);
   absl::StatusOr<std::vector<WorkItem>> ClaimWork(absl::Time now, const std::string& owner,
                                                   absl::Time lease_until, int limit) override;
   absl::Status CompleteWork(const TeamId& team, const WorkItemId& id) override;

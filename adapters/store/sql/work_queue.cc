@@ -127,6 +127,18 @@ absl::StatusOr<std::map<UnitOfWork::DedupeKey, absl::Time>> SqlUnitOfWork::Pendi
   return due;
 }
 
+std::string SqlUnitOfWork::ClaimWorkSql(const Dialect& dialect) {
+  return absl::StrCat(
+      "UPDATE work_items SET lease_owner = ?, lease_until = ?, "
+      "attempts = attempts + 1, dedupe_key = NULL WHERE (team_id, work_id) IN "
+      "(SELECT team_id, work_id FROM work_items",
+      ToAbsl(dialect.due_index_hint),
+      " WHERE state = 'pending' AND run_at <= ? AND "
+      "(lease_until IS NULL OR lease_until <= ?) "
+      "ORDER BY run_at, team_id, work_id LIMIT ?",
+      ToAbsl(dialect.claim_lock_suffix), ") RETURNING ", ToAbsl(kWorkCols));
+}
+
 absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
                                                                const std::string& owner,
                                                                absl::Time lease_until, int limit) {
@@ -136,14 +148,7 @@ absl::StatusOr<std::vector<WorkItem>> SqlUnitOfWork::ClaimWork(absl::Time now,
   // Claiming releases the dedupe key: an event that arrives while this run
   // is in flight (and may have read stale state) gets a run of its own.
   const Value params[] = {P(owner), P(lease_until), P(now), P(now), int64_t{PageLimit(limit)}};
-  absl::StatusOr<std::vector<Row>> rows =
-      Query(absl::StrCat("UPDATE work_items SET lease_owner = ?, lease_until = ?, "
-                         "attempts = attempts + 1, dedupe_key = NULL WHERE (team_id, work_id) IN "
-                         "(SELECT team_id, work_id FROM work_items WHERE state = 'pending' AND "
-                         "run_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
-                         "ORDER BY run_at, team_id, work_id LIMIT ?",
-                         ToAbsl(dialect_.claim_lock_suffix), ") RETURNING ", ToAbsl(kWorkCols)),
-            params);
+  absl::StatusOr<std::vector<Row>> rows = Query(ClaimWorkSql(dialect_), params);
   if (!rows.ok()) return rows.status();
   std::vector<WorkItem> items;
   items.reserve(rows->size());
@@ -210,7 +215,9 @@ absl::Status SqlUnitOfWork::FailWork(const TeamId& team, const WorkItemId& id,
 
 absl::StatusOr<std::optional<absl::Time>> SqlUnitOfWork::OldestDueWork(absl::Time now) {
   absl::StatusOr<Row> row = Single(
-      Query("SELECT MIN(run_at) FROM work_items WHERE state = 'pending' AND run_at <= ?", {P(now)}),
+      Query(absl::StrCat("SELECT MIN(run_at) FROM work_items", ToAbsl(dialect_.due_index_hint),
+                         " WHERE state = 'pending' AND run_at <= ?"),
+            {P(now)}),
       "oldest due work");
   if (!row.ok()) return row.status();
   return Cells(*row).OptTime();
