@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/support/pg/pg_test_support.h"
+#include "tests/support/store/test_store.h"
 
 namespace stagecheck {
 namespace {
@@ -400,13 +401,7 @@ TEST(PostgresPendingDue, ProbesTheIndexOncePerKeyAmongThousandsOfPendingItems) {
   ASSERT_TRUE((*store)
                   ->Transact([&](UnitOfWork& u) -> absl::Status {
                     for (int i = 0; i < 4000; ++i) {
-                      WorkItem w;
-                      w.team = TeamId("t1");
-                      w.id = WorkItemId(absl::StrCat("w", i));
-                      w.kind = "certn.fetch_case";
-                      w.subject = absl::StrCat("check-", i);
-                      w.dedupe_key = absl::StrCat("certn.fetch_case:check-", i);
-                      w.run_at = kT0;
+                      const WorkItem w = storetest::CaseFetchItem("t1", i, kT0);
                       absl::Status s = u.EnqueueWork(w);
                       if (!s.ok()) return s;
                       if (i % 2 == 1) continue;

@@ -43,4 +43,15 @@ absl::StatusOr<FreshStore> OpenFreshStore(std::string_view backend, const StoreO
   return FreshStore{*std::move(db), *std::move(store)};
 }
 
+WorkItem CaseFetchItem(std::string_view team, int i, absl::Time run_at) {
+  WorkItem w;
+  w.team = TeamId(std::string(team));
+  w.id = WorkItemId(absl::StrCat("w", i));
+  w.kind = "certn.fetch_case";
+  w.subject = absl::StrCat("check-", i);
+  w.dedupe_key = absl::StrCat("certn.fetch_case:check-", i);
+  w.run_at = run_at;
+  return w;
+}
+
 }  // namespace stagecheck::storetest

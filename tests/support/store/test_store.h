@@ -50,4 +50,8 @@ struct FreshStore {
 absl::StatusOr<FreshStore> OpenFreshStore(std::string_view backend,
                                           const StoreOptions& options = {});
 
+// Team `team`'s case fetch number `i` (work item "w<i>", deduplicated per
+// check), due at `run_at`: the queue's commonest item, for tests that fill it.
+WorkItem CaseFetchItem(std::string_view team, int i, absl::Time run_at);
+
 }  // namespace stagecheck::storetest

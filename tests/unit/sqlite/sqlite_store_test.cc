@@ -237,15 +237,9 @@ TEST_F(SqliteStoreTest, AClaimWalksOnlyTheDueItemsAmongThousandsPending) {
                   ->Transact([&](UnitOfWork& u) -> absl::Status {
                     absl::Status s = u.InsertTeam(Team{TeamId("t1"), "t", std::nullopt, kT0});
                     for (int i = 0; s.ok() && i < 4020; ++i) {
-                      WorkItem w;
-                      w.team = TeamId("t1");
-                      w.id = WorkItemId(absl::StrCat("w", i));
-                      w.kind = "certn.fetch_case";
-                      w.subject = absl::StrCat("check-", i);
-                      w.dedupe_key = absl::StrCat("certn.fetch_case:check-", i);
                       // 20 due, the rest a second or more away.
-                      w.run_at = i < 20 ? kT0 - absl::Seconds(i) : kT0 + absl::Seconds(1 + i);
-                      s = u.EnqueueWork(w);
+                      s = u.EnqueueWork(storetest::CaseFetchItem(
+                          "t1", i, i < 20 ? kT0 - absl::Seconds(i) : kT0 + absl::Seconds(1 + i)));
                     }
                     return s;
                   })
